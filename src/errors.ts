@@ -1,0 +1,160 @@
+/**
+ * Every error the swarm raises on purpose is a SwarmError: a stable `name`, a string `code`
+ * and a message that says what to do next. The CLI maps codes to exit codes (see
+ * `exitCodeFor`), and errors that cross a thread or a socket are flattened to
+ * `{name, code, message, stack}` by `serializeError`.
+ */
+export type ErrorCode =
+  | 'MANIFEST_INVALID'
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'RUN_NOT_FOUND'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_SCHEMA'
+  | 'DISPATCHER_UNREACHABLE'
+  | 'TASK_FAILED'
+  | 'TASK_TIMEOUT'
+  | 'TASK_CANCELLED'
+  | 'WORKER_CRASHED'
+  | 'OPERATION_FAILED';
+
+export class SwarmError extends Error {
+  override name = 'SwarmError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Where in a manifest a problem is; every field is optional because parsers know different things. */
+export interface ManifestIssue {
+  file?: string;
+  line?: number;
+  column?: number;
+  symbol?: string;
+  field?: string;
+  message: string;
+}
+
+export function formatIssue(issue: ManifestIssue): string {
+  let where = issue.file ?? '<manifest>';
+  if (issue.line !== undefined) where += `:${issue.line}`;
+  if (issue.line !== undefined && issue.column !== undefined) where += `:${issue.column}`;
+  const subject = [
+    issue.symbol !== undefined ? `symbol "${issue.symbol}"` : undefined,
+    issue.field !== undefined ? `field "${issue.field}"` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${where}: ${subject ? subject + ': ' : ''}${issue.message}`;
+}
+
+export class ManifestError extends SwarmError {
+  override name = 'ManifestError';
+  readonly issues: ManifestIssue[];
+  constructor(issues: ManifestIssue[]) {
+    super(
+      'MANIFEST_INVALID',
+      `Invalid manifest (${issues.length} problem${issues.length === 1 ? '' : 's'}); fix these and run again:\n` +
+        issues.map((i) => '  ' + formatIssue(i)).join('\n'),
+    );
+    this.issues = issues;
+  }
+}
+
+export interface ConfigIssue {
+  file?: string;
+  key: string;
+  message: string;
+}
+
+export class ConfigError extends SwarmError {
+  override name = 'ConfigError';
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(
+      'CONFIG_INVALID',
+      `Invalid configuration; fix these keys and run again:\n` +
+        issues.map((i) => `  ${i.file ?? '<config>'}: ${i.key}: ${i.message}`).join('\n'),
+    );
+    this.issues = issues;
+  }
+}
+
+export class UsageError extends SwarmError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+export class RunNotFoundError extends SwarmError {
+  override name = 'RunNotFoundError';
+  constructor(runId: string) {
+    super('RUN_NOT_FOUND', `No run "${runId}" in the state database; list runs with \`swarm runs\`.`);
+  }
+}
+
+export class StoreUnavailableError extends SwarmError {
+  override name = 'StoreUnavailableError';
+  constructor(path: string, cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      `Cannot open the state database at ${path}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `Check the path (--db or [dispatcher] state_db_path) and its permissions.`,
+      { cause },
+    );
+  }
+}
+
+export class TaskTimeoutError extends SwarmError {
+  override name = 'TaskTimeoutError';
+  constructor(symbol: string, timeoutMs: number) {
+    super(
+      'TASK_TIMEOUT',
+      `Symbol "${symbol}" timed out after ${timeoutMs} ms; raise its \`timeout\` or make the operation faster.`,
+    );
+  }
+}
+
+/** An error as it crosses a thread or a socket boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(err.stack ? { stack: err.stack } : {}),
+    };
+  }
+  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) };
+}
+
+/** Exit codes of the CLI contract: 0 ok, 1 workflow failed, 2 bad input, 3 unreachable. */
+export function exitCodeFor(err: unknown): 1 | 2 | 3 {
+  if (err instanceof SwarmError) {
+    switch (err.code) {
+      case 'MANIFEST_INVALID':
+      case 'CONFIG_INVALID':
+      case 'USAGE':
+      case 'RUN_NOT_FOUND':
+        return 2;
+      case 'STORE_UNAVAILABLE':
+      case 'STORE_SCHEMA':
+      case 'DISPATCHER_UNREACHABLE':
+        return 3;
+      default:
+        return 1;
+    }
+  }
+  return 1;
+}
