@@ -1,0 +1,95 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { ConfigError } from '../errors.ts';
+import { resolveConfigPaths } from './paths.ts';
+import { defaultConfig, type SwarmConfig } from './schema.ts';
+import { resolvedAuthToken, TOKEN_ENV_VAR } from './token.ts';
+import { validateConfig } from './validate.ts';
+
+export { defaultConfig } from './schema.ts';
+export { resolvedAuthToken } from './token.ts';
+
+export const CONFIG_ENV_VAR = 'SWARM_CONFIG';
+export const DEFAULT_CONFIG_FILE = 'swarm-config.toml';
+
+type Env = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /** Environment to read SWARM_CONFIG and SWARM_AUTH_TOKEN from; process.env when absent. */
+  env?: Env;
+  /** Directory that relative paths (and the default ./swarm-config.toml) start from; process.cwd() when absent. */
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: SwarmConfig;
+  /** Absolute path of the file read, or null when running on built-in defaults. */
+  file: string | null;
+  /** One line per unknown key or section; the caller decides where to print them. */
+  warnings: string[];
+}
+
+/** Which file to read: explicit path > $SWARM_CONFIG > ./swarm-config.toml if present > none. */
+function chooseConfigFile(path: string | undefined, env: Env, cwd: string): string | null {
+  const named = path ?? (env[CONFIG_ENV_VAR] || undefined);
+  if (named !== undefined) {
+    const file = resolve(cwd, named);
+    if (!existsSync(file)) {
+      const fix = `fix the path or create the file with \`swarm config ${named}\``;
+      throw new ConfigError([
+        path !== undefined
+          ? { file, key: '(file)', message: `no such file; ${fix}` }
+          : { file, key: CONFIG_ENV_VAR, message: `names a file that does not exist; ${fix}, or unset ${CONFIG_ENV_VAR}` },
+      ]);
+    }
+    return file;
+  }
+  const inCwd = resolve(cwd, DEFAULT_CONFIG_FILE);
+  return existsSync(inCwd) ? inCwd : null;
+}
+
+/** Reads and parses a TOML file; unreadable files and syntax errors become ConfigErrors. */
+function readTomlFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file, key: '(file)', message: `cannot read it: ${(err as Error).message}` }]);
+  }
+  try {
+    return parseToml(text);
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    const reason = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+    const excerpt = err.codeblock.trimEnd().replace(/^/gm, '    ');
+    throw new ConfigError([
+      { file, key: `line ${err.line}, column ${err.column}`, message: `invalid TOML: ${reason}\n${excerpt}` },
+    ]);
+  }
+}
+
+/**
+ * Loads the swarm config: picks the file (explicit `path` > $SWARM_CONFIG > ./swarm-config.toml
+ * in `cwd` if it exists > built-in defaults), validates it, fills in defaults and makes relative
+ * paths absolute against the file's directory (or `cwd` without a file). Throws ConfigError for
+ * a missing named file, a TOML syntax error, invalid values (all listed), two differing shared
+ * tokens, or `[security] enable_auth = true` with no token anywhere.
+ */
+export function loadConfig(path?: string, options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = chooseConfigFile(path, env, cwd);
+  const { config, warnings } =
+    file === null ? { config: defaultConfig(), warnings: [] } : validateConfig(readTomlFile(file), file);
+  if (config.security.enable_auth && resolvedAuthToken(config, env) === undefined) {
+    throw new ConfigError([
+      {
+        ...(file !== null ? { file } : {}),
+        key: 'security.enable_auth',
+        message: `is true but no shared token is set; set [dispatcher] auth_token (or [worker] auth_token, [security] api_key) or the ${TOKEN_ENV_VAR} environment variable`,
+      },
+    ]);
+  }
+  return { config: resolveConfigPaths(config, file === null ? cwd : dirname(file)), file, warnings };
+}

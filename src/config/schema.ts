@@ -1,0 +1,197 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import {
+  bytes,
+  count,
+  flag,
+  listenAddress,
+  milliseconds,
+  oneOf,
+  port,
+  text,
+  websocketUrl,
+} from './fields.ts';
+import { LOG_FORMATS, LOG_LEVELS } from './log-levels.ts';
+import { tokenConflict } from './token.ts';
+
+/**
+ * The whole swarm-config.toml as one zod schema: snake_case keys as in the file, every key with
+ * its default, so `configSchema.parse({})` is the complete default config. Sections use
+ * `prefault({})` (not `default`) so a missing section is parsed and gets its keys' defaults.
+ * Objects strip unknown keys; the loader reports those as warnings (see unknown-keys.ts).
+ * Rules that span keys are refinements on the smallest object that holds both keys, so the
+ * error names the key to fix.
+ */
+
+const dispatcherSchema = z.object({
+  coordinator_endpoint: websocketUrl().default('ws://localhost:8080'),
+  state_db_path: text('a file path (or ":memory:")').default('./swarm-state.db'),
+  enable_websocket: flag().default(true),
+  websocket_port: port().default(8080),
+  manifest_path: text('a manifest file path').optional(),
+  workflow_name: text('a workflow name').optional(),
+  bind: listenAddress().default('127.0.0.1'),
+  // A function default: the CPU count is read when the config is parsed, not at import.
+  local_workers: count(0).default(() => availableParallelism()),
+  tasks_per_thread: count(1).default(4),
+  shutdown_grace: milliseconds(0).default(10_000),
+  auth_token: text('a shared secret').optional(),
+});
+
+const coordinatorSchema = z
+  .object({
+    max_workers: count(1).default(100),
+    heartbeat_interval: milliseconds().default(5_000),
+    heartbeat_timeout: milliseconds().default(15_000),
+    task_retry_limit: count(0).default(3),
+    enable_load_balancing: flag().default(true),
+    priority_queue_enabled: flag().default(true),
+    retry_backoff_base: milliseconds(0).default(500),
+    retry_backoff_max: milliseconds(0).default(30_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.heartbeat_timeout <= c.heartbeat_interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeat_timeout'],
+        message: `must be longer than coordinator.heartbeat_interval (${c.heartbeat_interval} ms), or every node times out between two heartbeats`,
+      });
+    }
+    if (c.retry_backoff_max < c.retry_backoff_base) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry_backoff_max'],
+        message: `must be at least coordinator.retry_backoff_base (${c.retry_backoff_base} ms)`,
+      });
+    }
+  });
+
+const capabilitiesSchema = z.object({
+  rust: flag().default(true),
+  php: flag().default(true),
+  powershell: flag().default(true),
+  // Absent means "same as [worker] max_concurrent_tasks"; filled in by workerSchema's transform.
+  max_concurrent_tasks: count(1).optional(),
+});
+
+const workerSchema = z
+  .object({
+    node_name: text('a node name').default('worker-node-1'),
+    dispatcher_url: websocketUrl().default('ws://localhost:8080'),
+    heartbeat_interval: milliseconds().default(5_000),
+    max_concurrent_tasks: count(1).default(4),
+    auth_token: text('a shared secret').optional(),
+    capabilities: capabilitiesSchema.prefault({}),
+  })
+  .superRefine((w, ctx) => {
+    const advertised = w.capabilities.max_concurrent_tasks;
+    if (advertised !== undefined && advertised > w.max_concurrent_tasks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['capabilities', 'max_concurrent_tasks'],
+        message: `must not exceed worker.max_concurrent_tasks (${w.max_concurrent_tasks}); a worker cannot advertise slots it will not run`,
+      });
+    }
+  })
+  .transform((w) => ({
+    ...w,
+    capabilities: {
+      ...w.capabilities,
+      max_concurrent_tasks: w.capabilities.max_concurrent_tasks ?? w.max_concurrent_tasks,
+    },
+  }));
+
+/** Keys every external backend has. Disabled by default: the binaries are not installed here. */
+const backendBase = {
+  enabled: flag().default(false),
+  timeout: milliseconds().default(30_000),
+  max_output_size: bytes().default(1_048_576),
+};
+
+/** An enabled backend needs the path to what it runs; a disabled one may leave it out. */
+function requiredWhenEnabled<K extends string>(key: K, what: string) {
+  return (backend: { enabled: boolean } & { [P in K]?: string }, ctx: z.RefinementCtx) => {
+    if (backend.enabled && backend[key] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `expected ${what}; it is required when enabled = true` });
+    }
+  };
+}
+
+const backendsSchema = z.object({
+  rust_injector: z
+    .object({ ...backendBase, binary_path: text('the injector binary path').optional() })
+    .superRefine(requiredWhenEnabled('binary_path', 'the path to the wp_injector binary'))
+    .prefault({}),
+  php_engine: z
+    .object({
+      ...backendBase,
+      script_path: text('the engine script path').optional(),
+      php_binary: text('a PHP executable name or path').default('php'),
+    })
+    .superRefine(requiredWhenEnabled('script_path', 'the path to symbolic-engine.php'))
+    .prefault({}),
+  powershell_engine: z
+    .object({
+      ...backendBase,
+      script_path: text('the engine script path').optional(),
+      pwsh_binary: text('a PowerShell executable name or path').default('pwsh'),
+    })
+    .superRefine(requiredWhenEnabled('script_path', 'the path to symbolic.ps1'))
+    .prefault({}),
+});
+
+const loggingSchema = z.object({
+  level: oneOf(LOG_LEVELS).default('info'),
+  // Empty string means "no log file"; relative paths resolve against the config file's folder.
+  file: z.string({ error: 'expected a file path, or "" for no log file' }).default('./swarm.log'),
+  console: flag().default(true),
+  format: oneOf(LOG_FORMATS).default('text'),
+});
+
+const securitySchema = z.object({
+  enable_auth: flag().default(false),
+  api_key: text('a shared secret').optional(),
+  allowed_hosts: z
+    .array(text('a host name'), { error: 'expected a list of host names, e.g. ["localhost", "127.0.0.1"]' })
+    .default(['localhost', '127.0.0.1']),
+  // Lower bound: a registration or assignment message alone is a few hundred bytes.
+  max_message_size: bytes(1_024).default(1_048_576),
+});
+
+export const configSchema = z
+  .object({
+    dispatcher: dispatcherSchema.prefault({}),
+    coordinator: coordinatorSchema.prefault({}),
+    worker: workerSchema.prefault({}),
+    backends: backendsSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    security: securitySchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const conflict = tokenConflict(config);
+    if (conflict) ctx.addIssue({ code: 'custom', path: conflict.key.split('.'), message: conflict.message });
+    if (config.coordinator.heartbeat_timeout <= config.worker.heartbeat_interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['worker', 'heartbeat_interval'],
+        message: `must be shorter than coordinator.heartbeat_timeout (${config.coordinator.heartbeat_timeout} ms), or the dispatcher drops this worker between two heartbeats`,
+      });
+    }
+  });
+
+/** The validated config with every default filled in (snake_case, as in the TOML file). */
+export type SwarmConfig = z.infer<typeof configSchema>;
+/** What may be written in the file or passed programmatically: every key optional. */
+export type SwarmConfigInput = z.input<typeof configSchema>;
+
+export type DispatcherConfig = SwarmConfig['dispatcher'];
+export type CoordinatorConfig = SwarmConfig['coordinator'];
+export type WorkerConfig = SwarmConfig['worker'];
+export type BackendsConfig = SwarmConfig['backends'];
+export type LoggingConfig = SwarmConfig['logging'];
+export type SecurityConfig = SwarmConfig['security'];
+
+/** The built-in defaults (relative paths not yet resolved; local_workers = this machine's CPU count). */
+export function defaultConfig(): SwarmConfig {
+  return configSchema.parse({});
+}

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { configSchema, type SwarmConfig } from './schema.ts';
+import { unknownKeyWarnings } from './unknown-keys.ts';
+
+/** "security.allowed_hosts[1]" from zod's ["security", "allowed_hosts", 1]. */
+function keyOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((key, part) => {
+    if (typeof part === 'number') return `${key}[${part}]`;
+    return key === '' ? String(part) : `${key}.${String(part)}`;
+  }, '');
+}
+
+/** The offending value, for the message; only for issues about one value (not cross-key rules). */
+function gotSuffix(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom' || issue.input === undefined) return '';
+  const shown = JSON.stringify(issue.input) ?? String(issue.input);
+  return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
+}
+
+function toConfigIssue(issue: z.core.$ZodIssue, file: string | undefined): ConfigIssue {
+  return {
+    ...(file !== undefined ? { file } : {}),
+    key: keyOf(issue.path) || '(whole file)',
+    message: issue.message + gotSuffix(issue),
+  };
+}
+
+/**
+ * Validates a parsed config document (e.g. the output of a TOML parser) and fills in defaults.
+ * Throws ConfigError listing every invalid key at once; unknown keys come back as warnings.
+ * Paths are left as written (see resolveConfigPaths).
+ */
+export function validateConfig(raw: unknown, file?: string): { config: SwarmConfig; warnings: string[] } {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => toConfigIssue(issue, file)));
+  return { config: result.data, warnings: unknownKeyWarnings(configSchema, raw, file ?? '<config>') };
+}

@@ -1,0 +1,29 @@
+import type { ManifestIssue } from '../errors.ts';
+
+/**
+ * What a format reader (YAML or TOML) hands to the validator: the plain data, the problems
+ * found while reading it, and a way back from a data path to a place in the text.
+ */
+
+/** A path into the manifest data, e.g. `['symbols', 2, 'dependencies', 1]`. */
+export type DataPath = readonly (string | number)[];
+
+export interface TextPosition {
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Maps a data path to a 1-based position in the source. `'value'` asks for the value at the
+ * path (or, when the path does not exist, the nearest enclosing mapping that does); `'key'`
+ * asks for the key itself, for problems such as unknown fields. Returns `{}` when unsure.
+ */
+export type Locator = (path: DataPath, target: 'value' | 'key') => TextPosition;
+
+export interface ReadDocument {
+  /** The plain data, or undefined when the text could not be read as a document. */
+  data: unknown;
+  /** Syntax problems, already positioned; when non-empty `data` is not validated. */
+  syntaxIssues: ManifestIssue[];
+  locate: Locator;
+}

@@ -1,0 +1,157 @@
+import { ManifestError } from '../errors.ts';
+import { MinHeap } from './min-heap.ts';
+import type { Manifest } from './types.ts';
+
+/**
+ * Dependency-graph algorithms over symbol names. Nodes are identified by their position in the
+ * manifest so that every result is stable with respect to the order the author wrote.
+ */
+
+/** A graph of `count` nodes; `dependenciesOf(i)` are the nodes node i depends on. */
+export interface DependencyGraph {
+  count: number;
+  dependenciesOf(node: number): readonly number[];
+}
+
+/**
+ * Symbol names with every symbol after all of its dependencies; among symbols whose
+ * dependencies are done, the one declared first comes first. Throws a ManifestError for an
+ * unknown dependency or a cycle (a validated manifest has neither).
+ */
+export function topologicalOrder(manifest: Manifest): string[] {
+  const indexByName = new Map(manifest.symbols.map((symbol, index) => [symbol.name, index]));
+  const dependencies = manifest.symbols.map((symbol) =>
+    symbol.dependencies.map((dependency) => {
+      const index = indexByName.get(dependency);
+      if (index === undefined) {
+        throw new ManifestError([
+          { symbol: symbol.name, field: 'dependencies', message: `unknown dependency "${dependency}"` },
+        ]);
+      }
+      return index;
+    }),
+  );
+  const graph: DependencyGraph = { count: manifest.symbols.length, dependenciesOf: (node) => dependencies[node] };
+  const order = sortTopologically(graph);
+  if (order.length < graph.count) {
+    const names = manifest.symbols.map((symbol) => symbol.name);
+    throw new ManifestError(
+      findCycles(graph).map((cycle) => ({
+        symbol: names[cycle[0]],
+        field: 'dependencies',
+        message: `dependency cycle: ${formatCycle(cycle, names)}`,
+      })),
+    );
+  }
+  return order.map((index) => manifest.symbols[index].name);
+}
+
+/** Kahn's algorithm; the result is shorter than `graph.count` when there is a cycle. */
+export function sortTopologically(graph: DependencyGraph): number[] {
+  const waitingOn = new Array<number>(graph.count).fill(0);
+  const dependents: number[][] = Array.from({ length: graph.count }, () => []);
+  for (let node = 0; node < graph.count; node++) {
+    for (const dependency of new Set(graph.dependenciesOf(node))) {
+      waitingOn[node]++;
+      dependents[dependency].push(node);
+    }
+  }
+  const ready = new MinHeap();
+  waitingOn.forEach((count, node) => count === 0 && ready.push(node));
+  const order: number[] = [];
+  for (let node = ready.pop(); node !== undefined; node = ready.pop()) {
+    order.push(node);
+    for (const dependent of dependents[node]) if (--waitingOn[dependent] === 0) ready.push(dependent);
+  }
+  return order;
+}
+
+/**
+ * One cycle per group of mutually dependent nodes (strongly connected component), each as a
+ * path `[a, b, ..., a]` where every node depends on the next, starting at the group's first
+ * node. Self-dependencies are left to the caller. Groups come in manifest order.
+ */
+export function findCycles(graph: DependencyGraph): number[][] {
+  return stronglyConnectedComponents(graph)
+    .filter((component) => component.length > 1)
+    .map((component) => component.sort((a, b) => a - b))
+    .sort((a, b) => a[0] - b[0])
+    .map((component) => shortestCycleThrough(component[0], new Set(component), graph));
+}
+
+export function formatCycle(cycle: readonly number[], names: readonly string[]): string {
+  return cycle.map((node) => names[node]).join(' -> ');
+}
+
+/** Breadth-first search from `start` back to itself, staying inside `members`. */
+function shortestCycleThrough(start: number, members: Set<number>, graph: DependencyGraph): number[] {
+  const cameFrom = new Map<number, number>();
+  const queue = [start];
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head];
+    for (const next of graph.dependenciesOf(node)) {
+      if (!members.has(next) || next === node) continue;
+      if (next === start) {
+        const path = [start];
+        for (let step: number | undefined = node; step !== start && step !== undefined; step = cameFrom.get(step)) {
+          path.push(step);
+        }
+        return [start, ...path.slice(1).reverse(), start];
+      }
+      if (!cameFrom.has(next)) {
+        cameFrom.set(next, node);
+        queue.push(next);
+      }
+    }
+  }
+  return [start, start]; // unreachable for a real component of more than one node
+}
+
+/** Tarjan's algorithm, iterative so that long dependency chains cannot overflow the stack. */
+function stronglyConnectedComponents(graph: DependencyGraph): number[][] {
+  const indexOf = new Array<number>(graph.count).fill(-1);
+  const lowLink = new Array<number>(graph.count).fill(0);
+  const onStack = new Array<boolean>(graph.count).fill(false);
+  const stack: number[] = [];
+  const components: number[][] = [];
+  let nextIndex = 0;
+  for (let root = 0; root < graph.count; root++) {
+    if (indexOf[root] !== -1) continue;
+    const work: { node: number; edge: number }[] = [{ node: root, edge: 0 }];
+    indexOf[root] = lowLink[root] = nextIndex++;
+    stack.push(root);
+    onStack[root] = true;
+    while (work.length > 0) {
+      const frame = work[work.length - 1];
+      const edges = graph.dependenciesOf(frame.node);
+      if (frame.edge < edges.length) {
+        const next = edges[frame.edge++];
+        if (indexOf[next] === -1) {
+          indexOf[next] = lowLink[next] = nextIndex++;
+          stack.push(next);
+          onStack[next] = true;
+          work.push({ node: next, edge: 0 });
+        } else if (onStack[next]) {
+          lowLink[frame.node] = Math.min(lowLink[frame.node], indexOf[next]);
+        }
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1].node;
+        lowLink[parent] = Math.min(lowLink[parent], lowLink[frame.node]);
+      }
+      if (lowLink[frame.node] === indexOf[frame.node]) {
+        const component: number[] = [];
+        let member: number;
+        do {
+          member = stack.pop()!;
+          onStack[member] = false;
+          component.push(member);
+        } while (member !== frame.node);
+        components.push(component);
+      }
+    }
+  }
+  return components;
+}

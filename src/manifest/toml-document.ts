@@ -1,0 +1,71 @@
+import { parse, TomlError } from 'smol-toml';
+import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
+import { pathKey, scanTomlPlaces, type ScannedPlaces } from './toml-scanner.ts';
+
+/** Reads TOML text into plain data; positions for later issues come from toml-scanner.ts. */
+export function readTomlDocument(source: string, file: string | undefined): ReadDocument {
+  let data: Record<string, unknown>;
+  try {
+    data = parse(source);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    // The message carries a code frame after the first line; the position is reported apart.
+    const reason = error.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+    return {
+      data: undefined,
+      syntaxIssues: [{ ...(file !== undefined && { file }), line: error.line, column: error.column, message: `TOML syntax error: ${reason}` }],
+      locate: () => ({}),
+    };
+  }
+  // A TOML file of only comments parses to {}: report it as empty rather than as missing keys.
+  const isEmpty = Object.keys(data).length === 0;
+  return { data: isEmpty ? undefined : data, syntaxIssues: [], locate: createTomlLocator(source, data) };
+}
+
+function createTomlLocator(source: string, data: unknown): Locator {
+  let places: ScannedPlaces | undefined; // scanned on first use: valid manifests never need it
+  const toPosition = offsetToPosition(source);
+  return (path, target) => {
+    places ??= onlyIfConsistent(scanTomlPlaces(source), data);
+    // The path itself, else the nearest enclosing table, array or inline table that is written.
+    for (let length = path.length; length > 0; length--) {
+      const place = places.get(pathKey(path.slice(0, length)));
+      if (place === undefined) continue;
+      const wantsKey = target === 'key' && length === path.length;
+      return toPosition(wantsKey ? place.keyOffset : place.valueOffset);
+    }
+    return {};
+  };
+}
+
+/** Self-check of the scanner: if it saw any path the real parser did not produce, trust none. */
+function onlyIfConsistent(places: ScannedPlaces, data: unknown): ScannedPlaces {
+  for (const key of places.keys()) {
+    if (!existsAt(data, JSON.parse(key) as DataPath)) return new Map();
+  }
+  return places;
+}
+
+function existsAt(data: unknown, path: DataPath): boolean {
+  let node = data;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, segment)) return false;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return true;
+}
+
+function offsetToPosition(text: string): (offset: number) => TextPosition {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low] + 1 };
+  };
+}

@@ -1,0 +1,142 @@
+import type { Database } from 'bun:sqlite';
+import { SwarmError } from '../errors.ts';
+
+/**
+ * The schema, as an ordered list of forward migrations. `PRAGMA user_version` holds the version
+ * a database is at; opening applies the missing ones in one write transaction. A migration, once
+ * released, never changes: change the schema by appending one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up: string | ((db: Database) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'initial schema: runs, tasks, transitions (journal), nodes, state',
+    up: `
+      CREATE TABLE runs (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        manifest_source TEXT NOT NULL,
+        manifest_format TEXT NOT NULL,
+        manifest        TEXT,             -- JSON: the validated manifest
+        manifest_path   TEXT,
+        metadata        TEXT NOT NULL,    -- JSON object
+        total_tasks     INTEGER NOT NULL,
+        completed_tasks INTEGER NOT NULL DEFAULT 0,
+        failed_tasks    INTEGER NOT NULL DEFAULT 0,
+        replay_of       TEXT,             -- no foreign key: a replay outlives the cleanup of its original
+        created_at      INTEGER NOT NULL,
+        finished_at     INTEGER
+      );
+
+      CREATE TABLE tasks (
+        run_id          TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name            TEXT NOT NULL,
+        position        INTEGER NOT NULL, -- manifest order
+        status          TEXT NOT NULL,
+        priority        INTEGER NOT NULL,
+        dispatch        TEXT NOT NULL,
+        dependencies    TEXT NOT NULL,    -- JSON array of task names
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        output          TEXT,             -- JSON
+        error           TEXT,             -- JSON SerializedError
+        node            TEXT,
+        rollback_output TEXT,             -- JSON
+        rollback_error  TEXT,             -- JSON SerializedError
+        reused          INTEGER NOT NULL DEFAULT 0,
+        started_at      INTEGER,
+        finished_at     INTEGER,
+        PRIMARY KEY (run_id, name)
+      );
+      CREATE UNIQUE INDEX tasks_by_position ON tasks (run_id, position);
+
+      -- The journal. AUTOINCREMENT so a seq is never reused, even after the newest rows are deleted:
+      -- readers page through it with "afterSeq" cursors.
+      CREATE TABLE transitions (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id     TEXT REFERENCES runs(id) ON DELETE CASCADE,
+        actor_id   TEXT NOT NULL,
+        actor_kind TEXT NOT NULL,
+        from_state TEXT,
+        to_state   TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        payload    TEXT,                  -- JSON
+        at         INTEGER NOT NULL
+      );
+      CREATE INDEX transitions_by_run ON transitions (run_id, seq);
+
+      CREATE TABLE nodes (
+        id           TEXT PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        capacity     INTEGER NOT NULL,
+        running      INTEGER NOT NULL,
+        capabilities TEXT NOT NULL,       -- JSON array
+        last_seen_at INTEGER NOT NULL,
+        started_at   INTEGER NOT NULL
+      );
+
+      CREATE TABLE state (
+        key        TEXT PRIMARY KEY,
+        value      TEXT,                  -- JSON; NULL is JSON null
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    description: 'indexes for listRuns (newest first, by status) and cleanup (finished before a time)',
+    up: `
+      CREATE INDEX runs_by_created ON runs (created_at);
+      CREATE INDEX runs_by_status ON runs (status, created_at);
+    `,
+  },
+];
+
+/** The schema version this code writes; a database at a higher version is refused. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function readSchemaVersion(db: Database): number {
+  const row = db.prepare<{ user_version: number }, []>('PRAGMA user_version').get();
+  return row?.user_version ?? 0;
+}
+
+function schemaTooNewError(location: string, found: number): SwarmError {
+  return new SwarmError(
+    'STORE_SCHEMA',
+    `The state database at ${location} has schema version ${found}, newer than this swarm knows ` +
+      `(${LATEST_SCHEMA_VERSION}); upgrade swarm to open it, or point --db at another file.`,
+  );
+}
+
+/**
+ * Brings `db` forward to `target` (default: the latest), applying each missing migration in
+ * order inside one BEGIN IMMEDIATE transaction, so two processes opening the same new file don't
+ * both migrate and a failure leaves the database at its old version. Returns the version reached.
+ * Exported with `target` so tests can build a database as an older release left it.
+ */
+export function applyMigrations(db: Database, target: number = LATEST_SCHEMA_VERSION): number {
+  const before = readSchemaVersion(db);
+  if (before > LATEST_SCHEMA_VERSION) throw schemaTooNewError(db.filename, before);
+  if (before >= target) return before;
+
+  const migrate = db.transaction(() => {
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    let version = readSchemaVersion(db);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= version || migration.version > target) continue;
+      if (typeof migration.up === 'string') db.run(migration.up);
+      else migration.up(db);
+      version = migration.version;
+    }
+    // PRAGMA takes no bound parameters; `version` is one of our own integers.
+    db.run(`PRAGMA user_version = ${version}`);
+    return version;
+  });
+  return migrate.immediate();
+}

@@ -1,0 +1,151 @@
+import type { Database, Statement } from 'bun:sqlite';
+import type { ColumnValue, NodeRow, PatchField, RunRow, TaskRow, TransitionRow } from './rows.ts';
+import { FINISHED_RUN_STATUSES } from './validation.ts';
+
+/**
+ * Every statement the SQLite store runs, prepared once per connection. Preparing is far more
+ * expensive than running, so the hot path (commit) only ever binds and steps.
+ */
+
+const RUN_COLUMNS = `id, name, status, manifest_source AS manifestSource, manifest_format AS manifestFormat,
+  manifest, manifest_path AS manifestPath, metadata, total_tasks AS totalTasks,
+  completed_tasks AS completedTasks, failed_tasks AS failedTasks, replay_of AS replayOf,
+  created_at AS createdAt, finished_at AS finishedAt`;
+
+const TASK_COLUMNS = `run_id AS runId, name, position, status, priority, dispatch, dependencies, attempts,
+  output, error, node, rollback_output AS rollbackOutput, rollback_error AS rollbackError, reused,
+  started_at AS startedAt, finished_at AS finishedAt`;
+
+const TRANSITION_COLUMNS = `seq, run_id AS runId, actor_id AS actorId, actor_kind AS actorKind,
+  from_state AS "from", to_state AS "to", event, payload, at`;
+
+const NODE_COLUMNS = `id, kind, status, capacity, running, capabilities, last_seen_at AS lastSeenAt,
+  started_at AS startedAt`;
+
+/** Newest first; rowid breaks ties so runs created in the same millisecond keep insertion order. */
+const NEWEST_FIRST = 'ORDER BY created_at DESC, rowid DESC LIMIT ?';
+
+export class SqliteStatements {
+  readonly insertRun: Statement<unknown, ColumnValue[]>;
+  readonly insertTask: Statement<unknown, ColumnValue[]>;
+  readonly insertTransition: Statement<unknown, ColumnValue[]>;
+  readonly upsertNode: Statement<unknown, ColumnValue[]>;
+  readonly runExists: Statement<{ found: 1 }, [string]>;
+  readonly taskExists: Statement<{ found: 1 }, [string, string]>;
+  readonly selectRun: Statement<RunRow, [string]>;
+  readonly listRuns: Statement<RunRow, [number]>;
+  readonly listRunsWithStatus: Statement<RunRow, [string, number]>;
+  readonly selectTasks: Statement<TaskRow, [string]>;
+  readonly selectTask: Statement<TaskRow, [string, string]>;
+  readonly selectTransitions: Statement<TransitionRow, [string, number, number]>;
+  readonly listNodes: Statement<NodeRow, []>;
+  readonly stateGet: Statement<{ value: string | null }, [string]>;
+  readonly stateSet: Statement<unknown, [string, string | null, number]>;
+  readonly stateDelete: Statement<unknown, [string]>;
+  readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
+  readonly deleteFinishedRuns: Statement<unknown, [number]>;
+  readonly taskPatches: PatchStatements;
+  readonly runPatches: PatchStatements;
+  private readonly all: Statement[];
+
+  constructor(db: Database, taskFields: readonly PatchField[], runFields: readonly PatchField[]) {
+    this.insertRun = db.prepare(
+      `INSERT INTO runs (id, name, status, manifest_source, manifest_format, manifest, manifest_path, metadata,
+        total_tasks, completed_tasks, failed_tasks, replay_of, created_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertTask = db.prepare(
+      `INSERT INTO tasks (run_id, name, position, status, priority, dispatch, dependencies, attempts, output, error,
+        node, rollback_output, rollback_error, reused, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertTransition = db.prepare(
+      `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsertNode = db.prepare(
+      `INSERT INTO nodes (id, kind, status, capacity, running, capabilities, last_seen_at, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status,
+         capacity = excluded.capacity, running = excluded.running, capabilities = excluded.capabilities,
+         last_seen_at = excluded.last_seen_at, started_at = excluded.started_at`,
+    );
+    this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
+    this.taskExists = db.prepare('SELECT 1 AS found FROM tasks WHERE run_id = ? AND name = ?');
+    this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
+    this.listRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ${NEWEST_FIRST}`);
+    // One statement for any status list: the list is bound as a JSON array.
+    this.listRunsWithStatus = db.prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
+    );
+    this.selectTasks = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY position`);
+    this.selectTask = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND name = ?`);
+    this.selectTransitions = db.prepare(
+      `SELECT ${TRANSITION_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    this.listNodes = db.prepare(`SELECT ${NODE_COLUMNS} FROM nodes ORDER BY id`);
+    this.stateGet = db.prepare('SELECT value FROM state WHERE key = ?');
+    this.stateSet = db.prepare(
+      `INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    this.stateDelete = db.prepare('DELETE FROM state WHERE key = ?');
+    this.counts = db.prepare(
+      `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
+        (SELECT count(*) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
+        (SELECT count(*) FROM state) AS state`,
+    );
+    // Tasks and journal rows go with their run through ON DELETE CASCADE.
+    this.deleteFinishedRuns = db.prepare(
+      `DELETE FROM runs WHERE status IN (${FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ')})
+       AND created_at < ?`,
+    );
+    this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
+    this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
+    this.all = [
+      this.insertRun, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
+      this.selectRun, this.listRuns, this.listRunsWithStatus, this.selectTasks, this.selectTask,
+      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
+      this.deleteFinishedRuns,
+    ];
+  }
+
+  finalize(): void {
+    for (const statement of this.all) statement.finalize();
+    this.taskPatches.finalize();
+    this.runPatches.finalize();
+  }
+}
+
+/**
+ * UPDATE statements for partial patches: one per distinct set of fields (a bit mask over the
+ * field list), built on first use and cached. Real callers use a handful of shapes (status only;
+ * status + attempts + node + startedAt; ...), so the cache stays tiny and every patch is a plain
+ * bind-and-step with no COALESCE tricks — which also lets a patch set a field to NULL.
+ */
+export class PatchStatements {
+  private readonly byMask = new Map<number, Statement<unknown, ColumnValue[]>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly table: string,
+    private readonly fields: readonly PatchField[],
+    private readonly where: string,
+  ) {}
+
+  /** The UPDATE for this mask; `mask` must be non-zero (a patch with no fields updates nothing). */
+  forMask(mask: number): Statement<unknown, ColumnValue[]> {
+    let statement = this.byMask.get(mask);
+    if (statement === undefined) {
+      const assignments = this.fields.filter((_, i) => mask & (1 << i)).map((f) => `${f.column} = ?`);
+      statement = this.db.prepare(`UPDATE ${this.table} SET ${assignments.join(', ')} WHERE ${this.where}`);
+      this.byMask.set(mask, statement);
+    }
+    return statement;
+  }
+
+  finalize(): void {
+    for (const statement of this.byMask.values()) statement.finalize();
+    this.byMask.clear();
+  }
+}

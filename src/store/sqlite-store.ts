@@ -1,0 +1,213 @@
+import { SQLiteError, type Database } from 'bun:sqlite';
+import { RunNotFoundError } from '../errors.ts';
+import { encodeJson, decodeJson } from './json-columns.ts';
+import {
+  RUN_PATCH_FIELDS,
+  TASK_PATCH_FIELDS,
+  encodePatch,
+  nodeFromRow,
+  nodeRowFromRecord,
+  runFromRow,
+  runRowFromNew,
+  taskFromRow,
+  taskRowFromNew,
+  transitionFromRow,
+  transitionRowFromNew,
+  type RunRow,
+} from './rows.ts';
+import { openDatabase } from './sqlite-connection.ts';
+import { SqliteStatements } from './sqlite-statements.ts';
+import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
+import { checkRunStatus, normalizeLimit } from './validation.ts';
+import type {
+  NewRun,
+  NewTask,
+  NodeRecord,
+  RunRecord,
+  RunStatus,
+  StoreBatch,
+  StoreCounts,
+  SwarmStore,
+  TaskPatch,
+  TaskRecord,
+  TransitionRecord,
+} from './types.ts';
+
+/**
+ * The SwarmStore on one SQLite file (bun:sqlite, WAL). `location` may be ':memory:' for a private
+ * in-memory database. Several instances — in this process or others — may open the same file:
+ * each sees what the others have committed.
+ *
+ * Throws StoreUnavailableError when the file cannot be opened, and SwarmError('STORE_SCHEMA')
+ * when it was written by a newer swarm.
+ */
+export class SqliteStore implements SwarmStore {
+  readonly location: string;
+  readonly schemaVersion: number;
+  private readonly db: Database;
+  private readonly statements: SqliteStatements;
+  private readonly commitTransaction: (batch: StoreBatch) => void;
+  private readonly createRunTransaction: (run: RunRow, tasks: NewTask[]) => void;
+  private closed = false;
+
+  constructor(location: string) {
+    this.location = location;
+    const { db, schemaVersion } = openDatabase(location);
+    this.db = db;
+    this.schemaVersion = schemaVersion;
+    this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
+    // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
+    // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
+    this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
+    this.createRunTransaction = db.transaction((run: RunRow, tasks: NewTask[]) =>
+      this.insertRun(run, tasks),
+    ).immediate;
+  }
+
+  createRun(run: NewRun, tasks: NewTask[]): void {
+    this.assertOpen();
+    this.createRunTransaction(runRowFromNew(run), tasks);
+  }
+
+  commit(batch: StoreBatch): void {
+    this.assertOpen();
+    const empty =
+      batch.transitions.length === 0 && batch.runs.length === 0 && batch.tasks.length === 0 && batch.nodes.length === 0;
+    if (!empty) this.commitTransaction(batch);
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    this.assertOpen();
+    const row = this.statements.selectRun.get(runId);
+    return row === null ? undefined : runFromRow(row);
+  }
+
+  listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunRecord[] {
+    this.assertOpen();
+    const limit = normalizeLimit(options.limit);
+    const rows =
+      options.status === undefined
+        ? this.statements.listRuns.all(limit)
+        : this.statements.listRunsWithStatus.all(JSON.stringify(options.status.map(checkRunStatus)), limit);
+    return rows.map(runFromRow);
+  }
+
+  getTasks(runId: string): TaskRecord[] {
+    this.assertOpen();
+    return this.statements.selectTasks.all(runId).map(taskFromRow);
+  }
+
+  getTask(runId: string, name: string): TaskRecord | undefined {
+    this.assertOpen();
+    const row = this.statements.selectTask.get(runId, name);
+    return row === null ? undefined : taskFromRow(row);
+  }
+
+  getTransitions(runId: string, options: { afterSeq?: number; limit?: number } = {}): TransitionRecord[] {
+    this.assertOpen();
+    const rows = this.statements.selectTransitions.all(runId, options.afterSeq ?? 0, normalizeLimit(options.limit));
+    return rows.map(transitionFromRow);
+  }
+
+  listNodes(): NodeRecord[] {
+    this.assertOpen();
+    return this.statements.listNodes.all().map(nodeFromRow);
+  }
+
+  stateGet(key: string): unknown {
+    this.assertOpen();
+    const row = this.statements.stateGet.get(key);
+    return row === null ? undefined : decodeJson(row.value);
+  }
+
+  stateSet(key: string, value: unknown): void {
+    this.assertOpen();
+    this.statements.stateSet.run(key, encodeJson(value), Date.now());
+  }
+
+  stateDelete(key: string): boolean {
+    this.assertOpen();
+    return this.statements.stateDelete.run(key).changes > 0;
+  }
+
+  counts(): StoreCounts {
+    this.assertOpen();
+    const row = this.statements.counts.get();
+    return row ?? { runs: 0, tasks: 0, transitions: 0, nodes: 0, state: 0 };
+  }
+
+  deleteFinishedRunsBefore(before: number): number {
+    this.assertOpen();
+    // One statement is one transaction; `changes` counts runs only, not the cascaded rows.
+    return this.statements.deleteFinishedRuns.run(before).changes;
+  }
+
+  /** Closes the connection; idempotent. The store cannot be used afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.finalize();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    // Without this, a closed store fails with bun:sqlite's "Statement has finalized".
+    if (this.closed) throw storeClosedError(this.location);
+  }
+
+  private insertRun(run: RunRow, tasks: NewTask[]): void {
+    const s = this.statements;
+    s.insertRun.run(
+      run.id, run.name, run.status, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath,
+      run.metadata, run.totalTasks, run.completedTasks, run.failedTasks, run.replayOf, run.createdAt, run.finishedAt,
+    );
+    for (let position = 0; position < tasks.length; position++) {
+      const t = taskRowFromNew(tasks[position], run.id, position);
+      s.insertTask.run(
+        t.runId, t.name, t.position, t.status, t.priority, t.dispatch, t.dependencies, t.attempts, t.output,
+        t.error, t.node, t.rollbackOutput, t.rollbackError, t.reused, t.startedAt, t.finishedAt,
+      );
+    }
+  }
+
+  /** The body of one group commit; runs inside commitTransaction, so any throw rolls it all back. */
+  private writeBatch(batch: StoreBatch): void {
+    const s = this.statements;
+    for (const transition of batch.transitions) {
+      const t = transitionRowFromNew(transition);
+      try {
+        s.insertTransition.run(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      } catch (err) {
+        // The foreign key on run_id is how a journal row for an unknown run is caught, for free.
+        if (t.runId !== null && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+          throw new RunNotFoundError(t.runId);
+        }
+        throw err;
+      }
+    }
+    for (const patch of batch.runs) {
+      const { mask, values } = encodePatch(patch, RUN_PATCH_FIELDS);
+      const found =
+        mask === 0 ? s.runExists.get(patch.id) !== null : s.runPatches.forMask(mask).run(...values, patch.id).changes > 0;
+      if (!found) throw new RunNotFoundError(patch.id);
+    }
+    for (const patch of batch.tasks) {
+      const { mask, values } = encodePatch(patch, TASK_PATCH_FIELDS);
+      const found =
+        mask === 0
+          ? s.taskExists.get(patch.runId, patch.name) !== null
+          : s.taskPatches.forMask(mask).run(...values, patch.runId, patch.name).changes > 0;
+      if (!found) throw this.missingTaskError(patch);
+    }
+    for (const node of batch.nodes) {
+      const n = nodeRowFromRecord(node);
+      s.upsertNode.run(n.id, n.kind, n.status, n.capacity, n.running, n.capabilities, n.lastSeenAt, n.startedAt);
+    }
+  }
+
+  private missingTaskError(patch: TaskPatch): Error {
+    return this.statements.runExists.get(patch.runId) === null
+      ? new RunNotFoundError(patch.runId)
+      : new TaskNotFoundError(patch.runId, patch.name);
+  }
+}

@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'bun:test';
+import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
+import { fixturePath, issueAt, issuesOf, tomlIssues, yamlIssues } from './helpers.ts';
+
+describe('documents that are not manifests', () => {
+  test('an empty file, or one with only comments', () => {
+    for (const source of ['', '\n  \n', '# nothing here\n']) {
+      const [issue] = yamlIssues(source);
+      expect(issue.file).toBe('m.yaml');
+      expect(issue.message).toContain('empty');
+    }
+    expect(tomlIssues('# nothing\n')[0].message).toContain('empty');
+    expect(issuesOf(() => parseManifest('', {}))[0].message).toContain('empty');
+  });
+
+  test('a document that is not a mapping', () => {
+    const [list] = yamlIssues('- name: a\n  type: action\n');
+    expect(list).toMatchObject({ file: 'm.yaml', line: 1, column: 1 });
+    expect(list.message).toContain('must be a mapping');
+    expect(list.message).toContain('a list');
+    expect(yamlIssues('just a string\n')[0].message).toContain('a single value ("just a string")');
+  });
+
+  test('YAML syntax errors carry their position', () => {
+    const issues = yamlIssues('name: x\nsymbols:\n  - name: a\n   type: [action\n');
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues) {
+      expect(issue.file).toBe('m.yaml');
+      expect(issue.line).toBeGreaterThanOrEqual(3);
+      expect(issue.message).toStartWith('YAML syntax error: ');
+    }
+  });
+
+  test('duplicate keys in YAML are a syntax error', () => {
+    const [issue] = yamlIssues('name: x\nname: y\nsymbols: []\n');
+    expect(issue).toMatchObject({ file: 'm.yaml', line: 2, column: 1 });
+    expect(issue.message).toContain('unique');
+  });
+
+  test('more than one YAML document is an error', () => {
+    expect(yamlIssues('name: a\n---\nname: b\n')[0].message).toContain('multiple documents');
+  });
+
+  test('TOML syntax errors carry line and column', () => {
+    const [issue] = tomlIssues('name = "x"\nversion = \n');
+    expect(issue).toMatchObject({ file: 'm.toml', line: 2 });
+    expect(issue.column).toBeNumber();
+    expect(issue.message).toStartWith('TOML syntax error: ');
+    expect(issue.message).not.toContain('\n');
+  });
+
+  test('a missing file is a ManifestError naming the file', () => {
+    const [issue] = issuesOf(() => loadManifestFile('no/such/manifest.yaml'));
+    expect(issue.file).toBe('no/such/manifest.yaml');
+    expect(issue.message).toContain('no such file');
+  });
+
+  test('a directory is not a manifest file', () => {
+    const [issue] = issuesOf(() => loadManifestFile(fixturePath('')));
+    expect(issue.message).toContain('directory');
+  });
+
+  test('issues of a loaded file name the file as given', () => {
+    const issues = issuesOf(() => loadManifestFile(fixturePath('many-problems.yaml')));
+    for (const issue of issues) expect(issue.file).toBe(fixturePath('many-problems.yaml'));
+  });
+});
+
+describe('top-level fields', () => {
+  test('name and symbols are required; the enclosing mapping is located', () => {
+    const issues = yamlIssues('version: "1"\n');
+    expect(issueAt(issues, 'name')).toMatchObject({ line: 1, column: 1, message: 'is required (a string)' });
+    expect(issueAt(issues, 'symbols').message).toBe('is required (a list)');
+  });
+
+  test('name must be a non-empty string; symbols a non-empty list', () => {
+    const issues = yamlIssues('name: ""\nsymbols: []\n');
+    expect(issueAt(issues, 'name')).toMatchObject({ line: 1, column: 7 });
+    expect(issueAt(issues, 'name').message).toContain('must not be empty');
+    expect(issueAt(issues, 'symbols')).toMatchObject({ line: 2, column: 10 });
+    expect(issueAt(issues, 'symbols').message).toBe('must list at least one symbol');
+  });
+
+  test('an unquoted YAML version number gets a hint', () => {
+    const issue = issueAt(yamlIssues('name: x\nversion: 1.0\nsymbols: [{name: noop, type: action}]\n'), 'version');
+    expect(issue).toMatchObject({ line: 2, column: 10 });
+    expect(issue.message).toContain('quotes');
+  });
+
+  test('rollback_policy must be one of the policies', () => {
+    const issue = issueAt(
+      yamlIssues('name: x\nrollback_policy: sagaa\nsymbols: [{name: noop, type: action}]\n'),
+      'rollback_policy',
+    );
+    expect(issue.message).toContain('symbol, saga, none');
+    expect(issue.message).toContain('did you mean "saga"?');
+  });
+
+  test('metadata must be a mapping', () => {
+    const issue = issueAt(yamlIssues('name: x\nmetadata: [1]\nsymbols: [{name: noop, type: action}]\n'), 'metadata');
+    expect(issue.message).toContain('expected a mapping');
+  });
+
+  test('unknown top-level fields are errors, with a hint when close to a known one', () => {
+    const issues = yamlIssues('name: x\nsymbol: []\nflavour: mint\nsymbols: [{name: noop, type: action}]\n');
+    expect(issueAt(issues, 'symbol')).toMatchObject({ line: 2, column: 1 });
+    expect(issueAt(issues, 'symbol').message).toBe('unknown field "symbol"; did you mean "symbols"?');
+    expect(issueAt(issues, 'flavour').message).toContain('known fields: name, version');
+  });
+});
