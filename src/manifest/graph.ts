@@ -1,5 +1,5 @@
 import { ManifestError } from '../errors.ts';
-import { MinHeap } from './min-heap.ts';
+import { BinaryHeap } from '../scheduling/binary-heap.ts';
 import type { Manifest } from './types.ts';
 
 /**
@@ -56,7 +56,7 @@ export function sortTopologically(graph: DependencyGraph): number[] {
       dependents[dependency].push(node);
     }
   }
-  const ready = new MinHeap();
+  const ready = new BinaryHeap<number>((a, b) => a < b);
   waitingOn.forEach((count, node) => count === 0 && ready.push(node));
   const order: number[] = [];
   for (let node = ready.pop(); node !== undefined; node = ready.pop()) {

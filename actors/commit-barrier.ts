@@ -1,0 +1,44 @@
+import type { JournalRecorder } from './journal/journal-recorder.ts';
+
+/** Something that must not act until the journal has committed what led to it. */
+export interface AfterCommit {
+  afterCommit(): void;
+}
+
+/**
+ * Group commit with an ordering guarantee. Settled tasks and finished runs ask to be woken;
+ * once per event-loop turn the barrier commits the journal (one transaction for everything
+ * that happened in the turn) and only then wakes them, so a dependent is never released, and
+ * a run never reported finished, before the terminal state that allowed it is durable.
+ * `setImmediate` rather than a microtask so the outcomes of many threads, which arrive as
+ * separate port messages, share one commit.
+ */
+export class CommitBarrier {
+  private readonly waiting = new Set<AfterCommit>();
+  private scheduled = false;
+
+  constructor(
+    private readonly journal: JournalRecorder,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  request(waiter: AfterCommit): void {
+    this.waiting.add(waiter);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.tick());
+  }
+
+  private tick(): void {
+    this.scheduled = false;
+    try {
+      this.journal.flush();
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    const waiters = [...this.waiting];
+    this.waiting.clear();
+    for (const waiter of waiters) waiter.afterCommit();
+  }
+}

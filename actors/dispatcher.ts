@@ -1,0 +1,217 @@
+import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
+import { systemClock, type Clock } from '../src/clock.ts';
+import type { SwarmConfig } from '../src/config/schema.ts';
+import type { LoadedManifest } from '../src/manifest/types.ts';
+import { dispatcherMessages } from '../src/messages.ts';
+import { newRunId } from '../src/run-id.ts';
+import type { RunResult } from '../src/run-result.ts';
+import { openStore } from '../src/store/index.ts';
+import type { RunStatus, SwarmStore } from '../src/store/types.ts';
+import { Logger, type SwarmLogger } from '../src/logger.ts';
+import { CommitBarrier } from './commit-barrier.ts';
+import type { HostServices } from './executor/thread-protocol.ts';
+import { JournalRecorder } from './journal/journal-recorder.ts';
+import { projectNothing } from './journal/projections.ts';
+import { LocalThreadNode } from './local-thread-node.ts';
+import { RunCoordinator } from './run-coordinator.ts';
+import { SwarmScheduler } from './swarm-scheduler.ts';
+
+export interface DispatcherOptions {
+  config: SwarmConfig;
+  /** Use this store instead of opening `[dispatcher] state_db_path`; the caller closes it. */
+  store?: SwarmStore;
+  clock?: Clock;
+  random?: () => number;
+  now?: () => number;
+  logger?: SwarmLogger;
+}
+
+/** A deployed run: its id, its eventual result, and control over it. */
+export interface RunHandle {
+  runId: string;
+  result: Promise<RunResult>;
+  cancel(reason?: string): void;
+  pause(): void;
+  resume(): void;
+  /** Settled and total task counts, plus live task states, for progress displays. */
+  progress(): { settled: number; total: number; live: Record<string, number> };
+}
+
+/**
+ * The dispatcher process's runtime: the dispatcher actor, the swarm scheduler, the local
+ * thread node and one RunCoordinator per active run, all journaled into one store.
+ */
+export class Dispatcher {
+  readonly store: SwarmStore;
+  private readonly ownsStore: boolean;
+  private readonly journal: JournalRecorder;
+  private readonly scheduler: SwarmScheduler;
+  private readonly barrier: CommitBarrier;
+  private readonly clock: Clock;
+  private readonly log: SwarmLogger;
+  private readonly actor;
+  private readonly runs = new Map<string, RunCoordinator>();
+  private localNode: LocalThreadNode | null = null;
+  private fatal: unknown = null;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly options: DispatcherOptions) {
+    const { config } = options;
+    this.ownsStore = !options.store;
+    this.store = options.store ?? openStore(config.dispatcher.state_db_path);
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? Logger.get('dispatcher');
+    this.journal = new JournalRecorder({ store: this.store, clock: this.clock, now: options.now });
+    this.journal.onError((err) => this.onStoreFailure(err));
+    this.barrier = new CommitBarrier(this.journal, (err) => this.onStoreFailure(err));
+    this.scheduler = new SwarmScheduler({
+      priorityQueue: config.coordinator.priority_queue_enabled,
+      loadBalancing: config.coordinator.enable_load_balancing,
+    });
+    this.actor = this.journal.createActor(
+      dispatcherMachine.provide({
+        actions: {
+          beginShutdown: () => this.shutdown(),
+        },
+      }),
+      { actorId: 'dispatcher', kind: 'dispatcher', runId: null, project: projectNothing },
+    );
+  }
+
+  /** Starts the dispatcher actor and the local thread node. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { dispatcher } = this.options.config;
+    this.actor.start();
+    if (dispatcher.local_workers > 0) {
+      this.localNode = new LocalThreadNode({
+        threads: dispatcher.local_workers,
+        tasksPerThread: dispatcher.tasks_per_thread,
+        journal: this.journal,
+        host: this.hostServices(),
+        clock: this.clock,
+        onCapacity: () => this.scheduler.schedulePump(),
+        now: this.options.now,
+      });
+      this.scheduler.addNode(this.localNode);
+    }
+    this.actor.send(dispatcherMessages.ready());
+    this.journal.flush();
+  }
+
+  /** Records a new run with all its tasks and starts it. */
+  deploy(loaded: LoadedManifest, options: { replayOf?: string } = {}): RunHandle {
+    if (!this.started) this.start();
+    if (this.stopping) throw new Error('the dispatcher is stopping; it accepts no new runs');
+    if (this.fatal) throw this.fatal;
+    const runId = newRunId(new Date((this.options.now ?? Date.now)()));
+    const { manifest } = loaded;
+    this.store.createRun(
+      {
+        id: runId,
+        name: manifest.name,
+        manifestSource: loaded.source,
+        manifestFormat: loaded.format,
+        manifest,
+        manifestPath: loaded.path ?? null,
+        metadata: manifest.metadata,
+        totalTasks: manifest.symbols.length,
+        replayOf: options.replayOf ?? null,
+        createdAt: (this.options.now ?? Date.now)(),
+      },
+      manifest.symbols.map((s) => ({
+        runId,
+        name: s.name,
+        priority: s.priority,
+        dispatch: s.dispatch,
+        dependencies: s.dependencies,
+      })),
+    );
+    const { coordinator, dispatcher } = this.options.config;
+    const run = new RunCoordinator(
+      {
+        store: this.store,
+        journal: this.journal,
+        scheduler: this.scheduler,
+        barrier: this.barrier,
+        clock: this.clock,
+        random: this.options.random ?? Math.random,
+        backoff: { base: coordinator.retry_backoff_base, max: coordinator.retry_backoff_max },
+        cancelGraceMs: dispatcher.shutdown_grace,
+        onFinished: (r, status) => this.onRunFinished(r, status),
+      },
+      runId,
+      loaded,
+    );
+    this.runs.set(runId, run);
+    this.actor.send(dispatcherMessages.runAccepted(runId));
+    this.log.info({ runId, workflow: manifest.name, tasks: manifest.symbols.length }, 'run accepted');
+    run.start();
+    return {
+      runId,
+      result: run.finished,
+      cancel: (reason = 'cancelled by request') => run.cancel(reason),
+      pause: () => run.pause(),
+      resume: () => run.resume(),
+      progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates() }),
+    };
+  }
+
+  /** Cancels active runs (running tasks get `shutdown_grace` to finish), drains nodes, persists. */
+  stop(): Promise<void> {
+    if (!this.started) {
+      if (this.ownsStore) this.store.close();
+      return Promise.resolve();
+    }
+    if (!this.stopping) {
+      this.stopping = new Promise<void>((resolve, reject) => {
+        this.stopResolve = resolve;
+        this.stopReject = reject;
+      });
+      this.actor.send(dispatcherMessages.stop());
+    }
+    return this.stopping;
+  }
+
+  private stopResolve: () => void = () => {};
+  private stopReject: (err: unknown) => void = () => {};
+
+  private async shutdown(): Promise<void> {
+    try {
+      const active = [...this.runs.values()];
+      for (const run of active) run.cancel('the dispatcher is stopping');
+      await Promise.all(active.map((run) => run.finished));
+      await this.localNode?.close();
+      this.actor.send(dispatcherMessages.drained());
+      this.journal.flush();
+      if (this.ownsStore) this.store.close();
+      this.stopResolve();
+    } catch (err) {
+      this.stopReject(err);
+    }
+  }
+
+  private onRunFinished(run: RunCoordinator, status: RunStatus): void {
+    this.runs.delete(run.runId);
+    this.actor.send(dispatcherMessages.runFinished(run.runId, status));
+    this.log.info({ runId: run.runId, status }, 'run finished');
+  }
+
+  private onStoreFailure(err: unknown): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.log.error({ err }, 'the state database refused a write; stopping all runs');
+    for (const run of this.runs.values()) run.cancel('the state database failed');
+  }
+
+  private hostServices(): HostServices {
+    const threadLog = Logger.get('task');
+    return {
+      stateGet: (key) => this.store.stateGet(key),
+      stateSet: (key, value) => this.store.stateSet(key, value),
+      log: (level, message, fields) => threadLog[level](fields, message),
+    };
+  }
+}

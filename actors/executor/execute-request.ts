@@ -1,0 +1,35 @@
+import { serializeError } from '../../src/errors.ts';
+import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+import { isInternalOperation, operationOf } from '../../src/internal-operations.ts';
+import type { HostServices } from './thread-protocol.ts';
+import { OPERATIONS } from './operations/index.ts';
+
+/**
+ * Runs one request inside a worker thread and never throws: every failure becomes an
+ * outcome with the error flattened to {name, code, message, stack}.
+ */
+export async function executeRequest(
+  request: ExecutionRequest,
+  signal: AbortSignal,
+  host: HostServices | null,
+): Promise<ExecutionOutcome> {
+  const { symbol } = request;
+  if (symbol.dispatch !== 'internal') {
+    return notRetryable(
+      `dispatch "${symbol.dispatch}" cannot run in a worker thread; only "internal" operations can.`,
+    );
+  }
+  const op = operationOf(symbol);
+  if (!isInternalOperation(op)) return notRetryable(`unknown internal operation "${op}"`);
+  const { operation: _selector, ...parameters } = symbol.parameters;
+  try {
+    const output = await OPERATIONS[op]({ request, parameters, signal, host });
+    return { ok: true, output: output === undefined ? null : output };
+  } catch (err) {
+    return { ok: false, error: serializeError(signal.aborted ? signal.reason ?? err : err), retryable: true };
+  }
+}
+
+function notRetryable(message: string): ExecutionOutcome {
+  return { ok: false, error: { name: 'ExecutionError', code: 'OPERATION_FAILED', message }, retryable: false };
+}

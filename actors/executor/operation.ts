@@ -1,0 +1,36 @@
+import type { ExecutionRequest } from '../../src/execution.ts';
+import type { HostServices } from './thread-protocol.ts';
+
+/** What an internal operation gets to work with inside a worker thread. */
+export interface OperationContext {
+  request: ExecutionRequest;
+  /** The symbol's parameters without the `operation` selector. */
+  parameters: Record<string, unknown>;
+  /** Aborted when the attempt times out or is cancelled; long operations must honour it. */
+  signal: AbortSignal;
+  /** Present when the batch was sent with host services (see OPERATIONS_USING_HOST). */
+  host: HostServices | null;
+}
+
+export type Operation = (ctx: OperationContext) => unknown | Promise<unknown>;
+
+export function requireHost(ctx: OperationContext): HostServices {
+  if (!ctx.host) throw new Error(`operation needs host services but the batch was sent without them`);
+  return ctx.host;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it is aborted. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,60 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SwarmError } from '../../../src/errors.ts';
+import { requireHost, type Operation } from '../operation.ts';
+
+/** Writes a key of the shared `state` table; returns the key and the value written. */
+export const stateSet: Operation = async (ctx) => {
+  const { key, value } = ctx.parameters as { key: string; value: unknown };
+  await requireHost(ctx).stateSet(key, value ?? null);
+  return { key, value: value ?? null };
+};
+
+/** Reads a key of the shared `state` table (null when absent). */
+export const stateGet: Operation = async (ctx) => {
+  const value = await requireHost(ctx).stateGet(ctx.parameters.key as string);
+  return value === undefined ? null : value;
+};
+
+/** Writes `parameters.message` to the swarm's log at `parameters.level` (info). */
+export const log: Operation = async (ctx) => {
+  const level = (ctx.parameters.level as 'error' | 'warn' | 'info' | 'debug' | 'verbose') ?? 'info';
+  const message = String(ctx.parameters.message);
+  await requireHost(ctx).log(level, message, {
+    runId: ctx.request.runId,
+    symbol: ctx.request.symbol.name,
+    attempt: ctx.request.attempt,
+  });
+  return { logged: message, level };
+};
+
+/**
+ * Runs a function exported by a JS/TS module (path relative to the manifest's directory):
+ * the user's own processor, in the worker thread. It receives a context with the parameters,
+ * the dependencies' outputs, the attempt, an abort signal and the state table.
+ */
+export const runModule: Operation = async (ctx) => {
+  const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
+  const base = ctx.request.baseDir ?? process.cwd();
+  const path = isAbsolute(module) ? module : resolve(base, module);
+  const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const fn = loaded[exportName];
+  if (typeof fn !== 'function') {
+    throw new SwarmError(
+      'OPERATION_FAILED',
+      `module ${path} has no exported function "${exportName}"; export one (default or named in parameters.export).`,
+    );
+  }
+  const host = requireHost(ctx);
+  return await fn({
+    parameters: ctx.parameters,
+    dependencies: ctx.request.dependencies,
+    attempt: ctx.request.attempt,
+    runId: ctx.request.runId,
+    symbol: ctx.request.symbol.name,
+    signal: ctx.signal,
+    state: { get: (key: string) => host.stateGet(key), set: (key: string, value: unknown) => host.stateSet(key, value) },
+    log: (message: string, level: 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info') =>
+      host.log(level, message, { runId: ctx.request.runId, symbol: ctx.request.symbol.name }),
+  });
+};

@@ -1,0 +1,83 @@
+import type { CoordinatorContext } from '../../machines/coordinator-machine.ts';
+import type { NodeContext } from '../../machines/node-machine.ts';
+import type { TaskContext } from '../../machines/task-machine.ts';
+import type { RunStatus, TaskStatus } from '../../src/store/types.ts';
+import type { Projector } from './actor-tag.ts';
+
+/**
+ * Projections: the current-state rows (tasks, runs, nodes) derived from an actor's latest
+ * snapshot. They are written in the same transaction as the journal rows that produced them,
+ * so `status`, `show` and the dashboard read cheap rows that never disagree with the journal.
+ */
+export const projectTask: Projector = (snapshot: { value: string; context: TaskContext }, tag) => {
+  const c = snapshot.context;
+  return {
+    task: {
+      runId: c.runId,
+      name: c.name,
+      status: snapshot.value as TaskStatus,
+      attempts: c.attempt,
+      output: c.output,
+      error:
+        c.error ??
+        (c.skippedBecause !== null
+          ? {
+              name: 'TaskSkipped',
+              code: 'TASK_SKIPPED',
+              message: `skipped because "${c.skippedBecause}" did not succeed`,
+            }
+          : null),
+      node: c.node,
+      rollbackOutput: c.rollbackOutput,
+      rollbackError: c.rollbackError,
+      startedAt: tag.startedAt,
+      finishedAt: tag.finishedAt,
+    },
+  };
+};
+
+const RUN_STATUS_BY_STATE: Record<string, RunStatus> = {
+  idle: 'running',
+  running: 'running',
+  paused: 'paused',
+  cancelling: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+
+/** Tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
+export function failedCount(byStatus: Partial<Record<TaskStatus, number>>): number {
+  return (byStatus.failed ?? 0) + (byStatus.rolled_back ?? 0) + (byStatus.rollback_failed ?? 0);
+}
+
+export const projectRun: Projector = (snapshot: { value: string; context: CoordinatorContext }, tag) => {
+  const status = RUN_STATUS_BY_STATE[snapshot.value] ?? 'running';
+  const done = status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  return {
+    run: {
+      id: snapshot.context.runId,
+      status,
+      completedTasks: snapshot.context.succeeded,
+      failedTasks: failedCount(snapshot.context.byStatus),
+      finishedAt: done ? tag.lastAt : null,
+    },
+  };
+};
+
+export function nodeProjector(kind: 'local' | 'remote', capabilities: readonly string[], startedAt: number): Projector {
+  return (snapshot: { value: string; context: NodeContext }, tag) => ({
+    node: {
+      id: snapshot.context.nodeId,
+      kind,
+      status: snapshot.value,
+      capacity: snapshot.context.capacity,
+      running: snapshot.context.running,
+      capabilities: [...capabilities],
+      lastSeenAt: tag.lastAt,
+      startedAt,
+    },
+  });
+}
+
+export const projectNothing: Projector = () => ({});

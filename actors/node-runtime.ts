@@ -1,0 +1,26 @@
+import type { ExecutionOutcome, ExecutionRequest } from '../src/execution.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
+
+/** Where a node reports what became of one request it was given. */
+export interface AttemptSink {
+  /** The request reached the node and is executing. */
+  started(): void;
+  finished(outcome: ExecutionOutcome): void;
+}
+
+/**
+ * What the scheduler needs from a node, local or remote: what it can run, how many more
+ * requests it takes now, and a way to run and abort them. Each node also owns a node actor
+ * (machines/node-machine.ts) whose transitions land in the journal.
+ */
+export interface NodeRuntime {
+  readonly id: string;
+  readonly capabilities: ReadonlySet<DispatchTarget>;
+  readonly capacity: number;
+  freeSlots(): number;
+  execute(request: ExecutionRequest, sink: AttemptSink): void;
+  /** Stops an attempt started with execute; its sink still gets `finished` once it has stopped. */
+  abort(key: string, reason: string): void;
+  /** Waits for running requests to finish, then releases the node's resources. */
+  close(): Promise<void>;
+}

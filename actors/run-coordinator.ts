@@ -1,0 +1,386 @@
+import { dirname } from 'node:path';
+import type { Actor } from 'xstate';
+import { coordinatorMachine } from '../machines/coordinator-machine.ts';
+import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
+import type { Clock } from '../src/clock.ts';
+import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
+import type { LoadedManifest, SymbolSpec } from '../src/manifest/types.ts';
+import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
+import { readRunResult, type RunResult } from '../src/run-result.ts';
+import { BinaryHeap } from '../src/scheduling/binary-heap.ts';
+import { RunGraph } from '../src/scheduling/run-graph.ts';
+import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
+import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
+import { rollbackRequest, runRequest } from './execution-requests.ts';
+import type { JournalRecorder } from './journal/journal-recorder.ts';
+import { projectRun, projectTask } from './journal/projections.ts';
+import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import type { JobOwner, ReadyJob, SwarmScheduler } from './swarm-scheduler.ts';
+
+/** What every run shares with the dispatcher that hosts it. */
+export interface RunEnvironment {
+  store: SwarmStore;
+  journal: JournalRecorder;
+  scheduler: SwarmScheduler;
+  barrier: CommitBarrier;
+  clock: Clock;
+  random: () => number;
+  backoff: { base: number; max: number };
+  /** How long running tasks may go on after a cancel before they are aborted. */
+  cancelGraceMs: number;
+  onFinished(run: RunCoordinator, status: RunStatus): void;
+}
+
+type TaskActor = Actor<typeof taskMachine>;
+const NOT_STARTED = new Set(['pending', 'ready', 'retrying']);
+const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
+/** Ready actors kept beyond the swarm's slots, so a freed slot never waits for an activation. */
+const READY_MARGIN = 64;
+
+/**
+ * The host side of one run: owns its coordinator actor, the task actors of its frontier, the
+ * dependency graph, and the hand-off between them and the swarm scheduler. The machines
+ * decide; this class does.
+ *
+ * Memory follows the frontier, not the run: a task gets an actor only when it is about to be
+ * queued. Tasks whose dependencies are done wait as plain indexes in `runnable` (priority
+ * order) and are activated just enough to keep every slot of the swarm fed plus a margin;
+ * settled tasks drop their actor at once. A 100k-task fan-out holds ~100 actors, not 100k.
+ */
+export class RunCoordinator implements JobOwner, AfterCommit {
+  readonly runId: string;
+  readonly finished: Promise<RunResult>;
+  private readonly graph: RunGraph;
+  private readonly symbols: SymbolSpec[];
+  private readonly baseDir: string | null;
+  private readonly taskLogic;
+  private readonly coordinator;
+  private readonly live = new Map<number, TaskActor>();
+  private readonly nodeOf = new Map<number, NodeRuntime>();
+  private readonly outputs = new Map<number, unknown>();
+  private readonly runnable: BinaryHeap<number>;
+  private readyCount = 0;
+  /** Settled tasks whose dependents wait for the commit of their terminal state. */
+  private settledAwaitingCommit: number[] = [];
+  /** Settled tasks nobody waits on; handled in the next microtask. */
+  private settledFree: number[] = [];
+  private settleFreeQueued = false;
+  private parked: ReadyJob[] | null = null;
+  private cancelling = false;
+  private finishing: RunStatus | null = null;
+  private graceTimer: unknown = null;
+  private resolveFinished!: (result: RunResult) => void;
+
+  constructor(
+    private readonly env: RunEnvironment,
+    runId: string,
+    loaded: LoadedManifest,
+  ) {
+    this.runId = runId;
+    this.symbols = loaded.manifest.symbols;
+    this.baseDir = loaded.path ? dirname(loaded.path) : null;
+    this.graph = new RunGraph(this.symbols);
+    const priority = this.symbols.map((sym) => sym.priority);
+    this.runnable = env.scheduler.priorityOrdered
+      ? new BinaryHeap<number>((a, b) => priority[a] > priority[b] || (priority[a] === priority[b] && a < b))
+      : new BinaryHeap<number>((a, b) => a < b);
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    const rollbacksEnabled = loaded.manifest.rollback_policy !== 'none';
+    this.rollbackTimeouts = this.symbols.map((s) => (rollbacksEnabled && s.rollback ? s.rollback.timeout : null));
+    this.taskLogic = this.provideTaskMachine();
+    this.coordinator = env.journal.createActor(
+      coordinatorMachine.provide({
+        actions: {
+          beginScheduling: () => this.makeRunnable(this.graph.takeRunnable()),
+          pauseDispatching: () => this.park(),
+          resumeDispatching: () => this.unpark(),
+          cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
+          announceFinished: ({ self }) => this.finishAfterCommit(self.getSnapshot().value as RunStatus),
+        },
+      }),
+      { actorId: `coordinator:${runId}`, kind: 'coordinator', runId, project: projectRun },
+      { runId, total: this.symbols.length },
+    );
+  }
+
+  private readonly rollbackTimeouts: (number | null)[];
+
+  start(): void {
+    this.coordinator.start();
+    this.coordinator.send(coordinatorMessages.start());
+  }
+
+  cancel(reason: string): void {
+    this.coordinator.send(coordinatorMessages.cancel(reason));
+  }
+
+  pause(): void {
+    this.coordinator.send(coordinatorMessages.pause());
+  }
+
+  resume(): void {
+    this.coordinator.send(coordinatorMessages.resume());
+  }
+
+  /** Counts of live task actors by state, for progress displays. */
+  liveStates(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const actor of this.live.values()) {
+      const state = actor.getSnapshot().value as string;
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  get settledCount(): number {
+    return this.coordinator.getSnapshot().context.settled;
+  }
+
+  get total(): number {
+    return this.symbols.length;
+  }
+
+  // ---- task actors ---------------------------------------------------------------------------
+
+  private provideTaskMachine() {
+    const index = (context: TaskContext) => this.graph.index(context.name);
+    return taskMachine.provide({
+      actions: {
+        announceReady: ({ context }) => this.onReady(index(context)),
+        leaveReady: () => {
+          this.readyCount--;
+          this.topUp();
+        },
+        startAttempt: ({ context }) => this.startAttempt(index(context), context.attempt),
+        abortAttempt: ({ context }) => this.abort(index(context), 'run', context.attempt, 'attempt stopped'),
+        startRollback: ({ context }) => this.enqueue(index(context), 'rollback'),
+        abortRollback: ({ context }) => this.abort(index(context), 'rollback', context.attempt, 'rollback timed out'),
+        announceSettled: ({ context }) => this.onSettled(index(context)),
+      },
+      delays: {
+        // Equal jitter: half the exponential delay, plus a random share of the other half,
+        // so retries of many tasks that failed together do not stampede together.
+        retryDelay: ({ context }) => {
+          const d = exponentialBackoff(context.attempt, context.backoff.base, context.backoff.max);
+          return Math.round(d / 2 + (this.env.random() * d) / 2);
+        },
+      },
+    });
+  }
+
+  private makeRunnable(indexes: number[]): void {
+    for (const i of indexes) this.runnable.push(i);
+    this.topUp();
+  }
+
+  /** Activates runnable tasks while the ready queue is shorter than the swarm can consume. */
+  private topUp(): void {
+    if (this.cancelling) return;
+    const wanted = this.env.scheduler.totalCapacity() + READY_MARGIN;
+    // activate() runs the actor into `ready` synchronously, so onReady has counted it on return.
+    while (this.readyCount < wanted && this.runnable.size > 0) this.activate(this.runnable.pop()!, taskMessages.depsMet());
+  }
+
+  private activateAll(indexes: number[], message: TaskMessage): void {
+    for (const i of indexes) this.activate(i, message);
+  }
+
+  private activate(i: number, message: TaskMessage): void {
+    const spec = this.symbols[i];
+    const actor = this.env.journal.createActor(
+      this.taskLogic,
+      { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
+      {
+        runId: this.runId,
+        name: spec.name,
+        retries: spec.retries,
+        timeout: spec.timeout,
+        rollbackTimeout: this.rollbackTimeouts[i],
+        backoff: this.env.backoff,
+      },
+    ) as TaskActor;
+    this.live.set(i, actor);
+    actor.start();
+    actor.send(message);
+  }
+
+  private onReady(i: number): void {
+    this.readyCount++;
+    if (this.cancelling) {
+      // Became ready (a retry came due) after the run was cancelled.
+      queueMicrotask(() => this.live.get(i)?.send(taskMessages.cancel('the run was cancelled')));
+      return;
+    }
+    this.enqueue(i, 'run');
+  }
+
+  private enqueue(i: number, kind: ReadyJob['kind']): void {
+    const spec = this.symbols[i];
+    const target = kind === 'run' ? spec.dispatch : spec.rollback!.dispatch;
+    const job = { owner: this, index: i, kind, priority: spec.priority, target };
+    if (kind === 'run' && this.parked) this.parked.push({ ...job, seq: 0 });
+    else this.env.scheduler.enqueue(job);
+  }
+
+  // ---- JobOwner: the scheduler hands over a job with the node chosen for it -----------------
+
+  dispatch(job: ReadyJob, node: NodeRuntime): void {
+    const actor = this.live.get(job.index);
+    if (!actor) return;
+    this.nodeOf.set(job.index, node);
+    if (job.kind === 'run') {
+      actor.send(taskMessages.assign(node.id));
+      return;
+    }
+    const { context } = actor.getSnapshot();
+    const request = rollbackRequest(
+      this.runId,
+      this.symbols[job.index],
+      context.attempt,
+      this.dependencyOutputs(job.index),
+      context.output,
+      this.baseDir,
+    );
+    node.execute(request, {
+      started: () => {},
+      finished: (outcome) =>
+        actor.send(
+          outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error),
+        ),
+    });
+  }
+
+  unservable(job: ReadyJob, reason: string): void {
+    const actor = this.live.get(job.index);
+    const error = { name: 'NoCapableNodeError', code: 'NO_CAPABLE_NODE', message: reason };
+    actor?.send(job.kind === 'run' ? taskMessages.failed(0, error, false) : taskMessages.rollbackFailed(error));
+  }
+
+  private startAttempt(i: number, attempt: number): void {
+    const node = this.nodeOf.get(i)!;
+    const request = runRequest(this.runId, this.symbols[i], attempt, this.dependencyOutputs(i), this.baseDir);
+    const sink: AttemptSink = {
+      started: () => this.live.get(i)?.send(taskMessages.started(attempt)),
+      finished: (outcome: ExecutionOutcome) =>
+        this.live
+          .get(i)
+          ?.send(
+            outcome.ok
+              ? taskMessages.succeeded(attempt, outcome.output)
+              : taskMessages.failed(attempt, outcome.error, outcome.retryable),
+          ),
+    };
+    node.execute(request, sink);
+  }
+
+  private abort(i: number, kind: 'run' | 'rollback', attempt: number, reason: string): void {
+    this.nodeOf.get(i)?.abort(attemptKey({ runId: this.runId, task: this.symbols[i].name, attempt, kind }), reason);
+  }
+
+  private dependencyOutputs(i: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const d of this.graph.dependenciesOf(i)) out[this.symbols[d].name] = this.outputs.get(d) ?? null;
+    return out;
+  }
+
+  // ---- settling: runs after the journal committed the terminal states ------------------------
+
+  private onSettled(i: number): void {
+    // Only dependents waiting to start need the terminal state durable first (a skip or a
+    // count can be redone from the journal); everything else settles without a commit.
+    if (this.graph.dependentsOf(i).length > 0) {
+      this.settledAwaitingCommit.push(i);
+      this.env.barrier.request(this);
+      return;
+    }
+    this.settledFree.push(i);
+    if (this.settleFreeQueued) return;
+    this.settleFreeQueued = true;
+    // Deferred: this runs inside the task's entry action, before its transition is recorded.
+    queueMicrotask(() => {
+      this.settleFreeQueued = false;
+      const settled = this.settledFree;
+      this.settledFree = [];
+      this.settleAll(settled);
+    });
+  }
+
+  afterCommit(): void {
+    // A finish requested before this commit has its final transition durable now; one
+    // requested while settling below waits for the next commit.
+    const finishing = this.finishing;
+    this.finishing = null;
+    const settled = this.settledAwaitingCommit;
+    this.settledAwaitingCommit = [];
+    this.settleAll(settled);
+    if (finishing) this.complete(finishing);
+  }
+
+  private settleAll(indexes: number[]): void {
+    const settled: { task: string; status: TaskStatus }[] = [];
+    for (const i of indexes) {
+      const status = this.settle(i);
+      if (status) settled.push({ task: this.symbols[i].name, status });
+    }
+    if (settled.length > 0) this.coordinator.send(coordinatorMessages.tasksSettled(settled));
+  }
+
+  private settle(i: number): TaskStatus | null {
+    const actor = this.live.get(i);
+    if (!actor) return null;
+    const snapshot = actor.getSnapshot();
+    const status = snapshot.value as TaskStatus;
+    this.live.delete(i);
+    this.nodeOf.delete(i);
+    actor.stop();
+    if (status === 'succeeded') {
+      if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
+      this.makeRunnable(this.graph.succeeded(i));
+    } else {
+      this.activateAll(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
+    }
+    return status;
+  }
+
+  // ---- pause / cancel / finish --------------------------------------------------------------
+
+  private park(): void {
+    this.parked = this.env.scheduler.withdraw(this, RUN_JOBS);
+  }
+
+  private unpark(): void {
+    const parked = this.parked ?? [];
+    this.parked = null;
+    for (const { seq: _seq, ...job } of parked) this.env.scheduler.enqueue(job);
+  }
+
+  private cancelOutstanding(reason: string): void {
+    this.cancelling = true;
+    this.parked = null;
+    this.env.scheduler.withdraw(this, RUN_JOBS);
+    const cancel = taskMessages.cancel(reason);
+    for (const actor of [...this.live.values()]) {
+      if (NOT_STARTED.has(actor.getSnapshot().value as string)) actor.send(cancel);
+    }
+    const never: number[] = [];
+    for (let i = this.runnable.pop(); i !== undefined; i = this.runnable.pop()) never.push(i);
+    this.activateAll([...never.sort((a, b) => a - b), ...this.graph.takeUndecided()], cancel);
+    // Started attempts get the grace period to finish on their own.
+    this.graceTimer = this.env.clock.setTimeout(() => {
+      for (const actor of [...this.live.values()]) actor.send(cancel);
+    }, this.env.cancelGraceMs);
+  }
+
+  private finishAfterCommit(status: RunStatus): void {
+    this.finishing = status;
+    this.env.barrier.request(this);
+  }
+
+  private complete(status: RunStatus): void {
+    if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.coordinator.stop();
+    this.env.onFinished(this, status);
+    this.resolveFinished(readRunResult(this.env.store, this.runId)!);
+  }
+}

@@ -1,0 +1,121 @@
+import { assign, setup } from 'xstate';
+import type { CoordinatorMessage } from '../src/messages.ts';
+import type { TaskStatus } from '../src/store/types.ts';
+
+/**
+ * One coordinator per run. It counts settled tasks and decides when and how the run ends;
+ * the dependency graph and the ready queue live in the host (actors/run-coordinator.ts),
+ * which is told through the named actions below.
+ *
+ *   idle → running ⇄ paused → succeeded | failed
+ *   running | paused → cancelling → cancelled
+ */
+export interface CoordinatorInput {
+  runId: string;
+  total: number;
+  /** Tasks already settled when the coordinator starts (a resumed run). */
+  settled?: Partial<Record<TaskStatus, number>>;
+}
+
+export interface CoordinatorContext {
+  runId: string;
+  total: number;
+  settled: number;
+  succeeded: number;
+  /** Settled in any way other than succeeded. */
+  unsuccessful: number;
+  byStatus: Partial<Record<TaskStatus, number>>;
+  cancelReason: string | null;
+}
+
+export const coordinatorMachine = setup({
+  types: {} as { context: CoordinatorContext; events: CoordinatorMessage; input: CoordinatorInput },
+  actions: {
+    /** Release the tasks that have no dependencies (and resume any work left in flight). */
+    beginScheduling: () => {},
+    pauseDispatching: () => {},
+    resumeDispatching: () => {},
+    /** Cancel every task that has not started; running ones finish within the grace period. */
+    cancelOutstanding: () => {},
+    announceFinished: () => {},
+    countSettled: assign(({ context, event }) => {
+      if (event.type !== 'run.tasksSettled') return {};
+      const byStatus = { ...context.byStatus };
+      let ok = 0;
+      for (const { status } of event.settled) {
+        byStatus[status] = (byStatus[status] ?? 0) + 1;
+        if (status === 'succeeded') ok++;
+      }
+      return {
+        settled: context.settled + event.settled.length,
+        succeeded: context.succeeded + ok,
+        unsuccessful: context.unsuccessful + event.settled.length - ok,
+        byStatus,
+      };
+    }),
+    recordCancelReason: assign({
+      cancelReason: ({ context, event }) => (event.type === 'run.cancel' ? event.reason : context.cancelReason),
+    }),
+  },
+  guards: {
+    allSucceeded: ({ context }) => context.settled >= context.total && context.unsuccessful === 0,
+    allSettled: ({ context }) => context.settled >= context.total,
+  },
+}).createMachine({
+  id: 'coordinator',
+  initial: 'idle',
+  context: ({ input }) => {
+    const byStatus = { ...(input.settled ?? {}) };
+    const settled = Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
+    const succeeded = byStatus.succeeded ?? 0;
+    return {
+      runId: input.runId,
+      total: input.total,
+      settled,
+      succeeded,
+      unsuccessful: settled - succeeded,
+      byStatus,
+      cancelReason: null,
+    };
+  },
+  states: {
+    idle: {
+      on: { 'run.start': 'running', 'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' } },
+    },
+    running: {
+      entry: 'beginScheduling',
+      always: [
+        { guard: 'allSucceeded', target: 'succeeded' },
+        { guard: 'allSettled', target: 'failed' },
+      ],
+      on: {
+        'run.tasksSettled': { actions: 'countSettled' },
+        'run.pause': 'paused',
+        'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
+      },
+    },
+    paused: {
+      entry: 'pauseDispatching',
+      exit: 'resumeDispatching',
+      always: [
+        { guard: 'allSucceeded', target: 'succeeded' },
+        { guard: 'allSettled', target: 'failed' },
+      ],
+      on: {
+        'run.tasksSettled': { actions: 'countSettled' },
+        'run.resume': 'running',
+        'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
+      },
+    },
+    cancelling: {
+      entry: 'cancelOutstanding',
+      always: { guard: 'allSettled', target: 'cancelled' },
+      on: { 'run.tasksSettled': { actions: 'countSettled' } },
+    },
+    succeeded: { type: 'final', entry: 'announceFinished' },
+    failed: { type: 'final', entry: 'announceFinished' },
+    cancelled: { type: 'final', entry: 'announceFinished' },
+  },
+});
+
+export type CoordinatorMachine = typeof coordinatorMachine;

@@ -1,0 +1,71 @@
+import { assign, setup } from 'xstate';
+import type { NodeMessage } from '../src/messages.ts';
+
+/**
+ * A node is a place where tasks run: the local thread pool or one remote worker. It tracks
+ * how many attempts it is running against its capacity; the host asks it for free slots.
+ *
+ *   idle ⇄ busy → draining → stopped        idle | busy | draining → lost
+ */
+export interface NodeInput {
+  nodeId: string;
+  capacity: number;
+}
+
+export interface NodeContext {
+  nodeId: string;
+  capacity: number;
+  running: number;
+  lostReason: string | null;
+}
+
+export const nodeMachine = setup({
+  types: {} as { context: NodeContext; events: NodeMessage; input: NodeInput },
+  actions: {
+    countStarted: assign({
+      running: ({ context, event }) => context.running + (event.type === 'node.attemptsStarted' ? event.count : 0),
+    }),
+    countEnded: assign({
+      running: ({ context, event }) =>
+        Math.max(0, context.running - (event.type === 'node.attemptsEnded' ? event.count : 0)),
+    }),
+    recordLoss: assign({
+      lostReason: ({ context, event }) => (event.type === 'node.lost' ? event.reason : context.lostReason),
+    }),
+    /** The node stopped for good (drained or lost); the host releases its resources. */
+    announceGone: () => {},
+  },
+  guards: {
+    hasWork: ({ context }) => context.running > 0,
+  },
+}).createMachine({
+  id: 'node',
+  initial: 'idle',
+  context: ({ input }) => ({ nodeId: input.nodeId, capacity: input.capacity, running: 0, lostReason: null }),
+  states: {
+    idle: {
+      on: {
+        'node.attemptsStarted': { target: 'busy', actions: 'countStarted' },
+        'node.drain': 'draining',
+        'node.lost': { target: 'lost', actions: 'recordLoss' },
+      },
+    },
+    busy: {
+      always: { guard: ({ context }) => context.running === 0, target: 'idle' },
+      on: {
+        'node.attemptsStarted': { actions: 'countStarted' },
+        'node.attemptsEnded': { actions: 'countEnded' },
+        'node.drain': 'draining',
+        'node.lost': { target: 'lost', actions: 'recordLoss' },
+      },
+    },
+    draining: {
+      always: { guard: ({ context }) => context.running === 0, target: 'stopped' },
+      on: { 'node.attemptsEnded': { actions: 'countEnded' }, 'node.lost': { target: 'lost', actions: 'recordLoss' } },
+    },
+    stopped: { type: 'final', entry: 'announceGone' },
+    lost: { type: 'final', entry: 'announceGone' },
+  },
+});
+
+export type NodeMachine = typeof nodeMachine;

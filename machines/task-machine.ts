@@ -1,0 +1,243 @@
+import { assign, enqueueActions, setup } from 'xstate';
+import type { SerializedError } from '../src/errors.ts';
+import type { TaskMessage } from '../src/messages.ts';
+
+/**
+ * One task = one symbol of one run. The machine decides the lifecycle; everything it makes
+ * happen (queueing, dispatching to a node, aborting, reporting) is a named action the host
+ * supplies with `taskMachine.provide(...)`. Timers are XState delays, so an injected clock
+ * drives them in tests.
+ *
+ *   pending → ready → assigned → running → succeeded
+ *   running → failed → retrying → ready …            (while attempts remain)
+ *   failed → rolling_back → rolled_back | rollback_failed  (last attempt, symbol has a rollback)
+ *   pending → skipped · pending|ready|assigned|running|retrying → cancelled
+ *   succeeded → rolling_back                           (saga compensation)
+ */
+export interface TaskInput {
+  runId: string;
+  name: string;
+  /** Extra attempts after the first failure. */
+  retries: number;
+  timeout: number;
+  /** The rollback symbol's timeout, or null when there is no rollback to run. */
+  rollbackTimeout: number | null;
+  backoff: { base: number; max: number };
+  /** Attempts already made (a resumed or replayed task continues counting). */
+  attempt?: number;
+}
+
+export interface TaskContext {
+  runId: string;
+  name: string;
+  retries: number;
+  timeout: number;
+  rollbackTimeout: number | null;
+  backoff: { base: number; max: number };
+  attempt: number;
+  node: string | null;
+  output: unknown;
+  error: SerializedError | null;
+  /** False when the last failure cannot be helped by trying again. */
+  retryable: boolean;
+  rollbackOutput: unknown;
+  rollbackError: SerializedError | null;
+  skippedBecause: string | null;
+}
+
+/** Exponential backoff without jitter; the runtime provides a jittered `retryDelay`. */
+export function exponentialBackoff(attempt: number, base: number, max: number): number {
+  return Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+}
+
+export const TERMINAL_TASK_STATES = [
+  'succeeded',
+  'failed',
+  'rolled_back',
+  'rollback_failed',
+  'skipped',
+  'cancelled',
+] as const;
+
+const cancelTransition = { target: 'cancelled' as const, actions: 'recordCancel' as const };
+
+export const taskMachine = setup({
+  types: {} as { context: TaskContext; events: TaskMessage; input: TaskInput },
+  actions: {
+    /** The task can run now: put it in the ready queue. */
+    announceReady: () => {},
+    /** The task left the ready queue (assigned, cancelled or failed before an attempt). */
+    leaveReady: () => {},
+    /** Send the current attempt to the node named in context.node. */
+    startAttempt: () => {},
+    /** Stop the current attempt wherever it runs (timeout or cancel). */
+    abortAttempt: () => {},
+    /** Queue the rollback symbol for execution. */
+    startRollback: () => {},
+    abortRollback: () => {},
+    /** The task reached a state it will not leave on its own. */
+    announceSettled: () => {},
+    recordCancel: assign({
+      error: ({ context, event }) =>
+        event.type === 'task.cancel'
+          ? { name: 'TaskCancelledError', code: 'TASK_CANCELLED', message: event.reason }
+          : context.error,
+    }),
+  },
+  guards: {
+    isCurrentAttempt: ({ context, event }) => 'attempt' in event && event.attempt === context.attempt,
+    canRetry: ({ context }) => context.retryable && context.attempt <= context.retries,
+    hasRollback: ({ context }) => context.rollbackTimeout !== null,
+  },
+  delays: {
+    attemptTimeout: ({ context }) => context.timeout,
+    retryDelay: ({ context }) => exponentialBackoff(context.attempt, context.backoff.base, context.backoff.max),
+    rollbackTimeout: ({ context }) => context.rollbackTimeout ?? 0,
+  },
+}).createMachine({
+  id: 'task',
+  initial: 'pending',
+  context: ({ input }) => ({
+    runId: input.runId,
+    name: input.name,
+    retries: input.retries,
+    timeout: input.timeout,
+    rollbackTimeout: input.rollbackTimeout,
+    backoff: input.backoff,
+    attempt: input.attempt ?? 0,
+    node: null,
+    output: null,
+    error: null,
+    retryable: true,
+    rollbackOutput: null,
+    rollbackError: null,
+    skippedBecause: null,
+  }),
+  states: {
+    pending: {
+      on: {
+        'task.depsMet': 'ready',
+        'task.skip': {
+          target: 'skipped',
+          actions: assign({ skippedBecause: ({ event }) => event.because }),
+        },
+        'task.cancel': cancelTransition,
+      },
+    },
+    ready: {
+      entry: 'announceReady',
+      exit: 'leaveReady',
+      on: {
+        'task.assign': {
+          target: 'assigned',
+          actions: assign({
+            node: ({ event }) => event.node,
+            attempt: ({ context }) => context.attempt + 1,
+            error: null,
+          }),
+        },
+        // No node can ever take it (no capability anywhere): fail without an attempt.
+        'task.failed': {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
+        },
+        'task.cancel': cancelTransition,
+      },
+    },
+    assigned: {
+      entry: 'startAttempt',
+      on: {
+        'task.started': { guard: 'isCurrentAttempt', target: 'running' },
+        'task.failed': {
+          guard: 'isCurrentAttempt',
+          target: 'failed',
+          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
+        },
+        'task.cancel': { ...cancelTransition, actions: ['abortAttempt', 'recordCancel'] },
+      },
+    },
+    running: {
+      after: {
+        attemptTimeout: {
+          target: 'failed',
+          actions: [
+            'abortAttempt',
+            assign({
+              error: ({ context }) => ({
+                name: 'TaskTimeoutError',
+                code: 'TASK_TIMEOUT',
+                message: `Symbol "${context.name}" timed out after ${context.timeout} ms (attempt ${context.attempt}); raise its \`timeout\` or make the operation faster.`,
+              }),
+              retryable: true,
+            }),
+          ],
+        },
+      },
+      on: {
+        'task.succeeded': {
+          guard: 'isCurrentAttempt',
+          target: 'succeeded',
+          actions: assign({ output: ({ event }) => event.output }),
+        },
+        'task.failed': {
+          guard: 'isCurrentAttempt',
+          target: 'failed',
+          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
+        },
+        'task.cancel': { ...cancelTransition, actions: ['abortAttempt', 'recordCancel'] },
+      },
+    },
+    failed: {
+      // Failed is where every failed attempt lands; it is final only when nothing follows.
+      entry: enqueueActions(({ check, enqueue }) => {
+        if (!check('canRetry') && !check('hasRollback')) enqueue('announceSettled');
+      }),
+      always: [
+        { guard: 'canRetry', target: 'retrying' },
+        { guard: 'hasRollback', target: 'rolling_back' },
+      ],
+    },
+    retrying: {
+      after: { retryDelay: 'ready' },
+      on: { 'task.cancel': cancelTransition },
+    },
+    rolling_back: {
+      entry: 'startRollback',
+      after: {
+        rollbackTimeout: {
+          target: 'rollback_failed',
+          actions: [
+            'abortRollback',
+            assign({
+              rollbackError: ({ context }) => ({
+                name: 'TaskTimeoutError',
+                code: 'TASK_TIMEOUT',
+                message: `The rollback of "${context.name}" timed out after ${context.rollbackTimeout} ms.`,
+              }),
+            }),
+          ],
+        },
+      },
+      on: {
+        'task.rollbackSucceeded': {
+          target: 'rolled_back',
+          actions: assign({ rollbackOutput: ({ event }) => event.output }),
+        },
+        'task.rollbackFailed': {
+          target: 'rollback_failed',
+          actions: assign({ rollbackError: ({ event }) => event.error }),
+        },
+      },
+    },
+    succeeded: {
+      entry: 'announceSettled',
+      on: { 'task.compensate': { guard: 'hasRollback', target: 'rolling_back' } },
+    },
+    rolled_back: { entry: 'announceSettled' },
+    rollback_failed: { entry: 'announceSettled' },
+    skipped: { entry: 'announceSettled' },
+    cancelled: { entry: 'announceSettled' },
+  },
+});
+
+export type TaskMachine = typeof taskMachine;

@@ -1,0 +1,99 @@
+import type { SerializedError } from './errors.ts';
+import type { RunStatus, TaskStatus } from './store/types.ts';
+
+/**
+ * Every message the swarm's actors exchange, as one discriminated union per receiving actor
+ * kind, with a small factory for each so call sites never spell an event object by hand.
+ * The `type` strings are what the journal records in its `event` column, so they are part
+ * of the persisted format: rename one only with a migration.
+ */
+
+// ---- task actor ------------------------------------------------------------------------------
+export type TaskMessage =
+  | { type: 'task.depsMet' }
+  | { type: 'task.skip'; because: string }
+  | { type: 'task.assign'; node: string }
+  | { type: 'task.started'; attempt: number }
+  | { type: 'task.succeeded'; attempt: number; output: unknown }
+  | { type: 'task.failed'; attempt: number; error: SerializedError; retryable: boolean }
+  | { type: 'task.rollbackSucceeded'; output: unknown }
+  | { type: 'task.rollbackFailed'; error: SerializedError }
+  | { type: 'task.compensate' }
+  | { type: 'task.cancel'; reason: string };
+
+export const taskMessages = {
+  depsMet: (): TaskMessage => ({ type: 'task.depsMet' }),
+  skip: (because: string): TaskMessage => ({ type: 'task.skip', because }),
+  assign: (node: string): TaskMessage => ({ type: 'task.assign', node }),
+  started: (attempt: number): TaskMessage => ({ type: 'task.started', attempt }),
+  succeeded: (attempt: number, output: unknown): TaskMessage => ({ type: 'task.succeeded', attempt, output }),
+  failed: (attempt: number, error: SerializedError, retryable = true): TaskMessage => ({
+    type: 'task.failed',
+    attempt,
+    error,
+    retryable,
+  }),
+  rollbackSucceeded: (output: unknown): TaskMessage => ({ type: 'task.rollbackSucceeded', output }),
+  rollbackFailed: (error: SerializedError): TaskMessage => ({ type: 'task.rollbackFailed', error }),
+  compensate: (): TaskMessage => ({ type: 'task.compensate' }),
+  cancel: (reason: string): TaskMessage => ({ type: 'task.cancel', reason }),
+};
+
+// ---- coordinator actor (one per run) ---------------------------------------------------------
+export type CoordinatorMessage =
+  | { type: 'run.start' }
+  | { type: 'run.tasksSettled'; settled: { task: string; status: TaskStatus }[] }
+  | { type: 'run.pause' }
+  | { type: 'run.resume' }
+  | { type: 'run.cancel'; reason: string };
+
+export const coordinatorMessages = {
+  start: (): CoordinatorMessage => ({ type: 'run.start' }),
+  /** Several tasks at once: settlements arrive in bursts, and one event per burst is cheaper. */
+  tasksSettled: (settled: { task: string; status: TaskStatus }[]): CoordinatorMessage => ({
+    type: 'run.tasksSettled',
+    settled,
+  }),
+  pause: (): CoordinatorMessage => ({ type: 'run.pause' }),
+  resume: (): CoordinatorMessage => ({ type: 'run.resume' }),
+  cancel: (reason: string): CoordinatorMessage => ({ type: 'run.cancel', reason }),
+};
+
+// ---- node actor (one per local pool or remote worker) ----------------------------------------
+export type NodeMessage =
+  /** `count` attempts started (ended) on the node; `runId` is the run of the first of them. */
+  | { type: 'node.attemptsStarted'; runId: string; count: number }
+  | { type: 'node.attemptsEnded'; runId: string; count: number }
+  | { type: 'node.heartbeat' }
+  | { type: 'node.drain' }
+  | { type: 'node.lost'; reason: string };
+
+export const nodeMessages = {
+  attemptsStarted: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsStarted', runId, count }),
+  attemptsEnded: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsEnded', runId, count }),
+  heartbeat: (): NodeMessage => ({ type: 'node.heartbeat' }),
+  drain: (): NodeMessage => ({ type: 'node.drain' }),
+  lost: (reason: string): NodeMessage => ({ type: 'node.lost', reason }),
+};
+
+// ---- dispatcher actor (one per process) ------------------------------------------------------
+export type DispatcherMessage =
+  | { type: 'dispatcher.ready' }
+  | { type: 'dispatcher.runAccepted'; runId: string }
+  | { type: 'dispatcher.runFinished'; runId: string; status: RunStatus }
+  | { type: 'dispatcher.stop' }
+  | { type: 'dispatcher.drained' };
+
+export const dispatcherMessages = {
+  ready: (): DispatcherMessage => ({ type: 'dispatcher.ready' }),
+  runAccepted: (runId: string): DispatcherMessage => ({ type: 'dispatcher.runAccepted', runId }),
+  runFinished: (runId: string, status: RunStatus): DispatcherMessage => ({
+    type: 'dispatcher.runFinished',
+    runId,
+    status,
+  }),
+  stop: (): DispatcherMessage => ({ type: 'dispatcher.stop' }),
+  drained: (): DispatcherMessage => ({ type: 'dispatcher.drained' }),
+};
+
+export type SwarmMessage = TaskMessage | CoordinatorMessage | NodeMessage | DispatcherMessage;
