@@ -253,7 +253,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   unservable(job: ReadyJob, reason: string): void {
     const actor = this.live.get(job.index);
     const error = { name: 'NoCapableNodeError', code: 'NO_CAPABLE_NODE', message: reason };
-    actor?.send(job.kind === 'run' ? taskMessages.failed(0, error, false) : taskMessages.rollbackFailed(error));
+    actor?.send(job.kind === 'run' ? taskMessages.unservable(error) : taskMessages.rollbackFailed(error));
   }
 
   private startAttempt(i: number, attempt: number): void {

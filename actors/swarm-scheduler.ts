@@ -108,8 +108,9 @@ export class SwarmScheduler {
         const job = queue.peek();
         if (!job) continue;
         if (!this.nodes.some((n) => n.capabilities.has(target))) {
-          queue.pop();
-          job.owner.unservable(job, this.unservableReason(target));
+          // Nothing in the swarm offers this target: every job queued for it fails now.
+          const reason = this.unservableReason(target);
+          for (let j = queue.pop(); j !== undefined; j = queue.pop()) j.owner.unservable(j, reason);
           continue;
         }
         if (best && !this.before(job, best.job)) continue;

@@ -137,9 +137,11 @@ export const taskMachine = setup({
           }),
         },
         // No node can ever take it (no capability anywhere): fail without an attempt.
-        'task.failed': {
+        // A separate message, so a late `task.failed` of an earlier attempt is never taken
+        // for it while the task waits here for its retry.
+        'task.unservable': {
           target: 'failed',
-          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
+          actions: assign({ error: ({ event }) => event.error, retryable: false }),
         },
         'task.cancel': cancelTransition,
       },

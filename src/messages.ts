@@ -16,6 +16,8 @@ export type TaskMessage =
   | { type: 'task.started'; attempt: number }
   | { type: 'task.succeeded'; attempt: number; output: unknown }
   | { type: 'task.failed'; attempt: number; error: SerializedError; retryable: boolean }
+  /** No node in the swarm can ever take the task: it fails without an attempt. */
+  | { type: 'task.unservable'; error: SerializedError }
   | { type: 'task.rollbackSucceeded'; output: unknown }
   | { type: 'task.rollbackFailed'; error: SerializedError }
   | { type: 'task.compensate' }
@@ -33,6 +35,7 @@ export const taskMessages = {
     error,
     retryable,
   }),
+  unservable: (error: SerializedError): TaskMessage => ({ type: 'task.unservable', error }),
   rollbackSucceeded: (output: unknown): TaskMessage => ({ type: 'task.rollbackSucceeded', output }),
   rollbackFailed: (error: SerializedError): TaskMessage => ({ type: 'task.rollbackFailed', error }),
   compensate: (): TaskMessage => ({ type: 'task.compensate' }),

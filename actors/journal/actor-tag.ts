@@ -10,9 +10,8 @@ export interface ActorTag {
   lastValue?: string;
   /** Time of the last recorded transition. */
   lastAt: number;
-  /** Set when the actor first entered `running` / a settled state (tasks). */
+  /** When the actor first entered `running` (tasks). */
   startedAt: number | null;
-  finishedAt: number | null;
   /** The latest snapshot not yet projected. */
   pending: unknown;
   /** Turns the snapshot into projection rows for this actor. */

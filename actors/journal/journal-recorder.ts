@@ -1,10 +1,7 @@
 import { createActor, type AnyActorLogic, type InspectionEvent } from 'xstate';
 import type { Clock } from '../../src/clock.ts';
 import type { NewTransition, StoreBatch, SwarmStore } from '../../src/store/types.ts';
-import { TERMINAL_TASK_STATES } from '../../machines/task-machine.ts';
 import type { ActorTag, Projector } from './actor-tag.ts';
-
-const TERMINAL = new Set<string>(TERMINAL_TASK_STATES);
 
 export interface JournalRecorderOptions {
   store: SwarmStore;
@@ -63,7 +60,6 @@ export class JournalRecorder {
       ...identity,
       lastAt: 0,
       startedAt: null,
-      finishedAt: null,
       pending: undefined,
     };
     this.tags.set(actor, tag);
@@ -76,9 +72,10 @@ export class JournalRecorder {
     if (!tag) return;
     const snapshot = event.snapshot as unknown as { value: unknown };
     const to = stateName(snapshot.value);
-    if (to !== tag.lastValue) this.record(tag, to, event.event);
+    // Snapshot first: a flush forced by the row below must project the state it records.
     tag.pending = snapshot;
     this.dirty.add(tag);
+    if (to !== tag.lastValue) this.record(tag, to, event.event);
     this.scheduleFlush();
   };
 
@@ -89,10 +86,7 @@ export class JournalRecorder {
     this.rows.push({ runId, actorId: tag.actorId, actorKind: tag.kind, from: tag.lastValue ?? null, to, event: event.type, payload, at });
     tag.lastValue = to;
     tag.lastAt = at;
-    if (tag.kind === 'task') {
-      if (to === 'running') tag.startedAt ??= at;
-      if (TERMINAL.has(to)) tag.finishedAt = at;
-    }
+    if (tag.kind === 'task' && to === 'running') tag.startedAt ??= at;
     if (this.rows.length >= this.maxBuffered) this.flush();
   }
 

@@ -1,8 +1,10 @@
 import type { CoordinatorContext } from '../../machines/coordinator-machine.ts';
 import type { NodeContext } from '../../machines/node-machine.ts';
-import type { TaskContext } from '../../machines/task-machine.ts';
+import { TERMINAL_TASK_STATES, type TaskContext } from '../../machines/task-machine.ts';
 import type { RunStatus, TaskStatus } from '../../src/store/types.ts';
 import type { Projector } from './actor-tag.ts';
+
+const TERMINAL = new Set<string>(TERMINAL_TASK_STATES);
 
 /**
  * Projections: the current-state rows (tasks, runs, nodes) derived from an actor's latest
@@ -31,7 +33,8 @@ export const projectTask: Projector = (snapshot: { value: string; context: TaskC
       rollbackOutput: c.rollbackOutput,
       rollbackError: c.rollbackError,
       startedAt: tag.startedAt,
-      finishedAt: tag.finishedAt,
+      // The latest snapshot is `failed` only when no retry or rollback follows it.
+      finishedAt: TERMINAL.has(snapshot.value) ? tag.lastAt : null,
     },
   };
 };
