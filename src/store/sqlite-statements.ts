@@ -7,10 +7,13 @@ import { FINISHED_RUN_STATUSES } from './validation.ts';
  * expensive than running, so the hot path (commit) only ever binds and steps.
  */
 
-const RUN_COLUMNS = `id, name, status, manifest_source AS manifestSource, manifest_format AS manifestFormat,
-  manifest, manifest_path AS manifestPath, metadata, total_tasks AS totalTasks,
+const RUN_COLUMNS = `runs.id AS id, name, status, m.source AS manifestSource, m.format AS manifestFormat,
+  m.manifest AS manifest, m.path AS manifestPath, metadata, total_tasks AS totalTasks,
   completed_tasks AS completedTasks, failed_tasks AS failedTasks, replay_of AS replayOf,
   created_at AS createdAt, finished_at AS finishedAt`;
+
+/** A run's row with its manifest, which lives apart so the hot runs row stays small. */
+const RUNS = 'runs JOIN run_manifests m ON m.run_id = runs.id';
 
 const TASK_COLUMNS = `run_id AS runId, name, position, status, priority, dispatch, dependencies, attempts,
   output, error, node, rollback_output AS rollbackOutput, rollback_error AS rollbackError, reused,
@@ -23,10 +26,11 @@ const NODE_COLUMNS = `id, kind, status, capacity, running, capabilities, last_se
   started_at AS startedAt`;
 
 /** Newest first; rowid breaks ties so runs created in the same millisecond keep insertion order. */
-const NEWEST_FIRST = 'ORDER BY created_at DESC, rowid DESC LIMIT ?';
+const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
 
 export class SqliteStatements {
   readonly insertRun: Statement<unknown, ColumnValue[]>;
+  readonly insertRunManifest: Statement<unknown, ColumnValue[]>;
   readonly insertTask: Statement<unknown, ColumnValue[]>;
   readonly insertTransition: Statement<unknown, ColumnValue[]>;
   readonly upsertNode: Statement<unknown, ColumnValue[]>;
@@ -50,9 +54,12 @@ export class SqliteStatements {
 
   constructor(db: Database, taskFields: readonly PatchField[], runFields: readonly PatchField[]) {
     this.insertRun = db.prepare(
-      `INSERT INTO runs (id, name, status, manifest_source, manifest_format, manifest, manifest_path, metadata,
-        total_tasks, completed_tasks, failed_tasks, replay_of, created_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, name, status, metadata, total_tasks, completed_tasks, failed_tasks, replay_of,
+        created_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertRunManifest = db.prepare(
+      'INSERT INTO run_manifests (run_id, source, format, manifest, path) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertTask = db.prepare(
       `INSERT INTO tasks (run_id, name, position, status, priority, dispatch, dependencies, attempts, output, error,
@@ -72,11 +79,11 @@ export class SqliteStatements {
     );
     this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
     this.taskExists = db.prepare('SELECT 1 AS found FROM tasks WHERE run_id = ? AND name = ?');
-    this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
-    this.listRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs ${NEWEST_FIRST}`);
+    this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
+    this.listRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
     // One statement for any status list: the list is bound as a JSON array.
     this.listRunsWithStatus = db.prepare(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
+      `SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
     );
     this.selectTasks = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY position`);
     this.selectTask = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND name = ?`);
@@ -103,7 +110,7 @@ export class SqliteStatements {
     this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
     this.all = [
-      this.insertRun, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
+      this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.listRuns, this.listRunsWithStatus, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns,

@@ -158,9 +158,10 @@ export class SqliteStore implements SwarmStore {
   private insertRun(run: RunRow, tasks: NewTask[]): void {
     const s = this.statements;
     s.insertRun.run(
-      run.id, run.name, run.status, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath,
-      run.metadata, run.totalTasks, run.completedTasks, run.failedTasks, run.replayOf, run.createdAt, run.finishedAt,
+      run.id, run.name, run.status, run.metadata, run.totalTasks, run.completedTasks, run.failedTasks,
+      run.replayOf, run.createdAt, run.finishedAt,
     );
+    s.insertRunManifest.run(run.id, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath);
     for (let position = 0; position < tasks.length; position++) {
       const t = taskRowFromNew(tasks[position], run.id, position);
       s.insertTask.run(
