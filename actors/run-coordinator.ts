@@ -95,7 +95,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
           pauseDispatching: () => this.park(),
           resumeDispatching: () => this.unpark(),
           cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
-          announceFinished: ({ self }) => this.finishAfterCommit(self.getSnapshot().value as RunStatus),
+          announceFinished: (_, { status }) => this.finishAfterCommit(status),
         },
       }),
       { actorId: `coordinator:${runId}`, kind: 'coordinator', runId, project: projectRun },

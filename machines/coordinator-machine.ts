@@ -37,7 +37,8 @@ export const coordinatorMachine = setup({
     resumeDispatching: () => {},
     /** Cancel every task that has not started; running ones finish within the grace period. */
     cancelOutstanding: () => {},
-    announceFinished: () => {},
+    /** The run ended with `params.status` (the final state's name). */
+    announceFinished: (_, _params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {},
     countSettled: assign(({ context, event }) => {
       if (event.type !== 'run.tasksSettled') return {};
       const byStatus = { ...context.byStatus };
@@ -112,9 +113,9 @@ export const coordinatorMachine = setup({
       always: { guard: 'allSettled', target: 'cancelled' },
       on: { 'run.tasksSettled': { actions: 'countSettled' } },
     },
-    succeeded: { type: 'final', entry: 'announceFinished' },
-    failed: { type: 'final', entry: 'announceFinished' },
-    cancelled: { type: 'final', entry: 'announceFinished' },
+    succeeded: { type: 'final', entry: { type: 'announceFinished', params: { status: 'succeeded' } } },
+    failed: { type: 'final', entry: { type: 'announceFinished', params: { status: 'failed' } } },
+    cancelled: { type: 'final', entry: { type: 'announceFinished', params: { status: 'cancelled' } } },
   },
 });
 

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import type { RunRecord } from '../../store/types.ts';
+import { action } from '../action.ts';
+import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
+import { out } from '../exit.ts';
+import { printJson } from '../output.ts';
+import { runsTable } from '../tables.ts';
+
+const DEFAULT_LIMIT = 20;
+
+/** A run as `swarm runs --json` lists it: the RunResult fields without the tasks. */
+export function runSummary(run: RunRecord) {
+  return {
+    runId: run.id,
+    name: run.name,
+    status: run.status,
+    totalTasks: run.totalTasks,
+    completedTasks: run.completedTasks,
+    failedTasks: run.failedTasks,
+    replayOf: run.replayOf,
+    createdAt: run.createdAt,
+    finishedAt: run.finishedAt,
+    manifestPath: run.manifestPath,
+  };
+}
+
+/**
+ * `swarm runs [config] [--json] [--db PATH] [--limit N]`: runs newest first (default the last
+ * 20; --limit 0 lists all). JSON: `{"runs": [...]}` with runSummary's fields.
+ */
+export function registerRuns(program: Command): void {
+  program
+    .command('runs')
+    .description('list runs, newest first')
+    .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .option('--json', 'print {"runs": [...]} as JSON')
+    .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
+    .option('--limit <n>', `how many runs, newest first; 0 for all (default ${DEFAULT_LIMIT})`)
+    .action(
+      action(async (configPath: string | undefined, opts: { json?: boolean; db?: string; limit?: string }) => {
+        const limit = opts.limit === undefined ? DEFAULT_LIMIT : parseCount(opts.limit, '--limit');
+        const { config } = await loadCliConfig(configPath, { db: opts.db });
+        const store = openCliStore(config);
+        const runs = store.listRuns(limit === 0 ? {} : { limit });
+        if (opts.json) await printJson({ runs: runs.map(runSummary) });
+        else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
+        else await out(runsTable(runs));
+        return 0;
+      }),
+    );
+}

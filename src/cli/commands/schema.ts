@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { manifestJsonSchema } from '../../manifest/index.ts';
+import { action } from '../action.ts';
+import { printJson } from '../output.ts';
+
+/** `swarm schema`: the manifest JSON Schema (draft 2020-12) on stdout, for editors and CI. */
+export function registerSchema(program: Command): void {
+  program
+    .command('schema')
+    .description('print the manifest JSON Schema')
+    .action(
+      action(async () => {
+        await printJson(manifestJsonSchema());
+        return 0;
+      }),
+    );
+}

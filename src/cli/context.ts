@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig, type SwarmConfig } from '../config/index.ts';
+import { RunNotFoundError, StoreUnavailableError, UsageError } from '../errors.ts';
+import { Logger } from '../logger.ts';
+import { openStore, type RunRecord, type SwarmStore } from '../store/index.ts';
+import { WarnOnlyConsole } from './console-log.ts';
+import { onExit } from './exit.ts';
+import { note } from './output.ts';
+
+/** What the commands that read a config share: config loading, logging setup, the store, run ids. */
+
+export interface CliConfigOptions {
+  /** --db: overrides `[dispatcher] state_db_path`, relative to the current directory. */
+  db?: string;
+  /**
+   * Whether `[logging] file` is opened. Only commands that do work (`run`) log to the file;
+   * the read-only ones (`runs`, `show`, `history`) have nothing worth a log line and should not
+   * leave a swarm.log behind wherever they are started.
+   */
+  logFile?: boolean;
+  /**
+   * Console logging at `warn` and above only, through a WarnOnlyConsole (returned, so `run`
+   * can route it around its progress bar); the file still gets `[logging] level`.
+   */
+  warnOnlyConsole?: boolean;
+}
+
+export interface CliConfig {
+  config: SwarmConfig;
+  /** Set when `warnOnlyConsole` was asked for and console logging is on. */
+  console?: WarnOnlyConsole;
+}
+
+/**
+ * Loads the config (explicit path > $SWARM_CONFIG > ./swarm-config.toml > defaults, which is
+ * loadConfig's own order), prints its warnings on stderr, applies --db and configures the logger
+ * from `[logging]`. Console logs always go to stderr. Throws ConfigError (exit 2).
+ */
+export async function loadCliConfig(path: string | undefined, options: CliConfigOptions = {}): Promise<CliConfig> {
+  const { config, warnings } = loadConfig(path);
+  for (const warning of warnings) await note(`warning: ${warning}`);
+  if (options.db !== undefined) {
+    if (options.db.trim() === '') throw new UsageError('--db needs a path (or ":memory:").');
+    config.dispatcher.state_db_path = options.db === ':memory:' ? options.db : resolve(options.db);
+  }
+  const { logging } = config;
+  const console = options.warnOnlyConsole && logging.console ? new WarnOnlyConsole(logging.format) : undefined;
+  Logger.configure({
+    level: logging.level,
+    console: logging.console,
+    file: options.logFile ? logging.file : '',
+    // WarnOnlyConsole receives JSON lines and formats them itself.
+    format: console ? 'json' : logging.format,
+    ...(console ? { consoleStream: console } : {}),
+  });
+  return { config, ...(console ? { console } : {}) };
+}
+
+/**
+ * Opens an existing state database for reading commands and closes it on exit. A missing file
+ * is an error rather than a new empty database, so a mistyped --db says so. Throws
+ * StoreUnavailableError (exit 3).
+ */
+export function openCliStore(config: SwarmConfig): SwarmStore {
+  const path = config.dispatcher.state_db_path;
+  if (path !== ':memory:' && !existsSync(path)) {
+    throw new StoreUnavailableError(
+      path,
+      new Error('there is no such file; run a workflow first (`swarm run`) or point --db at an existing database'),
+    );
+  }
+  const store = openStore(path);
+  onExit(() => store.close());
+  return store;
+}
+
+/**
+ * The run a user means: an exact run id, else the one run whose id starts with `ref`.
+ * No match is a RunNotFoundError, several are a UsageError listing them (both exit 2).
+ */
+export function resolveRun(store: SwarmStore, ref: string): RunRecord {
+  const exact = store.getRun(ref);
+  if (exact) return exact;
+  const matches = ref === '' ? [] : store.listRuns().filter((run) => run.id.startsWith(ref));
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) throw new RunNotFoundError(ref);
+  const shown = matches.slice(0, 10).map((run) => `  ${run.id}  ${run.name}  ${run.status}`);
+  if (matches.length > shown.length) shown.push(`  … and ${matches.length - shown.length} more`);
+  throw new UsageError(`"${ref}" matches ${matches.length} runs; give more of the id:\n${shown.join('\n')}`);
+}
+
+/** Parses a non-negative integer option such as --limit. */
+export function parseCount(value: string, option: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`${option} expects a whole number of 0 or more (got "${value}").`);
+  }
+  return n;
+}

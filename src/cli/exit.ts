@@ -1,0 +1,94 @@
+import { Logger } from '../logger.ts';
+
+/**
+ * How the CLI ends: every command returns an exit code, and `exitWith` is the one way out. It
+ * runs the cleanups commands registered (stop the dispatcher, close the store), flushes the
+ * logger, waits until stdout and stderr have taken everything written to them (a pipe that is
+ * read slowly would otherwise lose the tail of a large --json document) and exits. The explicit
+ * `process.exit` means nothing left behind (a timer, a socket) can keep the process alive.
+ */
+
+type Cleanup = () => unknown;
+
+const cleanups: Cleanup[] = [];
+
+/** How long one cleanup may take before the CLI gives up on it and exits anyway. */
+const CLEANUP_TIMEOUT_MS = 60_000;
+
+/** Registers work to do before exiting; cleanups run newest first. Returns an unregister function. */
+export function onExit(cleanup: Cleanup): () => void {
+  cleanups.push(cleanup);
+  return () => {
+    const i = cleanups.indexOf(cleanup);
+    if (i >= 0) cleanups.splice(i, 1);
+  };
+}
+
+/** Writes to a stream and resolves once the stream has accepted the bytes. */
+export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write(text, () => resolve());
+  });
+}
+
+/** Prints text (a newline is added) on stdout. */
+export function out(text: string): Promise<void> {
+  return write(process.stdout, text.endsWith('\n') ? text : text + '\n');
+}
+
+/** Prints text (a newline is added) on stderr. */
+export function err(text: string): Promise<void> {
+  return write(process.stderr, text.endsWith('\n') ? text : text + '\n');
+}
+
+async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve().then(cleanup),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLEANUP_TIMEOUT_MS))),
+      ]);
+    } catch (error) {
+      process.stderr.write(`swarm: cleanup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+let exiting: Promise<never> | undefined;
+
+/** Cleans up, flushes and exits with `code`. Calling it again while exiting keeps the first call's code. */
+export function exitWith(code: number): Promise<never> {
+  exiting ??= (async () => {
+    await runCleanups();
+    try {
+      Logger.flush();
+    } catch {
+      // Nothing left to report it to.
+    }
+    await write(process.stdout, '');
+    await write(process.stderr, '');
+    process.exit(code);
+  })();
+  return exiting;
+}
+
+/**
+ * Exits now, skipping the registered cleanups (a second Ctrl-C): flushes the logger and runs
+ * `last` (a best-effort store close) synchronously first.
+ */
+export function exitNow(code: number, last?: () => void): never {
+  try {
+    last?.();
+  } catch {
+    // Best effort: the process is going away.
+  }
+  try {
+    Logger.flush();
+  } catch {
+    // Same.
+  }
+  process.exit(code);
+}

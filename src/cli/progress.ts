@@ -1,0 +1,83 @@
+import { Presets, SingleBar } from 'cli-progress';
+
+/**
+ * The live progress line of `swarm run` on a terminal (cli-progress): done/total, running,
+ * failed and elapsed time, refreshed from a poll about ten times a second. Only ever created
+ * when stdout is a TTY and neither --json nor --quiet was given.
+ */
+
+export interface ProgressSample {
+  settled: number;
+  total: number;
+  running: number;
+  failed: number;
+}
+
+const POLL_MS = 100;
+
+export class RunProgress {
+  private readonly bar: SingleBar;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private active = false;
+
+  constructor(
+    title: string,
+    private readonly sample: () => ProgressSample,
+  ) {
+    this.bar = new SingleBar(
+      {
+        stream: process.stdout,
+        format: `${title.replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted}`,
+        hideCursor: true,
+        clearOnComplete: true,
+        // Redraw every frame, so the line comes back right after a log line was printed over it.
+        forceRedraw: true,
+        // Our own signal handlers stop the bar; cli-progress must not add its own.
+        gracefulExit: false,
+        fps: 10,
+      },
+      Presets.shades_classic,
+    );
+  }
+
+  start(): void {
+    const s = this.sample();
+    this.bar.start(s.total, s.settled, { running: s.running, failed: s.failed });
+    this.active = true;
+    this.timer = setInterval(() => this.refresh(), POLL_MS);
+  }
+
+  private refresh(): void {
+    try {
+      const s = this.sample();
+      this.bar.setTotal(s.total);
+      this.bar.update(s.settled, { running: s.running, failed: s.failed });
+    } catch {
+      // A sample that fails (the store closing under us) just skips a frame.
+    }
+  }
+
+  /** Removes the bar from the terminal; safe to call more than once. */
+  stop(): void {
+    if (!this.active) return;
+    this.active = false;
+    clearInterval(this.timer);
+    this.refresh();
+    this.bar.stop();
+  }
+
+  /**
+   * Writes a line (a log line, a note) without tearing the bar: clears the bar's line, lets
+   * `print` write, and moves the bar's saved cursor position below what was printed (the bar
+   * restores that position when it stops). The next frame redraws the bar.
+   */
+  interleave(print: () => void): void {
+    if (!this.active) {
+      print();
+      return;
+    }
+    process.stdout.write('\r\x1b[2K');
+    print();
+    process.stdout.write('\x1b7');
+  }
+}

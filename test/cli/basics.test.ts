@@ -1,0 +1,109 @@
+import { describe, expect, test } from 'bun:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultConfigText } from '../../src/config/index.ts';
+import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+
+describe('swarm config', () => {
+  test('writes the commented default config and refuses to overwrite it without --force', async () => {
+    const { dir } = sandbox();
+    const file = join(dir, 'nested', 'swarm-config.toml');
+
+    const first = await swarm(['config', file]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(file);
+    expect(readFileSync(file, 'utf8')).toBe(defaultConfigText());
+
+    writeFileSync(file, '# mine\n');
+    const again = await swarm(['config', file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    expect(readFileSync(file, 'utf8')).toBe('# mine\n');
+
+    const forced = await swarmJson(['config', file, '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.json).toEqual({ written: file });
+    expect(readFileSync(file, 'utf8')).toBe(defaultConfigText());
+  }, TIMEOUT);
+});
+
+describe('swarm validate', () => {
+  test('a valid manifest: exit 0 and a one-line summary', async () => {
+    const result = await swarm(['validate', 'examples/hello.yaml']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toContain('"hello", 6 symbols');
+    expect(result.stdout).toContain('noop → greet');
+
+    const json = await swarmJson(['validate', 'examples/hello.toml']);
+    expect(json.code).toBe(0);
+    expect(json.json).toMatchObject({ valid: true, symbols: 6, issues: [] });
+    expect(typeof json.json.name).toBe('string');
+  }, TIMEOUT);
+
+  test('an invalid manifest: exit 2 and every issue with file:line', async () => {
+    const { dir } = sandbox();
+    const file = writeManifest(
+      dir,
+      'bad.yaml',
+      ['name: bad', 'symbols:', '  - name: a', '    type: nope', '    parameters: {operation: noop}', '    dependencies: [zz]', ''].join('\n'),
+    );
+    const result = await swarm(['validate', file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${file}:4:`);
+    expect(result.stderr).toContain('field "type"');
+    expect(result.stderr).toContain(`${file}:6:`);
+    expect(result.stderr).toContain('unknown dependency "zz"');
+
+    const json = await swarmJson(['validate', file]);
+    expect(json.code).toBe(2);
+    expect(json.json.valid).toBe(false);
+    expect(json.json.issues.length).toBe(2);
+    expect(json.json.issues[0]).toMatchObject({ file, line: 4, symbol: 'a', field: 'type' });
+  }, TIMEOUT);
+
+  test('a missing manifest file is invalid too', async () => {
+    const { dir } = sandbox();
+    const result = await swarmJson(['validate', join(dir, 'nope.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.json.valid).toBe(false);
+    expect(result.json.issues[0].message).toContain('no such file');
+  }, TIMEOUT);
+});
+
+describe('swarm schema', () => {
+  test('prints the manifest JSON Schema', async () => {
+    const result = await swarm(['schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout);
+    expect(schema.$schema).toContain('2020-12');
+    expect(schema.properties.symbols).toBeDefined();
+  }, TIMEOUT);
+});
+
+describe('usage errors', () => {
+  test('unknown command, unknown option and a missing argument exit 2 with commander\'s message', async () => {
+    const unknown = await swarm(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+
+    const option = await swarm(['validate', 'examples/hello.yaml', '--bogus']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("unknown option '--bogus'");
+
+    const missing = await swarmJson(['run']);
+    expect(missing.code).toBe(2);
+    expect(missing.json.error).toMatchObject({ name: 'UsageError', code: 'USAGE' });
+    expect(missing.json.error.message).toContain("missing required argument 'manifest'");
+    expect(missing.stderr).toBe('');
+  }, TIMEOUT);
+
+  test('--help exits 0', async () => {
+    const help = await swarm(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['config', 'validate', 'schema', 'run', 'runs', 'show', 'history']) {
+      expect(help.stdout).toContain(command);
+    }
+  }, TIMEOUT);
+});

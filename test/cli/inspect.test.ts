@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { SqliteStore } from '../../src/store/index.ts';
+import { describe, expect, test } from 'bun:test';
+import { sandbox, swarm, swarmJson, TIMEOUT } from './helpers.ts';
+
+const ACTOR_KINDS = ['dispatcher', 'coordinator', 'node', 'task'];
+
+describe('swarm runs / show / history', () => {
+  test('after two runs: the list, one run, its journal', async () => {
+    const { config, db } = sandbox();
+    const hello = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    const failing = await swarmJson(['run', 'examples/retry-and-rollback.yaml', '--db', db], config);
+    expect(hello.code).toBe(0);
+    expect(failing.code).toBe(1);
+
+    // runs: newest first
+    const runs = await swarmJson(['runs', '--db', db], config);
+    expect(runs.code).toBe(0);
+    expect(runs.json.runs.map((r: { runId: string }) => r.runId)).toEqual([failing.json.runId, hello.json.runId]);
+    expect(runs.json.runs[1]).toMatchObject({ name: 'hello', status: 'succeeded', totalTasks: 6, completedTasks: 6, failedTasks: 0, replayOf: null });
+    expect(typeof runs.json.runs[1].createdAt).toBe('number');
+    const limited = await swarmJson(['runs', '--db', db, '--limit', '1'], config);
+    expect(limited.json.runs).toHaveLength(1);
+    const table = await swarm(['runs', '--db', db], config);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(hello.json.runId);
+    expect(table.stdout).toContain('retry-and-rollback');
+    expect((await swarm(['runs', '--db', db, '--limit', 'lots'], config)).code).toBe(2);
+
+    // show: the same RunResult as `run --json` printed
+    const shown = await swarmJson(['show', failing.json.runId, '--db', db], config);
+    expect(shown.code).toBe(0);
+    expect(shown.json).toEqual(failing.json);
+    const text = await swarm(['show', hello.json.runId, '--db', db], config);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Hello from the swarm');
+    expect(text.stdout).toContain('succeeded');
+
+    // history: every actor kind, in seq order, task ids naming their symbol
+    const history = await swarmJson(['history', hello.json.runId, '--db', db], config);
+    expect(history.code).toBe(0);
+    expect(history.json.runId).toBe(hello.json.runId);
+    const transitions = history.json.transitions as { seq: number; actorId: string; actorKind: string; from: string | null; to: string; event: string; at: number }[];
+    expect(new Set(transitions.map((t) => t.actorKind))).toEqual(new Set(ACTOR_KINDS));
+    for (const t of transitions) {
+      for (const key of ['seq', 'actorId', 'actorKind', 'from', 'to', 'event', 'payload', 'at']) expect(t).toHaveProperty(key);
+      expect(typeof t.at).toBe('number');
+    }
+    const seqs = transitions.map((t) => t.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    const greet = transitions.filter((t) => t.actorKind === 'task' && t.actorId.includes('greet'));
+    expect(greet.map((t) => t.to)).toContain('succeeded');
+    const historyText = await swarm(['history', hello.json.runId, '--db', db], config);
+    expect(historyText.code).toBe(0);
+    expect(historyText.stdout).toContain('remember-greeting');
+  }, 60_000);
+
+  test('a unique prefix of a run id works; an ambiguous one lists the candidates (exit 2)', async () => {
+    const { config, db } = sandbox();
+    const a = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    const b = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    const unique = a.json.runId.slice(0, -2);
+    if (!b.json.runId.startsWith(unique)) {
+      const shown = await swarmJson(['show', unique, '--db', db], config);
+      expect(shown.code).toBe(0);
+      expect(shown.json.runId).toBe(a.json.runId);
+    }
+    // Both ids start with the date: "2" is ambiguous.
+    const ambiguous = await swarm(['show', a.json.runId.slice(0, 1), '--db', db], config);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(a.json.runId);
+    expect(ambiguous.stderr).toContain(b.json.runId);
+  }, TIMEOUT);
+
+  test('an unknown run exits 2 with the RunNotFoundError message', async () => {
+    const { config, db } = sandbox();
+    new SqliteStore(db).close();
+    const text = await swarm(['show', 'no-such-run', '--db', db], config);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain('No run "no-such-run"');
+    const json = await swarmJson(['show', 'no-such-run', '--db', db], config);
+    expect(json.code).toBe(2);
+    expect(json.json.error).toMatchObject({ name: 'RunNotFoundError', code: 'RUN_NOT_FOUND' });
+    expect((await swarm(['history', 'no-such-run', '--db', db], config)).code).toBe(2);
+  }, TIMEOUT);
+
+  test('reading commands refuse a database file that does not exist (exit 3) and create none', async () => {
+    const { config, db } = sandbox();
+    const text = await swarm(['runs', '--db', db], config);
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain('no such file');
+    expect(existsSync(db)).toBe(false);
+  }, TIMEOUT);
+});

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+
+describe('swarm run', () => {
+  test('examples/hello.yaml succeeds: exit 0, a task table and the run id, no progress noise off a terminal', async () => {
+    const { config, db } = sandbox();
+    const result = await swarm(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(result.code).toBe(0);
+    for (const symbol of ['noop', 'greet', 'remember-greeting', 'read-greeting', 'pause', 'finish']) {
+      expect(result.stdout).toContain(symbol);
+    }
+    expect(result.stdout).toMatch(/Run \d{8}-\d{6}-[0-9a-f]{6} \(hello\) succeeded/);
+    // stdout is a pipe here: no progress bar, no terminal control sequences.
+    expect(result.stdout).not.toContain('\x1b');
+    expect(result.stdout).not.toContain(' done |');
+  }, TIMEOUT);
+
+  test('--json prints exactly the run result', async () => {
+    const { config, db } = sandbox();
+    const { code, json } = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(code).toBe(0);
+    expect(json).toMatchObject({ name: 'hello', status: 'succeeded', totalTasks: 6, completedTasks: 6, failedTasks: 0 });
+    expect(typeof json.runId).toBe('string');
+    expect(json.tasks).toHaveLength(6);
+    for (const task of json.tasks) {
+      for (const key of ['name', 'status', 'attempts', 'output', 'error', 'node']) expect(task).toHaveProperty(key);
+      expect(task.status).toBe('succeeded');
+    }
+    const greet = json.tasks.find((t: { name: string }) => t.name === 'greet');
+    expect(greet.output).toBe('Hello from the swarm');
+  }, TIMEOUT);
+
+  test('examples/retry-and-rollback.yaml fails: exit 1, status failed', async () => {
+    const { config, db } = sandbox();
+    const { code, json } = await swarmJson(['run', 'examples/retry-and-rollback.yaml', '--db', db], config);
+    expect(code).toBe(1);
+    expect(json.status).toBe('failed');
+    const byName = Object.fromEntries(json.tasks.map((t: { name: string }) => [t.name, t]));
+    expect(byName.flaky).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect(byName['after-doomed'].status).toBe('skipped');
+    expect(byName.doomed.error.message).toContain('doomed fails');
+
+    const text = await swarm(['run', 'examples/retry-and-rollback.yaml', '--db', db, '--quiet'], config);
+    expect(text.code).toBe(1);
+    expect(text.stdout.trim().split('\n')).toHaveLength(1);
+    expect(text.stdout).toContain('failed');
+  }, TIMEOUT);
+
+  test('a bad manifest exits 2 and runs nothing', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(dir, 'bad.yaml', 'name: bad\nsymbols:\n  - name: a\n    type: action\n    dependencies: [a]\n');
+    const text = await swarm(['run', file, '--db', db], config);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toContain(`${file}:`);
+    const json = await swarmJson(['run', file, '--db', db], config);
+    expect(json.code).toBe(2);
+    expect(json.json.error.code).toBe('MANIFEST_INVALID');
+    expect(json.json.error.issues.length).toBeGreaterThan(0);
+    // Nothing ran: either no database was created at all, or it holds no run.
+    const runs = await swarmJson(['runs', '--db', db], config);
+    if (existsSync(db)) expect(runs.json.runs).toEqual([]);
+    else expect(runs.code).toBe(3);
+  }, TIMEOUT);
+
+  test('a bad config value exits 2, named positionally or through SWARM_CONFIG', async () => {
+    const { dir, config, db } = sandbox();
+    const bad = writeManifest(dir, 'bad.toml', '[coordinator]\ntask_retry_limit = "many"\n');
+    const positional = await swarm(['run', 'examples/hello.yaml', bad, '--db', db], config);
+    expect(positional.code).toBe(2);
+    expect(positional.stderr).toContain('coordinator.task_retry_limit');
+
+    const viaEnv = await swarmJson(['run', 'examples/hello.yaml', '--db', db], bad);
+    expect(viaEnv.code).toBe(2);
+    expect(viaEnv.json.error).toMatchObject({ name: 'ConfigError', code: 'CONFIG_INVALID' });
+    expect(viaEnv.json.error.issues[0].key).toBe('coordinator.task_retry_limit');
+
+    const missing = await swarm(['run', 'examples/hello.yaml', join(dir, 'nope.toml'), '--db', db], config);
+    expect(missing.code).toBe(2);
+  }, TIMEOUT);
+
+  test('unknown config keys are warnings on stderr; stdout stays one JSON document', async () => {
+    const { config, db } = sandbox({ dispatcher: 'mystery_key = 1' });
+    const { code, json, stderr } = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(code).toBe(0);
+    expect(json.status).toBe('succeeded');
+    expect(stderr).toContain('dispatcher.mystery_key');
+  }, TIMEOUT);
+
+  test('a database that cannot be opened exits 3', async () => {
+    const { config } = sandbox();
+    const db = '/nonexistent/dir/x.db';
+    const text = await swarm(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(text.code).toBe(3);
+    expect(text.stderr).toContain(db);
+    const json = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(json.code).toBe(3);
+    expect(json.json.error.code).toBe('STORE_UNAVAILABLE');
+    expect((await swarm(['runs', '--db', db], config)).code).toBe(3);
+  }, TIMEOUT);
+
+  test('[coordinator] task_retry_limit is the default for symbols without retries', async () => {
+    const { dir, db } = sandbox();
+    const config = sandbox({ coordinator: 'task_retry_limit = 0' }).config;
+    const file = writeManifest(dir, 'fails.yaml', 'name: fails\nsymbols:\n  - name: f\n    type: action\n    parameters: {operation: fail, message: nope}\n');
+    const { code, json } = await swarmJson(['run', file, '--db', db], config);
+    expect(code).toBe(1);
+    expect(json.tasks[0]).toMatchObject({ name: 'f', status: 'failed', attempts: 1 });
+  }, TIMEOUT);
+});

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'bun:test';
+import { sandbox, startSwarm, swarmJson, writeManifest } from './helpers.ts';
+
+/** `first` (instant), then `wait` (a 3 s delay), then `after`. */
+const SLOW = `name: slow
+symbols:
+  - name: first
+    type: action
+    parameters: {operation: noop}
+  - name: wait
+    type: action
+    dependencies: [first]
+    parameters: {operation: delay, ms: 3000}
+  - name: after
+    type: action
+    dependencies: [wait]
+    parameters: {operation: noop}
+`;
+
+describe('signals during swarm run', () => {
+  test('SIGINT cancels the run: exit 1, state saved as cancelled', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const manifest = writeManifest(dir, 'slow.yaml', SLOW);
+    const run = startSwarm(['run', manifest, '--db', db], config);
+    // Logged (console, info) when the run is deployed; the signal handlers are in place by then.
+    await run.waitForStderr('run accepted');
+    await Bun.sleep(300);
+    run.child.kill('SIGINT');
+    const result = await run.finish();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SIGINT');
+    expect(result.stdout).toContain('cancelled');
+
+    const runs = await swarmJson(['runs', '--db', db], config);
+    const shown = await swarmJson(['show', runs.json.runs[0].runId, '--db', db], config);
+    expect(shown.json.status).toBe('cancelled');
+    expect(shown.json.tasks.find((t: { name: string }) => t.name === 'first').status).toBe('succeeded');
+    expect(shown.json.tasks.find((t: { name: string }) => t.name === 'after').status).toBe('cancelled');
+  }, 30_000);
+
+  test('a second signal exits at once with code 1 (and --json still prints one JSON document)', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
+    const manifest = writeManifest(dir, 'slow.yaml', SLOW.replace('ms: 3000', 'ms: 20000'));
+    const run = startSwarm(['run', manifest, '--db', db, '--json'], config);
+    await run.waitForStderr('run accepted');
+    await Bun.sleep(300);
+    run.child.kill('SIGINT');
+    await run.waitForStderr('cancelling run');
+    run.child.kill('SIGTERM');
+    const result = await run.finish();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('exiting now');
+    expect(JSON.parse(result.stdout).error.message).toContain('second SIGTERM');
+  }, 30_000);
+});
