@@ -2,6 +2,7 @@ import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { systemClock, type Clock } from '../src/clock.ts';
 import type { SwarmConfig } from '../src/config/schema.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
+import { UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
@@ -106,8 +107,15 @@ export class Dispatcher {
     if (!this.started) this.start();
     if (this.stopping) throw new Error('the dispatcher is stopping; it accepts no new runs');
     if (this.fatal) throw this.fatal;
-    const runId = newRunId(new Date((this.options.now ?? Date.now)()));
     const { manifest } = loaded;
+    if (manifest.rollback_policy === 'saga') {
+      // Accepted by the schema so manifests can be written for it, but compensating a failed
+      // run's succeeded symbols is not built yet: refuse rather than behave like `symbol`.
+      throw new UsageError(
+        `rollback_policy "saga" is not supported yet (workflow "${manifest.name}"); use "symbol" or "none".`,
+      );
+    }
+    const runId = newRunId(new Date((this.options.now ?? Date.now)()));
     this.store.createRun(
       {
         id: runId,

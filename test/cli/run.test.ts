@@ -64,6 +64,14 @@ describe('swarm run', () => {
     else expect(runs.code).toBe(3);
   }, TIMEOUT);
 
+  test('rollback_policy saga is refused with exit 2 until it is implemented, and nothing runs', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(dir, 'saga.yaml', 'name: s\nrollback_policy: saga\nsymbols:\n  - name: noop\n    type: action\n');
+    const { code, json } = await swarmJson(['run', file, '--db', db], config);
+    expect(code).toBe(2);
+    expect(json.error.message).toContain('saga');
+  }, TIMEOUT);
+
   test('a bad config value exits 2, named positionally or through SWARM_CONFIG', async () => {
     const { dir, config, db } = sandbox();
     const bad = writeManifest(dir, 'bad.toml', '[coordinator]\ntask_retry_limit = "many"\n');
