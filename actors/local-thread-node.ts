@@ -40,34 +40,51 @@ interface InFlight {
   request: ExecutionRequest;
   sink: AttemptSink;
   batch: Batch;
-  hardKill: unknown;
+  /** Set once an abort was asked for: the timer that re-posts it, then terminates the thread. */
+  abortTimer: unknown;
 }
 
-const MIN_BATCH = 4;
+interface Pending {
+  request: ExecutionRequest;
+  sink: AttemptSink;
+}
+
+/** How often an abort is posted again until the thread acknowledges it with an outcome. */
+const ABORT_REPOST_MS = 100;
 
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
 /**
- * The local node: a piscina pool of worker threads. Requests assigned in the same tick are
- * sent as one batch per thread (see executor/thread-protocol.ts for why), outcomes stream
- * back per request.
+ * The local node: a piscina pool of worker threads, each running one batch of at most
+ * `tasksPerThread` requests at a time (see executor/thread-protocol.ts for why batches).
  *
- * Aborting is two-step: first the thread is asked to abort the request (its AbortSignal
- * fires, and `delay` or a well-behaved module stops at once); if it has not answered after
- * `abortGraceMs`, the whole piscina call is aborted, which terminates that thread. Whatever
- * else was running in that thread fails with WORKER_CRASHED and is retried like any failed
- * attempt: the price of being able to stop synchronous code at all.
+ * One batch per thread is not a choice but piscina's rule: a call that carries an AbortSignal
+ * (ours all do, so a thread stuck in synchronous code can be terminated) has its thread to
+ * itself. So the unit of capacity is the thread: its slots are free again when its batch
+ * call resolves, not when each request reports. Outcomes still stream back one by one, so
+ * dependents of a fast request start while its slow batch-mates run.
+ *
+ * Aborting is two-step: the thread is asked to abort the request (its AbortSignal fires;
+ * `delay` and well-behaved modules stop at once). The request may not have reached the
+ * thread yet (a booting thread, or the call still in flight), so the ask is repeated every
+ * 100 ms, and the thread also remembers aborts for requests it has not started. If no
+ * outcome arrives within `abortGraceMs`, the whole piscina call is aborted, which terminates
+ * that thread: its batch-mates then fail with WORKER_CRASHED and are retried like any failed
+ * attempt — the price of being able to stop synchronous code at all.
  */
 export class LocalThreadNode implements NodeRuntime {
   readonly id: string;
   readonly capabilities: ReadonlySet<DispatchTarget> = new Set<DispatchTarget>(['internal']);
   readonly capacity: number;
+  private readonly threads: number;
+  private readonly perThread: number;
   private readonly pool: Piscina;
   private readonly actor;
   private readonly inFlight = new Map<string, InFlight>();
-  private pending: { request: ExecutionRequest; sink: AttemptSink }[] = [];
+  private pending: Pending[] = [];
   private flushQueued = false;
-  private running = 0;
+  /** Batch calls not yet resolved: one per busy thread. */
+  private busyThreads = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private readonly ended = { runId: '', count: 0 };
@@ -76,15 +93,15 @@ export class LocalThreadNode implements NodeRuntime {
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
-    this.capacity = Math.max(1, options.threads) * Math.max(1, options.tasksPerThread);
+    this.threads = Math.max(1, options.threads);
+    this.perThread = Math.max(1, options.tasksPerThread);
+    this.capacity = this.threads * this.perThread;
     this.pool = new Piscina({
       filename: THREAD_ENTRY,
-      minThreads: options.threads,
-      maxThreads: options.threads,
-      // Each batch is one piscina task; a thread may hold several batches at once because
-      // the work inside is mostly async. 'disabled' keeps the thread's event loop free
-      // between calls so abort messages and timers inside it are handled promptly.
-      concurrentTasksPerWorker: this.capacity,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // 'disabled' keeps a thread's event loop free while its batch runs, so abort messages
+      // and timers inside it are handled promptly.
       atomics: 'disabled',
       idleTimeout: Infinity,
     });
@@ -94,7 +111,8 @@ export class LocalThreadNode implements NodeRuntime {
     Comlink.expose(options.host, this.channel);
     this.channel.addEventListener('message', (event: { data: unknown }) => {
       const message = event.data as ThreadToMainMessage;
-      if (message?.type === 'outcomes') for (const o of message.outcomes) this.onOutcome(o.key, o.outcome);
+      if (message?.type !== 'outcomes') return;
+      for (const o of message.outcomes) this.onOutcome(o.key, o.outcome);
       this.reportEnded();
     });
     const startedAt = (options.now ?? Date.now)();
@@ -112,16 +130,15 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   freeSlots(): number {
-    return this.closed ? 0 : this.capacity - this.running;
+    return this.closed ? 0 : (this.threads - this.busyThreads) * this.perThread - this.pending.length;
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
-    this.running++;
     this.pending.push({ request, sink });
     if (!this.flushQueued) {
       this.flushQueued = true;
-      // setImmediate, not a microtask: outcomes from several threads arrive as separate
-      // messages in one loop turn, and the slots they free should leave as one batch.
+      // setImmediate, not a microtask: batch calls of several threads resolve as separate
+      // messages in one loop turn, and the threads they free should be refilled together.
       setImmediate(() => this.flushPending());
     }
   }
@@ -131,26 +148,34 @@ export class LocalThreadNode implements NodeRuntime {
     if (!entry) {
       // Not sent to a thread yet: drop it from the pending batch and report it stopped.
       const index = this.pending.findIndex((p) => attemptKey(p.request) === key);
-      if (index >= 0) {
-        // Never reported to the node actor as started, so not reported as ended either.
-        const [p] = this.pending.splice(index, 1);
-        this.running--;
-        p.sink.finished(abortedOutcome(reason));
-        this.options.onCapacity();
-      }
+      if (index < 0) return;
+      // Never reported to the node actor as started, so not reported as ended either.
+      const [p] = this.pending.splice(index, 1);
+      p.sink.finished(abortedOutcome(reason));
+      this.options.onCapacity();
       return;
     }
-    if (entry.hardKill !== null) return;
+    if (entry.abortTimer !== null) return;
     const message: MainToThreadMessage = { type: 'abort', key, reason };
-    this.channel.postMessage(message);
-    entry.hardKill = this.options.clock.setTimeout(() => {
-      if (this.inFlight.get(key) === entry) entry.batch.controller.abort(new Error(reason));
-    }, this.options.abortGraceMs ?? 2_000);
+    const deadline = (this.options.abortGraceMs ?? 2_000) / ABORT_REPOST_MS;
+    let asked = 0;
+    const ask = () => {
+      if (this.inFlight.get(key) !== entry) return;
+      if (asked++ >= deadline) {
+        entry.batch.controller.abort(new Error(reason));
+        return;
+      }
+      this.channel.postMessage(message);
+      entry.abortTimer = this.options.clock.setTimeout(ask, ABORT_REPOST_MS);
+    };
+    ask();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.busyThreads > 0 || this.pending.length > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
     this.actor.send(nodeMessages.drain());
     this.channel.close();
     await this.pool.destroy();
@@ -162,54 +187,66 @@ export class LocalThreadNode implements NodeRuntime {
     this.pending = [];
     if (work.length === 0) return;
     this.actor.send(nodeMessages.attemptsStarted(work[0].request.runId, work.length));
-    // Spread over the threads, but not into crumbs: below MIN_BATCH requests per call the
-    // per-call cost dominates again.
-    const batches = Math.max(1, Math.min(this.options.threads, Math.floor(work.length / MIN_BATCH)));
-    const perBatch = Math.ceil(work.length / batches);
-    for (let i = 0; i < work.length; i += perBatch) this.sendBatch(work.slice(i, i + perBatch));
+    // One batch per free thread, as even as possible: CPU-bound requests spread over the
+    // threads, and no batch exceeds tasks_per_thread (freeSlots never lets it).
+    const free = this.threads - this.busyThreads;
+    const batches = Math.max(1, Math.min(free, work.length));
+    const size = Math.ceil(work.length / batches);
+    for (let i = 0; i < work.length; i += size) this.sendBatch(work.slice(i, i + size));
   }
 
-  private sendBatch(work: { request: ExecutionRequest; sink: AttemptSink }[]): void {
+  private sendBatch(work: Pending[]): void {
     const batch: Batch = { controller: new AbortController() };
     const requests = work.map((w) => w.request);
-    for (const w of work) this.inFlight.set(attemptKey(w.request), { ...w, batch, hardKill: null });
+    for (const w of work) this.inFlight.set(attemptKey(w.request), { ...w, batch, abortTimer: null });
+    this.busyThreads++;
     const call: BatchCall = { channel: this.channelName, requests };
     this.pool.run(call, { signal: batch.controller.signal }).then(
       (result: BatchResult) => {
         for (const o of result.outcomes) this.onOutcome(o.key, o.outcome);
-        this.reportEnded();
+        this.batchDone();
       },
       (err: unknown) => {
-      // The thread died (crash, or terminated by a hard abort): every request of this batch
-      // that has not reported fails now. An outcome still in flight on the channel is then
-      // ignored: the attempt may have run (at least once), but it is already failed here.
-      const error = serializeError(err);
-      for (const request of requests) {
-        const key = attemptKey(request);
-        if (!this.inFlight.has(key)) continue;
-        this.onOutcome(key, {
-          ok: false,
-          retryable: true,
-          error: {
-            name: 'WorkerCrashedError',
-            code: 'WORKER_CRASHED',
-            message: `the worker thread running this attempt stopped: ${error.message}`,
-            ...(error.stack ? { stack: error.stack } : {}),
-          },
-        });
-      }
-      this.reportEnded();
+        // The thread died (crash, or terminated by a hard abort): every request of this
+        // batch that has not reported fails now. An outcome still in flight on the channel
+        // is then ignored: the attempt may have run (at least once), but it failed here.
+        const error = serializeError(err);
+        for (const request of requests) {
+          const key = attemptKey(request);
+          if (!this.inFlight.has(key)) continue;
+          this.onOutcome(key, {
+            ok: false,
+            retryable: true,
+            error: {
+              name: 'WorkerCrashedError',
+              code: 'WORKER_CRASHED',
+              message: `the worker thread running this attempt stopped: ${error.message}`,
+              ...(error.stack ? { stack: error.stack } : {}),
+            },
+          });
+        }
+        this.batchDone();
       },
     );
     for (const w of work) w.sink.started();
+  }
+
+  private batchDone(): void {
+    this.reportEnded();
+    this.busyThreads--;
+    if (this.busyThreads === 0 && this.pending.length === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+    this.options.onCapacity();
   }
 
   private onOutcome(key: string, outcome: ExecutionOutcome): void {
     const entry = this.inFlight.get(key);
     if (!entry) return;
     this.inFlight.delete(key);
-    if (entry.hardKill !== null) this.options.clock.clearTimeout(entry.hardKill);
-    this.finish(entry.request, entry.sink, outcome);
+    if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
+    if (this.ended.count++ === 0) this.ended.runId = entry.request.runId;
+    entry.sink.finished(outcome);
   }
 
   /** Tells the node actor about attempts that ended since the last report, in one event. */
@@ -217,14 +254,6 @@ export class LocalThreadNode implements NodeRuntime {
     if (this.ended.count === 0) return;
     this.actor.send(nodeMessages.attemptsEnded(this.ended.runId, this.ended.count));
     this.ended.count = 0;
-  }
-
-  private finish(request: ExecutionRequest, sink: AttemptSink, outcome: ExecutionOutcome): void {
-    this.running--;
-    if (this.ended.count++ === 0) this.ended.runId = request.runId;
-    sink.finished(outcome);
-    if (this.running === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    this.options.onCapacity();
   }
 }
 

@@ -18,6 +18,8 @@ class ThreadChannel {
   readonly channel: BroadcastChannel;
   readonly host: HostServices;
   readonly controllers = new Map<string, AbortController>();
+  /** Aborts that arrived before their request started here, by key, with when they came. */
+  private readonly early = new Map<string, { reason: string; at: number }>();
   private outbox: ThreadToMainMessage['outcomes'] = [];
 
   constructor(name: string) {
@@ -27,12 +29,33 @@ class ThreadChannel {
       const message = event.data as MainToThreadMessage;
       switch (message?.type) {
         case 'abort': {
-          const reason = Object.assign(new Error(message.reason), { name: 'AbortError' });
-          this.controllers.get(message.key)?.abort(reason);
+          const controller = this.controllers.get(message.key);
+          if (controller) controller.abort(abortError(message.reason));
+          else this.rememberEarlyAbort(message.key, message.reason);
           break;
         }
       }
     });
+  }
+
+  /** A controller for a request that starts now, already aborted if an abort came first. */
+  start(key: string): AbortController {
+    const controller = new AbortController();
+    const early = this.early.get(key);
+    if (early) {
+      this.early.delete(key);
+      controller.abort(abortError(early.reason));
+    }
+    this.controllers.set(key, controller);
+    return controller;
+  }
+
+  private rememberEarlyAbort(key: string, reason: string): void {
+    // Every thread hears every abort, so most are for other threads' requests: keep them
+    // briefly (the main thread re-posts while the attempt is still out) and forget old ones.
+    const now = Date.now();
+    for (const [k, v] of this.early) if (now - v.at > 10_000) this.early.delete(k);
+    this.early.set(key, { reason, at: now });
   }
 
   report(key: string, outcome: ExecutionOutcome): void {
@@ -48,6 +71,10 @@ class ThreadChannel {
 
 const channels = new Map<string, ThreadChannel>();
 
+function abortError(reason: string): Error {
+  return Object.assign(new Error(reason), { name: 'AbortError' });
+}
+
 const nextTurn = () => new Promise<'later'>((resolve) => setImmediate(() => resolve('later')));
 
 export default async function runBatch(call: BatchCall): Promise<BatchResult> {
@@ -62,8 +89,7 @@ export default async function runBatch(call: BatchCall): Promise<BatchResult> {
   const all = Promise.all(
     call.requests.map(async (request) => {
       const key = attemptKey(request);
-      const controller = new AbortController();
-      ch.controllers.set(key, controller);
+      const controller = ch.start(key);
       const outcome = await executeRequest(request, controller.signal, ch.host);
       ch.controllers.delete(key);
       if (streaming) ch.report(key, outcome);

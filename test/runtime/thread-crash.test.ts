@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions } from './helpers.ts';
+
+// Real threads on a shared 2-core machine: allow for load; hang guards inside the tests are tighter.
+setDefaultTimeout(30_000);
+afterEach(stopHarnesses);
+
+const crash = (how: 'exit' | 'throw', extra: Record<string, unknown> = {}) => ({
+  operation: 'module',
+  module: './crash-thread.ts',
+  how,
+  ...extra,
+});
+
+describe.each(['exit', 'throw'] as const)('a task that kills its worker thread (%s)', (how) => {
+  test('fails that attempt with WORKER_CRASHED, is retried, and the pool recovers', async () => {
+    const h = makeHarness({ localWorkers: 2 });
+    const result = await h.run(
+      manifest(`crash-${how}`, [
+        sym('crash-once', { retries: 1, parameters: crash(how, { crashUntilAttempt: 1 }) }),
+        sym('crash-always', { retries: 0, parameters: crash(how) }),
+        sym('after-crash', { dependencies: ['crash-once'], parameters: { operation: 'echo', message: 'after' } }),
+        // Independent work; whatever shared the dying thread's batch is retried (default 3).
+        ...Array.from({ length: 6 }, (_, i) => sym(`side-${i}`, { parameters: { operation: 'delay', ms: 20 } })),
+      ]),
+    );
+
+    const once = taskOf(result, 'crash-once');
+    expect(once.status).toBe('succeeded');
+    expect(once.attempts).toBe(2);
+    expect(once.output).toEqual({ survivedAttempt: 2 });
+    // Attempt 1's failure, as the journal recorded it.
+    const firstFailure = taskTransitions(h.store.getTransitions(result.runId), 'crash-once').find(
+      (t) => t.from === 'running' && t.to === 'failed',
+    );
+    expect(firstFailure?.payload).toMatchObject({ attempt: 1, error: { code: 'WORKER_CRASHED' } });
+
+    const always = taskOf(result, 'crash-always');
+    expect(always.status).toBe('failed');
+    expect(always.attempts).toBe(1);
+    expect(always.error?.code).toBe('WORKER_CRASHED');
+
+    expect(taskOf(result, 'after-crash').status).toBe('succeeded');
+    expect(taskOf(result, 'after-crash').output).toBe('after');
+    for (let i = 0; i < 6; i++) expect(taskOf(result, `side-${i}`).status).toBe('succeeded');
+    expect(result.status).toBe('failed');
+    expect(result.completedTasks).toBe(8);
+    expect(result.failedTasks).toBe(1);
+
+    // The pool is whole again: a second run uses every slot and nothing crashes.
+    const slots = h.config.dispatcher.local_workers * h.config.dispatcher.tasks_per_thread;
+    const again = await h.run(
+      manifest(
+        'after-the-crash',
+        Array.from({ length: slots * 2 }, (_, i) => sym(`t${i}`, { retries: 0, parameters: { operation: 'delay', ms: 30 } })),
+      ),
+    );
+    expect(again.status).toBe('succeeded');
+    expect(again.tasks.every((t) => t.attempts === 1)).toBe(true);
+  });
+});
