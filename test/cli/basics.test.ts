@@ -1,8 +1,10 @@
-import { describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfigText } from '../../src/config/index.ts';
-import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 describe('swarm config', () => {
   test('writes the commented default config and refuses to overwrite it without --force', async () => {

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach } from 'bun:test';
 
 /** The repository root: the CLI runs from here, as `bun run swarm` would. */
 export const ROOT = resolve(import.meta.dir, '../..');
@@ -11,9 +10,15 @@ const BIN = 'src/cli/bin.ts';
 export const TIMEOUT = 30_000;
 
 const made: string[] = [];
-afterEach(() => {
+
+/**
+ * Removes the temp directories made so far. Every test file registers it with
+ * `afterEach(removeTempDirs)` itself: a hook registered here, at import, would only apply to
+ * the first test file that imports this module (bun evaluates it once per process).
+ */
+export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /**
  * A fresh temp directory (removed after the test) holding `config.toml`: no log file (so no

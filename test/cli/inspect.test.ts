@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/index.ts';
-import { describe, expect, test } from 'bun:test';
-import { sandbox, swarm, swarmJson, TIMEOUT } from './helpers.ts';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { sandbox, swarm, swarmJson, TIMEOUT, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 const ACTOR_KINDS = ['dispatcher', 'coordinator', 'node', 'task'];
 

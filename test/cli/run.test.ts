@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
-import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 describe('swarm run', () => {
   test('examples/hello.yaml succeeds: exit 0, a task table and the run id, no progress noise off a terminal', async () => {

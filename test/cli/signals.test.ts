@@ -1,5 +1,7 @@
-import { describe, expect, test } from 'bun:test';
-import { sandbox, startSwarm, swarmJson, writeManifest } from './helpers.ts';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { sandbox, startSwarm, swarmJson, writeManifest, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 /** `first` (instant), then `wait` (a 3 s delay), then `after`. */
 const SLOW = `name: slow

@@ -1,13 +1,18 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach } from 'bun:test';
 import { ConfigError } from '../../src/errors.ts';
 
 const made: string[] = [];
-afterEach(() => {
+
+/**
+ * Removes the temp directories made so far. Every test file registers it with
+ * `afterEach(removeTempDirs)` itself: a hook registered here, at import, would only apply to
+ * the first test file that imports this module (bun evaluates it once per process).
+ */
+export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A fresh temp directory, removed after the test. */
 export function tempDir(): string {

@@ -1,9 +1,11 @@
-import { describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.ts';
 import { defaultConfig, loadConfig } from '../../src/config/load.ts';
 import { resolveConfigPaths } from '../../src/config/paths.ts';
-import { configErrorFrom, tempDir, writeFile } from './helpers.ts';
+import { configErrorFrom, tempDir, writeFile, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 const noEnv = {};
 

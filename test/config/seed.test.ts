@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import { configSchema, defaultConfig } from '../../src/config/schema.ts';
 import { defaultConfigText, writeDefaultConfig } from '../../src/config/seed.ts';
 import { knownKeyPaths } from '../../src/config/unknown-keys.ts';
 import { validateConfig } from '../../src/config/validate.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 describe('the seed file (swarm-config.toml)', () => {
   test('parses to exactly the built-in defaults, with no warnings', () => {

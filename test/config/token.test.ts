@@ -1,7 +1,9 @@
-import { describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { ConfigError } from '../../src/errors.ts';
 import { loadConfig, resolvedAuthToken } from '../../src/config/load.ts';
-import { configErrorFrom, tempDir, writeFile } from './helpers.ts';
+import { configErrorFrom, tempDir, writeFile, removeTempDirs } from './helpers.ts';
+
+afterEach(removeTempDirs);
 
 function load(toml: string, env: Record<string, string | undefined> = {}) {
   return loadConfig(writeFile(tempDir(), 'c.toml', toml), { env });
