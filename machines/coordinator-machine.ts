@@ -28,6 +28,17 @@ export interface CoordinatorContext {
   cancelReason: string | null;
 }
 
+/** How a run that is running or paused ends once every task has settled. */
+const settledTransitions = [
+  { guard: 'allSucceeded' as const, target: 'succeeded' as const },
+  { guard: 'allSettled' as const, target: 'failed' as const },
+];
+/** What running and paused runs both accept. */
+const whileActive = {
+  'run.tasksSettled': { actions: 'countSettled' as const },
+  'run.cancel': { target: 'cancelling' as const, actions: 'recordCancelReason' as const },
+};
+
 export const coordinatorMachine = setup({
   types: {} as { context: CoordinatorContext; events: CoordinatorMessage; input: CoordinatorInput },
   actions: {
@@ -85,28 +96,14 @@ export const coordinatorMachine = setup({
     },
     running: {
       entry: 'beginScheduling',
-      always: [
-        { guard: 'allSucceeded', target: 'succeeded' },
-        { guard: 'allSettled', target: 'failed' },
-      ],
-      on: {
-        'run.tasksSettled': { actions: 'countSettled' },
-        'run.pause': 'paused',
-        'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
-      },
+      always: settledTransitions,
+      on: { ...whileActive, 'run.pause': 'paused' },
     },
     paused: {
       entry: 'pauseDispatching',
       exit: 'resumeDispatching',
-      always: [
-        { guard: 'allSucceeded', target: 'succeeded' },
-        { guard: 'allSettled', target: 'failed' },
-      ],
-      on: {
-        'run.tasksSettled': { actions: 'countSettled' },
-        'run.resume': 'running',
-        'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
-      },
+      always: settledTransitions,
+      on: { ...whileActive, 'run.resume': 'running' },
     },
     cancelling: {
       entry: 'cancelOutstanding',

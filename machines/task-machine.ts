@@ -60,6 +60,8 @@ export const TERMINAL_TASK_STATES = [
 ] as const;
 
 const cancelTransition = { target: 'cancelled' as const, actions: 'recordCancel' as const };
+/** Cancelling an attempt in flight also stops it where it runs. */
+const cancelAttemptTransition = { target: 'cancelled' as const, actions: ['abortAttempt' as const, 'recordCancel' as const] };
 
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskMessage; input: TaskInput },
@@ -77,6 +79,9 @@ export const taskMachine = setup({
     abortRollback: () => {},
     /** The task reached a state it will not leave on its own. */
     announceSettled: () => {},
+    recordFailure: assign(({ context, event }) =>
+      event.type === 'task.failed' ? { error: event.error, retryable: event.retryable } : { error: context.error },
+    ),
     recordCancel: assign({
       error: ({ context, event }) =>
         event.type === 'task.cancel'
@@ -150,12 +155,8 @@ export const taskMachine = setup({
       entry: 'startAttempt',
       on: {
         'task.started': { guard: 'isCurrentAttempt', target: 'running' },
-        'task.failed': {
-          guard: 'isCurrentAttempt',
-          target: 'failed',
-          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
-        },
-        'task.cancel': { ...cancelTransition, actions: ['abortAttempt', 'recordCancel'] },
+        'task.failed': { guard: 'isCurrentAttempt', target: 'failed', actions: 'recordFailure' },
+        'task.cancel': cancelAttemptTransition,
       },
     },
     running: {
@@ -181,12 +182,8 @@ export const taskMachine = setup({
           target: 'succeeded',
           actions: assign({ output: ({ event }) => event.output }),
         },
-        'task.failed': {
-          guard: 'isCurrentAttempt',
-          target: 'failed',
-          actions: assign({ error: ({ event }) => event.error, retryable: ({ event }) => event.retryable }),
-        },
-        'task.cancel': { ...cancelTransition, actions: ['abortAttempt', 'recordCancel'] },
+        'task.failed': { guard: 'isCurrentAttempt', target: 'failed', actions: 'recordFailure' },
+        'task.cancel': cancelAttemptTransition,
       },
     },
     failed: {

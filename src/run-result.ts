@@ -1,23 +1,10 @@
-import type { SerializedError } from './errors.ts';
 import type { RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
-export interface TaskResult {
-  name: string;
-  status: TaskStatus;
-  attempts: number;
-  output: unknown;
-  error: SerializedError | null;
-  node: string | null;
-  rollbackOutput: unknown;
-  rollbackError: SerializedError | null;
-  reused: boolean;
-  startedAt: number | null;
-  finishedAt: number | null;
-}
+export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
 
-/** A run's outcome: the JSON contract of design.md plus timing and lineage. */
-export interface RunResult {
+/** A run without its tasks, as `swarm runs` lists it. */
+export interface RunSummary {
   runId: string;
   name: string;
   status: RunStatus;
@@ -27,6 +14,10 @@ export interface RunResult {
   replayOf: string | null;
   createdAt: number;
   finishedAt: number | null;
+}
+
+/** A run's outcome: the JSON contract of design.md plus timing and lineage. */
+export interface RunResult extends RunSummary {
   tasks: TaskResult[];
 }
 
@@ -46,7 +37,7 @@ export function toTaskResult(task: TaskRecord): TaskResult {
   };
 }
 
-export function toRunResult(run: RunRecord, tasks: TaskRecord[]): RunResult {
+export function toRunSummary(run: RunRecord): RunSummary {
   return {
     runId: run.id,
     name: run.name,
@@ -57,8 +48,11 @@ export function toRunResult(run: RunRecord, tasks: TaskRecord[]): RunResult {
     replayOf: run.replayOf,
     createdAt: run.createdAt,
     finishedAt: run.finishedAt,
-    tasks: tasks.map(toTaskResult),
   };
+}
+
+export function toRunResult(run: RunRecord, tasks: TaskRecord[]): RunResult {
+  return { ...toRunSummary(run), tasks: tasks.map(toTaskResult) };
 }
 
 /** Reads a run's result from the store; undefined when there is no such run. */

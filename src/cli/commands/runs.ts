@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { toRunSummary } from '../../run-result.ts';
 import type { RunRecord } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
@@ -8,20 +9,9 @@ import { runsTable } from '../tables.ts';
 
 const DEFAULT_LIMIT = 20;
 
-/** A run as `swarm runs --json` lists it: the RunResult fields without the tasks. */
+/** A run as `swarm runs --json` lists it: the RunResult fields without the tasks, plus its file. */
 export function runSummary(run: RunRecord) {
-  return {
-    runId: run.id,
-    name: run.name,
-    status: run.status,
-    totalTasks: run.totalTasks,
-    completedTasks: run.completedTasks,
-    failedTasks: run.failedTasks,
-    replayOf: run.replayOf,
-    createdAt: run.createdAt,
-    finishedAt: run.finishedAt,
-    manifestPath: run.manifestPath,
-  };
+  return { ...toRunSummary(run), manifestPath: run.manifestPath };
 }
 
 /**
