@@ -1,0 +1,444 @@
+/**
+ * `bun run bench`: raw piscina (the ceiling) against the swarm, each scenario in a fresh child
+ * process (bench/scenario.ts), one table on stdout and every number in bench/results/latest.json.
+ * See bench/README.md for what each number means.
+ *
+ *   bun run bench [--quick] [--threads N] [--tasks-per-thread N] [--timeout SECONDS]
+ *                 [--wait-quiet SECONDS] [--only ID[,ID...]] [--out FILE]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { arch, availableParallelism, cpus, platform, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { UsageError, fmtInt, intOption, parseArgs, type RawResult, type ScenarioResult, type SwarmResult } from './lib.ts';
+
+const HERE = dirname(new URL(import.meta.url).pathname);
+const SCENARIO = resolve(HERE, 'scenario.ts');
+const DEFAULT_OUT = resolve(HERE, 'results', 'latest.json');
+/** Other processes using more than this many cores during a scenario get a warning. */
+const BUSY_CORES = 0.3;
+const KNOWN_OPTIONS = new Set(['quick', 'threads', 'tasks-per-thread', 'timeout', 'wait-quiet', 'only', 'out', 'help']);
+
+/** Targets from the issue. */
+const TARGET = {
+  tasksPerSecond: 25_000,
+  fractionOfRaw: 0.4,
+  usPerChainStep: 100,
+  /** Peak live task actors may not exceed this fraction of the run's tasks ("follows the frontier"). */
+  liveFraction: 0.01,
+  /**
+   * RSS growth (peak − before) of the big flat run may be at most this multiple of the small
+   * one's: both have the same frontier, the big one 10× the tasks.
+   */
+  rssScaleLimit: 2,
+};
+
+interface Plan {
+  id: string;
+  label: string;
+  args: string[];
+}
+
+/**
+ * CPU use while a scenario ran, in cores (CPU seconds per wall second): the scenario's own
+ * process, and everything else on the machine (other work skews every number).
+ */
+interface CpuUse {
+  scenarioCores: number | null;
+  otherCores: number | null;
+}
+
+interface OutcomeBase {
+  id: string;
+  label: string;
+  args: string[];
+  elapsedMs: number;
+  cpu: CpuUse;
+}
+
+type Outcome =
+  | (OutcomeBase & { status: 'ok'; result: ScenarioResult })
+  | (OutcomeBase & { status: 'failed' | 'timed out'; error: string });
+
+/** Busy CPU seconds of the whole machine since boot (Linux /proc/stat), or null elsewhere. */
+function machineBusySeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const idle = fields[3] + fields[4]; // idle + iowait
+    const total = fields.reduce((a, b) => a + b, 0);
+    return (total - idle) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+interface Row {
+  scenario: string;
+  result: string;
+  target: string;
+  ratio: string;
+  met: string;
+}
+
+const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
+  --quick                 smoke run: 1k and 10k flat runs, fewer raw calls (about a minute)
+  --threads N             worker threads, for raw piscina and the swarm alike (default 2)
+  --tasks-per-thread N    the swarm's [dispatcher] tasks_per_thread (default 4)
+  --timeout SECONDS       per-scenario limit; the child is killed after it (default 600)
+  --wait-quiet SECONDS    before each scenario, wait up to this long for other processes to
+                          leave the CPUs idle (default 60; 0 = start at once)
+  --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
+                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k
+                          (with --quick: swarm-flat-1k, swarm-flat-10k)
+  --out FILE              where to write the JSON (default bench/results/latest.json)`;
+
+function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
+  const pool = ['--threads', String(threads)];
+  const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
+  const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
+  const flat = quick ? [1_000, 10_000] : [10_000, 100_000];
+  return [
+    {
+      id: 'raw-calls',
+      label: 'raw piscina, echo worker: 1 request/call, 512 in flight',
+      args: ['raw-calls', ...pool, '--in-flight', '512', ...rawCalls],
+    },
+    {
+      id: 'raw-round-trip',
+      label: 'raw piscina, echo worker: 1 request/call, 1 in flight',
+      args: ['raw-calls', ...pool, '--in-flight', '1', '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    {
+      id: 'raw-batched-16',
+      label: 'raw piscina + thread entry: 16 noops/call, 64 in flight',
+      args: ['raw-batched', ...swarm, '--batch', '16', '--in-flight', '64', '--calls', quick ? '2000' : '10000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    {
+      id: 'raw-batched-slots',
+      label: `raw piscina + thread entry: ${tasksPerThread} noops/call, ${threads} in flight (= swarm's ${threads * tasksPerThread} slots)`,
+      args: ['raw-batched', ...swarm, '--batch', String(tasksPerThread), '--in-flight', String(threads), '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    ...flat.map((n) => ({
+      id: `swarm-flat-${n / 1000}k`,
+      label: `swarm: ${fmtInt(n)} independent noops, journal on`,
+      args: ['swarm-flat', ...swarm, '--tasks', String(n)],
+    })),
+    {
+      id: 'swarm-chain-1k',
+      label: 'swarm: chain of 1,000 noops, journal on',
+      args: ['swarm-chain', ...swarm, '--tasks', '1000'],
+    },
+  ];
+}
+
+/**
+ * Waits (up to `maxMs`) until other processes use under BUSY_CORES for a full second, so a
+ * scenario does not start in the middle of someone else's test run. Returns the cores still
+ * in use when it gave up, or null when it is quiet (or cannot tell).
+ */
+async function waitForQuiet(maxMs: number): Promise<number | null> {
+  const deadline = performance.now() + maxMs;
+  let announced = false;
+  for (;;) {
+    const b0 = machineBusySeconds();
+    const t0 = performance.now();
+    await Bun.sleep(1_000);
+    const b1 = machineBusySeconds();
+    if (b0 === null || b1 === null) return null;
+    const cores = (b1 - b0) / ((performance.now() - t0) / 1000);
+    if (cores <= BUSY_CORES) return null;
+    if (performance.now() >= deadline) return cores;
+    if (!announced) {
+      process.stdout.write(`(waiting for other processes to go quiet: ${cores.toFixed(2)} cores busy) `);
+      announced = true;
+    }
+  }
+}
+
+/** Runs one scenario in a child process, killing it after `timeoutMs`. */
+async function runScenario(p: Plan, timeoutMs: number): Promise<Outcome> {
+  const t0 = performance.now();
+  const busy0 = machineBusySeconds();
+  // The database directory belongs to us, so it goes even when the child is killed.
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-bench-'));
+  const args = p.args[0].startsWith('swarm-') ? [...p.args, '--dir', dir] : p.args;
+  const child = Bun.spawn([process.execPath, SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  let timedOut = false;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  }, timeoutMs);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  clearTimeout(timer);
+  clearTimeout(killTimer);
+  rmSync(dir, { recursive: true, force: true });
+  const elapsedMs = performance.now() - t0;
+  const busy1 = machineBusySeconds();
+  const usage = child.resourceUsage();
+  const childCpu = usage ? Number(usage.cpuTime.total) / 1e6 : null;
+  const wall = elapsedMs / 1000;
+  const cpu: CpuUse = {
+    scenarioCores: childCpu === null ? null : childCpu / wall,
+    otherCores: childCpu === null || busy0 === null || busy1 === null ? null : Math.max(0, (busy1 - busy0 - childCpu) / wall),
+  };
+  const base = { id: p.id, label: p.label, args: p.args, elapsedMs, cpu };
+  if (timedOut) return { ...base, status: 'timed out', error: `killed after ${Math.round(timeoutMs / 1000)} s` };
+  const line = stdout.trim().split('\n').findLast((l) => l.startsWith('{'));
+  if (code === 0 && line) {
+    try {
+      return { ...base, status: 'ok', result: JSON.parse(line) as ScenarioResult };
+    } catch {
+      // fall through: reported as a failure with the raw output
+    }
+  }
+  const tail = (stderr.trim() || stdout.trim() || '(no output)').split('\n').slice(-12).join('\n');
+  const how = code === 0 ? 'exited 0 without a JSON result line' : `exited with code ${code ?? `signal ${child.signalCode}`}`;
+  return { ...base, status: 'failed', error: `${how}:\n${tail}` };
+}
+
+// ---- the table -----------------------------------------------------------------------------
+
+const rate = (n: number, what: string) => `${fmtInt(n)} ${what}/s`;
+const ratio = (x: number) => `${x.toFixed(2)}×`;
+const mb = (x: number) => `${Math.round(x)} MB`;
+
+function buildRows(outcomes: Outcome[]): Row[] {
+  const byId = new Map(outcomes.map((o) => [o.id, o]));
+  const ok = <T extends ScenarioResult>(id: string) => {
+    const o = byId.get(id);
+    return o?.status === 'ok' ? (o.result as T) : null;
+  };
+  const raw = ok<RawResult>('raw-calls');
+  const roundTrip = ok<RawResult>('raw-round-trip');
+  const rows: Row[] = [];
+
+  for (const o of outcomes) {
+    if (o.status !== 'ok') {
+      rows.push({ scenario: o.label, result: o.status === 'timed out' ? `TIMED OUT (${o.error})` : 'FAILED (see below)', target: '', ratio: '', met: '✗' });
+      continue;
+    }
+    const r = o.result;
+    if (r.scenario === 'raw-calls' || r.scenario === 'raw-batched') {
+      const result =
+        r.usPerRoundTrip !== null
+          ? `${r.usPerRoundTrip.toFixed(1)} µs/round trip (${rate(r.requestsPerSecond, 'calls')})`
+          : rate(r.requestsPerSecond, 'requests');
+      const isRef = o.id === 'raw-calls';
+      rows.push({
+        scenario: o.label,
+        result,
+        target: isRef ? 'the ceiling' : '—',
+        ratio: isRef ? '1.00× (reference)' : raw ? ratio(r.requestsPerSecond / raw.requestsPerSecond) : 'n/a',
+        met: '',
+      });
+      continue;
+    }
+    const s = r as SwarmResult;
+    const failedRun = s.status !== 'succeeded' ? ` — run ${s.status}, ${s.failedTasks} failed` : '';
+    if (s.scenario === 'swarm-flat') {
+      const frac = raw ? s.tasksPerSecond / raw.requestsPerSecond : null;
+      const met = s.status === 'succeeded' && s.tasksPerSecond >= TARGET.tasksPerSecond && frac !== null && frac >= TARGET.fractionOfRaw;
+      rows.push({
+        scenario: o.label,
+        result: `${rate(s.tasksPerSecond, 'tasks')} (${s.seconds.toFixed(2)} s)${failedRun}`,
+        target: `≥ ${fmtInt(TARGET.tasksPerSecond)}/s and ≥ ${TARGET.fractionOfRaw * 100}% of raw`,
+        ratio: frac === null ? 'n/a' : ratio(frac),
+        met: met ? '✓' : '✗',
+      });
+      rows.push({
+        scenario: `  journal rows written (${fmtInt(s.tasks)} tasks)`,
+        result: `${fmtInt(s.journalRows)} (${s.journalRowsPerTask.toFixed(2)} per task)`,
+        target: '—',
+        ratio: '',
+        met: '',
+      });
+    } else {
+      const stepRate = 1e6 / s.usPerTask;
+      rows.push({
+        scenario: o.label,
+        result: `${s.usPerTask >= 100 ? fmtInt(s.usPerTask) : s.usPerTask.toFixed(1)} µs/step (${rate(s.tasksPerSecond, 'steps')})${failedRun}`,
+        target: `≤ ${TARGET.usPerChainStep} µs/step`,
+        ratio: roundTrip ? `${ratio(stepRate / roundTrip.requestsPerSecond)} of raw round trips` : 'n/a',
+        met: s.status === 'succeeded' && s.usPerTask <= TARGET.usPerChainStep ? '✓' : '✗',
+      });
+    }
+  }
+
+  // Memory: the biggest flat run, against the smaller one (same frontier, a tenth of the tasks).
+  const flats = outcomes
+    .flatMap((o) => (o.status === 'ok' && o.result.scenario === 'swarm-flat' ? [o.result as SwarmResult] : []))
+    .sort((a, b) => a.tasks - b.tasks);
+  const big = flats.at(-1);
+  const small = flats.length > 1 ? flats[0] : undefined;
+  if (big) {
+    const growth = (s: SwarmResult) => Math.max(0, s.memory.rssPeakSampledMB - s.memory.rssBeforeMB);
+    const scale = small ? growth(big) / Math.max(1, growth(small)) : null;
+    const k = (s: SwarmResult) => `${fmtInt(s.tasks / 1000)}k`;
+    rows.push({
+      scenario: `memory, ${k(big)} run: RSS before → peak`,
+      result:
+        `${mb(big.memory.rssBeforeMB)} → ${big.memory.midRun ? `${mb(big.memory.midRun.rssMB)} half-way → ` : ''}${mb(big.memory.rssPeakSampledMB)} peak (+${mb(growth(big))})` +
+        (small ? `; ${k(small)} run: +${mb(growth(small))} → ${scale!.toFixed(1)}× for ${fmtInt(big.tasks / small.tasks)}× the tasks` : ''),
+      target: small ? `follows the frontier: growth ≤ ${TARGET.rssScaleLimit}× the ${k(small)} run's` : 'follows the frontier',
+      ratio: '',
+      met: scale === null ? '?' : scale <= TARGET.rssScaleLimit ? '✓' : '✗',
+    });
+    const retained = (s: SwarmResult) => (s.memory.midRun ? s.memory.midRun.heapAfterGcMB - s.memory.heapBeforeMB : null);
+    const r = retained(big);
+    if (r !== null) {
+      const rs = small ? retained(small) : null;
+      rows.push({
+        scenario: `  heap retained half-way (after full GC), ${k(big)} run`,
+        result:
+          `+${mb(r)} (${fmtInt((r * 1024 * 1024) / big.memory.midRun!.settled)} B per settled task)` +
+          (small && rs !== null ? `; ${k(small)} run: +${mb(rs)}` : ''),
+        target: '—',
+        ratio: '',
+        met: '',
+      });
+    }
+    const states = Object.entries(big.peakLiveByState).map(([s, n]) => `${n} ${s}`).join(', ');
+    rows.push({
+      scenario: `  peak live task actors, ${k(big)} run`,
+      result: `${fmtInt(big.peakLiveActors)} of ${fmtInt(big.tasks)}${states ? ` (${states})` : ''}${small ? `; ${k(small)} run: ${fmtInt(small.peakLiveActors)}` : ''}`,
+      target: `≤ ${TARGET.liveFraction * 100}% of the tasks`,
+      ratio: '',
+      met: big.peakLiveActors <= big.tasks * TARGET.liveFraction ? '✓' : '✗',
+    });
+  }
+  return rows;
+}
+
+function renderTable(rows: Row[]): string {
+  const header: Row = { scenario: 'scenario', result: 'result', target: 'target', ratio: 'ratio to raw piscina', met: 'met' };
+  const cols = ['scenario', 'result', 'target', 'ratio', 'met'] as const;
+  const all = [header, ...rows];
+  const width = (c: (typeof cols)[number]) => Math.max(...all.map((r) => [...r[c]].length));
+  const widths = cols.map(width);
+  const line = (r: Row) => `| ${cols.map((c, i) => r[c] + ' '.repeat(widths[i] - [...r[c]].length)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Lines printed under the table: what the ratios are relative to, and anything that skews them. */
+function notes(outcomes: Outcome[]): string[] {
+  const lines: string[] = [];
+  const busy = outcomes.filter((o) => o.cpu.otherCores !== null && o.cpu.otherCores > BUSY_CORES);
+  if (busy.length > 0) {
+    lines.push(
+      `other processes were using the CPUs during ${busy.map((o) => `${o.id} (${o.cpu.otherCores!.toFixed(2)} cores)`).join(', ')}: ` +
+        'those numbers are low; run again on a quiet machine',
+    );
+  }
+  for (const o of outcomes) {
+    if (o.status !== 'ok') continue;
+    const r = o.result;
+    if (o.id === 'raw-calls' && r.scenario === 'raw-calls') {
+      const sweep = r.sweep ?? [];
+      const span = sweep.length > 0 ? `; the ${sweep.length} settings swept ran ${fmtInt(Math.min(...sweep.map((x) => x.requestsPerSecond)))}–${fmtInt(Math.max(...sweep.map((x) => x.requestsPerSecond)))}/s` : '';
+      lines.push(
+        `ratios are to raw-calls (${fmtInt(r.requestsPerSecond)} requests/s: median of ${r.repeatRequestsPerSecond.length}, best ${fmtInt(r.bestRequestsPerSecond)}), ` +
+          `piscina's fastest setting here: concurrentTasksPerWorker ${r.piscinaOptions.concurrentTasksPerWorker}, atomics ${r.piscinaOptions.atomics}${span}`,
+      );
+    }
+    if (o.id === 'raw-round-trip') lines.push('the chain is compared with raw round trips (1 call in flight): one step cannot start before the previous one is back');
+  }
+  return lines;
+}
+
+// ---- main ----------------------------------------------------------------------------------
+
+function gitCommit(): string | null {
+  try {
+    const out = Bun.spawnSync(['git', 'rev-parse', 'HEAD'], { cwd: HERE, stdout: 'pipe', stderr: 'ignore' });
+    return out.exitCode === 0 ? out.stdout.toString().trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<number> {
+  const { positional, options } = parseArgs(process.argv.slice(2));
+  if (options.has('help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknown = [...options.keys()].filter((k) => !KNOWN_OPTIONS.has(k));
+  if (positional.length > 0 || unknown.length > 0) {
+    throw new UsageError(`unexpected ${[...positional, ...unknown.map((k) => `--${k}`)].join(', ')}\n${USAGE}`);
+  }
+  const quick = options.get('quick') === true;
+  const threads = intOption(options, 'threads', 2);
+  const tasksPerThread = intOption(options, 'tasks-per-thread', 4);
+  const timeoutMs = intOption(options, 'timeout', 600) * 1000;
+  const waitQuietMs = intOption(options, 'wait-quiet', 60, 0) * 1000;
+  const outPath = resolve(typeof options.get('out') === 'string' ? (options.get('out') as string) : DEFAULT_OUT);
+  let plans = plan(quick, threads, tasksPerThread);
+  const only = options.get('only');
+  if (only !== undefined) {
+    const wanted = typeof only === 'string' ? only.split(',').map((s) => s.trim()) : [];
+    const missing = wanted.filter((w) => !plans.some((p) => p.id === w));
+    if (wanted.length === 0 || missing.length > 0) {
+      throw new UsageError(`--only takes scenario ids among: ${plans.map((p) => p.id).join(', ')}`);
+    }
+    plans = plans.filter((p) => wanted.includes(p.id));
+  }
+
+  const startedAt = new Date();
+  console.log(
+    `WP Praxis Swarm benchmark${quick ? ' (--quick)' : ''}: ${threads} threads, ${tasksPerThread} tasks per thread, ` +
+      `${availableParallelism()} CPUs, Bun ${Bun.version}; each scenario in a fresh process, limit ${timeoutMs / 1000} s each\n`,
+  );
+  const outcomes: Outcome[] = [];
+  for (const [i, p] of plans.entries()) {
+    process.stdout.write(`[${i + 1}/${plans.length}] ${p.label} ... `);
+    if (waitQuietMs > 0) await waitForQuiet(waitQuietMs);
+    const outcome = await runScenario(p, timeoutMs);
+    outcomes.push(outcome);
+    const secs = `${(outcome.elapsedMs / 1000).toFixed(1)} s`;
+    const other = outcome.cpu.otherCores;
+    const busy = other !== null && other > BUSY_CORES ? `; other processes used ${other.toFixed(2)} cores meanwhile` : '';
+    console.log(outcome.status === 'ok' ? `done (${secs}${busy})` : `${outcome.status.toUpperCase()} (${secs}${busy})`);
+  }
+
+  const rows = buildRows(outcomes);
+  console.log(`\n${renderTable(rows)}\n`);
+  const failures = outcomes.filter((o): o is Extract<Outcome, { error: string }> => o.status !== 'ok');
+  for (const f of failures) console.log(`${f.id} ${f.status}: bun bench/scenario.ts ${f.args.join(' ')}\n${f.error}\n`);
+  for (const note of notes(outcomes)) console.log(`- ${note}`);
+
+  const report = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? null,
+      platform: platform(),
+      arch: arch(),
+      totalMemMB: Math.round(totalmem() / 1024 / 1024),
+      bun: Bun.version,
+    },
+    commit: gitCommit(),
+    options: { quick, threads, tasksPerThread, timeoutSeconds: timeoutMs / 1000, waitQuietSeconds: waitQuietMs / 1000 },
+    targets: TARGET,
+    table: rows,
+    scenarios: outcomes,
+  };
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`Full results: ${relative(process.cwd(), outPath) || outPath}`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(2);
+  },
+);
