@@ -2,7 +2,7 @@ import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { systemClock, type Clock } from '../src/clock.ts';
 import type { SwarmConfig } from '../src/config/schema.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
-import { UsageError } from '../src/errors.ts';
+import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
@@ -193,7 +193,7 @@ export class Dispatcher {
       await Promise.all(active.map((run) => run.finished));
       await this.localNode?.close();
       this.actor.send(dispatcherMessages.drained());
-      this.journal.flush();
+      if (!this.fatal) this.journal.flush();
       if (this.ownsStore) this.store.close();
       this.stopResolve();
     } catch (err) {
@@ -207,11 +207,23 @@ export class Dispatcher {
     this.log.info({ runId: run.runId, status }, 'run finished');
   }
 
-  private onStoreFailure(err: unknown): void {
+  /**
+   * The journal cannot be written: every active run is abandoned (its result promise rejects
+   * with a STORE_UNAVAILABLE error, exit code 3) and no new run is accepted. Going on would
+   * run tasks whose outcome could not be recorded, and cancelling cleanly would need writes.
+   */
+  private onStoreFailure(cause: unknown): void {
     if (this.fatal) return;
+    const err = new SwarmError(
+      'STORE_UNAVAILABLE',
+      `The state database at ${this.store.location} refused a write: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'The active runs were stopped; check the disk and the file, then resume them.',
+      { cause },
+    );
     this.fatal = err;
-    this.log.error({ err }, 'the state database refused a write; stopping all runs');
-    for (const run of this.runs.values()) run.cancel('the state database failed');
+    this.log.error({ err: cause }, 'the state database refused a write; all runs stopped');
+    for (const run of this.runs.values()) run.abandon(err);
+    this.runs.clear();
   }
 
   private hostServices(): HostServices {

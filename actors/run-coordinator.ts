@@ -70,6 +70,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private finishing: RunStatus | null = null;
   private graceTimer: unknown = null;
   private resolveFinished!: (result: RunResult) => void;
+  private rejectFinished!: (err: unknown) => void;
 
   constructor(
     private readonly env: RunEnvironment,
@@ -84,7 +85,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.runnable = env.scheduler.priorityOrdered
       ? new BinaryHeap<number>((a, b) => priority[a] > priority[b] || (priority[a] === priority[b] && a < b))
       : new BinaryHeap<number>((a, b) => a < b);
-    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.finished = new Promise((resolve, reject) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = reject;
+    });
     const rollbacksEnabled = loaded.manifest.rollback_policy !== 'none';
     this.rollbackTimeouts = this.symbols.map((s) => (rollbacksEnabled && s.rollback ? s.rollback.timeout : null));
     this.taskLogic = this.provideTaskMachine();
@@ -374,6 +378,22 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private finishAfterCommit(status: RunStatus): void {
     this.finishing = status;
     this.env.barrier.request(this);
+  }
+
+  /**
+   * Gives the run up without finishing it: the journal can no longer be written, so nothing
+   * more may happen that it could not record. Attempts still in threads end unobserved; the
+   * run stays `running` in the database, for a later resume.
+   */
+  abandon(err: unknown): void {
+    if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    this.cancelling = true;
+    this.env.scheduler.withdraw(this, new Set(['run', 'rollback']));
+    for (const actor of this.live.values()) actor.stop();
+    this.live.clear();
+    this.coordinator.stop();
+    this.rejectFinished(err);
   }
 
   private complete(status: RunStatus): void {

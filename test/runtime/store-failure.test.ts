@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import { SqliteStore } from '../../src/store/index.ts';
+import type { StoreBatch } from '../../src/store/types.ts';
+import { makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
+
+afterEach(stopHarnesses);
+
+/** A SQLite store whose disk "fills up" once `failAfter` commits have been written. */
+class FailingStore extends SqliteStore {
+  commits = 0;
+  constructor(
+    path: string,
+    private readonly failAfter: number,
+  ) {
+    super(path);
+  }
+  override commit(batch: StoreBatch): void {
+    if (++this.commits > this.failAfter) throw new Error('database or disk is full');
+    super.commit(batch);
+  }
+}
+
+describe('a state database that refuses writes', () => {
+  test('stops the run with STORE_UNAVAILABLE instead of hanging, and refuses new runs', async () => {
+    const h = makeHarness({ makeStore: (path) => new FailingStore(path, 2) });
+    const chain = Array.from({ length: 20 }, (_, i) => ({
+      name: `s${i}`,
+      type: 'action',
+      parameters: { operation: 'delay', ms: 5 },
+      dependencies: i > 0 ? [`s${i - 1}`] : [],
+    }));
+    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain });
+    const error = await withTimeout(
+      handle.result.then(
+        () => null,
+        (err: unknown) => err,
+      ),
+      10_000,
+      'the run to stop',
+    );
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(String((error as Error).message)).toContain('database or disk is full');
+    expect(() => h.deploy({ name: 'next', symbols: [{ name: 'noop', type: 'action' }] })).toThrow(
+      /refused a write/,
+    );
+    await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
+  });
+});
