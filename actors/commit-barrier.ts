@@ -39,6 +39,13 @@ export class CommitBarrier {
     }
     const waiters = [...this.waiting];
     this.waiting.clear();
-    for (const waiter of waiters) waiter.afterCommit();
+    for (const waiter of waiters) {
+      // One waiter's failure must not starve the others of their wake-up.
+      try {
+        waiter.afterCommit();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
   }
 }

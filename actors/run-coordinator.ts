@@ -400,7 +400,15 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.coordinator.stop();
+    let result: RunResult;
+    try {
+      result = readRunResult(this.env.store, this.runId)!;
+    } catch (err) {
+      this.env.onFinished(this, status);
+      this.rejectFinished(err);
+      return;
+    }
     this.env.onFinished(this, status);
-    this.resolveFinished(readRunResult(this.env.store, this.runId)!);
+    this.resolveFinished(result);
   }
 }

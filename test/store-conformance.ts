@@ -230,6 +230,21 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(store.counts().transitions).toBe(4);
       });
 
+      test('a node or dispatcher row naming a deleted run is kept without the run id; the batch commits', () => {
+        seedRun('r1');
+        store.commit(
+          batch({
+            transitions: [
+              transition('gone', { actorId: 'node:local', actorKind: 'node', event: 'node.attemptsEnded' }),
+              transition('gone', { actorId: 'dispatcher', actorKind: 'dispatcher', event: 'dispatcher.runFinished' }),
+              transition('r1', { event: 'E1' }),
+            ],
+          }),
+        );
+        expect(store.getTransitions('r1').map((t) => t.event)).toEqual(['E1']);
+        expect(store.counts().transitions).toBe(3);
+      });
+
       test('a seq is never reused, even after the newest run is deleted', () => {
         seedRun('r1', { status: 'succeeded' });
         store.commit(batch({ transitions: [transition('r1'), transition('r1')] }));

@@ -87,7 +87,9 @@ export class JournalRecorder {
     tag.lastValue = to;
     tag.lastAt = at;
     if (tag.kind === 'task' && to === 'running') tag.startedAt ??= at;
-    if (this.rows.length >= this.maxBuffered) this.flush();
+    // Never throw from here: this runs inside XState's inspection, where an exception would
+    // put the actor in an error state instead of reaching onError.
+    if (this.rows.length >= this.maxBuffered) this.flushQuietly();
   }
 
   private scheduleFlush(): void {
@@ -124,7 +126,7 @@ export class JournalRecorder {
     }
   }
 
-  /** The first store failure, if any: the runtime must stop when the journal cannot be written. */
+  /** The first store failure, if any: once set, every later flush throws it again. */
   get error(): unknown {
     return this.failure;
   }

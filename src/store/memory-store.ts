@@ -21,7 +21,7 @@ import {
   type TransitionRow,
 } from './rows.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
-import { FINISHED_RUN_STATUSES, checkRunStatus, normalizeLimit } from './validation.ts';
+import { FINISHED_RUN_STATUSES, checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
 import type {
   NewRun,
   NewTask,
@@ -79,7 +79,10 @@ export class MemoryStore implements SwarmStore {
     // Phase 1 validates and encodes everything (all throws happen here); phase 2 cannot fail.
     const transitions = batch.transitions.map((t) => {
       const row = transitionRowFromNew(t);
-      if (row.runId !== null && !this.runs.has(row.runId)) throw new RunNotFoundError(row.runId);
+      if (row.runId !== null && !this.runs.has(row.runId)) {
+        if (!outlivesRuns(row.actorKind)) throw new RunNotFoundError(row.runId);
+        return { ...row, runId: null };
+      }
       return row;
     });
     const runPatches = batch.runs.map((patch): [RunRow, EncodedPatch] => {

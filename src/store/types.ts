@@ -129,7 +129,10 @@ export interface SwarmStore {
 
   /** Records a new run and all its tasks (status pending unless given) in one transaction. */
   createRun(run: NewRun, tasks: NewTask[]): void;
-  /** Writes a batch atomically: all of it is durable when this returns, or none of it. */
+  /**
+   * Writes a batch atomically: all of it is durable when this returns, or none of it. A
+   * dispatcher or node row naming a run that no longer exists is kept with a null run id.
+   */
   commit(batch: StoreBatch): void;
 
   getRun(runId: string): RunRecord | undefined;

@@ -20,6 +20,15 @@ function checkMember<T extends string>(set: ReadonlySet<string>, value: unknown,
 }
 
 /** Run statuses `deleteFinishedRunsBefore` may delete; running and paused runs are never deleted. */
+/**
+ * Dispatcher and node actors outlive the runs their rows are attributed to: a row of theirs
+ * that names a run deleted meanwhile (a cleanup while a node finishes the run's last attempt)
+ * is stored without the run id instead of failing the whole group commit.
+ */
+export function outlivesRuns(kind: ActorKind): boolean {
+  return kind === 'dispatcher' || kind === 'node';
+}
+
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export const checkTaskStatus = (value: unknown): TaskStatus => checkMember(TASK_STATUS_SET, value, 'task status');
