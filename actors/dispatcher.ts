@@ -6,14 +6,14 @@ import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
-import { openStore } from '../src/store/index.ts';
+import { openStore, storeWriteError } from '../src/store/index.ts';
 import type { RunStatus, SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
-import { LocalThreadNode } from './local-thread-node.ts';
+import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 
@@ -105,7 +105,9 @@ export class Dispatcher {
   /** Records a new run with all its tasks and starts it. */
   deploy(loaded: LoadedManifest, options: { replayOf?: string } = {}): RunHandle {
     if (!this.started) this.start();
-    if (this.stopping) throw new Error('the dispatcher is stopping; it accepts no new runs');
+    if (this.stopping) {
+      throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
+    }
     if (this.fatal) throw this.fatal;
     const { manifest } = loaded;
     if (manifest.rollback_policy === 'saga') {
@@ -116,27 +118,25 @@ export class Dispatcher {
       );
     }
     const runId = newRunId(new Date((this.options.now ?? Date.now)()));
-    this.store.createRun(
-      {
-        id: runId,
-        name: manifest.name,
-        manifestSource: loaded.source,
-        manifestFormat: loaded.format,
-        manifest,
-        manifestPath: loaded.path ?? null,
-        metadata: manifest.metadata,
-        totalTasks: manifest.symbols.length,
-        replayOf: options.replayOf ?? null,
-        createdAt: (this.options.now ?? Date.now)(),
-      },
-      manifest.symbols.map((s) => ({
-        runId,
-        name: s.name,
-        priority: s.priority,
-        dispatch: s.dispatch,
-        dependencies: s.dependencies,
-      })),
-    );
+    try {
+      this.store.createRun(
+        {
+          id: runId,
+          name: manifest.name,
+          manifestSource: loaded.source,
+          manifestFormat: loaded.format,
+          manifest,
+          manifestPath: loaded.path ?? null,
+          metadata: manifest.metadata,
+          totalTasks: manifest.symbols.length,
+          replayOf: options.replayOf ?? null,
+          createdAt: (this.options.now ?? Date.now)(),
+        },
+        manifest.symbols.map((s) => ({ runId, name: s.name, priority: s.priority, dispatch: s.dispatch, dependencies: s.dependencies })),
+      );
+    } catch (err) {
+      throw storeWriteError(this.store.location, err);
+    }
     const { coordinator, dispatcher } = this.options.config;
     const run = new RunCoordinator(
       {
@@ -187,18 +187,25 @@ export class Dispatcher {
   private stopReject: (err: unknown) => void = () => {};
 
   private async shutdown(): Promise<void> {
+    let failure: unknown = null;
     try {
       const active = [...this.runs.values()];
       for (const run of active) run.cancel('the dispatcher is stopping');
-      await Promise.all(active.map((run) => run.finished));
-      await this.localNode?.close();
-      this.actor.send(dispatcherMessages.drained());
-      if (!this.fatal) this.journal.flush();
+      // allSettled: a run abandoned by a store failure rejects, and must not stop the drain.
+      await Promise.allSettled(active.map((run) => run.finished));
+    } finally {
+      // Threads and the store are released on every path, or the process would stay alive.
+      try {
+        await this.localNode?.close(this.options.config.dispatcher.shutdown_grace + ABORT_GRACE_MS);
+        this.actor.send(dispatcherMessages.drained());
+        if (!this.fatal) this.journal.flush();
+      } catch (err) {
+        failure = storeWriteError(this.store.location, err);
+      }
       if (this.ownsStore) this.store.close();
-      this.stopResolve();
-    } catch (err) {
-      this.stopReject(err);
     }
+    if (failure) this.stopReject(failure);
+    else this.stopResolve();
   }
 
   private onRunFinished(run: RunCoordinator, status: RunStatus): void {
@@ -214,12 +221,7 @@ export class Dispatcher {
    */
   private onStoreFailure(cause: unknown): void {
     if (this.fatal) return;
-    const err = new SwarmError(
-      'STORE_UNAVAILABLE',
-      `The state database at ${this.store.location} refused a write: ${cause instanceof Error ? cause.message : String(cause)}. ` +
-        'The active runs were stopped; check the disk and the file, then resume them.',
-      { cause },
-    );
+    const err = storeWriteError(this.store.location, cause);
     this.fatal = err;
     this.log.error({ err: cause }, 'the state database refused a write; all runs stopped');
     for (const run of this.runs.values()) run.abandon(err);

@@ -49,6 +49,9 @@ interface Pending {
   sink: AttemptSink;
 }
 
+/** How long an aborted attempt may take to stop before its thread is terminated. */
+export const ABORT_GRACE_MS = 2_000;
+
 /** How often an abort is posted again until the thread acknowledges it with an outcome. */
 const ABORT_REPOST_MS = 100;
 
@@ -152,12 +155,13 @@ export class LocalThreadNode implements NodeRuntime {
       // Never reported to the node actor as started, so not reported as ended either.
       const [p] = this.pending.splice(index, 1);
       p.sink.finished(abortedOutcome(reason));
+      this.wakeIdleWaiters();
       this.options.onCapacity();
       return;
     }
     if (entry.abortTimer !== null) return;
     const message: MainToThreadMessage = { type: 'abort', key, reason };
-    const deadline = (this.options.abortGraceMs ?? 2_000) / ABORT_REPOST_MS;
+    const deadline = (this.options.abortGraceMs ?? ABORT_GRACE_MS) / ABORT_REPOST_MS;
     let asked = 0;
     const ask = () => {
       if (this.inFlight.get(key) !== entry) return;
@@ -171,10 +175,22 @@ export class LocalThreadNode implements NodeRuntime {
     ask();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Takes no new work, waits up to `deadlineMs` for the running batches to end, then
+   * terminates the threads (whatever still runs is abandoned) and releases the channel.
+   */
+  async close(deadlineMs = 10_000): Promise<void> {
     this.closed = true;
     if (this.busyThreads > 0 || this.pending.length > 0) {
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      let timer: unknown = null;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        timer = this.options.clock.setTimeout(() => resolve(), deadlineMs);
+      });
+      this.options.clock.clearTimeout(timer);
+    }
+    for (const entry of this.inFlight.values()) {
+      if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
     }
     this.actor.send(nodeMessages.drain());
     this.channel.close();
@@ -203,8 +219,11 @@ export class LocalThreadNode implements NodeRuntime {
     const call: BatchCall = { channel: this.channelName, requests };
     this.pool.run(call, { signal: batch.controller.signal }).then(
       (result: BatchResult) => {
-        for (const o of result.outcomes) this.onOutcome(o.key, o.outcome);
-        this.batchDone();
+        try {
+          for (const o of result.outcomes) this.onOutcome(o.key, o.outcome);
+        } finally {
+          this.batchDone();
+        }
       },
       (err: unknown) => {
         // The thread died (crash, or terminated by a hard abort): every request of this
@@ -234,10 +253,14 @@ export class LocalThreadNode implements NodeRuntime {
   private batchDone(): void {
     this.reportEnded();
     this.busyThreads--;
+    this.wakeIdleWaiters();
+    this.options.onCapacity();
+  }
+
+  private wakeIdleWaiters(): void {
     if (this.busyThreads === 0 && this.pending.length === 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
-    this.options.onCapacity();
   }
 
   private onOutcome(key: string, outcome: ExecutionOutcome): void {

@@ -382,15 +382,21 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   /**
    * Gives the run up without finishing it: the journal can no longer be written, so nothing
-   * more may happen that it could not record. Attempts still in threads end unobserved; the
-   * run stays `running` in the database, for a later resume.
+   * more may happen that it could not record. Attempts on nodes are aborted; the run stays
+   * `running` in the database.
    */
   abandon(err: unknown): void {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.cancelling = true;
     this.env.scheduler.withdraw(this, new Set(['run', 'rollback']));
-    for (const actor of this.live.values()) actor.stop();
+    for (const [i, actor] of this.live) {
+      // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.
+      const { value, context } = actor.getSnapshot();
+      if (value === 'assigned' || value === 'running') this.abort(i, 'run', context.attempt, 'the run was abandoned');
+      if (value === 'rolling_back') this.abort(i, 'rollback', context.attempt, 'the run was abandoned');
+      actor.stop();
+    }
     this.live.clear();
     this.coordinator.stop();
     this.rejectFinished(err);

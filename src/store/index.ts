@@ -12,7 +12,7 @@ import type { SwarmStore } from './types.ts';
 export * from './types.ts';
 export { SqliteStore } from './sqlite-store.ts';
 export { MemoryStore } from './memory-store.ts';
-export { TaskNotFoundError } from './store-errors.ts';
+export { TaskNotFoundError, storeWriteError } from './store-errors.ts';
 export { LATEST_SCHEMA_VERSION } from './migrations.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
 

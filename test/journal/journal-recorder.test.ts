@@ -509,11 +509,24 @@ describe('JournalRecorder: store failure', () => {
     expect(j.store.getTask(RUN, 'fetch')?.status).toBe('pending');
   });
 
-  test('a row for a run the store does not know fails the flush', () => {
+  test('a row of a run actor for a run the store does not know fails the flush', () => {
     const j = setup();
-    j.node().send(nodeMessages.attemptsStarted('no-such-run', 1));
+    const ghost = j.recorder.createActor(
+      coordinatorMachine,
+      { actorId: 'coordinator:no-such-run', kind: 'coordinator', runId: 'no-such-run', project: projectRun },
+      { runId: 'no-such-run', total: 1 },
+    );
+    ghost.start();
     expect(() => j.recorder.flush()).toThrow('no-such-run');
     expect(j.recorder.error).toBeDefined();
+  });
+
+  test('a node row attributed to a run deleted meanwhile still commits (without the run id)', () => {
+    const j = setup();
+    j.node().send(nodeMessages.attemptsStarted('no-such-run', 1));
+    j.recorder.flush();
+    expect(j.recorder.error).toBeNull();
+    expect(j.store.counts().transitions).toBe(2);
   });
 
   test('a failing background flush is reported to the onError listener', async () => {

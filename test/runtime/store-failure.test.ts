@@ -46,3 +46,30 @@ describe('a state database that refuses writes', () => {
     await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
   });
 });
+
+describe('stopping after the state database failed', () => {
+  test('aborts the abandoned attempts, so stop() returns promptly and releases the threads', async () => {
+    const h = makeHarness({ makeStore: (path) => new FailingStore(path, 3) });
+    const handle = h.deploy({
+      name: 'long-then-disk-full',
+      symbols: [
+        { name: 'long', type: 'action', timeout: 60_000, parameters: { operation: 'delay', ms: 15_000 } },
+        { name: 'ticks', type: 'action', parameters: { operation: 'delay', ms: 50 } },
+        { name: 'more', type: 'action', dependencies: ['ticks'], parameters: { operation: 'delay', ms: 50 } },
+      ],
+    });
+    const error = await withTimeout(
+      handle.result.then(
+        () => null,
+        (err: unknown) => err,
+      ),
+      10_000,
+      'the run to stop',
+    );
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    const started = Date.now();
+    await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
+    // The 15 s delay was aborted rather than waited for (a hang guard, not a timing test).
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+});
