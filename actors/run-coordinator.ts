@@ -36,6 +36,8 @@ const NOT_STARTED = new Set(['pending', 'ready', 'retrying']);
 const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
 /** Ready actors kept beyond the swarm's slots, so a freed slot never waits for an activation. */
 const READY_MARGIN = 64;
+/** Skipped or cancelled tasks settled per event-loop turn. */
+const NEVER_RUN_CHUNK = 1_000;
 
 /**
  * The host side of one run: owns its coordinator actor, the task actors of its frontier, the
@@ -65,6 +67,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   /** Settled tasks nobody waits on; handled in the next microtask. */
   private settledFree: number[] = [];
   private settleFreeQueued = false;
+  /** Tasks that will never run, waiting to be settled a chunk at a time. */
+  private readonly neverRun: { indexes: number[]; message: TaskMessage; next: number }[] = [];
   private parked: ReadyJob[] | null = null;
   private cancelling = false;
   private finishing: RunStatus | null = null;
@@ -159,7 +163,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
         abortAttempt: ({ context }) => this.abort(index(context), 'run', context.attempt, 'attempt stopped'),
         startRollback: ({ context }) => this.enqueue(index(context), 'rollback'),
         abortRollback: ({ context }) => this.abort(index(context), 'rollback', context.attempt, 'rollback timed out'),
-        announceSettled: ({ context }) => this.onSettled(index(context)),
+        announceSettled: ({ context }, { status }) => this.onSettled(index(context), status),
       },
       delays: {
         // Equal jitter: half the exponential delay, plus a random share of the other half,
@@ -183,10 +187,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const wanted = this.env.scheduler.totalCapacity() + READY_MARGIN;
     // activate() runs the actor into `ready` synchronously, so onReady has counted it on return.
     while (this.readyCount < wanted && this.runnable.size > 0) this.activate(this.runnable.pop()!, taskMessages.depsMet());
-  }
-
-  private activateAll(indexes: number[], message: TaskMessage): void {
-    for (const i of indexes) this.activate(i, message);
   }
 
   private activate(i: number, message: TaskMessage): void {
@@ -289,10 +289,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   // ---- settling: runs after the journal committed the terminal states ------------------------
 
-  private onSettled(i: number): void {
-    // Only dependents waiting to start need the terminal state durable first (a skip or a
-    // count can be redone from the journal); everything else settles without a commit.
-    if (this.graph.dependentsOf(i).length > 0) {
+  private onSettled(i: number, status: TaskStatus): void {
+    // Only dependents waiting to start need the terminal state durable first; a skip or a
+    // count can be redone from the journal, so everything else settles without a commit.
+    if (status === 'succeeded' && this.graph.dependentsOf(i).length > 0) {
       this.settledAwaitingCommit.push(i);
       this.env.barrier.request(this);
       return;
@@ -307,6 +307,30 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.settledFree = [];
       this.settleAll(settled);
     });
+  }
+
+  /**
+   * Settles tasks that will never run (skipped or cancelled) a chunk per event-loop turn: a
+   * failure or a cancel at the top of a 100k-task graph must neither hold 100k actors at once
+   * nor block the loop (a second Ctrl-C, the progress bar) for seconds.
+   */
+  private settleNeverRun(indexes: number[], message: TaskMessage): void {
+    if (indexes.length === 0) return;
+    this.neverRun.push({ indexes, message, next: 0 });
+    if (this.neverRun.length === 1) setImmediate(() => this.drainNeverRun());
+  }
+
+  private drainNeverRun(): void {
+    let budget = NEVER_RUN_CHUNK;
+    while (budget > 0 && this.neverRun.length > 0) {
+      const batch = this.neverRun[0];
+      const end = Math.min(batch.indexes.length, batch.next + budget);
+      for (let k = batch.next; k < end; k++) this.activate(batch.indexes[k], batch.message);
+      budget -= end - batch.next;
+      batch.next = end;
+      if (end === batch.indexes.length) this.neverRun.shift();
+    }
+    if (this.neverRun.length > 0) setImmediate(() => this.drainNeverRun());
   }
 
   afterCommit(): void {
@@ -341,7 +365,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
       this.makeRunnable(this.graph.succeeded(i));
     } else {
-      this.activateAll(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
+      this.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
     }
     return status;
   }
@@ -368,7 +392,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     }
     const never: number[] = [];
     for (let i = this.runnable.pop(); i !== undefined; i = this.runnable.pop()) never.push(i);
-    this.activateAll([...never.sort((a, b) => a - b), ...this.graph.takeUndecided()], cancel);
+    this.settleNeverRun([...never.sort((a, b) => a - b), ...this.graph.takeUndecided()], cancel);
     // Started attempts get the grace period to finish on their own.
     this.graceTimer = this.env.clock.setTimeout(() => {
       for (const actor of [...this.live.values()]) actor.send(cancel);
@@ -389,6 +413,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.cancelling = true;
+    this.neverRun.length = 0;
     this.env.scheduler.withdraw(this, new Set(['run', 'rollback']));
     for (const [i, actor] of this.live) {
       // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.

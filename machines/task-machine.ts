@@ -11,7 +11,7 @@ import type { TaskMessage } from '../src/messages.ts';
  *   pending → ready → assigned → running → succeeded
  *   running → failed → retrying → ready …            (while attempts remain)
  *   failed → rolling_back → rolled_back | rollback_failed  (last attempt, symbol has a rollback)
- *   pending → skipped · pending|ready|assigned|running|retrying → cancelled
+ *   pending → skipped · pending|ready|assigned|running|retrying|rolling_back → cancelled
  *   succeeded → rolling_back                           (saga compensation)
  */
 export interface TaskInput {
@@ -50,6 +50,8 @@ export function exponentialBackoff(attempt: number, base: number, max: number): 
   return Math.min(max, base * 2 ** Math.max(0, attempt - 1));
 }
 
+export type SettledStatus = (typeof TERMINAL_TASK_STATES)[number];
+
 export const TERMINAL_TASK_STATES = [
   'succeeded',
   'failed',
@@ -77,8 +79,8 @@ export const taskMachine = setup({
     /** Queue the rollback symbol for execution. */
     startRollback: () => {},
     abortRollback: () => {},
-    /** The task reached a state it will not leave on its own. */
-    announceSettled: () => {},
+    /** The task reached a state it will not leave on its own: `params.status`. */
+    announceSettled: (_, _params: { status: SettledStatus }) => {},
     recordFailure: assign(({ context, event }) =>
       event.type === 'task.failed' ? { error: event.error, retryable: event.retryable } : { error: context.error },
     ),
@@ -189,7 +191,9 @@ export const taskMachine = setup({
     failed: {
       // Failed is where every failed attempt lands; it is final only when nothing follows.
       entry: enqueueActions(({ check, enqueue }) => {
-        if (!check('canRetry') && !check('hasRollback')) enqueue('announceSettled');
+        if (!check('canRetry') && !check('hasRollback')) {
+          enqueue({ type: 'announceSettled', params: { status: 'failed' } });
+        }
       }),
       always: [
         { guard: 'canRetry', target: 'retrying' },
@@ -226,16 +230,19 @@ export const taskMachine = setup({
           target: 'rollback_failed',
           actions: assign({ rollbackError: ({ event }) => event.error }),
         },
+        // A compensation is let finish by a run's first cancel (the host does not send it
+        // here then); only the end of the grace period stops it.
+        'task.cancel': { target: 'cancelled', actions: ['abortRollback', 'recordCancel'] },
       },
     },
     succeeded: {
-      entry: 'announceSettled',
+      entry: { type: 'announceSettled', params: { status: 'succeeded' } },
       on: { 'task.compensate': { guard: 'hasRollback', target: 'rolling_back' } },
     },
-    rolled_back: { entry: 'announceSettled' },
-    rollback_failed: { entry: 'announceSettled' },
-    skipped: { entry: 'announceSettled' },
-    cancelled: { entry: 'announceSettled' },
+    rolled_back: { entry: { type: 'announceSettled', params: { status: 'rolled_back' } } },
+    rollback_failed: { entry: { type: 'announceSettled', params: { status: 'rollback_failed' } } },
+    skipped: { entry: { type: 'announceSettled', params: { status: 'skipped' } } },
+    cancelled: { entry: { type: 'announceSettled', params: { status: 'cancelled' } } },
   },
 });
 

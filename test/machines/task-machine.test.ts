@@ -404,13 +404,15 @@ describe('task machine: rollback', () => {
     expect(task.calls('startRollback')).toBe(0);
   });
 
-  test('cancel is ignored while rolling back', () => {
+  test('cancel while rolling back stops the rollback and ends cancelled', () => {
     const task = startTask({ rollbackTimeout: 500 });
     run(task);
     fail(task);
-    task.send(taskMessages.cancel('run cancelled'));
-    expect(task.state()).toBe('rolling_back');
-    expect(task.context().error).toEqual(BOOM);
+    task.send(taskMessages.cancel('grace period over'));
+    expect(task.state()).toBe('cancelled');
+    expect(task.calls('abortRollback')).toBe(1);
+    expect(task.context().error).toMatchObject({ code: 'TASK_CANCELLED', message: 'grace period over' });
+    expect(task.calls('announceSettled')).toBe(1);
   });
 });
 

@@ -94,4 +94,34 @@ describe('scheduling', () => {
     expect(maxLive).toBeLessThanOrEqual(bound);
     expect(handle.progress().live).toEqual({});
   }, 60_000);
+
+  test('a root failure over 6,000 dependents skips them a chunk at a time, never all alive at once', async () => {
+    const h = makeHarness({ localWorkers: 1 });
+    const total = 6_000;
+    const symbols = [
+      sym('root', { retries: 0, parameters: { operation: 'fail' } }),
+      ...Array.from({ length: total }, (_, i) => sym(`d${i}`, { dependencies: ['root'], parameters: { operation: 'noop' } })),
+    ];
+    const handle = h.deploy(manifest('wide-skip', symbols));
+    let done = false;
+    let maxLive = 0;
+    const settledSeen: number[] = [];
+    const sampling = (async () => {
+      while (!done) {
+        const p = handle.progress();
+        maxLive = Math.max(maxLive, Object.values(p.live).reduce((a, b) => a + b, 0));
+        settledSeen.push(p.settled);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const result = await handle.result;
+    done = true;
+    await sampling;
+    expect(result.status).toBe('failed');
+    expect(result.tasks.filter((t) => t.status === 'skipped')).toHaveLength(total);
+    // One chunk (1,000) settles per event-loop turn, so samples between turns see the skips
+    // part done (all at once would show only 1 and then total + 1), and never more alive.
+    expect(settledSeen.some((n) => n > 1 && n < total + 1)).toBe(true);
+    expect(maxLive).toBeLessThanOrEqual(1_000 + 64);
+  }, 60_000);
 });
