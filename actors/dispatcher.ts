@@ -56,6 +56,8 @@ export class Dispatcher {
   private fatal: unknown = null;
   private started = false;
   private stopping: Promise<void> | null = null;
+  private stopResolve: () => void = () => {};
+  private stopReject: (err: unknown) => void = () => {};
 
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
@@ -182,9 +184,6 @@ export class Dispatcher {
     }
     return this.stopping;
   }
-
-  private stopResolve: () => void = () => {};
-  private stopReject: (err: unknown) => void = () => {};
 
   private async shutdown(): Promise<void> {
     let failure: unknown = null;

@@ -7,11 +7,11 @@ import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
 import type { LoadedManifest, SymbolSpec } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { readRunResult, type RunResult } from '../src/run-result.ts';
-import { BinaryHeap } from '../src/scheduling/binary-heap.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { rollbackRequest, runRequest } from './execution-requests.ts';
+import { RunFrontier } from './run-frontier.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -34,10 +34,6 @@ export interface RunEnvironment {
 type TaskActor = Actor<typeof taskMachine>;
 const NOT_STARTED = new Set(['pending', 'ready', 'retrying']);
 const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
-/** Ready actors kept beyond the swarm's slots, so a freed slot never waits for an activation. */
-const READY_MARGIN = 64;
-/** Skipped or cancelled tasks settled per event-loop turn. */
-const NEVER_RUN_CHUNK = 1_000;
 
 /**
  * The host side of one run: owns its coordinator actor, the task actors of its frontier, the
@@ -60,15 +56,16 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly live = new Map<number, TaskActor>();
   private readonly nodeOf = new Map<number, NodeRuntime>();
   private readonly outputs = new Map<number, unknown>();
-  private readonly runnable: BinaryHeap<number>;
-  private readyCount = 0;
+  /** Dependents of each task not settled yet: its output is dropped when this reaches 0. */
+  private readonly unsettledDependents: Int32Array;
+  private readonly frontier: RunFrontier;
+  /** Each symbol's rollback timeout, or null when it has none (or the policy is `none`). */
+  private readonly rollbackTimeouts: (number | null)[];
   /** Settled tasks whose dependents wait for the commit of their terminal state. */
   private settledAwaitingCommit: number[] = [];
   /** Settled tasks nobody waits on; handled in the next microtask. */
   private settledFree: number[] = [];
   private settleFreeQueued = false;
-  /** Tasks that will never run, waiting to be settled a chunk at a time. */
-  private readonly neverRun: { indexes: number[]; message: TaskMessage; next: number }[] = [];
   private parked: ReadyJob[] | null = null;
   private cancelling = false;
   private finishing: RunStatus | null = null;
@@ -85,21 +82,25 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.symbols = loaded.manifest.symbols;
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
     this.graph = new RunGraph(this.symbols);
-    const priority = this.symbols.map((sym) => sym.priority);
-    this.runnable = env.scheduler.priorityOrdered
-      ? new BinaryHeap<number>((a, b) => priority[a] > priority[b] || (priority[a] === priority[b] && a < b))
-      : new BinaryHeap<number>((a, b) => a < b);
     this.finished = new Promise((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;
     });
+    this.unsettledDependents = Int32Array.from(this.symbols, (_, i) => this.graph.dependentsOf(i).length);
+    this.frontier = new RunFrontier(
+      this.symbols.map((sym) => sym.priority),
+      env.scheduler.priorityOrdered,
+      () => env.scheduler.totalCapacity(),
+      (i, message) => this.activate(i, message),
+      taskMessages.depsMet(),
+    );
     const rollbacksEnabled = loaded.manifest.rollback_policy !== 'none';
     this.rollbackTimeouts = this.symbols.map((s) => (rollbacksEnabled && s.rollback ? s.rollback.timeout : null));
     this.taskLogic = this.provideTaskMachine();
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
         actions: {
-          beginScheduling: () => this.makeRunnable(this.graph.takeRunnable()),
+          beginScheduling: () => this.frontier.addRunnable(this.graph.takeRunnable()),
           pauseDispatching: () => this.park(),
           resumeDispatching: () => this.unpark(),
           cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
@@ -111,7 +112,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     );
   }
 
-  private readonly rollbackTimeouts: (number | null)[];
 
   start(): void {
     this.coordinator.start();
@@ -155,10 +155,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     return taskMachine.provide({
       actions: {
         announceReady: ({ context }) => this.onReady(index(context)),
-        leaveReady: () => {
-          this.readyCount--;
-          this.topUp();
-        },
+        leaveReady: () => this.frontier.readyLeft(),
         startAttempt: ({ context }) => this.startAttempt(index(context), context.attempt),
         abortAttempt: ({ context }) => this.abort(index(context), 'run', context.attempt, 'attempt stopped'),
         startRollback: ({ context }) => this.enqueue(index(context), 'rollback'),
@@ -174,19 +171,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
         },
       },
     });
-  }
-
-  private makeRunnable(indexes: number[]): void {
-    for (const i of indexes) this.runnable.push(i);
-    this.topUp();
-  }
-
-  /** Activates runnable tasks while the ready queue is shorter than the swarm can consume. */
-  private topUp(): void {
-    if (this.cancelling) return;
-    const wanted = this.env.scheduler.totalCapacity() + READY_MARGIN;
-    // activate() runs the actor into `ready` synchronously, so onReady has counted it on return.
-    while (this.readyCount < wanted && this.runnable.size > 0) this.activate(this.runnable.pop()!, taskMessages.depsMet());
   }
 
   private activate(i: number, message: TaskMessage): void {
@@ -209,7 +193,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   private onReady(i: number): void {
-    this.readyCount++;
+    this.frontier.readyEntered();
     if (this.cancelling) {
       // Became ready (a retry came due) after the run was cancelled.
       queueMicrotask(() => this.live.get(i)?.send(taskMessages.cancel('the run was cancelled')));
@@ -309,30 +293,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     });
   }
 
-  /**
-   * Settles tasks that will never run (skipped or cancelled) a chunk per event-loop turn: a
-   * failure or a cancel at the top of a 100k-task graph must neither hold 100k actors at once
-   * nor block the loop (a second Ctrl-C, the progress bar) for seconds.
-   */
-  private settleNeverRun(indexes: number[], message: TaskMessage): void {
-    if (indexes.length === 0) return;
-    this.neverRun.push({ indexes, message, next: 0 });
-    if (this.neverRun.length === 1) setImmediate(() => this.drainNeverRun());
-  }
-
-  private drainNeverRun(): void {
-    let budget = NEVER_RUN_CHUNK;
-    while (budget > 0 && this.neverRun.length > 0) {
-      const batch = this.neverRun[0];
-      const end = Math.min(batch.indexes.length, batch.next + budget);
-      for (let k = batch.next; k < end; k++) this.activate(batch.indexes[k], batch.message);
-      budget -= end - batch.next;
-      batch.next = end;
-      if (end === batch.indexes.length) this.neverRun.shift();
-    }
-    if (this.neverRun.length > 0) setImmediate(() => this.drainNeverRun());
-  }
-
   afterCommit(): void {
     // A finish requested before this commit has its final transition durable now; one
     // requested while settling below waits for the next commit.
@@ -361,11 +321,14 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.live.delete(i);
     this.nodeOf.delete(i);
     actor.stop();
+    for (const d of this.graph.dependenciesOf(i)) {
+      if (--this.unsettledDependents[d] === 0) this.outputs.delete(d);
+    }
     if (status === 'succeeded') {
       if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
-      this.makeRunnable(this.graph.succeeded(i));
+      this.frontier.addRunnable(this.graph.succeeded(i));
     } else {
-      this.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
+      this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
     }
     return status;
   }
@@ -390,9 +353,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     for (const actor of [...this.live.values()]) {
       if (NOT_STARTED.has(actor.getSnapshot().value as string)) actor.send(cancel);
     }
-    const never: number[] = [];
-    for (let i = this.runnable.pop(); i !== undefined; i = this.runnable.pop()) never.push(i);
-    this.settleNeverRun([...never.sort((a, b) => a - b), ...this.graph.takeUndecided()], cancel);
+    this.frontier.settleNeverRun([...this.frontier.takeRunnable(), ...this.graph.takeUndecided()], cancel);
     // Started attempts get the grace period to finish on their own.
     this.graceTimer = this.env.clock.setTimeout(() => {
       for (const actor of [...this.live.values()]) actor.send(cancel);
@@ -413,7 +374,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.cancelling = true;
-    this.neverRun.length = 0;
+    this.frontier.halt();
     this.env.scheduler.withdraw(this, new Set(['run', 'rollback']));
     for (const [i, actor] of this.live) {
       // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.

@@ -11,11 +11,14 @@ const dbPath = process.env.SWARM_DB ?? './swarm-state.db';
 const dispatcher = createDispatcher({ stateDbPath: dbPath, localWorkers: 2 });
 await dispatcher.start();
 
-const result = await dispatcher.dispatchFromFile(new URL('./hello.yaml', import.meta.url).pathname);
-console.log(`Run ${result.runId}: ${result.status}, ${result.completedTasks}/${result.totalTasks} succeeded`);
-for (const task of result.tasks) console.log(`  ${task.name.padEnd(20)} ${task.status.padEnd(10)} ${JSON.stringify(task.output)}`);
-
-await dispatcher.stop();
+try {
+  const result = await dispatcher.dispatchFromFile(new URL('./hello.yaml', import.meta.url).pathname);
+  console.log(`Run ${result.runId}: ${result.status}, ${result.completedTasks}/${result.totalTasks} succeeded`);
+  for (const task of result.tasks) console.log(`  ${task.name.padEnd(20)} ${task.status.padEnd(10)} ${JSON.stringify(task.output)}`);
+} finally {
+  // Always stop: it releases the worker threads, which would otherwise keep the process alive.
+  await dispatcher.stop();
+}
 
 // The state table and the run history outlive the dispatcher.
 const state = new StateManager(dbPath);

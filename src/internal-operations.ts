@@ -25,9 +25,6 @@ export const INTERNAL_OPERATION_PARAMS = {
   module: z.object({ module: z.string().min(1), export: z.string().optional() }).loose(),
 } as const;
 
-/** Operations that call back into the main thread (state table, logger, user modules). */
-export const OPERATIONS_USING_HOST: ReadonlySet<string> = new Set(['state.set', 'state.get', 'log', 'module']);
-
 export type InternalOperation = keyof typeof INTERNAL_OPERATION_PARAMS;
 export const INTERNAL_OPERATIONS = Object.keys(INTERNAL_OPERATION_PARAMS) as InternalOperation[];
 

@@ -85,11 +85,10 @@ type LogFile = { path: string; stream: ReturnType<typeof pino.destination> };
 let stderr: pino.DestinationStream | undefined;
 let logFile: LogFile | undefined;
 
-function consoleDestination(options: Settings): pino.DestinationStream {
-  const out = options.consoleStream ?? (stderr ??= pino.destination({ dest: 2, sync: true }));
-  if (options.format === 'json') return out;
-  const prettify = prettyFactory({
-    colorize: options.consoleStream === undefined && process.stderr.isTTY === true,
+/** Formats one JSON log line for a human: time, component, message, then the fields. */
+export function prettyLogLine(colorize: boolean): (line: string) => string {
+  return prettyFactory({
+    colorize,
     customLevels: CUSTOM_LEVELS,
     customColors: 'verbose:gray',
     useOnlyCustomProps: false,
@@ -97,6 +96,12 @@ function consoleDestination(options: Settings): pino.DestinationStream {
     messageFormat: '{if component}{component}: {end}{msg}',
     translateTime: 'SYS:HH:MM:ss.l',
   });
+}
+
+function consoleDestination(options: Settings): pino.DestinationStream {
+  const out = options.consoleStream ?? (stderr ??= pino.destination({ dest: 2, sync: true }));
+  if (options.format === 'json') return out;
+  const prettify = prettyLogLine(options.consoleStream === undefined && process.stderr.isTTY === true);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
   // is on the terminal before the call that logged it returns.
   return {

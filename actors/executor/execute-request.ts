@@ -11,7 +11,7 @@ import { OPERATIONS } from './operations/index.ts';
 export async function executeRequest(
   request: ExecutionRequest,
   signal: AbortSignal,
-  host: HostServices | null,
+  host: HostServices,
 ): Promise<ExecutionOutcome> {
   const { symbol } = request;
   if (symbol.dispatch !== 'internal') {

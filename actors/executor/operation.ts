@@ -8,16 +8,11 @@ export interface OperationContext {
   parameters: Record<string, unknown>;
   /** Aborted when the attempt times out or is cancelled; long operations must honour it. */
   signal: AbortSignal;
-  /** Present when the batch was sent with host services (see OPERATIONS_USING_HOST). */
-  host: HostServices | null;
+  /** Calls back into the main thread (state table, log), through comlink. */
+  host: HostServices;
 }
 
 export type Operation = (ctx: OperationContext) => unknown | Promise<unknown>;
-
-export function requireHost(ctx: OperationContext): HostServices {
-  if (!ctx.host) throw new Error(`operation needs host services but the batch was sent without them`);
-  return ctx.host;
-}
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it is aborted. */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

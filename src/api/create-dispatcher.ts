@@ -1,3 +1,4 @@
+import { stringify as stringifyYaml } from 'yaml';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { Clock } from '../clock.ts';
 import { loadConfig } from '../config/load.ts';
@@ -84,8 +85,8 @@ export function createDispatcher(options: CreateDispatcherOptions = {}): SwarmDi
     dispatchFromFile: async (path) => dispatcher.deploy(loadManifestFile(path, { defaultRetries })).result,
     dispatch: async (manifest) => {
       const validated = validateManifestData(manifest, { defaultRetries });
-      return dispatcher.deploy({ manifest: validated, source: JSON.stringify(manifest, null, 2), format: 'yaml' })
-        .result;
+      // Stored as YAML text, so `show` and a replay see a manifest like any deployed file.
+      return dispatcher.deploy({ manifest: validated, source: stringifyYaml(manifest), format: 'yaml' }).result;
     },
     deploy: (loaded) => dispatcher.deploy(loaded),
     stop: () => dispatcher.stop(),

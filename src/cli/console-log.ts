@@ -1,6 +1,6 @@
 import type pino from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import type { LogFormat } from '../config/index.ts';
+import { prettyLogLine } from '../logger.ts';
 
 /**
  * The console side of logging while `swarm run` draws its progress bar (or runs with --quiet).
@@ -24,16 +24,7 @@ export class WarnOnlyConsole implements pino.DestinationStream {
     if (format === 'json') {
       this.format = (line) => line;
     } else {
-      const pretty = prettyFactory({
-        colorize: process.stderr.isTTY === true,
-        customLevels: { verbose: 15 },
-        customColors: 'verbose:gray',
-        useOnlyCustomProps: false,
-        ignore: 'pid,hostname,component',
-        messageFormat: '{if component}{component}: {end}{msg}',
-        translateTime: 'SYS:HH:MM:ss.l',
-      });
-      this.format = (line) => pretty(line);
+      this.format = prettyLogLine(process.stderr.isTTY === true);
     }
   }
 

@@ -1,18 +1,18 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmError } from '../../../src/errors.ts';
-import { requireHost, type Operation } from '../operation.ts';
+import type { Operation } from '../operation.ts';
 
 /** Writes a key of the shared `state` table; returns the key and the value written. */
 export const stateSet: Operation = async (ctx) => {
   const { key, value } = ctx.parameters as { key: string; value: unknown };
-  await requireHost(ctx).stateSet(key, value ?? null);
+  await ctx.host.stateSet(key, value ?? null);
   return { key, value: value ?? null };
 };
 
 /** Reads a key of the shared `state` table (null when absent). */
 export const stateGet: Operation = async (ctx) => {
-  const value = await requireHost(ctx).stateGet(ctx.parameters.key as string);
+  const value = await ctx.host.stateGet(ctx.parameters.key as string);
   return value === undefined ? null : value;
 };
 
@@ -20,7 +20,7 @@ export const stateGet: Operation = async (ctx) => {
 export const log: Operation = async (ctx) => {
   const level = (ctx.parameters.level as 'error' | 'warn' | 'info' | 'debug' | 'verbose') ?? 'info';
   const message = String(ctx.parameters.message);
-  await requireHost(ctx).log(level, message, {
+  await ctx.host.log(level, message, {
     runId: ctx.request.runId,
     symbol: ctx.request.symbol.name,
     attempt: ctx.request.attempt,
@@ -45,7 +45,7 @@ export const runModule: Operation = async (ctx) => {
       `module ${path} has no exported function "${exportName}"; export one (default or named in parameters.export).`,
     );
   }
-  const host = requireHost(ctx);
+  const { host } = ctx;
   return await fn({
     parameters: ctx.parameters,
     dependencies: ctx.request.dependencies,

@@ -59,19 +59,19 @@ async function runCommand(manifestPath: string, configPath: string | undefined, 
   const dispatcher = new Dispatcher({ config }); // opens the store: StoreUnavailableError → exit 3
   // stop() cancels what is still running, waits for it, destroys the threads and closes the store.
   onExit(() => dispatcher.stop());
-  dispatcher.start();
-  const handle = dispatcher.deploy(loaded);
 
-  const progress = showProgress ? new RunProgress(loaded.manifest.name, () => sample(dispatcher, handle)) : undefined;
-  if (progress && consoleLog) consoleLog.around = (print) => progress.interleave(print);
-  const say = (text: string) => (progress ? progress.interleave(() => void note(text)) : void note(text));
-
+  // Signal handlers go in before the run is recorded: recording a large run takes a moment,
+  // and a signal without a handler would kill the process with nothing saved as cancelled.
+  let handle: RunHandle | undefined;
   let interruptedBy: string | undefined;
   let ended = false;
+  let progress: RunProgress | undefined;
+  const say = (text: string) => (progress ? progress.interleave(() => void note(text)) : void note(text));
   onStopSignals({
     first(signal) {
       if (ended) return; // the run is over; only stopping and printing are left
       interruptedBy = signal;
+      if (!handle) return; // cancelled as soon as it is deployed, below
       say(
         `${signal} received: cancelling run ${handle.runId} (running tasks get up to ` +
           `${formatDuration(config.dispatcher.shutdown_grace)} to finish); press Ctrl-C again to exit at once.`,
@@ -80,7 +80,7 @@ async function runCommand(manifestPath: string, configPath: string | undefined, 
     },
     second(signal) {
       progress?.stop();
-      const message = `second ${signal}: exiting now; run ${handle.runId} may be left unfinished in the database.`;
+      const message = `second ${signal}: exiting now; run ${handle?.runId ?? '(not started)'} may be left unfinished in the database.`;
       process.stderr.write(`swarm: ${message}\n`);
       // Even now --json keeps its promise of one JSON document on stdout (written synchronously).
       if (json) writeSync(1, JSON.stringify({ error: errorJson(new SwarmError('TASK_CANCELLED', message)) }, null, 2) + '\n');
@@ -88,10 +88,18 @@ async function runCommand(manifestPath: string, configPath: string | undefined, 
     },
   });
 
+  dispatcher.start();
+  const run = dispatcher.deploy(loaded);
+  handle = run;
+  if (interruptedBy) run.cancel(`interrupted by ${interruptedBy}`);
+
+  progress = showProgress ? new RunProgress(loaded.manifest.name, () => sample(dispatcher, run)) : undefined;
+  if (progress && consoleLog) consoleLog.around = (print) => progress!.interleave(print);
+
   progress?.start();
   let result: RunResult;
   try {
-    result = await handle.result;
+    result = await run.result;
     ended = true;
   } finally {
     progress?.stop();
