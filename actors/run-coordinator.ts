@@ -32,7 +32,8 @@ export interface RunEnvironment {
 }
 
 type TaskActor = Actor<typeof taskMachine>;
-const NOT_STARTED = new Set(['pending', 'ready', 'retrying']);
+/** States in which a task has nothing on a node: a cancel needs no grace period for them. */
+const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
 const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
 
 /**
@@ -351,7 +352,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.env.scheduler.withdraw(this, RUN_JOBS);
     const cancel = taskMessages.cancel(reason);
     for (const actor of [...this.live.values()]) {
-      if (NOT_STARTED.has(actor.getSnapshot().value as string)) actor.send(cancel);
+      if (NOT_ON_A_NODE.has(actor.getSnapshot().value as string)) actor.send(cancel);
     }
     this.frontier.settleNeverRun([...this.frontier.takeRunnable(), ...this.graph.takeUndecided()], cancel);
     // Started attempts get the grace period to finish on their own.

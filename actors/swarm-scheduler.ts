@@ -51,10 +51,6 @@ export class SwarmScheduler {
     if (i >= 0) this.nodes.splice(i, 1);
   }
 
-  get nodeList(): readonly NodeRuntime[] {
-    return this.nodes;
-  }
-
   get priorityOrdered(): boolean {
     return this.options.priorityQueue;
   }

@@ -64,7 +64,11 @@ export const coordinatorMessages = {
 
 // ---- node actor (one per local pool or remote worker) ----------------------------------------
 export type NodeMessage =
-  /** `count` attempts started (ended) on the node; `runId` is the run of the first of them. */
+  /**
+   * `count` attempts started (ended) on the node. `runId` is the run of the first of them: it
+   * is what the journal files the node's resulting transition under, so a run's history shows
+   * the node's state changes its work caused.
+   */
   | { type: 'node.attemptsStarted'; runId: string; count: number }
   | { type: 'node.attemptsEnded'; runId: string; count: number }
   | { type: 'node.heartbeat' }
