@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
+import { createActor } from 'xstate';
 import { nodeMachine } from '../machines/node-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import { serializeError } from '../src/errors.ts';
@@ -22,7 +23,11 @@ export interface LocalThreadNodeOptions {
   id?: string;
   threads: number;
   tasksPerThread: number;
-  journal: JournalRecorder;
+  /**
+   * Journals the node actor's transitions. A remote worker process, which keeps no journal of
+   * its own (the dispatcher journals its node), leaves it out.
+   */
+  journal?: JournalRecorder;
   host: HostServices;
   clock: Clock;
   /** How long an aborted attempt may take to stop on its own before its thread is terminated. */
@@ -119,16 +124,19 @@ export class LocalThreadNode implements NodeRuntime {
       this.reportEnded();
     });
     const startedAt = (options.now ?? Date.now)();
-    this.actor = options.journal.createActor(
-      nodeMachine,
-      {
-        actorId: `node:${this.id}`,
-        kind: 'node',
-        runId: null,
-        project: nodeProjector('local', [...this.capabilities], startedAt),
-      },
-      { nodeId: this.id, capacity: this.capacity },
-    );
+    const input = { nodeId: this.id, capacity: this.capacity };
+    this.actor = options.journal
+      ? options.journal.createActor(
+          nodeMachine,
+          {
+            actorId: `node:${this.id}`,
+            kind: 'node',
+            runId: null,
+            project: nodeProjector('local', [...this.capabilities], startedAt),
+          },
+          input,
+        )
+      : createActor(nodeMachine, { input });
     this.actor.start();
   }
 
