@@ -1,0 +1,235 @@
+import { nodeMachine } from '../machines/node-machine.ts';
+import type { Clock } from '../src/clock.ts';
+import { serializeError } from '../src/errors.ts';
+import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
+import { nodeMessages } from '../src/messages.ts';
+import { toWorker, type LeaseTable, type ToDispatcherMessage, type ToWorkerMessage } from '../src/protocol/index.ts';
+import type { HostServices } from './executor/thread-protocol.ts';
+import type { JournalRecorder } from './journal/journal-recorder.ts';
+import { nodeProjector } from './journal/projections.ts';
+import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+
+export interface RemoteNodeBridgeOptions {
+  /** The worker's registered name; the node id is `remote:<name>`. */
+  name: string;
+  capabilities: readonly DispatchTarget[];
+  capacity: number;
+  /** Sends one message to the worker (batched into frames by the connection). */
+  send: (message: ToWorkerMessage) => void;
+  /** Closes the worker's connection (after the node is lost). */
+  disconnect: (reason: string) => void;
+  /** Dispatcher-wide fencing: leases outlive a connection, so a late result is recognised. */
+  leases: LeaseTable<string>;
+  journal: JournalRecorder;
+  host: HostServices;
+  clock: Clock;
+  now: () => number;
+  /** No heartbeat (or any message) for this long: the node is lost. */
+  heartbeatTimeoutMs: number;
+  /** An assignment not acknowledged with `started` within this long is taken back. */
+  ackDeadlineMs: number;
+  onCapacity: () => void;
+  /** The node is gone (lost, or drained and closed): remove it from the scheduler. */
+  onGone: (bridge: RemoteNodeBridge) => void;
+}
+
+interface Assignment {
+  request: ExecutionRequest;
+  sink: AttemptSink;
+  lease: number;
+  ackTimer: unknown;
+  started: boolean;
+}
+
+/**
+ * A remote worker as a node of the swarm: the scheduler hands it requests like any node, and
+ * this bridge turns them into `assign` messages and the worker's `started` / `outcome`
+ * messages back into the attempt's sink — accepted only while the attempt's lease is
+ * current (fencing), so a result from a worker that lost the attempt is refused.
+ *
+ * A node is lost when its connection closes or it is silent for `heartbeatTimeoutMs`. Every
+ * attempt it held then fails with NODE_LOST, retryable: the task's retry policy decides, so a
+ * loss does consume one of the task's attempts (a worker that crashes on a task every time
+ * must not be able to loop it forever).
+ */
+export class RemoteNodeBridge implements NodeRuntime {
+  readonly id: string;
+  readonly capabilities: ReadonlySet<DispatchTarget>;
+  readonly capacity: number;
+  private readonly actor;
+  private readonly assignments = new Map<string, Assignment>();
+  private lastHeard: number;
+  private watchdog: unknown = null;
+  private draining = false;
+  private gone = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: RemoteNodeBridgeOptions) {
+    this.id = `remote:${options.name}`;
+    this.capabilities = new Set(options.capabilities);
+    this.capacity = options.capacity;
+    this.lastHeard = options.now();
+    this.actor = options.journal.createActor(
+      nodeMachine,
+      {
+        actorId: `node:${this.id}`,
+        kind: 'node',
+        runId: null,
+        project: nodeProjector('remote', [...this.capabilities], this.lastHeard),
+      },
+      { nodeId: this.id, capacity: this.capacity },
+    );
+    this.actor.start();
+    this.armWatchdog();
+  }
+
+  freeSlots(): number {
+    return this.gone || this.draining ? 0 : this.capacity - this.assignments.size;
+  }
+
+  execute(request: ExecutionRequest, sink: AttemptSink): void {
+    const key = attemptKey(request);
+    const lease = this.options.leases.issue(key, this.id);
+    const assignment: Assignment = { request, sink, lease, ackTimer: null, started: false };
+    assignment.ackTimer = this.options.clock.setTimeout(
+      () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
+      this.options.ackDeadlineMs,
+    );
+    this.assignments.set(key, assignment);
+    this.actor.send(nodeMessages.attemptsStarted(request.runId, 1));
+    this.options.send(toWorker.assign(lease, request, this.options.ackDeadlineMs));
+  }
+
+  abort(key: string, reason: string): void {
+    if (this.assignments.has(key)) this.options.send(toWorker.abort(key, reason));
+  }
+
+  /** Handles one message from the worker. */
+  receive(message: ToDispatcherMessage): void {
+    if (this.gone) return;
+    this.lastHeard = this.options.now();
+    switch (message.type) {
+      case 'heartbeat':
+        this.actor.send(nodeMessages.heartbeat());
+        return;
+      case 'started':
+        return this.onStarted(message.key, message.lease);
+      case 'outcome':
+        return this.onOutcome(message.key, message.lease, message.outcome);
+      case 'draining':
+        this.draining = true;
+        this.actor.send(nodeMessages.drain());
+        if (this.assignments.size === 0) this.leave('drained');
+        return;
+      case 'state.get':
+        return this.answer(message.id, () => this.options.host.stateGet(message.key));
+      case 'state.set':
+        return this.answer(message.id, () => {
+          this.options.host.stateSet(message.key, message.value);
+          return null;
+        });
+      case 'log':
+        this.options.host.log(message.level, message.message, { ...message.fields, node: this.id });
+        return;
+      case 'hello':
+        this.options.send(toWorker.error('FRAME_MALFORMED', 'hello may only be the first message of a connection'));
+        return;
+    }
+  }
+
+  /** The connection closed, or the worker went silent: fail what it held and leave. */
+  lost(reason: string): void {
+    if (this.gone) return;
+    this.actor.send(nodeMessages.lost(reason));
+    for (const [key, assignment] of [...this.assignments]) {
+      this.takeBack(key, assignment, 'NODE_LOST', `worker ${this.options.name} was lost (${reason}) while running this attempt`);
+    }
+    this.leave(reason);
+  }
+
+  /** Asks the worker to finish its attempts within `graceMs` and take no new ones. */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.gone) return;
+    this.draining = true;
+    this.options.send(toWorker.shutdown(graceMs));
+    if (this.assignments.size > 0) {
+      let timer: unknown = null;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        timer = this.options.clock.setTimeout(() => resolve(), graceMs);
+      });
+      this.options.clock.clearTimeout(timer);
+    }
+    this.lost('the dispatcher is stopping');
+  }
+
+  private onStarted(key: string, lease: number): void {
+    const assignment = this.assignments.get(key);
+    if (!assignment || assignment.lease !== lease || !this.options.leases.isCurrent(key, lease)) {
+      this.options.send(toWorker.refused(key, lease, 'this attempt is no longer assigned to you'));
+      return;
+    }
+    this.options.clock.clearTimeout(assignment.ackTimer);
+    assignment.started = true;
+    assignment.sink.started();
+  }
+
+  private onOutcome(key: string, lease: number, outcome: ExecutionOutcome): void {
+    const assignment = this.assignments.get(key);
+    if (!assignment || assignment.lease !== lease || !this.options.leases.settle(key, lease)) {
+      this.options.send(toWorker.refused(key, lease, 'this attempt is no longer current; its result is ignored'));
+      return;
+    }
+    this.finish(key, assignment, outcome);
+    if (this.draining && this.assignments.size === 0) this.leave('drained');
+  }
+
+  private takeBack(key: string, assignment: Assignment, code: string, message: string): void {
+    if (this.assignments.get(key) !== assignment) return;
+    this.options.leases.release(key, assignment.lease);
+    this.options.send(toWorker.abort(key, message));
+    this.finish(key, assignment, { ok: false, retryable: true, error: { name: 'RemoteNodeError', code, message } });
+  }
+
+  private finish(key: string, assignment: Assignment, outcome: ExecutionOutcome): void {
+    this.options.clock.clearTimeout(assignment.ackTimer);
+    this.assignments.delete(key);
+    this.actor.send(nodeMessages.attemptsEnded(assignment.request.runId, 1));
+    assignment.sink.finished(outcome);
+    if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.options.onCapacity();
+  }
+
+  private answer(id: number, compute: () => unknown): void {
+    try {
+      this.options.send(toWorker.stateResult(id, compute() ?? null));
+    } catch (err) {
+      this.options.send(toWorker.stateError(id, serializeError(err)));
+    }
+  }
+
+  private armWatchdog(): void {
+    // Checks at a quarter of the timeout: a silent node is noticed at most 25% late.
+    const every = Math.max(10, Math.floor(this.options.heartbeatTimeoutMs / 4));
+    this.watchdog = this.options.clock.setTimeout(() => {
+      if (this.gone) return;
+      const silentFor = this.options.now() - this.lastHeard;
+      if (silentFor > this.options.heartbeatTimeoutMs) {
+        this.lost(`no heartbeat for ${silentFor} ms`);
+        this.options.disconnect('heartbeat timeout');
+      } else {
+        this.armWatchdog();
+      }
+    }, every);
+  }
+
+  private leave(reason: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.watchdog !== null) this.options.clock.clearTimeout(this.watchdog);
+    if (reason === 'drained') this.actor.send(nodeMessages.drain());
+    this.options.onGone(this);
+    this.options.onCapacity();
+  }
+}

@@ -1,0 +1,160 @@
+import type { LogLevel } from '../config/log-levels.ts';
+import type { SerializedError } from '../errors.ts';
+import type { ExecutionOutcome, ExecutionRequest } from '../execution.ts';
+import type { DispatchTarget } from '../manifest/types.ts';
+
+/**
+ * The dispatcher ⇄ remote worker wire protocol: the messages, one discriminated union per
+ * direction, each built by a small factory. Schemas (validation on receipt) are in
+ * `schemas.ts`, framing in `wire.ts`.
+ *
+ * A frame is one JSON object `{ v: 1, type, ...fields }`, or a batch
+ * `{ v: 1, type: 'batch', messages: [{ type, ...fields }, …] }`. Fields a receiver does not
+ * know are ignored (dropped on decode), so a field can be added without a version bump; a
+ * new message type, or a changed meaning, needs a new `PROTOCOL_VERSION`.
+ *
+ * One attempt is named everywhere by its key (`attemptKey(request)`, src/execution.ts) and,
+ * on the wire, also by the lease the dispatcher issued with the assignment (see
+ * `lease-table.ts`): a `started` or `outcome` whose lease is no longer current is refused.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * A number the dispatcher issues with each assignment, increasing across all assignments
+ * (a positive safe integer). Fencing compares it; nothing else reads meaning into it.
+ */
+export type Lease = number;
+
+/** One attempt a worker holds: its key and the lease it was assigned with. */
+export interface HeldAttempt {
+  key: string;
+  lease: Lease;
+}
+
+/**
+ * Codes of the `error` message. The first three are `decodeFrame`'s; the others are for the
+ * connection's handler: `UNAUTHORIZED` (the `hello` token is missing or wrong; the dispatcher
+ * closes the connection) and `NOT_REGISTERED` (a message other than `hello` before `welcome`).
+ */
+export const WIRE_ERROR_CODES = [
+  'FRAME_TOO_LARGE',
+  'FRAME_MALFORMED',
+  'PROTOCOL_VERSION',
+  'UNAUTHORIZED',
+  'NOT_REGISTERED',
+] as const;
+export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
+
+// ---- worker → dispatcher -----------------------------------------------------------------------
+export type ToDispatcherMessage =
+  /**
+   * First message on every connection (also after a reconnect). `capacity` is the number of
+   * attempts the worker runs at once; `resume` lists the attempts it still holds from before a
+   * reconnect (running, or finished with an outcome not yet delivered). `token` is the shared
+   * auth token: never log a hello as it is.
+   */
+  | {
+      type: 'hello';
+      name: string;
+      capabilities: DispatchTarget[];
+      capacity: number;
+      token?: string;
+      resume?: HeldAttempt[];
+    }
+  /** Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight. */
+  | { type: 'heartbeat'; running: number }
+  /** The assignment arrived and its attempt is executing (the acknowledgement `assign` waits for). */
+  | { type: 'started'; key: string; lease: Lease }
+  | { type: 'outcome'; key: string; lease: Lease; outcome: ExecutionOutcome }
+  /** The worker takes no new assignment; it finishes what it runs, then closes. */
+  | { type: 'draining' }
+  /** Host services a task calls back into: answered by `state.result` / `state.error` with the same `id`. */
+  | { type: 'state.get'; id: number; key: string }
+  | { type: 'state.set'; id: number; key: string; value: unknown }
+  /** One-way: a line for the dispatcher's log. */
+  | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> };
+
+// ---- dispatcher → worker -----------------------------------------------------------------------
+export type ToWorkerMessage =
+  /** Answer to an accepted `hello`: the worker's node id and the limits it must keep. */
+  | { type: 'welcome'; nodeId: string; heartbeatInterval: number; maxMessageSize: number }
+  /**
+   * Run one attempt (its key is `attemptKey(request)`). The worker answers `started` within
+   * `ackDeadlineMs`, else the dispatcher may take the attempt back.
+   */
+  | { type: 'assign'; lease: Lease; request: ExecutionRequest; ackDeadlineMs: number }
+  /** Stop an attempt (timeout, cancel); its `outcome` is still expected once it has stopped. */
+  | { type: 'abort'; key: string; reason: string }
+  /** Fencing: the `started` or `outcome` with this lease is for an attempt that is no longer current. */
+  | { type: 'refused'; key: string; lease: Lease; reason: string }
+  | { type: 'state.result'; id: number; value: unknown }
+  | { type: 'state.error'; id: number; error: SerializedError }
+  /** The worker sent something wrong (see WIRE_ERROR_CODES). */
+  | { type: 'error'; code: WireErrorCode; message: string }
+  /** The dispatcher is stopping: finish running attempts within `graceMs`, take no new ones. */
+  | { type: 'shutdown'; graceMs: number };
+
+export type WireMessage = ToDispatcherMessage | ToWorkerMessage;
+export type ToDispatcherOf<T extends ToDispatcherMessage['type']> = Extract<ToDispatcherMessage, { type: T }>;
+export type ToWorkerOf<T extends ToWorkerMessage['type']> = Extract<ToWorkerMessage, { type: T }>;
+
+/** Factories for worker → dispatcher messages. */
+export const toDispatcher = {
+  hello: (fields: Omit<ToDispatcherOf<'hello'>, 'type'>): ToDispatcherOf<'hello'> => ({
+    type: 'hello',
+    name: fields.name,
+    capabilities: fields.capabilities,
+    capacity: fields.capacity,
+    ...(fields.token !== undefined ? { token: fields.token } : {}),
+    ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
+  }),
+  heartbeat: (running: number): ToDispatcherOf<'heartbeat'> => ({ type: 'heartbeat', running }),
+  started: (key: string, lease: Lease): ToDispatcherOf<'started'> => ({ type: 'started', key, lease }),
+  outcome: (key: string, lease: Lease, outcome: ExecutionOutcome): ToDispatcherOf<'outcome'> => ({
+    type: 'outcome',
+    key,
+    lease,
+    outcome,
+  }),
+  draining: (): ToDispatcherOf<'draining'> => ({ type: 'draining' }),
+  stateGet: (id: number, key: string): ToDispatcherOf<'state.get'> => ({ type: 'state.get', id, key }),
+  stateSet: (id: number, key: string, value: unknown): ToDispatcherOf<'state.set'> => ({
+    type: 'state.set',
+    id,
+    key,
+    value,
+  }),
+  log: (level: LogLevel, message: string, fields: Record<string, unknown> = {}): ToDispatcherOf<'log'> => ({
+    type: 'log',
+    level,
+    message,
+    fields,
+  }),
+};
+
+/** Factories for dispatcher → worker messages. */
+export const toWorker = {
+  welcome: (nodeId: string, heartbeatInterval: number, maxMessageSize: number): ToWorkerOf<'welcome'> => ({
+    type: 'welcome',
+    nodeId,
+    heartbeatInterval,
+    maxMessageSize,
+  }),
+  assign: (lease: Lease, request: ExecutionRequest, ackDeadlineMs: number): ToWorkerOf<'assign'> => ({
+    type: 'assign',
+    lease,
+    request,
+    ackDeadlineMs,
+  }),
+  abort: (key: string, reason: string): ToWorkerOf<'abort'> => ({ type: 'abort', key, reason }),
+  refused: (key: string, lease: Lease, reason: string): ToWorkerOf<'refused'> => ({
+    type: 'refused',
+    key,
+    lease,
+    reason,
+  }),
+  stateResult: (id: number, value: unknown): ToWorkerOf<'state.result'> => ({ type: 'state.result', id, value }),
+  stateError: (id: number, error: SerializedError): ToWorkerOf<'state.error'> => ({ type: 'state.error', id, error }),
+  error: (code: WireErrorCode, message: string): ToWorkerOf<'error'> => ({ type: 'error', code, message }),
+  shutdown: (graceMs: number): ToWorkerOf<'shutdown'> => ({ type: 'shutdown', graceMs }),
+};

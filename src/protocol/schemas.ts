@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { LOG_LEVELS } from '../config/log-levels.ts';
+import { DISPATCH_TARGETS, SYMBOL_CONTEXTS, SYMBOL_TYPES } from '../manifest/types.ts';
+import { WIRE_ERROR_CODES, type ToDispatcherMessage, type ToWorkerMessage } from './messages.ts';
+
+/**
+ * The zod schemas that validate every message on receipt. Objects are zod's default (strip):
+ * unknown fields are dropped, so a newer peer may add fields. test/protocol checks that each
+ * schema's type and the hand-written TypeScript type are assignable both ways.
+ */
+
+const nonEmpty = z.string().min(1);
+/** Safe integers only: every number of the protocol is a count, a duration, an id or a lease. */
+const count = z.number().int().nonnegative();
+const positive = z.number().int().positive();
+const lease = positive;
+const requestId = count;
+/**
+ * Any JSON value. JSON has no `undefined`: a value that was undefined is left out by the
+ * sender, so a missing key is read as undefined (zod would otherwise require the key).
+ */
+const anyValue = z.unknown().default(undefined);
+
+export const serializedErrorSchema = z.object({
+  name: z.string(),
+  message: z.string(),
+  code: z.string().optional(),
+  stack: z.string().optional(),
+});
+
+/** src/execution.ts `ExecutionRequest`. */
+export const executionRequestSchema = z.object({
+  runId: nonEmpty,
+  task: nonEmpty,
+  attempt: count,
+  kind: z.enum(['run', 'rollback']),
+  symbol: z.object({
+    name: nonEmpty,
+    type: z.enum(SYMBOL_TYPES),
+    context: z.enum(SYMBOL_CONTEXTS),
+    dispatch: z.enum(DISPATCH_TARGETS),
+    parameters: z.record(z.string(), z.unknown()),
+    timeout: positive,
+  }),
+  dependencies: z.record(z.string(), z.unknown()),
+  baseDir: z.string().nullable(),
+});
+
+/** src/execution.ts `ExecutionOutcome`. */
+export const executionOutcomeSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), output: anyValue }),
+  z.object({ ok: z.literal(false), error: serializedErrorSchema, retryable: z.boolean() }),
+]);
+
+const heldAttemptSchema = z.object({ key: nonEmpty, lease });
+
+/** Checks at compile time that a schema map has one schema per message type, of that type. */
+type SchemasOf<M extends { type: string }> = { [T in M['type']]: z.ZodType<Extract<M, { type: T }>> };
+
+/** Worker → dispatcher, by message type. */
+export const toDispatcherSchemas = {
+  hello: z.object({
+    type: z.literal('hello'),
+    name: nonEmpty,
+    capabilities: z.array(z.enum(DISPATCH_TARGETS)),
+    capacity: positive,
+    token: z.string().optional(),
+    resume: z.array(heldAttemptSchema).optional(),
+  }),
+  heartbeat: z.object({ type: z.literal('heartbeat'), running: count }),
+  started: z.object({ type: z.literal('started'), key: nonEmpty, lease }),
+  outcome: z.object({ type: z.literal('outcome'), key: nonEmpty, lease, outcome: executionOutcomeSchema }),
+  draining: z.object({ type: z.literal('draining') }),
+  'state.get': z.object({ type: z.literal('state.get'), id: requestId, key: z.string() }),
+  'state.set': z.object({ type: z.literal('state.set'), id: requestId, key: z.string(), value: anyValue }),
+  log: z.object({
+    type: z.literal('log'),
+    level: z.enum(LOG_LEVELS),
+    message: z.string(),
+    fields: z.record(z.string(), z.unknown()),
+  }),
+} satisfies SchemasOf<ToDispatcherMessage>;
+
+/** Dispatcher → worker, by message type. */
+export const toWorkerSchemas = {
+  welcome: z.object({
+    type: z.literal('welcome'),
+    nodeId: nonEmpty,
+    heartbeatInterval: positive,
+    maxMessageSize: positive,
+  }),
+  assign: z.object({
+    type: z.literal('assign'),
+    lease,
+    request: executionRequestSchema,
+    ackDeadlineMs: positive,
+  }),
+  abort: z.object({ type: z.literal('abort'), key: nonEmpty, reason: z.string() }),
+  refused: z.object({ type: z.literal('refused'), key: nonEmpty, lease, reason: z.string() }),
+  'state.result': z.object({ type: z.literal('state.result'), id: requestId, value: anyValue }),
+  'state.error': z.object({ type: z.literal('state.error'), id: requestId, error: serializedErrorSchema }),
+  error: z.object({ type: z.literal('error'), code: z.enum(WIRE_ERROR_CODES), message: z.string() }),
+  shutdown: z.object({ type: z.literal('shutdown'), graceMs: count }),
+} satisfies SchemasOf<ToWorkerMessage>;
+
+const d = toDispatcherSchemas;
+const w = toWorkerSchemas;
+
+/** The whole worker → dispatcher union (decodeFrame looks schemas up by `type` instead). */
+export const toDispatcherMessageSchema = z.discriminatedUnion('type', [
+  d.hello,
+  d.heartbeat,
+  d.started,
+  d.outcome,
+  d.draining,
+  d['state.get'],
+  d['state.set'],
+  d.log,
+]);
+
+/** The whole dispatcher → worker union. */
+export const toWorkerMessageSchema = z.discriminatedUnion('type', [
+  w.welcome,
+  w.assign,
+  w.abort,
+  w.refused,
+  w['state.result'],
+  w['state.error'],
+  w.error,
+  w.shutdown,
+]);
+
+export const TO_DISPATCHER_TYPES = Object.keys(toDispatcherSchemas) as ToDispatcherMessage['type'][];
+export const TO_WORKER_TYPES = Object.keys(toWorkerSchemas) as ToWorkerMessage['type'][];

@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'bun:test';
+import { SimulatedClock } from 'xstate';
+import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
+import type { AttemptSink } from '../../actors/node-runtime.ts';
+import { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
+import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+import { attemptKey } from '../../src/execution.ts';
+import { LeaseTable, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { MemoryStore } from '../../src/store/index.ts';
+
+/** A bridge wired to a simulated clock, an in-memory journal and a recording "socket". */
+function setup(overrides: { heartbeatTimeoutMs?: number; ackDeadlineMs?: number; capacity?: number } = {}) {
+  const clock = new SimulatedClock();
+  const time = { now: 0 };
+  const store = new MemoryStore();
+  const journal = new JournalRecorder({ store, clock, now: () => time.now, groupCommitMs: 60_000 });
+  const sent: ToWorkerMessage[] = [];
+  const state = new Map<string, unknown>();
+  const gone: string[] = [];
+  const leases = new LeaseTable<string>();
+  const bridge = new RemoteNodeBridge({
+    name: 'w1',
+    capabilities: ['internal', 'php_engine'],
+    capacity: overrides.capacity ?? 2,
+    send: (m) => sent.push(m),
+    disconnect: (reason) => gone.push(`disconnect: ${reason}`),
+    leases,
+    journal,
+    host: {
+      stateGet: (key) => state.get(key),
+      stateSet: (key, value) => void state.set(key, value),
+      log: () => {},
+    },
+    clock,
+    now: () => time.now,
+    heartbeatTimeoutMs: overrides.heartbeatTimeoutMs ?? 1_000,
+    ackDeadlineMs: overrides.ackDeadlineMs ?? 500,
+    onCapacity: () => {},
+    onGone: (b) => gone.push(`gone: ${b.id}`),
+  });
+  const advance = (ms: number) => {
+    time.now += ms;
+    clock.increment(ms);
+  };
+  return { bridge, sent, state, gone, leases, advance, time };
+}
+
+function request(task: string, attempt = 1): ExecutionRequest {
+  return {
+    runId: 'r1',
+    task,
+    attempt,
+    kind: 'run',
+    symbol: { name: task, type: 'action', context: 'generic', dispatch: 'internal', parameters: {}, timeout: 30_000 },
+    dependencies: {},
+    baseDir: null,
+  };
+}
+
+function recordingSink() {
+  const events: string[] = [];
+  const outcomes: ExecutionOutcome[] = [];
+  const sink: AttemptSink = {
+    started: () => events.push('started'),
+    finished: (o) => {
+      events.push('finished');
+      outcomes.push(o);
+    },
+  };
+  return { sink, events, outcomes };
+}
+
+const assignOf = (sent: ToWorkerMessage[], task: string) =>
+  sent.find((m) => m.type === 'assign' && m.request.task === task) as Extract<ToWorkerMessage, { type: 'assign' }>;
+
+describe('RemoteNodeBridge', () => {
+  test('assigns with a lease; started and outcome with that lease reach the sink and free the slot', () => {
+    const { bridge, sent } = setup();
+    const { sink, events, outcomes } = recordingSink();
+    bridge.execute(request('a'), sink);
+    expect(bridge.freeSlots()).toBe(1);
+    const assign = assignOf(sent, 'a');
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    bridge.receive(toDispatcher.outcome(key, assign.lease, { ok: true, output: 42 }));
+    expect(events).toEqual(['started', 'finished']);
+    expect(outcomes[0]).toEqual({ ok: true, output: 42 });
+    expect(bridge.freeSlots()).toBe(2);
+  });
+
+  test('a result with a stale lease is refused and does not reach the sink', () => {
+    const { bridge, sent, leases } = setup();
+    const { sink, outcomes } = recordingSink();
+    bridge.execute(request('a'), sink);
+    const assign = assignOf(sent, 'a');
+    const key = attemptKey(assign.request);
+    leases.issue(key, 'someone-else'); // the attempt was reassigned meanwhile
+    bridge.receive(toDispatcher.outcome(key, assign.lease, { ok: true, output: 'late' }));
+    expect(outcomes).toEqual([]);
+    expect(sent.at(-1)).toMatchObject({ type: 'refused', key, lease: assign.lease });
+  });
+
+  test('an assignment not acknowledged in time is taken back as a retryable failure', () => {
+    const { bridge, sent, advance } = setup({ ackDeadlineMs: 300, heartbeatTimeoutMs: 10_000 });
+    const { sink, outcomes } = recordingSink();
+    bridge.execute(request('a'), sink);
+    advance(299);
+    expect(outcomes).toEqual([]);
+    advance(2);
+    expect(outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'ACK_TIMEOUT' } });
+    expect(sent.at(-1)).toMatchObject({ type: 'abort' });
+    expect(bridge.freeSlots()).toBe(2);
+  });
+
+  test('a silent node is lost: its attempts fail with NODE_LOST and late results are refused', () => {
+    const { bridge, sent, gone, advance } = setup({ heartbeatTimeoutMs: 1_000, ackDeadlineMs: 10_000 });
+    const { sink, outcomes } = recordingSink();
+    bridge.execute(request('a'), sink);
+    const assign = assignOf(sent, 'a');
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    advance(600);
+    bridge.receive(toDispatcher.heartbeat(1)); // still alive
+    advance(900);
+    expect(outcomes).toEqual([]);
+    advance(400); // 1,300 ms of silence
+    expect(outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'NODE_LOST' } });
+    expect(gone).toEqual(['gone: remote:w1', 'disconnect: heartbeat timeout']);
+    expect(bridge.freeSlots()).toBe(0);
+  });
+
+  test('a lost connection fails the attempts at once', () => {
+    const { bridge } = setup();
+    const a = recordingSink();
+    const b = recordingSink();
+    bridge.execute(request('a'), a.sink);
+    bridge.execute(request('b'), b.sink);
+    bridge.lost('connection closed');
+    expect(a.outcomes[0]).toMatchObject({ error: { code: 'NODE_LOST' } });
+    expect(b.outcomes[0]).toMatchObject({ error: { code: 'NODE_LOST' } });
+  });
+
+  test('state calls are answered with the id they came with', () => {
+    const { bridge, sent, state } = setup();
+    bridge.receive(toDispatcher.stateSet(7, 'k', { v: 1 }));
+    bridge.receive(toDispatcher.stateGet(8, 'k'));
+    bridge.receive(toDispatcher.stateGet(9, 'missing'));
+    expect(state.get('k')).toEqual({ v: 1 });
+    expect(sent).toEqual([
+      { type: 'state.result', id: 7, value: null },
+      { type: 'state.result', id: 8, value: { v: 1 } },
+      { type: 'state.result', id: 9, value: null },
+    ]);
+  });
+
+  test('a draining worker takes no new work and leaves once its attempts are done', () => {
+    const { bridge, sent, gone } = setup();
+    const { sink } = recordingSink();
+    bridge.execute(request('a'), sink);
+    bridge.receive(toDispatcher.draining());
+    expect(bridge.freeSlots()).toBe(0);
+    expect(gone).toEqual([]);
+    const assign = assignOf(sent, 'a');
+    bridge.receive(toDispatcher.outcome(attemptKey(assign.request), assign.lease, { ok: true, output: null }));
+    expect(gone).toEqual(['gone: remote:w1']);
+  });
+});
