@@ -1,0 +1,255 @@
+import { systemClock, type Clock } from '../src/clock.ts';
+import { serializeError } from '../src/errors.ts';
+import type { ExecutionOutcome } from '../src/execution.ts';
+import { attemptKey } from '../src/execution.ts';
+import { Logger, type SwarmLogger } from '../src/logger.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
+import {
+  FrameBatcher,
+  MessageTooLargeError,
+  decodeFrame,
+  toDispatcher,
+  type HeldAttempt,
+  type ToDispatcherMessage,
+  type ToWorkerMessage,
+} from '../src/protocol/index.ts';
+import type { HostServices } from './executor/thread-protocol.ts';
+import { LocalThreadNode } from './local-thread-node.ts';
+
+export interface RemoteWorkerOptions {
+  /** The dispatcher's WebSocket URL, e.g. ws://10.0.0.5:8080/workers. */
+  url: string;
+  name: string;
+  capabilities: DispatchTarget[];
+  /** Attempts run at once (`[worker] max_concurrent_tasks`). */
+  capacity: number;
+  /** Worker threads for internal operations (default: min(capacity, 2)). */
+  threads?: number;
+  token?: string;
+  heartbeatIntervalMs: number;
+  /** Largest frame this worker sends or accepts (`[security] max_message_size`). */
+  maxMessageSize: number;
+  reconnect?: { baseMs: number; maxMs: number };
+  clock?: Clock;
+  random?: () => number;
+  logger?: SwarmLogger;
+}
+
+interface Held {
+  lease: number;
+  /** Set once the attempt ended: delivered when the dispatcher can hear it. */
+  outcome?: ExecutionOutcome;
+}
+
+/**
+ * The worker end of the swarm: connects to the dispatcher, registers (name, capabilities,
+ * capacity, token), heartbeats, runs assigned attempts on its own thread pool and reports
+ * them. When the dispatcher is unreachable it retries with capped exponential backoff and
+ * jitter, and says so in its log; on reconnect it registers again and lists the attempts it
+ * still holds, so an outcome computed while disconnected is delivered — and accepted if the
+ * attempt is still current (the dispatcher's leases decide; a refused one is dropped).
+ */
+export class RemoteWorker {
+  private readonly clock: Clock;
+  private readonly log: SwarmLogger;
+  private readonly node: LocalThreadNode;
+  private readonly held = new Map<string, Held>();
+  private readonly pendingCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private socket: WebSocket | null = null;
+  private out: FrameBatcher<ToDispatcherMessage> | null = null;
+  private registered = false;
+  private heartbeat: unknown = null;
+  private reconnectTimer: unknown = null;
+  private failures = 0;
+  private nextCallId = 1;
+  private stopping = false;
+  private drained: (() => void) | null = null;
+
+  constructor(private readonly options: RemoteWorkerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.log = options.logger ?? Logger.get('worker');
+    this.node = new LocalThreadNode({
+      id: options.name,
+      threads: options.threads ?? Math.min(options.capacity, 2),
+      tasksPerThread: Math.ceil(options.capacity / (options.threads ?? Math.min(options.capacity, 2))),
+      host: this.hostServices(),
+      clock: this.clock,
+      onCapacity: () => {},
+    });
+  }
+
+  /** Connects (and keeps reconnecting until stop()). */
+  start(): void {
+    this.connect();
+  }
+
+  /** Whether the dispatcher has accepted this worker on the current connection. */
+  get connected(): boolean {
+    return this.registered;
+  }
+
+  /** Drains: takes no new attempt, finishes the running ones, reports them, disconnects. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.send(toDispatcher.draining());
+    if ([...this.held.values()].some((h) => !h.outcome)) {
+      await new Promise<void>((resolve) => (this.drained = resolve));
+    }
+    this.out?.flush();
+    if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
+    this.stopHeartbeat();
+    this.socket?.close(1000, 'worker stopped');
+    await this.node.close();
+  }
+
+  private connect(): void {
+    const headers: Record<string, string> = {};
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    const socket = new WebSocket(this.options.url, { headers } as never);
+    this.socket = socket;
+    this.out = new FrameBatcher<ToDispatcherMessage>({
+      send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame),
+      maxFrameBytes: this.options.maxMessageSize,
+    });
+    socket.addEventListener('open', () => {
+      const resume: HeldAttempt[] = [...this.held].map(([key, h]) => ({ key, lease: h.lease }));
+      this.send(
+        toDispatcher.hello({
+          name: this.options.name,
+          capabilities: this.options.capabilities,
+          capacity: this.options.capacity,
+          ...(this.options.token ? { token: this.options.token } : {}),
+          ...(resume.length > 0 ? { resume } : {}),
+        }),
+      );
+    });
+    socket.addEventListener('message', (event) => this.onFrame(event.data as string));
+    socket.addEventListener('close', () => this.onClose(socket));
+    socket.addEventListener('error', () => {}); // 'close' follows and handles it
+  }
+
+  private onFrame(data: string): void {
+    const decoded = decodeFrame(data, 'toWorker', { maxBytes: this.options.maxMessageSize });
+    if (!decoded.ok) {
+      this.log.warn({ code: decoded.error.code }, `ignored a frame from the dispatcher: ${decoded.error.message}`);
+      return;
+    }
+    for (const message of decoded.messages) this.onMessage(message);
+  }
+
+  private onMessage(message: ToWorkerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.registered = true;
+        this.failures = 0;
+        this.log.info({ nodeId: message.nodeId }, 'registered with the dispatcher');
+        this.startHeartbeat(message.heartbeatInterval);
+        // Outcomes that finished while disconnected: deliver now (the dispatcher fences them).
+        for (const [key, h] of this.held) if (h.outcome) this.send(toDispatcher.outcome(key, h.lease, h.outcome));
+        return;
+      case 'assign':
+        return this.run(message.lease, message.request);
+      case 'abort':
+        this.node.abort(message.key, message.reason);
+        return;
+      case 'refused':
+        this.log.warn({ key: message.key }, `the dispatcher refused a result: ${message.reason}`);
+        this.forget(message.key, message.lease);
+        return;
+      case 'state.result':
+        this.pendingCalls.get(message.id)?.resolve(message.value);
+        this.pendingCalls.delete(message.id);
+        return;
+      case 'state.error':
+        this.pendingCalls.get(message.id)?.reject(Object.assign(new Error(message.error.message), message.error));
+        this.pendingCalls.delete(message.id);
+        return;
+      case 'error':
+        this.log.error({ code: message.code }, `the dispatcher reported: ${message.message}`);
+        return;
+      case 'shutdown':
+        this.log.info({ graceMs: message.graceMs }, 'the dispatcher is stopping');
+        return;
+    }
+  }
+
+  private run(lease: number, request: Parameters<LocalThreadNode['execute']>[0]): void {
+    const key = attemptKey(request);
+    this.held.set(key, { lease });
+    this.node.execute(request, {
+      started: () => this.send(toDispatcher.started(key, lease)),
+      finished: (outcome) => {
+        const h = this.held.get(key);
+        if (!h || h.lease !== lease) return;
+        h.outcome = outcome;
+        this.deliver(key, lease, outcome);
+      },
+    });
+  }
+
+  private deliver(key: string, lease: number, outcome: ExecutionOutcome): void {
+    if (!this.registered) return; // kept in `held`; sent after the next welcome
+    try {
+      this.out?.push(toDispatcher.outcome(key, lease, outcome));
+    } catch (err) {
+      if (!(err instanceof MessageTooLargeError)) throw err;
+      // An output too big for a frame must not be lost silently: report it as the failure.
+      this.out?.push(toDispatcher.outcome(key, lease, { ok: false, retryable: false, error: serializeError(err) }));
+    }
+    this.forget(key, lease);
+  }
+
+  private forget(key: string, lease: number): void {
+    if (this.held.get(key)?.lease === lease) this.held.delete(key);
+    if (this.drained && [...this.held.values()].every((h) => h.outcome)) this.drained();
+  }
+
+  private send(message: ToDispatcherMessage): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.out?.push(message);
+  }
+
+  private onClose(socket: WebSocket): void {
+    if (socket !== this.socket) return;
+    this.registered = false;
+    this.stopHeartbeat();
+    for (const call of this.pendingCalls.values()) call.reject(new Error('the dispatcher connection closed'));
+    this.pendingCalls.clear();
+    if (this.stopping) return;
+    const { baseMs, maxMs } = this.options.reconnect ?? { baseMs: 500, maxMs: 30_000 };
+    const ceiling = Math.min(maxMs, baseMs * 2 ** this.failures++);
+    const delay = Math.round(ceiling / 2 + ((this.options.random ?? Math.random)() * ceiling) / 2);
+    this.log.warn({ url: this.options.url, retryInMs: delay }, 'the dispatcher is unreachable; retrying');
+    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    this.stopHeartbeat();
+    const beat = () => {
+      this.send(toDispatcher.heartbeat(this.held.size));
+      this.heartbeat = this.clock.setTimeout(beat, intervalMs);
+    };
+    this.heartbeat = this.clock.setTimeout(beat, Math.min(intervalMs, this.options.heartbeatIntervalMs));
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** State and log calls of the worker's tasks go to the dispatcher, which owns the state table. */
+  private hostServices(): HostServices {
+    const call = (message: (id: number) => ToDispatcherMessage) =>
+      new Promise<unknown>((resolve, reject) => {
+        if (!this.registered) return reject(new Error('not connected to the dispatcher; the state table is there'));
+        const id = this.nextCallId++;
+        this.pendingCalls.set(id, { resolve, reject });
+        this.send(message(id));
+      });
+    return {
+      stateGet: (key) => call((id) => toDispatcher.stateGet(id, key)),
+      stateSet: (key, value) => call((id) => toDispatcher.stateSet(id, key, value)),
+      log: (level, message, fields) => this.send(toDispatcher.log(level, message, fields)),
+    };
+  }
+}

@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import type { ServerWebSocket } from 'bun';
+import { RemoteWorker } from '../../actors/remote-worker.ts';
+import { attemptKey, type ExecutionRequest } from '../../src/execution.ts';
+import { decodeFrame, encodeFrame, toWorker, type ToDispatcherMessage } from '../../src/protocol/index.ts';
+
+/**
+ * A stand-in dispatcher on 127.0.0.1 (port 0): records what the worker sends and lets the
+ * test answer. Real sockets, real worker threads; only the dispatcher's logic is scripted.
+ */
+function fakeDispatcher(port = 0) {
+  const received: ToDispatcherMessage[] = [];
+  const headers: (string | null)[] = [];
+  let socket: ServerWebSocket<unknown> | null = null;
+  const waiters: (() => void)[] = [];
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port,
+    fetch(req, srv) {
+      headers.push(req.headers.get('authorization'));
+      return srv.upgrade(req) ? undefined : new Response('no', { status: 400 });
+    },
+    websocket: {
+      open(ws) {
+        socket = ws;
+      },
+      message(_ws, data) {
+        const decoded = decodeFrame(data as string, 'toDispatcher', { maxBytes: 1 << 20 });
+        if (!decoded.ok) throw new Error(decoded.error.message);
+        received.push(...decoded.messages);
+        for (const w of waiters.splice(0)) w();
+      },
+    },
+  });
+  const send = (m: Parameters<typeof encodeFrame>[0]) => socket!.send(encodeFrame(m as never));
+  /** Resolves when a received message matches (bounded: rejects after 10 s). */
+  const waitFor = async <T extends ToDispatcherMessage['type']>(type: T, pred: (m: Extract<ToDispatcherMessage, { type: T }>) => boolean = () => true) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const found = received.find((m) => m.type === type && pred(m as never));
+      if (found) return found as Extract<ToDispatcherMessage, { type: T }>;
+      if (Date.now() > deadline) throw new Error(`no ${type} within 10 s; got ${received.map((m) => m.type).join(', ')}`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  };
+  return { server, received, headers, send, waitFor, closeSocket: () => socket?.close() };
+}
+
+const request = (task: string, parameters: Record<string, unknown>): ExecutionRequest => ({
+  runId: 'r1',
+  task,
+  attempt: 1,
+  kind: 'run',
+  symbol: { name: task, type: 'action', context: 'generic', dispatch: 'internal', parameters, timeout: 30_000 },
+  dependencies: {},
+  baseDir: null,
+});
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function worker(url: string) {
+  const w = new RemoteWorker({
+    url,
+    name: 'w1',
+    capabilities: ['internal'],
+    capacity: 2,
+    threads: 1,
+    token: 'sekrit',
+    heartbeatIntervalMs: 100,
+    maxMessageSize: 1 << 20,
+    reconnect: { baseMs: 50, maxMs: 200 },
+  });
+  cleanups.push(() => w.stop());
+  return w;
+}
+
+describe('RemoteWorker against a stand-in dispatcher', () => {
+  test('registers with its token, heartbeats, runs an assignment and reports started and outcome', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
+    const hello = await d.waitFor('hello');
+    expect(hello).toMatchObject({ name: 'w1', capabilities: ['internal'], capacity: 2, token: 'sekrit' });
+    expect(d.headers[0]).toBe('Bearer sekrit');
+    d.send(toWorker.welcome('remote:w1', 100, 1 << 20));
+    await d.waitFor('heartbeat');
+    const req = request('echo', { operation: 'echo', message: 'hi' });
+    d.send(toWorker.assign(7, req, 5_000));
+    await d.waitFor('started', (m) => m.lease === 7);
+    const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
+    expect(outcome).toMatchObject({ lease: 7, outcome: { ok: true, output: 'hi' } });
+  });
+
+  test('state calls of its tasks go to the dispatcher and come back', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
+    await d.waitFor('hello');
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    const req = request('read', { operation: 'state.get', key: 'greeting' });
+    d.send(toWorker.assign(1, req, 5_000));
+    const call = await d.waitFor('state.get');
+    expect(call.key).toBe('greeting');
+    d.send(toWorker.stateResult(call.id, 'hello from the dispatcher'));
+    const outcome = await d.waitFor('outcome');
+    expect(outcome.outcome).toEqual({ ok: true, output: 'hello from the dispatcher' });
+  });
+
+  test('reconnects after the connection drops, registers again and resumes', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
+    await d.waitFor('hello');
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    // A long attempt is running when the connection drops.
+    const req = request('slow', { operation: 'delay', ms: 300 });
+    d.send(toWorker.assign(3, req, 5_000));
+    await d.waitFor('started');
+    d.closeSocket();
+    d.received.length = 0;
+    const hello = await d.waitFor('hello');
+    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: 3 }]);
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    // The outcome computed around the disconnect is delivered on the new connection.
+    const outcome = await d.waitFor('outcome');
+    expect(outcome).toMatchObject({ key: attemptKey(req), lease: 3, outcome: { ok: true } });
+  });
+});
