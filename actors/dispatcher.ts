@@ -27,6 +27,14 @@ export interface DispatcherOptions {
   logger?: SwarmLogger;
 }
 
+/** One node as the status report and metrics see it: what it offers and how full it is. */
+export interface NodeLoad {
+  id: string;
+  kind: 'local' | 'remote';
+  capacity: number;
+  freeSlots: number;
+}
+
 /** A deployed run: its id, its eventual result, and control over it. */
 export interface RunHandle {
   runId: string;
@@ -104,8 +112,11 @@ export class Dispatcher {
     this.journal.flush();
   }
 
-  /** Records a new run with all its tasks and starts it. */
-  deploy(loaded: LoadedManifest, options: { replayOf?: string } = {}): RunHandle {
+  /**
+   * Records a new run with all its tasks and starts it. `name` replaces the manifest's own name
+   * as the run's name (start-dispatcher's `[dispatcher] workflow_name`, a deploy's `name`).
+   */
+  deploy(loaded: LoadedManifest, options: { replayOf?: string; name?: string } = {}): RunHandle {
     if (!this.started) this.start();
     if (this.stopping) {
       throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
@@ -124,7 +135,7 @@ export class Dispatcher {
       this.store.createRun(
         {
           id: runId,
-          name: manifest.name,
+          name: options.name ?? manifest.name,
           manifestSource: loaded.source,
           manifestFormat: loaded.format,
           manifest,
@@ -167,6 +178,17 @@ export class Dispatcher {
       resume: () => run.resume(),
       progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates() }),
     };
+  }
+
+  /** The nodes work can go to now (the local thread node; remote nodes later). */
+  nodeLoads(): NodeLoad[] {
+    const node = this.localNode;
+    return node ? [{ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() }] : [];
+  }
+
+  /** Ready tasks waiting in the swarm-wide queue for a free slot. */
+  queuedCount(): number {
+    return this.scheduler.queuedCount();
   }
 
   /** Cancels active runs (running tasks get `shutdown_grace` to finish), drains nodes, persists. */

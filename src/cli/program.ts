@@ -4,11 +4,14 @@ import { UsageError } from '../errors.ts';
 import { exitWith } from './exit.ts';
 import { reportError } from './output.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDeploy } from './commands/deploy.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerShow } from './commands/show.ts';
+import { registerStartDispatcher } from './commands/start-dispatcher.ts';
+import { registerStatus } from './commands/status.ts';
 import { registerValidate } from './commands/validate.ts';
 
 /**
@@ -38,6 +41,9 @@ export function buildProgram(json: boolean): Command {
   registerRuns(program);
   registerShow(program);
   registerHistory(program);
+  registerStartDispatcher(program);
+  registerDeploy(program);
+  registerStatus(program);
   return program;
 }
 

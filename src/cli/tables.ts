@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { RunResult, TaskResult } from '../run-result.ts';
 import type { RunRecord, TransitionRecord } from '../store/types.ts';
-import { describeValue, formatClock, formatDateTime, span, truncate } from './output.ts';
+import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
  * The tables the CLI prints (cli-table3). Colour only on a terminal, so piped output is plain
@@ -30,6 +30,13 @@ export function taskTable(tasks: TaskResult[]): string {
     t.push([task.name, status, task.attempts, task.node ?? '', span(task.startedAt, task.finishedAt), taskOutcome(task)]);
   }
   return t.toString();
+}
+
+/** The line under a finished run's task table (`swarm run`, `swarm deploy`). */
+export function runFinalLine(result: RunResult): string {
+  const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - result.createdAt)}` : '';
+  const counts = `${result.completedTasks}/${result.totalTasks} tasks succeeded, ${result.failedTasks} failed`;
+  return `Run ${result.runId} (${result.name}) ${result.status}${took}: ${counts}. Details: swarm show ${result.runId}`;
 }
 
 /** The lines above a run's task table. */

@@ -56,7 +56,7 @@ export interface CliResult {
   stderr: string;
 }
 
-function spawnCli(args: string[], config: string | undefined, env: Record<string, string> = {}) {
+export function spawnCli(args: string[], config: string | undefined, env: Record<string, string> = {}) {
   const base: Record<string, string | undefined> = { ...process.env, ...env };
   delete base.SWARM_CONFIG;
   delete base.SWARM_AUTH_TOKEN;

@@ -10,7 +10,7 @@ import { exitNow, onExit, out } from '../exit.ts';
 import { errorJson, formatDuration, note, printJson } from '../output.ts';
 import { RunProgress, type ProgressSample } from '../progress.ts';
 import { onStopSignals } from '../signals.ts';
-import { taskTable } from '../tables.ts';
+import { runFinalLine, taskTable } from '../tables.ts';
 
 interface RunOptions {
   json?: boolean;
@@ -109,7 +109,7 @@ async function runCommand(manifestPath: string, configPath: string | undefined, 
   if (json) await printJson(result);
   else {
     if (!quiet) await out(taskTable(result.tasks));
-    await out(finalLine(result));
+    await out(runFinalLine(result));
   }
   if (result.status === 'cancelled') {
     await note(`run ${result.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${result.runId}`);
@@ -123,10 +123,4 @@ function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
   const failed = dispatcher.store.getRun(handle.runId)?.failedTasks ?? 0;
   return { settled, total, running, failed };
-}
-
-function finalLine(result: RunResult): string {
-  const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - result.createdAt)}` : '';
-  const counts = `${result.completedTasks}/${result.totalTasks} tasks succeeded, ${result.failedTasks} failed`;
-  return `Run ${result.runId} (${result.name}) ${result.status}${took}: ${counts}. Details: swarm show ${result.runId}`;
 }

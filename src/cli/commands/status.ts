@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import { SwarmError } from '../../errors.ts';
+import type { StatusReport } from '../../server/status-report.ts';
+import type { RunStatus, StoreCounts } from '../../store/types.ts';
+import { action } from '../action.ts';
+import { loadCliConfig, openCliStore } from '../context.ts';
+import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { out } from '../exit.ts';
+import { errorJson, formatDuration, printJson } from '../output.ts';
+
+interface StatusOptions {
+  json?: boolean;
+  url?: string;
+  db?: string;
+}
+
+/** A status request should answer at once; a dispatcher this slow is as good as down. */
+const STATUS_TIMEOUT_MS = 3_000;
+
+/** What `status` reports when no dispatcher answers: the database alone. */
+interface DownReport {
+  dispatcher: 'down';
+  url: string;
+  reason: string;
+  database: { location: string; counts: StoreCounts; runsByStatus: Partial<Record<RunStatus, number>> } | null;
+  error?: ReturnType<typeof errorJson>;
+}
+
+/**
+ * `swarm status [config] [--json] [--url URL] [--db PATH]`: asks the running dispatcher
+ * (GET /api/status) and prints the spec's report — nodes, tasks, active workflows, record
+ * counts of the state database; exit 0. With no dispatcher answering it reads the database
+ * (`--db` or `state_db_path`) itself, says the dispatcher is not running and exits 3, because
+ * the question asked — the swarm's status — could not be answered. --json: one document,
+ * `"dispatcher": "running"` (the report) or `"down"` (url, reason, database).
+ */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description("the running dispatcher's nodes, tasks and workflows, and the state database")
+    .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .option('--json', 'print the report as one JSON document')
+    .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
+    .option('--db <path>', 'state database to read when no dispatcher answers (overrides [dispatcher] state_db_path)')
+    .action(action(status));
+}
+
+async function status(configPath: string | undefined, opts: StatusOptions): Promise<number> {
+  const { config } = await loadCliConfig(configPath, { db: opts.db });
+  const client = new DispatcherClient(dispatcherUrl(config, opts.url), config, STATUS_TIMEOUT_MS);
+  let report: StatusReport;
+  try {
+    report = await client.get<StatusReport>('/api/status');
+  } catch (error) {
+    if (!(error instanceof SwarmError) || error.code !== 'DISPATCHER_UNREACHABLE') throw error;
+    return reportDown(client.url, error, config, opts.json === true);
+  }
+  if (opts.json) await printJson({ ...report, url: client.url });
+  else await out(formatRunning(report, client.url));
+  return 0;
+}
+
+async function reportDown(url: string, why: SwarmError, config: Parameters<typeof openCliStore>[0], json: boolean): Promise<number> {
+  const reason = why.message;
+  const down: DownReport = { dispatcher: 'down', url, reason, database: null };
+  try {
+    const store = openCliStore(config);
+    const runsByStatus: Partial<Record<RunStatus, number>> = {};
+    for (const run of store.listRuns()) runsByStatus[run.status] = (runsByStatus[run.status] ?? 0) + 1;
+    down.database = { location: store.location, counts: store.counts(), runsByStatus };
+  } catch (error) {
+    // No dispatcher and no database: still one report (JSON) or both facts (text); exit 3 either way.
+    if (!json) await out(`Dispatcher: not running (no answer at ${url})\n`);
+    if (!json) throw error;
+    down.error = errorJson(error);
+  }
+  if (json) await printJson(down);
+  else await out(formatDown(down));
+  return 3;
+}
+
+function countsLines(counts: StoreCounts): string[] {
+  const order: (keyof StoreCounts)[] = ['state', 'runs', 'tasks', 'transitions', 'nodes'];
+  return order.map((table) => `  ${table}: ${counts[table]} records`);
+}
+
+function formatRunning(r: StatusReport, url: string): string {
+  const lines = [
+    `Dispatcher: running at ${url} (version ${r.version}, up ${formatDuration(r.uptimeMs)})`,
+    '',
+    'Coordinator Status:',
+    `  Active nodes: ${r.nodes.active}`,
+    `    Idle: ${r.nodes.idle}`,
+    `    Busy: ${r.nodes.busy}`,
+    `  Queued tasks: ${r.tasks.queued}`,
+    `  Running tasks: ${r.tasks.running}`,
+    `  Completed tasks: ${r.tasks.completed}`,
+    `  Failed tasks: ${r.tasks.failed}`,
+    '',
+    `Active workflows: ${r.workflows.active}`,
+    ...r.workflows.runs.map((run) => `  ${run.runId}  ${run.name}  ${run.status}  ${run.settledTasks}/${run.totalTasks} settled`),
+    '',
+    'State database:',
+    ...countsLines(r.database.counts),
+  ];
+  return lines.join('\n');
+}
+
+function formatDown(d: DownReport): string {
+  const lines = [`Dispatcher: not running (no answer at ${d.url}); start one with \`swarm start-dispatcher\``];
+  if (d.database) {
+    const { location, counts, runsByStatus } = d.database;
+    const byStatus = Object.entries(runsByStatus).map(([s, n]) => `  ${s}: ${n}`);
+    lines.push('', `State database (${location}):`, ...countsLines(counts), '', 'Runs by status:', ...(byStatus.length ? byStatus : ['  (none)']));
+  }
+  return lines.join('\n');
+}

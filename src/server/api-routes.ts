@@ -1,0 +1,151 @@
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { RunNotFoundError, UsageError } from '../errors.ts';
+import { parseManifest } from '../manifest/index.ts';
+import { readRunResult, toRunSummary } from '../run-result.ts';
+import type { RunRecord } from '../store/types.ts';
+import { HttpError, json, readJsonBody } from './http.ts';
+import type { SwarmMetrics } from './metrics.ts';
+import type { RunProgressView } from './run-registry.ts';
+import { statusReport, type StatusSources } from './status-report.ts';
+
+/**
+ * The dispatcher's HTTP routes. Each route says whether it needs the shared token; the server
+ * checks host and token before calling a handler. A later WebSocket route for remote workers
+ * is an upgrade in the server's fetch handler, beside these.
+ */
+
+export interface RouteContext extends StatusSources {
+  metrics: SwarmMetrics;
+  maxBodyBytes: number;
+  defaultRetries: number;
+  /** False once the dispatcher is shutting down: no new runs. */
+  accepting(): boolean;
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  /** Needs the shared token when auth is on (everything but /health). */
+  protected: boolean;
+  handle(request: Request, params: string[], ctx: RouteContext): Response | Promise<Response>;
+}
+
+const RUN_ID = '([^/]+)';
+const DEFAULT_LIST_LIMIT = 20;
+
+/** POST /api/runs: the manifest text as deployed; `path` (absolute, the client's file) lets relative `module` paths resolve. */
+const deployBody = z.object({
+  source: z.string({ error: 'expected "source": the manifest text' }),
+  format: z.enum(['yaml', 'toml'], { error: 'expected "format": "yaml" or "toml"' }).optional(),
+  name: z.string().min(1, { error: '"name" must not be empty' }).optional(),
+  path: z.string().refine(isAbsolute, { error: '"path" must be an absolute path' }).optional(),
+});
+
+function progressFromStore(run: RunRecord): RunProgressView {
+  const ended = run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
+  return {
+    runId: run.id,
+    name: run.name,
+    status: run.status,
+    totalTasks: run.totalTasks,
+    // A run no dispatcher is running (ended, or left behind by one that died) has nothing live.
+    settledTasks: ended ? run.totalTasks : run.completedTasks + run.failedTasks,
+    completedTasks: run.completedTasks,
+    failedTasks: run.failedTasks,
+    runningTasks: 0,
+  };
+}
+
+function requireRun(ctx: RouteContext, runId: string): RunRecord {
+  const run = ctx.store.getRun(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  return run;
+}
+
+export const routes: Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/health$/,
+    protected: false,
+    handle: (_req, _params, ctx) => json({ status: 'ok', version: ctx.version, uptimeMs: Date.now() - ctx.startedAt }),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/status$/,
+    protected: true,
+    handle: (_req, _params, ctx) => json(statusReport(ctx)),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/runs$/,
+    protected: true,
+    async handle(request, _params, ctx) {
+      const raw = await readJsonBody(request, ctx.maxBodyBytes);
+      const parsed = deployBody.safeParse(raw);
+      if (!parsed.success) throw new UsageError(`Bad deploy request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
+      const { source, format, name, path } = parsed.data;
+      const loaded = parseManifest(source, {
+        ...(format !== undefined && { format }),
+        file: path ?? '<deployed manifest>',
+        defaultRetries: ctx.defaultRetries,
+      });
+      const handle = ctx.registry.deploy(path !== undefined ? { ...loaded, path } : loaded, name);
+      return json({ runId: handle.runId }, 201, { location: `/api/runs/${handle.runId}` });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/runs$/,
+    protected: true,
+    handle(request, _params, ctx) {
+      const value = new URL(request.url).searchParams.get('limit');
+      const limit = value === null ? DEFAULT_LIST_LIMIT : Number(value);
+      if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`limit expects a whole number of 0 or more (got "${value}").`);
+      const runs = ctx.store.listRuns(limit === 0 ? {} : { limit });
+      return json({ runs: runs.map((run) => ({ ...toRunSummary(run), manifestPath: run.manifestPath })) });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      const result = readRunResult(ctx.store, runId);
+      if (!result) throw new RunNotFoundError(runId);
+      return json(result);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/progress$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      const run = requireRun(ctx, runId);
+      const handle = ctx.registry.get(runId);
+      return json(handle ? ctx.registry.liveProgress(handle, run) : progressFromStore(run));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/cancel$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      const run = requireRun(ctx, runId);
+      const handle = ctx.registry.get(runId);
+      if (!handle) throw new HttpError(409, 'RUN_NOT_ACTIVE', `Run ${runId} is not active on this dispatcher (status: ${run.status}).`);
+      handle.cancel('cancelled by request');
+      return json({ runId, status: 'cancelling' }, 202);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/metrics$/,
+    protected: true,
+    async handle(_req, _params, ctx) {
+      const { contentType, text } = await ctx.metrics.render();
+      return new Response(text, { headers: { 'content-type': contentType } });
+    },
+  },
+];

@@ -1,0 +1,114 @@
+import packageJson from '../../package.json' with { type: 'json' };
+import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
+import type { SwarmConfig } from '../config/index.ts';
+import { Logger, type SwarmLogger } from '../logger.ts';
+import type { LoadedManifest } from '../manifest/types.ts';
+import { openStore, type SwarmStore } from '../store/index.ts';
+import { accessPolicy } from './access.ts';
+import { startHttpServer } from './http-server.ts';
+import { SwarmMetrics } from './metrics.ts';
+import { observeSettledTasks } from './observed-store.ts';
+import { RunRegistry } from './run-registry.ts';
+
+/**
+ * The long-lived dispatcher (`swarm start-dispatcher`): the state database, the runtime
+ * (Dispatcher, with its local thread node) and the HTTP server, started and stopped together.
+ */
+
+/** How long the socket stays open after the last run was cancelled at shutdown. */
+const FOLLOWER_GRACE_MS = 500;
+
+export interface DispatcherServerOptions {
+  /** Overrides `[dispatcher] websocket_port`; 0 listens on a free port (see `port`). */
+  port?: number;
+  /** Where SWARM_AUTH_TOKEN is read from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Logger for the server and the runtime (default: the swarm's `server` / `dispatcher` loggers). */
+  log?: SwarmLogger;
+}
+
+export interface DispatcherServer {
+  readonly url: string;
+  readonly hostname: string;
+  /** The port actually listened on (the chosen one when 0 was asked for). */
+  readonly port: number;
+  readonly dispatcher: Dispatcher;
+  readonly store: SwarmStore;
+  /** Deploys a run as POST /api/runs does (used for `[dispatcher] manifest_path`). */
+  deploy(loaded: LoadedManifest, name?: string): RunHandle;
+  /**
+   * Stops taking new runs, cancels the active ones (running tasks get `shutdown_grace`), drains
+   * the threads, closes the socket and the store. Safe to call more than once.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything, in an order that leaves nothing behind on failure: the access policy
+ * first (a dispatcher beyond loopback without a token never opens anything: ConfigError), then
+ * the store (StoreUnavailableError), then the socket (a port in use: exit 3, store closed),
+ * and the worker threads last, once the socket is ours.
+ */
+export function startDispatcherServer(config: SwarmConfig, options: DispatcherServerOptions = {}): DispatcherServer {
+  const log = options.log ?? Logger.get('server');
+  const policy = accessPolicy(config, options.env);
+  const rawStore = openStore(config.dispatcher.state_db_path);
+  // Late-bound: the metrics need the dispatcher, and the dispatcher needs the observed store.
+  let metrics: SwarmMetrics | undefined;
+  const store = observeSettledTasks(rawStore, (task) => metrics?.observeSettled(task));
+  const dispatcher = new Dispatcher({ config, store, ...(options.log && { logger: options.log }) });
+  const registry = new RunRegistry(dispatcher, log);
+  const sources = { dispatcher, registry, store, version: packageJson.version, startedAt: Date.now() };
+  metrics = new SwarmMetrics(sources);
+  let accepting = true;
+
+  let http;
+  try {
+    http = startHttpServer({
+      hostname: config.dispatcher.bind,
+      port: options.port ?? config.dispatcher.websocket_port,
+      policy,
+      log,
+      context: {
+        ...sources,
+        metrics,
+        maxBodyBytes: config.security.max_message_size,
+        defaultRetries: config.coordinator.task_retry_limit,
+        accepting: () => accepting,
+      },
+    });
+  } catch (error) {
+    rawStore.close();
+    throw error;
+  }
+  dispatcher.start();
+  log.info({ url: http.url, auth: policy.token !== null, db: rawStore.location }, 'dispatcher listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: http.url,
+    hostname: http.hostname,
+    port: http.port,
+    dispatcher,
+    store,
+    deploy: (loaded, name) => registry.deploy(loaded, name),
+    stop() {
+      stopping ??= (async () => {
+        // The socket stays open while runs are cancelled, so followers (`swarm deploy`) see
+        // their run end as cancelled; new runs are refused (503) meanwhile.
+        accepting = false;
+        const hadRuns = registry.activeHandles().length > 0;
+        try {
+          await dispatcher.stop();
+          // A follower polls about 5 times a second: give it time to read its run's end.
+          if (hadRuns) await Bun.sleep(FOLLOWER_GRACE_MS);
+        } finally {
+          http.stop();
+          rawStore.close();
+          log.info('dispatcher stopped');
+        }
+      })();
+      return stopping;
+    },
+  };
+}

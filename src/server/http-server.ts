@@ -1,0 +1,99 @@
+import type { Server } from 'bun';
+import { SwarmError } from '../errors.ts';
+import type { SwarmLogger } from '../logger.ts';
+import { checkHost, checkToken, type AccessPolicy } from './access.ts';
+import { routes, type RouteContext } from './api-routes.ts';
+import { errorResponse, HttpError } from './http.ts';
+
+/**
+ * The dispatcher's one listening socket: a `Bun.serve` on `[dispatcher] bind` and
+ * `websocket_port` serving the HTTP client API (api-routes.ts) and health (wired up by
+ * dispatcher-server.ts). Remote workers will
+ * connect to the same server over WebSocket: their route is an upgrade in `fetch` (before the
+ * HTTP routes, after the host and token checks) plus Bun's `websocket` handlers — nothing here
+ * needs to move for it.
+ */
+
+export interface HttpServerOptions {
+  hostname: string;
+  /** 0 picks a free port; `port` on the result says which. */
+  port: number;
+  policy: AccessPolicy;
+  context: RouteContext;
+  log: SwarmLogger;
+}
+
+export interface HttpServer {
+  readonly url: string;
+  readonly hostname: string;
+  readonly port: number;
+  /** Closes the socket and every open connection. */
+  stop(): void;
+}
+
+/** Bun's own errors, turned into messages a user can act on. Binding failures exit 3. */
+function listenError(error: unknown, hostname: string, port: number): Error {
+  const code = (error as { code?: unknown }).code;
+  const where = `${hostname}:${port}`;
+  if (code === 'EADDRINUSE') {
+    return new SwarmError(
+      'DISPATCHER_UNREACHABLE',
+      `Cannot listen on ${where}: the address is in use (or ${hostname} is not an address of this machine). ` +
+        'Is a dispatcher already running? Check with `swarm status`, or pick another port with --port or [dispatcher] websocket_port.',
+      { cause: error },
+    );
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SwarmError('DISPATCHER_UNREACHABLE', `Cannot listen on ${where}: ${reason}`, { cause: error });
+}
+
+function formatUrl(hostname: string, port: number): string {
+  return `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
+}
+
+export function startHttpServer(options: HttpServerOptions): HttpServer {
+  const { policy, context, log } = options;
+
+  async function handle(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    checkHost(request, policy);
+    // (Remote workers: `if (pathname === '/ws') { checkToken(...); return server.upgrade(...) }` goes here.)
+    const candidates = routes.filter((r) => r.pattern.test(pathname));
+    if (candidates.length === 0) throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
+    const route = candidates.find((r) => r.method === request.method);
+    if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}.`);
+    if (route.protected) checkToken(request, policy);
+    const params = route.pattern.exec(pathname)!.slice(1).map(decodeURIComponent);
+    return route.handle(request, params, context);
+  }
+
+  let server: Server<undefined>;
+  try {
+    server = Bun.serve({
+      hostname: options.hostname,
+      port: options.port,
+      async fetch(request) {
+        try {
+          return await handle(request);
+        } catch (error) {
+          // Expected refusals are the client's business; anything else is a bug worth a log line.
+          // (Headers are never logged: they carry the token.)
+          if (!(error instanceof HttpError) && !(error instanceof SwarmError)) {
+            log.error({ err: error, method: request.method, path: new URL(request.url).pathname }, 'request failed');
+          }
+          const headers: Record<string, string> = error instanceof HttpError && error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+          return errorResponse(error, headers);
+        }
+      },
+    });
+  } catch (error) {
+    throw listenError(error, options.hostname, options.port);
+  }
+  const port = server.port ?? options.port;
+  return {
+    url: formatUrl(options.hostname, port),
+    hostname: options.hostname,
+    port,
+    stop: () => void server.stop(true),
+  };
+}

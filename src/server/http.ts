@@ -1,0 +1,80 @@
+import { SwarmError, UsageError } from '../errors.ts';
+import { errorJson } from '../cli/output.ts';
+
+/**
+ * Small HTTP helpers shared by the dispatcher's routes: JSON responses, the error document
+ * (the same `{"error": {name, code, message, issues?}}` the CLI prints with --json, so a client
+ * can hand it on unchanged) and a request body reader with a size cap.
+ */
+
+/** An error that carries its own HTTP status (auth, host, size, routing problems). */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+/** The HTTP status for an error raised while handling a request. */
+function statusFor(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  if (error instanceof SwarmError) {
+    switch (error.code) {
+      case 'MANIFEST_INVALID':
+      case 'USAGE':
+        return 400;
+      case 'RUN_NOT_FOUND':
+        return 404;
+      case 'DISPATCHER_UNREACHABLE': // stopping: accepts no new run
+      case 'STORE_UNAVAILABLE':
+      case 'STORE_SCHEMA':
+        return 503;
+    }
+  }
+  return 500;
+}
+
+export function errorResponse(error: unknown, headers: Record<string, string> = {}): Response {
+  const body =
+    error instanceof HttpError
+      ? { name: error.name, code: error.code, message: error.message }
+      : errorJson(error);
+  return json({ error: body }, statusFor(error), headers);
+}
+
+/**
+ * Reads a JSON request body of at most `maxBytes`. A declared Content-Length over the limit is
+ * refused before anything is read; a body without one (chunked) is read only up to the limit,
+ * so an oversized request never sits in memory whole. 413 when too large, 400 when not JSON.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds [security] max_message_size (${maxBytes} bytes).`);
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  }
+  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError('The request body is not valid JSON.');
+  }
+}

@@ -1,0 +1,90 @@
+import type { Dispatcher, RunHandle } from '../../actors/dispatcher.ts';
+import type { LoadedManifest } from '../manifest/types.ts';
+import type { SwarmLogger } from '../logger.ts';
+import type { RunStatus } from '../store/types.ts';
+
+/** What a follower (`swarm deploy`) polls: cheap counts, never the task list. */
+export interface RunProgressView {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  totalTasks: number;
+  /** Tasks that reached a final state (succeeded, failed, rolled back, skipped, cancelled…). */
+  settledTasks: number;
+  completedTasks: number;
+  failedTasks: number;
+  /** Tasks on a node now (assigned, running, rolling back); 0 once the run has ended. */
+  runningTasks: number;
+}
+
+/** Live task states that mean "on a node now". */
+export const ON_NODE_STATES = ['assigned', 'running', 'rolling_back'] as const;
+
+/**
+ * The runs this dispatcher process accepted: handles of the active ones (for cancel, progress
+ * and the live parts of status and metrics) and the totals of the ones that ended, so `status`
+ * can report completed and failed tasks since the dispatcher started without re-reading every
+ * run it ever ran.
+ */
+export class RunRegistry {
+  private readonly active = new Map<string, RunHandle>();
+  private finished = { runs: 0, completedTasks: 0, failedTasks: 0 };
+  private readonly byStatus: Partial<Record<RunStatus, number>> = {};
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly log: SwarmLogger,
+  ) {}
+
+  deploy(loaded: LoadedManifest, name?: string): RunHandle {
+    const handle = this.dispatcher.deploy(loaded, name === undefined ? {} : { name });
+    this.active.set(handle.runId, handle);
+    // The run leaves `active` in the same callback that adds it to the totals, so no report
+    // ever counts it twice (or not at all).
+    handle.result.then(
+      (result) => {
+        this.active.delete(handle.runId);
+        this.finished.runs++;
+        this.finished.completedTasks += result.completedTasks;
+        this.finished.failedTasks += result.failedTasks;
+        this.byStatus[result.status] = (this.byStatus[result.status] ?? 0) + 1;
+      },
+      (err: unknown) => {
+        // Abandoned by a store failure: the dispatcher has logged why; nothing to count.
+        this.active.delete(handle.runId);
+        this.log.warn({ runId: handle.runId, err }, 'run abandoned');
+      },
+    );
+    return handle;
+  }
+
+  get(runId: string): RunHandle | undefined {
+    return this.active.get(runId);
+  }
+
+  activeHandles(): RunHandle[] {
+    return [...this.active.values()];
+  }
+
+  /** Runs that ended since the dispatcher started, by status, and their task totals. */
+  finishedTotals(): { runs: number; completedTasks: number; failedTasks: number; byStatus: Partial<Record<RunStatus, number>> } {
+    return { ...this.finished, byStatus: { ...this.byStatus } };
+  }
+
+  /** Progress counts of an active run, from its live actors plus its stored projection. */
+  liveProgress(handle: RunHandle, stored: { name: string; status: RunStatus; completedTasks: number; failedTasks: number }): RunProgressView {
+    const { settled, total, live } = handle.progress();
+    let running = 0;
+    for (const state of ON_NODE_STATES) running += live[state] ?? 0;
+    return {
+      runId: handle.runId,
+      name: stored.name,
+      status: stored.status,
+      totalTasks: total,
+      settledTasks: settled,
+      completedTasks: stored.completedTasks,
+      failedTasks: stored.failedTasks,
+      runningTasks: running,
+    };
+  }
+}

@@ -1,0 +1,72 @@
+import type { Dispatcher, NodeLoad } from '../../actors/dispatcher.ts';
+import type { StoreCounts, SwarmStore } from '../store/types.ts';
+import type { RunProgressView, RunRegistry } from './run-registry.ts';
+
+/**
+ * The spec's status report as data (`GET /api/status`, `swarm status --json`). Live numbers
+ * come from the dispatcher (nodes, the ready queue, each active run's task actors); finished
+ * work comes from the store's projections. Scope of the task counts:
+ * - queued: tasks of active runs not settled and not on a node — waiting for a dependency, a
+ *   free slot or a retry's backoff;
+ * - running: tasks of active runs on a node now (assigned, running, rolling back);
+ * - completed / failed: tasks that succeeded / failed for good in the runs this dispatcher
+ *   accepted since it started (active and finished). Older runs are in `database`.
+ */
+export interface StatusReport {
+  dispatcher: 'running';
+  version: string;
+  uptimeMs: number;
+  nodes: { active: number; idle: number; busy: number; list: Array<NodeLoad & { state: 'idle' | 'busy' }> };
+  tasks: { queued: number; running: number; completed: number; failed: number };
+  workflows: { active: number; running: number; paused: number; runs: RunProgressView[] };
+  database: { location: string; counts: StoreCounts };
+}
+
+export interface StatusSources {
+  dispatcher: Dispatcher;
+  registry: RunRegistry;
+  store: SwarmStore;
+  version: string;
+  startedAt: number;
+}
+
+/** The node, run and task parts: cheap, no table scans (also what /metrics is built from). */
+export function liveStatus(sources: StatusSources): Omit<StatusReport, 'database'> {
+  const { dispatcher, registry, store } = sources;
+  const list = dispatcher.nodeLoads().map((node) => ({
+    ...node,
+    // A node with any slot taken is busy: it is running something.
+    state: node.freeSlots >= node.capacity ? ('idle' as const) : ('busy' as const),
+  }));
+  const runs: RunProgressView[] = [];
+  for (const handle of registry.activeHandles()) {
+    const stored = store.getRun(handle.runId);
+    if (stored) runs.push(registry.liveProgress(handle, stored));
+  }
+  const finished = registry.finishedTotals();
+  const tasks = { queued: 0, running: 0, completed: finished.completedTasks, failed: finished.failedTasks };
+  for (const run of runs) {
+    tasks.running += run.runningTasks;
+    tasks.queued += Math.max(0, run.totalTasks - run.settledTasks - run.runningTasks);
+    tasks.completed += run.completedTasks;
+    tasks.failed += run.failedTasks;
+  }
+  const paused = runs.filter((r) => r.status === 'paused').length;
+  return {
+    dispatcher: 'running',
+    version: sources.version,
+    uptimeMs: Date.now() - sources.startedAt,
+    nodes: {
+      active: list.length,
+      idle: list.filter((n) => n.state === 'idle').length,
+      busy: list.filter((n) => n.state === 'busy').length,
+      list,
+    },
+    tasks,
+    workflows: { active: runs.length, running: runs.length - paused, paused, runs },
+  };
+}
+
+export function statusReport(sources: StatusSources): StatusReport {
+  return { ...liveStatus(sources), database: { location: sources.store.location, counts: sources.store.counts() } };
+}
