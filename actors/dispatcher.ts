@@ -16,6 +16,9 @@ import { projectNothing } from './journal/projections.ts';
 import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
+import { RemoteNodeBridge } from './remote-node-bridge.ts';
+import { LeaseTable, type ToWorkerMessage } from '../src/protocol/index.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
 
 export interface DispatcherOptions {
   config: SwarmConfig;
@@ -61,6 +64,9 @@ export class Dispatcher {
   private readonly actor;
   private readonly runs = new Map<string, RunCoordinator>();
   private localNode: LocalThreadNode | null = null;
+  private readonly remoteNodes = new Set<RemoteNodeBridge>();
+  /** Fencing for remote assignments; outlives any one worker connection. */
+  private readonly leases = new LeaseTable<string>();
   private fatal: unknown = null;
   private started = false;
   private stopping: Promise<void> | null = null;
@@ -180,10 +186,55 @@ export class Dispatcher {
     };
   }
 
-  /** The nodes work can go to now (the local thread node; remote nodes later). */
+  /** The nodes work can go to now: the local thread node and the connected workers. */
   nodeLoads(): NodeLoad[] {
+    const loads: NodeLoad[] = [];
     const node = this.localNode;
-    return node ? [{ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() }] : [];
+    if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
+    for (const remote of this.remoteNodes) {
+      loads.push({ id: remote.id, kind: 'remote', capacity: remote.capacity, freeSlots: remote.freeSlots() });
+    }
+    return loads;
+  }
+
+  /**
+   * Makes a registered remote worker a node of the swarm. The caller owns the connection:
+   * it passes the worker's messages to `receive` and calls `lost` when the socket closes.
+   * Refused (a SwarmError) when `[coordinator] max_workers` nodes are already registered or a
+   * worker of the same name is connected.
+   */
+  attachRemoteNode(
+    registration: { name: string; capabilities: DispatchTarget[]; capacity: number },
+    io: { send: (message: ToWorkerMessage) => void; disconnect: (reason: string) => void },
+  ): RemoteNodeBridge {
+    const { coordinator } = this.options.config;
+    if (this.stopping) throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping.');
+    if ([...this.remoteNodes].some((n) => n.id === `remote:${registration.name}`)) {
+      throw new SwarmError('USAGE', `A worker named "${registration.name}" is already connected; give each worker its own name.`);
+    }
+    if (this.remoteNodes.size + (this.localNode ? 1 : 0) >= coordinator.max_workers) {
+      throw new SwarmError('USAGE', `The dispatcher already has [coordinator] max_workers = ${coordinator.max_workers} nodes.`);
+    }
+    const bridge = new RemoteNodeBridge({
+      ...registration,
+      ...io,
+      leases: this.leases,
+      journal: this.journal,
+      host: this.hostServices(),
+      clock: this.clock,
+      now: this.options.now ?? Date.now,
+      heartbeatTimeoutMs: coordinator.heartbeat_timeout,
+      ackDeadlineMs: Math.max(coordinator.heartbeat_timeout, 1_000),
+      onCapacity: () => this.scheduler.schedulePump(),
+      onGone: (gone) => {
+        this.remoteNodes.delete(gone);
+        this.scheduler.removeNode(gone);
+      },
+    });
+    this.remoteNodes.add(bridge);
+    this.scheduler.addNode(bridge);
+    this.log.info({ node: bridge.id, capabilities: registration.capabilities, capacity: registration.capacity }, 'worker registered');
+    return bridge;
   }
 
   /** Ready tasks waiting in the swarm-wide queue for a free slot. */
@@ -217,6 +268,7 @@ export class Dispatcher {
     } finally {
       // Threads and the store are released on every path, or the process would stay alive.
       try {
+        await Promise.all([...this.remoteNodes].map((n) => n.close(this.options.config.dispatcher.shutdown_grace)));
         await this.localNode?.close(this.options.config.dispatcher.shutdown_grace + ABORT_GRACE_MS);
         this.actor.send(dispatcherMessages.drained());
         if (!this.fatal) this.journal.flush();

@@ -6,6 +6,7 @@ import type { LoadedManifest } from '../manifest/types.ts';
 import { openStore, type SwarmStore } from '../store/index.ts';
 import { accessPolicy } from './access.ts';
 import { startHttpServer } from './http-server.ts';
+import { workerSocketHandlers } from './worker-socket.ts';
 import { SwarmMetrics } from './metrics.ts';
 import { observeSettledTasks } from './observed-store.ts';
 import { RunRegistry } from './run-registry.ts';
@@ -69,6 +70,13 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       port: options.port ?? config.dispatcher.websocket_port,
       policy,
       log,
+      workers: workerSocketHandlers({
+        dispatcher,
+        policy,
+        maxMessageSize: config.security.max_message_size,
+        heartbeatInterval: config.coordinator.heartbeat_interval,
+        log,
+      }),
       context: {
         ...sources,
         metrics,

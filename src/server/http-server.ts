@@ -1,4 +1,5 @@
-import type { Server } from 'bun';
+import type { Server, WebSocketHandler } from 'bun';
+import type { WorkerConnection } from './worker-socket.ts';
 import { SwarmError } from '../errors.ts';
 import type { SwarmLogger } from '../logger.ts';
 import { checkHost, checkToken, type AccessPolicy } from './access.ts';
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   policy: AccessPolicy;
   context: RouteContext;
   log: SwarmLogger;
+  /** The `/workers` WebSocket route (remote workers). */
+  workers: WebSocketHandler<WorkerConnection>;
 }
 
 export interface HttpServer {
@@ -54,10 +57,16 @@ function formatUrl(hostname: string, port: number): string {
 export function startHttpServer(options: HttpServerOptions): HttpServer {
   const { policy, context, log } = options;
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, server: Server<WorkerConnection>): Promise<Response | undefined> {
     const { pathname } = new URL(request.url);
     checkHost(request, policy);
-    // (Remote workers: `if (pathname === '/ws') { checkToken(...); return server.upgrade(...) }` goes here.)
+    if (pathname === '/workers') {
+      // Refused before the upgrade when the header lacks the token; `hello` is checked again.
+      checkToken(request, policy);
+      const data: WorkerConnection = { bridge: null, out: null, malformed: 0 };
+      if (server.upgrade(request, { data })) return undefined;
+      throw new HttpError(400, 'NOT_A_WEBSOCKET', 'GET /workers is for swarm workers (a WebSocket upgrade).');
+    }
     const candidates = routes.filter((r) => r.pattern.test(pathname));
     if (candidates.length === 0) throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
     const route = candidates.find((r) => r.method === request.method);
@@ -67,14 +76,15 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     return route.handle(request, params, context);
   }
 
-  let server: Server<undefined>;
+  let server: Server<WorkerConnection>;
   try {
-    server = Bun.serve({
+    server = Bun.serve<WorkerConnection>({
       hostname: options.hostname,
       port: options.port,
-      async fetch(request) {
+      websocket: options.workers,
+      async fetch(request, srv) {
         try {
-          return await handle(request);
+          return await handle(request, srv);
         } catch (error) {
           // Expected refusals are the client's business; anything else is a bug worth a log line.
           // (Headers are never logged: they carry the token.)
