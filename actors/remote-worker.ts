@@ -223,13 +223,15 @@ export class RemoteWorker {
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 
-  private startHeartbeat(intervalMs: number): void {
+  /** Beats every `[worker] heartbeat_interval`, or faster if the dispatcher asks for it. */
+  private startHeartbeat(askedMs: number): void {
     this.stopHeartbeat();
+    const every = Math.min(askedMs, this.options.heartbeatIntervalMs);
     const beat = () => {
       this.send(toDispatcher.heartbeat(this.held.size));
-      this.heartbeat = this.clock.setTimeout(beat, intervalMs);
+      this.heartbeat = this.clock.setTimeout(beat, every);
     };
-    this.heartbeat = this.clock.setTimeout(beat, Math.min(intervalMs, this.options.heartbeatIntervalMs));
+    this.heartbeat = this.clock.setTimeout(beat, every);
   }
 
   private stopHeartbeat(): void {

@@ -10,6 +10,7 @@
  * ```
  */
 export { createDispatcher, type CreateDispatcherOptions, type SwarmDispatcher } from './api/create-dispatcher.ts';
+export { createWorker, type CreateWorkerOptions, type SwarmWorker } from './api/create-worker.ts';
 export type { RunHandle } from '../actors/dispatcher.ts';
 export type { RunResult, TaskResult } from './run-result.ts';
 export { StateManager } from './state-manager.ts';

@@ -11,6 +11,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerSchema } from './commands/schema.ts';
 import { registerShow } from './commands/show.ts';
 import { registerStartDispatcher } from './commands/start-dispatcher.ts';
+import { registerStartWorker } from './commands/start-worker.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerValidate } from './commands/validate.ts';
 
@@ -42,6 +43,7 @@ export function buildProgram(json: boolean): Command {
   registerShow(program);
   registerHistory(program);
   registerStartDispatcher(program);
+  registerStartWorker(program);
   registerDeploy(program);
   registerStatus(program);
   return program;

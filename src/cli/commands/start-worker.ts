@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { createWorker, workerSocketUrl } from '../../api/create-worker.ts';
+import { action } from '../action.ts';
+import { loadCliConfig } from '../context.ts';
+import { exitNow, out } from '../exit.ts';
+import { note } from '../output.ts';
+import { onStopSignals } from '../signals.ts';
+
+/**
+ * `swarm start-worker [config] [name]`: a remote worker node. Connects to `[worker]
+ * dispatcher_url` (its `/workers` route), registers `name` (default `[worker] node_name`),
+ * its capabilities and `max_concurrent_tasks`, heartbeats, and runs what it is assigned on its
+ * own threads. While the dispatcher is unreachable it keeps retrying and says so in its log.
+ * SIGINT/SIGTERM drains: no new task, running ones finish and are reported, exit 0; a second
+ * signal exits 1 at once.
+ */
+export function registerStartWorker(program: Command): void {
+  program
+    .command('start-worker')
+    .description('run a remote worker node that connects to the dispatcher, until SIGINT/SIGTERM')
+    .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .argument('[name]', 'node name (overrides [worker] node_name)')
+    .option('--url <url>', 'dispatcher URL (overrides [worker] dispatcher_url)')
+    .action(action(startWorker));
+}
+
+async function startWorker(configPath: string | undefined, name: string | undefined, opts: { url?: string }): Promise<number> {
+  const { config } = await loadCliConfig(configPath, { logFile: true });
+  const worker = createWorker({ config, ...(name ? { name } : {}), ...(opts.url ? { dispatcherUrl: opts.url } : {}) });
+  const stopped = new Promise<number>((resolve, reject) => {
+    onStopSignals({
+      first(signal) {
+        void note(`${signal} received: draining (running tasks finish first). Press Ctrl-C again to exit at once.`);
+        worker.stop().then(() => resolve(0), reject);
+      },
+      second() {
+        exitNow(1, () => {});
+      },
+    });
+  });
+  await worker.start();
+  await out(`Worker ${worker.name} connecting to ${workerSocketUrl(opts.url ?? config.worker.dispatcher_url)}. Stop it with Ctrl-C.`);
+  return stopped;
+}
