@@ -40,7 +40,8 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
     ws.data.out.push(message);
   };
   const refuse = (ws: ServerWebSocket<WorkerConnection>, message: ToWorkerMessage & { type: 'error' }) => {
-    ws.send(JSON.stringify({ v: 1, ...message }));
+    send(ws, message);
+    ws.data.out?.flush();
     ws.close(1008, message.code);
   };
 
@@ -50,7 +51,10 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       const decoded = decodeFrame(data as string, 'toDispatcher', { maxBytes: options.maxMessageSize });
       if (!decoded.ok) {
         send(ws, toWorker.error(decoded.error.code, decoded.error.message));
-        if (++ws.data.malformed >= MALFORMED_LIMIT) ws.close(1008, 'too many malformed frames');
+        if (++ws.data.malformed >= MALFORMED_LIMIT) {
+          ws.data.out?.flush(); // the replies first, then the close
+          ws.close(1008, 'too many malformed frames');
+        }
         return;
       }
       for (const message of decoded.messages) {

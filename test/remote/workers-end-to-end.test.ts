@@ -74,3 +74,40 @@ describe('a dispatcher with no threads of its own and a remote worker', () => {
     expect(server.dispatcher.nodeLoads().map((n) => n.id)).toEqual(['remote:w2']);
   });
 });
+
+describe('the /workers route and bad input', () => {
+  test('garbage frames get an error reply each and, after a few, a close; the dispatcher keeps serving', async () => {
+    const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/workers`);
+    const replies: string[] = [];
+    const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
+    ws.addEventListener('message', (e) => replies.push(String(e.data)));
+    await new Promise((r) => ws.addEventListener('open', r));
+    ws.send('this is not json');
+    ws.send(JSON.stringify({ v: 1, type: 'hello', name: 'x' })); // capabilities and capacity missing
+    ws.send(JSON.stringify({ v: 99, type: 'heartbeat', running: 0 }));
+    expect(await closed).toBe(1008);
+    const codes = replies.map((r) => (JSON.parse(r) as { code?: string; messages?: { code: string }[] }))
+      .flatMap((r) => (r.messages ? r.messages.map((m) => m.code) : [r.code]));
+    expect(codes).toEqual(['FRAME_MALFORMED', 'FRAME_MALFORMED', 'PROTOCOL_VERSION']);
+    // Still serving: a real worker registers afterwards.
+    const worker = connectWorker(server.port, 'after-garbage');
+    await until('the worker to register', () => worker.connected);
+  });
+
+  test('an oversized frame closes the connection without hurting the dispatcher', async () => {
+    const server = startServer(
+      serverConfig((c) => {
+        c.dispatcher.local_workers = 0;
+        c.security.max_message_size = 4096;
+      }),
+    );
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/workers`);
+    const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
+    await new Promise((r) => ws.addEventListener('open', r));
+    ws.send('x'.repeat(10_000));
+    expect(await closed).not.toBe(1000);
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+  });
+});
