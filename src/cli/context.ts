@@ -98,3 +98,14 @@ export function parseCount(value: string, option: string): number {
   }
   return n;
 }
+
+/** For commands about one stored run (`show`, `history`): the config, the store and the run `ref` names. */
+export async function openStoredRun(
+  ref: string,
+  configPath: string | undefined,
+  db: string | undefined,
+): Promise<{ config: SwarmConfig; store: SwarmStore; run: RunRecord }> {
+  const { config } = await loadCliConfig(configPath, { db });
+  const store = openCliStore(config);
+  return { config, store, run: resolveRun(store, ref) };
+}

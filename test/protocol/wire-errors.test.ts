@@ -11,6 +11,7 @@ import {
   type FrameErrorCode,
 } from '../../src/protocol/index.ts';
 import { sampleRequest } from './samples.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const LIMIT = { maxBytes: 1_048_576 };
 
@@ -263,18 +264,6 @@ describe('frame size', () => {
     failure(frame, 'toDispatcher', 'FRAME_TOO_LARGE', size - 1);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so the fuzz test is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('never throws', () => {
   test('mutated valid frames, truncated frames and random bytes all get an answer', () => {

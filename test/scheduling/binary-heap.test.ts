@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { BinaryHeap } from '../../src/scheduling/binary-heap.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const minHeap = () => new BinaryHeap<number>((a, b) => a < b);
 
@@ -7,18 +8,6 @@ function drain<T>(heap: BinaryHeap<T>): T[] {
   const out: T[] = [];
   while (heap.size > 0) out.push(heap.pop()!);
   return out;
-}
-
-/** mulberry32: a small seeded PRNG, so the randomized tests are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('BinaryHeap', () => {

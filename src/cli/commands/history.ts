@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
-import { loadCliConfig, openCliStore, resolveRun } from '../context.ts';
+import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { historyTable } from '../tables.ts';
@@ -20,9 +20,7 @@ export function registerHistory(program: Command): void {
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string }) => {
-        const { config } = await loadCliConfig(configPath, { db: opts.db });
-        const store = openCliStore(config);
-        const run = resolveRun(store, ref);
+        const { store, run } = await openStoredRun(ref, configPath, opts.db);
         const transitions = store.getTransitions(run.id);
         if (opts.json) {
           await printJson({

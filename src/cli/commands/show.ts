@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
-import { loadCliConfig, openCliStore, resolveRun } from '../context.ts';
+import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { runHeader, taskTable } from '../tables.ts';
@@ -21,9 +21,7 @@ export function registerShow(program: Command): void {
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string }) => {
-        const { config } = await loadCliConfig(configPath, { db: opts.db });
-        const store = openCliStore(config);
-        const run = resolveRun(store, ref);
+        const { store, run } = await openStoredRun(ref, configPath, opts.db);
         const result = readRunResult(store, run.id)!;
         if (opts.json) await printJson(result);
         else await out(`${runHeader(result, { manifestPath: run.manifestPath })}\n${taskTable(result.tasks)}`);
