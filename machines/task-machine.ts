@@ -27,13 +27,7 @@ export interface TaskInput {
   attempt?: number;
 }
 
-export interface TaskContext {
-  runId: string;
-  name: string;
-  retries: number;
-  timeout: number;
-  rollbackTimeout: number | null;
-  backoff: { base: number; max: number };
+export interface TaskContext extends Omit<TaskInput, 'attempt'> {
   attempt: number;
   node: string | null;
   output: unknown;

@@ -20,6 +20,18 @@ class FailingStore extends SqliteStore {
   }
 }
 
+/** What `result` rejects with (null if it resolves), waiting at most 10 s. */
+function rejectionOf(result: Promise<unknown>): Promise<unknown> {
+  return withTimeout(
+    result.then(
+      () => null,
+      (err: unknown) => err,
+    ),
+    10_000,
+    'the run to stop',
+  );
+}
+
 describe('a state database that refuses writes', () => {
   test('stops the run with STORE_UNAVAILABLE instead of hanging, and refuses new runs', async () => {
     const h = makeHarness({ makeStore: (path) => new FailingStore(path, 2) });
@@ -30,14 +42,7 @@ describe('a state database that refuses writes', () => {
       dependencies: i > 0 ? [`s${i - 1}`] : [],
     }));
     const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain });
-    const error = await withTimeout(
-      handle.result.then(
-        () => null,
-        (err: unknown) => err,
-      ),
-      10_000,
-      'the run to stop',
-    );
+    const error = await rejectionOf(handle.result);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(String((error as Error).message)).toContain('database or disk is full');
     expect(() => h.deploy({ name: 'next', symbols: [{ name: 'noop', type: 'action' }] })).toThrow(
@@ -58,14 +63,7 @@ describe('stopping after the state database failed', () => {
         { name: 'more', type: 'action', dependencies: ['ticks'], parameters: { operation: 'delay', ms: 50 } },
       ],
     });
-    const error = await withTimeout(
-      handle.result.then(
-        () => null,
-        (err: unknown) => err,
-      ),
-      10_000,
-      'the run to stop',
-    );
+    const error = await rejectionOf(handle.result);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     const started = Date.now();
     await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
