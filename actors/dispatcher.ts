@@ -28,6 +28,13 @@ export interface DispatcherOptions {
   random?: () => number;
   now?: () => number;
   logger?: SwarmLogger;
+  /**
+   * Whether remote workers can join (the long-lived dispatcher with its /workers route). Then
+   * a task whose dispatch no node offers waits up to `[coordinator] node_wait_timeout` for one
+   * to connect; otherwise (`swarm run`, an embedded dispatcher) it fails with NO_CAPABLE_NODE
+   * at once, since no node can ever come.
+   */
+  acceptsRemoteNodes?: boolean;
 }
 
 /** One node as the status report and metrics see it: what it offers and how full it is. */
@@ -85,6 +92,9 @@ export class Dispatcher {
     this.scheduler = new SwarmScheduler({
       priorityQueue: config.coordinator.priority_queue_enabled,
       loadBalancing: config.coordinator.enable_load_balancing,
+      ...(options.acceptsRemoteNodes && {
+        nodeWait: { ms: config.coordinator.node_wait_timeout, clock: this.clock, now: options.now ?? Date.now },
+      }),
     });
     this.actor = this.journal.createActor(
       dispatcherMachine.provide({
@@ -209,6 +219,9 @@ export class Dispatcher {
   ): RemoteNodeBridge {
     const { coordinator } = this.options.config;
     if (this.stopping) throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping.');
+    if (!this.options.acceptsRemoteNodes) {
+      throw new SwarmError('USAGE', 'This dispatcher does not accept remote workers ([dispatcher] enable_websocket = false).');
+    }
     if ([...this.remoteNodes].some((n) => n.id === `remote:${registration.name}`)) {
       throw new SwarmError('USAGE', `A worker named "${registration.name}" is already connected; give each worker its own name.`);
     }
@@ -266,6 +279,7 @@ export class Dispatcher {
       // allSettled: a run abandoned by a store failure rejects, and must not stop the drain.
       await Promise.allSettled(active.map((run) => run.finished));
     } finally {
+      this.scheduler.close();
       // Threads and the store are released on every path, or the process would stay alive.
       try {
         await Promise.all([...this.remoteNodes].map((n) => n.close(this.options.config.dispatcher.shutdown_grace)));

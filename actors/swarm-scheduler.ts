@@ -1,3 +1,4 @@
+import type { Clock } from '../src/clock.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { BinaryHeap } from '../src/scheduling/binary-heap.ts';
 import type { NodeRuntime } from './node-runtime.ts';
@@ -25,6 +26,13 @@ export interface SchedulerOptions {
   priorityQueue: boolean;
   /** Prefer the least loaded capable node; when false, the first capable node with a free slot. */
   loadBalancing: boolean;
+  /**
+   * How long jobs wait for a node that offers their dispatch target to join the swarm before
+   * they are handed back as unservable. Absent or 0: at once, for a swarm no node can join
+   * (`swarm run`). A long-lived dispatcher waits, since a worker may be starting or
+   * reconnecting; the clock and `now` drive the deadline.
+   */
+  nodeWait?: { ms: number; clock: Clock; now: () => number };
 }
 
 /**
@@ -38,6 +46,9 @@ export class SwarmScheduler {
   private readonly nodes: NodeRuntime[] = [];
   private seq = 0;
   private pumpQueued = false;
+  /** Targets no node offers, with when that was first seen (see `nodeWait`). */
+  private readonly missingSince = new Map<DispatchTarget, number>();
+  private waitTimer: unknown = null;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -49,6 +60,12 @@ export class SwarmScheduler {
   removeNode(node: NodeRuntime): void {
     const i = this.nodes.indexOf(node);
     if (i >= 0) this.nodes.splice(i, 1);
+  }
+
+  /** Cancels the pending wake-up for jobs waiting on a capable node (dispatcher shutdown). */
+  close(): void {
+    if (this.waitTimer !== null) this.options.nodeWait?.clock.clearTimeout(this.waitTimer);
+    this.waitTimer = null;
   }
 
   get priorityOrdered(): boolean {
@@ -104,11 +121,15 @@ export class SwarmScheduler {
         const job = queue.peek();
         if (!job) continue;
         if (!this.nodes.some((n) => n.capabilities.has(target))) {
-          // Nothing in the swarm offers this target: every job queued for it fails now.
+          if (this.stillWaiting(target)) continue;
+          // Nothing in the swarm offers this target, and none joined in time: every job
+          // queued for it fails now.
           const reason = this.unservableReason(target);
           for (let j = queue.pop(); j !== undefined; j = queue.pop()) j.owner.unservable(j, reason);
+          this.missingSince.delete(target);
           continue;
         }
+        this.missingSince.delete(target);
         if (best && !this.before(job, best.job)) continue;
         const node = this.pickNode(target);
         if (node) best = { queue, job, node };
@@ -117,6 +138,30 @@ export class SwarmScheduler {
       best.queue.pop();
       best.job.owner.dispatch(best.job, best.node);
     }
+  }
+
+  /**
+   * Whether jobs for a target no node offers may wait longer. The first time a target is
+   * seen missing its deadline starts, and a timer pumps again when the earliest one falls
+   * due; a node that joins meanwhile pumps by itself (addNode).
+   */
+  private stillWaiting(target: DispatchTarget): boolean {
+    const wait = this.options.nodeWait;
+    if (!wait || wait.ms <= 0) return false;
+    const now = wait.now();
+    let since = this.missingSince.get(target);
+    if (since === undefined) {
+      since = now;
+      this.missingSince.set(target, since);
+    }
+    if (now - since >= wait.ms) return false;
+    if (this.waitTimer === null) {
+      this.waitTimer = wait.clock.setTimeout(() => {
+        this.waitTimer = null;
+        this.pump();
+      }, since + wait.ms - now);
+    }
+    return true;
   }
 
   private pickNode(target: DispatchTarget): NodeRuntime | null {
@@ -144,8 +189,9 @@ export class SwarmScheduler {
 
   private unservableReason(target: DispatchTarget): string {
     const have = [...new Set(this.nodes.flatMap((n) => [...n.capabilities]))].sort().join(', ') || 'none';
+    const waited = this.options.nodeWait?.ms ? ` and none joined within ${this.options.nodeWait.ms} ms` : '';
     return (
-      `no node in the swarm can run dispatch "${target}" (capabilities available: ${have}); ` +
+      `no node in the swarm can run dispatch "${target}"${waited} (capabilities available: ${have}); ` +
       (target === 'internal'
         ? 'set [dispatcher] local_workers above 0 or attach a worker.'
         : `enable [backends.${target}] and attach a worker that offers it.`)

@@ -48,6 +48,7 @@ const coordinatorSchema = z
     priority_queue_enabled: flag().default(true),
     retry_backoff_base: milliseconds(0).default(500),
     retry_backoff_max: milliseconds(0).default(30_000),
+    node_wait_timeout: milliseconds(0).default(60_000),
   })
   .superRefine((c, ctx) => {
     if (c.heartbeat_timeout <= c.heartbeat_interval) {

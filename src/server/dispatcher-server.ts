@@ -57,7 +57,12 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   // Late-bound: the metrics need the dispatcher, and the dispatcher needs the observed store.
   let metrics: SwarmMetrics | undefined;
   const store = observeSettledTasks(rawStore, (task) => metrics?.observeSettled(task));
-  const dispatcher = new Dispatcher({ config, store, ...(options.log && { logger: options.log }) });
+  const dispatcher = new Dispatcher({
+    config,
+    store,
+    acceptsRemoteNodes: config.dispatcher.enable_websocket,
+    ...(options.log && { logger: options.log }),
+  });
   const registry = new RunRegistry(dispatcher, log);
   const sources = { dispatcher, registry, store, version: packageJson.version, startedAt: Date.now() };
   metrics = new SwarmMetrics(sources);
@@ -70,6 +75,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       port: options.port ?? config.dispatcher.websocket_port,
       policy,
       log,
+      acceptWorkers: config.dispatcher.enable_websocket,
       workers: workerSocketHandlers({
         dispatcher,
         policy,

@@ -9,10 +9,9 @@ import { errorResponse, HttpError } from './http.ts';
 /**
  * The dispatcher's one listening socket: a `Bun.serve` on `[dispatcher] bind` and
  * `websocket_port` serving the HTTP client API (api-routes.ts) and health (wired up by
- * dispatcher-server.ts). Remote workers will
- * connect to the same server over WebSocket: their route is an upgrade in `fetch` (before the
- * HTTP routes, after the host and token checks) plus Bun's `websocket` handlers — nothing here
- * needs to move for it.
+ * dispatcher-server.ts). Remote workers connect to the same server over WebSocket: their
+ * route is an upgrade in `fetch` (before the HTTP routes, after the host and token checks)
+ * plus Bun's `websocket` handlers (worker-socket.ts).
  */
 
 export interface HttpServerOptions {
@@ -24,6 +23,8 @@ export interface HttpServerOptions {
   log: SwarmLogger;
   /** The `/workers` WebSocket route (remote workers). */
   workers: WebSocketHandler<WorkerConnection>;
+  /** `[dispatcher] enable_websocket`: when false, `/workers` answers 404. */
+  acceptWorkers: boolean;
 }
 
 export interface HttpServer {
@@ -61,6 +62,9 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     const { pathname } = new URL(request.url);
     checkHost(request, policy);
     if (pathname === '/workers') {
+      if (!options.acceptWorkers) {
+        throw new HttpError(404, 'WORKERS_DISABLED', 'This dispatcher accepts no remote workers ([dispatcher] enable_websocket = false).');
+      }
       // Refused before the upgrade when the header lacks the token; `hello` is checked again.
       checkToken(request, policy);
       const data: WorkerConnection = { bridge: null, out: null, malformed: 0 };

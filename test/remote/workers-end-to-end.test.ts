@@ -75,6 +75,55 @@ describe('a dispatcher with no threads of its own and a remote worker', () => {
   });
 });
 
+describe('waiting for a node that can run a task', () => {
+  test('a run deployed before any worker connects waits, and runs once one registers', async () => {
+    const server = startServer(
+      serverConfig((c) => {
+        c.dispatcher.local_workers = 0;
+        c.coordinator.node_wait_timeout = 20_000;
+      }),
+    );
+    const handle = server.deploy(loadManifestFile('examples/hello.yaml'));
+    await Bun.sleep(300);
+    expect(handle.progress().settled).toBe(0);
+    connectWorker(server.port, 'late');
+    const result = await handle.result;
+    expect(result.status).toBe('succeeded');
+    expect(new Set(result.tasks.map((t) => t.node))).toEqual(new Set(['remote:late']));
+  });
+
+  test('with no capable worker within node_wait_timeout the task fails with NO_CAPABLE_NODE, not forever', async () => {
+    const server = startServer(
+      serverConfig((c) => {
+        c.dispatcher.local_workers = 0;
+        c.coordinator.node_wait_timeout = 300;
+      }),
+    );
+    const result = await server.deploy(loadManifestFile('examples/hello.yaml')).result;
+    expect(result.status).toBe('failed');
+    const failed = result.tasks.filter((t) => t.error?.code === 'NO_CAPABLE_NODE');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0].error!.message).toContain('none joined within 300 ms');
+    expect(failed[0].attempts).toBeLessThanOrEqual(1);
+  });
+
+  test('with enable_websocket = false the dispatcher refuses workers and does not wait for them', async () => {
+    const server = startServer(
+      serverConfig((c) => {
+        c.dispatcher.enable_websocket = false;
+        c.coordinator.node_wait_timeout = 60_000;
+      }),
+    );
+    const response = await fetch(`http://127.0.0.1:${server.port}/workers`);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('WORKERS_DISABLED');
+    const manifest = loadManifestFile('examples/hello.yaml');
+    manifest.manifest.symbols[0].dispatch = 'php_engine';
+    const result = await server.deploy(manifest).result;
+    expect(result.tasks[0].error?.code).toBe('NO_CAPABLE_NODE');
+  });
+});
+
 describe('the /workers route and bad input', () => {
   test('garbage frames get an error reply each and, after a few, a close; the dispatcher keeps serving', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));

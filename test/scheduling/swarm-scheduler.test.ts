@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { SimulatedClock } from 'xstate';
 import type { NodeRuntime } from '../../actors/node-runtime.ts';
 import { SwarmScheduler, type JobOwner, type ReadyJob, type SchedulerOptions } from '../../actors/swarm-scheduler.ts';
 import type { DispatchTarget } from '../../src/manifest/types.ts';
@@ -322,11 +323,8 @@ describe('SwarmScheduler: unservable jobs', () => {
     expect(owner.tasks).toEqual([1]);
   });
 
-  // Known bug (actors/swarm-scheduler.ts, pump): when the head of a queue is unservable the
-  // loop pops it and moves on to the next queue; if no other queue has a dispatchable job,
-  // `best` stays null and pump returns, so only one unservable job is reported per pump.
-  // The others stay queued until something else pumps; in a run of two php_engine tasks and
-  // no php node, the second task stays `ready` forever and the run never finishes.
+  // Regression: only the head of an unservable queue used to be handed back, and the others
+  // stayed `ready` forever.
   test('every queued job of a target no node offers is handed back in one pump', async () => {
     const owner = new FakeOwner();
     const s = scheduler({}, new FakeNode('local', ['internal'], 4));
@@ -336,6 +334,78 @@ describe('SwarmScheduler: unservable jobs', () => {
     await nextPump();
     expect(owner.unservableJobs.map((u) => u.task)).toEqual([0, 1, 2]);
     expect(s.queuedCount()).toBe(0);
+  });
+});
+
+describe('SwarmScheduler: waiting for a capable node (nodeWait)', () => {
+  function waiting(ms: number) {
+    const clock = new SimulatedClock();
+    const s = new SwarmScheduler({
+      priorityQueue: true,
+      loadBalancing: true,
+      nodeWait: { ms, clock, now: () => clock.now() },
+    });
+    return { clock, s };
+  }
+
+  test('a job for a target no node offers waits; a node that joins in time takes it', async () => {
+    const owner = new FakeOwner();
+    const { clock, s } = waiting(1_000);
+    s.enqueue(job(owner, 0, { target: 'php_engine' }));
+    await nextPump();
+    clock.increment(999);
+    expect(owner.unservableJobs).toEqual([]);
+    expect(s.queuedCount()).toBe(1);
+    s.addNode(new FakeNode('php', ['php_engine'], 1));
+    await nextPump();
+    expect(owner.dispatched).toEqual([{ task: 0, kind: 'run', node: 'php' }]);
+    clock.increment(10_000);
+    expect(owner.unservableJobs).toEqual([]);
+  });
+
+  test('when no capable node joins within the wait, every job of that target is handed back', async () => {
+    const owner = new FakeOwner();
+    const { clock, s } = waiting(1_000);
+    s.addNode(new FakeNode('local', ['internal'], 4));
+    s.enqueue(job(owner, 0, { target: 'php_engine' }));
+    s.enqueue(job(owner, 1));
+    await nextPump();
+    expect(owner.tasks).toEqual([1]); // servable work is not held up meanwhile
+    clock.increment(500);
+    s.enqueue(job(owner, 2, { target: 'php_engine' }));
+    await nextPump();
+    expect(owner.unservableJobs).toEqual([]);
+    clock.increment(500);
+    expect(owner.unservableJobs.map((u) => u.task)).toEqual([0, 2]);
+    expect(owner.unservableJobs[0].reason).toContain('none joined within 1000 ms');
+    expect(s.queuedCount()).toBe(0);
+  });
+
+  test('the wait starts again once a capable node has come and gone', async () => {
+    const owner = new FakeOwner();
+    const { clock, s } = waiting(1_000);
+    const php = new FakeNode('php', ['php_engine'], 1, 1); // present but full
+    s.addNode(php);
+    s.enqueue(job(owner, 0, { target: 'php_engine' }));
+    await nextPump();
+    clock.increment(5_000);
+    s.removeNode(php);
+    s.schedulePump();
+    await nextPump();
+    clock.increment(999);
+    expect(owner.unservableJobs).toEqual([]);
+    clock.increment(1);
+    expect(owner.unservableJobs.map((u) => u.task)).toEqual([0]);
+  });
+
+  test('close cancels the pending wake-up', async () => {
+    const owner = new FakeOwner();
+    const { clock, s } = waiting(1_000);
+    s.enqueue(job(owner, 0, { target: 'rust_injector' }));
+    await nextPump();
+    s.close();
+    clock.increment(2_000);
+    expect(owner.unservableJobs).toEqual([]);
   });
 });
 
