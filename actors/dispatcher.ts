@@ -17,7 +17,7 @@ import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import { RemoteNodeBridge } from './remote-node-bridge.ts';
-import { LeaseTable, type ToWorkerMessage } from '../src/protocol/index.ts';
+import { LeaseTable, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 
 export interface DispatcherOptions {
@@ -210,11 +210,12 @@ export class Dispatcher {
   /**
    * Makes a registered remote worker a node of the swarm. The caller owns the connection:
    * it passes the worker's messages to `receive` and calls `lost` when the socket closes.
-   * Refused (a SwarmError) when `[coordinator] max_workers` nodes are already registered or a
-   * worker of the same name is connected.
+   * Refused (a SwarmError) when `[coordinator] max_workers` nodes are already registered or
+   * another live worker of the same name is connected; the same worker reconnecting replaces
+   * its old connection and keeps the attempts it still runs.
    */
   attachRemoteNode(
-    registration: { name: string; capabilities: DispatchTarget[]; capacity: number },
+    registration: { name: string; capabilities: DispatchTarget[]; capacity: number; resume?: HeldAttempt[] },
     io: { send: (message: ToWorkerMessage) => void; disconnect: (reason: string) => void },
   ): RemoteNodeBridge {
     const { coordinator } = this.options.config;
@@ -222,15 +223,20 @@ export class Dispatcher {
     if (!this.options.acceptsRemoteNodes) {
       throw new SwarmError('USAGE', 'This dispatcher does not accept remote workers ([dispatcher] enable_websocket = false).');
     }
-    if ([...this.remoteNodes].some((n) => n.id === `remote:${registration.name}`)) {
-      throw new SwarmError('USAGE', `A worker named "${registration.name}" is already connected; give each worker its own name.`);
+    const { resume = [], ...node } = registration;
+    const previous = [...this.remoteNodes].find((n) => n.id === `remote:${node.name}`);
+    if (previous && !previous.replaceableBy(resume)) {
+      throw new SwarmError('USAGE', `A worker named "${node.name}" is already connected; give each worker its own name.`);
     }
+    // The same worker on a new connection: what it still runs carries over (see handOver).
+    const adopted = previous?.handOver(resume) ?? [];
     if (this.remoteNodes.size + (this.localNode ? 1 : 0) >= coordinator.max_workers) {
       throw new SwarmError('USAGE', `The dispatcher already has [coordinator] max_workers = ${coordinator.max_workers} nodes.`);
     }
     const bridge = new RemoteNodeBridge({
-      ...registration,
+      ...node,
       ...io,
+      adopted,
       leases: this.leases,
       journal: this.journal,
       host: this.hostServices(),

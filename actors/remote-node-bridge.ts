@@ -4,7 +4,13 @@ import { serializeError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
-import { toWorker, type LeaseTable, type ToDispatcherMessage, type ToWorkerMessage } from '../src/protocol/index.ts';
+import {
+  toWorker,
+  type HeldAttempt,
+  type LeaseTable,
+  type ToDispatcherMessage,
+  type ToWorkerMessage,
+} from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { nodeProjector } from './journal/projections.ts';
@@ -32,6 +38,17 @@ export interface RemoteNodeBridgeOptions {
   onCapacity: () => void;
   /** The node is gone (lost, or drained and closed): remove it from the scheduler. */
   onGone: (bridge: RemoteNodeBridge) => void;
+  /** Attempts taken over from this worker's previous connection (see `handOver`). */
+  adopted?: readonly CarriedAssignment[];
+}
+
+/** An attempt in flight on a worker, as one connection's bridge hands it to the next. */
+export interface CarriedAssignment {
+  readonly key: string;
+  readonly request: ExecutionRequest;
+  readonly sink: AttemptSink;
+  readonly lease: number;
+  readonly started: boolean;
 }
 
 interface Assignment {
@@ -81,6 +98,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       { nodeId: this.id, capacity: this.capacity },
     );
     this.actor.start();
+    for (const carried of options.adopted ?? []) this.adopt(carried);
     this.armWatchdog();
   }
 
@@ -91,14 +109,43 @@ export class RemoteNodeBridge implements NodeRuntime {
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const key = attemptKey(request);
     const lease = this.options.leases.issue(key, this.id);
-    const assignment: Assignment = { request, sink, lease, ackTimer: null, started: false };
-    assignment.ackTimer = this.options.clock.setTimeout(
-      () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
-      this.options.ackDeadlineMs,
-    );
-    this.assignments.set(key, assignment);
-    this.actor.send(nodeMessages.attemptsStarted(request.runId, 1));
+    this.track(key, { request, sink, lease, ackTimer: null, started: false });
     this.options.send(toWorker.assign(lease, request, this.options.ackDeadlineMs));
+  }
+
+  /**
+   * Whether a new connection registering under this worker's name may take this one's place.
+   * It may when it proves to be the same worker — its `resume` names a lease this connection
+   * holds — or when this connection has been silent for half the heartbeat timeout (a socket
+   * that died without a close, or a worker restarted after a crash). Otherwise a second
+   * worker was given the same name by mistake, and is refused.
+   */
+  replaceableBy(resume: readonly HeldAttempt[]): boolean {
+    if (this.gone) return true;
+    if (resume.some((held) => this.assignments.get(held.key)?.lease === held.lease)) return true;
+    return this.options.now() - this.lastHeard > this.options.heartbeatTimeoutMs / 2;
+  }
+
+  /**
+   * The worker came back on a new connection before this one was noticed dead: the attempts
+   * it still holds (its `resume`, lease for lease) are carried over to the new connection's
+   * bridge, so their results are accepted there; the rest fail with NODE_LOST, as in `lost`.
+   * This bridge is gone afterwards and its connection is closed.
+   */
+  handOver(resume: readonly HeldAttempt[]): CarriedAssignment[] {
+    if (this.gone) return [];
+    const held = new Map(resume.map((h) => [h.key, h.lease]));
+    const carried: CarriedAssignment[] = [];
+    for (const [key, assignment] of [...this.assignments]) {
+      if (held.get(key) !== assignment.lease) continue;
+      this.options.clock.clearTimeout(assignment.ackTimer);
+      this.assignments.delete(key);
+      this.actor.send(nodeMessages.attemptsEnded(assignment.request.runId, 1));
+      carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
+    }
+    this.lost('the worker reconnected on a new connection');
+    this.options.disconnect('replaced by a new connection');
+    return carried;
   }
 
   abort(key: string, reason: string): void {
@@ -162,6 +209,24 @@ export class RemoteNodeBridge implements NodeRuntime {
       this.options.clock.clearTimeout(timer);
     }
     this.lost('the dispatcher is stopping');
+  }
+
+  /** The worker listed the attempt in its `resume`, so it has it: that counts as `started`. */
+  private adopt({ key, request, sink, lease, started }: CarriedAssignment): void {
+    this.track(key, { request, sink, lease, started: true, ackTimer: null });
+    if (!started) sink.started();
+  }
+
+  /** Holds an assignment until its outcome, with a deadline for the worker's `started`. */
+  private track(key: string, assignment: Assignment): void {
+    if (!assignment.started) {
+      assignment.ackTimer = this.options.clock.setTimeout(
+        () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
+        this.options.ackDeadlineMs,
+      );
+    }
+    this.assignments.set(key, assignment);
+    this.actor.send(nodeMessages.attemptsStarted(assignment.request.runId, 1));
   }
 
   private onStarted(key: string, lease: number): void {

@@ -80,7 +80,12 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
     }
     try {
       ws.data.bridge = dispatcher.attachRemoteNode(
-        { name: message.name, capabilities: message.capabilities, capacity: message.capacity },
+        {
+          name: message.name,
+          capabilities: message.capabilities,
+          capacity: message.capacity,
+          ...(message.resume ? { resume: message.resume } : {}),
+        },
         { send: (m) => send(ws, m), disconnect: (reason) => ws.close(1001, reason) },
       );
     } catch (err) {

@@ -18,7 +18,7 @@ function setup(overrides: { heartbeatTimeoutMs?: number; ackDeadlineMs?: number;
   const state = new Map<string, unknown>();
   const gone: string[] = [];
   const leases = new LeaseTable<string>();
-  const bridge = new RemoteNodeBridge({
+  const makeBridge = (extra: Partial<ConstructorParameters<typeof RemoteNodeBridge>[0]> = {}) => new RemoteNodeBridge({
     name: 'w1',
     capabilities: ['internal', 'php_engine'],
     capacity: overrides.capacity ?? 2,
@@ -37,12 +37,14 @@ function setup(overrides: { heartbeatTimeoutMs?: number; ackDeadlineMs?: number;
     ackDeadlineMs: overrides.ackDeadlineMs ?? 500,
     onCapacity: () => {},
     onGone: (b) => gone.push(`gone: ${b.id}`),
+    ...extra,
   });
+  const bridge = makeBridge();
   const advance = (ms: number) => {
     time.now += ms;
     clock.increment(ms);
   };
-  return { bridge, sent, state, gone, leases, advance, time };
+  return { bridge, makeBridge, sent, state, gone, leases, advance, time };
 }
 
 function request(task: string, attempt = 1): ExecutionRequest {
@@ -163,5 +165,57 @@ describe('RemoteNodeBridge', () => {
     const assign = assignOf(sent, 'a');
     bridge.receive(toDispatcher.outcome(attemptKey(assign.request), assign.lease, { ok: true, output: null }));
     expect(gone).toEqual(['gone: remote:w1']);
+  });
+});
+
+describe('RemoteNodeBridge: the same worker on a new connection', () => {
+  test('handOver carries the attempts the worker still holds; their results are accepted on the new bridge', () => {
+    const { bridge, makeBridge, sent, gone } = setup({ capacity: 3 });
+    const a = recordingSink();
+    const b = recordingSink();
+    const c = recordingSink();
+    bridge.execute(request('a'), a.sink);
+    bridge.execute(request('b'), b.sink);
+    bridge.execute(request('c'), c.sink);
+    const [la, lb, lc] = ['a', 'b', 'c'].map((t) => assignOf(sent, t).lease);
+    bridge.receive(toDispatcher.started(attemptKey(request('a')), la));
+    // The worker reconnects: it still holds a (running) and b (its `started` was lost), not c.
+    const resume = [
+      { key: attemptKey(request('a')), lease: la },
+      { key: attemptKey(request('b')), lease: lb },
+    ];
+    expect(bridge.replaceableBy(resume)).toBe(true);
+    const carried = bridge.handOver(resume);
+    expect(carried.map((x) => x.key)).toEqual([attemptKey(request('a')), attemptKey(request('b'))]);
+    expect(gone).toEqual(['gone: remote:w1', 'disconnect: replaced by a new connection']);
+    expect(c.outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'NODE_LOST' } });
+    expect(a.outcomes).toEqual([]);
+
+    const next = makeBridge({ capacity: 3, adopted: carried });
+    expect(next.freeSlots()).toBe(1);
+    expect(b.events).toEqual(['started']); // listed in resume: the worker has it
+    next.receive(toDispatcher.outcome(attemptKey(request('a')), la, { ok: true, output: 'A' }));
+    next.receive(toDispatcher.outcome(attemptKey(request('b')), lb, { ok: true, output: 'B' }));
+    expect(a.outcomes).toEqual([{ ok: true, output: 'A' }]);
+    expect(b.outcomes).toEqual([{ ok: true, output: 'B' }]);
+    // c's lease was revoked with the old connection: a late result for it is refused.
+    next.receive(toDispatcher.outcome(attemptKey(request('c')), lc, { ok: true, output: 'C' }));
+    expect(sent.at(-1)).toMatchObject({ type: 'refused', lease: lc });
+    expect(c.outcomes).toHaveLength(1);
+  });
+
+  test('a live connection is not replaced by a stranger of the same name, only by proof or silence', () => {
+    const { bridge, sent, advance } = setup({ heartbeatTimeoutMs: 1_000 });
+    bridge.execute(request('a'), recordingSink().sink);
+    const lease = assignOf(sent, 'a').lease;
+    expect(bridge.replaceableBy([])).toBe(false);
+    expect(bridge.replaceableBy([{ key: attemptKey(request('a')), lease: lease + 1 }])).toBe(false);
+    expect(bridge.replaceableBy([{ key: attemptKey(request('a')), lease }])).toBe(true);
+    advance(400);
+    bridge.receive(toDispatcher.heartbeat(1));
+    advance(400);
+    expect(bridge.replaceableBy([])).toBe(false);
+    advance(101);
+    expect(bridge.replaceableBy([])).toBe(true);
   });
 });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import pino from 'pino';
 import { RemoteWorker } from '../../actors/remote-worker.ts';
 import type { SwarmLogger } from '../../src/logger.ts';
-import { loadManifestFile } from '../../src/manifest/index.ts';
+import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
+import { decodeFrame, encodeFrame, toDispatcher, type ToDispatcherMessage, type ToWorkerMessage } from '../../src/protocol/index.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
 
 const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
@@ -121,6 +122,55 @@ describe('waiting for a node that can run a task', () => {
     manifest.manifest.symbols[0].dispatch = 'php_engine';
     const result = await server.deploy(manifest).result;
     expect(result.tasks[0].error?.code).toBe('NO_CAPABLE_NODE');
+  });
+});
+
+/** A hand-driven worker connection: sends protocol messages, collects what it receives. */
+async function rawWorker(port: number) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/workers`);
+  const received: ToWorkerMessage[] = [];
+  const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
+  ws.addEventListener('message', (e) => {
+    const decoded = decodeFrame(String(e.data), 'toWorker', { maxBytes: 1 << 20 });
+    if (decoded.ok) received.push(...decoded.messages);
+  });
+  await new Promise((r) => ws.addEventListener('open', r));
+  return {
+    received,
+    closed,
+    send: (message: ToDispatcherMessage) => ws.send(encodeFrame(message)),
+    next: async <T extends ToWorkerMessage['type']>(type: T) => {
+      await until(`a ${type} message`, () => received.some((m) => m.type === type));
+      return received.find((m) => m.type === type) as Extract<ToWorkerMessage, { type: T }>;
+    },
+  };
+}
+
+describe('a worker that reconnects before its old connection is noticed dead', () => {
+  test('its new connection takes over, and the result of the attempt it still held is accepted', async () => {
+    const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
+    const old = await rawWorker(server.port);
+    old.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1 }));
+    await old.next('welcome');
+    const loaded = parseManifest('name: one\nsymbols:\n  - {name: only, type: action, parameters: {operation: noop}}\n');
+    const handle = server.deploy(loaded);
+    const assign = await old.next('assign');
+    const key = `${assign.request.runId}/only/run/1`;
+    old.send(toDispatcher.started(key, assign.lease));
+    // A stranger with the same name is refused while the old connection is alive…
+    const stranger = await rawWorker(server.port);
+    stranger.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1 }));
+    expect((await stranger.next('error')).message).toContain('already connected');
+    // …but the worker itself, naming the lease it holds, takes the old connection's place.
+    const fresh = await rawWorker(server.port);
+    fresh.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1, resume: [{ key, lease: assign.lease }] }));
+    await fresh.next('welcome');
+    expect(await old.closed).toBe(1001);
+    fresh.send(toDispatcher.outcome(key, assign.lease, { ok: true, output: 'done while reconnecting' }));
+    const result = await handle.result;
+    expect(result.status).toBe('succeeded');
+    expect(result.tasks[0]).toMatchObject({ attempts: 1, output: 'done while reconnecting', node: 'remote:w1' });
+    expect(fresh.received.some((m) => m.type === 'refused')).toBe(false);
   });
 });
 
