@@ -81,6 +81,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   private draining = false;
   private gone = false;
   private idleWaiters: (() => void)[] = [];
+  /** Attempts started and ended since the node actor was last told (see countAttempt). */
+  private readonly counted = { started: 0, ended: 0, runId: '', queued: false };
 
   constructor(private readonly options: RemoteNodeBridgeOptions) {
     this.id = `remote:${options.name}`;
@@ -140,7 +142,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       if (held.get(key) !== assignment.lease) continue;
       this.options.clock.clearTimeout(assignment.ackTimer);
       this.assignments.delete(key);
-      this.actor.send(nodeMessages.attemptsEnded(assignment.request.runId, 1));
+      this.countAttempt('ended', assignment.request.runId);
       carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
     }
     this.lost('the worker reconnected on a new connection');
@@ -158,7 +160,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.lastHeard = this.options.now();
     switch (message.type) {
       case 'heartbeat':
-        this.actor.send(nodeMessages.heartbeat());
+        this.actor.send(nodeMessages.heartbeat(this.lastHeard));
         return;
       case 'started':
         return this.onStarted(message.key, message.lease);
@@ -166,6 +168,7 @@ export class RemoteNodeBridge implements NodeRuntime {
         return this.onOutcome(message.key, message.lease, message.outcome);
       case 'draining':
         this.draining = true;
+        this.reportCounts();
         this.actor.send(nodeMessages.drain());
         if (this.assignments.size === 0) this.leave('drained');
         return;
@@ -188,6 +191,7 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** The connection closed, or the worker went silent: fail what it held and leave. */
   lost(reason: string): void {
     if (this.gone) return;
+    this.reportCounts();
     this.actor.send(nodeMessages.lost(reason));
     for (const [key, assignment] of [...this.assignments]) {
       this.takeBack(key, assignment, 'NODE_LOST', `worker ${this.options.name} was lost (${reason}) while running this attempt`);
@@ -226,7 +230,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       );
     }
     this.assignments.set(key, assignment);
-    this.actor.send(nodeMessages.attemptsStarted(assignment.request.runId, 1));
+    this.countAttempt('started', assignment.request.runId);
   }
 
   private onStarted(key: string, lease: number): void {
@@ -260,10 +264,34 @@ export class RemoteNodeBridge implements NodeRuntime {
   private finish(key: string, assignment: Assignment, outcome: ExecutionOutcome): void {
     this.options.clock.clearTimeout(assignment.ackTimer);
     this.assignments.delete(key);
-    this.actor.send(nodeMessages.attemptsEnded(assignment.request.runId, 1));
+    this.countAttempt('ended', assignment.request.runId);
     assignment.sink.finished(outcome);
     if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.options.onCapacity();
+  }
+
+  /**
+   * Tells the node actor about attempts in one event per kind and turn, as the local node
+   * does: a frame of outcomes and the assignments that refill the slots would otherwise cost
+   * two actor events per attempt, a large share of the dispatcher's work per remote task.
+   */
+  private countAttempt(kind: 'started' | 'ended', runId: string): void {
+    const c = this.counted;
+    if (c.started + c.ended === 0) c.runId = runId;
+    c[kind]++;
+    if (c.queued) return;
+    c.queued = true;
+    queueMicrotask(() => this.reportCounts());
+  }
+
+  private reportCounts(): void {
+    const c = this.counted;
+    c.queued = false;
+    // Started first: the running count never dips below what is really out.
+    if (c.started > 0) this.actor.send(nodeMessages.attemptsStarted(c.runId, c.started));
+    if (c.ended > 0) this.actor.send(nodeMessages.attemptsEnded(c.runId, c.ended));
+    c.started = 0;
+    c.ended = 0;
   }
 
   private answer(id: number, compute: () => unknown): void {
@@ -293,6 +321,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.gone) return;
     this.gone = true;
     if (this.watchdog !== null) this.options.clock.clearTimeout(this.watchdog);
+    this.reportCounts();
     if (reason === 'drained') this.actor.send(nodeMessages.drain());
     this.options.onGone(this);
     this.options.onCapacity();

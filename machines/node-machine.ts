@@ -17,6 +17,8 @@ export interface NodeContext {
   capacity: number;
   running: number;
   lostReason: string | null;
+  /** When the node was last heard of (a remote worker's heartbeat), if ever. */
+  lastHeartbeatAt: number | null;
 }
 
 export const nodeMachine = setup({
@@ -28,6 +30,9 @@ export const nodeMachine = setup({
     countEnded: assign({
       running: ({ context, event }) =>
         Math.max(0, context.running - (event.type === 'node.attemptsEnded' ? event.count : 0)),
+    }),
+    recordHeartbeat: assign({
+      lastHeartbeatAt: ({ context, event }) => (event.type === 'node.heartbeat' ? event.at : context.lastHeartbeatAt),
     }),
     recordLoss: assign({
       lostReason: ({ context, event }) => (event.type === 'node.lost' ? event.reason : context.lostReason),
@@ -41,7 +46,10 @@ export const nodeMachine = setup({
 }).createMachine({
   id: 'node',
   initial: 'idle',
-  context: ({ input }) => ({ nodeId: input.nodeId, capacity: input.capacity, running: 0, lostReason: null }),
+  context: ({ input }) => ({ nodeId: input.nodeId, capacity: input.capacity, running: 0, lostReason: null, lastHeartbeatAt: null }),
+  // A heartbeat changes no state, so it adds no journal row; only the node's projection
+  // (last seen) moves.
+  on: { 'node.heartbeat': { actions: 'recordHeartbeat' } },
   states: {
     idle: {
       on: {

@@ -71,14 +71,14 @@ export type NodeMessage =
    */
   | { type: 'node.attemptsStarted'; runId: string; count: number }
   | { type: 'node.attemptsEnded'; runId: string; count: number }
-  | { type: 'node.heartbeat' }
+  | { type: 'node.heartbeat'; at: number }
   | { type: 'node.drain' }
   | { type: 'node.lost'; reason: string };
 
 export const nodeMessages = {
   attemptsStarted: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsStarted', runId, count }),
   attemptsEnded: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsEnded', runId, count }),
-  heartbeat: (): NodeMessage => ({ type: 'node.heartbeat' }),
+  heartbeat: (at: number): NodeMessage => ({ type: 'node.heartbeat', at }),
   drain: (): NodeMessage => ({ type: 'node.drain' }),
   lost: (reason: string): NodeMessage => ({ type: 'node.lost', reason }),
 };

@@ -77,7 +77,7 @@ export function nodeProjector(kind: 'local' | 'remote', capabilities: readonly s
       capacity: snapshot.context.capacity,
       running: snapshot.context.running,
       capabilities: [...capabilities],
-      lastSeenAt: tag.lastAt,
+      lastSeenAt: Math.max(tag.lastAt, snapshot.context.lastHeartbeatAt ?? 0),
       startedAt,
     },
   });

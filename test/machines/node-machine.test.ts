@@ -33,7 +33,7 @@ describe('node machine: idle and busy', () => {
   test('a new node is idle with nothing running', () => {
     const node = startNode();
     expect(node.state()).toBe('idle');
-    expect(node.context()).toEqual({ nodeId: 'local', capacity: 4, running: 0, lostReason: null });
+    expect(node.context()).toEqual({ nodeId: 'local', capacity: 4, running: 0, lostReason: null, lastHeartbeatAt: null });
   });
 
   test('started attempts make the node busy and are counted', () => {
@@ -75,12 +75,13 @@ describe('node machine: idle and busy', () => {
     expect(node.context().running).toBe(0);
   });
 
-  test('heartbeats change nothing', () => {
+  test('a heartbeat changes no state, only when the node was last heard of', () => {
     const node = startNode();
     node.send(started(1));
-    node.send(nodeMessages.heartbeat());
+    node.send(nodeMessages.heartbeat(1_234));
     expect(node.state()).toBe('busy');
     expect(node.context().running).toBe(1);
+    expect(node.context().lastHeartbeatAt).toBe(1_234);
   });
 });
 

@@ -44,7 +44,7 @@ function setup(overrides: { heartbeatTimeoutMs?: number; ackDeadlineMs?: number;
     time.now += ms;
     clock.increment(ms);
   };
-  return { bridge, makeBridge, sent, state, gone, leases, advance, time };
+  return { bridge, makeBridge, sent, state, gone, leases, advance, time, store, journal };
 }
 
 function request(task: string, attempt = 1): ExecutionRequest {
@@ -165,6 +165,19 @@ describe('RemoteNodeBridge', () => {
     const assign = assignOf(sent, 'a');
     bridge.receive(toDispatcher.outcome(attemptKey(assign.request), assign.lease, { ok: true, output: null }));
     expect(gone).toEqual(['gone: remote:w1']);
+  });
+});
+
+describe('RemoteNodeBridge: heartbeats', () => {
+  test('a heartbeat moves the node row\'s lastSeenAt and adds no journal row', () => {
+    const { bridge, advance, store, journal } = setup();
+    journal.flush();
+    const rowsBefore = store.counts().transitions;
+    advance(700);
+    bridge.receive(toDispatcher.heartbeat(0));
+    journal.flush();
+    expect(store.listNodes().find((n) => n.id === 'remote:w1')?.lastSeenAt).toBe(700);
+    expect(store.counts().transitions).toBe(rowsBefore);
   });
 });
 
