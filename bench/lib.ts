@@ -4,12 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** Scenarios of bench/scenario.ts (one process: raw piscina, or a Dispatcher with its own threads). */
 export const SCENARIO_KINDS = ['raw-calls', 'raw-batched', 'swarm-flat', 'swarm-chain'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+/** Scenarios of bench/remote-scenario.ts (a dispatcher server, its workers in other processes). */
+export const REMOTE_SCENARIO_KINDS = ['remote-flat', 'remote-heartbeats'] as const;
+export type RemoteScenarioKind = (typeof REMOTE_SCENARIO_KINDS)[number];
 
 /** What every scenario prints, as one JSON line on stdout. */
 export interface ScenarioResultBase {
-  scenario: ScenarioKind;
+  scenario: ScenarioKind | RemoteScenarioKind;
   threads: number;
   /** Wall-clock seconds of the measured part. */
   seconds: number;
@@ -102,7 +106,86 @@ export interface SwarmResult extends ScenarioResultBase {
   peakLiveByState: Record<string, number>;
 }
 
-export type ScenarioResult = RawResult | SwarmResult;
+/** One timed run of a remote scenario (deploy → result), and what the processes did meanwhile. */
+export interface RemoteRunStats {
+  tasks: number;
+  status: string;
+  completedTasks: number;
+  failedTasks: number;
+  seconds: number;
+  tasksPerSecond: number;
+  usPerTask: number;
+  /** The synchronous part of deploy() (createRun of every task, first activations). */
+  deployCallMs: number;
+  /** Journal rows written by this run (transitions after − before). */
+  journalRows: number;
+  journalRowsPerTask: number;
+  /** CPU seconds per wall second during the run; null where /proc is not readable. */
+  cores: { dispatcher: number; dispatcherMainThread: number | null; worker: number | null };
+  /** Store commits (journal group commits) during the run, and the wall time spent in them. */
+  commits: number;
+  commitMs: number;
+  /** The dispatcher process's RSS before the deploy and the highest sampled every 50 ms, MB. */
+  rssBeforeMB: number;
+  rssPeakSampledMB: number;
+}
+
+/** CPU used by the idle dispatcher over a window (no run active). */
+export interface IdleWindow {
+  seconds: number;
+  /** Heartbeats the light clients sent in the window (0 without clients). */
+  heartbeats: number;
+  /** Dispatcher process CPU (all threads), and its main thread alone (null without /proc), µs. */
+  cpuUs: number;
+  mainThreadCpuUs: number | null;
+  /** Store commits in the window (a heartbeat marks its node dirty: one commit per flush), and µs in them. */
+  commits: number;
+  commitUs: number;
+}
+
+/** A dispatcher server in this process, one remote worker process, no-op tasks. */
+export interface RemoteResult extends ScenarioResultBase {
+  scenario: RemoteScenarioKind;
+  /** The worker's max_concurrent_tasks, and its threads (RemoteWorker: min(capacity, 2)). */
+  capacity: number;
+  tasksPerThread: number;
+  tasks: number;
+  warmupTasks: number;
+  /** The measured run; for remote-heartbeats, the one with the light clients connected. */
+  status: string;
+  tasksPerSecond: number;
+  run: RemoteRunStats;
+  /** remote-heartbeats: the same run before the light clients connected, and after they left. */
+  runWithoutClients: RemoteRunStats | null;
+  runWithoutClientsAfter: RemoteRunStats | null;
+  heartbeats: {
+    clients: number;
+    intervalMs: number;
+    /** The idle window with only the work worker connected, and with the clients too. */
+    idleWithout: IdleWindow;
+    idleWith: IdleWindow;
+    /** Heartbeats per second the dispatcher received from the clients during idleWith. */
+    heartbeatsPerSecond: number;
+    /** Extra dispatcher CPU with the clients connected, in cores (CPU s per s), and per heartbeat. */
+    extraCores: number;
+    usPerHeartbeat: number;
+    mainThreadUsPerHeartbeat: number | null;
+    /** Extra store commits per second with the clients, and the extra commit time per heartbeat (µs, wall). */
+    extraCommitsPerSecond: number;
+    commitUsPerHeartbeat: number;
+    /** Over the whole scenario: heartbeats sent, assignments the clients got (must be 0), sockets closed. */
+    sent: number;
+    assigned: number;
+    closed: number;
+  } | null;
+  journalRowsTotal: number;
+  dbBytes: number;
+  memory: { rssStartMB: number; rssAfterMB: number; vmHwmMB: number | null };
+  /** The worker process: pid, and its RSS / VmHWM at the end (before it was stopped), MB. */
+  worker: { pid: number; rssMB: number | null; vmHwmMB: number | null };
+}
+
+export type ScenarioResult = RawResult | SwarmResult | RemoteResult;
 
 /** `--name value` / `--name=value` / `--flag` parsing, nothing more. */
 export function parseArgs(argv: string[]): { positional: string[]; options: Map<string, string | true> } {
@@ -186,6 +269,46 @@ export class MemorySampler {
     if (heapUsed > this.peakHeap) this.peakHeap = heapUsed;
     this.samples++;
     this.extra();
+  }
+}
+
+/** `count` manifest symbols, `operation: noop`, named prefix0…; each depending on the previous when chained. */
+export function noopSymbols(count: number, chained: boolean, prefix = 't'): Record<string, unknown>[] {
+  const symbols: Record<string, unknown>[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    symbols[i] = {
+      name: `${prefix}${i}`,
+      type: 'action',
+      parameters: { operation: 'noop' },
+      ...(chained && i > 0 ? { dependencies: [`${prefix}${i - 1}`] } : {}),
+    };
+  }
+  return symbols;
+}
+
+/** Kernel CPU time (user + system) of a process, or of one thread with `tid`, in µs; null without /proc. */
+export function procCpuUs(pid: number | 'self', tid?: number): number | null {
+  try {
+    const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+    const text = readFileSync(path, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime + stime, USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS and VmHWM of a process (Linux /proc), in bytes, or nulls. */
+export function procMemory(pid: number | 'self'): { rss: number | null; hwm: number | null } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => {
+      const match = new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+      return match ? Number(match[1]) * 1024 : null;
+    };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return { rss: null, hwm: null };
   }
 }
 

@@ -9,10 +9,21 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { UsageError, fmtInt, intOption, parseArgs, type RawResult, type ScenarioResult, type SwarmResult } from './lib.ts';
+import {
+  UsageError,
+  fmtInt,
+  intOption,
+  parseArgs,
+  type RawResult,
+  type RemoteResult,
+  type RemoteRunStats,
+  type ScenarioResult,
+  type SwarmResult,
+} from './lib.ts';
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const SCENARIO = resolve(HERE, 'scenario.ts');
+const REMOTE_SCENARIO = resolve(HERE, 'remote-scenario.ts');
 const DEFAULT_OUT = resolve(HERE, 'results', 'latest.json');
 /** Other processes using more than this many cores during a scenario get a warning. */
 const BUSY_CORES = 0.3;
@@ -30,11 +41,15 @@ const TARGET = {
    * one's: both have the same frontier, the big one 10× the tasks.
    */
   rssScaleLimit: 2,
+  /** One remote worker process (2 threads) over loopback. */
+  remoteTasksPerSecond: 15_000,
 };
 
 interface Plan {
   id: string;
   label: string;
+  /** The scenario script (default bench/scenario.ts). */
+  script?: string;
   args: string[];
 }
 
@@ -87,8 +102,9 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --wait-quiet SECONDS    before each scenario, wait up to this long for other processes to
                           leave the CPUs idle (default 60; 0 = start at once)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
-                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k
-                          (with --quick: swarm-flat-1k, swarm-flat-10k)
+                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k,
+                          remote-flat-10k, remote-heartbeats-50
+                          (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k)
   --out FILE              where to write the JSON (default bench/results/latest.json)`;
 
 function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
@@ -96,6 +112,9 @@ function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
   const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
   const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
   const flat = quick ? [1_000, 10_000] : [10_000, 100_000];
+  const remoteTasks = quick ? 1_000 : 10_000;
+  const remote = ['--tasks-per-thread', String(tasksPerThread), '--tasks', String(remoteTasks)];
+  const remoteSlots = `2 threads, ${2 * tasksPerThread} slots`;
   return [
     {
       id: 'raw-calls',
@@ -126,6 +145,18 @@ function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
       id: 'swarm-chain-1k',
       label: 'swarm: chain of 1,000 noops, journal on',
       args: ['swarm-chain', ...swarm, '--tasks', '1000'],
+    },
+    {
+      id: `remote-flat-${remoteTasks / 1000}k`,
+      label: `remote: 1 worker process (${remoteSlots}) over loopback, ${fmtInt(remoteTasks)} independent noops, journal on`,
+      script: REMOTE_SCENARIO,
+      args: ['remote-flat', ...remote],
+    },
+    {
+      id: 'remote-heartbeats-50',
+      label: `remote: the same with 50 light clients heartbeating every 1 s`,
+      script: REMOTE_SCENARIO,
+      args: ['remote-heartbeats', ...remote, '--clients', '50', '--heartbeat', '1000', '--idle-window', quick ? '3' : '5'],
     },
   ];
 }
@@ -160,8 +191,8 @@ async function runScenario(p: Plan, timeoutMs: number): Promise<Outcome> {
   const busy0 = machineBusySeconds();
   // The database directory belongs to us, so it goes even when the child is killed.
   const dir = mkdtempSync(join(tmpdir(), 'swarm-bench-'));
-  const args = p.args[0].startsWith('swarm-') ? [...p.args, '--dir', dir] : p.args;
-  const child = Bun.spawn([process.execPath, SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  const args = /^(swarm|remote)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
+  const child = Bun.spawn([process.execPath, p.script ?? SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const timer = setTimeout(() => {
@@ -223,6 +254,10 @@ function buildRows(outcomes: Outcome[]): Row[] {
       continue;
     }
     const r = o.result;
+    if (r.scenario === 'remote-flat' || r.scenario === 'remote-heartbeats') {
+      rows.push(...remoteRows(o.label, r as RemoteResult, raw));
+      continue;
+    }
     if (r.scenario === 'raw-calls' || r.scenario === 'raw-batched') {
       const result =
         r.usPerRoundTrip !== null
@@ -311,6 +346,70 @@ function buildRows(outcomes: Outcome[]): Row[] {
       met: big.peakLiveActors <= big.tasks * TARGET.liveFraction ? '✓' : '✗',
     });
   }
+  return rows;
+}
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const cores = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+
+/** The rows of a remote scenario: throughput, then what the dispatcher and worker spent. */
+function remoteRows(label: string, s: RemoteResult, raw: RawResult | null): Row[] {
+  const runText = (x: RemoteRunStats) => `${rate(x.tasksPerSecond, 'tasks')} (${x.seconds.toFixed(2)} s)${x.status !== 'succeeded' ? ` — run ${x.status}, ${x.failedTasks} failed` : ''}`;
+  const rows: Row[] = [];
+  const ok = s.run.status === 'succeeded' && s.run.tasksPerSecond >= TARGET.remoteTasksPerSecond;
+  const toRaw = raw ? ratio(s.run.tasksPerSecond / raw.requestsPerSecond) : 'n/a';
+  const cpuRow = (x: RemoteRunStats, what: string): Row => ({
+    scenario: `  CPU during the run${what}`,
+    result: `dispatcher ${cores(x.cores.dispatcher)} cores (main thread ${cores(x.cores.dispatcherMainThread)}), worker process ${cores(x.cores.worker)}`,
+    target: '—',
+    ratio: '',
+    met: '',
+  });
+  if (s.scenario === 'remote-flat') {
+    rows.push({ scenario: label, result: runText(s.run), target: `≥ ${fmtInt(TARGET.remoteTasksPerSecond)}/s`, ratio: toRaw, met: ok ? '✓' : '✗' });
+    rows.push({
+      scenario: `  journal rows written (${fmtInt(s.tasks)} tasks)`,
+      result: `${fmtInt(s.run.journalRows)} (${s.run.journalRowsPerTask.toFixed(2)} per task) in ${fmtInt(s.run.commits)} commits (${fmtInt(s.run.commitMs)} ms)`,
+      target: '—',
+      ratio: '',
+      met: '',
+    });
+    rows.push(cpuRow(s.run, ''));
+    rows.push({
+      scenario: '  memory: dispatcher RSS before → peak; worker RSS',
+      result: `${mb(s.run.rssBeforeMB)} → ${mb(s.run.rssPeakSampledMB)}; worker ${s.worker.rssMB === null ? 'n/a' : mb(s.worker.rssMB)}`,
+      target: '—',
+      ratio: '',
+      met: '',
+    });
+    return rows;
+  }
+  const before = s.runWithoutClients;
+  const after = s.runWithoutClientsAfter;
+  const without = before && after ? (before.tasksPerSecond + after.tasksPerSecond) / 2 : (before ?? after)?.tasksPerSecond;
+  rows.push({
+    scenario: label,
+    result:
+      `${runText(s.run)}; without the clients ${before ? fmtInt(before.tasksPerSecond) : '?'} before, ${after ? fmtInt(after.tasksPerSecond) : '?'} after` +
+      (without ? ` → ${pct(s.run.tasksPerSecond / without - 1)}` : ''),
+    target: '(report)',
+    ratio: toRaw,
+    met: '',
+  });
+  const h = s.heartbeats;
+  if (h) {
+    const main = h.mainThreadUsPerHeartbeat === null ? '' : ` (main thread ${fmtInt(h.mainThreadUsPerHeartbeat)})`;
+    rows.push({
+      scenario: `  heartbeat handling, idle: ${h.clients} clients every ${h.intervalMs / 1000} s`,
+      result:
+        `${fmtInt(h.usPerHeartbeat)} µs CPU per heartbeat${main} = ${(h.extraCores * 100).toFixed(2)}% of a core ` +
+        `at ${h.heartbeatsPerSecond.toFixed(1)} beats/s; +${h.extraCommitsPerSecond.toFixed(1)} store commits/s (${fmtInt(h.commitUsPerHeartbeat)} µs per beat)`,
+      target: '(report)',
+      ratio: '',
+      met: '',
+    });
+  }
+  rows.push(cpuRow(s.run, ' with the clients'));
   return rows;
 }
 
@@ -409,7 +508,10 @@ async function main(): Promise<number> {
   const rows = buildRows(outcomes);
   console.log(`\n${renderTable(rows)}\n`);
   const failures = outcomes.filter((o): o is Extract<Outcome, { error: string }> => o.status !== 'ok');
-  for (const f of failures) console.log(`${f.id} ${f.status}: bun bench/scenario.ts ${f.args.join(' ')}\n${f.error}\n`);
+  for (const f of failures) {
+    const script = relative(process.cwd(), plans.find((p) => p.id === f.id)?.script ?? SCENARIO);
+    console.log(`${f.id} ${f.status}: bun ${script} ${f.args.join(' ')}\n${f.error}\n`);
+  }
   for (const note of notes(outcomes)) console.log(`- ${note}`);
 
   const report = {

@@ -20,6 +20,7 @@ import {
   SCENARIO_KINDS,
   UsageError,
   intOption,
+  noopSymbols,
   parseArgs,
   toMB,
   vmHwmBytes,
@@ -241,19 +242,6 @@ async function rawBatched(options: Map<string, string | true>): Promise<RawResul
 }
 
 // ---- the swarm -----------------------------------------------------------------------------
-
-function noopSymbols(count: number, chained: boolean, prefix = 't'): Record<string, unknown>[] {
-  const symbols: Record<string, unknown>[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    symbols[i] = {
-      name: `${prefix}${i}`,
-      type: 'action',
-      parameters: { operation: 'noop' },
-      ...(chained && i > 0 ? { dependencies: [`${prefix}${i - 1}`] } : {}),
-    };
-  }
-  return symbols;
-}
 
 async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, string | true>): Promise<SwarmResult> {
   const chained = kind === 'swarm-chain';
