@@ -1,0 +1,114 @@
+import { CappedOutput, type CapturedOutput } from './capped-output.ts';
+import { signalGroup, terminateGroup, within } from './process-group.ts';
+
+/** One process to run to the end, bounded in time and output. */
+export interface GroupRunOptions {
+  file: string;
+  args: string[];
+  /** The child's complete environment (nothing is inherited implicitly). */
+  env: Record<string, string>;
+  /** Written to the child's stdin, which is then closed. */
+  stdin: Uint8Array;
+  timeoutMs: number;
+  /** Aborting it ends the run like a timeout, reported as `aborted`. */
+  signal: AbortSignal;
+  /** The cap on stdout and on stderr, each. */
+  maxOutputBytes: number;
+  /** How long the group gets between SIGTERM and SIGKILL. */
+  killGraceMs: number;
+}
+
+export type GroupRunResult =
+  /** The OS refused to start it (ENOENT, EACCES, E2BIG…); nothing ran. */
+  | { started: false; error: NodeJS.ErrnoException }
+  | {
+      started: true;
+      /** `exited`: on its own; `timeout` / `aborted`: the group was killed. */
+      ended: 'exited' | 'timeout' | 'aborted';
+      exitCode: number | null;
+      signalCode: string | null;
+      stdout: CapturedOutput;
+      stderr: CapturedOutput;
+    };
+
+/**
+ * Runs `file args` without a shell as the leader of a new process group and session
+ * (Bun.spawn's `detached` is setsid), so that the whole tree can be signalled at once. It
+ * resolves only when the child is reaped and its group was told to end, and never throws.
+ *
+ * Processes of the group still running after the leader exits are orphans of this attempt and
+ * are ended too: nothing a backend starts outlives its attempt.
+ */
+export async function runInProcessGroup(options: GroupRunOptions): Promise<GroupRunResult> {
+  const { signal, maxOutputBytes, killGraceMs } = options;
+  if (signal.aborted) {
+    return { started: true, ended: 'aborted', exitCode: null, signalCode: null, ...nothingRead(maxOutputBytes) };
+  }
+  let child: Bun.Subprocess<Uint8Array, 'pipe', 'pipe'>;
+  try {
+    child = Bun.spawn({
+      cmd: [options.file, ...options.args],
+      env: options.env,
+      // A buffer, not a pipe we write to: Bun writes it and closes stdin, and a child that
+      // exits without reading it (EPIPE) does not surface as an error of ours.
+      stdin: options.stdin,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      detached: true,
+    });
+  } catch (err) {
+    return { started: false, error: err as NodeJS.ErrnoException };
+  }
+  const stdout = new CappedOutput(child.stdout, maxOutputBytes);
+  const stderr = new CappedOutput(child.stderr, maxOutputBytes);
+  const ended = await firstEnd(child.exited, options.timeoutMs, signal);
+
+  const settled = Promise.all([child.exited, stdout.done, stderr.done]);
+  const pgid = child.pid;
+  const pipesClosed =
+    ended !== 'exited' || signalGroup(pgid, 0)
+      ? await terminateGroup(pgid, settled, killGraceMs)
+      : await within(settled, killGraceMs);
+  // A pipe still open now is held by a process that left the group (its own setsid); stop
+  // reading rather than wait for it.
+  if (!pipesClosed) {
+    stdout.stop();
+    stderr.stop();
+  }
+  await within(child.exited, killGraceMs);
+  return {
+    started: true,
+    ended,
+    exitCode: child.exitCode,
+    signalCode: child.signalCode === null ? null : String(child.signalCode),
+    stdout: stdout.result(),
+    stderr: stderr.result(),
+  };
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Which comes first: the child's exit, the timeout or the abort. Listeners are removed after. */
+function firstEnd(
+  exited: Promise<unknown>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<'exited' | 'timeout' | 'aborted'> {
+  return new Promise((resolve) => {
+    const finish = (how: 'exited' | 'timeout' | 'aborted') => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(how);
+    };
+    const onAbort = () => finish('aborted');
+    // Timers take at most 2^31-1 ms; a larger delay would fire at once.
+    const timer = setTimeout(() => finish('timeout'), Math.min(timeoutMs, MAX_TIMER_MS));
+    signal.addEventListener('abort', onAbort, { once: true });
+    exited.then(() => finish('exited'));
+  });
+}
+
+function nothingRead(limit: number): { stdout: CapturedOutput; stderr: CapturedOutput } {
+  const empty = (): CapturedOutput => ({ bytes: new Uint8Array(0), totalBytes: 0, truncated: false, limit });
+  return { stdout: empty(), stderr: empty() };
+}
