@@ -17,6 +17,8 @@ import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import { RemoteNodeBridge } from './remote-node-bridge.ts';
+import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
+import { ProcessBackendNode } from './process-backend-node.ts';
 import { LeaseTable, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 
@@ -71,6 +73,9 @@ export class Dispatcher {
   private readonly actor;
   private readonly runs = new Map<string, RunCoordinator>();
   private localNode: LocalThreadNode | null = null;
+  /** The enabled backends that passed their health check, run as local processes. */
+  private backendNode: ProcessBackendNode | null = null;
+  private backendsChecked: Promise<void> = Promise.resolve();
   private readonly remoteNodes = new Set<RemoteNodeBridge>();
   /** Fencing for remote assignments; outlives any one worker connection. */
   private readonly leases = new LeaseTable<string>();
@@ -123,6 +128,8 @@ export class Dispatcher {
         now: this.options.now,
       });
       this.scheduler.addNode(this.localNode);
+      const backends = enabledBackends(this.options.config.backends);
+      if (backends.length > 0) this.backendsChecked = this.startBackendNode(backends);
     }
     this.actor.send(dispatcherMessages.ready());
     this.journal.flush();
@@ -196,11 +203,47 @@ export class Dispatcher {
     };
   }
 
-  /** The nodes work can go to now: the local thread node and the connected workers. */
+  /**
+   * Checks the enabled backends once, at start (a check runs the interpreter, ~20–150 ms),
+   * and offers the healthy ones on a node of their own; the others are logged with their fix.
+   * Jobs for them wait meanwhile, so a run deployed at once is not failed for a check that
+   * has not finished.
+   */
+  private async startBackendNode(specs: BackendSpec[]): Promise<void> {
+    const settle = this.scheduler.expectNodes(specs.map((s) => s.target));
+    try {
+      const health = await checkBackends(specs).catch((err: unknown) => {
+        this.log.error({ err }, 'the backend health check failed; no backend is offered');
+        return [];
+      });
+      for (const h of health) {
+        if (h.ok) this.log.info({ backend: h.target }, `backend ready: ${h.detail}`);
+        else this.log.warn({ backend: h.target }, `backend ${h.target} is enabled but cannot run: ${h.problem}; ${h.fix}`);
+      }
+      const healthy = specs.filter((s) => health.some((h) => h.ok && h.target === s.target));
+      if (healthy.length === 0 || this.stopping) return;
+      const { dispatcher } = this.options.config;
+      this.backendNode = new ProcessBackendNode({
+        id: 'local-backends',
+        backends: healthy,
+        capacity: dispatcher.local_workers * dispatcher.tasks_per_thread,
+        journal: this.journal,
+        clock: this.clock,
+        onCapacity: () => this.scheduler.schedulePump(),
+        now: this.options.now,
+      });
+      this.scheduler.addNode(this.backendNode);
+    } finally {
+      settle();
+    }
+  }
+
+  /** The nodes work can go to now: the local nodes and the connected workers. */
   nodeLoads(): NodeLoad[] {
     const loads: NodeLoad[] = [];
-    const node = this.localNode;
-    if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
+    for (const node of [this.localNode, this.backendNode]) {
+      if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
+    }
     for (const remote of this.remoteNodes) {
       loads.push({ id: remote.id, kind: 'remote', capacity: remote.capacity, freeSlots: remote.freeSlots() });
     }
@@ -230,7 +273,8 @@ export class Dispatcher {
     }
     // The same worker on a new connection: what it still runs carries over (see handOver).
     const adopted = previous?.handOver(resume) ?? [];
-    if (this.remoteNodes.size + (this.localNode ? 1 : 0) >= coordinator.max_workers) {
+    const localNodes = (this.localNode ? 1 : 0) + (this.backendNode ? 1 : 0);
+    if (this.remoteNodes.size + localNodes >= coordinator.max_workers) {
       throw new SwarmError('USAGE', `The dispatcher already has [coordinator] max_workers = ${coordinator.max_workers} nodes.`);
     }
     const bridge = new RemoteNodeBridge({
@@ -290,6 +334,8 @@ export class Dispatcher {
       try {
         await Promise.all([...this.remoteNodes].map((n) => n.close(this.options.config.dispatcher.shutdown_grace)));
         await this.localNode?.close(this.options.config.dispatcher.shutdown_grace + ABORT_GRACE_MS);
+        await this.backendsChecked;
+        await this.backendNode?.close(this.options.config.dispatcher.shutdown_grace);
         this.actor.send(dispatcherMessages.drained());
         if (!this.fatal) this.journal.flush();
       } catch (err) {

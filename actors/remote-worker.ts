@@ -13,8 +13,10 @@ import {
   type ToDispatcherMessage,
   type ToWorkerMessage,
 } from '../src/protocol/index.ts';
+import type { BackendSpec } from './backends/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { LocalThreadNode } from './local-thread-node.ts';
+import { ProcessBackendNode } from './process-backend-node.ts';
 
 export interface RemoteWorkerOptions {
   /** The dispatcher's WebSocket URL, e.g. ws://10.0.0.5:8080/workers. */
@@ -25,6 +27,8 @@ export interface RemoteWorkerOptions {
   capacity: number;
   /** Worker threads for internal operations (default: min(capacity, 2)). */
   threads?: number;
+  /** External backends this worker runs (healthy ones; their targets belong in `capabilities`). */
+  backends?: readonly BackendSpec[];
   token?: string;
   heartbeatIntervalMs: number;
   /** Largest frame this worker sends or accepts (`[security] max_message_size`). */
@@ -53,6 +57,7 @@ export class RemoteWorker {
   private readonly clock: Clock;
   private readonly log: SwarmLogger;
   private readonly node: LocalThreadNode;
+  private readonly backendNode: ProcessBackendNode | null;
   private readonly held = new Map<string, Held>();
   private readonly pendingCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private socket: WebSocket | null = null;
@@ -76,11 +81,25 @@ export class RemoteWorker {
       clock: this.clock,
       onCapacity: () => {},
     });
+    this.backendNode =
+      options.backends && options.backends.length > 0
+        ? new ProcessBackendNode({
+            id: `${options.name}-backends`,
+            backends: options.backends,
+            capacity: options.capacity,
+            clock: this.clock,
+            onCapacity: () => {},
+          })
+        : null;
   }
 
   /** Connects (and keeps reconnecting until stop()). */
   start(): void {
     this.connect();
+  }
+
+  get capabilities(): readonly DispatchTarget[] {
+    return this.options.capabilities;
   }
 
   /** Whether the dispatcher has accepted this worker on the current connection. */
@@ -100,7 +119,7 @@ export class RemoteWorker {
     if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
     this.socket?.close(1000, 'worker stopped');
-    await this.node.close();
+    await Promise.all([this.node.close(), this.backendNode?.close()]);
   }
 
   private connect(): void {
@@ -152,6 +171,7 @@ export class RemoteWorker {
         return this.run(message.lease, message.request);
       case 'abort':
         this.node.abort(message.key, message.reason);
+        this.backendNode?.abort(message.key, message.reason);
         return;
       case 'refused':
         this.log.warn({ key: message.key }, `the dispatcher refused a result: ${message.reason}`);
@@ -177,7 +197,10 @@ export class RemoteWorker {
   private run(lease: number, request: Parameters<LocalThreadNode['execute']>[0]): void {
     const key = attemptKey(request);
     this.held.set(key, { lease });
-    this.node.execute(request, {
+    // The dispatcher assigns only what this worker advertised; the backend node answers
+    // anything else with an error rather than running it.
+    const node = request.symbol.dispatch === 'internal' || !this.backendNode ? this.node : this.backendNode;
+    node.execute(request, {
       started: () => this.send(toDispatcher.started(key, lease)),
       finished: (outcome) => {
         const h = this.held.get(key);

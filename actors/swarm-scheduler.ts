@@ -46,6 +46,8 @@ export class SwarmScheduler {
   private readonly nodes: NodeRuntime[] = [];
   private seq = 0;
   private pumpQueued = false;
+  /** Targets a node is about to offer (a health check in progress), with how many such nodes. */
+  private readonly expected = new Map<DispatchTarget, number>();
   /** Targets no node offers, with when that was first seen (see `nodeWait`). */
   private readonly missingSince = new Map<DispatchTarget, number>();
   private waitTimer: unknown = null;
@@ -55,6 +57,26 @@ export class SwarmScheduler {
   addNode(node: NodeRuntime): void {
     this.nodes.push(node);
     this.schedulePump();
+  }
+
+  /**
+   * A node offering `targets` is on its way (e.g. its backends are being checked): jobs for
+   * them wait, with no deadline, until the returned function is called — after the node was
+   * added, or when it will not come — and are then judged as usual.
+   */
+  expectNodes(targets: readonly DispatchTarget[]): () => void {
+    for (const t of targets) this.expected.set(t, (this.expected.get(t) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const t of targets) {
+        const n = (this.expected.get(t) ?? 1) - 1;
+        if (n > 0) this.expected.set(t, n);
+        else this.expected.delete(t);
+      }
+      this.schedulePump();
+    };
   }
 
   removeNode(node: NodeRuntime): void {
@@ -146,6 +168,7 @@ export class SwarmScheduler {
    * due; a node that joins meanwhile pumps by itself (addNode).
    */
   private stillWaiting(target: DispatchTarget): boolean {
+    if (this.expected.has(target)) return true;
     const wait = this.options.nodeWait;
     if (!wait || wait.ms <= 0) return false;
     const now = wait.now();

@@ -4,6 +4,8 @@ import type { SwarmConfig } from '../config/schema.ts';
 import { resolvedAuthToken } from '../config/token.ts';
 import { validateConfig } from '../config/validate.ts';
 import type { DispatchTarget } from '../manifest/types.ts';
+import { checkBackends, enabledBackends, type BackendSpec } from '../../actors/backends/index.ts';
+import { Logger } from '../logger.ts';
 
 /** Options of `createWorker`: a config (object or TOML path) and overrides of `[worker]`. */
 export interface CreateWorkerOptions {
@@ -16,13 +18,15 @@ export interface CreateWorkerOptions {
 
 /** A remote worker node: connects to a dispatcher and runs what it is assigned. */
 export interface SwarmWorker {
-  /** Connects; it keeps reconnecting (with backoff) until stop(). */
+  /** Checks the enabled backends, then connects; it keeps reconnecting (with backoff) until stop(). */
   start(): Promise<void>;
   /** Drains: takes no new task, finishes the running ones, reports them, disconnects. */
   stop(): Promise<void>;
   /** Whether the dispatcher has accepted this worker right now. */
   readonly connected: boolean;
   readonly name: string;
+  /** What it advertises once started: `internal` and the healthy backends. */
+  readonly capabilities: DispatchTarget[];
 }
 
 /** `ws://host:port` or `ws://host:port/` means the dispatcher's `/workers` route. */
@@ -32,13 +36,16 @@ export function workerSocketUrl(dispatcherUrl: string): string {
   return url.toString();
 }
 
+/** Which `[worker.capabilities]` flag lets a worker offer each backend. */
+const CAPABILITY_FLAG = { rust_injector: 'rust', php_engine: 'php', powershell_engine: 'powershell' } as const;
+
 /**
- * What this worker offers. Internal operations always; the external backends (`rust`, `php`,
- * `powershell` in `[worker.capabilities]`) only once this swarm can run them (issue 5), so a
- * worker never advertises a backend it cannot start.
+ * The backends this worker may offer: enabled in `[backends.*]` and allowed by its
+ * `[worker.capabilities]` flag. They are health-checked at start; only healthy ones are
+ * advertised, so the dispatcher never sends a task to a worker that cannot start its backend.
  */
-function capabilitiesOf(_config: SwarmConfig): DispatchTarget[] {
-  return ['internal'];
+function candidateBackends(config: SwarmConfig): BackendSpec[] {
+  return enabledBackends(config.backends).filter((spec) => config.worker.capabilities[CAPABILITY_FLAG[spec.target]]);
 }
 
 /** Creates a remote worker from a config (see SwarmWorker). */
@@ -50,21 +57,43 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
   const { worker, security } = config;
   const name = options.name ?? worker.node_name;
   const token = options.authToken ?? resolvedAuthToken(config);
-  const remote = new RemoteWorker({
-    url: workerSocketUrl(options.dispatcherUrl ?? worker.dispatcher_url),
-    name,
-    capabilities: capabilitiesOf(config),
-    capacity: options.maxConcurrentTasks ?? worker.capabilities.max_concurrent_tasks ?? worker.max_concurrent_tasks,
-    ...(token ? { token } : {}),
-    heartbeatIntervalMs: worker.heartbeat_interval,
-    maxMessageSize: security.max_message_size,
-  });
+  const log = Logger.get('worker');
+  let remote: RemoteWorker | null = null;
+  let stopped = false;
   return {
     name,
-    start: async () => remote.start(),
-    stop: () => remote.stop(),
+    async start() {
+      if (remote || stopped) return;
+      const candidates = candidateBackends(config);
+      const health = await checkBackends(candidates);
+      for (const h of health) {
+        if (h.ok) log.info({ backend: h.target }, `backend ready: ${h.detail}`);
+        else log.warn({ backend: h.target }, `backend ${h.target} is not offered: ${h.problem}; ${h.fix}`);
+      }
+      const backends = candidates.filter((spec) => health.some((h) => h.ok && h.target === spec.target));
+      if (stopped) return;
+      remote = new RemoteWorker({
+        url: workerSocketUrl(options.dispatcherUrl ?? worker.dispatcher_url),
+        name,
+        capabilities: ['internal', ...backends.map((b) => b.target)],
+        backends,
+        capacity: options.maxConcurrentTasks ?? worker.capabilities.max_concurrent_tasks ?? worker.max_concurrent_tasks,
+        ...(token ? { token } : {}),
+        heartbeatIntervalMs: worker.heartbeat_interval,
+        maxMessageSize: security.max_message_size,
+        logger: log,
+      });
+      remote.start();
+    },
+    async stop() {
+      stopped = true;
+      await remote?.stop();
+    },
     get connected() {
-      return remote.connected;
+      return remote?.connected ?? false;
+    },
+    get capabilities() {
+      return remote ? [...remote.capabilities] : [];
     },
   };
 }

@@ -9,8 +9,9 @@ import { onStopSignals } from '../signals.ts';
 /**
  * `swarm start-worker [config] [name]`: a remote worker node. Connects to `[worker]
  * dispatcher_url` (its `/workers` route), registers `name` (default `[worker] node_name`),
- * its capabilities and `max_concurrent_tasks`, heartbeats, and runs what it is assigned on its
- * own threads. While the dispatcher is unreachable it keeps retrying and says so in its log.
+ * its capabilities (internal, and each enabled backend its `[worker.capabilities]` allows that
+ * passes its health check) and `max_concurrent_tasks`, heartbeats, and runs what it is
+ * assigned: internal operations on its own threads, backends as processes. While the dispatcher is unreachable it keeps retrying and says so in its log.
  * SIGINT/SIGTERM drains: no new task, running ones finish and are reported, exit 0; a second
  * signal exits 1 at once.
  */
@@ -39,6 +40,9 @@ async function startWorker(configPath: string | undefined, name: string | undefi
     });
   });
   await worker.start();
-  await out(`Worker ${worker.name} connecting to ${workerSocketUrl(opts.url ?? config.worker.dispatcher_url)}. Stop it with Ctrl-C.`);
+  await out(
+    `Worker ${worker.name} (offers ${worker.capabilities.join(', ')}) connecting to ` +
+      `${workerSocketUrl(opts.url ?? config.worker.dispatcher_url)}. Stop it with Ctrl-C.`,
+  );
   return stopped;
 }

@@ -1,0 +1,119 @@
+import { createActor } from 'xstate';
+import { nodeMachine } from '../machines/node-machine.ts';
+import type { Clock } from '../src/clock.ts';
+import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
+import { nodeMessages } from '../src/messages.ts';
+import { runBackendProcess, type BackendRunOptions, type BackendSpec } from './backends/index.ts';
+import type { JournalRecorder } from './journal/journal-recorder.ts';
+import { nodeProjector } from './journal/projections.ts';
+import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+
+export interface ProcessBackendNodeOptions {
+  id: string;
+  /** The backends this node runs: only those whose health check passed. */
+  backends: readonly BackendSpec[];
+  /** Backend processes running at once. */
+  capacity: number;
+  /** Journals the node actor; a remote worker, which keeps no journal, leaves it out. */
+  journal?: JournalRecorder;
+  clock: Clock;
+  onCapacity: () => void;
+  now?: () => number;
+  run?: BackendRunOptions;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * A node whose attempts are external backend processes (rust_injector, php_engine,
+ * powershell_engine), one process per attempt. No thread is needed: spawning and reading
+ * pipes are asynchronous I/O on the main thread. Stopping an attempt aborts its process
+ * group (see backends/process-runner.ts); `finished` follows once the group is gone, so a
+ * retry never overlaps the process it replaces.
+ */
+export class ProcessBackendNode implements NodeRuntime {
+  readonly id: string;
+  readonly capabilities: ReadonlySet<DispatchTarget>;
+  readonly capacity: number;
+  private readonly specs = new Map<DispatchTarget, BackendSpec>();
+  private readonly running = new Map<string, Running>();
+  private readonly actor;
+  private closed = false;
+
+  constructor(private readonly options: ProcessBackendNodeOptions) {
+    this.id = options.id;
+    for (const spec of options.backends) this.specs.set(spec.target, spec);
+    this.capabilities = new Set(this.specs.keys());
+    this.capacity = Math.max(1, options.capacity);
+    const input = { nodeId: this.id, capacity: this.capacity };
+    this.actor = options.journal
+      ? options.journal.createActor(
+          nodeMachine,
+          {
+            actorId: `node:${this.id}`,
+            kind: 'node',
+            runId: null,
+            project: nodeProjector('local', [...this.capabilities], (options.now ?? Date.now)()),
+          },
+          input,
+        )
+      : createActor(nodeMachine, { input });
+    this.actor.start();
+  }
+
+  freeSlots(): number {
+    return this.closed ? 0 : this.capacity - this.running.size;
+  }
+
+  execute(request: ExecutionRequest, sink: AttemptSink): void {
+    const key = attemptKey(request);
+    const spec = this.specs.get(request.symbol.dispatch);
+    if (!spec) {
+      sink.finished(notOffered(request.symbol.dispatch, this.id));
+      return;
+    }
+    const controller = new AbortController();
+    this.actor.send(nodeMessages.attemptsStarted(request.runId, 1));
+    sink.started();
+    const done = runBackendProcess(spec, request, controller.signal, this.options.run).then((outcome) => {
+      this.running.delete(key);
+      this.actor.send(nodeMessages.attemptsEnded(request.runId, 1));
+      sink.finished(outcome);
+      this.options.onCapacity();
+    });
+    this.running.set(key, { controller, done });
+  }
+
+  abort(key: string, reason: string): void {
+    this.running.get(key)?.controller.abort(new Error(reason));
+  }
+
+  /** Takes no new work; waits up to `deadlineMs` for running processes, then kills what is left. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    this.closed = true;
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: unknown = null;
+    const late = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => (timer = this.options.clock.setTimeout(() => resolve(true), deadlineMs))),
+    ]);
+    this.options.clock.clearTimeout(timer);
+    if (late) {
+      for (const r of this.running.values()) r.controller.abort(new Error('the node is stopping'));
+      await all;
+    }
+    this.actor.send(nodeMessages.drain());
+  }
+}
+
+function notOffered(dispatch: DispatchTarget, nodeId: string): ExecutionOutcome {
+  return {
+    ok: false,
+    retryable: true,
+    error: { name: 'ExecutionError', code: 'NO_CAPABLE_NODE', message: `node ${nodeId} does not run dispatch "${dispatch}"` },
+  };
+}
