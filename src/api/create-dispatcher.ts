@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import { loadConfig } from '../config/load.ts';
 import type { SwarmConfig } from '../config/schema.ts';
 import { validateConfig } from '../config/validate.ts';
-import { loadManifestFile, validateManifestData } from '../manifest/index.ts';
+import { loadManifestFile, manifestDefaults, validateManifestData } from '../manifest/index.ts';
 import type { LoadedManifest, Manifest } from '../manifest/types.ts';
 import type { RunResult } from '../run-result.ts';
 import type { SwarmStore } from '../store/types.ts';
@@ -77,14 +77,14 @@ export function createDispatcher(options: CreateDispatcherOptions = {}): SwarmDi
     clock: options.clock,
     random: options.random,
   });
-  const defaultRetries = config.coordinator.task_retry_limit;
+  const defaults = manifestDefaults(config);
   return {
     config,
     store: dispatcher.store,
     start: async () => dispatcher.start(),
-    dispatchFromFile: async (path) => dispatcher.deploy(loadManifestFile(path, { defaultRetries })).result,
+    dispatchFromFile: async (path) => dispatcher.deploy(loadManifestFile(path, { defaults })).result,
     dispatch: async (manifest) => {
-      const validated = validateManifestData(manifest, { defaultRetries });
+      const validated = validateManifestData(manifest, { defaults });
       // Stored as YAML text, so `show` and a replay see a manifest like any deployed file.
       return dispatcher.deploy({ manifest: validated, source: stringifyYaml(manifest), format: 'yaml' }).result;
     },

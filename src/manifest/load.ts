@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ManifestError } from '../errors.ts';
 import { formatFromPath } from './format.ts';
 import { parseManifest } from './parse.ts';
+import type { ManifestDefaults } from './defaults.ts';
 import type { LoadedManifest } from './types.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { LoadedManifest } from './types.ts';
  * .toml), else from the text. Issues name the file as given; `path` in the result is absolute.
  * A file that cannot be read is a ManifestError too.
  */
-export function loadManifestFile(path: string, options: { defaultRetries?: number } = {}): LoadedManifest {
+export function loadManifestFile(path: string, options: { defaults?: ManifestDefaults } = {}): LoadedManifest {
   const absolutePath = resolve(path);
   let source: string;
   try {
@@ -22,7 +23,7 @@ export function loadManifestFile(path: string, options: { defaultRetries?: numbe
   const loaded = parseManifest(source, {
     file: path,
     ...(format !== undefined && { format }),
-    ...(options.defaultRetries !== undefined && { defaultRetries: options.defaultRetries }),
+    ...(options.defaults !== undefined && { defaults: options.defaults }),
   });
   return { ...loaded, path: absolutePath };
 }

@@ -1,5 +1,6 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
+import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
 import type { Locator, ReadDocument } from './document.ts';
 import { sniffFormat } from './format.ts';
 import { checkInternalOperations } from './internal-checks.ts';
@@ -16,8 +17,8 @@ export interface ParseManifestOptions {
   format?: ManifestFormat;
   /** Where the text came from, for error messages. */
   file?: string;
-  /** `retries` for symbols that do not set it (default 3). */
-  defaultRetries?: number;
+  /** Values for fields symbols leave out, from the config (see manifestDefaults). */
+  defaults?: ManifestDefaults;
 }
 
 /**
@@ -40,7 +41,7 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
  */
 export function validateManifestData(
   data: unknown,
-  options: { file?: string; defaultRetries?: number; locate?: Locator } = {},
+  options: { file?: string; defaults?: ManifestDefaults; locate?: Locator } = {},
 ): Manifest {
   const locate = options.locate ?? (() => ({}));
   const toIssue = createIssueBuilder({ file: options.file, data, locate });
@@ -54,7 +55,7 @@ export function validateManifestData(
     throw new ManifestError([toIssue({ path: [], message })]);
   }
 
-  const result = buildManifestSchema(options.defaultRetries).safeParse(data, { error: readableZodMessages });
+  const result = buildManifestSchema(options.defaults?.retries).safeParse(data, { error: readableZodMessages });
   const symbols = viewRawSymbols(data);
   const drafts: IssueDraft[] = [
     ...(result.success ? [] : draftsFromZodIssues(result.error.issues, data)),
@@ -62,7 +63,7 @@ export function validateManifestData(
     ...checkInternalOperations(symbols),
   ];
   if (drafts.length > 0 || !result.success) throw new ManifestError(inReadingOrder(drafts.map(toIssue)));
-  return result.data;
+  return withDefaultTimeouts(result.data, options.defaults?.timeouts);
 }
 
 /** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */

@@ -48,12 +48,17 @@ const symbolFields = {
     .describe(
       'Free-form input for the backend. For `internal` dispatch, `operation` names the built-in operation (else the symbol name is used) and the other keys are its arguments.',
     ),
+  // No zod default: a missing timeout comes from the dispatch target (see defaults.ts).
   timeout: z
     .number()
     .int()
     .positive('must be greater than 0 (milliseconds)')
-    .default(SYMBOL_DEFAULTS.timeout)
-    .describe('How long one attempt may run, in milliseconds, before it is stopped and counted as failed.'),
+    .optional()
+    // For editors: the default of internal operations; an external backend's is its config's.
+    .meta({ default: SYMBOL_DEFAULTS.timeout })
+    .describe(
+      'How long one attempt may run, in milliseconds, before it is stopped and counted as failed. Default: 30000, or for an external backend its `[backends.<name>] timeout`.',
+    ),
 };
 
 const rollbackSchema = z

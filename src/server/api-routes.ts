@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { RunNotFoundError, UsageError } from '../errors.ts';
-import { parseManifest } from '../manifest/index.ts';
+import { parseManifest, type ManifestDefaults } from '../manifest/index.ts';
 import { readRunResult, toRunSummary } from '../run-result.ts';
 import type { RunRecord } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
@@ -18,7 +18,7 @@ import { statusReport, type StatusSources } from './status-report.ts';
 export interface RouteContext extends StatusSources {
   metrics: SwarmMetrics;
   maxBodyBytes: number;
-  defaultRetries: number;
+  manifestDefaults: ManifestDefaults;
   /** False once the dispatcher is shutting down: no new runs. */
   accepting(): boolean;
 }
@@ -89,7 +89,7 @@ export const routes: Route[] = [
       const loaded = parseManifest(source, {
         ...(format !== undefined && { format }),
         file: path ?? '<deployed manifest>',
-        defaultRetries: ctx.defaultRetries,
+        defaults: ctx.manifestDefaults,
       });
       const handle = ctx.registry.deploy(path !== undefined ? { ...loaded, path } : loaded, name);
       return json({ runId: handle.runId }, 201, { location: `/api/runs/${handle.runId}` });

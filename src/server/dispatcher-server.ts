@@ -2,6 +2,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { Logger, type SwarmLogger } from '../logger.ts';
+import { manifestDefaults } from '../manifest/index.ts';
 import type { LoadedManifest } from '../manifest/types.ts';
 import { openStore, type SwarmStore } from '../store/index.ts';
 import { accessPolicy } from './access.ts';
@@ -87,7 +88,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         ...sources,
         metrics,
         maxBodyBytes: config.security.max_message_size,
-        defaultRetries: config.coordinator.task_retry_limit,
+        manifestDefaults: manifestDefaults(config),
         accepting: () => accepting,
       },
     });

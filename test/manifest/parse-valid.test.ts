@@ -55,10 +55,29 @@ describe('valid manifests', () => {
     expect(fromToml.manifest.symbols).toEqual(fromYaml.manifest.symbols);
   });
 
-  test('defaultRetries applies only to symbols that do not set retries', () => {
-    const { manifest } = loadManifestFile(fixturePath('valid.yaml'), { defaultRetries: 7 });
+  test('a missing timeout comes from the dispatch target: the backend\'s timeout, else 30000', () => {
+    const parsed = parseManifest(
+      [
+        'name: x',
+        'symbols:',
+        '  - {name: php, type: action, dispatch: php_engine, rollback: {name: undo, type: action, dispatch: rust_injector}}',
+        '  - {name: pinned, type: action, dispatch: php_engine, timeout: 5}',
+        '  - {name: noop, type: action}',
+        '',
+      ].join('\n'),
+      { defaults: { timeouts: { php_engine: 60_000, rust_injector: 45_000 } } },
+    );
+    const [php, pinned, noop] = parsed.manifest.symbols;
+    expect(php.timeout).toBe(60_000);
+    expect(php.rollback!.timeout).toBe(45_000);
+    expect(pinned.timeout).toBe(5);
+    expect(noop.timeout).toBe(30_000);
+  });
+
+  test('retries from the defaults apply only to symbols that do not set retries', () => {
+    const { manifest } = loadManifestFile(fixturePath('valid.yaml'), { defaults: { retries: 7 } });
     expect(manifest.symbols.map((symbol) => symbol.retries)).toEqual([7, 0]);
-    const parsed = parseManifest('name: x\nsymbols:\n  - {name: noop, type: action}\n', { defaultRetries: 0 });
+    const parsed = parseManifest('name: x\nsymbols:\n  - {name: noop, type: action}\n', { defaults: { retries: 0 } });
     expect(parsed.manifest.symbols[0].retries).toBe(0);
   });
 
@@ -108,7 +127,7 @@ describe('valid manifests', () => {
 
 describe('validateManifestData (objects built in code)', () => {
   test('fills defaults and reports problems without positions', () => {
-    const manifest = validateManifestData({ name: 'x', symbols: [{ name: 'noop', type: 'action' }] }, { defaultRetries: 1 });
+    const manifest = validateManifestData({ name: 'x', symbols: [{ name: 'noop', type: 'action' }] }, { defaults: { retries: 1 } });
     expect(manifest.symbols[0]).toMatchObject({ context: 'generic', dispatch: 'internal', retries: 1, dependencies: [] });
     const [issue] = issuesOf(() => validateManifestData({ name: 'x', symbols: [{ name: 'noop', type: 'nope' }] }));
     expect(issue).toEqual({ symbol: 'noop', field: 'type', message: expect.stringContaining('must be one of') });

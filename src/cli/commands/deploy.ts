@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SwarmError } from '../../errors.ts';
-import { loadManifestFile } from '../../manifest/index.ts';
+import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import type { RunResult } from '../../run-result.ts';
 import type { RunProgressView } from '../../server/run-registry.ts';
 import { action } from '../action.ts';
@@ -49,7 +49,7 @@ async function deploy(manifestPath: string, configPath: string | undefined, opts
   const json = opts.json === true;
   const showProgress = process.stdout.isTTY === true && !json && opts.detach !== true;
   const { config } = await loadCliConfig(configPath, { warnOnlyConsole: showProgress });
-  const loaded = loadManifestFile(manifestPath, { defaultRetries: config.coordinator.task_retry_limit });
+  const loaded = loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
   const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
 
   const { runId } = await client.post<{ runId: string }>('/api/runs', {

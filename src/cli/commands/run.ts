@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Dispatcher, type RunHandle } from '../../../actors/dispatcher.ts';
 import { SwarmError } from '../../errors.ts';
-import { loadManifestFile } from '../../manifest/index.ts';
+import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import type { RunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { loadCliConfig } from '../context.ts';
@@ -54,7 +54,7 @@ async function runCommand(manifestPath: string, configPath: string | undefined, 
     logFile: true,
     warnOnlyConsole: showProgress || quiet,
   });
-  const loaded = loadManifestFile(manifestPath, { defaultRetries: config.coordinator.task_retry_limit });
+  const loaded = loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
 
   const dispatcher = new Dispatcher({ config }); // opens the store: StoreUnavailableError → exit 3
   // stop() cancels what is still running, waits for it, destroys the threads and closes the store.

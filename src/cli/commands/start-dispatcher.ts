@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { loadManifestFile } from '../../manifest/index.ts';
+import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { startDispatcherServer } from '../../server/dispatcher-server.ts';
 import { action } from '../action.ts';
 import { loadCliConfig, parseCount } from '../context.ts';
@@ -48,7 +48,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
   const { config } = await loadCliConfig(configPath, { db: opts.db, logFile: true });
   const { manifest_path: manifestPath, workflow_name: workflowName } = config.dispatcher;
   // Checked before listening: a bad startup manifest is exit 2 with nothing started.
-  const startup = manifestPath === undefined ? undefined : loadManifestFile(manifestPath, { defaultRetries: config.coordinator.task_retry_limit });
+  const startup = manifestPath === undefined ? undefined : loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
 
   const server = startDispatcherServer(config, port === undefined ? {} : { port });
   onExit(() => server.stop());
