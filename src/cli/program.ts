@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.ts';
 import { exitWith } from './exit.ts';
 import { reportError } from './output.ts';
+import { registerBackend } from './commands/backend.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerHistory } from './commands/history.ts';
@@ -46,6 +47,7 @@ export function buildProgram(json: boolean): Command {
   registerStartWorker(program);
   registerDeploy(program);
   registerStatus(program);
+  registerBackend(program);
   return program;
 }
 
