@@ -23,8 +23,10 @@ export interface RemoteNodeBridgeOptions {
   capacity: number;
   /** Sends one message to the worker (batched into frames by the connection). */
   send: (message: ToWorkerMessage) => void;
-  /** Closes the worker's connection (after the node is lost). */
+  /** Closes the worker's connection (after the node is lost), sending what was queued first. */
   disconnect: (reason: string) => void;
+  /** Sends what is queued now (batching would hold it until the next turn). */
+  flush?: () => void;
   /** Dispatcher-wide fencing: leases outlive a connection, so a late result is recognised. */
   leases: LeaseTable<string>;
   journal: JournalRecorder;
@@ -213,6 +215,9 @@ export class RemoteNodeBridge implements NodeRuntime {
       this.options.clock.clearTimeout(timer);
     }
     this.lost('the dispatcher is stopping');
+    // `shutdown` must leave before the server closes the socket; the connection itself stays
+    // until then, so the worker does not reconnect into a dispatcher that is going away.
+    this.options.flush?.();
   }
 
   /** The worker listed the attempt in its `resume`, so it has it: that counts as `started`. */
@@ -250,6 +255,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       this.options.send(toWorker.refused(key, lease, 'this attempt is no longer current; its result is ignored'));
       return;
     }
+    this.options.send(toWorker.accepted(key, lease));
     this.finish(key, assignment, outcome);
     if (this.draining && this.assignments.size === 0) this.leave('drained');
   }

@@ -15,6 +15,7 @@ import {
 } from '../src/protocol/index.ts';
 import type { BackendSpec } from './backends/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
+import { connectionRefusal } from './connection-refusal.ts';
 import { LocalThreadNode } from './local-thread-node.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
 
@@ -34,6 +35,8 @@ export interface RemoteWorkerOptions {
   /** Largest frame this worker sends or accepts (`[security] max_message_size`). */
   maxMessageSize: number;
   reconnect?: { baseMs: number; maxMs: number };
+  /** How long a stopping worker waits for the dispatcher to take its last outcomes (default 5 s). */
+  ackWaitMs?: number;
   clock?: Clock;
   random?: () => number;
   logger?: SwarmLogger;
@@ -41,7 +44,10 @@ export interface RemoteWorkerOptions {
 
 interface Held {
   lease: number;
-  /** Set once the attempt ended: delivered when the dispatcher can hear it. */
+  /**
+   * Set once the attempt ended. Kept until the dispatcher answers `accepted` or `refused`:
+   * an outcome sent just as a connection dies is sent again after the reconnect.
+   */
   outcome?: ExecutionOutcome;
 }
 
@@ -69,6 +75,7 @@ export class RemoteWorker {
   private nextCallId = 1;
   private stopping = false;
   private drained: (() => void) | null = null;
+  private ackWait: unknown = null;
 
   constructor(private readonly options: RemoteWorkerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -107,14 +114,18 @@ export class RemoteWorker {
     return this.registered;
   }
 
-  /** Drains: takes no new attempt, finishes the running ones, reports them, disconnects. */
+  /**
+   * Drains: takes no new attempt, finishes the running ones and waits until the dispatcher has
+   * taken their outcomes (or the connection is gone), then disconnects.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.send(toDispatcher.draining());
-    if ([...this.held.values()].some((h) => !h.outcome)) {
-      await new Promise<void>((resolve) => (this.drained = resolve));
-    }
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      this.checkDrained();
+    });
     this.out?.flush();
     if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
@@ -131,7 +142,9 @@ export class RemoteWorker {
       send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame),
       maxFrameBytes: this.options.maxMessageSize,
     });
+    let opened = false;
     socket.addEventListener('open', () => {
+      opened = true;
       const resume: HeldAttempt[] = [...this.held].map(([key, h]) => ({ key, lease: h.lease }));
       this.send(
         toDispatcher.hello({
@@ -144,7 +157,7 @@ export class RemoteWorker {
       );
     });
     socket.addEventListener('message', (event) => this.onFrame(event.data as string));
-    socket.addEventListener('close', () => this.onClose(socket));
+    socket.addEventListener('close', () => this.onClose(socket, opened));
     socket.addEventListener('error', () => {}); // 'close' follows and handles it
   }
 
@@ -172,6 +185,9 @@ export class RemoteWorker {
       case 'abort':
         this.node.abort(message.key, message.reason);
         this.backendNode?.abort(message.key, message.reason);
+        return;
+      case 'accepted':
+        this.forget(message.key, message.lease);
         return;
       case 'refused':
         this.log.warn({ key: message.key }, `the dispatcher refused a result: ${message.reason}`);
@@ -212,38 +228,64 @@ export class RemoteWorker {
   }
 
   private deliver(key: string, lease: number, outcome: ExecutionOutcome): void {
+    this.checkDrained();
     if (!this.registered) return; // kept in `held`; sent after the next welcome
     try {
       this.out?.push(toDispatcher.outcome(key, lease, outcome));
     } catch (err) {
       if (!(err instanceof MessageTooLargeError)) throw err;
       // An output too big for a frame must not be lost silently: report it as the failure.
-      this.out?.push(toDispatcher.outcome(key, lease, { ok: false, retryable: false, error: serializeError(err) }));
+      const failure: ExecutionOutcome = { ok: false, retryable: false, error: serializeError(err) };
+      const held = this.held.get(key);
+      if (held?.lease === lease) held.outcome = failure;
+      this.out?.push(toDispatcher.outcome(key, lease, failure));
     }
-    this.forget(key, lease);
   }
 
   private forget(key: string, lease: number): void {
     if (this.held.get(key)?.lease === lease) this.held.delete(key);
-    if (this.drained && [...this.held.values()].every((h) => h.outcome)) this.drained();
+    this.checkDrained();
+  }
+
+  /** A stopping worker is done once every attempt has ended and was taken, or cannot be delivered. */
+  private checkDrained(): void {
+    const drained = this.drained;
+    if (!drained) return;
+    for (const h of this.held.values()) if (!h.outcome) return;
+    if (this.held.size === 0 || !this.registered) {
+      if (this.ackWait !== null) this.clock.clearTimeout(this.ackWait);
+      drained();
+      return;
+    }
+    // Every attempt ended; a dispatcher that never answers must not keep the worker forever.
+    this.ackWait ??= this.clock.setTimeout(drained, this.options.ackWaitMs ?? 5_000);
   }
 
   private send(message: ToDispatcherMessage): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.out?.push(message);
   }
 
-  private onClose(socket: WebSocket): void {
+  private onClose(socket: WebSocket, opened: boolean): void {
     if (socket !== this.socket) return;
     this.registered = false;
     this.stopHeartbeat();
     for (const call of this.pendingCalls.values()) call.reject(new Error('the dispatcher connection closed'));
     this.pendingCalls.clear();
-    if (this.stopping) return;
+    if (this.stopping) return this.checkDrained();
     const { baseMs, maxMs } = this.options.reconnect ?? { baseMs: 500, maxMs: 30_000 };
     const ceiling = Math.min(maxMs, baseMs * 2 ** this.failures++);
     const delay = Math.round(ceiling / 2 + ((this.options.random ?? Math.random)() * ceiling) / 2);
-    this.log.warn({ url: this.options.url, retryInMs: delay }, 'the dispatcher is unreachable; retrying');
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+    const fields = { url: this.options.url, retryInMs: delay };
+    if (opened) {
+      this.log.warn(fields, 'the connection to the dispatcher closed; reconnecting');
+      return;
+    }
+    void connectionRefusal(this.options.url, this.options.token).then((refusal) => {
+      if (this.stopping) return;
+      if (refusal) this.log.error(fields, `${refusal}; retrying`);
+      else this.log.warn(fields, 'the dispatcher is unreachable; retrying');
+    });
   }
 
   /** Beats every `[worker] heartbeat_interval`, or faster if the dispatcher asks for it. */

@@ -85,6 +85,12 @@ export type ToWorkerMessage =
   | { type: 'assign'; lease: Lease; request: ExecutionRequest; ackDeadlineMs: number }
   /** Stop an attempt (timeout, cancel); its `outcome` is still expected once it has stopped. */
   | { type: 'abort'; key: string; reason: string }
+  /**
+   * The `outcome` with this lease was taken: the worker may forget the attempt. Until then it
+   * keeps the outcome and sends it again after a reconnect, so a frame lost with a dying
+   * connection loses no result.
+   */
+  | { type: 'accepted'; key: string; lease: Lease }
   /** Fencing: the `started` or `outcome` with this lease is for an attempt that is no longer current. */
   | { type: 'refused'; key: string; lease: Lease; reason: string }
   | { type: 'state.result'; id: number; value: unknown }
@@ -147,6 +153,7 @@ export const toWorker = {
     ackDeadlineMs,
   }),
   abort: (key: string, reason: string): ToWorkerOf<'abort'> => ({ type: 'abort', key, reason }),
+  accepted: (key: string, lease: Lease): ToWorkerOf<'accepted'> => ({ type: 'accepted', key, lease }),
   refused: (key: string, lease: Lease, reason: string): ToWorkerOf<'refused'> => ({
     type: 'refused',
     key,

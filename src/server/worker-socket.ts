@@ -86,7 +86,15 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
           capacity: message.capacity,
           ...(message.resume ? { resume: message.resume } : {}),
         },
-        { send: (m) => send(ws, m), disconnect: (reason) => ws.close(1001, reason) },
+        {
+          send: (m) => send(ws, m),
+          // What was queued (an abort, `shutdown`) goes out before the close, not never.
+          disconnect: (reason) => {
+            ws.data.out?.flush();
+            ws.close(1001, reason);
+          },
+          flush: () => ws.data.out?.flush(),
+        },
       );
     } catch (err) {
       refuse(ws, toWorker.error('NOT_REGISTERED', err instanceof Error ? err.message : String(err)));

@@ -61,6 +61,7 @@ export const toWorkerSamples: ToWorkerMessage[] = [
   toWorker.assign(12, sampleRequest, 10_000),
   toWorker.assign(13, sampleRollback, 1),
   toWorker.abort('run-1/fetch_posts/run/2', 'timed out'),
+  toWorker.accepted('run-1/fetch_posts/run/1', 11),
   toWorker.refused('run-1/fetch_posts/run/2', 12, 'the attempt was reassigned after the node was lost'),
   toWorker.stateResult(0, [1, 2]),
   toWorker.stateResult(1, null),

@@ -49,7 +49,7 @@ describe('round trip', () => {
     expect(new Set(toDispatcherSamples.map((m) => m.type))).toEqual(new Set(TO_DISPATCHER_TYPES));
     expect(new Set(toWorkerSamples.map((m) => m.type))).toEqual(new Set(TO_WORKER_TYPES));
     expect(TO_DISPATCHER_TYPES).toHaveLength(8);
-    expect(TO_WORKER_TYPES).toHaveLength(8);
+    expect(TO_WORKER_TYPES).toHaveLength(9);
   });
 
   for (const message of toDispatcherSamples) {

@@ -95,6 +95,7 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     await d.waitFor('started', (m) => m.lease === 7);
     const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
     expect(outcome).toMatchObject({ lease: 7, outcome: { ok: true, output: 'hi' } });
+    d.send(toWorker.accepted(outcome.key, outcome.lease));
   });
 
   test('state calls of its tasks go to the dispatcher and come back', async () => {
@@ -110,6 +111,7 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     d.send(toWorker.stateResult(call.id, 'hello from the dispatcher'));
     const outcome = await d.waitFor('outcome');
     expect(outcome.outcome).toEqual({ ok: true, output: 'hello from the dispatcher' });
+    d.send(toWorker.accepted(outcome.key, outcome.lease));
   });
 
   test('reconnects after the connection drops, registers again and resumes', async () => {
@@ -130,5 +132,56 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     // The outcome computed around the disconnect is delivered on the new connection.
     const outcome = await d.waitFor('outcome');
     expect(outcome).toMatchObject({ key: attemptKey(req), lease: 3, outcome: { ok: true } });
+    d.send(toWorker.accepted(outcome.key, outcome.lease));
+  });
+
+  test('an outcome is kept until the dispatcher takes it: one lost with a dying connection is sent again', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    const w = worker(`ws://127.0.0.1:${d.server.port}/workers`);
+    w.start();
+    await d.waitFor('hello');
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    const req = request('quick', { operation: 'noop' });
+    d.send(toWorker.assign(5, req, 5_000));
+    await d.waitFor('outcome');
+    // The dispatcher never answered (its end died with the frame, say); the worker reconnects.
+    d.closeSocket();
+    d.received.length = 0;
+    const hello = await d.waitFor('hello');
+    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: 5 }]);
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    const again = await d.waitFor('outcome');
+    expect(again).toMatchObject({ key: attemptKey(req), lease: 5, outcome: { ok: true } });
+    d.send(toWorker.accepted(again.key, again.lease));
+    // Taken: a further reconnect lists nothing held.
+    await Bun.sleep(50);
+    d.closeSocket();
+    d.received.length = 0;
+    expect((await d.waitFor('hello')).resume).toBeUndefined();
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    await w.stop();
+  });
+
+  test('a stopping worker waits for its last outcomes to be taken, but not forever', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    const w = new RemoteWorker({
+      url: `ws://127.0.0.1:${d.server.port}/workers`,
+      name: 'w1',
+      capabilities: ['internal'],
+      capacity: 1,
+      threads: 1,
+      heartbeatIntervalMs: 100,
+      maxMessageSize: 1 << 20,
+      ackWaitMs: 200,
+    });
+    w.start();
+    await d.waitFor('hello');
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    d.send(toWorker.assign(9, request('quick', { operation: 'noop' }), 5_000));
+    await d.waitFor('outcome');
+    await w.stop(); // nobody answers `accepted`: it gives up after ackWaitMs (else the test times out)
+    expect(d.received.some((m) => m.type === 'draining')).toBe(true);
   });
 });
