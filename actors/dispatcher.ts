@@ -16,6 +16,10 @@ import { projectNothing } from './journal/projections.ts';
 import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
+import type { RunStart } from './run-start.ts';
+import { loadStoredRun } from './stored-run.ts';
+import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
+import { currentOwner, isOwnerAlive } from '../src/run-owner.ts';
 import { RemoteNodeBridge } from './remote-node-bridge.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
@@ -84,12 +88,16 @@ export class Dispatcher {
   private stopping: Promise<void> | null = null;
   private stopResolve: () => void = () => {};
   private stopReject: (err: unknown) => void = () => {};
+  /** This process, as the owner of the runs it hosts (see src/run-owner.ts). */
+  private readonly owner = currentOwner();
+  private readonly now: () => number;
 
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
     this.ownsStore = !options.store;
     this.store = options.store ?? openStore(config.dispatcher.state_db_path);
     this.clock = options.clock ?? systemClock;
+    this.now = options.now ?? Date.now;
     this.log = options.logger ?? Logger.get('dispatcher');
     this.journal = new JournalRecorder({ store: this.store, clock: this.clock, now: options.now });
     this.journal.onError((err) => this.onStoreFailure(err));
@@ -138,13 +146,13 @@ export class Dispatcher {
   /**
    * Records a new run with all its tasks and starts it. `name` replaces the manifest's own name
    * as the run's name (start-dispatcher's `[dispatcher] workflow_name`, a deploy's `name`).
+   * A replay names the run it replays and the results it carries over (see `replay`).
    */
-  deploy(loaded: LoadedManifest, options: { replayOf?: string; name?: string } = {}): RunHandle {
-    if (!this.started) this.start();
-    if (this.stopping) {
-      throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
-    }
-    if (this.fatal) throw this.fatal;
+  deploy(
+    loaded: LoadedManifest,
+    options: { replayOf?: string; name?: string; reuse?: ReadonlyMap<string, unknown> } = {},
+  ): RunHandle {
+    this.assertAccepting();
     const { manifest } = loaded;
     if (manifest.rollback_policy === 'saga') {
       // Accepted by the schema so manifests can be written for it, but compensating a failed
@@ -153,7 +161,7 @@ export class Dispatcher {
         `rollback_policy "saga" is not supported yet (workflow "${manifest.name}"); use "symbol" or "none".`,
       );
     }
-    const runId = newRunId(new Date((this.options.now ?? Date.now)()));
+    const runId = newRunId(new Date(this.now()));
     try {
       this.store.createRun(
         {
@@ -166,13 +174,89 @@ export class Dispatcher {
           metadata: manifest.metadata,
           totalTasks: manifest.symbols.length,
           replayOf: options.replayOf ?? null,
-          createdAt: (this.options.now ?? Date.now)(),
+          createdAt: this.now(),
         },
         manifest.symbols.map((s) => ({ runId, name: s.name, priority: s.priority, dispatch: s.dispatch, dependencies: s.dependencies })),
       );
+      this.store.setRunOwner(runId, this.owner);
     } catch (err) {
       throw storeWriteError(this.store.location, err);
     }
+    const start = options.reuse && options.replayOf ? { reuse: { fromRun: options.replayOf, outputs: options.reuse } } : undefined;
+    this.log.info({ runId, workflow: manifest.name, tasks: manifest.symbols.length, replayOf: options.replayOf }, 'run accepted');
+    return this.host(runId, loaded, start);
+  }
+
+  /**
+   * A new run that replays `runId`: its manifest (or `manifest`, an edited one), with the
+   * results of what succeeded carried over instead of run again (see src/replay-plan.ts).
+   */
+  replay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): RunHandle & { plan: ReplayPlan } {
+    const original = loadStoredRun(this.store, runId);
+    const loaded = options.manifest ?? original.loaded;
+    const plan = planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options);
+    const handle = this.deploy(loaded, { replayOf: original.run.id, name: original.run.name, reuse: plan.reuse });
+    return { ...handle, plan };
+  }
+
+  /**
+   * Takes up a run that was active when the process hosting it stopped (SIGKILL, a crash, a
+   * power cut): settled tasks stay as they are — a succeeded task is never run again — and
+   * tasks that were in flight run again as new attempts. Refused while the run's owner is
+   * alive, so a live run is never hosted twice.
+   */
+  resume(runId: string): RunHandle {
+    this.assertAccepting();
+    const { run, loaded, tasks } = loadStoredRun(this.store, runId);
+    if (run.status !== 'running' && run.status !== 'paused') {
+      throw new UsageError(`Run ${runId} is ${run.status}; only an unfinished run can be resumed (replay it instead).`);
+    }
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
+    const owner = this.store.getRunOwner(runId);
+    if (isOwnerAlive(owner)) {
+      throw new UsageError(`Run ${runId} is still hosted by a live process (${owner}); stop that one first.`);
+    }
+    try {
+      this.store.setRunOwner(runId, this.owner);
+    } catch (err) {
+      throw storeWriteError(this.store.location, err);
+    }
+    this.log.info({ runId, workflow: loaded.manifest.name }, 'run resumed');
+    const handle = this.host(runId, loaded, { resume: tasks });
+    // A run stopped while it was being cancelled (only a cancel cancels tasks) stays cancelled.
+    if (tasks.some((t) => t.status === 'cancelled')) handle.cancel('the run was being cancelled when it stopped');
+    else if (run.status === 'paused') handle.pause();
+    return handle;
+  }
+
+  /** Resumes every unfinished run whose owner is gone; returns their handles. */
+  resumeOrphanedRuns(): RunHandle[] {
+    const orphans = this.store
+      .listRuns({ limit: 0, status: ['running', 'paused'] })
+      .filter((run) => !this.runs.has(run.id) && !isOwnerAlive(this.store.getRunOwner(run.id)));
+    const handles: RunHandle[] = [];
+    for (const run of orphans) {
+      try {
+        handles.push(this.resume(run.id));
+      } catch (err) {
+        // One run that cannot be resumed must not keep the others (or the dispatcher) down.
+        if (this.fatal) throw err;
+        this.log.error({ runId: run.id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
+      }
+    }
+    return handles;
+  }
+
+  private assertAccepting(): void {
+    if (!this.started) this.start();
+    if (this.stopping) {
+      throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Starts the run coordinator of a recorded run and hands out its handle. */
+  private host(runId: string, loaded: LoadedManifest, start?: RunStart): RunHandle {
     const { coordinator, dispatcher } = this.options.config;
     const run = new RunCoordinator(
       {
@@ -188,10 +272,10 @@ export class Dispatcher {
       },
       runId,
       loaded,
+      start,
     );
     this.runs.set(runId, run);
     this.actor.send(dispatcherMessages.runAccepted(runId));
-    this.log.info({ runId, workflow: manifest.name, tasks: manifest.symbols.length }, 'run accepted');
     run.start();
     return {
       runId,
@@ -259,7 +343,7 @@ export class Dispatcher {
    */
   attachRemoteNode(
     registration: { name: string; capabilities: DispatchTarget[]; capacity: number; resume?: HeldAttempt[] },
-    io: { send: (message: ToWorkerMessage) => void; disconnect: (reason: string) => void },
+    io: { send: (message: ToWorkerMessage) => void; disconnect: (reason: string) => void; flush?: () => void },
   ): RemoteNodeBridge {
     const { coordinator } = this.options.config;
     if (this.stopping) throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping.');

@@ -12,6 +12,7 @@ import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { rollbackRequest, runRequest } from './execution-requests.ts';
 import { RunFrontier } from './run-frontier.ts';
+import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -35,6 +36,7 @@ type TaskActor = Actor<typeof taskMachine>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
 const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
 const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
+const DEPS_MET = taskMessages.depsMet();
 
 /**
  * The host side of one run: owns its coordinator actor, the task actors of its frontier, the
@@ -60,6 +62,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   /** Dependents of each task not settled yet: its output is dropped when this reaches 0. */
   private readonly unsettledDependents: Int32Array;
   private readonly frontier: RunFrontier;
+  private readonly plan: StartPlan;
   /** Each symbol's rollback timeout, or null when it has none (or the policy is `none`). */
   private readonly rollbackTimeouts: (number | null)[];
   /** Settled tasks whose dependents wait for the commit of their terminal state. */
@@ -78,6 +81,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     private readonly env: RunEnvironment,
     runId: string,
     loaded: LoadedManifest,
+    start?: RunStart,
   ) {
     this.runId = runId;
     this.symbols = loaded.manifest.symbols;
@@ -88,12 +92,15 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.rejectFinished = reject;
     });
     this.unsettledDependents = Int32Array.from(this.symbols, (_, i) => this.graph.dependentsOf(i).length);
+    this.plan = planStart(this.graph, start);
+    for (const i of this.plan.settled) this.forgetSettled(i);
+    for (const [i, output] of this.plan.outputs) if (this.unsettledDependents[i] > 0) this.outputs.set(i, output);
     this.frontier = new RunFrontier(
       this.symbols.map((sym) => sym.priority),
       env.scheduler.priorityOrdered,
       () => env.scheduler.totalCapacity(),
       (i, message) => this.activate(i, message),
-      taskMessages.depsMet(),
+      (i) => this.plan.firstMessages.get(i) ?? DEPS_MET,
     );
     const rollbacksEnabled = loaded.manifest.rollback_policy !== 'none';
     this.rollbackTimeouts = this.symbols.map((s) => (rollbacksEnabled && s.rollback ? s.rollback.timeout : null));
@@ -101,7 +108,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
         actions: {
-          beginScheduling: () => this.frontier.addRunnable(this.graph.takeRunnable()),
+          beginScheduling: () => this.beginScheduling(),
           pauseDispatching: () => this.park(),
           resumeDispatching: () => this.unpark(),
           cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
@@ -116,7 +123,14 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   start(): void {
     this.coordinator.start();
-    this.coordinator.send(coordinatorMessages.start());
+    this.coordinator.send(coordinatorMessages.start(this.plan.resumed));
+  }
+
+  private beginScheduling(): void {
+    this.frontier.addRunnable([...this.plan.runnable, ...this.graph.takeRunnable()]);
+    this.plan.runnable = [];
+    for (const { indexes, because } of this.plan.skips) this.frontier.settleNeverRun(indexes, taskMessages.skip(because));
+    this.plan.skips = [];
   }
 
   cancel(reason: string): void {
@@ -321,10 +335,9 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const status = snapshot.value as TaskStatus;
     this.live.delete(i);
     this.nodeOf.delete(i);
+    this.plan.firstMessages.delete(i);
     actor.stop();
-    for (const d of this.graph.dependenciesOf(i)) {
-      if (--this.unsettledDependents[d] === 0) this.outputs.delete(d);
-    }
+    this.forgetSettled(i);
     if (status === 'succeeded') {
       if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
       this.frontier.addRunnable(this.graph.succeeded(i));
@@ -332,6 +345,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
     }
     return status;
+  }
+
+  /** Task i settled: its dependencies' outputs are dropped once no dependent needs them. */
+  private forgetSettled(i: number): void {
+    for (const d of this.graph.dependenciesOf(i)) {
+      if (--this.unsettledDependents[d] === 0) this.outputs.delete(d);
+    }
   }
 
   // ---- pause / cancel / finish --------------------------------------------------------------

@@ -27,7 +27,8 @@ export class RunFrontier {
     private readonly capacity: () => number,
     /** Creates task i's actor and sends it `message`. */
     private readonly activate: (i: number, message: TaskMessage) => void,
-    private readonly runnableMessage: TaskMessage,
+    /** What a runnable task is told first: usually depsMet; reuse or recover in a replay or resume. */
+    private readonly runnableMessage: (i: number) => TaskMessage,
   ) {
     this.runnable = priorityOrdered
       ? new BinaryHeap<number>((a, b) => priorities[a] > priorities[b] || (priorities[a] === priorities[b] && a < b))
@@ -75,7 +76,10 @@ export class RunFrontier {
     if (this.halted) return;
     const wanted = this.capacity() + READY_MARGIN;
     // activate() runs the actor into `ready` synchronously, so readyEntered has counted it.
-    while (this.ready < wanted && this.runnable.size > 0) this.activate(this.runnable.pop()!, this.runnableMessage);
+    while (this.ready < wanted && this.runnable.size > 0) {
+      const i = this.runnable.pop()!;
+      this.activate(i, this.runnableMessage(i));
+    }
   }
 
   private drainNeverRun(): void {

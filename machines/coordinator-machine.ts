@@ -13,8 +13,6 @@ import type { TaskStatus } from '../src/store/types.ts';
 export interface CoordinatorInput {
   runId: string;
   total: number;
-  /** Tasks already settled when the coordinator starts (a resumed run). */
-  settled?: Partial<Record<TaskStatus, number>>;
 }
 
 export interface CoordinatorContext {
@@ -65,6 +63,13 @@ export const coordinatorMachine = setup({
         byStatus,
       };
     }),
+    countResumed: assign(({ event }) => {
+      if (event.type !== 'run.start' || !event.resumed) return {};
+      const byStatus = { ...event.resumed };
+      const settled = Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
+      const succeeded = byStatus.succeeded ?? 0;
+      return { settled, succeeded, unsuccessful: settled - succeeded, byStatus };
+    }),
     recordCancelReason: assign({
       cancelReason: ({ context, event }) => (event.type === 'run.cancel' ? event.reason : context.cancelReason),
     }),
@@ -76,23 +81,22 @@ export const coordinatorMachine = setup({
 }).createMachine({
   id: 'coordinator',
   initial: 'idle',
-  context: ({ input }) => {
-    const byStatus = { ...(input.settled ?? {}) };
-    const settled = Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
-    const succeeded = byStatus.succeeded ?? 0;
-    return {
-      runId: input.runId,
-      total: input.total,
-      settled,
-      succeeded,
-      unsuccessful: settled - succeeded,
-      byStatus,
-      cancelReason: null,
-    };
-  },
+  context: ({ input }) => ({
+    runId: input.runId,
+    total: input.total,
+    settled: 0,
+    succeeded: 0,
+    unsuccessful: 0,
+    byStatus: {},
+    cancelReason: null,
+  }),
   states: {
     idle: {
-      on: { 'run.start': 'running', 'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' } },
+      on: {
+        // The counts of a resumed run travel in the event, so the journal alone rebuilds them.
+        'run.start': { target: 'running', actions: 'countResumed' },
+        'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
+      },
     },
     running: {
       entry: 'beginScheduling',

@@ -13,6 +13,7 @@ import type { TaskMessage } from '../src/messages.ts';
  *   failed → rolling_back → rolled_back | rollback_failed  (last attempt, symbol has a rollback)
  *   pending → skipped · pending|ready|assigned|running|retrying|rolling_back → cancelled
  *   succeeded → rolling_back                           (saga compensation)
+ *   pending → succeeded (reused by a replay) · pending → ready | rolling_back (a resumed run)
  */
 export interface TaskInput {
   runId: string;
@@ -37,6 +38,8 @@ export interface TaskContext extends Omit<TaskInput, 'attempt'> {
   rollbackOutput: unknown;
   rollbackError: SerializedError | null;
   skippedBecause: string | null;
+  /** The run whose result a replay carried over for this task, if any. */
+  reusedFrom: string | null;
 }
 
 /** Exponential backoff without jitter; the runtime provides a jittered `retryDelay`. */
@@ -113,6 +116,7 @@ export const taskMachine = setup({
     rollbackOutput: null,
     rollbackError: null,
     skippedBecause: null,
+    reusedFrom: null,
   }),
   states: {
     pending: {
@@ -123,6 +127,16 @@ export const taskMachine = setup({
           actions: assign({ skippedBecause: ({ event }) => event.because }),
         },
         'task.cancel': cancelTransition,
+        'task.reuse': {
+          target: 'succeeded',
+          actions: assign({ output: ({ event }) => event.output, reusedFrom: ({ event }) => event.fromRun }),
+        },
+        // The attempt in flight when the dispatcher stopped is counted; the next one follows it.
+        'task.recover': { target: 'ready', actions: assign({ attempt: ({ event }) => event.attempts }) },
+        'task.recoverRollback': {
+          target: 'rolling_back',
+          actions: assign({ attempt: ({ event }) => event.attempts, error: ({ event }) => event.error }),
+        },
       },
     },
     ready: {

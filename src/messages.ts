@@ -21,7 +21,13 @@ export type TaskMessage =
   | { type: 'task.rollbackSucceeded'; output: unknown }
   | { type: 'task.rollbackFailed'; error: SerializedError }
   | { type: 'task.compensate' }
-  | { type: 'task.cancel'; reason: string };
+  | { type: 'task.cancel'; reason: string }
+  /** A replay carries over this task's result from the run it replays: it does not run. */
+  | { type: 'task.reuse'; output: unknown; fromRun: string }
+  /** A resumed run: the task was in flight when its dispatcher stopped; it runs again. */
+  | { type: 'task.recover'; attempts: number }
+  /** A resumed run: the task's rollback was running when its dispatcher stopped. */
+  | { type: 'task.recoverRollback'; attempts: number; error: SerializedError | null };
 
 export const taskMessages = {
   depsMet: (): TaskMessage => ({ type: 'task.depsMet' }),
@@ -40,18 +46,27 @@ export const taskMessages = {
   rollbackFailed: (error: SerializedError): TaskMessage => ({ type: 'task.rollbackFailed', error }),
   compensate: (): TaskMessage => ({ type: 'task.compensate' }),
   cancel: (reason: string): TaskMessage => ({ type: 'task.cancel', reason }),
+  reuse: (output: unknown, fromRun: string): TaskMessage => ({ type: 'task.reuse', output, fromRun }),
+  recover: (attempts: number): TaskMessage => ({ type: 'task.recover', attempts }),
+  recoverRollback: (attempts: number, error: SerializedError | null): TaskMessage => ({
+    type: 'task.recoverRollback',
+    attempts,
+    error,
+  }),
 };
 
 // ---- coordinator actor (one per run) ---------------------------------------------------------
 export type CoordinatorMessage =
-  | { type: 'run.start' }
+  /** `resumed`: tasks of a resumed run that had settled before it stopped, by status. */
+  | { type: 'run.start'; resumed?: Partial<Record<TaskStatus, number>> }
   | { type: 'run.tasksSettled'; settled: { task: string; status: TaskStatus }[] }
   | { type: 'run.pause' }
   | { type: 'run.resume' }
   | { type: 'run.cancel'; reason: string };
 
 export const coordinatorMessages = {
-  start: (): CoordinatorMessage => ({ type: 'run.start' }),
+  start: (resumed?: Partial<Record<TaskStatus, number>>): CoordinatorMessage =>
+    resumed ? { type: 'run.start', resumed } : { type: 'run.start' },
   /** Several tasks at once: settlements arrive in bursts, and one event per burst is cheaper. */
   tasksSettled: (settled: { task: string; status: TaskStatus }[]): CoordinatorMessage => ({
     type: 'run.tasksSettled',

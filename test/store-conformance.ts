@@ -3,7 +3,7 @@
  * each implementation; a new store is done when `runStoreConformance` passes for it.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { SwarmError, type SerializedError } from '../src/errors.ts';
+import { RunNotFoundError, SwarmError, type SerializedError } from '../src/errors.ts';
 import type {
   NewRun,
   NewTask,
@@ -480,6 +480,26 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         store.stateSet('k', undefined);
         expect(store.stateGet('k')).toBeNull();
         expect(store.counts().state).toBe(1);
+      });
+    });
+
+    describe('run owners', () => {
+      test('a run has no owner until one is set; the last one set wins', () => {
+        seedRun('r1');
+        expect(store.getRunOwner('r1')).toBeNull();
+        store.setRunOwner('r1', 'host:1:100');
+        store.setRunOwner('r1', 'host:2:200');
+        expect(store.getRunOwner('r1')).toBe('host:2:200');
+        expect(store.getRunOwner('nope')).toBeNull();
+      });
+
+      test('the owner of an unknown run cannot be set, and goes with its run', () => {
+        expect(() => store.setRunOwner('nope', 'host:1:1')).toThrow(RunNotFoundError);
+        seedRun('r1', { status: 'succeeded' });
+        store.setRunOwner('r1', 'host:1:1');
+        store.deleteFinishedRunsBefore(Number.MAX_SAFE_INTEGER);
+        seedRun('r1');
+        expect(store.getRunOwner('r1')).toBeNull();
       });
     });
 

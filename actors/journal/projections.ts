@@ -30,6 +30,7 @@ export const projectTask: Projector = (snapshot: { value: string; context: TaskC
             }
           : null),
       node: c.node,
+      reused: c.reusedFrom !== null,
       rollbackOutput: c.rollbackOutput,
       rollbackError: c.rollbackError,
       startedAt: tag.startedAt,

@@ -90,6 +90,18 @@ export function resolveRun(store: SwarmStore, ref: string): RunRecord {
   throw new UsageError(`"${ref}" matches ${matches.length} runs; give more of the id:\n${shown.join('\n')}`);
 }
 
+/** The full id of the run `ref` names (see resolveRun), read from the config's database. */
+export function resolveRunId(config: SwarmConfig, ref: string): string {
+  const path = config.dispatcher.state_db_path;
+  if (path !== ':memory:' && !existsSync(path)) throw new RunNotFoundError(ref);
+  const store = openStore(path);
+  try {
+    return resolveRun(store, ref).id;
+  } finally {
+    store.close();
+  }
+}
+
 /** Parses a non-negative integer option such as --limit. */
 export function parseCount(value: string, option: string): number {
   const n = Number(value);

@@ -51,6 +51,8 @@ function codeFor(status: number, remoteCode: unknown): ErrorCode {
   // Our token, our host name or a too-large manifest: fix the config or the input (exit 2).
   if (status === 401 || status === 403 || status === 413) return 'USAGE';
   if (status === 404) return 'RUN_NOT_FOUND';
+  // The run exists but is not active there (finished, or hosted elsewhere): nothing to control.
+  if (status === 409) return 'USAGE';
   if (status === 503) return 'DISPATCHER_UNREACHABLE';
   return 'OPERATION_FAILED';
 }

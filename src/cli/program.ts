@@ -5,6 +5,9 @@ import { exitWith } from './exit.ts';
 import { reportError } from './output.ts';
 import { registerBackend } from './commands/backend.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerControl } from './commands/control.ts';
+import { registerPrune } from './commands/prune.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerRun } from './commands/run.ts';
@@ -48,6 +51,9 @@ export function buildProgram(json: boolean): Command {
   registerDeploy(program);
   registerStatus(program);
   registerBackend(program);
+  registerReplay(program);
+  registerControl(program);
+  registerPrune(program);
   return program;
 }
 

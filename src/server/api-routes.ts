@@ -42,6 +42,38 @@ const deployBody = z.object({
   path: z.string().refine(isAbsolute, { error: '"path" must be an absolute path' }).optional(),
 });
 
+/** POST /api/runs/:id/replay: what to re-run, and optionally an edited manifest (as in a deploy). */
+const replayBody = z.object({
+  from: z.string().min(1).optional(),
+  all: z.boolean().optional(),
+  source: z.string().optional(),
+  format: z.enum(['yaml', 'toml']).optional(),
+  path: z.string().refine(isAbsolute, { error: '"path" must be an absolute path' }).optional(),
+});
+
+/** The handle of a run active on this dispatcher, or 409. */
+function activeHandle(ctx: RouteContext, runId: string) {
+  const run = requireRun(ctx, runId);
+  const handle = ctx.registry.get(runId);
+  if (!handle) throw new HttpError(409, 'RUN_NOT_ACTIVE', `Run ${runId} is not active on this dispatcher (status: ${run.status}).`);
+  return handle;
+}
+
+/** POST /api/runs/:id/<verb>: cancel, pause or resume an active run. */
+function controlRoute(verb: 'cancel' | 'pause' | 'resume', state: string): Route {
+  return {
+    method: 'POST',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/${verb}$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      const handle = activeHandle(ctx, runId);
+      if (verb === 'cancel') handle.cancel('cancelled by request');
+      else handle[verb]();
+      return json({ runId, status: state }, 202);
+    },
+  };
+}
+
 function progressFromStore(run: RunRecord): RunProgressView {
   const ended = run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
   return {
@@ -127,16 +159,35 @@ export const routes: Route[] = [
       return json(handle ? ctx.registry.liveProgress(handle, run) : progressFromStore(run));
     },
   },
+  controlRoute('cancel', 'cancelling'),
+  controlRoute('pause', 'paused'),
+  controlRoute('resume', 'running'),
   {
     method: 'POST',
-    pattern: new RegExp(`^/api/runs/${RUN_ID}/cancel$`),
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/replay$`),
     protected: true,
-    handle(_req, [runId], ctx) {
-      const run = requireRun(ctx, runId);
-      const handle = ctx.registry.get(runId);
-      if (!handle) throw new HttpError(409, 'RUN_NOT_ACTIVE', `Run ${runId} is not active on this dispatcher (status: ${run.status}).`);
-      handle.cancel('cancelled by request');
-      return json({ runId, status: 'cancelling' }, 202);
+    async handle(request, [runId], ctx) {
+      const parsed = replayBody.safeParse(await readJsonBody(request, ctx.maxBodyBytes));
+      if (!parsed.success) throw new UsageError(`Bad replay request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
+      requireRun(ctx, runId);
+      const { from, all, source, format, path } = parsed.data;
+      const edited =
+        source === undefined
+          ? undefined
+          : parseManifest(source, { ...(format !== undefined && { format }), file: path ?? '<replay manifest>', defaults: ctx.manifestDefaults });
+      const handle = ctx.registry.track(
+        ctx.dispatcher.replay(runId, {
+          ...(from !== undefined && { from }),
+          ...(all !== undefined && { all }),
+          ...(edited && { manifest: path !== undefined ? { ...edited, path } : edited }),
+        }),
+      );
+      return json(
+        { runId: handle.runId, replayOf: runId, reused: [...handle.plan.reuse.keys()], rerun: Object.fromEntries(handle.plan.rerun) },
+        201,
+        { location: `/api/runs/${handle.runId}` },
+      );
     },
   },
   {

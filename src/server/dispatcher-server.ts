@@ -98,6 +98,12 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   }
   dispatcher.start();
   log.info({ url: http.url, auth: policy.token !== null, db: rawStore.location }, 'dispatcher listening');
+  // Runs left unfinished by a process that died (this dispatcher's last life, a `swarm run`)
+  // go on here; runs whose process is alive are left alone.
+  for (const handle of dispatcher.resumeOrphanedRuns()) {
+    registry.track(handle);
+    log.info({ runId: handle.runId }, 'resumed an unfinished run');
+  }
 
   let stopping: Promise<void> | undefined;
   return {

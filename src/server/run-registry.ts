@@ -37,7 +37,11 @@ export class RunRegistry {
   ) {}
 
   deploy(loaded: LoadedManifest, name?: string): RunHandle {
-    const handle = this.dispatcher.deploy(loaded, name === undefined ? {} : { name });
+    return this.track(this.dispatcher.deploy(loaded, name === undefined ? {} : { name }));
+  }
+
+  /** Counts a run the dispatcher hosts (deployed, replayed or resumed) until it ends. */
+  track<H extends RunHandle>(handle: H): H {
     this.active.set(handle.runId, handle);
     // The run leaves `active` in the same callback that adds it to the totals, so no report
     // ever counts it twice (or not at all).

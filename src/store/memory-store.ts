@@ -56,6 +56,7 @@ export class MemoryStore implements SwarmStore {
   private lastSeq = 0;
   private nodes = new Map<string, NodeRow>();
   private state = new Map<string, string | null>();
+  private owners = new Map<string, string>();
   private closed = false;
 
   createRun(run: NewRun, tasks: NewTask[]): void {
@@ -166,6 +167,17 @@ export class MemoryStore implements SwarmStore {
     return this.state.delete(key);
   }
 
+  setRunOwner(runId: string, owner: string): void {
+    this.assertOpen();
+    if (!this.runs.has(runId)) throw new RunNotFoundError(runId);
+    this.owners.set(runId, owner);
+  }
+
+  getRunOwner(runId: string): string | null {
+    this.assertOpen();
+    return this.owners.get(runId) ?? null;
+  }
+
   counts(): StoreCounts {
     this.assertOpen();
     let tasks = 0;
@@ -188,6 +200,7 @@ export class MemoryStore implements SwarmStore {
       this.runs.delete(id);
       this.tasks.delete(id);
       this.transitions.delete(id);
+      this.owners.delete(id);
       deleted++;
     }
     return deleted;

@@ -118,6 +118,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs DROP COLUMN manifest_path;
     `,
   },
+  {
+    version: 4,
+    description: 'run_owners: which process hosts each active run, so a restart resumes only orphaned runs',
+    up: `
+      CREATE TABLE run_owners (
+        run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        owner  TEXT NOT NULL              -- host:pid:start-time of the process
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes; a database at a higher version is refused. */

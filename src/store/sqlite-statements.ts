@@ -46,6 +46,8 @@ export class SqliteStatements {
   readonly stateGet: Statement<{ value: string | null }, [string]>;
   readonly stateSet: Statement<unknown, [string, string | null, number]>;
   readonly stateDelete: Statement<unknown, [string]>;
+  readonly setRunOwner: Statement<unknown, [string, string]>;
+  readonly getRunOwner: Statement<{ owner: string }, [string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
@@ -97,6 +99,10 @@ export class SqliteStatements {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
     this.stateDelete = db.prepare('DELETE FROM state WHERE key = ?');
+    this.setRunOwner = db.prepare(
+      'INSERT INTO run_owners (run_id, owner) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner',
+    );
+    this.getRunOwner = db.prepare('SELECT owner FROM run_owners WHERE run_id = ?');
     this.counts = db.prepare(
       `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
         (SELECT count(*) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
@@ -112,7 +118,7 @@ export class SqliteStatements {
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.listRuns, this.listRunsWithStatus, this.selectTasks, this.selectTask,
-      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
+      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.counts,
       this.deleteFinishedRuns,
     ];
   }

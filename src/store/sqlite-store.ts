@@ -130,6 +130,17 @@ export class SqliteStore implements SwarmStore {
     return this.statements.stateDelete.run(key).changes > 0;
   }
 
+  setRunOwner(runId: string, owner: string): void {
+    this.assertOpen();
+    if (this.statements.runExists.get(runId) === null) throw new RunNotFoundError(runId);
+    this.statements.setRunOwner.run(runId, owner);
+  }
+
+  getRunOwner(runId: string): string | null {
+    this.assertOpen();
+    return this.statements.getRunOwner.get(runId)?.owner ?? null;
+  }
+
   counts(): StoreCounts {
     this.assertOpen();
     const row = this.statements.counts.get();

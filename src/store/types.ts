@@ -149,6 +149,11 @@ export interface SwarmStore {
   stateSet(key: string, value: unknown): void;
   stateDelete(key: string): boolean;
 
+  /** Records which process hosts the run now (see src/run-owner.ts). */
+  setRunOwner(runId: string, owner: string): void;
+  /** The process that last claimed the run, or null when none did. */
+  getRunOwner(runId: string): string | null;
+
   counts(): StoreCounts;
   /** Deletes finished runs (and their tasks and journal) created before `before` (ms epoch). */
   deleteFinishedRunsBefore(before: number): number;

@@ -94,11 +94,16 @@ describe('usage errors', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("unknown option '--bogus'");
 
-    const missing = await swarmJson(['run']);
+    const missing = await swarmJson(['show']);
     expect(missing.code).toBe(2);
     expect(missing.json.error).toMatchObject({ name: 'UsageError', code: 'USAGE' });
-    expect(missing.json.error.message).toContain("missing required argument 'manifest'");
+    expect(missing.json.error.message).toContain("missing required argument 'run'");
     expect(missing.stderr).toBe('');
+
+    // `run` takes a manifest or --resume: with neither, it says so.
+    const noManifest = await swarmJson(['run']);
+    expect(noManifest.code).toBe(2);
+    expect(noManifest.json.error.message).toContain('needs a manifest file (or --resume <run>)');
   }, TIMEOUT);
 
   test('--help exits 0', async () => {

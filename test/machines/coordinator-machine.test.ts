@@ -127,29 +127,31 @@ describe('coordinator machine: counting', () => {
 });
 
 describe('coordinator machine: a resumed run', () => {
-  test('settled input is counted before anything else settles', () => {
-    const run = startCoordinator({ total: 5, settled: { succeeded: 2, failed: 1 } });
+  test('the counts of tasks settled before the stop come with run.start (so the journal holds them)', () => {
+    const run = startCoordinator({ total: 5 });
+    run.send(coordinatorMessages.start({ succeeded: 2, failed: 1 }));
+    expect(run.state()).toBe('running');
     expect(run.context()).toMatchObject({ settled: 3, succeeded: 2, unsuccessful: 1, byStatus: { succeeded: 2, failed: 1 } });
   });
 
-  test('new settlements add to the settled input', () => {
-    const run = startCoordinator({ total: 4, settled: { succeeded: 3 } });
-    run.send(coordinatorMessages.start());
+  test('new settlements add to the resumed counts', () => {
+    const run = startCoordinator({ total: 4 });
+    run.send(coordinatorMessages.start({ succeeded: 3 }));
     expect(run.state()).toBe('running');
     run.send(settled('succeeded'));
     expect(run.state()).toBe('succeeded');
   });
 
-  test('an earlier failure in the settled input makes the resumed run fail', () => {
-    const run = startCoordinator({ total: 2, settled: { skipped: 1 } });
-    run.send(coordinatorMessages.start());
+  test('an earlier failure in the resumed counts makes the resumed run fail', () => {
+    const run = startCoordinator({ total: 2 });
+    run.send(coordinatorMessages.start({ skipped: 1 }));
     run.send(settled('succeeded'));
     expect(run.state()).toBe('failed');
   });
 
   test('a resumed run whose tasks all settled finishes on start', () => {
-    const run = startCoordinator({ total: 2, settled: { succeeded: 2 } });
-    run.send(coordinatorMessages.start());
+    const run = startCoordinator({ total: 2 });
+    run.send(coordinatorMessages.start({ succeeded: 2 }));
     expect(run.state()).toBe('succeeded');
     expect(run.calls('announceFinished')).toBe(1);
   });

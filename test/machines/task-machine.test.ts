@@ -523,3 +523,44 @@ describe('exponentialBackoff', () => {
     expect(exponentialBackoff(7, 0, 1_000)).toBe(0);
   });
 });
+
+describe('task machine: replayed and resumed runs', () => {
+  test('a reused task goes from pending straight to succeeded with the carried-over output, running nothing', () => {
+    const task = startTask();
+    task.send(taskMessages.reuse({ id: 7 }, 'run-0'));
+    expect(task.state()).toBe('succeeded');
+    expect(task.context()).toMatchObject({ output: { id: 7 }, reusedFrom: 'run-0', attempt: 0 });
+    expect(task.effects).toEqual(['announceSettled']);
+  });
+
+  test('a recovered task is ready again and its next attempt follows the interrupted one', () => {
+    const task = startTask({ retries: 1 });
+    task.send(taskMessages.recover(2));
+    expect(task.state()).toBe('ready');
+    expect(task.calls('announceReady')).toBe(1);
+    expect(assign(task)).toBe(3);
+    task.send(taskMessages.started(3));
+    fail(task);
+    // Two attempts were the budget (retries 1): the interrupted one counted, so this was the last.
+    expect(task.state()).toBe('failed');
+  });
+
+  test('a task whose rollback was interrupted runs its rollback again', () => {
+    const task = startTask({ rollbackTimeout: 500 });
+    task.send(taskMessages.recoverRollback(4, BOOM));
+    expect(task.state()).toBe('rolling_back');
+    expect(task.calls('startRollback')).toBe(1);
+    expect(task.context()).toMatchObject({ attempt: 4, error: BOOM });
+    task.send(taskMessages.rollbackSucceeded('undone'));
+    expect(task.state()).toBe('rolled_back');
+  });
+
+  test('reuse and recover are only taken in pending', () => {
+    const task = startTask();
+    run(task);
+    task.send(taskMessages.reuse('stale', 'run-0'));
+    task.send(taskMessages.recover(9));
+    expect(task.state()).toBe('running');
+    expect(task.context().attempt).toBe(1);
+  });
+});

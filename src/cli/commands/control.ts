@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { action } from '../action.ts';
+import { loadCliConfig } from '../context.ts';
+import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { out } from '../exit.ts';
+import { printJson } from '../output.ts';
+
+const VERBS = {
+  cancel: {
+    description: 'cancel a run on the running dispatcher: nothing new starts, running tasks get shutdown_grace, then are stopped',
+    done: (id: string) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
+  },
+  pause: {
+    description: 'pause a run on the running dispatcher: no new task starts until resume; running ones finish',
+    done: (id: string) => `Run ${id} is paused: no new task starts until \`swarm resume ${id}\`.`,
+  },
+  resume: {
+    description: 'resume a paused run on the running dispatcher',
+    done: (id: string) => `Run ${id} goes on.`,
+  },
+} as const;
+
+/**
+ * `swarm cancel|pause|resume <run> [config] [--url URL] [--json]`: control of a run that the
+ * running dispatcher hosts. A run of `swarm run` is controlled where it runs (Ctrl-C cancels
+ * it). Exit 0 done, 2 the run is unknown or not active there, 3 no dispatcher answers.
+ */
+export function registerControl(program: Command): void {
+  for (const [verb, { description, done }] of Object.entries(VERBS)) {
+    program
+      .command(verb)
+      .description(description)
+      .argument('<run>', 'run id')
+      .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+      .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
+      .option('--json', 'print the answer as JSON')
+      .action(
+        action(async (runId: string, configPath: string | undefined, opts: { url?: string; json?: boolean }) => {
+          const { config } = await loadCliConfig(configPath);
+          const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+          const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {});
+          if (opts.json) await printJson(answer);
+          else await out(done(answer.runId));
+          return 0;
+        }),
+      );
+  }
+}

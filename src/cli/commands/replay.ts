@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
+import { action } from '../action.ts';
+import { loadCliConfig, resolveRunId } from '../context.ts';
+import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { out } from '../exit.ts';
+import { hostRunLocally } from '../local-run.ts';
+import { note, printJson } from '../output.ts';
+import { followRemoteRun } from '../remote-run.ts';
+
+interface ReplayCliOptions {
+  from?: string;
+  all?: boolean;
+  manifest?: string;
+  json?: boolean;
+  db?: string;
+  quiet?: boolean;
+  url?: string;
+  detach?: boolean;
+}
+
+/**
+ * `swarm replay <run> [config] [--from SYMBOL] [--all] [--manifest FILE]`: a new run, linked
+ * to `run`, that carries over what succeeded and runs the rest again (see src/replay-plan.ts).
+ * On this host like `swarm run` (threads, `--db`), or with `--url` on the running dispatcher
+ * like `swarm deploy` (`--detach` returns once accepted). Exit codes as `run` / `deploy`.
+ */
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('re-run a run, reusing the results of what succeeded')
+    .argument('<run>', 'run id, or a unique prefix of one')
+    .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .option('--from <symbol>', 'also re-run this symbol and everything downstream of it')
+    .option('--all', 're-run every symbol')
+    .option('--manifest <file>', 'replay with this (edited) manifest instead of the one stored with the run')
+    .option('--json', 'print the run result as one JSON document')
+    .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
+    .option('--quiet', 'no progress and no table: print only the final line')
+    .option('--url <url>', 'replay on the running dispatcher at this URL instead of on this host')
+    .option('--detach', 'with --url: return as soon as the dispatcher has accepted the replay')
+    .action(action(replay));
+}
+
+async function replay(ref: string, configPath: string | undefined, opts: ReplayCliOptions): Promise<number> {
+  const json = opts.json === true;
+  const quiet = opts.quiet === true && !json;
+  const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
+  const { config, console: consoleLog } = await loadCliConfig(configPath, {
+    db: opts.db,
+    logFile: opts.url === undefined,
+    warnOnlyConsole: showProgress || quiet,
+  });
+  const edited = opts.manifest !== undefined ? loadManifestFile(opts.manifest, { defaults: manifestDefaults(config) }) : undefined;
+  const choice = { ...(opts.from !== undefined && { from: opts.from }), ...(opts.all && { all: true }) };
+
+  if (opts.url !== undefined) {
+    const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+    const accepted = await client.post<{ runId: string; reused: string[]; rerun: Record<string, string> }>(
+      `/api/runs/${encodeURIComponent(ref)}/replay`,
+      { ...choice, ...(edited && { source: edited.source, format: edited.format, ...(edited.path && { path: edited.path }) }) },
+    );
+    if (opts.detach) {
+      if (json) await printJson(accepted);
+      else await out(`Replay ${accepted.runId} of ${ref} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}`);
+      return 0;
+    }
+    if (!json) await out(`Replay ${accepted.runId} of ${ref}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
+    const total = accepted.reused.length + Object.keys(accepted.rerun).length;
+    return followRemoteRun(client, accepted.runId, { name: `replay of ${ref}`, total, json, showProgress });
+  }
+
+  const runId = resolveRunId(config, ref);
+  const output = { json, quiet, showProgress, ...(consoleLog && { console: consoleLog }) };
+  return hostRunLocally(config, output, `replay of ${runId}`, (dispatcher) => {
+    const handle = dispatcher.replay(runId, { ...choice, ...(edited && { manifest: edited }) });
+    if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);
+    return handle;
+  });
+}
+
+function describePlan(reused: number, rerun: Record<string, string>): string {
+  const names = Object.entries(rerun);
+  const shown = names.slice(0, 5).map(([name, why]) => `${name} (${why})`).join(', ');
+  const more = names.length > 5 ? `, and ${names.length - 5} more` : '';
+  return `${reused} reused, ${names.length} to run${names.length > 0 ? `: ${shown}${more}` : ''}`;
+}

@@ -1,0 +1,104 @@
+import { writeSync } from 'node:fs';
+import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
+import type { SwarmConfig } from '../config/index.ts';
+import { SwarmError } from '../errors.ts';
+import type { RunResult } from '../run-result.ts';
+import type { WarnOnlyConsole } from './console-log.ts';
+import { exitNow, onExit, out } from './exit.ts';
+import { errorJson, formatDuration, note, printJson } from './output.ts';
+import { RunProgress, type ProgressSample } from './progress.ts';
+import { onStopSignals } from './signals.ts';
+import { runFinalLine, taskTable } from './tables.ts';
+
+/** How a command that runs a workflow on this host prints it. */
+export interface LocalRunOutput {
+  json: boolean;
+  quiet: boolean;
+  showProgress: boolean;
+  /** The console log, to route around the progress bar (see loadCliConfig's warnOnlyConsole). */
+  console?: WarnOnlyConsole;
+}
+
+/**
+ * Hosts one run on this host's threads and waits for it — `swarm run`, `run --resume` and a
+ * local `swarm replay` — then prints it as `swarm run` does. `begin` records (or takes up) the
+ * run on the dispatcher it is given. Exit 0 succeeded, 1 failed or cancelled.
+ *
+ * Ctrl-C (or SIGTERM): the first cancels the run (running tasks get `[dispatcher]
+ * shutdown_grace` to finish, the run ends `cancelled` with its state saved) and exits 1 once
+ * it has ended; a second one exits 1 at once.
+ */
+export async function hostRunLocally(
+  config: SwarmConfig,
+  output: LocalRunOutput,
+  name: string,
+  begin: (dispatcher: Dispatcher) => RunHandle,
+): Promise<number> {
+  const { json, quiet, showProgress } = output;
+  const dispatcher = new Dispatcher({ config }); // opens the store: StoreUnavailableError → exit 3
+  // stop() cancels what is still running, waits for it, destroys the threads and closes the store.
+  onExit(() => dispatcher.stop());
+  // Signal handlers go in before the run is recorded: recording a large run takes a moment,
+  // and a signal without a handler would kill the process with nothing saved as cancelled.
+  let handle: RunHandle | undefined;
+  let interruptedBy: string | undefined;
+  let ended = false;
+  let progress: RunProgress | undefined;
+  const say = (text: string) => (progress ? progress.interleave(() => void note(text)) : void note(text));
+  onStopSignals({
+    first(signal) {
+      if (ended) return; // the run is over; only stopping and printing are left
+      interruptedBy = signal;
+      if (!handle) return; // cancelled as soon as it is deployed, below
+      say(
+        `${signal} received: cancelling run ${handle.runId} (running tasks get up to ` +
+          `${formatDuration(config.dispatcher.shutdown_grace)} to finish); press Ctrl-C again to exit at once.`,
+      );
+      handle.cancel(`interrupted by ${signal}`);
+    },
+    second(signal) {
+      progress?.stop();
+      const message = `second ${signal}: exiting now; run ${handle?.runId ?? '(not started)'} may be left unfinished in the database.`;
+      process.stderr.write(`swarm: ${message}\n`);
+      // Even now --json keeps its promise of one JSON document on stdout (written synchronously).
+      if (json) writeSync(1, JSON.stringify({ error: errorJson(new SwarmError('TASK_CANCELLED', message)) }, null, 2) + '\n');
+      exitNow(1, () => dispatcher.store.close());
+    },
+  });
+
+  dispatcher.start();
+  const run = begin(dispatcher);
+  handle = run;
+  if (interruptedBy) run.cancel(`interrupted by ${interruptedBy}`);
+
+  progress = showProgress ? new RunProgress(name, () => sample(dispatcher, run)) : undefined;
+  if (progress && output.console) output.console.around = (print) => progress!.interleave(print);
+
+  progress?.start();
+  let result: RunResult;
+  try {
+    result = await run.result;
+    ended = true;
+  } finally {
+    progress?.stop();
+  }
+  await dispatcher.stop();
+
+  if (json) await printJson(result);
+  else {
+    if (!quiet) await out(taskTable(result.tasks));
+    await out(runFinalLine(result));
+  }
+  if (result.status === 'cancelled') {
+    await note(`run ${result.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${result.runId}`);
+  }
+  return result.status === 'succeeded' ? 0 : 1;
+}
+
+/** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far. */
+function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
+  const { settled, total, live } = handle.progress();
+  const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
+  const failed = dispatcher.store.getRun(handle.runId)?.failedTasks ?? 0;
+  return { settled, total, running, failed };
+}

@@ -1,0 +1,85 @@
+import { SwarmError } from '../errors.ts';
+import type { RunResult } from '../run-result.ts';
+import type { RunProgressView } from '../server/run-registry.ts';
+import type { DispatcherClient } from './dispatcher-client.ts';
+import { exitNow, out } from './exit.ts';
+import { printJson } from './output.ts';
+import { RunProgress, type ProgressSample } from './progress.ts';
+import { onStopSignals, type StopSignal } from './signals.ts';
+import { runFinalLine, taskTable } from './tables.ts';
+
+const POLL_MS = 200;
+/** How long the dispatcher may stay silent while a run is followed before the follower gives up (exit 3). */
+const LOST_AFTER_MS = 5_000;
+const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Follows a run on the dispatcher to its end — `swarm deploy`, a remote `swarm replay` — with
+ * progress on a terminal, then prints the same table and line as `swarm run` (the RunResult
+ * with --json). Exit 0 succeeded, 1 failed or cancelled. Ctrl-C stops following (exit 1); the
+ * run goes on on the dispatcher.
+ */
+export async function followRemoteRun(
+  client: DispatcherClient,
+  runId: string,
+  view: { name: string; total: number; json: boolean; showProgress: boolean },
+): Promise<number> {
+  const { json } = view;
+
+  let latest: ProgressSample = { settled: 0, total: view.total, running: 0, failed: 0 };
+  const progress = view.showProgress ? new RunProgress(view.name, () => latest) : undefined;
+  let interrupted: StopSignal | undefined;
+  onStopSignals({
+    first: (signal) => void (interrupted = signal),
+    second: () => exitNow(1),
+  });
+
+  progress?.start();
+  try {
+    await follow(client, runId, (view) => {
+      latest = { settled: view.settledTasks, total: view.totalTasks, running: view.runningTasks, failed: view.failedTasks };
+    }, () => interrupted);
+  } finally {
+    progress?.stop();
+  }
+  const result = await client.get<RunResult>(`/api/runs/${encodeURIComponent(runId)}`);
+  if (json) await printJson(result);
+  else await out(`${taskTable(result.tasks)}\n${runFinalLine(result)}`);
+  return result.status === 'succeeded' ? 0 : 1;
+}
+
+/**
+ * Polls the run's progress about five times a second until it has ended. Short silences are
+ * ridden out (a busy dispatcher, a restart of the network); LOST_AFTER_MS of them end it.
+ */
+async function follow(
+  client: DispatcherClient,
+  runId: string,
+  onProgress: (view: RunProgressView) => void,
+  interrupted: () => StopSignal | undefined,
+): Promise<void> {
+  let silentSince: number | undefined;
+  for (;;) {
+    const signal = interrupted();
+    if (signal) {
+      throw new SwarmError('TASK_CANCELLED', `stopped following run ${runId} (${signal}); it goes on on the dispatcher at ${client.url}: swarm show ${runId}`);
+    }
+    try {
+      const view = await client.get<RunProgressView>(`/api/runs/${encodeURIComponent(runId)}/progress`);
+      silentSince = undefined;
+      onProgress(view);
+      if (ENDED.has(view.status)) return;
+    } catch (error) {
+      if (!(error instanceof SwarmError) || error.code !== 'DISPATCHER_UNREACHABLE') throw error;
+      silentSince ??= Date.now();
+      if (Date.now() - silentSince > LOST_AFTER_MS) {
+        throw new SwarmError(
+          'DISPATCHER_UNREACHABLE',
+          `lost the dispatcher at ${client.url} while following run ${runId}; its state is in the dispatcher's database: swarm show ${runId}`,
+          { cause: error },
+        );
+      }
+    }
+    await Bun.sleep(POLL_MS);
+  }
+}
