@@ -7,7 +7,7 @@ import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
 import { openStore, storeWriteError } from '../src/store/index.ts';
-import type { RunStatus, SwarmStore } from '../src/store/types.ts';
+import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
@@ -154,13 +154,6 @@ export class Dispatcher {
   ): RunHandle {
     this.assertAccepting();
     const { manifest } = loaded;
-    if (manifest.rollback_policy === 'saga') {
-      // Accepted by the schema so manifests can be written for it, but compensating a failed
-      // run's succeeded symbols is not built yet: refuse rather than behave like `symbol`.
-      throw new UsageError(
-        `rollback_policy "saga" is not supported yet (workflow "${manifest.name}"); use "symbol" or "none".`,
-      );
-    }
     const runId = newRunId(new Date(this.now()));
     try {
       this.store.createRun(
@@ -229,10 +222,32 @@ export class Dispatcher {
     return handle;
   }
 
+  /**
+   * Compensates a finished run by hand (`swarm rollback`): the rollbacks of its succeeded
+   * symbols run newest first, each journaled; the run ends `rolled_back`, or
+   * `rollback_failed` if one of them failed. Symbols without a rollback are left as they are.
+   */
+  rollback(runId: string): RunHandle {
+    this.assertAccepting();
+    const { run, loaded, tasks } = loadStoredRun(this.store, runId);
+    if (!isFinishedRun(run.status)) {
+      throw new UsageError(`Run ${runId} is ${run.status}; cancel it first (swarm cancel ${runId}), then roll it back.`);
+    }
+    if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
+    try {
+      this.store.setRunOwner(runId, this.owner);
+    } catch (err) {
+      throw storeWriteError(this.store.location, err);
+    }
+    this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
+    return this.host(runId, loaded, { compensate: tasks });
+  }
+
   /** Resumes every unfinished run whose owner is gone; returns their handles. */
   resumeOrphanedRuns(): RunHandle[] {
     const orphans = this.store
-      .listRuns({ limit: 0, status: ['running', 'paused'] })
+      .listRuns({ status: ['running', 'paused'] })
       .filter((run) => !this.runs.has(run.id) && !isOwnerAlive(this.store.getRunOwner(run.id)));
     const handles: RunHandle[] = [];
     for (const run of orphans) {

@@ -4,7 +4,7 @@ import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
-import type { LoadedManifest, SymbolSpec } from '../src/manifest/types.ts';
+import type { LoadedManifest, Manifest, SymbolSpec } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { readRunResult, type RunResult } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
@@ -13,6 +13,8 @@ import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { rollbackRequest, runRequest } from './execution-requests.ts';
 import { RunFrontier } from './run-frontier.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
+import { RunCompensation, type CompensatedTask } from './run-compensation.ts';
+import { topologicalOrder } from '../src/manifest/graph.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -53,6 +55,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   readonly finished: Promise<RunResult>;
   private readonly graph: RunGraph;
   private readonly symbols: SymbolSpec[];
+  private readonly manifest: Manifest;
   private readonly baseDir: string | null;
   private readonly taskLogic;
   private readonly coordinator;
@@ -71,6 +74,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private settledFree: number[] = [];
   private settleFreeQueued = false;
   private parked: ReadyJob[] | null = null;
+  private compensationRequested = false;
+  private compensation: RunCompensation | null = null;
   private cancelling = false;
   private finishing: RunStatus | null = null;
   private graceTimer: unknown = null;
@@ -85,6 +90,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   ) {
     this.runId = runId;
     this.symbols = loaded.manifest.symbols;
+    this.manifest = loaded.manifest;
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
     this.graph = new RunGraph(this.symbols);
     this.finished = new Promise((resolve, reject) => {
@@ -112,18 +118,25 @@ export class RunCoordinator implements JobOwner, AfterCommit {
           pauseDispatching: () => this.park(),
           resumeDispatching: () => this.unpark(),
           cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
+          beginCompensation: () => {
+            // The rollbacks read the succeeded tasks' outputs from the store: commit first.
+            this.compensationRequested = true;
+            this.env.barrier.request(this);
+          },
           announceFinished: (_, { status }) => this.finishAfterCommit(status),
         },
       }),
       { actorId: `coordinator:${runId}`, kind: 'coordinator', runId, project: projectRun },
-      { runId, total: this.symbols.length },
+      { runId, total: this.symbols.length, saga: loaded.manifest.rollback_policy === 'saga' },
     );
   }
 
 
   start(): void {
     this.coordinator.start();
-    this.coordinator.send(coordinatorMessages.start(this.plan.resumed));
+    this.coordinator.send(
+      this.plan.compensate ? coordinatorMessages.compensate(this.plan.resumed ?? {}) : coordinatorMessages.start(this.plan.resumed),
+    );
   }
 
   private beginScheduling(): void {
@@ -289,6 +302,15 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   // ---- settling: runs after the journal committed the terminal states ------------------------
 
   private onSettled(i: number, status: TaskStatus): void {
+    const compensation = this.compensation;
+    if (compensation) {
+      // Deferred: this runs inside the task's entry action, before its transition is recorded.
+      queueMicrotask(() => {
+        this.dropActor(i);
+        compensation.settled(status);
+      });
+      return;
+    }
     // Only dependents waiting to start need the terminal state durable first; a skip or a
     // count can be redone from the journal, so everything else settles without a commit.
     if (status === 'succeeded' && this.graph.dependentsOf(i).length > 0) {
@@ -316,7 +338,35 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const settled = this.settledAwaitingCommit;
     this.settledAwaitingCommit = [];
     this.settleAll(settled);
+    if (this.compensationRequested) {
+      this.compensationRequested = false;
+      this.startCompensation();
+    }
     if (finishing) this.complete(finishing);
+  }
+
+  /**
+   * Compensates the run's succeeded symbols that have a rollback, newest first (see
+   * RunCompensation), with what the store holds of them; reports `run.compensated` when done.
+   */
+  private startCompensation(): void {
+    const stored = new Map(this.env.store.getTasks(this.runId).map((t) => [t.name, t]));
+    const order = topologicalOrder({ ...this.manifest, symbols: this.symbols }).reverse();
+    const tasks: CompensatedTask[] = [];
+    for (const name of order) {
+      const i = this.graph.index(name);
+      const task = stored.get(name);
+      if (task?.status !== 'succeeded') continue;
+      // Every succeeded output: a rollback's request carries its dependencies' outputs too.
+      this.outputs.set(i, task.output);
+      if (this.rollbackTimeouts[i] !== null) tasks.push({ index: i, output: task.output, attempts: task.attempts, node: task.node });
+    }
+    this.compensation = new RunCompensation(
+      tasks,
+      (i, message) => this.activate(i, message),
+      (failed) => this.coordinator.send(coordinatorMessages.compensated(failed)),
+    );
+    this.compensation.start();
   }
 
   private settleAll(indexes: number[]): void {
@@ -333,10 +383,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (!actor) return null;
     const snapshot = actor.getSnapshot();
     const status = snapshot.value as TaskStatus;
-    this.live.delete(i);
-    this.nodeOf.delete(i);
-    this.plan.firstMessages.delete(i);
-    actor.stop();
+    this.dropActor(i);
     this.forgetSettled(i);
     if (status === 'succeeded') {
       if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
@@ -345,6 +392,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
     }
     return status;
+  }
+
+  private dropActor(i: number): void {
+    this.live.get(i)?.stop();
+    this.live.delete(i);
+    this.nodeOf.delete(i);
+    this.plan.firstMessages.delete(i);
   }
 
   /** Task i settled: its dependencies' outputs are dropped once no dependent needs them. */

@@ -13,6 +13,8 @@ export interface RunStart {
   reuse?: { fromRun: string; outputs: ReadonlyMap<string, unknown> };
   /** Resume: the run's own task rows as the store holds them. */
   resume?: readonly TaskRecord[];
+  /** A rollback by request: the finished run's task rows; nothing runs but their compensations. */
+  compensate?: readonly TaskRecord[];
 }
 
 /** A RunStart worked out against the run's graph: what the run coordinator does at start. */
@@ -28,18 +30,25 @@ export interface StartPlan {
   resumed?: Partial<Record<TaskStatus, number>>;
   /** Outputs of settled tasks, for the dependents that have yet to run. */
   outputs: Map<number, unknown>;
+  /** The run starts compensating (a rollback by request) instead of running. */
+  compensate: boolean;
 }
 
 const TERMINAL = new Set<TaskStatus>(TERMINAL_TASK_STATES);
 
 /** Works out `start` against `graph` (marking in the graph what is decided already). */
 export function planStart(graph: RunGraph, start: RunStart = {}): StartPlan {
-  const plan: StartPlan = { firstMessages: new Map(), runnable: [], skips: [], settled: [], outputs: new Map() };
+  const plan: StartPlan = { firstMessages: new Map(), runnable: [], skips: [], settled: [], outputs: new Map(), compensate: false };
   if (start.reuse) {
     const { fromRun, outputs } = start.reuse;
     for (const [name, output] of outputs) plan.firstMessages.set(graph.index(name), taskMessages.reuse(output, fromRun));
   }
   if (start.resume) planResume(graph, start.resume, plan);
+  if (start.compensate) {
+    plan.compensate = true;
+    plan.resumed = countByStatus(start.compensate);
+    for (let i = 0; i < graph.size; i++) graph.markDecided(i);
+  }
   return plan;
 }
 
@@ -82,4 +91,10 @@ function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: Start
     if (indexes.length > 0) plan.skips.push({ indexes, because: graph.names[i] });
   }
   if (plan.settled.length > 0) plan.resumed = byStatus;
+}
+
+function countByStatus(records: readonly TaskRecord[]): Partial<Record<TaskStatus, number>> {
+  const byStatus: Partial<Record<TaskStatus, number>> = {};
+  for (const r of records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+  return byStatus;
 }

@@ -9,10 +9,14 @@ import type { TaskStatus } from '../src/store/types.ts';
  *
  *   idle → running ⇄ paused → succeeded | failed
  *   running | paused → cancelling → cancelled
+ *   running | paused → compensating → failed | rollback_failed     (saga: the run failed)
+ *   idle → compensating → rolled_back | rollback_failed              (a rollback by request)
  */
 export interface CoordinatorInput {
   runId: string;
   total: number;
+  /** `rollback_policy: saga`: a failed run compensates its succeeded symbols before it ends. */
+  saga?: boolean;
 }
 
 export interface CoordinatorContext {
@@ -24,11 +28,17 @@ export interface CoordinatorContext {
   unsuccessful: number;
   byStatus: Partial<Record<TaskStatus, number>>;
   cancelReason: string | null;
+  saga: boolean;
+  /** Why the run compensates: its own failure (saga) or a request (`swarm rollback`). */
+  compensating: 'failure' | 'request' | null;
+  /** Compensations that failed (their rollback failed or timed out). */
+  compensationsFailed: number;
 }
 
 /** How a run that is running or paused ends once every task has settled. */
 const settledTransitions = [
   { guard: 'allSucceeded' as const, target: 'succeeded' as const },
+  { guard: 'sagaFailure' as const, target: 'compensating' as const, actions: 'compensateFailure' as const },
   { guard: 'allSettled' as const, target: 'failed' as const },
 ];
 /** What running and paused runs both accept. */
@@ -46,8 +56,14 @@ export const coordinatorMachine = setup({
     resumeDispatching: () => {},
     /** Cancel every task that has not started; running ones finish within the grace period. */
     cancelOutstanding: () => {},
+    /** Run the rollbacks of the succeeded symbols, newest first; report with run.compensated. */
+    beginCompensation: () => {},
     /** The run ended with `params.status` (the final state's name). */
-    announceFinished: (_, _params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {},
+    announceFinished: (_, _params: { status: 'succeeded' | 'failed' | 'cancelled' | 'rolled_back' | 'rollback_failed' }) => {},
+    compensateFailure: assign({ compensating: 'failure' as const }),
+    recordCompensations: assign({
+      compensationsFailed: ({ context, event }) => (event.type === 'run.compensated' ? event.failed : context.compensationsFailed),
+    }),
     countSettled: assign(({ context, event }) => {
       if (event.type !== 'run.tasksSettled') return {};
       const byStatus = { ...context.byStatus };
@@ -63,9 +79,11 @@ export const coordinatorMachine = setup({
         byStatus,
       };
     }),
+    /** Counts of tasks settled before this coordinator started (a resumed run, a rollback). */
     countResumed: assign(({ event }) => {
-      if (event.type !== 'run.start' || !event.resumed) return {};
-      const byStatus = { ...event.resumed };
+      const before = event.type === 'run.start' ? event.resumed : event.type === 'run.compensate' ? event.settled : undefined;
+      if (!before) return {};
+      const byStatus = { ...before };
       const settled = Object.values(byStatus).reduce((a, b) => a + (b ?? 0), 0);
       const succeeded = byStatus.succeeded ?? 0;
       return { settled, succeeded, unsuccessful: settled - succeeded, byStatus };
@@ -77,6 +95,9 @@ export const coordinatorMachine = setup({
   guards: {
     allSucceeded: ({ context }) => context.settled >= context.total && context.unsuccessful === 0,
     allSettled: ({ context }) => context.settled >= context.total,
+    sagaFailure: ({ context }) => context.saga && context.settled >= context.total && context.unsuccessful > 0,
+    someCompensationFailed: ({ event }) => event.type === 'run.compensated' && event.failed > 0,
+    compensatedOwnFailure: ({ context }) => context.compensating === 'failure',
   },
 }).createMachine({
   id: 'coordinator',
@@ -89,6 +110,9 @@ export const coordinatorMachine = setup({
     unsuccessful: 0,
     byStatus: {},
     cancelReason: null,
+    saga: input.saga ?? false,
+    compensating: null,
+    compensationsFailed: 0,
   }),
   states: {
     idle: {
@@ -96,6 +120,7 @@ export const coordinatorMachine = setup({
         // The counts of a resumed run travel in the event, so the journal alone rebuilds them.
         'run.start': { target: 'running', actions: 'countResumed' },
         'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
+        'run.compensate': { target: 'compensating', actions: ['countResumed', assign({ compensating: 'request' as const })] },
       },
     },
     running: {
@@ -114,7 +139,21 @@ export const coordinatorMachine = setup({
       always: { guard: 'allSettled', target: 'cancelled' },
       on: { 'run.tasksSettled': { actions: 'countSettled' } },
     },
+    // Compensations run to their end (each has its rollback's timeout): a cancel cannot make
+    // a half-undone run any safer, so it is not taken here.
+    compensating: {
+      entry: 'beginCompensation',
+      on: {
+        'run.compensated': [
+          { guard: 'someCompensationFailed', target: 'rollback_failed', actions: 'recordCompensations' },
+          { guard: 'compensatedOwnFailure', target: 'failed', actions: 'recordCompensations' },
+          { target: 'rolled_back', actions: 'recordCompensations' },
+        ],
+      },
+    },
     succeeded: { type: 'final', entry: { type: 'announceFinished', params: { status: 'succeeded' } } },
+    rolled_back: { type: 'final', entry: { type: 'announceFinished', params: { status: 'rolled_back' } } },
+    rollback_failed: { type: 'final', entry: { type: 'announceFinished', params: { status: 'rollback_failed' } } },
     failed: { type: 'final', entry: { type: 'announceFinished', params: { status: 'failed' } } },
     cancelled: { type: 'final', entry: { type: 'announceFinished', params: { status: 'cancelled' } } },
   },

@@ -137,6 +137,11 @@ export const taskMachine = setup({
           target: 'rolling_back',
           actions: assign({ attempt: ({ event }) => event.attempts, error: ({ event }) => event.error }),
         },
+        'task.compensate': {
+          guard: 'hasRollback',
+          target: 'rolling_back',
+          actions: assign({ output: ({ event }) => event.output, attempt: ({ event }) => event.attempts, node: ({ event }) => event.node }),
+        },
       },
     },
     ready: {

@@ -20,7 +20,11 @@ export type TaskMessage =
   | { type: 'task.unservable'; error: SerializedError }
   | { type: 'task.rollbackSucceeded'; output: unknown }
   | { type: 'task.rollbackFailed'; error: SerializedError }
-  | { type: 'task.compensate' }
+  /**
+   * Undo a succeeded task (saga, or `swarm rollback`) by running its rollback. A task whose
+   * actor is gone is compensated by a new one, which learns from the event what it had done.
+   */
+  | { type: 'task.compensate'; output: unknown; attempts: number; node: string | null }
   | { type: 'task.cancel'; reason: string }
   /** A replay carries over this task's result from the run it replays: it does not run. */
   | { type: 'task.reuse'; output: unknown; fromRun: string }
@@ -44,7 +48,10 @@ export const taskMessages = {
   unservable: (error: SerializedError): TaskMessage => ({ type: 'task.unservable', error }),
   rollbackSucceeded: (output: unknown): TaskMessage => ({ type: 'task.rollbackSucceeded', output }),
   rollbackFailed: (error: SerializedError): TaskMessage => ({ type: 'task.rollbackFailed', error }),
-  compensate: (): TaskMessage => ({ type: 'task.compensate' }),
+  compensate: (done: { output: unknown; attempts: number; node: string | null }): TaskMessage => ({
+    type: 'task.compensate',
+    ...done,
+  }),
   cancel: (reason: string): TaskMessage => ({ type: 'task.cancel', reason }),
   reuse: (output: unknown, fromRun: string): TaskMessage => ({ type: 'task.reuse', output, fromRun }),
   recover: (attempts: number): TaskMessage => ({ type: 'task.recover', attempts }),
@@ -62,7 +69,11 @@ export type CoordinatorMessage =
   | { type: 'run.tasksSettled'; settled: { task: string; status: TaskStatus }[] }
   | { type: 'run.pause' }
   | { type: 'run.resume' }
-  | { type: 'run.cancel'; reason: string };
+  | { type: 'run.cancel'; reason: string }
+  /** Roll a finished run back by hand: compensate its succeeded symbols. `settled`: its counts. */
+  | { type: 'run.compensate'; settled: Partial<Record<TaskStatus, number>> }
+  /** The compensations are done; `failed` of them did not succeed. */
+  | { type: 'run.compensated'; failed: number };
 
 export const coordinatorMessages = {
   start: (resumed?: Partial<Record<TaskStatus, number>>): CoordinatorMessage =>
@@ -75,6 +86,8 @@ export const coordinatorMessages = {
   pause: (): CoordinatorMessage => ({ type: 'run.pause' }),
   resume: (): CoordinatorMessage => ({ type: 'run.resume' }),
   cancel: (reason: string): CoordinatorMessage => ({ type: 'run.cancel', reason }),
+  compensate: (settled: Partial<Record<TaskStatus, number>>): CoordinatorMessage => ({ type: 'run.compensate', settled }),
+  compensated: (failed: number): CoordinatorMessage => ({ type: 'run.compensated', failed }),
 };
 
 // ---- node actor (one per local pool or remote worker) ----------------------------------------

@@ -1,7 +1,7 @@
 import type { CoordinatorContext } from '../../machines/coordinator-machine.ts';
 import type { NodeContext } from '../../machines/node-machine.ts';
 import { TERMINAL_TASK_STATES, type TaskContext } from '../../machines/task-machine.ts';
-import type { RunStatus, TaskStatus } from '../../src/store/types.ts';
+import { isFinishedRun, type RunStatus, type TaskStatus } from '../../src/store/types.ts';
 import type { Projector } from './actor-tag.ts';
 
 const TERMINAL = new Set<string>(TERMINAL_TASK_STATES);
@@ -33,7 +33,8 @@ export const projectTask: Projector = (snapshot: { value: string; context: TaskC
       reused: c.reusedFrom !== null,
       rollbackOutput: c.rollbackOutput,
       rollbackError: c.rollbackError,
-      startedAt: tag.startedAt,
+      // The first start: a task that a new actor took up (resumed, compensated) keeps its own.
+      ...(tag.startedAt !== null && { startedAt: tag.startedAt }),
       // The latest snapshot is `failed` only when no retry or rollback follows it.
       finishedAt: TERMINAL.has(snapshot.value) ? tag.lastAt : null,
     },
@@ -48,6 +49,9 @@ const RUN_STATUS_BY_STATE: Record<string, RunStatus> = {
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled',
+  compensating: 'running',
+  rolled_back: 'rolled_back',
+  rollback_failed: 'rollback_failed',
 };
 
 /** Tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
@@ -57,7 +61,7 @@ export function failedCount(byStatus: Partial<Record<TaskStatus, number>>): numb
 
 export const projectRun: Projector = (snapshot: { value: string; context: CoordinatorContext }, tag) => {
   const status = RUN_STATUS_BY_STATE[snapshot.value] ?? 'running';
-  const done = status === 'succeeded' || status === 'failed' || status === 'cancelled';
+  const done = isFinishedRun(status);
   return {
     run: {
       id: snapshot.context.runId,

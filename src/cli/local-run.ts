@@ -3,6 +3,7 @@ import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { SwarmError } from '../errors.ts';
 import type { RunResult } from '../run-result.ts';
+import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
 import { exitNow, onExit, out } from './exit.ts';
 import { errorJson, formatDuration, note, printJson } from './output.ts';
@@ -17,6 +18,8 @@ export interface LocalRunOutput {
   showProgress: boolean;
   /** The console log, to route around the progress bar (see loadCliConfig's warnOnlyConsole). */
   console?: WarnOnlyConsole;
+  /** The status that means success, exit 0 (default `succeeded`; a rollback: `rolled_back`). */
+  success?: RunStatus;
 }
 
 /**
@@ -92,7 +95,7 @@ export async function hostRunLocally(
   if (result.status === 'cancelled') {
     await note(`run ${result.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${result.runId}`);
   }
-  return result.status === 'succeeded' ? 0 : 1;
+  return result.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
 
 /** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far. */

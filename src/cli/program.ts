@@ -8,6 +8,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerControl } from './commands/control.ts';
 import { registerPrune } from './commands/prune.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerRollback } from './commands/rollback.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerRun } from './commands/run.ts';
@@ -52,6 +53,7 @@ export function buildProgram(json: boolean): Command {
   registerStatus(program);
   registerBackend(program);
   registerReplay(program);
+  registerRollback(program);
   registerControl(program);
   registerPrune(program);
   return program;

@@ -1,5 +1,6 @@
 import { SwarmError } from '../errors.ts';
 import type { RunResult } from '../run-result.ts';
+import { isFinishedRun, type RunStatus } from '../store/types.ts';
 import type { RunProgressView } from '../server/run-registry.ts';
 import type { DispatcherClient } from './dispatcher-client.ts';
 import { exitNow, out } from './exit.ts';
@@ -11,7 +12,6 @@ import { runFinalLine, taskTable } from './tables.ts';
 const POLL_MS = 200;
 /** How long the dispatcher may stay silent while a run is followed before the follower gives up (exit 3). */
 const LOST_AFTER_MS = 5_000;
-const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
  * Follows a run on the dispatcher to its end — `swarm deploy`, a remote `swarm replay` — with
@@ -22,7 +22,7 @@ const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 export async function followRemoteRun(
   client: DispatcherClient,
   runId: string,
-  view: { name: string; total: number; json: boolean; showProgress: boolean },
+  view: { name: string; total: number; json: boolean; showProgress: boolean; success?: RunStatus },
 ): Promise<number> {
   const { json } = view;
 
@@ -45,7 +45,7 @@ export async function followRemoteRun(
   const result = await client.get<RunResult>(`/api/runs/${encodeURIComponent(runId)}`);
   if (json) await printJson(result);
   else await out(`${taskTable(result.tasks)}\n${runFinalLine(result)}`);
-  return result.status === 'succeeded' ? 0 : 1;
+  return result.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 
 /**
@@ -68,7 +68,7 @@ async function follow(
       const view = await client.get<RunProgressView>(`/api/runs/${encodeURIComponent(runId)}/progress`);
       silentSince = undefined;
       onProgress(view);
-      if (ENDED.has(view.status)) return;
+      if (isFinishedRun(view.status)) return;
     } catch (error) {
       if (!(error instanceof SwarmError) || error.code !== 'DISPATCHER_UNREACHABLE') throw error;
       silentSince ??= Date.now();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RunNotFoundError, UsageError } from '../errors.ts';
 import { parseManifest, type ManifestDefaults } from '../manifest/index.ts';
 import { readRunResult, toRunSummary } from '../run-result.ts';
-import type { RunRecord } from '../store/types.ts';
+import { isFinishedRun, type RunRecord } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
 import type { SwarmMetrics } from './metrics.ts';
 import type { RunProgressView } from './run-registry.ts';
@@ -75,7 +75,7 @@ function controlRoute(verb: 'cancel' | 'pause' | 'resume', state: string): Route
 }
 
 function progressFromStore(run: RunRecord): RunProgressView {
-  const ended = run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
+  const ended = isFinishedRun(run.status);
   return {
     runId: run.id,
     name: run.name,
@@ -157,6 +157,17 @@ export const routes: Route[] = [
       const run = requireRun(ctx, runId);
       const handle = ctx.registry.get(runId);
       return json(handle ? ctx.registry.liveProgress(handle, run) : progressFromStore(run));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/rollback$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new work.');
+      requireRun(ctx, runId);
+      const handle = ctx.registry.track(ctx.dispatcher.rollback(runId));
+      return json({ runId: handle.runId, status: 'compensating' }, 202);
     },
   },
   controlRoute('cancel', 'cancelling'),

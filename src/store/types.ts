@@ -23,8 +23,13 @@ export const TASK_STATUSES = [
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
+export const RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancelled', 'rolled_back', 'rollback_failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+/** A run that has ended: it may be replayed, rolled back or pruned, never resumed. */
+export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'rolled_back', 'rollback_failed'];
+export function isFinishedRun(status: RunStatus): boolean {
+  return FINISHED_RUN_STATUSES.includes(status);
+}
 
 export const ACTOR_KINDS = ['dispatcher', 'coordinator', 'node', 'task'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];

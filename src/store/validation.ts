@@ -29,7 +29,7 @@ export function outlivesRuns(kind: ActorKind): boolean {
   return kind === 'dispatcher' || kind === 'node';
 }
 
-export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+export { FINISHED_RUN_STATUSES } from './types.ts';
 
 export const checkTaskStatus = (value: unknown): TaskStatus => checkMember(TASK_STATUS_SET, value, 'task status');
 export const checkRunStatus = (value: unknown): RunStatus => checkMember(RUN_STATUS_SET, value, 'run status');

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
@@ -66,12 +66,47 @@ describe('swarm run', () => {
     else expect(runs.code).toBe(3);
   }, TIMEOUT);
 
-  test('rollback_policy saga is refused with exit 2 until it is implemented, and nothing runs', async () => {
+  test('replay, rollback, prune from the command line: lineage in runs, reused tasks in show, exit codes', async () => {
     const { dir, config, db } = sandbox();
-    const file = writeManifest(dir, 'saga.yaml', 'name: s\nrollback_policy: saga\nsymbols:\n  - name: noop\n    type: action\n');
-    const { code, json } = await swarmJson(['run', file, '--db', db], config);
-    expect(code).toBe(2);
-    expect(json.error.message).toContain('saga');
+    const broken = writeManifest(
+      dir,
+      'flow.yaml',
+      [
+        'name: flow',
+        'symbols:',
+        '  - {name: a, type: action, parameters: {operation: state.set, key: a, value: 1}, rollback: {name: undo-a, type: action, parameters: {operation: state.set, key: a, value: 0}}}',
+        '  - {name: b, type: action, dependencies: [a], retries: 0, parameters: {operation: fail, message: broken}}',
+        '',
+      ].join('\n'),
+    );
+    const first = await swarmJson(['run', broken, '--db', db], config);
+    expect(first.code).toBe(1);
+    const fixed = writeManifest(dir, 'fixed.yaml', readFileSync(broken, 'utf8').replace('operation: fail, message: broken', 'operation: echo, message: fixed'));
+    const replay = await swarmJson(['replay', first.json.runId, '--manifest', fixed, '--db', db], config);
+    expect(replay.code).toBe(0);
+    expect(replay.json).toMatchObject({ status: 'succeeded', replayOf: first.json.runId });
+    expect(replay.json.tasks.map((t: { name: string; reused: boolean }) => [t.name, t.reused])).toEqual([['a', true], ['b', false]]);
+    const shown = await swarm(['show', replay.json.runId, '--db', db], config);
+    expect(shown.stdout).toContain('succeeded (reused)');
+    const runs = await swarmJson(['runs', '--db', db], config);
+    expect(runs.json.runs[0]).toMatchObject({ runId: replay.json.runId, replayOf: first.json.runId });
+
+    const rollback = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    expect(rollback.code).toBe(0);
+    expect(rollback.json.status).toBe('rolled_back');
+    // a was reused, so the replay never ran it; its rollback still undoes what it stands for.
+    expect(rollback.json.tasks.find((t: { name: string }) => t.name === 'a').status).toBe('rolled_back');
+    const again = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    expect(again.code).toBe(2);
+
+    const unfinished = await swarmJson(['run', '--resume', first.json.runId, '--db', db], config);
+    expect(unfinished.code).toBe(2);
+    expect(unfinished.json.error.message).toContain('only an unfinished run can be resumed');
+
+    const pruned = await swarmJson(['prune', '--older-than', '0s', '--db', db], config);
+    expect(pruned.json).toEqual({ deleted: 2, olderThanMs: 0 });
+    const bad = await swarmJson(['prune', '--older-than', 'soon', '--db', db], config);
+    expect(bad.code).toBe(2);
   }, TIMEOUT);
 
   test('a bad config value exits 2, named positionally or through SWARM_CONFIG', async () => {

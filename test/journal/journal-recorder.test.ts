@@ -175,7 +175,7 @@ describe('JournalRecorder: rows', () => {
     const j = setup();
     const task = j.task();
     task.send(taskMessages.started(1));
-    task.send(taskMessages.compensate());
+    task.send(taskMessages.compensate({ output: null, attempts: 1, node: null }));
     j.recorder.flush();
     expect(j.journal()).toHaveLength(1);
   });

@@ -391,15 +391,24 @@ describe('task machine: rollback', () => {
   test('compensate starts the rollback of a succeeded task that has one', () => {
     const task = startTask({ rollbackTimeout: 500 });
     task.send(taskMessages.succeeded(run(task), 'done'));
-    task.send(taskMessages.compensate());
+    task.send(taskMessages.compensate({ output: 'done', attempts: 1, node: 'node-a' }));
     expect(task.state()).toBe('rolling_back');
     expect(task.calls('startRollback')).toBe(1);
+  });
+
+  test('a new actor compensates a task that succeeded earlier, knowing its output, attempts and node', () => {
+    const task = startTask({ rollbackTimeout: 500 });
+    task.send(taskMessages.compensate({ output: { previous: 'Old title' }, attempts: 2, node: 'remote:w1' }));
+    expect(task.state()).toBe('rolling_back');
+    expect(task.context()).toMatchObject({ output: { previous: 'Old title' }, attempt: 2, node: 'remote:w1' });
+    task.send(taskMessages.rollbackSucceeded('restored'));
+    expect(task.state()).toBe('rolled_back');
   });
 
   test('compensate leaves a succeeded task without a rollback as it is', () => {
     const task = startTask({ rollbackTimeout: null });
     task.send(taskMessages.succeeded(run(task), 'done'));
-    task.send(taskMessages.compensate());
+    task.send(taskMessages.compensate({ output: 'done', attempts: 1, node: 'node-a' }));
     expect(task.state()).toBe('succeeded');
     expect(task.calls('startRollback')).toBe(0);
   });

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   /** Builds the store on the temp database path (e.g. a recording subclass). */
   makeStore?: (path: string) => SwarmStore;
   random?: () => number;
+  /** Use this harness's temp directory and database (a second dispatcher on the same file); the first one removes it. */
+  sharing?: Harness;
 }
 
 export interface Harness {
@@ -86,7 +88,7 @@ export function loadedManifest(manifest: Record<string, unknown>): LoadedManifes
 }
 
 export function makeHarness(options: HarnessOptions = {}): Harness {
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-runtime-test-'));
+  const dir = options.sharing?.dir ?? mkdtempSync(join(tmpdir(), 'swarm-runtime-test-'));
   const dbPath = join(dir, 'state.db');
   const config = testConfig(options, dbPath);
   const store = options.makeStore ? options.makeStore(dbPath) : new SqliteStore(dbPath);
@@ -111,7 +113,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
           await withTimeout(dispatcher.stop(), 20_000, 'dispatcher.stop()');
         } finally {
           store.close();
-          rmSync(dir, { recursive: true, force: true });
+          if (!options.sharing) rmSync(dir, { recursive: true, force: true });
         }
       })()),
   };

@@ -1,24 +1,8 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { SqliteStore } from '../../src/store/index.ts';
-import type { StoreBatch } from '../../src/store/types.ts';
+import { FailingStore } from './failing-store.ts';
 import { makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
 
 afterEach(stopHarnesses);
-
-/** A SQLite store whose disk "fills up" once `failAfter` commits have been written. */
-class FailingStore extends SqliteStore {
-  commits = 0;
-  constructor(
-    path: string,
-    private readonly failAfter: number,
-  ) {
-    super(path);
-  }
-  override commit(batch: StoreBatch): void {
-    if (++this.commits > this.failAfter) throw new Error('database or disk is full');
-    super.commit(batch);
-  }
-}
 
 /** What `result` rejects with (null if it resolves), waiting at most 10 s. */
 function rejectionOf(result: Promise<unknown>): Promise<unknown> {

@@ -1,0 +1,46 @@
+import { taskMessages, type TaskMessage } from '../src/messages.ts';
+import type { TaskStatus } from '../src/store/types.ts';
+
+/** What a compensated task had done: its rollback gets its output, the row keeps the rest. */
+export interface CompensatedTask {
+  index: number;
+  output: unknown;
+  attempts: number;
+  node: string | null;
+}
+
+/**
+ * Undoes a run's succeeded symbols (saga, or `swarm rollback`): their rollbacks run one at a
+ * time, newest first — reverse topological order, so a symbol is compensated only after
+ * everything that built on it. Each compensation is a task actor of its own (journaled like
+ * any), started with `task.compensate`; a failed or timed-out rollback is counted and the
+ * next one still runs, since leaving the rest in place would be worse.
+ */
+export class RunCompensation {
+  private next = 0;
+  private failed = 0;
+
+  constructor(
+    /** Reverse topological order. */
+    private readonly tasks: readonly CompensatedTask[],
+    private readonly activate: (index: number, message: TaskMessage) => void,
+    private readonly finish: (failed: number) => void,
+  ) {}
+
+  start(): void {
+    this.step();
+  }
+
+  /** A compensation's task actor settled (rolled_back, or rollback_failed / cancelled). */
+  settled(status: TaskStatus): void {
+    if (status !== 'rolled_back') this.failed++;
+    // Deferred: this runs inside the task's entry action, before its transition is recorded.
+    queueMicrotask(() => this.step());
+  }
+
+  private step(): void {
+    const task = this.tasks[this.next++];
+    if (!task) return this.finish(this.failed);
+    this.activate(task.index, taskMessages.compensate({ output: task.output, attempts: task.attempts, node: task.node }));
+  }
+}

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { action } from '../action.ts';
+import { loadCliConfig, resolveRunId } from '../context.ts';
+import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { out } from '../exit.ts';
+import { hostRunLocally } from '../local-run.ts';
+import { followRemoteRun } from '../remote-run.ts';
+
+/**
+ * `swarm rollback <run> [config] [--json] [--db PATH] [--quiet] [--url URL]`: compensates a
+ * finished run — the rollbacks of its succeeded symbols run newest first (reverse dependency
+ * order), each journaled. Exit 0 when every one succeeded (the run is `rolled_back`), 1 when
+ * one failed (`rollback_failed`, the failed ones listed), 2 for a run that is not finished.
+ * On this host by default, or on the running dispatcher with `--url`.
+ */
+export function registerRollback(program: Command): void {
+  program
+    .command('rollback')
+    .description("undo a finished run: run its succeeded symbols' rollbacks, newest first")
+    .argument('<run>', 'run id, or a unique prefix of one')
+    .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .option('--json', 'print the run result as one JSON document')
+    .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
+    .option('--quiet', 'no progress and no table: print only the final line')
+    .option('--url <url>', 'roll back on the running dispatcher at this URL instead of on this host')
+    .action(
+      action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; quiet?: boolean; url?: string }) => {
+        const json = opts.json === true;
+        const quiet = opts.quiet === true && !json;
+        const showProgress = process.stdout.isTTY === true && !json && !quiet;
+        const { config, console: consoleLog } = await loadCliConfig(configPath, {
+          db: opts.db,
+          logFile: opts.url === undefined,
+          warnOnlyConsole: showProgress || quiet,
+        });
+        if (opts.url !== undefined) {
+          const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+          const { runId } = await client.post<{ runId: string }>(`/api/runs/${encodeURIComponent(ref)}/rollback`, {});
+          if (!json) await out(`Rolling back run ${runId} on ${client.url}; following it.`);
+          return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, showProgress, success: 'rolled_back' });
+        }
+        const runId = resolveRunId(config, ref);
+        const output = { json, quiet, showProgress, success: 'rolled_back' as const, ...(consoleLog && { console: consoleLog }) };
+        return hostRunLocally(config, output, `rollback of ${runId}`, (d) => d.rollback(runId));
+      }),
+    );
+}

@@ -1,0 +1,173 @@
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { FailingStore } from './failing-store.ts';
+import { loadedManifest, makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, withTimeout } from './helpers.ts';
+
+afterEach(stopHarnesses);
+
+/** An owner that is certainly not alive: this host, a pid that cannot exist. */
+const DEAD_OWNER = `${hostname()}:2147483646:1`;
+
+const chain = (n: number, ms = 5) =>
+  Array.from({ length: n }, (_, i) => sym(`s${i}`, { parameters: { operation: 'delay', ms }, dependencies: i > 0 ? [`s${i - 1}`] : [] }));
+
+describe('resuming a run whose process stopped', () => {
+  test('a run left unfinished is taken up by another dispatcher: what succeeded is not run again', async () => {
+    // The first dispatcher's disk "fills up" mid-run: its run is abandoned as `running`,
+    // exactly what a crash leaves behind, with some tasks committed as succeeded.
+    const first = makeHarness({ makeStore: (path) => new FailingStore(path, 6) });
+    const doomed = first.deploy(manifest('long-chain', chain(12)));
+    await withTimeout(doomed.result.catch(() => null), 10_000, 'the run to be abandoned');
+    // (The first dispatcher writes nothing more; it is stopped with the others after the test.)
+
+    const second = makeHarness({ sharing: first });
+    const before = second.store.getTasks(doomed.runId);
+    const succeededBefore = before.filter((t) => t.status === 'succeeded').map((t) => t.name);
+    expect(second.store.getRun(doomed.runId)?.status).toBe('running');
+    expect(succeededBefore.length).toBeGreaterThan(0);
+    expect(succeededBefore.length).toBeLessThan(12);
+    // The first owner is this very process; pretend it died, as a crash would have it.
+    second.store.setRunOwner(doomed.runId, DEAD_OWNER);
+    const lastSeqBefore = second.store.getTransitions(doomed.runId).at(-1)!.seq;
+
+    const [resumed] = second.dispatcher.resumeOrphanedRuns();
+    expect(resumed.runId).toBe(doomed.runId);
+    const result = await withTimeout(resumed.result, 15_000, 'the resumed run');
+    expect(result.status).toBe('succeeded');
+    expect(result.completedTasks).toBe(12);
+    const after = second.store.getTransitions(doomed.runId).filter((t) => t.seq > lastSeqBefore);
+    for (const name of succeededBefore) expect(taskTransitions(after, name)).toEqual([]);
+    // The coordinator came back with the counts of what had settled, from the journal alone.
+    const restart = after.find((t) => t.actorKind === 'coordinator' && t.event === 'run.start')!;
+    expect(restart.payload).toEqual({ resumed: { succeeded: succeededBefore.length } });
+    expect(second.store.getRunOwner(doomed.runId)).not.toBe(DEAD_OWNER);
+  });
+
+  test('a run whose owner is alive, or that has finished, is not resumed', async () => {
+    const h = makeHarness();
+    const slow = h.deploy(manifest('slow', [sym('wait', { parameters: { operation: 'delay', ms: 300 } })]));
+    expect(h.dispatcher.resumeOrphanedRuns()).toEqual([]);
+    const other = makeHarness({ sharing: h });
+    expect(() => other.dispatcher.resume(slow.runId)).toThrow(/still hosted by a live process/);
+    await slow.result;
+    expect(() => other.dispatcher.resume(slow.runId)).toThrow(/only an unfinished run can be resumed/);
+  });
+});
+
+describe('rollback_policy: saga', () => {
+  const undoable = (name: string, fields: Record<string, unknown> = {}) =>
+    sym(name, {
+      parameters: { operation: 'state.set', key: name, value: 'done' },
+      rollback: { name: `undo-${name}`, type: 'action', parameters: { operation: 'state.set', key: name, value: 'undone' } },
+      ...fields,
+    });
+
+  test('a failed run compensates its succeeded symbols newest first, then ends failed', async () => {
+    const h = makeHarness();
+    const result = await h.run(
+      manifest(
+        'saga',
+        [
+          undoable('a'),
+          undoable('b', { dependencies: ['a'] }),
+          undoable('c', { dependencies: ['b'] }),
+          sym('plain', { parameters: { operation: 'noop' } }),
+          sym('boom', { dependencies: ['c'], retries: 0, parameters: { operation: 'fail', message: 'no' } }),
+        ],
+        { rollback_policy: 'saga' },
+      ),
+    );
+    expect(result.status).toBe('failed');
+    for (const name of ['a', 'b', 'c']) {
+      expect(taskOf(result, name).status).toBe('rolled_back');
+      expect(h.store.stateGet(name)).toBe('undone');
+    }
+    expect(taskOf(result, 'plain').status).toBe('succeeded'); // nothing to undo it with
+    const journal = h.store.getTransitions(result.runId);
+    const compensated = journal.filter((t) => t.event === 'task.compensate').map((t) => t.actorId);
+    expect(compensated).toEqual(['task:c', 'task:b', 'task:a']);
+    expect(journal.filter((t) => t.actorKind === 'coordinator').map((t) => t.to)).toEqual(['idle', 'running', 'compensating', 'failed']);
+  });
+
+  test('a compensation that fails leaves the run rollback_failed, and the others still run', async () => {
+    const h = makeHarness();
+    const result = await h.run(
+      manifest(
+        'saga-broken-undo',
+        [
+          undoable('a'),
+          sym('b', {
+            dependencies: ['a'],
+            parameters: { operation: 'noop' },
+            rollback: { name: 'undo-b', type: 'action', parameters: { operation: 'fail', message: 'cannot undo b' } },
+          }),
+          sym('boom', { dependencies: ['b'], retries: 0, parameters: { operation: 'fail', message: 'no' } }),
+        ],
+        { rollback_policy: 'saga' },
+      ),
+    );
+    expect(result.status).toBe('rollback_failed');
+    expect(taskOf(result, 'b')).toMatchObject({ status: 'rollback_failed', rollbackError: { message: 'cannot undo b' } });
+    expect(taskOf(result, 'a').status).toBe('rolled_back');
+  });
+
+  test('swarm rollback of a succeeded run compensates it by hand; it ends rolled_back', async () => {
+    const h = makeHarness();
+    const done = await h.run(manifest('to-undo', [undoable('a'), undoable('b', { dependencies: ['a'] })]));
+    expect(done.status).toBe('succeeded');
+    const undone = await h.dispatcher.rollback(done.runId).result;
+    expect(undone.status).toBe('rolled_back');
+    expect(undone.completedTasks).toBe(2); // what had succeeded, as before
+    expect(h.store.stateGet('a')).toBe('undone');
+    expect(() => h.dispatcher.rollback(done.runId)).toThrow(/rolled back already/);
+  });
+});
+
+describe('replay', () => {
+  const flow = (failing: boolean) =>
+    manifest('flow', [
+      sym('fetch', { parameters: { operation: 'echo', message: 'data' } }),
+      sym('transform', { dependencies: ['fetch'], retries: 0, parameters: failing ? { operation: 'fail', message: 'bad' } : { operation: 'echo' } }),
+      sym('publish', { dependencies: ['transform'], parameters: { operation: 'noop' } }),
+      sym('side', { parameters: { operation: 'noop' } }),
+    ]);
+
+  test('carries over what succeeded, reruns the rest; --from and --all widen it', async () => {
+    const h = makeHarness();
+    const original = await h.run(flow(false));
+    expect(original.status).toBe('succeeded');
+    const plain = h.dispatcher.replay(original.runId);
+    expect([...plain.plan.reuse.keys()].sort()).toEqual(['fetch', 'publish', 'side', 'transform']);
+    await plain.result;
+    const from = h.dispatcher.replay(original.runId, { from: 'transform' });
+    expect([...from.plan.rerun.keys()].sort()).toEqual(['publish', 'transform']);
+    const fromResult = await from.result;
+    expect(fromResult.replayOf).toBe(original.runId);
+    // transform ran again and received the carried-over output of fetch.
+    expect(taskOf(fromResult, 'transform')).toMatchObject({ reused: false, attempts: 1 });
+    expect(taskOf(fromResult, 'fetch')).toMatchObject({ reused: true, attempts: 0, output: 'data' });
+    const all = h.dispatcher.replay(original.runId, { all: true });
+    expect(all.plan.reuse.size).toBe(0);
+    expect(() => h.dispatcher.replay(original.runId, { from: 'nope' })).toThrow(/not a symbol/);
+    await all.result;
+  });
+
+  test('a failed run replayed as it was fails again; replayed with a fixed manifest it succeeds', async () => {
+    const h = makeHarness();
+    const failed = await h.run(flow(true));
+    expect(failed.status).toBe('failed');
+    const same = h.dispatcher.replay(failed.runId);
+    expect(same.plan.rerun.get('transform')).toBe('was failed');
+    expect(same.plan.rerun.get('publish')).toBe('was skipped');
+    expect((await same.result).status).toBe('failed'); // nothing was fixed
+    const fixed = flow(false);
+    (fixed.symbols[3].parameters as Record<string, unknown>).operation = 'echo'; // `side` edited too
+    const replay = h.dispatcher.replay(failed.runId, { manifest: loadedManifest(fixed) });
+    expect(replay.plan.rerun.get('side')).toBe('changed in the manifest');
+    expect([...replay.plan.reuse.keys()]).toEqual(['fetch']);
+    const result = await replay.result;
+    expect(result.status).toBe('succeeded');
+    expect(taskOf(result, 'fetch').reused).toBe(true);
+    expect(taskOf(result, 'publish')).toMatchObject({ status: 'succeeded', reused: false });
+  });
+});
