@@ -330,6 +330,7 @@ export class Dispatcher {
         clock: this.clock,
         onCapacity: () => this.scheduler.schedulePump(),
         now: this.options.now,
+        log: this.log,
       });
       this.scheduler.addNode(this.backendNode);
     } finally {

@@ -4,7 +4,8 @@ import type { Clock } from '../src/clock.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
-import { runBackendProcess, type BackendRunOptions, type BackendSpec } from './backends/index.ts';
+import type { SwarmLogger } from '../src/logger.ts';
+import { checkBackend, runBackendProcess, type BackendRunOptions, type BackendSpec } from './backends/index.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { nodeProjector } from './journal/projections.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -21,6 +22,11 @@ export interface ProcessBackendNodeOptions {
   onCapacity: () => void;
   now?: () => number;
   run?: BackendRunOptions;
+  /** A backend was withdrawn after failing its health check, or came back (see recheck). */
+  onCapabilitiesChanged?: (capabilities: DispatchTarget[]) => void;
+  /** How often a withdrawn backend is checked again (default 30 s). */
+  recheckMs?: number;
+  log?: SwarmLogger;
 }
 
 interface Running {
@@ -37,17 +43,20 @@ interface Running {
  */
 export class ProcessBackendNode implements NodeRuntime {
   readonly id: string;
-  readonly capabilities: ReadonlySet<DispatchTarget>;
+  /** The backends offered now: one whose process cannot start is withdrawn until it can. */
+  readonly capabilities = new Set<DispatchTarget>();
   readonly capacity: number;
   private readonly specs = new Map<DispatchTarget, BackendSpec>();
   private readonly running = new Map<string, Running>();
   private readonly actor;
   private closed = false;
+  private readonly rechecking = new Set<DispatchTarget>();
+  private readonly recheckTimers = new Map<DispatchTarget, unknown>();
 
   constructor(private readonly options: ProcessBackendNodeOptions) {
     this.id = options.id;
     for (const spec of options.backends) this.specs.set(spec.target, spec);
-    this.capabilities = new Set(this.specs.keys());
+    for (const target of this.specs.keys()) this.capabilities.add(target);
     this.capacity = Math.max(1, options.capacity);
     const input = { nodeId: this.id, capacity: this.capacity };
     this.actor = options.journal
@@ -83,9 +92,46 @@ export class ProcessBackendNode implements NodeRuntime {
       this.running.delete(key);
       this.actor.send(nodeMessages.attemptsEnded(request.runId, 1));
       sink.finished(outcome);
+      if (!outcome.ok && outcome.error.code === 'BACKEND_UNAVAILABLE') void this.recheck(spec);
       this.options.onCapacity();
     });
     this.running.set(key, { controller, done });
+  }
+
+  /**
+   * A backend's process could not be started (its binary or script went away, say): checks it
+   * as at start, and withdraws it while it fails — tasks go to nodes that can run it, or wait
+   * for one — checking again every `recheckMs` until it passes.
+   */
+  private async recheck(spec: BackendSpec): Promise<void> {
+    if (this.rechecking.has(spec.target) || this.closed) return;
+    this.rechecking.add(spec.target);
+    try {
+      const health = await checkBackend(spec);
+      if (health.ok) {
+        if (!this.capabilities.has(spec.target)) {
+          this.capabilities.add(spec.target);
+          this.options.log?.info({ backend: spec.target }, `backend ${spec.target} passes its check again; offered again`);
+          this.announceCapabilities();
+        }
+        return;
+      }
+      if (this.capabilities.delete(spec.target)) {
+        this.options.log?.warn({ backend: spec.target }, `backend ${spec.target} withdrawn: ${health.problem}; ${health.fix}`);
+        this.announceCapabilities();
+      }
+      this.recheckTimers.set(
+        spec.target,
+        this.options.clock.setTimeout(() => void this.recheck(spec), this.options.recheckMs ?? 30_000),
+      );
+    } finally {
+      this.rechecking.delete(spec.target);
+    }
+  }
+
+  private announceCapabilities(): void {
+    this.options.onCapabilitiesChanged?.([...this.capabilities]);
+    this.options.onCapacity();
   }
 
   abort(key: string, reason: string): void {
@@ -95,6 +141,7 @@ export class ProcessBackendNode implements NodeRuntime {
   /** Takes no new work; waits up to `deadlineMs` for running processes, then kills what is left. */
   async close(deadlineMs = 10_000): Promise<void> {
     this.closed = true;
+    for (const timer of this.recheckTimers.values()) this.options.clock.clearTimeout(timer);
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let timer: unknown = null;
     const late = await Promise.race([

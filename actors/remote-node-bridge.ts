@@ -74,7 +74,8 @@ interface Assignment {
  */
 export class RemoteNodeBridge implements NodeRuntime {
   readonly id: string;
-  readonly capabilities: ReadonlySet<DispatchTarget>;
+  /** What the worker offers; it may withdraw a backend that fails (a `capabilities` message). */
+  readonly capabilities = new Set<DispatchTarget>();
   readonly capacity: number;
   private readonly actor;
   private readonly assignments = new Map<string, Assignment>();
@@ -88,7 +89,7 @@ export class RemoteNodeBridge implements NodeRuntime {
 
   constructor(private readonly options: RemoteNodeBridgeOptions) {
     this.id = `remote:${options.name}`;
-    this.capabilities = new Set(options.capabilities);
+    for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
     this.lastHeard = options.now();
     this.actor = options.journal.createActor(
@@ -168,6 +169,11 @@ export class RemoteNodeBridge implements NodeRuntime {
         return this.onStarted(message.key, message.lease);
       case 'outcome':
         return this.onOutcome(message.key, message.lease, message.outcome);
+      case 'capabilities':
+        this.capabilities.clear();
+        for (const c of message.capabilities) this.capabilities.add(c);
+        this.options.onCapacity(); // jobs may be servable now, or need the wait for another node
+        return;
       case 'draining':
         this.draining = true;
         this.reportCounts();

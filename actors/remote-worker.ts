@@ -96,6 +96,8 @@ export class RemoteWorker {
             capacity: options.capacity,
             clock: this.clock,
             onCapacity: () => {},
+            log: this.log,
+            onCapabilitiesChanged: () => this.send(toDispatcher.capabilities([...this.capabilities])),
           })
         : null;
   }
@@ -105,8 +107,9 @@ export class RemoteWorker {
     this.connect();
   }
 
+  /** What it offers now: `internal`, and the backends that pass their health check. */
   get capabilities(): readonly DispatchTarget[] {
-    return this.options.capabilities;
+    return this.options.capabilities.filter((c) => c === 'internal' || (this.backendNode?.capabilities.has(c) ?? false));
   }
 
   /** Whether the dispatcher has accepted this worker on the current connection. */
@@ -149,7 +152,7 @@ export class RemoteWorker {
       this.send(
         toDispatcher.hello({
           name: this.options.name,
-          capabilities: this.options.capabilities,
+          capabilities: [...this.capabilities],
           capacity: this.options.capacity,
           ...(this.options.token ? { token: this.options.token } : {}),
           ...(resume.length > 0 ? { resume } : {}),

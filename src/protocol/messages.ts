@@ -68,6 +68,8 @@ export type ToDispatcherMessage =
   | { type: 'outcome'; key: string; lease: Lease; outcome: ExecutionOutcome }
   /** The worker takes no new assignment; it finishes what it runs, then closes. */
   | { type: 'draining' }
+  /** What the worker offers now: a backend that failed its health check is withdrawn (or back). */
+  | { type: 'capabilities'; capabilities: DispatchTarget[] }
   /** Host services a task calls back into: answered by `state.result` / `state.error` with the same `id`. */
   | { type: 'state.get'; id: number; key: string }
   | { type: 'state.set'; id: number; key: string; value: unknown }
@@ -123,6 +125,7 @@ export const toDispatcher = {
     outcome,
   }),
   draining: (): ToDispatcherOf<'draining'> => ({ type: 'draining' }),
+  capabilities: (capabilities: DispatchTarget[]): ToDispatcherOf<'capabilities'> => ({ type: 'capabilities', capabilities }),
   stateGet: (id: number, key: string): ToDispatcherOf<'state.get'> => ({ type: 'state.get', id, key }),
   stateSet: (id: number, key: string, value: unknown): ToDispatcherOf<'state.set'> => ({
     type: 'state.set',

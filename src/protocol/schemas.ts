@@ -71,6 +71,7 @@ export const toDispatcherSchemas = {
   started: z.object({ type: z.literal('started'), key: nonEmpty, lease }),
   outcome: z.object({ type: z.literal('outcome'), key: nonEmpty, lease, outcome: executionOutcomeSchema }),
   draining: z.object({ type: z.literal('draining') }),
+  capabilities: z.object({ type: z.literal('capabilities'), capabilities: z.array(z.enum(DISPATCH_TARGETS)) }),
   'state.get': z.object({ type: z.literal('state.get'), id: requestId, key: z.string() }),
   'state.set': z.object({ type: z.literal('state.set'), id: requestId, key: z.string(), value: anyValue }),
   log: z.object({
@@ -114,6 +115,7 @@ export const toDispatcherMessageSchema = z.discriminatedUnion('type', [
   d.started,
   d.outcome,
   d.draining,
+  d.capabilities,
   d['state.get'],
   d['state.set'],
   d.log,

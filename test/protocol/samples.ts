@@ -49,6 +49,7 @@ export const toDispatcherSamples: ToDispatcherMessage[] = [
   }),
   toDispatcher.outcome('k', 1, { ok: false, error: { name: 'Error', message: 'bad' }, retryable: false }),
   toDispatcher.draining(),
+  toDispatcher.capabilities(['internal', 'php_engine']),
   toDispatcher.stateGet(0, 'counter'),
   toDispatcher.stateSet(1, 'counter', { n: 42 }),
   toDispatcher.log('warn', 'disk almost full', { free: 10 }),

@@ -168,6 +168,17 @@ describe('RemoteNodeBridge', () => {
   });
 });
 
+describe('RemoteNodeBridge: capabilities', () => {
+  test('a worker that withdraws a backend gets no more of its tasks; it may offer it again', () => {
+    const { bridge } = setup();
+    expect([...bridge.capabilities]).toEqual(['internal', 'php_engine']);
+    bridge.receive(toDispatcher.capabilities(['internal']));
+    expect(bridge.capabilities.has('php_engine')).toBe(false);
+    bridge.receive(toDispatcher.capabilities(['internal', 'php_engine']));
+    expect(bridge.capabilities.has('php_engine')).toBe(true);
+  });
+});
+
 describe('RemoteNodeBridge: heartbeats', () => {
   test('a heartbeat moves the node row\'s lastSeenAt and adds no journal row', () => {
     const { bridge, advance, store, journal } = setup();
