@@ -39,6 +39,14 @@ export interface SwarmDispatcher {
   dispatch(manifest: Manifest | Record<string, unknown>): Promise<RunResult>;
   /** Starts a run and returns at once with a handle to follow, pause or cancel it. */
   deploy(manifest: LoadedManifest): RunHandle;
+  /** A new run that re-runs `runId`, reusing what succeeded (`from`, `all`, an edited `manifest` path). */
+  replay(runId: string, options?: { from?: string; all?: boolean; manifest?: string }): RunHandle;
+  /** Takes up an unfinished run whose process died: nothing that succeeded runs again. */
+  resume(runId: string): RunHandle;
+  /** Resumes every unfinished run whose process died; returns their handles. */
+  resumeOrphanedRuns(): RunHandle[];
+  /** Compensates a finished run's succeeded symbols, newest first; it ends rolled_back or rollback_failed. */
+  rollback(runId: string): RunHandle;
   /** Cancels active runs (running tasks get `shutdown_grace`), drains the threads, persists. */
   stop(): Promise<void>;
   readonly config: SwarmConfig;
@@ -89,6 +97,11 @@ export function createDispatcher(options: CreateDispatcherOptions = {}): SwarmDi
       return dispatcher.deploy({ manifest: validated, source: stringifyYaml(manifest), format: 'yaml' }).result;
     },
     deploy: (loaded) => dispatcher.deploy(loaded),
+    replay: (runId, { manifest, ...choice } = {}) =>
+      dispatcher.replay(runId, { ...choice, ...(manifest !== undefined && { manifest: loadManifestFile(manifest, { defaults }) }) }),
+    resume: (runId) => dispatcher.resume(runId),
+    resumeOrphanedRuns: () => dispatcher.resumeOrphanedRuns(),
+    rollback: (runId) => dispatcher.rollback(runId),
     stop: () => dispatcher.stop(),
   };
 }
