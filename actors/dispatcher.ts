@@ -13,18 +13,16 @@ import { CommitBarrier } from './commit-barrier.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
-import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner, isOwnerAlive } from '../src/run-owner.ts';
-import { RemoteNodeBridge } from './remote-node-bridge.ts';
-import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
-import { ProcessBackendNode } from './process-backend-node.ts';
-import { LeaseTable, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
-import type { DispatchTarget } from '../src/manifest/types.ts';
+import type { RemoteNodeBridge } from './remote-node-bridge.ts';
+import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegistration } from './dispatcher-nodes.ts';
+
+export type { NodeLoad } from './dispatcher-nodes.ts';
 
 export interface DispatcherOptions {
   config: SwarmConfig;
@@ -41,14 +39,6 @@ export interface DispatcherOptions {
    * at once, since no node can ever come.
    */
   acceptsRemoteNodes?: boolean;
-}
-
-/** One node as the status report and metrics see it: what it offers and how full it is. */
-export interface NodeLoad {
-  id: string;
-  kind: 'local' | 'remote';
-  capacity: number;
-  freeSlots: number;
 }
 
 /** A deployed run: its id, its eventual result, and control over it. */
@@ -76,13 +66,7 @@ export class Dispatcher {
   private readonly log: SwarmLogger;
   private readonly actor;
   private readonly runs = new Map<string, RunCoordinator>();
-  private localNode: LocalThreadNode | null = null;
-  /** The enabled backends that passed their health check, run as local processes. */
-  private backendNode: ProcessBackendNode | null = null;
-  private backendsChecked: Promise<void> = Promise.resolve();
-  private readonly remoteNodes = new Set<RemoteNodeBridge>();
-  /** Fencing for remote assignments; outlives any one worker connection. */
-  private readonly leases = new LeaseTable<string>();
+  private readonly nodes: DispatcherNodes;
   private fatal: unknown = null;
   private started = false;
   private stopping: Promise<void> | null = null;
@@ -109,6 +93,16 @@ export class Dispatcher {
         nodeWait: { ms: config.coordinator.node_wait_timeout, clock: this.clock, now: options.now ?? Date.now },
       }),
     });
+    this.nodes = new DispatcherNodes({
+      config,
+      scheduler: this.scheduler,
+      journal: this.journal,
+      host: this.hostServices(),
+      clock: this.clock,
+      now: this.now,
+      log: this.log,
+      acceptsRemoteNodes: options.acceptsRemoteNodes ?? false,
+    });
     this.actor = this.journal.createActor(
       dispatcherMachine.provide({
         actions: {
@@ -119,26 +113,12 @@ export class Dispatcher {
     );
   }
 
-  /** Starts the dispatcher actor and the local thread node. */
+  /** Starts the dispatcher actor and the local nodes (threads, backend processes). */
   start(): void {
     if (this.started) return;
     this.started = true;
-    const { dispatcher } = this.options.config;
     this.actor.start();
-    if (dispatcher.local_workers > 0) {
-      this.localNode = new LocalThreadNode({
-        threads: dispatcher.local_workers,
-        tasksPerThread: dispatcher.tasks_per_thread,
-        journal: this.journal,
-        host: this.hostServices(),
-        clock: this.clock,
-        onCapacity: () => this.scheduler.schedulePump(),
-        now: this.options.now,
-      });
-      this.scheduler.addNode(this.localNode);
-      const backends = enabledBackends(this.options.config.backends);
-      if (backends.length > 0) this.backendsChecked = this.startBackendNode(backends);
-    }
+    this.nodes.startLocal();
     this.actor.send(dispatcherMessages.ready());
     this.journal.flush();
   }
@@ -302,102 +282,15 @@ export class Dispatcher {
     };
   }
 
-  /**
-   * Checks the enabled backends once, at start (a check runs the interpreter, ~20–150 ms),
-   * and offers the healthy ones on a node of their own; the others are logged with their fix.
-   * Jobs for them wait meanwhile, so a run deployed at once is not failed for a check that
-   * has not finished.
-   */
-  private async startBackendNode(specs: BackendSpec[]): Promise<void> {
-    const settle = this.scheduler.expectNodes(specs.map((s) => s.target));
-    try {
-      const health = await checkBackends(specs).catch((err: unknown) => {
-        this.log.error({ err }, 'the backend health check failed; no backend is offered');
-        return [];
-      });
-      for (const h of health) {
-        if (h.ok) this.log.info({ backend: h.target }, `backend ready: ${h.detail}`);
-        else this.log.warn({ backend: h.target }, `backend ${h.target} is enabled but cannot run: ${h.problem}; ${h.fix}`);
-      }
-      const healthy = specs.filter((s) => health.some((h) => h.ok && h.target === s.target));
-      if (healthy.length === 0 || this.stopping) return;
-      const { dispatcher } = this.options.config;
-      this.backendNode = new ProcessBackendNode({
-        id: 'local-backends',
-        backends: healthy,
-        capacity: dispatcher.local_workers * dispatcher.tasks_per_thread,
-        journal: this.journal,
-        clock: this.clock,
-        onCapacity: () => this.scheduler.schedulePump(),
-        now: this.options.now,
-        log: this.log,
-      });
-      this.scheduler.addNode(this.backendNode);
-    } finally {
-      settle();
-    }
-  }
-
   /** The nodes work can go to now: the local nodes and the connected workers. */
   nodeLoads(): NodeLoad[] {
-    const loads: NodeLoad[] = [];
-    for (const node of [this.localNode, this.backendNode]) {
-      if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
-    }
-    for (const remote of this.remoteNodes) {
-      loads.push({ id: remote.id, kind: 'remote', capacity: remote.capacity, freeSlots: remote.freeSlots() });
-    }
-    return loads;
+    return this.nodes.loads();
   }
 
-  /**
-   * Makes a registered remote worker a node of the swarm. The caller owns the connection:
-   * it passes the worker's messages to `receive` and calls `lost` when the socket closes.
-   * Refused (a SwarmError) when `[coordinator] max_workers` nodes are already registered or
-   * another live worker of the same name is connected; the same worker reconnecting replaces
-   * its old connection and keeps the attempts it still runs.
-   */
-  attachRemoteNode(
-    registration: { name: string; capabilities: DispatchTarget[]; capacity: number; resume?: HeldAttempt[] },
-    io: { send: (message: ToWorkerMessage) => void; disconnect: (reason: string) => void; flush?: () => void },
-  ): RemoteNodeBridge {
-    const { coordinator } = this.options.config;
+  /** Makes a registered remote worker a node of the swarm (see DispatcherNodes.attachRemote). */
+  attachRemoteNode(registration: RemoteRegistration, io: RemoteConnection): RemoteNodeBridge {
     if (this.stopping) throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping.');
-    if (!this.options.acceptsRemoteNodes) {
-      throw new SwarmError('USAGE', 'This dispatcher does not accept remote workers ([dispatcher] enable_websocket = false).');
-    }
-    const { resume = [], ...node } = registration;
-    const previous = [...this.remoteNodes].find((n) => n.id === `remote:${node.name}`);
-    if (previous && !previous.replaceableBy(resume)) {
-      throw new SwarmError('USAGE', `A worker named "${node.name}" is already connected; give each worker its own name.`);
-    }
-    // The same worker on a new connection: what it still runs carries over (see handOver).
-    const adopted = previous?.handOver(resume) ?? [];
-    const localNodes = (this.localNode ? 1 : 0) + (this.backendNode ? 1 : 0);
-    if (this.remoteNodes.size + localNodes >= coordinator.max_workers) {
-      throw new SwarmError('USAGE', `The dispatcher already has [coordinator] max_workers = ${coordinator.max_workers} nodes.`);
-    }
-    const bridge = new RemoteNodeBridge({
-      ...node,
-      ...io,
-      adopted,
-      leases: this.leases,
-      journal: this.journal,
-      host: this.hostServices(),
-      clock: this.clock,
-      now: this.options.now ?? Date.now,
-      heartbeatTimeoutMs: coordinator.heartbeat_timeout,
-      ackDeadlineMs: Math.max(coordinator.heartbeat_timeout, 1_000),
-      onCapacity: () => this.scheduler.schedulePump(),
-      onGone: (gone) => {
-        this.remoteNodes.delete(gone);
-        this.scheduler.removeNode(gone);
-      },
-    });
-    this.remoteNodes.add(bridge);
-    this.scheduler.addNode(bridge);
-    this.log.info({ node: bridge.id, capabilities: registration.capabilities, capacity: registration.capacity }, 'worker registered');
-    return bridge;
+    return this.nodes.attachRemote(registration, io);
   }
 
   /** Ready tasks waiting in the swarm-wide queue for a free slot. */
@@ -432,10 +325,7 @@ export class Dispatcher {
       this.scheduler.close();
       // Threads and the store are released on every path, or the process would stay alive.
       try {
-        await Promise.all([...this.remoteNodes].map((n) => n.close(this.options.config.dispatcher.shutdown_grace)));
-        await this.localNode?.close(this.options.config.dispatcher.shutdown_grace + ABORT_GRACE_MS);
-        await this.backendsChecked;
-        await this.backendNode?.close(this.options.config.dispatcher.shutdown_grace);
+        await this.nodes.close(this.options.config.dispatcher.shutdown_grace);
         this.actor.send(dispatcherMessages.drained());
         if (!this.fatal) this.journal.flush();
       } catch (err) {

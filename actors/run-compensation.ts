@@ -1,5 +1,8 @@
+import { topologicalOrder } from '../src/manifest/graph.ts';
+import type { Manifest } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
-import type { TaskStatus } from '../src/store/types.ts';
+import type { RunGraph } from '../src/scheduling/run-graph.ts';
+import type { TaskRecord, TaskStatus } from '../src/store/types.ts';
 
 /** What a compensated task had done: its rollback gets its output, the row keeps the rest. */
 export interface CompensatedTask {
@@ -43,4 +46,21 @@ export class RunCompensation {
     if (!task) return this.finish(this.failed);
     this.activate(task.index, taskMessages.compensate({ output: task.output, attempts: task.attempts, node: task.node }));
   }
+}
+
+/** The succeeded tasks that have a rollback, newest first (reverse topological order). */
+export function compensationOrder(
+  manifest: Manifest,
+  graph: RunGraph,
+  succeeded: readonly TaskRecord[],
+  hasRollback: (i: number) => boolean,
+): CompensatedTask[] {
+  const byName = new Map(succeeded.map((t) => [t.name, t]));
+  const out: CompensatedTask[] = [];
+  for (const name of topologicalOrder(manifest).reverse()) {
+    const task = byName.get(name);
+    const index = graph.index(name);
+    if (task && hasRollback(index)) out.push({ index, output: task.output, attempts: task.attempts, node: task.node });
+  }
+  return out;
 }

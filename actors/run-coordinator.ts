@@ -3,21 +3,20 @@ import type { Actor } from 'xstate';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
 import type { Clock } from '../src/clock.ts';
-import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
 import type { LoadedManifest, Manifest, SymbolSpec } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { readRunResult, type RunResult } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
-import { rollbackRequest, runRequest } from './execution-requests.ts';
 import { RunFrontier } from './run-frontier.ts';
+import { TaskAttempts } from './task-attempts.ts';
+import { TaskOutputs } from './task-outputs.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
-import { RunCompensation, type CompensatedTask } from './run-compensation.ts';
-import { topologicalOrder } from '../src/manifest/graph.ts';
+import { compensationOrder, RunCompensation } from './run-compensation.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
-import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob, SwarmScheduler } from './swarm-scheduler.ts';
 
 /** What every run shares with the dispatcher that hosts it. */
@@ -60,10 +59,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly taskLogic;
   private readonly coordinator;
   private readonly live = new Map<number, TaskActor>();
-  private readonly nodeOf = new Map<number, NodeRuntime>();
-  private readonly outputs = new Map<number, unknown>();
-  /** Dependents of each task not settled yet: its output is dropped when this reaches 0. */
-  private readonly unsettledDependents: Int32Array;
+  private readonly attempts: TaskAttempts;
+  private readonly outputs: TaskOutputs;
   private readonly frontier: RunFrontier;
   private readonly plan: StartPlan;
   /** Each symbol's rollback timeout, or null when it has none (or the policy is `none`). */
@@ -97,10 +94,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;
     });
-    this.unsettledDependents = Int32Array.from(this.symbols, (_, i) => this.graph.dependentsOf(i).length);
+    this.outputs = new TaskOutputs(this.graph, this.symbols);
+    this.attempts = new TaskAttempts(runId, this.symbols, this.baseDir, this.outputs, (i, message) => this.live.get(i)?.send(message));
     this.plan = planStart(this.graph, start);
-    for (const i of this.plan.settled) this.forgetSettled(i);
-    for (const [i, output] of this.plan.outputs) if (this.unsettledDependents[i] > 0) this.outputs.set(i, output);
+    for (const i of this.plan.settled) this.outputs.settled(i);
+    for (const [i, output] of this.plan.outputs) this.outputs.succeeded(i, output);
     this.frontier = new RunFrontier(
       this.symbols.map((sym) => sym.priority),
       env.scheduler.priorityOrdered,
@@ -130,7 +128,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       { runId, total: this.symbols.length, saga: loaded.manifest.rollback_policy === 'saga' },
     );
   }
-
 
   start(): void {
     this.coordinator.start();
@@ -184,10 +181,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       actions: {
         announceReady: ({ context }) => this.onReady(index(context)),
         leaveReady: () => this.frontier.readyLeft(),
-        startAttempt: ({ context }) => this.startAttempt(index(context), context.attempt),
-        abortAttempt: ({ context }) => this.abort(index(context), 'run', context.attempt, 'attempt stopped'),
+        startAttempt: ({ context }) => this.attempts.startAttempt(index(context), context.attempt),
+        abortAttempt: ({ context }) => this.attempts.abort(index(context), 'run', context.attempt, 'attempt stopped'),
         startRollback: ({ context }) => this.enqueue(index(context), 'rollback'),
-        abortRollback: ({ context }) => this.abort(index(context), 'rollback', context.attempt, 'rollback timed out'),
+        abortRollback: ({ context }) => this.attempts.abort(index(context), 'rollback', context.attempt, 'rollback timed out'),
         announceSettled: ({ context }, { status }) => this.onSettled(index(context), status),
       },
       delays: {
@@ -243,60 +240,19 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   dispatch(job: ReadyJob, node: NodeRuntime): void {
     const actor = this.live.get(job.index);
     if (!actor) return;
-    this.nodeOf.set(job.index, node);
+    this.attempts.assigned(job.index, node);
     if (job.kind === 'run') {
       actor.send(taskMessages.assign(node.id));
       return;
     }
     const { context } = actor.getSnapshot();
-    const request = rollbackRequest(
-      this.runId,
-      this.symbols[job.index],
-      context.attempt,
-      this.dependencyOutputs(job.index),
-      context.output,
-      this.baseDir,
-    );
-    node.execute(request, {
-      started: () => {},
-      finished: (outcome) =>
-        actor.send(
-          outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error),
-        ),
-    });
+    this.attempts.startRollback(job.index, context.attempt, context.output);
   }
 
   unservable(job: ReadyJob, reason: string): void {
     const actor = this.live.get(job.index);
     const error = { name: 'NoCapableNodeError', code: 'NO_CAPABLE_NODE', message: reason };
     actor?.send(job.kind === 'run' ? taskMessages.unservable(error) : taskMessages.rollbackFailed(error));
-  }
-
-  private startAttempt(i: number, attempt: number): void {
-    const node = this.nodeOf.get(i)!;
-    const request = runRequest(this.runId, this.symbols[i], attempt, this.dependencyOutputs(i), this.baseDir);
-    const sink: AttemptSink = {
-      started: () => this.live.get(i)?.send(taskMessages.started(attempt)),
-      finished: (outcome: ExecutionOutcome) =>
-        this.live
-          .get(i)
-          ?.send(
-            outcome.ok
-              ? taskMessages.succeeded(attempt, outcome.output)
-              : taskMessages.failed(attempt, outcome.error, outcome.retryable),
-          ),
-    };
-    node.execute(request, sink);
-  }
-
-  private abort(i: number, kind: 'run' | 'rollback', attempt: number, reason: string): void {
-    this.nodeOf.get(i)?.abort(attemptKey({ runId: this.runId, task: this.symbols[i].name, attempt, kind }), reason);
-  }
-
-  private dependencyOutputs(i: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const d of this.graph.dependenciesOf(i)) out[this.symbols[d].name] = this.outputs.get(d) ?? null;
-    return out;
   }
 
   // ---- settling: runs after the journal committed the terminal states ------------------------
@@ -345,24 +301,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (finishing) this.complete(finishing);
   }
 
-  /**
-   * Compensates the run's succeeded symbols that have a rollback, newest first (see
-   * RunCompensation), with what the store holds of them; reports `run.compensated` when done.
-   */
+  /** Compensates the run's succeeded symbols (see RunCompensation); reports `run.compensated`. */
   private startCompensation(): void {
-    const stored = new Map(this.env.store.getTasks(this.runId).map((t) => [t.name, t]));
-    const order = topologicalOrder({ ...this.manifest, symbols: this.symbols }).reverse();
-    const tasks: CompensatedTask[] = [];
-    for (const name of order) {
-      const i = this.graph.index(name);
-      const task = stored.get(name);
-      if (task?.status !== 'succeeded') continue;
-      // Every succeeded output: a rollback's request carries its dependencies' outputs too.
-      this.outputs.set(i, task.output);
-      if (this.rollbackTimeouts[i] !== null) tasks.push({ index: i, output: task.output, attempts: task.attempts, node: task.node });
-    }
+    const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded');
+    // Every succeeded output: a rollback's request carries its dependencies' outputs too.
+    for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
     this.compensation = new RunCompensation(
-      tasks,
+      compensationOrder(this.manifest, this.graph, succeeded, (i) => this.rollbackTimeouts[i] !== null),
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.send(coordinatorMessages.compensated(failed)),
     );
@@ -384,9 +329,9 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const snapshot = actor.getSnapshot();
     const status = snapshot.value as TaskStatus;
     this.dropActor(i);
-    this.forgetSettled(i);
+    this.outputs.settled(i);
     if (status === 'succeeded') {
-      if (this.graph.dependentsOf(i).length > 0) this.outputs.set(i, snapshot.context.output);
+      this.outputs.succeeded(i, snapshot.context.output);
       this.frontier.addRunnable(this.graph.succeeded(i));
     } else {
       this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
@@ -397,16 +342,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private dropActor(i: number): void {
     this.live.get(i)?.stop();
     this.live.delete(i);
-    this.nodeOf.delete(i);
+    this.attempts.forget(i);
     this.plan.firstMessages.delete(i);
   }
 
-  /** Task i settled: its dependencies' outputs are dropped once no dependent needs them. */
-  private forgetSettled(i: number): void {
-    for (const d of this.graph.dependenciesOf(i)) {
-      if (--this.unsettledDependents[d] === 0) this.outputs.delete(d);
-    }
-  }
 
   // ---- pause / cancel / finish --------------------------------------------------------------
 
@@ -454,8 +393,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     for (const [i, actor] of this.live) {
       // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.
       const { value, context } = actor.getSnapshot();
-      if (value === 'assigned' || value === 'running') this.abort(i, 'run', context.attempt, 'the run was abandoned');
-      if (value === 'rolling_back') this.abort(i, 'rollback', context.attempt, 'the run was abandoned');
+      if (value === 'assigned' || value === 'running') this.attempts.abort(i, 'run', context.attempt, 'the run was abandoned');
+      if (value === 'rolling_back') this.attempts.abort(i, 'rollback', context.attempt, 'the run was abandoned');
       actor.stop();
     }
     this.live.clear();

@@ -1,0 +1,189 @@
+import type { Clock } from '../src/clock.ts';
+import type { SwarmConfig } from '../src/config/schema.ts';
+import { SwarmError } from '../src/errors.ts';
+import type { SwarmLogger } from '../src/logger.ts';
+import type { DispatchTarget } from '../src/manifest/types.ts';
+import { LeaseTable, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
+import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
+import type { HostServices } from './executor/thread-protocol.ts';
+import type { JournalRecorder } from './journal/journal-recorder.ts';
+import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
+import { ProcessBackendNode } from './process-backend-node.ts';
+import { RemoteNodeBridge } from './remote-node-bridge.ts';
+import type { SwarmScheduler } from './swarm-scheduler.ts';
+
+/** One node as the status report and metrics see it: what it offers and how full it is. */
+export interface NodeLoad {
+  id: string;
+  kind: 'local' | 'remote';
+  capacity: number;
+  freeSlots: number;
+}
+
+/** What a worker's `hello` registers. */
+export interface RemoteRegistration {
+  name: string;
+  capabilities: DispatchTarget[];
+  capacity: number;
+  /** Attempts the worker still holds from an earlier connection. */
+  resume?: HeldAttempt[];
+}
+
+/** The connection a remote node talks through; the caller (the /workers route) owns it. */
+export interface RemoteConnection {
+  send: (message: ToWorkerMessage) => void;
+  disconnect: (reason: string) => void;
+  flush?: () => void;
+}
+
+export interface DispatcherNodesOptions {
+  config: SwarmConfig;
+  scheduler: SwarmScheduler;
+  journal: JournalRecorder;
+  host: HostServices;
+  clock: Clock;
+  now: () => number;
+  log: SwarmLogger;
+  /** Whether remote workers may join (see DispatcherOptions.acceptsRemoteNodes). */
+  acceptsRemoteNodes: boolean;
+}
+
+/**
+ * The nodes of one dispatcher: its thread pool, its backend processes and the connected
+ * workers, each added to the scheduler when it can take work and removed when it is gone.
+ */
+export class DispatcherNodes {
+  private local: LocalThreadNode | null = null;
+  /** The enabled backends that passed their health check, run as local processes. */
+  private backends: ProcessBackendNode | null = null;
+  private backendsChecked: Promise<void> = Promise.resolve();
+  private readonly remote = new Set<RemoteNodeBridge>();
+  /** Fencing for remote assignments; outlives any one worker connection. */
+  private readonly leases = new LeaseTable<string>();
+  private closing = false;
+
+  constructor(private readonly options: DispatcherNodesOptions) {}
+
+  /** The thread pool and, once checked, the backend processes (`local_workers` above 0). */
+  startLocal(): void {
+    const { config, scheduler } = this.options;
+    const { dispatcher } = config;
+    if (dispatcher.local_workers === 0) return;
+    this.local = new LocalThreadNode({
+      threads: dispatcher.local_workers,
+      tasksPerThread: dispatcher.tasks_per_thread,
+      journal: this.options.journal,
+      host: this.options.host,
+      clock: this.options.clock,
+      onCapacity: () => scheduler.schedulePump(),
+      now: this.options.now,
+    });
+    scheduler.addNode(this.local);
+    const specs = enabledBackends(config.backends);
+    if (specs.length > 0) this.backendsChecked = this.startBackends(specs);
+  }
+
+  /**
+   * Checks the enabled backends once, at start (a check runs the interpreter, ~20–150 ms),
+   * and offers the healthy ones on a node of their own; the others are logged with their fix.
+   * Jobs for them wait meanwhile, so a run deployed at once is not failed for a check that
+   * has not finished.
+   */
+  private async startBackends(specs: BackendSpec[]): Promise<void> {
+    const { scheduler, log } = this.options;
+    const settle = scheduler.expectNodes(specs.map((s) => s.target));
+    try {
+      const health = await checkBackends(specs).catch((err: unknown) => {
+        log.error({ err }, 'the backend health check failed; no backend is offered');
+        return [];
+      });
+      for (const h of health) {
+        if (h.ok) log.info({ backend: h.target }, `backend ready: ${h.detail}`);
+        else log.warn({ backend: h.target }, `backend ${h.target} is enabled but cannot run: ${h.problem}; ${h.fix}`);
+      }
+      const healthy = specs.filter((s) => health.some((h) => h.ok && h.target === s.target));
+      if (healthy.length === 0 || this.closing) return;
+      const { dispatcher } = this.options.config;
+      this.backends = new ProcessBackendNode({
+        id: 'local-backends',
+        backends: healthy,
+        capacity: dispatcher.local_workers * dispatcher.tasks_per_thread,
+        journal: this.options.journal,
+        clock: this.options.clock,
+        onCapacity: () => scheduler.schedulePump(),
+        now: this.options.now,
+        log,
+      });
+      scheduler.addNode(this.backends);
+    } finally {
+      settle();
+    }
+  }
+
+  loads(): NodeLoad[] {
+    const loads: NodeLoad[] = [];
+    for (const node of [this.local, this.backends]) {
+      if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
+    }
+    for (const node of this.remote) {
+      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: node.freeSlots() });
+    }
+    return loads;
+  }
+
+  /**
+   * Makes a registered remote worker a node of the swarm. The caller owns the connection:
+   * it passes the worker's messages to `receive` and calls `lost` when the socket closes.
+   * Refused (a SwarmError) when `[coordinator] max_workers` nodes are already registered or
+   * another live worker of the same name is connected; the same worker reconnecting replaces
+   * its old connection and keeps the attempts it still runs.
+   */
+  attachRemote(registration: RemoteRegistration, io: RemoteConnection): RemoteNodeBridge {
+    const { coordinator } = this.options.config;
+    if (!this.options.acceptsRemoteNodes) {
+      throw new SwarmError('USAGE', 'This dispatcher does not accept remote workers ([dispatcher] enable_websocket = false).');
+    }
+    const { resume = [], ...node } = registration;
+    const previous = [...this.remote].find((n) => n.id === `remote:${node.name}`);
+    if (previous && !previous.replaceableBy(resume)) {
+      throw new SwarmError('USAGE', `A worker named "${node.name}" is already connected; give each worker its own name.`);
+    }
+    // The same worker on a new connection: what it still runs carries over (see handOver).
+    const adopted = previous?.handOver(resume) ?? [];
+    const localNodes = (this.local ? 1 : 0) + (this.backends ? 1 : 0);
+    if (this.remote.size + localNodes >= coordinator.max_workers) {
+      throw new SwarmError('USAGE', `The dispatcher already has [coordinator] max_workers = ${coordinator.max_workers} nodes.`);
+    }
+    const { scheduler } = this.options;
+    const bridge = new RemoteNodeBridge({
+      ...node,
+      ...io,
+      adopted,
+      leases: this.leases,
+      journal: this.options.journal,
+      host: this.options.host,
+      clock: this.options.clock,
+      now: this.options.now,
+      heartbeatTimeoutMs: coordinator.heartbeat_timeout,
+      ackDeadlineMs: Math.max(coordinator.heartbeat_timeout, 1_000),
+      onCapacity: () => scheduler.schedulePump(),
+      onGone: (gone) => {
+        this.remote.delete(gone);
+        scheduler.removeNode(gone);
+      },
+    });
+    this.remote.add(bridge);
+    scheduler.addNode(bridge);
+    this.options.log.info({ node: bridge.id, capabilities: node.capabilities, capacity: node.capacity }, 'worker registered');
+    return bridge;
+  }
+
+  /** Lets every node finish within `graceMs` (workers are told), then releases them all. */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.remote].map((n) => n.close(graceMs)));
+    await this.local?.close(graceMs + ABORT_GRACE_MS);
+    await this.backendsChecked;
+    await this.backends?.close(graceMs);
+  }
+}
