@@ -8,7 +8,7 @@
  * install`). Without them it is skipped, except when CI is set: CI must run it.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from '
 const ROOT = resolve(import.meta.dir, '../..');
 const SETUP = join(ROOT, 'scripts/wordpress-up.sh');
 const ENGINE_DIR = join(ROOT, 'examples/backends/php');
+/** The engine: its entry point and the engine/ folder it loads its files from (beside it). */
+const ENGINE_FILES = ['symbolic-engine.php', 'engine'];
 const SITE_MANIFEST = join(ROOT, 'examples/wordpress-site.yaml');
 const FAILING_MANIFEST = join(ROOT, 'examples/wordpress-site-failing.yaml');
 
@@ -160,12 +162,13 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(facts.WP_ROOT).toBe(join(realpathSync(wpDir), 'site'));
 
     // The engine reads its WordPress root from symbolic-engine.config.php next to it (the
-    // swarm passes it no environment to say so), so the test runs a copy beside a config.
+    // swarm passes it no environment to say so), so the test runs a copy beside a config: the
+    // whole engine, symbolic-engine.php and its engine/ folder, byte-identical.
     // Inside wpDir, so that `down` (also the watchdog's) removes it with the site.
-    sandbox = join(wpDir, 'engine');
+    sandbox = join(wpDir, 'sandbox');
     mkdirSync(sandbox);
     engine = join(sandbox, 'symbolic-engine.php');
-    copyFileSync(join(ENGINE_DIR, 'symbolic-engine.php'), engine);
+    for (const file of ENGINE_FILES) cpSync(join(ENGINE_DIR, file), join(sandbox, file), { recursive: true });
     const phpString = `'${facts.WP_ROOT.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     writeFileSync(join(sandbox, 'symbolic-engine.config.php'), `<?php\nreturn ['wp_root' => ${phpString}];\n`);
     // The plugin that turns the stored definitions into registered post types and taxonomies.
@@ -293,6 +296,16 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(options(names)).toEqual(before);
     expect(pages('landing')).toHaveLength(0);
     expect(askWordPress(`return get_option('blogname');`)).toBe('WP Praxis Demo');
+  });
+
+  test('symbolic-engine.php copied without its engine/ folder fails with a message that says so', () => {
+    const alone = join(wpDir, 'alone');
+    mkdirSync(alone);
+    copyFileSync(engine, join(alone, 'symbolic-engine.php'));
+    const r = run('php', [join(alone, 'symbolic-engine.php'), '--symbol', 'swarm.probe']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${join(realpathSync(alone), 'engine')}/ is missing`);
   });
 
   // The failures that look like success to a naive engine (wp-load.php exits 0 for all of them).
