@@ -8,6 +8,8 @@ import { loadManifestFile, manifestDefaults, validateManifestData } from '../man
 import type { LoadedManifest, Manifest } from '../manifest/types.ts';
 import type { RunResult } from '../run-result.ts';
 import type { SwarmStore } from '../store/types.ts';
+import { UsageError } from '../errors.ts';
+import { startDispatcherServer } from '../server/dispatcher-server.ts';
 
 /**
  * Options of `createDispatcher`. The flat keys are the `[dispatcher]` section in camelCase, as
@@ -16,7 +18,9 @@ import type { SwarmStore } from '../store/types.ts';
 export interface CreateDispatcherOptions {
   coordinatorEndpoint?: string;
   stateDbPath?: string;
+  /** Listen for workers and clients (see SwarmDispatcher); only `true` here does, not the config. */
   enableWebSocket?: boolean;
+  /** The port to listen on with enableWebSocket; 0 picks a free one (see `url`). */
   websocketPort?: number;
   bind?: string;
   localWorkers?: number;
@@ -30,7 +34,12 @@ export interface CreateDispatcherOptions {
   random?: () => number;
 }
 
-/** The programmatic dispatcher: runs workflows on this host's worker threads. */
+/**
+ * The programmatic dispatcher: runs workflows on this host's worker threads. Created with
+ * `enableWebSocket: true` it is the long-lived dispatcher of `swarm start-dispatcher`: from
+ * `start()` on it also listens on `websocketPort` (`bind`) for remote workers, `swarm deploy`
+ * and `swarm status` clients and /metrics, and resumes unfinished runs whose process died.
+ */
 export interface SwarmDispatcher {
   start(): Promise<void>;
   /** Loads, validates and runs a manifest file; resolves when the run has ended. */
@@ -47,10 +56,12 @@ export interface SwarmDispatcher {
   resumeOrphanedRuns(): RunHandle[];
   /** Compensates a finished run's succeeded symbols, newest first; it ends rolled_back or rollback_failed. */
   rollback(runId: string): RunHandle;
-  /** Cancels active runs (running tasks get `shutdown_grace`), drains the threads, persists. */
+  /** Cancels active runs (running tasks get `shutdown_grace`), drains the threads (and workers), persists. */
   stop(): Promise<void>;
   readonly config: SwarmConfig;
   readonly store: SwarmStore;
+  /** Where it listens (`http://host:port`) once started with `enableWebSocket: true`; else null. */
+  readonly url: string | null;
 }
 
 function resolveConfig(options: CreateDispatcherOptions): SwarmConfig {
@@ -64,7 +75,8 @@ function resolveConfig(options: CreateDispatcherOptions): SwarmConfig {
     coordinator_endpoint: options.coordinatorEndpoint,
     state_db_path: options.stateDbPath,
     enable_websocket: options.enableWebSocket,
-    websocket_port: options.websocketPort,
+    // 0 (a free port) is for the listener only; the config keeps a real port number.
+    websocket_port: options.websocketPort === 0 ? undefined : options.websocketPort,
     bind: options.bind,
     local_workers: options.localWorkers,
     tasks_per_thread: options.tasksPerThread,
@@ -76,32 +88,61 @@ function resolveConfig(options: CreateDispatcherOptions): SwarmConfig {
   return validateConfig({ ...base, dispatcher }).config;
 }
 
-/** Creates a dispatcher that runs workflows on this host (see SwarmDispatcher). */
+/** Where runs are hosted: a plain Dispatcher, or the one inside a listening server. */
+interface Host {
+  dispatcher: Dispatcher;
+  store: SwarmStore;
+  /** Tracks a run in the server's status and metrics (identity for a plain dispatcher). */
+  track<H extends RunHandle>(handle: H): H;
+  stop(): Promise<void>;
+  url: string | null;
+}
+
+/** Creates a dispatcher (see SwarmDispatcher). */
 export function createDispatcher(options: CreateDispatcherOptions = {}): SwarmDispatcher {
   const config = resolveConfig(options);
-  const dispatcher = new Dispatcher({
-    config,
-    store: options.store,
-    clock: options.clock,
-    random: options.random,
-  });
+  // Only an explicit enableWebSocket listens: the config's default (true) is about
+  // `start-dispatcher`, and a library user running workflows in-process expects no port.
+  const serve = options.enableWebSocket === true;
+  let host: Host | null = serve ? null : plainHost(config, options);
+  const started = (): Host => {
+    if (!host) throw new UsageError('Call start() first: with enableWebSocket the dispatcher opens its database and port in start().');
+    return host;
+  };
   const defaults = manifestDefaults(config);
   return {
     config,
-    store: dispatcher.store,
-    start: async () => dispatcher.start(),
-    dispatchFromFile: async (path) => dispatcher.deploy(loadManifestFile(path, { defaults })).result,
+    get store() {
+      return started().store;
+    },
+    get url() {
+      return host?.url ?? null;
+    },
+    async start() {
+      if (host) return host.dispatcher.start();
+      const server = startDispatcherServer(config, { ...(options.websocketPort !== undefined && { port: options.websocketPort }) });
+      host = { dispatcher: server.dispatcher, store: server.store, track: (h) => server.track(h), stop: () => server.stop(), url: server.url };
+    },
+    dispatchFromFile: async (path) => started().track(started().dispatcher.deploy(loadManifestFile(path, { defaults }))).result,
     dispatch: async (manifest) => {
       const validated = validateManifestData(manifest, { defaults });
       // Stored as YAML text, so `show` and a replay see a manifest like any deployed file.
-      return dispatcher.deploy({ manifest: validated, source: stringifyYaml(manifest), format: 'yaml' }).result;
+      const h = started();
+      return h.track(h.dispatcher.deploy({ manifest: validated, source: stringifyYaml(manifest), format: 'yaml' })).result;
     },
-    deploy: (loaded) => dispatcher.deploy(loaded),
+    deploy: (loaded) => started().track(started().dispatcher.deploy(loaded)),
     replay: (runId, { manifest, ...choice } = {}) =>
-      dispatcher.replay(runId, { ...choice, ...(manifest !== undefined && { manifest: loadManifestFile(manifest, { defaults }) }) }),
-    resume: (runId) => dispatcher.resume(runId),
-    resumeOrphanedRuns: () => dispatcher.resumeOrphanedRuns(),
-    rollback: (runId) => dispatcher.rollback(runId),
-    stop: () => dispatcher.stop(),
+      started().track(
+        started().dispatcher.replay(runId, { ...choice, ...(manifest !== undefined && { manifest: loadManifestFile(manifest, { defaults }) }) }),
+      ),
+    resume: (runId) => started().track(started().dispatcher.resume(runId)),
+    resumeOrphanedRuns: () => started().dispatcher.resumeOrphanedRuns().map((h) => started().track(h)),
+    rollback: (runId) => started().track(started().dispatcher.rollback(runId)),
+    stop: () => host?.stop() ?? Promise.resolve(),
   };
+}
+
+function plainHost(config: SwarmConfig, options: CreateDispatcherOptions): Host {
+  const dispatcher = new Dispatcher({ config, store: options.store, clock: options.clock, random: options.random });
+  return { dispatcher, store: dispatcher.store, track: (h) => h, stop: () => dispatcher.stop(), url: null };
 }

@@ -38,6 +38,8 @@ export interface DispatcherServer {
   readonly store: SwarmStore;
   /** Deploys a run as POST /api/runs does (used for `[dispatcher] manifest_path`). */
   deploy(loaded: LoadedManifest, name?: string): RunHandle;
+  /** Counts a run started on `dispatcher` directly (a replay, a rollback) in status and metrics. */
+  track<H extends RunHandle>(handle: H): H;
   /**
    * Stops taking new runs, cancels the active ones (running tasks get `shutdown_grace`), drains
    * the threads, closes the socket and the store. Safe to call more than once.
@@ -113,6 +115,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     dispatcher,
     store,
     deploy: (loaded, name) => registry.deploy(loaded, name),
+    track: (handle) => registry.track(handle),
     stop() {
       stopping ??= (async () => {
         // The socket stays open while runs are cancelled, so followers (`swarm deploy`) see

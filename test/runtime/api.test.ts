@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDispatcher as fromPackage } from '@wp-praxis/swarm';
 import { createDispatcher } from '../../src/api/create-dispatcher.ts';
+import { createWorker } from '../../src/api/create-worker.ts';
+import { validateConfig } from '../../src/config/validate.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { REPO_ROOT, withTimeout } from './helpers.ts';
 
@@ -82,6 +84,34 @@ describe('createDispatcher', () => {
       expect(result.tasks.map((t) => t.output)).toEqual(['hi', 'bye']);
       await expect(dispatcher.dispatch({ name: 'bad', symbols: [] })).rejects.toMatchObject({ code: 'MANIFEST_INVALID' });
     } finally {
+      await dispatcher.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('with enableWebSocket it listens from start(): a createWorker joins it and runs the workflow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swarm-api-test-'));
+    const config = validateConfig({
+      logging: { file: '', console: false },
+      coordinator: { heartbeat_interval: 200, heartbeat_timeout: 2_000 },
+      worker: { heartbeat_interval: 200 },
+    }).config;
+    const dispatcher = createDispatcher({ config, stateDbPath: join(dir, 'state.db'), enableWebSocket: true, websocketPort: 0, localWorkers: 0 });
+    expect(() => dispatcher.store).toThrow(/start\(\) first/);
+    await dispatcher.start();
+    const url = dispatcher.url!;
+    expect(url).toStartWith('http://127.0.0.1:');
+    const worker = createWorker({ config, name: 'api-worker', dispatcherUrl: url.replace('http', 'ws') });
+    try {
+      await worker.start();
+      const result = await withTimeout(dispatcher.dispatchFromFile(join(REPO_ROOT, 'examples/hello.yaml')), 20_000, 'the run on the worker');
+      expect(result.status).toBe('succeeded');
+      expect(new Set(result.tasks.map((t) => t.node))).toEqual(new Set(['remote:api-worker']));
+      const status = (await (await fetch(`${url}/api/status`)).json()) as { nodes: { active: number }; tasks: { completed: number } };
+      expect(status.nodes.active).toBe(1);
+      expect(status.tasks.completed).toBe(6);
+    } finally {
+      await worker.stop();
       await dispatcher.stop();
       rmSync(dir, { recursive: true, force: true });
     }
