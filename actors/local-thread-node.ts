@@ -1,8 +1,6 @@
 import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
-import { createActor } from 'xstate';
-import { nodeMachine } from '../machines/node-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import { serializeError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
@@ -16,7 +14,7 @@ import type {
   ThreadToMainMessage,
 } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
-import { nodeProjector } from './journal/projections.ts';
+import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
 
 export interface LocalThreadNodeOptions {
@@ -123,21 +121,14 @@ export class LocalThreadNode implements NodeRuntime {
       for (const o of message.outcomes) this.onOutcome(o.key, o.outcome);
       this.reportEnded();
     });
-    const startedAt = (options.now ?? Date.now)();
-    const input = { nodeId: this.id, capacity: this.capacity };
-    this.actor = options.journal
-      ? options.journal.createActor(
-          nodeMachine,
-          {
-            actorId: `node:${this.id}`,
-            kind: 'node',
-            runId: null,
-            project: nodeProjector('local', [...this.capabilities], startedAt),
-          },
-          input,
-        )
-      : createActor(nodeMachine, { input });
-    this.actor.start();
+    this.actor = startNodeActor({
+      ...(options.journal && { journal: options.journal }),
+      nodeId: this.id,
+      kind: 'local',
+      capabilities: this.capabilities,
+      capacity: this.capacity,
+      startedAt: (options.now ?? Date.now)(),
+    });
   }
 
   freeSlots(): number {

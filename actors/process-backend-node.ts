@@ -1,5 +1,3 @@
-import { createActor } from 'xstate';
-import { nodeMachine } from '../machines/node-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
@@ -7,7 +5,7 @@ import { nodeMessages } from '../src/messages.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import { checkBackend, runBackendProcess, type BackendRunOptions, type BackendSpec } from './backends/index.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
-import { nodeProjector } from './journal/projections.ts';
+import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
 
 export interface ProcessBackendNodeOptions {
@@ -58,20 +56,14 @@ export class ProcessBackendNode implements NodeRuntime {
     for (const spec of options.backends) this.specs.set(spec.target, spec);
     for (const target of this.specs.keys()) this.capabilities.add(target);
     this.capacity = Math.max(1, options.capacity);
-    const input = { nodeId: this.id, capacity: this.capacity };
-    this.actor = options.journal
-      ? options.journal.createActor(
-          nodeMachine,
-          {
-            actorId: `node:${this.id}`,
-            kind: 'node',
-            runId: null,
-            project: nodeProjector('local', [...this.capabilities], (options.now ?? Date.now)()),
-          },
-          input,
-        )
-      : createActor(nodeMachine, { input });
-    this.actor.start();
+    this.actor = startNodeActor({
+      ...(options.journal && { journal: options.journal }),
+      nodeId: this.id,
+      kind: 'local',
+      capabilities: this.capabilities,
+      capacity: this.capacity,
+      startedAt: (options.now ?? Date.now)(),
+    });
   }
 
   freeSlots(): number {

@@ -1,4 +1,3 @@
-import { nodeMachine } from '../machines/node-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import { serializeError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
@@ -13,7 +12,7 @@ import {
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
-import { nodeProjector } from './journal/projections.ts';
+import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
 
 export interface RemoteNodeBridgeOptions {
@@ -92,17 +91,14 @@ export class RemoteNodeBridge implements NodeRuntime {
     for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
     this.lastHeard = options.now();
-    this.actor = options.journal.createActor(
-      nodeMachine,
-      {
-        actorId: `node:${this.id}`,
-        kind: 'node',
-        runId: null,
-        project: nodeProjector('remote', [...this.capabilities], this.lastHeard),
-      },
-      { nodeId: this.id, capacity: this.capacity },
-    );
-    this.actor.start();
+    this.actor = startNodeActor({
+      journal: options.journal,
+      nodeId: this.id,
+      kind: 'remote',
+      capabilities: this.capabilities,
+      capacity: this.capacity,
+      startedAt: this.lastHeard,
+    });
     for (const carried of options.adopted ?? []) this.adopt(carried);
     this.armWatchdog();
   }
