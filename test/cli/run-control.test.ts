@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { killDispatchers, startDispatcher, within } from './dispatcher-process.ts';
+import { removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
+
+// A dispatcher child process and the CLI against it; every wait is bounded.
+setDefaultTimeout(60_000);
+afterEach(async () => {
+  await killDispatchers();
+  removeTempDirs();
+});
+
+/** Polls the run until `match` holds (bounded). */
+async function waitForRun(url: string, runId: string, match: (run: any) => boolean, what: string): Promise<any> {
+  return within(
+    (async () => {
+      for (;;) {
+        const run = await (await fetch(`${url}/api/runs/${runId}`)).json();
+        if (match(run)) return run;
+        await Bun.sleep(30);
+      }
+    })(),
+    20_000,
+    what,
+  );
+}
+
+const CHAIN = `name: chain
+symbols:
+  - {name: one, type: action, parameters: {operation: delay, ms: 2500}}
+  - {name: two, type: action, dependencies: [one], parameters: {operation: delay, ms: 10}}
+  - {name: three, type: action, dependencies: [two], retries: 0, parameters: {operation: fail, message: broken}}
+`;
+
+describe('run control and replay against a running dispatcher', () => {
+  test('pause holds the next task, resume lets it go, cancel ends the run; unknown or finished runs are exit 2', async () => {
+    const { dir, config, db } = sandbox();
+    const d = await startDispatcher(config, ['--db', db]);
+    const deployed = await swarmJson(['deploy', writeManifest(dir, 'chain.yaml', CHAIN), config, '--url', d.url, '--detach']);
+    const runId = deployed.json.runId as string;
+    await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'running', 'the first task to run');
+    const paused = await swarmJson(['pause', runId, config, '--url', d.url]);
+    expect(paused).toMatchObject({ code: 0, json: { runId, status: 'paused' } });
+    // `one` finishes, but `two` does not start while the run is paused.
+    await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'succeeded', 'the first task to finish');
+    await Bun.sleep(300);
+    const held = await waitForRun(d.url, runId, () => true, 'the run');
+    expect(held.status).toBe('paused');
+    // Ready (its dependency succeeded) but held: no attempt has started.
+    expect(held.tasks[1]).toMatchObject({ status: 'ready', attempts: 0, startedAt: null });
+    expect((await swarmJson(['resume', runId, config, '--url', d.url])).code).toBe(0);
+    const ended = await waitForRun(d.url, runId, (r) => r.status === 'failed', 'the run to end');
+    expect(ended.tasks.map((t: { status: string }) => t.status)).toEqual(['succeeded', 'succeeded', 'failed']);
+
+    const notActive = await swarmJson(['cancel', runId, config, '--url', d.url]);
+    expect(notActive.code).toBe(2);
+    expect(notActive.json.error.message).toContain('not active');
+    expect((await swarmJson(['pause', 'no-such-run', config, '--url', d.url])).code).toBe(2);
+
+    // Replay on the dispatcher: one and two are carried over, three runs again (and fails again).
+    const replay = await swarmJson(['replay', runId, config, '--url', d.url]);
+    expect(replay.code).toBe(1);
+    expect(replay.json).toMatchObject({ replayOf: runId, status: 'failed' });
+    expect(replay.json.tasks.map((t: { reused: boolean }) => t.reused)).toEqual([true, true, false]);
+
+    const slow = await swarmJson(['deploy', writeManifest(dir, 'slow.yaml', 'name: slow\nsymbols:\n  - {name: wait, type: action, parameters: {operation: delay, ms: 20000}}\n'), config, '--url', d.url, '--detach']);
+    await waitForRun(d.url, slow.json.runId, (r) => r.tasks[0].status === 'running', 'the slow task to run');
+    expect((await swarmJson(['cancel', slow.json.runId, config, '--url', d.url])).code).toBe(0);
+    const cancelled = await waitForRun(d.url, slow.json.runId, (r) => r.status === 'cancelled', 'the cancel');
+    expect(cancelled.tasks[0].status).toBe('cancelled');
+  });
+
+  test('without a dispatcher the control commands exit 3', async () => {
+    const { config } = sandbox();
+    const none = await swarmJson(['cancel', 'some-run', config, '--url', 'http://127.0.0.1:9']);
+    expect(none.code).toBe(3);
+  });
+});
