@@ -189,11 +189,13 @@ export class Dispatcher {
     if (isOwnerAlive(owner)) {
       throw new UsageError(`Run ${runId} is still hosted by a live process (${owner}); stop that one first.`);
     }
+    let claimed: boolean;
     try {
-      this.store.setRunOwner(runId, this.owner);
+      claimed = this.store.claimRunOwner(runId, this.owner, owner);
     } catch (err) {
       throw storeWriteError(this.store.location, err);
     }
+    if (!claimed) throw new UsageError(`Run ${runId} was just taken up by another process (${this.store.getRunOwner(runId)}).`);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'run resumed');
     const handle = this.host(runId, loaded, { resume: tasks });
     // A run stopped while it was being cancelled (only a cancel cancels tasks) stays cancelled.

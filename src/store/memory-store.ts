@@ -173,6 +173,14 @@ export class MemoryStore implements SwarmStore {
     this.owners.set(runId, owner);
   }
 
+  claimRunOwner(runId: string, owner: string, previous: string | null): boolean {
+    this.assertOpen();
+    if (!this.runs.has(runId)) throw new RunNotFoundError(runId);
+    if ((this.owners.get(runId) ?? null) !== previous) return false;
+    this.owners.set(runId, owner);
+    return true;
+  }
+
   getRunOwner(runId: string): string | null {
     this.assertOpen();
     return this.owners.get(runId) ?? null;

@@ -48,6 +48,8 @@ export class SqliteStatements {
   readonly stateDelete: Statement<unknown, [string]>;
   readonly setRunOwner: Statement<unknown, [string, string]>;
   readonly getRunOwner: Statement<{ owner: string }, [string]>;
+  readonly claimUnownedRun: Statement<unknown, [string, string]>;
+  readonly claimOwnedRun: Statement<unknown, [string, string, string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
@@ -103,6 +105,8 @@ export class SqliteStatements {
       'INSERT INTO run_owners (run_id, owner) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner',
     );
     this.getRunOwner = db.prepare('SELECT owner FROM run_owners WHERE run_id = ?');
+    this.claimUnownedRun = db.prepare('INSERT INTO run_owners (run_id, owner) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING');
+    this.claimOwnedRun = db.prepare('UPDATE run_owners SET owner = ? WHERE run_id = ? AND owner = ?');
     this.counts = db.prepare(
       `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
         (SELECT count(*) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
@@ -118,7 +122,7 @@ export class SqliteStatements {
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.listRuns, this.listRunsWithStatus, this.selectTasks, this.selectTask,
-      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.counts,
+      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.claimUnownedRun, this.claimOwnedRun, this.counts,
       this.deleteFinishedRuns,
     ];
   }

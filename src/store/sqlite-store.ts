@@ -136,6 +136,14 @@ export class SqliteStore implements SwarmStore {
     this.statements.setRunOwner.run(runId, owner);
   }
 
+  claimRunOwner(runId: string, owner: string, previous: string | null): boolean {
+    this.assertOpen();
+    if (this.statements.runExists.get(runId) === null) throw new RunNotFoundError(runId);
+    const result =
+      previous === null ? this.statements.claimUnownedRun.run(runId, owner) : this.statements.claimOwnedRun.run(owner, runId, previous);
+    return result.changes > 0;
+  }
+
   getRunOwner(runId: string): string | null {
     this.assertOpen();
     return this.statements.getRunOwner.get(runId)?.owner ?? null;

@@ -158,6 +158,12 @@ export interface SwarmStore {
   setRunOwner(runId: string, owner: string): void;
   /** The process that last claimed the run, or null when none did. */
   getRunOwner(runId: string): string | null;
+  /**
+   * Takes the run over from `previous` (null: it has no owner yet), atomically: false when
+   * another process changed its owner meanwhile, so two processes resuming the same orphan
+   * cannot both host it.
+   */
+  claimRunOwner(runId: string, owner: string, previous: string | null): boolean;
 
   counts(): StoreCounts;
   /** Deletes finished runs (and their tasks and journal) created before `before` (ms epoch). */

@@ -1,0 +1,117 @@
+import { Database } from 'bun:sqlite';
+import type { ActorKind, RunRecord, SwarmStore, TaskRecord, TransitionRecord } from './types.ts';
+import { decodeJson } from './json-columns.ts';
+import { SqliteStore } from './sqlite-store.ts';
+import { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
+
+/**
+ * Whole-run reads for bulk readers (re-simulation, the dashboard's time travel): a 100k-task
+ * run has half a million journal rows, and `getTransitions` builds each row twice (the SQL row,
+ * then the record) and decodes every payload. On a SQLite file this reads them through a
+ * read-only connection of its own, as value arrays, and leaves each payload as its JSON text,
+ * decoded on first use (`payloadText` stays available, e.g. to compare payloads cheaply).
+ * Any other store (in memory, MemoryStore) is read through the SwarmStore interface.
+ */
+export interface BulkJournal {
+  /** The run's projection, its journal and its tasks' projections, all as of the same commit. */
+  run: Pick<RunRecord, 'status' | 'completedTasks' | 'failedTasks' | 'finishedAt'> | null;
+  transitions: TransitionRecord[];
+  tasks: TaskRecord[];
+}
+
+/** A journal row whose payload is decoded when first read. */
+export class StoredTransition implements TransitionRecord {
+  private decoded: unknown = undefined;
+  private isDecoded = false;
+
+  constructor(
+    readonly seq: number,
+    readonly runId: string | null,
+    readonly actorId: string,
+    readonly actorKind: ActorKind,
+    readonly from: string | null,
+    readonly to: string,
+    readonly event: string,
+    /** The payload as stored: JSON text, or null. */
+    readonly payloadText: string | null,
+    readonly at: number,
+  ) {}
+
+  get payload(): unknown {
+    if (!this.isDecoded) {
+      this.decoded = decodeJson(this.payloadText);
+      this.isDecoded = true;
+    }
+    return this.decoded;
+  }
+
+  toJSON(): TransitionRecord {
+    const { seq, runId, actorId, actorKind, from, to, event, payload, at } = this;
+    return { seq, runId, actorId, actorKind, from, to, event, payload, at };
+  }
+}
+
+/** The payload of a row as JSON text (its stored text when there is one), '' for none. */
+export function payloadTextOf(row: TransitionRecord): string {
+  if (row instanceof StoredTransition) return row.payloadText ?? '';
+  return row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload);
+}
+
+export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
+  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
+    const run = store.getRun(runId);
+    return { run: run ?? null, transitions: store.getTransitions(runId), tasks: store.getTasks(runId) };
+  }
+  const db = new Database(store.location, { readonly: true });
+  try {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // One read transaction, so the journal and the projections are from the same commit.
+    db.run('BEGIN');
+    const run = db
+      .query<BulkJournal['run'] & object, [string]>(
+        'SELECT status, completed_tasks AS completedTasks, failed_tasks AS failedTasks, finished_at AS finishedAt FROM runs WHERE id = ?',
+      )
+      .get(runId);
+    const rows = db
+      .query<unknown[], [string]>(
+        'SELECT seq, actor_id, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? ORDER BY seq',
+      )
+      .values(runId) as [number, string, ActorKind, string | null, string, string, string | null, number][];
+    const transitions: TransitionRecord[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      transitions[i] = new StoredTransition(r[0], runId, r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+    }
+    const taskRows = db
+      .query<unknown[], [string]>(
+        `SELECT name, status, priority, dispatch, dependencies, attempts, output, error, node, rollback_output,
+           rollback_error, reused, started_at, finished_at FROM tasks WHERE run_id = ? ORDER BY position`,
+      )
+      .values(runId) as [string, TaskRecord['status'], number, string, string, number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null][];
+    const tasks: TaskRecord[] = new Array(taskRows.length);
+    for (let i = 0; i < taskRows.length; i++) {
+      const t = taskRows[i];
+      tasks[i] = {
+        runId,
+        name: t[0],
+        status: t[1],
+        priority: t[2],
+        dispatch: t[3],
+        dependencies: t[4] === '[]' ? [] : (JSON.parse(t[4]) as string[]),
+        attempts: t[5],
+        output: decodeJson(t[6]),
+        error: decodeJson(t[7]) as TaskRecord['error'],
+        node: t[8],
+        rollbackOutput: decodeJson(t[9]),
+        rollbackError: decodeJson(t[10]) as TaskRecord['rollbackError'],
+        reused: t[11] === 1,
+        startedAt: t[12],
+        finishedAt: t[13],
+      };
+    }
+    db.run('COMMIT');
+    return { run: run ?? null, transitions, tasks };
+  } finally {
+    db.close();
+  }
+}
