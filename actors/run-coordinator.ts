@@ -10,6 +10,7 @@ import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { RunFrontier } from './run-frontier.ts';
+import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
 import { TaskAttempts } from './task-attempts.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
@@ -106,8 +107,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       (i, message) => this.activate(i, message),
       (i) => this.plan.firstMessages.get(i) ?? DEPS_MET,
     );
-    const rollbacksEnabled = loaded.manifest.rollback_policy !== 'none';
-    this.rollbackTimeouts = this.symbols.map((s) => (rollbacksEnabled && s.rollback ? s.rollback.timeout : null));
+    this.rollbackTimeouts = this.symbols.map((s) => rollbackTimeoutOf(loaded.manifest, s));
     this.taskLogic = this.provideTaskMachine();
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
@@ -125,7 +125,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
         },
       }),
       { actorId: `coordinator:${runId}`, kind: 'coordinator', runId, project: projectRun },
-      { runId, total: this.symbols.length, saga: loaded.manifest.rollback_policy === 'saga' },
+      coordinatorInputOf(runId, loaded.manifest),
     );
   }
 
@@ -203,14 +203,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const actor = this.env.journal.createActor(
       this.taskLogic,
       { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
-      {
-        runId: this.runId,
-        name: spec.name,
-        retries: spec.retries,
-        timeout: spec.timeout,
-        rollbackTimeout: this.rollbackTimeouts[i],
-        backoff: this.env.backoff,
-      },
+      taskInputOf(this.runId, this.manifest, spec, this.env.backoff),
     ) as TaskActor;
     this.live.set(i, actor);
     actor.start();

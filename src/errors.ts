@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'TASK_TIMEOUT'
   | 'TASK_CANCELLED'
   | 'WORKER_CRASHED'
-  | 'OPERATION_FAILED';
+  | 'OPERATION_FAILED'
+  /** Re-simulating a run's journal did not reproduce it (actors/journal/simulation/). */
+  | 'JOURNAL_DIVERGED';
 
 export class SwarmError extends Error {
   override name = 'SwarmError';

@@ -57,6 +57,10 @@ export function payloadTextOf(row: TransitionRecord): string {
   return row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload);
 }
 
+/** Texts shared between rows: up to this many distinct ones, of up to this length. */
+const MAX_SHARED = 10_000;
+const MAX_SHARED_LENGTH = 64;
+
 export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
   if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
     const run = store.getRun(runId);
@@ -72,15 +76,26 @@ export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
         'SELECT status, completed_tasks AS completedTasks, failed_tasks AS failedTasks, finished_at AS finishedAt FROM runs WHERE id = ?',
       )
       .get(runId);
+    // The few distinct kinds, states, events and short payloads are shared rather than held
+    // once per row: a 100k-task journal then holds about half the memory, and comparing them
+    // is comparing references.
+    const shared = new Map<string, string>();
+    const share = (text: string | null): string | null => {
+      if (text === null || text.length > MAX_SHARED_LENGTH) return text;
+      const known = shared.get(text);
+      if (known !== undefined) return known;
+      if (shared.size < MAX_SHARED) shared.set(text, text);
+      return text;
+    };
     const rows = db
       .query<unknown[], [string]>(
         'SELECT seq, actor_id, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? ORDER BY seq',
       )
-      .values(runId) as [number, string, ActorKind, string | null, string, string, string | null, number][];
+      .values(runId) as [number, string, string, string | null, string, string, string | null, number][];
     const transitions: TransitionRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
-      transitions[i] = new StoredTransition(r[0], runId, r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+      transitions[i] = new StoredTransition(r[0], runId, r[1], share(r[2]) as ActorKind, share(r[3]), share(r[4])!, share(r[5])!, share(r[6]), r[7]);
     }
     const taskRows = db
       .query<unknown[], [string]>(

@@ -7,6 +7,8 @@ import { out } from '../exit.ts';
 import { hostRunLocally } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
+import { UsageError } from '../../errors.ts';
+import { checkSimulateOptions, simulateReplay } from './replay-simulate.ts';
 
 interface ReplayCliOptions {
   from?: string;
@@ -17,6 +19,9 @@ interface ReplayCliOptions {
   quiet?: boolean;
   url?: string;
   detach?: boolean;
+  simulate?: boolean;
+  at?: string;
+  exact?: boolean;
 }
 
 /**
@@ -24,6 +29,10 @@ interface ReplayCliOptions {
  * to `run`, that carries over what succeeded and runs the rest again (see src/replay-plan.ts).
  * On this host like `swarm run` (threads, `--db`), or with `--url` on the running dispatcher
  * like `swarm deploy` (`--detach` returns once accepted). Exit codes as `run` / `deploy`.
+ *
+ * `swarm replay <run> --simulate [--at SEQ] [--exact]`: nothing runs; the run's journal is
+ * re-simulated and checked against the machines and the stored projections (see
+ * replay-simulate.ts): exit 0 reproduced, 1 diverged.
  */
 export function registerReplay(program: Command): void {
   program
@@ -39,10 +48,18 @@ export function registerReplay(program: Command): void {
     .option('--quiet', 'no progress and no table: print only the final line')
     .option('--url <url>', 'replay on the running dispatcher at this URL instead of on this host')
     .option('--detach', 'with --url: return as soon as the dispatcher has accepted the replay')
+    .option('--simulate', "run nothing: re-simulate the run's journal, print every actor's state, check the projections")
+    .option('--at <seq>', "with --simulate: the state as of this journal seq (see swarm history); no projection check")
+    .option('--exact', 'with --simulate: re-simulate every task actor on its own (no trajectory sharing; slower on big runs)')
     .action(action(replay));
 }
 
 async function replay(ref: string, configPath: string | undefined, opts: ReplayCliOptions): Promise<number> {
+  if (opts.simulate) {
+    checkSimulateOptions({ ...opts });
+    return simulateReplay(ref, configPath, opts);
+  }
+  if (opts.at !== undefined || opts.exact) throw new UsageError('--at and --exact go with --simulate.');
   const json = opts.json === true;
   const quiet = opts.quiet === true && !json;
   const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
