@@ -10,10 +10,16 @@ export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 /** Scenarios of bench/remote-scenario.ts (a dispatcher server, its workers in other processes). */
 export const REMOTE_SCENARIO_KINDS = ['remote-flat', 'remote-heartbeats'] as const;
 export type RemoteScenarioKind = (typeof REMOTE_SCENARIO_KINDS)[number];
+/** Scenarios of bench/resume-scenario.ts (a run SIGKILLed in a child process, resumed by fresh ones). */
+export const RESUME_SCENARIO_KINDS = ['resume-after-kill'] as const;
+export type ResumeScenarioKind = (typeof RESUME_SCENARIO_KINDS)[number];
+/** Scenarios of bench/resimulate-scenario.ts (a big journal recorded, then re-simulated). */
+export const RESIMULATE_SCENARIO_KINDS = ['resimulate-journal'] as const;
+export type ResimulateScenarioKind = (typeof RESIMULATE_SCENARIO_KINDS)[number];
 
 /** What every scenario prints, as one JSON line on stdout. */
 export interface ScenarioResultBase {
-  scenario: ScenarioKind | RemoteScenarioKind;
+  scenario: ScenarioKind | RemoteScenarioKind | ResumeScenarioKind | ResimulateScenarioKind;
   threads: number;
   /** Wall-clock seconds of the measured part. */
   seconds: number;
@@ -185,7 +191,98 @@ export interface RemoteResult extends ScenarioResultBase {
   worker: { pid: number; rssMB: number | null; vmHwmMB: number | null };
 }
 
-export type ScenarioResult = RawResult | SwarmResult | RemoteResult;
+/**
+ * The in-process resume: a fresh process's `new Dispatcher` → `start()` → `resumeOrphanedRuns()`
+ * (ms, performance.now()), and the first dispatch read from the journal afterwards.
+ */
+export interface ResumeInProcessStats {
+  /** How the run was taken up: resumeOrphanedRuns(), or resume(runId) when that found none. */
+  via: 'resumeOrphanedRuns' | 'resume(runId)';
+  orphansFound: number;
+  /** Process start → the runtime's modules imported. */
+  importMs: number;
+  /** `new Dispatcher` (opens the store: WAL recovery after the kill, schema check). */
+  openStoreMs: number;
+  /** `start()`: the dispatcher actor and the thread pool. */
+  startMs: number;
+  /** The resume call itself: stored run and its task rows read, the start planned, coordinator started. */
+  resumeCallMs: number;
+  /** From `new Dispatcher` to the first task transition to `assigned` / `running` after the kill (1 ms resolution). */
+  firstAssignedMs: number | null;
+  firstRunningMs: number | null;
+  /** The same first `assigned`, from process start (imports included). */
+  firstAssignedFromProcessStartMs: number | null;
+  /** From `new Dispatcher` to the run's result (every remaining task done). */
+  finishMs: number;
+  status: string;
+  completedTasks: number;
+}
+
+/** `swarm run --resume` as a child process, from its spawn. */
+export interface ResumeCliStats {
+  command: string;
+  firstAssignedMs: number | null;
+  firstRunningMs: number | null;
+  /** Spawn → exit (the run finished, the result printed). */
+  exitMs: number;
+  code: number | null;
+  status: string | null;
+}
+
+/** A run SIGKILLed mid-way in a host process, then resumed by fresh processes on copies of its database. */
+export interface ResumeResult extends ScenarioResultBase {
+  scenario: ResumeScenarioKind;
+  tasksPerThread: number;
+  tasks: number;
+  /** Each task's `delay` (0: noop). */
+  delayMs: number;
+  killedAt: {
+    /** The kill came once this fraction of the tasks had succeeded. */
+    fraction: number;
+    /** Task rows by status right after the kill. */
+    byStatus: Record<string, number>;
+    settled: number;
+    /** Tasks neither settled nor pending at the kill (ready, assigned, running, retrying): run again. */
+    inFlight: number;
+    /** The host's life, spawn to kill. */
+    hostSeconds: number;
+  };
+  inProcess: ResumeInProcessStats;
+  cli: ResumeCliStats;
+}
+
+/** One timed re-simulation pass: reading the run out of the store, then re-simulating and comparing. */
+export interface ResimulatePass {
+  seconds: number;
+  readMs: number;
+  simulateMs: number;
+  /** CPU time of the pass (user + system): less sensitive than wall time to other processes. */
+  cpuMs: number;
+  rows: number;
+  /** Trajectory sharing: distinct classes, task actors re-simulated, and those that shared a result. */
+  sharing: { classes: number; simulated: number; shared: number };
+}
+
+/** A big journal re-simulated (`swarm replay --simulate`): seconds is the median pass. */
+export interface ResimulateResult extends ScenarioResultBase {
+  scenario: ResimulateScenarioKind;
+  tasksPerThread: number;
+  tasks: number;
+  /** The run's journal rows. */
+  journalRows: number;
+  /** How long recording the journal (running the workflow) took; not part of the measurement. */
+  recordSeconds: number;
+  median: ResimulatePass;
+  /** One pass in a fresh child process: nothing compiled yet (as in `swarm replay --simulate`). */
+  cold: ResimulatePass;
+  passes: ResimulatePass[];
+  /** One pass without trajectory sharing (every task actor re-simulated), or null. */
+  exact: ResimulatePass | null;
+  dbBytes: number;
+  memory: { rssBeforeMB: number; rssAfterMB: number; vmHwmMB: number | null };
+}
+
+export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult;
 
 /** `--name value` / `--name=value` / `--flag` parsing, nothing more. */
 export function parseArgs(argv: string[]): { positional: string[]; options: Map<string, string | true> } {

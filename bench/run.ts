@@ -16,6 +16,8 @@ import {
   parseArgs,
   type RawResult,
   type RemoteResult,
+  type ResumeResult,
+  type ResimulateResult,
   type RemoteRunStats,
   type ScenarioResult,
   type SwarmResult,
@@ -24,6 +26,8 @@ import {
 const HERE = dirname(new URL(import.meta.url).pathname);
 const SCENARIO = resolve(HERE, 'scenario.ts');
 const REMOTE_SCENARIO = resolve(HERE, 'remote-scenario.ts');
+const RESUME_SCENARIO = resolve(HERE, 'resume-scenario.ts');
+const RESIMULATE_SCENARIO = resolve(HERE, 'resimulate-scenario.ts');
 const DEFAULT_OUT = resolve(HERE, 'results', 'latest.json');
 /** Other processes using more than this many cores during a scenario get a warning. */
 const BUSY_CORES = 0.3;
@@ -43,6 +47,8 @@ const TARGET = {
   rssScaleLimit: 2,
   /** One remote worker process (2 threads) over loopback. */
   remoteTasksPerSecond: 15_000,
+  /** Re-simulating a 100k-task journal (read, replay, compare). */
+  resimulateSeconds: 1,
 };
 
 interface Plan {
@@ -103,8 +109,9 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
                           leave the CPUs idle (default 60; 0 = start at once)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
                           raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k,
-                          remote-flat-10k, remote-heartbeats-50
-                          (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k)
+                          remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k
+                          (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k, resume-1k,
+                          resimulate-10k)
   --out FILE              where to write the JSON (default bench/results/latest.json)`;
 
 function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
@@ -115,6 +122,8 @@ function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
   const remoteTasks = quick ? 1_000 : 10_000;
   const remote = ['--tasks-per-thread', String(tasksPerThread), '--tasks', String(remoteTasks)];
   const remoteSlots = `2 threads, ${2 * tasksPerThread} slots`;
+  const resumeTasks = quick ? 1_000 : 10_000;
+  const resimulateTasks = quick ? 10_000 : 100_000;
   return [
     {
       id: 'raw-calls',
@@ -158,6 +167,18 @@ function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
       script: REMOTE_SCENARIO,
       args: ['remote-heartbeats', ...remote, '--clients', '50', '--heartbeat', '1000', '--idle-window', quick ? '3' : '5'],
     },
+    {
+      id: `resume-${resumeTasks / 1000}k`,
+      label: `resume after SIGKILL: ${fmtInt(resumeTasks)}-task run killed at 30% done, a fresh process takes it up`,
+      script: RESUME_SCENARIO,
+      args: ['resume-after-kill', ...swarm, '--tasks', String(resumeTasks)],
+    },
+    {
+      id: `resimulate-${resimulateTasks / 1000}k`,
+      label: `re-simulation: a ${fmtInt(resimulateTasks)}-task journal replayed and checked (swarm replay --simulate)`,
+      script: RESIMULATE_SCENARIO,
+      args: ['resimulate-journal', ...swarm, '--tasks', String(resimulateTasks)],
+    },
   ];
 }
 
@@ -191,7 +212,7 @@ async function runScenario(p: Plan, timeoutMs: number): Promise<Outcome> {
   const busy0 = machineBusySeconds();
   // The database directory belongs to us, so it goes even when the child is killed.
   const dir = mkdtempSync(join(tmpdir(), 'swarm-bench-'));
-  const args = /^(swarm|remote)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
+  const args = /^(swarm|remote|resume|resimulate)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
   const child = Bun.spawn([process.execPath, p.script ?? SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -254,6 +275,14 @@ function buildRows(outcomes: Outcome[]): Row[] {
       continue;
     }
     const r = o.result;
+    if (r.scenario === 'resume-after-kill') {
+      rows.push(...resumeRows(o.label, r as ResumeResult));
+      continue;
+    }
+    if (r.scenario === 'resimulate-journal') {
+      rows.push(...resimulateRows(o.label, r as ResimulateResult));
+      continue;
+    }
     if (r.scenario === 'remote-flat' || r.scenario === 'remote-heartbeats') {
       rows.push(...remoteRows(o.label, r as RemoteResult, raw));
       continue;
@@ -410,6 +439,68 @@ function remoteRows(label: string, s: RemoteResult, raw: RawResult | null): Row[
     });
   }
   rows.push(cpuRow(s.run, ' with the clients'));
+  return rows;
+}
+
+const ms = (x: number | null) => (x === null ? 'n/a' : `${fmtInt(x)} ms`);
+
+/** The rows of the resume scenario: time to the first dispatched task, where it goes, the rest. */
+function resumeRows(label: string, s: ResumeResult): Row[] {
+  const here = s.inProcess;
+  const k = s.killedAt;
+  const report = (scenario: string, result: string): Row => ({ scenario, result, target: '—', ratio: '', met: '' });
+  const ended = (status: string | null, code?: number | null) =>
+    status === 'succeeded' && (code === undefined || code === 0) ? '' : ` — run ${status ?? '?'}${code ? `, exit ${code}` : ''}`;
+  return [
+    {
+      scenario: label,
+      result:
+        `first task dispatched ${ms(here.firstAssignedMs)} after new Dispatcher (running on a thread ${ms(here.firstRunningMs)}); ` +
+        `swarm run --resume: ${ms(s.cli.firstAssignedMs)} after its spawn`,
+      target: '(report)',
+      ratio: '',
+      met: '',
+    },
+    report(
+      `  at the kill (${fmtInt(s.tasks)} tasks, delay ${s.delayMs} ms each)`,
+      `${fmtInt(k.byStatus.succeeded ?? 0)} succeeded, ${fmtInt(k.inFlight)} in flight (run again), ${fmtInt(k.byStatus.pending ?? 0)} pending`,
+    ),
+    report(
+      '  where the time goes (in-process)',
+      `imports ${ms(here.importMs)} (before the clock), open store ${ms(here.openStoreMs)}, start() ${ms(here.startMs)}, ` +
+        `${here.via} ${ms(here.resumeCallMs)}${here.via === 'resumeOrphanedRuns' ? '' : ` (resumeOrphanedRuns found ${here.orphansFound})`}`,
+    ),
+    report(
+      '  the rest of the run',
+      `${fmtInt(s.tasks - k.settled)} tasks in ${(here.finishMs / 1000).toFixed(2)} s after new Dispatcher${ended(here.status)}; ` +
+        `swarm run --resume exited after ${(s.cli.exitMs / 1000).toFixed(2)} s${ended(s.cli.status, s.cli.code)}`,
+    ),
+  ];
+}
+
+/** The rows of the re-simulation scenario: the median pass against the target, then its parts. */
+function resimulateRows(label: string, s: ResimulateResult): Row[] {
+  const m = s.median;
+  const perRow = (p: { seconds: number }) => `${((p.seconds * 1e6) / s.journalRows).toFixed(2)} µs/row`;
+  const scaled = s.tasks === 100_000;
+  const report = (scenario: string, result: string): Row => ({ scenario, result, target: '—', ratio: '', met: '' });
+  const rows: Row[] = [
+    {
+      scenario: label,
+      result: `${m.seconds.toFixed(2)} s (median of ${s.passes.length}; ${perRow(m)}; CPU ${(m.cpuMs / 1000).toFixed(2)} s)`,
+      target: scaled ? `≤ ${TARGET.resimulateSeconds} s` : '(report; the target is for 100k)',
+      ratio: '',
+      met: scaled ? (m.seconds <= TARGET.resimulateSeconds ? '✓' : '✗') : '',
+    },
+    report(
+      `  read ${fmtInt(s.journalRows)} rows + ${fmtInt(s.tasks)} task rows / re-simulate and compare`,
+      `${fmtInt(m.readMs)} ms / ${fmtInt(m.simulateMs)} ms; in a fresh process ${s.cold.seconds.toFixed(2)} s; ` +
+        `${fmtInt(m.sharing.simulated)} task actors re-simulated, ${fmtInt(m.sharing.shared)} shared a result (${m.sharing.classes} classes)`,
+    ),
+  ];
+  if (s.exact) {
+    rows.push(report('  without trajectory sharing (--exact)', `${s.exact.seconds.toFixed(2)} s (read ${fmtInt(s.exact.readMs)} ms, re-simulate ${fmtInt(s.exact.simulateMs)} ms)`));
+  }
   return rows;
 }
 
