@@ -241,7 +241,40 @@ const SCENARIOS: Scenario[] = [
       return expectStatus(dispatcher.resume(handle.runId), 'failed');
     },
   },
+  {
+    name: 'saga',
+    description: 'rollback_policy saga: the run fails, its succeeded symbols are compensated newest first, one compensation fails',
+    async record({ dispatcher }) {
+      const handle = dispatcher.deploy(loaded(sagaManifest()));
+      return expectStatus(handle, 'rollback_failed');
+    },
+  },
+  {
+    name: 'rollback-by-request',
+    description: 'a succeeded run compensated afterwards by hand (swarm rollback): it ends rolled_back',
+    async record({ dispatcher }) {
+      const manifest = sagaManifest(false);
+      const done = await dispatcher.deploy(loaded({ ...manifest, rollback_policy: 'symbol', symbols: (manifest.symbols as unknown[]).slice(0, 3) })).result;
+      if (done.status !== 'succeeded') throw new Error(`the run to roll back ended ${done.status}`);
+      return expectStatus(dispatcher.rollback(done.runId), 'rolled_back');
+    },
+  },
 ];
+
+function sagaManifest(failingUndo = true): Record<string, unknown> {
+  const undo = (name: string, operation = 'echo') => ({ name, type: 'action', parameters: { operation, message: `${name} done` } });
+  return {
+    name: 'saga',
+    rollback_policy: 'saga',
+    symbols: [
+      sym('first', { ...op('echo', { message: 'one' }), rollback: undo('undo-first') }),
+      sym('second', { dependencies: ['first'], ...op('echo', { message: 'two' }), rollback: undo('undo-second', failingUndo ? 'fail' : 'echo') }),
+      sym('third', { dependencies: ['second'], ...op('echo', { message: 'three' }), rollback: undo('undo-third') }),
+      sym('no-undo', op('noop')),
+      sym('boom', { dependencies: ['third'], retries: 0, ...op('fail') }),
+    ],
+  };
+}
 
 function rollbackManifest(): Record<string, unknown> {
   return {

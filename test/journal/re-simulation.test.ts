@@ -41,6 +41,8 @@ describe('recorded journals re-simulate to their projections', () => {
       'replay-reused',
       'resumed',
       'retries-then-success',
+      'rollback-by-request',
+      'saga',
       'success-with-deps',
       'timeouts',
     ]);
