@@ -2,7 +2,7 @@
  * Shared pieces of the benchmark: the result shapes a scenario prints, argument parsing, and
  * memory sampling. No runtime imports here, so run.ts stays light.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 /** Scenarios of bench/scenario.ts (one process: raw piscina, or a Dispatcher with its own threads). */
 export const SCENARIO_KINDS = ['raw-calls', 'raw-batched', 'swarm-flat', 'swarm-chain'] as const;
@@ -412,4 +412,34 @@ export function procMemory(pid: number | 'self'): { rss: number | null; hwm: num
 /** 12345.6 → "12,346". */
 export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** A file's size in bytes, 0 if it does not exist (a database's -wal file may not). */
+export function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The end of every scenario script: runs `body`, prints its result (if any) as one JSON line (waiting
+ * for the write: the process exits right after, and stdout may be a pipe), exits 0; on an
+ * error prints it and exits 1.
+ */
+export function runScenarioMain(body: () => Promise<unknown>): void {
+  body().then(
+    async (result) => {
+      if (result !== undefined) {
+        await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+      }
+      process.exit(0);
+    },
+    (err: unknown) => {
+      const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`bench scenario failed: ${message}\n`);
+      process.exit(1);
+    },
+  );
 }

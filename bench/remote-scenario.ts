@@ -18,11 +18,13 @@
  * Every child is killed at the end, on SIGTERM/SIGINT, and (they watch their stdin) when this
  * process dies; every wait is bounded.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import {
+  fileBytes,
+  runScenarioMain,
   MemorySampler,
   REMOTE_SCENARIO_KINDS,
   UsageError,
@@ -199,13 +201,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string): Pr
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 // ---- the scenario --------------------------------------------------------------------------
 
@@ -449,21 +444,14 @@ function countClients(clients: Peer): Promise<{ sent: number; assigned: number; 
 
 // ---- main ----------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<unknown> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   const kind = positional[0] as RemoteScenarioKind | undefined;
   if (!kind || !REMOTE_SCENARIO_KINDS.includes(kind)) {
     throw new UsageError(`usage: bun bench/remote-scenario.ts <${REMOTE_SCENARIO_KINDS.join('|')}> [options]`);
   }
   const result = await remote(kind, options);
-  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`bench scenario failed: ${message}\n`);
-    process.exit(1);
-  },
-);
+runScenarioMain(main);

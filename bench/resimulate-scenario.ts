@@ -18,10 +18,10 @@
  * collect); `seconds` is their median. `--exact-pass 1` adds one pass without trajectory sharing
  * (every task actor re-simulated on its own).
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, intOption, noopSymbols, parseArgs, toMB, vmHwmBytes, type ResimulatePass, type ResimulateResult } from './lib.ts';
+import { UsageError, fileBytes, intOption, runScenarioMain, noopSymbols, parseArgs, toMB, vmHwmBytes, type ResimulatePass, type ResimulateResult } from './lib.ts';
 
 const loadStart = loadavg()[0];
 
@@ -157,29 +157,15 @@ async function coldPassMain(options: Map<string, string | true>): Promise<Resimu
   }
 }
 
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
-async function main(): Promise<void> {
+async function main(): Promise<unknown> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   const kind = positional[0];
   if (kind !== 'resimulate-journal' && kind !== 'cold-pass') {
     throw new UsageError('usage: bun bench/resimulate-scenario.ts resimulate-journal [options]');
   }
   const result = kind === 'cold-pass' ? await coldPassMain(options) : await resimulate(options);
-  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`bench scenario failed: ${message}\n`);
-    process.exit(1);
-  },
-);
+runScenarioMain(main);

@@ -31,6 +31,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import {
+  runScenarioMain,
   RESUME_SCENARIO_KINDS,
   UsageError,
   intOption,
@@ -357,23 +358,17 @@ async function scenario(options: Map<string, string | true>): Promise<ResumeResu
 
 // ---- main ----------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<unknown> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   const mode = positional[0];
-  if (mode === 'host') return host(options);
-  if (mode === 'resume') return resumeHere(options);
+  // The child modes print (or not) for themselves: no result line.
+  if (mode === 'host') return void (await host(options));
+  if (mode === 'resume') return void (await resumeHere(options));
   if (!mode || !(RESUME_SCENARIO_KINDS as readonly string[]).includes(mode)) {
     throw new UsageError(`usage: bun bench/resume-scenario.ts <${RESUME_SCENARIO_KINDS.join('|')}> [options]`);
   }
   const result = await scenario(options);
-  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`bench resume scenario failed: ${message}\n`);
-    process.exit(1);
-  },
-);
+runScenarioMain(main);

@@ -11,11 +11,13 @@
  * Swarm scenarios put their SQLite file in --dir (created if needed, removed at the end) or a
  * fresh temp directory; `--store memory` swaps in MemoryStore, for diagnosis only.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import {
+  fileBytes,
+  runScenarioMain,
   MemorySampler,
   SCENARIO_KINDS,
   UsageError,
@@ -381,17 +383,10 @@ function removeOnSignal(dir: string): void {
   }
 }
 
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 // ---- main ----------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<unknown> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   const kind = positional[0] as ScenarioKind | undefined;
   if (!kind || !SCENARIO_KINDS.includes(kind)) {
@@ -403,15 +398,7 @@ async function main(): Promise<void> {
       : kind === 'raw-batched'
         ? await rawBatched(options)
         : await swarm(kind, options);
-  // Wait for the write: the process exits right after, and stdout may be a pipe.
-  await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result)}\n`, () => resolve()));
+  return result;
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    const message = err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`bench scenario failed: ${message}\n`);
-    process.exit(1);
-  },
-);
+runScenarioMain(main);
