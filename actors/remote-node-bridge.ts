@@ -79,6 +79,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   private readonly actor;
   private readonly assignments = new Map<string, Assignment>();
   private lastHeard: number;
+  /** When the node actor was last told of a heartbeat (see receive). */
+  private lastSeenRecorded: number;
   private watchdog: unknown = null;
   private draining = false;
   private gone = false;
@@ -91,6 +93,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
     this.lastHeard = options.now();
+    this.lastSeenRecorded = this.lastHeard;
     this.actor = startNodeActor({
       journal: options.journal,
       nodeId: this.id,
@@ -159,7 +162,12 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.lastHeard = this.options.now();
     switch (message.type) {
       case 'heartbeat':
-        this.actor.send(nodeMessages.heartbeat(this.lastHeard));
+        // The node row's `lastSeenAt` moves at the watchdog's pace, not every beat: each move
+        // costs a store commit, and 50 workers beating every second would pay 50 a second.
+        if (this.lastHeard - this.lastSeenRecorded >= this.options.heartbeatTimeoutMs / 4) {
+          this.lastSeenRecorded = this.lastHeard;
+          this.actor.send(nodeMessages.heartbeat(this.lastHeard));
+        }
         return;
       case 'started':
         return this.onStarted(message.key, message.lease);

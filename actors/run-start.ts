@@ -59,7 +59,7 @@ export function planStart(graph: RunGraph, start: RunStart = {}): StartPlan {
  * blocked by an unsuccessful one whose skip had not been recorded yet is skipped now.
  */
 function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: StartPlan): void {
-  const byStatus: Partial<Record<TaskStatus, number>> = {};
+  const settled: TaskRecord[] = [];
   const succeeded: number[] = [];
   const unsuccessful: number[] = [];
   for (const record of records) {
@@ -68,7 +68,7 @@ function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: Start
     graph.markDecided(i);
     if (TERMINAL.has(record.status)) {
       plan.settled.push(i);
-      byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
+      settled.push(record);
       if (record.status === 'succeeded') {
         succeeded.push(i);
         plan.outputs.set(i, record.output);
@@ -90,7 +90,7 @@ function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: Start
     const indexes = graph.blocked(i);
     if (indexes.length > 0) plan.skips.push({ indexes, because: graph.names[i] });
   }
-  if (plan.settled.length > 0) plan.resumed = byStatus;
+  if (settled.length > 0) plan.resumed = countByStatus(settled);
 }
 
 function countByStatus(records: readonly TaskRecord[]): Partial<Record<TaskStatus, number>> {
