@@ -120,6 +120,8 @@ describe('rollback_policy: saga', () => {
     expect(undone.completedTasks).toBe(2); // what had succeeded, as before
     expect(h.store.stateGet('a')).toBe('undone');
     expect(() => h.dispatcher.rollback(done.runId)).toThrow(/rolled back already/);
+    const plain = await h.run(manifest('no-undo', [sym('x', { parameters: { operation: 'noop' } })]));
+    expect(() => h.dispatcher.rollback(plain.runId)).toThrow(/nothing to roll back: none of its succeeded symbols has a rollback/);
   });
 });
 
