@@ -21,7 +21,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, fileBytes, intOption, runScenarioMain, noopSymbols, parseArgs, toMB, vmHwmBytes, type ResimulatePass, type ResimulateResult } from './lib.ts';
+import { UsageError, fileBytes, intOption, runScenarioMain, noopSymbols, parseArgs, toMB, vmHwmBytes } from './lib.ts';
+import type { ResimulatePass, ResimulateResult } from './results.ts';
 
 const loadStart = loadavg()[0];
 

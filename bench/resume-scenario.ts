@@ -30,16 +30,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
-import {
-  runScenarioMain,
-  RESUME_SCENARIO_KINDS,
-  UsageError,
-  intOption,
-  parseArgs,
-  type ResumeCliStats,
-  type ResumeInProcessStats,
-  type ResumeResult,
-} from './lib.ts';
+import { runScenarioMain, UsageError, intOption, parseArgs } from './lib.ts';
+import { RESUME_SCENARIO_KINDS, type ResumeCliStats, type ResumeInProcessStats, type ResumeResult } from './results.ts';
 
 /** Taken first thing: the in-process resumer's "process start" (imports come after). */
 const processStartWall = Date.now();

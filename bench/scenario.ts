@@ -19,17 +19,14 @@ import {
   fileBytes,
   runScenarioMain,
   MemorySampler,
-  SCENARIO_KINDS,
   UsageError,
   intOption,
   noopSymbols,
   parseArgs,
   toMB,
   vmHwmBytes,
-  type RawResult,
-  type ScenarioKind,
-  type SwarmResult,
 } from './lib.ts';
+import { SCENARIO_KINDS, type RawResult, type ScenarioKind, type SwarmResult } from './results.ts';
 
 const rssStart = process.memoryUsage().rss;
 const loadStart = loadavg()[0];

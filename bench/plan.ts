@@ -1,0 +1,90 @@
+/**
+ * What `bun run bench` runs: the list of scenarios (id, table label, the scenario script and its
+ * arguments) for the chosen options — raw piscina, the swarm, remote workers, resume after
+ * SIGKILL and re-simulation — and where the scenario scripts are. run.ts filters it by `--only`
+ * and runs each entry in a child process (bench/run-child.ts).
+ */
+import { dirname, resolve } from 'node:path';
+import { fmtInt } from './lib.ts';
+
+const HERE = dirname(new URL(import.meta.url).pathname);
+export const SCENARIO = resolve(HERE, 'scenario.ts');
+const REMOTE_SCENARIO = resolve(HERE, 'remote-scenario.ts');
+const RESUME_SCENARIO = resolve(HERE, 'resume-scenario.ts');
+const RESIMULATE_SCENARIO = resolve(HERE, 'resimulate-scenario.ts');
+
+export interface Plan {
+  id: string;
+  label: string;
+  /** The scenario script (default bench/scenario.ts). */
+  script?: string;
+  args: string[];
+}
+
+export function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
+  const pool = ['--threads', String(threads)];
+  const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
+  const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
+  const flat = quick ? [1_000, 10_000] : [10_000, 100_000];
+  const remoteTasks = quick ? 1_000 : 10_000;
+  const remote = ['--tasks-per-thread', String(tasksPerThread), '--tasks', String(remoteTasks)];
+  const remoteSlots = `2 threads, ${2 * tasksPerThread} slots`;
+  const resumeTasks = quick ? 1_000 : 10_000;
+  const resimulateTasks = quick ? 10_000 : 100_000;
+  return [
+    {
+      id: 'raw-calls',
+      label: 'raw piscina, echo worker: 1 request/call, 512 in flight',
+      args: ['raw-calls', ...pool, '--in-flight', '512', ...rawCalls],
+    },
+    {
+      id: 'raw-round-trip',
+      label: 'raw piscina, echo worker: 1 request/call, 1 in flight',
+      args: ['raw-calls', ...pool, '--in-flight', '1', '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    {
+      id: 'raw-batched-16',
+      label: 'raw piscina + thread entry: 16 noops/call, 64 in flight',
+      args: ['raw-batched', ...swarm, '--batch', '16', '--in-flight', '64', '--calls', quick ? '2000' : '10000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    {
+      id: 'raw-batched-slots',
+      label: `raw piscina + thread entry: ${tasksPerThread} noops/call, ${threads} in flight (= swarm's ${threads * tasksPerThread} slots)`,
+      args: ['raw-batched', ...swarm, '--batch', String(tasksPerThread), '--in-flight', String(threads), '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
+    },
+    ...flat.map((n) => ({
+      id: `swarm-flat-${n / 1000}k`,
+      label: `swarm: ${fmtInt(n)} independent noops, journal on`,
+      args: ['swarm-flat', ...swarm, '--tasks', String(n)],
+    })),
+    {
+      id: 'swarm-chain-1k',
+      label: 'swarm: chain of 1,000 noops, journal on',
+      args: ['swarm-chain', ...swarm, '--tasks', '1000'],
+    },
+    {
+      id: `remote-flat-${remoteTasks / 1000}k`,
+      label: `remote: 1 worker process (${remoteSlots}) over loopback, ${fmtInt(remoteTasks)} independent noops, journal on`,
+      script: REMOTE_SCENARIO,
+      args: ['remote-flat', ...remote],
+    },
+    {
+      id: 'remote-heartbeats-50',
+      label: `remote: the same with 50 light clients heartbeating every 1 s`,
+      script: REMOTE_SCENARIO,
+      args: ['remote-heartbeats', ...remote, '--clients', '50', '--heartbeat', '1000', '--idle-window', quick ? '3' : '5'],
+    },
+    {
+      id: `resume-${resumeTasks / 1000}k`,
+      label: `resume after SIGKILL: ${fmtInt(resumeTasks)}-task run killed at 30% done, a fresh process takes it up`,
+      script: RESUME_SCENARIO,
+      args: ['resume-after-kill', ...swarm, '--tasks', String(resumeTasks)],
+    },
+    {
+      id: `resimulate-${resimulateTasks / 1000}k`,
+      label: `re-simulation: a ${fmtInt(resimulateTasks)}-task journal replayed and checked (swarm replay --simulate)`,
+      script: RESIMULATE_SCENARIO,
+      args: ['resimulate-journal', ...swarm, '--tasks', String(resimulateTasks)],
+    },
+  ];
+}

@@ -1,0 +1,59 @@
+/**
+ * The table's text: the Row shape (one line of the table), the number formatters the row
+ * builders share, rendering the rows as a Markdown table, and the notes printed under it (what
+ * the ratios are relative to, and scenarios other processes skewed).
+ */
+import { fmtInt } from './lib.ts';
+import { BUSY_CORES, type Outcome } from './run-child.ts';
+
+export interface Row {
+  scenario: string;
+  result: string;
+  target: string;
+  ratio: string;
+  met: string;
+}
+
+export const rate = (n: number, what: string) => `${fmtInt(n)} ${what}/s`;
+export const ratio = (x: number) => `${x.toFixed(2)}×`;
+export const mb = (x: number) => `${Math.round(x)} MB`;
+export const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+export const cores = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+export const ms = (x: number | null) => (x === null ? 'n/a' : `${fmtInt(x)} ms`);
+
+export function renderTable(rows: Row[]): string {
+  const header: Row = { scenario: 'scenario', result: 'result', target: 'target', ratio: 'ratio to raw piscina', met: 'met' };
+  const cols = ['scenario', 'result', 'target', 'ratio', 'met'] as const;
+  const all = [header, ...rows];
+  const width = (c: (typeof cols)[number]) => Math.max(...all.map((r) => [...r[c]].length));
+  const widths = cols.map(width);
+  const line = (r: Row) => `| ${cols.map((c, i) => r[c] + ' '.repeat(widths[i] - [...r[c]].length)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Lines printed under the table: what the ratios are relative to, and anything that skews them. */
+export function notes(outcomes: Outcome[]): string[] {
+  const lines: string[] = [];
+  const busy = outcomes.filter((o) => o.cpu.otherCores !== null && o.cpu.otherCores > BUSY_CORES);
+  if (busy.length > 0) {
+    lines.push(
+      `other processes were using the CPUs during ${busy.map((o) => `${o.id} (${o.cpu.otherCores!.toFixed(2)} cores)`).join(', ')}: ` +
+        'those numbers are low; run again on a quiet machine',
+    );
+  }
+  for (const o of outcomes) {
+    if (o.status !== 'ok') continue;
+    const r = o.result;
+    if (o.id === 'raw-calls' && r.scenario === 'raw-calls') {
+      const sweep = r.sweep ?? [];
+      const span = sweep.length > 0 ? `; the ${sweep.length} settings swept ran ${fmtInt(Math.min(...sweep.map((x) => x.requestsPerSecond)))}–${fmtInt(Math.max(...sweep.map((x) => x.requestsPerSecond)))}/s` : '';
+      lines.push(
+        `ratios are to raw-calls (${fmtInt(r.requestsPerSecond)} requests/s: median of ${r.repeatRequestsPerSecond.length}, best ${fmtInt(r.bestRequestsPerSecond)}), ` +
+          `piscina's fastest setting here: concurrentTasksPerWorker ${r.piscinaOptions.concurrentTasksPerWorker}, atomics ${r.piscinaOptions.atomics}${span}`,
+      );
+    }
+    if (o.id === 'raw-round-trip') lines.push('the chain is compared with raw round trips (1 call in flight): one step cannot start before the previous one is back');
+  }
+  return lines;
+}
