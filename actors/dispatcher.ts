@@ -75,6 +75,8 @@ export class Dispatcher {
   private stopReject: (err: unknown) => void = () => {};
   /** This process, as the owner of the runs it hosts (see src/run-owner.ts). */
   private readonly owner = currentOwner();
+  /** Orphaned runs whose resume failed (see resumeOrphanedRuns). */
+  private readonly unresumable = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -235,17 +237,21 @@ export class Dispatcher {
 
   /** Resumes every unfinished run whose owner is gone; returns their handles. */
   resumeOrphanedRuns(): RunHandle[] {
+    // Ids first: reading every unfinished run with its manifest would cost a large run's
+    // manifest decode each time, though most of them are this dispatcher's own or alive.
     const orphans = this.store
-      .listRuns({ status: ['running', 'paused'] })
-      .filter((run) => !this.runs.has(run.id) && !isOwnerAlive(this.store.getRunOwner(run.id)));
+      .listUnfinishedRunIds()
+      .filter((id) => !this.runs.has(id) && !this.unresumable.has(id) && !isOwnerAlive(this.store.getRunOwner(id)));
     const handles: RunHandle[] = [];
-    for (const run of orphans) {
+    for (const id of orphans) {
       try {
-        handles.push(this.resume(run.id));
+        handles.push(this.resume(id));
       } catch (err) {
-        // One run that cannot be resumed must not keep the others (or the dispatcher) down.
+        // One run that cannot be resumed must not keep the others (or the dispatcher) down,
+        // and is not tried (and logged) again on every scan.
         if (this.fatal) throw err;
-        this.log.error({ runId: run.id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
+        this.unresumable.add(id);
+        this.log.error({ runId: id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
       }
     }
     return handles;

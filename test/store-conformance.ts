@@ -483,6 +483,16 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
       });
     });
 
+    describe('listUnfinishedRunIds', () => {
+      test('lists running and paused runs, oldest first, and nothing finished', () => {
+        seedRun('new-running', { createdAt: 300 });
+        seedRun('old-paused', { createdAt: 100, status: 'paused' });
+        seedRun('done', { createdAt: 200, status: 'succeeded' });
+        seedRun('rolled', { createdAt: 250, status: 'rolled_back' });
+        expect(store.listUnfinishedRunIds()).toEqual(['old-paused', 'new-running']);
+      });
+    });
+
     describe('run owners', () => {
       test('a run has no owner until one is set; the last one set wins', () => {
         seedRun('r1');

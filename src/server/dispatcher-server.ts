@@ -101,11 +101,24 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   dispatcher.start();
   log.info({ url: http.url, auth: policy.token !== null, db: rawStore.location }, 'dispatcher listening');
   // Runs left unfinished by a process that died (this dispatcher's last life, a `swarm run`)
-  // go on here; runs whose process is alive are left alone.
-  for (const handle of dispatcher.resumeOrphanedRuns()) {
-    registry.track(handle);
-    log.info({ runId: handle.runId }, 'resumed an unfinished run');
-  }
+  // go on here; runs whose process is alive are left alone. Checked again every heartbeat
+  // timeout, so a `swarm run` on the same database that dies while this dispatcher is up is
+  // taken up too (a cheap query of ids while nothing is orphaned).
+  const adoptOrphans = () => {
+    for (const handle of dispatcher.resumeOrphanedRuns()) {
+      registry.track(handle);
+      log.info({ runId: handle.runId }, 'resumed an unfinished run');
+    }
+  };
+  adoptOrphans();
+  const orphanScan = setInterval(() => {
+    if (!accepting) return;
+    try {
+      adoptOrphans();
+    } catch (err) {
+      log.error({ err }, 'looking for unfinished runs to resume failed');
+    }
+  }, config.coordinator.heartbeat_timeout);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -121,6 +134,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         // The socket stays open while runs are cancelled, so followers (`swarm deploy`) see
         // their run end as cancelled; new runs are refused (503) meanwhile.
         accepting = false;
+        clearInterval(orphanScan);
         const hadRuns = registry.activeHandles().length > 0;
         try {
           await dispatcher.stop();

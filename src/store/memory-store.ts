@@ -127,6 +127,14 @@ export class MemoryStore implements SwarmStore {
     return (limit < 0 ? rows : rows.slice(0, limit)).map(runFromRow);
   }
 
+  listUnfinishedRunIds(): string[] {
+    this.assertOpen();
+    return [...this.runs.values()]
+      .filter((row) => row.status === 'running' || row.status === 'paused')
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((row) => row.id);
+  }
+
   getTasks(runId: string): TaskRecord[] {
     this.assertOpen();
     return [...(this.tasks.get(runId)?.values() ?? [])].map(taskFromRow);

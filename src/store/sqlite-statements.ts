@@ -39,6 +39,7 @@ export class SqliteStatements {
   readonly selectRun: Statement<RunRow, [string]>;
   readonly listRuns: Statement<RunRow, [number]>;
   readonly listRunsWithStatus: Statement<RunRow, [string, number]>;
+  readonly listUnfinishedRunIds: Statement<{ id: string }, []>;
   readonly selectTasks: Statement<TaskRow, [string]>;
   readonly selectTask: Statement<TaskRow, [string, string]>;
   readonly selectTransitions: Statement<TransitionRow, [string, number, number]>;
@@ -86,6 +87,9 @@ export class SqliteStatements {
     this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
     this.listRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
     // One statement for any status list: the list is bound as a JSON array.
+    this.listUnfinishedRunIds = db.prepare(
+      "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, rowid",
+    );
     this.listRunsWithStatus = db.prepare(
       `SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
     );
@@ -121,7 +125,7 @@ export class SqliteStatements {
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
-      this.selectRun, this.listRuns, this.listRunsWithStatus, this.selectTasks, this.selectTask,
+      this.selectRun, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.claimUnownedRun, this.claimOwnedRun, this.counts,
       this.deleteFinishedRuns,
     ];

@@ -92,6 +92,11 @@ export class SqliteStore implements SwarmStore {
     return rows.map(runFromRow);
   }
 
+  listUnfinishedRunIds(): string[] {
+    this.assertOpen();
+    return this.statements.listUnfinishedRunIds.all().map((row) => row.id);
+  }
+
   getTasks(runId: string): TaskRecord[] {
     this.assertOpen();
     return this.statements.selectTasks.all(runId).map(taskFromRow);

@@ -143,6 +143,8 @@ export interface SwarmStore {
   getRun(runId: string): RunRecord | undefined;
   /** Newest first. */
   listRuns(options?: { limit?: number; status?: RunStatus[] }): RunRecord[];
+  /** Ids of the runs that are running or paused, oldest first: cheap (no manifests read). */
+  listUnfinishedRunIds(): string[];
   /** In the order the tasks were created (manifest order). */
   getTasks(runId: string): TaskRecord[];
   getTask(runId: string, name: string): TaskRecord | undefined;
