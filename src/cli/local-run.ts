@@ -5,6 +5,7 @@ import { SwarmError } from '../errors.ts';
 import type { RunResult } from '../run-result.ts';
 import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
+import { loadCliConfig } from './context.ts';
 import { exitNow, onExit, out } from './exit.ts';
 import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
@@ -20,6 +21,24 @@ export interface LocalRunOutput {
   console?: WarnOnlyConsole;
   /** The status that means success, exit 0 (default `succeeded`; a rollback: `rolled_back`). */
   success?: RunStatus;
+}
+
+/**
+ * The config and output mode of a command that runs or follows a workflow (`run`, `replay`,
+ * `rollback`): progress only on a terminal without --json, --quiet or --detach; console
+ * logging held at `warn` while a bar or --quiet is on; the log file only when the work runs
+ * here (`remote`: it runs on a dispatcher, which keeps its own log).
+ */
+export async function loadRunConfig(
+  configPath: string | undefined,
+  opts: { json?: boolean; quiet?: boolean; db?: string; detach?: boolean },
+  remote = false,
+): Promise<{ config: SwarmConfig; output: LocalRunOutput }> {
+  const json = opts.json === true;
+  const quiet = opts.quiet === true && !json;
+  const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
+  const { config, console } = await loadCliConfig(configPath, { db: opts.db, logFile: !remote, warnOnlyConsole: showProgress || quiet });
+  return { config, output: { json, quiet, showProgress, ...(console && { console }) } };
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
-import { loadCliConfig, resolveRunId } from '../context.ts';
+import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
-import { hostRunLocally } from '../local-run.ts';
+import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
 import { UsageError } from '../../errors.ts';
@@ -60,14 +60,8 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     return simulateReplay(ref, configPath, opts);
   }
   if (opts.at !== undefined || opts.exact) throw new UsageError('--at and --exact go with --simulate.');
-  const json = opts.json === true;
-  const quiet = opts.quiet === true && !json;
-  const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
-  const { config, console: consoleLog } = await loadCliConfig(configPath, {
-    db: opts.db,
-    logFile: opts.url === undefined,
-    warnOnlyConsole: showProgress || quiet,
-  });
+  const { config, output } = await loadRunConfig(configPath, opts, opts.url !== undefined);
+  const { json, quiet, showProgress } = output;
   const edited = opts.manifest !== undefined ? loadManifestFile(opts.manifest, { defaults: manifestDefaults(config) }) : undefined;
   const choice = { ...(opts.from !== undefined && { from: opts.from }), ...(opts.all && { all: true }) };
 
@@ -88,7 +82,6 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
   }
 
   const runId = resolveRunId(config, ref);
-  const output = { json, quiet, showProgress, ...(consoleLog && { console: consoleLog }) };
   return hostRunLocally(config, output, `replay of ${runId}`, (dispatcher) => {
     const handle = dispatcher.replay(runId, { ...choice, ...(edited && { manifest: edited }) });
     if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);

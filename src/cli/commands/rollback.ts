@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
-import { loadCliConfig, resolveRunId } from '../context.ts';
+import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
-import { hostRunLocally } from '../local-run.ts';
+import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 import { followRemoteRun } from '../remote-run.ts';
 
 /**
@@ -25,14 +25,8 @@ export function registerRollback(program: Command): void {
     .option('--url <url>', 'roll back on the running dispatcher at this URL instead of on this host')
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; quiet?: boolean; url?: string }) => {
-        const json = opts.json === true;
-        const quiet = opts.quiet === true && !json;
-        const showProgress = process.stdout.isTTY === true && !json && !quiet;
-        const { config, console: consoleLog } = await loadCliConfig(configPath, {
-          db: opts.db,
-          logFile: opts.url === undefined,
-          warnOnlyConsole: showProgress || quiet,
-        });
+        const { config, output } = await loadRunConfig(configPath, opts, opts.url !== undefined);
+        const { json, showProgress } = output;
         if (opts.url !== undefined) {
           const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
           const { runId } = await client.post<{ runId: string }>(`/api/runs/${encodeURIComponent(ref)}/rollback`, {});
@@ -40,8 +34,7 @@ export function registerRollback(program: Command): void {
           return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, showProgress, success: 'rolled_back' });
         }
         const runId = resolveRunId(config, ref);
-        const output = { json, quiet, showProgress, success: 'rolled_back' as const, ...(consoleLog && { console: consoleLog }) };
-        return hostRunLocally(config, output, `rollback of ${runId}`, (d) => d.rollback(runId));
+        return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => d.rollback(runId));
       }),
     );
 }

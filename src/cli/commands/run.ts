@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
-import { loadCliConfig, resolveRunId } from '../context.ts';
-import { hostRunLocally } from '../local-run.ts';
+import { resolveRunId } from '../context.ts';
+import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 
 interface RunOptions {
   json?: boolean;
@@ -48,15 +48,7 @@ async function runCommand(first: string | undefined, second: string | undefined,
   if (opts.resume === undefined && manifestPath === undefined) {
     throw new UsageError('swarm run needs a manifest file (or --resume <run>).');
   }
-  const json = opts.json === true;
-  const quiet = opts.quiet === true && !json;
-  const showProgress = process.stdout.isTTY === true && !json && !quiet;
-  const { config, console: consoleLog } = await loadCliConfig(configPath, {
-    db: opts.db,
-    logFile: true,
-    warnOnlyConsole: showProgress || quiet,
-  });
-  const output = { json, quiet, showProgress, ...(consoleLog && { console: consoleLog }) };
+  const { config, output } = await loadRunConfig(configPath, opts);
   if (opts.resume !== undefined) {
     const runId = resolveRunId(config, opts.resume);
     return hostRunLocally(config, output, runId, (d) => d.resume(runId));
