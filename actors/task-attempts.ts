@@ -30,13 +30,22 @@ export class TaskAttempts {
   /** Sends attempt `attempt` of task i to the node it was assigned. */
   startAttempt(i: number, attempt: number): void {
     const request = runRequest(this.runId, this.symbols[i], attempt, this.outputs.dependenciesOf(i), this.baseDir);
+    // An outcome proves the attempt ran, whether or not the node said so first (a worker may
+    // skip `started`): the task hears `started` once, always before the outcome.
+    let started = false;
     const sink: AttemptSink = {
-      started: () => this.send(i, taskMessages.started(attempt)),
-      finished: (outcome: ExecutionOutcome) =>
+      started: () => {
+        if (started) return;
+        started = true;
+        this.send(i, taskMessages.started(attempt));
+      },
+      finished: (outcome: ExecutionOutcome) => {
+        sink.started();
         this.send(
           i,
           outcome.ok ? taskMessages.succeeded(attempt, outcome.output) : taskMessages.failed(attempt, outcome.error, outcome.retryable),
-        ),
+        );
+      },
     };
     this.nodeOf.get(i)!.execute(request, sink);
   }

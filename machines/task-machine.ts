@@ -9,6 +9,7 @@ import type { TaskMessage } from '../src/messages.ts';
  * drives them in tests.
  *
  *   pending → ready → assigned → running → succeeded
+ *   assigned → failed                                  (the node never started it: a backstop)
  *   running → failed → retrying → ready …            (while attempts remain)
  *   failed → rolling_back → rolled_back | rollback_failed  (last attempt, symbol has a rollback)
  *   pending → skipped · pending|ready|assigned|running|retrying|rolling_back → cancelled
@@ -168,6 +169,24 @@ export const taskMachine = setup({
     },
     assigned: {
       entry: 'startAttempt',
+      // A backstop, so no state waits forever on a node: every node says `started` long
+      // before this (a remote worker within its ack deadline, or the attempt is taken back).
+      after: {
+        attemptTimeout: {
+          target: 'failed',
+          actions: [
+            'abortAttempt',
+            assign({
+              error: ({ context }) => ({
+                name: 'TaskTimeoutError',
+                code: 'TASK_NOT_STARTED',
+                message: `Symbol "${context.name}" was sent to node ${context.node} but did not start within ${context.timeout} ms (attempt ${context.attempt}); check that node's log.`,
+              }),
+              retryable: true,
+            }),
+          ],
+        },
+      },
       on: {
         'task.started': { guard: 'isCurrentAttempt', target: 'running' },
         'task.failed': { guard: 'isCurrentAttempt', target: 'failed', actions: 'recordFailure' },

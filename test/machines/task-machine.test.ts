@@ -271,6 +271,29 @@ describe('task machine: attempt timeout', () => {
   });
 });
 
+describe('task machine: an attempt that never starts', () => {
+  test('an assigned task whose node never says started fails after the attempt timeout, retryably', () => {
+    const task = startTask({ timeout: 1_000, retries: 1 });
+    assign(task, 'node-b');
+    task.clock.increment(999);
+    expect(task.state()).toBe('assigned');
+    task.clock.increment(1);
+    expect(task.state()).toBe('retrying');
+    expect(task.context().error).toMatchObject({ code: 'TASK_NOT_STARTED' });
+    expect(task.context().error?.message).toContain('sent to node node-b but did not start within 1000 ms');
+    expect(task.calls('abortAttempt')).toBe(1);
+  });
+
+  test('started in time cancels the backstop; the attempt gets its whole timeout from there', () => {
+    const task = startTask({ timeout: 1_000 });
+    const attempt = assign(task);
+    task.clock.increment(600);
+    task.send(taskMessages.started(attempt));
+    task.clock.increment(999);
+    expect(task.state()).toBe('running');
+  });
+});
+
 describe('task machine: fencing of stale attempt reports', () => {
   test('started for an old attempt does not move an assigned task to running', () => {
     const task = startTask({ retries: 1 });

@@ -1,0 +1,92 @@
+/**
+ * A worker that does not follow the protocol to the letter, played by a raw WebSocket against a
+ * real dispatcher server: whatever it sends (or fails to send), every task ends by itself and
+ * an outcome the dispatcher accepts changes the task.
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { attemptKey } from '../../src/execution.ts';
+import { parseManifest } from '../../src/manifest/index.ts';
+import { decodeFrame, encodeFrame, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import type { DispatcherServer } from '../../src/server/dispatcher-server.ts';
+import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
+
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.close();
+  await stopServers();
+});
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}
+
+type Assign = Extract<ToWorkerMessage, { type: 'assign' }>;
+
+/** A hand-driven worker: registers, then does exactly what the test says with each message. */
+async function rogueWorker(server: DispatcherServer, name: string) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/workers`);
+  sockets.push(ws);
+  const received: ToWorkerMessage[] = [];
+  ws.onmessage = (event) => {
+    const decoded = decodeFrame(event.data as string, 'toWorker', { maxBytes: 1 << 24 });
+    if (decoded.ok) received.push(...decoded.messages);
+  };
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error('the rogue worker could not connect'));
+  });
+  ws.send(encodeFrame(toDispatcher.hello({ name, capabilities: ['internal'], capacity: 4 })));
+  await until('welcome', () => received.find((m) => m.type === 'welcome'));
+  const heartbeat = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(encodeFrame(toDispatcher.heartbeat(0))), 100);
+  ws.addEventListener('close', () => clearInterval(heartbeat));
+  return {
+    received,
+    sendRaw: (text: string) => ws.send(text),
+    nextAssign: (after = 0) => until('an assignment', () => received.slice(after).find((m): m is Assign => m.type === 'assign')),
+  };
+}
+
+function remoteOnlyServer() {
+  return startServer(
+    serverConfig((c) => {
+      c.dispatcher.local_workers = 0;
+      c.coordinator.heartbeat_interval = 100;
+      c.coordinator.heartbeat_timeout = 5_000;
+    }),
+  );
+}
+
+const ONE_TASK = (timeout: number) => `name: one
+symbols:
+  - name: only
+    type: action
+    timeout: ${timeout}
+    retries: 0
+    parameters: {operation: echo, message: hi}
+`;
+
+describe('a worker that skips or bends protocol steps', () => {
+  test('an outcome without `started` is accepted and ends the task (it never stays assigned)', async () => {
+    const server = remoteOnlyServer();
+    const worker = await rogueWorker(server, 'rogue');
+    const handle = server.deploy(parseManifest(ONE_TASK(60_000)));
+    const assign = await worker.nextAssign();
+    worker.sendRaw(encodeFrame(toDispatcher.outcome(attemptKey(assign.request), assign.lease, { ok: true, output: 'done' })));
+    const result = await handle.result;
+    await until('the outcome to be accepted', () => worker.received.find((m) => m.type === 'accepted'));
+    expect(result.status).toBe('succeeded');
+    expect(result.tasks[0]).toMatchObject({ name: 'only', status: 'succeeded', output: 'done', attempts: 1 });
+    // The journal says the attempt ran: assigned → running → succeeded.
+    const path = server.store
+      .getTransitions(result.runId)
+      .filter((t) => t.actorKind === 'task')
+      .map((t) => t.to);
+    expect(path).toEqual(['pending', 'ready', 'assigned', 'running', 'succeeded']);
+  });
+});
