@@ -8,6 +8,7 @@ import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
 import { openStore, storeWriteError } from '../src/store/index.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
+import { jsonProblem } from '../src/json-limits.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
 import { CommitBarrier } from './commit-barrier.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
@@ -257,6 +258,11 @@ export class Dispatcher {
     return handles;
   }
 
+  /** Why this dispatcher refuses every run (the store refused a write), or null while it works. */
+  get failure(): Error | null {
+    return this.fatal === null ? null : (this.fatal as Error);
+  }
+
   private assertAccepting(): void {
     if (!this.started) this.start();
     if (this.stopping) {
@@ -376,7 +382,13 @@ export class Dispatcher {
     const threadLog = Logger.get('task');
     return {
       stateGet: (key) => this.store.stateGet(key),
-      stateSet: (key, value) => this.store.stateSet(key, value),
+      stateSet: (key, value) => {
+        // Refused before the store: a value JSON cannot write would otherwise surface as a
+        // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
+        const problem = jsonProblem(value);
+        if (problem) throw new SwarmError('OPERATION_FAILED', `state.set "${key}": the value cannot be stored as JSON: ${problem.message}.`);
+        this.store.stateSet(key, value);
+      },
       log: (level, message, fields) => threadLog[level](fields, message),
     };
   }

@@ -1,6 +1,7 @@
 import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
 import type { SymbolSpec } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
+import { checkedOutcome } from '../src/task-output.ts';
 import { rollbackRequest, runRequest } from './execution-requests.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
 import type { TaskOutputs } from './task-outputs.ts';
@@ -39,8 +40,12 @@ export class TaskAttempts {
         started = true;
         this.send(i, taskMessages.started(attempt));
       },
-      finished: (outcome: ExecutionOutcome) => {
+      finished: (reported: ExecutionOutcome) => {
         sink.started();
+        // Checked again here, where it must hold: a remote worker's frame can carry a value
+        // nested deeper than JSON.stringify can write, and it must fail this attempt, not
+        // the commit that holds every run's rows.
+        const outcome = checkedOutcome(reported, `Symbol "${this.symbols[i].name}"`);
         this.send(
           i,
           outcome.ok ? taskMessages.succeeded(attempt, outcome.output) : taskMessages.failed(attempt, outcome.error, outcome.retryable),
@@ -55,8 +60,10 @@ export class TaskAttempts {
     const request = rollbackRequest(this.runId, this.symbols[i], attempt, this.outputs.dependenciesOf(i), ownOutput, this.baseDir);
     this.nodeOf.get(i)!.execute(request, {
       started: () => {},
-      finished: (outcome) =>
-        this.send(i, outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error)),
+      finished: (reported) => {
+        const outcome = checkedOutcome(reported, `The rollback of "${this.symbols[i].name}"`);
+        this.send(i, outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error));
+      },
     });
   }
 

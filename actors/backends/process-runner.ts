@@ -1,6 +1,7 @@
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
 import { backendCommand, backendExecutable, backendScript, type BackendSpec } from './backend-command.ts';
 import { backendEnv } from './backend-env.ts';
+import { checkedOutcome } from '../../src/task-output.ts';
 import { backendError, cancelled, exitFailure, outputOf, outputTooLarge, timedOut } from './backend-outcome.ts';
 import { describeProblem, readableFileProblem, spawnProblem } from './backend-problems.ts';
 import { DEFAULT_KILL_GRACE_MS } from './process-group.ts';
@@ -55,7 +56,7 @@ export async function runBackendProcess(
     case 'exited':
       if (run.exitCode !== 0) return exitFailure(label, run.exitCode, run.signalCode, run.stdout, run.stderr);
       if (run.stdout.truncated) return outputTooLarge(label, `backends.${spec.target}.max_output_size`, run.stdout);
-      return { ok: true, output: outputOf(run.stdout) };
+      return checkedOutcome({ ok: true, output: outputOf(run.stdout) }, label);
   }
 }
 

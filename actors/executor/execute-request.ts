@@ -1,5 +1,6 @@
 import { serializeError } from '../../src/errors.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+import { checkedOutcome } from '../../src/task-output.ts';
 import { isInternalOperation, operationOf } from '../../src/internal-operations.ts';
 import type { HostServices } from './thread-protocol.ts';
 import { OPERATIONS } from './operations/index.ts';
@@ -24,7 +25,7 @@ export async function executeRequest(
   const { operation: _selector, ...parameters } = symbol.parameters;
   try {
     const output = await OPERATIONS[op]({ request, parameters, signal, host });
-    return { ok: true, output: output === undefined ? null : output };
+    return checkedOutcome({ ok: true, output: output === undefined ? null : output }, `Symbol "${symbol.name}"`, true);
   } catch (err) {
     return { ok: false, error: serializeError(signal.aborted ? signal.reason ?? err : err), retryable: true };
   }

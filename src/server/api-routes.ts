@@ -100,7 +100,16 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: /^\/health$/,
     protected: false,
-    handle: (_req, _params, ctx) => json({ status: 'ok', version: ctx.version, uptimeMs: Date.now() - ctx.startedAt }),
+    handle: (_req, _params, ctx) => {
+      const uptimeMs = Date.now() - ctx.startedAt;
+      // Alive is not enough: a dispatcher whose store refused a write takes no run, and a load
+      // balancer or a supervisor must see that without the token.
+      const failure = ctx.dispatcher.failure;
+      if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });
+      // The cause in words but not the database's path: /health answers without the token.
+      const message = 'The state database refused a write, so this dispatcher accepts no run; see its log, fix the disk or file, then restart it.';
+      return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message } }, 503);
+    },
   },
   {
     method: 'GET',

@@ -89,4 +89,26 @@ describe('a worker that skips or bends protocol steps', () => {
       .map((t) => t.to);
     expect(path).toEqual(['pending', 'ready', 'assigned', 'running', 'succeeded']);
   });
+
+  test('an outcome nested deeper than JSON can write fails that attempt; the dispatcher and the next run go on', async () => {
+    const server = remoteOnlyServer();
+    const worker = await rogueWorker(server, 'deep');
+    const handle = server.deploy(parseManifest(ONE_TASK(60_000)));
+    const assign = await worker.nextAssign();
+    const key = attemptKey(assign.request);
+    const lease = JSON.stringify(assign.lease);
+    const depth = 100_000;
+    // 200 KB of brackets: within the frame limit, far beyond what JSON.stringify can nest.
+    const output = '['.repeat(depth) + ']'.repeat(depth);
+    worker.sendRaw(`{"v":1,"type":"outcome","key":${JSON.stringify(key)},"lease":${lease},"outcome":{"ok":true,"output":${output}}}`);
+    const result = await handle.result;
+    expect(result.status).toBe('failed');
+    expect(result.tasks[0].error).toMatchObject({ code: 'OUTPUT_NOT_JSON' });
+    expect(result.tasks[0].error!.message).toContain('nesting deeper than 256 levels');
+    const seen = worker.received.length;
+    const next = server.deploy(parseManifest(ONE_TASK(60_000)));
+    const again = await worker.nextAssign(seen);
+    worker.sendRaw(encodeFrame(toDispatcher.outcome(attemptKey(again.request), again.lease, { ok: true, output: { fine: [1, 2] } })));
+    expect((await next.result).status).toBe('succeeded');
+  });
 });
