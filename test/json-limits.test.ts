@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'bun:test';
+import { MAX_JSON_DEPTH, jsonProblem } from '../src/json-limits.ts';
+
+/** `levels` arrays and objects, one inside the other. */
+function nested(levels: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { v: value };
+  return value;
+}
+
+describe('jsonProblem: what JSON can store', () => {
+  test('plain JSON, shared (not cyclic) references, Dates and functions are fine', () => {
+    const shared = { a: 1 };
+    for (const value of [null, 1, 'x', true, undefined, [], {}, { a: [1, { b: 'c' }] }, [shared, shared], { at: new Date(0), f: () => 1 }]) {
+      expect(jsonProblem(value)).toBeNull();
+    }
+  });
+
+  test('a BigInt, at the top or inside, or returned by toJSON', () => {
+    expect(jsonProblem(10n)).toMatchObject({ reason: 'bigint', path: '$' });
+    expect(jsonProblem({ a: [1, 2n] })).toMatchObject({ reason: 'bigint', path: '$.a[1]' });
+    expect(jsonProblem({ t: { toJSON: () => 3n } })).toMatchObject({ reason: 'bigint', path: '$.t' });
+  });
+
+  test('a cycle, with where it closes', () => {
+    const loop: Record<string, unknown> = { list: [] };
+    (loop.list as unknown[]).push({ back: loop });
+    expect(jsonProblem(loop)).toMatchObject({ reason: 'cycle', path: '$.list[0].back' });
+  });
+
+  test('nesting up to the limit passes; one level more fails; 1,000,000 levels do not overflow the stack', () => {
+    expect(jsonProblem(nested(MAX_JSON_DEPTH))).toBeNull();
+    expect(jsonProblem(nested(MAX_JSON_DEPTH + 1))).toMatchObject({ reason: 'depth' });
+    expect(jsonProblem(nested(1_000_000))?.reason).toBe('depth');
+    expect(jsonProblem(nested(10), 5)?.message).toContain('deeper than 5 levels');
+  });
+
+  test('a toJSON that throws; a toJSON result is written as it is (its own toJSON is not called)', () => {
+    expect(jsonProblem({ x: { toJSON: () => { throw new Error('no'); } } })).toMatchObject({ reason: 'not-json', path: '$.x' });
+    const inner = { toJSON: () => { throw new Error('never called by JSON.stringify'); } };
+    expect(() => JSON.stringify({ toJSON: () => inner })).not.toThrow();
+    expect(jsonProblem({ toJSON: () => inner })).toBeNull();
+  });
+});
