@@ -1,41 +1,88 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
+import { FINISHED_RUN_STATUSES } from '../../store/types.ts';
 import { action } from '../action.ts';
+import { confirm } from '../confirm.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
 import { out } from '../exit.ts';
-import { formatDuration, printJson } from '../output.ts';
+import { formatDateTime, formatDuration, printJson } from '../output.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** "7d", "12h", "30m", "90s", "500ms", "1w", or a plain number of milliseconds. */
+/**
+ * "7d", "12h", "30m", "90s", "500ms", "1w". The unit is required: a bare "7" once meant
+ * 7 ms and deleted every run of someone who meant a week.
+ */
 export function parseDuration(text: string, option: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
   if (!match) throw new UsageError(`${option} expects a duration such as 7d, 12h, 30m, 90s or 500ms (got "${text}").`);
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']);
+  if (match[2] === undefined) {
+    throw new UsageError(`${option} needs a unit: "${text.trim()}d" for days, "${text.trim()}h" for hours (ms, s, m, h, d, w).`);
+  }
+  return Math.round(Number(match[1]) * UNITS[match[2]]);
+}
+
+/** Runs shown by a dry run before "… and N more". */
+const LISTED = 20;
+
+interface PruneOptions {
+  olderThan: string;
+  db?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
 }
 
 /**
- * `swarm prune --older-than DURATION [config] [--db PATH] [--json]`: deletes finished runs
- * (succeeded, failed, cancelled) created longer ago than DURATION, with their tasks and
- * journals. Unfinished runs are never touched, however old.
+ * `swarm prune --older-than DURATION [config] [--dry-run] [--yes] [--db PATH] [--json]`:
+ * deletes finished runs created longer ago than DURATION, with their tasks and journals.
+ * Unfinished runs are never touched, however old. On a terminal it asks first (unless
+ * `--yes`); `--dry-run` lists what would go and deletes nothing.
  */
 export function registerPrune(program: Command): void {
   program
     .command('prune')
     .description('delete finished runs older than a duration, with their tasks and journals')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
-    .requiredOption('--older-than <duration>', 'e.g. 7d, 12h, 30m (finished runs created longer ago are deleted)')
+    .requiredOption('--older-than <duration>', 'e.g. 7d, 12h, 30m (finished runs created longer ago are deleted; a unit is required)')
+    .option('--dry-run', 'list the runs that would be deleted; delete nothing')
+    .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
-    .option('--json', 'print {"deleted", "olderThanMs"} as JSON')
+    .option('--json', 'print {"deleted", "olderThanMs"} (with --dry-run {"dryRun", "wouldDelete", "runIds", "olderThanMs"}) as JSON')
     .action(
-      action(async (configPath: string | undefined, opts: { olderThan: string; db?: string; json?: boolean }) => {
+      action(async (configPath: string | undefined, opts: PruneOptions) => {
         const olderThanMs = parseDuration(opts.olderThan, '--older-than');
         const { config } = await loadCliConfig(configPath, { db: opts.db });
         const store = openCliStore(config);
-        const deleted = store.deleteFinishedRunsBefore(Date.now() - olderThanMs);
+        const before = Date.now() - olderThanMs;
+        const age = `older than ${formatDuration(olderThanMs)} (created before ${formatDateTime(before)})`;
+        const candidates = store.listRuns({ status: [...FINISHED_RUN_STATUSES] }).filter((run) => run.createdAt < before);
+        if (opts.dryRun) {
+          if (opts.json) {
+            await printJson({ dryRun: true, wouldDelete: candidates.length, runIds: candidates.map((r) => r.id), olderThanMs });
+            return 0;
+          }
+          const lines = candidates.slice(0, LISTED).map((r) => `  ${r.id}  ${r.status.padEnd(15)} ${formatDateTime(r.createdAt)}  ${r.name}`);
+          if (candidates.length > LISTED) lines.push(`  … and ${candidates.length - LISTED} more`);
+          await out([`Would delete ${plural(candidates.length)} ${age}${candidates.length ? ':' : '.'}`, ...lines].join('\n'));
+          return 0;
+        }
+        const asking = !opts.yes && !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+        if (asking && candidates.length > 0) {
+          const yes = await confirm(`Delete ${plural(candidates.length)} ${age}, with their tasks and journals? [y/N] `);
+          if (!yes) {
+            await out('Nothing deleted.');
+            return 0;
+          }
+        }
+        const deleted = store.deleteFinishedRunsBefore(before);
         if (opts.json) await printJson({ deleted, olderThanMs });
-        else await out(`Deleted ${deleted} finished run${deleted === 1 ? '' : 's'} older than ${formatDuration(olderThanMs)}.`);
+        else await out(`Deleted ${plural(deleted)} ${age}.`);
         return 0;
       }),
     );
+}
+
+function plural(n: number): string {
+  return `${n} finished run${n === 1 ? '' : 's'}`;
 }
