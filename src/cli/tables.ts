@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
+import type { AttemptRecord } from '../attempt-history.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
-import type { RunRecord, TransitionRecord } from '../store/types.ts';
+import { TASK_STATUSES, type RunRecord, type TransitionRecord } from '../store/types.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
@@ -8,35 +9,96 @@ import { describeValue, formatClock, formatDateTime, formatDuration, span, trunc
  * text. Cells are one line each: long outputs and errors are cut (use --json for all of it).
  */
 
-function table(head: string[]): Table.Table {
+function table(head: string[], colWidths?: (number | null)[]): Table.Table {
   const tty = process.stdout.isTTY === true;
-  return new Table({ head, style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [], compact: true } });
+  return new Table({
+    head,
+    style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [], compact: true },
+    ...(colWidths && { colWidths: colWidths as number[], wordWrap: true }),
+  });
 }
 
-/** A task's output, or its error when it has one, for a table cell. */
-export function taskOutcome(task: TaskResult, max = 60): string {
+/** The width to fit tables in: the terminal's, or a wide page when piped. */
+function pageWidth(): number {
+  return process.stdout.isTTY === true && process.stdout.columns ? process.stdout.columns : 120;
+}
+
+/**
+ * Column widths that leave the last column whatever the others do not use (at least 30), so
+ * its text wraps instead of being cut: the other columns keep their natural widths.
+ */
+function wrapLast(rows: string[][], head: string[]): (number | null)[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => longestLine(r[i] ?? ''))) + 3);
+  const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
+  const last = Math.max(30, Math.min(widths[widths.length - 1], pageWidth() - others));
+  return [...head.slice(0, -1).map(() => null), last];
+}
+
+function longestLine(text: string): number {
+  return Math.max(...text.split('\n').map((l) => l.length));
+}
+
+/** Outputs are cut at this many characters in tables (--json has them whole); errors never are. */
+const OUTPUT_CELL = 200;
+
+/** A task's output, or its whole error when it has one, for a table cell. */
+export function taskOutcome(task: TaskResult, max = OUTPUT_CELL): string {
   if (task.error) {
     const rolledBack = task.status === 'rolled_back' ? ' (rolled back)' : '';
-    return truncate(`${task.error.message}${rolledBack}`, max);
+    return `${task.error.message}${rolledBack}`;
   }
   return truncate(describeValue(task.output), max);
 }
 
-/** symbol, status, attempts, node, duration, output or error. */
+/** symbol, status, attempts, node, duration, output or error (wrapped, never cut). */
 export function taskTable(tasks: TaskResult[]): string {
-  const t = table(['symbol', 'status', 'attempts', 'node', 'duration', 'output / error']);
-  for (const task of tasks) {
-    const status = task.reused ? `${task.status} (reused)` : task.status;
-    t.push([task.name, status, task.attempts, task.node ?? '', span(task.startedAt, task.finishedAt), taskOutcome(task)]);
-  }
+  const head = ['symbol', 'status', 'attempts', 'node', 'duration', 'output / error'];
+  const rows = tasks.map((task) => [
+    task.name,
+    task.reused ? `${task.status} (reused)` : task.status,
+    String(task.attempts),
+    task.node ?? '',
+    span(task.startedAt, task.finishedAt),
+    taskOutcome(task),
+  ]);
+  const t = table(head, wrapLast(rows, head));
+  t.push(...rows);
   return t.toString();
+}
+
+/** One task's attempts (show --attempts): where each ran, how long it waited and ran, how it ended. */
+export function attemptsTable(attempts: readonly AttemptRecord[]): string {
+  const head = ['#', 'kind', 'node', 'ready', 'waited', 'ran', 'result', 'error / output'];
+  const rows = attempts.map((a) => [
+    a.attempt === null ? '' : String(a.attempt),
+    a.kind,
+    a.node ?? '',
+    a.readyAt !== null ? formatClock(a.readyAt) : a.startedAt !== null ? formatClock(a.startedAt) : '',
+    span(a.readyAt, a.assignedAt),
+    span(a.startedAt, a.endedAt),
+    a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' '),
+    a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),
+  ]);
+  const t = table(head, wrapLast(rows, head));
+  t.push(...rows);
+  return t.toString();
+}
+
+/**
+ * Every final status of a run's tasks, so the numbers add up to the total: "30 tasks: 26
+ * succeeded, 1 failed, 3 skipped". Statuses in lifecycle order; those with no task are left out.
+ */
+export function taskCounts(tasks: readonly TaskResult[]): string {
+  const counts = new Map<string, number>();
+  for (const task of tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  const parts = TASK_STATUSES.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s.replace('_', ' ')}`);
+  return `${tasks.length} task${tasks.length === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
 /** The line under a finished run's task table (`swarm run`, `swarm deploy`). */
 export function runFinalLine(result: RunResult): string {
   const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - result.createdAt)}` : '';
-  const counts = `${result.completedTasks}/${result.totalTasks} tasks succeeded, ${result.failedTasks} failed`;
-  return `Run ${result.runId} (${result.name}) ${result.status}${took}: ${counts}. Details: swarm show ${result.runId}`;
+  return `Run ${result.runId} (${result.name}) ${result.status}${took}: ${taskCounts(result.tasks)}. Details: swarm show ${result.runId}`;
 }
 
 /** The lines above a run's task table. */
@@ -45,7 +107,7 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null 
     ['run', run.runId],
     ['workflow', run.name],
     ['status', run.status],
-    ['tasks', `${run.completedTasks}/${run.totalTasks} succeeded, ${run.failedTasks} failed`],
+    ['tasks', taskCounts(run.tasks)],
     ['created', formatDateTime(run.createdAt)],
   ];
   if (run.finishedAt !== null) rows.push(['finished', `${formatDateTime(run.finishedAt)} (${span(run.createdAt, run.finishedAt)})`]);
@@ -73,11 +135,24 @@ export function runsTable(runs: RunRecord[]): string {
   return t.toString();
 }
 
-/** seq, time, actor kind, actor id, from → to, event. */
+/** seq, time, actor kind, actor id, from → to, event, the attempt it concerns, its error (wrapped). */
 export function historyTable(transitions: TransitionRecord[]): string {
-  const t = table(['seq', 'time', 'kind', 'actor', 'transition', 'event']);
-  for (const tr of transitions) {
-    t.push([tr.seq, formatClock(tr.at), tr.actorKind, truncate(tr.actorId, 48), `${tr.from ?? '∅'} → ${tr.to}`, tr.event]);
-  }
+  const head = ['seq', 'time', 'kind', 'actor', 'transition', 'event', 'attempt', 'error'];
+  const rows = transitions.map((tr) => {
+    const payload = (tr.payload ?? {}) as { attempt?: unknown; error?: { code?: unknown; message?: unknown } };
+    const error = payload.error && typeof payload.error === 'object' ? `${String(payload.error.code ?? '')}: ${String(payload.error.message ?? '')}` : '';
+    return [
+      String(tr.seq),
+      formatClock(tr.at),
+      tr.actorKind,
+      truncate(tr.actorId, 48),
+      `${tr.from ?? '∅'} → ${tr.to}`,
+      tr.event,
+      typeof payload.attempt === 'number' ? String(payload.attempt) : '',
+      error,
+    ];
+  });
+  const t = table(head, wrapLast(rows, head));
+  t.push(...rows);
   return t.toString();
 }

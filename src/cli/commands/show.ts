@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
+import { attemptHistory } from '../../attempt-history.ts';
 import { readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
-import { runHeader, taskTable } from '../tables.ts';
+import { attemptsTable, runHeader, taskTable } from '../tables.ts';
 
 /**
- * `swarm show <run> [config] [--json] [--db PATH]`: one run's header and task table; `<run>`
+ * `swarm show <run> [config] [--attempts] [--json] [--db PATH]`: one run's header and task table
+ * (and with --attempts each task's attempts, read from the journal); `<run>`
  * may be a unique prefix of the id. JSON: the RunResult (as `swarm run --json` prints it).
  * Unknown run → exit 2; an ambiguous prefix → exit 2 listing the candidates.
  */
@@ -17,14 +19,25 @@ export function registerShow(program: Command): void {
     .description("one run's tasks, attempts, outputs and errors")
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .option('--attempts', "also every task's attempts: node, times, result, error (JSON: each task's attemptLog)")
     .option('--json', 'print the run result as JSON')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .action(
-      action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string }) => {
+      action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; attempts?: boolean }) => {
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
         const result = readRunResult(store, run.id)!;
-        if (opts.json) await printJson(result);
-        else await out(`${runHeader(result, { manifestPath: run.manifestPath })}\n${taskTable(result.tasks)}`);
+        const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
+        if (opts.json) {
+          await printJson(attempts ? { ...result, tasks: result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) } : result);
+          return 0;
+        }
+        await out(`${runHeader(result, { manifestPath: run.manifestPath })}\n${taskTable(result.tasks)}`);
+        if (attempts) {
+          for (const task of result.tasks) {
+            const log = attempts.get(task.name) ?? [];
+            if (log.length > 0) await out(`\n${task.name} (${task.status}):\n${attemptsTable(log)}`);
+          }
+        }
         return 0;
       }),
     );

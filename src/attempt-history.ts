@@ -1,0 +1,154 @@
+import type { SerializedError } from './errors.ts';
+import type { TransitionRecord } from './store/types.ts';
+
+/**
+ * Every attempt of every task of a run, read back from the run's journal alone: the task
+ * projection keeps only the last attempt's error and the whole span, while people reading a
+ * failure want each try (where it ran, how long it waited and ran, how it ended) and the
+ * compensation apart from the run's own work. Pure: rows in, records out.
+ */
+
+export type AttemptKind = 'run' | 'rollback' | 'reuse';
+
+export type AttemptResult =
+  | 'running'
+  /** The process hosting the run died during the attempt; a resumed run tried again. */
+  | 'interrupted'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'not_started'
+  | 'cancelled'
+  | 'unservable'
+  | 'rolled_back'
+  | 'rollback_failed'
+  | 'reused';
+
+export interface AttemptRecord {
+  kind: AttemptKind;
+  /** The attempt number (a rollback carries the attempt it compensates); null when none ran. */
+  attempt: number | null;
+  node: string | null;
+  /** When the task became ready for this attempt (queue wait = assignedAt - readyAt). */
+  readyAt: number | null;
+  assignedAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  result: AttemptResult;
+  /** Without the stack: what went wrong, for people. */
+  error: SerializedError | null;
+  output?: unknown;
+  /** For `reuse`: the run whose result was carried over. */
+  fromRun?: string;
+}
+
+/** Task name → its attempts in order. Rows of other actors are ignored. */
+export function attemptHistory(transitions: readonly TransitionRecord[]): Map<string, AttemptRecord[]> {
+  const byTask = new Map<string, TaskReader>();
+  for (const row of transitions) {
+    if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) continue;
+    const name = row.actorId.slice('task:'.length);
+    let reader = byTask.get(name);
+    if (!reader) byTask.set(name, (reader = new TaskReader()));
+    reader.read(row);
+  }
+  return new Map([...byTask].map(([name, reader]) => [name, reader.attempts]));
+}
+
+/** Follows one task actor's rows. */
+class TaskReader {
+  readonly attempts: AttemptRecord[] = [];
+  private count = 0;
+  private readyAt: number | null = null;
+  private current: AttemptRecord | null = null;
+
+  read(row: TransitionRecord): void {
+    const payload = (row.payload ?? {}) as Record<string, unknown>;
+    if (row.from === null && this.current) {
+      // A new actor for the same task: the run was resumed by another process.
+      this.current.result = 'interrupted';
+      this.current = null;
+    }
+    if (typeof payload.attempts === 'number') this.count = payload.attempts; // recover, compensate
+    if (row.to === 'ready') this.readyAt = row.at;
+    if (row.event === 'task.reuse') {
+      this.push({ kind: 'reuse', attempt: null, node: null, readyAt: null, assignedAt: null, startedAt: null, endedAt: row.at, result: 'reused', error: null, output: payload.output, fromRun: String(payload.fromRun ?? '') });
+      return;
+    }
+    if (row.from === 'ready' && row.to === 'failed') {
+      this.push({ ...this.blank('run', null, row.at), endedAt: row.at, result: 'unservable', error: errorOf(payload.error) });
+      return;
+    }
+    if (row.to === 'assigned') {
+      this.count += 1;
+      this.current = this.push({ ...this.blank('run', this.count, this.readyAt), node: stringOr(payload.node), assignedAt: row.at });
+      return;
+    }
+    if (row.to === 'rolling_back') {
+      const node = typeof payload.node === 'string' ? payload.node : this.lastNode();
+      this.current = this.push({ ...this.blank('rollback', this.count || null, null), node, startedAt: row.at });
+      return;
+    }
+    const current = this.current;
+    if (!current) return;
+    if (row.to === 'running' && current.kind === 'run') {
+      current.startedAt = row.at;
+      return;
+    }
+    if (row.from !== 'assigned' && row.from !== 'running' && row.from !== 'rolling_back') return;
+    current.endedAt = row.at;
+    current.result = resultOf(row, current);
+    if ('output' in payload && (current.result === 'succeeded' || current.result === 'rolled_back')) current.output = payload.output;
+    current.error = errorOf(payload.error) ?? impliedError(current.result, row);
+    this.current = null;
+  }
+
+  private blank(kind: AttemptKind, attempt: number | null, readyAt: number | null): AttemptRecord {
+    return { kind, attempt, node: null, readyAt, assignedAt: null, startedAt: null, endedAt: null, result: 'running', error: null };
+  }
+
+  private push(record: AttemptRecord): AttemptRecord {
+    this.attempts.push(record);
+    return record;
+  }
+
+  private lastNode(): string | null {
+    for (let i = this.attempts.length - 1; i >= 0; i--) if (this.attempts[i].node) return this.attempts[i].node;
+    return null;
+  }
+}
+
+function resultOf(row: TransitionRecord, current: AttemptRecord): AttemptResult {
+  if (row.to === 'cancelled') return 'cancelled';
+  if (current.kind === 'rollback') return row.to === 'rolled_back' ? 'rolled_back' : 'rollback_failed';
+  if (row.to === 'succeeded') return 'succeeded';
+  if (row.event.startsWith('xstate.after.')) return row.from === 'assigned' ? 'not_started' : 'timed_out';
+  return 'failed';
+}
+
+/** Timeouts and cancels carry no error in their event: say what the machine recorded. */
+function impliedError(result: AttemptResult, row: TransitionRecord): SerializedError | null {
+  const reason = (row.payload as { reason?: unknown } | null)?.reason;
+  switch (result) {
+    case 'timed_out':
+      return { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the attempt timed out and was aborted' };
+    case 'not_started':
+      return { name: 'TaskTimeoutError', code: 'TASK_NOT_STARTED', message: 'the node never started the attempt' };
+    case 'rollback_failed':
+      return row.event.startsWith('xstate.after.') ? { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the rollback timed out' } : null;
+    case 'cancelled':
+      return { name: 'TaskCancelledError', code: 'TASK_CANCELLED', message: typeof reason === 'string' ? reason : 'cancelled' };
+    default:
+      return null;
+  }
+}
+
+function errorOf(value: unknown): SerializedError | null {
+  if (!value || typeof value !== 'object') return null;
+  const { name, code, message } = value as Record<string, unknown>;
+  return { name: String(name ?? 'Error'), code: String(code ?? 'UNKNOWN'), message: String(message ?? '') };
+}
+
+function stringOr(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
