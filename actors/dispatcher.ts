@@ -16,7 +16,7 @@ import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
-import { rollbackTimeoutOf } from './run-inputs.ts';
+import { compensationPlan } from './run-compensation.ts';
 import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
@@ -220,10 +220,10 @@ export class Dispatcher {
       throw new UsageError(`Run ${runId} is ${run.status}; cancel it first (swarm cancel ${runId}), then roll it back.`);
     }
     if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
-    const specs = new Map(loaded.manifest.symbols.map((s) => [s.name, s]));
-    const undoable = tasks.filter((t) => t.status === 'succeeded' && rollbackTimeoutOf(loaded.manifest, specs.get(t.name)!) !== null);
-    if (undoable.length === 0) {
-      const why = loaded.manifest.rollback_policy === 'none' ? 'its workflow has rollback_policy none' : 'none of its succeeded symbols has a rollback';
+    const plan = compensationPlan(run, loaded.manifest, tasks);
+    if (plan.undo.length === 0) {
+      const why =
+        plan.left.length === 0 ? 'none of its symbols succeeded' : plan.left.map((l) => `"${l.name}": ${l.why}`).join('; ');
       throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);
     }
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);

@@ -2,7 +2,8 @@ import { topologicalOrder } from '../src/manifest/graph.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
 import type { RunGraph } from '../src/scheduling/run-graph.ts';
-import type { TaskRecord, TaskStatus } from '../src/store/types.ts';
+import type { RunRecord, TaskRecord, TaskStatus } from '../src/store/types.ts';
+import { rollbackTimeoutOf } from './run-inputs.ts';
 
 /** What a compensated task had done: its rollback gets its output, the row keeps the rest. */
 export interface CompensatedTask {
@@ -46,6 +47,34 @@ export class RunCompensation {
     if (!task) return this.finish(this.failed);
     this.activate(task.index, taskMessages.compensate({ output: task.output, attempts: task.attempts, node: task.node }));
   }
+}
+
+/** What rolling back a finished run will undo, and what it leaves as it is and why. */
+export interface CompensationPlan {
+  undo: TaskRecord[];
+  left: { name: string; why: string }[];
+}
+
+/**
+ * A run compensates what it did: its succeeded symbols that have a rollback. A symbol a
+ * replay reused was done by an earlier run, which is the one to roll back for it; undoing it
+ * here too would undo it twice.
+ */
+export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: readonly TaskRecord[]): CompensationPlan {
+  const specs = new Map(manifest.symbols.map((s) => [s.name, s]));
+  const plan: CompensationPlan = { undo: [], left: [] };
+  for (const task of tasks) {
+    if (task.status !== 'succeeded') continue;
+    const spec = specs.get(task.name);
+    if (!spec || rollbackTimeoutOf(manifest, spec) === null) {
+      plan.left.push({ name: task.name, why: manifest.rollback_policy === 'none' ? 'the workflow has rollback_policy none' : 'it has no rollback' });
+    } else if (task.reused) {
+      plan.left.push({ name: task.name, why: `reused from run ${run.replayOf ?? '?'}, which did it: roll that run back to undo it` });
+    } else {
+      plan.undo.push(task);
+    }
+  }
+  return plan;
 }
 
 /** The succeeded tasks that have a rollback, newest first (reverse topological order). */

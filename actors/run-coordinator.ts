@@ -299,8 +299,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded');
     // Every succeeded output: a rollback's request carries its dependencies' outputs too.
     for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
+    // A reused symbol was done by the run it came from; that run is the one to undo it.
+    const done = succeeded.filter((t) => !t.reused);
     this.compensation = new RunCompensation(
-      compensationOrder(this.manifest, this.graph, succeeded, (i) => this.rollbackTimeouts[i] !== null),
+      compensationOrder(this.manifest, this.graph, done, (i) => this.rollbackTimeouts[i] !== null),
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.send(coordinatorMessages.compensated(failed)),
     );

@@ -91,12 +91,15 @@ describe('swarm run', () => {
     const runs = await swarmJson(['runs', '--db', db], config);
     expect(runs.json.runs[0]).toMatchObject({ runId: replay.json.runId, replayOf: first.json.runId });
 
-    const rollback = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    // a was reused, so the replay did not do it: the run that did (the first) is the one to undo it.
+    const refused = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    expect(refused.code).toBe(2);
+    expect(refused.json.error.message).toContain(`"a": reused from run ${first.json.runId}`);
+    const rollback = await swarmJson(['rollback', first.json.runId, '--db', db], config);
     expect(rollback.code).toBe(0);
     expect(rollback.json.status).toBe('rolled_back');
-    // a was reused, so the replay never ran it; its rollback still undoes what it stands for.
     expect(rollback.json.tasks.find((t: { name: string }) => t.name === 'a').status).toBe('rolled_back');
-    const again = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    const again = await swarmJson(['rollback', first.json.runId, '--db', db], config);
     expect(again.code).toBe(2);
 
     const unfinished = await swarmJson(['run', '--resume', first.json.runId, '--db', db], config);

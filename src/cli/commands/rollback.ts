@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
+import { compensationPlan } from '../../../actors/run-compensation.ts';
+import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { action } from '../action.ts';
 import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { hostRunLocally, loadRunConfig } from '../local-run.ts';
+import { note } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
 
 /**
@@ -34,7 +37,14 @@ export function registerRollback(program: Command): void {
           return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, showProgress, success: 'rolled_back' });
         }
         const runId = resolveRunId(config, ref);
-        return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => d.rollback(runId));
+        return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => {
+          const { run, loaded, tasks } = loadStoredRun(d.store, runId);
+          const { left } = compensationPlan(run, loaded.manifest, tasks);
+          const handle = d.rollback(runId);
+          // Said once the rollback is accepted (a refusal explains itself): what stays as it is.
+          if (!json && left.length > 0) void note(`not compensated: ${left.map((l) => `${l.name} (${l.why})`).join('; ')}`);
+          return handle;
+        });
       }),
     );
 }
