@@ -17,6 +17,7 @@ import { projectNothing } from './journal/projections.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import { compensationPlan } from './run-compensation.ts';
+import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
 import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
@@ -217,7 +218,10 @@ export class Dispatcher {
     this.assertAccepting();
     const { run, loaded, tasks } = loadStoredRun(this.store, runId);
     if (!isFinishedRun(run.status)) {
-      throw new UsageError(`Run ${runId} is ${run.status}; cancel it first (swarm cancel ${runId}), then roll it back.`);
+      const next = isInterrupted(this.store, run)
+        ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
+        : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
+      throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
     }
     if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
     const plan = compensationPlan(run, loaded.manifest, tasks);

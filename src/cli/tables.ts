@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { AttemptRecord } from '../attempt-history.ts';
+import { resumeHint } from '../run-liveness.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
 import { TASK_STATUSES, type RunRecord, type TransitionRecord } from '../store/types.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
@@ -102,11 +103,11 @@ export function runFinalLine(result: RunResult): string {
 }
 
 /** The lines above a run's task table. */
-export function runHeader(run: RunResult, extra: { manifestPath?: string | null } = {}): string {
+export function runHeader(run: RunResult, extra: { manifestPath?: string | null; interrupted?: boolean } = {}): string {
   const rows: [string, string][] = [
     ['run', run.runId],
     ['workflow', run.name],
-    ['status', run.status],
+    ['status', extra.interrupted ? `${run.status}, interrupted: ${resumeHint(run.runId)}` : run.status],
     ['tasks', taskCounts(run.tasks)],
     ['created', formatDateTime(run.createdAt)],
   ];
@@ -118,13 +119,13 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null 
 }
 
 /** id, workflow, status, done/total, failed, created, duration, replay-of. Newest first, as given. */
-export function runsTable(runs: RunRecord[]): string {
+export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = new Set()): string {
   const t = table(['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of']);
   for (const run of runs) {
     t.push([
       run.id,
       truncate(run.name, 40),
-      run.status,
+      interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status,
       `${run.completedTasks}/${run.totalTasks}`,
       run.failedTasks,
       formatDateTime(run.createdAt),

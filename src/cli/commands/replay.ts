@@ -8,6 +8,8 @@ import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
 import { UsageError } from '../../errors.ts';
+import { isInterrupted, resumeHint } from '../../run-liveness.ts';
+import { isFinishedRun } from '../../store/types.ts';
 import { checkSimulateOptions, simulateReplay } from './replay-simulate.ts';
 
 interface ReplayCliOptions {
@@ -83,6 +85,12 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
 
   const runId = resolveRunId(config, ref);
   return hostRunLocally(config, output, `replay of ${runId}`, (dispatcher) => {
+    const original = dispatcher.store.getRun(runId);
+    if (original && !isFinishedRun(original.status)) {
+      // Allowed (what succeeded is reused), but rarely what was meant.
+      const why = isInterrupted(dispatcher.store, original) ? `interrupted: ${resumeHint(runId)}` : 'still running in another process';
+      void note(`run ${runId} is ${original.status} (${why}); the replay reuses only what it had finished.`);
+    }
     const handle = dispatcher.replay(runId, { ...choice, ...(edited && { manifest: edited }) });
     if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);
     return handle;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isInterrupted } from '../../run-liveness.ts';
 import { toRunSummary } from '../../run-result.ts';
 import type { RunRecord } from '../../store/types.ts';
 import { action } from '../action.ts';
@@ -9,9 +10,12 @@ import { runsTable } from '../tables.ts';
 
 const DEFAULT_LIMIT = 20;
 
-/** A run as `swarm runs --json` lists it: the RunResult fields without the tasks, plus its file. */
-export function runSummary(run: RunRecord) {
-  return { ...toRunSummary(run), manifestPath: run.manifestPath };
+/**
+ * A run as `swarm runs --json` lists it: the RunResult fields without the tasks, its file, and
+ * whether it is interrupted (unfinished, and the process that ran it is gone).
+ */
+export function runSummary(run: RunRecord, interrupted: boolean) {
+  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted };
 }
 
 /**
@@ -32,9 +36,15 @@ export function registerRuns(program: Command): void {
         const { config } = await loadCliConfig(configPath, { db: opts.db });
         const store = openCliStore(config);
         const runs = store.listRuns(limit === 0 ? {} : { limit });
-        if (opts.json) await printJson({ runs: runs.map(runSummary) });
+        const interrupted = new Set(runs.filter((r) => isInterrupted(store, r)).map((r) => r.id));
+        if (opts.json) await printJson({ runs: runs.map((r) => runSummary(r, interrupted.has(r.id))) });
         else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
-        else await out(runsTable(runs));
+        else {
+          await out(runsTable(runs, interrupted));
+          if (interrupted.size > 0) {
+            await out(`interrupted: the process running it is gone; take it up with \`swarm run --resume <run>\`.`);
+          }
+        }
         return 0;
       }),
     );

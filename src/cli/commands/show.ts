@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
+import { isInterrupted } from '../../run-liveness.ts';
 import { readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { openStoredRun } from '../context.ts';
@@ -27,11 +28,13 @@ export function registerShow(program: Command): void {
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
         const result = readRunResult(store, run.id)!;
         const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
+        const interrupted = isInterrupted(store, run);
         if (opts.json) {
-          await printJson(attempts ? { ...result, tasks: result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) } : result);
+          const tasks = attempts ? result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) : result.tasks;
+          await printJson({ ...result, interrupted, tasks });
           return 0;
         }
-        await out(`${runHeader(result, { manifestPath: run.manifestPath })}\n${taskTable(result.tasks)}`);
+        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted })}\n${taskTable(result.tasks)}`);
         if (attempts) {
           for (const task of result.tasks) {
             const log = attempts.get(task.name) ?? [];

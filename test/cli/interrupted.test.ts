@@ -1,0 +1,66 @@
+/**
+ * A `swarm run` killed with SIGKILL leaves its run "running" in the store. `runs` and `show`
+ * must say that nothing moves it any more and how to go on; `rollback` points at --resume,
+ * and `replay` warns before reusing a half-done run.
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+const WAIT = resolve(import.meta.dir, '../fixtures/modules/wait-for-file.ts');
+
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+describe('a run whose process was killed', () => {
+  test('is marked interrupted by runs and show, with the way to resume it; rollback and replay say so', async () => {
+    const { dir, config, db } = sandbox();
+    const gate = join(dir, 'gate');
+    const file = writeManifest(
+      dir,
+      'held.yaml',
+      `name: held\nsymbols:\n  - {name: first, type: action, parameters: {operation: echo, message: hi}}\n  - {name: hold, type: action, dependencies: [first], parameters: {operation: module, module: ${WAIT}, path: ${gate}}}\n`,
+    );
+    const child = spawnCli(['run', file, '--db', db, '--quiet'], config);
+    const runId = await until('the run to hold', async () => {
+      const runs = await swarmJson(['runs', '--db', db], config);
+      const run = runs.json.runs?.[0];
+      if (!run) return undefined;
+      const shown = await swarmJson(['show', run.runId, '--db', db], config);
+      const hold = shown.json.tasks?.find((t: { name: string }) => t.name === 'hold');
+      return hold?.status === 'running' ? (run.runId as string) : undefined;
+    });
+    // Alive: running, not interrupted.
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0].interrupted).toBe(false);
+    child.kill('SIGKILL');
+    await child.exited;
+
+    const runs = await swarm(['runs', '--db', db], config);
+    expect(runs.stdout).toContain('running (interrupted)');
+    expect(runs.stdout).toContain('swarm run --resume <run>');
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
+    const show = await swarm(['show', runId, '--db', db], config);
+    expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId}\``);
+    expect((await swarmJson(['show', runId, '--db', db], config)).json.interrupted).toBe(true);
+
+    const rollback = await swarmJson(['rollback', runId, '--db', db], config);
+    expect(rollback.code).toBe(2);
+    expect(rollback.json.error.message).toContain(`swarm run --resume ${runId}`);
+    expect(rollback.json.error.message).not.toContain('swarm cancel');
+
+    writeFileSync(gate, '');
+    const replay = await swarm(['replay', runId, '--db', db, '--quiet'], config);
+    expect(replay.stderr).toContain(`run ${runId} is running (interrupted: its process is gone`);
+    expect(replay.code).toBe(0);
+  }, TIMEOUT);
+});
