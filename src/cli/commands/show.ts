@@ -31,7 +31,8 @@ export function registerShow(program: Command): void {
         const interrupted = isInterrupted(store, run);
         if (opts.json) {
           const tasks = attempts ? result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) : result.tasks;
-          await printJson({ ...result, interrupted, tasks });
+          // Only when true: a finished run's `show --json` is exactly what `run --json` printed.
+          await printJson({ ...result, ...(interrupted && { interrupted }), tasks });
           return 0;
         }
         await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted })}\n${taskTable(result.tasks)}`);
