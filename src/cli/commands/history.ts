@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
 import { openStoredRun } from '../context.ts';
+import { ACTOR_KINDS } from '../../store/types.ts';
 import { out } from '../exit.ts';
+import { historyFilter, type HistoryFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { historyTable } from '../tables.ts';
 
 /**
- * `swarm history <run> [config] [--json] [--db PATH]`: the run's journal (every actor
- * transition) in order. JSON: `{"runId", "transitions": [{seq, actorId, actorKind, from, to,
+ * `swarm history <run> [config] [--json] [--db PATH] [--symbol S | --actor ID] [--kind K,…]
+ * [--event TYPE]`: the run's journal (every actor transition) in order, filtered. JSON: `{"runId", "transitions": [{seq, actorId, actorKind, from, to,
  * event, payload, at}]}`. Unknown run or ambiguous prefix → exit 2.
  */
 export function registerHistory(program: Command): void {
@@ -18,10 +20,16 @@ export function registerHistory(program: Command): void {
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print {"runId", "transitions": [...]} as JSON')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
+    .option('--symbol <name>', "only this symbol's task actor")
+    .option('--actor <id>', 'only this actor (an id as the table shows it, e.g. node:local)')
+    .option('--kind <list>', `only these actor kinds, comma-separated (${ACTOR_KINDS.join(', ')})`)
+    .option('--event <type>', 'only this event type (task.failed), or a prefix ending in * (task.*)')
     .action(
-      action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string }) => {
+      action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string } & HistoryFilterOptions) => {
+        const accepts = historyFilter(opts);
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
-        const transitions = store.getTransitions(run.id);
+        const all = store.getTransitions(run.id);
+        const transitions = all.filter(accepts);
         if (opts.json) {
           await printJson({
             runId: run.id,
@@ -37,7 +45,8 @@ export function registerHistory(program: Command): void {
             })),
           });
         } else {
-          await out(`Run ${run.id} (${run.name}, ${run.status}): ${transitions.length} transitions`);
+          const shown = transitions.length === all.length ? `${all.length} transitions` : `${transitions.length} of ${all.length} transitions`;
+          await out(`Run ${run.id} (${run.name}, ${run.status}): ${shown}`);
           if (transitions.length > 0) await out(historyTable(transitions));
         }
         return 0;

@@ -1,26 +1,11 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.ts';
 import { FINISHED_RUN_STATUSES } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { confirm } from '../confirm.ts';
+import { parseDuration } from '../duration.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
 import { out } from '../exit.ts';
 import { formatDateTime, formatDuration, printJson } from '../output.ts';
-
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/**
- * "7d", "12h", "30m", "90s", "500ms", "1w". The unit is required: a bare "7" once meant
- * 7 ms and deleted every run of someone who meant a week.
- */
-export function parseDuration(text: string, option: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
-  if (!match) throw new UsageError(`${option} expects a duration such as 7d, 12h, 30m, 90s or 500ms (got "${text}").`);
-  if (match[2] === undefined) {
-    throw new UsageError(`${option} needs a unit: "${text.trim()}d" for days, "${text.trim()}h" for hours (ms, s, m, h, d, w).`);
-  }
-  return Math.round(Number(match[1]) * UNITS[match[2]]);
-}
 
 /** Runs shown by a dry run before "… and N more". */
 const LISTED = 20;

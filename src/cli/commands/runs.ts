@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { isInterrupted } from '../../run-liveness.ts';
 import { toRunSummary } from '../../run-result.ts';
-import type { RunRecord } from '../../store/types.ts';
+import { RUN_STATUSES, type RunRecord } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
 import { out } from '../exit.ts';
+import { runFilter, type RunFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { runsTable } from '../tables.ts';
 
@@ -19,8 +20,9 @@ export function runSummary(run: RunRecord, interrupted: boolean) {
 }
 
 /**
- * `swarm runs [config] [--json] [--db PATH] [--limit N]`: runs newest first (default the last
- * 20; --limit 0 lists all). JSON: `{"runs": [...]}` with runSummary's fields.
+ * `swarm runs [config] [--json] [--db PATH] [--limit N] [--status S,…] [--workflow NAME]
+ * [--since WHEN]`: runs newest first (default the last 20; --limit 0 lists all), filtered.
+ * JSON: `{"runs": [...]}` with runSummary's fields.
  */
 export function registerRuns(program: Command): void {
   program
@@ -30,14 +32,22 @@ export function registerRuns(program: Command): void {
     .option('--json', 'print {"runs": [...]} as JSON')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .option('--limit <n>', `how many runs, newest first; 0 for all (default ${DEFAULT_LIMIT})`)
+    .option('--status <list>', `only runs with these statuses, comma-separated (${RUN_STATUSES.join(', ')})`)
+    .option('--workflow <name>', 'only runs of the workflow with this name')
+    .option('--since <when>', 'only runs created since then: a duration back from now (2h, 7d) or a date (2026-12-01[T08:00])')
     .action(
-      action(async (configPath: string | undefined, opts: { json?: boolean; db?: string; limit?: string }) => {
+      action(async (configPath: string | undefined, opts: { json?: boolean; db?: string; limit?: string } & RunFilterOptions) => {
         const limit = opts.limit === undefined ? DEFAULT_LIMIT : parseCount(opts.limit, '--limit');
+        const filter = runFilter(opts);
         const { config } = await loadCliConfig(configPath, { db: opts.db });
         const store = openCliStore(config);
-        const runs = store.listRuns(limit === 0 ? {} : { limit });
+        const filtered = opts.workflow !== undefined || opts.since !== undefined;
+        const runs = filtered
+          ? store.listRuns({ ...(filter.status && { status: filter.status }) }).filter(filter.accepts).slice(0, limit === 0 ? undefined : limit)
+          : store.listRuns({ ...(limit !== 0 && { limit }), ...(filter.status && { status: filter.status }) });
         const interrupted = new Set(runs.filter((r) => isInterrupted(store, r)).map((r) => r.id));
         if (opts.json) await printJson({ runs: runs.map((r) => runSummary(r, interrupted.has(r.id))) });
+        else if (runs.length === 0 && (filtered || filter.status)) await out('No run matches these filters.');
         else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
         else {
           await out(runsTable(runs, interrupted));
