@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
-import { loadCliConfig } from '../context.ts';
+import { loadRunConfig } from '../local-run.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
@@ -9,12 +9,13 @@ import { followRemoteRun } from '../remote-run.ts';
 
 interface DeployOptions {
   json?: boolean;
+  quiet?: boolean;
   detach?: boolean;
   url?: string;
 }
 
 /**
- * `swarm deploy <manifest> [config] [--json] [--detach] [--url URL]`: validates the manifest
+ * `swarm deploy <manifest> [config] [--json] [--quiet] [--detach] [--url URL]`: validates the manifest
  * here (exit 2, nothing sent), sends it to the running dispatcher (`--url`, else
  * `[dispatcher] coordinator_endpoint` as http://), prints the run id and follows the run to its
  * end — progress on a terminal, then the same table and line as `swarm run`; exit 0 succeeded,
@@ -30,15 +31,15 @@ export function registerDeploy(program: Command): void {
     .argument('<manifest>', 'manifest file (.yaml, .yml or .toml)')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the run result (or {"runId"} with --detach) as one JSON document')
+    .option('--quiet', 'no progress and no table: print only the final line (with --detach: only the run id)')
     .option('--detach', 'return as soon as the dispatcher has accepted the run')
     .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
     .action(action(deploy));
 }
 
 async function deploy(manifestPath: string, configPath: string | undefined, opts: DeployOptions): Promise<number> {
-  const json = opts.json === true;
-  const showProgress = process.stdout.isTTY === true && !json && opts.detach !== true;
-  const { config } = await loadCliConfig(configPath, { warnOnlyConsole: showProgress });
+  const { config, output } = await loadRunConfig(configPath, opts, true);
+  const { json, quiet, showProgress } = output;
   const loaded = loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
   const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
 
@@ -49,9 +50,10 @@ async function deploy(manifestPath: string, configPath: string | undefined, opts
   });
   if (opts.detach) {
     if (json) await printJson({ runId });
+    else if (quiet) await out(runId); // RID=$(swarm deploy flow.yaml --detach --quiet)
     else await out(`Run ${runId} accepted by ${client.url}. Details: swarm show ${runId}`);
     return 0;
   }
-  if (!json) await out(`Run ${runId} accepted by ${client.url}; following it (Ctrl-C stops following, not the run).`);
-  return followRemoteRun(client, runId, { name: loaded.manifest.name, total: loaded.manifest.symbols.length, json, showProgress });
+  if (!json && !quiet) await out(`Run ${runId} accepted by ${client.url}; following it (Ctrl-C stops following, not the run).`);
+  return followRemoteRun(client, runId, { name: loaded.manifest.name, total: loaded.manifest.symbols.length, json, quiet, showProgress });
 }

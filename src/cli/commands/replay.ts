@@ -75,12 +75,13 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     );
     if (opts.detach) {
       if (json) await printJson(accepted);
+      else if (quiet) await out(accepted.runId);
       else await out(`Replay ${accepted.runId} of ${ref} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}`);
       return 0;
     }
-    if (!json) await out(`Replay ${accepted.runId} of ${ref}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
+    if (!json && !quiet) await out(`Replay ${accepted.runId} of ${ref}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
     const total = accepted.reused.length + Object.keys(accepted.rerun).length;
-    return followRemoteRun(client, accepted.runId, { name: `replay of ${ref}`, total, json, showProgress });
+    return followRemoteRun(client, accepted.runId, { name: `replay of ${ref}`, total, json, quiet, showProgress });
   }
 
   const runId = resolveRunId(config, ref);

@@ -29,12 +29,12 @@ export function registerRollback(program: Command): void {
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; quiet?: boolean; url?: string }) => {
         const { config, output } = await loadRunConfig(configPath, opts, opts.url !== undefined);
-        const { json, showProgress } = output;
+        const { json, quiet, showProgress } = output;
         if (opts.url !== undefined) {
           const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
           const { runId } = await client.post<{ runId: string }>(`/api/runs/${encodeURIComponent(ref)}/rollback`, {});
-          if (!json) await out(`Rolling back run ${runId} on ${client.url}; following it.`);
-          return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, showProgress, success: 'rolled_back' });
+          if (!json && !quiet) await out(`Rolling back run ${runId} on ${client.url}; following it.`);
+          return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, quiet, showProgress, success: 'rolled_back' });
         }
         const runId = resolveRunId(config, ref);
         return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => {
