@@ -51,8 +51,8 @@ export interface RunHandle {
   cancel(reason?: string): void;
   pause(): void;
   resume(): void;
-  /** Settled and total task counts, plus live task states, for progress displays. */
-  progress(): { settled: number; total: number; live: Record<string, number> };
+  /** Settled and total task counts, live task states, and a few of the active tasks' names, for progress displays. */
+  progress(): { settled: number; total: number; live: Record<string, number>; active: { running: string[]; retrying: string[] } };
 }
 
 /**
@@ -303,7 +303,7 @@ export class Dispatcher {
       cancel: (reason = 'cancelled by request') => run.cancel(reason),
       pause: () => run.pause(),
       resume: () => run.resume(),
-      progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates() }),
+      progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates(), active: run.activeNames() }),
     };
   }
 

@@ -165,6 +165,18 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     return counts;
   }
 
+  /** Up to `max` names each of the tasks running now and of those waiting to retry. */
+  activeNames(max = 3): { running: string[]; retrying: string[] } {
+    const active = { running: [] as string[], retrying: [] as string[] };
+    for (const [i, actor] of this.live) {
+      const state = actor.getSnapshot().value as string;
+      const list = state === 'running' || state === 'assigned' ? active.running : state === 'retrying' ? active.retrying : null;
+      if (list && list.length < max) list.push(this.symbols[i].name);
+      if (active.running.length >= max && active.retrying.length >= max) break;
+    }
+    return active;
+  }
+
   get settledCount(): number {
     return this.coordinator.getSnapshot().context.settled;
   }

@@ -119,8 +119,8 @@ export async function hostRunLocally(
 
 /** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far. */
 function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
-  const { settled, total, live } = handle.progress();
+  const { settled, total, live, active } = handle.progress();
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
   const failed = dispatcher.store.getRun(handle.runId)?.failedTasks ?? 0;
-  return { settled, total, running, failed };
+  return { settled, total, running, failed, active };
 }

@@ -2,7 +2,7 @@ import { Presets, SingleBar } from 'cli-progress';
 
 /**
  * The live progress line of `swarm run` on a terminal (cli-progress): done/total, running,
- * failed and elapsed time, refreshed from a poll about ten times a second. Only ever created
+ * failed, elapsed time and the names of what runs or waits to retry, refreshed from a poll about ten times a second. Only ever created
  * when stdout is a TTY and neither --json nor --quiet was given.
  */
 
@@ -11,9 +11,30 @@ export interface ProgressSample {
   total: number;
   running: number;
   failed: number;
+  /** A few names of what runs and what waits to retry now. */
+  active?: { running: string[]; retrying: string[] };
+}
+
+/** "running: fetch, build +4 · retrying: deploy" (names cut to keep the line on the screen). */
+export function describeActive(sample: ProgressSample): string {
+  const parts: string[] = [];
+  const named = (label: string, names: string[], count: number) => {
+    if (count <= 0 || names.length === 0) return;
+    const shown = names.map((n) => (n.length > 24 ? `${n.slice(0, 23)}…` : n)).join(', ');
+    parts.push(`${label}: ${shown}${count > names.length ? ` +${count - names.length}` : ''}`);
+  };
+  named('running', sample.active?.running ?? [], sample.running);
+  named('retrying', sample.active?.retrying ?? [], sample.active?.retrying.length ?? 0);
+  return parts.join(' · ');
 }
 
 const POLL_MS = 100;
+
+function activityOf(sample: ProgressSample): string {
+  const text = describeActive(sample);
+  // Braces would be read as cli-progress placeholders.
+  return text === '' ? '' : `| ${text.replaceAll('{', '(').replaceAll('}', ')')}`;
+}
 
 export class RunProgress {
   private readonly bar: SingleBar;
@@ -27,7 +48,7 @@ export class RunProgress {
     this.bar = new SingleBar(
       {
         stream: process.stdout,
-        format: `${title.replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted}`,
+        format: `${title.replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted} {activity}`,
         hideCursor: true,
         clearOnComplete: true,
         // Redraw every frame, so the line comes back right after a log line was printed over it.
@@ -42,7 +63,7 @@ export class RunProgress {
 
   start(): void {
     const s = this.sample();
-    this.bar.start(s.total, s.settled, { running: s.running, failed: s.failed });
+    this.bar.start(s.total, s.settled, { running: s.running, failed: s.failed, activity: activityOf(s) });
     this.active = true;
     this.timer = setInterval(() => this.refresh(), POLL_MS);
   }
@@ -51,7 +72,7 @@ export class RunProgress {
     try {
       const s = this.sample();
       this.bar.setTotal(s.total);
-      this.bar.update(s.settled, { running: s.running, failed: s.failed });
+      this.bar.update(s.settled, { running: s.running, failed: s.failed, activity: activityOf(s) });
     } catch {
       // A sample that fails (the store closing under us) just skips a frame.
     }

@@ -37,7 +37,7 @@ export async function followRemoteRun(
   progress?.start();
   try {
     await follow(client, runId, (view) => {
-      latest = { settled: view.settledTasks, total: view.totalTasks, running: view.runningTasks, failed: view.failedTasks };
+      latest = { settled: view.settledTasks, total: view.totalTasks, running: view.runningTasks, failed: view.failedTasks, ...(view.activeTasks && { active: view.activeTasks }) };
     }, () => interrupted);
   } finally {
     progress?.stop();

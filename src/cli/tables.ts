@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
+import { paintStatus } from './colour.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
 import { TASK_STATUSES, type RunRecord, type TransitionRecord } from '../store/types.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
@@ -36,8 +37,17 @@ function wrapLast(rows: string[][], head: string[]): (number | null)[] {
 }
 
 function longestLine(text: string): number {
-  return Math.max(...text.split('\n').map((l) => l.length));
+  return Math.max(...text.replace(/\x1b\[\d+m/g, '').split('\n').map((l) => l.length));
 }
+
+/** The colour an attempt's result takes: that of the task status it resembles. */
+const RESULT_AS_STATUS: Record<string, string> = {
+  timed_out: 'failed',
+  not_started: 'failed',
+  unservable: 'failed',
+  interrupted: 'retrying',
+  reused: 'succeeded',
+};
 
 /** Outputs are cut at this many characters in tables (--json has them whole); errors never are. */
 const OUTPUT_CELL = 200;
@@ -56,7 +66,7 @@ export function taskTable(tasks: TaskResult[]): string {
   const head = ['symbol', 'status', 'attempts', 'node', 'duration', 'output / error'];
   const rows = tasks.map((task) => [
     task.name,
-    task.reused ? `${task.status} (reused)` : task.status,
+    paintStatus(task.status, task.reused ? `${task.status} (reused)` : task.status),
     String(task.attempts),
     task.node ?? '',
     span(task.startedAt, task.finishedAt),
@@ -77,7 +87,7 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     a.readyAt !== null ? formatClock(a.readyAt) : a.startedAt !== null ? formatClock(a.startedAt) : '',
     span(a.readyAt, a.assignedAt),
     span(a.startedAt, a.endedAt),
-    a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' '),
+    paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),
   ]);
   const t = table(head, wrapLast(rows, head));
@@ -92,14 +102,14 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
 export function taskCounts(tasks: readonly TaskResult[]): string {
   const counts = new Map<string, number>();
   for (const task of tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  const parts = TASK_STATUSES.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s.replace('_', ' ')}`);
+  const parts = TASK_STATUSES.filter((s) => counts.has(s)).map((s) => paintStatus(s, `${counts.get(s)} ${s.replace('_', ' ')}`));
   return `${tasks.length} task${tasks.length === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
 /** The line under a finished run's task table (`swarm run`, `swarm deploy`). */
 export function runFinalLine(result: RunResult): string {
   const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - result.createdAt)}` : '';
-  return `Run ${result.runId} (${result.name}) ${result.status}${took}: ${taskCounts(result.tasks)}. Details: swarm show ${result.runId}`;
+  return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.tasks)}. Details: swarm show ${result.runId}`;
 }
 
 /** The lines above a run's task table. */
@@ -107,7 +117,7 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null;
   const rows: [string, string][] = [
     ['run', run.runId],
     ['workflow', run.name],
-    ['status', extra.interrupted ? `${run.status}, interrupted: ${resumeHint(run.runId)}` : run.status],
+    ['status', paintStatus(run.status, extra.interrupted ? `${run.status}, interrupted: ${resumeHint(run.runId)}` : run.status)],
     ['tasks', taskCounts(run.tasks)],
     ['created', formatDateTime(run.createdAt)],
   ];
@@ -125,7 +135,7 @@ export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = 
     t.push([
       run.id,
       truncate(run.name, 40),
-      interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status,
+      paintStatus(run.status, interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status),
       `${run.completedTasks}/${run.totalTasks}`,
       run.failedTasks,
       formatDateTime(run.createdAt),
