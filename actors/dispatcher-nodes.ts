@@ -27,6 +27,8 @@ export interface RemoteRegistration {
   capacity: number;
   /** Attempts the worker still holds from an earlier connection. */
   resume?: HeldAttempt[];
+  /** The secret of the worker's last `welcome`: proves it is the process of a live connection. */
+  session?: string;
 }
 
 /** The connection a remote node talks through; the caller (the /workers route) owns it. */
@@ -143,10 +145,14 @@ export class DispatcherNodes {
     if (!this.options.acceptsRemoteNodes) {
       throw new SwarmError('USAGE', 'This dispatcher does not accept remote workers ([dispatcher] enable_websocket = false).');
     }
-    const { resume = [], ...node } = registration;
+    const { resume = [], session, ...node } = registration;
     const previous = [...this.remote].find((n) => n.id === `remote:${node.name}`);
-    if (previous && !previous.replaceableBy(resume)) {
-      throw new SwarmError('USAGE', `A worker named "${node.name}" is already connected; give each worker its own name.`);
+    if (previous && !previous.replaceableBy(session)) {
+      throw new SwarmError(
+        'USAGE',
+        `A worker named "${node.name}" is already connected; give each worker its own name ` +
+          '(a restarted worker is let in once its old connection times out: [coordinator] heartbeat_timeout).',
+      );
     }
     // The same worker on a new connection: what it still runs carries over (see handOver).
     const adopted = previous?.handOver(resume) ?? [];

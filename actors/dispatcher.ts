@@ -1,6 +1,7 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { systemClock, type Clock } from '../src/clock.ts';
 import type { SwarmConfig } from '../src/config/schema.ts';
+import { LOG_LEVELS } from '../src/config/log-levels.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
@@ -393,7 +394,8 @@ export class Dispatcher {
         if (problem) throw new SwarmError('OPERATION_FAILED', `state.set "${key}": the value cannot be stored as JSON: ${problem.message}.`);
         this.store.stateSet(key, value);
       },
-      log: (level, message, fields) => threadLog[level](fields, message),
+      // A module's `log(message, level)` passes any string as the level: an unknown one is info.
+      log: (level, message, fields) => threadLog[LOG_LEVELS.includes(level) ? level : 'info'](fields, String(message)),
     };
   }
 }

@@ -4,13 +4,16 @@ import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import {
+  OpaqueIds,
   toWorker,
   type HeldAttempt,
+  type Lease,
   type LeaseTable,
   type ToDispatcherMessage,
   type ToWorkerMessage,
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
+import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -43,19 +46,22 @@ export interface RemoteNodeBridgeOptions {
   adopted?: readonly CarriedAssignment[];
 }
 
+/** Session ids of all connections: 128 random bits each. */
+const sessionIds = new OpaqueIds();
+
 /** An attempt in flight on a worker, as one connection's bridge hands it to the next. */
 export interface CarriedAssignment {
   readonly key: string;
   readonly request: ExecutionRequest;
   readonly sink: AttemptSink;
-  readonly lease: number;
+  readonly lease: Lease;
   readonly started: boolean;
 }
 
 interface Assignment {
   request: ExecutionRequest;
   sink: AttemptSink;
-  lease: number;
+  lease: Lease;
   ackTimer: unknown;
   started: boolean;
 }
@@ -76,6 +82,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** What the worker offers; it may withdraw a backend that fails (a `capabilities` message). */
   readonly capabilities = new Set<DispatchTarget>();
   readonly capacity: number;
+  /** This connection's secret, sent in `welcome` only; the worker's next `hello` presents it (see `replaceableBy`). */
+  readonly session = sessionIds.next();
   private readonly actor;
   private readonly assignments = new Map<string, Assignment>();
   private lastHeard: number;
@@ -118,16 +126,18 @@ export class RemoteNodeBridge implements NodeRuntime {
   }
 
   /**
-   * Whether a new connection registering under this worker's name may take this one's place.
-   * It may when it proves to be the same worker — its `resume` names a lease this connection
-   * holds — or when this connection has been silent for half the heartbeat timeout (a socket
-   * that died without a close, or a worker restarted after a crash). Otherwise a second
-   * worker was given the same name by mistake, and is refused.
+   * Whether a new connection registering under this worker's name may take this one's place:
+   * only when it proves to be the same worker process, by presenting the secret session id
+   * this connection's `welcome` gave it. Anyone else — a second worker given the same name by
+   * mistake, or a client with the token after the name — is refused while this connection
+   * lives. There is no "silent for a while" exception: a stranger could wait for a worker's
+   * network hiccup (or cause one) and take its name. A worker restarted after a crash, which
+   * lost its session, registers once the watchdog has noticed the old connection dead (within
+   * the heartbeat timeout; its reconnect backoff keeps trying).
    */
-  replaceableBy(resume: readonly HeldAttempt[]): boolean {
+  replaceableBy(session: string | undefined): boolean {
     if (this.gone) return true;
-    if (resume.some((held) => this.assignments.get(held.key)?.lease === held.lease)) return true;
-    return this.options.now() - this.lastHeard > this.options.heartbeatTimeoutMs / 2;
+    return session !== undefined && sameSecret(session, this.session);
   }
 
   /**
@@ -191,9 +201,13 @@ export class RemoteNodeBridge implements NodeRuntime {
           this.options.host.stateSet(message.key, message.value);
           return null;
         });
-      case 'log':
-        this.options.host.log(message.level, message.message, { ...message.fields, node: this.id });
+      case 'log': {
+        // The worker's fields sit under `fields`, so they cannot set the line's own level,
+        // time, msg or node; both parts are bounded (see worker-log.ts).
+        const line = boundedWorkerLog(message.message, message.fields);
+        this.options.host.log(message.level, line.message, { node: this.id, fields: line.fields });
         return;
+      }
       case 'hello':
         this.options.send(toWorker.error('FRAME_MALFORMED', 'hello may only be the first message of a connection'));
         return;
@@ -248,7 +262,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.countAttempt('started', assignment.request.runId);
   }
 
-  private onStarted(key: string, lease: number): void {
+  private onStarted(key: string, lease: Lease): void {
     const assignment = this.assignments.get(key);
     if (!assignment || assignment.lease !== lease || !this.options.leases.isCurrent(key, lease)) {
       this.options.send(toWorker.refused(key, lease, 'this attempt is no longer assigned to you'));
@@ -259,14 +273,14 @@ export class RemoteNodeBridge implements NodeRuntime {
     assignment.sink.started();
   }
 
-  private onOutcome(key: string, lease: number, outcome: ExecutionOutcome): void {
+  private onOutcome(key: string, lease: Lease, outcome: ExecutionOutcome): void {
     const assignment = this.assignments.get(key);
     if (!assignment || assignment.lease !== lease || !this.options.leases.settle(key, lease)) {
       this.options.send(toWorker.refused(key, lease, 'this attempt is no longer current; its result is ignored'));
       return;
     }
     this.options.send(toWorker.accepted(key, lease));
-    this.finish(key, assignment, outcome);
+    this.finish(key, assignment, outcome.ok ? outcome : { ...outcome, error: boundedWorkerError(outcome.error) });
     if (this.draining && this.assignments.size === 0) this.leave('drained');
   }
 

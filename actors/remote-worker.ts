@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../src/clock.ts';
-import { serializeError } from '../src/errors.ts';
+import { ConfigError, serializeError } from '../src/errors.ts';
 import type { ExecutionOutcome } from '../src/execution.ts';
 import { attemptKey } from '../src/execution.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
@@ -9,7 +9,9 @@ import {
   MessageTooLargeError,
   decodeFrame,
   toDispatcher,
+  workerNameProblem,
   type HeldAttempt,
+  type Lease,
   type ToDispatcherMessage,
   type ToWorkerMessage,
 } from '../src/protocol/index.ts';
@@ -43,7 +45,7 @@ export interface RemoteWorkerOptions {
 }
 
 interface Held {
-  lease: number;
+  lease: Lease;
   /**
    * Set once the attempt ended. Kept until the dispatcher answers `accepted` or `refused`:
    * an outcome sent just as a connection dies is sent again after the reconnect.
@@ -76,8 +78,13 @@ export class RemoteWorker {
   private stopping = false;
   private drained: (() => void) | null = null;
   private ackWait: unknown = null;
+  /** The secret of the last `welcome`: the next `hello` presents it to take over a connection that looks alive. */
+  private session: string | undefined;
 
+  /** Throws ConfigError when the name is one the dispatcher would refuse (see WORKER_NAME_PATTERN). */
   constructor(private readonly options: RemoteWorkerOptions) {
+    const nameProblem = workerNameProblem(options.name);
+    if (nameProblem) throw new ConfigError([{ key: 'worker.node_name', message: nameProblem }]);
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? Logger.get('worker');
     this.node = new LocalThreadNode({
@@ -155,6 +162,7 @@ export class RemoteWorker {
           capabilities: [...this.capabilities],
           capacity: this.options.capacity,
           ...(this.options.token ? { token: this.options.token } : {}),
+          ...(this.session !== undefined ? { session: this.session } : {}),
           ...(resume.length > 0 ? { resume } : {}),
         }),
       );
@@ -178,6 +186,7 @@ export class RemoteWorker {
       case 'welcome':
         this.registered = true;
         this.failures = 0;
+        this.session = message.session;
         this.log.info({ nodeId: message.nodeId }, 'registered with the dispatcher');
         this.startHeartbeat(message.heartbeatInterval);
         // Outcomes that finished while disconnected: deliver now (the dispatcher fences them).
@@ -213,7 +222,7 @@ export class RemoteWorker {
     }
   }
 
-  private run(lease: number, request: Parameters<LocalThreadNode['execute']>[0]): void {
+  private run(lease: Lease, request: Parameters<LocalThreadNode['execute']>[0]): void {
     const key = attemptKey(request);
     this.held.set(key, { lease });
     // The dispatcher assigns only what this worker advertised; the backend node answers
@@ -230,7 +239,7 @@ export class RemoteWorker {
     });
   }
 
-  private deliver(key: string, lease: number, outcome: ExecutionOutcome): void {
+  private deliver(key: string, lease: Lease, outcome: ExecutionOutcome): void {
     this.checkDrained();
     if (!this.registered) return; // kept in `held`; sent after the next welcome
     try {
@@ -245,7 +254,7 @@ export class RemoteWorker {
     }
   }
 
-  private forget(key: string, lease: number): void {
+  private forget(key: string, lease: Lease): void {
     if (this.held.get(key)?.lease === lease) this.held.delete(key);
     this.checkDrained();
   }

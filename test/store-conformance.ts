@@ -416,6 +416,38 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         ]);
         expect(store.counts().nodes).toBe(2);
       });
+
+      test('deleteNodesLastSeenBefore drops nodes not seen since then and their run-less journal rows, nothing else', () => {
+        seedRun('r1');
+        store.commit(
+          batch({
+            nodes: [
+              node('remote:gone', { kind: 'remote', status: 'lost', lastSeenAt: 100 }),
+              node('remote:crashed-dispatcher', { kind: 'remote', status: 'busy', lastSeenAt: 200 }),
+              node('remote:boundary', { kind: 'remote', status: 'lost', lastSeenAt: 500 }),
+              node('remote:live', { kind: 'remote', status: 'idle', lastSeenAt: 900 }),
+            ],
+            transitions: [
+              transition(null, { actorId: 'node:remote:gone', actorKind: 'node', at: 100 }),
+              transition(null, { actorId: 'node:remote:gone', actorKind: 'node', at: 499 }),
+              transition(null, { actorId: 'node:remote:live', actorKind: 'node', at: 600 }),
+              transition(null, { actorId: 'dispatcher', actorKind: 'dispatcher', at: 100 }),
+              // A node's row that names a run goes with the run, not with the node.
+              transition('r1', { actorId: 'node:remote:gone', actorKind: 'node', at: 100 }),
+            ],
+          }),
+        );
+        expect(store.deleteNodesLastSeenBefore(500)).toBe(2);
+        expect(store.listNodes().map((n) => n.id)).toEqual(['remote:boundary', 'remote:live']);
+        expect(store.getTransitions('r1')).toHaveLength(1);
+        expect(store.counts()).toMatchObject({ nodes: 2, transitions: 3 });
+        expect(store.deleteNodesLastSeenBefore(500)).toBe(0);
+        // A node that comes back writes its row again.
+        store.commit(batch({ nodes: [node('remote:gone', { kind: 'remote', lastSeenAt: 1_000 })] }));
+        expect(store.listNodes().map((n) => n.id)).toEqual(['remote:boundary', 'remote:gone', 'remote:live']);
+        expect(store.deleteNodesLastSeenBefore(Number.MAX_SAFE_INTEGER)).toBe(3);
+        expect(store.counts()).toMatchObject({ nodes: 0, transitions: 2 });
+      });
     });
 
     describe('listRuns', () => {

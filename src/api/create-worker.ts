@@ -6,6 +6,8 @@ import { validateConfig } from '../config/validate.ts';
 import type { DispatchTarget } from '../manifest/types.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from '../../actors/backends/index.ts';
 import { Logger } from '../logger.ts';
+import { ConfigError } from '../errors.ts';
+import { workerNameProblem } from '../protocol/index.ts';
 
 /** Options of `createWorker`: a config (object or TOML path) and overrides of `[worker]`. */
 export interface CreateWorkerOptions {
@@ -56,6 +58,9 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
       : (options.config ?? validateConfig({}).config);
   const { worker, security } = config;
   const name = options.name ?? worker.node_name;
+  // Checked here, before any backend check: a name the dispatcher refuses is a config mistake.
+  const nameProblem = workerNameProblem(name);
+  if (nameProblem) throw new ConfigError([{ key: 'worker.node_name', message: nameProblem }]);
   const token = options.authToken ?? resolvedAuthToken(config);
   const log = Logger.get('worker');
   let remote: RemoteWorker | null = null;

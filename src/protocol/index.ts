@@ -6,7 +6,10 @@
 export {
   PROTOCOL_VERSION,
   WIRE_ERROR_CODES,
+  WORKER_NAME_PATTERN,
+  WORKER_NAME_RULE,
   toDispatcher,
+  workerNameProblem,
   toWorker,
   type HeldAttempt,
   type Lease,
@@ -39,5 +42,5 @@ export {
   type FrameError,
   type FrameErrorCode,
 } from './wire.ts';
-export { LeaseTable, type LeaseTableOptions } from './lease-table.ts';
+export { LeaseTable, OpaqueIds } from './lease-table.ts';
 export { FrameBatcher, MessageTooLargeError, type FrameBatcherOptions } from './frame-batcher.ts';

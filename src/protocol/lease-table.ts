@@ -1,41 +1,50 @@
+import { randomBytes } from 'node:crypto';
 import type { Lease } from './messages.ts';
 
-export interface LeaseTableOptions {
-  /**
-   * The first lease issued (default 1). A dispatcher that restarts should start above every
-   * lease it issued before (a persisted high-water mark, or an epoch it derives itself), so a
-   * worker resuming an attempt from the previous incarnation can never match a new lease.
-   */
-  firstLease?: number;
+/** Random bytes drawn at once and handed out 16 at a time: one syscall per 256 leases. */
+const POOL_BYTES = 16 * 256;
+
+/**
+ * 128 random bits as base64url (22 characters): a lease or a session id. Unguessable, so a
+ * peer can prove it was given one; no order, so nothing can be inferred from another.
+ */
+export class OpaqueIds {
+  #pool = Buffer.alloc(0);
+  #offset = 0;
+
+  next(): string {
+    if (this.#offset + 16 > this.#pool.length) {
+      this.#pool = randomBytes(POOL_BYTES);
+      this.#offset = 0;
+    }
+    const id = this.#pool.toString('base64url', this.#offset, this.#offset + 16);
+    this.#offset += 16;
+    return id;
+  }
 }
 
 /**
- * Fencing for assignments. Each assignment of an attempt (its key) gets a lease from `issue`,
- * one higher than any issued before; a later `issue` for the same key supersedes it. A
- * `started` or `outcome` is taken only while its lease `isCurrent`; anything else is a late
- * result from a worker that lost the attempt (it was revoked when the node was lost, or the
- * attempt was reassigned) and is refused. Pure: no clock, no I/O.
+ * Fencing for assignments. Each assignment of an attempt (its key) gets a fresh lease from
+ * `issue`; a later `issue` for the same key supersedes it. A `started` or `outcome` is taken
+ * only while its lease `isCurrent`; anything else is a late result from a worker that lost the
+ * attempt (it was revoked when the node was lost, or the attempt was reassigned) and is
+ * refused. No clock, no I/O but the random source.
+ *
+ * Leases are random, not a counter: fencing needs only "is this the current lease of this
+ * key", which equality answers, and a counter would let anyone who sees one lease guess the
+ * others. A restarted dispatcher needs no high-water mark either: a lease of its previous life
+ * matches a new one with probability 2^-128.
  *
  * `Holder` is what the dispatcher wants to remember per lease (usually the node id), so it can
  * revoke everything a lost node held with `revokeAll`.
  */
 export class LeaseTable<Holder = undefined> {
   readonly #current = new Map<string, { lease: Lease; holder: Holder | undefined }>();
-  #next: number;
-
-  constructor(options: LeaseTableOptions = {}) {
-    const first = options.firstLease ?? 1;
-    if (!Number.isSafeInteger(first) || first < 1) {
-      throw new RangeError(`LeaseTable firstLease must be a positive safe integer (got ${first})`);
-    }
-    this.#next = first;
-  }
+  readonly #ids = new OpaqueIds();
 
   /** A new lease for `key`, superseding any current one. */
   issue(key: string, holder?: Holder): Lease {
-    const lease = this.#next;
-    if (!Number.isSafeInteger(lease + 1)) throw new RangeError('LeaseTable ran out of safe integer leases');
-    this.#next = lease + 1;
+    const lease = this.#ids.next();
     this.#current.set(key, { lease, holder });
     return lease;
   }
@@ -85,10 +94,5 @@ export class LeaseTable<Holder = undefined> {
   /** Number of current leases. */
   get size(): number {
     return this.#current.size;
-  }
-
-  /** The last lease issued (firstLease - 1 before any): the high-water mark to persist. */
-  get lastIssued(): Lease {
-    return this.#next - 1;
   }
 }

@@ -17,13 +17,15 @@ import type { DispatchTarget } from '../manifest/types.ts';
  * on the wire, also by the lease the dispatcher issued with the assignment (see
  * `lease-table.ts`): a `started` or `outcome` whose lease is no longer current is refused.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
- * A number the dispatcher issues with each assignment, increasing across all assignments
- * (a positive safe integer). Fencing compares it; nothing else reads meaning into it.
+ * An opaque id the dispatcher issues with each assignment: 128 random bits (see
+ * `lease-table.ts`). Fencing compares it for equality; nothing else reads meaning into it.
+ * Random, not a counter, so a client holding the token cannot guess another worker's leases.
+ * (Version 1 had increasing numbers.)
  */
-export type Lease = number;
+export type Lease = string;
 
 /** One attempt a worker holds: its key and the lease it was assigned with. */
 export interface HeldAttempt {
@@ -33,8 +35,9 @@ export interface HeldAttempt {
 
 /**
  * Codes of the `error` message. The first three are `decodeFrame`'s; the others are for the
- * connection's handler: `UNAUTHORIZED` (the `hello` token is missing or wrong; the dispatcher
- * closes the connection) and `NOT_REGISTERED` (a message other than `hello` before `welcome`).
+ * connection's handler: `UNAUTHORIZED` (the `hello` token is missing or wrong) and
+ * `NOT_REGISTERED` (a message other than `hello` before `welcome`, a name taken by a live
+ * worker, no `hello` in time). Before `welcome` every error closes the connection.
  */
 export const WIRE_ERROR_CODES = [
   'FRAME_TOO_LARGE',
@@ -45,13 +48,30 @@ export const WIRE_ERROR_CODES = [
 ] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
+/**
+ * A worker's name: it becomes a node id (`remote:<name>`), a log field and a row of the nodes
+ * table, so it is short and printable — letters, digits and `_ . : - @`, starting with a
+ * letter or digit, at most 128 characters.
+ */
+export const WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
+export const WORKER_NAME_RULE = 'letters, digits and _ . : - @, starting with a letter or digit, at most 128 characters';
+
+/** What is wrong with a worker name, or null when it is fine. */
+export function workerNameProblem(name: string): string | null {
+  if (WORKER_NAME_PATTERN.test(name)) return null;
+  const shown = name.length > 40 ? `${JSON.stringify(name.slice(0, 40))}… (${name.length} characters)` : JSON.stringify(name);
+  return `the worker name ${shown} is not allowed: use ${WORKER_NAME_RULE}`;
+}
+
 // ---- worker → dispatcher -----------------------------------------------------------------------
 export type ToDispatcherMessage =
   /**
-   * First message on every connection (also after a reconnect). `capacity` is the number of
-   * attempts the worker runs at once; `resume` lists the attempts it still holds from before a
-   * reconnect (running, or finished with an outcome not yet delivered). `token` is the shared
-   * auth token: never log a hello as it is.
+   * First message on every connection (also after a reconnect). `name` follows
+   * WORKER_NAME_PATTERN. `capacity` is the number of attempts the worker runs at once;
+   * `resume` lists the attempts it still holds from before a reconnect (running, or finished
+   * with an outcome not yet delivered). `session` is the secret of the last `welcome` this
+   * process got: only it lets the hello take the place of a connection under the same name
+   * that still looks alive. `token` is the shared auth token. Never log a hello as it is.
    */
   | {
       type: 'hello';
@@ -59,6 +79,7 @@ export type ToDispatcherMessage =
       capabilities: DispatchTarget[];
       capacity: number;
       token?: string;
+      session?: string;
       resume?: HeldAttempt[];
     }
   /** Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight. */
@@ -78,8 +99,11 @@ export type ToDispatcherMessage =
 
 // ---- dispatcher → worker -----------------------------------------------------------------------
 export type ToWorkerMessage =
-  /** Answer to an accepted `hello`: the worker's node id and the limits it must keep. */
-  | { type: 'welcome'; nodeId: string; heartbeatInterval: number; maxMessageSize: number }
+  /**
+   * Answer to an accepted `hello`: the worker's node id, the limits it must keep, and a secret
+   * session id (new for each connection) the worker presents in its next `hello`.
+   */
+  | { type: 'welcome'; nodeId: string; heartbeatInterval: number; maxMessageSize: number; session: string }
   /**
    * Run one attempt (its key is `attemptKey(request)`). The worker answers `started` within
    * `ackDeadlineMs`, else the dispatcher may take the attempt back.
@@ -114,6 +138,7 @@ export const toDispatcher = {
     capabilities: fields.capabilities,
     capacity: fields.capacity,
     ...(fields.token !== undefined ? { token: fields.token } : {}),
+    ...(fields.session !== undefined ? { session: fields.session } : {}),
     ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
   }),
   heartbeat: (running: number): ToDispatcherOf<'heartbeat'> => ({ type: 'heartbeat', running }),
@@ -143,11 +168,12 @@ export const toDispatcher = {
 
 /** Factories for dispatcher → worker messages. */
 export const toWorker = {
-  welcome: (nodeId: string, heartbeatInterval: number, maxMessageSize: number): ToWorkerOf<'welcome'> => ({
+  welcome: (nodeId: string, heartbeatInterval: number, maxMessageSize: number, session: string): ToWorkerOf<'welcome'> => ({
     type: 'welcome',
     nodeId,
     heartbeatInterval,
     maxMessageSize,
+    session,
   }),
   assign: (lease: Lease, request: ExecutionRequest, ackDeadlineMs: number): ToWorkerOf<'assign'> => ({
     type: 'assign',

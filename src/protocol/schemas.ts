@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../config/log-levels.ts';
 import { DISPATCH_TARGETS, SYMBOL_CONTEXTS, SYMBOL_TYPES } from '../manifest/types.ts';
-import { WIRE_ERROR_CODES, type ToDispatcherMessage, type ToWorkerMessage } from './messages.ts';
+import { WIRE_ERROR_CODES, WORKER_NAME_PATTERN, WORKER_NAME_RULE, type ToDispatcherMessage, type ToWorkerMessage } from './messages.ts';
 
 /**
  * The zod schemas that validate every message on receipt. Objects are zod's default (strip):
@@ -10,10 +10,16 @@ import { WIRE_ERROR_CODES, type ToDispatcherMessage, type ToWorkerMessage } from
  */
 
 const nonEmpty = z.string().min(1);
-/** Safe integers only: every number of the protocol is a count, a duration, an id or a lease. */
+/** Safe integers only: every number of the protocol is a count, a duration or an id. */
 const count = z.number().int().nonnegative();
 const positive = z.number().int().positive();
-const lease = positive;
+/** A lease or a session id: base64url of random bytes (lease-table.ts), bounded so a peer cannot send a huge one. */
+const opaqueId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'expected an opaque id (16 to 64 base64url characters)' });
+const lease = opaqueId;
+/** Worker names become node ids, log fields and rows: short and printable (messages.ts). */
+const workerName = z.string().regex(WORKER_NAME_PATTERN, { error: `expected a worker name: ${WORKER_NAME_RULE}` });
+/** No more targets than exist, give or take repeats: a list is not a way to send megabytes. */
+const capabilityList = z.array(z.enum(DISPATCH_TARGETS)).max(16);
 const requestId = count;
 /**
  * Any JSON value. JSON has no `undefined`: a value that was undefined is left out by the
@@ -61,17 +67,18 @@ type SchemasOf<M extends { type: string }> = { [T in M['type']]: z.ZodType<Extra
 export const toDispatcherSchemas = {
   hello: z.object({
     type: z.literal('hello'),
-    name: nonEmpty,
-    capabilities: z.array(z.enum(DISPATCH_TARGETS)),
+    name: workerName,
+    capabilities: capabilityList,
     capacity: positive,
     token: z.string().optional(),
+    session: opaqueId.optional(),
     resume: z.array(heldAttemptSchema).optional(),
   }),
   heartbeat: z.object({ type: z.literal('heartbeat'), running: count }),
   started: z.object({ type: z.literal('started'), key: nonEmpty, lease }),
   outcome: z.object({ type: z.literal('outcome'), key: nonEmpty, lease, outcome: executionOutcomeSchema }),
   draining: z.object({ type: z.literal('draining') }),
-  capabilities: z.object({ type: z.literal('capabilities'), capabilities: z.array(z.enum(DISPATCH_TARGETS)) }),
+  capabilities: z.object({ type: z.literal('capabilities'), capabilities: capabilityList }),
   'state.get': z.object({ type: z.literal('state.get'), id: requestId, key: z.string() }),
   'state.set': z.object({ type: z.literal('state.set'), id: requestId, key: z.string(), value: anyValue }),
   log: z.object({
@@ -89,6 +96,7 @@ export const toWorkerSchemas = {
     nodeId: nonEmpty,
     heartbeatInterval: positive,
     maxMessageSize: positive,
+    session: opaqueId,
   }),
   assign: z.object({
     type: z.literal('assign'),

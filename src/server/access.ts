@@ -9,16 +9,17 @@ import { HttpError } from './http.ts';
  * 1. the Host (and Origin, when a browser sends one) must name one of `[security]
  *    allowed_hosts` — a page on another site that resolves its own name to 127.0.0.1 (DNS
  *    rebinding) is refused even though it reaches a loopback socket;
- * 2. when auth is on (`enable_auth`, or any bind beyond loopback), `Authorization: Bearer
- *    <token>` with the shared token — on /api/* and /metrics; /health stays open so a load
- *    balancer or a script can probe liveness without the secret;
+ * 2. when a token is configured, `Authorization: Bearer <token>` with it — on /api/*,
+ *    /metrics and the /workers upgrade (and again in the worker's `hello`), on loopback too:
+ *    another user of the same machine reaches a loopback socket as easily as its owner. /health
+ *    stays open so a load balancer or a script can probe liveness without the secret;
  * 3. (in the routes) the body size limit.
  * The token itself is never logged nor echoed in a message.
  */
 
 export interface AccessPolicy {
   allowedHosts: ReadonlySet<string>;
-  /** The shared token when auth is required, else null. */
+  /** The shared token when one is configured (then every client and worker must present it), else null. */
   token: string | null;
 }
 
@@ -30,9 +31,11 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The policy for a dispatcher about to listen. Throws ConfigError (exit 2) when a token is
- * required but none is configured: beyond loopback an open dispatcher would let anyone on the
- * network run workflows on this machine, so it refuses to start rather than warn.
+ * The policy for a dispatcher about to listen (design.md, "Config keys"): a configured token is
+ * required from every client and worker, loopback included; with none, loopback stays open.
+ * Throws ConfigError (exit 2) when a token is required but none is configured — `enable_auth =
+ * true`, or a bind beyond loopback, where an open dispatcher would let anyone on the network
+ * run workflows on this machine — so it refuses to start rather than warn.
  */
 export function accessPolicy(config: SwarmConfig, env: Record<string, string | undefined> = process.env): AccessPolicy {
   const token = resolvedAuthToken(config, env) ?? null;
@@ -50,7 +53,7 @@ export function accessPolicy(config: SwarmConfig, env: Record<string, string | u
   }
   return {
     allowedHosts: new Set(config.security.allowed_hosts.map((h) => h.toLowerCase())),
-    token: required ? token : null,
+    token,
   };
 }
 
@@ -63,9 +66,28 @@ export function hostnameOf(hostHeader: string): string {
   return colon >= 0 && h.indexOf(':', colon + 1) < 0 ? h.slice(0, colon) : h;
 }
 
-/** Throws a 403 HttpError when the request's Host or Origin is not an allowed host. */
+/**
+ * A Host header as RFC 9110 has it: a name or IPv4 address, or a bracketed IPv6 address, then
+ * an optional port of 1 to 65535. Anything else (`localhost:99999`, `a@localhost`, empty) is
+ * refused before Bun's URL of the request — built from this header — is read.
+ */
+const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9._-]{0,252})|\[[0-9a-f:.]{2,45}\])(?::(\d{1,5}))?$/i;
+
+export function isWellFormedHost(hostHeader: string): boolean {
+  const match = HOST_SYNTAX.exec(hostHeader);
+  if (!match) return false;
+  return match[1] === undefined || (Number(match[1]) >= 1 && Number(match[1]) <= 65_535);
+}
+
+/**
+ * Throws a 400 HttpError for a malformed Host header, and a 403 when the Host or Origin is not
+ * an allowed host.
+ */
 export function checkHost(request: Request, policy: AccessPolicy): void {
   const host = request.headers.get('host');
+  if (host !== null && !isWellFormedHost(host)) {
+    throw new HttpError(400, 'BAD_HOST', 'The Host header is not a host name or address with an optional port (1-65535).');
+  }
   if (host === null || !policy.allowedHosts.has(hostnameOf(host))) {
     throw new HttpError(403, 'HOST_NOT_ALLOWED', 'This host name is not in [security] allowed_hosts of the dispatcher.');
   }

@@ -86,6 +86,7 @@ function progressFromStore(run: RunRecord): RunProgressView {
     completedTasks: run.completedTasks,
     failedTasks: run.failedTasks,
     runningTasks: 0,
+    activeTasks: { running: [], retrying: [] },
   };
 }
 
@@ -142,8 +143,9 @@ export const routes: Route[] = [
     protected: true,
     handle(request, _params, ctx) {
       const value = new URL(request.url).searchParams.get('limit');
-      const limit = value === null ? DEFAULT_LIST_LIMIT : Number(value);
-      if (!Number.isSafeInteger(limit) || limit < 0) throw new UsageError(`limit expects a whole number of 0 or more (got "${value}").`);
+      // Digits only: Number() would read "" as 0 (all runs) and "0x10" as 16.
+      const limit = value === null ? DEFAULT_LIST_LIMIT : /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(limit)) throw new UsageError(`limit expects a whole number of 0 or more (got "${String(value).slice(0, 40)}").`);
       const runs = ctx.store.listRuns(limit === 0 ? {} : { limit });
       return json({ runs: runs.map((run) => ({ ...toRunSummary(run), manifestPath: run.manifestPath })) });
     },

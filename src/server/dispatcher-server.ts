@@ -19,6 +19,13 @@ import { RunRegistry } from './run-registry.ts';
 
 /** How long the socket stays open after the last run was cancelled at shutdown. */
 const FOLLOWER_GRACE_MS = 500;
+/**
+ * Node rows not seen for a day are dropped, at start and then hourly: recent ones stay for
+ * inspection, and workers with ever-new names (a pod's, a pid in the name) do not grow the
+ * table for good. A live node's row comes back at its next change.
+ */
+export const NODE_ROW_RETENTION_MS = 24 * 3_600_000;
+const NODE_PRUNE_EVERY_MS = 3_600_000;
 
 export interface DispatcherServerOptions {
   /** Overrides `[dispatcher] websocket_port`; 0 listens on a free port (see `port`). */
@@ -84,6 +91,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         policy,
         maxMessageSize: config.security.max_message_size,
         heartbeatInterval: config.coordinator.heartbeat_interval,
+        helloTimeoutMs: config.coordinator.heartbeat_timeout,
         log,
       }),
       context: {
@@ -98,6 +106,17 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     rawStore.close();
     throw error;
   }
+  const pruneNodes = () => {
+    try {
+      const deleted = store.deleteNodesLastSeenBefore(Date.now() - NODE_ROW_RETENTION_MS);
+      if (deleted > 0) log.info({ deleted }, 'dropped the rows of nodes not seen for a day');
+    } catch (err) {
+      log.error({ err }, 'dropping old node rows failed');
+    }
+  };
+  // Before the dispatcher's own nodes write theirs: what is left is from earlier lives.
+  pruneNodes();
+  const nodePrune = setInterval(pruneNodes, NODE_PRUNE_EVERY_MS);
   dispatcher.start();
   log.info({ url: http.url, auth: policy.token !== null, db: rawStore.location }, 'dispatcher listening');
   // Runs left unfinished by a process that died (this dispatcher's last life, a `swarm run`)
@@ -135,6 +154,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         // their run end as cancelled; new runs are refused (503) meanwhile.
         accepting = false;
         clearInterval(orphanScan);
+        clearInterval(nodePrune);
         const hadRuns = registry.activeHandles().length > 0;
         try {
           await dispatcher.stop();

@@ -4,7 +4,8 @@ import { SwarmError } from '../errors.ts';
 import type { SwarmLogger } from '../logger.ts';
 import { checkHost, checkToken, type AccessPolicy } from './access.ts';
 import { routes, type RouteContext } from './api-routes.ts';
-import { errorResponse, HttpError } from './http.ts';
+import { errorResponse, HttpError, isInternalError } from './http.ts';
+import { decodeParam, pathForLog, requestTarget } from './request-target.ts';
 
 /**
  * The dispatcher's one listening socket: a `Bun.serve` on `[dispatcher] bind` and
@@ -59,8 +60,8 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
   const { policy, context, log } = options;
 
   async function handle(request: Request, server: Server<WorkerConnection>): Promise<Response | undefined> {
-    const { pathname } = new URL(request.url);
     checkHost(request, policy);
+    const { pathname } = requestTarget(request);
     if (pathname === '/workers') {
       if (!options.acceptWorkers) {
         throw new HttpError(404, 'WORKERS_DISABLED', 'This dispatcher accepts no remote workers ([dispatcher] enable_websocket = false).');
@@ -76,7 +77,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     const route = candidates.find((r) => r.method === request.method);
     if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}.`);
     if (route.protected) checkToken(request, policy);
-    const params = route.pattern.exec(pathname)!.slice(1).map(decodeURIComponent);
+    const params = route.pattern.exec(pathname)!.slice(1).map(decodeParam);
     return route.handle(request, params, context);
   }
 
@@ -85,19 +86,28 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     server = Bun.serve<WorkerConnection>({
       hostname: options.hostname,
       port: options.port,
+      // Never Bun's development error page: it shows source lines and the working directory
+      // to anyone, token or not.
+      development: false,
+      // Explicit: with `development: false` this Bun shares a taken port (SO_REUSEPORT) instead
+      // of failing with EADDRINUSE, and two dispatchers would split one port's connections.
+      reusePort: false,
       websocket: options.workers,
       async fetch(request, srv) {
         try {
           return await handle(request, srv);
         } catch (error) {
-          // Expected refusals are the client's business; anything else is a bug worth a log line.
-          // (Headers are never logged: they carry the token.)
-          if (!(error instanceof HttpError) && !(error instanceof SwarmError)) {
-            log.error({ err: error, method: request.method, path: new URL(request.url).pathname }, 'request failed');
-          }
+          // Expected refusals are the client's business; the dispatcher's own failures are worth
+          // a log line. (Headers are never logged: they carry the token.)
+          if (isInternalError(error)) log.error({ err: error, method: request.method, path: pathForLog(request) }, 'request failed');
           const headers: Record<string, string> = error instanceof HttpError && error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
           return errorResponse(error, headers);
         }
+      },
+      // Whatever escapes `fetch` (nothing should) is still the JSON error contract.
+      error(error) {
+        log.error({ err: error }, 'request failed outside the handler');
+        return errorResponse(error);
       },
     });
   } catch (error) {

@@ -45,20 +45,48 @@ function statusFor(error: unknown): number {
   return 500;
 }
 
+/**
+ * Whether the error is the dispatcher's own failure (a 5xx other than "stopping"): it is
+ * logged, and its message stays in the log — it can hold a file path or a library's words,
+ * which are none of the client's business.
+ */
+export function isInternalError(error: unknown): boolean {
+  if (error instanceof HttpError) return false;
+  if (error instanceof SwarmError && error.code === 'DISPATCHER_UNREACHABLE') return false;
+  return statusFor(error) >= 500;
+}
+
+/** What a client is told of an internal error: its kind, never its details. */
+function internalErrorBody(error: unknown): { name: string; code: string; message: string } {
+  if (error instanceof SwarmError && error.code.startsWith('STORE_')) {
+    return { name: error.name, code: error.code, message: 'The state database refused the operation; the dispatcher\'s log says why.' };
+  }
+  return { name: 'InternalError', code: 'INTERNAL', message: 'The dispatcher failed to handle this request; its log says why.' };
+}
+
+/** The JSON error contract `{"error": {name, code, message, issues?}}` with the error's status. */
 export function errorResponse(error: unknown, headers: Record<string, string> = {}): Response {
   const body =
     error instanceof HttpError
       ? { name: error.name, code: error.code, message: error.message }
-      : errorJson(error);
+      : isInternalError(error)
+        ? internalErrorBody(error)
+        : errorJson(error);
   return json({ error: body }, statusFor(error), headers);
 }
 
 /**
  * Reads a JSON request body of at most `maxBytes`. A declared Content-Length over the limit is
  * refused before anything is read; a body without one (chunked) is read only up to the limit,
- * so an oversized request never sits in memory whole. 413 when too large, 400 when not JSON.
+ * so an oversized request never sits in memory whole. 413 when too large, 415 when declared as
+ * something else than JSON, 400 when not JSON.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  // A declared type must be JSON; none at all is read as JSON (a hand-written curl).
+  const type = request.headers.get('content-type');
+  if (type !== null && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type.trim())) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON: send it with Content-Type: application/json.');
+  }
   const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds [security] max_message_size (${maxBytes} bytes).`);
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();

@@ -15,6 +15,8 @@ export interface RunProgressView {
   failedTasks: number;
   /** Tasks on a node now (assigned, running, rolling back); 0 once the run has ended. */
   runningTasks: number;
+  /** A few names of the tasks running now and of those waiting to retry, for progress lines. */
+  activeTasks: { running: string[]; retrying: string[] };
 }
 
 /** Live task states that mean "on a node now". */
@@ -77,7 +79,7 @@ export class RunRegistry {
 
   /** Progress counts of an active run, from its live actors plus its stored projection. */
   liveProgress(handle: RunHandle, stored: { name: string; status: RunStatus; completedTasks: number; failedTasks: number }): RunProgressView {
-    const { settled, total, live } = handle.progress();
+    const { settled, total, live, active } = handle.progress();
     let running = 0;
     for (const state of ON_NODE_STATES) running += live[state] ?? 0;
     return {
@@ -89,6 +91,7 @@ export class RunRegistry {
       completedTasks: stored.completedTasks,
       failedTasks: stored.failedTasks,
       runningTasks: running,
+      activeTasks: active,
     };
   }
 }

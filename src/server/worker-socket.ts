@@ -1,7 +1,7 @@
 import type { ServerWebSocket, WebSocketHandler } from 'bun';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Dispatcher } from '../../actors/dispatcher.ts';
 import type { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
+import { sameSecret } from '../../actors/worker-input.ts';
 import type { SwarmLogger } from '../logger.ts';
 import { decodeFrame, FrameBatcher, toWorker, type ToDispatcherMessage, type ToWorkerMessage } from '../protocol/index.ts';
 import type { AccessPolicy } from './access.ts';
@@ -14,6 +14,8 @@ export interface WorkerConnection {
   bridge: RemoteNodeBridge | null;
   out: FrameBatcher<ToWorkerMessage> | null;
   malformed: number;
+  /** Closes the connection if no valid `hello` came in time (cleared by `hello` or the close). */
+  helloTimer?: ReturnType<typeof setTimeout>;
 }
 
 export interface WorkerSocketOptions {
@@ -21,14 +23,19 @@ export interface WorkerSocketOptions {
   policy: AccessPolicy;
   maxMessageSize: number;
   heartbeatInterval: number;
+  /** How long a connection may stay open without a valid `hello` (`[coordinator] heartbeat_timeout`). */
+  helloTimeoutMs: number;
   log: SwarmLogger;
 }
 
 /**
  * The `/workers` WebSocket route: a worker's first message must be `hello` (with the shared
- * token when auth is on); then it is a node of the swarm (RemoteNodeBridge) until the socket
- * closes. Malformed or oversized frames get an `error` reply and, past a few, a close —
- * never a crash of the dispatcher.
+ * token when one is configured), within `helloTimeoutMs`; then it is a node of the swarm
+ * (RemoteNodeBridge) until the socket closes. Before `hello` any mistake — a malformed frame,
+ * a bad name, a wrong token — gets an `error` reply and a close: nothing a connection that
+ * never registers sends is worth a second chance, and it must not hold a socket open. After
+ * it, malformed or oversized frames get an `error` reply and, past a few, a close — never a
+ * crash of the dispatcher.
  */
 export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHandler<WorkerConnection> {
   const { dispatcher, policy, log } = options;
@@ -47,9 +54,15 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
 
   return {
     maxPayloadLength: options.maxMessageSize,
+    open(ws) {
+      ws.data.helloTimer = setTimeout(() => {
+        if (!ws.data.bridge) refuse(ws, toWorker.error('NOT_REGISTERED', `no hello within ${options.helloTimeoutMs} ms`));
+      }, options.helloTimeoutMs);
+    },
     message(ws, data) {
       const decoded = decodeFrame(data as string, 'toDispatcher', { maxBytes: options.maxMessageSize });
       if (!decoded.ok) {
+        if (!ws.data.bridge) return refuse(ws, toWorker.error(decoded.error.code, decoded.error.message));
         send(ws, toWorker.error(decoded.error.code, decoded.error.message));
         if (++ws.data.malformed >= MALFORMED_LIMIT) {
           ws.data.out?.flush(); // the replies first, then the close
@@ -63,6 +76,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       }
     },
     close(ws) {
+      clearTimeout(ws.data.helloTimer);
       ws.data.bridge?.lost('connection closed');
       ws.data.bridge = null;
     },
@@ -85,6 +99,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
           capabilities: message.capabilities,
           capacity: message.capacity,
           ...(message.resume ? { resume: message.resume } : {}),
+          ...(message.session !== undefined ? { session: message.session } : {}),
         },
         {
           send: (m) => send(ws, m),
@@ -100,12 +115,8 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       refuse(ws, toWorker.error('NOT_REGISTERED', err instanceof Error ? err.message : String(err)));
       return false;
     }
-    send(ws, toWorker.welcome(ws.data.bridge.id, options.heartbeatInterval, options.maxMessageSize));
+    clearTimeout(ws.data.helloTimer);
+    send(ws, toWorker.welcome(ws.data.bridge.id, options.heartbeatInterval, options.maxMessageSize, ws.data.bridge.session));
     return true;
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }

@@ -52,6 +52,8 @@ export class MemoryStore implements SwarmStore {
   private tasks = new Map<string, Map<string, TaskRow>>();
   /** Journal rows per run, in seq order; rows without a run are only counted (nothing reads them back). */
   private transitions = new Map<string, TransitionRow[]>();
+  /** What deleteNodesLastSeenBefore needs of the run-less rows: their kind and time. */
+  private runless: { actorKind: string; at: number }[] = [];
   private transitionCount = 0;
   private lastSeq = 0;
   private nodes = new Map<string, NodeRow>();
@@ -103,6 +105,7 @@ export class MemoryStore implements SwarmStore {
     for (const row of transitions) {
       const stored: TransitionRow = { seq: ++this.lastSeq, ...row };
       if (row.runId !== null) this.transitions.get(row.runId)!.push(stored);
+      else this.runless.push({ actorKind: row.actorKind, at: row.at });
       this.transitionCount++;
     }
     for (const [row, patch] of runPatches) applyPatchToRow(row, RUN_PATCH_FIELDS, patch);
@@ -222,6 +225,20 @@ export class MemoryStore implements SwarmStore {
     return deleted;
   }
 
+  deleteNodesLastSeenBefore(before: number): number {
+    this.assertOpen();
+    const kept = this.runless.filter((row) => row.actorKind !== 'node' || !(row.at < before));
+    this.transitionCount -= this.runless.length - kept.length;
+    this.runless = kept;
+    let deleted = 0;
+    for (const [id, row] of this.nodes) {
+      if (!(row.lastSeenAt < before)) continue;
+      this.nodes.delete(id);
+      deleted++;
+    }
+    return deleted;
+  }
+
   /** Drops everything; idempotent. The store cannot be used afterwards. */
   close(): void {
     if (this.closed) return;
@@ -229,6 +246,7 @@ export class MemoryStore implements SwarmStore {
     this.runs.clear();
     this.tasks.clear();
     this.transitions.clear();
+    this.runless = [];
     this.nodes.clear();
     this.state.clear();
   }

@@ -53,6 +53,8 @@ export class SqliteStatements {
   readonly claimOwnedRun: Statement<unknown, [string, string, string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
+  readonly deleteStaleNodes: Statement<unknown, [number]>;
+  readonly deleteRunlessNodeTransitions: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
   readonly runPatches: PatchStatements;
   private readonly all: Statement[];
@@ -121,13 +123,18 @@ export class SqliteStatements {
       `DELETE FROM runs WHERE status IN (${FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ')})
        AND created_at < ?`,
     );
+    this.deleteStaleNodes = db.prepare('DELETE FROM nodes WHERE last_seen_at < ?');
+    // `run_id IS NULL` walks the transitions_by_run index: only run-less rows are visited.
+    this.deleteRunlessNodeTransitions = db.prepare(
+      `DELETE FROM transitions WHERE run_id IS NULL AND actor_kind = 'node' AND at < ?`,
+    );
     this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.claimUnownedRun, this.claimOwnedRun, this.counts,
-      this.deleteFinishedRuns,
+      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
     ];
   }
 

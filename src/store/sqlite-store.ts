@@ -166,6 +166,14 @@ export class SqliteStore implements SwarmStore {
     return this.statements.deleteFinishedRuns.run(before).changes;
   }
 
+  deleteNodesLastSeenBefore(before: number): number {
+    this.assertOpen();
+    return this.db.transaction(() => {
+      this.statements.deleteRunlessNodeTransitions.run(before);
+      return this.statements.deleteStaleNodes.run(before).changes;
+    }).immediate();
+  }
+
   /** Closes the connection; idempotent. The store cannot be used afterwards. */
   close(): void {
     if (this.closed) return;

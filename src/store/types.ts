@@ -170,5 +170,13 @@ export interface SwarmStore {
   counts(): StoreCounts;
   /** Deletes finished runs (and their tasks and journal) created before `before` (ms epoch). */
   deleteFinishedRunsBefore(before: number): number;
+  /**
+   * Deletes the rows of nodes last seen before `before` (ms epoch), whatever their status, and
+   * the journal rows of node actors that name no run recorded before it (a node's rows that
+   * name a run go with the run). Returns the node rows deleted. A node still alive writes its
+   * row again at its next change: the table is for inspection, and without this every worker
+   * name ever connected (a pod's random name, a name with a pid) would stay in it for good.
+   */
+  deleteNodesLastSeenBefore(before: number): number;
   close(): void;
 }

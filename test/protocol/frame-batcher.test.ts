@@ -62,7 +62,7 @@ describe('FrameBatcher', () => {
     const { batcher, frames, tick } = setup({ maxFrameBytes: 10_000 });
     batcher.push(toDispatcher.draining());
     tick();
-    expect(frames).toEqual(['{"v":1,"type":"draining"}']);
+    expect(frames).toEqual(['{"v":2,"type":"draining"}']);
   });
 
   test('each tick starts a new batch; an idle tick sends nothing', () => {
@@ -146,7 +146,7 @@ describe('FrameBatcher', () => {
   test('a message that fits no frame throws MessageTooLargeError and leaves the queue as it was', () => {
     const { batcher, frames, tick, received } = setup({ maxFrameBytes: 200 });
     batcher.push(hb(1));
-    const huge = toDispatcher.outcome('k', 1, { ok: true, output: 'z'.repeat(500) });
+    const huge = toDispatcher.outcome('k', 'lease-0000000000000001', { ok: true, output: 'z'.repeat(500) });
     let caught: unknown;
     try {
       batcher.push(huge);

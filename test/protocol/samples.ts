@@ -28,6 +28,9 @@ export const sampleRollback: ExecutionRequest = {
   baseDir: null,
 };
 
+/** A lease as the dispatcher issues them (opaque base64url), numbered for reading. */
+export const lease = (n: number): string => `lease-${String(n).padStart(16, '0')}`;
+
 /** At least one of every worker → dispatcher message type (built with the factories). */
 export const toDispatcherSamples: ToDispatcherMessage[] = [
   toDispatcher.hello({ name: 'worker-1', capabilities: ['internal', 'php_engine'], capacity: 4 }),
@@ -36,18 +39,19 @@ export const toDispatcherSamples: ToDispatcherMessage[] = [
     capabilities: [],
     capacity: 1,
     token: 's3cret',
-    resume: [{ key: 'run-1/a/run/1', lease: 7 }],
+    session: 'c2Vzc2lvbi1zZWNyZXQtMTI',
+    resume: [{ key: 'run-1/a/run/1', lease: lease(7) }],
   }),
   toDispatcher.heartbeat(3),
-  toDispatcher.started('run-1/fetch_posts/run/2', 12),
-  toDispatcher.outcome('run-1/fetch_posts/run/2', 12, { ok: true, output: { posts: [1, 2, 3], note: 'ünïcode' } }),
-  toDispatcher.outcome('run-1/fetch_posts/run/2', 12, { ok: true, output: null }),
-  toDispatcher.outcome('run-1/fetch_posts/run/2', 13, {
+  toDispatcher.started('run-1/fetch_posts/run/2', lease(12)),
+  toDispatcher.outcome('run-1/fetch_posts/run/2', lease(12), { ok: true, output: { posts: [1, 2, 3], note: 'ünïcode' } }),
+  toDispatcher.outcome('run-1/fetch_posts/run/2', lease(12), { ok: true, output: null }),
+  toDispatcher.outcome('run-1/fetch_posts/run/2', lease(13), {
     ok: false,
     error: { name: 'SwarmError', message: 'boom', code: 'TASK_TIMEOUT', stack: 'Error: boom\n    at x' },
     retryable: true,
   }),
-  toDispatcher.outcome('k', 1, { ok: false, error: { name: 'Error', message: 'bad' }, retryable: false }),
+  toDispatcher.outcome('k', lease(1), { ok: false, error: { name: 'Error', message: 'bad' }, retryable: false }),
   toDispatcher.draining(),
   toDispatcher.capabilities(['internal', 'php_engine']),
   toDispatcher.stateGet(0, 'counter'),
@@ -58,12 +62,12 @@ export const toDispatcherSamples: ToDispatcherMessage[] = [
 
 /** At least one of every dispatcher → worker message type. */
 export const toWorkerSamples: ToWorkerMessage[] = [
-  toWorker.welcome('node-7', 5000, 1_048_576),
-  toWorker.assign(12, sampleRequest, 10_000),
-  toWorker.assign(13, sampleRollback, 1),
+  toWorker.welcome('node-7', 5000, 1_048_576, 'c2Vzc2lvbi1zZWNyZXQtMTI'),
+  toWorker.assign(lease(12), sampleRequest, 10_000),
+  toWorker.assign(lease(13), sampleRollback, 1),
   toWorker.abort('run-1/fetch_posts/run/2', 'timed out'),
-  toWorker.accepted('run-1/fetch_posts/run/1', 11),
-  toWorker.refused('run-1/fetch_posts/run/2', 12, 'the attempt was reassigned after the node was lost'),
+  toWorker.accepted('run-1/fetch_posts/run/1', lease(11)),
+  toWorker.refused('run-1/fetch_posts/run/2', lease(12), 'the attempt was reassigned after the node was lost'),
   toWorker.stateResult(0, [1, 2]),
   toWorker.stateResult(1, null),
   toWorker.stateError(2, { name: 'StoreUnavailableError', message: 'database is locked', code: 'STORE_UNAVAILABLE' }),

@@ -27,17 +27,18 @@ function failure(data: FrameData, direction: Direction, code: FrameErrorCode, ma
 const bad = (frame: unknown, direction: Direction = 'toDispatcher') =>
   failure(JSON.stringify(frame), direction, 'FRAME_MALFORMED');
 const json = (value: unknown) => JSON.stringify(value);
-const started = (fields: Record<string, unknown>) => ({ type: 'started', key: 'run/a/run/1', lease: 1, ...fields });
+const LEASE = 'lease-0000000000000001';
+const started = (fields: Record<string, unknown>) => ({ type: 'started', key: 'run/a/run/1', lease: LEASE, ...fields });
 
 describe('frames that are not protocol JSON', () => {
   test('not JSON', () => {
     expect(failure('garbage{', 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('frame is not JSON (');
     expect(failure('', 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('frame is not JSON (');
-    expect(failure('{"v":1,"type":"draining"', 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('frame is not JSON (');
+    expect(failure('{"v":2,"type":"draining"', 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('frame is not JSON (');
   });
 
   test('JSON that is not an object', () => {
-    expect(failure('[{"v":1}]', 'toDispatcher', 'FRAME_MALFORMED')).toBe('frame must be a JSON object, got an array');
+    expect(failure('[{"v":2}]', 'toDispatcher', 'FRAME_MALFORMED')).toBe('frame must be a JSON object, got an array');
     expect(failure('null', 'toWorker', 'FRAME_MALFORMED')).toBe('frame must be a JSON object, got null');
     expect(failure('42', 'toWorker', 'FRAME_MALFORMED')).toBe('frame must be a JSON object, got 42');
     expect(failure('"hello"', 'toWorker', 'FRAME_MALFORMED')).toBe('frame must be a JSON object, got string "hello"');
@@ -55,17 +56,17 @@ describe('frames that are not protocol JSON', () => {
 
 describe('protocol version', () => {
   test('a different version names both versions', () => {
-    const message = failure(json({ v: 2, type: 'hello' }), 'toDispatcher', 'PROTOCOL_VERSION');
-    expect(message).toContain('version 2');
+    const message = failure(json({ v: 1, type: 'hello' }), 'toDispatcher', 'PROTOCOL_VERSION');
     expect(message).toContain('version 1');
+    expect(message).toContain('version 2');
     expect(failure(json({ v: 0, type: 'batch', messages: 'anything' }), 'toWorker', 'PROTOCOL_VERSION')).toContain(
       'version 0',
     );
   });
 
   test('the version is checked before anything else in the frame', () => {
-    // A v2 frame may hold types this side does not know: the answer is the version, not the type.
-    expect(failure(json({ v: 2, type: 'teleport' }), 'toDispatcher', 'PROTOCOL_VERSION')).toContain('version 2');
+    // A v3 frame may hold types this side does not know: the answer is the version, not the type.
+    expect(failure(json({ v: 3, type: 'teleport' }), 'toDispatcher', 'PROTOCOL_VERSION')).toContain('version 3');
   });
 
   test('a missing or non-numeric version is malformed', () => {
@@ -78,11 +79,11 @@ describe('protocol version', () => {
 
 describe('message types', () => {
   test('an unknown type is malformed and the answer lists the known ones', () => {
-    const message = failure(json({ v: 1, type: 'teleport' }), 'toDispatcher', 'FRAME_MALFORMED');
+    const message = failure(json({ v: 2, type: 'teleport' }), 'toDispatcher', 'FRAME_MALFORMED');
     expect(message).toStartWith(
       'type: unknown message type "teleport"; a dispatcher receives hello, heartbeat, started',
     );
-    expect(failure(json({ v: 1, type: 'hello' }), 'toWorker', 'FRAME_MALFORMED')).toContain(
+    expect(failure(json({ v: 2, type: 'hello' }), 'toWorker', 'FRAME_MALFORMED')).toContain(
       'a worker receives welcome, assign, abort',
     );
   });
@@ -97,17 +98,17 @@ describe('message types', () => {
   });
 
   test('a missing or non-string type', () => {
-    expect(failure(json({ v: 1, key: 'k' }), 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('type: missing;');
-    expect(failure(json({ v: 1, type: 7 }), 'toDispatcher', 'FRAME_MALFORMED')).toStartWith(
+    expect(failure(json({ v: 2, key: 'k' }), 'toDispatcher', 'FRAME_MALFORMED')).toStartWith('type: missing;');
+    expect(failure(json({ v: 2, type: 7 }), 'toDispatcher', 'FRAME_MALFORMED')).toStartWith(
       'type: expected a string, got 7;',
     );
   });
 
   test('inherited property names are not message types', () => {
-    expect(failure(json({ v: 1, type: 'constructor' }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
+    expect(failure(json({ v: 2, type: 'constructor' }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
       'unknown message type "constructor"',
     );
-    expect(failure(json({ v: 1, type: '__proto__' }), 'toWorker', 'FRAME_MALFORMED')).toContain(
+    expect(failure(json({ v: 2, type: '__proto__' }), 'toWorker', 'FRAME_MALFORMED')).toContain(
       'unknown message type "__proto__"',
     );
   });
@@ -115,67 +116,81 @@ describe('message types', () => {
 
 describe('fields', () => {
   test('a missing field', () => {
-    expect(failure(json({ v: 1, type: 'started', key: 'k' }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
-      'lease: missing (expected number) (in a "started" message)',
+    expect(failure(json({ v: 2, type: 'started', key: 'k' }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
+      'lease: missing (expected string) (in a "started" message)',
     );
   });
 
   test('a mistyped field', () => {
-    expect(failure(json({ v: 1, ...started({ lease: '7' }) }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
-      'lease: expected number, got string "7" (in a "started" message)',
+    expect(failure(json({ v: 2, ...started({ lease: 7 }) }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
+      'lease: expected string, got 7 (in a "started" message)',
     );
   });
 
-  test('numbers out of range: not an integer, zero lease, negative count, unsafe integer', () => {
-    const hello = { v: 1, type: 'hello', name: 'w', capabilities: [] };
+  test('numbers out of range: not an integer, zero capacity, negative count', () => {
+    const hello = { v: 2, type: 'hello', name: 'w', capabilities: [] };
     expect(failure(json({ ...hello, capacity: 1.5 }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
       'capacity: expected an integer, got 1.5 (in a "hello" message)',
     );
     expect(failure(json({ ...hello, capacity: 0 }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
       'capacity: must be > 0, got 0 (in a "hello" message)',
     );
-    expect(failure(json({ v: 1, ...started({ lease: 0 }) }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
-      'lease: must be > 0, got 0',
-    );
-    expect(failure(json({ v: 1, type: 'heartbeat', running: -1 }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
+    expect(failure(json({ v: 2, type: 'heartbeat', running: -1 }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
       'running: must be >= 0, got -1',
-    );
-    expect(failure(json({ v: 1, ...started({ lease: 2 ** 60 }) }), 'toDispatcher', 'FRAME_MALFORMED')).toContain(
-      'lease: must be <= 9007199254740991',
     );
   });
 
-  test('an empty string where a name is required', () => {
-    const hello = { v: 1, type: 'hello', name: '', capabilities: ['internal'], capacity: 1 };
-    expect(failure(json(hello), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
-      'name: must not be empty, got string "" (in a "hello" message)',
-    );
+  test('a worker name that is empty, too long or not printable is refused with the rule', () => {
+    const hello = { v: 2, type: 'hello', capabilities: ['internal'], capacity: 1 };
+    for (const name of ['', 'x'.repeat(129), 'a\u0000b', 'tab\there', 'new\nline', 'sp ace', '-dash-first', 'ünï']) {
+      const message = failure(json({ ...hello, name }), 'toDispatcher', 'FRAME_MALFORMED');
+      expect(message).toStartWith('name: expected a worker name: letters, digits and _ . : - @');
+      expect(message.length).toBeLessThan(300);
+    }
+    for (const name of ['w', 'worker-node-1', 'host.example.org:2', 'w_1@rack-3', 'x'.repeat(128)]) {
+      expect(decodeFrame(json({ ...hello, name }), 'toDispatcher', LIMIT).ok).toBe(true);
+    }
+  });
+
+  test('leases and session ids are opaque ids of bounded size', () => {
+    for (const lease of ['', 'short', 'x'.repeat(65), 'has space in it 1234', '../../etc/passwd12']) {
+      expect(bad({ v: 2, ...started({ lease }) })).toStartWith('lease: expected an opaque id');
+    }
+    const hello = { v: 2, type: 'hello', name: 'w', capabilities: ['internal'], capacity: 1 };
+    expect(bad({ ...hello, session: 'x'.repeat(1_000) })).toStartWith('session: expected an opaque id');
+    expect(decodeFrame(json({ ...hello, session: 'c2Vzc2lvbi1zZWNyZXQtMTI' }), 'toDispatcher', LIMIT).ok).toBe(true);
+  });
+
+  test('a capabilities list is bounded', () => {
+    const hello = { v: 2, type: 'hello', name: 'w', capacity: 1 };
+    expect(bad({ ...hello, capabilities: Array(17).fill('internal') })).toContain('capabilities:');
+    expect(bad({ v: 2, type: 'capabilities', capabilities: Array(10_000).fill('internal') })).toContain('capabilities:');
   });
 
   test('a value outside an enum lists the allowed ones', () => {
-    const hello = { v: 1, type: 'hello', name: 'w', capabilities: ['internal', 'cobol'], capacity: 1 };
+    const hello = { v: 2, type: 'hello', name: 'w', capabilities: ['internal', 'cobol'], capacity: 1 };
     expect(failure(json(hello), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
       'capabilities[1]: expected "rust_injector" or "php_engine" or "powershell_engine" or "internal", ' +
         'got string "cobol" (in a "hello" message)',
     );
-    expect(bad({ v: 1, type: 'log', level: 'loud', message: 'm', fields: {} })).toContain(
+    expect(bad({ v: 2, type: 'log', level: 'loud', message: 'm', fields: {} })).toContain(
       'level: expected "error" or "warn" or "info" or "debug" or "verbose", got string "loud"',
     );
   });
 
   test('deep paths inside the execution request and the outcome', () => {
-    const assign = toWorker.assign(1, sampleRequest, 100);
+    const assign = toWorker.assign(LEASE, sampleRequest, 100);
     const symbol = { ...sampleRequest.symbol, timeout: 'soon' };
     const badSymbol = { ...assign, request: { ...sampleRequest, symbol } };
-    expect(failure(json({ v: 1, ...badSymbol }), 'toWorker', 'FRAME_MALFORMED')).toBe(
+    expect(failure(json({ v: 2, ...badSymbol }), 'toWorker', 'FRAME_MALFORMED')).toBe(
       'request.symbol.timeout: expected number, got string "soon" (in an "assign" message)',
     );
     const noBaseDir: Record<string, unknown> = { ...sampleRequest };
     delete noBaseDir.baseDir;
-    expect(failure(json({ v: 1, ...assign, request: noBaseDir }), 'toWorker', 'FRAME_MALFORMED')).toBe(
+    expect(failure(json({ v: 2, ...assign, request: noBaseDir }), 'toWorker', 'FRAME_MALFORMED')).toBe(
       'request.baseDir: missing (expected string) (in an "assign" message)',
     );
-    const outcome = { v: 1, type: 'outcome', key: 'k', lease: 1 };
+    const outcome = { v: 2, type: 'outcome', key: 'k', lease: LEASE };
     expect(failure(json({ ...outcome, outcome: { output: 1 } }), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
       'outcome.ok: missing (expected true or false) (in an "outcome" message)',
     );
@@ -186,31 +201,31 @@ describe('fields', () => {
   });
 
   test('an error message lists three problems and counts the rest', () => {
-    const message = failure(json({ v: 1, type: 'welcome' }), 'toWorker', 'FRAME_MALFORMED');
+    const message = failure(json({ v: 2, type: 'welcome' }), 'toWorker', 'FRAME_MALFORMED');
     expect(message).toBe(
       'nodeId: missing (expected string) (in a "welcome" message); ' +
         'heartbeatInterval: missing (expected number) (in a "welcome" message); ' +
-        'maxMessageSize: missing (expected number) (in a "welcome" message)',
+        'maxMessageSize: missing (expected number) (in a "welcome" message); and 1 more problem',
     );
-    const many = bad({ v: 1, type: 'hello', capabilities: ['x', 'y', 'z'] });
+    const many = bad({ v: 2, type: 'hello', capabilities: ['x', 'y', 'z'] });
     expect(many).toEndWith('; and 2 more problems');
     expect(many.split('; ')).toHaveLength(4);
   });
 
   test('a long bad string is cut in the message', () => {
-    const message = bad({ v: 1, ...started({ lease: 'x'.repeat(10_000) }) });
+    const message = bad({ v: 2, ...started({ lease: 'x'.repeat(10_000) }) });
     expect(message.length).toBeLessThan(200);
     expect(message).toContain('xxx…"');
   });
 });
 
 describe('batch frames', () => {
-  const batch = (messages: unknown) => json({ v: 1, type: 'batch', messages });
+  const batch = (messages: unknown) => json({ v: 2, type: 'batch', messages });
 
   test('the position of the bad message is in the path', () => {
     const messages = [started({}), toDispatcher.heartbeat(1), started({ lease: 'x' })];
     expect(failure(batch(messages), 'toDispatcher', 'FRAME_MALFORMED')).toBe(
-      'messages[2].lease: expected number, got string "x" (in a "started" message)',
+      'messages[2].lease: expected an opaque id (16 to 64 base64url characters), got string "x" (in a "started" message)',
     );
   });
 
@@ -226,7 +241,7 @@ describe('batch frames', () => {
   });
 
   test('messages must be an array', () => {
-    expect(failure(json({ v: 1, type: 'batch' }), 'toWorker', 'FRAME_MALFORMED')).toBe(
+    expect(failure(json({ v: 2, type: 'batch' }), 'toWorker', 'FRAME_MALFORMED')).toBe(
       'messages: missing (expected an array)',
     );
     expect(failure(batch({ 0: started({}) }), 'toWorker', 'FRAME_MALFORMED')).toBe(
@@ -269,8 +284,8 @@ describe('never throws', () => {
   test('mutated valid frames, truncated frames and random bytes all get an answer', () => {
     const random = seededRandom(42);
     const valid = [
-      encodeFrame([toWorker.assign(1, sampleRequest, 100), toWorker.abort('k', 'r')]),
-      encodeFrame(toDispatcher.outcome('k', 3, { ok: false, error: { name: 'E', message: 'm' }, retryable: true })),
+      encodeFrame([toWorker.assign(LEASE, sampleRequest, 100), toWorker.abort('k', 'r')]),
+      encodeFrame(toDispatcher.outcome('k', LEASE, { ok: false, error: { name: 'E', message: 'm' }, retryable: true })),
     ];
     const alphabet = [...'{}[]":,0123456789-.eE truefalsnul\\"ab\u00e9\u{1F600}'];
     const pick = () => alphabet[Math.floor(random() * alphabet.length)];
@@ -302,7 +317,7 @@ describe('never throws', () => {
 
   test('a deeply nested frame is malformed, not a crash', () => {
     const nested = '['.repeat(100_000) + ']'.repeat(100_000);
-    const deep = `{"v":1,"type":"log","level":"info","message":"m","fields":{"a":${nested}}}`;
+    const deep = `{"v":2,"type":"log","level":"info","message":"m","fields":{"a":${nested}}}`;
     const result = decodeFrame(deep, 'toDispatcher', { maxBytes: 1_000_000 });
     // Either outcome is fine as long as it does not throw; JSON.parse may or may not manage it.
     expect(typeof result.ok).toBe('boolean');

@@ -22,7 +22,7 @@ import {
   type ToWorkerMessage,
   type ToWorkerOf,
 } from '../../src/protocol/index.ts';
-import { sampleRequest, toDispatcherSamples, toWorkerSamples } from './samples.ts';
+import { lease, sampleRequest, toDispatcherSamples, toWorkerSamples } from './samples.ts';
 
 // ---- compile-time: the schemas and the hand-written types are assignable both ways ----------
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -69,13 +69,13 @@ describe('round trip', () => {
   }
 
   test('a frame starts with the version', () => {
-    expect(encodeFrame(toDispatcher.draining())).toBe('{"v":1,"type":"draining"}');
+    expect(encodeFrame(toDispatcher.draining())).toBe('{"v":2,"type":"draining"}');
   });
 
   test('all messages of a direction in one batch frame, in order', () => {
     const frame = encodeFrame(toDispatcherSamples);
     const parsed = JSON.parse(frame);
-    expect(parsed.v).toBe(1);
+    expect(parsed.v).toBe(2);
     expect(parsed.type).toBe('batch');
     expect(parsed.messages).toHaveLength(toDispatcherSamples.length);
     expect(decodeFrame(frame, 'toDispatcher', LIMIT)).toStrictEqual({ ok: true, messages: toDispatcherSamples });
@@ -88,7 +88,7 @@ describe('round trip', () => {
   test('a list of one message is a plain frame; an empty batch decodes to no messages', () => {
     expect(encodeFrame([toWorker.shutdown(5)])).toBe(encodeFrame(toWorker.shutdown(5)));
     const empty = encodeFrame([] as ToWorkerMessage[]);
-    expect(JSON.parse(empty)).toEqual({ v: 1, type: 'batch', messages: [] });
+    expect(JSON.parse(empty)).toEqual({ v: 2, type: 'batch', messages: [] });
     expect(decodeFrame(empty, 'toWorker', LIMIT)).toEqual({ ok: true, messages: [] });
   });
 
@@ -109,16 +109,16 @@ describe('round trip', () => {
 
   test('fields a receiver does not know are dropped, at every level', () => {
     const frame = JSON.stringify({
-      v: 1,
+      v: 2,
       type: 'assign',
-      lease: 3,
+      lease: lease(3),
       ackDeadlineMs: 100,
       future: 'field',
       request: { ...sampleRequest, extra: 1, symbol: { ...sampleRequest.symbol, extra: 2 } },
     });
     expect(decodeFrame(frame, 'toWorker', LIMIT)).toStrictEqual({
       ok: true,
-      messages: [toWorker.assign(3, sampleRequest, 100)],
+      messages: [toWorker.assign(lease(3), sampleRequest, 100)],
     });
   });
 
@@ -127,8 +127,8 @@ describe('round trip', () => {
     expect(set.ok && set.messages[0]).toEqual({ type: 'state.set', id: 4, key: 'k', value: undefined });
     const result = decodeFrame(encodeFrame(toWorker.stateResult(4, undefined)), 'toWorker', LIMIT);
     expect(result.ok && (result.messages[0] as ToWorkerOf<'state.result'>).value).toBeUndefined();
-    const sent = toDispatcher.outcome('k', 1, { ok: true, output: undefined });
-    expect(encodeFrame(sent)).toBe('{"v":1,"type":"outcome","key":"k","lease":1,"outcome":{"ok":true}}');
+    const sent = toDispatcher.outcome('k', lease(1), { ok: true, output: undefined });
+    expect(encodeFrame(sent)).toBe(`{"v":2,"type":"outcome","key":"k","lease":"${lease(1)}","outcome":{"ok":true}}`);
     const outcome = decodeFrame(encodeFrame(sent), 'toDispatcher', LIMIT);
     const received = outcome.ok && (outcome.messages[0] as ToDispatcherOf<'outcome'>).outcome;
     expect(received).toEqual({ ok: true, output: undefined });
@@ -141,7 +141,7 @@ describe('round trip', () => {
   });
 
   test('decoding narrows by direction', () => {
-    const result = decodeFrame(encodeFrame(toWorker.welcome('n', 1000, 4096)), 'toWorker', LIMIT);
+    const result = decodeFrame(encodeFrame(toWorker.welcome('n', 1000, 4096, lease(9))), 'toWorker', LIMIT);
     if (!result.ok) throw new Error(result.error.message);
     const [message] = result.messages;
     // Compiles only because the result is typed ToWorkerMessage[].

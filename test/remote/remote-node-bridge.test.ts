@@ -3,6 +3,7 @@ import { SimulatedClock } from 'xstate';
 import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 import type { AttemptSink } from '../../actors/node-runtime.ts';
 import { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
+import { MAX_ERROR_MESSAGE, MAX_ERROR_STACK, MAX_LOG_FIELDS, MAX_LOG_MESSAGE } from '../../actors/worker-input.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
 import { attemptKey } from '../../src/execution.ts';
 import { LeaseTable, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
@@ -179,6 +180,49 @@ describe('RemoteNodeBridge: capabilities', () => {
   });
 });
 
+describe("RemoteNodeBridge: what a worker sends that the dispatcher keeps", () => {
+  test("a log line's fields sit under `fields`: they cannot set the line's level, time, msg or node", () => {
+    const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+    const { makeBridge } = setup();
+    const bridge = makeBridge({
+      name: 'w2',
+      host: { stateGet: () => undefined, stateSet: () => {}, log: (level, message, fields) => lines.push({ level, message, fields }) },
+    });
+    bridge.receive(toDispatcher.log('info', 'hello', { level: 60, time: 0, msg: 'forged', node: 'local', count: 1 }));
+    expect(lines).toEqual([
+      { level: 'info', message: 'hello', fields: { node: 'remote:w2', fields: { level: 60, time: 0, msg: 'forged', node: 'local', count: 1 } } },
+    ]);
+  });
+
+  test('log lines and outcome errors are cut to bounded sizes', () => {
+    const lines: { message: string; fields: Record<string, unknown> }[] = [];
+    const { makeBridge, sent } = setup();
+    const bridge = makeBridge({
+      name: 'w3',
+      host: { stateGet: () => undefined, stateSet: () => {}, log: (_level, message, fields) => lines.push({ message, fields }) },
+    });
+    bridge.receive(toDispatcher.log('warn', 'm'.repeat(100_000), { blob: 'b'.repeat(100_000) }));
+    expect(lines[0].message.length).toBeLessThan(MAX_LOG_MESSAGE + 100);
+    expect(lines[0].message).toContain('more characters cut');
+    expect(JSON.stringify(lines[0].fields).length).toBeLessThan(MAX_LOG_FIELDS);
+    expect((lines[0].fields.fields as { cut: string }).cut).toContain('100011 characters of JSON');
+
+    const { sink, outcomes } = recordingSink();
+    bridge.execute(request('a'), sink);
+    const { lease } = assignOf(sent, 'a');
+    const key = attemptKey(request('a'));
+    const error = { name: 'N'.repeat(10_000), message: 'x'.repeat(500_000), code: 'C'.repeat(10_000), stack: 's'.repeat(500_000) };
+    bridge.receive(toDispatcher.outcome(key, lease, { ok: false, retryable: true, error }));
+    const stored = outcomes[0];
+    if (stored.ok) throw new Error('expected a failure');
+    expect(stored.error.message.length).toBeLessThan(MAX_ERROR_MESSAGE + 100);
+    expect(stored.error.stack!.length).toBeLessThan(MAX_ERROR_STACK + 100);
+    expect(stored.error.name.length).toBeLessThan(300);
+    expect(stored.error.code!.length).toBeLessThan(300);
+    expect(stored.error.message).toStartWith('xxxx');
+  });
+});
+
 describe('RemoteNodeBridge: heartbeats', () => {
   test('a heartbeat moves the node row\'s lastSeenAt and adds no journal row', () => {
     const { bridge, advance, store, journal } = setup();
@@ -208,7 +252,7 @@ describe('RemoteNodeBridge: the same worker on a new connection', () => {
       { key: attemptKey(request('a')), lease: la },
       { key: attemptKey(request('b')), lease: lb },
     ];
-    expect(bridge.replaceableBy(resume)).toBe(true);
+    expect(bridge.replaceableBy(bridge.session)).toBe(true);
     const carried = bridge.handOver(resume);
     expect(carried.map((x) => x.key)).toEqual([attemptKey(request('a')), attemptKey(request('b'))]);
     expect(gone).toEqual(['gone: remote:w1', 'disconnect: replaced by a new connection']);
@@ -228,18 +272,21 @@ describe('RemoteNodeBridge: the same worker on a new connection', () => {
     expect(c.outcomes).toHaveLength(1);
   });
 
-  test('a live connection is not replaced by a stranger of the same name, only by proof or silence', () => {
-    const { bridge, sent, advance } = setup({ heartbeatTimeoutMs: 1_000 });
+  test('a live connection is replaced only by the secret of its welcome: not by a lease, not after a silence', () => {
+    const { bridge, makeBridge, sent, advance } = setup({ heartbeatTimeoutMs: 1_000 });
     bridge.execute(request('a'), recordingSink().sink);
-    const lease = assignOf(sent, 'a').lease;
-    expect(bridge.replaceableBy([])).toBe(false);
-    expect(bridge.replaceableBy([{ key: attemptKey(request('a')), lease: lease + 1 }])).toBe(false);
-    expect(bridge.replaceableBy([{ key: attemptKey(request('a')), lease }])).toBe(true);
+    expect(bridge.session).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(makeBridge().session).not.toBe(bridge.session); // one secret per connection
+    expect(bridge.replaceableBy(undefined)).toBe(false);
+    expect(bridge.replaceableBy('')).toBe(false);
+    expect(bridge.replaceableBy(`${bridge.session}x`)).toBe(false);
+    expect(bridge.replaceableBy(assignOf(sent, 'a').lease)).toBe(false);
+    // Silent for most of the heartbeat timeout (a stalled network): a stranger still cannot take it.
+    advance(900);
+    expect(bridge.replaceableBy(undefined)).toBe(false);
+    expect(bridge.replaceableBy(bridge.session)).toBe(true);
+    // Once the watchdog has declared it lost, the name is free.
     advance(400);
-    bridge.receive(toDispatcher.heartbeat(1));
-    advance(400);
-    expect(bridge.replaceableBy([])).toBe(false);
-    advance(101);
-    expect(bridge.replaceableBy([])).toBe(true);
+    expect(bridge.replaceableBy(undefined)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { ServerWebSocket } from 'bun';
 import { RemoteWorker } from '../../actors/remote-worker.ts';
+import { ConfigError } from '../../src/errors.ts';
 import { attemptKey, type ExecutionRequest } from '../../src/execution.ts';
 import { decodeFrame, encodeFrame, toWorker, type ToDispatcherMessage } from '../../src/protocol/index.ts';
 
@@ -49,6 +50,10 @@ function fakeDispatcher(port = 0) {
   return { server, received, headers, send, waitFor, closeSocket: () => socket?.close() };
 }
 
+/** A lease / a session id as the dispatcher issues them (opaque), numbered for reading. */
+const L = (n: number) => `lease-${String(n).padStart(16, '0')}`;
+const session = (n: number) => `session-${String(n).padStart(16, '0')}`;
+
 const request = (task: string, parameters: Record<string, unknown>): ExecutionRequest => ({
   runId: 'r1',
   task,
@@ -80,6 +85,22 @@ function worker(url: string) {
   return w;
 }
 
+describe('RemoteWorker: its own name', () => {
+  test('a name the dispatcher would refuse is a config error at construction, naming worker.node_name', () => {
+    for (const name of ['', 'a\u0000b', 'x'.repeat(100_000), 'has space']) {
+      let error: unknown;
+      try {
+        new RemoteWorker({ url: 'ws://127.0.0.1:1/workers', name, capabilities: ['internal'], capacity: 1, heartbeatIntervalMs: 100, maxMessageSize: 1 << 20 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues[0].key).toBe('worker.node_name');
+      expect((error as ConfigError).message.length).toBeLessThan(400);
+    }
+  });
+});
+
 describe('RemoteWorker against a stand-in dispatcher', () => {
   test('registers with its token, heartbeats, runs an assignment and reports started and outcome', async () => {
     const d = fakeDispatcher();
@@ -87,14 +108,15 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
     const hello = await d.waitFor('hello');
     expect(hello).toMatchObject({ name: 'w1', capabilities: ['internal'], capacity: 2, token: 'sekrit' });
+    expect(hello.session).toBeUndefined(); // a first connection has no session to present
     expect(d.headers[0]).toBe('Bearer sekrit');
-    d.send(toWorker.welcome('remote:w1', 100, 1 << 20));
+    d.send(toWorker.welcome('remote:w1', 100, 1 << 20, session(1)));
     await d.waitFor('heartbeat');
     const req = request('echo', { operation: 'echo', message: 'hi' });
-    d.send(toWorker.assign(7, req, 5_000));
-    await d.waitFor('started', (m) => m.lease === 7);
+    d.send(toWorker.assign(L(7), req, 5_000));
+    await d.waitFor('started', (m) => m.lease === L(7));
     const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
-    expect(outcome).toMatchObject({ lease: 7, outcome: { ok: true, output: 'hi' } });
+    expect(outcome).toMatchObject({ lease: L(7), outcome: { ok: true, output: 'hi' } });
     d.send(toWorker.accepted(outcome.key, outcome.lease));
   });
 
@@ -103,9 +125,9 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     cleanups.push(() => d.server.stop(true));
     worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
     await d.waitFor('hello');
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
     const req = request('read', { operation: 'state.get', key: 'greeting' });
-    d.send(toWorker.assign(1, req, 5_000));
+    d.send(toWorker.assign(L(1), req, 5_000));
     const call = await d.waitFor('state.get');
     expect(call.key).toBe('greeting');
     d.send(toWorker.stateResult(call.id, 'hello from the dispatcher'));
@@ -119,19 +141,21 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     cleanups.push(() => d.server.stop(true));
     worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
     await d.waitFor('hello');
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
     // A long attempt is running when the connection drops.
     const req = request('slow', { operation: 'delay', ms: 300 });
-    d.send(toWorker.assign(3, req, 5_000));
+    d.send(toWorker.assign(L(3), req, 5_000));
     await d.waitFor('started');
     d.closeSocket();
     d.received.length = 0;
     const hello = await d.waitFor('hello');
-    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: 3 }]);
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: L(3) }]);
+    // It proves it is the same worker with the secret of its last welcome.
+    expect(hello.session).toBe(session(1));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(2)));
     // The outcome computed around the disconnect is delivered on the new connection.
     const outcome = await d.waitFor('outcome');
-    expect(outcome).toMatchObject({ key: attemptKey(req), lease: 3, outcome: { ok: true } });
+    expect(outcome).toMatchObject({ key: attemptKey(req), lease: L(3), outcome: { ok: true } });
     d.send(toWorker.accepted(outcome.key, outcome.lease));
   });
 
@@ -141,25 +165,25 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     const w = worker(`ws://127.0.0.1:${d.server.port}/workers`);
     w.start();
     await d.waitFor('hello');
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
     const req = request('quick', { operation: 'noop' });
-    d.send(toWorker.assign(5, req, 5_000));
+    d.send(toWorker.assign(L(5), req, 5_000));
     await d.waitFor('outcome');
     // The dispatcher never answered (its end died with the frame, say); the worker reconnects.
     d.closeSocket();
     d.received.length = 0;
     const hello = await d.waitFor('hello');
-    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: 5 }]);
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    expect(hello.resume).toEqual([{ key: attemptKey(req), lease: L(5) }]);
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
     const again = await d.waitFor('outcome');
-    expect(again).toMatchObject({ key: attemptKey(req), lease: 5, outcome: { ok: true } });
+    expect(again).toMatchObject({ key: attemptKey(req), lease: L(5), outcome: { ok: true } });
     d.send(toWorker.accepted(again.key, again.lease));
     // Taken: a further reconnect lists nothing held.
     await Bun.sleep(50);
     d.closeSocket();
     d.received.length = 0;
     expect((await d.waitFor('hello')).resume).toBeUndefined();
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
     await w.stop();
   });
 
@@ -178,8 +202,8 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     });
     w.start();
     await d.waitFor('hello');
-    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20));
-    d.send(toWorker.assign(9, request('quick', { operation: 'noop' }), 5_000));
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
+    d.send(toWorker.assign(L(9), request('quick', { operation: 'noop' }), 5_000));
     await d.waitFor('outcome');
     await w.stop(); // nobody answers `accepted`: it gives up after ackWaitMs (else the test times out)
     expect(d.received.some((m) => m.type === 'draining')).toBe(true);

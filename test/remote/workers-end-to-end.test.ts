@@ -3,7 +3,7 @@ import pino from 'pino';
 import { RemoteWorker } from '../../actors/remote-worker.ts';
 import type { SwarmLogger } from '../../src/logger.ts';
 import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
-import { decodeFrame, encodeFrame, toDispatcher, type ToDispatcherMessage, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { PROTOCOL_VERSION, decodeFrame, encodeFrame, toDispatcher, type ToDispatcherMessage, type ToWorkerMessage } from '../../src/protocol/index.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
 
 const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
@@ -139,6 +139,7 @@ async function rawWorker(port: number) {
     received,
     closed,
     send: (message: ToDispatcherMessage) => ws.send(encodeFrame(message)),
+    sendRaw: (text: string) => ws.send(text),
     next: async <T extends ToWorkerMessage['type']>(type: T) => {
       await until(`a ${type} message`, () => received.some((m) => m.type === type));
       return received.find((m) => m.type === type) as Extract<ToWorkerMessage, { type: T }>;
@@ -151,19 +152,23 @@ describe('a worker that reconnects before its old connection is noticed dead', (
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
     const old = await rawWorker(server.port);
     old.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1 }));
-    await old.next('welcome');
+    const { session } = await old.next('welcome');
     const loaded = parseManifest('name: one\nsymbols:\n  - {name: only, type: action, parameters: {operation: noop}}\n');
     const handle = server.deploy(loaded);
     const assign = await old.next('assign');
     const key = `${assign.request.runId}/only/run/1`;
     old.send(toDispatcher.started(key, assign.lease));
-    // A stranger with the same name is refused while the old connection is alive…
-    const stranger = await rawWorker(server.port);
-    stranger.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1 }));
-    expect((await stranger.next('error')).message).toContain('already connected');
-    // …but the worker itself, naming the lease it holds, takes the old connection's place.
+    // A stranger with the same name is refused while the old connection is alive, even one that
+    // names the lease (leases are random: it could not have guessed it, but it proves nothing)…
+    for (const resume of [undefined, [{ key, lease: assign.lease }]]) {
+      const stranger = await rawWorker(server.port);
+      stranger.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1, ...(resume && { resume }) }));
+      expect((await stranger.next('error')).message).toContain('already connected');
+      expect(await stranger.closed).toBe(1008);
+    }
+    // …but the worker itself, presenting the secret of its welcome, takes the old connection's place.
     const fresh = await rawWorker(server.port);
-    fresh.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1, resume: [{ key, lease: assign.lease }] }));
+    fresh.send(toDispatcher.hello({ name: 'w1', capabilities: ['internal'], capacity: 1, session, resume: [{ key, lease: assign.lease }] }));
     await fresh.next('welcome');
     expect(await old.closed).toBe(1001);
     fresh.send(toDispatcher.outcome(key, assign.lease, { ok: true, output: 'done while reconnecting' }));
@@ -175,20 +180,20 @@ describe('a worker that reconnects before its old connection is noticed dead', (
 });
 
 describe('the /workers route and bad input', () => {
-  test('garbage frames get an error reply each and, after a few, a close; the dispatcher keeps serving', async () => {
+  test('after registration, garbage frames get an error reply each and, after a few, a close; the dispatcher keeps serving', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/workers`);
-    const replies: string[] = [];
-    const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
-    ws.addEventListener('message', (e) => replies.push(String(e.data)));
-    await new Promise((r) => ws.addEventListener('open', r));
-    ws.send('this is not json');
-    ws.send(JSON.stringify({ v: 1, type: 'hello', name: 'x' })); // capabilities and capacity missing
-    ws.send(JSON.stringify({ v: 99, type: 'heartbeat', running: 0 }));
-    expect(await closed).toBe(1008);
-    const codes = replies.map((r) => (JSON.parse(r) as { code?: string; messages?: { code: string }[] }))
-      .flatMap((r) => (r.messages ? r.messages.map((m) => m.code) : [r.code]));
-    expect(codes).toEqual(['FRAME_MALFORMED', 'FRAME_MALFORMED', 'PROTOCOL_VERSION']);
+    const ws = await rawWorker(server.port);
+    ws.send(toDispatcher.hello({ name: 'garbage', capabilities: ['internal'], capacity: 1 }));
+    await ws.next('welcome');
+    ws.sendRaw('this is not json');
+    ws.sendRaw(JSON.stringify({ v: PROTOCOL_VERSION, type: 'heartbeat' })); // running missing
+    ws.sendRaw(JSON.stringify({ v: 99, type: 'heartbeat', running: 0 }));
+    expect(await ws.closed).toBe(1008);
+    expect(ws.received.filter((m) => m.type === 'error').map((m) => (m as { code: string }).code)).toEqual([
+      'FRAME_MALFORMED',
+      'FRAME_MALFORMED',
+      'PROTOCOL_VERSION',
+    ]);
     // Still serving: a real worker registers afterwards.
     const worker = connectWorker(server.port, 'after-garbage');
     await until('the worker to register', () => worker.connected);

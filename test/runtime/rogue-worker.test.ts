@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { attemptKey } from '../../src/execution.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
-import { decodeFrame, encodeFrame, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { PROTOCOL_VERSION, decodeFrame, encodeFrame, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
 import type { DispatcherServer } from '../../src/server/dispatcher-server.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
 
@@ -100,7 +100,7 @@ describe('a worker that skips or bends protocol steps', () => {
     const depth = 100_000;
     // 200 KB of brackets: within the frame limit, far beyond what JSON.stringify can nest.
     const output = '['.repeat(depth) + ']'.repeat(depth);
-    worker.sendRaw(`{"v":1,"type":"outcome","key":${JSON.stringify(key)},"lease":${lease},"outcome":{"ok":true,"output":${output}}}`);
+    worker.sendRaw(`{"v":${PROTOCOL_VERSION},"type":"outcome","key":${JSON.stringify(key)},"lease":${lease},"outcome":{"ok":true,"output":${output}}}`);
     const result = await handle.result;
     expect(result.status).toBe('failed');
     expect(result.tasks[0].error).toMatchObject({ code: 'OUTPUT_NOT_JSON' });
