@@ -67,7 +67,7 @@ describe('swarm prune', () => {
     const none = await swarmJson(['prune', '--older-than', '1d', '--dry-run', '--db', db], config);
     expect(none.json.wouldDelete).toBe(0);
     const real = await swarmJson(['prune', '--older-than', '0s', '--db', db], config);
-    expect(real.json).toEqual({ deleted: 1, olderThanMs: 0 });
+    expect(real.json).toEqual({ deleted: 1, nodesDeleted: 1, olderThanMs: 0 }); // and the local node's row
     expect(await runIds(config, db)).toEqual([]);
   }, TIMEOUT);
 

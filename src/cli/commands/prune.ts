@@ -20,8 +20,8 @@ interface PruneOptions {
 
 /**
  * `swarm prune --older-than DURATION [config] [--dry-run] [--yes] [--db PATH] [--json]`:
- * deletes finished runs created longer ago than DURATION, with their tasks and journals.
- * Unfinished runs are never touched, however old. On a terminal it asks first (unless
+ * deletes finished runs created longer ago than DURATION, with their tasks and journals, and
+ * the rows of nodes not seen since. Unfinished runs are never touched, however old. On a terminal it asks first (unless
  * `--yes`); `--dry-run` lists what would go and deletes nothing.
  */
 export function registerPrune(program: Command): void {
@@ -33,7 +33,7 @@ export function registerPrune(program: Command): void {
     .option('--dry-run', 'list the runs that would be deleted; delete nothing')
     .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
-    .option('--json', 'print {"deleted", "olderThanMs"} (with --dry-run {"dryRun", "wouldDelete", "runIds", "olderThanMs"}) as JSON')
+    .option('--json', 'print {"deleted", "nodesDeleted", "olderThanMs"} (with --dry-run {"dryRun", "wouldDelete", "runIds", "olderThanMs"}) as JSON')
     .action(
       action(async (configPath: string | undefined, opts: PruneOptions) => {
         const olderThanMs = parseDuration(opts.olderThan, '--older-than');
@@ -61,8 +61,10 @@ export function registerPrune(program: Command): void {
           }
         }
         const deleted = store.deleteFinishedRunsBefore(before);
-        if (opts.json) await printJson({ deleted, olderThanMs });
-        else await out(`Deleted ${plural(deleted)} ${age}.`);
+        // Nodes (workers) not seen since then go too: the table only keeps them for inspection.
+        const nodesDeleted = store.deleteNodesLastSeenBefore(before);
+        if (opts.json) await printJson({ deleted, nodesDeleted, olderThanMs });
+        else await out(`Deleted ${plural(deleted)} ${age}${nodesDeleted > 0 ? `, and ${nodesDeleted} node${nodesDeleted === 1 ? '' : 's'} not seen since` : ''}.`);
         return 0;
       }),
     );
