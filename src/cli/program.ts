@@ -19,6 +19,7 @@ import { registerStartDispatcher } from './commands/start-dispatcher.ts';
 import { registerStartWorker } from './commands/start-worker.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerWatch } from './commands/watch.ts';
 
 /**
  * The `swarm` command line. Each command lives in commands/<name>.ts and registers itself here;
@@ -56,6 +57,7 @@ export function buildProgram(json: boolean): Command {
   registerRollback(program);
   registerControl(program);
   registerPrune(program);
+  registerWatch(program);
   return program;
 }
 

@@ -1,0 +1,124 @@
+import { reSimulate, type SimulatedActor } from '../../../actors/journal/simulation/re-simulate.ts';
+import type { Manifest } from '../../manifest/types.ts';
+import type { RunRecord, SwarmStore, TransitionRecord } from '../../store/types.ts';
+import { colourOn } from '../colour.ts';
+import { parseKeys, type WatchKey } from './watch-keys.ts';
+import { watchView } from './watch-model.ts';
+import { drawWatch } from './watch-screen.ts';
+
+/** How often the journal is read for new rows while live. */
+const POLL_MS = 200;
+
+export interface WatchTerminal {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+}
+
+/**
+ * One `swarm watch` on a terminal: reads the run's journal as it grows (a plain read of the
+ * database, so it works beside a running `swarm run` or dispatcher), draws the view on the
+ * alternate screen, and moves a seq cursor with the keys. A cursor off the end is re-simulated
+ * with the real machines (as `replay --simulate --at`). Resolves when the user quits.
+ */
+export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal, backoff: { base: number; max: number }): Promise<void> {
+  const manifest = run.manifest as Manifest;
+  const identity = { runId: run.id, workflow: run.name, symbols: manifest.symbols.map((s) => s.name) };
+  const journal: TransitionRecord[] = store.getTransitions(run.id);
+  /** Index into `journal` of the cursor's row; null while live (the last row, following new ones). */
+  let cursor: number | null = null;
+  let scroll = 0;
+  const simulations = new Map<number, { actors: SimulatedActor[]; diverged: string | null }>();
+  const colour = colourOn(process.env, term.output);
+
+  const simulatedAt = (seq: number) => {
+    let hit = simulations.get(seq);
+    if (!hit) {
+      const report = reSimulate({ runId: run.id, manifest, transitions: journal }, { at: seq, backoff });
+      hit = { actors: report.actors, diverged: report.divergence?.message ?? null };
+      simulations.clear(); // one cached cut: stepping moves it, memory stays flat
+      simulations.set(seq, hit);
+    }
+    return hit;
+  };
+
+  const draw = () => {
+    const seq = cursor === null ? null : journal[cursor].seq;
+    const simulated = seq === null ? undefined : simulatedAt(seq);
+    const view = watchView(identity, journal, seq, simulated?.actors);
+    const size = { columns: term.output.columns ?? 100, rows: term.output.rows ?? 30 };
+    const lines = drawWatch(view, size, scroll, colour);
+    if (simulated?.diverged) lines.splice(lines.length - 1, 1, `re-simulation diverged: ${simulated.diverged}`.slice(0, size.columns));
+    term.output.write(`\x1b[H${lines.join('\x1b[K\n')}\x1b[K\x1b[J`);
+  };
+
+  const move = (key: WatchKey): boolean => {
+    const last = journal.length - 1;
+    if (last < 0) return key === 'quit';
+    const at = cursor ?? last;
+    const to = (i: number) => {
+      const clamped = Math.max(0, Math.min(last, i));
+      cursor = clamped === last && key !== 'back' && key !== 'back10' && key !== 'first' ? null : clamped;
+    };
+    switch (key) {
+      case 'back':
+        to(at - 1);
+        break;
+      case 'forward':
+        to(at + 1);
+        break;
+      case 'back10':
+        to(at - 10);
+        break;
+      case 'forward10':
+        to(at + 10);
+        break;
+      case 'first':
+        to(0);
+        break;
+      case 'live':
+        cursor = null;
+        break;
+      case 'up':
+        scroll = Math.max(0, scroll - 1);
+        break;
+      case 'down':
+        scroll += 1;
+        break;
+      case 'quit':
+        return true;
+    }
+    return false;
+  };
+
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      const after = journal.length ? journal[journal.length - 1].seq : 0;
+      const fresh = store.getTransitions(run.id, { afterSeq: after });
+      if (fresh.length === 0) return;
+      journal.push(...fresh);
+      if (cursor === null) draw();
+    }, POLL_MS);
+    const onData = (chunk: Buffer | string) => {
+      for (const key of parseKeys(chunk.toString())) {
+        if (move(key)) return finish();
+      }
+      draw();
+    };
+    const onResize = () => draw();
+    const finish = () => {
+      clearInterval(poll);
+      term.input.off('data', onData);
+      term.output.off('resize', onResize);
+      term.input.setRawMode?.(false);
+      term.input.pause();
+      term.output.write('\x1b[?25h\x1b[?1049l');
+      resolve();
+    };
+    term.output.write('\x1b[?1049h\x1b[?25l');
+    term.input.setRawMode?.(true);
+    term.input.resume();
+    term.input.on('data', onData);
+    term.output.on('resize', onResize);
+    draw();
+  });
+}
