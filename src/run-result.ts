@@ -1,3 +1,4 @@
+import type { SerializedError } from './errors.ts';
 import type { RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
@@ -16,9 +17,18 @@ export interface RunSummary {
   finishedAt: number | null;
 }
 
-/** A run's outcome: the JSON contract of design.md plus timing and lineage. */
+/** A run's outcome: the JSON of `run --json` and `show --json` (README, CLI reference), with timing and lineage. */
 export interface RunResult extends RunSummary {
   tasks: TaskResult[];
+}
+
+/**
+ * An error as people and scripts read it: name, code, message. The stack (frames of the
+ * swarm's own executor, paths of this machine) stays in the journal, for `history --json`.
+ */
+function withoutStack(error: SerializedError | null): SerializedError | null {
+  if (error === null) return null;
+  return { name: error.name, ...(error.code !== undefined && { code: error.code }), message: error.message };
 }
 
 export function toTaskResult(task: TaskRecord): TaskResult {
@@ -27,10 +37,10 @@ export function toTaskResult(task: TaskRecord): TaskResult {
     status: task.status,
     attempts: task.attempts,
     output: task.output,
-    error: task.error,
+    error: withoutStack(task.error),
     node: task.node,
     rollbackOutput: task.rollbackOutput,
-    rollbackError: task.rollbackError,
+    rollbackError: withoutStack(task.rollbackError),
     reused: task.reused,
     startedAt: task.startedAt,
     finishedAt: task.finishedAt,

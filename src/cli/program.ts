@@ -24,7 +24,7 @@ import { registerWatch } from './commands/watch.ts';
 /**
  * The `swarm` command line. Each command lives in commands/<name>.ts and registers itself here;
  * new commands (start-dispatcher, deploy, status, replay, rollback, graph…) add one file and one
- * line below. Exit codes follow design.md: 0 ok, 1 the workflow failed, 2 bad input, 3 the
+ * line below. Exit codes (README, CLI reference): 0 ok, 1 the workflow failed, 2 bad input, 3 the
  * database (or dispatcher) is unreachable.
  */
 export function buildProgram(json: boolean): Command {

@@ -31,7 +31,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The policy for a dispatcher about to listen (design.md, "Config keys"): a configured token is
+ * The policy for a dispatcher about to listen (README, "Access"): a configured token is
  * required from every client and worker, loopback included; with none, loopback stays open.
  * Throws ConfigError (exit 2) when a token is required but none is configured — `enable_auth =
  * true`, or a bind beyond loopback, where an open dispatcher would let anyone on the network

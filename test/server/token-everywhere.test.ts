@@ -4,7 +4,7 @@ import { accessPolicy } from '../../src/server/access.ts';
 import { call, serverConfig, startServer, stopServers } from './helpers.ts';
 
 /**
- * design.md, "Config keys": when a token is configured it is required from every worker and
+ * The access rule (README, "Access"): when a token is configured it is required from every worker and
  * client, on loopback too; with none, loopback stays open; `enable_auth = true` without a token
  * refuses to start; a bind beyond loopback requires a token.
  */

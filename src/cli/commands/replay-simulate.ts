@@ -35,6 +35,11 @@ export async function simulateReplay(ref: string, configPath: string | undefined
   const at = opts.at === undefined ? undefined : parseCount(opts.at, '--at');
   const { config, store, run } = await openStoredRun(ref, configPath, opts.db);
   const recorded = readRecordedRun(store, run.id, run);
+  const rows = recorded.transitions;
+  if (at !== undefined && (rows.length === 0 || at < rows[0].seq)) {
+    const range = rows.length === 0 ? 'it has no journal rows yet' : `its rows are seq ${rows[0].seq}..${rows[rows.length - 1].seq}`;
+    throw new UsageError(`--at ${at} is before run ${run.id} began: ${range} (see \`swarm history ${run.id}\`).`);
+  }
   const report = reSimulate(recorded, {
     ...(at !== undefined && { at }),
     share: opts.exact !== true,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeDisabledUses, disabledBackendUses } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
@@ -54,5 +55,12 @@ async function runCommand(first: string | undefined, second: string | undefined,
     return hostRunLocally(config, output, runId, (d) => d.resume(runId));
   }
   const loaded = loadManifestFile(manifestPath!, { defaults: manifestDefaults(config) });
+  const unrunnable = disabledBackendUses(loaded.manifest, config.backends);
+  if (unrunnable.length > 0) {
+    throw new UsageError(
+      `swarm run cannot run ${manifestPath}: on this host no node can take these symbols:\n  ${describeDisabledUses(unrunnable).join('\n  ')}\n` +
+        'Enable the backend (and set its paths) in the config, or deploy the workflow to a dispatcher with a worker that offers it (swarm deploy).',
+    );
+  }
   return hostRunLocally(config, output, loaded.manifest.name, (d) => d.deploy(loaded));
 }

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
 import { createWorker, workerSocketUrl } from '../../api/create-worker.ts';
 import { action } from '../action.ts';
 import { loadCliConfig } from '../context.ts';
@@ -20,13 +22,28 @@ export function registerStartWorker(program: Command): void {
     .command('start-worker')
     .description('run a remote worker node that connects to the dispatcher, until SIGINT/SIGTERM')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
-    .argument('[name]', 'node name (overrides [worker] node_name)')
+    .argument('[name]', 'node name (overrides [worker] node_name); a lone argument that is not a file is the name')
+    .option('--name <name>', 'node name, whatever the arguments')
     .option('--url <url>', 'dispatcher URL (overrides [worker] dispatcher_url)')
     .action(action(startWorker));
 }
 
-async function startWorker(configPath: string | undefined, name: string | undefined, opts: { url?: string }): Promise<number> {
-  const { config } = await loadCliConfig(configPath, { logFile: true });
+/**
+ * `start-worker worker-2` means a name, not a config file: a single argument that is neither
+ * an existing file nor a .toml path is taken as the name.
+ */
+function positionals(first: string | undefined, second: string | undefined): { configPath?: string; name?: string } {
+  if (first !== undefined && second === undefined && !existsSync(first) && !/\.toml$/i.test(first)) return { name: first };
+  return { ...(first !== undefined && { configPath: first }), ...(second !== undefined && { name: second }) };
+}
+
+async function startWorker(first: string | undefined, second: string | undefined, opts: { url?: string; name?: string }): Promise<number> {
+  const given = positionals(first, second);
+  if (opts.name !== undefined && given.name !== undefined && opts.name !== given.name) {
+    throw new UsageError(`Two names for one worker: "${given.name}" and --name "${opts.name}"; give one.`);
+  }
+  const name = opts.name ?? given.name;
+  const { config } = await loadCliConfig(given.configPath, { logFile: true });
   const worker = createWorker({ config, ...(name ? { name } : {}), ...(opts.url ? { dispatcherUrl: opts.url } : {}) });
   const stopped = new Promise<number>((resolve, reject) => {
     onStopSignals({

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ManifestError } from '../../errors.ts';
 import { loadManifestFile, topologicalOrder } from '../../manifest/index.ts';
+import type { Manifest } from '../../manifest/types.ts';
 import { action } from '../action.ts';
 import { err, out } from '../exit.ts';
 import { printJson } from '../output.ts';
@@ -15,9 +16,10 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check a manifest (exit 0 valid, 2 invalid)')
     .argument('<manifest>', 'manifest file (.yaml, .yml or .toml)')
+    .argument('[config]', 'config file, read only to warn about symbols whose backend it does not enable (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the verdict as JSON')
     .action(
-      action(async (path: string, opts: { json?: boolean }) => {
+      action(async (path: string, configPath: string | undefined, opts: { json?: boolean }) => {
         let loaded;
         try {
           loaded = loadManifestFile(path);
@@ -29,13 +31,31 @@ export function registerValidate(program: Command): void {
         }
         const { manifest } = loaded;
         const order = topologicalOrder(manifest);
+        const warnings = await backendWarnings(manifest, configPath);
         if (opts.json) {
-          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, issues: [] });
+          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, issues: [], warnings });
         } else {
           const n = manifest.symbols.length;
           await out(`${path}: valid: "${manifest.name}", ${n} symbol${n === 1 ? '' : 's'}; order: ${order.join(' → ')}`);
+          for (const warning of warnings) await err(`warning: ${warning}`);
         }
         return 0;
       }),
     );
+}
+
+/**
+ * Symbols whose backend the config leaves disabled: valid, but `swarm run` refuses them and a
+ * dispatcher needs a worker that offers the backend. The config is read only when some symbol
+ * needs a backend at all, so validating an internal-only manifest stays quick.
+ */
+async function backendWarnings(manifest: Manifest, configPath: string | undefined): Promise<string[]> {
+  const external = manifest.symbols.some((s) => s.dispatch !== 'internal' || (s.rollback && s.rollback.dispatch !== 'internal'));
+  if (!external) return [];
+  const [{ loadConfig }, { disabledBackendUses, describeDisabledUses }] = await Promise.all([import('../../config/index.ts'), import('../../backend-use.ts')]);
+  const { config } = loadConfig(configPath);
+  const uses = disabledBackendUses(manifest, config.backends);
+  return describeDisabledUses(uses).map(
+    (line, i) => `${line}: \`swarm run\` will refuse it; a dispatcher runs it only on a worker that offers ${uses[i].target}`,
+  );
 }

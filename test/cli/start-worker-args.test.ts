@@ -1,0 +1,39 @@
+/** `swarm start-worker worker-2`: a lone argument that is not a file is the worker's name. */
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { killDispatchers, startDispatcher } from './dispatcher-process.ts';
+import { removeTempDirs, sandbox, spawnCli, swarm } from './helpers.ts';
+
+setDefaultTimeout(60_000);
+afterEach(async () => {
+  await killDispatchers();
+  removeTempDirs();
+});
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0];
+}
+
+describe('start-worker arguments', () => {
+  test('a lone name is the name (config from SWARM_CONFIG); --name works too; a missing .toml is still a config error', async () => {
+    const { config, db } = sandbox();
+    const dispatcher = await startDispatcher(config, ['--db', db]);
+    for (const args of [['worker-2'], ['--name', 'worker-3']]) {
+      const worker = spawnCli(['start-worker', ...args, '--url', dispatcher.url], config);
+      const line = await firstLine(worker.stdout);
+      expect(line).toContain(`Worker ${args.at(-1)} (offers internal`);
+      worker.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+    }
+    const missing = await swarm(['start-worker', 'nope.toml', '--url', dispatcher.url], config);
+    expect(missing.code).toBe(2);
+    const clash = await swarm(['start-worker', 'a', '--name', 'b', '--url', dispatcher.url], config);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toContain('Two names for one worker');
+  });
+});
