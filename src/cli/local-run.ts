@@ -89,6 +89,7 @@ export async function hostRunLocally(
   });
 
   dispatcher.start();
+  const began = Date.now();
   const run = begin(dispatcher);
   handle = run;
   if (interruptedBy) run.cancel(`interrupted by ${interruptedBy}`);
@@ -109,7 +110,7 @@ export async function hostRunLocally(
   if (json) await printJson(result);
   else {
     if (!quiet) await out(taskTable(result.tasks));
-    await out(runFinalLine(result));
+    await out(runFinalLine(result, began));
   }
   if (result.status === 'cancelled') {
     await note(`run ${result.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${result.runId}`);

@@ -22,7 +22,7 @@ const LOST_AFTER_MS = 5_000;
 export async function followRemoteRun(
   client: DispatcherClient,
   runId: string,
-  view: { name: string; total: number; json: boolean; showProgress: boolean; quiet?: boolean; success?: RunStatus },
+  view: { name: string; total: number; json: boolean; showProgress: boolean; quiet?: boolean; success?: RunStatus; since?: number },
 ): Promise<number> {
   const { json } = view;
 
@@ -44,7 +44,7 @@ export async function followRemoteRun(
   }
   const result = await client.get<RunResult>(`/api/runs/${encodeURIComponent(runId)}`);
   if (json) await printJson(result);
-  else await out(view.quiet ? runFinalLine(result) : `${taskTable(result.tasks)}\n${runFinalLine(result)}`);
+  else await out(view.quiet ? runFinalLine(result, view.since) : `${taskTable(result.tasks)}\n${runFinalLine(result, view.since)}`);
   return result.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 

@@ -3,6 +3,7 @@ import type { AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
+import type { RunStory } from '../run-story.ts';
 import { TASK_STATUSES, type RunRecord, type TransitionRecord } from '../store/types.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
@@ -61,17 +62,51 @@ export function taskOutcome(task: TaskResult, max = OUTPUT_CELL): string {
   return truncate(describeValue(task.output), max);
 }
 
-/** symbol, status, attempts, node, duration, output or error (wrapped, never cut). */
-export function taskTable(tasks: TaskResult[]): string {
+/**
+ * symbol, status, attempts, node, duration, output or error (wrapped, never cut). `attempts`,
+ * when given, times each task by its own attempts (first start to last end), so a later
+ * compensation does not stretch it.
+ */
+export function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
   const head = ['symbol', 'status', 'attempts', 'node', 'duration', 'output / error'];
   const rows = tasks.map((task) => [
     task.name,
     paintStatus(task.status, task.reused ? `${task.status} (reused)` : task.status),
     String(task.attempts),
     task.node ?? '',
-    span(task.startedAt, task.finishedAt),
+    attempts ? attemptsSpan(attempts.get(task.name) ?? []) : span(task.startedAt, task.finishedAt),
     taskOutcome(task),
   ]);
+  const t = table(head, wrapLast(rows, head));
+  t.push(...rows);
+  return t.toString();
+}
+
+/** From the first attempt's start to the last one's end (rollbacks not counted). */
+function attemptsSpan(records: readonly AttemptRecord[]): string {
+  const runs = records.filter((r) => r.kind === 'run' && (r.startedAt ?? r.assignedAt) !== null);
+  if (runs.length === 0) return '';
+  const ends = runs.map((r) => r.endedAt);
+  return ends.includes(null) ? '' : span(runs[0].startedAt ?? runs[0].assignedAt, Math.max(...(ends as number[])));
+}
+
+/** The rollbacks that ran, apart from the run's own work: when, how long, how they ended. */
+export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<string, readonly AttemptRecord[]>): string | null {
+  const head = ['symbol', 'started', 'took', 'result', 'output / error'];
+  const rows: string[][] = [];
+  for (const task of tasks) {
+    for (const r of attempts.get(task.name) ?? []) {
+      if (r.kind !== 'rollback') continue;
+      rows.push([
+        task.name,
+        r.startedAt !== null ? formatDateTime(r.startedAt) : '',
+        span(r.startedAt, r.endedAt),
+        paintStatus(r.result, r.result.replace('_', ' ')),
+        r.error ? `${r.error.code}: ${r.error.message}` : truncate(describeValue(r.output), OUTPUT_CELL),
+      ]);
+    }
+  }
+  if (rows.length === 0) return null;
   const t = table(head, wrapLast(rows, head));
   t.push(...rows);
   return t.toString();
@@ -106,14 +141,19 @@ export function taskCounts(tasks: readonly TaskResult[]): string {
   return `${tasks.length} task${tasks.length === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
-/** The line under a finished run's task table (`swarm run`, `swarm deploy`). */
-export function runFinalLine(result: RunResult): string {
-  const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - result.createdAt)}` : '';
+/**
+ * The line under a finished run's task table (`swarm run`, `swarm deploy`). `since`: when the
+ * work shown began, if not at the run's creation (a rollback by request, a resumed run).
+ */
+export function runFinalLine(result: RunResult, since = result.createdAt): string {
+  // A `since` from another machine's clock may lie past the end: then the run's creation counts.
+  const from = since <= (result.finishedAt ?? since) ? Math.max(since, result.createdAt) : result.createdAt;
+  const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - from)}` : '';
   return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.tasks)}. Details: swarm show ${result.runId}`;
 }
 
 /** The lines above a run's task table. */
-export function runHeader(run: RunResult, extra: { manifestPath?: string | null; interrupted?: boolean } = {}): string {
+export function runHeader(run: RunResult, extra: { manifestPath?: string | null; interrupted?: boolean; story?: RunStory } = {}): string {
   const rows: [string, string][] = [
     ['run', run.runId],
     ['workflow', run.name],
@@ -121,7 +161,14 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null;
     ['tasks', taskCounts(run.tasks)],
     ['created', formatDateTime(run.createdAt)],
   ];
-  if (run.finishedAt !== null) rows.push(['finished', `${formatDateTime(run.finishedAt)} (${span(run.createdAt, run.finishedAt)})`]);
+  // The run's own end; a rollback by request later is a line of its own.
+  const ended = extra.story?.endedAt ?? run.finishedAt;
+  if (ended !== null) rows.push(['finished', `${formatDateTime(ended)} (${span(run.createdAt, ended)})`]);
+  const rollback = extra.story?.rollback;
+  if (rollback) {
+    const how = rollback.status ? `${paintStatus(rollback.status)} in ${span(rollback.startedAt, rollback.endedAt)}` : 'running';
+    rows.push(['rollback', `${formatDateTime(rollback.startedAt)}, by request: ${how}`]);
+  }
   if (run.replayOf) rows.push(['replay of', run.replayOf]);
   if (extra.manifestPath) rows.push(['manifest', extra.manifestPath]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -129,7 +176,7 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null;
 }
 
 /** id, workflow, status, done/total, failed, created, duration, replay-of. Newest first, as given. */
-export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = new Set()): string {
+export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = new Set(), endedAt: ReadonlyMap<string, number> = new Map()): string {
   const t = table(['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of']);
   for (const run of runs) {
     t.push([
@@ -139,7 +186,7 @@ export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = 
       `${run.completedTasks}/${run.totalTasks}`,
       run.failedTasks,
       formatDateTime(run.createdAt),
-      span(run.createdAt, run.finishedAt),
+      span(run.createdAt, endedAt.get(run.id) ?? run.finishedAt),
       run.replayOf ?? '',
     ]);
   }

@@ -32,9 +32,10 @@ export function registerRollback(program: Command): void {
         const { json, quiet, showProgress } = output;
         if (opts.url !== undefined) {
           const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+          const since = Date.now(); // the rollback's own time, not the run's since it was created
           const { runId } = await client.post<{ runId: string }>(`/api/runs/${encodeURIComponent(ref)}/rollback`, {});
           if (!json && !quiet) await out(`Rolling back run ${runId} on ${client.url}; following it.`);
-          return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, quiet, showProgress, success: 'rolled_back' });
+          return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, quiet, showProgress, success: 'rolled_back', since });
         }
         const runId = resolveRunId(config, ref);
         return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isInterrupted } from '../../run-liveness.ts';
+import { runStory } from '../../run-story.ts';
 import { toRunSummary } from '../../run-result.ts';
 import { RUN_STATUSES, type RunRecord } from '../../store/types.ts';
 import { action } from '../action.ts';
@@ -50,7 +51,10 @@ export function registerRuns(program: Command): void {
         else if (runs.length === 0 && (filtered || filter.status)) await out('No run matches these filters.');
         else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
         else {
-          await out(runsTable(runs, interrupted));
+          // A run rolled back by hand later keeps its own duration (see runStory).
+          const rolledBack = runs.filter((r) => r.status === 'rolled_back' || r.status === 'rollback_failed');
+          const endedAt = new Map(rolledBack.map((r) => [r.id, runStory(store.getTransitions(r.id)).endedAt ?? r.finishedAt ?? 0]));
+          await out(runsTable(runs, interrupted, endedAt));
           if (interrupted.size > 0) {
             await out(`interrupted: the process running it is gone; take it up with \`swarm run --resume <run>\`.`);
           }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
 import { isInterrupted } from '../../run-liveness.ts';
+import { runStory } from '../../run-story.ts';
 import { readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
-import { attemptsTable, runHeader, taskTable } from '../tables.ts';
+import { attemptsTable, compensationTable, runHeader, taskTable } from '../tables.ts';
 
 /**
  * `swarm show <run> [config] [--attempts] [--json] [--db PATH]`: one run's header and task table
@@ -27,16 +28,22 @@ export function registerShow(program: Command): void {
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; attempts?: boolean }) => {
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
         const result = readRunResult(store, run.id)!;
-        const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
         const interrupted = isInterrupted(store, run);
         if (opts.json) {
+          const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
           const tasks = attempts ? result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) : result.tasks;
           // Only when true: a finished run's `show --json` is exactly what `run --json` printed.
           await printJson({ ...result, ...(interrupted && { interrupted }), tasks });
           return 0;
         }
-        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted })}\n${taskTable(result.tasks)}`);
-        if (attempts) {
+        // The journal tells each task's own time and the compensation apart from the run's work.
+        const transitions = store.getTransitions(run.id);
+        const attempts = attemptHistory(transitions);
+        const story = runStory(transitions);
+        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted, story })}\n${taskTable(result.tasks, attempts)}`);
+        const compensation = compensationTable(result.tasks, attempts);
+        if (compensation) await out(`\nrollbacks:\n${compensation}`);
+        if (opts.attempts) {
           for (const task of result.tasks) {
             const log = attempts.get(task.name) ?? [];
             if (log.length > 0) await out(`\n${task.name} (${task.status}):\n${attemptsTable(log)}`);

@@ -1,0 +1,52 @@
+/**
+ * A rollback by request does not rewrite the run's story: `show` keeps the run's own end and
+ * each task's own time, and lists the compensation apart (when, how long, its output).
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { formatDuration } from '../../src/cli/output.ts';
+import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+const MANIFEST = `name: undo-later
+symbols:
+  - {name: a, type: action, parameters: {operation: delay, ms: 50}, rollback: {name: undo-a, type: action, parameters: {operation: echo, message: undone}}}
+  - {name: b, type: action, parameters: {operation: noop}}
+`;
+
+describe('show after a rollback by request', () => {
+  test("the run's own duration and the tasks' own times stay; the rollback is a line and a table of its own", async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(dir, 'm.yaml', MANIFEST);
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run.json.status).toBe('succeeded');
+    // A new process rolls it back: the run has been idle at least as long as that takes to start.
+    const rollback = await swarm(['rollback', run.json.runId, '--db', db, '--quiet'], config);
+    expect(rollback.code).toBe(0);
+    const history = (await swarmJson(['history', run.json.runId, '--db', db], config)).json.transitions;
+    const coordinator = history.filter((t: { actorKind: string }) => t.actorKind === 'coordinator');
+    const ownEnd = coordinator.find((t: { to: string }) => t.to === 'succeeded').at;
+    const compensate = coordinator.find((t: { event: string }) => t.event === 'run.compensate').at;
+    const stored = (await swarmJson(['show', run.json.runId, '--db', db], config)).json;
+    expect(stored.finishedAt).toBeGreaterThan(ownEnd); // the store moved it; show must not use it
+
+    const show = await swarm(['show', run.json.runId, '--db', db], config);
+    expect(show.stdout).toContain(`(${formatDuration(ownEnd - stored.createdAt)})`);
+    expect(show.stdout).toMatch(/rollback +\S+ \S+, by request: rolled_back in \d+ ms/);
+    expect(show.stdout).toContain('rollbacks:');
+    expect(show.stdout).toMatch(/│ a +│ \S+ \S+ +│ \d+ ms +│ rolled back +│ undone/);
+    // a's duration is its attempt's, not until the end of its compensation.
+    const a = history.filter((t: { actorId: string }) => t.actorId === 'task:a');
+    const ran = a.find((t: { to: string }) => t.to === 'succeeded').at - a.find((t: { to: string }) => t.to === 'running').at;
+    expect(show.stdout).toMatch(new RegExp(`│ a +│ rolled_back +│ 1 +│ local +│ ${formatDuration(ran)} `));
+    // The rollback's own line times the rollback, not the run since it was created.
+    // It began after the run had ended, so it cannot have taken longer than from that end.
+    const took = /rolled_back in ([\d.]+) (ms|s)/.exec(rollback.stdout);
+    expect(took).not.toBeNull();
+    const tookMs = Number(took![1]) * (took![2] === 's' ? 1000 : 1);
+    expect(tookMs).toBeLessThanOrEqual(stored.finishedAt - ownEnd + (took![2] === 's' ? 50 : 0));
+    expect(compensate).toBeGreaterThan(ownEnd);
+    const runs = await swarm(['runs', '--db', db], config);
+    expect(runs.stdout).toContain(formatDuration(ownEnd - stored.createdAt));
+  }, TIMEOUT);
+});
