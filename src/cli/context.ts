@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, type SwarmConfig } from '../config/index.ts';
 import { RunNotFoundError, StoreUnavailableError, UsageError } from '../errors.ts';
-import { Logger } from '../logger.ts';
 import { openStore, type RunRecord, type SwarmStore } from '../store/index.ts';
-import { WarnOnlyConsole } from './console-log.ts';
-import { onExit } from './exit.ts';
+import type { WarnOnlyConsole } from './console-log.ts';
+import { onExit, onExitFlushLog } from './exit.ts';
 import { note } from './output.ts';
 
 /** What the commands that read a config share: config loading, logging setup, the store, run ids. */
@@ -24,6 +23,11 @@ export interface CliConfigOptions {
    * can route it around its progress bar); the file still gets `[logging] level`.
    */
   warnOnlyConsole?: boolean;
+  /**
+   * False for commands that only read the store and print (runs, show, history, watch, prune):
+   * nothing of theirs logs, so the logger is not even loaded, which keeps them quick to start.
+   */
+  logs?: boolean;
 }
 
 export interface CliConfig {
@@ -44,8 +48,11 @@ export async function loadCliConfig(path: string | undefined, options: CliConfig
     if (options.db.trim() === '') throw new UsageError('--db needs a path (or ":memory:").');
     config.dispatcher.state_db_path = options.db === ':memory:' ? options.db : resolve(options.db);
   }
+  if (options.logs === false) return { config };
+  const [{ Logger }, { WarnOnlyConsole }] = await Promise.all([import('../logger.ts'), import('./console-log.ts')]);
   const { logging } = config;
   const console = options.warnOnlyConsole && logging.console ? new WarnOnlyConsole(logging.format) : undefined;
+  onExitFlushLog(() => Logger.flush());
   Logger.configure({
     level: logging.level,
     console: logging.console,
@@ -117,7 +124,7 @@ export async function openStoredRun(
   configPath: string | undefined,
   db: string | undefined,
 ): Promise<{ config: SwarmConfig; store: SwarmStore; run: RunRecord }> {
-  const { config } = await loadCliConfig(configPath, { db });
+  const { config } = await loadCliConfig(configPath, { db, logs: false });
   const store = openCliStore(config);
   return { config, store, run: resolveRun(store, ref) };
 }

@@ -1,5 +1,3 @@
-import { Logger } from '../logger.ts';
-
 /**
  * How the CLI ends: every command returns an exit code, and `exitWith` is the one way out. It
  * runs the cleanups commands registered (stop the dispatcher, close the store), flushes the
@@ -11,6 +9,17 @@ import { Logger } from '../logger.ts';
 type Cleanup = () => unknown;
 
 const cleanups: Cleanup[] = [];
+
+/**
+ * Flushes the log before exit; set by whoever configured the logger (loadCliConfig). Not an
+ * import of the logger here: a command that logs nothing (`--help`, `validate`) should not
+ * pay for loading it.
+ */
+let flushLog: () => void = () => {};
+
+export function onExitFlushLog(flush: () => void): void {
+  flushLog = flush;
+}
 
 /** How long one cleanup may take before the CLI gives up on it and exits anyway. */
 const CLEANUP_TIMEOUT_MS = 60_000;
@@ -64,7 +73,7 @@ export function exitWith(code: number): Promise<never> {
   exiting ??= (async () => {
     await runCleanups();
     try {
-      Logger.flush();
+      flushLog();
     } catch {
       // Nothing left to report it to.
     }
@@ -86,7 +95,7 @@ export function exitNow(code: number, last?: () => void): never {
     // Best effort: the process is going away.
   }
   try {
-    Logger.flush();
+    flushLog();
   } catch {
     // Same.
   }

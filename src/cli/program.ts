@@ -1,33 +1,17 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.ts';
 import { exitWith } from './exit.ts';
 import { reportError } from './output.ts';
-import { registerBackend } from './commands/backend.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerControl } from './commands/control.ts';
-import { registerPrune } from './commands/prune.ts';
-import { registerReplay } from './commands/replay.ts';
-import { registerRollback } from './commands/rollback.ts';
-import { registerDeploy } from './commands/deploy.ts';
-import { registerHistory } from './commands/history.ts';
-import { registerRun } from './commands/run.ts';
-import { registerRuns } from './commands/runs.ts';
-import { registerSchema } from './commands/schema.ts';
-import { registerShow } from './commands/show.ts';
-import { registerStartDispatcher } from './commands/start-dispatcher.ts';
-import { registerStartWorker } from './commands/start-worker.ts';
-import { registerStatus } from './commands/status.ts';
-import { registerValidate } from './commands/validate.ts';
-import { registerWatch } from './commands/watch.ts';
+import { commandEntry, COMMANDS } from './command-index.ts';
 
 /**
- * The `swarm` command line. Each command lives in commands/<name>.ts and registers itself here;
- * new commands (start-dispatcher, deploy, status, replay, rollback, graph…) add one file and one
- * line below. Exit codes (README, CLI reference): 0 ok, 1 the workflow failed, 2 bad input, 3 the
- * database (or dispatcher) is unreachable.
+ * The `swarm` command line. Each command lives in commands/<name>.ts and is listed in
+ * command-index.ts, which loads only the module of the command being run. Exit codes (README,
+ * CLI reference): 0 ok, 1 the workflow failed, 2 bad input, 3 the database (or dispatcher) is
+ * unreachable.
  */
-export function buildProgram(json: boolean): Command {
+export async function buildProgram(json: boolean, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('swarm')
     .description('WP Praxis Swarm: run declarative workflows on a swarm of worker threads')
     .version(packageJson.version, '-V, --version')
@@ -40,25 +24,28 @@ export function buildProgram(json: boolean): Command {
       outputError: (text, write) => {
         if (!json) write(text);
       },
-    });
-  registerConfig(program);
-  registerValidate(program);
-  registerSchema(program);
-  registerRun(program);
-  registerRuns(program);
-  registerShow(program);
-  registerHistory(program);
-  registerStartDispatcher(program);
-  registerStartWorker(program);
-  registerDeploy(program);
-  registerStatus(program);
-  registerBackend(program);
-  registerReplay(program);
-  registerRollback(program);
-  registerControl(program);
-  registerPrune(program);
-  registerWatch(program);
+    })
+    // Listed commands that were not loaded are described by the index, as their modules would.
+    .configureHelp({ subcommandTerm: (cmd) => (commandEntry(cmd.name()) ? `${cmd.name()}${termOf(cmd.name())}` : new Help().subcommandTerm(cmd)) });
+  const named = commandEntry(commandName(argv) ?? '');
+  if (named) {
+    (await named.load())(program);
+    return program;
+  }
+  // No command, or an unknown one: the list for --help and for "did you mean".
+  for (const entry of COMMANDS) program.command(entry.name).description(entry.summary);
   return program;
+}
+
+function termOf(name: string): string {
+  const term = commandEntry(name)?.term ?? '';
+  return term === '' ? '' : ` ${term}`;
+}
+
+/** The command argv names: the first word that is not an option (`help run` names run). */
+function commandName(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
 }
 
 /** Commander's ways of ending that are not errors. */
@@ -68,7 +55,7 @@ const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
 export async function main(argv: string[]): Promise<never> {
   // Known before parsing, so even an argument error can honour --json's "one JSON document".
   const json = argv.slice(2).includes('--json');
-  const program = buildProgram(json);
+  const program = await buildProgram(json, argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -3,6 +3,7 @@ import { checkBackends, enabledBackends, runBackendProcess, type BackendSpec } f
 import type { SwarmConfig } from '../../config/index.ts';
 import type { ExecutionRequest } from '../../execution.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson, truncate } from '../output.ts';
@@ -25,7 +26,7 @@ export interface BackendCheckReport {
  * fix. Exit 0 when every enabled backend works (or none is enabled), 1 when one does not.
  */
 export function registerBackend(program: Command): void {
-  const backend = program.command('backend').description('the external backends (rust_injector, php_engine, powershell_engine)');
+  const backend = program.command('backend').description(summaryOf('backend'));
   backend
     .command('check')
     .description('checks each enabled backend and runs a probe symbol through it')

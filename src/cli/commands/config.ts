@@ -4,12 +4,13 @@ import { SwarmError, UsageError } from '../../errors.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 
 /** `swarm config [output] [--force]`: writes the fully commented default config. */
 export function registerConfig(program: Command): void {
   program
     .command('config')
-    .description('write the commented default config (refuses to overwrite without --force)')
+    .description(summaryOf('config'))
     .argument('[output]', 'where to write it', `./${DEFAULT_CONFIG_FILE}`)
     .option('--force', 'overwrite an existing file')
     .option('--json', 'print {"written": PATH} as JSON')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
@@ -7,15 +8,12 @@ import { printJson } from '../output.ts';
 
 const VERBS = {
   cancel: {
-    description: 'cancel a run on the running dispatcher: nothing new starts, running tasks get shutdown_grace, then are stopped',
     done: (id: string) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
   },
   pause: {
-    description: 'pause a run on the running dispatcher: no new task starts until resume; running ones finish',
     done: (id: string) => `Run ${id} is paused: no new task starts until \`swarm resume ${id}\`.`,
   },
   resume: {
-    description: 'resume a paused run on the running dispatcher',
     done: (id: string) => `Run ${id} goes on.`,
   },
 } as const;
@@ -26,10 +24,10 @@ const VERBS = {
  * it). Exit 0 done, 2 the run is unknown or not active there, 3 no dispatcher answers.
  */
 export function registerControl(program: Command): void {
-  for (const [verb, { description, done }] of Object.entries(VERBS)) {
+  for (const [verb, { done }] of Object.entries(VERBS)) {
     program
       .command(verb)
-      .description(description)
+      .description(summaryOf(verb))
       .argument('<run>', 'run id')
       .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
       .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadRunConfig } from '../local-run.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
@@ -27,7 +28,7 @@ interface DeployOptions {
 export function registerDeploy(program: Command): void {
   program
     .command('deploy')
-    .description('send a workflow to the running dispatcher and follow it to the end')
+    .description(summaryOf('deploy'))
     .argument('<manifest>', 'manifest file (.yaml, .yml or .toml)')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the run result (or {"runId"} with --detach) as one JSON document')

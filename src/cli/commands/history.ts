@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { ACTOR_KINDS } from '../../store/types.ts';
 import { out } from '../exit.ts';
@@ -15,7 +16,7 @@ import { historyTable } from '../tables.ts';
 export function registerHistory(program: Command): void {
   program
     .command('history')
-    .description("a run's state transitions, in order")
+    .description(summaryOf('history'))
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print {"runId", "transitions": [...]} as JSON')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { FINISHED_RUN_STATUSES } from '../../store/types.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { confirm } from '../confirm.ts';
 import { parseDuration } from '../duration.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
@@ -27,7 +28,7 @@ interface PruneOptions {
 export function registerPrune(program: Command): void {
   program
     .command('prune')
-    .description('delete finished runs older than a duration, with their tasks and journals')
+    .description(summaryOf('prune'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .requiredOption('--older-than <duration>', 'e.g. 7d, 12h, 30m (finished runs created longer ago are deleted; a unit is required)')
     .option('--dry-run', 'list the runs that would be deleted; delete nothing')
@@ -37,7 +38,7 @@ export function registerPrune(program: Command): void {
     .action(
       action(async (configPath: string | undefined, opts: PruneOptions) => {
         const olderThanMs = parseDuration(opts.olderThan, '--older-than');
-        const { config } = await loadCliConfig(configPath, { db: opts.db });
+        const { config } = await loadCliConfig(configPath, { db: opts.db, logs: false });
         const store = openCliStore(config);
         const before = Date.now() - olderThanMs;
         const age = `older than ${formatDuration(olderThanMs)} (created before ${formatDateTime(before)})`;

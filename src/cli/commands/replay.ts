@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
@@ -39,7 +40,7 @@ interface ReplayCliOptions {
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('re-run a run, reusing the results of what succeeded')
+    .description(summaryOf('replay'))
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--from <symbol>', 'also re-run this symbol and everything downstream of it')

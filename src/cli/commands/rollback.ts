@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { compensationPlan } from '../../../actors/run-compensation.ts';
 import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
@@ -19,7 +20,7 @@ import { followRemoteRun } from '../remote-run.ts';
 export function registerRollback(program: Command): void {
   program
     .command('rollback')
-    .description("undo a finished run: run its succeeded symbols' rollbacks, newest first")
+    .description(summaryOf('rollback'))
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the run result as one JSON document')

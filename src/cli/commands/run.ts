@@ -3,6 +3,7 @@ import { describeDisabledUses, disabledBackendUses } from '../../backend-use.ts'
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 
@@ -30,7 +31,7 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a workflow on this host with thread workers and wait for it')
+    .description(summaryOf('run'))
     .argument('[manifest]', 'manifest file (.yaml, .yml or .toml); not with --resume')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--resume <run>', 'take up an unfinished run whose process stopped (a unique id prefix is enough)')

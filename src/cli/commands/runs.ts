@@ -4,6 +4,7 @@ import { runStory } from '../../run-story.ts';
 import { toRunSummary } from '../../run-result.ts';
 import { RUN_STATUSES, type RunRecord } from '../../store/types.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
 import { out } from '../exit.ts';
 import { runFilter, type RunFilterOptions } from '../filters.ts';
@@ -28,7 +29,7 @@ export function runSummary(run: RunRecord, interrupted: boolean) {
 export function registerRuns(program: Command): void {
   program
     .command('runs')
-    .description('list runs, newest first')
+    .description(summaryOf('runs'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print {"runs": [...]} as JSON')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
@@ -40,7 +41,7 @@ export function registerRuns(program: Command): void {
       action(async (configPath: string | undefined, opts: { json?: boolean; db?: string; limit?: string } & RunFilterOptions) => {
         const limit = opts.limit === undefined ? DEFAULT_LIMIT : parseCount(opts.limit, '--limit');
         const filter = runFilter(opts);
-        const { config } = await loadCliConfig(configPath, { db: opts.db });
+        const { config } = await loadCliConfig(configPath, { db: opts.db, logs: false });
         const store = openCliStore(config);
         const filtered = opts.workflow !== undefined || opts.since !== undefined;
         const runs = filtered

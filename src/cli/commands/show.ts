@@ -4,6 +4,7 @@ import { isInterrupted } from '../../run-liveness.ts';
 import { runStory } from '../../run-story.ts';
 import { readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
@@ -18,7 +19,7 @@ import { attemptsTable, compensationTable, runHeader, taskTable } from '../table
 export function registerShow(program: Command): void {
   program
     .command('show')
-    .description("one run's tasks, attempts, outputs and errors")
+    .description(summaryOf('show'))
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--attempts', "also every task's attempts: node, times, result, error (JSON: each task's attemptLog)")

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { startDispatcherServer } from '../../server/dispatcher-server.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, parseCount } from '../context.ts';
 import { exitNow, onExit, out } from '../exit.ts';
 import { formatDuration, note } from '../output.ts';
@@ -29,7 +30,7 @@ interface StartOptions {
 export function registerStartDispatcher(program: Command): void {
   program
     .command('start-dispatcher')
-    .description('run the long-lived dispatcher (HTTP API for deploy and status) until SIGINT/SIGTERM')
+    .description(summaryOf('start-dispatcher'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print {"url", "port"} as one JSON line on stdout once listening')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { createWorker, workerSocketUrl } from '../../api/create-worker.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
 import { exitNow, out } from '../exit.ts';
 import { note } from '../output.ts';
@@ -20,7 +21,7 @@ import { onStopSignals } from '../signals.ts';
 export function registerStartWorker(program: Command): void {
   program
     .command('start-worker')
-    .description('run a remote worker node that connects to the dispatcher, until SIGINT/SIGTERM')
+    .description(summaryOf('start-worker'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .argument('[name]', 'node name (overrides [worker] node_name); a lone argument that is not a file is the name')
     .option('--name <name>', 'node name, whatever the arguments')

@@ -3,6 +3,7 @@ import { SwarmError } from '../../errors.ts';
 import type { StatusReport } from '../../server/status-report.ts';
 import type { RunStatus, StoreCounts } from '../../store/types.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
 import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
@@ -37,7 +38,7 @@ interface DownReport {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("the running dispatcher's nodes, tasks and workflows, and the state database")
+    .description(summaryOf('status'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the report as one JSON document')
     .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')

@@ -3,6 +3,7 @@ import { ManifestError } from '../../errors.ts';
 import { loadManifestFile, topologicalOrder } from '../../manifest/index.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { err, out } from '../exit.ts';
 import { printJson } from '../output.ts';
 
@@ -14,7 +15,7 @@ import { printJson } from '../output.ts';
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check a manifest (exit 0 valid, 2 invalid)')
+    .description(summaryOf('validate'))
     .argument('<manifest>', 'manifest file (.yaml, .yml or .toml)')
     .argument('[config]', 'config file, read only to warn about symbols whose backend it does not enable (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the verdict as JSON')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { action } from '../action.ts';
+import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { watchRun } from '../watch/watch-session.ts';
 
@@ -13,7 +14,7 @@ import { watchRun } from '../watch/watch-session.ts';
 export function registerWatch(program: Command): void {
   program
     .command('watch')
-    .description("a live terminal view of a run, with a cursor to step through its journal")
+    .description(summaryOf('watch'))
     .argument('<run>', 'run id, or a unique prefix of one')
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
