@@ -63,6 +63,24 @@ const cancelTransition = { target: 'cancelled' as const, actions: 'recordCancel'
 /** Cancelling an attempt in flight also stops it where it runs. */
 const cancelAttemptTransition = { target: 'cancelled' as const, actions: ['abortAttempt' as const, 'recordCancel' as const] };
 
+/**
+ * The attempt's deadline passed (in `assigned`: it never started; in `running`: it ran too
+ * long): stop it where it runs and fail it, retryably. A function, not a named action, so the
+ * two transitions stay plain data the host cannot change.
+ */
+function attemptTimedOut(code: 'TASK_TIMEOUT' | 'TASK_NOT_STARTED', message: (context: TaskContext) => string) {
+  return {
+    target: 'failed' as const,
+    actions: [
+      'abortAttempt' as const,
+      assign<TaskContext, TaskMessage, undefined, TaskMessage, never>({
+        error: ({ context }) => ({ name: 'TaskTimeoutError', code, message: message(context) }),
+        retryable: true,
+      }),
+    ],
+  };
+}
+
 export const taskMachine = setup({
   types: {} as { context: TaskContext; events: TaskMessage; input: TaskInput },
   actions: {
@@ -172,20 +190,10 @@ export const taskMachine = setup({
       // A backstop, so no state waits forever on a node: every node says `started` long
       // before this (a remote worker within its ack deadline, or the attempt is taken back).
       after: {
-        attemptTimeout: {
-          target: 'failed',
-          actions: [
-            'abortAttempt',
-            assign({
-              error: ({ context }) => ({
-                name: 'TaskTimeoutError',
-                code: 'TASK_NOT_STARTED',
-                message: `Symbol "${context.name}" was sent to node ${context.node} but did not start within ${context.timeout} ms (attempt ${context.attempt}); check that node's log.`,
-              }),
-              retryable: true,
-            }),
-          ],
-        },
+        attemptTimeout: attemptTimedOut(
+          'TASK_NOT_STARTED',
+          (c) => `Symbol "${c.name}" was sent to node ${c.node} but did not start within ${c.timeout} ms (attempt ${c.attempt}); check that node's log.`,
+        ),
       },
       on: {
         'task.started': { guard: 'isCurrentAttempt', target: 'running' },
@@ -195,20 +203,10 @@ export const taskMachine = setup({
     },
     running: {
       after: {
-        attemptTimeout: {
-          target: 'failed',
-          actions: [
-            'abortAttempt',
-            assign({
-              error: ({ context }) => ({
-                name: 'TaskTimeoutError',
-                code: 'TASK_TIMEOUT',
-                message: `Symbol "${context.name}" timed out after ${context.timeout} ms (attempt ${context.attempt}); raise its \`timeout\` or make the operation faster.`,
-              }),
-              retryable: true,
-            }),
-          ],
-        },
+        attemptTimeout: attemptTimedOut(
+          'TASK_TIMEOUT',
+          (c) => `Symbol "${c.name}" timed out after ${c.timeout} ms (attempt ${c.attempt}); raise its \`timeout\` or make the operation faster.`,
+        ),
       },
       on: {
         'task.succeeded': {

@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import pino from 'pino';
-import { RemoteWorker } from '../../actors/remote-worker.ts';
 import { createWorker } from '../../src/api/create-worker.ts';
 import { ConfigError } from '../../src/errors.ts';
-import type { SwarmLogger } from '../../src/logger.ts';
-import { decodeFrame, encodeFrame, PROTOCOL_VERSION, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { encodeFrame, PROTOCOL_VERSION, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
+import { connectWorker, rawWorker, stopWorkers, until } from './helpers.ts';
 
 /**
  * Who gets to be a node: the token on loopback too, names that are short and printable, a hello
@@ -13,51 +11,12 @@ import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
  */
 
 setDefaultTimeout(20_000);
-const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
-const workers: RemoteWorker[] = [];
 afterEach(async () => {
-  for (const w of workers.splice(0)) await w.stop();
+  await stopWorkers();
   await stopServers();
 });
 
-function connectWorker(port: number, name: string, token?: string) {
-  const w = new RemoteWorker({
-    url: `ws://127.0.0.1:${port}/workers`,
-    name,
-    capabilities: ['internal'],
-    capacity: 1,
-    threads: 1,
-    ...(token ? { token } : {}),
-    heartbeatIntervalMs: 200,
-    maxMessageSize: 1 << 20,
-    reconnect: { baseMs: 50, maxMs: 200 },
-    logger: silent,
-  });
-  workers.push(w);
-  w.start();
-  return w;
-}
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
-
-/** A raw connection: the replies it got and how it closed. */
-async function rawConnection(port: number, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/workers`, { headers } as never);
-  const received: ToWorkerMessage[] = [];
-  const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
-  ws.addEventListener('message', (e) => {
-    const decoded = decodeFrame(String(e.data), 'toWorker', { maxBytes: 1 << 20 });
-    if (decoded.ok) received.push(...decoded.messages);
-  });
-  await new Promise((r) => ws.addEventListener('open', r));
-  return { received, closed, send: (text: string) => ws.send(text) };
-}
 
 const errorsOf = (received: ToWorkerMessage[]) =>
   received.filter((m): m is Extract<ToWorkerMessage, { type: 'error' }> => m.type === 'error');
@@ -70,17 +29,17 @@ describe('the token on the worker route', () => {
         c.dispatcher.auth_token = 'right-token';
       }),
     );
-    const wrong = connectWorker(server.port, 'wrong', 'wrong-token');
-    const none = connectWorker(server.port, 'none');
-    const right = connectWorker(server.port, 'right', 'right-token');
+    const wrong = connectWorker(server.port, 'wrong', 'wrong-token', 1);
+    const none = connectWorker(server.port, 'none', undefined, 1);
+    const right = connectWorker(server.port, 'right', 'right-token', 1);
     await until('the right worker to register', () => right.connected);
     // The others have been refused at least once by now (their first attempts came first).
     expect(wrong.connected).toBe(false);
     expect(none.connected).toBe(false);
     expect(server.dispatcher.nodeLoads().map((n) => n.id)).toEqual(['remote:right']);
     // With the header right but a wrong token in hello: refused after the upgrade, and closed.
-    const raw = await rawConnection(server.port, { authorization: 'Bearer right-token' });
-    raw.send(encodeFrame(toDispatcher.hello({ name: 'sneaky', capabilities: ['internal'], capacity: 1, token: 'wrong' })));
+    const raw = await rawWorker(server.port, { authorization: 'Bearer right-token' });
+    raw.sendRaw(encodeFrame(toDispatcher.hello({ name: 'sneaky', capabilities: ['internal'], capacity: 1, token: 'wrong' })));
     expect(await raw.closed).toBe(1008);
     expect(errorsOf(raw.received).map((e) => e.code)).toEqual(['UNAUTHORIZED']);
     expect(server.dispatcher.nodeLoads().map((n) => n.id)).toEqual(['remote:right']);
@@ -91,8 +50,8 @@ describe('worker names and what a connection sends before it registers', () => {
   test('a hello with a huge name or control characters gets a clear error and a close; nothing is stored', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
     for (const name of ['n'.repeat(100_000), 'nul\u0000name', 'bell\u0007', 'line\nbreak', '']) {
-      const raw = await rawConnection(server.port);
-      raw.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', name, capabilities: ['internal'], capacity: 1 }));
+      const raw = await rawWorker(server.port);
+      raw.sendRaw(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', name, capabilities: ['internal'], capacity: 1 }));
       expect(await raw.closed).toBe(1008);
       const [error] = errorsOf(raw.received);
       expect(error.code).toBe('FRAME_MALFORMED');
@@ -117,8 +76,8 @@ describe('worker names and what a connection sends before it registers', () => {
 
   test('a capabilities list of thousands of entries is refused', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
-    const raw = await rawConnection(server.port);
-    raw.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', name: 'caps', capabilities: Array(5_000).fill('internal'), capacity: 1 }));
+    const raw = await rawWorker(server.port);
+    raw.sendRaw(JSON.stringify({ v: PROTOCOL_VERSION, type: 'hello', name: 'caps', capabilities: Array(5_000).fill('internal'), capacity: 1 }));
     expect(await raw.closed).toBe(1008);
     expect(errorsOf(raw.received)[0].message).toContain('capabilities');
     expect(server.dispatcher.nodeLoads()).toEqual([]);
@@ -126,8 +85,8 @@ describe('worker names and what a connection sends before it registers', () => {
 
   test('one malformed frame before hello closes the connection at once', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
-    const raw = await rawConnection(server.port);
-    raw.send('not json at all');
+    const raw = await rawWorker(server.port);
+    raw.sendRaw('not json at all');
     expect(await raw.closed).toBe(1008);
     expect(errorsOf(raw.received).map((e) => e.code)).toEqual(['FRAME_MALFORMED']);
   });
@@ -140,7 +99,7 @@ describe('worker names and what a connection sends before it registers', () => {
         c.coordinator.heartbeat_timeout = 300;
       }),
     );
-    const raw = await rawConnection(server.port);
+    const raw = await rawWorker(server.port);
     expect(await raw.closed).toBe(1008);
     expect(errorsOf(raw.received)).toEqual([{ type: 'error', code: 'NOT_REGISTERED', message: 'no hello within 300 ms' }]);
   });

@@ -1,43 +1,14 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import pino from 'pino';
-import { RemoteWorker } from '../../actors/remote-worker.ts';
-import type { SwarmLogger } from '../../src/logger.ts';
 import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
-import { PROTOCOL_VERSION, decodeFrame, encodeFrame, toDispatcher, type ToDispatcherMessage, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { PROTOCOL_VERSION, toDispatcher } from '../../src/protocol/index.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
+import { connectWorker, rawWorker, stopWorkers, until } from './helpers.ts';
 
-const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
-const workers: RemoteWorker[] = [];
 afterEach(async () => {
-  for (const w of workers.splice(0)) await w.stop();
+  await stopWorkers();
   await stopServers();
 });
 
-function connectWorker(port: number, name: string, token?: string) {
-  const w = new RemoteWorker({
-    url: `ws://127.0.0.1:${port}/workers`,
-    name,
-    capabilities: ['internal'],
-    capacity: 2,
-    threads: 1,
-    ...(token ? { token } : {}),
-    heartbeatIntervalMs: 200,
-    maxMessageSize: 1 << 20,
-    reconnect: { baseMs: 50, maxMs: 200 },
-    logger: silent,
-  });
-  workers.push(w);
-  w.start();
-  return w;
-}
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(20);
-  }
-}
 
 describe('a dispatcher with no threads of its own and a remote worker', () => {
   test('runs a whole workflow on the worker; every task reports the worker as its node', async () => {
@@ -125,27 +96,6 @@ describe('waiting for a node that can run a task', () => {
   });
 });
 
-/** A hand-driven worker connection: sends protocol messages, collects what it receives. */
-async function rawWorker(port: number) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/workers`);
-  const received: ToWorkerMessage[] = [];
-  const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
-  ws.addEventListener('message', (e) => {
-    const decoded = decodeFrame(String(e.data), 'toWorker', { maxBytes: 1 << 20 });
-    if (decoded.ok) received.push(...decoded.messages);
-  });
-  await new Promise((r) => ws.addEventListener('open', r));
-  return {
-    received,
-    closed,
-    send: (message: ToDispatcherMessage) => ws.send(encodeFrame(message)),
-    sendRaw: (text: string) => ws.send(text),
-    next: async <T extends ToWorkerMessage['type']>(type: T) => {
-      await until(`a ${type} message`, () => received.some((m) => m.type === type));
-      return received.find((m) => m.type === type) as Extract<ToWorkerMessage, { type: T }>;
-    },
-  };
-}
 
 describe('a worker that reconnects before its old connection is noticed dead', () => {
   test('its new connection takes over, and the result of the attempt it still held is accepted', async () => {

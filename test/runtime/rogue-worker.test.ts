@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { attemptKey } from '../../src/execution.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
-import { PROTOCOL_VERSION, decodeFrame, encodeFrame, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { PROTOCOL_VERSION, encodeFrame, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
+import { rawWorker } from '../remote/helpers.ts';
 import type { DispatcherServer } from '../../src/server/dispatcher-server.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
 
@@ -28,28 +29,15 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 15
 
 type Assign = Extract<ToWorkerMessage, { type: 'assign' }>;
 
-/** A hand-driven worker: registers, then does exactly what the test says with each message. */
+/** A hand-driven worker: registers and heartbeats, then does exactly what the test says. */
 async function rogueWorker(server: DispatcherServer, name: string) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/workers`);
-  sockets.push(ws);
-  const received: ToWorkerMessage[] = [];
-  ws.onmessage = (event) => {
-    const decoded = decodeFrame(event.data as string, 'toWorker', { maxBytes: 1 << 24 });
-    if (decoded.ok) received.push(...decoded.messages);
-  };
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error('the rogue worker could not connect'));
-  });
-  ws.send(encodeFrame(toDispatcher.hello({ name, capabilities: ['internal'], capacity: 4 })));
-  await until('welcome', () => received.find((m) => m.type === 'welcome'));
-  const heartbeat = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(encodeFrame(toDispatcher.heartbeat(0))), 100);
-  ws.addEventListener('close', () => clearInterval(heartbeat));
-  return {
-    received,
-    sendRaw: (text: string) => ws.send(text),
-    nextAssign: (after = 0) => until('an assignment', () => received.slice(after).find((m): m is Assign => m.type === 'assign')),
-  };
+  const raw = await rawWorker(server.port);
+  raw.send(toDispatcher.hello({ name, capabilities: ['internal'], capacity: 4 }));
+  await raw.next('welcome');
+  const heartbeat = setInterval(() => raw.ws.readyState === WebSocket.OPEN && raw.send(toDispatcher.heartbeat(0)), 100);
+  raw.ws.addEventListener('close', () => clearInterval(heartbeat));
+  sockets.push(raw.ws);
+  return { ...raw, nextAssign: (after = 0) => raw.next('assign', after) as Promise<Assign> };
 }
 
 function remoteOnlyServer() {
