@@ -1,9 +1,10 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './config/log-levels.ts';
 import { ConfigError } from './errors.ts';
+import { FdLogSink } from './log-sink.ts';
 
 /**
  * The swarm's logging: pino with one extra level, `verbose`, below debug. Console output goes to
@@ -79,10 +80,10 @@ const root: SwarmLogger = pino(
 type Settings = Required<Omit<LoggerOptions, 'consoleStream'>> & Pick<LoggerOptions, 'consoleStream'>;
 let settings: Settings = { level: 'info', console: true, format: 'text', file: '' };
 
-type LogFile = { path: string; stream: ReturnType<typeof pino.destination> };
+type LogFile = { path: string; stream: FdLogSink };
 
 /** Created once and never ended: closing the process's stderr would silence everyone. */
-let stderr: pino.DestinationStream | undefined;
+let stderr: FdLogSink | undefined;
 let logFile: LogFile | undefined;
 
 /** Formats one JSON log line for a human: time, component, message, then the fields. */
@@ -99,7 +100,7 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
 }
 
 function consoleDestination(options: Settings): pino.DestinationStream {
-  const out = options.consoleStream ?? (stderr ??= pino.destination({ dest: 2, sync: true }));
+  const out = options.consoleStream ?? (stderr ??= new FdLogSink(2, () => {})); // a failing stderr has no one to tell
   if (options.format === 'json') return out;
   const prettify = prettyLogLine(options.consoleStream === undefined && process.stderr.isTTY === true);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
@@ -116,19 +117,25 @@ function openLogFile(path: string): LogFile {
   let fd: number;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    // Opened here, so a bad path fails `configure` itself rather than a later write.
-    fd = openSync(path, 'a');
+    // Opened here, so a bad path fails `configure` itself rather than a later write. O_NONBLOCK:
+    // a FIFO without a reader fails here (ENXIO) instead of blocking the open, and a full one
+    // cannot block a write; regular files ignore the flag.
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
   } catch (err) {
-    throw new ConfigError([{ key: 'logging.file', message: `cannot open ${path}: ${(err as Error).message}` }]);
+    throw new ConfigError([
+      {
+        key: 'logging.file',
+        message: `cannot open ${path} (${(err as Error).message}); set it to a file this user can write, or "" for no log file`,
+      },
+    ]);
   }
-  // Synchronous writes (measured ≈ 7 µs a line against ≈ 5 µs async): a line is in the file when
-  // the call returns, so `flush()` before exit and a crash lose nothing.
-  const stream = pino.destination({ fd, sync: true });
-  // A failing disk must not crash the run (an 'error' event with no listener throws): say so once.
-  let reported = false;
-  stream.on('error', (err: Error) => {
-    if (!reported) process.stderr.write(`swarm: writing the log file ${path} failed (${err.message}); lines may be missing from it\n`);
-    reported = true;
+  // Synchronous writes: a line is in the file when the call returns, so a crash loses nothing.
+  // A failing disk must neither crash nor block the swarm: warn once, drop lines, keep going.
+  const stream = new FdLogSink(fd, (err) => {
+    process.stderr.write(
+      `swarm: cannot write the log file ${path} (${err.message}); its lines are dropped until writing works again. ` +
+        `Free space on its disk or make it writable, or set [logging] file to another path ("" for none).\n`,
+    );
   });
   return { path, stream };
 }
@@ -152,7 +159,7 @@ function configure(options: LoggerOptions = {}): void {
   if (nextFile) streams.push({ level: 'verbose', stream: nextFile.stream });
   sink.target.flushSync();
   sink.target = pino.multistream(streams, { levels: CUSTOM_LEVELS });
-  if (logFile !== undefined && logFile !== nextFile) logFile.stream.end(); // end() flushes first
+  if (logFile !== undefined && logFile !== nextFile) logFile.stream.close();
   logFile = nextFile;
   root.level = next.level;
   settings = next;

@@ -1,8 +1,10 @@
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../src/errors.ts';
+import { killDispatchers, startDispatcher } from './cli/dispatcher-process.ts';
+import { FdLogSink } from '../src/log-sink.ts';
 import { Logger } from '../src/logger.ts';
 
 /** A console stand-in that keeps what is written to it. */
@@ -182,5 +184,107 @@ describe('reconfiguring', () => {
     Logger.get().info('after close');
     expect(fileLines(file).map((l) => l.msg)).toEqual(['before close']);
     expect(out.json().map((l) => l.msg)).toEqual(['before close', 'after close']);
+  });
+});
+
+/**
+ * A log file that cannot be written, in real CLI processes: the command warns once and ends,
+ * and a dispatcher still stops on SIGTERM. Each wait is bounded, so a hang fails the test.
+ */
+describe('an unwritable log file', () => {
+  const ROOT = join(import.meta.dir, '..');
+  const EXIT_BOUND_MS = 15_000;
+
+  function configWithLogFile(file: string, extra = ''): string {
+    const dir = mkdtempSync(join(tmpdir(), 'swarm-logger-cli-'));
+    dirs.push(dir);
+    chmodSync(dir, 0o755); // readable by the unprivileged user of the read-only case
+    const config = join(dir, 'config.toml');
+    writeFileSync(
+      config,
+      `[logging]\nfile = ${JSON.stringify(file)}\n\n[dispatcher]\nstate_db_path = ":memory:"\nlocal_workers = 1\n${extra}\n`,
+    );
+    return config;
+  }
+
+  function spawnSwarm(args: string[], prefix: string[] = []) {
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.SWARM_CONFIG;
+    delete env.SWARM_AUTH_TOKEN;
+    return Bun.spawn([...prefix, process.execPath, 'src/cli/bin.ts', ...args], { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  }
+
+  /** The exit code, or a failure (after killing the process) when it has not exited within the bound. */
+  async function exitCode(child: ReturnType<typeof spawnSwarm>): Promise<number> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), EXIT_BOUND_MS)));
+    const result = await Promise.race([child.exited, bound]);
+    clearTimeout(timer);
+    if (result === 'hung') {
+      child.kill('SIGKILL');
+      throw new Error(`swarm did not exit within ${EXIT_BOUND_MS} ms`);
+    }
+    return result;
+  }
+
+  const HELLO = 'examples/hello.yaml';
+
+  test('a full disk (/dev/full): `run` warns once, naming the file and the fix, and exits', async () => {
+    const child = spawnSwarm(['run', HELLO, configWithLogFile('/dev/full')]);
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), exitCode(child)]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('succeeded');
+    const warnings = stderr.split('\n').filter((line) => line.includes('cannot write the log file /dev/full'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('[logging] file');
+  }, 30_000);
+
+  test('a full disk: a dispatcher still stops on SIGTERM', async () => {
+    const dispatcher = await startDispatcher(configWithLogFile('/dev/full'));
+    try {
+      // --json's first line is written once the signal handlers are in place; the warning is
+      // written before it, but may reach us after it.
+      for (let i = 0; i < 200 && !dispatcher.stderr().includes('cannot write the log file'); i++) await Bun.sleep(25);
+      expect(dispatcher.stderr()).toContain('cannot write the log file /dev/full');
+      expect(await dispatcher.stop('SIGTERM', EXIT_BOUND_MS)).toBe(0);
+    } finally {
+      await killDispatchers();
+    }
+  }, 30_000);
+
+  test('a path that cannot be created is a configuration error (exit 2) naming logging.file', async () => {
+    const blocker = tempFile('plain-file');
+    mkdirSync(dirname(blocker), { recursive: true });
+    writeFileSync(blocker, '');
+    const child = spawnSwarm(['run', HELLO, configWithLogFile(join(blocker, 'swarm.log'))]);
+    const [stderr, code] = await Promise.all([new Response(child.stderr).text(), exitCode(child)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('logging.file: cannot open');
+    expect(stderr).toContain('"" for no log file');
+  }, 30_000);
+
+  test('a read-only file is a configuration error (exit 2) naming logging.file', async () => {
+    const file = tempFile('read-only.log');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '');
+    chmodSync(file, 0o444);
+    // root may write any file: run as nobody then.
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const child = spawnSwarm(['run', HELLO, configWithLogFile(file)], asUser);
+    const [stderr, code] = await Promise.all([new Response(child.stderr).text(), exitCode(child)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`logging.file: cannot open ${file} (EACCES`);
+  }, 30_000);
+});
+
+describe('FdLogSink', () => {
+  test('a failing descriptor is reported once, never throws, and drops the lines', () => {
+    const failures: Error[] = [];
+    const sink = new FdLogSink(openSync('/dev/full', 'w'), (error) => failures.push(error));
+    for (let i = 0; i < 100; i++) sink.write(`{"line":${i}}\n`);
+    sink.flushSync();
+    sink.close();
+    sink.write('after close\n');
+    expect(failures.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
   });
 });

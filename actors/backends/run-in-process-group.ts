@@ -1,11 +1,13 @@
 import { CappedOutput, type CapturedOutput } from './capped-output.ts';
 import { signalGroup, terminateGroup, within } from './process-group.ts';
+import { ATTEMPT_MARKER, endStragglers, liveLeaders, startTicks } from './stragglers.ts';
+import { becomeSubreaper } from './subreaper.ts';
 
 /** One process to run to the end, bounded in time and output. */
 export interface GroupRunOptions {
   file: string;
   args: string[];
-  /** The child's complete environment (nothing is inherited implicitly). */
+  /** The child's environment (nothing is inherited implicitly), plus ATTEMPT_MARKER. */
   env: Record<string, string>;
   /** Written to the child's stdin, which is then closed. */
   stdin: Uint8Array;
@@ -37,18 +39,21 @@ export type GroupRunResult =
  * resolves only when the child is reaped and its group was told to end, and never throws.
  *
  * Processes of the group still running after the leader exits are orphans of this attempt and
- * are ended too: nothing a backend starts outlives its attempt.
+ * are ended too, and so are those that left the group (setsid), found by the attempt's marker
+ * and, this process being a subreaper, as our re-parented children (stragglers.ts).
  */
 export async function runInProcessGroup(options: GroupRunOptions): Promise<GroupRunResult> {
   const { signal, maxOutputBytes, killGraceMs } = options;
   if (signal.aborted) {
     return { started: true, ended: 'aborted', exitCode: null, signalCode: null, ...nothingRead(maxOutputBytes) };
   }
+  becomeSubreaper();
+  const marker = crypto.randomUUID();
   let child: Bun.Subprocess<Uint8Array, 'pipe', 'pipe'>;
   try {
     child = Bun.spawn({
       cmd: [options.file, ...options.args],
-      env: options.env,
+      env: { ...options.env, [ATTEMPT_MARKER]: marker },
       // A buffer, not a pipe we write to: Bun writes it and closes stdin, and a child that
       // exits without reading it (EPIPE) does not surface as an error of ours.
       stdin: options.stdin,
@@ -59,6 +64,13 @@ export async function runInProcessGroup(options: GroupRunOptions): Promise<Group
   } catch (err) {
     return { started: false, error: err as NodeJS.ErrnoException };
   }
+  liveLeaders.add(child.pid);
+  const since = startTicks(child.pid);
+  // Bun reaps the leader; from then on, whatever still carries the marker is a straggler.
+  const stragglersEnded = child.exited.then(() => {
+    liveLeaders.delete(child.pid);
+    return endStragglers(marker, killGraceMs, since);
+  });
   const stdout = new CappedOutput(child.stdout, maxOutputBytes);
   const stderr = new CappedOutput(child.stderr, maxOutputBytes);
   const ended = await firstEnd(child.exited, options.timeoutMs, signal);
@@ -76,6 +88,8 @@ export async function runInProcessGroup(options: GroupRunOptions): Promise<Group
     stderr.stop();
   }
   await within(child.exited, killGraceMs);
+  // Bounded by endStragglers' own rounds; a leader that never exits leaves it unstarted.
+  await within(stragglersEnded, 7 * killGraceMs);
   return {
     started: true,
     ended,

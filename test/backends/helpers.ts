@@ -21,6 +21,7 @@ const EXECUTABLES = [
   'sleep-with-grandchild',
   'ignore-sigterm',
   'leave-orphan',
+  'escape-with-setsid',
 ] as const;
 const DATA_FILES = ['symbolic-engine.php', 'symbolic.ps1'] as const;
 

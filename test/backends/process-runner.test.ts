@@ -49,7 +49,8 @@ describe('what the backend process gets', () => {
       expect(env.SWARM_AUTH_TOKEN).toBeUndefined();
       expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
       expect(env).toMatchObject({ SWARM_RUN_ID: 'run-0001', SWARM_ATTEMPT: '2', SWARM_SYMBOL: 'apply-settings' });
-      const allowed = new Set<string>([...INHERITED_ENV_VARS, 'SWARM_RUN_ID', 'SWARM_ATTEMPT', 'SWARM_SYMBOL']);
+      expect(env.SWARM_ATTEMPT_ID).toMatch(/^[0-9a-f-]{36}$/); // the marker that finds its processes
+      const allowed = new Set<string>([...INHERITED_ENV_VARS, 'SWARM_RUN_ID', 'SWARM_ATTEMPT', 'SWARM_SYMBOL', 'SWARM_ATTEMPT_ID']);
       expect(Object.keys(env).filter((name) => !allowed.has(name))).toEqual([]);
       expect(env.PATH).toBe(process.env.PATH!);
     } finally {

@@ -30,10 +30,24 @@ describe('remote workers (separate processes)', () => {
     const first = startWorker(config, d.url, 'first');
     await waitForNodes(d.url, 1);
     // The second worker joins once the first holds the task (so the task lands on the first).
+    // Attempt 1 never ends by itself (the module waits for an abort that never comes), so the
+    // kill always finds it running, however slow the machine; the long timeout keeps it so.
+    writeManifest(
+      dir,
+      'hold-first-attempt.ts',
+      [
+        'export default function ({ attempt, signal }: { attempt: number; signal: AbortSignal }) {',
+        '  if (attempt > 1) return { finishedOnAttempt: attempt };',
+        '  return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));',
+        '}',
+        '',
+      ].join('\n'),
+    );
     const manifest = writeManifest(
       dir,
       'long.yaml',
-      'name: long\nsymbols:\n  - name: long\n    type: action\n    retries: 2\n    parameters: {operation: delay, ms: 1500}\n',
+      'name: long\nsymbols:\n  - name: long\n    type: action\n    retries: 2\n    timeout: 600000\n' +
+        '    parameters: {operation: module, module: ./hold-first-attempt.ts}\n',
     );
     const deployed = await swarmJson(['deploy', manifest, config, '--url', d.url, '--detach']);
     expect(deployed.code).toBe(0);

@@ -1,0 +1,146 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { reapChild } from './subreaper.ts';
+
+/**
+ * Ends what an attempt left running outside its process group. kill(-pgid) reaches the group,
+ * but a descendant that called setsid (a daemonizing double fork) has left it. Every backend
+ * process carries the attempt's marker in its environment (ATTEMPT_MARKER, inherited by all it
+ * starts), so after the attempt its processes are found in /proc wherever they are; with this
+ * process a subreaper (subreaper.ts), escapees are also our children, which finds those that
+ * cleared their environment once no attempt is running here any more. Linux only (/proc);
+ * elsewhere this does nothing and the process group is the limit.
+ */
+
+/** The environment variable holding each attempt's marker (a random id). */
+export const ATTEMPT_MARKER = 'SWARM_ATTEMPT_ID';
+
+/** Pids Bun spawned for backends and has not reaped yet: never ours to reap or to sweep. */
+export const liveLeaders = new Set<number>();
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  session: number;
+  zombie: boolean;
+  /** Start time, in clock ticks since boot (field 22 of /proc/<pid>/stat). */
+  start: number;
+}
+
+function readProc(pid: number): Proc | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), session: Number(fields[3]), zombie: fields[0] === 'Z', start: Number(fields[19]) };
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+function listProcs(): Proc[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const procs: Proc[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const proc = readProc(Number(name));
+    if (proc) procs.push(proc);
+  }
+  return procs;
+}
+
+function hasMarker(pid: number, marker: string): boolean {
+  try {
+    // environ is NUL-separated NAME=value entries.
+    return ('\0' + readFileSync(`/proc/${pid}/environ`, 'latin1')).includes(`\0${ATTEMPT_MARKER}=${marker}\0`);
+  } catch {
+    return false; // another user's process, or gone
+  }
+}
+
+const self = () => readProc(process.pid);
+
+/**
+ * Whether `proc` is a foreign child: re-parented to us (we are a subreaper), so not spawned by
+ * Bun. Bun's own children are either backend leaders (in liveLeaders until reaped) or share our
+ * session (nothing else here spawns with setsid); taking one of those would crash Bun.
+ */
+function isForeignChild(proc: Proc, me: Proc): boolean {
+  return proc.ppid === me.pid && proc.session !== me.session && !liveLeaders.has(proc.pid);
+}
+
+/**
+ * The attempt's processes: those with its marker, and (when no other attempt runs) foreign
+ * children that started after its leader — a program embedding the swarm is a subreaper too,
+ * and a daemon of its own that it started before the attempt is not the attempt's.
+ */
+function targets(marker: string, me: Proc, since: number): Proc[] {
+  const idle = liveLeaders.size === 0;
+  return listProcs().filter(
+    (p) =>
+      !p.zombie &&
+      p.pid !== me.pid &&
+      !liveLeaders.has(p.pid) &&
+      (hasMarker(p.pid, marker) || (idle && p.start >= since && isForeignChild(p, me))),
+  );
+}
+
+/** When `pid` started (clock ticks since boot), or 0 when unknown (then nothing is excluded by age). */
+export function startTicks(pid: number): number {
+  return readProc(pid)?.start ?? 0;
+}
+
+function signal(pids: number[], sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  const proc = readProc(pid);
+  return proc !== undefined && !proc.zombie;
+}
+
+async function untilDead(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await Bun.sleep(10);
+  }
+}
+
+/** Reaps our foreign zombies: escapees that ended (killed here or on their own). */
+export function reapForeignZombies(): void {
+  const me = self();
+  if (!me) return;
+  for (const proc of listProcs()) if (proc.zombie && isForeignChild(proc, me)) reapChild(proc.pid);
+}
+
+/**
+ * Ends every process of the attempt `marker` (whose leader started at `since`, in clock ticks)
+ * still running: SIGTERM, then SIGKILL after
+ * `graceMs`, then reaps the zombies that are ours. A few rounds, because killing an escapee
+ * re-parents its own children to us. Bounded: at most about 2 × graceMs per round.
+ */
+export async function endStragglers(marker: string, graceMs: number, since: number): Promise<void> {
+  const me = self();
+  if (!me) return; // no /proc
+  for (let round = 0; round < 3; round++) {
+    const pids = targets(marker, me, since).map((p) => p.pid);
+    if (pids.length === 0) break;
+    signal(pids, 'SIGTERM');
+    const stubborn = await untilDead(pids, graceMs);
+    signal(stubborn, 'SIGKILL');
+    await untilDead(stubborn, graceMs);
+  }
+  reapForeignZombies();
+}
