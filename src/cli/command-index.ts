@@ -27,6 +27,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'show', term: '[options] <run> [config]', summary: "one run's tasks, attempts, outputs and errors", load: async () => (await import('./commands/show.ts')).registerShow },
   { name: 'history', term: '[options] <run> [config]', summary: "a run's state transitions, in order", load: async () => (await import('./commands/history.ts')).registerHistory },
   { name: 'watch', term: '[options] <run> [config]', summary: 'a live terminal view of a run, with a cursor to step through its journal', load: async () => (await import('./commands/watch.ts')).registerWatch },
+  { name: 'dashboard', term: '[options] [config]', summary: 'the web dashboard, read-only, over a state database with no dispatcher (127.0.0.1 only)', load: async () => (await import('./commands/dashboard.ts')).registerDashboard },
   { name: 'start-dispatcher', term: '[options] [config]', summary: 'run the long-lived dispatcher (HTTP API for deploy and status) until SIGINT/SIGTERM', load: async () => (await import('./commands/start-dispatcher.ts')).registerStartDispatcher },
   { name: 'start-worker', term: '[options] [config] [name]', summary: 'run a remote worker node that connects to the dispatcher, until SIGINT/SIGTERM', load: async () => (await import('./commands/start-worker.ts')).registerStartWorker },
   { name: 'deploy', term: '[options] <manifest> [config]', summary: 'send a workflow to the running dispatcher and follow it to the end', load: async () => (await import('./commands/deploy.ts')).registerDeploy },

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolvedAuthToken, TOKEN_ENV_VAR, type SwarmConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
+import { cookieToken, isReadOnlyMethod } from './browser-session.ts';
 import { HttpError } from './http.ts';
 
 /**
@@ -109,13 +110,23 @@ export function checkHost(request: Request, policy: AccessPolicy): void {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Throws a 401 HttpError unless the request carries the shared token (when one is required). */
+/** Whether `presented` is the shared token, compared in constant time. */
+export function isSharedToken(presented: string, policy: AccessPolicy): boolean {
+  // Compared as fixed-length digests in constant time, so timing says nothing about the token.
+  return policy.token !== null && timingSafeEqual(digest(presented), digest(policy.token));
+}
+
+/**
+ * Throws a 401 HttpError unless the request carries the shared token (when one is required):
+ * `Authorization: Bearer <token>`, or on a GET/HEAD the dashboard's session cookie
+ * (browser-session.ts).
+ */
 export function checkToken(request: Request, policy: AccessPolicy): void {
   if (policy.token === null) return;
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  // Compared as fixed-length digests in constant time, so timing says nothing about the token.
-  if (!match || !timingSafeEqual(digest(match[1]), digest(policy.token))) {
-    throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong shared token (Authorization: Bearer <token>).');
+  const presented = match ? match[1] : isReadOnlyMethod(request.method) ? cookieToken(request) : null;
+  if (presented === null || !isSharedToken(presented, policy)) {
+    throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong shared token (Authorization: Bearer <token>; a browser: open /?token=<token> once).');
   }
 }

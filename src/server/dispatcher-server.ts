@@ -10,6 +10,10 @@ import { startHttpServer } from './http-server.ts';
 import { workerSocketHandlers } from './worker-socket.ts';
 import { SwarmMetrics } from './metrics.ts';
 import { observeSettledTasks } from './observed-store.ts';
+import { notifyOnCommit } from '../dashboard/server/commit-feed.ts';
+import { dashboardHandler } from '../dashboard/server/dashboard-handler.ts';
+import { LiveHub } from '../dashboard/server/live-hub.ts';
+import { liveSocketHandlers } from '../dashboard/server/live-socket.ts';
 import { RunRegistry } from './run-registry.ts';
 
 /**
@@ -66,7 +70,13 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   const rawStore = openStore(config.dispatcher.state_db_path);
   // Late-bound: the metrics need the dispatcher, and the dispatcher needs the observed store.
   let metrics: SwarmMetrics | undefined;
-  const store = observeSettledTasks(rawStore, (task) => metrics?.observeSettled(task));
+  // The dashboard's live sockets are woken by each commit, right after it is durable.
+  let hub: LiveHub | undefined;
+  const store = observeSettledTasks(
+    notifyOnCommit(rawStore, () => hub),
+    (task) => metrics?.observeSettled(task),
+  );
+  hub = new LiveHub(store);
   const dispatcher = new Dispatcher({
     config,
     store,
@@ -94,6 +104,13 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         helloTimeoutMs: config.coordinator.heartbeat_timeout,
         log,
       }),
+      dashboard: {
+        handle: dashboardHandler(policy, {
+          store,
+          backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
+        }),
+        sockets: liveSocketHandlers(hub),
+      },
       context: {
         ...sources,
         metrics,
@@ -161,6 +178,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
           // A follower polls about 5 times a second: give it time to read its run's end.
           if (hadRuns) await Bun.sleep(FOLLOWER_GRACE_MS);
         } finally {
+          hub?.close();
           http.stop();
           rawStore.close();
           log.info('dispatcher stopped');

@@ -1,5 +1,7 @@
 import type { Server, WebSocketHandler } from 'bun';
 import type { WorkerConnection } from './worker-socket.ts';
+import type { DashboardHandler } from '../dashboard/server/dashboard-handler.ts';
+import { combineSocketHandlers, type LiveConnection } from '../dashboard/server/live-socket.ts';
 import { SwarmError } from '../errors.ts';
 import type { SwarmLogger } from '../logger.ts';
 import { checkHost, checkToken, type AccessPolicy } from './access.ts';
@@ -26,6 +28,8 @@ export interface HttpServerOptions {
   workers: WebSocketHandler<WorkerConnection>;
   /** `[dispatcher] enable_websocket`: when false, `/workers` answers 404. */
   acceptWorkers: boolean;
+  /** The dashboard (src/dashboard/): its pages, read routes and `/api/live` socket, after the API's own routes. */
+  dashboard: { handle: DashboardHandler; sockets: WebSocketHandler<LiveConnection> };
 }
 
 export interface HttpServer {
@@ -59,9 +63,9 @@ function formatUrl(hostname: string, port: number): string {
 export function startHttpServer(options: HttpServerOptions): HttpServer {
   const { policy, context, log } = options;
 
-  async function handle(request: Request, server: Server<WorkerConnection>): Promise<Response | undefined> {
+  async function handle(request: Request, server: Server<WorkerConnection | LiveConnection>): Promise<Response | undefined> {
     checkHost(request, policy);
-    const { pathname } = requestTarget(request);
+    const { pathname, searchParams } = requestTarget(request);
     if (pathname === '/workers') {
       if (!options.acceptWorkers) {
         throw new HttpError(404, 'WORKERS_DISABLED', 'This dispatcher accepts no remote workers ([dispatcher] enable_websocket = false).');
@@ -73,7 +77,11 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       throw new HttpError(400, 'NOT_A_WEBSOCKET', 'GET /workers is for swarm workers (a WebSocket upgrade).');
     }
     const candidates = routes.filter((r) => r.pattern.test(pathname));
-    if (candidates.length === 0) throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
+    if (candidates.length === 0) {
+      const page = await options.dashboard.handle(request, pathname, searchParams, server as Server<LiveConnection>);
+      if (page !== null) return page;
+      throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
+    }
     const route = candidates.find((r) => r.method === request.method);
     if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}.`);
     if (route.protected) checkToken(request, policy);
@@ -81,9 +89,9 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     return route.handle(request, params, context);
   }
 
-  let server: Server<WorkerConnection>;
+  let server: Server<WorkerConnection | LiveConnection>;
   try {
-    server = Bun.serve<WorkerConnection>({
+    server = Bun.serve<WorkerConnection | LiveConnection>({
       hostname: options.hostname,
       port: options.port,
       // Never Bun's development error page: it shows source lines and the working directory
@@ -92,7 +100,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       // Explicit: with `development: false` this Bun shares a taken port (SO_REUSEPORT) instead
       // of failing with EADDRINUSE, and two dispatchers would split one port's connections.
       reusePort: false,
-      websocket: options.workers,
+      websocket: combineSocketHandlers(options.workers, options.dashboard.sockets),
       async fetch(request, srv) {
         try {
           return await handle(request, srv);

@@ -1,0 +1,81 @@
+import type { Row } from './types.ts';
+
+/**
+ * The page's one WebSocket to `/api/live`. The server pushes journal rows of the watched run
+ * after each commit, and a `runs` message when the runs list changes: the page never polls.
+ * After a drop it reconnects (with a growing delay) and asks again from the last seq it has,
+ * so nothing is missed or doubled.
+ */
+
+type RowsListener = (rows: Row[]) => void;
+
+export class LiveSocket {
+  private socket: WebSocket | null = null;
+  private watching: { runId: string; afterSeq: number; onRows: RowsListener } | null = null;
+  private onRuns: (() => void) | null = null;
+  private retryMs = 250;
+  private statusListener: (connected: boolean) => void = () => {};
+
+  constructor() {
+    this.connect();
+  }
+
+  onStatus(listener: (connected: boolean) => void): void {
+    this.statusListener = listener;
+  }
+
+  watch(runId: string, afterSeq: number, onRows: RowsListener): () => void {
+    const watching = { runId, afterSeq, onRows };
+    this.watching = watching;
+    this.send({ type: 'watch', runId, afterSeq });
+    return () => {
+      if (this.watching !== watching) return;
+      this.watching = null;
+      this.send({ type: 'unwatch', runId });
+    };
+  }
+
+  watchRuns(onRuns: () => void): () => void {
+    this.onRuns = onRuns;
+    this.send({ type: 'runs' });
+    return () => {
+      if (this.onRuns === onRuns) this.onRuns = null;
+    };
+  }
+
+  private send(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private connect(): void {
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api/live`;
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.retryMs = 250;
+      this.statusListener(true);
+      if (this.watching) this.send({ type: 'watch', runId: this.watching.runId, afterSeq: this.watching.afterSeq });
+      if (this.onRuns) this.send({ type: 'runs' });
+    };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(String(event.data)) as { type: string; runId?: string; rows?: Row[] };
+      if (message.type === 'rows' && this.watching && message.runId === this.watching.runId && message.rows) {
+        const fresh = message.rows.filter((r) => r.seq > this.watching!.afterSeq);
+        if (fresh.length === 0) return;
+        this.watching.afterSeq = fresh[fresh.length - 1].seq;
+        this.watching.onRows(fresh);
+      } else if (message.type === 'runs') {
+        this.onRuns?.();
+      }
+    };
+    socket.onclose = () => {
+      this.statusListener(false);
+      this.socket = null;
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    };
+  }
+}
+
+let shared: LiveSocket | undefined;
+export const liveSocket = () => (shared ??= new LiveSocket());

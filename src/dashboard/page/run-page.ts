@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, runPath } from './api.ts';
+import { GraphSvg } from './graph-svg.ts';
+import { html } from './html.ts';
+import { JournalTable } from './journal-table.ts';
+import { Link, runHref, StateBadge } from './link.ts';
+import { liveSocket } from './live.ts';
+import { setQuery, type Place } from './router.ts';
+import { applyRows, countByState } from './run-live.ts';
+import { TaskDrawer } from './task-drawer.ts';
+import { TimeSlider } from './time-slider.ts';
+import type { RunGraph, RunState, RunSummary } from './types.ts';
+
+/**
+ * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
+ * time cursor, the selected task's drawer and the journal. Live (no `at`): the state is read
+ * once, then moved by the rows the socket pushes after its seq. At a seq: the server
+ * re-simulates the journal up to it; pushed rows only move the slider's end.
+ */
+export function RunPage({ runId, place }: { runId: string; place: Place }) {
+  const atText = place.query.get('at');
+  const at = atText !== null && /^\d+$/.test(atText) ? Number(atText) : null;
+  const selected = place.query.get('task');
+  const [summary, setSummary] = useState<RunSummary | null>(null);
+  const [graph, setGraph] = useState<RunGraph | null>(null);
+  const [state, setState] = useState<RunState | null>(null);
+  const [lastSeq, setLastSeq] = useState<number | null>(null);
+  const [tick, setTick] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    Promise.all([getJson<RunSummary>(runPath(runId)), getJson<RunGraph>(`${runPath(runId)}/graph`)])
+      .then(([s, g]) => current && (setSummary(s), setGraph(g)))
+      .catch((e: Error) => current && setError(e.message));
+    return () => void (current = false);
+  }, [runId]);
+
+  useEffect(() => {
+    let current = true;
+    let stop = () => {};
+    getJson<RunState>(`${runPath(runId)}/state`, { at })
+      .then((s) => {
+        if (!current) return;
+        setState(s);
+        setLastSeq(s.lastSeq);
+        setError(null);
+        // Rows after what this state includes: applied when live, counted always.
+        stop = liveSocket().watch(runId, s.lastSeq ?? 0, (rows) => {
+          setLastSeq(rows[rows.length - 1].seq);
+          if (at === null) setState((prev) => (prev ? applyRows(prev, rows) : prev));
+          setTick((t) => t + 1);
+        });
+      })
+      .catch((e: Error) => current && setError(e.message));
+    return () => {
+      current = false;
+      stop();
+    };
+  }, [runId, at]);
+
+  const taskState = new Map((state?.tasks ?? []).map((t) => [t.name, t.state]));
+  return html`<section class="run">
+    <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
+      ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}</h1>
+    ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${state?.divergence && html`<p class="error" role="alert">re-simulation diverged: ${state.divergence}</p>`}
+    ${state && html`<${TimeSlider} at=${at} firstSeq=${state.firstSeq} lastSeq=${lastSeq} />`}
+    ${state && html`<ul class="counts" data-testid="counts">${countByState(state).map(([s, n]) => html`<li key=${s}><${StateBadge} state=${s} /> ${n}</li>`)}</ul>`}
+    <div class="run-body">
+      ${graph && state && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}`}
+        stateOf=${(id: string) => taskState.get(id) ?? 'pending'} selected=${selected}
+        onSelect=${(id: string) => setQuery({ task: id })} />`}
+      ${selected && html`<${TaskDrawer} key=${selected} runId=${runId} name=${selected} at=${at} tick=${tick} />`}
+    </div>
+    <${JournalTable} runId=${runId} place=${place} at=${at} tick=${tick} />
+  </section>`;
+}

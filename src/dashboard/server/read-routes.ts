@@ -1,0 +1,72 @@
+import { RunNotFoundError } from '../../errors.ts';
+import { readRunResult } from '../../run-result.ts';
+import { json } from '../../server/http.ts';
+import type { RunRecord, SwarmStore } from '../../store/types.ts';
+import { journalPage } from './journal-page.ts';
+import { optionalIntParam } from './query-params.ts';
+import { runGraph } from './run-graph.ts';
+import { listRunsPage } from './run-list.ts';
+import { runStateAt, runStateNow, type Backoff } from './run-state.ts';
+import { taskDetail } from './task-detail.ts';
+import { taskStatechart } from './task-statechart.ts';
+
+/**
+ * The dashboard's JSON routes: GET only, reading the store and nothing else, so the same table
+ * serves the dispatcher (beside its API, whose own routes win where both have a path) and
+ * `swarm dashboard` over a database with no dispatcher. The server checks host and token first.
+ */
+
+export interface DashboardContext {
+  store: SwarmStore;
+  /** The retry backoff the task machines' context shows when re-simulated (config). */
+  backoff: Backoff;
+}
+
+export interface ReadRoute {
+  pattern: RegExp;
+  handle(request: Request, params: string[], search: URLSearchParams, ctx: DashboardContext): Response | Promise<Response>;
+}
+
+function requireRun(ctx: DashboardContext, runId: string): RunRecord {
+  const run = ctx.store.getRun(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  return run;
+}
+
+const RUN = '/api/runs/([^/]+)';
+
+export const readRoutes: ReadRoute[] = [
+  { pattern: /^\/api\/runs$/, handle: (_r, _p, search, ctx) => json(listRunsPage(ctx.store, search)) },
+  {
+    pattern: new RegExp(`^${RUN}$`),
+    handle(_r, [runId], _s, ctx) {
+      const result = readRunResult(ctx.store, runId);
+      if (!result) throw new RunNotFoundError(runId);
+      return json(result);
+    },
+  },
+  { pattern: new RegExp(`^${RUN}/graph$`), handle: async (_r, [runId], _s, ctx) => json(await runGraph(requireRun(ctx, runId))) },
+  {
+    pattern: new RegExp(`^${RUN}/state$`),
+    handle(_r, [runId], search, ctx) {
+      const run = requireRun(ctx, runId);
+      const at = optionalIntParam(search, 'at');
+      return json(at === null ? runStateNow(ctx.store, run) : runStateAt(ctx.store, run, at, ctx.backoff));
+    },
+  },
+  {
+    pattern: new RegExp(`^${RUN}/journal$`),
+    handle(_r, [runId], search, ctx) {
+      requireRun(ctx, runId);
+      return json({ runId, ...journalPage(ctx.store, runId, search) });
+    },
+  },
+  {
+    pattern: new RegExp(`^${RUN}/tasks/([^/]+)$`),
+    handle(_r, [runId, name], search, ctx) {
+      return json(taskDetail(ctx.store, requireRun(ctx, runId), name, optionalIntParam(search, 'at')));
+    },
+  },
+  { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: ctx.store.listNodes(), at: Date.now() }) },
+  { pattern: /^\/api\/machines\/task$/, handle: () => json(taskStatechart()) },
+];

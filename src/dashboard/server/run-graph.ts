@@ -1,0 +1,62 @@
+import type { Manifest } from '../../manifest/types.ts';
+import type { RunRecord } from '../../store/types.ts';
+import { layeredLayout, type PageLayout } from './dag-layout.ts';
+
+/**
+ * GET /api/runs/:id/graph: the run's symbols as the manifest declared them, and where to draw
+ * each. The layout depends on the manifest alone, so it is the same at every seq; states only
+ * colour it (the page does that).
+ */
+
+export interface GraphSymbol {
+  name: string;
+  type: string;
+  context: string;
+  dispatch: string;
+  priority: number;
+  retries: number;
+  timeout: number;
+  dependencies: string[];
+  rollback: string | null;
+}
+
+export interface RunGraph {
+  runId: string;
+  workflow: string;
+  symbols: GraphSymbol[];
+  layout: PageLayout;
+  /** Which layout engine drew it: `graphviz` (src/graph/layout.ts) or `layered` (dag-layout.ts). */
+  engine: 'graphviz' | 'layered';
+}
+
+export async function runGraph(run: RunRecord): Promise<RunGraph> {
+  const manifest = run.manifest as Manifest;
+  const symbols = manifest.symbols.map((s) => ({
+    name: s.name,
+    type: s.type,
+    context: s.context,
+    dispatch: s.dispatch,
+    priority: s.priority,
+    retries: s.retries,
+    timeout: s.timeout,
+    dependencies: s.dependencies,
+    rollback: s.rollback?.name ?? null,
+  }));
+  const edges = symbols.flatMap((s) => s.dependencies.map((d) => ({ from: d, to: s.name })));
+  const graphviz = await graphvizLayout(manifest);
+  return {
+    runId: run.id,
+    workflow: run.name,
+    symbols,
+    layout: graphviz ?? layeredLayout(symbols.map((s) => s.name), edges),
+    engine: graphviz ? 'graphviz' : 'layered',
+  };
+}
+
+/**
+ * Graphviz's layout from src/graph/layout.ts (built beside this), read into PageLayout; null
+ * while that module is not there.
+ */
+async function graphvizLayout(_manifest: Manifest): Promise<PageLayout | null> {
+  return null;
+}

@@ -1,0 +1,178 @@
+// The dashboard in a real browser against a live dispatcher. Run with Node (not Bun):
+//   node --test --test-concurrency=1 test/browser/*.browser.mjs   (npm test runs it)
+// Screenshots land in test/artifacts/dashboard/ (git-ignored).
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { ARTIFACTS, CHROMIUM, ROOT, SKIP, startDispatcher, TOKEN, waitForApi } from './harness.mjs';
+
+const WAIT_TIMEOUT = 20_000;
+let dispatcher;
+let browser;
+let page;
+
+before(async () => {
+  if (SKIP) return;
+  dispatcher = await startDispatcher();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Chromium otherwise keeps trying to reach the internet, which this network refuses.
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(WAIT_TIMEOUT);
+  // Log in once: the token becomes an HttpOnly cookie and leaves the URL.
+  await page.goto(`${dispatcher.url}/?token=${TOKEN}`);
+  assert.equal(new URL(page.url()).search, '');
+});
+
+after(async () => {
+  await browser?.close();
+  await dispatcher?.stop();
+});
+
+const taskBox = (name) => page.locator(`[data-testid=dag] [data-node="${name}"]`);
+
+describe('a run on the live dispatcher', { skip: SKIP }, () => {
+  let runId;
+  let gate;
+
+  before(async () => {
+    gate = join(dispatcher.dir, 'gate');
+    runId = await dispatcher.deploy(`name: browser-demo
+symbols:
+  - name: fetch
+    type: query
+    parameters: {operation: echo, message: hello}
+  - name: gated
+    type: action
+    dependencies: [fetch]
+    timeout: 60000
+    parameters: {operation: module, module: ${join(ROOT, 'test/fixtures/modules/wait-for-file.ts')}, path: ${gate}}
+  - name: publish
+    type: action
+    dependencies: [gated]
+    parameters: {operation: noop}
+  - name: audit
+    type: action
+    dependencies: [fetch]
+    parameters: {operation: noop}
+`);
+    await waitForApi(dispatcher, `/api/runs/${runId}`, (r) => r.tasks.find((t) => t.name === 'gated')?.status === 'running', 'gated running');
+  });
+
+  test('the runs list shows the run, linking to its page', async () => {
+    await page.goto(`${dispatcher.url}/`);
+    const link = page.locator('[data-testid=runs-table] a', { hasText: runId });
+    await link.click();
+    await page.waitForURL(`**/runs/${runId}`);
+  });
+
+  test('the DAG appears with every symbol, each with its state in words', async () => {
+    await page.goto(`${dispatcher.url}/runs/${runId}`);
+    for (const name of ['fetch', 'gated', 'publish', 'audit']) await taskBox(name).waitFor();
+    assert.equal(await page.locator('[data-testid=dag] [data-node]').count(), 4);
+    await page.locator('[data-testid=dag] [data-node="gated"][data-state="running"]').waitFor();
+    assert.match(await taskBox('gated').textContent(), /running/);
+    assert.match(await taskBox('fetch').textContent(), /✓ succeeded/);
+  });
+
+  test("the task's statechart shows its current state", async () => {
+    await taskBox('gated').click();
+    await page.waitForURL(/task=gated/);
+    const chart = page.locator('[data-testid=statechart][data-current="running"]');
+    await chart.waitFor();
+    assert.ok(await chart.locator('[data-node="running"].selected').count(), 'the running state is highlighted');
+    assert.match(await page.locator('.path').textContent(), /pending → ready → assigned → running/);
+    await page.screenshot({ path: join(ARTIFACTS, 'run-running.png'), fullPage: true });
+  });
+
+  test('a task turns from running to succeeded without a reload', async () => {
+    await page.evaluate(() => (window.__sameDocument = true));
+    writeFileSync(gate, 'go');
+    await page.locator('[data-testid=dag] [data-node="gated"][data-state="succeeded"]').waitFor();
+    await page.locator('[data-testid=dag] [data-node="publish"][data-state="succeeded"]').waitFor();
+    await page.locator('[data-testid=run-state]', { hasText: 'succeeded' }).waitFor();
+    await page.locator('[data-testid=statechart][data-current="succeeded"]').waitFor();
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+    await page.screenshot({ path: join(ARTIFACTS, 'run-succeeded.png'), fullPage: true });
+  });
+
+  test('moving the time cursor back shows an earlier state', async () => {
+    const { rows } = (await dispatcher.api('GET', `/api/runs/${runId}/journal?symbol=gated&limit=1000`)).body;
+    const running = rows.find((r) => r.to === 'running');
+    assert.ok(running, 'the journal has the row where gated started running');
+    await page.goto(`${dispatcher.url}/runs/${runId}?task=gated&at=${running.seq}`);
+    await page.locator('[data-testid=dag] [data-node="gated"][data-state="running"]').waitFor();
+    await page.locator('[data-testid=dag] [data-node="publish"][data-state="pending"]').waitFor();
+    await page.locator('[data-testid=statechart][data-current="running"]').waitFor();
+    assert.equal(await page.locator('[data-testid=cursor-seq]').textContent(), String(running.seq));
+    // One step further back, with the slider's button: still a state of the past, not live.
+    await page.locator('[data-testid=step-back]').click();
+    await page.waitForURL(new RegExp(`at=${running.seq - 1}`));
+    await page.locator('[data-testid=go-live]').click();
+    await page.locator('[data-testid=dag] [data-node="gated"][data-state="succeeded"]').waitFor();
+    await page.locator('[data-testid=live]').waitFor();
+  });
+});
+
+describe('hostile values', { skip: SKIP }, () => {
+  test('names, parameters, outputs and errors holding markup run no script and show as text', async () => {
+    const runId = await dispatcher.deploy(`name: "<script>window.__xss='name'</script>"
+symbols:
+  - name: evil-echo
+    type: action
+    parameters: {operation: echo, message: "<img src=x onerror=\\"window.__xss='output'\\"><script>window.__xss='output2'</script>"}
+  - name: evil-fail
+    type: action
+    retries: 0
+    parameters: {operation: fail, message: "<svg onload=\\"window.__xss='error'\\"></svg><script>window.__xss='error2'</script>"}
+`);
+    await waitForApi(dispatcher, `/api/runs/${runId}`, (r) => r.status === 'failed', 'the hostile run ends');
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
+    await page.goto(`${dispatcher.url}/`);
+    await page.locator('[data-testid=runs-table] td', { hasText: "<script>window.__xss='name'</script>" }).waitFor();
+    await page.goto(`${dispatcher.url}/runs/${runId}?task=evil-echo`);
+    await page.locator('[data-testid=task-output]', { hasText: `onerror="window.__xss='output'"` }).waitFor();
+    await page.goto(`${dispatcher.url}/runs/${runId}?task=evil-fail`);
+    await page.locator('[data-testid=task-error]', { hasText: `<svg onload="window.__xss='error'">` }).waitFor();
+    await page.locator('[data-testid=journal-table]').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'hostile.png'), fullPage: true });
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(await page.locator('main script, main img, main iframe').count(), 0);
+    assert.deepEqual(errors, []);
+  });
+});
+
+describe('access', { skip: SKIP }, () => {
+  /** A raw request: fetch() would not let a test choose the Host header. */
+  const raw = (path, headers) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(dispatcher.url);
+      const req = request({ host: url.hostname, port: url.port, path, headers }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  test('a foreign Host gets 403 on the page, its assets and the live socket, whatever the token', async () => {
+    for (const path of ['/', '/assets/app.js', '/api/live', `/?token=${TOKEN}`, '/api/runs']) {
+      const { status, body } = await raw(path, { host: 'evil.example', cookie: `swarm_token=${TOKEN}` });
+      assert.equal(status, 403, path);
+      assert.equal(JSON.parse(body).error.code, 'HOST_NOT_ALLOWED', path);
+    }
+  });
+
+  test('without the cookie or the token, the page is 401', async () => {
+    const { status, body } = await raw('/', { host: new URL(dispatcher.url).host });
+    assert.equal(status, 401);
+    assert.equal(JSON.parse(body).error.code, 'UNAUTHORIZED');
+  });
+});

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { within } from './dispatcher-process.ts';
+import { removeTempDirs, sandbox, spawnCli, swarm, writeManifest } from './helpers.ts';
+
+/** `swarm dashboard`: the dashboard over a database with no dispatcher, read-only, on loopback. */
+
+setDefaultTimeout(30_000);
+const children: ReturnType<typeof spawnCli>[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+  removeTempDirs();
+});
+
+async function firstLine(child: ReturnType<typeof spawnCli>): Promise<string> {
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('\n')) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`dashboard exited (${await child.exited}) before listening`);
+    text += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return text.slice(0, text.indexOf('\n'));
+}
+
+describe('swarm dashboard', () => {
+  test('serves the pages and the read routes of a database on 127.0.0.1; refuses writes and foreign hosts', async () => {
+    const { dir, config, db } = sandbox();
+    const manifest = writeManifest(dir, 'flow.yaml', 'name: offline\nsymbols:\n  - name: a\n    type: action\n    parameters: {operation: noop}\n');
+    expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
+    const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
+    children.push(child);
+    const { url } = JSON.parse(await within(firstLine(child), 20_000, 'dashboard --json line')) as { url: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await fetch(url + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const runs = (await (await fetch(url + '/api/runs')).json()) as { runs: { name: string; runId: string }[] };
+    expect(runs.runs.map((r) => r.name)).toEqual(['offline']);
+    const state = (await (await fetch(`${url}/api/runs/${runs.runs[0].runId}/state`)).json()) as { runState: string };
+    expect(state.runState).toBe('succeeded');
+    const post = await fetch(url + '/api/runs', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect([post.status, ((await post.json()) as any).error.code]).toEqual([405, 'METHOD_NOT_ALLOWED']);
+    const foreign = await fetch(url + '/', { headers: { host: 'evil.example' } });
+    expect([foreign.status, ((await foreign.json()) as any).error.code]).toEqual([403, 'HOST_NOT_ALLOWED']);
+  });
+
+  test('a missing database is exit 3, saying so', async () => {
+    const { dir, config } = sandbox();
+    const result = await swarm(['dashboard', '--db', `${dir}/none.db`, '--port', '0'], config);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('no such file');
+  });
+});
