@@ -391,7 +391,10 @@ export class Dispatcher {
         // Refused before the store: a value JSON cannot write would otherwise surface as a
         // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
         const problem = jsonProblem(value);
-        if (problem) throw new SwarmError('OPERATION_FAILED', `state.set "${key}": the value cannot be stored as JSON: ${problem.message}.`);
+        if (problem) {
+          const shownKey = key.length > 100 ? `${key.slice(0, 99)}…` : key;
+          throw new SwarmError('OPERATION_FAILED', `state.set "${shownKey}": the value cannot be stored as JSON: ${problem.message}.`);
+        }
         this.store.stateSet(key, value);
       },
       // A module's `log(message, level)` passes any string as the level: an unknown one is info.

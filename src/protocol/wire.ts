@@ -194,7 +194,7 @@ function parseMessage(
   if (type === 'batch') problems.push(`${where}: a batch cannot hold another batch`);
   else if (Object.hasOwn(SCHEMAS[OTHER[direction]], type)) {
     problems.push(`${where}: "${type}" is not a message ${RECEIVER[direction]} receives; ${known}`);
-  } else problems.push(`${where}: unknown message type ${JSON.stringify(type)}; ${known}`);
+  } else problems.push(`${where}: unknown message type ${describeValue(type).replace(/^string /, '')}; ${known}`);
   return undefined;
 }
 
