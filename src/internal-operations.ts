@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from './timer-limits.ts';
 
 /**
  * The operations a symbol with `dispatch: internal` can run inside a worker thread, with the
@@ -9,7 +10,7 @@ import { z } from 'zod';
 export const INTERNAL_OPERATION_PARAMS = {
   noop: z.object({}).loose(),
   echo: z.object({ message: z.unknown().optional() }).loose(),
-  delay: z.object({ ms: z.number().int().nonnegative() }).loose(),
+  delay: z.object({ ms: z.number().int().nonnegative().max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_TEXT}`) }).loose(),
   fail: z
     .object({ message: z.string().optional(), times: z.number().int().positive().optional() })
     .loose(),

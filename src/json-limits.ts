@@ -8,19 +8,34 @@
 /** Deepest nesting of arrays and objects kept. Far beyond any real output; far below the stack. */
 export const MAX_JSON_DEPTH = 256;
 
-export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json';
+export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain';
 
 export interface JsonProblem {
   reason: JsonProblemReason;
   /** Where, as `$.a[2].b`. */
   path: string;
+  /** Where, as keys and indexes (`['a', 2, 'b']`), to point at a place in a source file. */
+  segments: (string | number)[];
   /** In words, for an error message. */
   message: string;
 }
 
+export interface JsonProblemOptions {
+  /** Also refuse NaN and ±Infinity, which JSON writes as null (a manifest's values must survive as written). */
+  finiteNumbers?: boolean;
+  /**
+   * Also refuse objects that are not plain objects or arrays (a Set, a Map, a Uint8Array, a
+   * Date: what YAML's !!set, !!omap, !!binary and !!timestamp tags make), which JSON turns into
+   * something else: a manifest's values must reach every node as written.
+   */
+  plainData?: boolean;
+}
+
 interface Frame {
   value: object;
-  path: string;
+  /** The frame of the enclosing value and this value's key in it; paths are built only for a problem. */
+  parent: Frame | null;
+  key: string | number | null;
   depth: number;
   /** Set when the frame's children have been pushed: popping it again leaves it. */
   entered: boolean;
@@ -33,11 +48,12 @@ interface Frame {
  * 100k-deep value cannot overflow the stack) and quick for primitives. Functions and symbols
  * are fine (JSON drops them); what throws or explodes in JSON.stringify is not.
  */
-export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProblem | null {
-  if (typeof value === 'bigint') return problem('bigint', '$');
+export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: JsonProblemOptions = {}): JsonProblem | null {
+  const scalar = scalarProblem(value, options);
+  if (scalar !== null) return problem(scalar, null, null, maxDepth);
   if (value === null || typeof value !== 'object') return null;
   const onPath = new Set<object>();
-  const stack: Frame[] = [{ value, path: '$', depth: 1, entered: false, fromToJson: false }];
+  const stack: Frame[] = [{ value, parent: null, key: null, depth: 1, entered: false, fromToJson: false }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1];
     if (frame.entered) {
@@ -46,28 +62,52 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonProb
       continue;
     }
     frame.entered = true;
-    if (frame.depth > maxDepth) return problem('depth', frame.path, maxDepth);
-    if (onPath.has(frame.value)) return problem('cycle', frame.path);
+    if (frame.depth > maxDepth) return problem('depth', frame, null, maxDepth);
+    if (options.plainData && !isPlain(frame.value)) return problem('not-plain', frame, null, maxDepth);
+    if (onPath.has(frame.value)) return problem('cycle', frame, null, maxDepth);
     onPath.add(frame.value);
     // toJSON (a Date, a Buffer) decides what is written; its result is checked in its place.
     const toJson = frame.fromToJson ? undefined : (frame.value as { toJSON?: unknown }).toJSON;
     const shown = typeof toJson === 'function' ? safeToJson(frame.value) : frame.value;
-    if (shown === NOT_JSON) return problem('not-json', frame.path);
+    if (shown === NOT_JSON) return problem('not-json', frame, null, maxDepth);
     if (shown !== frame.value) {
-      if (typeof shown === 'bigint') return problem('bigint', frame.path);
+      if (typeof shown === 'bigint') return problem('bigint', frame, null, maxDepth);
       if (shown !== null && typeof shown === 'object') {
-        stack.push({ value: shown, path: frame.path, depth: frame.depth, entered: false, fromToJson: true });
+        stack.push({ ...frame, value: shown, entered: false, fromToJson: true });
       }
       continue;
     }
     const isArray = Array.isArray(shown);
     for (const key of Object.keys(shown)) {
       const child = (shown as Record<string, unknown>)[key];
-      const path = isArray ? `${frame.path}[${key}]` : `${frame.path}.${key}`;
-      if (typeof child === 'bigint') return problem('bigint', path);
-      if (child !== null && typeof child === 'object') stack.push({ value: child, path, depth: frame.depth + 1, entered: false, fromToJson: false });
+      const childKey = isArray ? Number(key) : key;
+      const reason = scalarProblem(child, options);
+      if (reason !== null) return problem(reason, frame, childKey, maxDepth);
+      if (child !== null && typeof child === 'object') {
+        stack.push({ value: child, parent: frame, key: childKey, depth: frame.depth + 1, entered: false, fromToJson: false });
+      }
     }
   }
+  return null;
+}
+
+/** The problem kinds; a non-finite number is reported as 'not-json'. */
+type ProblemKind = JsonProblemReason | 'non-finite';
+
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A path for a message: whole when short; a 256-level one keeps its start and end. */
+function shownPath(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 40)}…${path.slice(-60)}`;
+}
+
+function scalarProblem(value: unknown, options: JsonProblemOptions): ProblemKind | null {
+  if (typeof value === 'bigint') return 'bigint';
+  if (options.finiteNumbers && typeof value === 'number' && !Number.isFinite(value)) return 'non-finite';
   return null;
 }
 
@@ -81,14 +121,21 @@ function safeToJson(value: object): unknown {
   }
 }
 
-function problem(reason: JsonProblemReason, path: string, maxDepth = MAX_JSON_DEPTH): JsonProblem {
-  const message =
-    reason === 'bigint'
-      ? `a BigInt at ${path}, which JSON cannot hold (convert it to a string or a number)`
-      : reason === 'cycle'
-        ? `a reference cycle at ${path} (an object that contains itself)`
-        : reason === 'depth'
-          ? `nesting deeper than ${maxDepth} levels at ${path}`
-          : `a value at ${path} whose toJSON() throws`;
-  return { reason, path, message };
+/** The problem at `frame` (or at its child `childKey`), with its path. */
+function problem(kind: ProblemKind, frame: Frame | null, childKey: string | number | null, maxDepth: number): JsonProblem {
+  const segments: (string | number)[] = childKey === null ? [] : [childKey];
+  for (let at = frame; at !== null && at.key !== null; at = at.parent) segments.push(at.key);
+  segments.reverse();
+  let path = '$';
+  for (const segment of segments) path += typeof segment === 'number' ? `[${segment}]` : `.${segment}`;
+  const at = shownPath(path);
+  const message = {
+    bigint: `a BigInt at ${at}, which JSON cannot hold (convert it to a string or a number)`,
+    cycle: `a reference cycle at ${at} (an object that contains itself)`,
+    depth: `nesting deeper than ${maxDepth} levels at ${at}`,
+    'not-json': `a value at ${at} whose toJSON() throws`,
+    'non-finite': `a number at ${at} that JSON cannot hold (NaN or Infinity would be stored as null)`,
+    'not-plain': `a value at ${at} that is not plain data (a YAML !!set, !!omap, !!binary or !!timestamp value?); write it as a list, a mapping, a string or a number`,
+  }[kind];
+  return { reason: kind === 'non-finite' ? 'not-json' : kind, path, segments, message };
 }

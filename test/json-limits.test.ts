@@ -41,4 +41,22 @@ describe('jsonProblem: what JSON can store', () => {
     expect(() => JSON.stringify({ toJSON: () => inner })).not.toThrow();
     expect(jsonProblem({ toJSON: () => inner })).toBeNull();
   });
+
+  test('segments give the same place as keys and indexes, for pointing into a source file', () => {
+    expect(jsonProblem({ a: [1, { b: 2n }] })).toMatchObject({ path: '$.a[1].b', segments: ['a', 1, 'b'] });
+    expect(jsonProblem(5n)).toMatchObject({ path: '$', segments: [] });
+    expect(jsonProblem(nested(MAX_JSON_DEPTH + 1))?.segments).toHaveLength(MAX_JSON_DEPTH);
+  });
+
+  test('NaN and infinities pass by default (JSON writes null) and are refused with finiteNumbers', () => {
+    expect(jsonProblem({ a: NaN, b: [Infinity] })).toBeNull();
+    expect(jsonProblem({ a: 1, b: [2, -Infinity] }, MAX_JSON_DEPTH, { finiteNumbers: true })).toMatchObject({ reason: 'not-json', segments: ['b', 1] });
+    expect(jsonProblem(NaN, MAX_JSON_DEPTH, { finiteNumbers: true })?.message).toContain('NaN or Infinity');
+  });
+
+  test('wide values: a million keys, and one large array, are walked without trouble', () => {
+    const wide: Record<string, number> = {};
+    for (let i = 0; i < 1_000_000; i++) wide[`k${i}`] = i;
+    expect(jsonProblem({ wide, list: Array.from({ length: 1_000_000 }, (_, i) => ({ i })) })).toBeNull();
+  });
 });

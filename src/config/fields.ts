@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../timer-limits.ts';
+import type { Limit } from './limits.ts';
 
 /**
  * Field builders for the config schema. Each one carries a message that says what the key
@@ -6,16 +8,23 @@ import { z } from 'zod';
  * and the value it got.
  */
 
-/** A whole number in [min, max]; `noun` says what kind ("a whole number of milliseconds"). */
-function wholeNumber(noun: string, min: number, max?: number) {
-  const expected = `expected ${noun} ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}`;
-  const atLeast = z.int({ error: expected }).min(min, { error: expected });
-  return max === undefined ? atLeast : atLeast.max(max, { error: expected });
+/**
+ * A whole number in [min, max]; `noun` says what kind ("a whole number of milliseconds"),
+ * `why` why there is a maximum. Every number has one: an unbounded count or size can exhaust
+ * memory or hang the process, and the error should say so before anything starts.
+ */
+function wholeNumber(noun: string, min: number, max: number, why?: string) {
+  const expected = `expected ${noun} from ${min} to ${max}${why === undefined ? '' : ` (at most ${max}: ${why})`}`;
+  return z.int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
 }
 
-export const milliseconds = (min = 1) => wholeNumber('a whole number of milliseconds', min);
-export const bytes = (min = 1) => wholeNumber('a whole number of bytes', min);
-export const count = (min = 1) => wholeNumber('a whole number', min);
+/** A duration; at most MAX_TIMER_MS, as a longer timer would fire at once. */
+export const milliseconds = (min = 1) => {
+  const expected = `expected a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}; the most is ${MAX_TIMER_TEXT}`;
+  return z.int({ error: expected }).min(min, { error: expected }).max(MAX_TIMER_MS, { error: expected });
+};
+export const bytes = (min: number, limit: Limit) => wholeNumber('a whole number of bytes', min, limit.max, limit.why);
+export const count = (min: number, limit: Limit) => wholeNumber('a whole number', min, limit.max, limit.why);
 export const port = () => wholeNumber('a TCP port number', 1, 65_535);
 
 export const flag = () => z.boolean({ error: 'expected true or false' });

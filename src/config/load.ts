@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.ts';
+import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import { resolveConfigPaths } from './paths.ts';
 import { defaultConfig, type SwarmConfig } from './schema.ts';
 import { resolvedAuthToken, TOKEN_ENV_VAR } from './token.ts';
@@ -58,11 +59,14 @@ function readTomlFile(file: string): unknown {
     throw new ConfigError([{ file, key: '(file)', message: `cannot read it: ${(err as Error).message}` }]);
   }
   try {
-    return parseToml(text);
+    // maxDepth bounds nested arrays and inline tables (deep dotted keys: see validateConfig).
+    return parseToml(text, { maxDepth: MAX_JSON_DEPTH });
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
-    const reason = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
-    const excerpt = err.codeblock.trimEnd().replace(/^/gm, '    ');
+    const first = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+    const reason = /excessively nested/.test(first) ? `values are nested deeper than ${MAX_JSON_DEPTH} levels` : first;
+    // Lines of the excerpt cut short: one line of a config can be a megabyte.
+    const excerpt = err.codeblock.trimEnd().replace(/^(.{160}).+$/gm, '$1…').replace(/^/gm, '    ');
     throw new ConfigError([
       { file, key: `line ${err.line}, column ${err.column}`, message: `invalid TOML: ${reason}\n${excerpt}` },
     ]);

@@ -11,6 +11,7 @@ import {
   text,
   websocketUrl,
 } from './fields.ts';
+import { CONFIG_LIMITS as LIMITS } from './limits.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log-levels.ts';
 import { tokenConflict } from './token.ts';
 
@@ -31,19 +32,20 @@ const dispatcherSchema = z.object({
   manifest_path: text('a manifest file path').optional(),
   workflow_name: text('a workflow name').optional(),
   bind: listenAddress().default('127.0.0.1'),
-  // A function default: the CPU count is read when the config is parsed, not at import.
-  local_workers: count(0).default(() => availableParallelism()),
-  tasks_per_thread: count(1).default(4),
+  // A function default: the CPU count is read when the config is parsed, not at import; a
+  // machine with more cores than the bound gets the bound.
+  local_workers: count(0, LIMITS.local_workers).default(() => Math.min(availableParallelism(), LIMITS.local_workers.max)),
+  tasks_per_thread: count(1, LIMITS.tasks_per_thread).default(4),
   shutdown_grace: milliseconds(0).default(10_000),
   auth_token: text('a shared secret').optional(),
 });
 
 const coordinatorSchema = z
   .object({
-    max_workers: count(1).default(100),
+    max_workers: count(1, LIMITS.max_workers).default(100),
     heartbeat_interval: milliseconds().default(5_000),
     heartbeat_timeout: milliseconds().default(15_000),
-    task_retry_limit: count(0).default(3),
+    task_retry_limit: count(0, LIMITS.task_retry_limit).default(3),
     enable_load_balancing: flag().default(true),
     priority_queue_enabled: flag().default(true),
     retry_backoff_base: milliseconds(0).default(500),
@@ -72,7 +74,7 @@ const capabilitiesSchema = z.object({
   php: flag().default(true),
   powershell: flag().default(true),
   // Absent means "same as [worker] max_concurrent_tasks"; filled in by workerSchema's transform.
-  max_concurrent_tasks: count(1).optional(),
+  max_concurrent_tasks: count(1, LIMITS.max_concurrent_tasks).optional(),
 });
 
 const workerSchema = z
@@ -80,7 +82,7 @@ const workerSchema = z
     node_name: text('a node name').default('worker-node-1'),
     dispatcher_url: websocketUrl().default('ws://localhost:8080'),
     heartbeat_interval: milliseconds().default(5_000),
-    max_concurrent_tasks: count(1).default(4),
+    max_concurrent_tasks: count(1, LIMITS.max_concurrent_tasks).default(4),
     auth_token: text('a shared secret').optional(),
     capabilities: capabilitiesSchema.prefault({}),
   })
@@ -106,7 +108,7 @@ const workerSchema = z
 const backendBase = {
   enabled: flag().default(false),
   timeout: milliseconds().default(30_000),
-  max_output_size: bytes().default(1_048_576),
+  max_output_size: bytes(1, LIMITS.size).default(1_048_576),
 };
 
 /** An enabled backend needs the path to what it runs; a disabled one may leave it out. */
@@ -156,7 +158,7 @@ const securitySchema = z.object({
     .array(text('a host name'), { error: 'expected a list of host names, e.g. ["localhost", "127.0.0.1"]' })
     .default(['localhost', '127.0.0.1']),
   // Lower bound: a registration or assignment message alone is a few hundred bytes.
-  max_message_size: bytes(1_024).default(1_048_576),
+  max_message_size: bytes(1_024, LIMITS.size).default(1_048_576),
 });
 
 export const configSchema = z

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
+import { MAX_JSON_DEPTH, jsonProblem } from '../json-limits.ts';
 import { configSchema, type SwarmConfig } from './schema.ts';
 import { unknownKeyWarnings } from './unknown-keys.ts';
 
@@ -14,6 +15,7 @@ function keyOf(path: readonly PropertyKey[]): string {
 /** The offending value, for the message; only for issues about one value (not cross-key rules). */
 function gotSuffix(issue: z.core.$ZodIssue): string {
   if (issue.code === 'custom' || issue.input === undefined) return '';
+  // validateConfig has refused what JSON.stringify cannot write (too deep, BigInt).
   const shown = JSON.stringify(issue.input) ?? String(issue.input);
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
 }
@@ -32,6 +34,14 @@ function toConfigIssue(issue: z.core.$ZodIssue, file: string | undefined): Confi
  * Paths are left as written (see resolveConfigPaths).
  */
 export function validateConfig(raw: unknown, file?: string): { config: SwarmConfig; warnings: string[] } {
+  const unusable = jsonProblem(raw, MAX_JSON_DEPTH);
+  if (unusable) {
+    // Only dotted keys (a.b.c = 1) nest this deep in TOML; the key is shown cut short.
+    const shown = unusable.segments.slice(0, 4);
+    const key = keyOf(shown) + (unusable.segments.length > shown.length ? '.…' : '');
+    const message = unusable.reason === 'depth' ? `nests keys deeper than ${MAX_JSON_DEPTH} levels; no config key is deeper than 3` : unusable.message;
+    throw new ConfigError([{ ...(file !== undefined ? { file } : {}), key: key || '(whole file)', message }]);
+  }
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => toConfigIssue(issue, file)));
   return { config: result.data, warnings: unknownKeyWarnings(configSchema, raw, file ?? '<config>') };

@@ -2,7 +2,7 @@ import type { DataPath } from './document.ts';
 import { findCycles, formatCycle, type DependencyGraph } from './graph.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import type { RawSymbolView } from './raw-symbols.ts';
-import { didYouMean } from './suggest.ts';
+import { SpellingIndex } from './suggest.ts';
 
 /**
  * Checks that need more than one symbol: unique names (symbols and rollbacks share one
@@ -33,6 +33,7 @@ function checkUniqueNames(symbols: readonly RawSymbolView[]): IssueDraft[] {
 function checkDependencies(symbols: readonly RawSymbolView[]): IssueDraft[] {
   const symbolNames = new Set(symbols.map((symbol) => symbol.name).filter((name) => name !== undefined));
   const rollbackNames = new Set(symbols.map((symbol) => symbol.rollback?.name).filter((name) => name !== undefined));
+  let spelling: SpellingIndex | undefined; // built for the first unknown dependency only
   const drafts: IssueDraft[] = [];
   for (const symbol of symbols) {
     const listed = new Set<string>();
@@ -48,7 +49,7 @@ function checkDependencies(symbols: readonly RawSymbolView[]): IssueDraft[] {
               : rollbackNames.has(dependency.name)
                 ? `"${dependency.name}" is a rollback, which runs only when its parent fails; ` +
                   'depend on a symbol instead'
-                : `unknown dependency "${dependency.name}"${didYouMean(dependency.name, symbolNames)}`;
+                : `unknown dependency "${dependency.name}"${(spelling ??= new SpellingIndex(symbolNames)).didYouMean(dependency.name)}`;
       listed.add(dependency.name);
       if (problem !== undefined) drafts.push({ path, message: problem });
     }

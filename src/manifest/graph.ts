@@ -79,8 +79,15 @@ export function findCycles(graph: DependencyGraph): number[][] {
     .map((component) => shortestCycleThrough(component[0], new Set(component), graph));
 }
 
+/** Names shown of a long cycle: its start and its end, so one message stays readable. */
+const SHOWN_CYCLE = 24;
+
 export function formatCycle(cycle: readonly number[], names: readonly string[]): string {
-  return cycle.map((node) => names[node]).join(' -> ');
+  if (cycle.length <= SHOWN_CYCLE) return cycle.map((node) => names[node]).join(' -> ');
+  const half = SHOWN_CYCLE / 2;
+  const hidden = cycle.length - SHOWN_CYCLE;
+  const part = (nodes: readonly number[]) => nodes.map((node) => names[node]).join(' -> ');
+  return `${part(cycle.slice(0, half))} -> … ${hidden} more … -> ${part(cycle.slice(-half))}`;
 }
 
 /** Breadth-first search from `start` back to itself, staying inside `members`. */

@@ -1,10 +1,12 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
+import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
 import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
 import type { Locator, ReadDocument } from './document.ts';
 import { sniffFormat } from './format.ts';
 import { checkInternalOperations } from './internal-checks.ts';
 import { createIssueBuilder, type IssueDraft } from './issue-builder.ts';
+import { LOCATED_DEPTH, MAX_REPORTED_ISSUES, TOO_DEEP_MESSAGE } from './limits.ts';
 import { isMapping, viewRawSymbols } from './raw-symbols.ts';
 import { buildManifestSchema } from './schema.ts';
 import { draftsFromZodIssues, readableZodMessages } from './schema-issues.ts';
@@ -27,11 +29,26 @@ export interface ParseManifestOptions {
  */
 export function parseManifest(source: string, options: ParseManifestOptions = {}): LoadedManifest {
   const format = options.format ?? sniffFormat(source);
-  const document: ReadDocument =
-    format === 'toml' ? readTomlDocument(source, options.file) : readYamlDocument(source, options.file);
-  if (document.syntaxIssues.length > 0) throw new ManifestError(document.syntaxIssues);
-  const manifest = validateManifestData(document.data, { ...options, locate: document.locate });
-  return { manifest, source, format };
+  return withoutStackOverflow(options.file, () => {
+    const document: ReadDocument =
+      format === 'toml' ? readTomlDocument(source, options.file) : readYamlDocument(source, options.file);
+    if (document.syntaxIssues.length > 0) throw new ManifestError(firstIssues(document.syntaxIssues, options.file));
+    const manifest = validateManifestData(document.data, { ...options, locate: document.locate });
+    return { manifest, source, format };
+  });
+}
+
+/**
+ * The readers and checks are bounded (limits.ts), so this is the last guard: whatever input
+ * still overflows the stack is an invalid manifest, never a RangeError trace.
+ */
+function withoutStackOverflow<T>(file: string | undefined, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error;
+    throw new ManifestError([{ ...(file !== undefined && { file }), message: `the manifest is too deeply nested to read: ${TOO_DEEP_MESSAGE}` }]);
+  }
 }
 
 /**
@@ -55,15 +72,65 @@ export function validateManifestData(
     throw new ManifestError([toIssue({ path: [], message })]);
   }
 
+  // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
+  const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
   const result = buildManifestSchema(options.defaults?.retries).safeParse(data, { error: readableZodMessages });
   const symbols = viewRawSymbols(data);
   const drafts: IssueDraft[] = [
+    ...(unstorable ? [unstorableDraft(unstorable, data)] : []),
     ...(result.success ? [] : draftsFromZodIssues(result.error.issues, data)),
     ...checkAcrossSymbols(symbols),
     ...checkInternalOperations(symbols),
   ];
-  if (drafts.length > 0 || !result.success) throw new ManifestError(inReadingOrder(drafts.map(toIssue)));
+  if (drafts.length > 0 || !result.success) {
+    throw new ManifestError(firstIssues(inReadingOrder(drafts.map(toIssue)), options.file));
+  }
   return withDefaultTimeouts(result.data, options.defaults?.timeouts);
+}
+
+function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {
+  // Enough of the path to find the value, not 256 segments of it.
+  const path = problem.segments.slice(0, LOCATED_DEPTH);
+  switch (problem.reason) {
+    case 'cycle':
+      // Only a YAML alias can make a value contain itself (or code that passes such data).
+      return {
+        path,
+        message: 'a value that contains itself (a YAML alias used inside its own anchor), which the swarm cannot store; write the value out instead',
+      };
+    case 'depth':
+      return { path, message: TOO_DEEP_MESSAGE };
+    case 'bigint':
+      return { path, message: 'a BigInt, which JSON cannot hold; use a number or a string' };
+    case 'not-plain':
+      return {
+        path,
+        message: 'a value that is not plain data (a YAML !!set, !!omap, !!binary or !!timestamp), which JSON would store as something else; write it as a list, a mapping, a string or a number',
+      };
+    case 'not-json':
+      return typeof valueAt(data, problem.segments) === 'number'
+        ? { path, message: 'not a finite number (NaN or infinity), which JSON cannot hold; write it as a string' }
+        : { path, message: 'a value whose toJSON() throws, which the swarm cannot store' };
+  }
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let node = data;
+  for (const segment of path) node = (node as Record<string | number, unknown>)[segment];
+  return node;
+}
+
+/** The first MAX_REPORTED_ISSUES issues, and one more that counts the rest. */
+function firstIssues(issues: ManifestIssue[], file: string | undefined): ManifestIssue[] {
+  if (issues.length <= MAX_REPORTED_ISSUES) return issues;
+  const rest = issues.length - MAX_REPORTED_ISSUES;
+  return [
+    ...issues.slice(0, MAX_REPORTED_ISSUES),
+    {
+      ...(file !== undefined && { file }),
+      message: `and ${rest} more problem${rest === 1 ? '' : 's'} not listed (only the first ${MAX_REPORTED_ISSUES} are); fix these and validate again`,
+    },
+  ];
 }
 
 /** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */

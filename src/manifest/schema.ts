@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CONFIG_LIMITS } from '../config/limits.ts';
+import { MAX_TIMER_MS, MAX_TIMER_TEXT } from '../timer-limits.ts';
 import {
   DISPATCH_TARGETS,
   ROLLBACK_POLICIES,
@@ -15,6 +17,8 @@ import {
 
 export const SYMBOL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 export const SYMBOL_NAME_MAX_LENGTH = 128;
+/** A symbol's `retries` has the bound of its default, `[coordinator] task_retry_limit`. */
+export const MAX_RETRIES = CONFIG_LIMITS.task_retry_limit.max;
 
 /** Fields a rollback may not have: it runs alone, once, when its parent has failed for good. */
 export const SYMBOL_ONLY_FIELDS = ['dependencies', 'priority', 'retries', 'rollback'] as const;
@@ -53,6 +57,7 @@ const symbolFields = {
     .number()
     .int()
     .positive('must be greater than 0 (milliseconds)')
+    .max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_TEXT}`)
     .optional()
     // For editors: the default of internal operations; an external backend's is its config's.
     .meta({ default: SYMBOL_DEFAULTS.timeout })
@@ -92,6 +97,7 @@ function symbolSchema(defaultRetries: number) {
         .number()
         .int()
         .nonnegative()
+        .max(MAX_RETRIES, `must be at most ${MAX_RETRIES} (${CONFIG_LIMITS.task_retry_limit.why})`)
         .default(defaultRetries)
         .describe('How many more attempts to make after a failed one; 0 means run once.'),
       rollback: rollbackSchema.optional(),

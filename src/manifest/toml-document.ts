@@ -1,19 +1,22 @@
 import { parse, TomlError } from 'smol-toml';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
+import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { pathKey, scanTomlPlaces, type ScannedPlaces } from './toml-scanner.ts';
 
 /** Reads TOML text into plain data; positions for later issues come from toml-scanner.ts. */
 export function readTomlDocument(source: string, file: string | undefined): ReadDocument {
   let data: Record<string, unknown>;
   try {
-    data = parse(source);
+    // maxDepth bounds arrays and inline tables; deep dotted keys are caught after (too deep to store).
+    data = datesAsText(parse(source, { maxDepth: READ_DEPTH_LIMIT }));
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     // The message carries a code frame after the first line; the position is reported apart.
     const reason = error.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '');
+    const message = /excessively nested/.test(reason) ? `TOML error: ${TOO_DEEP_MESSAGE}` : `TOML syntax error: ${reason}`;
     return {
       data: undefined,
-      syntaxIssues: [{ ...(file !== undefined && { file }), line: error.line, column: error.column, message: `TOML syntax error: ${reason}` }],
+      syntaxIssues: [{ ...(file !== undefined && { file }), line: error.line, column: error.column, message }],
       locate: () => ({}),
     };
   }
@@ -68,4 +71,22 @@ function offsetToPosition(text: string): (offset: number) => TextPosition {
     }
     return { line: low + 1, column: offset - lineStarts[low] + 1 };
   };
+}
+
+/**
+ * TOML date-times become their TOML text (`1979-05-27T07:32:00Z`, `1979-05-27`): a manifest's
+ * values are JSON, the same on every node, and a Date would reach a thread as a Date but a
+ * remote worker as a string. Iterative: the data may be READ_DEPTH_LIMIT deep.
+ */
+function datesAsText<T>(data: T): T {
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown> | unknown[];
+    for (const key of Object.keys(node)) {
+      const value = (node as Record<string, unknown>)[key];
+      if (value instanceof Date) (node as Record<string, unknown>)[key] = value.toISOString();
+      else if (value !== null && typeof value === 'object') stack.push(value);
+    }
+  }
+  return data;
 }

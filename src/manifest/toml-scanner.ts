@@ -1,3 +1,5 @@
+import { LOCATED_DEPTH } from './limits.ts';
+
 /**
  * smol-toml gives no positions for the values it returns, so this scanner walks the (already
  * valid) TOML text once and records where every key, table header and array element starts.
@@ -16,6 +18,15 @@ export interface ScannedPlace {
 export type ScannedPlaces = Map<string, ScannedPlace>;
 
 export const pathKey = (path: readonly (string | number)[]): string => JSON.stringify(path);
+
+/**
+ * Places are recorded down to the depth issues point at (LOCATED_DEPTH), so each key costs a
+ * bounded number of steps however deep its table: the scan stays linear.
+ */
+const PLACE_DEPTH = LOCATED_DEPTH;
+
+/** A data path, or null below PLACE_DEPTH (scanned, not recorded). */
+type ScanPath = (string | number)[] | null;
 
 class ScanError extends Error {}
 
@@ -41,7 +52,7 @@ class TomlScanner {
 
   scan(): ScannedPlaces {
     if (this.text.startsWith('\uFEFF')) this.pos = 1;
-    let table: (string | number)[] = [];
+    let table: ScanPath = [];
     for (;;) {
       this.skipBlank(true);
       if (this.pos >= this.text.length) return this.places;
@@ -50,8 +61,8 @@ class TomlScanner {
     }
   }
 
-  /** `[a.b]` or `[[a.b]]`; returns the resolved path of the table it opens. */
-  private header(): (string | number)[] {
+  /** `[a.b]` or `[[a.b]]`; returns the resolved path of the table it opens (null: too deep to record). */
+  private header(): ScanPath {
     const start = this.pos;
     const isArray = this.text.startsWith('[[', this.pos);
     this.pos += isArray ? 2 : 1;
@@ -59,6 +70,11 @@ class TomlScanner {
     this.expect(isArray ? ']]' : ']');
     const path: (string | number)[] = [];
     for (const [i, key] of keys.entries()) {
+      if (path.length >= PLACE_DEPTH) {
+        // Deeper than any issue points: note where the table starts and scan on.
+        this.recordTables(path, start, 1, path.length);
+        return null;
+      }
       path.push(key);
       const count = this.tableArrayCounts.get(pathKey(path));
       const isOwnSegment = i === keys.length - 1;
@@ -69,18 +85,37 @@ class TomlScanner {
         path.push(count - 1); // a sub-table of the latest entry of an array of tables
       }
     }
+    this.recordTables(path, start, 1, path.length - 1);
     this.places.set(pathKey(path), { keyOffset: start, valueOffset: start });
     return path;
   }
 
-  private keyValue(prefix: readonly (string | number)[]): void {
+  private keyValue(prefix: ScanPath): void {
     const keyOffset = this.pos;
-    const path = [...prefix, ...this.dottedKey()];
+    const keys = this.dottedKey();
     this.skipBlank(false);
     this.expect('=');
     this.skipBlank(false);
-    this.places.set(pathKey(path), { keyOffset, valueOffset: this.pos });
+    let path: ScanPath = null;
+    if (prefix !== null) {
+      const full = [...prefix, ...keys.slice(0, PLACE_DEPTH - prefix.length)];
+      const recorded = prefix.length + keys.length <= PLACE_DEPTH;
+      // `a.b.c = 1` also writes the tables a and a.b: they are placed here unless placed before.
+      this.recordTables(full, keyOffset, prefix.length + 1, recorded ? full.length - 1 : full.length);
+      if (recorded) {
+        path = full;
+        this.places.set(pathKey(path), { keyOffset, valueOffset: this.pos });
+      }
+    }
     this.value(path);
+  }
+
+  /** Places, where none is yet, the tables `path` goes through, from `from` to `to` segments long. */
+  private recordTables(path: readonly (string | number)[], offset: number, from: number, to: number): void {
+    for (let length = from; length <= to; length++) {
+      const key = pathKey(path.slice(0, length));
+      if (!this.places.has(key)) this.places.set(key, { keyOffset: offset, valueOffset: offset });
+    }
   }
 
   private dottedKey(): string[] {
@@ -109,7 +144,7 @@ class TomlScanner {
     return this.text.slice(start, this.pos);
   }
 
-  private value(path: readonly (string | number)[]): void {
+  private value(path: ScanPath): void {
     const c = this.text[this.pos];
     if (c === '"' || c === "'") return this.skipString();
     if (c === '[') return this.array(path);
@@ -120,13 +155,14 @@ class TomlScanner {
     if (this.pos === start) throw new ScanError('expected a value');
   }
 
-  private array(path: readonly (string | number)[]): void {
+  private array(path: ScanPath): void {
     this.pos++; // [
     for (let index = 0; ; index++) {
       this.skipBlank(true);
       if (this.text[this.pos] === ']') break;
-      this.places.set(pathKey([...path, index]), { keyOffset: this.pos, valueOffset: this.pos });
-      this.value([...path, index]);
+      const element = path !== null && path.length < PLACE_DEPTH ? [...path, index] : null;
+      if (element !== null) this.places.set(pathKey(element), { keyOffset: this.pos, valueOffset: this.pos });
+      this.value(element);
       this.skipBlank(true);
       if (this.text[this.pos] === ',') this.pos++;
       else if (this.text[this.pos] !== ']') throw new ScanError('expected , or ]');
@@ -134,7 +170,7 @@ class TomlScanner {
     this.pos++; // ]
   }
 
-  private inlineTable(path: readonly (string | number)[]): void {
+  private inlineTable(path: ScanPath): void {
     this.pos++; // {
     for (;;) {
       this.skipBlank(true);

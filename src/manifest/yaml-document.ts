@@ -1,45 +1,116 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { DataPath, Locator, ReadDocument } from './document.ts';
+import {
+  Composer,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+  type CST,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
+import type { ManifestIssue } from '../errors.ts';
+import { MAX_JSON_DEPTH } from '../json-limits.ts';
+import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
+import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
+import { duplicateKeyOffsets, firstTooDeep } from './yaml-checks.ts';
 
-/** Reads YAML text into plain data, keeping the node tree to point issues at lines and columns. */
+/**
+ * Reads YAML text into plain data, keeping the node tree to point issues at lines and columns.
+ * Does what parseDocument does, with a depth check between parsing and composing and the
+ * unique-key check of yaml-checks.ts in place of the composer's.
+ */
 export function readYamlDocument(source: string, file: string | undefined): ReadDocument {
   const lineCounter = new LineCounter();
-  // prettyErrors off: we want the bare message and place each error ourselves.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
-  const positionAt = (offset: number) => {
+  const positionAt = (offset: number): TextPosition => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const locate: Locator = (path, target) => {
-    const range = findRange(doc, path, target);
-    return range ? positionAt(range[0]) : {};
-  };
-  if (doc.errors.length > 0) {
-    return {
-      data: undefined,
-      syntaxIssues: doc.errors.map((error) => ({
-        ...(file !== undefined && { file }),
-        ...positionAt(error.pos[0]),
-        message: `YAML syntax error: ${error.message}`,
-      })),
-      locate,
-    };
+  const issue = (offset: number | undefined, message: string): ManifestIssue => ({
+    ...(file !== undefined && { file }),
+    ...(offset !== undefined && positionAt(offset)),
+    message,
+  });
+  const failed = (issues: ManifestIssue[]): ReadDocument => ({ data: undefined, syntaxIssues: issues, locate: () => ({}) });
+
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(source));
+  const tooDeep = firstTooDeep(tokens, READ_DEPTH_LIMIT, MAX_JSON_DEPTH + 1);
+  if (tooDeep !== undefined) return failed([issue(tooDeep, `YAML error: ${TOO_DEEP_MESSAGE}`)]);
+  const doc = composeOne(tokens, source.length);
+  // prettyErrors off: we want the bare message and place each error ourselves.
+  const errors = [
+    ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
+    ...duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
+  ].sort((a, b) => a.offset - b.offset);
+  const locate = createYamlLocator(doc, positionAt);
+  if (errors.length > 0) {
+    return { data: undefined, syntaxIssues: errors.map((e) => issue(e.offset, `YAML syntax error: ${e.message}`)), locate };
   }
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   try {
     return { data: doc.toJS(), syntaxIssues: [], locate };
   } catch (error) {
-    // toJS refuses alias bombs ("excessive alias count") and the like.
     const message = error instanceof Error ? error.message : String(error);
-    return { data: undefined, syntaxIssues: [{ ...(file !== undefined && { file }), message: `YAML error: ${message}` }], locate };
+    if (/alias count/i.test(message)) {
+      // toJS counts how often aliases copy an anchor and stops a "billion laughs" bomb.
+      return failed([issue(undefined, 'YAML error: aliases (*name) make too many copies of their anchors (more than 100 copies, or copies of copies, as in an "alias bomb"); write the values out, or use fewer aliases')]);
+    }
+    return failed([issue(undefined, `YAML error: ${message}`)]);
   }
+}
+
+/** The first document; a second one is an error, as with parseDocument. */
+function composeOne(tokens: Iterable<CST.Token>, length: number): Document.Parsed {
+  // uniqueKeys off: yaml-checks.ts checks them in linear time.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (doc === undefined) {
+      doc = next;
+      continue;
+    }
+    doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+    break;
+  }
+  return doc!;
 }
 
 type Range = readonly [number, number, number];
 
+function createYamlLocator(doc: Document, positionAt: (offset: number) => TextPosition): Locator {
+  // Keys of each mapping looked up so far, so that locating many issues stays linear.
+  const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let pairs = pairsByKey.get(map);
+    if (pairs === undefined) {
+      pairs = new Map();
+      for (const item of map.items) {
+        const text = isPair(item) ? keyText(item.key) : undefined;
+        if (text !== undefined && !pairs.has(text)) pairs.set(text, item);
+      }
+      pairsByKey.set(map, pairs);
+    }
+    return pairs.get(key);
+  };
+  return (path, target) => {
+    const range = findRange(doc, path, target, pairOf);
+    return range ? positionAt(range[0]) : {};
+  };
+}
+
 /** The source range of the node at `path`, or of the deepest mapping on the way when it is missing. */
-function findRange(doc: Document, path: DataPath, target: 'value' | 'key'): Range | undefined {
+function findRange(
+  doc: Document,
+  path: DataPath,
+  target: 'value' | 'key',
+  pairOf: (map: YAMLMap, key: string) => Pair | undefined,
+): Range | undefined {
   let node: unknown = doc.contents;
   let enclosingMap: Range | undefined;
   for (const [i, segment] of path.entries()) {
@@ -47,7 +118,7 @@ function findRange(doc: Document, path: DataPath, target: 'value' | 'key'): Rang
     const isLast = i === path.length - 1;
     if (isMap(node)) {
       enclosingMap = rangeOf(node) ?? enclosingMap;
-      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
+      const pair = pairOf(node, String(segment));
       if (!pair) return enclosingMap;
       if (isLast && target === 'key') return rangeOf(pair.key) ?? enclosingMap;
       // A pair without a value node (flow `{ key }`) is located at its key.

@@ -1,10 +1,12 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { RunNotFoundError, UsageError } from '../errors.ts';
-import { parseManifest, type ManifestDefaults } from '../manifest/index.ts';
-import { readRunResult, toRunSummary } from '../run-result.ts';
+import type { ManifestDefaults } from '../manifest/index.ts';
+import { listRunsPage } from '../dashboard/server/run-list.ts';
+import { readRunResult } from '../run-result.ts';
 import { isFinishedRun, type RunRecord } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
+import { ManifestThread } from './manifest-thread.ts';
 import type { SwarmMetrics } from './metrics.ts';
 import type { RunProgressView } from './run-registry.ts';
 import { statusReport, type StatusSources } from './status-report.ts';
@@ -32,7 +34,11 @@ export interface Route {
 }
 
 const RUN_ID = '([^/]+)';
-const DEFAULT_LIST_LIMIT = 20;
+
+/** Posted manifests are read off the event loop (see manifest-thread.ts); one thread per process. */
+const manifestThread = new ManifestThread();
+
+const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
 
 /** POST /api/runs: the manifest text as deployed; `path` (absolute, the client's file) lets relative `module` paths resolve. */
 const deployBody = z.object({
@@ -126,13 +132,14 @@ export const routes: Route[] = [
       const raw = await readJsonBody(request, ctx.maxBodyBytes);
       const parsed = deployBody.safeParse(raw);
       if (!parsed.success) throw new UsageError(`Bad deploy request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-      if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
+      if (!ctx.accepting()) throw stopping();
       const { source, format, name, path } = parsed.data;
-      const loaded = parseManifest(source, {
+      const loaded = await manifestThread.parse(source, {
         ...(format !== undefined && { format }),
         file: path ?? '<deployed manifest>',
         defaults: ctx.manifestDefaults,
       });
+      if (!ctx.accepting()) throw stopping(); // it may have begun stopping meanwhile
       const handle = ctx.registry.deploy(path !== undefined ? { ...loaded, path } : loaded, name);
       return json({ runId: handle.runId }, 201, { location: `/api/runs/${handle.runId}` });
     },
@@ -141,14 +148,8 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/runs$/,
     protected: true,
-    handle(request, _params, ctx) {
-      const value = new URL(request.url).searchParams.get('limit');
-      // Digits only: Number() would read "" as 0 (all runs) and "0x10" as 16.
-      const limit = value === null ? DEFAULT_LIST_LIMIT : /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-      if (!Number.isSafeInteger(limit)) throw new UsageError(`limit expects a whole number of 0 or more (got "${String(value).slice(0, 40)}").`);
-      const runs = ctx.store.listRuns(limit === 0 ? {} : { limit });
-      return json({ runs: runs.map((run) => ({ ...toRunSummary(run), manifestPath: run.manifestPath })) });
-    },
+    // limit (default 20, 0 = all), offset, status, workflow, since: shared with the dashboard.
+    handle: (request, _params, ctx) => json(listRunsPage(ctx.store, new URL(request.url).searchParams)),
   },
   {
     method: 'GET',
@@ -191,13 +192,14 @@ export const routes: Route[] = [
     async handle(request, [runId], ctx) {
       const parsed = replayBody.safeParse(await readJsonBody(request, ctx.maxBodyBytes));
       if (!parsed.success) throw new UsageError(`Bad replay request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-      if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
+      if (!ctx.accepting()) throw stopping();
       requireRun(ctx, runId);
       const { from, all, source, format, path } = parsed.data;
       const edited =
         source === undefined
           ? undefined
-          : parseManifest(source, { ...(format !== undefined && { format }), file: path ?? '<replay manifest>', defaults: ctx.manifestDefaults });
+          : await manifestThread.parse(source, { ...(format !== undefined && { format }), file: path ?? '<replay manifest>', defaults: ctx.manifestDefaults });
+      if (!ctx.accepting()) throw stopping();
       const handle = ctx.registry.track(
         ctx.dispatcher.replay(runId, {
           ...(from !== undefined && { from }),

@@ -102,12 +102,16 @@ describe('positions of TOML problems', () => {
 
   test('the scanner records nested array-of-table entries and gives up on what it does not understand', () => {
     const places = scanTomlPlaces('[[a]]\nx = 1\n[[a.b]]\ny = 2\n[[a]]\n[[a.b]]\n[[a.b]]\nz = [1, [2, 3]]\n');
+    // Tables a header goes through are placed at the header, unless placed before.
     expect([...places.keys()]).toEqual([
+      '["a"]',
       '["a",0]',
       '["a",0,"x"]',
+      '["a",0,"b"]',
       '["a",0,"b",0]',
       '["a",0,"b",0,"y"]',
       '["a",1]',
+      '["a",1,"b"]',
       '["a",1,"b",0]',
       '["a",1,"b",1]',
       '["a",1,"b",1,"z"]',

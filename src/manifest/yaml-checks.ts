@@ -1,0 +1,66 @@
+import { isMap, isScalar, isSeq, type CST, type Document } from 'yaml';
+
+/**
+ * Checks on YAML the composer would do too slowly or not safely: nesting depth, on the
+ * token tree before composing (composing recurses, and overflows the stack near 8,000
+ * levels), and unique keys, with one Set per mapping (the composer's own check compares each
+ * key with every key before it, minutes for a mapping of 100k keys).
+ */
+
+const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+interface Entry {
+  token: CST.Token;
+  depth: number;
+  /** The enclosing collection's entry, to point back at where the nesting became too deep. */
+  parent: Entry | null;
+}
+
+/**
+ * When a collection is nested deeper than `limit`, the offset of its enclosing collection at
+ * depth `reportDepth` (where the value starts being too deep); else undefined. Iterative.
+ */
+export function firstTooDeep(tokens: readonly CST.Token[], limit: number, reportDepth: number): number | undefined {
+  const stack: Entry[] = tokens.map((token) => ({ token, depth: 0, parent: null }));
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    const { token, depth } = entry;
+    if (token.type === 'document') {
+      if (token.value) stack.push({ token: token.value, depth, parent: entry.parent });
+      continue;
+    }
+    if (!COLLECTIONS.has(token.type)) continue;
+    const self: Entry = { ...entry, depth: depth + 1 };
+    if (self.depth > limit) {
+      let at = self;
+      while (at.depth > reportDepth && at.parent !== null) at = at.parent;
+      return (at.token as CST.BlockMap).offset;
+    }
+    for (const item of (token as CST.BlockMap | CST.BlockSequence | CST.FlowCollection).items) {
+      if (item.key) stack.push({ token: item.key, depth: self.depth, parent: self });
+      if (item.value) stack.push({ token: item.value, depth: self.depth, parent: self });
+    }
+  }
+  return undefined;
+}
+
+/** The offsets of keys that repeat an earlier key of the same mapping. Iterative. */
+export function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        stack.push(pair.key, pair.value);
+        if (!isScalar(pair.key)) continue; // a collection as a key is never equal to another
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    }
+  }
+  return offsets;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, test } from 'bun:test';
+import type { ManifestIssue } from '../../src/errors.ts';
+import { MAX_REPORTED_ISSUES } from '../../src/manifest/limits.ts';
+import { bigManifest, PROBLEMS_PER_BLOCK } from './big-manifest.ts';
+import { tomlIssues, yamlIssues } from './helpers.ts';
+
+/** The number a final "and N more problems" issue counts. */
+function unlisted(issues: ManifestIssue[]): number {
+  const match = /^and (\d+) more problems? not listed/.exec(issues.at(-1)?.message ?? '');
+  return match ? Number(match[1]) : 0;
+}
+
+/** Every kind of problem the generator writes appears among the listed issues. */
+function expectEveryKind(issues: ManifestIssue[]): void {
+  const has = (pattern: RegExp) => expect(issues.some((issue) => pattern.test(issue.message))).toBe(true);
+  has(/^unknown dependency "nope-0"$/);
+  has(/^dependency cycle: s1 -> s2 -> s1/);
+  has(/^unknown field "dependancies"; did you mean "dependencies"\?/);
+  has(/^expected a number, got the string "soon"/);
+  has(/^unknown internal operation "nop"; did you mean "noop"\?/);
+  has(/^unknown dependency "s5x"; did you mean "s5\d?"\?/); // "s5" or "s50": one edit each
+  has(/^duplicate name "s7"/);
+}
+
+// Validation was quadratic (minutes for 50,000 symbols); these finish in seconds. No timing is
+// asserted here: bench/ and the hardening report hold the figures.
+describe('big manifests: every problem found, the first ones listed', () => {
+  test('50,000 symbols in TOML: 35,000 problems, 500 listed with place and kind, the rest counted', () => {
+    const issues = tomlIssues(bigManifest(50_000, 'toml'));
+    expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(MAX_REPORTED_ISSUES + unlisted(issues)).toBe(5_000 * PROBLEMS_PER_BLOCK);
+    expectEveryKind(issues);
+    for (const issue of issues.slice(0, -1)) expect(issue).toMatchObject({ file: 'm.toml', line: expect.any(Number), symbol: expect.any(String) });
+    // In reading order: the first problems are those of the first symbols.
+    expect(issues[0]).toMatchObject({ symbol: 's0', field: 'dependencies[0]' });
+  }, 60_000);
+
+  test('10,000 symbols in YAML: 7,000 problems', () => {
+    const issues = yamlIssues(bigManifest(10_000, 'yaml'));
+    expect(MAX_REPORTED_ISSUES + unlisted(issues)).toBe(1_000 * PROBLEMS_PER_BLOCK);
+    expectEveryKind(issues);
+    expect(issues[0]).toMatchObject({ file: 'm.yaml', line: 6, column: 20, symbol: 's0', field: 'dependencies[0]' });
+  }, 60_000);
+
+  test('a small manifest lists every problem, with no count line', () => {
+    const issues = yamlIssues(bigManifest(20, 'yaml'));
+    expect(issues).toHaveLength(2 * PROBLEMS_PER_BLOCK);
+    expect(unlisted(issues)).toBe(0);
+  });
+
+  test('100,000 keys in one mapping: unknown fields and duplicate keys are each found, the first 500 listed', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `    k${i}: 1`).join('\n');
+    const unknown = yamlIssues(`name: t\nsymbols:\n  - name: a\n    type: action\n    parameters: { operation: noop }\n${keys}\n`);
+    expect(unknown[0]).toMatchObject({ line: 6, column: 5, symbol: 'a', field: 'k0' });
+    expect(unknown[0].message).toStartWith('unknown field "k0"');
+    expect(MAX_REPORTED_ISSUES + unlisted(unknown)).toBe(100_000);
+
+    const repeated = Array.from({ length: 100_000 }, () => '    k: 1').join('\n');
+    const duplicates = yamlIssues(`name: t\nsymbols:\n  - name: a\n    type: action\n${repeated}\n`);
+    expect(duplicates[0]).toMatchObject({ line: 6, column: 5 });
+    expect(duplicates[0].message).toContain('unique');
+    expect(MAX_REPORTED_ISSUES + unlisted(duplicates)).toBe(99_999);
+  }, 60_000);
+
+  test('100,000 parameter keys are valid, in YAML and TOML', () => {
+    const yamlKeys = Array.from({ length: 100_000 }, (_, i) => `      k${i}: ${i}`).join('\n');
+    expect(yamlIssuesOrNone(`name: t\nsymbols:\n  - name: a\n    type: action\n    parameters:\n      operation: noop\n${yamlKeys}\n`)).toEqual([]);
+    const tomlKeys = Array.from({ length: 100_000 }, (_, i) => `k${i} = ${i}`).join('\n');
+    expect(tomlIssuesOrNone(`name = "t"\n[[symbols]]\nname = "a"\ntype = "action"\n[symbols.parameters]\noperation = "noop"\n${tomlKeys}\n`)).toEqual([]);
+  }, 60_000);
+});
+
+function yamlIssuesOrNone(source: string): ManifestIssue[] {
+  try {
+    return yamlIssues(source);
+  } catch {
+    return []; // accepted
+  }
+}
+
+function tomlIssuesOrNone(source: string): ManifestIssue[] {
+  try {
+    return tomlIssues(source);
+  } catch {
+    return [];
+  }
+}
+
+describe('one long cycle', () => {
+  test('50,000 symbols in one cycle: one issue, its path shortened in the middle', () => {
+    const symbols = Array.from(
+      { length: 50_000 },
+      (_, i) => `[[symbols]]\nname = "s${i}"\ntype = "action"\nparameters = { operation = "noop" }\ndependencies = ["s${(i + 1) % 50_000}"]`,
+    );
+    const issues = tomlIssues(`name = "t"\n${symbols.join('\n')}\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ symbol: 's0', field: 'dependencies[0]' });
+    expect(issues[0].message).toStartWith('dependency cycle: s0 -> s1 -> ');
+    expect(issues[0].message).toContain('… 49977 more … -> ');
+    expect(issues[0].message).toContain('s49999 -> s0 (each symbol depends on the next)');
+  }, 60_000);
+});

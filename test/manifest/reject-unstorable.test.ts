@@ -1,0 +1,102 @@
+import { describe, expect, test } from 'bun:test';
+import { MAX_JSON_DEPTH } from '../../src/json-limits.ts';
+import { parseManifest, validateManifestData } from '../../src/manifest/index.ts';
+import { issuesOf, tomlIssues, yamlIssues } from './helpers.ts';
+
+/**
+ * A manifest that validates is stored as JSON with its run. Whatever JSON cannot hold, or
+ * would overflow the stack on the way, is a manifest problem with its place, never a crash
+ * later (a RangeError in the store, a cyclic structure in JSON.stringify).
+ */
+
+const yamlSymbol = (parameters: string) => `name: t\nsymbols:\n  - name: a\n    type: action\n    parameters: ${parameters}\n`;
+const tomlSymbol = (rest: string) => `name = "t"\n[[symbols]]\nname = "a"\ntype = "action"\n${rest}`;
+
+/** `levels` nested flow sequences, `[[[…]]]`. */
+const brackets = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+describe('self-referencing YAML aliases', () => {
+  test('in parameters: the alias is named with its place, symbol and field', () => {
+    const [issue] = yamlIssues(yamlSymbol('{ operation: echo, message: &x [*x] }'));
+    expect(issue).toMatchObject({ file: 'm.yaml', line: 5, column: 49, symbol: 'a', field: 'parameters.message[0]' });
+    expect(issue.message).toContain('contains itself');
+  });
+
+  test('a recursive anchor in metadata, and in a rollback\'s parameters', () => {
+    const inMetadata = yamlIssues('name: t\nmetadata: &m { owner: x, again: *m }\nsymbols:\n  - { name: a, type: action, parameters: { operation: noop } }\n');
+    expect(inMetadata).toMatchObject([{ line: 2, column: 33, field: 'metadata.again' }]);
+    const inRollback = yamlIssues(
+      'name: t\nsymbols:\n  - name: a\n    type: action\n    parameters: { operation: noop }\n    rollback:\n      name: undo\n      type: action\n      parameters: &p { operation: echo, message: [*p] }\n',
+    );
+    expect(inRollback).toMatchObject([{ line: 9, symbol: 'a', field: 'rollback.parameters.message[0]' }]);
+  });
+
+  test('shared (not self-referencing) aliases are fine', () => {
+    const loaded = parseManifest('name: t\nx: &v [1, 2]\nsymbols:\n  - { name: a, type: action, parameters: { operation: echo, a: *v, b: *v } }\n'.replace('x: &v [1, 2]\n', 'metadata: { v: &v [1, 2] }\n'), { format: 'yaml' });
+    expect(loaded.manifest.symbols[0].parameters).toEqual({ operation: 'echo', a: [1, 2], b: [1, 2] });
+  });
+
+  test('an alias bomb ("billion laughs") is refused without expanding it', () => {
+    const levels = Array.from({ length: 9 }, (_, i) => `  l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`);
+    const source = `name: t\nmetadata:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${levels.join('\n')}\nsymbols:\n  - { name: a, type: action, parameters: { operation: noop } }\n`;
+    const [issue] = yamlIssues(source);
+    expect(issue.message).toContain('alias bomb');
+  });
+});
+
+describe('nesting deeper than the limit', () => {
+  test(`YAML: ${MAX_JSON_DEPTH} levels in all pass and JSON.stringify takes them; one more is refused with symbol and field`, () => {
+    // The top mapping, symbols, the symbol and parameters are 4 levels; message adds the rest.
+    const fits = parseManifest(yamlSymbol(`{ operation: echo, message: ${brackets(MAX_JSON_DEPTH - 4)} }`), { format: 'yaml' });
+    expect(() => JSON.stringify(fits.manifest)).not.toThrow();
+    const [issue] = yamlIssues(yamlSymbol(`{ operation: echo, message: ${brackets(MAX_JSON_DEPTH - 3)} }`));
+    expect(issue).toMatchObject({ line: 5, symbol: 'a', field: expect.stringMatching(/^parameters\.message\[0\]\[0\]/) });
+    expect(issue.message).toContain(`deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  test('YAML 100,000 levels deep, in flow or block style: a clear issue with line and column, no stack overflow', () => {
+    const flow = yamlIssues(yamlSymbol(`{ operation: echo, message: ${brackets(100_000)} }`));
+    expect(flow).toMatchObject([{ file: 'm.yaml', line: 5, column: expect.any(Number), message: expect.stringContaining(`deeper than ${MAX_JSON_DEPTH} levels`) }]);
+    const block = Array.from({ length: 5_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    expect(yamlIssues(`name: t\nmetadata:\n${block.replace(/^/gm, ' ')} 1\nsymbols: []\n`)[0].message).toContain('deeper than');
+    const maps = `{ operation: echo, message: ${'{a: '.repeat(100_000)}1${'}'.repeat(100_000)} }`;
+    expect(yamlIssues(yamlSymbol(maps))[0].message).toContain('deeper than');
+  });
+
+  test('TOML dotted keys and table headers 100,000 levels deep', () => {
+    const keys = Array(100_000).fill('a').join('.');
+    const [dotted] = tomlIssues(tomlSymbol(`[symbols.parameters]\noperation = "echo"\n${keys} = 1\n`));
+    expect(dotted).toMatchObject({ line: 7, column: 1, symbol: 'a', field: expect.stringMatching(/^parameters.a.a.a/) });
+    expect(dotted.message).toContain('deeper than');
+    const headers = tomlIssues(tomlSymbol(`parameters = { operation = "echo" }\n[symbols.metadata.${keys}]\nx = 1\n`));
+    expect(headers.some((issue) => issue.line === 6 && issue.message.includes('deeper than'))).toBe(true);
+  });
+
+  test('TOML arrays and inline tables 100,000 levels deep', () => {
+    for (const value of [brackets(100_000), `${'{ a = '.repeat(100_000)}1${' }'.repeat(100_000)}`]) {
+      const [issue] = tomlIssues(tomlSymbol(`[symbols.parameters]\noperation = "echo"\nmessage = ${value}\n`));
+      expect(issue).toMatchObject({ file: 'm.toml', line: 7, message: expect.stringContaining('deeper than') });
+    }
+    const [justOver] = tomlIssues(tomlSymbol(`[symbols.parameters]\noperation = "echo"\nmessage = ${brackets(MAX_JSON_DEPTH)}\n`));
+    expect(justOver).toMatchObject({ line: 7, column: 23, symbol: 'a', field: expect.stringMatching(/^parameters\.message\[0\]/) });
+  });
+});
+
+describe('values JSON cannot hold', () => {
+  test('NaN and infinities, in YAML and TOML', () => {
+    expect(yamlIssues(yamlSymbol('{ operation: echo, message: .nan }'))).toMatchObject([
+      { line: 5, symbol: 'a', field: 'parameters.message', message: expect.stringContaining('not a finite number') },
+    ]);
+    expect(tomlIssues(tomlSymbol('parameters = { operation = "echo", message = -inf }\n'))).toMatchObject([
+      { symbol: 'a', field: 'parameters.message', message: expect.stringContaining('not a finite number') },
+    ]);
+  });
+
+  test('data built in code: a BigInt, a cycle', () => {
+    const base = { name: 't', symbols: [{ name: 'a', type: 'action', parameters: { operation: 'noop' } }] };
+    expect(issuesOf(() => validateManifestData({ ...base, metadata: { size: 10n } }))).toMatchObject([{ field: 'metadata.size', message: expect.stringContaining('BigInt') }]);
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(issuesOf(() => validateManifestData({ ...base, metadata: loop }))).toMatchObject([{ field: 'metadata.self', message: expect.stringContaining('contains itself') }]);
+  });
+});
