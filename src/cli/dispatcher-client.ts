@@ -1,4 +1,4 @@
-import { resolvedAuthToken, type SwarmConfig } from '../config/index.ts';
+import { coordinatorEndpoint, resolvedAuthToken, type SwarmConfig } from '../config/index.ts';
 import { SwarmError, UsageError, type ErrorCode } from '../errors.ts';
 
 /**
@@ -29,11 +29,15 @@ export function noDispatcher(url: string, cause?: unknown): SwarmError {
 }
 
 /**
- * The dispatcher's base URL: `--url` when given, else `[dispatcher] coordinator_endpoint` with
- * its WebSocket scheme turned into HTTP (ws://host:port → http://host:port): one server serves both.
+ * The dispatcher's base URL: `--url` when given, else `[dispatcher] coordinator_endpoint` (or,
+ * unset, the dispatcher's bind and websocket_port: see coordinatorEndpoint) with its WebSocket
+ * scheme turned into HTTP (ws://host:port → http://host:port): one server serves both.
  */
 export function dispatcherUrl(config: SwarmConfig, override?: string): string {
-  const raw = override ?? config.dispatcher.coordinator_endpoint;
+  const raw = override ?? coordinatorEndpoint(config);
+  if (raw === null) {
+    throw new UsageError('[dispatcher] websocket_port = 0 lets the dispatcher pick its port, so clients cannot derive it: give --url (start-dispatcher --json prints it) or set [dispatcher] coordinator_endpoint.');
+  }
   let url: URL;
   try {
     url = new URL(raw);

@@ -27,6 +27,9 @@ export const bytes = (min: number, limit: Limit) => wholeNumber('a whole number 
 export const count = (min: number, limit: Limit) => wholeNumber('a whole number', min, limit.max, limit.why);
 export const port = () => wholeNumber('a TCP port number', 1, 65_535);
 
+/** A port to listen on: 0 asks the system for a free one (the dispatcher then says which). */
+export const listenPort = () => wholeNumber('a TCP port number (0 picks a free one)', 0, 65_535);
+
 export const flag = () => z.boolean({ error: 'expected true or false' });
 
 /** A non-empty string; `what` says what it is ("a file path", "a node name"). */

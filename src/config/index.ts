@@ -13,6 +13,7 @@ export {
   type SecurityConfig,
 } from './schema.ts';
 export { resolvedAuthToken, TOKEN_ENV_VAR } from './token.ts';
+export { coordinatorEndpoint } from './endpoint.ts';
 export { resolveConfigPaths } from './paths.ts';
 export { validateConfig } from './validate.ts';
 export { defaultConfigText, writeDefaultConfig } from './seed.ts';

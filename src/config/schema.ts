@@ -7,6 +7,7 @@ import {
   listenAddress,
   milliseconds,
   oneOf,
+  listenPort,
   port,
   text,
   websocketUrl,
@@ -25,10 +26,11 @@ import { tokenConflict } from './token.ts';
  */
 
 const dispatcherSchema = z.object({
-  coordinator_endpoint: websocketUrl().default('ws://localhost:8080'),
+  // No default: when unset it follows bind and websocket_port (see endpoint.ts).
+  coordinator_endpoint: websocketUrl().optional(),
   state_db_path: text('a file path (or ":memory:")').default('./swarm-state.db'),
   enable_websocket: flag().default(true),
-  websocket_port: port().default(8080),
+  websocket_port: listenPort().default(8080),
   manifest_path: text('a manifest file path').optional(),
   workflow_name: text('a workflow name').optional(),
   bind: listenAddress().default('127.0.0.1'),

@@ -32,10 +32,36 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
   return withoutStackOverflow(options.file, () => {
     const document: ReadDocument =
       format === 'toml' ? readTomlDocument(source, options.file) : readYamlDocument(source, options.file);
-    if (document.syntaxIssues.length > 0) throw new ManifestError(firstIssues(document.syntaxIssues, options.file));
+    if (document.syntaxIssues.length > 0) throw new ManifestError(firstIssues(withFormatHint(source, format, document.syntaxIssues, options.file), options.file));
+    // TOML can also be one long YAML string: then "not a mapping" gets the same hint.
+    if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
+      throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
+    }
     const manifest = validateManifestData(document.data, { ...options, locate: document.locate });
     return { manifest, source, format };
   });
+}
+
+/** Syntax errors shown before the reader gives up on text of the other format. */
+const SYNTAX_ISSUES_BEHIND_A_HINT = 3;
+
+/**
+ * Text that fails as one format but reads like the other (TOML in a .yaml file) gets one
+ * issue that says so first, and only the first few of the wrong reader's errors, which
+ * would otherwise be a screenful about the wrong language.
+ */
+function withFormatHint(source: string, format: ManifestFormat, issues: ManifestIssue[], file: string | undefined): ManifestIssue[] {
+  const looksLike = sniffFormat(source);
+  if (looksLike === format) return issues;
+  const hint: ManifestIssue = {
+    ...(file !== undefined && { file }),
+    message:
+      `this reads like ${looksLike.toUpperCase()}, not ${format.toUpperCase()} (its first line), but it was read as ${format.toUpperCase()} ` +
+      `because of its file name; rename it to .${looksLike === 'toml' ? 'toml' : 'yaml'}, or write it as ${format.toUpperCase()}`,
+  };
+  const shown = issues.slice(0, SYNTAX_ISSUES_BEHIND_A_HINT);
+  const more = issues.length - shown.length;
+  return [hint, ...shown, ...(more > 0 ? [{ ...(file !== undefined && { file }), message: `and ${more} more ${format.toUpperCase()} syntax errors` }] : [])];
 }
 
 /**

@@ -43,3 +43,20 @@ describe('--quiet', () => {
     expect(rollback.stdout.trim()).toMatch(FINAL_LINE);
   });
 });
+
+describe('the dispatcher port from the config', () => {
+  test('websocket_port = 0 listens on a free port; deploy and status follow a changed websocket_port without coordinator_endpoint', async () => {
+    const { config, db } = sandbox({ dispatcher: 'websocket_port = 0' });
+    const dispatcher = await startDispatcher(config, ['--db', db]);
+    expect(Number(new URL(dispatcher.url).port)).toBeGreaterThan(0);
+    // Without --url a client cannot know the free port: it says what to give.
+    const lost = await swarmJson(['status'], config);
+    expect(lost.code).toBe(2);
+    expect(lost.json.error.message).toContain('websocket_port = 0');
+    // A config that names the port the dispatcher got: clients derive the URL from it.
+    const named = sandbox({ dispatcher: `websocket_port = ${new URL(dispatcher.url).port}` });
+    const status = await swarmJson(['status', '--db', db], named.config);
+    expect(status.code).toBe(0);
+    expect(status.json.dispatcher).toBe('running');
+  });
+});

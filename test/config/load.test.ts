@@ -107,11 +107,11 @@ describe('syntax and values', () => {
     );
     expect(err.issues.every((i) => i.file === file)).toBe(true);
     const portIssue = err.issues.find((i) => i.key === 'dispatcher.websocket_port');
-    expect(portIssue?.message).toBe('expected a TCP port number from 1 to 65535 (got 70000)');
+    expect(portIssue?.message).toBe('expected a TCP port number (0 picks a free one) from 0 to 65535 (got 70000)');
   });
 
   test.each([
-    ['[dispatcher]\nwebsocket_port = 0', 'dispatcher.websocket_port'],
+    ['[dispatcher]\nwebsocket_port = -1', 'dispatcher.websocket_port'],
     ['[dispatcher]\nbind = "not a host"', 'dispatcher.bind'],
     ['[dispatcher]\ntasks_per_thread = 0', 'dispatcher.tasks_per_thread'],
     ['[dispatcher]\nshutdown_grace = 1.5', 'dispatcher.shutdown_grace'],

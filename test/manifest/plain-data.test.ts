@@ -46,3 +46,22 @@ describe('plain data only', () => {
     expect(jsonProblem({ a: Object.create(null), b: [1, { c: 2 }] }, 256, { plainData: true })).toBeNull();
   });
 });
+
+describe('text of the other format', () => {
+  test('TOML in a .yaml file: one hint first, then only a few of the YAML errors', () => {
+    const toml = 'name = "t"\n[[symbols]]\nname = "a"\ntype = "action"\n';
+    let issues: { message: string; file?: string }[] = [];
+    try {
+      parseManifest(toml, { format: 'yaml', file: 'flow.yaml' });
+    } catch (error) {
+      issues = (error as ManifestError).issues;
+    }
+    expect(issues[0]).toMatchObject({ file: 'flow.yaml' });
+    expect(issues[0].message).toContain('this reads like TOML, not YAML');
+    expect(issues.length).toBeLessThanOrEqual(5);
+  });
+
+  test('YAML in a .toml file gets the same hint', () => {
+    expect(() => parseManifest('name: t\nsymbols:\n  - {name: a, type: action}\n', { format: 'toml', file: 'flow.toml' })).toThrow(/this reads like YAML, not TOML/);
+  });
+});
