@@ -3,7 +3,7 @@ import type { SwarmConfig } from '../src/config/schema.ts';
 import { SwarmError } from '../src/errors.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
-import { LeaseTable, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
+import { LeaseTable, type EnginePoolReport, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -18,6 +18,8 @@ export interface NodeLoad {
   kind: 'local' | 'remote';
   capacity: number;
   freeSlots: number;
+  /** Its pools of warm engines (backends with mode = "persistent"), when it has any. */
+  engines?: EnginePoolReport[];
 }
 
 /** What a worker's `hello` registers. */
@@ -124,11 +126,14 @@ export class DispatcherNodes {
 
   loads(): NodeLoad[] {
     const loads: NodeLoad[] = [];
-    for (const node of [this.local, this.backends]) {
-      if (node) loads.push({ id: node.id, kind: 'local', capacity: node.capacity, freeSlots: node.freeSlots() });
+    const withEngines = (engines: EnginePoolReport[]) => (engines.length > 0 ? { engines } : {});
+    if (this.local) loads.push({ id: this.local.id, kind: 'local', capacity: this.local.capacity, freeSlots: this.local.freeSlots() });
+    if (this.backends) {
+      const b = this.backends;
+      loads.push({ id: b.id, kind: 'local', capacity: b.capacity, freeSlots: b.freeSlots(), ...withEngines(b.enginePools()) });
     }
     for (const node of this.remote) {
-      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: node.freeSlots() });
+      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: node.freeSlots(), ...withEngines(node.engines) });
     }
     return loads;
   }

@@ -3,7 +3,14 @@ import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import type { SwarmLogger } from '../src/logger.ts';
-import { checkBackend, runBackendProcess, type BackendRunOptions, type BackendSpec } from './backends/index.ts';
+import {
+  EnginePool,
+  checkBackend,
+  runBackendProcess,
+  type BackendRunOptions,
+  type BackendSpec,
+  type EnginePoolStats,
+} from './backends/index.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -34,10 +41,12 @@ interface Running {
 
 /**
  * A node whose attempts are external backend processes (rust_injector, php_engine,
- * powershell_engine), one process per attempt. No thread is needed: spawning and reading
- * pipes are asynchronous I/O on the main thread. Stopping an attempt aborts its process
- * group (see backends/process-runner.ts); `finished` follows once the group is gone, so a
- * retry never overlaps the process it replaces.
+ * powershell_engine): one process per attempt, or, for a backend with `mode = "persistent"`,
+ * a request to one of the node's warm engines (backends/engine-pool.ts; one pool per backend,
+ * `pool_size` engines at most, by default the node's slots). No thread is needed: spawning and
+ * reading pipes are asynchronous I/O on the main thread. Stopping an attempt aborts its process
+ * group (see backends/process-runner.ts; a warm engine serving it is killed and replaced);
+ * `finished` follows once the group is gone, so a retry never overlaps the process it replaces.
  */
 export class ProcessBackendNode implements NodeRuntime {
   readonly id: string;
@@ -45,6 +54,7 @@ export class ProcessBackendNode implements NodeRuntime {
   readonly capabilities = new Set<DispatchTarget>();
   readonly capacity: number;
   private readonly specs = new Map<DispatchTarget, BackendSpec>();
+  private readonly pools = new Map<DispatchTarget, EnginePool>();
   private readonly running = new Map<string, Running>();
   private readonly actor;
   private closed = false;
@@ -56,6 +66,11 @@ export class ProcessBackendNode implements NodeRuntime {
     for (const spec of options.backends) this.specs.set(spec.target, spec);
     for (const target of this.specs.keys()) this.capabilities.add(target);
     this.capacity = Math.max(1, options.capacity);
+    for (const spec of options.backends) {
+      if (!spec.persistent) continue;
+      const size = spec.persistent.poolSize ?? this.capacity;
+      this.pools.set(spec.target, new EnginePool({ spec: { ...spec, persistent: spec.persistent }, size, ...options.run, ...(options.log && { log: options.log }) }));
+    }
     this.actor = startNodeActor({
       ...(options.journal && { journal: options.journal }),
       nodeId: this.id,
@@ -80,7 +95,11 @@ export class ProcessBackendNode implements NodeRuntime {
     const controller = new AbortController();
     this.actor.send(nodeMessages.attemptsStarted(request.runId, 1));
     sink.started();
-    const done = runBackendProcess(spec, request, controller.signal, this.options.run).then((outcome) => {
+    const pool = this.pools.get(spec.target);
+    const attempt = pool
+      ? pool.run(request, controller.signal)
+      : runBackendProcess(spec, request, controller.signal, this.options.run);
+    const done = attempt.then((outcome) => {
       this.running.delete(key);
       this.actor.send(nodeMessages.attemptsEnded(request.runId, 1));
       sink.finished(outcome);
@@ -108,6 +127,7 @@ export class ProcessBackendNode implements NodeRuntime {
         }
         return;
       }
+      this.pools.get(spec.target)?.recycleIdle(`health check failed: ${health.problem}`);
       if (this.capabilities.delete(spec.target)) {
         this.options.log?.warn({ backend: spec.target }, `backend ${spec.target} withdrawn: ${health.problem}; ${health.fix}`);
         this.announceCapabilities();
@@ -124,6 +144,11 @@ export class ProcessBackendNode implements NodeRuntime {
   private announceCapabilities(): void {
     this.options.onCapabilitiesChanged?.([...this.capabilities]);
     this.options.onCapacity();
+  }
+
+  /** The warm engine pools (persistent backends only), for status and metrics. */
+  enginePools(): EnginePoolStats[] {
+    return [...this.pools.values()].map((pool) => pool.stats());
   }
 
   abort(key: string, reason: string): void {
@@ -145,6 +170,8 @@ export class ProcessBackendNode implements NodeRuntime {
       for (const r of this.running.values()) r.controller.abort(new Error('the node is stopping'));
       await all;
     }
+    // No engine outlives the node: each is told to finish, then killed with its group.
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.actor.send(nodeMessages.drain());
   }
 }

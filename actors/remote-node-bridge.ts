@@ -6,6 +6,7 @@ import { nodeMessages } from '../src/messages.ts';
 import {
   OpaqueIds,
   toWorker,
+  type EnginePoolReport,
   type HeldAttempt,
   type Lease,
   type LeaseTable,
@@ -82,6 +83,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** What the worker offers; it may withdraw a backend that fails (a `capabilities` message). */
   readonly capabilities = new Set<DispatchTarget>();
   readonly capacity: number;
+  /** The worker's pools of warm engines, as its last heartbeat reported them. */
+  engines: EnginePoolReport[] = [];
   /** This connection's secret, sent in `welcome` only; the worker's next `hello` presents it (see `replaceableBy`). */
   readonly session = sessionIds.next();
   private readonly actor;
@@ -172,6 +175,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.lastHeard = this.options.now();
     switch (message.type) {
       case 'heartbeat':
+        this.engines = message.engines ?? [];
         // The node row's `lastSeenAt` moves at the watchdog's pace, not every beat: each move
         // costs a store commit, and 50 workers beating every second would pay 50 a second.
         if (this.lastHeard - this.lastSeenRecorded >= this.options.heartbeatTimeoutMs / 4) {

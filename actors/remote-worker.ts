@@ -305,7 +305,7 @@ export class RemoteWorker {
     this.stopHeartbeat();
     const every = Math.min(askedMs, this.options.heartbeatIntervalMs);
     const beat = () => {
-      this.send(toDispatcher.heartbeat(this.held.size));
+      this.send(toDispatcher.heartbeat(this.held.size, this.backendNode?.enginePools()));
       this.heartbeat = this.clock.setTimeout(beat, every);
     };
     this.heartbeat = this.clock.setTimeout(beat, every);

@@ -13,8 +13,34 @@ export type BackendTarget = (typeof BACKEND_TARGETS)[number];
 interface BackendLimits {
   /** `[backends.X] timeout`; an attempt gets the smaller of this and the symbol's timeout. */
   timeoutMs: number;
-  /** `[backends.X] max_output_size`: the cap on stdout and on stderr, each. */
+  /** `[backends.X] max_output_size`: the cap on stdout and on stderr, each (per answer when warm). */
   maxOutputBytes: number;
+  /** Present when `[backends.X] mode = "persistent"`: attempts go to a pool of warm engines. */
+  persistent?: EngineSettings;
+}
+
+/** The bounds of a backend's pool of warm engines (engine-pool.ts). */
+export interface EngineSettings {
+  /** `pool_size`: engines at most per node; absent means the node's slots. */
+  poolSize?: number;
+  /** `max_requests`: an engine is replaced after this many answers. */
+  maxRequests: number;
+  /** `max_memory`: an engine whose own report exceeds this after an answer is replaced. */
+  maxMemoryBytes: number;
+}
+
+type EngineKeys = { mode: 'persistent' | 'process'; pool_size?: number; max_requests: number; max_memory: number };
+
+/** The persistent part of a spec from the section's keys; nothing in process mode. */
+function engineSettings(section: EngineKeys): { persistent?: EngineSettings } {
+  if (section.mode !== 'persistent') return {};
+  return {
+    persistent: {
+      ...(section.pool_size !== undefined && { poolSize: section.pool_size }),
+      maxRequests: section.max_requests,
+      maxMemoryBytes: section.max_memory,
+    },
+  };
 }
 
 /** One backend as the runner needs it, from its validated config section (paths already resolved). */
@@ -50,7 +76,13 @@ export function backendSpec(target: BackendTarget, backends: BackendsConfig): Ba
     case 'rust_injector': {
       const s = backends.rust_injector;
       if (s.binary_path === undefined) throw missing('binary_path');
-      return { target, binaryPath: s.binary_path, timeoutMs: s.timeout, maxOutputBytes: s.max_output_size };
+      return {
+        target,
+        binaryPath: s.binary_path,
+        timeoutMs: s.timeout,
+        maxOutputBytes: s.max_output_size,
+        ...engineSettings(s),
+      };
     }
     case 'php_engine': {
       const s = backends.php_engine;
@@ -61,6 +93,7 @@ export function backendSpec(target: BackendTarget, backends: BackendsConfig): Ba
         scriptPath: s.script_path,
         timeoutMs: s.timeout,
         maxOutputBytes: s.max_output_size,
+        ...engineSettings(s),
       };
     }
     case 'powershell_engine': {
@@ -72,6 +105,7 @@ export function backendSpec(target: BackendTarget, backends: BackendsConfig): Ba
         scriptPath: s.script_path,
         timeoutMs: s.timeout,
         maxOutputBytes: s.max_output_size,
+        ...engineSettings(s),
       };
     }
   }
@@ -133,5 +167,21 @@ export function backendCommand(spec: BackendSpec, request: ExecutionRequest): Ba
           '-SymbolName', name, '-SymbolType', type, '-Context', context, '-Parameters', params,
         ],
       };
+  }
+}
+
+/**
+ * The argv of a warm engine (mode = "persistent"), started once and then given requests on
+ * stdin, one JSON document a line (engine-protocol.ts): the same program and script, with
+ * `--serve` (PowerShell's parameter style: `-Serve`) in place of one symbol's arguments.
+ */
+export function serveCommand(spec: BackendSpec): BackendCommand {
+  switch (spec.target) {
+    case 'rust_injector':
+      return { file: spec.binaryPath, args: ['--serve'] };
+    case 'php_engine':
+      return { file: spec.phpBinary, args: [spec.scriptPath, '--serve'] };
+    case 'powershell_engine':
+      return { file: spec.pwshBinary, args: ['-File', spec.scriptPath, '-Serve'] };
   }
 }

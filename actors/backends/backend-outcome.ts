@@ -5,10 +5,16 @@ import { capturedText, type CapturedOutput } from './capped-output.ts';
 /**
  * How a finished backend process reads as an attempt's outcome. Error codes are stable strings
  * (they cross sockets and are stored): BACKEND_FAILED, BACKEND_OUTPUT_TOO_LARGE,
- * BACKEND_UNAVAILABLE, and the runtime's own TASK_TIMEOUT and TASK_CANCELLED.
+ * BACKEND_UNAVAILABLE, BACKEND_PROTOCOL_ERROR (warm engines), and the runtime's own
+ * TASK_TIMEOUT and TASK_CANCELLED.
  */
 
-export type BackendErrorCode = 'BACKEND_FAILED' | 'BACKEND_OUTPUT_TOO_LARGE' | 'BACKEND_UNAVAILABLE';
+export type BackendErrorCode =
+  | 'BACKEND_FAILED'
+  | 'BACKEND_OUTPUT_TOO_LARGE'
+  | 'BACKEND_UNAVAILABLE'
+  /** A warm engine wrote something that is not an answer to the request it was given. */
+  | 'BACKEND_PROTOCOL_ERROR';
 
 export function backendError(code: BackendErrorCode, message: string): SerializedError {
   return { name: 'BackendError', code, message };

@@ -61,7 +61,7 @@ export async function runBackendProcess(
 }
 
 /** "php_engine (php)": which backend, and which program it started. */
-function labelOf(spec: BackendSpec): string {
+export function labelOf(spec: BackendSpec): string {
   return `${spec.target} (${backendExecutable(spec).path})`;
 }
 
@@ -79,7 +79,7 @@ function unavailable(spec: BackendSpec, problem: string, fix: string): Execution
 }
 
 /** Checked per attempt (one stat) because the interpreter would fail on it with a vaguer message. */
-function scriptUnavailable(spec: BackendSpec): ExecutionOutcome | null {
+export function scriptUnavailable(spec: BackendSpec): ExecutionOutcome | null {
   const script = backendScript(spec);
   const problem = script && readableFileProblem(script.path);
   if (!script || !problem) return null;
@@ -87,7 +87,7 @@ function scriptUnavailable(spec: BackendSpec): ExecutionOutcome | null {
   return unavailable(spec, what, fix);
 }
 
-function spawnFailed(spec: BackendSpec, args: string[], error: NodeJS.ErrnoException): ExecutionOutcome {
+export function spawnFailed(spec: BackendSpec, args: string[], error: NodeJS.ErrnoException): ExecutionOutcome {
   const executable = backendExecutable(spec);
   const problem = spawnProblem(executable.path, error.code);
   if (problem) {

@@ -30,6 +30,18 @@ export const CONFIG_LIMITS = {
     max: 1_000,
     why: 'every attempt is journaled, and a task that failed a thousand times will not succeed on the next one',
   },
+  pool_size: {
+    max: 1_024,
+    why: 'each warm engine is a process holding its site (e.g. WordPress) in memory',
+  },
+  max_requests: {
+    max: 1_000_000_000,
+    why: 'an engine is recycled after this many answers; beyond a billion it never would be',
+  },
+  engine_memory: {
+    max: 64 * 1_073_741_824,
+    why: 'an engine larger than 64 GiB is not one this host can keep',
+  },
   size: {
     max: 64 * 1_048_576,
     why: 'one message or output of this size is held in memory per connection or running task (64 MiB)',

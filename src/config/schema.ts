@@ -113,6 +113,22 @@ const backendBase = {
   max_output_size: bytes(1, LIMITS.size).default(1_048_576),
 };
 
+/**
+ * How a backend's engines run (actors/backends/engine-pool.ts): `process`, one process per
+ * attempt, or `persistent`, a pool of warm engines serving request after request. The default
+ * mode differs per backend (the keys do not): php_engine is `persistent`, because loading
+ * WordPress is most of a symbol's cost (~130 ms a process, ~1-2 ms a warm request, see
+ * bench/warm-engines.ts); the others are `process`, as their engines start in milliseconds and
+ * do not serve the protocol. pool_size defaults to the node's slots (filled in by the node).
+ */
+export const BACKEND_MODES = ['persistent', 'process'] as const;
+const engineKeys = (mode: (typeof BACKEND_MODES)[number]) => ({
+  mode: oneOf(BACKEND_MODES).default(mode),
+  pool_size: count(1, LIMITS.pool_size).optional(),
+  max_requests: count(1, LIMITS.max_requests).default(1_000),
+  max_memory: bytes(1_048_576, LIMITS.engine_memory).default(268_435_456),
+});
+
 /** An enabled backend needs the path to what it runs; a disabled one may leave it out. */
 function requiredWhenEnabled<K extends string>(key: K, what: string) {
   return (backend: { enabled: boolean } & { [P in K]?: string }, ctx: z.RefinementCtx) => {
@@ -124,12 +140,13 @@ function requiredWhenEnabled<K extends string>(key: K, what: string) {
 
 const backendsSchema = z.object({
   rust_injector: z
-    .object({ ...backendBase, binary_path: text('the injector binary path').optional() })
+    .object({ ...backendBase, ...engineKeys('process'), binary_path: text('the injector binary path').optional() })
     .superRefine(requiredWhenEnabled('binary_path', 'the path to the wp_injector binary'))
     .prefault({}),
   php_engine: z
     .object({
       ...backendBase,
+      ...engineKeys('persistent'),
       script_path: text('the engine script path').optional(),
       php_binary: text('a PHP executable name or path').default('php'),
     })
@@ -138,6 +155,7 @@ const backendsSchema = z.object({
   powershell_engine: z
     .object({
       ...backendBase,
+      ...engineKeys('process'),
       script_path: text('the engine script path').optional(),
       pwsh_binary: text('a PowerShell executable name or path').default('pwsh'),
     })

@@ -11,6 +11,7 @@ export {
   toDispatcher,
   workerNameProblem,
   toWorker,
+  type EnginePoolReport,
   type HeldAttempt,
   type Lease,
   type ToDispatcherMessage,

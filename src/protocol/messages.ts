@@ -82,8 +82,11 @@ export type ToDispatcherMessage =
       session?: string;
       resume?: HeldAttempt[];
     }
-  /** Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight. */
-  | { type: 'heartbeat'; running: number }
+  /**
+   * Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight,
+   * `engines` the worker's pools of warm engines (persistent backends), for status and metrics.
+   */
+  | { type: 'heartbeat'; running: number; engines?: EnginePoolReport[] }
   /** The assignment arrived and its attempt is executing (the acknowledgement `assign` waits for). */
   | { type: 'started'; key: string; lease: Lease }
   | { type: 'outcome'; key: string; lease: Lease; outcome: ExecutionOutcome }
@@ -96,6 +99,16 @@ export type ToDispatcherMessage =
   | { type: 'state.set'; id: number; key: string; value: unknown }
   /** One-way: a line for the dispatcher's log. */
   | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> };
+
+/** One pool of warm engines on a node: its size, engines alive and busy, and how many ended (since start). */
+export interface EnginePoolReport {
+  backend: string;
+  size: number;
+  engines: number;
+  busy: number;
+  recycled: number;
+  crashed: number;
+}
 
 // ---- dispatcher → worker -----------------------------------------------------------------------
 export type ToWorkerMessage =
@@ -141,7 +154,11 @@ export const toDispatcher = {
     ...(fields.session !== undefined ? { session: fields.session } : {}),
     ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
   }),
-  heartbeat: (running: number): ToDispatcherOf<'heartbeat'> => ({ type: 'heartbeat', running }),
+  heartbeat: (running: number, engines: EnginePoolReport[] = []): ToDispatcherOf<'heartbeat'> => ({
+    type: 'heartbeat',
+    running,
+    ...(engines.length > 0 ? { engines } : {}),
+  }),
   started: (key: string, lease: Lease): ToDispatcherOf<'started'> => ({ type: 'started', key, lease }),
   outcome: (key: string, lease: Lease, outcome: ExecutionOutcome): ToDispatcherOf<'outcome'> => ({
     type: 'outcome',

@@ -74,7 +74,14 @@ export const toDispatcherSchemas = {
     session: opaqueId.optional(),
     resume: z.array(heldAttemptSchema).optional(),
   }),
-  heartbeat: z.object({ type: z.literal('heartbeat'), running: count }),
+  heartbeat: z.object({
+    type: z.literal('heartbeat'),
+    running: count,
+    engines: z
+      .array(z.object({ backend: nonEmpty, size: count, engines: count, busy: count, recycled: count, crashed: count }))
+      .max(16)
+      .optional(),
+  }),
   started: z.object({ type: z.literal('started'), key: nonEmpty, lease }),
   outcome: z.object({ type: z.literal('outcome'), key: nonEmpty, lease, outcome: executionOutcomeSchema }),
   draining: z.object({ type: z.literal('draining') }),

@@ -21,6 +21,7 @@ export class SwarmMetrics {
   private readonly tasks: Gauge<'state'>;
   private readonly runs: Gauge<'status'>;
   private readonly durations: Histogram<'status'>;
+  private readonly engines: Gauge<'node' | 'backend' | 'state'>;
 
   constructor(private readonly sources: StatusSources) {
     const registers = [this.registry];
@@ -39,6 +40,14 @@ export class SwarmMetrics {
       help: 'From a task first starting to run to its final state (retries and backoff included), by final status.',
       labelNames: ['status'],
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+      registers,
+    });
+    this.engines = new Gauge({
+      name: 'swarm_backend_engines',
+      help:
+        'Warm engines (backends with mode = "persistent") per node and backend: size (pool_size), alive, busy; ' +
+        'recycled and crashed count the engines ended since the node started.',
+      labelNames: ['node', 'backend', 'state'],
       registers,
     });
     collectDefaultMetrics({ register: this.registry });
@@ -62,6 +71,17 @@ export class SwarmMetrics {
     this.slots.set({ state: 'total' }, live.nodes.list.reduce((n, node) => n + node.capacity, 0));
     this.slots.set({ state: 'free' }, live.nodes.list.reduce((n, node) => n + Math.max(0, node.freeSlots), 0));
     this.queueDepth.set(this.sources.dispatcher.queuedCount());
+    this.engines.reset(); // a node that left takes its pools along
+    for (const node of live.nodes.list) {
+      for (const pool of node.engines ?? []) {
+        const labels = { node: node.id, backend: pool.backend };
+        this.engines.set({ ...labels, state: 'size' }, pool.size);
+        this.engines.set({ ...labels, state: 'alive' }, pool.engines);
+        this.engines.set({ ...labels, state: 'busy' }, pool.busy);
+        this.engines.set({ ...labels, state: 'recycled' }, pool.recycled);
+        this.engines.set({ ...labels, state: 'crashed' }, pool.crashed);
+      }
+    }
     this.runs.set({ status: 'running' }, live.workflows.running);
     this.runs.set({ status: 'paused' }, live.workflows.paused);
 

@@ -22,6 +22,7 @@ const EXECUTABLES = [
   'ignore-sigterm',
   'leave-orphan',
   'escape-with-setsid',
+  'serve-engine',
 ] as const;
 const DATA_FILES = ['symbolic-engine.php', 'symbolic.ps1'] as const;
 

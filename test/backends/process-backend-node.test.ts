@@ -7,7 +7,7 @@ import type { AttemptSink } from '../../actors/node-runtime.ts';
 import { ProcessBackendNode } from '../../actors/process-backend-node.ts';
 import type { ExecutionOutcome } from '../../src/execution.ts';
 import type { DispatchTarget } from '../../src/manifest/types.ts';
-import { fixture, makeRequest, prepareFixtures, rustSpec, waitUntil } from './helpers.ts';
+import { fixture, isGone, makeRequest, prepareFixtures, rustSpec, waitUntil } from './helpers.ts';
 
 beforeAll(prepareFixtures);
 const dirs: string[] = [];
@@ -54,5 +54,27 @@ describe('ProcessBackendNode', () => {
     expect(changes[1]).toEqual(['rust_injector']);
     expect((await run(node, 3)).ok).toBe(true);
     await node.close();
+  });
+});
+
+describe('ProcessBackendNode with a persistent backend', () => {
+  test('runs attempts on warm engines (pool_size defaults to its slots), reports the pool, and ends every engine on close', async () => {
+    const node = new ProcessBackendNode({
+      id: 'local-backends',
+      backends: [{ ...rustSpec(fixture('serve-engine')), persistent: { maxRequests: 100, maxMemoryBytes: 1 << 30 } }],
+      capacity: 3,
+      clock: new SimulatedClock(),
+      onCapacity: () => {},
+    });
+    const outcomes = await Promise.all([run(node, 1), run(node, 2), run(node, 3), run(node, 4)]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const pids = new Set(outcomes.map((o) => (o as { output: { pid: number } }).output.pid));
+    expect(pids.size).toBeLessThanOrEqual(3);
+    expect(node.enginePools()).toEqual([
+      { backend: 'rust_injector', size: 3, engines: pids.size, busy: 0, recycled: 0, crashed: 0 },
+    ]);
+    await node.close();
+    for (const pid of pids) expect(isGone(pid)).toBe(true);
+    expect(node.enginePools()[0]).toMatchObject({ engines: 0 });
   });
 });

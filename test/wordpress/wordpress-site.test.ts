@@ -12,6 +12,9 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { readdirSync } from 'node:fs';
+import { EnginePool } from '../../actors/backends/index.ts';
+import type { ExecutionOutcome } from '../../src/execution.ts';
 
 const ROOT = resolve(import.meta.dir, '../..');
 const SETUP = join(ROOT, 'scripts/wordpress-up.sh');
@@ -40,6 +43,10 @@ const missing = missingPrerequisites();
 const skip = missing.length > 0 && !inCi;
 const skipReason = `missing ${missing.join(', ')}; run "scripts/wordpress-up.sh install" as root to install them`;
 if (skip) console.warn(`test/wordpress: WordPress end-to-end tests skipped: ${skipReason}`);
+
+/** Both engine modes run the same workflows and are read back the same way. */
+const MODES = ['process', 'persistent'] as const;
+type Mode = (typeof MODES)[number];
 
 /** The facts scripts/wordpress-up.sh prints (KEY=value lines). */
 type Facts = Record<string, string>;
@@ -89,6 +96,8 @@ async function swarm(args: string[], config: string): Promise<Run & { json: any 
 describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` : ''}`, () => {
   let wpDir = '';
   let sandbox = '';
+  /** The config of each engine mode; `config` is the process-mode one (the CLI's checks). */
+  const configs: Record<Mode, string> = { process: '', persistent: '' };
   let config = '';
   let engine = '';
   let facts: Facts = {};
@@ -146,6 +155,43 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     });
   }
 
+  /** A warm engine that outlives one test on purpose (the database outage tests). */
+  let outagePool: EnginePool | null = null;
+
+  /** Warm engines of this test's engine still running anywhere on the host (by /proc). */
+  function warmEngines(): number[] {
+    return readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .filter((n) => {
+        try {
+          const argv = readFileSync(`/proc/${n}/cmdline`, 'latin1').split('\0');
+          return argv.includes(engine) && argv.includes('--serve') && isAlive(Number(n));
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  }
+
+  /** A pool of warm engines of the real PHP engine, as a node makes one. */
+  function warmPool(size = 1): EnginePool {
+    return new EnginePool({
+      spec: {
+        target: 'php_engine', phpBinary: 'php', scriptPath: engine, timeoutMs: 30_000, maxOutputBytes: 1 << 20,
+        persistent: { maxRequests: 1_000, maxMemoryBytes: 1 << 30 },
+      },
+      size,
+    });
+  }
+
+  function warmRun(pool: EnginePool, symbol: string, parameters: Record<string, unknown>): Promise<ExecutionOutcome> {
+    return pool.run({
+      runId: 'wordpress-test', task: symbol, attempt: 1, kind: 'run',
+      symbol: { name: symbol, type: 'query', context: 'wordpress', dispatch: 'php_engine', parameters, timeout: 30_000 },
+      dependencies: {}, baseDir: null,
+    }, new AbortController().signal);
+  }
+
   beforeAll(() => {
     if (missing.length > 0) {
       // Only in CI (otherwise the suite is skipped): the setup below tries to install them.
@@ -175,28 +221,34 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     mkdirSync(join(facts.WP_ROOT, 'wp-content/mu-plugins'), { recursive: true });
     copyFileSync(join(ENGINE_DIR, 'wp-praxis-definitions.php'), join(facts.WP_ROOT, 'wp-content/mu-plugins/wp-praxis-definitions.php'));
 
-    config = join(sandbox, 'config.toml');
-    writeFileSync(
-      config,
-      [
-        '[logging]',
-        'file = ""',
-        '[dispatcher]',
-        'local_workers = 2',
-        `state_db_path = "${join(sandbox, 'state.db')}"`,
-        '[coordinator]',
-        'retry_backoff_base = 20',
-        'retry_backoff_max = 100',
-        '[backends.php_engine]',
-        'enabled = true',
-        'php_binary = "php"',
-        `script_path = "${engine}"`,
-        '',
-      ].join('\n'),
-    );
+    for (const mode of MODES) {
+      configs[mode] = join(sandbox, `config-${mode}.toml`);
+      writeFileSync(
+        configs[mode],
+        [
+          '[logging]',
+          'file = ""',
+          '[dispatcher]',
+          'local_workers = 2',
+          `state_db_path = "${join(sandbox, 'state.db')}"`,
+          '[coordinator]',
+          'retry_backoff_base = 20',
+          'retry_backoff_max = 100',
+          '[backends.php_engine]',
+          'enabled = true',
+          'php_binary = "php"',
+          `script_path = "${engine}"`,
+          `mode = "${mode}"`,
+          ...(mode === 'persistent' ? ['pool_size = 2'] : []),
+          '',
+        ].join('\n'),
+      );
+    }
+    config = configs.process;
   });
 
-  afterAll(() => {
+  afterAll(async () => {
+    await outagePool?.close();
     if (wpDir) {
       const down = run(SETUP, ['down', wpDir], { timeoutMs: 60_000 });
       if (down.code !== 0) {
@@ -211,21 +263,25 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     if (sandbox) rmSync(sandbox, { recursive: true, force: true });
   });
 
-  test('swarm backend check passes against the real engine, which reports PHP and WordPress', async () => {
-    const { code, json } = await swarm(['backend', 'check', config], config);
+  test.each(MODES)('swarm backend check passes against the real engine (mode %s), which reports PHP and WordPress', async (mode) => {
+    const { code, json } = await swarm(['backend', 'check', configs[mode]], configs[mode]);
     expect(code).toBe(0);
     const php = json.backends.find((b: { backend: string }) => b.backend === 'php_engine');
-    expect(php).toMatchObject({ enabled: true, ok: true });
+    expect(php).toMatchObject({ enabled: true, ok: true, mode });
     expect(php.detail).toContain('"probe":"ok"');
     expect(php.detail).toContain(`"wordpress":"${facts.WP_VERSION}"`);
+    if (mode === 'persistent') expect(php.detail).toContain('warm engine (--serve) answered 2 probes');
   });
 
+  describe.each(MODES)('with mode = "%s"', (mode) => {
   test('wordpress-site.yaml configures the site: options, a page and stored definitions, as WordPress and the database see them', async () => {
-    const { code, json, stderr } = await swarm(['run', SITE_MANIFEST, config], config);
+    const { code, json, stderr } = await swarm(['run', SITE_MANIFEST, configs[mode]], configs[mode]);
     if (code !== 0) console.error(stderr);
     expect(code).toBe(0);
     expect(json.status).toBe('succeeded');
     for (const task of json.tasks) expect([task.name, task.status]).toEqual([task.name, 'succeeded']);
+    // No warm engine outlives the swarm that started it.
+    expect(warmEngines()).toEqual([]);
 
     const stored = options(['blogname', 'blogdescription', 'posts_per_page', 'timezone_string', 'date_format', 'wp_praxis_cpt_book', 'wp_praxis_taxonomy_genre']);
     expect(stored.blogname.value).toBe('WP Praxis Demo');
@@ -257,7 +313,7 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
   });
 
   test('running wordpress-site.yaml again succeeds and creates no second page', async () => {
-    const { code, json } = await swarm(['run', SITE_MANIFEST, config], config);
+    const { code, json } = await swarm(['run', SITE_MANIFEST, configs[mode]], configs[mode]);
     expect(code).toBe(0);
     expect(json.tasks.find((t: { name: string }) => t.name === 'about-page').output.created).toBe(false);
     expect(pages('about')).toHaveLength(1);
@@ -269,7 +325,7 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(before.wp_praxis_release).toBeUndefined();
     expect(pages('landing')).toHaveLength(0);
 
-    const { code, json } = await swarm(['run', FAILING_MANIFEST, config], config);
+    const { code, json } = await swarm(['run', FAILING_MANIFEST, configs[mode]], configs[mode]);
     expect(code).toBe(1);
     expect(json.status).toBe('failed');
     const status = Object.fromEntries(json.tasks.map((t: { name: string; status: string }) => [t.name, t.status]));
@@ -296,6 +352,36 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(options(names)).toEqual(before);
     expect(pages('landing')).toHaveLength(0);
     expect(askWordPress(`return get_option('blogname');`)).toBe('WP Praxis Demo');
+  });
+  });
+
+  test('a warm engine: a database error inside one request fails only that request, and the same engine serves the next', async () => {
+    const pool = warmPool();
+    try {
+      const first = await warmRun(pool, 'read-title', { operation: 'option.get', option: 'blogname' });
+      expect(first).toMatchObject({ ok: true, output: { value: 'WP Praxis Demo' } });
+      sql(`RENAME TABLE ${facts.DB_TABLE_PREFIX}options TO ${facts.DB_TABLE_PREFIX}options_hidden`);
+      try {
+        const broken = await warmRun(pool, 'read-title', { operation: 'option.get', option: 'blogname' });
+        expect(broken).toMatchObject({ ok: false, retryable: true, error: { code: 'BACKEND_FAILED' } });
+        expect(!broken.ok && broken.error.message).toContain("options' doesn't exist");
+      } finally {
+        sql(`RENAME TABLE ${facts.DB_TABLE_PREFIX}options_hidden TO ${facts.DB_TABLE_PREFIX}options`);
+      }
+      // The server drops the engine's connection between two requests (wait_timeout, a restart):
+      // the next request opens a new one.
+      const ids = sql(`SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '${facts.DB_USER}'`).split('\n').filter(Boolean);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) sql(`KILL ${id}`);
+      // Changed behind the engine's back: a warm engine does not serve what it cached before.
+      sql(`UPDATE ${facts.DB_TABLE_PREFIX}options SET option_value = 'Changed elsewhere' WHERE option_name = 'blogdescription'`);
+      const after = await warmRun(pool, 'read-tagline', { operation: 'option.get', option: 'blogdescription' });
+      expect(after).toMatchObject({ ok: true, output: { value: 'Changed elsewhere' } });
+      expect(pool.stats()).toMatchObject({ engines: 1, recycled: 0, crashed: 0 });
+    } finally {
+      await pool.close();
+    }
+    expect(warmEngines()).toEqual([]);
   });
 
   test('symbolic-engine.php copied without its engine/ folder fails with a message that says so', () => {
@@ -324,20 +410,42 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(engineRun('read-title', { operation: 'option.get', option: 'blogname' }).code).toBe(0);
   });
 
-  test('a site that is not installed fails the symbol', () => {
+  test('a site that is not installed fails the symbol (a warm engine that had loaded it fails too)', async () => {
+    // Loaded while the site is whole; the next test stops the server under it.
+    outagePool = warmPool();
+    expect((await warmRun(outagePool, 'read-title', { operation: 'option.get', option: 'blogname' })).ok).toBe(true);
     sql(`DROP DATABASE \`${facts.DB_NAME}\`; CREATE DATABASE \`${facts.DB_NAME}\``);
     const r = engineRun('read-title', { operation: 'option.get', option: 'blogname' });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('is not installed');
+    const warm = await warmRun(outagePool, 'read-title', { operation: 'option.get', option: 'blogname' });
+    expect(warm).toMatchObject({ ok: false, retryable: true });
+    expect(!warm.ok && warm.error.message).toContain("doesn't exist");
   });
 
   test('a database that is down fails the symbol; the probe still answers, without WordPress', async () => {
+    // The warm engine of the test before has WordPress loaded; the server goes away under it.
+    const pool = outagePool ?? warmPool();
     const pid = Number(facts.MARIADB_PID);
     expect(pid).toBeGreaterThan(0);
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 200 && isAlive(pid); i++) await Bun.sleep(50);
-    expect(isAlive(pid)).toBe(false);
+    try {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 200 && isAlive(pid); i++) await Bun.sleep(50);
+      expect(isAlive(pid)).toBe(false);
+      // Its first request after the outage fails clearly, and the engine is replaced; the fresh
+      // one fails to load WordPress, as a process would.
+      const lost = await warmRun(pool, 'read-title', { operation: 'option.get', option: 'blogname' });
+      expect(lost).toMatchObject({ ok: false, retryable: true });
+      expect(!lost.ok && lost.error.message).toMatch(/Error establishing a database connection|database connection is gone/);
+      expect(pool.stats().recycled).toBe(1);
+      const again = await warmRun(pool, 'read-title', { operation: 'option.get', option: 'blogname' });
+      expect(!again.ok && again.error.message).toContain('Error establishing a database connection');
+      expect((await warmRun(pool, 'probe', { operation: 'swarm.probe' })).ok).toBe(true);
+    } finally {
+      await pool.close();
+    }
+    expect(warmEngines()).toEqual([]);
 
     const r = engineRun('read-title', { operation: 'option.get', option: 'blogname' });
     expect(r.code).toBe(1);

@@ -7,6 +7,9 @@
  *
  *     php symbolic-engine.php --symbol NAME --type TYPE --context CTX --params JSON
  *
+ * or, with `mode = "persistent"`, once per warm engine: `php symbolic-engine.php --serve`, which
+ * loads WordPress once and answers request after request (engine/serve.php).
+ *
  * with the whole execution request (runId, task, attempt, kind, symbol, dependencies, baseDir)
  * as JSON on stdin. Exit 0 means success, and stdout, which holds exactly one JSON document, is
  * the symbol's output. Any other exit is a failure whose reason is the last line on stderr
@@ -78,6 +81,7 @@ require_once __DIR__ . '/engine/operations/posts.php';
 require_once __DIR__ . '/engine/operations/post-deletion.php';
 require_once __DIR__ . '/engine/operations/query.php';
 require_once __DIR__ . '/engine/operations/cache.php';
+require_once __DIR__ . '/engine/serve.php';
 
 // ---- main --------------------------------------------------------------------------------------
 //
@@ -86,6 +90,34 @@ require_once __DIR__ . '/engine/operations/cache.php';
 // WordPress declares.
 
 Process::start();
+
+// The warm mode (engine/serve.php): WordPress loaded once, then request after request. The loop
+// is at file scope for the same reason as the require below.
+if (\in_array('--serve', $_SERVER['argv'] ?? [], true)) {
+    Process::$phase = 'idle';
+    while (($__wpPraxisFrame = Serve::next()) !== null) {
+        try {
+            Process::$call = Serve::begin($__wpPraxisFrame);
+            if (Process::$call->needsWordPress() && Serve::$root === null) {
+                Serve::$broken = 'an earlier request failed to load WordPress in this engine';
+                require_once prepareWordPress(Process::$call);
+                finishBootstrap(Process::$call);
+                Serve::$root = Process::$call->wpRoot;
+                Serve::$broken = null;
+            } elseif (Process::$call->needsWordPress()) {
+                Serve::reuseWordPress(Process::$call);
+            } else {
+                Process::$phase = 'running';
+            }
+            Serve::answer(Process::$call->run());
+        } catch (Throwable $__wpPraxisError) {
+            Serve::fail($__wpPraxisError, Serve::needsRecycle($__wpPraxisError));
+        }
+    }
+    Process::$phase = 'done';
+    exit(0);
+}
+
 try {
     Process::$call = Call::fromProcess($_SERVER['argv'] ?? []);
     if (Process::$call->needsWordPress()) {

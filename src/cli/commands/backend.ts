@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkBackends, enabledBackends, runBackendProcess, type BackendSpec } from '../../../actors/backends/index.ts';
+import { EnginePool, checkBackends, enabledBackends, runBackendProcess, type BackendSpec } from '../../../actors/backends/index.ts';
 import type { SwarmConfig } from '../../config/index.ts';
 import type { ExecutionRequest } from '../../execution.ts';
 import { action } from '../action.ts';
@@ -12,6 +12,8 @@ import { printJson, truncate } from '../output.ts';
 export interface BackendCheckReport {
   backend: string;
   enabled: boolean;
+  /** `process` or `persistent` ([backends.X] mode); a persistent backend is probed in both modes. */
+  mode?: 'process' | 'persistent';
   ok: boolean;
   /** What was found (the executable's version line, the probe's output). */
   detail?: string;
@@ -22,7 +24,9 @@ export interface BackendCheckReport {
 /**
  * `swarm backend check [config] [--json]`: for each enabled backend, the same health check a
  * worker runs at start, then one probe symbol (`swarm.probe`, a `query` with `{probe: true}`)
- * run through it exactly as a task would be. Prints what works and what does not, with the
+ * run through it exactly as a task would be — as a process of its own, and, for a backend with
+ * `mode = "persistent"`, also twice through one warm engine (`--serve`), which proves it speaks
+ * the protocol and serves more than one request. Prints what works and what does not, with the
  * fix. Exit 0 when every enabled backend works (or none is enabled), 1 when one does not.
  */
 export function registerBackend(program: Command): void {
@@ -49,8 +53,11 @@ async function checkAll(config: SwarmConfig): Promise<BackendCheckReport[]> {
   const reports = await Promise.all(
     specs.map(async (spec, i): Promise<BackendCheckReport> => {
       const h = health[i];
-      if (!h.ok) return { backend: spec.target, enabled: true, ok: false, problem: h.problem, fix: h.fix };
-      return { backend: spec.target, enabled: true, ...(await probe(spec, h.detail)) };
+      const mode = spec.persistent ? 'persistent' : 'process';
+      if (!h.ok) return { backend: spec.target, enabled: true, mode, ok: false, problem: h.problem, fix: h.fix };
+      const inProcess = await probe(spec, h.detail);
+      if (!inProcess.ok || !spec.persistent) return { backend: spec.target, enabled: true, mode, ...inProcess };
+      return { backend: spec.target, enabled: true, mode, ...(await probeWarm(spec, inProcess.detail ?? h.detail)) };
     }),
   );
   const disabled = (['rust_injector', 'php_engine', 'powershell_engine'] as const)
@@ -59,8 +66,8 @@ async function checkAll(config: SwarmConfig): Promise<BackendCheckReport[]> {
   return [...reports, ...disabled];
 }
 
-async function probe(spec: BackendSpec, version: string): Promise<Pick<BackendCheckReport, 'ok' | 'detail' | 'problem' | 'fix'>> {
-  const request: ExecutionRequest = {
+function probeRequest(spec: BackendSpec): ExecutionRequest {
+  return {
     runId: 'backend-check',
     task: 'swarm.probe',
     attempt: 1,
@@ -69,7 +76,10 @@ async function probe(spec: BackendSpec, version: string): Promise<Pick<BackendCh
     dependencies: {},
     baseDir: null,
   };
-  const outcome = await runBackendProcess(spec, request, new AbortController().signal);
+}
+
+async function probe(spec: BackendSpec, version: string): Promise<Pick<BackendCheckReport, 'ok' | 'detail' | 'problem' | 'fix'>> {
+  const outcome = await runBackendProcess(spec, probeRequest(spec), new AbortController().signal);
   if (outcome.ok) return { ok: true, detail: `${version}; probe answered ${truncate(JSON.stringify(outcome.output) ?? 'null', 80)}` };
   return {
     ok: false,
@@ -79,10 +89,39 @@ async function probe(spec: BackendSpec, version: string): Promise<Pick<BackendCh
   };
 }
 
+/** The persistent mode: one warm engine, asked twice; it must answer both and stay up. */
+async function probeWarm(
+  spec: BackendSpec,
+  before: string,
+): Promise<Pick<BackendCheckReport, 'ok' | 'detail' | 'problem' | 'fix'>> {
+  const pool = new EnginePool({ spec: { ...spec, persistent: spec.persistent! }, size: 1 });
+  try {
+    const signal = new AbortController().signal;
+    for (const attempt of [1, 2]) {
+      const outcome = await pool.run({ ...probeRequest(spec), attempt }, signal);
+      if (!outcome.ok) {
+        return {
+          ok: false,
+          detail: before,
+          problem: `as a warm engine (mode = "persistent", started with --serve) the probe failed (${outcome.error.code}): ${truncate(outcome.error.message, 300)}`,
+          fix: `make the engine serve the protocol of README "Warm engines", or set [backends.${spec.target}] mode = "process"`,
+        };
+      }
+    }
+    const { recycled, crashed } = pool.stats();
+    if (recycled + crashed > 0) {
+      return { ok: false, detail: before, problem: 'the warm engine did not stay up between two probes', fix: `check its stderr, or set [backends.${spec.target}] mode = "process"` };
+    }
+    return { ok: true, detail: `${before}; warm engine (--serve) answered 2 probes` };
+  } finally {
+    await pool.close();
+  }
+}
+
 function describe(reports: BackendCheckReport[]): string[] {
   return reports.map((r) => {
     if (!r.enabled) return `- ${r.backend}: disabled (${r.fix})`;
-    if (r.ok) return `✓ ${r.backend}: works — ${r.detail}`;
+    if (r.ok) return `✓ ${r.backend}: works (mode ${r.mode}) — ${r.detail}`;
     return `✗ ${r.backend}: does not work — ${r.problem}\n  fix: ${r.fix}`;
   });
 }

@@ -93,6 +93,13 @@ function formatRunning(r: StatusReport, url: string): string {
     `  Active nodes: ${r.nodes.active}`,
     `    Idle: ${r.nodes.idle}`,
     `    Busy: ${r.nodes.busy}`,
+    ...r.nodes.list.flatMap((node) =>
+      (node.engines ?? []).map(
+        (p) =>
+          `  Warm engines ${node.id}/${p.backend}: ${p.engines} of ${p.size} up, ${p.busy} busy, ` +
+          `${p.recycled} recycled, ${p.crashed} crashed`,
+      ),
+    ),
     `  Queued tasks: ${r.tasks.queued}`,
     `  Running tasks: ${r.tasks.running}`,
     `  Completed tasks: ${r.tasks.completed}`,

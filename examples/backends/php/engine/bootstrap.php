@@ -129,6 +129,12 @@ function finishBootstrap(Call $call): void
         // wp-load.php sets WordPress's own error level (no notices) before it loads anything.
         error_reporting(E_ALL);
     }
+    actAsUser($call);
+}
+
+/** Acts as the symbol's `user`, else the config's (none: no user). */
+function actAsUser(Call $call): void
+{
     $user = $call->params->has('user') ? $call->params->raw('user') : $call->settings['user'];
     if ($user !== null) {
         if (!\is_int($user) && !\is_string($user)) {

@@ -32,3 +32,8 @@ final class BadRequest extends EngineError
 final class WordPressDied extends EngineError
 {
 }
+
+/** A warm engine cannot serve this request cleanly any more (serve.php): fail it, and be replaced. */
+final class RecycleNeeded extends EngineError
+{
+}

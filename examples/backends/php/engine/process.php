@@ -22,7 +22,10 @@ use Throwable;
  */
 final class Process
 {
-    /** starting → bootstrapping → running → done. Anything but `done` at shutdown is a failure. */
+    /**
+     * starting → bootstrapping → running → done (a warm engine: → idle → starting … per
+     * request). Anything but `done` or `idle` at shutdown is a failure.
+     */
     public static string $phase = 'starting';
     public static ?Call $call = null;
     /** The output buffer level that captures what wp-load.php prints. */
@@ -80,8 +83,17 @@ final class Process
     /** Reports a failure as the last line on stderr and exits non-zero. */
     public static function fail(Throwable $error): never
     {
-        $stray = self::endCapture();
         $code = $error instanceof EngineError ? $error->exitCode : EXIT_FAILURE;
+        $message = self::describe($error);
+        self::$phase = 'done';
+        fwrite(STDERR, self::prefix() . $message . "\n");
+        exit($code);
+    }
+
+    /** A failure as one line of text (what loading WordPress printed goes to stderr first). */
+    public static function describe(Throwable $error): string
+    {
+        $stray = self::endCapture();
         $message = $error instanceof EngineError
             ? $error->getMessage()
             : sprintf('%s: %s (%s:%d)', $error::class, $error->getMessage(), $error->getFile(), $error->getLine());
@@ -92,9 +104,7 @@ final class Process
         if ($stray !== '') {
             fwrite(STDERR, "output while loading WordPress: {$stray}\n");
         }
-        self::$phase = 'done';
-        fwrite(STDERR, self::prefix() . $message . "\n");
-        exit($code);
+        return $message;
     }
 
     public static function prefix(): string
@@ -117,7 +127,8 @@ final class Process
         if (\function_exists('remove_action')) {
             remove_action('shutdown', 'wp_ob_end_flush_all', 1);
         }
-        if (self::$phase === 'done') {
+        // `idle`: a warm engine between requests (serve.php), ending at the end of its stdin.
+        if (self::$phase === 'done' || self::$phase === 'idle') {
             return;
         }
         $phase = self::$phase;
@@ -141,6 +152,11 @@ final class Process
         }
         self::$phase = 'done';
         fwrite(STDERR, self::prefix() . $why . "\n");
+        if (Serve::$id !== null) {
+            // A warm engine in the middle of a request: that request gets the reason, and the
+            // swarm a new engine (this process is ending anyway).
+            Serve::write(['id' => Serve::$id, 'ok' => false, 'error' => $why, 'memory' => Serve::memory(), 'recycle' => true]);
+        }
         exit(EXIT_FAILURE);
     }
 }

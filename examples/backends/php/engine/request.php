@@ -36,8 +36,30 @@ final class Call
     /** @param list<string> $argv */
     public static function fromProcess(array $argv): self
     {
-        $args = parseArguments($argv);
-        $request = readRequest();
+        return self::build(parseArguments($argv), readRequest());
+    }
+
+    /**
+     * One request of the warm mode (serve.php): the ExecutionRequest alone says what the
+     * arguments say in process mode (the symbol's name, type, context and parameters).
+     *
+     * @param array<string, mixed> $request
+     */
+    public static function fromRequest(array $request): self
+    {
+        $symbol = \is_array($request['symbol'] ?? null) ? $request['symbol'] : [];
+        if (!\is_string($symbol['name'] ?? null) || $symbol['name'] === '') {
+            throw new BadRequest('the request has no symbol.name');
+        }
+        return self::build(['symbol' => $symbol['name']], $request);
+    }
+
+    /**
+     * @param array<string, string> $args
+     * @param array<string, mixed> $request
+     */
+    private static function build(array $args, array $request): self
+    {
         [$settings, $settingsFile] = loadSettings();
         if ($settings['debug'] === true) {
             error_reporting(E_ALL);
