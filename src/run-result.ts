@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.ts';
+import { dependencyEdges, type DagEdge } from './graph/dag.ts';
 import type { RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
@@ -20,6 +21,8 @@ export interface RunSummary {
 /** A run's outcome: the JSON of `run --json` and `show --json` (README, CLI reference), with timing and lineage. */
 export interface RunResult extends RunSummary {
   tasks: TaskResult[];
+  /** The dependency edges, from each dependency to its dependent. */
+  edges: DagEdge[];
 }
 
 /**
@@ -62,7 +65,7 @@ export function toRunSummary(run: RunRecord): RunSummary {
 }
 
 export function toRunResult(run: RunRecord, tasks: TaskRecord[]): RunResult {
-  return { ...toRunSummary(run), tasks: tasks.map(toTaskResult) };
+  return { ...toRunSummary(run), tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 
 /** Reads a run's result from the store; undefined when there is no such run. */

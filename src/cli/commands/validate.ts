@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ManifestError } from '../../errors.ts';
+import { dependencyEdges } from '../../graph/dag.ts';
 import { loadManifestFile, topologicalOrder } from '../../manifest/index.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { action } from '../action.ts';
@@ -34,7 +35,7 @@ export function registerValidate(program: Command): void {
         const order = topologicalOrder(manifest);
         const warnings = await backendWarnings(manifest, configPath);
         if (opts.json) {
-          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, issues: [], warnings });
+          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), issues: [], warnings });
         } else {
           const n = manifest.symbols.length;
           await out(`${path}: valid: "${manifest.name}", ${n} symbol${n === 1 ? '' : 's'}; order: ${order.join(' → ')}`);

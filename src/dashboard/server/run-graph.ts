@@ -1,5 +1,7 @@
 import type { Manifest } from '../../manifest/types.ts';
 import type { RunRecord } from '../../store/types.ts';
+import { dagOf } from '../../graph/dag.ts';
+import { layoutDag } from '../../graph/layout.ts';
 import { layeredLayout, type PageLayout } from './dag-layout.ts';
 
 /**
@@ -53,10 +55,7 @@ export async function runGraph(run: RunRecord): Promise<RunGraph> {
   };
 }
 
-/**
- * Graphviz's layout from src/graph/layout.ts (built beside this), read into PageLayout; null
- * while that module is not there.
- */
-async function graphvizLayout(_manifest: Manifest): Promise<PageLayout | null> {
-  return null;
+/** Graphviz's layout (src/graph/layout.ts, cached per manifest); null for graphs too big for it. */
+async function graphvizLayout(manifest: Manifest): Promise<PageLayout | null> {
+  return layoutDag(dagOf(manifest));
 }

@@ -1,0 +1,86 @@
+/** `swarm graph`, `swarm machines`, and the dependency edges in validate/show JSON. */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { coordinatorMachine } from '../../machines/coordinator-machine.ts';
+import { dispatcherMachine } from '../../machines/dispatcher-machine.ts';
+import { nodeMachine } from '../../machines/node-machine.ts';
+import { taskMachine } from '../../machines/task-machine.ts';
+import { loadManifestFile } from '../../src/manifest/index.ts';
+import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+const expectedEdges = () =>
+  loadManifestFile('examples/hello.yaml').manifest.symbols.flatMap((s) => s.dependencies.map((d) => ({ from: d, to: s.name })));
+
+describe('swarm graph', () => {
+  test('a manifest as JSON, Mermaid, DOT and SVG: every symbol and every dependency', async () => {
+    const { config } = sandbox();
+    const symbols = loadManifestFile('examples/hello.yaml').manifest.symbols.map((s) => s.name);
+    const json = await swarmJson(['graph', 'examples/hello.yaml', '--format', 'json'], config);
+    expect(json.json.nodes.map((n: { id: string }) => n.id)).toEqual(symbols);
+    expect(json.json.edges).toEqual(expectedEdges());
+    const mermaid = await swarm(['graph', 'examples/hello.yaml'], config);
+    expect(mermaid.stdout.startsWith('flowchart TD')).toBe(true);
+    expect(mermaid.stdout.match(/^ {2}n\d+\["/gm)?.length).toBe(symbols.length);
+    expect(mermaid.stdout.match(/ --> /g)?.length).toBe(expectedEdges().length);
+    const dot = await swarm(['graph', 'examples/hello.yaml', '--format', 'dot'], config);
+    expect(dot.stdout.match(/ -> /g)?.length).toBe(expectedEdges().length);
+    const svg = await swarm(['graph', 'examples/hello.yaml', '--format', 'svg'], config);
+    expect(svg.code).toBe(0);
+    expect(svg.stdout).toContain('<svg');
+    for (const name of symbols) expect(svg.stdout).toContain(`>${name.replaceAll('-', '&#45;')}<`);
+  }, TIMEOUT);
+
+  test('hostile text stays text in every format', async () => {
+    const { dir, config } = sandbox();
+    const file = writeManifest(dir, 'evil.yaml', 'name: "x\\" onload=\\"alert(1)\\" <script>]\\n"\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');
+    const svg = await swarm(['graph', file, '--format', 'svg'], config);
+    expect(svg.code).toBe(0);
+    expect(svg.stdout).not.toContain('<script>');
+    const dot = await swarm(['graph', file, '--format', 'dot'], config);
+    expect(dot.stdout.split('\n')[0]).toBe('digraph "x\\" onload=\\"alert(1)\\" <script>]\\n" {');
+  }, TIMEOUT);
+
+  test("a run: its tasks' states in the nodes, and --at an earlier state", async () => {
+    const { config, db } = sandbox();
+    const run = await swarmJson(['run', 'examples/retry-and-rollback.yaml', '--db', db], config);
+    const end = await swarmJson(['graph', run.json.runId, '--db', db, '--format', 'json'], config);
+    const stateOf = (g: any, name: string) => g.nodes.find((n: { id: string }) => n.id === name).state;
+    expect(stateOf(end.json, 'flaky')).toBe('succeeded');
+    expect(stateOf(end.json, 'after-doomed')).toBe('skipped');
+    const first = (await swarmJson(['history', run.json.runId, '--db', db], config)).json.transitions[0].seq;
+    const start = await swarmJson(['graph', run.json.runId, '--db', db, '--format', 'json', '--at', String(first)], config);
+    expect(stateOf(start.json, 'flaky')).toBe('pending');
+    const mermaid = await swarm(['graph', run.json.runId, '--db', db], config);
+    expect(mermaid.stdout).toContain('[rolled_back]');
+    expect((await swarmJson(['graph', 'nope', '--db', db], config)).code).toBe(2);
+  }, TIMEOUT);
+
+  test('validate --json and show --json carry the dependency edges', async () => {
+    const { config, db } = sandbox();
+    expect((await swarmJson(['validate', 'examples/hello.yaml'], config)).json.edges).toEqual(expectedEdges());
+    const run = await swarmJson(['run', 'examples/hello.yaml', '--db', db], config);
+    expect(run.json.edges).toEqual(expect.arrayContaining(expectedEdges()));
+    expect((await swarmJson(['show', run.json.runId, '--db', db], config)).json.edges).toHaveLength(expectedEdges().length);
+  }, TIMEOUT);
+});
+
+describe('swarm machines', () => {
+  test('every state of each machine, from its definition, in JSON and Mermaid', async () => {
+    const { config } = sandbox();
+    const json = await swarmJson(['machines', '--format', 'json'], config);
+    const mermaid = await swarm(['machines'], config);
+    const machines = { task: taskMachine, coordinator: coordinatorMachine, node: nodeMachine, dispatcher: dispatcherMachine };
+    for (const [name, machine] of Object.entries(machines)) {
+      const states = Object.keys((machine.root as unknown as { states: object }).states);
+      const chart = json.json.machines.find((m: { machine: string }) => m.machine === name);
+      expect(chart.states).toEqual(states);
+      for (const state of states) expect(mermaid.stdout).toMatch(new RegExp(`\\b${state}\\b`));
+    }
+    const task = json.json.machines.find((m: { machine: string }) => m.machine === 'task');
+    expect(task.edges).toContainEqual({ from: 'running', to: 'failed', event: 'after attemptTimeout' });
+    expect(task.edges).toContainEqual({ from: 'failed', to: 'retrying', event: 'always' });
+    const dot = await swarm(['machines', '--format', 'dot', '--machine', 'node'], config);
+    expect(dot.stdout.startsWith('digraph "node"')).toBe(true);
+  }, TIMEOUT);
+});
