@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, leakIn, shorten } from './checks.ts';
 import type { Problem } from './inprocess-checks.ts';
@@ -72,6 +73,16 @@ export async function runCasesInChild(kind: 'manifest' | 'config', seed: number,
   }
 }
 
+/** VmHWM of `pid` in KiB, or null when it is gone (or there is no /proc). */
+function highWaterKiB(pid: number): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | number | null;
@@ -94,6 +105,16 @@ export async function runCli(args: string[], boundMs: number, env: Record<string
     stdout: 'pipe',
     stderr: 'pipe',
   });
+  // Peak memory from /proc (VmHWM, the process's own high-water mark since exec), sampled while
+  // it runs: Bun's rusage of a child also counts what the child inherited at fork, i.e. this
+  // test process's memory, which grows over a long run (1.5 GB measured in CI).
+  let peakKiB: number | null = null;
+  const sample = () => {
+    const kib = highWaterKiB(child.pid);
+    if (kib !== null) peakKiB = Math.max(peakKiB ?? 0, kib);
+  };
+  const sampler = setInterval(sample, 20);
+  sample();
   let killed = false;
   const timer = setTimeout(() => {
     killed = true;
@@ -101,11 +122,11 @@ export async function runCli(args: string[], boundMs: number, env: Record<string
     child.kill('SIGKILL');
   }, boundMs);
   const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+  sample(); // its output is closed: as late as it can still be read
+  clearInterval(sampler);
   await child.exited;
   clearTimeout(timer);
-  const usage = child.resourceUsage();
-  // Bun reports maxRSS in bytes.
-  const maxRssMiB = usage ? Math.round(Number(usage.maxRSS) / 1_048_576) : null;
+  const maxRssMiB = peakKiB === null ? null : Math.round(peakKiB / 1024);
   return { code: child.exitCode, signal: child.signalCode, stdout, stderr, killed, maxRssMiB };
 }
 
