@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { resolvedAuthToken, TOKEN_ENV_VAR, type SwarmConfig } from '../config/index.ts';
 import { ConfigError } from '../errors.ts';
-import { cookieToken, isReadOnlyMethod } from './browser-session.ts';
+import { cookieMayAuthorize, cookieToken } from './browser-session.ts';
 import { HttpError } from './http.ts';
 
 /**
@@ -118,14 +118,14 @@ export function isSharedToken(presented: string, policy: AccessPolicy): boolean 
 
 /**
  * Throws a 401 HttpError unless the request carries the shared token (when one is required):
- * `Authorization: Bearer <token>`, or on a GET/HEAD the dashboard's session cookie
+ * `Authorization: Bearer <token>`, or the dashboard's session cookie on a read or on one of the page's own actions
  * (browser-session.ts).
  */
 export function checkToken(request: Request, policy: AccessPolicy): void {
   if (policy.token === null) return;
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-  const presented = match ? match[1] : isReadOnlyMethod(request.method) ? cookieToken(request) : null;
+  const presented = match ? match[1] : cookieMayAuthorize(request) ? cookieToken(request) : null;
   if (presented === null || !isSharedToken(presented, policy)) {
     throw new HttpError(401, 'UNAUTHORIZED', 'Missing or wrong shared token (Authorization: Bearer <token>; a browser: open /?token=<token> once).');
   }

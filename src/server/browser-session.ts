@@ -1,9 +1,9 @@
 /**
  * How a browser carries the shared token: it cannot add `Authorization` to a page load, an
  * `<script src>` or a WebSocket, so the dashboard takes the token once (`/?token=…`), sets it as
- * an HttpOnly SameSite=Strict cookie and redirects to a URL without it. The cookie counts only
- * on GET and HEAD (access.ts): every route that changes something still needs the header, so a
- * forged cross-site form can never act with it — on top of SameSite and the Origin check.
+ * an HttpOnly SameSite=Strict cookie and redirects to a URL without it. The cookie counts on GET
+ * and HEAD, and on the page's own actions, which carry DASHBOARD_HEADER (access.ts): a forged
+ * cross-site form can never act with it — on top of SameSite and the Origin check.
  */
 
 export const SESSION_COOKIE = 'swarm_token';
@@ -29,7 +29,15 @@ export function cookieToken(request: Request): string | null {
   return null;
 }
 
-/** Methods that read only: the ones a cookie may authorize. */
-export function isReadOnlyMethod(method: string): boolean {
-  return method === 'GET' || method === 'HEAD';
+/**
+ * The header the dashboard's own page sends with the requests that act (cancel, replay…). A
+ * page on another site cannot send a custom header to this origin without a CORS preflight,
+ * which the dispatcher never grants; with SameSite=Strict and the Origin check, a forged
+ * cross-site request cannot act with the cookie.
+ */
+export const DASHBOARD_HEADER = 'x-swarm-dashboard';
+
+/** Whether a request may be authorized by the cookie: reads, and the page's own actions. */
+export function cookieMayAuthorize(request: Request): boolean {
+  return request.method === 'GET' || request.method === 'HEAD' || request.headers.get(DASHBOARD_HEADER) === '1';
 }

@@ -108,6 +108,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         handle: dashboardHandler(policy, {
           store,
           backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
+          controls: true,
         }),
         sockets: liveSocketHandlers(hub),
       },

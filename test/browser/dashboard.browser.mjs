@@ -119,6 +119,45 @@ symbols:
   });
 });
 
+describe('controls', { skip: SKIP }, () => {
+  test('cancel a held run from its page (with confirmation), then replay it: the replay opens', async () => {
+    const gate = join(dispatcher.dir, 'never');
+    const held = await dispatcher.deploy(`name: to-cancel
+symbols:
+  - name: hold
+    type: action
+    timeout: 60000
+    retries: 0
+    parameters: {operation: module, module: ${join(ROOT, 'test/fixtures/modules/wait-for-file.ts')}, path: ${gate}}
+`);
+    await waitForApi(dispatcher, `/api/runs/${held}`, (r) => r.tasks[0]?.status === 'running', 'hold running');
+    await page.goto(`${dispatcher.url}/runs/${held}`);
+    const dialogs = [];
+    const onDialog = (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    };
+    page.on('dialog', onDialog);
+    try {
+      await page.locator('[data-testid=controls] button', { hasText: 'cancel' }).click();
+      await page.locator('[data-testid=run-state]', { hasText: 'cancelled' }).waitFor();
+      assert.match(dialogs[0], new RegExp(`Cancel run ${held}`));
+      await page.locator('[data-testid=controls] button', { hasText: /^replay$/ }).click();
+      await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(held));
+      const replay = new URL(page.url()).pathname.split('/').pop();
+      assert.equal((await dispatcher.api('GET', `/api/runs/${replay}`)).body.replayOf, held);
+      await dispatcher.api('POST', `/api/runs/${replay}/cancel`);
+    } finally {
+      page.off('dialog', onDialog);
+    }
+  });
+
+  test('a forged cross-site POST cannot act with the cookie: without the page header it is 401', async () => {
+    const response = await page.evaluate(async (path) => (await fetch(path, { method: 'POST', credentials: 'same-origin', body: '{}' })).status, '/api/runs/none/cancel');
+    assert.equal(response, 401);
+  });
+});
+
 describe('hostile values', { skip: SKIP }, () => {
   test('names, parameters, outputs and errors holding markup run no script and show as text', async () => {
     const runId = await dispatcher.deploy(`name: "<script>window.__xss='name'</script>"

@@ -27,3 +27,22 @@ export async function getJson<T>(path: string, params: Record<string, string | n
 }
 
 export const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
+
+/**
+ * Asks the dispatcher to act (cancel, pause, resume, replay, rollback). The session cookie
+ * authorizes it only with the dashboard's own header, which a page on another site cannot send.
+ */
+export async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json', 'x-swarm-dashboard': '1' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (answer as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? response.statusText);
+  }
+  return answer as T;
+}

@@ -3,6 +3,7 @@ import { getJson, runPath } from './api.ts';
 import { GraphSvg } from './graph-svg.ts';
 import { html } from './html.ts';
 import { JournalTable } from './journal-table.ts';
+import { RunControls } from './run-controls.ts';
 import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
@@ -63,6 +64,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   return html`<section class="run">
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
       ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}</h1>
+    ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.runState} selected=${selected} />`}
     ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${state?.divergence && html`<p class="error" role="alert">re-simulation diverged: ${state.divergence}</p>`}

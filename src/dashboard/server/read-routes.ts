@@ -20,6 +20,8 @@ export interface DashboardContext {
   store: SwarmStore;
   /** The retry backoff the task machines' context shows when re-simulated (config). */
   backoff: Backoff;
+  /** Whether runs can be controlled from the page: on a dispatcher, not over a bare database. */
+  controls: boolean;
 }
 
 export interface ReadRoute {
@@ -69,4 +71,6 @@ export const readRoutes: ReadRoute[] = [
   },
   { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: ctx.store.listNodes(), at: Date.now() }) },
   { pattern: /^\/api\/machines\/task$/, handle: () => json(taskStatechart()) },
+  // What this server offers the page: the control buttons only where a dispatcher runs.
+  { pattern: /^\/api\/dashboard$/, handle: (_r, _p, _s, ctx) => json({ controls: ctx.controls }) },
 ];

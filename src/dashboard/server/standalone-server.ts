@@ -40,6 +40,7 @@ export function startDashboardServer(
   const handle = dashboardHandler(policy, {
     store,
     backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
+    controls: false,
   });
   let server: Server<LiveConnection>;
   try {
