@@ -158,6 +158,20 @@ symbols:
   });
 });
 
+describe('machines', { skip: SKIP }, () => {
+  test('the four statecharts, each with every state of its machine', async () => {
+    await page.goto(`${dispatcher.url}/machines`);
+    for (const name of ['task', 'coordinator', 'node', 'dispatcher']) {
+      const article = page.locator(`[data-testid=machine-${name}]`);
+      await article.waitFor();
+      const chart = (await dispatcher.api('GET', `/api/machines/${name}`)).body;
+      assert.equal(await article.locator(`[data-testid=chart-${name}] [data-node]`).count(), chart.states.length);
+      assert.equal(await article.locator('.transitions tbody tr').count(), chart.edges.length);
+    }
+    assert.equal((await dispatcher.api('GET', '/api/machines/nope')).status, 404);
+  });
+});
+
 describe('hostile values', { skip: SKIP }, () => {
   test('names, parameters, outputs and errors holding markup run no script and show as text', async () => {
     const runId = await dispatcher.deploy(`name: "<script>window.__xss='name'</script>"

@@ -119,6 +119,7 @@ export interface TaskDetail {
 }
 
 export interface Statechart {
+  machine: string;
   initial: string;
   states: string[];
   final: string[];

@@ -25,7 +25,7 @@ export type DashboardHandler = (
 ) => Promise<Response | undefined | null>;
 
 /** The page's own URLs (client-side routes): each answers with the same shell. */
-const PAGE_PATHS = /^\/(?:runs\/[^/]+|nodes)?$/;
+const PAGE_PATHS = /^\/(?:runs\/[^/]+|nodes|machines)?$/;
 
 function assetResponse(request: Request, asset: PageAsset, cache: string, extra: Record<string, string> = {}): Response {
   const headers = pageHeaders(asset.type, { etag: asset.etag, 'cache-control': cache, ...extra });

@@ -1,6 +1,6 @@
 import { RunNotFoundError } from '../../errors.ts';
 import { readRunResult } from '../../run-result.ts';
-import { json } from '../../server/http.ts';
+import { HttpError, json } from '../../server/http.ts';
 import type { RunRecord, SwarmStore } from '../../store/types.ts';
 import { journalPage } from './journal-page.ts';
 import { optionalIntParam } from './query-params.ts';
@@ -8,7 +8,7 @@ import { runGraph } from './run-graph.ts';
 import { listRunsPage } from './run-list.ts';
 import { runStateAt, runStateNow, type Backoff } from './run-state.ts';
 import { taskDetail } from './task-detail.ts';
-import { taskStatechart } from './task-statechart.ts';
+import { MACHINES, machineStatechart } from './task-statechart.ts';
 
 /**
  * The dashboard's JSON routes: GET only, reading the store and nothing else, so the same table
@@ -70,7 +70,15 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: ctx.store.listNodes(), at: Date.now() }) },
-  { pattern: /^\/api\/machines\/task$/, handle: () => json(taskStatechart()) },
+  { pattern: /^\/api\/machines$/, handle: () => json({ machines: Object.keys(MACHINES) }) },
+  {
+    pattern: /^\/api\/machines\/([^/]+)$/,
+    handle: (_r, [name]) => {
+      const chart = machineStatechart(name);
+      if (!chart) throw new HttpError(404, 'NOT_FOUND', `No machine "${name.slice(0, 40)}": the machines are ${Object.keys(MACHINES).join(', ')}.`);
+      return json(chart);
+    },
+  },
   // What this server offers the page: the control buttons only where a dispatcher runs.
   { pattern: /^\/api\/dashboard$/, handle: (_r, _p, _s, ctx) => json({ controls: ctx.controls }) },
 ];

@@ -1,3 +1,7 @@
+import type { AnyStateMachine } from 'xstate';
+import { coordinatorMachine } from '../../../machines/coordinator-machine.ts';
+import { dispatcherMachine } from '../../../machines/dispatcher-machine.ts';
+import { nodeMachine } from '../../../machines/node-machine.ts';
 import { taskMachine } from '../../../machines/task-machine.ts';
 import { statechartOf, type Statechart as MachineChart } from '../../graph/statechart.ts';
 import { layeredLayout, type PageLayout } from './dag-layout.ts';
@@ -14,8 +18,16 @@ export interface Statechart extends MachineChart {
   layout: PageLayout;
 }
 
-function build(): Statechart {
-  const { machine, initial, states, final, edges } = statechartOf('task', taskMachine);
+/** The machines the dashboard draws, by the name in /api/machines/<name>. */
+export const MACHINES: Record<string, AnyStateMachine> = {
+  task: taskMachine,
+  coordinator: coordinatorMachine,
+  node: nodeMachine,
+  dispatcher: dispatcherMachine,
+};
+
+function build(name: string): Statechart {
+  const { machine, initial, states, final, edges } = statechartOf(name, MACHINES[name]);
   // Layers follow the distance from the initial state; edges back up (retrying → ready) and
   // self-loops do not shape them, so the chart reads top-down like the lifecycle.
   const depth = new Map<string, number>([[initial, 0]]);
@@ -49,9 +61,16 @@ function edgeBetween(layout: PageLayout, from: string, to: string) {
   };
 }
 
-let cached: Statechart | undefined;
+const cached = new Map<string, Statechart>();
+
+/** A machine's chart, or undefined for a name that is not one. Computed once per machine. */
+export function machineStatechart(name: string): Statechart | undefined {
+  if (!Object.hasOwn(MACHINES, name)) return undefined;
+  let chart = cached.get(name);
+  if (!chart) cached.set(name, (chart = build(name)));
+  return chart;
+}
 
 export function taskStatechart(): Statechart {
-  cached ??= build();
-  return cached;
+  return machineStatechart('task')!;
 }
