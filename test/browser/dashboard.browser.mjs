@@ -101,6 +101,15 @@ symbols:
     await page.screenshot({ path: join(ARTIFACTS, 'run-succeeded.png'), fullPage: true });
   });
 
+  test('the timeline shows each attempt as a bar, by task and by node', async () => {
+    await page.goto(`${dispatcher.url}/runs/${runId}`);
+    const bar = page.locator('[data-testid=timeline] rect[data-task="gated"][data-kind="run"][data-result="succeeded"]');
+    await bar.waitFor();
+    assert.equal(await page.locator('[data-testid=timeline] rect.tl-run').count(), 4);
+    await page.locator('[data-testid=timeline] input[type=checkbox]').check();
+    await page.locator('[data-testid=timeline] .tl-label', { hasText: 'local' }).waitFor();
+  });
+
   test('moving the time cursor back shows an earlier state', async () => {
     const { rows } = (await dispatcher.api('GET', `/api/runs/${runId}/journal?symbol=gated&limit=1000`)).body;
     const running = rows.find((r) => r.to === 'running');

@@ -10,6 +10,7 @@ import { setQuery, type Place } from './router.ts';
 import { applyRows, countByState } from './run-live.ts';
 import { TaskDrawer } from './task-drawer.ts';
 import { TimeSlider } from './time-slider.ts';
+import { TimelineView } from './timeline.ts';
 import type { RunGraph, RunState, RunSummary } from './types.ts';
 
 /**
@@ -76,6 +77,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         onSelect=${(id: string) => setQuery({ task: id })} />`}
       ${selected && html`<${TaskDrawer} key=${selected} runId=${runId} name=${selected} at=${at} tick=${tick} />`}
     </div>
+    <${TimelineView} runId=${runId} at=${at} tick=${tick} />
     <${JournalTable} runId=${runId} place=${place} at=${at} tick=${tick} />
   </section>`;
 }

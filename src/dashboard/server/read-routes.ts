@@ -8,6 +8,7 @@ import { runGraph } from './run-graph.ts';
 import { listRunsPage } from './run-list.ts';
 import { runStateAt, runStateNow, type Backoff } from './run-state.ts';
 import { taskDetail } from './task-detail.ts';
+import { runTimeline } from './run-timeline.ts';
 import { MACHINES, machineStatechart } from './task-statechart.ts';
 
 /**
@@ -54,6 +55,13 @@ export const readRoutes: ReadRoute[] = [
       const run = requireRun(ctx, runId);
       const at = optionalIntParam(search, 'at');
       return json(at === null ? runStateNow(ctx.store, run) : runStateAt(ctx.store, run, at, ctx.backoff));
+    },
+  },
+  {
+    pattern: new RegExp(`^${RUN}/timeline$`),
+    handle(_r, [runId], search, ctx) {
+      requireRun(ctx, runId);
+      return json(runTimeline(ctx.store, runId, optionalIntParam(search, 'at')));
     },
   },
   {
