@@ -1,5 +1,6 @@
 import { paintStatus } from '../colour.ts';
 import { formatClock } from '../output.ts';
+import { STATE_ICONS } from '../../state-icons.ts';
 import { countByState, type WatchView } from './watch-model.ts';
 
 /**
@@ -7,21 +8,6 @@ import { countByState, type WatchView } from './watch-model.ts';
  * icon and the word for their state (readable without colour), what runs on which node, and
  * the journal's tail up to the cursor. Pure: a view and a size in, lines out.
  */
-
-export const STATE_ICONS: Record<string, string> = {
-  pending: '·',
-  ready: '○',
-  assigned: '▷',
-  running: '▶',
-  retrying: '↻',
-  succeeded: '✓',
-  failed: '✗',
-  rolling_back: '↺',
-  rolled_back: '↩',
-  rollback_failed: '!',
-  skipped: '⊘',
-  cancelled: '■',
-};
 
 export const KEYS_HELP = '←/→ step · PgUp/PgDn 10 · Home first · End live · ↑/↓ scroll · q quit';
 

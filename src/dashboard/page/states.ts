@@ -1,25 +1,9 @@
+import { STATE_ICONS } from '../../state-icons.ts';
+
 /**
  * How a state is shown: a word and an icon always (readable without colour, as in `swarm
  * watch`), and a CSS class that colours it (style.css).
  */
-export const STATE_ICONS: Record<string, string> = {
-  pending: '·',
-  ready: '○',
-  assigned: '▷',
-  running: '▶',
-  retrying: '↻',
-  succeeded: '✓',
-  failed: '✗',
-  rolling_back: '↺',
-  rolled_back: '↩',
-  rollback_failed: '!',
-  skipped: '⊘',
-  cancelled: '■',
-  paused: '❚❚',
-  idle: '·',
-  compensating: '↺',
-  cancelling: '■',
-};
 
 export const iconOf = (state: string) => STATE_ICONS[state] ?? '?';
 /** A class name from a state: only letters and underscores survive. */
