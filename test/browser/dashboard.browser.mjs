@@ -167,6 +167,24 @@ symbols:
   });
 });
 
+describe('a run too big to draw node by node', { skip: SKIP }, () => {
+  test('is drawn grouped by depth, with counts by state; a group lists its tasks, which open their drawer', async () => {
+    const fan = Array.from({ length: 600 }, (_, i) => `  - {name: leaf-${i}, type: action, dependencies: [root], parameters: {operation: noop}}`).join('\n');
+    const big = await dispatcher.deploy(`name: big-fan\nsymbols:\n  - {name: root, type: action, parameters: {operation: noop}}\n${fan}\n`);
+    await waitForApi(dispatcher, `/api/runs/${big}`, (r) => r.status === 'succeeded', 'the big run to end');
+    await page.goto(`${dispatcher.url}/runs/${big}`);
+    const leaves = page.locator('[data-testid=dag] [data-node="depth 1"][data-state="succeeded"]');
+    await leaves.waitFor();
+    assert.equal(await page.locator('[data-testid=dag] [data-node]').count(), 2);
+    assert.match(await leaves.textContent(), /✓600/);
+    await leaves.click();
+    await page.locator('[data-testid=group-members] li').first().waitFor();
+    assert.equal(await page.locator('[data-testid=group-members] li').count(), 200);
+    await page.locator('[data-testid=group-members] a', { hasText: 'leaf-0' }).first().click();
+    await page.waitForURL(/task=leaf-0/);
+  });
+});
+
 describe('machines', { skip: SKIP }, () => {
   test('the four statecharts, each with every state of its machine', async () => {
     await page.goto(`${dispatcher.url}/machines`);

@@ -17,13 +17,15 @@ export interface GraphSvgProps {
   classOf?: (id: string) => string;
   selected?: string | null;
   onSelect?: (id: string) => void;
+  /** Box id → the text of its state line, when it is not the state itself (a group's counts). */
+  textOf?: (id: string) => string;
   /** Highlighted edges, as "from→to". */
   highlight?: ReadonlySet<string>;
   label?: string;
   testId: string;
 }
 
-export function GraphSvg({ layout, stateOf, classOf, selected, onSelect, highlight, label, testId }: GraphSvgProps) {
+export function GraphSvg({ layout, stateOf, classOf, textOf, selected, onSelect, highlight, label, testId }: GraphSvgProps) {
   const [view, setView] = useState({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; vx: number; vy: number } | null>(null);
   const zoom = (factor: number) => setView((v) => ({ ...v, k: Math.min(8, Math.max(0.1, v.k * factor)) }));
@@ -61,7 +63,7 @@ export function GraphSvg({ layout, stateOf, classOf, selected, onSelect, highlig
           return html`<g key=${n.id} class=${cls} data-node=${n.id} data-state=${state ?? ''} onClick=${() => onSelect?.(n.id)}>
             <rect x=${n.x} y=${n.y} width=${n.width} height=${n.height} rx="6" />
             <text x=${n.x + n.width / 2} y=${n.y + (state ? n.height / 2 - 3 : n.height / 2 + 4)} text-anchor="middle" class="name">${n.id}</text>
-            ${state && html`<text x=${n.x + n.width / 2} y=${n.y + n.height / 2 + 11} text-anchor="middle" class="state">${iconOf(state)} ${state}</text>`}
+            ${state && html`<text x=${n.x + n.width / 2} y=${n.y + n.height / 2 + 11} text-anchor="middle" class="state">${textOf ? textOf(n.id) : `${iconOf(state)} ${state}`}</text>`}
           </g>`;
         })}
       </g>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
 import { GraphSvg } from './graph-svg.ts';
+import { groupCounts, GroupMembers, groupState } from './group-view.ts';
 import { html } from './html.ts';
 import { JournalTable } from './journal-table.ts';
 import { RunControls } from './run-controls.ts';
@@ -62,6 +63,10 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   }, [runId, at]);
 
   const taskState = new Map((state?.tasks ?? []).map((t) => [t.name, t.state]));
+  const stateOfTask = (name: string) => taskState.get(name) ?? 'pending';
+  // A run too big to draw node by node comes as groups (one box per dependency depth).
+  const groups = graph?.groups ? new Map(graph.groups.map((g) => [g.id, g.members])) : null;
+  const group = place.query.get('group');
   return html`<section class="run">
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
       ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}</h1>
@@ -72,9 +77,14 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     ${state && html`<${TimeSlider} at=${at} firstSeq=${state.firstSeq} lastSeq=${lastSeq} />`}
     ${state && html`<ul class="counts" data-testid="counts">${countByState(state).map(([s, n]) => html`<li key=${s}><${StateBadge} state=${s} /> ${n}</li>`)}</ul>`}
     <div class="run-body">
-      ${graph && state && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}`}
+      ${graph && state && !groups && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}`}
         stateOf=${(id: string) => taskState.get(id) ?? 'pending'} selected=${selected}
         onSelect=${(id: string) => setQuery({ task: id })} />`}
+      ${graph && state && groups && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}, grouped by depth`}
+        stateOf=${(id: string) => groupState(groups.get(id) ?? [], stateOfTask)}
+        textOf=${(id: string) => groupCounts(groups.get(id) ?? [], stateOfTask)} selected=${group}
+        onSelect=${(id: string) => setQuery({ group: id, task: null })} />`}
+      ${groups && group && !selected && html`<${GroupMembers} key=${group} id=${group} members=${groups.get(group) ?? []} stateOf=${stateOfTask} />`}
       ${selected && html`<${TaskDrawer} key=${selected} runId=${runId} name=${selected} at=${at} tick=${tick} />`}
     </div>
     <${TimelineView} runId=${runId} at=${at} tick=${tick} />

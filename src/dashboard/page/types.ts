@@ -71,6 +71,9 @@ export interface RunGraph {
   workflow: string;
   symbols: GraphSymbol[];
   layout: Layout;
+  engine: 'graphviz' | 'grouped';
+  /** With `grouped`: each box's symbols (one box per dependency depth). */
+  groups?: { id: string; depth: number; members: string[] }[];
 }
 
 export interface TaskState {

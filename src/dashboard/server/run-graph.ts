@@ -1,6 +1,7 @@
 import type { Manifest } from '../../manifest/types.ts';
 import type { RunRecord } from '../../store/types.ts';
 import { dagOf } from '../../graph/dag.ts';
+import { groupByDepth, type DagGroup } from '../../graph/groups.ts';
 import { layoutDag } from '../../graph/layout.ts';
 import { layeredLayout, type PageLayout } from './dag-layout.ts';
 
@@ -27,8 +28,13 @@ export interface RunGraph {
   workflow: string;
   symbols: GraphSymbol[];
   layout: PageLayout;
-  /** Which layout engine drew it: `graphviz` (src/graph/layout.ts) or `layered` (dag-layout.ts). */
-  engine: 'graphviz' | 'layered';
+  /**
+   * Which layout drew it: `graphviz` (src/graph/layout.ts), or for a run too big to draw node
+   * by node, `grouped`: boxes are the groups below, laid out by Graphviz.
+   */
+  engine: 'graphviz' | 'grouped';
+  /** With `grouped`: the symbols of each box (src/graph/groups.ts). */
+  groups?: DagGroup[];
 }
 
 export async function runGraph(run: RunRecord): Promise<RunGraph> {
@@ -46,13 +52,13 @@ export async function runGraph(run: RunRecord): Promise<RunGraph> {
   }));
   const edges = symbols.flatMap((s) => s.dependencies.map((d) => ({ from: d, to: s.name })));
   const graphviz = await graphvizLayout(manifest);
-  return {
-    runId: run.id,
-    workflow: run.name,
-    symbols,
-    layout: graphviz ?? layeredLayout(symbols.map((s) => s.name), edges),
-    engine: graphviz ? 'graphviz' : 'layered',
-  };
+  if (graphviz) return { runId: run.id, workflow: run.name, symbols, layout: graphviz, engine: 'graphviz' };
+  // Too many symbols to draw one by one: one box per depth, with its members listed.
+  const grouped = groupByDepth(symbols.map((s) => s.name), edges);
+  const layout =
+    (await layoutDag({ nodes: grouped.groups, edges: grouped.edges })) ??
+    layeredLayout(grouped.groups.map((g) => g.id), grouped.edges);
+  return { runId: run.id, workflow: run.name, symbols, layout, engine: 'grouped', groups: grouped.groups };
 }
 
 /** Graphviz's layout (src/graph/layout.ts, cached per manifest); null for graphs too big for it. */
