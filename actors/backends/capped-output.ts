@@ -18,7 +18,7 @@ export class CappedOutput {
   /** Resolves at end of stream (every writer closed the pipe), a read error, or `stop()`. */
   readonly done: Promise<void>;
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = [];
   private kept = 0;
   private total = 0;
 
@@ -28,6 +28,16 @@ export class CappedOutput {
   ) {
     this.reader = stream.getReader();
     this.done = this.drain();
+  }
+
+  /**
+   * Starts a new window on a stream that outlives one request (a warm engine's stderr): what
+   * was kept and counted so far is forgotten, reading goes on.
+   */
+  restart(): void {
+    this.chunks = [];
+    this.kept = 0;
+    this.total = 0;
   }
 
   /** Stops reading (for a pipe that a process outside the group keeps open). */

@@ -1,5 +1,4 @@
 import type { ReadableStreamDefaultReader } from 'node:stream/web';
-import type { CapturedOutput } from './capped-output.ts';
 
 /**
  * Reading a warm engine's pipes for as long as it lives. Both are always drained (an engine
@@ -89,56 +88,5 @@ export class LineReader {
     this.length = 0;
     // Blank lines carry nothing (an engine may print one to flush); they are not answers.
     if (text.trim() !== '') this.events.line(text);
-  }
-}
-
-/**
- * Stderr of a warm engine: always read; the bytes since the last `restart()` (the request being
- * served, or the engine's start) are kept up to `limit`, for a failure's message.
- */
-export class StderrWindow {
-  readonly done: Promise<void>;
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private chunks: Uint8Array[] = [];
-  private kept = 0;
-  private total = 0;
-
-  constructor(
-    stream: ReadableStream<Uint8Array>,
-    private readonly limit: number,
-  ) {
-    this.reader = stream.getReader();
-    this.done = this.drain();
-  }
-
-  restart(): void {
-    this.chunks = [];
-    this.kept = 0;
-    this.total = 0;
-  }
-
-  stop(): void {
-    this.reader.cancel().catch(() => {});
-  }
-
-  current(): CapturedOutput {
-    return { bytes: Buffer.concat(this.chunks), totalBytes: this.total, truncated: this.total > this.kept, limit: this.limit };
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      for (;;) {
-        const { done, value } = await this.reader.read();
-        if (done) return;
-        this.total += value.byteLength;
-        const room = this.limit - this.kept;
-        if (room <= 0) continue;
-        const part = value.byteLength <= room ? value.slice() : value.slice(0, room);
-        this.chunks.push(part);
-        this.kept += part.byteLength;
-      }
-    } catch {
-      // Over.
-    }
   }
 }

@@ -1,3 +1,4 @@
+import type { EnginePoolReport } from '../../src/protocol/messages.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
 import type { SwarmLogger } from '../../src/logger.ts';
 import { serveCommand, type BackendSpec, type EngineSettings } from './backend-command.ts';
@@ -8,19 +9,13 @@ import { labelOf, scriptUnavailable, spawnFailed } from './process-runner.ts';
 import { DEFAULT_KILL_GRACE_MS } from './process-group.ts';
 import { WarmEngine, type EngineReply } from './warm-engine.ts';
 
-/** A pool as `status` and /metrics show it. Counts of ended engines are since the node started. */
-export interface EnginePoolStats {
-  backend: string;
-  /** The most engines it keeps (pool_size). */
-  size: number;
-  /** Engines alive now. */
-  engines: number;
-  busy: number;
-  /** Ended by the pool: max_requests, max_memory, the engine's own request, a timeout, a cancel, a bad answer, a failed health check. */
-  recycled: number;
-  /** Ended on their own (exit, signal) while idle or serving. */
-  crashed: number;
-}
+/**
+ * A pool as `status` and /metrics show it (the shape a worker's heartbeat carries, defined with
+ * the protocol). Counts of ended engines are since the node started; `recycled` counts what the
+ * pool ended (max_requests, max_memory, the engine's own request, a timeout, a cancel, a bad
+ * answer, a failed check), `crashed` what ended on its own.
+ */
+export type EnginePoolStats = EnginePoolReport;
 
 export interface EnginePoolOptions {
   spec: BackendSpec & { persistent: EngineSettings };

@@ -1,7 +1,7 @@
 import type { ExecutionRequest } from '../../src/execution.ts';
 import type { BackendCommand } from './backend-command.ts';
-import type { CapturedOutput } from './capped-output.ts';
-import { LineReader, StderrWindow } from './engine-output.ts';
+import { CappedOutput, type CapturedOutput } from './capped-output.ts';
+import { LineReader } from './engine-output.ts';
 import { parseAnswer, requestFrame, type EngineAnswer } from './engine-protocol.ts';
 import { signalGroup, terminateGroup, within } from './process-group.ts';
 import { ATTEMPT_MARKER, endStragglers, liveLeaders, startTicks } from './stragglers.ts';
@@ -58,7 +58,8 @@ export class WarmEngine {
   private pending: Pending | null = null;
   private nextId = 1;
   private readonly stdout: LineReader;
-  private readonly stderr: StderrWindow;
+  /** Always read; the bytes since the last restart (the request being served) kept up to the cap. */
+  private readonly stderr: CappedOutput;
   private readonly stdoutEnded: Promise<void>;
 
   private constructor(
@@ -70,7 +71,7 @@ export class WarmEngine {
     this.pid = child.pid;
     liveLeaders.add(child.pid);
     const since = startTicks(child.pid);
-    this.stderr = new StderrWindow(child.stderr, options.maxOutputBytes);
+    this.stderr = new CappedOutput(child.stderr, options.maxOutputBytes);
     let stdoutEnd = () => {};
     this.stdoutEnded = new Promise<void>((resolve) => (stdoutEnd = resolve));
     this.stdout = new LineReader(child.stdout, options.maxOutputBytes, {
@@ -200,7 +201,7 @@ export class WarmEngine {
     const pending = this.pending;
     if (!pending) return;
     this.pending = null;
-    pending.resolve({ ...reply, stderr: this.stderr.current() } as EngineReply);
+    pending.resolve({ ...reply, stderr: this.stderr.result() } as EngineReply);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { SimulatedActor } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { TransitionRecord } from '../../store/types.ts';
+import { applyRow, rowsUpTo, type ViewTask } from '../../journal-view.ts';
 
 /**
  * What `swarm watch` shows, computed from the run's journal alone: every task's state, node
@@ -7,12 +8,9 @@ import type { TransitionRecord } from '../../store/types.ts';
  * a view out; the screen draws it, the session feeds it.
  */
 
-export interface WatchTask {
+/** A task at the cursor; its state is `pending` before its actor exists. */
+export interface WatchTask extends ViewTask {
   name: string;
-  /** The task machine's state at the cursor; `pending` before its actor exists. */
-  state: string;
-  node: string | null;
-  attempt: number;
 }
 
 export interface WatchView {
@@ -48,23 +46,10 @@ export function watchView(
   const firstSeq = journal.length > 0 ? journal[0].seq : null;
   const lastSeq = journal.length > 0 ? journal[journal.length - 1].seq : null;
   const cursor = seq === null || lastSeq === null ? lastSeq : Math.max(firstSeq!, Math.min(seq, lastSeq));
-  const rows = cursor === null ? [] : cutAt(journal, cursor);
-  const tasks = new Map<string, WatchTask>(run.symbols.map((name) => [name, { name, state: 'pending', node: null, attempt: 0 }]));
+  const rows = cursor === null ? [] : rowsUpTo(journal, cursor);
+  const tasks = new Map<string, WatchTask>(run.symbols.map((name) => [name, { name, state: 'pending', node: null, attempts: 0 }]));
   let runState = 'idle';
-  for (const row of rows) {
-    if (row.actorKind === 'coordinator') runState = row.to;
-    if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) continue;
-    const task = tasks.get(row.actorId.slice(5));
-    if (!task) continue;
-    task.state = row.to;
-    const payload = (row.payload ?? {}) as { node?: unknown; attempts?: unknown };
-    if (row.event === 'task.assign') {
-      task.attempt += 1;
-      if (typeof payload.node === 'string') task.node = payload.node;
-    }
-    if (typeof payload.attempts === 'number') task.attempt = payload.attempts;
-    if (typeof payload.node === 'string' && row.event === 'task.compensate') task.node = payload.node;
-  }
+  for (const row of rows) runState = applyRow(row, runState, (name) => tasks.get(name));
   for (const actor of simulated ?? []) {
     if (actor.kind === 'coordinator') runState = actor.state;
     if (actor.kind !== 'task') continue;
@@ -92,17 +77,6 @@ export function watchView(
   };
 }
 
-/** The rows with seq ≤ `seq` (the journal is ordered by seq). */
-function cutAt(journal: readonly TransitionRecord[], seq: number): readonly TransitionRecord[] {
-  let lo = 0;
-  let hi = journal.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (journal[mid].seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return journal.slice(0, lo);
-}
 
 /** Counts by state, in a stable order, for the header. */
 export function countByState(tasks: readonly WatchTask[]): [string, number][] {

@@ -40,7 +40,7 @@ export function drawWatch(view: WatchView, size: ScreenSize, scroll: number, col
     const icon = STATE_ICONS[task.state] ?? '?';
     const state = paintStatus(task.state, `${icon} ${task.state.padEnd(15)}`, colour);
     const name = task.name.length > nameWidth ? task.name.slice(0, nameWidth - 1) + '…' : task.name.padEnd(nameWidth);
-    const attempt = task.attempt > 0 ? `attempt ${task.attempt}` : '';
+    const attempt = task.attempts > 0 ? `attempt ${task.attempts}` : '';
     lines.push(cut(`  ${state} ${name}  ${(task.node ?? '').padEnd(14)} ${attempt}`));
   }
   const below = view.tasks.length - first - taskRows;

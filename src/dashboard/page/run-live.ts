@@ -1,3 +1,4 @@
+import { applyRow } from '../../journal-view.ts';
 import type { Row, RunState } from './types.ts';
 
 /**
@@ -10,17 +11,7 @@ export function applyRows(state: RunState, rows: readonly Row[]): RunState {
   if (rows.length === 0) return state;
   const tasks = new Map(state.tasks.map((t) => [t.name, { ...t }]));
   let runState = state.runState;
-  for (const row of rows) {
-    if (row.actorKind === 'coordinator') runState = row.to;
-    if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) continue;
-    const task = tasks.get(row.actorId.slice(5));
-    if (!task) continue;
-    task.state = row.to;
-    const payload = (row.payload ?? {}) as { node?: unknown; attempts?: unknown };
-    if (row.to === 'assigned') task.attempts += 1;
-    if (typeof payload.attempts === 'number') task.attempts = payload.attempts;
-    if (typeof payload.node === 'string') task.node = payload.node;
-  }
+  for (const row of rows) runState = applyRow(row, runState, (name) => tasks.get(name));
   const last = rows[rows.length - 1].seq;
   return {
     ...state,

@@ -1,7 +1,7 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { readRunJournal } from '../../store/bulk-journal-reader.ts';
-import type { RunRecord, SwarmStore, TransitionRecord } from '../../store/types.ts';
+import type { RunRecord, SwarmStore } from '../../store/types.ts';
 
 /**
  * GET /api/runs/:id/state[?at=SEQ]: every task's state, the run's, and the journal's range, for
@@ -78,17 +78,4 @@ export function runStateAt(store: SwarmStore, run: RunRecord, at: number, backof
     tasks: [...tasks.values()],
     divergence: report.divergence?.message ?? null,
   };
-}
-
-/** The rows with seq ≤ `at` (all when null); the journal is ordered by seq. */
-export function rowsUpTo(rows: readonly TransitionRecord[], at: number | null): readonly TransitionRecord[] {
-  if (at === null) return rows;
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (rows[mid].seq <= at) lo = mid + 1;
-    else hi = mid;
-  }
-  return rows.slice(0, lo);
 }

@@ -1,4 +1,5 @@
 import { attemptHistory, type AttemptRecord } from '../../attempt-history.ts';
+import { rowsUpTo } from '../../journal-view.ts';
 import type { SwarmStore } from '../../store/types.ts';
 
 /**
@@ -15,7 +16,7 @@ export interface RunTimeline {
 
 export function runTimeline(store: SwarmStore, runId: string, at: number | null): RunTimeline {
   const rows = store.getTransitions(runId);
-  const cut = at === null ? rows : rows.filter((r) => r.seq <= at);
+  const cut = rowsUpTo(rows, at);
   const byTask = attemptHistory(cut);
   return {
     runId,

@@ -4,7 +4,7 @@ import type { Manifest, SymbolSpec } from '../../manifest/types.ts';
 import { toTaskResult, type TaskResult } from '../../run-result.ts';
 import { readRunJournal } from '../../store/bulk-journal-reader.ts';
 import type { RunRecord, SwarmStore, TransitionRecord } from '../../store/types.ts';
-import { rowsUpTo } from './run-state.ts';
+import { rowsUpTo } from '../../journal-view.ts';
 
 /**
  * GET /api/runs/:id/tasks/:name[?at=SEQ]: what the task drawer shows — the symbol as declared,
