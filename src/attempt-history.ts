@@ -44,19 +44,46 @@ export interface AttemptRecord {
 
 /** Task name → its attempts in order. Rows of other actors are ignored. */
 export function attemptHistory(transitions: readonly TransitionRecord[]): Map<string, AttemptRecord[]> {
-  const byTask = new Map<string, TaskReader>();
-  for (const row of transitions) {
-    if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) continue;
+  const fold = new AttemptFold();
+  fold.readAll(transitions);
+  return fold.attempts();
+}
+
+/**
+ * The same reading, fed in pieces: rows read later continue where the last ones stopped, so a
+ * live view folds only what is new (rows must come in seq order, each once).
+ */
+export class AttemptFold {
+  private readonly byTask = new Map<string, TaskReader>();
+  /** The last seq read, or 0. */
+  lastSeq = 0;
+
+  /** `keepOutputs: false` drops attempts' outputs (a timeline kept in memory needs none). */
+  constructor(private readonly options: { keepOutputs?: boolean } = {}) {}
+
+  readAll(rows: readonly TransitionRecord[]): void {
+    for (const row of rows) this.read(row);
+  }
+
+  read(row: TransitionRecord): void {
+    this.lastSeq = row.seq;
+    if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) return;
     const name = row.actorId.slice('task:'.length);
-    let reader = byTask.get(name);
-    if (!reader) byTask.set(name, (reader = new TaskReader()));
+    let reader = this.byTask.get(name);
+    if (!reader) this.byTask.set(name, (reader = new TaskReader(this.options.keepOutputs ?? true)));
     reader.read(row);
   }
-  return new Map([...byTask].map(([name, reader]) => [name, reader.attempts]));
+
+  /** Task name → its attempts, in the order the tasks first appeared (live records: read, don't keep). */
+  attempts(): Map<string, AttemptRecord[]> {
+    return new Map([...this.byTask].map(([name, reader]) => [name, reader.attempts]));
+  }
 }
 
 /** Follows one task actor's rows. */
 class TaskReader {
+  constructor(private readonly keepOutputs: boolean) {}
+
   readonly attempts: AttemptRecord[] = [];
   private count = 0;
   private readyAt: number | null = null;
@@ -72,7 +99,7 @@ class TaskReader {
     if (typeof payload.attempts === 'number') this.count = payload.attempts; // recover, compensate
     if (row.to === 'ready') this.readyAt = row.at;
     if (row.event === 'task.reuse') {
-      this.push({ kind: 'reuse', attempt: null, node: null, readyAt: null, assignedAt: null, startedAt: null, endedAt: row.at, result: 'reused', error: null, output: payload.output, fromRun: String(payload.fromRun ?? '') });
+      this.push({ kind: 'reuse', attempt: null, node: null, readyAt: null, assignedAt: null, startedAt: null, endedAt: row.at, result: 'reused', error: null, ...(this.keepOutputs && { output: payload.output }), fromRun: String(payload.fromRun ?? '') });
       return;
     }
     if (row.from === 'ready' && row.to === 'failed') {
@@ -98,7 +125,7 @@ class TaskReader {
     if (row.from !== 'assigned' && row.from !== 'running' && row.from !== 'rolling_back') return;
     current.endedAt = row.at;
     current.result = resultOf(row, current);
-    if ('output' in payload && (current.result === 'succeeded' || current.result === 'rolled_back')) current.output = payload.output;
+    if (this.keepOutputs && 'output' in payload && (current.result === 'succeeded' || current.result === 'rolled_back')) current.output = payload.output;
     current.error = errorOf(payload.error) ?? impliedError(current.result, row);
     this.current = null;
   }

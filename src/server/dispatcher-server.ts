@@ -15,6 +15,7 @@ import { dashboardHandler } from '../dashboard/server/dashboard-handler.ts';
 import { LiveHub } from '../dashboard/server/live-hub.ts';
 import { liveSocketHandlers } from '../dashboard/server/live-socket.ts';
 import { RunRegistry } from './run-registry.ts';
+import { TimelineFolds } from '../dashboard/server/run-timeline.ts';
 
 /**
  * The long-lived dispatcher (`swarm start-dispatcher`): the state database, the runtime
@@ -109,6 +110,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
           store,
           backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
           controls: true,
+          timelines: new TimelineFolds(),
         }),
         sockets: liveSocketHandlers(hub),
       },

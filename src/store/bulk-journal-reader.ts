@@ -130,3 +130,68 @@ export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
     db.close();
   }
 }
+
+/** A run's tasks as the DAG needs them, and its journal's extent, as of one commit. */
+export interface RunProgress {
+  run: BulkJournal['run'];
+  tasks: Pick<TaskRecord, 'name' | 'status' | 'attempts' | 'node'>[];
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** How many journal rows the run has. */
+  rows: number;
+}
+
+/**
+ * The "now" of a run without its journal or its tasks' outputs: what the dashboard reads each
+ * time a page opens a run, so it costs the dispatcher one indexed aggregate and one pass over
+ * the tasks, however long the journal. Same read transaction for both, so `lastSeq` is the
+ * last row the task states include.
+ */
+export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
+  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
+    const { run, transitions, tasks } = readRunJournal(store, runId);
+    return { run, tasks, firstSeq: transitions[0]?.seq ?? null, lastSeq: transitions.at(-1)?.seq ?? null, rows: transitions.length };
+  }
+  const db = new Database(store.location, { readonly: true });
+  try {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.run('BEGIN');
+    const run = db
+      .query<BulkJournal['run'] & object, [string]>(
+        'SELECT status, completed_tasks AS completedTasks, failed_tasks AS failedTasks, finished_at AS finishedAt FROM runs WHERE id = ?',
+      )
+      .get(runId);
+    const extent = db
+      .query<{ first: number | null; last: number | null; rows: number }, [string]>('SELECT min(seq) AS first, max(seq) AS last, count(*) AS rows FROM transitions WHERE run_id = ?')
+      .get(runId)!;
+    const tasks = db
+      .query<RunProgress['tasks'][number], [string]>('SELECT name, status, attempts, node FROM tasks WHERE run_id = ? ORDER BY position')
+      .all(runId);
+    db.run('COMMIT');
+    return { run: run ?? null, tasks, firstSeq: extent.first, lastSeq: extent.last, rows: extent.rows };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * One actor's journal rows in seq order (the task drawer's): the filter runs inside SQLite, so
+ * a long journal is scanned there rather than built row by row in JS.
+ */
+export function readActorJournal(store: SwarmStore, runId: string, actorId: string): TransitionRecord[] {
+  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
+    return store.getTransitions(runId).filter((r) => r.actorId === actorId);
+  }
+  const db = new Database(store.location, { readonly: true });
+  try {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const rows = db
+      .query<unknown[], [string, string]>(
+        'SELECT seq, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? AND actor_id = ? ORDER BY seq',
+      )
+      .values(runId, actorId) as [number, string, string | null, string, string, string | null, number][];
+    return rows.map((r) => new StoredTransition(r[0], runId, actorId, r[1] as ActorKind, r[2], r[3], r[4], r[5], r[6]));
+  } finally {
+    db.close();
+  }
+}

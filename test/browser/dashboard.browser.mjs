@@ -119,12 +119,46 @@ symbols:
     await page.locator('[data-testid=dag] [data-node="publish"][data-state="pending"]').waitFor();
     await page.locator('[data-testid=statechart][data-current="running"]').waitFor();
     assert.equal(await page.locator('[data-testid=cursor-seq]').textContent(), String(running.seq));
+    // What the journal cannot rebuild is said beside the cursor, not guessed.
+    assert.match(await page.locator('[data-testid=not-rebuilt]').textContent(), /Workers are not journaled/);
     // One step further back, with the slider's button: still a state of the past, not live.
     await page.locator('[data-testid=step-back]').click();
     await page.waitForURL(new RegExp(`at=${running.seq - 1}`));
-    await page.locator('[data-testid=go-live]').click();
+    // And with the keys: ] forward, l back to live.
+    await page.keyboard.press(']');
+    await page.waitForURL(new RegExp(`at=${running.seq}(&|$)`));
+    await page.keyboard.press('l');
     await page.locator('[data-testid=dag] [data-node="gated"][data-state="succeeded"]').waitFor();
     await page.locator('[data-testid=live]').waitFor();
+    assert.equal(await page.locator('[data-testid=not-rebuilt]').count(), 0);
+  });
+
+  test('the keyboard opens a task from the DAG (Tab, Enter) and closes it (Escape)', async () => {
+    await page.goto(`${dispatcher.url}/runs/${runId}`);
+    await taskBox('audit').waitFor();
+    await taskBox('audit').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/task=audit/);
+    await page.locator('[data-testid=task-drawer]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForURL((url) => !url.searchParams.has('task'));
+    assert.equal(await page.locator('[data-testid=task-drawer]').count(), 0);
+  });
+
+  test('dark mode follows the system, states still in words', async () => {
+    const dark = await browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });
+    dark.setDefaultTimeout(WAIT_TIMEOUT);
+    try {
+      // A page of its own has no session cookie yet: it logs in as a browser does.
+      await dark.goto(`${dispatcher.url}/runs/${runId}?token=${TOKEN}`);
+      await dark.locator('[data-testid=dag] [data-node="fetch"][data-state="succeeded"]').waitFor();
+      const background = await dark.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+      assert.equal(background, 'rgb(20, 23, 27)');
+      assert.match(await dark.locator('[data-testid=dag] [data-node="fetch"]').textContent(), /✓ succeeded/);
+      await dark.screenshot({ path: join(ARTIFACTS, 'run-dark.png'), fullPage: true });
+    } finally {
+      await dark.close();
+    }
   });
 });
 
@@ -182,6 +216,11 @@ describe('a run too big to draw node by node', { skip: SKIP }, () => {
     assert.equal(await page.locator('[data-testid=group-members] li').count(), 200);
     await page.locator('[data-testid=group-members] a', { hasText: 'leaf-0' }).first().click();
     await page.waitForURL(/task=leaf-0/);
+    // The timeline sends a page of task rows, with the count of all.
+    assert.match(await page.locator('[data-testid=timeline] .pager').textContent(), /tasks 1–100 of 601/);
+    await page.locator('[data-testid=timeline] .pager button', { hasText: 'next' }).click();
+    await page.waitForURL(/tloff=100/);
+    await page.locator('[data-testid=timeline] .pager', { hasText: 'tasks 101–200 of 601' }).waitFor();
   });
 });
 

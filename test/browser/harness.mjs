@@ -2,7 +2,7 @@
 // browser is not reliable under Bun). A real `swarm start-dispatcher` child on port 0 with a
 // token, a temp database, Debian's chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,11 +29,19 @@ export function within(promise, ms, what) {
   );
 }
 
-/** Starts a dispatcher; resolves once its `--json` line says where it listens. */
-export async function startDispatcher() {
+/**
+ * Starts a dispatcher; resolves once its `--json` line says where it listens. `config`: the text
+ * of a swarm.toml to start it with (the defaults otherwise).
+ */
+export async function startDispatcher({ config } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'swarm-dashboard-browser-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'bun'), [join(ROOT, 'src', 'cli', 'bin.ts'), 'start-dispatcher', '--port', '0', '--json', '--db', join(dir, 'state.db')], {
+  const args = [join(ROOT, 'src', 'cli', 'bin.ts'), 'start-dispatcher', '--port', '0', '--json', '--db', join(dir, 'state.db')];
+  if (config !== undefined) {
+    writeFileSync(join(dir, 'swarm.toml'), config);
+    args.splice(2, 0, join(dir, 'swarm.toml'));
+  }
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'bun'), args, {
     cwd: dir,
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SWARM_CONFIG')), SWARM_AUTH_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],

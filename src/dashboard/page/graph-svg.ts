@@ -6,7 +6,8 @@ import type { Layout } from './types.ts';
 /**
  * A laid-out graph as SVG, with pan (drag) and zoom (wheel, buttons). Used for the run's DAG
  * and the task machine's statechart. Boxes are coloured by state through a class and always
- * carry the icon and the state's word, so colour is never the only cue.
+ * carry the icon and the state's word, so colour is never the only cue. Boxes take the focus
+ * (Tab) and open with Enter or Space.
  */
 
 export interface GraphSvgProps {
@@ -60,7 +61,10 @@ export function GraphSvg({ layout, stateOf, classOf, textOf, selected, onSelect,
         ${layout.nodes.map((n) => {
           const state = stateOf(n.id);
           const cls = `box ${state ? stateClass(state) : ''} ${classOf?.(n.id) ?? ''} ${selected === n.id ? 'selected' : ''}`;
-          return html`<g key=${n.id} class=${cls} data-node=${n.id} data-state=${state ?? ''} onClick=${() => onSelect?.(n.id)}>
+          // Focusable and opened with Enter or Space, so the graph works from the keyboard.
+          return html`<g key=${n.id} class=${cls} data-node=${n.id} data-state=${state ?? ''} onClick=${() => onSelect?.(n.id)}
+            tabindex=${onSelect ? 0 : undefined} role=${onSelect ? 'button' : undefined} aria-label=${`${n.id}${state ? `: ${textOf ? textOf(n.id) : state}` : ''}`}
+            onKeyDown=${(e: KeyboardEvent) => onSelect && (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onSelect(n.id))}>
             <rect x=${n.x} y=${n.y} width=${n.width} height=${n.height} rx="6" />
             <text x=${n.x + n.width / 2} y=${n.y + (state ? n.height / 2 - 3 : n.height / 2 + 4)} text-anchor="middle" class="name">${n.id}</text>
             ${state && html`<text x=${n.x + n.width / 2} y=${n.y + n.height / 2 + 11} text-anchor="middle" class="state">${textOf ? textOf(n.id) : `${iconOf(state)} ${state}`}</text>`}

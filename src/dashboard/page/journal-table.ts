@@ -2,16 +2,19 @@ import { useEffect, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
 import { html } from './html.ts';
 import { setQuery, type Place } from './router.ts';
+import { useThrottled } from './throttle.ts';
 import { asText, formatTime } from './states.ts';
 import type { Row } from './types.ts';
 
 /**
  * The run's journal, a page at a time, filtered as `swarm history` filters (symbol, actor kind,
  * event; kept in the URL as jsymbol, jkind, jevent), cut at the time cursor. `tick` changes when
- * new rows were pushed: the table reads again only if it shows the end.
+ * new rows were pushed: the table reads again only if it shows the end, at most every
+ * REFRESH_MS.
  */
 
 const PAGE = 100;
+const REFRESH_MS = 1000;
 
 export function JournalTable({ runId, place, at, tick }: { runId: string; place: Place; at: number | null; tick: number }) {
   const symbol = place.query.get('jsymbol') ?? '';
@@ -21,14 +24,14 @@ export function JournalTable({ runId, place, at, tick }: { runId: string; place:
   const [page, setPage] = useState<{ rows: Row[]; nextAfterSeq: number | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const atEnd = page === null || page.nextAfterSeq === null;
+  const refresh = useThrottled(at === null && atEnd ? tick : 0, REFRESH_MS);
   useEffect(() => {
-    if (!atEnd && tick > 0) return;
     let current = true;
     getJson<{ rows: Row[]; nextAfterSeq: number | null }>(`${runPath(runId)}/journal`, { afterSeq: after, limit: PAGE, symbol, kind, event, until: at })
       .then((p) => current && (setPage(p), setError(null)))
       .catch((e: Error) => current && setError(e.message));
     return () => void (current = false);
-  }, [runId, symbol, kind, event, after, at, tick]);
+  }, [runId, symbol, kind, event, after, at, refresh]);
 
   const filter = (e: Event) => {
     e.preventDefault();

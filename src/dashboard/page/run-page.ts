@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
 import { GraphSvg } from './graph-svg.ts';
 import { groupCounts, GroupMembers, groupState } from './group-view.ts';
@@ -12,13 +12,20 @@ import { applyRows, countByState } from './run-live.ts';
 import { TaskDrawer } from './task-drawer.ts';
 import { TimeSlider } from './time-slider.ts';
 import { TimelineView } from './timeline.ts';
-import type { RunGraph, RunState, RunSummary } from './types.ts';
+import type { Row, RunGraph, RunState, RunSummary } from './types.ts';
+
+/**
+ * Pushed rows are applied at most this often: a busy run sends some at every group commit, and
+ * drawing a 10k-task page that often would take the CPU the dispatcher needs.
+ */
+const APPLY_EVERY_MS = 250;
 
 /**
  * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
  * time cursor, the selected task's drawer and the journal. Live (no `at`): the state is read
  * once, then moved by the rows the socket pushes after its seq. At a seq: the server
- * re-simulates the journal up to it; pushed rows only move the slider's end.
+ * re-simulates the journal up to it; pushed rows only move the slider's end. The drawer reads
+ * its task again only when rows of that task arrive.
  */
 export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const atText = place.query.get('at');
@@ -29,11 +36,14 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const [state, setState] = useState<RunState | null>(null);
   const [lastSeq, setLastSeq] = useState<number | null>(null);
   const [tick, setTick] = useState(0);
+  const [taskTick, setTaskTick] = useState(0);
+  const selectedActor = useRef<string | null>(null);
+  selectedActor.current = selected === null ? null : `task:${selected}`;
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let current = true;
-    Promise.all([getJson<RunSummary>(runPath(runId)), getJson<RunGraph>(`${runPath(runId)}/graph`)])
+    Promise.all([getJson<RunSummary>(`${runPath(runId)}/summary`), getJson<RunGraph>(`${runPath(runId)}/graph`)])
       .then(([s, g]) => current && (setSummary(s), setGraph(g)))
       .catch((e: Error) => current && setError(e.message));
     return () => void (current = false);
@@ -42,6 +52,18 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   useEffect(() => {
     let current = true;
     let stop = () => {};
+    let pending: Row[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const apply = () => {
+      timer = null;
+      const rows = pending;
+      pending = [];
+      if (!current || rows.length === 0) return;
+      setLastSeq(rows[rows.length - 1].seq);
+      if (at === null) setState((prev) => (prev ? applyRows(prev, rows) : prev));
+      setTick((t) => t + 1);
+      if (rows.some((r) => r.actorId === selectedActor.current)) setTaskTick((t) => t + 1);
+    };
     getJson<RunState>(`${runPath(runId)}/state`, { at })
       .then((s) => {
         if (!current) return;
@@ -50,14 +72,14 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         setError(null);
         // Rows after what this state includes: applied when live, counted always.
         stop = liveSocket().watch(runId, s.lastSeq ?? 0, (rows) => {
-          setLastSeq(rows[rows.length - 1].seq);
-          if (at === null) setState((prev) => (prev ? applyRows(prev, rows) : prev));
-          setTick((t) => t + 1);
+          pending.push(...rows);
+          timer ??= setTimeout(apply, APPLY_EVERY_MS);
         });
       })
       .catch((e: Error) => current && setError(e.message));
     return () => {
       current = false;
+      if (timer) clearTimeout(timer);
       stop();
     };
   }, [runId, at]);
@@ -75,6 +97,9 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${state?.divergence && html`<p class="error" role="alert">re-simulation diverged: ${state.divergence}</p>`}
     ${state && html`<${TimeSlider} at=${at} firstSeq=${state.firstSeq} lastSeq=${lastSeq} />`}
+    ${state && at !== null && state.notRebuilt.length > 0 &&
+    html`<details class="note" data-testid="not-rebuilt"><summary>As of seq ${state.at}: task and run states are the real machines re-simulated from the journal. Not rebuilt exactly:</summary>
+      <ul>${state.notRebuilt.map((n) => html`<li key=${n}>${n}</li>`)}</ul></details>`}
     ${state && html`<ul class="counts" data-testid="counts">${countByState(state).map(([s, n]) => html`<li key=${s}><${StateBadge} state=${s} /> ${n}</li>`)}</ul>`}
     <div class="run-body">
       ${graph && state && !groups && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}`}
@@ -85,9 +110,9 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         textOf=${(id: string) => groupCounts(groups.get(id) ?? [], stateOfTask)} selected=${group}
         onSelect=${(id: string) => setQuery({ group: id, task: null })} />`}
       ${groups && group && !selected && html`<${GroupMembers} key=${group} id=${group} members=${groups.get(group) ?? []} stateOf=${stateOfTask} />`}
-      ${selected && html`<${TaskDrawer} key=${selected} runId=${runId} name=${selected} at=${at} tick=${tick} />`}
+      ${selected && html`<${TaskDrawer} key=${selected} runId=${runId} name=${selected} at=${at} tick=${taskTick} />`}
     </div>
-    <${TimelineView} runId=${runId} at=${at} tick=${tick} />
+    <${TimelineView} runId=${runId} place=${place} at=${at} tick=${tick} />
     <${JournalTable} runId=${runId} place=${place} at=${at} tick=${tick} />
   </section>`;
 }

@@ -10,7 +10,8 @@ import type { Attempt, TaskDetail } from './types.ts';
 /**
  * One task, as of the cursor: its state, the symbol as declared, every attempt (read from the
  * journal), its rollback, where a replay took its result from, its statechart and its own
- * journal rows. Outputs and errors are shown as text in <pre>, whatever they hold.
+ * journal rows. Outputs and errors are shown as text in <pre>, whatever they hold. Escape
+ * closes it.
  */
 
 export function TaskDrawer({ runId, name, at, tick }: { runId: string; name: string; at: number | null; tick: number }) {
@@ -23,6 +24,11 @@ export function TaskDrawer({ runId, name, at, tick }: { runId: string; name: str
       .catch((e: Error) => current && setError(e.message));
     return () => void (current = false);
   }, [runId, name, at, at === null ? tick : 0]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setQuery({ task: null });
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
 
   return html`<aside class="drawer" data-testid="task-drawer" aria-label=${`task ${name}`}>
     <header>

@@ -1,14 +1,30 @@
+import { useEffect } from 'preact/hooks';
 import { html } from './html.ts';
 import { setQuery } from './router.ts';
 
+/** Whether a key press belongs to a field being typed in rather than to the page. */
+const typing = (e: KeyboardEvent) => e.target instanceof HTMLElement && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName) && (e.target as HTMLInputElement).type !== 'range';
+
 /**
  * The time cursor: a slider over the run's journal seqs. Moving it sets `?at=SEQ` (every view
- * re-reads as of that row, re-simulated by the server); "live" removes it.
+ * re-reads as of that row, re-simulated by the server); "live" removes it. Keys anywhere on
+ * the page: `[` one row back, `]` one row forward, `l` back to live.
  */
 export function TimeSlider({ at, firstSeq, lastSeq }: { at: number | null; firstSeq: number | null; lastSeq: number | null }) {
-  if (firstSeq === null || lastSeq === null) return html`<div class="slider">no journal rows yet</div>`;
-  const value = at ?? lastSeq;
-  const go = (seq: number) => setQuery({ at: seq >= lastSeq && at === null ? null : Math.max(firstSeq, Math.min(lastSeq, seq)) });
+  const empty = firstSeq === null || lastSeq === null;
+  const value = at ?? lastSeq ?? 0;
+  const go = (seq: number) => !empty && setQuery({ at: seq >= lastSeq && at === null ? null : Math.max(firstSeq, Math.min(lastSeq, seq)) });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === '[') go(value - 1);
+      else if (e.key === ']') go(value + 1);
+      else if (e.key === 'l' && at !== null) setQuery({ at: null });
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  });
+  if (empty) return html`<div class="slider">no journal rows yet</div>`;
   return html`<div class="slider" data-testid="time-slider">
     <button type="button" onClick=${() => go(firstSeq)} title="first row">|◀</button>
     <button type="button" onClick=${() => go(value - 1)} title="one row back" data-testid="step-back">◀</button>
@@ -19,5 +35,6 @@ export function TimeSlider({ at, firstSeq, lastSeq }: { at: number | null; first
     ${at === null
       ? html`<span class="live-badge" data-testid="live">● live</span>`
       : html`<button type="button" class="to-live" onClick=${() => setQuery({ at: null })} data-testid="go-live">back to live</button>`}
+    <span class="keys" aria-hidden="true">keys: [ ] step, l live</span>
   </div>`;
 }

@@ -1,26 +1,27 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
 import { html } from './html.ts';
+import { setQuery, type Place } from './router.ts';
 import { stateClass } from './states.ts';
-import type { Attempt } from './types.ts';
+import { useThrottled } from './throttle.ts';
+import type { RunTimeline } from './types.ts';
 
 /**
  * The run over time: one row per task (or, by node, one lane per node), each attempt a bar —
  * a pale part while it waited for a node, a solid part while it ran, coloured by how it ended —
  * with the gaps between attempts the retry backoff, and rollbacks in their own colour. Follows
- * the time cursor; live, it is read again as rows arrive (`tick`).
+ * the time cursor; live, it is read again as rows arrive (`tick`), at most every REFRESH_MS.
+ * The server sends one page of rows on the whole run's time axis; the URL keeps the view
+ * (`tl=node`) and the page (`tloff`).
  */
 
-interface Timeline {
-  now: number;
-  tasks: { name: string; attempts: Attempt[] }[];
-}
-
-/** Rows drawn at most; the rest are counted (the journal and the task drawer have them all). */
-const MAX_ROWS = 200;
+/** Rows asked for at a time (the server pages them: a 100k-task run has 100k task rows). */
+const PAGE_ROWS = 100;
 const ROW = 18;
 const LABEL = 170;
 const WIDTH = 900;
+/** Live, the timeline is read again at most this often while rows arrive. */
+const REFRESH_MS = 2000;
 
 const RESULT_CLASS: Record<string, string> = {
   succeeded: 'succeeded',
@@ -36,32 +37,28 @@ const RESULT_CLASS: Record<string, string> = {
   running: 'running',
 };
 
-export function TimelineView({ runId, at, tick }: { runId: string; at: number | null; tick: number }) {
-  const [data, setData] = useState<Timeline | null>(null);
-  const [byNode, setByNode] = useState(false);
+export function TimelineView({ runId, place, at, tick }: { runId: string; place: Place; at: number | null; tick: number }) {
+  const byNode = place.query.get('tl') === 'node';
+  const offset = Number(place.query.get('tloff') ?? '0') || 0;
+  const [data, setData] = useState<RunTimeline | null>(null);
+  const refresh = useThrottled(at === null ? tick : 0, REFRESH_MS);
   useEffect(() => {
     let current = true;
-    getJson<Timeline>(`${runPath(runId)}/timeline`, { at }).then((t) => current && setData(t), () => {});
+    getJson<RunTimeline>(`${runPath(runId)}/timeline`, { at, by: byNode ? 'node' : 'task', offset, limit: PAGE_ROWS }).then((t) => current && setData(t), () => {});
     return () => void (current = false);
-  }, [runId, at, tick]);
-  if (!data || data.tasks.length === 0) return null;
+  }, [runId, at, byNode, offset, refresh]);
+  if (!data || data.total === 0 || data.t0 === null) return null;
 
-  const bars = data.tasks.flatMap((t) => t.attempts.map((a) => ({ task: t.name, ...a })));
-  const starts = bars.map((b) => b.readyAt ?? b.assignedAt ?? b.startedAt ?? b.endedAt).filter((x): x is number => x !== null);
-  const t0 = Math.min(...starts);
-  const t1 = Math.max(data.now, ...bars.map((b) => b.endedAt ?? data.now));
-  const span = Math.max(1, t1 - t0);
+  const t0 = data.t0;
+  const t1 = Math.max(data.t1 ?? data.now, t0 + 1);
+  const span = t1 - t0;
   const x = (t: number) => LABEL + ((t - t0) / span) * (WIDTH - LABEL - 10);
-  const rowsOf = byNode
-    ? [...new Set(bars.map((b) => b.node ?? '(no node)'))].map((node) => ({ label: node, bars: bars.filter((b) => (b.node ?? '(no node)') === node) }))
-    : data.tasks.map((t) => ({ label: t.name, bars: bars.filter((b) => b.task === t.name) }));
-  const rows = rowsOf.slice(0, MAX_ROWS);
-  const height = rows.length * ROW + 24;
+  const height = data.rows.length * ROW + 24;
   return html`<section class="timeline" data-testid="timeline">
     <h2>Timeline <small>${(span / 1000).toFixed(span < 10_000 ? 2 : 0)} s</small>
-      <label><input type="checkbox" checked=${byNode} onChange=${() => setByNode(!byNode)} /> by node</label></h2>
+      <label><input type="checkbox" checked=${byNode} onChange=${() => setQuery({ tl: byNode ? null : 'node', tloff: null }, true)} /> by node</label></h2>
     <svg viewBox=${`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label="attempts over time">
-      ${rows.map(
+      ${data.rows.map(
         (row, i) => html`<g key=${row.label} transform=${`translate(0 ${i * ROW})`}>
           <text x="4" y="13" class="tl-label">${row.label.length > 26 ? row.label.slice(0, 25) + '…' : row.label}</text>
           ${row.bars.map((b, j) => {
@@ -76,9 +73,15 @@ export function TimelineView({ runId, at, tick }: { runId: string; at: number | 
                 <title>${`${b.task} ${b.kind}${b.attempt !== null ? ` ${b.attempt}` : ''} on ${b.node ?? '?'}: ${b.result}, ${end - start} ms`}</title></rect>
             </g>`;
           })}
+          ${row.more > 0 && html`<text x=${WIDTH - 4} y="13" text-anchor="end" class="tl-label">+${row.more} earlier</text>`}
         </g>`,
       )}
     </svg>
-    ${rowsOf.length > MAX_ROWS && html`<p>${rowsOf.length - MAX_ROWS} more rows not drawn.</p>`}
+    ${data.total > data.rows.length &&
+    html`<nav class="pager">
+      <span>${byNode ? 'nodes' : 'tasks'} ${offset + 1}–${offset + data.rows.length} of ${data.total}</span>
+      <button type="button" disabled=${offset === 0} onClick=${() => setQuery({ tloff: Math.max(0, offset - PAGE_ROWS) || null }, true)}>previous</button>
+      <button type="button" disabled=${offset + data.rows.length >= data.total} onClick=${() => setQuery({ tloff: offset + PAGE_ROWS }, true)}>next</button>
+    </nav>`}
   </section>`;
 }

@@ -1,30 +1,11 @@
+import type { LaidOutEdge, LaidOutNode, PageLayout } from '../wire.ts';
+
 /**
  * What the page draws a graph from: boxes and edge polylines in one coordinate space (y grows
  * downward), whatever computed them. The run DAG's layout comes from src/graph/layout.ts
  * (Graphviz, cached per manifest) when it is there — see run-graph.ts — and from `layeredLayout`
  * otherwise; the task machine's statechart is small and always laid out here.
  */
-
-export interface LaidOutNode {
-  id: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface LaidOutEdge {
-  from: string;
-  to: string;
-  points: { x: number; y: number }[];
-}
-
-export interface PageLayout {
-  width: number;
-  height: number;
-  nodes: LaidOutNode[];
-  edges: LaidOutEdge[];
-}
 
 const NODE_W = 160;
 const NODE_H = 36;

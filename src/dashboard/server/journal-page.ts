@@ -1,5 +1,6 @@
 import { historyFilter } from '../../cli/filters.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
+import type { JournalPage } from '../wire.ts';
 import { intParam, optionalIntParam, textParam } from './query-params.ts';
 
 /**
@@ -13,11 +14,6 @@ const DEFAULT_LIMIT = 200;
 const MAX_LIMIT = 1000;
 /** Rows read per store call while filtering. */
 const CHUNK = 2000;
-
-export interface JournalPage {
-  rows: TransitionRecord[];
-  nextAfterSeq: number | null;
-}
 
 export function journalPage(store: SwarmStore, runId: string, params: URLSearchParams): JournalPage {
   const limit = Math.max(1, intParam(params, 'limit', DEFAULT_LIMIT, MAX_LIMIT));

@@ -1,5 +1,5 @@
 import { RunNotFoundError } from '../../errors.ts';
-import { readRunResult } from '../../run-result.ts';
+import { readRunResult, toRunSummary } from '../../run-result.ts';
 import { HttpError, json } from '../../server/http.ts';
 import type { RunRecord, SwarmStore } from '../../store/types.ts';
 import { journalPage } from './journal-page.ts';
@@ -8,7 +8,7 @@ import { runGraph } from './run-graph.ts';
 import { listRunsPage } from './run-list.ts';
 import { runStateAt, runStateNow, type Backoff } from './run-state.ts';
 import { taskDetail } from './task-detail.ts';
-import { runTimeline } from './run-timeline.ts';
+import { runTimeline, TimelineFolds } from './run-timeline.ts';
 import { MACHINES, machineStatechart } from './task-statechart.ts';
 
 /**
@@ -23,6 +23,8 @@ export interface DashboardContext {
   backoff: Backoff;
   /** Whether runs can be controlled from the page: on a dispatcher, not over a bare database. */
   controls: boolean;
+  /** Live timelines kept between requests (run-timeline.ts). */
+  timelines: TimelineFolds;
 }
 
 export interface ReadRoute {
@@ -48,6 +50,8 @@ export const readRoutes: ReadRoute[] = [
       return json(result);
     },
   },
+  // The run without its tasks' results (GET /api/runs/:id has them all: megabytes on a big run).
+  { pattern: new RegExp(`^${RUN}/summary$`), handle: (_r, [runId], _s, ctx) => json(toRunSummary(requireRun(ctx, runId))) },
   { pattern: new RegExp(`^${RUN}/graph$`), handle: async (_r, [runId], _s, ctx) => json(await runGraph(requireRun(ctx, runId))) },
   {
     pattern: new RegExp(`^${RUN}/state$`),
@@ -61,7 +65,7 @@ export const readRoutes: ReadRoute[] = [
     pattern: new RegExp(`^${RUN}/timeline$`),
     handle(_r, [runId], search, ctx) {
       requireRun(ctx, runId);
-      return json(runTimeline(ctx.store, runId, optionalIntParam(search, 'at')));
+      return json(runTimeline(ctx.store, ctx.timelines, runId, optionalIntParam(search, 'at'), search));
     },
   },
   {

@@ -1,41 +1,16 @@
 import type { Manifest } from '../../manifest/types.ts';
 import type { RunRecord } from '../../store/types.ts';
 import { dagOf } from '../../graph/dag.ts';
-import { groupByDepth, type DagGroup } from '../../graph/groups.ts';
+import { groupByDepth } from '../../graph/groups.ts';
 import { layoutDag } from '../../graph/layout.ts';
-import { layeredLayout, type PageLayout } from './dag-layout.ts';
+import type { GraphSymbol, PageLayout, RunGraph } from '../wire.ts';
+import { layeredLayout } from './dag-layout.ts';
 
 /**
  * GET /api/runs/:id/graph: the run's symbols as the manifest declared them, and where to draw
  * each. The layout depends on the manifest alone, so it is the same at every seq; states only
  * colour it (the page does that).
  */
-
-export interface GraphSymbol {
-  name: string;
-  type: string;
-  context: string;
-  dispatch: string;
-  priority: number;
-  retries: number;
-  timeout: number;
-  dependencies: string[];
-  rollback: string | null;
-}
-
-export interface RunGraph {
-  runId: string;
-  workflow: string;
-  symbols: GraphSymbol[];
-  layout: PageLayout;
-  /**
-   * Which layout drew it: `graphviz` (src/graph/layout.ts), or for a run too big to draw node
-   * by node, `grouped`: boxes are the groups below, laid out by Graphviz.
-   */
-  engine: 'graphviz' | 'grouped';
-  /** With `grouped`: the symbols of each box (src/graph/groups.ts). */
-  groups?: DagGroup[];
-}
 
 export async function runGraph(run: RunRecord): Promise<RunGraph> {
   const manifest = run.manifest as Manifest;
@@ -58,7 +33,8 @@ export async function runGraph(run: RunRecord): Promise<RunGraph> {
   const layout =
     (await layoutDag({ nodes: grouped.groups, edges: grouped.edges })) ??
     layeredLayout(grouped.groups.map((g) => g.id), grouped.edges);
-  return { runId: run.id, workflow: run.name, symbols, layout, engine: 'grouped', groups: grouped.groups };
+  // The groups name every symbol; their declarations (megabytes at 100k) are left to the drawer.
+  return { runId: run.id, workflow: run.name, layout, engine: 'grouped', groups: grouped.groups };
 }
 
 /** Graphviz's layout (src/graph/layout.ts, cached per manifest); null for graphs too big for it. */

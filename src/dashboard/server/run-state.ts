@@ -1,7 +1,8 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
-import { readRunJournal } from '../../store/bulk-journal-reader.ts';
+import { readRunJournal, readRunProgress } from '../../store/bulk-journal-reader.ts';
 import type { RunRecord, SwarmStore } from '../../store/types.ts';
+import type { RunState, TaskState } from '../wire.ts';
 
 /**
  * GET /api/runs/:id/state[?at=SEQ]: every task's state, the run's, and the journal's range, for
@@ -11,26 +12,14 @@ import type { RunRecord, SwarmStore } from '../../store/types.ts';
  * every actor from the rows up to it (re-simulation), as `swarm replay --simulate --at` does.
  */
 
-export interface TaskState {
-  name: string;
-  state: string;
-  attempts: number;
-  node: string | null;
-}
-
-export interface RunState {
-  runId: string;
-  /** The seq asked for (clamped to the journal), or null for now. */
-  at: number | null;
-  firstSeq: number | null;
-  lastSeq: number | null;
-  /** How many journal rows the run has (the slider's steps). */
-  rows: number;
-  runState: string;
-  tasks: TaskState[];
-  /** When re-simulation at `at` did not reproduce the journal: its first difference. */
-  divergence: string | null;
-}
+/**
+ * What a view at a seq cannot show exactly, because the journal does not hold it
+ * (docs/architecture.md, "Not compared"): said on the page beside the cursor, not guessed.
+ */
+export const NOT_REBUILT: readonly string[] = [
+  'Workers are not journaled: the Nodes page shows them as they are now.',
+  'Retry backoff in a task\'s context is this dispatcher\'s configured one: the journal does not store it.',
+];
 
 export interface Backoff {
   base: number;
@@ -38,17 +27,17 @@ export interface Backoff {
 }
 
 export function runStateNow(store: SwarmStore, run: RunRecord): RunState {
-  const journal = readRunJournal(store, run.id);
-  const rows = journal.transitions;
+  const progress = readRunProgress(store, run.id);
   return {
     runId: run.id,
     at: null,
-    firstSeq: rows[0]?.seq ?? null,
-    lastSeq: rows.at(-1)?.seq ?? null,
-    rows: rows.length,
-    runState: journal.run?.status ?? run.status,
-    tasks: journal.tasks.map((t) => ({ name: t.name, state: t.status, attempts: t.attempts, node: t.node })),
+    firstSeq: progress.firstSeq,
+    lastSeq: progress.lastSeq,
+    rows: progress.rows,
+    runState: progress.run?.status ?? run.status,
+    tasks: progress.tasks.map((t) => ({ name: t.name, state: t.status, attempts: t.attempts, node: t.node })),
     divergence: null,
+    notRebuilt: [],
   };
 }
 
@@ -77,5 +66,6 @@ export function runStateAt(store: SwarmStore, run: RunRecord, at: number, backof
     runState,
     tasks: [...tasks.values()],
     divergence: report.divergence?.message ?? null,
+    notRebuilt: NOT_REBUILT,
   };
 }

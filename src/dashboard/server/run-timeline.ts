@@ -1,27 +1,102 @@
-import { attemptHistory, type AttemptRecord } from '../../attempt-history.ts';
+import { AttemptFold, type AttemptRecord } from '../../attempt-history.ts';
 import { rowsUpTo } from '../../journal-view.ts';
-import type { SwarmStore } from '../../store/types.ts';
+import { UsageError } from '../../errors.ts';
+import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
+import type { RunTimeline, TimelineBar, TimelineRow } from '../wire.ts';
+import { intParam, textParam } from './query-params.ts';
 
 /**
- * GET /api/runs/:id/timeline[?at=SEQ]: every attempt of every task (queue wait, run time,
- * result, node; rollbacks apart), read from the journal up to the cursor, for the timeline's
- * task rows and node lanes. `now` is the server's clock, to draw attempts still running.
+ * GET /api/runs/:id/timeline[?at=SEQ][&by=task|node][&offset=N][&limit=N]: attempts over time
+ * (queue wait, run time, result, node; rollbacks apart), read from the journal up to the
+ * cursor. One row per task (`by=task`, in the order tasks first became ready, a page of
+ * `limit` from `offset`) or one lane per node (`by=node`, each lane's latest bars). The answer
+ * is bounded whatever the run's size: the page draws at most a screenful, and `t0`/`t1` span
+ * every attempt so a page of rows sits on the whole run's time axis.
+ *
+ * Live (no `at`), each run's fold is kept and fed only the rows committed since the last
+ * request (TimelineFolds), so a page open on a big run that refreshes its timeline costs the
+ * dispatcher the new rows, not the journal.
  */
-export interface RunTimeline {
-  runId: string;
-  at: number | null;
-  now: number;
-  tasks: { name: string; attempts: AttemptRecord[] }[];
+
+const DEFAULT_ROWS = 100;
+const MAX_ROWS = 500;
+/** Bars per node lane: the latest this many (a lane of a 100k-task run holds 50k). */
+const MAX_LANE_BARS = 2000;
+/** Runs whose live fold is kept. */
+const KEPT_RUNS = 4;
+/** Rows read from the store per call while catching a fold up. */
+const CHUNK = 5000;
+
+/** Live timelines' folds, per run, each caught up on request. */
+export class TimelineFolds {
+  private readonly folds = new Map<string, AttemptFold>();
+
+  caughtUp(store: SwarmStore, runId: string): AttemptFold {
+    let fold = this.folds.get(runId);
+    if (fold) this.folds.delete(runId); // re-inserted last: least recently used goes first
+    fold ??= new AttemptFold({ keepOutputs: false });
+    this.folds.set(runId, fold);
+    if (this.folds.size > KEPT_RUNS) this.folds.delete(this.folds.keys().next().value!);
+    for (;;) {
+      const rows = store.getTransitions(runId, { afterSeq: fold.lastSeq, limit: CHUNK });
+      fold.readAll(rows);
+      if (rows.length < CHUNK) return fold;
+    }
+  }
 }
 
-export function runTimeline(store: SwarmStore, runId: string, at: number | null): RunTimeline {
-  const rows = store.getTransitions(runId);
-  const cut = rowsUpTo(rows, at);
-  const byTask = attemptHistory(cut);
-  return {
-    runId,
-    at,
-    now: at === null ? Date.now() : (cut.at(-1)?.at ?? Date.now()),
-    tasks: [...byTask].filter(([, attempts]) => attempts.length > 0).map(([name, attempts]) => ({ name, attempts })),
-  };
+export function runTimeline(store: SwarmStore, folds: TimelineFolds, runId: string, at: number | null, params: URLSearchParams): RunTimeline {
+  const by = textParam(params, 'by') ?? 'task';
+  if (by !== 'task' && by !== 'node') throw new UsageError(`by expects "task" or "node" (got "${by.slice(0, 40)}").`);
+  const offset = intParam(params, 'offset', 0);
+  const limit = Math.max(1, intParam(params, 'limit', DEFAULT_ROWS, MAX_ROWS));
+  let fold: AttemptFold;
+  let cut: TransitionRecord | undefined;
+  if (at === null) {
+    fold = folds.caughtUp(store, runId);
+  } else {
+    // A cursor is a one-off: folded from scratch, not kept.
+    const rows = rowsUpTo(store.getTransitions(runId), at);
+    fold = new AttemptFold({ keepOutputs: false });
+    fold.readAll(rows);
+    cut = rows.at(-1);
+  }
+  const now = at === null ? Date.now() : (cut?.at ?? Date.now());
+  const byTask = [...fold.attempts()].filter(([, attempts]) => attempts.length > 0);
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const [, attempts] of byTask) {
+    for (const a of attempts) {
+      const start = a.readyAt ?? a.assignedAt ?? a.startedAt ?? a.endedAt;
+      if (start !== null && start < t0) t0 = start;
+      const end = a.endedAt ?? now;
+      if (end > t1) t1 = end;
+    }
+  }
+  const bar = (task: string, { error: _e, output: _o, fromRun: _f, ...a }: AttemptRecord): TimelineBar => ({ task, ...a });
+  let rows: TimelineRow[];
+  let total: number;
+  if (by === 'task') {
+    total = byTask.length;
+    rows = byTask.slice(offset, offset + limit).map(([task, attempts]) => ({ label: task, bars: attempts.map((a) => bar(task, a)), more: 0 }));
+  } else {
+    const lanes = new Map<string, TimelineBar[]>();
+    for (const [task, attempts] of byTask) {
+      for (const a of attempts) {
+        const node = a.node ?? '(no node)';
+        let lane = lanes.get(node);
+        if (!lane) lanes.set(node, (lane = []));
+        lane.push(bar(task, a));
+      }
+    }
+    total = lanes.size;
+    rows = [...lanes]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .slice(offset, offset + limit)
+      .map(([label, bars]) => {
+        bars.sort((x, y) => (x.startedAt ?? x.assignedAt ?? x.endedAt ?? 0) - (y.startedAt ?? y.assignedAt ?? y.endedAt ?? 0));
+        return { label, bars: bars.slice(-MAX_LANE_BARS), more: Math.max(0, bars.length - MAX_LANE_BARS) };
+      });
+  }
+  return { runId, at, now, by, t0: t0 === Infinity ? null : t0, t1: t1 === -Infinity ? null : t1, offset, total, rows };
 }

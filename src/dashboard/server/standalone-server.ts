@@ -10,6 +10,7 @@ import { pollStore } from './commit-feed.ts';
 import { dashboardHandler } from './dashboard-handler.ts';
 import { LiveHub } from './live-hub.ts';
 import { liveSocketHandlers, type LiveConnection } from './live-socket.ts';
+import { TimelineFolds } from './run-timeline.ts';
 
 /**
  * `swarm dashboard`: the dashboard's pages over a state database with no dispatcher, read-only
@@ -41,6 +42,7 @@ export function startDashboardServer(
     store,
     backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
     controls: false,
+    timelines: new TimelineFolds(),
   });
   let server: Server<LiveConnection>;
   try {

@@ -1,10 +1,11 @@
-import { attemptHistory, type AttemptRecord } from '../../attempt-history.ts';
+import { attemptHistory } from '../../attempt-history.ts';
 import { HttpError } from '../../server/http.ts';
 import type { Manifest, SymbolSpec } from '../../manifest/types.ts';
 import { toTaskResult, type TaskResult } from '../../run-result.ts';
-import { readRunJournal } from '../../store/bulk-journal-reader.ts';
+import { readActorJournal } from '../../store/bulk-journal-reader.ts';
 import type { RunRecord, SwarmStore, TransitionRecord } from '../../store/types.ts';
 import { rowsUpTo } from '../../journal-view.ts';
+import type { TaskDetail } from '../wire.ts';
 
 /**
  * GET /api/runs/:id/tasks/:name[?at=SEQ]: what the task drawer shows — the symbol as declared,
@@ -12,23 +13,6 @@ import { rowsUpTo } from '../../journal-view.ts';
  * are read from the journal by attempt-history.ts, so they are right at any seq), and the
  * states its actor went through, for the statechart's highlighted path.
  */
-
-export interface TaskDetail {
-  runId: string;
-  name: string;
-  at: number | null;
-  symbol: SymbolSpec;
-  /** The stored projection (the latest, whatever `at`). */
-  result: TaskResult | null;
-  /** The machine state as of the cursor (`pending` before its actor started). */
-  state: string;
-  /** States visited, in order, as of the cursor (a resumed actor starts again from pending). */
-  path: string[];
-  attempts: AttemptRecord[];
-  /** The run whose result a replay carried over, when this task was reused. */
-  reusedFrom: string | null;
-  rows: TransitionRecord[];
-}
 
 export class UnknownTaskError extends HttpError {
   constructor(runId: string, name: string) {
@@ -39,17 +23,14 @@ export class UnknownTaskError extends HttpError {
 export function taskDetail(store: SwarmStore, run: RunRecord, name: string, at: number | null): TaskDetail {
   const symbol = (run.manifest as Manifest).symbols.find((s) => s.name === name);
   if (!symbol) throw new UnknownTaskError(run.id, name);
-  const journal = readRunJournal(store, run.id);
-  const actorId = `task:${name}`;
-  const upTo = rowsUpTo(journal.transitions, at);
-  const rows = upTo.filter((r) => r.actorId === actorId);
+  const rows = rowsUpTo(readActorJournal(store, run.id, `task:${name}`), at);
   const attempts = attemptHistory(rows).get(name) ?? [];
   const path: string[] = [];
   for (const row of rows) {
     if (path.length === 0 && row.from !== null) path.push(row.from);
     path.push(row.to);
   }
-  const task = journal.tasks.find((t) => t.name === name) ?? null;
+  const task = store.getTask(run.id, name) ?? null;
   const reuse = attempts.find((a) => a.kind === 'reuse');
   return {
     runId: run.id,

@@ -3,8 +3,9 @@ import { coordinatorMachine } from '../../../machines/coordinator-machine.ts';
 import { dispatcherMachine } from '../../../machines/dispatcher-machine.ts';
 import { nodeMachine } from '../../../machines/node-machine.ts';
 import { taskMachine } from '../../../machines/task-machine.ts';
-import { statechartOf, type Statechart as MachineChart } from '../../graph/statechart.ts';
-import { layeredLayout, type PageLayout } from './dag-layout.ts';
+import { statechartOf } from '../../graph/statechart.ts';
+import type { PageLayout, Statechart } from '../wire.ts';
+import { layeredLayout } from './dag-layout.ts';
 
 /**
  * GET /api/machines/task: the task machine's statechart as `xstate/graph` reads it from the
@@ -12,11 +13,6 @@ import { layeredLayout, type PageLayout } from './dag-layout.ts';
  * transitions, which `toDirectedGraph` leaves out, and a layout. Computed once: the machine is
  * fixed for the life of the process.
  */
-
-/** The task machine's statechart (src/graph/statechart.ts) with a layout for the page. */
-export interface Statechart extends MachineChart {
-  layout: PageLayout;
-}
 
 /** The machines the dashboard draws, by the name in /api/machines/<name>. */
 export const MACHINES: Record<string, AnyStateMachine> = {
