@@ -288,6 +288,7 @@ export class Dispatcher {
         clock: this.clock,
         random: this.options.random ?? Math.random,
         backoff: { base: coordinator.retry_backoff_base, max: coordinator.retry_backoff_max },
+        taskEngine: dispatcher.task_engine,
         cancelGraceMs: dispatcher.shutdown_grace,
         onFinished: (r, status) => this.onRunFinished(r, status),
       },

@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import type { Actor } from 'xstate';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
 import type { Clock } from '../src/clock.ts';
@@ -19,6 +18,9 @@ import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob, SwarmScheduler } from './swarm-scheduler.ts';
+import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
+import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.ts';
+import type { TaskEngineName } from './task-engine/task-engines.ts';
 
 /** What every run shares with the dispatcher that hosts it. */
 export interface RunEnvironment {
@@ -29,12 +31,14 @@ export interface RunEnvironment {
   clock: Clock;
   random: () => number;
   backoff: { base: number; max: number };
+  /** How task actors run (`[dispatcher] task_engine`; actors/task-engine/). */
+  taskEngine: TaskEngineName;
   /** How long running tasks may go on after a cancel before they are aborted. */
   cancelGraceMs: number;
   onFinished(run: RunCoordinator, status: RunStatus): void;
 }
 
-type TaskActor = Actor<typeof taskMachine>;
+type TaskActor = TaskActorLike<TaskContext>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
 const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
 const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
@@ -57,7 +61,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly symbols: SymbolSpec[];
   private readonly manifest: Manifest;
   private readonly baseDir: string | null;
-  private readonly taskLogic;
+  private readonly newTask: NewTaskActor;
   private readonly coordinator;
   private readonly live = new Map<number, TaskActor>();
   private readonly attempts: TaskAttempts;
@@ -108,7 +112,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       (i) => this.plan.firstMessages.get(i) ?? DEPS_MET,
     );
     this.rollbackTimeouts = this.symbols.map((s) => rollbackTimeoutOf(loaded.manifest, s));
-    this.taskLogic = this.provideTaskMachine();
+    this.newTask = taskActorFactory(env.taskEngine, this.provideTaskMachine(), env.journal, env.clock);
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
         actions: {
@@ -212,11 +216,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   private activate(i: number, message: TaskMessage): void {
     const spec = this.symbols[i];
-    const actor = this.env.journal.createActor(
-      this.taskLogic,
+    const actor = this.newTask(
       { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
       taskInputOf(this.runId, this.manifest, spec, this.env.backoff),
-    ) as TaskActor;
+    );
     this.live.set(i, actor);
     actor.start();
     actor.send(message);

@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'WORKER_CRASHED'
   | 'OPERATION_FAILED'
   /** Re-simulating a run's journal did not reproduce it (actors/journal/simulation/). */
-  | 'JOURNAL_DIVERGED';
+  | 'JOURNAL_DIVERGED'
+  /** A machine uses a feature the compiled task engine refuses (src/statechart/). */
+  | 'MACHINE_NOT_COMPILABLE';
 
 export class SwarmError extends Error {
   override name = 'SwarmError';

@@ -56,27 +56,35 @@ export class JournalRecorder {
       ...(this.clock ? { clock: this.clock } : {}),
       ...(input !== undefined ? { input } : {}),
     } as never);
-    const tag: ActorTag = {
-      ...identity,
-      lastAt: 0,
-      startedAt: null,
-      pending: undefined,
-    };
-    this.tags.set(actor, tag);
+    this.tags.set(actor, this.track(identity));
     return actor;
+  }
+
+  /**
+   * Journals an actor that is not an XState actor (the compiled task engine steps its machine
+   * itself): the host reports each snapshot with `recordSnapshot`, as inspection does here.
+   */
+  track(identity: { actorId: string; kind: ActorTag['kind']; runId: string | null; project: Projector }): ActorTag {
+    return { ...identity, lastAt: 0, startedAt: null, pending: undefined };
+  }
+
+  /**
+   * One snapshot of a tracked actor, caused by `event`: a row when its state value changed,
+   * and its projection rewritten at the next commit.
+   */
+  recordSnapshot(tag: ActorTag, snapshot: { value: unknown }, event: { type: string }): void {
+    const to = stateName(snapshot.value);
+    // Snapshot first: a flush forced by the row below must project the state it records.
+    tag.pending = snapshot;
+    this.dirty.add(tag);
+    if (to !== tag.lastValue) this.record(tag, to, event);
+    this.scheduleFlush();
   }
 
   private readonly inspect = (event: InspectionEvent): void => {
     if (event.type !== '@xstate.microstep' && event.type !== '@xstate.snapshot') return;
     const tag = this.tags.get(event.actorRef);
-    if (!tag) return;
-    const snapshot = event.snapshot as unknown as { value: unknown };
-    const to = stateName(snapshot.value);
-    // Snapshot first: a flush forced by the row below must project the state it records.
-    tag.pending = snapshot;
-    this.dirty.add(tag);
-    if (to !== tag.lastValue) this.record(tag, to, event.event);
-    this.scheduleFlush();
+    if (tag) this.recordSnapshot(tag, event.snapshot as unknown as { value: unknown }, event.event);
   };
 
   private record(tag: ActorTag, to: string, event: { type: string }): void {

@@ -14,6 +14,7 @@ import {
 } from './fields.ts';
 import { CONFIG_LIMITS as LIMITS } from './limits.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log-levels.ts';
+import { defaultTaskEngine, TASK_ENGINES } from '../../actors/task-engine/task-engines.ts';
 import { tokenConflict } from './token.ts';
 
 /**
@@ -40,6 +41,9 @@ const dispatcherSchema = z.object({
   tasks_per_thread: count(1, LIMITS.tasks_per_thread).default(4),
   shutdown_grace: milliseconds(0).default(10_000),
   auth_token: text('a shared secret').optional(),
+  // How task lifecycles run: compiled from the task machine (fast), or as real XState actors
+  // (the reference the compiled engine is tested against). Same machine, same journal.
+  task_engine: oneOf(TASK_ENGINES).default(() => defaultTaskEngine()),
 });
 
 const coordinatorSchema = z

@@ -1,0 +1,106 @@
+import type { Clock } from '../../src/clock.ts';
+import type { CompiledMachine } from '../../src/statechart/compiled-machine.ts';
+import { initialStep, step, type Snapshot, type Step } from '../../src/statechart/macrostep.ts';
+import type { ActorTag } from '../journal/actor-tag.ts';
+import type { JournalRecorder } from '../journal/journal-recorder.ts';
+
+/** What the runtime asks of a task actor, whichever engine runs it (task-engine.ts). */
+export interface TaskActorLike<TContext = any> {
+  start(): void;
+  send(event: { type: string }): void;
+  getSnapshot(): { value: unknown; context: TContext };
+  stop(): void;
+}
+
+const INIT = { type: 'xstate.init' };
+
+/**
+ * One task instance on the compiled engine. Each event is one pure step of the compiled
+ * machine (src/statechart/macrostep.ts); the host then does what the step asked, in this order:
+ * the new state goes to the journal (a row per changed microstep, as XState's inspection would
+ * write it), then the host actions run, then the delayed events are scheduled or cancelled on the
+ * injected clock. So the journal holds a state before anything acts on it.
+ *
+ * Like an XState actor, an event sent while one is being handled — a host action that sends
+ * back to its own task — waits in a mailbox and is handled right after; a stopped actor takes
+ * nothing and has no timer left.
+ */
+export class CompiledTaskActor implements TaskActorLike {
+  private snapshot: Snapshot | null = null;
+  private readonly timers = new Map<string, unknown>();
+  /** Events waiting while one is handled; null when idle. */
+  private mailbox: { type: string }[] | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly machine: CompiledMachine,
+    private readonly input: unknown,
+    private readonly journal: JournalRecorder,
+    private readonly tag: ActorTag,
+    private readonly clock: Clock,
+  ) {}
+
+  start(): void {
+    this.handle(() => initialStep(this.machine, this.input), INIT);
+  }
+
+  send(event: { type: string }): void {
+    if (this.stopped || this.snapshot === null) return;
+    if (this.mailbox) {
+      this.mailbox.push(event);
+      return;
+    }
+    this.handle(() => step(this.machine, this.snapshot!, event), event);
+  }
+
+  getSnapshot(): Snapshot {
+    return this.snapshot!;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private handle(first: () => Step, firstEvent: { type: string }): void {
+    this.mailbox = [];
+    try {
+      let next: (() => Step) | null = first;
+      let event = firstEvent;
+      while (next) {
+        this.apply(next(), event);
+        const queued = this.stopped ? undefined : this.mailbox.shift();
+        next = queued ? () => step(this.machine, this.snapshot!, queued) : null;
+        if (queued) event = queued;
+      }
+    } finally {
+      this.mailbox = null;
+    }
+  }
+
+  private apply({ microsteps, effects }: Step, event: { type: string }): void {
+    for (const snapshot of microsteps) {
+      this.snapshot = snapshot;
+      this.journal.recordSnapshot(this.tag, snapshot, event);
+    }
+    for (const effect of effects) {
+      if (effect.type === 'action') {
+        this.machine.hostActions.get(effect.name)!({ context: effect.context, event: effect.event, self: undefined, system: undefined }, effect.params);
+      } else if (effect.type === 'schedule') {
+        const fire = { type: effect.event };
+        this.timers.set(
+          effect.id,
+          this.clock.setTimeout(() => {
+            this.timers.delete(effect.id);
+            this.send(fire);
+          }, effect.delay),
+        );
+      } else {
+        const timer = this.timers.get(effect.id);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        this.timers.delete(effect.id);
+      }
+    }
+  }
+}
