@@ -1,6 +1,6 @@
 import type { SerializedError } from './errors.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import type { RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
+import type { RunListing, RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
@@ -50,7 +50,7 @@ export function toTaskResult(task: TaskRecord): TaskResult {
   };
 }
 
-export function toRunSummary(run: RunRecord): RunSummary {
+export function toRunSummary(run: RunListing): RunSummary {
   return {
     runId: run.id,
     name: run.name,

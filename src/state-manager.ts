@@ -1,8 +1,8 @@
 import { UsageError } from './errors.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
-import type { RunRecord, RunStatus, SwarmStore } from './store/types.ts';
+import type { RunListing, RunRecord, RunStatus, SwarmStore } from './store/types.ts';
 
-export type { RunRecord, RunStatus, SwarmStore } from './store/types.ts';
+export type { RunListing, RunRecord, RunStatus, SwarmStore } from './store/types.ts';
 
 /**
  * The public handle on the swarm's state database (`@wp-praxis/swarm/state-manager`): the shared
@@ -46,8 +46,8 @@ export class StateManager {
     return this.#store.stateDelete(key);
   }
 
-  /** Runs, newest first; optionally only some statuses, at most `limit`. */
-  listRuns(options?: { limit?: number; status?: RunStatus[] }): RunRecord[] {
+  /** Runs, newest first, without their manifests (getRun has them); optionally only some statuses, at most `limit`. */
+  listRuns(options?: { limit?: number; status?: RunStatus[] }): RunListing[] {
     return this.#store.listRuns(options);
   }
 

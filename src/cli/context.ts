@@ -90,11 +90,15 @@ export function resolveRun(store: SwarmStore, ref: string): RunRecord {
   const exact = store.getRun(ref);
   if (exact) return exact;
   const matches = ref === '' ? [] : store.listRuns().filter((run) => run.id.startsWith(ref));
-  if (matches.length === 1) return matches[0];
+  if (matches.length === 1) return store.getRun(matches[0].id) ?? failNotFound(ref);
   if (matches.length === 0) throw new RunNotFoundError(ref);
   const shown = matches.slice(0, 10).map((run) => `  ${run.id}  ${run.name}  ${run.status}`);
   if (matches.length > shown.length) shown.push(`  … and ${matches.length - shown.length} more`);
   throw new UsageError(`"${ref}" matches ${matches.length} runs; give more of the id:\n${shown.join('\n')}`);
+}
+
+function failNotFound(ref: string): never {
+  throw new RunNotFoundError(ref);
 }
 
 /** The full id of the run `ref` names (see resolveRun), read from the config's database. */

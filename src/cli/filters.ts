@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.ts';
-import { ACTOR_KINDS, RUN_STATUSES, type RunRecord, type RunStatus, type TransitionRecord } from '../store/types.ts';
+import { ACTOR_KINDS, RUN_STATUSES, type RunListing, type RunStatus, type TransitionRecord } from '../store/types.ts';
 import { parseSince } from './duration.ts';
 
 /**
@@ -25,7 +25,7 @@ export interface RunFilterOptions {
 
 export interface RunFilter {
   status: RunStatus[] | undefined;
-  accepts(run: RunRecord): boolean;
+  accepts(run: RunListing): boolean;
 }
 
 export function runFilter(opts: RunFilterOptions): RunFilter {

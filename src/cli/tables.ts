@@ -4,7 +4,7 @@ import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
-import { TASK_STATUSES, type RunRecord, type TransitionRecord } from '../store/types.ts';
+import { TASK_STATUSES, type RunListing, type TransitionRecord } from '../store/types.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
@@ -176,7 +176,7 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null;
 }
 
 /** id, workflow, status, done/total, failed, created, duration, replay-of. Newest first, as given. */
-export function runsTable(runs: RunRecord[], interrupted: ReadonlySet<string> = new Set(), endedAt: ReadonlyMap<string, number> = new Map()): string {
+export function runsTable(runs: RunListing[], interrupted: ReadonlySet<string> = new Set(), endedAt: ReadonlyMap<string, number> = new Map()): string {
   const t = table(['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of']);
   for (const run of runs) {
     t.push([

@@ -19,6 +19,7 @@ import {
   type RunRow,
   type TaskRow,
   type TransitionRow,
+  runListingFromRow,
 } from './rows.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { FINISHED_RUN_STATUSES, checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
@@ -33,6 +34,7 @@ import type {
   SwarmStore,
   TaskRecord,
   TransitionRecord,
+  RunListing,
 } from './types.ts';
 
 const FINISHED: ReadonlySet<string> = new Set(FINISHED_RUN_STATUSES);
@@ -119,7 +121,7 @@ export class MemoryStore implements SwarmStore {
     return row === undefined ? undefined : runFromRow(row);
   }
 
-  listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunRecord[] {
+  listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);
     const statuses = options.status === undefined ? undefined : new Set(options.status.map(checkRunStatus));
@@ -127,7 +129,7 @@ export class MemoryStore implements SwarmStore {
       .filter((row) => statuses === undefined || statuses.has(row.status))
       .reverse() // newest inserted first, so the stable sort below breaks createdAt ties that way
       .sort((a, b) => b.createdAt - a.createdAt);
-    return (limit < 0 ? rows : rows.slice(0, limit)).map(runFromRow);
+    return (limit < 0 ? rows : rows.slice(0, limit)).map(({ manifestSource: _s, manifest: _m, ...row }) => runListingFromRow(row));
   }
 
   listUnfinishedRunIds(): string[] {

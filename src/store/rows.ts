@@ -22,6 +22,7 @@ import type {
   TaskRecord,
   TaskStatus,
   TransitionRecord,
+  RunListing,
 } from './types.ts';
 
 /**
@@ -148,6 +149,12 @@ export function nodeRowFromRecord(node: NodeRecord): NodeRow {
 }
 
 // ---- row → record -------------------------------------------------------------------------
+
+export type RunListingRow = Omit<RunRow, 'manifestSource' | 'manifest'>;
+
+export function runListingFromRow(row: RunListingRow): RunListing {
+  return { ...row, metadata: JSON.parse(row.metadata) as Record<string, unknown> };
+}
 
 export function runFromRow(row: RunRow): RunRecord {
   return {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'bun:sqlite';
-import type { ColumnValue, NodeRow, PatchField, RunRow, TaskRow, TransitionRow } from './rows.ts';
+import type { ColumnValue, NodeRow, PatchField, RunListingRow, RunRow, TaskRow, TransitionRow } from './rows.ts';
 import { FINISHED_RUN_STATUSES } from './validation.ts';
 
 /**
@@ -11,6 +11,11 @@ const RUN_COLUMNS = `runs.id AS id, name, status, m.source AS manifestSource, m.
   m.manifest AS manifest, m.path AS manifestPath, metadata, total_tasks AS totalTasks,
   completed_tasks AS completedTasks, failed_tasks AS failedTasks, replay_of AS replayOf,
   created_at AS createdAt, finished_at AS finishedAt`;
+
+/** A run's row as lists read it: the manifest's format and path, not the manifest itself. */
+const RUN_LIST_COLUMNS = `runs.id AS id, name, status, m.format AS manifestFormat, m.path AS manifestPath,
+  metadata, total_tasks AS totalTasks, completed_tasks AS completedTasks, failed_tasks AS failedTasks,
+  replay_of AS replayOf, created_at AS createdAt, finished_at AS finishedAt`;
 
 /** A run's row with its manifest, which lives apart so the hot runs row stays small. */
 const RUNS = 'runs JOIN run_manifests m ON m.run_id = runs.id';
@@ -37,8 +42,8 @@ export class SqliteStatements {
   readonly runExists: Statement<{ found: 1 }, [string]>;
   readonly taskExists: Statement<{ found: 1 }, [string, string]>;
   readonly selectRun: Statement<RunRow, [string]>;
-  readonly listRuns: Statement<RunRow, [number]>;
-  readonly listRunsWithStatus: Statement<RunRow, [string, number]>;
+  readonly listRuns: Statement<RunListingRow, [number]>;
+  readonly listRunsWithStatus: Statement<RunListingRow, [string, number]>;
   readonly listUnfinishedRunIds: Statement<{ id: string }, []>;
   readonly selectTasks: Statement<TaskRow, [string]>;
   readonly selectTask: Statement<TaskRow, [string, string]>;
@@ -87,13 +92,13 @@ export class SqliteStatements {
     this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
     this.taskExists = db.prepare('SELECT 1 AS found FROM tasks WHERE run_id = ? AND name = ?');
     this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
-    this.listRuns = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
+    this.listRuns = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
     // One statement for any status list: the list is bound as a JSON array.
     this.listUnfinishedRunIds = db.prepare(
       "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, rowid",
     );
     this.listRunsWithStatus = db.prepare(
-      `SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
+      `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
     );
     this.selectTasks = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY position`);
     this.selectTask = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND name = ?`);

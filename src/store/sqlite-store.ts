@@ -14,6 +14,7 @@ import {
   transitionFromRow,
   transitionRowFromNew,
   type RunRow,
+  runListingFromRow,
 } from './rows.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteStatements } from './sqlite-statements.ts';
@@ -31,6 +32,7 @@ import type {
   TaskPatch,
   TaskRecord,
   TransitionRecord,
+  RunListing,
 } from './types.ts';
 
 /**
@@ -82,14 +84,14 @@ export class SqliteStore implements SwarmStore {
     return row === null ? undefined : runFromRow(row);
   }
 
-  listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunRecord[] {
+  listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);
     const rows =
       options.status === undefined
         ? this.statements.listRuns.all(limit)
         : this.statements.listRunsWithStatus.all(JSON.stringify(options.status.map(checkRunStatus)), limit);
-    return rows.map(runFromRow);
+    return rows.map(runListingFromRow);
   }
 
   listUnfinishedRunIds(): string[] {

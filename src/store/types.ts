@@ -53,6 +53,12 @@ export interface RunRecord {
   finishedAt: number | null;
 }
 
+/**
+ * A run as lists show it: the record without its manifest (text and JSON, megabytes for a big
+ * run), which `getRun` reads when one run is wanted.
+ */
+export type RunListing = Omit<RunRecord, 'manifestSource' | 'manifest'>;
+
 export type NewRun = Omit<RunRecord, 'completedTasks' | 'failedTasks' | 'finishedAt' | 'status'> & {
   status?: RunStatus;
 };
@@ -141,8 +147,8 @@ export interface SwarmStore {
   commit(batch: StoreBatch): void;
 
   getRun(runId: string): RunRecord | undefined;
-  /** Newest first. */
-  listRuns(options?: { limit?: number; status?: RunStatus[] }): RunRecord[];
+  /** Newest first, without manifests (RunListing). */
+  listRuns(options?: { limit?: number; status?: RunStatus[] }): RunListing[];
   /** Ids of the runs that are running or paused, oldest first: cheap (no manifests read). */
   listUnfinishedRunIds(): string[];
   /** In the order the tasks were created (manifest order). */

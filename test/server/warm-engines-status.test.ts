@@ -73,15 +73,18 @@ describe('warm engine pools in status and metrics', () => {
     const pids = new Set<number>(run.tasks.map((t: { output: { pid: number } }) => t.output.pid));
     expect(pids.size).toBeLessThanOrEqual(2);
 
+    // The pool reaches the dispatcher with the worker's next heartbeat: wait for the report
+    // that shows it settled (every engine idle), not for the first one.
+    const expected = [{ backend: 'rust_injector', size: 2, engines: pids.size, busy: 0, recycled: 0, crashed: 0 }];
     let engines: unknown;
     const reported = await waitUntil(() => {
       void call(server, 'GET', '/api/status').then(({ body: s }) => {
         engines = s.nodes.list.find((n: { id: string }) => n.id === 'remote:warm-1')?.engines;
       });
-      return Array.isArray(engines);
+      return Bun.deepEquals(engines, expected);
     }, 10_000);
+    expect(engines).toEqual(expected);
     expect(reported).toBe(true);
-    expect(engines).toEqual([{ backend: 'rust_injector', size: 2, engines: pids.size, busy: 0, recycled: 0, crashed: 0 }]);
 
     await worker.stop();
     workers.splice(0);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { isInterrupted } from '../../run-liveness.ts';
 import { runStory } from '../../run-story.ts';
 import { toRunSummary } from '../../run-result.ts';
-import { RUN_STATUSES, type RunRecord } from '../../store/types.ts';
+import { RUN_STATUSES, type RunListing } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
@@ -17,7 +17,7 @@ const DEFAULT_LIMIT = 20;
  * A run as `swarm runs --json` lists it: the RunResult fields without the tasks, its file, and
  * whether it is interrupted (unfinished, and the process that ran it is gone).
  */
-export function runSummary(run: RunRecord, interrupted: boolean) {
+export function runSummary(run: RunListing, interrupted: boolean) {
   return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted };
 }
 
