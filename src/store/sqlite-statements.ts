@@ -62,6 +62,7 @@ export class SqliteStatements {
   readonly deleteRunlessNodeTransitions: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
   readonly runPatches: PatchStatements;
+  readonly transitionInserts: TransitionInserts;
   private readonly all: Statement[];
 
   constructor(db: Database, taskFields: readonly PatchField[], runFields: readonly PatchField[]) {
@@ -135,6 +136,7 @@ export class SqliteStatements {
     );
     this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
+    this.transitionInserts = new TransitionInserts(db);
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
@@ -147,6 +149,37 @@ export class SqliteStatements {
     for (const statement of this.all) statement.finalize();
     this.taskPatches.finalize();
     this.runPatches.finalize();
+    this.transitionInserts.finalize();
+  }
+}
+
+/** Journal rows per multi-row INSERT: 8 columns each, well under SQLite's 32766 parameters. */
+export const TRANSITIONS_PER_INSERT = 64;
+
+/**
+ * Multi-row INSERTs of journal rows, one statement per row count (1..TRANSITIONS_PER_INSERT),
+ * built on first use: one bind-and-step per chunk instead of one per row is most of what a
+ * commit costs the main thread (bench/store-commit.ts).
+ */
+export class TransitionInserts {
+  private readonly byCount = new Map<number, Statement<unknown, ColumnValue[]>>();
+
+  constructor(private readonly db: Database) {}
+
+  forCount(count: number): Statement<unknown, ColumnValue[]> {
+    let statement = this.byCount.get(count);
+    if (statement === undefined) {
+      statement = this.db.prepare(
+        `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+      this.byCount.set(count, statement);
+    }
+    return statement;
+  }
+
+  finalize(): void {
+    for (const statement of this.byCount.values()) statement.finalize();
+    this.byCount.clear();
   }
 }
 

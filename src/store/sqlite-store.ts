@@ -15,9 +15,10 @@ import {
   transitionRowFromNew,
   type RunRow,
   runListingFromRow,
+  type ColumnValue,
 } from './rows.ts';
 import { openDatabase } from './sqlite-connection.ts';
-import { SqliteStatements } from './sqlite-statements.ts';
+import { SqliteStatements, TRANSITIONS_PER_INSERT } from './sqlite-statements.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
 import type {
@@ -208,18 +209,19 @@ export class SqliteStore implements SwarmStore {
   /** The body of one group commit; runs inside commitTransaction, so any throw rolls it all back. */
   private writeBatch(batch: StoreBatch): void {
     const s = this.statements;
-    for (const transition of batch.transitions) {
-      const t = transitionRowFromNew(transition);
+    const rows = batch.transitions;
+    for (let start = 0; start < rows.length; start += TRANSITIONS_PER_INSERT) {
+      const chunk = rows.slice(start, start + TRANSITIONS_PER_INSERT).map(transitionRowFromNew);
+      const values: ColumnValue[] = [];
+      for (const t of chunk) values.push(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
       try {
-        s.insertTransition.run(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+        s.transitionInserts.forCount(chunk.length).run(...values);
       } catch (err) {
-        // The foreign key on run_id is how a journal row for an unknown run is caught, for free.
-        if (t.runId !== null && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-          if (!outlivesRuns(t.actorKind)) throw new RunNotFoundError(t.runId);
-          s.insertTransition.run(null, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
-          continue;
-        }
-        throw err;
+        // The foreign key on run_id is how a journal row for an unknown run is caught, for
+        // free; the chunk is then written row by row to find which (a failed statement wrote
+        // nothing, so nothing is doubled).
+        if (!(err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw err;
+        for (const t of chunk) this.insertTransitionRow(t);
       }
     }
     for (const patch of batch.runs) {
@@ -239,6 +241,20 @@ export class SqliteStore implements SwarmStore {
     for (const node of batch.nodes) {
       const n = nodeRowFromRecord(node);
       s.upsertNode.run(n.id, n.kind, n.status, n.capacity, n.running, n.capabilities, n.lastSeenAt, n.startedAt);
+    }
+  }
+
+  private insertTransitionRow(t: ReturnType<typeof transitionRowFromNew>): void {
+    const s = this.statements;
+    try {
+      s.insertTransition.run(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+    } catch (err) {
+      if (t.runId !== null && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        if (!outlivesRuns(t.actorKind)) throw new RunNotFoundError(t.runId);
+        s.insertTransition.run(null, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+        return;
+      }
+      throw err;
     }
   }
 
