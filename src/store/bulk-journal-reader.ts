@@ -61,21 +61,34 @@ export function payloadTextOf(row: TransitionRecord): string {
 const MAX_SHARED = 10_000;
 const MAX_SHARED_LENGTH = 64;
 
-export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
-  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
-    const run = store.getRun(runId);
-    return { run: run ?? null, transitions: store.getTransitions(runId), tasks: store.getTasks(runId) };
-  }
+/** A read-only connection of its own to a SQLite store's file; null for any other store. */
+function readConnection(store: SwarmStore): Database | null {
+  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') return null;
   const db = new Database(store.location, { readonly: true });
-  try {
-    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // One read transaction, so the journal and the projections are from the same commit.
-    db.run('BEGIN');
-    const run = db
+  db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  return db;
+}
+
+function readRunRow(db: Database, runId: string): BulkJournal['run'] {
+  return (
+    db
       .query<BulkJournal['run'] & object, [string]>(
         'SELECT status, completed_tasks AS completedTasks, failed_tasks AS failedTasks, finished_at AS finishedAt FROM runs WHERE id = ?',
       )
-      .get(runId);
+      .get(runId) ?? null
+  );
+}
+
+export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
+  const db = readConnection(store);
+  if (!db) {
+    const run = store.getRun(runId);
+    return { run: run ?? null, transitions: store.getTransitions(runId), tasks: store.getTasks(runId) };
+  }
+  try {
+    // One read transaction, so the journal and the projections are from the same commit.
+    db.run('BEGIN');
+    const run = readRunRow(db, runId);
     // The few distinct kinds, states, events and short payloads are shared rather than held
     // once per row: a 100k-task journal then holds about half the memory, and comparing them
     // is comparing references.
@@ -125,7 +138,7 @@ export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
       };
     }
     db.run('COMMIT');
-    return { run: run ?? null, transitions, tasks };
+    return { run, transitions, tasks };
   } finally {
     db.close();
   }
@@ -148,19 +161,14 @@ export interface RunProgress {
  * last row the task states include.
  */
 export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
-  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
+  const db = readConnection(store);
+  if (!db) {
     const { run, transitions, tasks } = readRunJournal(store, runId);
     return { run, tasks, firstSeq: transitions[0]?.seq ?? null, lastSeq: transitions.at(-1)?.seq ?? null, rows: transitions.length };
   }
-  const db = new Database(store.location, { readonly: true });
   try {
-    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.run('BEGIN');
-    const run = db
-      .query<BulkJournal['run'] & object, [string]>(
-        'SELECT status, completed_tasks AS completedTasks, failed_tasks AS failedTasks, finished_at AS finishedAt FROM runs WHERE id = ?',
-      )
-      .get(runId);
+    const run = readRunRow(db, runId);
     const extent = db
       .query<{ first: number | null; last: number | null; rows: number }, [string]>('SELECT min(seq) AS first, max(seq) AS last, count(*) AS rows FROM transitions WHERE run_id = ?')
       .get(runId)!;
@@ -168,7 +176,7 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
       .query<RunProgress['tasks'][number], [string]>('SELECT name, status, attempts, node FROM tasks WHERE run_id = ? ORDER BY position')
       .all(runId);
     db.run('COMMIT');
-    return { run: run ?? null, tasks, firstSeq: extent.first, lastSeq: extent.last, rows: extent.rows };
+    return { run, tasks, firstSeq: extent.first, lastSeq: extent.last, rows: extent.rows };
   } finally {
     db.close();
   }
@@ -179,12 +187,9 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
  * a long journal is scanned there rather than built row by row in JS.
  */
 export function readActorJournal(store: SwarmStore, runId: string, actorId: string): TransitionRecord[] {
-  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') {
-    return store.getTransitions(runId).filter((r) => r.actorId === actorId);
-  }
-  const db = new Database(store.location, { readonly: true });
+  const db = readConnection(store);
+  if (!db) return store.getTransitions(runId).filter((r) => r.actorId === actorId);
   try {
-    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const rows = db
       .query<unknown[], [string, string]>(
         'SELECT seq, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? AND actor_id = ? ORDER BY seq',
