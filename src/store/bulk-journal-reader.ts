@@ -200,3 +200,31 @@ export function readActorJournal(store: SwarmStore, runId: string, actorId: stri
     db.close();
   }
 }
+
+/**
+ * Reads a run's rows after a seq again and again (the dashboard's live feed): on a SQLite file
+ * through one read-only connection kept open, the rows as StoredTransitions whose payloads are
+ * decoded only if read — a page open on a big run costs the dispatcher the rows' scan, not
+ * their decoding. Any other store is read through getTransitions.
+ */
+export class JournalTail {
+  private db: Database | null | undefined;
+
+  constructor(private readonly store: SwarmStore) {}
+
+  after(runId: string, afterSeq: number, limit: number): TransitionRecord[] {
+    this.db ??= readConnection(this.store);
+    if (this.db === null) return this.store.getTransitions(runId, { afterSeq, limit });
+    const rows = this.db
+      .query<unknown[], [string, number, number]>(
+        'SELECT seq, actor_id, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .values(runId, afterSeq, limit) as [number, string, string, string | null, string, string, string | null, number][];
+    return rows.map((r) => new StoredTransition(r[0], runId, r[1], r[2] as ActorKind, r[3], r[4], r[5], r[6], r[7]));
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+}

@@ -64,6 +64,7 @@ export async function startDispatcher({ config } = {}) {
   return {
     url,
     dir,
+    pid: child.pid,
     stderr: () => stderr,
     async api(method, path, body) {
       const response = await fetch(url + path, {

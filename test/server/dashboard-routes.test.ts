@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { join } from 'node:path';
+import { applySummary, type RowsSummary, type ViewTask } from '../../src/journal-view.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/server/security-headers.ts';
 import { call, HELLO, serverConfig, startServer, stopServers } from './helpers.ts';
 
@@ -169,6 +170,34 @@ describe('the live socket', () => {
     ws.send('not json');
     await until(() => messages.some((m) => m.type === 'error'));
     expect(messages.find((m) => m.type === 'error').code).toBe('BAD_MESSAGE');
+    ws.close();
+  });
+
+  test('view "states": summaries that move a view to what the projections say, standing for every row', async () => {
+    const server = startServer(serverConfig());
+    const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/live');
+    const summaries: RowsSummary[] = [];
+    let wake = () => {};
+    ws.onmessage = (e) => {
+      const message = JSON.parse(String(e.data));
+      expect(message.type).toBe('states');
+      summaries.push(message.summary);
+      wake();
+    };
+    await new Promise((r) => (ws.onopen = r));
+    const { body } = await call(server, 'POST', '/api/runs', { body: { source: HELLO, format: 'yaml' } });
+    ws.send(JSON.stringify({ type: 'watch', runId: body.runId, afterSeq: 0, view: 'states' }));
+    while (!summaries.some((s) => s.runState === 'succeeded')) await new Promise<void>((r) => (wake = r));
+    const now = (await call(server, 'GET', `/api/runs/${body.runId}/state`)).body;
+    const view = new Map<string, ViewTask>(now.tasks.map((t: any) => [t.name, { state: 'pending', attempts: 0, node: null }]));
+    let runState = 'idle';
+    for (const summary of summaries) runState = applySummary(summary, runState, (n) => view.get(n));
+    expect(runState).toBe(now.runState);
+    expect(now.tasks.map((t: any) => ({ name: t.name, state: t.state, attempts: t.attempts, node: t.node }))).toEqual(
+      [...view].map(([name, t]) => ({ name, ...t })),
+    );
+    expect(summaries.reduce((n, s) => n + s.rows, 0)).toBe(now.rows);
+    expect(summaries.at(-1)!.lastSeq).toBe(now.lastSeq);
     ws.close();
   });
 });

@@ -1,17 +1,18 @@
-import type { Row } from './types.ts';
+import type { RowsSummary } from '../../journal-view.ts';
 
 /**
- * The page's one WebSocket to `/api/live`. The server pushes journal rows of the watched run
- * after each commit, and a `runs` message when the runs list changes: the page never polls.
+ * The page's one WebSocket to `/api/live`. The server pushes, after each commit, what the new
+ * journal rows of the watched run did to its tasks (a summary, not the rows: `view: "states"`),
+ * and a `runs` message when the runs list changes: the page never polls.
  * After a drop it reconnects (with a growing delay) and asks again from the last seq it has,
  * so nothing is missed or doubled.
  */
 
-type RowsListener = (rows: Row[]) => void;
+type SummaryListener = (summary: RowsSummary) => void;
 
 export class LiveSocket {
   private socket: WebSocket | null = null;
-  private watching: { runId: string; afterSeq: number; onRows: RowsListener } | null = null;
+  private watching: { runId: string; afterSeq: number; onSummary: SummaryListener } | null = null;
   private onRuns: (() => void) | null = null;
   private retryMs = 250;
   private statusListener: (connected: boolean) => void = () => {};
@@ -24,10 +25,10 @@ export class LiveSocket {
     this.statusListener = listener;
   }
 
-  watch(runId: string, afterSeq: number, onRows: RowsListener): () => void {
-    const watching = { runId, afterSeq, onRows };
+  watch(runId: string, afterSeq: number, onSummary: SummaryListener): () => void {
+    const watching = { runId, afterSeq, onSummary };
     this.watching = watching;
-    this.send({ type: 'watch', runId, afterSeq });
+    this.send({ type: 'watch', runId, afterSeq, view: 'states' });
     return () => {
       if (this.watching !== watching) return;
       this.watching = null;
@@ -54,16 +55,16 @@ export class LiveSocket {
     socket.onopen = () => {
       this.retryMs = 250;
       this.statusListener(true);
-      if (this.watching) this.send({ type: 'watch', runId: this.watching.runId, afterSeq: this.watching.afterSeq });
+      if (this.watching) this.send({ type: 'watch', runId: this.watching.runId, afterSeq: this.watching.afterSeq, view: 'states' });
       if (this.onRuns) this.send({ type: 'runs' });
     };
     socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as { type: string; runId?: string; rows?: Row[] };
-      if (message.type === 'rows' && this.watching && message.runId === this.watching.runId && message.rows) {
-        const fresh = message.rows.filter((r) => r.seq > this.watching!.afterSeq);
-        if (fresh.length === 0) return;
-        this.watching.afterSeq = fresh[fresh.length - 1].seq;
-        this.watching.onRows(fresh);
+      const message = JSON.parse(String(event.data)) as { type: string; runId?: string; summary?: RowsSummary };
+      if (message.type === 'states' && this.watching && message.runId === this.watching.runId && message.summary) {
+        // A summary the page already has (sent again around a reconnect) is dropped whole.
+        if (message.summary.lastSeq <= this.watching.afterSeq) return;
+        this.watching.afterSeq = message.summary.lastSeq;
+        this.watching.onSummary(message.summary);
       } else if (message.type === 'runs') {
         this.onRuns?.();
       }

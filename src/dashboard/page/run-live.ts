@@ -1,25 +1,25 @@
-import { applyRow } from '../../journal-view.ts';
-import type { Row, RunState } from './types.ts';
+import { applySummary, type RowsSummary } from '../../journal-view.ts';
+import type { RunState, TaskState } from './types.ts';
 
 /**
- * Applies journal rows pushed by the server to a "now" view of the run: a task actor's row
- * moves its task to the row's state (an `assigned` counts an attempt, as the projection does);
- * a coordinator row moves the run. The same rows the projections are computed from, so the
- * view stays what a reload would show.
+ * Moves a "now" view of the run by the summaries the server pushes (what the journal rows since
+ * the last one did to each task: journal-view.ts), so the view stays what a reload would show.
+ * The tasks are changed in place through an index built once per view, so a summary costs the
+ * tasks it names, not the run's size; the state returned is a new object, for the page to draw.
  */
-export function applyRows(state: RunState, rows: readonly Row[]): RunState {
-  if (rows.length === 0) return state;
-  const tasks = new Map(state.tasks.map((t) => [t.name, { ...t }]));
+const indexes = new WeakMap<TaskState[], Map<string, TaskState>>();
+
+export function applySummaries(state: RunState, summaries: readonly RowsSummary[]): RunState {
+  if (summaries.length === 0) return state;
+  let index = indexes.get(state.tasks);
+  if (!index) indexes.set(state.tasks, (index = new Map(state.tasks.map((t) => [t.name, t]))));
   let runState = state.runState;
-  for (const row of rows) runState = applyRow(row, runState, (name) => tasks.get(name));
-  const last = rows[rows.length - 1].seq;
+  for (const summary of summaries) runState = applySummary(summary, runState, (name) => index.get(name));
   return {
     ...state,
     runState,
-    tasks: [...tasks.values()],
-    firstSeq: state.firstSeq ?? rows[0].seq,
-    lastSeq: Math.max(state.lastSeq ?? 0, last),
-    rows: state.rows + rows.length,
+    lastSeq: Math.max(state.lastSeq ?? 0, summaries[summaries.length - 1].lastSeq),
+    rows: state.rows + summaries.reduce((n, s) => n + s.rows, 0),
   };
 }
 

@@ -8,24 +8,25 @@ import { RunControls } from './run-controls.ts';
 import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
-import { applyRows, countByState } from './run-live.ts';
+import { applySummaries, countByState } from './run-live.ts';
 import { TaskDrawer } from './task-drawer.ts';
 import { TimeSlider } from './time-slider.ts';
 import { TimelineView } from './timeline.ts';
-import type { Row, RunGraph, RunState, RunSummary } from './types.ts';
+import type { RowsSummary } from '../../journal-view.ts';
+import type { RunGraph, RunState, RunSummary } from './types.ts';
 
 /**
- * Pushed rows are applied at most this often: a busy run sends some at every group commit, and
- * drawing a 10k-task page that often would take the CPU the dispatcher needs.
+ * Pushed summaries are applied at most this often: a busy run sends one at every group commit,
+ * and drawing a 10k-task page that often would take the CPU the dispatcher needs.
  */
 const APPLY_EVERY_MS = 250;
 
 /**
  * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
  * time cursor, the selected task's drawer and the journal. Live (no `at`): the state is read
- * once, then moved by the rows the socket pushes after its seq. At a seq: the server
- * re-simulates the journal up to it; pushed rows only move the slider's end. The drawer reads
- * its task again only when rows of that task arrive.
+ * once, then moved by the summaries of new rows the socket pushes after its seq. At a seq: the
+ * server re-simulates the journal up to it; pushes only move the slider's end. The drawer reads
+ * its task again only when a push names that task.
  */
 export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const atText = place.query.get('at');
@@ -37,8 +38,8 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const [lastSeq, setLastSeq] = useState<number | null>(null);
   const [tick, setTick] = useState(0);
   const [taskTick, setTaskTick] = useState(0);
-  const selectedActor = useRef<string | null>(null);
-  selectedActor.current = selected === null ? null : `task:${selected}`;
+  const selectedTask = useRef<string | null>(null);
+  selectedTask.current = selected;
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -52,17 +53,17 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   useEffect(() => {
     let current = true;
     let stop = () => {};
-    let pending: Row[] = [];
+    let pending: RowsSummary[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
     const apply = () => {
       timer = null;
-      const rows = pending;
+      const summaries = pending;
       pending = [];
-      if (!current || rows.length === 0) return;
-      setLastSeq(rows[rows.length - 1].seq);
-      if (at === null) setState((prev) => (prev ? applyRows(prev, rows) : prev));
+      if (!current || summaries.length === 0) return;
+      setLastSeq(summaries[summaries.length - 1].lastSeq);
+      if (at === null) setState((prev) => (prev ? applySummaries(prev, summaries) : prev));
       setTick((t) => t + 1);
-      if (rows.some((r) => r.actorId === selectedActor.current)) setTaskTick((t) => t + 1);
+      if (summaries.some((s) => selectedTask.current !== null && selectedTask.current in s.tasks)) setTaskTick((t) => t + 1);
     };
     getJson<RunState>(`${runPath(runId)}/state`, { at })
       .then((s) => {
@@ -71,8 +72,8 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         setLastSeq(s.lastSeq);
         setError(null);
         // Rows after what this state includes: applied when live, counted always.
-        stop = liveSocket().watch(runId, s.lastSeq ?? 0, (rows) => {
-          pending.push(...rows);
+        stop = liveSocket().watch(runId, s.lastSeq ?? 0, (summary) => {
+          pending.push(summary);
           timer ??= setTimeout(apply, APPLY_EVERY_MS);
         });
       })

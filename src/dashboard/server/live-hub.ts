@@ -1,3 +1,5 @@
+import { summarizeRows, type RowsSummary } from '../../journal-view.ts';
+import { JournalTail } from '../../store/bulk-journal-reader.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
 
 /**
@@ -7,23 +9,33 @@ import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
  * `getTransitions(runId, {afterSeq})` — and sends them. Nothing is buffered per client: a client
  * that reconnects says where it was and gets the rest, so the socket is resumable and the page
  * never polls. Bursts of group commits are coalesced into one read per client and run.
+ *
+ * A client may watch a run's states instead of its rows (`summarized`): it then gets what the
+ * rows since its seq do to each task (journal-view.ts `summarizeRows`), one small message per
+ * read instead of every row — what the dashboard's run page asks for, since a 100k-task run
+ * writes half a million rows it would otherwise receive and the dispatcher encode.
  */
 
 export interface LiveClient {
   send(text: string): void;
   /** Run id → the last seq this client has. */
   readonly watching: Map<string, number>;
+  /** Runs watched as summaries of their rows, not the rows. */
+  readonly summarized: Set<string>;
   /** Whether it wants a `runs` message when the runs list changed. */
   wantsRuns: boolean;
 }
 
 export type LiveMessage =
   | { type: 'rows'; runId: string; rows: TransitionRecord[] }
+  | { type: 'states'; runId: string; summary: RowsSummary }
   | { type: 'runs' }
   | { type: 'error'; code: string; message: string };
 
 /** Rows per message; a client far behind gets several. */
 const PAGE = 500;
+/** Rows per summary: a summary is small whatever it stands for. */
+const SUMMARY_PAGE = 20_000;
 /** How long notifications gather before the hub reads: group commits come every few ms. */
 const COALESCE_MS = 20;
 /**
@@ -39,7 +51,11 @@ export class LiveHub {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private runsSentAt = 0;
 
-  constructor(private readonly store: SwarmStore) {}
+  private readonly tail: JournalTail;
+
+  constructor(store: SwarmStore) {
+    this.tail = new JournalTail(store);
+  }
 
   get size(): number {
     return this.clients.size;
@@ -61,9 +77,16 @@ export class LiveHub {
   }
 
   /** Starts (or moves) a watch and sends what the client lacks at once. */
-  watch(client: LiveClient, runId: string, afterSeq: number): void {
+  watch(client: LiveClient, runId: string, afterSeq: number, summarized = false): void {
     client.watching.set(runId, afterSeq);
+    if (summarized) client.summarized.add(runId);
+    else client.summarized.delete(runId);
     this.push(client, runId);
+  }
+
+  unwatch(client: LiveClient, runId: string): void {
+    client.watching.delete(runId);
+    client.summarized.delete(runId);
   }
 
   /** Called after a commit: these runs have new rows; `runsChanged` when a run was created or changed status. */
@@ -78,6 +101,7 @@ export class LiveHub {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.clients.clear();
+    this.tail.close();
   }
 
   private flush(): void {
@@ -99,14 +123,17 @@ export class LiveHub {
   }
 
   private push(client: LiveClient, runId: string): void {
+    const summarized = client.summarized.has(runId);
+    const page = summarized ? SUMMARY_PAGE : PAGE;
     for (;;) {
       const afterSeq = client.watching.get(runId);
       if (afterSeq === undefined) return;
-      const rows = this.store.getTransitions(runId, { afterSeq, limit: PAGE });
+      const rows = this.tail.after(runId, afterSeq, page);
       if (rows.length === 0) return;
       client.watching.set(runId, rows[rows.length - 1].seq);
-      client.send(JSON.stringify({ type: 'rows', runId, rows } satisfies LiveMessage));
-      if (rows.length < PAGE) return;
+      const message: LiveMessage = summarized ? { type: 'states', runId, summary: summarizeRows(rows) } : { type: 'rows', runId, rows };
+      client.send(JSON.stringify(message));
+      if (rows.length < page) return;
     }
   }
 }

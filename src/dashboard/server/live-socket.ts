@@ -5,10 +5,13 @@ import type { LiveClient, LiveHub, LiveMessage } from './live-hub.ts';
 /**
  * The dashboard's `/api/live` WebSocket (upgraded in the server's fetch after the host and
  * token checks). The page says what it wants; the hub pushes rows:
- *   → {type: "watch", runId, afterSeq}   rows of that run after that seq, then as they commit
+ *   → {type: "watch", runId, afterSeq, view?: "rows" | "states"}   rows of that run after
+ *        that seq, then as they commit; with `view: "states"`, a summary of what they did
+ *        to each task instead (journal-view.ts)
  *   → {type: "unwatch", runId}
  *   → {type: "runs"}                     a `runs` message whenever the runs list changes
- *   ← {type: "rows", runId, rows} | {type: "runs"} | {type: "error", code, message}
+ *   ← {type: "rows", runId, rows} | {type: "states", runId, summary} | {type: "runs"}
+ *     | {type: "error", code, message}
  * Read-only: nothing a client sends changes anything but its own subscriptions.
  */
 
@@ -23,13 +26,13 @@ const MAX_WATCHED = 16;
 const MAX_FRAME = 4096;
 
 const request = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('watch'), runId: z.string().min(1).max(200), afterSeq: z.number().int().min(0) }),
+  z.object({ type: z.literal('watch'), runId: z.string().min(1).max(200), afterSeq: z.number().int().min(0), view: z.enum(['rows', 'states']).optional() }),
   z.object({ type: z.literal('unwatch'), runId: z.string().min(1).max(200) }),
   z.object({ type: z.literal('runs') }),
 ]);
 
 export function newLiveConnection(): LiveConnection {
-  return { live: { send: () => {}, watching: new Map(), wantsRuns: false }, malformed: 0 };
+  return { live: { send: () => {}, watching: new Map(), summarized: new Set(), wantsRuns: false }, malformed: 0 };
 }
 
 export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnection> {
@@ -49,16 +52,16 @@ export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnectio
       if (String(data).length > MAX_FRAME) return refuse(ws, 'MESSAGE_TOO_LARGE', `messages are at most ${MAX_FRAME} bytes`);
       try {
         const result = request.safeParse(JSON.parse(String(data)));
-        if (!result.success) return refuse(ws, 'BAD_MESSAGE', 'expected {type: "watch", runId, afterSeq}, {type: "unwatch", runId} or {type: "runs"}');
+        if (!result.success) return refuse(ws, 'BAD_MESSAGE', 'expected {type: "watch", runId, afterSeq, view?}, {type: "unwatch", runId} or {type: "runs"}');
         parsed = result.data;
       } catch {
         return refuse(ws, 'BAD_MESSAGE', 'messages are JSON');
       }
       const client = ws.data.live;
       if (parsed.type === 'runs') client.wantsRuns = true;
-      else if (parsed.type === 'unwatch') client.watching.delete(parsed.runId);
+      else if (parsed.type === 'unwatch') hub.unwatch(client, parsed.runId);
       else if (!client.watching.has(parsed.runId) && client.watching.size >= MAX_WATCHED) refuse(ws, 'TOO_MANY_WATCHES', `at most ${MAX_WATCHED} runs per socket`);
-      else hub.watch(client, parsed.runId, parsed.afterSeq);
+      else hub.watch(client, parsed.runId, parsed.afterSeq, parsed.view === 'states');
     },
     close(ws) {
       hub.remove(ws.data.live);
