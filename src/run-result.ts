@@ -64,12 +64,12 @@ export function toRunSummary(run: RunListing): RunSummary {
   };
 }
 
-export function toRunResult(run: RunRecord, tasks: TaskRecord[]): RunResult {
+export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
   return { ...toRunSummary(run), tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 
 /** Reads a run's result from the store; undefined when there is no such run. */
 export function readRunResult(store: SwarmStore, runId: string): RunResult | undefined {
-  const run = store.getRun(runId);
+  const run = store.getRunListing(runId);
   return run ? toRunResult(run, store.getTasks(runId)) : undefined;
 }

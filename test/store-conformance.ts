@@ -479,12 +479,14 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(() => store.listRuns({ status: ['pending' as never] })).toThrow(TypeError);
       });
 
-      test('listRuns returns whole records but for the manifest (getRun has it)', () => {
+      test('listRuns and getRunListing return whole records but for the manifest (getRun has it)', () => {
         seedRun('r1');
         const { manifestSource, manifest, ...listing } = store.getRun('r1')!;
         expect(manifestSource.length).toBeGreaterThan(0);
         expect(manifest).not.toBeNull();
         expect(store.listRuns()).toEqual([listing]);
+        expect(store.getRunListing('r1')).toEqual(listing);
+        expect(store.getRunListing('nope')).toBeUndefined();
       });
     });
 

@@ -122,6 +122,6 @@ export async function hostRunLocally(
 function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   const { settled, total, live, active } = handle.progress();
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
-  const failed = dispatcher.store.getRun(handle.runId)?.failedTasks ?? 0;
+  const failed = dispatcher.store.getRunListing(handle.runId)?.failedTasks ?? 0;
   return { settled, total, running, failed, active };
 }

@@ -4,7 +4,7 @@ import { RunNotFoundError, UsageError } from '../errors.ts';
 import type { ManifestDefaults } from '../manifest/index.ts';
 import { listRunsPage } from '../dashboard/server/run-list.ts';
 import { readRunResult } from '../run-result.ts';
-import { isFinishedRun, type RunRecord } from '../store/types.ts';
+import { isFinishedRun, type RunListing } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
 import { ManifestThread } from './manifest-thread.ts';
 import type { SwarmMetrics } from './metrics.ts';
@@ -80,7 +80,7 @@ function controlRoute(verb: 'cancel' | 'pause' | 'resume', state: string): Route
   };
 }
 
-function progressFromStore(run: RunRecord): RunProgressView {
+function progressFromStore(run: RunListing): RunProgressView {
   const ended = isFinishedRun(run.status);
   return {
     runId: run.id,
@@ -96,8 +96,9 @@ function progressFromStore(run: RunRecord): RunProgressView {
   };
 }
 
-function requireRun(ctx: RouteContext, runId: string): RunRecord {
-  const run = ctx.store.getRun(runId);
+/** The run without its manifest: no route here needs it, and a big run's is megabytes. */
+function requireRun(ctx: RouteContext, runId: string): RunListing {
+  const run = ctx.store.getRunListing(runId);
   if (!run) throw new RunNotFoundError(runId);
   return run;
 }

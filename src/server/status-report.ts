@@ -40,7 +40,7 @@ export function liveStatus(sources: StatusSources): Omit<StatusReport, 'database
   }));
   const runs: RunProgressView[] = [];
   for (const handle of registry.activeHandles()) {
-    const stored = store.getRun(handle.runId);
+    const stored = store.getRunListing(handle.runId);
     if (stored) runs.push(registry.liveProgress(handle, stored));
   }
   const finished = registry.finishedTotals();

@@ -121,6 +121,13 @@ export class MemoryStore implements SwarmStore {
     return row === undefined ? undefined : runFromRow(row);
   }
 
+  getRunListing(runId: string): RunListing | undefined {
+    const run = this.getRun(runId);
+    if (!run) return undefined;
+    const { manifestSource: _s, manifest: _m, ...listing } = run;
+    return listing;
+  }
+
   listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);

@@ -42,6 +42,7 @@ export class SqliteStatements {
   readonly runExists: Statement<{ found: 1 }, [string]>;
   readonly taskExists: Statement<{ found: 1 }, [string, string]>;
   readonly selectRun: Statement<RunRow, [string]>;
+  readonly selectRunListing: Statement<RunListingRow, [string]>;
   readonly listRuns: Statement<RunListingRow, [number]>;
   readonly listRunsWithStatus: Statement<RunListingRow, [string, number]>;
   readonly listUnfinishedRunIds: Statement<{ id: string }, []>;
@@ -93,6 +94,7 @@ export class SqliteStatements {
     this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
     this.taskExists = db.prepare('SELECT 1 AS found FROM tasks WHERE run_id = ? AND name = ?');
     this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
+    this.selectRunListing = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
     this.listRuns = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
     // One statement for any status list: the list is bound as a JSON array.
     this.listUnfinishedRunIds = db.prepare(
@@ -139,7 +141,7 @@ export class SqliteStatements {
     this.transitionInserts = new TransitionInserts(db);
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
-      this.selectRun, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
+      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.claimUnownedRun, this.claimOwnedRun, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
     ];

@@ -85,6 +85,12 @@ export class SqliteStore implements SwarmStore {
     return row === null ? undefined : runFromRow(row);
   }
 
+  getRunListing(runId: string): RunListing | undefined {
+    this.assertOpen();
+    const row = this.statements.selectRunListing.get(runId);
+    return row === null ? undefined : runListingFromRow(row);
+  }
+
   listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);

@@ -147,6 +147,8 @@ export interface SwarmStore {
   commit(batch: StoreBatch): void;
 
   getRun(runId: string): RunRecord | undefined;
+  /** The run without its manifest (cheap whatever the run's size), as listRuns gives it. */
+  getRunListing(runId: string): RunListing | undefined;
   /** Newest first, without manifests (RunListing). */
   listRuns(options?: { limit?: number; status?: RunStatus[] }): RunListing[];
   /** Ids of the runs that are running or paused, oldest first: cheap (no manifests read). */

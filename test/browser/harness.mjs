@@ -31,15 +31,16 @@ export function within(promise, ms, what) {
 
 /**
  * Starts a dispatcher; resolves once its `--json` line says where it listens. `config`: the text
- * of a swarm.toml to start it with (the defaults otherwise).
+ * of a swarm.toml to start it with (the defaults otherwise); `bunArgs`: options for Bun itself
+ * (e.g. a CPU profile).
  */
-export async function startDispatcher({ config } = {}) {
+export async function startDispatcher({ config, bunArgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'swarm-dashboard-browser-'));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const args = [join(ROOT, 'src', 'cli', 'bin.ts'), 'start-dispatcher', '--port', '0', '--json', '--db', join(dir, 'state.db')];
+  const args = [...bunArgs, join(ROOT, 'src', 'cli', 'bin.ts'), 'start-dispatcher', '--port', '0', '--json', '--db', join(dir, 'state.db')];
   if (config !== undefined) {
     writeFileSync(join(dir, 'swarm.toml'), config);
-    args.splice(2, 0, join(dir, 'swarm.toml'));
+    args.splice(bunArgs.length + 2, 0, join(dir, 'swarm.toml'));
   }
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'bun'), args, {
     cwd: dir,

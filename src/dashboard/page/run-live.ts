@@ -9,10 +9,24 @@ import type { RunState, TaskState } from './types.ts';
  */
 const indexes = new WeakMap<TaskState[], Map<string, TaskState>>();
 
-export function applySummaries(state: RunState, summaries: readonly RowsSummary[]): RunState {
-  if (summaries.length === 0) return state;
+/** The view's tasks by name, built once per view. */
+export function taskIndex(state: RunState): Map<string, TaskState> {
   let index = indexes.get(state.tasks);
   if (!index) indexes.set(state.tasks, (index = new Map(state.tasks.map((t) => [t.name, t]))));
+  return index;
+}
+
+/**
+ * How often pushed summaries are applied and drawn: a page of a big run redraws less often,
+ * since each drawing walks all its tasks and the browser shares the machine's CPUs.
+ */
+export function applyEveryMs(taskCount: number): number {
+  return taskCount > 10_000 ? 1000 : 250;
+}
+
+export function applySummaries(state: RunState, summaries: readonly RowsSummary[]): RunState {
+  if (summaries.length === 0) return state;
+  const index = taskIndex(state);
   let runState = state.runState;
   for (const summary of summaries) runState = applySummary(summary, runState, (name) => index.get(name));
   return {

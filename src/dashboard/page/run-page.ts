@@ -8,18 +8,13 @@ import { RunControls } from './run-controls.ts';
 import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
-import { applySummaries, countByState } from './run-live.ts';
+import { applyEveryMs, applySummaries, countByState, taskIndex } from './run-live.ts';
 import { TaskDrawer } from './task-drawer.ts';
 import { TimeSlider } from './time-slider.ts';
 import { TimelineView } from './timeline.ts';
 import type { RowsSummary } from '../../journal-view.ts';
 import type { RunGraph, RunState, RunSummary } from './types.ts';
 
-/**
- * Pushed summaries are applied at most this often: a busy run sends one at every group commit,
- * and drawing a 10k-task page that often would take the CPU the dispatcher needs.
- */
-const APPLY_EVERY_MS = 250;
 
 /**
  * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
@@ -74,7 +69,8 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         // Rows after what this state includes: applied when live, counted always.
         stop = liveSocket().watch(runId, s.lastSeq ?? 0, (summary) => {
           pending.push(summary);
-          timer ??= setTimeout(apply, APPLY_EVERY_MS);
+          // A busy run pushes at every group commit: applied and drawn in batches (run-live.ts).
+          timer ??= setTimeout(apply, applyEveryMs(s.tasks.length));
         });
       })
       .catch((e: Error) => current && setError(e.message));
@@ -85,8 +81,8 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     };
   }, [runId, at]);
 
-  const taskState = new Map((state?.tasks ?? []).map((t) => [t.name, t.state]));
-  const stateOfTask = (name: string) => taskState.get(name) ?? 'pending';
+  const tasks = state ? taskIndex(state) : new Map<string, { state: string }>();
+  const stateOfTask = (name: string) => tasks.get(name)?.state ?? 'pending';
   // A run too big to draw node by node comes as groups (one box per dependency depth).
   const groups = graph?.groups ? new Map(graph.groups.map((g) => [g.id, g.members])) : null;
   const group = place.query.get('group');
@@ -104,7 +100,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     ${state && html`<ul class="counts" data-testid="counts">${countByState(state).map(([s, n]) => html`<li key=${s}><${StateBadge} state=${s} /> ${n}</li>`)}</ul>`}
     <div class="run-body">
       ${graph && state && !groups && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}`}
-        stateOf=${(id: string) => taskState.get(id) ?? 'pending'} selected=${selected}
+        stateOf=${stateOfTask} selected=${selected}
         onSelect=${(id: string) => setQuery({ task: id })} />`}
       ${graph && state && groups && html`<${GraphSvg} layout=${graph.layout} testId="dag" label=${`DAG of ${graph.workflow}, grouped by depth`}
         stateOf=${(id: string) => groupState(groups.get(id) ?? [], stateOfTask)}

@@ -1,7 +1,7 @@
 import { RunNotFoundError } from '../../errors.ts';
 import { readRunResult, toRunSummary } from '../../run-result.ts';
 import { HttpError, json } from '../../server/http.ts';
-import type { RunRecord, SwarmStore } from '../../store/types.ts';
+import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
 import { journalPage } from './journal-page.ts';
 import { optionalIntParam } from './query-params.ts';
 import { runGraph } from './run-graph.ts';
@@ -38,6 +38,13 @@ function requireRun(ctx: DashboardContext, runId: string): RunRecord {
   return run;
 }
 
+/** The run without its manifest: what every route that needs no manifest reads (megabytes otherwise). */
+function requireListing(ctx: DashboardContext, runId: string): RunListing {
+  const run = ctx.store.getRunListing(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  return run;
+}
+
 const RUN = '/api/runs/([^/]+)';
 
 export const readRoutes: ReadRoute[] = [
@@ -51,27 +58,26 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   // The run without its tasks' results (GET /api/runs/:id has them all: megabytes on a big run).
-  { pattern: new RegExp(`^${RUN}/summary$`), handle: (_r, [runId], _s, ctx) => json(toRunSummary(requireRun(ctx, runId))) },
+  { pattern: new RegExp(`^${RUN}/summary$`), handle: (_r, [runId], _s, ctx) => json(toRunSummary(requireListing(ctx, runId))) },
   { pattern: new RegExp(`^${RUN}/graph$`), handle: async (_r, [runId], _s, ctx) => json(await runGraph(requireRun(ctx, runId))) },
   {
     pattern: new RegExp(`^${RUN}/state$`),
     handle(_r, [runId], search, ctx) {
-      const run = requireRun(ctx, runId);
       const at = optionalIntParam(search, 'at');
-      return json(at === null ? runStateNow(ctx.store, run) : runStateAt(ctx.store, run, at, ctx.backoff));
+      return json(at === null ? runStateNow(ctx.store, requireListing(ctx, runId)) : runStateAt(ctx.store, requireRun(ctx, runId), at, ctx.backoff));
     },
   },
   {
     pattern: new RegExp(`^${RUN}/timeline$`),
     handle(_r, [runId], search, ctx) {
-      requireRun(ctx, runId);
+      requireListing(ctx, runId);
       return json(runTimeline(ctx.store, ctx.timelines, runId, optionalIntParam(search, 'at'), search));
     },
   },
   {
     pattern: new RegExp(`^${RUN}/journal$`),
     handle(_r, [runId], search, ctx) {
-      requireRun(ctx, runId);
+      requireListing(ctx, runId);
       return json({ runId, ...journalPage(ctx.store, runId, search) });
     },
   },

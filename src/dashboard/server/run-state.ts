@@ -1,7 +1,7 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { readRunJournal, readRunProgress } from '../../store/bulk-journal-reader.ts';
-import type { RunRecord, SwarmStore } from '../../store/types.ts';
+import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
 import type { RunState, TaskState } from '../wire.ts';
 
 /**
@@ -26,7 +26,7 @@ export interface Backoff {
   max: number;
 }
 
-export function runStateNow(store: SwarmStore, run: RunRecord): RunState {
+export function runStateNow(store: SwarmStore, run: RunListing): RunState {
   const progress = readRunProgress(store, run.id);
   return {
     runId: run.id,

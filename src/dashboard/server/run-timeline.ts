@@ -2,6 +2,7 @@ import { AttemptFold, type AttemptRecord } from '../../attempt-history.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import { UsageError } from '../../errors.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
+import { JournalTail } from '../../store/bulk-journal-reader.ts';
 import type { RunTimeline, TimelineBar, TimelineRow } from '../wire.ts';
 import { intParam, textParam } from './query-params.ts';
 
@@ -37,10 +38,16 @@ export class TimelineFolds {
     fold ??= new AttemptFold({ keepOutputs: false });
     this.folds.set(runId, fold);
     if (this.folds.size > KEPT_RUNS) this.folds.delete(this.folds.keys().next().value!);
-    for (;;) {
-      const rows = store.getTransitions(runId, { afterSeq: fold.lastSeq, limit: CHUNK });
-      fold.readAll(rows);
-      if (rows.length < CHUNK) return fold;
+    // Rows whose payloads are decoded only where the fold reads them (most rows it does not).
+    const tail = new JournalTail(store);
+    try {
+      for (;;) {
+        const rows = tail.after(runId, fold.lastSeq, CHUNK);
+        fold.readAll(rows);
+        if (rows.length < CHUNK) return fold;
+      }
+    } finally {
+      tail.close();
     }
   }
 }
