@@ -112,7 +112,8 @@ try {
       if (r.status !== 200) throw new Error(`time travel: ${r.status} ${JSON.stringify(r.body)}`);
       times.push(performance.now() - t);
     }
-    console.log(`time travel to the ${label} (seq ${seq}): median ${ms(median(times))} (budget ≤ 1 s)`);
+    // The first request reads the journal; the next ones find it kept (journal-cache.ts).
+    console.log(`time travel to the ${label} (seq ${seq}): ${times.map(ms).join(', ')} (budget ≤ 1 s)`);
   }
   const shown = [];
   for (let i = 0; i < 3; i++) {

@@ -79,11 +79,12 @@ function readRunRow(db: Database, runId: string): BulkJournal['run'] {
   );
 }
 
-export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
+/** `withTasks: false` leaves the tasks' projections out (empty): time travel needs only the journal. */
+export function readRunJournal(store: SwarmStore, runId: string, { withTasks = true } = {}): BulkJournal {
   const db = readConnection(store);
   if (!db) {
     const run = store.getRun(runId);
-    return { run: run ?? null, transitions: store.getTransitions(runId), tasks: store.getTasks(runId) };
+    return { run: run ?? null, transitions: store.getTransitions(runId), tasks: withTasks ? store.getTasks(runId) : [] };
   }
   try {
     // One read transaction, so the journal and the projections are from the same commit.
@@ -110,12 +111,15 @@ export function readRunJournal(store: SwarmStore, runId: string): BulkJournal {
       const r = rows[i];
       transitions[i] = new StoredTransition(r[0], runId, r[1], share(r[2]) as ActorKind, share(r[3]), share(r[4])!, share(r[5])!, share(r[6]), r[7]);
     }
-    const taskRows = db
-      .query<unknown[], [string]>(
-        `SELECT name, status, priority, dispatch, dependencies, attempts, output, error, node, rollback_output,
-           rollback_error, reused, started_at, finished_at FROM tasks WHERE run_id = ? ORDER BY position`,
-      )
-      .values(runId) as [string, TaskRecord['status'], number, string, string, number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null][];
+    type TaskRow = [string, TaskRecord['status'], number, string, string, number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null];
+    const taskRows = withTasks
+      ? (db
+          .query<unknown[], [string]>(
+            `SELECT name, status, priority, dispatch, dependencies, attempts, output, error, node, rollback_output,
+               rollback_error, reused, started_at, finished_at FROM tasks WHERE run_id = ? ORDER BY position`,
+          )
+          .values(runId) as TaskRow[])
+      : [];
     const tasks: TaskRecord[] = new Array(taskRows.length);
     for (let i = 0; i < taskRows.length; i++) {
       const t = taskRows[i];

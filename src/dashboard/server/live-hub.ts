@@ -36,6 +36,11 @@ export type LiveMessage =
 const PAGE = 500;
 /** Rows per summary: a summary is small whatever it stands for. */
 const SUMMARY_PAGE = 20_000;
+/**
+ * Summaries go out at most this often: a page applies them in batches anyway (run-live.ts), and
+ * each read of new rows has a fixed cost that a busy run's group commits would multiply.
+ */
+const SUMMARY_EVERY_MS = 250;
 /** How long notifications gather before the hub reads: group commits come every few ms. */
 const COALESCE_MS = 20;
 /**
@@ -47,6 +52,8 @@ const RUNS_EVERY_MS = 250;
 export class LiveHub {
   private readonly clients = new Set<LiveClient>();
   private readonly dirty = new Set<string>();
+  private readonly dirtySummaries = new Set<string>();
+  private summaryTimer: ReturnType<typeof setTimeout> | null = null;
   private runsChanged = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private runsSentAt = 0;
@@ -99,7 +106,9 @@ export class LiveHub {
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
     this.timer = null;
+    this.summaryTimer = null;
     this.clients.clear();
     this.tail.close();
   }
@@ -117,9 +126,21 @@ export class LiveHub {
       this.timer = setTimeout(() => this.flush(), wait);
     }
     for (const client of this.clients) {
-      for (const runId of dirty) if (client.watching.has(runId)) this.push(client, runId);
+      for (const runId of dirty) {
+        if (!client.watching.has(runId)) continue;
+        if (client.summarized.has(runId)) this.dirtySummaries.add(runId);
+        else this.push(client, runId);
+      }
       if (runsChanged && client.wantsRuns) client.send(JSON.stringify({ type: 'runs' } satisfies LiveMessage));
     }
+    if (this.dirtySummaries.size > 0) this.summaryTimer ??= setTimeout(() => this.flushSummaries(), SUMMARY_EVERY_MS);
+  }
+
+  private flushSummaries(): void {
+    this.summaryTimer = null;
+    const dirty = [...this.dirtySummaries];
+    this.dirtySummaries.clear();
+    for (const client of this.clients) for (const runId of dirty) if (client.summarized.has(runId)) this.push(client, runId);
   }
 
   private push(client: LiveClient, runId: string): void {

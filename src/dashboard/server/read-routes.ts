@@ -2,6 +2,7 @@ import { RunNotFoundError } from '../../errors.ts';
 import { readRunResult, toRunSummary } from '../../run-result.ts';
 import { HttpError, json } from '../../server/http.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
+import type { JournalCache } from './journal-cache.ts';
 import { journalPage } from './journal-page.ts';
 import { optionalIntParam } from './query-params.ts';
 import { runGraph } from './run-graph.ts';
@@ -25,6 +26,8 @@ export interface DashboardContext {
   controls: boolean;
   /** Live timelines kept between requests (run-timeline.ts). */
   timelines: TimelineFolds;
+  /** The journal of the run being time-travelled (journal-cache.ts). */
+  journals: JournalCache;
 }
 
 export interface ReadRoute {
@@ -64,7 +67,7 @@ export const readRoutes: ReadRoute[] = [
     pattern: new RegExp(`^${RUN}/state$`),
     handle(_r, [runId], search, ctx) {
       const at = optionalIntParam(search, 'at');
-      return json(at === null ? runStateNow(ctx.store, requireListing(ctx, runId)) : runStateAt(ctx.store, requireRun(ctx, runId), at, ctx.backoff));
+      return json(at === null ? runStateNow(ctx.store, requireListing(ctx, runId)) : runStateAt(ctx.store, ctx.journals, requireRun(ctx, runId), at, ctx.backoff));
     },
   },
   {

@@ -1,6 +1,7 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
-import { readRunJournal, readRunProgress } from '../../store/bulk-journal-reader.ts';
+import { readRunProgress } from '../../store/bulk-journal-reader.ts';
+import type { JournalCache } from './journal-cache.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
 import type { RunState, TaskState } from '../wire.ts';
 
@@ -41,8 +42,8 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
   };
 }
 
-export function runStateAt(store: SwarmStore, run: RunRecord, at: number, backoff: Backoff): RunState {
-  const rows = readRunJournal(store, run.id).transitions;
+export function runStateAt(store: SwarmStore, journals: JournalCache, run: RunRecord, at: number, backoff: Backoff): RunState {
+  const rows = journals.rows(store, run.id);
   const manifest = run.manifest as Manifest;
   const report = reSimulate({ runId: run.id, manifest, transitions: rows }, { at, backoff });
   const tasks = new Map<string, TaskState>(manifest.symbols.map((s) => [s.name, { name: s.name, state: 'pending', attempts: 0, node: null }]));

@@ -10,6 +10,7 @@ import { pollStore } from './commit-feed.ts';
 import { dashboardHandler } from './dashboard-handler.ts';
 import { LiveHub } from './live-hub.ts';
 import { liveSocketHandlers, type LiveConnection } from './live-socket.ts';
+import { JournalCache } from './journal-cache.ts';
 import { TimelineFolds } from './run-timeline.ts';
 
 /**
@@ -43,6 +44,7 @@ export function startDashboardServer(
     backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
     controls: false,
     timelines: new TimelineFolds(),
+    journals: new JournalCache(),
   });
   let server: Server<LiveConnection>;
   try {
