@@ -15,6 +15,7 @@ import { dashboardHandler } from '../dashboard/server/dashboard-handler.ts';
 import { LiveHub } from '../dashboard/server/live-hub.ts';
 import { liveSocketHandlers } from '../dashboard/server/live-socket.ts';
 import { RunRegistry } from './run-registry.ts';
+import { JournalCache } from '../dashboard/server/journal-cache.ts';
 import { TimelineFolds } from '../dashboard/server/run-timeline.ts';
 
 /**
@@ -111,6 +112,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
           backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
           controls: true,
           timelines: new TimelineFolds(),
+          journals: new JournalCache(),
         }),
         sockets: liveSocketHandlers(hub),
       },
