@@ -7,7 +7,7 @@ import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
-import { openStore, storeWriteError } from '../src/store/index.ts';
+import { openConfiguredStore, storeWriteError } from '../src/store/index.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
 import { jsonProblem } from '../src/json-limits.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
@@ -30,7 +30,7 @@ export type { NodeLoad } from './dispatcher-nodes.ts';
 
 export interface DispatcherOptions {
   config: SwarmConfig;
-  /** Use this store instead of opening `[dispatcher] state_db_path`; the caller closes it. */
+  /** Use this store instead of opening `[dispatcher] state_db_url` or `state_db_path`; the caller closes it. */
   store?: SwarmStore;
   clock?: Clock;
   random?: () => number;
@@ -85,7 +85,7 @@ export class Dispatcher {
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
     this.ownsStore = !options.store;
-    this.store = options.store ?? openStore(config.dispatcher.state_db_path);
+    this.store = options.store ?? openConfiguredStore(config.dispatcher);
     this.clock = options.clock ?? systemClock;
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? Logger.get('dispatcher');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, type SwarmConfig } from '../config/index.ts';
 import { RunNotFoundError, StoreUnavailableError, UsageError } from '../errors.ts';
-import { openStore, type RunRecord, type SwarmStore } from '../store/index.ts';
+import { configuredStoreLocation, isPostgresUrl, openConfiguredStore, type RunRecord, type SwarmStore } from '../store/index.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
 import { onExit, onExitFlushLog } from './exit.ts';
 import { note } from './output.ts';
@@ -10,7 +10,11 @@ import { note } from './output.ts';
 /** What the commands that read a config share: config loading, logging setup, the store, run ids. */
 
 export interface CliConfigOptions {
-  /** --db: overrides `[dispatcher] state_db_path`, relative to the current directory. */
+  /**
+   * --db: overrides the configured store. A path (relative to the current directory) or
+   * ":memory:" replaces `state_db_path` and drops `state_db_url` (so it is used); a
+   * postgres:// URL replaces `state_db_url` (and SWARM_DATABASE_URL).
+   */
   db?: string;
   /**
    * Whether `[logging] file` is opened. Only commands that do work (`run`) log to the file;
@@ -45,8 +49,13 @@ export async function loadCliConfig(path: string | undefined, options: CliConfig
   const { config, warnings } = loadConfig(path);
   for (const warning of warnings) await note(`warning: ${warning}`);
   if (options.db !== undefined) {
-    if (options.db.trim() === '') throw new UsageError('--db needs a path (or ":memory:").');
-    config.dispatcher.state_db_path = options.db === ':memory:' ? options.db : resolve(options.db);
+    if (options.db.trim() === '') throw new UsageError('--db needs a path, ":memory:" or a postgres:// URL.');
+    if (isPostgresUrl(options.db)) {
+      config.dispatcher.state_db_url = options.db.trim();
+    } else {
+      config.dispatcher.state_db_path = options.db === ':memory:' ? options.db : resolve(options.db);
+      delete config.dispatcher.state_db_url;
+    }
   }
   if (options.logs === false) return { config };
   const [{ Logger }, { WarnOnlyConsole }] = await Promise.all([import('../logger.ts'), import('./console-log.ts')]);
@@ -65,19 +74,20 @@ export async function loadCliConfig(path: string | undefined, options: CliConfig
 }
 
 /**
- * Opens an existing state database for reading commands and closes it on exit. A missing file
- * is an error rather than a new empty database, so a mistyped --db says so. Throws
- * StoreUnavailableError (exit 3).
+ * Opens an existing state database for reading commands and closes it on exit: the one
+ * `[dispatcher] state_db_url` names (PostgreSQL), else the file `state_db_path` names. A missing
+ * file is an error rather than a new empty database, so a mistyped --db says so. Throws
+ * StoreUnavailableError or PostgresUnavailableError (exit 3).
  */
 export function openCliStore(config: SwarmConfig): SwarmStore {
-  const path = config.dispatcher.state_db_path;
-  if (path !== ':memory:' && !existsSync(path)) {
+  const path = configuredStoreLocation(config.dispatcher);
+  if (!isStoredElsewhere(path) && !existsSync(path)) {
     throw new StoreUnavailableError(
       path,
       new Error('there is no such file; run a workflow first (`swarm run`) or point --db at an existing database'),
     );
   }
-  const store = openStore(path);
+  const store = openConfiguredStore(config.dispatcher);
   onExit(() => store.close());
   return store;
 }
@@ -103,14 +113,19 @@ function failNotFound(ref: string): never {
 
 /** The full id of the run `ref` names (see resolveRun), read from the config's database. */
 export function resolveRunId(config: SwarmConfig, ref: string): string {
-  const path = config.dispatcher.state_db_path;
-  if (path !== ':memory:' && !existsSync(path)) throw new RunNotFoundError(ref);
-  const store = openStore(path);
+  const path = configuredStoreLocation(config.dispatcher);
+  if (!isStoredElsewhere(path) && !existsSync(path)) throw new RunNotFoundError(ref);
+  const store = openConfiguredStore(config.dispatcher);
   try {
     return resolveRun(store, ref).id;
   } finally {
     store.close();
   }
+}
+
+/** A location that is not a file to check for: in memory, or a PostgreSQL server. */
+function isStoredElsewhere(location: string): boolean {
+  return location === ':memory:' || isPostgresUrl(location);
 }
 
 /** Parses a non-negative integer option such as --limit. */

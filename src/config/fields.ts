@@ -46,6 +46,13 @@ export const websocketUrl = () =>
     error: 'expected a WebSocket URL such as "ws://localhost:8080" (ws:// or wss://)',
   });
 
+/** A PostgreSQL URL (postgres:// or postgresql://), the state database on a server. */
+export const postgresUrl = () =>
+  z.url({
+    protocol: /^postgres(ql)?$/,
+    error: 'expected a PostgreSQL URL such as "postgres://swarm@db.example:5432/swarm" (postgres:// or postgresql://)',
+  });
+
 /** An address to listen on: an IPv4/IPv6 address or a host name. */
 export const listenAddress = () =>
   z.union([z.ipv4(), z.ipv6(), z.hostname()], {

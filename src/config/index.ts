@@ -1,5 +1,5 @@
 /** The config module's public surface: import from here rather than from the files inside. */
-export { loadConfig, CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, type LoadConfigOptions, type LoadedConfig } from './load.ts';
+export { loadConfig, CONFIG_ENV_VAR, DATABASE_URL_ENV_VAR, DEFAULT_CONFIG_FILE, type LoadConfigOptions, type LoadedConfig } from './load.ts';
 export {
   configSchema,
   defaultConfig,

@@ -42,6 +42,10 @@ export const CONFIG_LIMITS = {
     max: 64 * 1_073_741_824,
     why: 'an engine larger than 64 GiB is not one this host can keep',
   },
+  db_pool_size: {
+    max: 1_000,
+    why: 'each connection is a server process on the PostgreSQL host, and calls through the store take one at a time',
+  },
   size: {
     max: 64 * 1_048_576,
     why: 'one message or output of this size is held in memory per connection or running task (64 MiB)',

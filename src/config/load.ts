@@ -4,7 +4,9 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import { resolveConfigPaths } from './paths.ts';
+import { postgresUrl } from './fields.ts';
 import { defaultConfig, type SwarmConfig } from './schema.ts';
+import { redactUrl } from '../store/postgres/url.ts';
 import { resolvedAuthToken, TOKEN_ENV_VAR } from './token.ts';
 import { validateConfig } from './validate.ts';
 
@@ -12,12 +14,14 @@ export { defaultConfig } from './schema.ts';
 export { resolvedAuthToken } from './token.ts';
 
 export const CONFIG_ENV_VAR = 'SWARM_CONFIG';
+/** Overrides `[dispatcher] state_db_url`: the PostgreSQL URL (and its password) can stay out of the file. */
+export const DATABASE_URL_ENV_VAR = 'SWARM_DATABASE_URL';
 export const DEFAULT_CONFIG_FILE = 'swarm-config.toml';
 
 type Env = Record<string, string | undefined>;
 
 export interface LoadConfigOptions {
-  /** Environment to read SWARM_CONFIG and SWARM_AUTH_TOKEN from; process.env when absent. */
+  /** Environment to read SWARM_CONFIG, SWARM_DATABASE_URL and SWARM_AUTH_TOKEN from; process.env when absent. */
   env?: Env;
   /** Directory that relative paths (and the default ./swarm-config.toml) start from; process.cwd() when absent. */
   cwd?: string;
@@ -74,9 +78,30 @@ function readTomlFile(file: string): unknown {
 }
 
 /**
+ * `SWARM_DATABASE_URL`, when set and non-empty, replaces `[dispatcher] state_db_url` (and so
+ * wins over state_db_path). Validated as the key is; the error shows it without its password.
+ */
+function applyDatabaseUrlFromEnv(config: SwarmConfig, env: Env, file: string | null): void {
+  const url = env[DATABASE_URL_ENV_VAR];
+  if (url === undefined || url.trim() === '') return;
+  const parsed = postgresUrl().safeParse(url.trim());
+  if (!parsed.success) {
+    throw new ConfigError([
+      {
+        ...(file !== null ? { file } : {}),
+        key: DATABASE_URL_ENV_VAR,
+        message: `${parsed.error.issues[0].message} (got "${redactUrl(url.trim())}"); fix it or unset ${DATABASE_URL_ENV_VAR}`,
+      },
+    ]);
+  }
+  config.dispatcher.state_db_url = parsed.data;
+}
+
+/**
  * Loads the swarm config: picks the file (explicit `path` > $SWARM_CONFIG > ./swarm-config.toml
  * in `cwd` if it exists > built-in defaults), validates it, fills in defaults and makes relative
- * paths absolute against the file's directory (or `cwd` without a file). Throws ConfigError for
+ * paths absolute against the file's directory (or `cwd` without a file); `SWARM_DATABASE_URL`
+ * replaces [dispatcher] state_db_url. Throws ConfigError for
  * a missing named file, a TOML syntax error, invalid values (all listed), two differing shared
  * tokens, or `[security] enable_auth = true` with no token anywhere.
  */
@@ -95,5 +120,6 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Load
       },
     ]);
   }
+  applyDatabaseUrlFromEnv(config, env, file);
   return { config: resolveConfigPaths(config, file === null ? cwd : dirname(file)), file, warnings };
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isPostgresUrl } from '../store/postgres/url.ts';
 import type { SwarmConfig } from './schema.ts';
 
 /**
@@ -12,14 +13,17 @@ function executableFromBase(baseDir: string, command: string): string {
 }
 
 /**
- * A copy of `config` with its file paths absolute: dispatcher.state_db_path (":memory:" kept),
+ * A copy of `config` with its file paths absolute: dispatcher.state_db_path (":memory:" and a
+ * PostgreSQL URL kept; state_db_url is a URL, never a path),
  * dispatcher.manifest_path, logging.file ("" kept: no file), the backends' binary_path and
  * script_path, and php_binary/pwsh_binary when they are paths rather than bare command names.
  */
 export function resolveConfigPaths(config: SwarmConfig, baseDir: string): SwarmConfig {
   const out = structuredClone(config);
   const { dispatcher, logging, backends } = out;
-  if (dispatcher.state_db_path !== ':memory:') dispatcher.state_db_path = resolve(baseDir, dispatcher.state_db_path);
+  if (dispatcher.state_db_path !== ':memory:' && !isPostgresUrl(dispatcher.state_db_path)) {
+    dispatcher.state_db_path = resolve(baseDir, dispatcher.state_db_path);
+  }
   if (dispatcher.manifest_path !== undefined) dispatcher.manifest_path = resolve(baseDir, dispatcher.manifest_path);
   if (logging.file !== '') logging.file = resolve(baseDir, logging.file);
   const rust = backends.rust_injector;

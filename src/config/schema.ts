@@ -9,6 +9,7 @@ import {
   oneOf,
   listenPort,
   port,
+  postgresUrl,
   text,
   websocketUrl,
 } from './fields.ts';
@@ -16,6 +17,7 @@ import { CONFIG_LIMITS as LIMITS } from './limits.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log-levels.ts';
 import { defaultTaskEngine, TASK_ENGINES } from '../../actors/task-engine/task-engines.ts';
 import { tokenConflict } from './token.ts';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../store/postgres/settings.ts';
 
 /**
  * The whole swarm-config.toml as one zod schema: snake_case keys as in the file, every key with
@@ -30,6 +32,12 @@ const dispatcherSchema = z.object({
   // No default: when unset it follows bind and websocket_port (see endpoint.ts).
   coordinator_endpoint: websocketUrl().optional(),
   state_db_path: text('a file path (or ":memory:")').default('./swarm-state.db'),
+  // A PostgreSQL server instead of the SQLite file: when set it wins over state_db_path, and
+  // SWARM_DATABASE_URL overrides it (load.ts). No default: SQLite is.
+  state_db_url: postgresUrl().optional(),
+  // Only used with state_db_url (src/store/postgres/settings.ts says why these defaults).
+  db_pool_size: count(1, LIMITS.db_pool_size).default(DEFAULT_POOL_SIZE),
+  db_statement_timeout: milliseconds().default(DEFAULT_STATEMENT_TIMEOUT_MS),
   enable_websocket: flag().default(true),
   websocket_port: listenPort().default(8080),
   manifest_path: text('a manifest file path').optional(),

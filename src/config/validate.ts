@@ -12,11 +12,15 @@ function keyOf(path: readonly PropertyKey[]): string {
   }, '');
 }
 
+/** "scheme://user:" and what follows up to "@": the password of a URL written in a value. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*:)[^/\s"]*@/gi;
+
 /** The offending value, for the message; only for issues about one value (not cross-key rules). */
 function gotSuffix(issue: z.core.$ZodIssue): string {
   if (issue.code === 'custom' || issue.input === undefined) return '';
   // validateConfig has refused what JSON.stringify cannot write (too deep, BigInt).
-  const shown = JSON.stringify(issue.input) ?? String(issue.input);
+  // A URL's password is never echoed (a mistyped state_db_url would otherwise print it).
+  const shown = (JSON.stringify(issue.input) ?? String(issue.input)).replace(URL_PASSWORD, '$1***@');
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
 }
 

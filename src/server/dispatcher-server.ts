@@ -4,7 +4,7 @@ import type { SwarmConfig } from '../config/index.ts';
 import { Logger, type SwarmLogger } from '../logger.ts';
 import { manifestDefaults } from '../manifest/index.ts';
 import type { LoadedManifest } from '../manifest/types.ts';
-import { openStore, type SwarmStore } from '../store/index.ts';
+import { openConfiguredStore, type SwarmStore } from '../store/index.ts';
 import { accessPolicy } from './access.ts';
 import { startHttpServer } from './http-server.ts';
 import { workerSocketHandlers } from './worker-socket.ts';
@@ -69,7 +69,7 @@ export interface DispatcherServer {
 export function startDispatcherServer(config: SwarmConfig, options: DispatcherServerOptions = {}): DispatcherServer {
   const log = options.log ?? Logger.get('server');
   const policy = accessPolicy(config, options.env);
-  const rawStore = openStore(config.dispatcher.state_db_path);
+  const rawStore = openConfiguredStore(config.dispatcher);
   // Late-bound: the metrics need the dispatcher, and the dispatcher needs the observed store.
   let metrics: SwarmMetrics | undefined;
   // The dashboard's live sockets are woken by each commit, right after it is durable.
