@@ -23,6 +23,7 @@ import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner, isOwnerAlive } from '../src/run-owner.ts';
+import { checkTaskEngine } from './task-engine/task-engine.ts';
 import type { RemoteNodeBridge } from './remote-node-bridge.ts';
 import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegistration } from './dispatcher-nodes.ts';
 
@@ -84,6 +85,7 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
+    checkTaskEngine(config.dispatcher.task_engine);
     this.ownsStore = !options.store;
     this.store = options.store ?? openConfiguredStore(config.dispatcher);
     this.clock = options.clock ?? systemClock;

@@ -1,5 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
 import type { Clock } from '../../src/clock.ts';
+import { taskMachine } from '../../machines/task-machine.ts';
 import { compileMachine } from '../../src/statechart/compiled-machine.ts';
 import type { ActorTag } from '../journal/actor-tag.ts';
 import type { JournalRecorder } from '../journal/journal-recorder.ts';
@@ -18,6 +19,15 @@ export type NewTaskActor = (identity: TaskIdentity, input: unknown) => TaskActor
  * - `xstate`: each task is a real XState actor journaled through inspection, the reference
  *   the compiled engine is held to by test/statechart/.
  */
+/**
+ * Fails at start-up, not at the first deploy, when the compiled engine cannot read the task
+ * machine (compiled-machine.ts refuses what it does not implement). Each run compiles the
+ * machine as it provides it, with the same definition.
+ */
+export function checkTaskEngine(engine: TaskEngineName): void {
+  if (engine === 'compiled') compileMachine(taskMachine);
+}
+
 export function taskActorFactory(engine: TaskEngineName, logic: AnyStateMachine, journal: JournalRecorder, clock: Clock): NewTaskActor {
   if (engine === 'xstate') return (identity, input) => journal.createActor(logic, identity, input) as TaskActorLike;
   const compiled = compileMachine(logic);
