@@ -12,8 +12,9 @@ describe.skipIf(!dir)('the journals the runtime tests wrote', () => {
       const file = join(dir!, `${engine}.jsonl`);
       expect(existsSync(file)).toBe(true);
       const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      // Enough runs to mean something: the runtime tests finish hundreds.
-      expect(lines.length).toBeGreaterThan(100);
+      // Enough runs to mean something: the in-process runtime, remote, scheduling and server
+      // tests write about 80 (the CLI's runs are in child processes, not audited here).
+      expect(lines.length).toBeGreaterThan(50);
       const diverged = lines.filter((l) => l.divergence !== null);
       expect(diverged).toEqual([]);
     });
