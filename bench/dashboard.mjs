@@ -15,6 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, startDispatcher, TOKEN } from '../test/browser/harness.mjs';
 
+// A signal ends the bench through process.exit, so the harness's exit hook stops the dispatcher.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 const n = Number(process.argv[2] ?? 10_000);
 const pairsAt = process.argv.indexOf('--pairs');
 const pairs = pairsAt > 0 ? Number(process.argv[pairsAt + 1]) : 2;

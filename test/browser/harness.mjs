@@ -47,6 +47,9 @@ export async function startDispatcher({ config, bunArgs = [] } = {}) {
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SWARM_CONFIG')), SWARM_AUTH_TOKEN: TOKEN },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The dispatcher goes with this process, however it ends (a benchmark stopped by a signal too).
+  const reap = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', reap);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const line = await within(
