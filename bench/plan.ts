@@ -12,6 +12,23 @@ export const SCENARIO = resolve(HERE, 'scenario.ts');
 const REMOTE_SCENARIO = resolve(HERE, 'remote-scenario.ts');
 const RESUME_SCENARIO = resolve(HERE, 'resume-scenario.ts');
 const RESIMULATE_SCENARIO = resolve(HERE, 'resimulate-scenario.ts');
+const PEER_SCENARIO = resolve(HERE, 'peer-scenario.ts');
+
+/**
+ * Whether the peer can run here: `redis-server` on the PATH and the `bullmq` dev dependency
+ * (scripts/peer-bench.sh installs both). Without them the peer's rows are left out and a note
+ * says how to get them.
+ */
+export function peerAvailable(): boolean {
+  if (!Bun.which('redis-server')) return false;
+  try {
+    Bun.resolveSync('bullmq', HERE);
+    Bun.resolveSync('ioredis', HERE);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface Plan {
   id: string;
@@ -21,7 +38,7 @@ export interface Plan {
   args: string[];
 }
 
-export function plan(quick: boolean, threads: number, tasksPerThread: number): Plan[] {
+export function plan(quick: boolean, threads: number, tasksPerThread: number, withPeer = peerAvailable()): Plan[] {
   const pool = ['--threads', String(threads)];
   const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
   const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
@@ -31,6 +48,32 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number): P
   const remoteSlots = `2 threads, ${2 * tasksPerThread} slots`;
   const resumeTasks = quick ? 1_000 : 10_000;
   const resimulateTasks = quick ? 10_000 : 100_000;
+  // The peer's flat run has as many jobs as the swarm's biggest flat run, and as many at once
+  // as the swarm has slots.
+  const peerFlat = flat[flat.length - 1];
+  const peer = ['--concurrency', String(threads * tasksPerThread)];
+  const peerPlans: Plan[] = !withPeer
+    ? []
+    : [
+        {
+          id: `bullmq-flat-${peerFlat / 1000}k`,
+          label: `peer: BullMQ on Redis (no persistence), ${fmtInt(peerFlat)} no-op jobs, concurrency ${threads * tasksPerThread}`,
+          script: PEER_SCENARIO,
+          args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat)],
+        },
+        {
+          id: `bullmq-flat-${peerFlat / 1000}k-aof`,
+          label: `peer: BullMQ on Redis (AOF, fsync every second), ${fmtInt(peerFlat)} no-op jobs`,
+          script: PEER_SCENARIO,
+          args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat), '--aof'],
+        },
+        {
+          id: 'bullmq-chain-200',
+          label: 'peer: BullMQ flow, a chain of 200 no-op jobs (AOF, fsync every second)',
+          script: PEER_SCENARIO,
+          args: ['bullmq-chain', ...peer, '--tasks', '200', '--aof'],
+        },
+      ];
   return [
     {
       id: 'raw-calls',
@@ -86,5 +129,6 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number): P
       script: RESIMULATE_SCENARIO,
       args: ['resimulate-journal', ...swarm, '--tasks', String(resimulateTasks)],
     },
+    ...peerPlans,
   ];
 }

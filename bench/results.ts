@@ -18,9 +18,13 @@ export type ResumeScenarioKind = (typeof RESUME_SCENARIO_KINDS)[number];
 export const RESIMULATE_SCENARIO_KINDS = ['resimulate-journal'] as const;
 export type ResimulateScenarioKind = (typeof RESIMULATE_SCENARIO_KINDS)[number];
 
+/** Scenarios of bench/peer-scenario.ts (BullMQ on a private Redis: the peer). */
+export const PEER_SCENARIO_KINDS = ['bullmq-flat', 'bullmq-chain'] as const;
+export type PeerScenarioKind = (typeof PEER_SCENARIO_KINDS)[number];
+
 /** What every scenario prints, as one JSON line on stdout. */
 export interface ScenarioResultBase {
-  scenario: ScenarioKind | RemoteScenarioKind | ResumeScenarioKind | ResimulateScenarioKind;
+  scenario: ScenarioKind | RemoteScenarioKind | ResumeScenarioKind | ResimulateScenarioKind | PeerScenarioKind;
   threads: number;
   /** Wall-clock seconds of the measured part. */
   seconds: number;
@@ -283,4 +287,17 @@ export interface ResimulateResult extends ScenarioResultBase {
   memory: { rssBeforeMB: number; rssAfterMB: number; vmHwmMB: number | null };
 }
 
-export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult;
+/** BullMQ: N no-op jobs, flat or as a chain of dependent jobs. */
+export interface PeerResult extends ScenarioResultBase {
+  scenario: PeerScenarioKind;
+  tasks: number;
+  /** The Worker's concurrency (the swarm's slots). */
+  concurrency: number;
+  /** Redis persistence: none, or an append-only file fsynced every second. */
+  persistence: 'none' | 'aof-everysec';
+  jobsPerSecond: number;
+  /** Microseconds per job (per step, for the chain). */
+  usPerJob: number;
+}
+
+export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult | PeerResult;

@@ -6,7 +6,8 @@
  */
 import { fmtInt } from './lib.ts';
 import { mb, rate, ratio, type Row } from './render.ts';
-import type { RawResult, RemoteResult, ResimulateResult, ResumeResult, ScenarioResult, SwarmResult } from './results.ts';
+import type { PeerResult, RawResult, RemoteResult, ResimulateResult, ResumeResult, ScenarioResult, SwarmResult } from './results.ts';
+import { peerRow } from './rows-peer.ts';
 import { remoteRows } from './rows-remote.ts';
 import { resimulateRows, resumeRows } from './rows-journal.ts';
 import type { Outcome } from './run-child.ts';
@@ -30,6 +31,10 @@ export function buildRows(outcomes: Outcome[]): Row[] {
     const r = o.result;
     if (r.scenario === 'resume-after-kill') {
       rows.push(...resumeRows(o.label, r as ResumeResult));
+      continue;
+    }
+    if (r.scenario === 'bullmq-flat' || r.scenario === 'bullmq-chain') {
+      rows.push(peerRow(o.label, r as PeerResult));
       continue;
     }
     if (r.scenario === 'resimulate-journal') {

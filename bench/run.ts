@@ -33,7 +33,9 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
                           leave the CPUs idle (default 60; 0 = start at once)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
                           raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k,
-                          remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k
+                          remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k,
+                          and the peer's (when installed: scripts/peer-bench.sh)
+                          bullmq-flat-100k, bullmq-flat-100k-aof, bullmq-chain-200
                           (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k, resume-1k,
                           resimulate-10k)
   --out FILE              where to write the JSON (default bench/results/latest.json)`;
@@ -98,7 +100,8 @@ async function main(): Promise<number> {
     const script = relative(process.cwd(), plans.find((p) => p.id === f.id)?.script ?? SCENARIO);
     console.log(`${f.id} ${f.status}: bun ${script} ${f.args.join(' ')}\n${f.error}\n`);
   }
-  for (const note of notes(outcomes)) console.log(`- ${note}`);
+  const noteLines = notes(outcomes);
+  for (const note of noteLines) console.log(`- ${note}`);
 
   const report = {
     startedAt: startedAt.toISOString(),
@@ -115,6 +118,8 @@ async function main(): Promise<number> {
     options: { quick, threads, tasksPerThread, timeoutSeconds: timeoutMs / 1000, waitQuietSeconds: waitQuietMs / 1000 },
     targets: TARGET,
     table: rows,
+    // The ratios to raw piscina are in the table; those to the peer (BullMQ) are among these.
+    notes: noteLines,
     scenarios: outcomes,
   };
   mkdirSync(dirname(outPath), { recursive: true });
