@@ -88,6 +88,8 @@ export class CompiledTaskActor implements TaskActorLike {
       if (effect.type === 'action') {
         this.machine.hostActions.get(effect.name)!({ context: effect.context, event: effect.event, self: undefined, system: undefined }, effect.params);
       } else if (effect.type === 'schedule') {
+        // A host action of this very step may have stopped the actor: it keeps no timer then.
+        if (this.stopped) continue;
         const fire = { type: effect.event };
         this.timers.set(
           effect.id,
