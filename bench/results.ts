@@ -65,7 +65,7 @@ export interface SwarmResult extends ScenarioResultBase {
   tasks: number;
   tasksPerThread: number;
   /** 'sqlite': a real SqliteStore file (the measured setting); 'memory': MemoryStore, for diagnosis. */
-  store: 'sqlite' | 'memory';
+  store: 'sqlite' | 'memory' | 'postgres';
   status: string;
   completedTasks: number;
   failedTasks: number;

@@ -5,11 +5,13 @@
  *
  *   bun bench/scenario.ts raw-calls   [--threads 2] [--calls 200000] [--in-flight 512]
  *   bun bench/scenario.ts raw-batched [--threads 2] [--tasks-per-thread 4] [--calls 20000] [--batch 16] [--in-flight 64]
- *   bun bench/scenario.ts swarm-flat  [--threads 2] [--tasks-per-thread 4] [--tasks 100000] [--warmup 1000] [--dir D] [--store sqlite|memory]
- *   bun bench/scenario.ts swarm-chain [--threads 2] [--tasks-per-thread 4] [--tasks 1000] [--warmup 200] [--dir D] [--store sqlite|memory]
+ *   bun bench/scenario.ts swarm-flat  [--threads 2] [--tasks-per-thread 4] [--tasks 100000] [--warmup 1000] [--dir D] [--store sqlite|memory|URL]
+ *   bun bench/scenario.ts swarm-chain [--threads 2] [--tasks-per-thread 4] [--tasks 1000] [--warmup 200] [--dir D] [--store sqlite|memory|URL]
  *
  * Swarm scenarios put their SQLite file in --dir (created if needed, removed at the end) or a
- * fresh temp directory; `--store memory` swaps in MemoryStore, for diagnosis only.
+ * fresh temp directory; `--store memory` swaps in MemoryStore, for diagnosis only;
+ * `--store postgres://…` runs on that PostgreSQL database (scripts/postgres-up.sh prints one):
+ * the cost of a shared database per task and per chain step, against SQLite's.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -248,9 +250,11 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
   const tasksPerThread = intOption(options, 'tasks-per-thread', 4);
   const tasks = intOption(options, 'tasks', chained ? 1_000 : 100_000);
   const warmupTasks = intOption(options, 'warmup', chained ? 200 : 1_000, 0);
-  const storeKind = options.get('store') ?? 'sqlite';
-  if (storeKind !== 'sqlite' && storeKind !== 'memory') {
-    throw new UsageError(`--store is sqlite (the default: a real file, journal on) or memory (diagnostics only)`);
+  const storeOption = options.get('store') ?? 'sqlite';
+  const postgresUrl = typeof storeOption === 'string' && /^postgres(ql)?:\/\//.test(storeOption) ? storeOption : null;
+  const storeKind = postgresUrl ? 'postgres' : storeOption;
+  if (storeKind !== 'sqlite' && storeKind !== 'memory' && storeKind !== 'postgres') {
+    throw new UsageError(`--store is sqlite (the default: a real file, journal on), memory (diagnostics only) or a postgres:// URL`);
   }
 
   // Imported here so the raw scenarios never load the runtime.
@@ -258,7 +262,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
   Logger.configure({ level: 'warn' });
   const { defaultConfig } = await import('../src/config/index.ts');
   const { validateManifestData } = await import('../src/manifest/index.ts');
-  const { SqliteStore, MemoryStore } = await import('../src/store/index.ts');
+  const { SqliteStore, MemoryStore, openStore } = await import('../src/store/index.ts');
   const { Dispatcher } = await import('../actors/dispatcher.ts');
 
   const config = defaultConfig();
@@ -272,7 +276,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
   mkdirSync(dir, { recursive: true });
   removeOnSignal(dir);
   const dbPath = join(dir, 'bench.db');
-  const store = storeKind === 'sqlite' ? new SqliteStore(dbPath) : new MemoryStore();
+  const store = postgresUrl ? openStore(postgresUrl) : storeKind === 'sqlite' ? new SqliteStore(dbPath) : new MemoryStore();
   const dispatcher = new Dispatcher({ config, store });
   try {
     dispatcher.start();
