@@ -2,10 +2,17 @@ import { coordinatorEndpoint, resolvedAuthToken, type SwarmConfig } from '../con
 import { SwarmError, UsageError, type ErrorCode } from '../errors.ts';
 
 /**
- * How `deploy` and `status` talk to a running dispatcher: JSON over HTTP, with the shared token
- * when one is configured. Every way of not getting an answer (refused, timed out, not a
- * dispatcher) is a DISPATCHER_UNREACHABLE error (exit 3) that says how to start one; the
- * dispatcher's own error documents come back as errors with the same name, code and issues.
+ * How `deploy`, `status` and the control commands talk to a running dispatcher: JSON over HTTP,
+ * with the shared token when one is configured. Every way of not getting an answer (refused,
+ * timed out, not a dispatcher) is a DISPATCHER_UNREACHABLE error (exit 3) that says how to start
+ * one; the dispatcher's own error documents come back as errors with the same name, code and
+ * issues.
+ *
+ * Several dispatchers may be named (`--url a,b`: dispatchers sharing a database): a request
+ * goes to the first that answers. One that cannot be reached, or answers that it is unavailable
+ * (503: stopping), is passed over; any other answer is final — except "no such run", which sends
+ * a request about a run on to the next, since another dispatcher may host it. The dispatcher
+ * that answered is asked first from then on.
  */
 
 /** An error the dispatcher answered with, carried over with its name, code and issues. */
@@ -26,6 +33,17 @@ export class DispatcherError extends SwarmError {
 
 export function noDispatcher(url: string, cause?: unknown): SwarmError {
   return new SwarmError('DISPATCHER_UNREACHABLE', `no dispatcher at ${url}; start one with \`swarm start-dispatcher\``, { cause });
+}
+
+/**
+ * The dispatchers to ask, in order: `--url` (one URL, or several separated by commas) when
+ * given, else the one of the config (see dispatcherUrl).
+ */
+export function dispatcherUrls(config: SwarmConfig, override?: string): string[] {
+  if (override === undefined) return [dispatcherUrl(config)];
+  const urls = override.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (urls.length === 0) throw new UsageError('--url expects a URL, or several separated by commas (got nothing).');
+  return [...new Set(urls.map((u) => dispatcherUrl(config, u)))];
 }
 
 /**
@@ -70,13 +88,22 @@ function hintFor(status: number): string {
 
 export class DispatcherClient {
   private readonly token: string | undefined;
+  private readonly urls: string[];
+  /** The dispatcher asked first: the last one that answered. */
+  private current = 0;
 
   constructor(
-    readonly url: string,
+    urls: string | string[],
     config: SwarmConfig,
     private readonly timeoutMs = 10_000,
   ) {
+    this.urls = typeof urls === 'string' ? [urls] : urls;
     this.token = resolvedAuthToken(config);
+  }
+
+  /** The dispatcher that answered last (the first named, before any answer). */
+  get url(): string {
+    return this.urls[this.current];
   }
 
   get<T>(path: string): Promise<T> {
@@ -88,19 +115,47 @@ export class DispatcherClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let unreachable: SwarmError | null = null;
+    /** An answer another dispatcher may better: no such run, or unavailable (stopping). */
+    let passed: DispatcherError | null = null;
+    const order = [...this.urls.slice(this.current), ...this.urls.slice(0, this.current)];
+    for (const url of order) {
+      try {
+        const answer = await this.requestOne<T>(url, method, path, body);
+        this.current = this.urls.indexOf(url);
+        return answer;
+      } catch (error) {
+        if (error instanceof DispatcherError && (error.status === 503 || (error.status === 404 && error.code === 'RUN_NOT_FOUND' && path.startsWith('/api/runs/')))) {
+          passed ??= error; // another dispatcher may host the run, or be up
+          continue;
+        }
+        if (error instanceof SwarmError && error.code === 'DISPATCHER_UNREACHABLE' && !(error instanceof DispatcherError)) {
+          unreachable = error;
+          continue;
+        }
+        this.current = this.urls.indexOf(url);
+        throw error;
+      }
+    }
+    if (passed) throw passed;
+    if (this.urls.length === 1) throw unreachable!;
+    throw noDispatcher(this.urls.join(' or '), unreachable?.cause);
+  }
+
+  private async requestOne<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(this.url + path, {
+      response = await fetch(url + path, {
         method,
         headers,
         ...(body !== undefined && { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw noDispatcher(this.url, error);
+      throw noDispatcher(url, error);
     }
     let data: unknown;
     try {
@@ -108,7 +163,7 @@ export class DispatcherClient {
     } catch (error) {
       throw new SwarmError(
         'DISPATCHER_UNREACHABLE',
-        `the server at ${this.url} did not answer like a swarm dispatcher (HTTP ${response.status}, not JSON); check --url or [dispatcher] coordinator_endpoint`,
+        `the server at ${url} did not answer like a swarm dispatcher (HTTP ${response.status}, not JSON); check --url or [dispatcher] coordinator_endpoint`,
         { cause: error },
       );
     }
@@ -118,7 +173,7 @@ export class DispatcherClient {
     throw new DispatcherError(
       codeFor(response.status, error.code),
       error.name ?? 'DispatcherError',
-      `the dispatcher at ${this.url} refused the request: ${message}`,
+      `the dispatcher at ${url} refused the request: ${message}`,
       response.status,
       Array.isArray(error.issues) ? error.issues : undefined,
     );

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
-import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 
@@ -30,12 +30,12 @@ export function registerControl(program: Command): void {
       .description(summaryOf(verb))
       .argument('<run>', 'run id')
       .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
-      .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
+      .option('--url <url>', 'the dispatcher, or several separated by commas (the first that answers; default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
       .option('--json', 'print the answer as JSON')
       .action(
         action(async (runId: string, configPath: string | undefined, opts: { url?: string; json?: boolean }) => {
           const { config } = await loadCliConfig(configPath);
-          const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+          const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
           const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {});
           if (opts.json) await printJson(answer);
           else await out(done(answer.runId));

@@ -3,7 +3,7 @@ import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadRunConfig } from '../local-run.ts';
-import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
@@ -34,7 +34,7 @@ export function registerDeploy(program: Command): void {
     .option('--json', 'print the run result (or {"runId"} with --detach) as one JSON document')
     .option('--quiet', 'no progress and no table: print only the final line (with --detach: only the run id)')
     .option('--detach', 'return as soon as the dispatcher has accepted the run')
-    .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
+    .option('--url <url>', 'the dispatcher, or several separated by commas (the first that answers; default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
     .action(action(deploy));
 }
 
@@ -42,7 +42,7 @@ async function deploy(manifestPath: string, configPath: string | undefined, opts
   const { config, output } = await loadRunConfig(configPath, opts, true);
   const { json, quiet, showProgress } = output;
   const loaded = loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
-  const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+  const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
 
   const { runId } = await client.post<{ runId: string }>('/api/runs', {
     source: loaded.source,

@@ -3,7 +3,7 @@ import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
-import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
@@ -49,7 +49,7 @@ export function registerReplay(program: Command): void {
     .option('--json', 'print the run result as one JSON document')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .option('--quiet', 'no progress and no table: print only the final line')
-    .option('--url <url>', 'replay on the running dispatcher at this URL instead of on this host')
+    .option('--url <url>', 'replay on the running dispatcher at this URL (or the first that answers of several, separated by commas) instead of on this host')
     .option('--detach', 'with --url: return as soon as the dispatcher has accepted the replay')
     .option('--simulate', "run nothing: re-simulate the run's journal, print every actor's state, check the projections")
     .option('--at <seq>', "with --simulate: the state as of this journal seq (see swarm history); no projection check")
@@ -69,7 +69,7 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
   const choice = { ...(opts.from !== undefined && { from: opts.from }), ...(opts.all && { all: true }) };
 
   if (opts.url !== undefined) {
-    const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+    const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
     const accepted = await client.post<{ runId: string; reused: string[]; rerun: Record<string, string> }>(
       `/api/runs/${encodeURIComponent(ref)}/replay`,
       { ...choice, ...(edited && { source: edited.source, format: edited.format, ...(edited.path && { path: edited.path }) }) },

@@ -4,7 +4,7 @@ import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
-import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { hostRunLocally, loadRunConfig } from '../local-run.ts';
 import { note } from '../output.ts';
@@ -26,13 +26,13 @@ export function registerRollback(program: Command): void {
     .option('--json', 'print the run result as one JSON document')
     .option('--db <path>', 'state database (overrides [dispatcher] state_db_path)')
     .option('--quiet', 'no progress and no table: print only the final line')
-    .option('--url <url>', 'roll back on the running dispatcher at this URL instead of on this host')
+    .option('--url <url>', 'roll back on the running dispatcher at this URL (or the first that answers of several, separated by commas) instead of on this host')
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; quiet?: boolean; url?: string }) => {
         const { config, output } = await loadRunConfig(configPath, opts, opts.url !== undefined);
         const { json, quiet, showProgress } = output;
         if (opts.url !== undefined) {
-          const client = new DispatcherClient(dispatcherUrl(config, opts.url), config);
+          const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
           const since = Date.now(); // the rollback's own time, not the run's since it was created
           const { runId } = await client.post<{ runId: string }>(`/api/runs/${encodeURIComponent(ref)}/rollback`, {});
           if (!json && !quiet) await out(`Rolling back run ${runId} on ${client.url}; following it.`);

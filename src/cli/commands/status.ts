@@ -5,7 +5,7 @@ import type { RunStatus, StoreCounts } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
-import { DispatcherClient, dispatcherUrl } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { errorJson, formatDuration, printJson } from '../output.ts';
 
@@ -41,14 +41,14 @@ export function registerStatus(program: Command): void {
     .description(summaryOf('status'))
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the report as one JSON document')
-    .option('--url <url>', 'the dispatcher (default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
+    .option('--url <url>', 'the dispatcher, or several separated by commas (the first that answers; default: [dispatcher] coordinator_endpoint, ws:// read as http://)')
     .option('--db <path>', 'state database to read when no dispatcher answers (overrides [dispatcher] state_db_path)')
     .action(action(status));
 }
 
 async function status(configPath: string | undefined, opts: StatusOptions): Promise<number> {
   const { config } = await loadCliConfig(configPath, { db: opts.db });
-  const client = new DispatcherClient(dispatcherUrl(config, opts.url), config, STATUS_TIMEOUT_MS);
+  const client = new DispatcherClient(dispatcherUrls(config, opts.url), config, STATUS_TIMEOUT_MS);
   let report: StatusReport;
   try {
     report = await client.get<StatusReport>('/api/status');
