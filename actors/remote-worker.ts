@@ -22,8 +22,11 @@ import { LocalThreadNode } from './local-thread-node.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
 
 export interface RemoteWorkerOptions {
-  /** The dispatcher's WebSocket URL, e.g. ws://10.0.0.5:8080/workers. */
-  url: string;
+  /**
+   * The dispatcher's WebSocket URL, e.g. ws://10.0.0.5:8080/workers, or several: the worker is
+   * connected to one at a time and moves on to the next when it cannot reach the current one.
+   */
+  url: string | readonly string[];
   name: string;
   capabilities: DispatchTarget[];
   /** Attempts run at once (`[worker] max_concurrent_tasks`). */
@@ -46,6 +49,8 @@ export interface RemoteWorkerOptions {
 
 interface Held {
   lease: Lease;
+  /** The dispatcher that assigned it: only that one can take its outcome. */
+  url: string;
   /**
    * Set once the attempt ended. Kept until the dispatcher answers `accepted` or `refused`:
    * an outcome sent just as a connection dies is sent again after the reconnect.
@@ -60,6 +65,12 @@ interface Held {
  * jitter, and says so in its log; on reconnect it registers again and lists the attempts it
  * still holds, so an outcome computed while disconnected is delivered — and accepted if the
  * attempt is still current (the dispatcher's leases decide; a refused one is dropped).
+ *
+ * Given several dispatchers (dispatchers sharing one database), it is connected to one at a
+ * time, so the protocol, leases and sessions stay those of one connection: after a connection
+ * closes it tries the same dispatcher again, and each attempt that fails moves it on to the next
+ * (round-robin). Registered with another dispatcher, it gives up the attempts the previous one
+ * assigned: that dispatcher, or the one that took its runs over, runs them again.
  */
 export class RemoteWorker {
   private readonly clock: Clock;
@@ -78,8 +89,11 @@ export class RemoteWorker {
   private stopping = false;
   private drained: (() => void) | null = null;
   private ackWait: unknown = null;
-  /** The secret of the last `welcome`: the next `hello` presents it to take over a connection that looks alive. */
-  private session: string | undefined;
+  /** Per dispatcher, the secret of its last `welcome`: the next `hello` there presents it to take over a connection that looks alive. */
+  private readonly sessions = new Map<string, string>();
+  private readonly urls: readonly string[];
+  /** The dispatcher connected to, or tried next. */
+  private at = 0;
 
   /** Throws ConfigError when the name is one the dispatcher would refuse (see WORKER_NAME_PATTERN). */
   constructor(private readonly options: RemoteWorkerOptions) {
@@ -87,6 +101,8 @@ export class RemoteWorker {
     if (nameProblem) throw new ConfigError([{ key: 'worker.node_name', message: nameProblem }]);
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? Logger.get('worker');
+    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+    if (this.urls.length === 0) throw new ConfigError([{ key: 'worker.dispatcher_url', message: 'name at least one dispatcher' }]);
     this.node = new LocalThreadNode({
       id: options.name,
       threads: options.threads ?? Math.min(options.capacity, 2),
@@ -143,10 +159,16 @@ export class RemoteWorker {
     await Promise.all([this.node.close(), this.backendNode?.close()]);
   }
 
+  /** The dispatcher connected to (or tried next). */
+  get url(): string {
+    return this.urls[this.at];
+  }
+
   private connect(): void {
     const headers: Record<string, string> = {};
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    const socket = new WebSocket(this.options.url, { headers } as never);
+    const url = this.url;
+    const socket = new WebSocket(url, { headers } as never);
     this.socket = socket;
     this.out = new FrameBatcher<ToDispatcherMessage>({
       send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame),
@@ -155,14 +177,15 @@ export class RemoteWorker {
     let opened = false;
     socket.addEventListener('open', () => {
       opened = true;
-      const resume: HeldAttempt[] = [...this.held].map(([key, h]) => ({ key, lease: h.lease }));
+      const resume: HeldAttempt[] = [...this.held].filter(([, h]) => h.url === url).map(([key, h]) => ({ key, lease: h.lease }));
+      const session = this.sessions.get(url);
       this.send(
         toDispatcher.hello({
           name: this.options.name,
           capabilities: [...this.capabilities],
           capacity: this.options.capacity,
           ...(this.options.token ? { token: this.options.token } : {}),
-          ...(this.session !== undefined ? { session: this.session } : {}),
+          ...(session !== undefined ? { session } : {}),
           ...(resume.length > 0 ? { resume } : {}),
         }),
       );
@@ -183,15 +206,26 @@ export class RemoteWorker {
 
   private onMessage(message: ToWorkerMessage): void {
     switch (message.type) {
-      case 'welcome':
+      case 'welcome': {
+        const url = this.url;
         this.registered = true;
         this.failures = 0;
-        this.session = message.session;
-        this.log.info({ nodeId: message.nodeId }, 'registered with the dispatcher');
+        this.sessions.set(url, message.session);
+        this.log.info({ nodeId: message.nodeId, ...(this.urls.length > 1 && { url }) }, 'registered with the dispatcher');
         this.startHeartbeat(message.heartbeatInterval);
-        // Outcomes that finished while disconnected: deliver now (the dispatcher fences them).
-        for (const [key, h] of this.held) if (h.outcome) this.send(toDispatcher.outcome(key, h.lease, h.outcome));
+        for (const [key, h] of this.held) {
+          if (h.url !== url) {
+            // Another dispatcher's attempt: no one here can take its outcome.
+            this.node.abort(key, 'the worker moved to another dispatcher');
+            this.backendNode?.abort(key, 'the worker moved to another dispatcher');
+            this.held.delete(key);
+          } else if (h.outcome) {
+            // Finished while disconnected: delivered now (the dispatcher fences them).
+            this.send(toDispatcher.outcome(key, h.lease, h.outcome));
+          }
+        }
         return;
+      }
       case 'assign':
         return this.run(message.lease, message.request);
       case 'abort':
@@ -224,7 +258,7 @@ export class RemoteWorker {
 
   private run(lease: Lease, request: Parameters<LocalThreadNode['execute']>[0]): void {
     const key = attemptKey(request);
-    this.held.set(key, { lease });
+    this.held.set(key, { lease, url: this.url });
     // The dispatcher assigns only what this worker advertised; the backend node answers
     // anything else with an error rather than running it.
     const node = request.symbol.dispatch === 'internal' || !this.backendNode ? this.node : this.backendNode;
@@ -284,16 +318,20 @@ export class RemoteWorker {
     for (const call of this.pendingCalls.values()) call.reject(new Error('the dispatcher connection closed'));
     this.pendingCalls.clear();
     if (this.stopping) return this.checkDrained();
+    const url = this.url;
+    // A dispatcher that could not be reached: the next one is tried (a closed connection to a
+    // reachable one is tried again first: most closes are a blip).
+    if (!opened) this.at = (this.at + 1) % this.urls.length;
     const { baseMs, maxMs } = this.options.reconnect ?? { baseMs: 500, maxMs: 30_000 };
     const ceiling = Math.min(maxMs, baseMs * 2 ** this.failures++);
     const delay = Math.round(ceiling / 2 + ((this.options.random ?? Math.random)() * ceiling) / 2);
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
-    const fields = { url: this.options.url, retryInMs: delay };
+    const fields = { url, retryInMs: delay, ...(this.urls.length > 1 && { next: this.url }) };
     if (opened) {
       this.log.warn(fields, 'the connection to the dispatcher closed; reconnecting');
       return;
     }
-    void connectionRefusal(this.options.url, this.options.token).then((refusal) => {
+    void connectionRefusal(url, this.options.token).then((refusal) => {
       if (this.stopping) return;
       if (refusal) this.log.error(fields, `${refusal}; retrying`);
       else this.log.warn(fields, 'the dispatcher is unreachable; retrying');

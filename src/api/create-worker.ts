@@ -31,6 +31,15 @@ export interface SwarmWorker {
   readonly capabilities: DispatchTarget[];
 }
 
+/**
+ * The dispatchers a worker connects to, in order: the config's `[worker] dispatcher_url` (one
+ * URL or a list), or a comma-separated override (`--url a,b`), each as its `/workers` route.
+ */
+export function workerSocketUrls(dispatcherUrl: string | readonly string[]): string[] {
+  const list = typeof dispatcherUrl === 'string' ? dispatcherUrl.split(',') : dispatcherUrl;
+  return [...new Set(list.map((u) => u.trim()).filter((u) => u !== '').map(workerSocketUrl))];
+}
+
 /** `ws://host:port` or `ws://host:port/` means the dispatcher's `/workers` route. */
 export function workerSocketUrl(dispatcherUrl: string): string {
   const url = new URL(dispatcherUrl);
@@ -78,7 +87,7 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
       const backends = candidates.filter((spec) => health.some((h) => h.ok && h.target === spec.target));
       if (stopped) return;
       remote = new RemoteWorker({
-        url: workerSocketUrl(options.dispatcherUrl ?? worker.dispatcher_url),
+        url: workerSocketUrls(options.dispatcherUrl ?? worker.dispatcher_url),
         name,
         capabilities: ['internal', ...backends.map((b) => b.target)],
         backends,

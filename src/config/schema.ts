@@ -94,7 +94,8 @@ const capabilitiesSchema = z.object({
 const workerSchema = z
   .object({
     node_name: text('a node name').default('worker-node-1'),
-    dispatcher_url: websocketUrl().default('ws://localhost:8080'),
+    // One dispatcher, or several sharing a database: the worker uses one at a time, in order.
+    dispatcher_url: z.union([websocketUrl(), z.array(websocketUrl()).min(1, 'list at least one dispatcher')]).default('ws://localhost:8080'),
     heartbeat_interval: milliseconds().default(5_000),
     max_concurrent_tasks: count(1, LIMITS.max_concurrent_tasks).default(4),
     auth_token: text('a shared secret').optional(),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { createWorker, workerSocketUrl } from '../../api/create-worker.ts';
+import { createWorker, workerSocketUrls } from '../../api/create-worker.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
@@ -25,7 +25,7 @@ export function registerStartWorker(program: Command): void {
     .argument('[config]', 'config file (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .argument('[name]', 'node name (overrides [worker] node_name); a lone argument that is not a file is the name')
     .option('--name <name>', 'node name, whatever the arguments')
-    .option('--url <url>', 'dispatcher URL (overrides [worker] dispatcher_url)')
+    .option('--url <url>', 'dispatcher URL, or several separated by commas, used one at a time (overrides [worker] dispatcher_url)')
     .action(action(startWorker));
 }
 
@@ -60,7 +60,7 @@ async function startWorker(first: string | undefined, second: string | undefined
   await worker.start();
   await out(
     `Worker ${worker.name} (offers ${worker.capabilities.join(', ')}) connecting to ` +
-      `${workerSocketUrl(opts.url ?? config.worker.dispatcher_url)}. Stop it with Ctrl-C.`,
+      `${workerSocketUrls(opts.url ?? config.worker.dispatcher_url).join(' or ')}. Stop it with Ctrl-C.`,
   );
   return stopped;
 }
