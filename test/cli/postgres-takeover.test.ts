@@ -4,23 +4,33 @@ import { join } from 'node:path';
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import { APPEND_MODULE, countBySymbol, readLines, waitUntil } from './crash-harness.ts';
 import { killDispatchers, startDispatcher, within } from './dispatcher-process.ts';
+import { killWorkers, startWorker } from './worker-process.ts';
 import { removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
 import { TestSchemas, describeWithPostgres } from '../support/postgres.ts';
 
 /**
  * Two dispatchers on one PostgreSQL database (real processes, one host): a run deployed to the
  * first, which is then SIGKILLed half-way, is taken over by the second within its heartbeat
- * timeout and finished; no task that had succeeded runs again, and the journal re-simulates.
+ * timeout and finished — on their own threads, or on two remote workers that name both
+ * dispatchers and move to the survivor; no task that had succeeded runs again, and the journal
+ * re-simulates.
  * (Across hosts a dispatcher cannot tell whether another is alive: that needs leases, which are
  * not built yet.)
  */
 setDefaultTimeout(120_000);
 afterEach(async () => {
+  await killWorkers();
   await killDispatchers();
   removeTempDirs();
 });
 
 const TASKS = 2_000;
+
+/** The tasks of the run that have succeeded, as its dispatcher says now. */
+async function succeededOn(url: string, runId: string): Promise<{ name: string }[]> {
+  const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { tasks: { name: string; status: string }[] };
+  return run.tasks.filter((t) => t.status === 'succeeded');
+}
 
 describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
   const schemas = new TestSchemas(url);
@@ -28,7 +38,8 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
     await schemas.dropAll();
   });
 
-  test(`a dispatcher SIGKILLed in the middle of a ${TASKS}-task run: the other one finishes it, nothing that succeeded runs twice`, async () => {
+  /** A config on a fresh schema of the server, a wide manifest of tasks that append a line each. */
+  async function setUp(localWorkers: number) {
     const schema = schemas.next();
     const admin = new SQL(url, { max: 1, connectionTimeout: 5 });
     try {
@@ -44,7 +55,7 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
         '[logging]',
         'file = ""',
         '[dispatcher]',
-        'local_workers = 2',
+        `local_workers = ${localWorkers}`,
         `state_db_url = "${storeUrl}"`,
         '[coordinator]',
         'heartbeat_interval = 100',
@@ -54,8 +65,6 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
         '',
       ].join('\n'),
     );
-    const first = await startDispatcher(config);
-    const second = await startDispatcher(config);
     const lines = join(dir, 'lines.txt');
     // Independent tasks that each take a little while, so the kill lands in the middle.
     const symbols = Array.from({ length: TASKS }, (_, i) =>
@@ -71,14 +80,22 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
       ].join('\n'),
     );
     const manifest = writeManifest(dir, 'wide.yaml', `name: wide\nsymbols:\n${symbols.join('\n')}\n`);
+    return { config, lines, manifest };
+  }
+
+  test(`a dispatcher SIGKILLed in the middle of a ${TASKS}-task run: the other one finishes it, nothing that succeeded runs twice`, async () => {
+    const { config, lines, manifest } = await setUp(2);
+    const first = await startDispatcher(config);
+    const second = await startDispatcher(config);
     const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', first.url], config);
     expect(deployed.code).toBe(0);
     const runId = deployed.json.runId as string;
 
     await waitUntil(() => readLines(lines, runId).length >= TASKS / 4, 60_000, 'a quarter of the tasks to run');
+    // Read before the kill: the survivor may finish tasks (some again) as soon as it is dead.
+    const succeededBefore = await succeededOn(first.url, runId);
     first.child.kill('SIGKILL');
     await within(first.child.exited, 10_000, 'the first dispatcher to die');
-    const succeededBefore = (await swarmJson(['show', runId], config)).json.tasks.filter((t: { status: string }) => t.status === 'succeeded');
     expect(succeededBefore.length).toBeGreaterThan(0);
     expect(succeededBefore.length).toBeLessThan(TASKS);
 
@@ -103,5 +120,48 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
     // Both dispatchers' rows make one journal the real machines reproduce.
     const simulated = await swarmJson(['replay', runId, '--simulate'], config);
     expect(simulated.json.reproduced).toBe(true);
+  });
+
+  test('with two remote workers naming both dispatchers: the workers move to the survivor, which finishes the run', async () => {
+    const { config, lines, manifest } = await setUp(0);
+    const first = await startDispatcher(config);
+    const second = await startDispatcher(config);
+    const both = `${first.url.replace(/^http/, 'ws')},${second.url.replace(/^http/, 'ws')}`;
+    const workers = [startWorker(config, both, 'w1'), startWorker(config, both, 'w2')];
+    await within(
+      (async () => {
+        while (((await (await fetch(`${first.url}/api/status`)).json()) as { nodes?: { list?: unknown[] } }).nodes?.list?.length !== 2) await Bun.sleep(50);
+      })(),
+      20_000,
+      'both workers to register with the first dispatcher',
+    );
+    const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', first.url], config);
+    const runId = deployed.json.runId as string;
+    await waitUntil(() => readLines(lines, runId).length >= TASKS / 4, 60_000, 'a quarter of the tasks to run');
+    const succeededBefore = await succeededOn(first.url, runId);
+    first.child.kill('SIGKILL');
+    await within(first.child.exited, 10_000, 'the first dispatcher to die');
+    expect(succeededBefore.length).toBeGreaterThan(0);
+
+    const done = await within(
+      (async () => {
+        for (;;) {
+          const run = (await (await fetch(`${second.url}/api/runs/${runId}`)).json()) as { status: string; tasks: { name: string; status: string; node: string }[] };
+          if (run.status !== 'running') return run;
+          await Bun.sleep(50);
+        }
+      })(),
+      90_000,
+      'the second dispatcher to take the run over and finish it on the workers',
+    );
+    expect(done.status).toBe('succeeded');
+    // Every task ran on one of the two workers, the ones after the kill through the second dispatcher.
+    expect(new Set(done.tasks.map((t) => t.node))).toEqual(new Set(['remote:w1', 'remote:w2']));
+    const counts = countBySymbol(readLines(lines, runId));
+    for (const t of succeededBefore) expect({ task: t.name, runs: counts[t.name] }).toEqual({ task: t.name, runs: 1 });
+    expect(Object.keys(counts)).toHaveLength(TASKS);
+    expect((await swarmJson(['replay', runId, '--simulate'], config)).json.reproduced).toBe(true);
+    // (local_workers = 0: the tasks after the kill ran on workers registered with the second dispatcher.)
+    expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
   });
 });

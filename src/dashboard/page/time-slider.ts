@@ -2,6 +2,12 @@ import { useEffect } from 'preact/hooks';
 import { html } from './html.ts';
 import { setQuery } from './router.ts';
 
+/** The cursor as the URL has it now: a key may come before the page has redrawn after a move. */
+function cursorInUrl(): number | null {
+  const text = new URLSearchParams(location.search).get('at');
+  return text !== null && /^\d+$/.test(text) ? Number(text) : null;
+}
+
 /** Whether a key press belongs to a field being typed in rather than to the page. */
 const typing = (e: KeyboardEvent) => e.target instanceof HTMLElement && /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName) && (e.target as HTMLInputElement).type !== 'range';
 
@@ -13,13 +19,15 @@ const typing = (e: KeyboardEvent) => e.target instanceof HTMLElement && /^(INPUT
 export function TimeSlider({ at, firstSeq, lastSeq }: { at: number | null; firstSeq: number | null; lastSeq: number | null }) {
   const empty = firstSeq === null || lastSeq === null;
   const value = at ?? lastSeq ?? 0;
-  const go = (seq: number) => !empty && setQuery({ at: seq >= lastSeq && at === null ? null : Math.max(firstSeq, Math.min(lastSeq, seq)) });
+  const go = (seq: number, cursor = at) => !empty && setQuery({ at: seq >= lastSeq && cursor === null ? null : Math.max(firstSeq, Math.min(lastSeq, seq)) });
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === '[') go(value - 1);
-      else if (e.key === ']') go(value + 1);
-      else if (e.key === 'l' && at !== null) setQuery({ at: null });
+      const cursor = cursorInUrl();
+      const current = cursor ?? lastSeq ?? 0;
+      if (e.key === '[') go(current - 1, cursor);
+      else if (e.key === ']') go(current + 1, cursor);
+      else if (e.key === 'l' && cursor !== null) setQuery({ at: null });
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
