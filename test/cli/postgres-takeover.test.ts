@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
 import { APPEND_MODULE, countBySymbol, readLines, waitUntil } from './crash-harness.ts';
-import { killDispatchers, startDispatcher, within } from './dispatcher-process.ts';
+import { killDispatchers, startDispatcher, within, type DispatcherProcess } from './dispatcher-process.ts';
 import { killWorkers, startWorker } from './worker-process.ts';
 import { removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
 import { TestSchemas, describeWithPostgres } from '../support/postgres.ts';
@@ -25,6 +25,39 @@ afterEach(async () => {
 });
 
 const TASKS = 2_000;
+
+/**
+ * Deploys the manifest to `first`, waits until a quarter of its tasks ran, notes which had
+ * succeeded (read before the kill: the survivor may run some again as soon as it is dead), and
+ * SIGKILLs `first`.
+ */
+async function deployAndKill(first: DispatcherProcess, manifest: string, config: string, lines: string) {
+  const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', first.url], config);
+  expect(deployed.code).toBe(0);
+  const runId = deployed.json.runId as string;
+  await waitUntil(() => readLines(lines, runId).length >= TASKS / 4, 60_000, 'a quarter of the tasks to run');
+  const succeededBefore = await succeededOn(first.url, runId);
+  first.child.kill('SIGKILL');
+  await within(first.child.exited, 10_000, 'the first dispatcher to die');
+  expect(succeededBefore.length).toBeGreaterThan(0);
+  expect(succeededBefore.length).toBeLessThan(TASKS);
+  return { runId, succeededBefore };
+}
+
+/** The run as `url` reports it once it has ended there (bounded). */
+async function endedOn(url: string, runId: string): Promise<{ status: string; tasks: { name: string; status: string; node: string }[] }> {
+  return within(
+    (async () => {
+      for (;;) {
+        const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as { status: string; tasks: { name: string; status: string; node: string }[] };
+        if (run.status !== 'running') return run;
+        await Bun.sleep(50);
+      }
+    })(),
+    90_000,
+    'the second dispatcher to take the run over and finish it',
+  );
+}
 
 /** The tasks of the run that have succeeded, as its dispatcher says now. */
 async function succeededOn(url: string, runId: string): Promise<{ name: string }[]> {
@@ -87,29 +120,8 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
     const { config, lines, manifest } = await setUp(2);
     const first = await startDispatcher(config);
     const second = await startDispatcher(config);
-    const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', first.url], config);
-    expect(deployed.code).toBe(0);
-    const runId = deployed.json.runId as string;
-
-    await waitUntil(() => readLines(lines, runId).length >= TASKS / 4, 60_000, 'a quarter of the tasks to run');
-    // Read before the kill: the survivor may finish tasks (some again) as soon as it is dead.
-    const succeededBefore = await succeededOn(first.url, runId);
-    first.child.kill('SIGKILL');
-    await within(first.child.exited, 10_000, 'the first dispatcher to die');
-    expect(succeededBefore.length).toBeGreaterThan(0);
-    expect(succeededBefore.length).toBeLessThan(TASKS);
-
-    const done = await within(
-      (async () => {
-        for (;;) {
-          const run = (await (await fetch(`${second.url}/api/runs/${runId}`)).json()) as { status: string; tasks: { name: string; status: string }[] };
-          if (run.status !== 'running') return run;
-          await Bun.sleep(50);
-        }
-      })(),
-      60_000,
-      'the second dispatcher to take the run over and finish it',
-    );
+    const { runId, succeededBefore } = await deployAndKill(first, manifest, config, lines);
+    const done = await endedOn(second.url, runId);
     expect(done.status).toBe('succeeded');
     expect(done.tasks.every((t) => t.status === 'succeeded')).toBe(true);
     expect(second.stderr()).toContain('resumed an unfinished run');
@@ -135,25 +147,8 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
       20_000,
       'both workers to register with the first dispatcher',
     );
-    const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', first.url], config);
-    const runId = deployed.json.runId as string;
-    await waitUntil(() => readLines(lines, runId).length >= TASKS / 4, 60_000, 'a quarter of the tasks to run');
-    const succeededBefore = await succeededOn(first.url, runId);
-    first.child.kill('SIGKILL');
-    await within(first.child.exited, 10_000, 'the first dispatcher to die');
-    expect(succeededBefore.length).toBeGreaterThan(0);
-
-    const done = await within(
-      (async () => {
-        for (;;) {
-          const run = (await (await fetch(`${second.url}/api/runs/${runId}`)).json()) as { status: string; tasks: { name: string; status: string; node: string }[] };
-          if (run.status !== 'running') return run;
-          await Bun.sleep(50);
-        }
-      })(),
-      90_000,
-      'the second dispatcher to take the run over and finish it on the workers',
-    );
+    const { runId, succeededBefore } = await deployAndKill(first, manifest, config, lines);
+    const done = await endedOn(second.url, runId);
     expect(done.status).toBe('succeeded');
     // Every task ran on one of the two workers, the ones after the kill through the second dispatcher.
     expect(new Set(done.tasks.map((t) => t.node))).toEqual(new Set(['remote:w1', 'remote:w2']));

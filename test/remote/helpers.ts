@@ -16,10 +16,13 @@ export async function stopWorkers(): Promise<void> {
   for (const w of workers.splice(0)) await w.stop();
 }
 
-/** A started worker named `name` for the server on `port`, with `token` if given. */
-export function connectWorker(port: number, name: string, token?: string, capacity = 2): RemoteWorker {
+/**
+ * A started worker named `name` for the server on `port` (or the dispatchers at these URLs,
+ * one at a time), with `token` if given.
+ */
+export function connectWorker(port: number | string[], name: string, token?: string, capacity = 2): RemoteWorker {
   const w = new RemoteWorker({
-    url: `ws://127.0.0.1:${port}/workers`,
+    url: typeof port === 'number' ? `ws://127.0.0.1:${port}/workers` : port,
     name,
     capabilities: ['internal'],
     capacity,

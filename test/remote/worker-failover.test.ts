@@ -1,38 +1,19 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { RemoteWorker } from '../../actors/remote-worker.ts';
 import { workerSocketUrls } from '../../src/api/create-worker.ts';
 import { loadManifestFile } from '../../src/manifest/index.ts';
 import { freePort } from '../cli/dispatcher-process.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
-import { silent, until } from './helpers.ts';
+import { connectWorker, stopWorkers, until } from './helpers.ts';
 
 /**
  * A worker that names several dispatchers (`[worker] dispatcher_url = [a, b]`): connected to one
  * at a time, it passes over one it cannot reach, and when its dispatcher goes away it registers
  * with the next and runs that one's tasks. Real dispatcher servers on 127.0.0.1.
  */
-const workers: RemoteWorker[] = [];
 afterEach(async () => {
-  for (const w of workers.splice(0)) await w.stop();
+  await stopWorkers();
   await stopServers();
 });
-
-function worker(urls: string[], name: string): RemoteWorker {
-  const w = new RemoteWorker({
-    url: urls,
-    name,
-    capabilities: ['internal'],
-    capacity: 2,
-    threads: 1,
-    heartbeatIntervalMs: 100,
-    maxMessageSize: 1 << 20,
-    reconnect: { baseMs: 20, maxMs: 100 },
-    logger: silent,
-  });
-  workers.push(w);
-  w.start();
-  return w;
-}
 
 const remoteOnly = () =>
   serverConfig((c) => {
@@ -44,7 +25,7 @@ const remoteOnly = () =>
 describe('a worker that names several dispatchers', () => {
   test('passes over one it cannot reach and registers with the next', async () => {
     const live = startServer(remoteOnly());
-    const w = worker([`ws://127.0.0.1:${freePort()}/workers`, `ws://127.0.0.1:${live.port}/workers`], 'w1');
+    const w = connectWorker([`ws://127.0.0.1:${freePort()}/workers`, `ws://127.0.0.1:${live.port}/workers`], 'w1');
     await until('the worker to register with the live dispatcher', () => w.connected);
     expect(w.url).toBe(`ws://127.0.0.1:${live.port}/workers`);
     expect(live.dispatcher.nodeLoads().map((n) => n.id)).toEqual(['remote:w1']);
@@ -54,7 +35,7 @@ describe('a worker that names several dispatchers', () => {
     const first = startServer(remoteOnly());
     const second = startServer(remoteOnly());
     const urls = [`ws://127.0.0.1:${first.port}/workers`, `ws://127.0.0.1:${second.port}/workers`];
-    const w = worker(urls, 'w2');
+    const w = connectWorker(urls, 'w2');
     await until('the worker to register with the first dispatcher', () => w.connected && w.url === urls[0]);
     await first.stop();
     await until('the worker to register with the second dispatcher', () => w.connected && w.url === urls[1], 15_000);
