@@ -1,7 +1,7 @@
 /**
  * What `bun run bench` runs: the list of scenarios (id, table label, the scenario script and its
  * arguments) for the chosen options — raw piscina, the swarm, remote workers, resume after
- * SIGKILL and re-simulation — and where the scenario scripts are. run.ts filters it by `--only`
+ * SIGKILL, re-simulation and the peer (BullMQ) — and where the scenario scripts are. run.ts filters it by `--only`
  * and runs each entry in a child process (bench/run-child.ts).
  */
 import { dirname, resolve } from 'node:path';
@@ -15,20 +15,24 @@ const RESIMULATE_SCENARIO = resolve(HERE, 'resimulate-scenario.ts');
 const PEER_SCENARIO = resolve(HERE, 'peer-scenario.ts');
 
 /**
- * Whether the peer can run here: `redis-server` on the PATH and the `bullmq` dev dependency
- * (scripts/peer-bench.sh installs both). Without them the peer's rows are left out and a note
- * says how to get them.
+ * What the peer lacks here, or null when it can run: `redis-server` on the PATH and the bullmq
+ * and ioredis dev dependencies (bullmq 6 takes ioredis as a peer); scripts/peer-bench.sh
+ * installs them. Without them the peer's rows are skipped, not failed.
  */
-export function peerAvailable(): boolean {
-  if (!Bun.which('redis-server')) return false;
-  try {
-    Bun.resolveSync('bullmq', HERE);
-    Bun.resolveSync('ioredis', HERE);
-    return true;
-  } catch {
-    return false;
+export function peerMissing(): string | null {
+  const missing = Bun.which('redis-server') ? [] : ['redis-server is not on the PATH'];
+  for (const pkg of ['bullmq', 'ioredis']) {
+    try {
+      Bun.resolveSync(pkg, HERE);
+    } catch {
+      missing.push(`${pkg} does not resolve`);
+    }
   }
+  return missing.length > 0 ? missing.join(', ') : null;
 }
+
+/** The skipped peer rows' reason, as printed in the table. */
+export const PEER_SKIP = 'run scripts/peer-bench.sh';
 
 export interface Plan {
   id: string;
@@ -36,9 +40,11 @@ export interface Plan {
   /** The scenario script (default bench/scenario.ts). */
   script?: string;
   args: string[];
+  /** Set when the scenario cannot run here: why, and what to do (the row prints it as skipped). */
+  skip?: string;
 }
 
-export function plan(quick: boolean, threads: number, tasksPerThread: number, withPeer = peerAvailable()): Plan[] {
+export function plan(quick: boolean, threads: number, tasksPerThread: number, peerLacks = peerMissing()): Plan[] {
   const pool = ['--threads', String(threads)];
   const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
   const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
@@ -52,28 +58,30 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, wi
   // as the swarm has slots.
   const peerFlat = flat[flat.length - 1];
   const peer = ['--concurrency', String(threads * tasksPerThread)];
-  const peerPlans: Plan[] = !withPeer
-    ? []
-    : [
-        {
-          id: `bullmq-flat-${peerFlat / 1000}k`,
-          label: `peer: BullMQ on Redis (no persistence), ${fmtInt(peerFlat)} no-op jobs, concurrency ${threads * tasksPerThread}`,
-          script: PEER_SCENARIO,
-          args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat)],
-        },
-        {
-          id: `bullmq-flat-${peerFlat / 1000}k-aof`,
-          label: `peer: BullMQ on Redis (AOF, fsync every second), ${fmtInt(peerFlat)} no-op jobs`,
-          script: PEER_SCENARIO,
-          args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat), '--aof'],
-        },
-        {
-          id: 'bullmq-chain-200',
-          label: 'peer: BullMQ flow, a chain of 200 no-op jobs (AOF, fsync every second)',
-          script: PEER_SCENARIO,
-          args: ['bullmq-chain', ...peer, '--tasks', '200', '--aof'],
-        },
-      ];
+  const peerSkip = peerLacks === null ? {} : { skip: `${PEER_SKIP} (${peerLacks})` };
+  const peerPlans: Plan[] = [
+    {
+      id: `bullmq-flat-${peerFlat / 1000}k`,
+      label: `peer: BullMQ on Redis (no persistence), ${fmtInt(peerFlat)} no-op jobs, concurrency ${threads * tasksPerThread}`,
+      script: PEER_SCENARIO,
+      ...peerSkip,
+      args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat)],
+    },
+    {
+      id: `bullmq-flat-${peerFlat / 1000}k-aof`,
+      label: `peer: BullMQ on Redis (AOF, fsync every second), ${fmtInt(peerFlat)} no-op jobs`,
+      script: PEER_SCENARIO,
+      ...peerSkip,
+      args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat), '--aof'],
+    },
+    {
+      id: 'bullmq-chain-200',
+      label: 'peer: BullMQ flow, a chain of 200 no-op jobs (AOF, fsync every second)',
+      script: PEER_SCENARIO,
+      ...peerSkip,
+      args: ['bullmq-chain', ...peer, '--tasks', '200', '--aof'],
+    },
+  ];
   return [
     {
       id: 'raw-calls',

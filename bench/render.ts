@@ -4,7 +4,6 @@
  * the ratios are relative to, and scenarios other processes skewed).
  */
 import { fmtInt } from './lib.ts';
-import { peerAvailable } from './plan.ts';
 import { peerNotes } from './rows-peer.ts';
 import { BUSY_CORES, type Outcome } from './run-child.ts';
 
@@ -58,6 +57,5 @@ export function notes(outcomes: Outcome[]): string[] {
     if (o.id === 'raw-round-trip') lines.push('the chain is compared with raw round trips (1 call in flight): one step cannot start before the previous one is back');
   }
   lines.push(...peerNotes(outcomes));
-  if (!peerAvailable()) lines.push('the peer (BullMQ on Redis) did not run: `bash scripts/peer-bench.sh` installs redis-server and the bullmq dev dependency');
   return lines;
 }

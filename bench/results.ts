@@ -1,7 +1,7 @@
 /**
  * The result shapes of the benchmark: which scenario kinds each scenario script runs, and the
- * one JSON line each prints (a RawResult, SwarmResult, RemoteResult, ResumeResult or
- * ResimulateResult), which run.ts reads back to build the table and the results file. Types and
+ * one JSON line each prints (a RawResult, SwarmResult, RemoteResult, ResumeResult,
+ * ResimulateResult or PeerResult), which run.ts reads back to build the table and the results file. Types and
  * constant lists only, no runtime imports.
  */
 
@@ -291,6 +291,8 @@ export interface ResimulateResult extends ScenarioResultBase {
 export interface PeerResult extends ScenarioResultBase {
   scenario: PeerScenarioKind;
   tasks: number;
+  /** Jobs of the same shape run (and awaited) on the same queue before the measured ones. */
+  warmupJobs: number;
   /** The Worker's concurrency (the swarm's slots). */
   concurrency: number;
   /** Redis persistence: none, or an append-only file fsynced every second. */
@@ -298,6 +300,9 @@ export interface PeerResult extends ScenarioResultBase {
   jobsPerSecond: number;
   /** Microseconds per job (per step, for the chain). */
   usPerJob: number;
+  /** CPU seconds per wall second during the measured part: the BullMQ process, and redis-server; null without /proc. */
+  cores: { scenario: number | null; redis: number | null };
+  versions: { bullmq: string; redis: string | null };
 }
 
 export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult | PeerResult;

@@ -24,6 +24,10 @@ export function buildRows(outcomes: Outcome[]): Row[] {
   const rows: Row[] = [];
 
   for (const o of outcomes) {
+    if (o.status === 'skipped') {
+      rows.push({ scenario: o.label, result: `skipped: ${o.reason}`, target: '', ratio: '', met: '' });
+      continue;
+    }
     if (o.status !== 'ok') {
       rows.push({ scenario: o.label, result: o.status === 'timed out' ? `TIMED OUT (${o.error})` : 'FAILED (see below)', target: '', ratio: '', met: '✗' });
       continue;

@@ -33,7 +33,14 @@ interface OutcomeBase {
 
 export type Outcome =
   | (OutcomeBase & { status: 'ok'; result: ScenarioResult })
-  | (OutcomeBase & { status: 'failed' | 'timed out'; error: string });
+  | (OutcomeBase & { status: 'failed' | 'timed out'; error: string })
+  /** Not run: what it needs is not installed here (Plan.skip). Not a failure. */
+  | (OutcomeBase & { status: 'skipped'; reason: string });
+
+/** The outcome of a planned scenario that cannot run here, without starting anything. */
+export function skippedOutcome(p: Plan & { skip: string }): Outcome {
+  return { id: p.id, label: p.label, args: p.args, elapsedMs: 0, cpu: { scenarioCores: null, otherCores: null }, status: 'skipped', reason: p.skip };
+}
 
 /** Busy CPU seconds of the whole machine since boot (Linux /proc/stat), or null elsewhere. */
 function machineBusySeconds(): number | null {
@@ -77,7 +84,7 @@ export async function runScenario(p: Plan, timeoutMs: number): Promise<Outcome> 
   const busy0 = machineBusySeconds();
   // The database directory belongs to us, so it goes even when the child is killed.
   const dir = mkdtempSync(join(tmpdir(), 'swarm-bench-'));
-  const args = /^(swarm|remote|resume|resimulate)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
+  const args = /^(swarm|remote|resume|resimulate|bullmq)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
   const child = Bun.spawn([process.execPath, p.script ?? SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;

@@ -4,8 +4,9 @@
  * See bench/README.md for what each number means.
  *
  * This file is the command line and the orchestration: the options, running each planned
- * scenario (bench/plan.ts) in its child process (bench/run-child.ts), the table (bench/rows.ts,
- * bench/render.ts) and the results file.
+ * scenario (bench/plan.ts) in its child process (bench/run-child.ts) or skipping it when what it
+ * needs is not installed (the peer), the table (bench/rows.ts, bench/render.ts) and the results
+ * file.
  *
  *   bun run bench [--quick] [--threads N] [--tasks-per-thread N] [--timeout SECONDS]
  *                 [--wait-quiet SECONDS] [--only ID[,ID...]] [--out FILE]
@@ -17,7 +18,8 @@ import { UsageError, intOption, parseArgs } from './lib.ts';
 import { SCENARIO, plan } from './plan.ts';
 import { notes, renderTable } from './render.ts';
 import { buildRows } from './rows.ts';
-import { BUSY_CORES, runScenario, waitForQuiet, type Outcome } from './run-child.ts';
+import { peerRatios, okResults } from './rows-peer.ts';
+import { BUSY_CORES, runScenario, skippedOutcome, waitForQuiet, type Outcome } from './run-child.ts';
 import { TARGET } from './targets.ts';
 
 const HERE = dirname(new URL(import.meta.url).pathname);
@@ -34,10 +36,10 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
                           raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k,
                           remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k,
-                          and the peer's (when installed: scripts/peer-bench.sh)
                           bullmq-flat-100k, bullmq-flat-100k-aof, bullmq-chain-200
                           (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k, resume-1k,
-                          resimulate-10k)
+                          resimulate-10k, bullmq-flat-10k, bullmq-flat-10k-aof); the bullmq rows
+                          (the peer) are skipped until scripts/peer-bench.sh has installed it
   --out FILE              where to write the JSON (default bench/results/latest.json)`;
 
 function gitCommit(): string | null {
@@ -84,6 +86,11 @@ async function main(): Promise<number> {
   const outcomes: Outcome[] = [];
   for (const [i, p] of plans.entries()) {
     process.stdout.write(`[${i + 1}/${plans.length}] ${p.label} ... `);
+    if (p.skip !== undefined) {
+      outcomes.push(skippedOutcome({ ...p, skip: p.skip }));
+      console.log(`skipped: ${p.skip}`);
+      continue;
+    }
     if (waitQuietMs > 0) await waitForQuiet(waitQuietMs);
     const outcome = await runScenario(p, timeoutMs);
     outcomes.push(outcome);
@@ -95,7 +102,8 @@ async function main(): Promise<number> {
 
   const rows = buildRows(outcomes);
   console.log(`\n${renderTable(rows)}\n`);
-  const failures = outcomes.filter((o): o is Extract<Outcome, { error: string }> => o.status !== 'ok');
+  // A skipped row (the peer not installed) is not a failure: the exit code ignores it.
+  const failures = outcomes.filter((o): o is Extract<Outcome, { error: string }> => o.status === 'failed' || o.status === 'timed out');
   for (const f of failures) {
     const script = relative(process.cwd(), plans.find((p) => p.id === f.id)?.script ?? SCENARIO);
     console.log(`${f.id} ${f.status}: bun ${script} ${f.args.join(' ')}\n${f.error}\n`);
@@ -118,8 +126,10 @@ async function main(): Promise<number> {
     options: { quick, threads, tasksPerThread, timeoutSeconds: timeoutMs / 1000, waitQuietSeconds: waitQuietMs / 1000 },
     targets: TARGET,
     table: rows,
-    // The ratios to raw piscina are in the table; those to the peer (BullMQ) are among these.
+    // The ratios to raw piscina are in the table; those to the peer (BullMQ) are among these,
+    // and in peerRatios as numbers (swarmAdvantage above 1: the swarm is faster).
     notes: noteLines,
+    peerRatios: peerRatios(okResults(outcomes)),
     scenarios: outcomes,
   };
   mkdirSync(dirname(outPath), { recursive: true });
