@@ -57,6 +57,14 @@ export function payloadTextOf(row: TransitionRecord): string {
   return row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload);
 }
 
+/** A journal row as these readers select it, in this order (see `storedRow`). */
+const ROW_COLUMNS = 'seq, actor_id, actor_kind, from_state, to_state, event, payload, at';
+type RowValues = [number, string, string, string | null, string, string, string | null, number];
+
+function storedRow(runId: string, r: RowValues): StoredTransition {
+  return new StoredTransition(r[0], runId, r[1], r[2] as ActorKind, r[3], r[4], r[5], r[6], r[7]);
+}
+
 /** Texts shared between rows: up to this many distinct ones, of up to this length. */
 const MAX_SHARED = 10_000;
 const MAX_SHARED_LENGTH = 64;
@@ -103,9 +111,9 @@ export function readRunJournal(store: SwarmStore, runId: string, { withTasks = t
     };
     const rows = db
       .query<unknown[], [string]>(
-        'SELECT seq, actor_id, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? ORDER BY seq',
+        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? ORDER BY seq`,
       )
-      .values(runId) as [number, string, string, string | null, string, string, string | null, number][];
+      .values(runId) as RowValues[];
     const transitions: TransitionRecord[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
@@ -196,10 +204,10 @@ export function readActorJournal(store: SwarmStore, runId: string, actorId: stri
   try {
     const rows = db
       .query<unknown[], [string, string]>(
-        'SELECT seq, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? AND actor_id = ? ORDER BY seq',
+        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id = ? ORDER BY seq`,
       )
-      .values(runId, actorId) as [number, string, string | null, string, string, string | null, number][];
-    return rows.map((r) => new StoredTransition(r[0], runId, actorId, r[1] as ActorKind, r[2], r[3], r[4], r[5], r[6]));
+      .values(runId, actorId) as RowValues[];
+    return rows.map((r) => storedRow(runId, r));
   } finally {
     db.close();
   }
@@ -221,14 +229,36 @@ export class JournalTail {
     if (this.db === null) return this.store.getTransitions(runId, { afterSeq, limit });
     const rows = this.db
       .query<unknown[], [string, number, number]>(
-        'SELECT seq, actor_id, actor_kind, from_state, to_state, event, payload, at FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
-      .values(runId, afterSeq, limit) as [number, string, string, string | null, string, string, string | null, number][];
-    return rows.map((r) => new StoredTransition(r[0], runId, r[1], r[2] as ActorKind, r[3], r[4], r[5], r[6], r[7]));
+      .values(runId, afterSeq, limit) as RowValues[];
+    return rows.map((r) => storedRow(runId, r));
   }
 
   close(): void {
     this.db?.close();
     this.db = undefined;
+  }
+}
+
+/** Rows read per call while catching up. */
+const CATCH_UP_CHUNK = 5_000;
+
+/**
+ * Every row of the run after `afterSeq`, handed to `take` a page at a time, through a tail
+ * opened for this call (payloads decoded only if read): how a view kept between requests reads
+ * what was committed since.
+ */
+export function readRowsAfter(store: SwarmStore, runId: string, afterSeq: number, take: (rows: TransitionRecord[]) => void): void {
+  const tail = new JournalTail(store);
+  try {
+    for (let seq = afterSeq; ; ) {
+      const rows = tail.after(runId, seq, CATCH_UP_CHUNK);
+      if (rows.length > 0) take(rows);
+      if (rows.length < CATCH_UP_CHUNK) return;
+      seq = rows[rows.length - 1].seq;
+    }
+  } finally {
+    tail.close();
   }
 }

@@ -17,11 +17,14 @@ export function taskIndex(state: RunState): Map<string, TaskState> {
 }
 
 /**
- * How often pushed summaries are applied and drawn: a page of a big run redraws less often,
- * since each drawing walks all its tasks and the browser shares the machine's CPUs.
+ * Beyond this many tasks a run's page redraws and re-reads less often: each drawing walks all
+ * its tasks, and the browser may share the dispatcher's CPUs.
  */
+export const BIG_RUN_TASKS = 10_000;
+
+/** How often pushed summaries are applied and drawn. */
 export function applyEveryMs(taskCount: number): number {
-  return taskCount > 10_000 ? 1000 : 250;
+  return taskCount > BIG_RUN_TASKS ? 1000 : 250;
 }
 
 export function applySummaries(state: RunState, summaries: readonly RowsSummary[]): RunState {

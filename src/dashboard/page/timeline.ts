@@ -3,6 +3,7 @@ import { getJson, runPath } from './api.ts';
 import { html } from './html.ts';
 import { setQuery, type Place } from './router.ts';
 import { stateClass } from './states.ts';
+import { BIG_RUN_TASKS } from './run-live.ts';
 import { useThrottled } from './throttle.ts';
 import type { RunTimeline } from './types.ts';
 
@@ -23,7 +24,6 @@ const WIDTH = 900;
 /** Live, the timeline is read again at most this often while rows arrive (a big run: less often). */
 const REFRESH_MS = 2000;
 const BIG_RUN_REFRESH_MS = 5000;
-const BIG_RUN = 10_000;
 
 const RESULT_CLASS: Record<string, string> = {
   succeeded: 'succeeded',
@@ -43,7 +43,7 @@ export function TimelineView({ runId, place, at, tick }: { runId: string; place:
   const byNode = place.query.get('tl') === 'node';
   const offset = Number(place.query.get('tloff') ?? '0') || 0;
   const [data, setData] = useState<RunTimeline | null>(null);
-  const refresh = useThrottled(at === null ? tick : 0, (data?.total ?? 0) > BIG_RUN ? BIG_RUN_REFRESH_MS : REFRESH_MS);
+  const refresh = useThrottled(at === null ? tick : 0, (data?.total ?? 0) > BIG_RUN_TASKS ? BIG_RUN_REFRESH_MS : REFRESH_MS);
   useEffect(() => {
     let current = true;
     getJson<RunTimeline>(`${runPath(runId)}/timeline`, { at, by: byNode ? 'node' : 'task', offset, limit: PAGE_ROWS }).then((t) => current && setData(t), () => {});

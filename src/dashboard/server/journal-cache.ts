@@ -1,4 +1,4 @@
-import { JournalTail, readRunJournal } from '../../store/bulk-journal-reader.ts';
+import { readRowsAfter, readRunJournal } from '../../store/bulk-journal-reader.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
 
 /**
@@ -18,16 +18,8 @@ export class JournalCache {
     if (this.kept?.runId !== runId) {
       this.kept = { runId, rows: readRunJournal(store, runId, { withTasks: false }).transitions };
     } else {
-      const tail = new JournalTail(store);
-      try {
-        for (;;) {
-          const more = tail.after(runId, this.kept.rows.at(-1)?.seq ?? 0, 10_000);
-          this.kept.rows.push(...more);
-          if (more.length < 10_000) break;
-        }
-      } finally {
-        tail.close();
-      }
+      const rows = this.kept.rows;
+      readRowsAfter(store, runId, rows.at(-1)?.seq ?? 0, (more) => rows.push(...more));
     }
     if (this.expiry) clearTimeout(this.expiry);
     this.expiry = setTimeout(() => this.clear(), KEEP_MS);

@@ -2,7 +2,7 @@ import { AttemptFold, type AttemptRecord } from '../../attempt-history.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import { UsageError } from '../../errors.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
-import { JournalTail } from '../../store/bulk-journal-reader.ts';
+import { readRowsAfter } from '../../store/bulk-journal-reader.ts';
 import type { RunTimeline, TimelineBar, TimelineRow } from '../wire.ts';
 import { intParam, textParam } from './query-params.ts';
 
@@ -25,8 +25,6 @@ const MAX_ROWS = 500;
 const MAX_LANE_BARS = 2000;
 /** Runs whose live fold is kept. */
 const KEPT_RUNS = 4;
-/** Rows read from the store per call while catching a fold up. */
-const CHUNK = 5000;
 
 /** Live timelines' folds, per run, each caught up on request. */
 export class TimelineFolds {
@@ -39,16 +37,8 @@ export class TimelineFolds {
     this.folds.set(runId, fold);
     if (this.folds.size > KEPT_RUNS) this.folds.delete(this.folds.keys().next().value!);
     // Rows whose payloads are decoded only where the fold reads them (most rows it does not).
-    const tail = new JournalTail(store);
-    try {
-      for (;;) {
-        const rows = tail.after(runId, fold.lastSeq, CHUNK);
-        fold.readAll(rows);
-        if (rows.length < CHUNK) return fold;
-      }
-    } finally {
-      tail.close();
-    }
+    readRowsAfter(store, runId, fold.lastSeq, (rows) => fold.readAll(rows));
+    return fold;
   }
 }
 
