@@ -6,13 +6,8 @@ import { serializeError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
-import type {
-  BatchCall,
-  BatchResult,
-  HostServices,
-  MainToThreadMessage,
-  ThreadToMainMessage,
-} from './executor/thread-protocol.ts';
+import { ServedThread } from './executor/served-thread.ts';
+import type { HostServices, ThreadReport } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
@@ -35,15 +30,13 @@ export interface LocalThreadNodeOptions {
   now?: () => number;
 }
 
-interface Batch {
-  controller: AbortController;
-}
-
 interface InFlight {
   request: ExecutionRequest;
   sink: AttemptSink;
-  batch: Batch;
-  /** Set once an abort was asked for: the timer that re-posts it, then terminates the thread. */
+  thread: ServedThread;
+  /** Whether the thread reported it started: only those count for the node actor. */
+  started: boolean;
+  /** Set once an abort was asked for: the timer that terminates the thread if it does not stop. */
   abortTimer: unknown;
 }
 
@@ -55,58 +48,65 @@ interface Pending {
 /** How long an aborted attempt may take to stop before its thread is terminated. */
 export const ABORT_GRACE_MS = 2_000;
 
-/** How often an abort is posted again until the thread acknowledges it with an outcome. */
-const ABORT_REPOST_MS = 100;
+/**
+ * While work is quick, each thread may hold this many times `tasks_per_thread` requests: the
+ * waiting ones start the moment a slot frees on the thread, without a round trip through the
+ * busy main thread, and the main thread's per-turn costs (a commit, a message per thread) are
+ * shared by twice the tasks. Waiting requests are `assigned`, not `running`, until the thread
+ * reports them started, so their timeouts do not run meanwhile.
+ */
+const HELD_PER_SLOT = 2;
+
+/**
+ * Requests that finished in the thread turn they started in, in a row, before threads may
+ * hold more than they run. Holding only pays when requests are shorter than a main-thread
+ * turn; with longer ones it would only let a request wait behind a slow one on its thread
+ * while another thread has room, or behind work of lower priority. One slower request ends
+ * the streak, and the requests waiting on threads are withdrawn and handed out again.
+ */
+const QUICK_BEFORE_HOLDING = 32;
 
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
 /**
- * The local node: a piscina pool of worker threads, each running one batch of at most
- * `tasksPerThread` requests at a time (see executor/thread-protocol.ts for why batches).
- *
- * One batch per thread is not a choice but piscina's rule: a call that carries an AbortSignal
- * (ours all do, so a thread stuck in synchronous code can be terminated) has its thread to
- * itself. So the unit of capacity is the thread: its slots are free again when its batch
- * call resolves, not when each request reports. Outcomes still stream back one by one, so
- * dependents of a fast request start while its slow batch-mates run.
+ * The local node: a piscina pool of worker threads, each serving one long call that runs up
+ * to `tasksPerThread` requests at once (see executor/thread-protocol.ts).
  *
  * Aborting is two-step: the thread is asked to abort the request (its AbortSignal fires;
- * `delay` and well-behaved modules stop at once). The request may not have reached the
- * thread yet (a booting thread, or the call still in flight), so the ask is repeated every
- * 100 ms, and the thread also remembers aborts for requests it has not started. If no
- * outcome arrives within `abortGraceMs`, the whole piscina call is aborted, which terminates
- * that thread: its batch-mates then fail with WORKER_CRASHED and are retried like any failed
- * attempt — the price of being able to stop synchronous code at all.
+ * `delay` and well-behaved modules stop at once; a request still waiting on the thread ends
+ * without starting). If no outcome arrives within `abortGraceMs`, the thread's call is
+ * aborted, which terminates the thread: the other requests it held then fail with
+ * WORKER_CRASHED and are retried like any failed attempt (the price of being able to stop
+ * synchronous code at all), and a new thread takes its place.
  */
 export class LocalThreadNode implements NodeRuntime {
   readonly id: string;
   readonly capabilities: ReadonlySet<DispatchTarget> = new Set<DispatchTarget>(['internal']);
   readonly capacity: number;
-  private readonly threads: number;
   private readonly perThread: number;
   private readonly pool: Piscina;
   private readonly actor;
+  private readonly threads: ServedThread[] = [];
   private readonly inFlight = new Map<string, InFlight>();
   private pending: Pending[] = [];
   private flushQueued = false;
-  /** Batch calls not yet resolved: one per busy thread. */
-  private busyThreads = 0;
   private closed = false;
+  /** Requests in a row that finished in the report that started them (see QUICK_BEFORE_HOLDING). */
+  private quickStreak = 0;
   private idleWaiters: (() => void)[] = [];
-  private readonly ended = { runId: '', count: 0 };
   private readonly channel: BroadcastChannel;
   private readonly channelName = `swarm-node-${randomBytes(6).toString('hex')}`;
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
-    this.threads = Math.max(1, options.threads);
+    const threads = Math.max(1, options.threads);
     this.perThread = Math.max(1, options.tasksPerThread);
-    this.capacity = this.threads * this.perThread;
+    this.capacity = threads * this.perThread;
     this.pool = new Piscina({
       filename: THREAD_ENTRY,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      // 'disabled' keeps a thread's event loop free while its batch runs, so abort messages
+      minThreads: threads,
+      maxThreads: threads,
+      // 'disabled' keeps a thread's event loop free while it serves, so messages on its port
       // and timers inside it are handled promptly.
       atomics: 'disabled',
       idleTimeout: Infinity,
@@ -115,12 +115,7 @@ export class LocalThreadNode implements NodeRuntime {
     this.pool.on('error', () => {});
     this.channel = new BroadcastChannel(this.channelName);
     Comlink.expose(options.host, this.channel);
-    this.channel.addEventListener('message', (event: { data: unknown }) => {
-      const message = event.data as ThreadToMainMessage;
-      if (message?.type !== 'outcomes') return;
-      for (const o of message.outcomes) this.onOutcome(o.key, o.outcome);
-      this.reportEnded();
-    });
+    for (let i = 0; i < threads; i++) this.threads.push(this.serveThread());
     this.actor = startNodeActor({
       ...(options.journal && { journal: options.journal }),
       nodeId: this.id,
@@ -132,17 +127,24 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   freeSlots(): number {
-    return this.closed ? 0 : (this.threads - this.busyThreads) * this.perThread - this.pending.length;
+    if (this.closed) return 0;
+    const limit = this.heldPerThread();
+    let free = -this.pending.length;
+    for (const thread of this.threads) free += Math.max(0, limit - thread.held.size);
+    return free;
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     this.pending.push({ request, sink });
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      // setImmediate, not a microtask: batch calls of several threads resolve as separate
-      // messages in one loop turn, and the threads they free should be refilled together.
-      setImmediate(() => this.flushPending());
-    }
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    // setImmediate, not a microtask: the outcomes of several threads arrive as separate
+    // messages in one loop turn, and the work they free should go out together.
+    setImmediate(() => this.flushPending());
   }
 
   abort(key: string, reason: string): void {
@@ -159,28 +161,19 @@ export class LocalThreadNode implements NodeRuntime {
       return;
     }
     if (entry.abortTimer !== null) return;
-    const message: MainToThreadMessage = { type: 'abort', key, reason };
-    const deadline = (this.options.abortGraceMs ?? ABORT_GRACE_MS) / ABORT_REPOST_MS;
-    let asked = 0;
-    const ask = () => {
-      if (this.inFlight.get(key) !== entry) return;
-      if (asked++ >= deadline) {
-        entry.batch.controller.abort(new Error(reason));
-        return;
-      }
-      this.channel.postMessage(message);
-      entry.abortTimer = this.options.clock.setTimeout(ask, ABORT_REPOST_MS);
-    };
-    ask();
+    entry.thread.abort(key, reason);
+    entry.abortTimer = this.options.clock.setTimeout(() => {
+      if (this.inFlight.get(key) === entry) entry.thread.terminate(reason);
+    }, this.options.abortGraceMs ?? ABORT_GRACE_MS);
   }
 
   /**
-   * Takes no new work, waits up to `deadlineMs` for the running batches to end, then
+   * Takes no new work, waits up to `deadlineMs` for the running requests to end, then
    * terminates the threads (whatever still runs is abandoned) and releases the channel.
    */
   async close(deadlineMs = 10_000): Promise<void> {
     this.closed = true;
-    if (this.busyThreads > 0 || this.pending.length > 0) {
+    if (this.inFlight.size > 0 || this.pending.length > 0) {
       let timer: unknown = null;
       await new Promise<void>((resolve) => {
         this.idleWaiters.push(resolve);
@@ -191,91 +184,183 @@ export class LocalThreadNode implements NodeRuntime {
     for (const entry of this.inFlight.values()) {
       if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
     }
+    // Threads end their calls on `close` once idle; whatever still runs past the deadline is
+    // abandoned: destroying the pool terminates its thread.
+    for (const thread of this.threads) thread.close();
+    await this.ended(this.threads, 1_000);
     this.actor.send(nodeMessages.drain());
     this.channel.close();
     await this.pool.destroy();
   }
 
+  private async ended(threads: ServedThread[], deadlineMs: number): Promise<void> {
+    let timer: unknown = null;
+    await Promise.race([
+      Promise.all(threads.map((t) => t.ended)),
+      new Promise<void>((resolve) => {
+        timer = this.options.clock.setTimeout(() => resolve(), deadlineMs);
+      }),
+    ]);
+    this.options.clock.clearTimeout(timer);
+  }
+
+  private serveThread(): ServedThread {
+    return new ServedThread(
+      this.pool,
+      this.channelName,
+      this.perThread,
+      (thread, report) => this.onReport(thread, report),
+      (thread, err) => this.onThreadLost(thread, err),
+    );
+  }
+
   private flushPending(): void {
     this.flushQueued = false;
-    const work = this.pending;
-    this.pending = [];
-    if (work.length === 0) return;
-    this.actor.send(nodeMessages.attemptsStarted(work[0].request.runId, work.length));
-    // One batch per free thread, as even as possible: CPU-bound requests spread over the
-    // threads, and no batch exceeds tasks_per_thread (freeSlots never lets it).
-    const free = this.threads - this.busyThreads;
-    const batches = Math.max(1, Math.min(free, work.length));
-    const size = Math.ceil(work.length / batches);
-    for (let i = 0; i < work.length; i += size) this.sendBatch(work.slice(i, i + size));
+    if (this.pending.length === 0) return;
+    // Each request to the thread with the most room, so CPU-bound requests spread over the
+    // threads. What finds no room (requests given back by threads) waits here, where the
+    // first thread to free a slot takes it.
+    const limit = this.heldPerThread();
+    const out = new Map<ServedThread, { requests: ExecutionRequest[]; keys: string[] }>();
+    let sent = 0;
+    for (const w of this.pending) {
+      let thread: ServedThread | null = null;
+      let room = 0;
+      for (const t of this.threads) {
+        const r = limit - t.held.size - (out.get(t)?.keys.length ?? 0);
+        if (r > room) {
+          room = r;
+          thread = t;
+        }
+      }
+      if (thread === null) break;
+      sent++;
+      const key = attemptKey(w.request);
+      this.inFlight.set(key, { ...w, thread, started: false, abortTimer: null });
+      let batch = out.get(thread);
+      if (!batch) out.set(thread, (batch = { requests: [], keys: [] }));
+      batch.requests.push(w.request);
+      batch.keys.push(key);
+    }
+    this.pending = sent === this.pending.length ? [] : this.pending.slice(sent);
+    for (const [thread, batch] of out) thread.run(batch.requests, batch.keys);
   }
 
-  private sendBatch(work: Pending[]): void {
-    const batch: Batch = { controller: new AbortController() };
-    const requests = work.map((w) => w.request);
-    for (const w of work) this.inFlight.set(attemptKey(w.request), { ...w, batch, abortTimer: null });
-    this.busyThreads++;
-    const call: BatchCall = { channel: this.channelName, requests };
-    this.pool.run(call, { signal: batch.controller.signal }).then(
-      (result: BatchResult) => {
-        try {
-          for (const o of result.outcomes) this.onOutcome(o.key, o.outcome);
-        } finally {
-          this.batchDone();
-        }
-      },
-      (err: unknown) => {
-        // The thread died (crash, or terminated by a hard abort): every request of this
-        // batch that has not reported fails now. An outcome still in flight on the channel
-        // is then ignored: the attempt may have run (at least once), but it failed here.
-        const error = serializeError(err);
-        for (const request of requests) {
-          const key = attemptKey(request);
-          if (!this.inFlight.has(key)) continue;
-          this.onOutcome(key, {
-            ok: false,
-            retryable: true,
-            error: {
-              name: 'WorkerCrashedError',
-              code: 'WORKER_CRASHED',
-              message: `the worker thread running this attempt stopped: ${error.message}`,
-              ...(error.stack ? { stack: error.stack } : {}),
-            },
-          });
-        }
-        this.batchDone();
-      },
-    );
-    for (const w of work) w.sink.started();
+  /** How many requests a thread may hold now (see HELD_PER_SLOT). */
+  private heldPerThread(): number {
+    return this.quickStreak >= QUICK_BEFORE_HOLDING ? this.perThread * HELD_PER_SLOT : this.perThread;
   }
 
-  private batchDone(): void {
-    this.reportEnded();
-    this.busyThreads--;
+  private onReport(thread: ServedThread, report: ThreadReport): void {
+    let runId = '';
+    let started = 0;
+    for (const key of report.started) {
+      const entry = this.inFlight.get(key);
+      if (!entry) continue;
+      if (started++ === 0) runId = entry.request.runId;
+      entry.started = true;
+      thread.running++;
+      entry.sink.started();
+    }
+    if (started > 0) this.actor.send(nodeMessages.attemptsStarted(runId, started));
+    if (report.returned.length > 0) this.takeBack(report.returned);
+    // Quick: started and ended in the same thread turn (so in one report). One still running
+    // at the end of the turn it started in ends the streak.
+    const endedNow = new Set<string>();
+    for (const o of report.outcomes) endedNow.add(o.key);
+    const startedNow = new Set(report.started);
+    const slow = report.started.some((key) => !endedNow.has(key));
+    let ended = 0;
+    for (const o of report.outcomes) {
+      const entry = this.inFlight.get(o.key);
+      if (!entry) continue;
+      if (entry.started) {
+        if (ended++ === 0) runId = entry.request.runId;
+        if (startedNow.has(o.key)) this.quickStreak++;
+      }
+      this.finish(o.key, entry, o.outcome);
+    }
+    if (ended > 0) this.actor.send(nodeMessages.attemptsEnded(runId, ended));
+    if (slow) this.endQuickStreak();
+    if (report.outcomes.length === 0 && !slow) return;
+    if (this.pending.length > 0) this.queueFlush();
     this.wakeIdleWaiters();
     this.options.onCapacity();
   }
 
-  private wakeIdleWaiters(): void {
-    if (this.busyThreads === 0 && this.pending.length === 0) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    }
+  /** A request outlasted its thread turn: threads hold no more than they run until a new streak. */
+  private endQuickStreak(): void {
+    const wasHolding = this.quickStreak >= QUICK_BEFORE_HOLDING;
+    this.quickStreak = 0;
+    if (!wasHolding) return;
+    for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
   }
 
-  private onOutcome(key: string, outcome: ExecutionOutcome): void {
-    const entry = this.inFlight.get(key);
-    if (!entry) return;
+  /** Requests a thread gave back unstarted: out again, first, to threads with room. */
+  private takeBack(keys: string[]): void {
+    const back: Pending[] = [];
+    for (const key of keys) {
+      const entry = this.inFlight.get(key);
+      if (!entry) continue;
+      this.inFlight.delete(key);
+      entry.thread.held.delete(key);
+      if (entry.abortTimer !== null) {
+        // Aborted while it waited on the thread: it ends here, never started.
+        this.options.clock.clearTimeout(entry.abortTimer);
+        entry.sink.finished(abortedOutcome('attempt stopped'));
+        continue;
+      }
+      back.push({ request: entry.request, sink: entry.sink });
+    }
+    if (back.length === 0) return;
+    this.pending = [...back, ...this.pending];
+    this.queueFlush();
+  }
+
+  /**
+   * The thread died (crash, or terminated by a hard abort): every request it held fails now.
+   * An outcome still in flight on its port is then ignored: the attempt may have run (at
+   * least once), but it failed here. Unless the node is closing, a new thread takes its place.
+   */
+  private onThreadLost(thread: ServedThread, err: unknown): void {
+    const index = this.threads.indexOf(thread);
+    if (index < 0) return;
+    if (!this.closed) this.threads[index] = this.serveThread();
+    const error = serializeError(err);
+    let runId = '';
+    let ended = 0;
+    for (const key of thread.held) {
+      const entry = this.inFlight.get(key);
+      if (!entry) continue;
+      if (entry.started && ended++ === 0) runId = entry.request.runId;
+      this.finish(key, entry, {
+        ok: false,
+        retryable: true,
+        error: {
+          name: 'WorkerCrashedError',
+          code: 'WORKER_CRASHED',
+          message: `the worker thread running this attempt stopped: ${error.message}`,
+          ...(error.stack ? { stack: error.stack } : {}),
+        },
+      });
+    }
+    if (ended > 0) this.actor.send(nodeMessages.attemptsEnded(runId, ended));
+    this.wakeIdleWaiters();
+    this.options.onCapacity();
+  }
+
+  private finish(key: string, entry: InFlight, outcome: ExecutionOutcome): void {
     this.inFlight.delete(key);
+    entry.thread.held.delete(key);
+    if (entry.started) entry.thread.running--;
     if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
-    if (this.ended.count++ === 0) this.ended.runId = entry.request.runId;
     entry.sink.finished(outcome);
   }
 
-  /** Tells the node actor about attempts that ended since the last report, in one event. */
-  private reportEnded(): void {
-    if (this.ended.count === 0) return;
-    this.actor.send(nodeMessages.attemptsEnded(this.ended.runId, this.ended.count));
-    this.ended.count = 0;
+  private wakeIdleWaiters(): void {
+    if (this.inFlight.size === 0 && this.pending.length === 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
   }
 }
 

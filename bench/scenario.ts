@@ -17,6 +17,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { ServedThread } from '../actors/executor/served-thread.ts';
+import { attemptKey } from '../src/execution.ts';
 import {
   fileBytes,
   runScenarioMain,
@@ -170,8 +172,10 @@ async function rawCalls(options: Map<string, string | true>): Promise<RawResult>
 }
 
 /**
- * The swarm's own call shape: our real thread entry (runBatch), batches of `--batch` no-op
- * ExecutionRequests, with the pool options LocalThreadNode uses. Timed `repeats` times; median.
+ * The swarm's own executor path without the swarm: our real thread entry (`serve`, one long
+ * call per thread, through `ServedThread`) with the pool options LocalThreadNode uses, fed
+ * `--batch` no-op ExecutionRequests per message with at most `--in-flight` requests
+ * outstanding (each thread running `--tasks-per-thread` at once). Timed `repeats` times; median.
  */
 async function rawBatched(options: Map<string, string | true>): Promise<RawResult> {
   const threads = intOption(options, 'threads', 2);
@@ -180,44 +184,69 @@ async function rawBatched(options: Map<string, string | true>): Promise<RawResul
   const batchSize = intOption(options, 'batch', 16);
   const inFlight = intOption(options, 'in-flight', 64);
   const repeats = intOption(options, 'repeats', 3);
-  // The same options LocalThreadNode gives its pool.
-  const setting: PoolSetting = {
-    concurrentTasksPerWorker: Math.max(1, threads) * Math.max(1, tasksPerThread),
-    atomics: 'disabled',
-  };
   const channelName = `swarm-bench-${process.pid}`;
-  // The thread entry opens this channel for streamed outcomes and host calls. Noop uses
-  // neither (every outcome comes back as the call's result), but keep our end open as the node does.
+  // The thread entry opens this channel for host calls; noop makes none, but keep our end open as the node does.
   const channel = new BroadcastChannel(channelName);
+  const pool = new Piscina({ filename: THREAD_ENTRY, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, atomics: 'disabled' });
+  pool.on('error', () => {});
   let seq = 0;
-  const makeCall = (pool: Piscina) => () => {
-    const call = seq++;
-    const requests = Array.from({ length: batchSize }, (_, i) => ({
+  let closing = false;
+  let failure: unknown = null;
+  let onDone: ((n: number) => void) | null = null;
+  const served = Array.from(
+    { length: threads },
+    () =>
+      new ServedThread(
+        pool,
+        channelName,
+        tasksPerThread,
+        (thread, report) => {
+          for (const o of report.outcomes) thread.held.delete(o.key);
+          onDone?.(report.outcomes.length);
+        },
+        (_thread, err) => {
+          if (!closing) failure = err;
+        },
+      ),
+  );
+  const request = () => {
+    const name = `t${seq++}`;
+    return {
       runId: 'bench',
-      task: `t${call}-${i}`,
+      task: name,
       attempt: 1,
       kind: 'run' as const,
-      symbol: {
-        name: `t${call}-${i}`,
-        type: 'action' as const,
-        context: 'generic' as const,
-        dispatch: 'internal' as const,
-        parameters: { operation: 'noop' },
-        timeout: 30_000,
-      },
+      symbol: { name, type: 'action' as const, context: 'generic' as const, dispatch: 'internal' as const, parameters: { operation: 'noop' }, timeout: 30_000 },
       dependencies: {},
       baseDir: null,
-    }));
-    return pool.run({ channel: channelName, requests }).then((result: { outcomes: unknown[] }) => {
-      if (result.outcomes.length !== batchSize) {
-        throw new Error(
-          `a batch of ${batchSize} noops came back with ${result.outcomes.length} outcomes in the call result (expected all of them)`,
-        );
-      }
-    });
+    };
   };
+  /** Sends `total` requests in messages of `batchSize`, keeping at most `inFlight` outstanding. */
+  const pass = (total: number) =>
+    new Promise<number>((resolve) => {
+      let sent = 0;
+      let done = 0;
+      const t0 = performance.now();
+      const top = () => {
+        while (sent < total && sent - done + batchSize <= Math.max(inFlight, batchSize)) {
+          const thread = served.reduce((a, b) => (b.held.size < a.held.size ? b : a));
+          const requests = Array.from({ length: Math.min(batchSize, total - sent) }, request);
+          thread.run(requests, requests.map((r) => attemptKey(r)));
+          sent += requests.length;
+        }
+      };
+      onDone = (n) => {
+        if (failure) throw failure;
+        done += n;
+        if (done === total) resolve(performance.now() - t0);
+        else top();
+      };
+      top();
+    });
   try {
-    const times = await timePool(THREAD_ENTRY, threads, setting, calls, inFlight, repeats, makeCall);
+    await pass(Math.max(batchSize, Math.min(20_000, Math.floor((calls * batchSize) / 4)))); // warm-up
+    const times: number[] = [];
+    for (let r = 0; r < repeats; r++) times.push(await pass(calls * batchSize));
     const rates = times.map((ms) => ((calls * batchSize) / ms) * 1000);
     const ms = median(times);
     return {
@@ -234,10 +263,14 @@ async function rawBatched(options: Map<string, string | true>): Promise<RawResul
       repeatRequestsPerSecond: rates,
       callsPerSecond: (calls / ms) * 1000,
       usPerRoundTrip: inFlight === 1 ? (ms * 1000) / calls : null,
-      piscinaOptions: { minThreads: threads, maxThreads: threads, idleTimeout: 'Infinity', ...setting },
+      piscinaOptions: { minThreads: threads, maxThreads: threads, idleTimeout: 'Infinity', concurrentTasksPerWorker: 1, atomics: 'disabled' },
       memory: rawMemory(),
     };
   } finally {
+    closing = true;
+    for (const thread of served) thread.close();
+    await Promise.all(served.map((t) => t.ended));
+    await pool.destroy();
     channel.close();
   }
 }

@@ -1,104 +1,110 @@
 /**
  * The piscina worker entry: a thin shell around executeRequest. See thread-protocol.ts for
- * the batching and the channel.
+ * why each thread serves one long call on a port of its own.
  */
 import * as Comlink from 'comlink';
-import { attemptKey, type ExecutionOutcome } from '../../src/execution.ts';
+import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 import { executeRequest } from './execute-request.ts';
-import type {
-  BatchCall,
-  BatchResult,
-  HostServices,
-  MainToThreadMessage,
-  ThreadToMainMessage,
-} from './thread-protocol.ts';
+import type { HostServices, MainToThreadMessage, ServeCall, ThreadReport } from './thread-protocol.ts';
 
-/** This thread's end of one pool channel. */
-class ThreadChannel {
-  readonly channel: BroadcastChannel;
-  readonly host: HostServices;
-  readonly controllers = new Map<string, AbortController>();
-  /** Aborts that arrived before their request started here, by key, with when they came. */
-  private readonly early = new Map<string, { reason: string; at: number }>();
-  private outbox: ThreadToMainMessage['outcomes'] = [];
+/** Host-service proxies by channel name: a thread serves one pool, but a new call must not reopen it. */
+const hosts = new Map<string, HostServices>();
 
-  constructor(name: string) {
-    this.channel = new BroadcastChannel(name);
-    this.host = Comlink.wrap<HostServices>(this.channel) as unknown as HostServices;
-    this.channel.addEventListener('message', (event: { data: unknown }) => {
-      const message = event.data as MainToThreadMessage;
-      switch (message?.type) {
-        case 'abort': {
-          const controller = this.controllers.get(message.key);
-          if (controller) controller.abort(abortError(message.reason));
-          else this.rememberEarlyAbort(message.key, message.reason);
-          break;
-        }
-      }
-    });
+function hostFor(channel: string): HostServices {
+  let host = hosts.get(channel);
+  if (!host) {
+    host = Comlink.wrap<HostServices>(new BroadcastChannel(channel)) as unknown as HostServices;
+    hosts.set(channel, host);
   }
-
-  /** A controller for a request that starts now, already aborted if an abort came first. */
-  start(key: string): AbortController {
-    const controller = new AbortController();
-    const early = this.early.get(key);
-    if (early) {
-      this.early.delete(key);
-      controller.abort(abortError(early.reason));
-    }
-    this.controllers.set(key, controller);
-    return controller;
-  }
-
-  private rememberEarlyAbort(key: string, reason: string): void {
-    // Every thread hears every abort, so most are for other threads' requests: keep them
-    // briefly (the main thread re-posts while the attempt is still out) and forget old ones.
-    const now = Date.now();
-    for (const [k, v] of this.early) if (now - v.at > 10_000) this.early.delete(k);
-    this.early.set(key, { reason, at: now });
-  }
-
-  report(key: string, outcome: ExecutionOutcome): void {
-    this.outbox.push({ key, outcome });
-    if (this.outbox.length > 1) return;
-    queueMicrotask(() => {
-      const message: ThreadToMainMessage = { type: 'outcomes', outcomes: this.outbox };
-      this.outbox = [];
-      this.channel.postMessage(message);
-    });
-  }
+  return host;
 }
-
-const channels = new Map<string, ThreadChannel>();
 
 function abortError(reason: string): Error {
   return Object.assign(new Error(reason), { name: 'AbortError' });
 }
 
-const nextTurn = () => new Promise<'later'>((resolve) => setImmediate(() => resolve('later')));
+export default function serve(call: ServeCall): Promise<void> {
+  const { port, concurrency } = call;
+  const host = hostFor(call.channel);
+  const waiting: ExecutionRequest[] = [];
+  const running = new Map<string, AbortController>();
+  let report: ThreadReport = { started: [], outcomes: [], returned: [] };
+  let reportQueued = false;
+  let closing = false;
+  let done: () => void = () => {};
 
-export default async function runBatch(call: BatchCall): Promise<BatchResult> {
-  let channel = channels.get(call.channel);
-  if (!channel) {
-    channel = new ThreadChannel(call.channel);
-    channels.set(call.channel, channel);
-  }
-  const ch = channel;
-  const done: BatchResult['outcomes'] = [];
-  let streaming = false;
-  const all = Promise.all(
-    call.requests.map(async (request) => {
-      const key = attemptKey(request);
-      const controller = ch.start(key);
-      const outcome = await executeRequest(request, controller.signal, ch.host);
-      ch.controllers.delete(key);
-      if (streaming) ch.report(key, outcome);
-      else done.push({ key, outcome });
-    }),
-  );
-  if ((await Promise.race([all.then(() => 'now' as const), nextTurn()])) === 'now') return { outcomes: done };
-  streaming = true;
-  for (const { key, outcome } of done) ch.report(key, outcome);
-  await all;
-  return { outcomes: [] };
+  // setImmediate, not a microtask: a quick request (noop, echo) finishes within the turn it
+  // started in, so its start and its outcome share one message.
+  const send = () => {
+    reportQueued = false;
+    const out = report;
+    report = { started: [], outcomes: [], returned: [] };
+    port.postMessage(out);
+    if (closing && running.size === 0 && waiting.length === 0) done();
+  };
+  const queueReport = () => {
+    if (reportQueued) return;
+    reportQueued = true;
+    setImmediate(send);
+  };
+  const finish = (key: string, outcome: ExecutionOutcome) => {
+    report.outcomes.push({ key, outcome });
+    queueReport();
+  };
+  const start = (request: ExecutionRequest) => {
+    const key = attemptKey(request);
+    const controller = new AbortController();
+    running.set(key, controller);
+    report.started.push(key);
+    queueReport();
+    void executeRequest(request, controller.signal, host).then((outcome) => {
+      running.delete(key);
+      finish(key, outcome);
+      fill();
+    });
+  };
+  const fill = () => {
+    while (running.size < concurrency && waiting.length > 0) start(waiting.shift()!);
+    if (closing && running.size === 0 && waiting.length === 0 && !reportQueued) done();
+  };
+
+  port.on('message', (message: MainToThreadMessage) => {
+    switch (message.type) {
+      case 'run':
+        for (const request of message.requests) waiting.push(request);
+        fill();
+        break;
+      case 'abort': {
+        const controller = running.get(message.key);
+        if (controller) {
+          controller.abort(abortError(message.reason));
+          break;
+        }
+        const index = waiting.findIndex((r) => attemptKey(r) === message.key);
+        if (index < 0) break; // already reported
+        waiting.splice(index, 1);
+        finish(message.key, {
+          ok: false,
+          retryable: true,
+          error: { name: 'AbortError', code: 'TASK_CANCELLED', message: message.reason },
+        });
+        break;
+      }
+      case 'withdraw':
+        for (const request of waiting.splice(0)) report.returned.push(attemptKey(request));
+        queueReport();
+        break;
+      case 'close':
+        closing = true;
+        fill();
+        break;
+    }
+  });
+
+  return new Promise<void>((resolve) => {
+    done = () => {
+      port.close();
+      resolve();
+    };
+  });
 }

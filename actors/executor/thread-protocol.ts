@@ -1,44 +1,57 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
 
 /**
- * The protocol between the local node (main thread) and its piscina worker threads.
+ * The protocol between the local node (main thread) and its worker threads.
  *
- * One piscina call carries a batch of execution requests, and the thread starts them all at
- * once. If every one of them is done within the thread's current turn (noop, echo, a quick
- * module), the outcomes come back as the call's result: the fastest path there is (~25 µs a
- * round trip, against ~60 µs through a channel). Otherwise the outcomes known so far, and
- * each later one as it completes, are posted on the pool's BroadcastChannel (outcomes that
- * complete in the same tick share one message), so a slow request never holds back a fast
- * one of the same batch; the call then resolves empty once the last one is done. Keeping the
- * call open that long is what lets the main thread terminate the thread (abort the call)
- * when an attempt will not stop, and learn of a thread's death (the call rejects, and every
- * request of the batch that has not reported fails).
+ * Each thread runs one piscina call for as long as it lives: `serve` (thread-entry.ts), given
+ * a MessagePort of its own. Requests, aborts and the final `close` go down that port; what
+ * started and what finished comes back up it. A thread runs at most `concurrency` requests at
+ * once and queues the rest in arrival order, so the main thread may hand it the next requests
+ * before the current ones end: the thread never idles waiting for the main thread, and one
+ * message carries the work of a whole loop turn.
  *
- * Why batches: a piscina call costs ~25 µs of main-thread time, more than everything else a
- * trivial task needs (measured on 2 cores: 1 request per call ≈ 40k/s, 16 ≈ 500k/s).
- * Why one BroadcastChannel per pool and not a MessagePort per call: transferring a port with
- * every call cost ~80 µs in Bun, which undid the batching.
- * Why comlink for host services only: outcomes and aborts are high-volume one-way posts,
- * while state-table and log calls are request/response, where comlink's proxy spares us an
- * RPC layer. Comlink's `expose` ignores message types it does not know, so it shares the
- * channel; every thread sees every message and keeps only what names its own attempts.
+ * Why one long call, not a call per batch: a call that carries an AbortSignal (ours does, so a
+ * thread stuck in synchronous code can be terminated) has its thread to itself in piscina, so
+ * with a call per batch a thread's slots came free only when its whole batch had ended, and
+ * each call woke an idle thread (~50 µs of main thread a call, measured in the flat bench).
+ * Why a port per thread, not a BroadcastChannel: requests go to one thread; the port is
+ * transferred once per thread life (~80 µs), not per call. Aborting the call terminates the
+ * thread (piscina starts another; the node gives it a new `serve`).
+ *
+ * Host services (state table, log) are request/response calls a request makes into the main
+ * thread; they go through comlink on the pool's BroadcastChannel, which spares an RPC layer.
  */
-export interface BatchCall {
-  /** Name of the pool's BroadcastChannel. */
+export interface ServeCall {
+  /** This thread's end of its port (transferred with the call). */
+  port: MessagePort;
+  /** Name of the pool's BroadcastChannel for host services. */
   channel: string;
-  requests: ExecutionRequest[];
+  /** Requests run at once; the rest wait on the thread in arrival order. */
+  concurrency: number;
 }
 
-/** What a batch call resolves to: the outcomes not already posted on the channel. */
-export interface BatchResult {
+/** Main thread → one thread, on its port. */
+export type MainToThreadMessage =
+  | { type: 'run'; requests: ExecutionRequest[] }
+  /** Stops `key`: its AbortSignal fires if it runs; if it still waits, it ends without starting. */
+  | { type: 'abort'; key: string; reason: string }
+  /** Gives back every request still waiting (none of them started), in `returned`. */
+  | { type: 'withdraw' }
+  /** No more requests: `serve` resolves once those it has are done. */
+  | { type: 'close' };
+
+/**
+ * One thread → main thread, on its port: the requests that started and those that ended
+ * since the last report (one message per thread turn). A request aborted while it waited
+ * ends without having started.
+ */
+export interface ThreadReport {
+  started: string[];
   outcomes: { key: string; outcome: ExecutionOutcome }[];
+  /** Requests given back unstarted, after a `withdraw`. */
+  returned: string[];
 }
-
-/** Main thread → worker threads (every thread receives it; the one running `key` acts). */
-export type MainToThreadMessage = { type: 'abort'; key: string; reason: string };
-
-/** Worker thread → main thread. */
-export type ThreadToMainMessage = { type: 'outcomes'; outcomes: { key: string; outcome: ExecutionOutcome }[] };
 
 /** Calls a worker thread makes back into the main thread, through comlink. */
 export interface HostServices {

@@ -93,10 +93,11 @@ describe('timeouts', () => {
   });
 
   test('an attempt aborted before its thread picked it up is still stopped cooperatively: its batch-mate survives', async () => {
-    // A fresh pool (threads still starting) and one thread, so both symbols go out in one
-    // batch. `slow` times out after 1 ms, long before the thread has begun the batch. A `delay`
-    // honours its abort signal, so aborting it must not need the hard kill (terminating the
-    // thread), which would also fail `mate`, an innocent attempt of the same batch.
+    // A fresh pool (threads still starting) and one thread, so both symbols go to it in one
+    // message. `slow` times out after 1 ms, long before the thread has started it, so it fails
+    // as never started. A `delay` honours its abort signal, so aborting it must not need the
+    // hard kill (terminating the thread), which would also fail `mate`, an innocent attempt
+    // on the same thread.
     const h = makeHarness({ localWorkers: 1 });
     const result = await h.run(
       manifest('early-abort', [
@@ -104,7 +105,7 @@ describe('timeouts', () => {
         sym('mate', { retries: 0, parameters: { operation: 'delay', ms: 3_000 } }),
       ]),
     );
-    expect(taskOf(result, 'slow').error?.code).toBe('TASK_TIMEOUT');
+    expect(taskOf(result, 'slow').error?.code).toBe('TASK_NOT_STARTED');
     const mate = taskOf(result, 'mate');
     expect({ status: mate.status, code: mate.error?.code ?? null }).toEqual({ status: 'succeeded', code: null });
     expect(result.tasks.some((t) => t.error?.code === 'WORKER_CRASHED')).toBe(false);

@@ -1,0 +1,75 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import type { ExecutionRequest } from '../../src/execution.ts';
+import type { MainToThreadMessage, ServeCall, ThreadReport } from './thread-protocol.ts';
+
+/**
+ * The main thread's end of one worker thread's `serve` call (see thread-protocol.ts): its
+ * port, the keys it holds (sent and not yet reported ended), and a way to terminate it.
+ * A terminated or crashed thread rejects its call; `onLost` then gets the keys it held, and
+ * the node serves a replacement.
+ */
+export class ServedThread {
+  /** Keys sent to this thread whose outcome has not come back. */
+  readonly held = new Set<string>();
+  /** Settles when the call has ended, by `close`, by force or by the thread's death. */
+  readonly ended: Promise<void>;
+  /** How many of `held` the thread reported started (the rest wait on the thread). */
+  running = 0;
+  private readonly port: MessagePort;
+  private readonly controller = new AbortController();
+  private lost = false;
+
+  constructor(
+    pool: Piscina,
+    channel: string,
+    concurrency: number,
+    onReport: (thread: ServedThread, report: ThreadReport) => void,
+    onLost: (thread: ServedThread, err: unknown) => void,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    port1.on('message', (report: ThreadReport) => {
+      if (!this.lost) onReport(this, report);
+    });
+    const call: ServeCall = { port: port2, channel, concurrency };
+    this.ended = pool.run(call, { signal: this.controller.signal, transferList: [port2] as never }).then(
+      () => this.port.close(),
+      (err: unknown) => {
+        // Reports still queued on the port are dropped: the held keys fail as one below, and
+        // an outcome that raced the death is ignored (the attempt may have run, but failed here).
+        this.lost = true;
+        this.port.close();
+        onLost(this, err);
+      },
+    );
+  }
+
+  run(requests: ExecutionRequest[], keys: string[]): void {
+    for (const key of keys) this.held.add(key);
+    this.post({ type: 'run', requests });
+  }
+
+  abort(key: string, reason: string): void {
+    this.post({ type: 'abort', key, reason });
+  }
+
+  /** Asks the thread to give back the requests it has not started. */
+  withdraw(): void {
+    this.post({ type: 'withdraw' });
+  }
+
+  /** Asks the thread to end its call once what it holds is done. */
+  close(): void {
+    this.post({ type: 'close' });
+  }
+
+  /** Ends the call by force: piscina terminates the thread. */
+  terminate(reason: string): void {
+    this.controller.abort(new Error(reason));
+  }
+
+  private post(message: MainToThreadMessage): void {
+    if (!this.lost) this.port.postMessage(message);
+  }
+}

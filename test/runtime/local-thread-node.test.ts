@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { LocalThreadNode } from '../../actors/local-thread-node.ts';
+import type { HostServices } from '../../actors/executor/thread-protocol.ts';
+import { systemClock } from '../../src/clock.ts';
+import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+
+// Real threads on a shared 2-core machine: allow for load.
+setDefaultTimeout(30_000);
+
+const host: HostServices = { stateGet: () => undefined, stateSet: () => {}, log: () => {} };
+const nodes: LocalThreadNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.close(2_000)));
+});
+
+function makeNode(threads: number, tasksPerThread: number): LocalThreadNode {
+  const node = new LocalThreadNode({ threads, tasksPerThread, host, clock: systemClock, onCapacity: () => {} });
+  nodes.push(node);
+  return node;
+}
+
+let seq = 0;
+function request(parameters: Record<string, unknown>): ExecutionRequest {
+  const name = `r${seq++}`;
+  return {
+    runId: 'run-local-node',
+    task: name,
+    attempt: 1,
+    kind: 'run',
+    symbol: { name, type: 'action', context: 'generic', dispatch: 'internal', parameters, timeout: 30_000 },
+    dependencies: {},
+    baseDir: null,
+  };
+}
+
+/** Runs a request; the log gets `started:<name>` and `finished:<name>` as the node reports them. */
+function run(node: LocalThreadNode, r: ExecutionRequest, log: string[]): Promise<ExecutionOutcome> {
+  return new Promise((resolve) => {
+    node.execute(r, {
+      started: () => log.push(`started:${r.task}`),
+      finished: (outcome) => {
+        log.push(`finished:${r.task}`);
+        resolve(outcome);
+      },
+    });
+  });
+}
+
+/** Enough quick requests, in waves the node takes, that threads may hold work (a quick streak). */
+async function warmQuickStreak(node: LocalThreadNode): Promise<void> {
+  for (let done = 0; done < 100; ) {
+    const n = Math.max(1, node.freeSlots());
+    done += n;
+    await Promise.all(Array.from({ length: n }, () => run(node, request({ operation: 'noop' }), [])));
+  }
+}
+
+describe('the local node', () => {
+  test('a slot comes free when its request ends, while a slow request on the same thread still runs', async () => {
+    const node = makeNode(1, 2);
+    const log: string[] = [];
+    const slow = run(node, request({ operation: 'delay', ms: 1_500 }), log);
+    const quick = request({ operation: 'noop' });
+    await run(node, quick, log);
+    // The old one-call-per-batch design freed a thread's slots only when its whole batch ended.
+    expect(log).toContain(`finished:${quick.task}`);
+    expect(log.filter((l) => l.startsWith('finished')).length).toBe(1);
+    expect(node.freeSlots()).toBe(1);
+    await slow;
+    expect(node.freeSlots()).toBe(2);
+  });
+
+  test('while requests are quick, threads hold twice their slots; not otherwise', async () => {
+    const node = makeNode(2, 2);
+    expect(node.freeSlots()).toBe(4);
+    await warmQuickStreak(node);
+    expect(node.freeSlots()).toBe(8);
+    // One request that outlasts its thread turn ends the streak.
+    await run(node, request({ operation: 'delay', ms: 20 }), []);
+    expect(node.freeSlots()).toBe(4);
+  });
+
+  test('requests waiting behind a slow one on a thread are given back and run on a thread with room', async () => {
+    const node = makeNode(2, 1);
+    await warmQuickStreak(node);
+    expect(node.freeSlots()).toBe(4);
+    const log: string[] = [];
+    // Handed out in one turn, each to the thread holding fewest: T1 gets slow and n2 (waiting
+    // behind it), T2 gets n1 and n3.
+    const slow = request({ operation: 'delay', ms: 3_000 });
+    const quick = [request({ operation: 'noop' }), request({ operation: 'noop' }), request({ operation: 'noop' })];
+    const done = [run(node, slow, log), ...quick.map((r) => run(node, r, log))];
+    await Promise.all(done.slice(1));
+    // Every quick request ended before the slow one: none stayed behind it on its thread.
+    expect(log).not.toContain(`finished:${slow.task}`);
+    expect(log.filter((l) => l.startsWith('started')).length).toBe(4);
+    await done[0];
+  });
+
+  test('a request aborted while it waits on its thread ends without having started', async () => {
+    const node = makeNode(1, 1);
+    await warmQuickStreak(node);
+    const log: string[] = [];
+    const slow = request({ operation: 'delay', ms: 300 });
+    const waiting = request({ operation: 'noop' });
+    const slowDone = run(node, slow, log);
+    const waitingDone = run(node, waiting, log);
+    // Once `slow` has started, `waiting` waits behind it (given back to the node, as `slow`
+    // ended the quick streak).
+    for (let i = 0; i < 500 && !log.includes(`started:${slow.task}`); i++) await Bun.sleep(5);
+    expect(log).toEqual([`started:${slow.task}`]);
+    node.abort(attemptKeyOf(waiting), 'stopped by the test');
+    const outcome = await waitingDone;
+    expect(outcome.ok).toBe(false);
+    expect(log).not.toContain(`started:${waiting.task}`);
+    expect((await slowDone).ok).toBe(true);
+  });
+});
+
+function attemptKeyOf(r: ExecutionRequest): string {
+  return `${r.runId}/${r.task}/${r.kind}/${r.attempt}`;
+}
