@@ -142,9 +142,11 @@ export class LocalThreadNode implements NodeRuntime {
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    // setImmediate, not a microtask: the outcomes of several threads arrive as separate
-    // messages in one loop turn, and the work they free should go out together.
-    setImmediate(() => this.flushPending());
+    // A microtask: what one task of the event loop hands out (a report's freed slots refilled,
+    // a commit's released dependents, one scheduler pump) leaves as one message per thread,
+    // without the extra loop turn a setImmediate costs every step of a chain. (Measured:
+    // flat 21.6k -> 23.7k tasks/s; the chain the same within noise.)
+    queueMicrotask(() => this.flushPending());
   }
 
   abort(key: string, reason: string): void {
