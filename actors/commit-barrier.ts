@@ -29,6 +29,16 @@ export class CommitBarrier {
     setImmediate(() => this.tick());
   }
 
+  /**
+   * Commits and wakes the waiters that a refused commit left waiting, once the journal has been
+   * written again (after a store outage).
+   */
+  resume(): void {
+    if (this.waiting.size === 0 || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.tick());
+  }
+
   private tick(): void {
     this.scheduled = false;
     try {

@@ -1,28 +1,27 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { systemClock, type Clock } from '../src/clock.ts';
 import type { SwarmConfig } from '../src/config/schema.ts';
-import { LOG_LEVELS } from '../src/config/log-levels.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import type { RunResult } from '../src/run-result.ts';
-import { openConfiguredStore, storeWriteError } from '../src/store/index.ts';
-import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
-import { jsonProblem } from '../src/json-limits.ts';
+import { isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
+import type { RunStatus, SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
 import { CommitBarrier } from './commit-barrier.ts';
-import type { HostServices } from './executor/thread-protocol.ts';
+import { storeHostServices } from './host-services.ts';
 import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
 import { RunCoordinator } from './run-coordinator.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
-import { compensationPlan } from './run-compensation.ts';
-import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
 import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
+import { takeUpToResume, takeUpToRollBack } from './run-takeup.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
-import { currentOwner, isOwnerAlive } from '../src/run-owner.ts';
+import { currentOwner } from '../src/run-owner.ts';
+import { RunCustody } from './leases/run-custody.ts';
+import type { StoreOutageReport } from './leases/store-outage.ts';
 import { checkTaskEngine } from './task-engine/task-engine.ts';
 import type { RemoteNodeBridge } from './remote-node-bridge.ts';
 import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegistration } from './dispatcher-nodes.ts';
@@ -82,6 +81,8 @@ export class Dispatcher {
   /** Orphaned runs whose resume failed (see resumeOrphanedRuns). */
   private readonly unresumable = new Set<string>();
   private readonly now: () => number;
+  /** The runs' leases, takeovers and store outages (actors/leases/). */
+  private readonly custody: RunCustody;
 
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
@@ -91,7 +92,22 @@ export class Dispatcher {
     this.clock = options.clock ?? systemClock;
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? Logger.get('dispatcher');
-    this.journal = new JournalRecorder({ store: this.store, clock: this.clock, now: options.now });
+    this.custody = new RunCustody({
+      store: this.store,
+      owner: this.owner,
+      leaseMs: config.coordinator.heartbeat_timeout,
+      outageLimitMs: config.dispatcher.db_outage_timeout,
+      log: this.log,
+      host: {
+        runs: this.runs,
+        giveUp: (runId, why) => this.giveUp(runId, why),
+        fail: (err) => this.failHard(err),
+        storeFailed: (err) => this.onStoreFailure(err),
+        retryJournal: () => this.journal.retry(),
+        resumeCommits: () => this.barrier.resume(),
+      },
+    });
+    this.journal = new JournalRecorder({ store: this.store, clock: this.clock, now: options.now, fencing: this.custody.fencing });
     this.journal.onError((err) => this.onStoreFailure(err));
     this.barrier = new CommitBarrier(this.journal, (err) => this.onStoreFailure(err));
     this.scheduler = new SwarmScheduler({
@@ -105,7 +121,7 @@ export class Dispatcher {
       config,
       scheduler: this.scheduler,
       journal: this.journal,
-      host: this.hostServices(),
+      host: storeHostServices(this.store),
       clock: this.clock,
       now: this.now,
       log: this.log,
@@ -129,6 +145,7 @@ export class Dispatcher {
     this.nodes.startLocal();
     this.actor.send(dispatcherMessages.ready());
     this.journal.flush();
+    this.custody.start();
   }
 
   /**
@@ -143,6 +160,8 @@ export class Dispatcher {
     this.assertAccepting();
     const { manifest } = loaded;
     const runId = newRunId(new Date(this.now()));
+    // The run is created with its lease: no other process ever sees it without an owner.
+    const { lease, acquiredAt } = this.custody.newRunLease();
     try {
       this.store.createRun(
         {
@@ -158,11 +177,12 @@ export class Dispatcher {
           createdAt: this.now(),
         },
         manifest.symbols.map((s) => ({ runId, name: s.name, priority: s.priority, dispatch: s.dispatch, dependencies: s.dependencies })),
+        lease,
       );
-      this.store.setRunOwner(runId, this.owner);
     } catch (err) {
       throw storeWriteError(this.store.location, err);
     }
+    this.custody.adoptNewRun(runId, acquiredAt);
     const start = options.reuse && options.replayOf ? { reuse: { fromRun: options.replayOf, outputs: options.reuse } } : undefined;
     this.log.info({ runId, workflow: manifest.name, tasks: manifest.symbols.length, replayOf: options.replayOf }, 'run accepted');
     return this.host(runId, loaded, start);
@@ -182,29 +202,17 @@ export class Dispatcher {
 
   /**
    * Takes up a run that was active when the process hosting it stopped (SIGKILL, a crash, a
-   * power cut): settled tasks stay as they are — a succeeded task is never run again — and
-   * tasks that were in flight run again as new attempts. Refused while the run's owner is
-   * alive, so a live run is never hosted twice.
+   * power cut) or stopped renewing its lease (a partition, a pause): settled tasks stay as they
+   * are — a succeeded task is never run again — and tasks that were in flight run again as new
+   * attempts. Refused while the run's owner holds it (alive, lease running), so a live run is
+   * never hosted twice.
    */
   resume(runId: string): RunHandle {
     this.assertAccepting();
-    const { run, loaded, tasks } = loadStoredRun(this.store, runId);
-    if (run.status !== 'running' && run.status !== 'paused') {
-      throw new UsageError(`Run ${runId} is ${run.status}; only an unfinished run can be resumed (replay it instead).`);
-    }
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
-    const owner = this.store.getRunOwner(runId);
-    if (isOwnerAlive(owner)) {
-      throw new UsageError(`Run ${runId} is still hosted by a live process (${owner}); stop that one first.`);
-    }
-    let claimed: boolean;
-    try {
-      claimed = this.store.claimRunOwner(runId, this.owner, owner);
-    } catch (err) {
-      throw storeWriteError(this.store.location, err);
-    }
-    if (!claimed) throw new UsageError(`Run ${runId} was just taken up by another process (${this.store.getRunOwner(runId)}).`);
-    this.log.info({ runId, workflow: loaded.manifest.name }, 'run resumed');
+    const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId);
+    const { epoch, why, previous } = takeover;
+    this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
     const handle = this.host(runId, loaded, { resume: tasks });
     // A run stopped while it was being cancelled (only a cancel cancels tasks) stays cancelled.
     if (tasks.some((t) => t.status === 'cancelled')) handle.cancel('the run was being cancelled when it stopped');
@@ -219,37 +227,18 @@ export class Dispatcher {
    */
   rollback(runId: string): RunHandle {
     this.assertAccepting();
-    const { run, loaded, tasks } = loadStoredRun(this.store, runId);
-    if (!isFinishedRun(run.status)) {
-      const next = isInterrupted(this.store, run)
-        ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
-        : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
-      throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
-    }
-    if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
-    const plan = compensationPlan(run, loaded.manifest, tasks);
-    if (plan.undo.length === 0) {
-      const why =
-        plan.left.length === 0 ? 'none of its symbols succeeded' : plan.left.map((l) => `"${l.name}": ${l.why}`).join('; ');
-      throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);
-    }
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
-    try {
-      this.store.setRunOwner(runId, this.owner);
-    } catch (err) {
-      throw storeWriteError(this.store.location, err);
-    }
+    const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
     return this.host(runId, loaded, { compensate: tasks });
   }
 
-  /** Resumes every unfinished run whose owner is gone; returns their handles. */
+  /**
+   * Resumes every unfinished run whose owner is gone — dead on this host, or its lease expired
+   * whatever its host — and returns their handles. None during a store outage.
+   */
   resumeOrphanedRuns(): RunHandle[] {
-    // Ids first: reading every unfinished run with its manifest would cost a large run's
-    // manifest decode each time, though most of them are this dispatcher's own or alive.
-    const orphans = this.store
-      .listUnfinishedRunIds()
-      .filter((id) => !this.runs.has(id) && !this.unresumable.has(id) && !isOwnerAlive(this.store.getRunOwner(id)));
+    const orphans = this.custody.orphans((id) => this.runs.has(id) || this.unresumable.has(id));
     const handles: RunHandle[] = [];
     for (const id of orphans) {
       try {
@@ -258,6 +247,9 @@ export class Dispatcher {
         // One run that cannot be resumed must not keep the others (or the dispatcher) down,
         // and is not tried (and logged) again on every scan.
         if (this.fatal) throw err;
+        // Another dispatcher was quicker, or the store did not answer this time: nothing wrong
+        // with the run, which the next scan looks at again.
+        if (err instanceof UsageError || isTransientStoreFailure(err)) continue;
         this.unresumable.add(id);
         this.log.error({ runId: id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
       }
@@ -270,12 +262,19 @@ export class Dispatcher {
     return this.fatal === null ? null : (this.fatal as Error);
   }
 
+  /** The state database's outage while this dispatcher holds its runs and retries, or null. */
+  get storeOutage(): StoreOutageReport | null {
+    return this.custody.outageReport;
+  }
+
   private assertAccepting(): void {
     if (!this.started) this.start();
     if (this.stopping) {
       throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
     }
     if (this.fatal) throw this.fatal;
+    // A new run could not be recorded, and would only join the held ones.
+    if (this.custody.inOutage) throw storeWriteError(this.store.location, this.custody.outageError);
   }
 
   /** Starts the run coordinator of a recorded run and hands out its handle. */
@@ -292,6 +291,7 @@ export class Dispatcher {
         backoff: { base: coordinator.retry_backoff_base, max: coordinator.retry_backoff_max },
         taskEngine: dispatcher.task_engine,
         cancelGraceMs: dispatcher.shutdown_grace,
+        mayDispatch: (id) => this.custody.mayDispatch(id),
         onFinished: (r, status) => this.onRunFinished(r, status),
       },
       runId,
@@ -345,6 +345,9 @@ export class Dispatcher {
 
   private async shutdown(): Promise<void> {
     let failure: unknown = null;
+    // Cancelling needs commits: during an outage the runs are left as the database has them,
+    // for another dispatcher (or the next start) to take over.
+    if (this.custody.inOutage) this.failHard(this.custody.outageError);
     try {
       const active = [...this.runs.values()];
       for (const run of active) run.cancel('the dispatcher is stopping');
@@ -352,6 +355,7 @@ export class Dispatcher {
       await Promise.allSettled(active.map((run) => run.finished));
     } finally {
       this.scheduler.close();
+      this.custody.stop();
       // Threads and the store are released on every path, or the process would stay alive.
       try {
         await this.nodes.close(this.options.config.dispatcher.shutdown_grace);
@@ -368,17 +372,30 @@ export class Dispatcher {
 
   private onRunFinished(run: RunCoordinator, status: RunStatus): void {
     this.runs.delete(run.runId);
+    this.custody.release(run.runId);
     this.actor.send(dispatcherMessages.runFinished(run.runId, status));
     this.log.info({ runId: run.runId, status }, 'run finished');
   }
 
   /**
-   * The journal cannot be written: every active run is abandoned (its result promise rejects
-   * with a STORE_UNAVAILABLE error, exit code 3) and no new run is accepted. Going on would
-   * run tasks whose outcome could not be recorded, and cancelling cleanly would need writes.
+   * The journal (or a lease renewal) could not be written. A failure that may pass (the server
+   * is unreachable) is an outage: the runs are held and the store retried (RunCustody). Any
+   * other, or an outage that lasts, is the end (failHard).
    */
   private onStoreFailure(cause: unknown): void {
     if (this.fatal) return;
+    if (!this.stopping && this.custody.storeFailed(cause)) return;
+    this.failHard(cause);
+  }
+
+  /**
+   * Every active run is abandoned (its result promise rejects with a STORE_UNAVAILABLE error,
+   * exit code 3) and no new run is accepted. Going on would run tasks whose outcome could not
+   * be recorded, and cancelling cleanly would need writes.
+   */
+  private failHard(cause: unknown): void {
+    if (this.fatal) return;
+    this.custody.stop();
     const err = storeWriteError(this.store.location, cause);
     this.fatal = err;
     this.log.error({ err: cause }, 'the state database refused a write; all runs stopped');
@@ -386,22 +403,20 @@ export class Dispatcher {
     this.runs.clear();
   }
 
-  private hostServices(): HostServices {
-    const threadLog = Logger.get('task');
-    return {
-      stateGet: (key) => this.store.stateGet(key),
-      stateSet: (key, value) => {
-        // Refused before the store: a value JSON cannot write would otherwise surface as a
-        // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
-        const problem = jsonProblem(value);
-        if (problem) {
-          const shownKey = key.length > 100 ? `${key.slice(0, 99)}…` : key;
-          throw new SwarmError('OPERATION_FAILED', `state.set "${shownKey}": the value cannot be stored as JSON: ${problem.message}.`);
-        }
-        this.store.stateSet(key, value);
-      },
-      // A module's `log(message, level)` passes any string as the level: an unknown one is info.
-      log: (level, message, fields) => threadLog[LOG_LEVELS.includes(level) ? level : 'info'](fields, String(message)),
-    };
+  /**
+   * The run's lease passed to another process (found by a commit or a renewal): it stops here
+   * at once — attempts aborted, nothing more dispatched or written — without being marked
+   * failed or cancelled, since it goes on where it is now.
+   */
+  private giveUp(runId: string, why: RunFencedError): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    this.runs.delete(runId);
+    this.log.warn(
+      { runId, takenOverBy: why.owner, epoch: why.epoch },
+      `run taken over by ${why.owner ?? 'no process'} (lease epoch ${why.epoch ?? '-'}): stopped here; nothing more is written for it`,
+    );
+    run.abandon(why);
+    this.actor.send(dispatcherMessages.runReleased(runId));
   }
 }

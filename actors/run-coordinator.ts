@@ -9,6 +9,8 @@ import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { RunFrontier } from './run-frontier.ts';
+import { RunJobQueue } from './run-job-queue.ts';
+import { activeNames, liveStates } from './run-progress.ts';
 import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
 import { TaskAttempts } from './task-attempts.ts';
 import { TaskOutputs } from './task-outputs.ts';
@@ -35,13 +37,18 @@ export interface RunEnvironment {
   taskEngine: TaskEngineName;
   /** How long running tasks may go on after a cancel before they are aborted. */
   cancelGraceMs: number;
+  /**
+   * Whether the run may hand work to a node now: false while its lease may be lapsing or the
+   * state database is unavailable (actors/leases/). Checked at each hand-over, so no job goes
+   * out after the lease may have passed, whatever order timers fire in.
+   */
+  mayDispatch(runId: string): boolean;
   onFinished(run: RunCoordinator, status: RunStatus): void;
 }
 
 type TaskActor = TaskActorLike<TaskContext>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
 const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
-const RUN_JOBS: ReadonlySet<ReadyJob['kind']> = new Set(['run']);
 const DEPS_MET = taskMessages.depsMet();
 
 /**
@@ -75,7 +82,9 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   /** Settled tasks nobody waits on; handled in the next microtask. */
   private settledFree: number[] = [];
   private settleFreeQueued = false;
-  private parked: ReadyJob[] | null = null;
+  private readonly jobs: RunJobQueue;
+  /** Given up here (a store failure, or the run was taken over): nothing more may happen. */
+  private abandoned = false;
   private compensationRequested = false;
   private compensation: RunCompensation | null = null;
   private cancelling = false;
@@ -95,6 +104,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.manifest = loaded.manifest;
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
     this.graph = new RunGraph(this.symbols);
+    this.jobs = new RunJobQueue(this, env.scheduler);
     this.finished = new Promise((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;
@@ -117,8 +127,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       coordinatorMachine.provide({
         actions: {
           beginScheduling: () => this.beginScheduling(),
-          pauseDispatching: () => this.park(),
-          resumeDispatching: () => this.unpark(),
+          pauseDispatching: () => this.jobs.park(),
+          resumeDispatching: () => this.jobs.unpark(),
           cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
           beginCompensation: () => {
             // The rollbacks read the succeeded tasks' outputs from the store: commit first.
@@ -159,26 +169,24 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.coordinator.send(coordinatorMessages.resume());
   }
 
+  /** Stops handing work to nodes (see RunEnvironment.mayDispatch); what runs goes on. */
+  hold(): void {
+    this.jobs.hold();
+  }
+
+  /** Hands work out again after a hold. */
+  release(): void {
+    this.jobs.release();
+  }
+
   /** Counts of live task actors by state, for progress displays. */
   liveStates(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const actor of this.live.values()) {
-      const state = actor.getSnapshot().value as string;
-      counts[state] = (counts[state] ?? 0) + 1;
-    }
-    return counts;
+    return liveStates(this.live.values());
   }
 
   /** Up to `max` names each of the tasks running now and of those waiting to retry. */
   activeNames(max = 3): { running: string[]; retrying: string[] } {
-    const active = { running: [] as string[], retrying: [] as string[] };
-    for (const [i, actor] of this.live) {
-      const state = actor.getSnapshot().value as string;
-      const list = state === 'running' || state === 'assigned' ? active.running : state === 'retrying' ? active.retrying : null;
-      if (list && list.length < max) list.push(this.symbols[i].name);
-      if (active.running.length >= max && active.retrying.length >= max) break;
-    }
-    return active;
+    return activeNames(this.live, this.symbols, max);
   }
 
   get settledCount(): number {
@@ -238,9 +246,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private enqueue(i: number, kind: ReadyJob['kind']): void {
     const spec = this.symbols[i];
     const target = kind === 'run' ? spec.dispatch : spec.rollback!.dispatch;
-    const job = { owner: this, index: i, kind, priority: spec.priority, target };
-    if (kind === 'run' && this.parked) this.parked.push({ ...job, seq: 0 });
-    else this.env.scheduler.enqueue(job);
+    this.jobs.enqueue({ owner: this, index: i, kind, priority: spec.priority, target });
   }
 
   // ---- JobOwner: the scheduler hands over a job with the node chosen for it -----------------
@@ -248,6 +254,10 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   dispatch(job: ReadyJob, node: NodeRuntime): void {
     const actor = this.live.get(job.index);
     if (!actor) return;
+    if (!this.env.mayDispatch(this.runId)) {
+      this.jobs.holdBack(job);
+      return;
+    }
     this.attempts.assigned(job.index, node);
     if (job.kind === 'run') {
       actor.send(taskMessages.assign(node.id));
@@ -295,6 +305,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   afterCommit(): void {
+    if (this.abandoned) return;
     // A finish requested before this commit has its final transition durable now; one
     // requested while settling below waits for the next commit.
     const finishing = this.finishing;
@@ -359,20 +370,9 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   // ---- pause / cancel / finish --------------------------------------------------------------
 
-  private park(): void {
-    this.parked = this.env.scheduler.withdraw(this, RUN_JOBS);
-  }
-
-  private unpark(): void {
-    const parked = this.parked ?? [];
-    this.parked = null;
-    for (const { seq: _seq, ...job } of parked) this.env.scheduler.enqueue(job);
-  }
-
   private cancelOutstanding(reason: string): void {
     this.cancelling = true;
-    this.parked = null;
-    this.env.scheduler.withdraw(this, RUN_JOBS);
+    this.jobs.dropRunJobs();
     const cancel = taskMessages.cancel(reason);
     for (const actor of [...this.live.values()]) {
       if (NOT_ON_A_NODE.has(actor.getSnapshot().value as string)) actor.send(cancel);
@@ -390,16 +390,17 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   /**
-   * Gives the run up without finishing it: the journal can no longer be written, so nothing
-   * more may happen that it could not record. Attempts on nodes are aborted; the run stays
-   * `running` in the database.
+   * Gives the run up without finishing it: the journal can no longer be written, or the run was
+   * taken over by another process, so nothing more may happen here. Attempts on nodes are
+   * aborted; the run stays as the database has it (`running`), for whoever hosts it next.
    */
   abandon(err: unknown): void {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
+    this.abandoned = true;
     this.cancelling = true;
     this.frontier.halt();
-    this.env.scheduler.withdraw(this, new Set(['run', 'rollback']));
+    this.jobs.clear();
     for (const [i, actor] of this.live) {
       // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.
       const { value, context } = actor.getSnapshot();

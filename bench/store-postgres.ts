@@ -72,7 +72,7 @@ try {
     createRun(store, 'r1', 1000);
     for (let b = 0; b < 100; b++) store.commit(typicalBatch(b)); // warm-up: statements prepared, pages cached
     const commit = timed(commits, (b) => store.commit(typicalBatch(b)));
-    const call = timed(commits, () => store.getRunOwner('r1'));
+    const call = timed(commits, () => store.getRunLease('r1'));
     let t0 = performance.now();
     createRun(store, 'big', 100_000);
     const createMs = performance.now() - t0;
@@ -81,7 +81,7 @@ try {
     const tasksMs = performance.now() - t0;
     console.log(
       `${name.padEnd(8)} commit (8 rows + 8 task patches + 1 run patch): mean ${commit.meanUs} µs, p50 ${commit.p50Us} µs, p99 ${commit.p99Us} µs; ` +
-        `a point read (getRunOwner): p50 ${call.p50Us} µs; createRun 100,000 tasks: ${createMs.toFixed(0)} ms; getTasks of them (${tasks}): ${tasksMs.toFixed(0)} ms`,
+        `a point read (getRunLease): p50 ${call.p50Us} µs; createRun 100,000 tasks: ${createMs.toFixed(0)} ms; getTasks of them (${tasks}): ${tasksMs.toFixed(0)} ms`,
     );
   }
 

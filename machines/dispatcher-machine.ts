@@ -37,6 +37,8 @@ export const dispatcherMachine = setup({
       on: {
         'dispatcher.runAccepted': { actions: 'countAccepted' },
         'dispatcher.runFinished': { actions: 'countFinished' },
+        // Taken over by another process: no longer active here, though it has not finished.
+        'dispatcher.runReleased': { actions: 'countFinished' },
         'dispatcher.stop': 'stopping',
       },
     },
@@ -44,6 +46,7 @@ export const dispatcherMachine = setup({
       entry: 'beginShutdown',
       on: {
         'dispatcher.runFinished': { actions: 'countFinished' },
+        'dispatcher.runReleased': { actions: 'countFinished' },
         'dispatcher.drained': 'stopped',
       },
     },

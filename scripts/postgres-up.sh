@@ -6,6 +6,8 @@
 #                                   database `swarm` (user `swarm`, trust auth), print its URL
 #                                   on stdout and write it to DIR/url
 #   scripts/postgres-up.sh stop     stop that cluster and remove DIR
+#   scripts/postgres-up.sh down     stop that cluster but keep DIR: `up` starts it again, with
+#                                   its data, at the same URL (an outage, for tests and trials)
 #   scripts/postgres-up.sh url      print the URL of the running cluster (exit 1 if none)
 #
 # DIR is $SWARM_POSTGRES_DIR, else ${TMPDIR:-/tmp}/swarm-postgres; test/store-postgres.test.ts
@@ -35,7 +37,7 @@ say() { printf 'postgres-up: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -195,6 +197,20 @@ cmd_stop() {
   rm -rf "$DIR"
 }
 
+cmd_down() {
+  [ -f "$MARKER" ] || die "no cluster made by this script in $DIR"
+  BIN=$(pg_bin) || die "PostgreSQL is not installed"
+  if [ -f "$DATA/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    # fast: rolls back open transactions and ends every client's session, as a crash or a
+    # restart does for the clients; the data stays.
+    as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w -t "$WAIT_STOP" stop >/dev/null 2>>"$LOG" ||
+      die "PostgreSQL in $DATA did not stop within $WAIT_STOP s (log: $LOG)"
+    say "stopped (data kept; start it again with: $0)"
+  else
+    say "not running"
+  fi
+}
+
 cmd_url() {
   BIN=$(pg_bin) || die "PostgreSQL is not installed"
   is_running || die "no cluster is running in $DIR; start one with scripts/postgres-up.sh"
@@ -204,6 +220,7 @@ cmd_url() {
 case ${1:-up} in
   up) [ $# -le 1 ] || usage; cmd_up ;;
   stop) [ $# -eq 1 ] || usage; cmd_stop ;;
+  down) [ $# -eq 1 ] || usage; cmd_down ;;
   url) [ $# -eq 1 ] || usage; cmd_url ;;
   *) usage ;;
 esac

@@ -20,6 +20,7 @@ import type { SwarmLogger } from '../src/logger.ts';
 import { validateManifestData } from '../src/manifest/index.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SqliteStore } from '../src/store/index.ts';
+import type { CommitOutcome } from '../src/store/run-lease.ts';
 import type { StoreBatch, SwarmStore } from '../src/store/types.ts';
 import { fixtureFromStore, JOURNAL_FIXTURES_DIR } from '../test/journal/journal-fixtures.ts';
 
@@ -28,9 +29,9 @@ const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unkno
 /** A SQLite store that can be made to refuse every commit (a disk gone), to leave a run unfinished. */
 class BreakableStore extends SqliteStore {
   broken = false;
-  override commit(batch: StoreBatch): void {
+  override commit(batch: StoreBatch): CommitOutcome {
     if (this.broken) throw new Error('disk I/O error (the fixture recorder broke the store on purpose)');
-    super.commit(batch);
+    return super.commit(batch);
   }
 }
 
@@ -233,7 +234,8 @@ const SCENARIOS: Scenario[] = [
       store.close();
       // The first dispatcher is "gone": make its ownership look like a dead process's.
       const second = new SqliteStore(session.dbPath);
-      second.setRunOwner(handle.runId, `${hostname()}:999999999:0`);
+      const held = second.getRunLease(handle.runId)!;
+      second.claimRunLease(handle.runId, { owner: `${hostname()}:999999999:0`, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
       const dispatcher = new Dispatcher({ config: config(session.dbPath), store: second, logger: silent });
       session.store = second;
       session.dispatcher = dispatcher;

@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'RUN_NOT_FOUND'
   | 'STORE_UNAVAILABLE'
   | 'STORE_SCHEMA'
+  /** The run's lease passed to another process: this one stopped hosting it (src/store/run-lease.ts). */
+  | 'RUN_FENCED'
   | 'DISPATCHER_UNREACHABLE'
   | 'TASK_FAILED'
   | 'TASK_TIMEOUT'
@@ -155,6 +157,8 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
       case 'STORE_UNAVAILABLE':
       case 'STORE_SCHEMA':
       case 'DISPATCHER_UNREACHABLE':
+      // The run goes on in another process; this one could not see it through.
+      case 'RUN_FENCED':
         return 3;
       default:
         return 1;

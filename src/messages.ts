@@ -116,6 +116,8 @@ export type DispatcherMessage =
   | { type: 'dispatcher.ready' }
   | { type: 'dispatcher.runAccepted'; runId: string }
   | { type: 'dispatcher.runFinished'; runId: string; status: RunStatus }
+  /** The run left this dispatcher unfinished: another process took it over (its lease passed). */
+  | { type: 'dispatcher.runReleased'; runId: string }
   | { type: 'dispatcher.stop' }
   | { type: 'dispatcher.drained' };
 
@@ -127,6 +129,7 @@ export const dispatcherMessages = {
     runId,
     status,
   }),
+  runReleased: (runId: string): DispatcherMessage => ({ type: 'dispatcher.runReleased', runId }),
   stop: (): DispatcherMessage => ({ type: 'dispatcher.stop' }),
   drained: (): DispatcherMessage => ({ type: 'dispatcher.drained' }),
 };

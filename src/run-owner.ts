@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { RunLease } from './store/run-lease.ts';
 
 /**
  * Who hosts an active run: `host:pid:start`, where `start` is the process's start time from
- * /proc (so a pid reused by another process does not pass for the owner). A dispatcher that
- * starts resumes only runs whose owner is gone — never one that a live `swarm run` or another
- * dispatcher on the same database is running.
+ * /proc (so a pid reused by another process does not pass for the owner). The owner holds a
+ * lease on the run that it renews (src/store/run-lease.ts); a run is taken over only when its
+ * owner is gone — its lease expired, or its process is dead on this host — never while a live
+ * `swarm run` or another dispatcher on the same database renews it.
  */
 export function currentOwner(): string {
   return ownerOf(process.pid);
@@ -35,6 +37,21 @@ export function isOwnerAlive(owner: string | null): boolean {
   }
   const now = startTimeOf(pid);
   return start === '?' || now === null || String(now) === start;
+}
+
+/**
+ * Why a run may be taken over now, or null while its owner holds it:
+ * - `unowned`: no process ever took its lease;
+ * - `dead`: its owner is a process of this host that is gone (at once, whatever the lease says);
+ * - `expired`: its owner stopped renewing the lease, and the lease ran out by the store's clock —
+ *   whatever host the owner is on, and even if its process is still there (stopped, cut off).
+ * An owner recorded before leases existed (no expiry) is released only by the `dead` rule.
+ */
+export function takeoverBasis(lease: RunLease | null): 'unowned' | 'dead' | 'expired' | null {
+  if (lease === null) return 'unowned';
+  if (!isOwnerAlive(lease.owner)) return 'dead';
+  if (lease.expiresInMs !== null && lease.expiresInMs <= 0) return 'expired';
+  return null;
 }
 
 /** Field 22 of /proc/<pid>/stat (clock ticks since boot), or null where there is no /proc. */

@@ -14,6 +14,7 @@ import type {
   SwarmStore,
   TaskPatch,
 } from '../src/store/types.ts';
+import { runLeaseConformance } from './store-lease-conformance.ts';
 
 export function newRun(id: string, overrides: Partial<NewRun> = {}): NewRun {
   return {
@@ -530,36 +531,7 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
       });
     });
 
-    describe('run owners', () => {
-      test('a run has no owner until one is set; the last one set wins', () => {
-        seedRun('r1');
-        expect(store.getRunOwner('r1')).toBeNull();
-        store.setRunOwner('r1', 'host:1:100');
-        store.setRunOwner('r1', 'host:2:200');
-        expect(store.getRunOwner('r1')).toBe('host:2:200');
-        expect(store.getRunOwner('nope')).toBeNull();
-      });
-
-      test('claimRunOwner takes a run over only from the owner it names', () => {
-        seedRun('r1');
-        expect(store.claimRunOwner('r1', 'host:1:1', 'host:9:9')).toBe(false);
-        expect(store.claimRunOwner('r1', 'host:1:1', null)).toBe(true);
-        expect(store.claimRunOwner('r1', 'host:2:2', null)).toBe(false);
-        expect(store.claimRunOwner('r1', 'host:2:2', 'host:1:1')).toBe(true);
-        expect(store.claimRunOwner('r1', 'host:3:3', 'host:1:1')).toBe(false);
-        expect(store.getRunOwner('r1')).toBe('host:2:2');
-        expect(() => store.claimRunOwner('nope', 'host:1:1', null)).toThrow(RunNotFoundError);
-      });
-
-      test('the owner of an unknown run cannot be set, and goes with its run', () => {
-        expect(() => store.setRunOwner('nope', 'host:1:1')).toThrow(RunNotFoundError);
-        seedRun('r1', { status: 'succeeded' });
-        store.setRunOwner('r1', 'host:1:1');
-        store.deleteFinishedRunsBefore(Number.MAX_SAFE_INTEGER);
-        seedRun('r1');
-        expect(store.getRunOwner('r1')).toBeNull();
-      });
-    });
+    runLeaseConformance(() => store);
 
     describe('counts and cleanup', () => {
       test('counts counts every table', () => {

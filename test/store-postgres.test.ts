@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SwarmError } from '../src/errors.ts';
 import { PostgresUnavailableError, openStore } from '../src/store/index.ts';
+import { applyPostgresMigrations } from '../src/store/postgres/migrate.ts';
 import { POSTGRES_SCHEMA_VERSION } from '../src/store/postgres/schema.ts';
 import type { SwarmStore } from '../src/store/types.ts';
 import { batch, newRun, newTask, runStoreConformance, transition } from './store-conformance.ts';
@@ -94,7 +95,30 @@ describeWithPostgres('PostgresStore', (url) => {
       second.commit(batch({ transitions: [transition('r1', { to: 'succeeded' })] }));
       expect(second.getTransitions('r1').at(-1)!.seq).toBeGreaterThan(before.at(-1)!.seq);
       const versions = await admin.unsafe(`SELECT version FROM "${schema}".swarm_schema_version`);
-      expect(versions.map((r: { version: number }) => r.version)).toEqual([POSTGRES_SCHEMA_VERSION]);
+      // Each migration once, in order.
+      expect(versions.map((r: { version: number }) => r.version)).toEqual(Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1));
+    });
+
+    test('a schema at version 1 migrates to leases: an old owner reads as epoch 1 with no expiry; commits fence', async () => {
+      const schema = schemas.next();
+      const old = new SQL(url, { max: 1, connection: { search_path: schema } });
+      try {
+        await old.unsafe(`CREATE SCHEMA "${schema}"`);
+        expect(await applyPostgresMigrations(old, 1)).toBe(1);
+        await old.unsafe(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 1, 1)`);
+        await old.unsafe(`INSERT INTO run_manifests (run_id, source, format, manifest) VALUES ('r1', 'src', 'yaml', '{}')`);
+        await old.unsafe(`INSERT INTO tasks (run_id, name, position, status, priority, dispatch, dependencies) VALUES ('r1', 'a', 0, 'pending', 0, 'internal', '[]')`);
+        await old.unsafe(`INSERT INTO run_owners (run_id, owner) VALUES ('r1', 'old-host:1:1')`);
+      } finally {
+        await old.close({ timeout: 1 });
+      }
+      const store = fresh({ schema });
+      expect(store.schemaVersion).toBe(POSTGRES_SCHEMA_VERSION);
+      expect(store.getRunLease('r1')).toEqual({ owner: 'old-host:1:1', epoch: 1, expiresInMs: null });
+      expect(store.claimRunLease('r1', { owner: 'me:2:2', leaseMs: 1_000, fromEpoch: 1, onlyIfExpired: true })).toBeNull();
+      const fenced = store.commit(batch({ tasks: [{ runId: 'r1', name: 'a', status: 'running' }], fencing: { runs: [{ runId: 'r1', epoch: 2 }] } }));
+      expect(fenced.fenced).toEqual([{ runId: 'r1', heldEpoch: 2, owner: 'old-host:1:1', epoch: 1 }]);
+      expect(store.getTask('r1', 'a')!.status).toBe('pending');
     });
 
     test('a database from a newer swarm is refused with STORE_SCHEMA, untouched', async () => {
@@ -146,8 +170,8 @@ describeWithPostgres('PostgresStore', (url) => {
          const tx = await sql.reserve();
          await tx\`BEGIN\`;
          const empty = Array.from({ length: 27 }, () => []);
-         await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 35 }, (_, i) => '$' + (i + 1)).join(', ') + ')',
-           [['r1'], ['other'], ['task'], [null], ['ready'], ['OTHER'], [null], [1], ...empty]);
+         await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 38 }, (_, i) => '$' + (i + 1)).join(', ') + ')',
+           [['r1'], ['other'], ['task'], [null], ['ready'], ['OTHER'], [null], [1], ...empty, [], [], false]);
          console.log('holding');
          const deadline = Date.now() + 10000;
          while (!(await sql\`SELECT 1 FROM pg_stat_activity WHERE application_name = \${process.env.APP} AND wait_event_type = 'Lock'\`).length) {
@@ -166,6 +190,45 @@ describeWithPostgres('PostgresStore', (url) => {
       expect(stdout).toContain('committed');
       expect(code).toBe(0);
       expect(store.getTransitions('r1').map((r) => r.event)).toEqual(['OTHER', 'MINE']);
+    }, 20_000);
+
+    test('a claim waits for a fenced commit in progress, whose rows it then reads; the holder’s next commit is fenced', async () => {
+      const schema = schemas.next();
+      const claimer = fresh({ schema, applicationName: `${schema}_claimer` });
+      claimer.createRun(newRun('r1', { totalTasks: 1 }), [newTask('r1', 'a')], { owner: 'holder:1:1', leaseMs: 60_000 });
+      // The holder's commit is under way in another process: it has written its rows and holds
+      // the journal's lock until the claim is seen waiting for it.
+      const holder = spawnHelper(
+        `const { SQL } = require('bun');
+         const sql = new SQL(process.env.PGURL, { max: 2, connection: { search_path: process.env.SCHEMA } });
+         const tx = await sql.reserve();
+         await tx\`BEGIN\`;
+         const empty = Array.from({ length: 27 }, () => []);
+         const outcome = await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 38 }, (_, i) => '$' + (i + 1)).join(', ') + ') AS o',
+           [['r1'], ['task:a'], ['task'], ['running'], ['succeeded'], ['DONE'], [null], [1], ...empty, ['r1'], [1], false]);
+         console.log('holding ' + outcome[0].o);
+         const deadline = Date.now() + 10000;
+         while (!(await sql\`SELECT 1 FROM pg_stat_activity WHERE application_name = \${process.env.APP} AND wait_event_type = 'Lock'\`).length) {
+           if (Date.now() > deadline) { console.log('no waiter'); process.exit(1); }
+           await Bun.sleep(10);
+         }
+         await tx\`COMMIT\`;
+         console.log('committed');
+         tx.release();
+         await sql.close();`,
+        { PGURL: url, SCHEMA: schema, APP: `${schema}_claimer` },
+      );
+      await holder.line('holding null');
+      // Blocks until the holder's commit has ended: the claim never splits a commit.
+      expect(claimer.claimRunLease('r1', { owner: 'claimer:2:2', leaseMs: 60_000, fromEpoch: 1, onlyIfExpired: false })).toBe(2);
+      const { code, stdout } = await holder.finish();
+      expect(stdout).toContain('committed');
+      expect(code).toBe(0);
+      expect(claimer.getTransitions('r1').map((r) => r.event)).toEqual(['DONE']);
+      // Anything the old holder sends now is fenced.
+      const late = claimer.commit(batch({ transitions: [transition('r1', { event: 'LATE' })], fencing: { runs: [{ runId: 'r1', epoch: 1 }] } }));
+      expect(late.fenced).toEqual([{ runId: 'r1', heldEpoch: 1, owner: 'claimer:2:2', epoch: 2 }]);
+      expect(claimer.getTransitions('r1').map((r) => r.event)).toEqual(['DONE']);
     }, 20_000);
   });
 

@@ -204,6 +204,24 @@ describe('schema migrations', () => {
     check.close();
   });
 
+  test('an owner recorded before leases (version 4) reads as epoch 1 with no expiry, and is taken over by epoch only', () => {
+    const path = tempDbPath();
+    const old = new Database(path);
+    configureConnection(old);
+    expect(applyMigrations(old, 4)).toBe(4);
+    old.run(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 0, 1)`);
+    old.run(`INSERT INTO run_manifests (run_id, source, format, manifest, path) VALUES ('r1', 'src', 'yaml', '{}', NULL)`);
+    old.run(`INSERT INTO run_owners (run_id, owner) VALUES ('r1', 'old-host:1:1')`);
+    old.close();
+
+    const store = new SqliteStore(path);
+    expect(store.getRunLease('r1')).toEqual({ owner: 'old-host:1:1', epoch: 1, expiresInMs: null });
+    // It never expires: only a claimer that knows its process is gone may take it (by epoch).
+    expect(store.claimRunLease('r1', { owner: 'me:2:2', leaseMs: 1_000, fromEpoch: 1, onlyIfExpired: true })).toBeNull();
+    expect(store.claimRunLease('r1', { owner: 'me:2:2', leaseMs: 1_000, fromEpoch: 1, onlyIfExpired: false })).toBe(2);
+    store.close();
+  });
+
   test('a failing migration leaves the database at its old version', () => {
     const db = new Database(':memory:');
     applyMigrations(db, 1);

@@ -1,7 +1,16 @@
 import { createActor, type AnyActorLogic, type InspectionEvent } from 'xstate';
 import type { Clock } from '../../src/clock.ts';
+import type { BatchFencing, FencedRun, RunFence } from '../../src/store/run-lease.ts';
 import type { NewTransition, StoreBatch, SwarmStore } from '../../src/store/types.ts';
 import type { ActorTag, Projector } from './actor-tag.ts';
+
+/** How a recorder fences its commits by run lease (src/store/run-lease.ts). */
+export interface JournalFencing {
+  /** The lease epoch this process holds, or held, for the run; undefined: not a run it leases. */
+  epochOf(runId: string): number | undefined;
+  /** Runs a commit left out, their lease having passed on; called before the flush returns. */
+  onFenced(fenced: readonly FencedRun[]): void;
+}
 
 export interface JournalRecorderOptions {
   store: SwarmStore;
@@ -11,6 +20,8 @@ export interface JournalRecorderOptions {
   maxBuffered?: number;
   /** Longest time a transition waits in the buffer when nothing forces a flush. */
   groupCommitMs?: number;
+  /** Name the writer's lease epochs in each commit, so a run taken over is not written to. */
+  fencing?: JournalFencing;
 }
 
 /**
@@ -23,6 +34,12 @@ export interface JournalRecorderOptions {
  * releases a succeeded task's dependents and before it reports a run finished, which is what
  * makes a terminal state durable before anything acts on it; everything else rides along.
  * A commit costs ~70 µs however small, so fewer, larger commits are the main lever.
+ *
+ * A commit the store refuses is kept, unchanged, and nothing more is sent until `retry()`: the
+ * caller decides whether the failure may pass (an outage) or is the end. The kept batch is sent
+ * again alone, marked as resent, before anything recorded since, so that a commit which did
+ * land after all (its answer lost with the connection) is recognised by the store from the end
+ * of the journal and written once (run-lease.ts BatchFencing.resent).
  */
 export class JournalRecorder {
   private readonly store: SwarmStore;
@@ -36,6 +53,9 @@ export class JournalRecorder {
   private dirty = new Set<ActorTag>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private failure: unknown = null;
+  /** The batch the store refused last: sent again, first, by `retry()`. */
+  private unsent: StoreBatch | null = null;
+  private readonly fencing: JournalFencing | undefined;
 
   constructor(options: JournalRecorderOptions) {
     this.store = options.store;
@@ -43,6 +63,7 @@ export class JournalRecorder {
     this.clock = options.clock;
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.groupCommitMs = options.groupCommitMs ?? 5;
+    this.fencing = options.fencing;
   }
 
   /** Creates an actor whose transitions are journaled under `actorId`; the caller starts it. */
@@ -109,29 +130,84 @@ export class JournalRecorder {
     }, this.groupCommitMs);
   }
 
-  /** Commits everything buffered in one transaction. Throws if the store refuses it. */
+  /**
+   * Commits everything buffered in one transaction. Throws if the store refuses it, and from
+   * then on throws that failure again, without asking the store, until `retry()` succeeds.
+   */
   flush(): void {
     if (this.failure) throw this.failure;
+    this.commitBuffered();
+  }
+
+  /**
+   * After a refused commit: sends the refused batch again, then what was recorded since. Throws
+   * (and stays failed) if the store still refuses.
+   */
+  retry(): void {
+    this.failure = null;
+    this.commitBuffered();
+  }
+
+  private commitBuffered(): void {
     if (this.flushTimer !== null) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
+    if (this.unsent) {
+      // Its answer may have been lost after it landed: the store looks before writing it again.
+      if (this.unsent.fencing) this.unsent.fencing.resent = true;
+      this.send(this.unsent);
+      this.unsent = null;
+    }
     if (this.rows.length === 0 && this.dirty.size === 0) return;
-    const batch: StoreBatch = { transitions: this.rows, runs: [], tasks: [], nodes: [] };
+    const batch: StoreBatch = { transitions: this.rows, runs: [], tasks: [], nodes: [], fencing: undefined };
     for (const tag of this.dirty) {
       const projection = tag.project(tag.pending, tag);
       if (projection.task) batch.tasks.push(projection.task);
       if (projection.run) batch.runs.push(projection.run);
       if (projection.node) batch.nodes.push(projection.node);
     }
+    batch.fencing = this.fencingOf(batch);
     this.rows = [];
     this.dirty = new Set();
+    this.unsent = batch;
+    this.send(batch);
+    this.unsent = null;
+  }
+
+  private send(batch: StoreBatch): void {
+    let outcome;
     try {
-      this.store.commit(batch);
+      outcome = this.store.commit(batch);
     } catch (err) {
       this.failure = err;
       throw err;
     }
+    if (outcome.fenced.length > 0) this.fencing?.onFenced(outcome.fenced);
+  }
+
+  /** The epochs this process holds for the leased runs the batch writes. */
+  private fencingOf(batch: StoreBatch): BatchFencing | undefined {
+    const source = this.fencing;
+    if (!source) return undefined;
+    const runs: RunFence[] = [];
+    const seen = new Set<string>();
+    const add = (runId: string | null) => {
+      if (runId === null || seen.has(runId)) return;
+      seen.add(runId);
+      const epoch = source.epochOf(runId);
+      if (epoch !== undefined) runs.push({ runId, epoch });
+    };
+    let last: string | null = null;
+    for (const t of batch.transitions) {
+      // Rows come in runs of the same run id: look each run up once per stretch.
+      if (t.runId === last) continue;
+      last = t.runId;
+      add(t.runId);
+    }
+    for (const patch of batch.runs) add(patch.id);
+    for (const patch of batch.tasks) add(patch.runId);
+    return runs.length === 0 ? undefined : { runs };
   }
 
   /** The first store failure, if any: once set, every later flush throws it again. */
@@ -145,6 +221,8 @@ export class JournalRecorder {
   }
 
   private flushQuietly(): void {
+    // After a refused commit only retry() goes back to the store.
+    if (this.failure) return;
     try {
       this.flush();
     } catch (err) {

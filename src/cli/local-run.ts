@@ -118,10 +118,14 @@ export async function hostRunLocally(
   return result.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
 
+/** The failed count last read, per run: what the bar shows while the database is unavailable. */
+const lastFailed = new Map<string, number>();
+
 /** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far. */
 function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   const { settled, total, live, active } = handle.progress();
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
-  const failed = dispatcher.store.getRunListing(handle.runId)?.failedTasks ?? 0;
-  return { settled, total, running, failed, active };
+  // During an outage the store is not asked (the run is held; the log says why).
+  if (dispatcher.storeOutage === null) lastFailed.set(handle.runId, dispatcher.store.getRunListing(handle.runId)?.failedTasks ?? 0);
+  return { settled, total, running, failed: lastFailed.get(handle.runId) ?? 0, active };
 }

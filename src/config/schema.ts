@@ -17,7 +17,7 @@ import { CONFIG_LIMITS as LIMITS } from './limits.ts';
 import { LOG_FORMATS, LOG_LEVELS } from './log-levels.ts';
 import { defaultTaskEngine, TASK_ENGINES } from '../../actors/task-engine/task-engines.ts';
 import { tokenConflict } from './token.ts';
-import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../store/postgres/settings.ts';
+import { DEFAULT_OUTAGE_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../store/postgres/settings.ts';
 
 /**
  * The whole swarm-config.toml as one zod schema: snake_case keys as in the file, every key with
@@ -38,6 +38,9 @@ const dispatcherSchema = z.object({
   // Only used with state_db_url (src/store/postgres/settings.ts says why these defaults).
   db_pool_size: count(1, LIMITS.db_pool_size).default(DEFAULT_POOL_SIZE),
   db_statement_timeout: milliseconds().default(DEFAULT_STATEMENT_TIMEOUT_MS),
+  // How long a dispatcher whose state database is unreachable holds its runs and retries before
+  // it gives them up (actors/leases/store-outage.ts); 0: at once, as a disk error does.
+  db_outage_timeout: milliseconds(0).default(DEFAULT_OUTAGE_TIMEOUT_MS),
   enable_websocket: flag().default(true),
   websocket_port: listenPort().default(8080),
   manifest_path: text('a manifest file path').optional(),

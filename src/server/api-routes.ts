@@ -113,6 +113,13 @@ export const routes: Route[] = [
       // Alive is not enough: a dispatcher whose store refused a write takes no run, and a load
       // balancer or a supervisor must see that without the token.
       const failure = ctx.dispatcher.failure;
+      const outage = ctx.dispatcher.storeOutage;
+      if (failure === null && outage !== null) {
+        const message =
+          'The state database cannot be reached: this dispatcher holds its runs (nothing is lost) and retries until ' +
+          `${new Date(outage.givesUpAt).toISOString()}; it accepts no run meanwhile.`;
+        return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message }, since: outage.since }, 503);
+      }
       if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });
       // The cause in words but not the database's path: /health answers without the token.
       const message = 'The state database refused a write, so this dispatcher accepts no run; see its log, fix the disk or file, then restart it.';

@@ -22,6 +22,7 @@ export class SwarmMetrics {
   private readonly runs: Gauge<'status'>;
   private readonly durations: Histogram<'status'>;
   private readonly engines: Gauge<'node' | 'backend' | 'state'>;
+  private readonly storeAvailable: Gauge;
 
   constructor(private readonly sources: StatusSources) {
     const registers = [this.registry];
@@ -50,6 +51,11 @@ export class SwarmMetrics {
       labelNames: ['node', 'backend', 'state'],
       registers,
     });
+    this.storeAvailable = new Gauge({
+      name: 'swarm_store_available',
+      help: '1 while the state database answers; 0 during an outage (runs held, retrying) or after the dispatcher gave up on it.',
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -71,6 +77,8 @@ export class SwarmMetrics {
     this.slots.set({ state: 'total' }, live.nodes.list.reduce((n, node) => n + node.capacity, 0));
     this.slots.set({ state: 'free' }, live.nodes.list.reduce((n, node) => n + Math.max(0, node.freeSlots), 0));
     this.queueDepth.set(this.sources.dispatcher.queuedCount());
+    const { dispatcher } = this.sources;
+    this.storeAvailable.set(dispatcher.storeOutage === null && dispatcher.failure === null ? 1 : 0);
     this.engines.reset(); // a node that left takes its pools along
     for (const node of live.nodes.list) {
       for (const pool of node.engines ?? []) {

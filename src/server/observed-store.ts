@@ -1,3 +1,4 @@
+import type { CommitOutcome } from '../store/run-lease.ts';
 import type { StoreBatch, SwarmStore, TaskPatch } from '../store/types.ts';
 
 /** Statuses of tasks that ran and settled for good: the ones a duration means something for. */
@@ -16,14 +17,18 @@ export type SettledTask = TaskPatch & { startedAt: number; finishedAt: number };
  * else passes straight through to the real store.
  */
 export function observeSettledTasks(store: SwarmStore, onSettled: (task: SettledTask) => void): SwarmStore {
-  const commit = (batch: StoreBatch) => {
-    store.commit(batch);
-    if (batch.tasks.length === 0) return;
+  const commit = (batch: StoreBatch): CommitOutcome => {
+    const outcome = store.commit(batch);
+    // A batch written before (a retry after a lost answer) was observed then; a fenced run's
+    // rows were not written at all.
+    if (batch.tasks.length === 0 || outcome.duplicate) return outcome;
+    const fenced = new Set(outcome.fenced.map((f) => f.runId));
     const settledNow = new Set<string>();
     for (const t of batch.transitions) {
+      if (t.runId !== null && fenced.has(t.runId)) continue;
       if (t.actorKind === 'task' && RAN_AND_SETTLED.has(t.to)) settledNow.add(`${t.runId}\0${t.actorId}`);
     }
-    if (settledNow.size === 0) return;
+    if (settledNow.size === 0) return outcome;
     for (const task of batch.tasks) {
       // Task actors are named `task:<symbol>` within their run (see RunCoordinator).
       if (!settledNow.has(`${task.runId}\0task:${task.name}`)) continue;
@@ -34,6 +39,7 @@ export function observeSettledTasks(store: SwarmStore, onSettled: (task: Settled
         // Metrics must never fail a commit that has already happened.
       }
     }
+    return outcome;
   };
   return new Proxy(store, {
     get(target, property) {

@@ -1,7 +1,7 @@
 import type { Dispatcher, RunHandle } from '../../actors/dispatcher.ts';
 import type { LoadedManifest } from '../manifest/types.ts';
 import type { SwarmLogger } from '../logger.ts';
-import type { RunStatus } from '../store/types.ts';
+import type { RunListing, RunStatus, SwarmStore } from '../store/types.ts';
 
 /** What a follower (`swarm deploy`) polls: cheap counts, never the task list. */
 export interface RunProgressView {
@@ -30,6 +30,8 @@ export const ON_NODE_STATES = ['assigned', 'running', 'rolling_back'] as const;
  */
 export class RunRegistry {
   private readonly active = new Map<string, RunHandle>();
+  /** Each active run's stored listing as last read, for status reports during a store outage. */
+  private readonly listings = new Map<string, RunListing>();
   private finished = { runs: 0, completedTasks: 0, failedTasks: 0 };
   private readonly byStatus: Partial<Record<RunStatus, number>> = {};
 
@@ -45,20 +47,31 @@ export class RunRegistry {
   /** Counts a run the dispatcher hosts (deployed, replayed or resumed) until it ends. */
   track<H extends RunHandle>(handle: H): H {
     this.active.set(handle.runId, handle);
+    try {
+      // Read once now, so a status report has the run's name and counts even if the store is
+      // unavailable before anyone asks (see storedListing).
+      this.storedListing(handle.runId, this.dispatcher.store);
+    } catch {
+      // Reports read it again when they can.
+    }
     // The run leaves `active` in the same callback that adds it to the totals, so no report
     // ever counts it twice (or not at all).
     handle.result.then(
       (result) => {
         this.active.delete(handle.runId);
+        this.listings.delete(handle.runId);
         this.finished.runs++;
         this.finished.completedTasks += result.completedTasks;
         this.finished.failedTasks += result.failedTasks;
         this.byStatus[result.status] = (this.byStatus[result.status] ?? 0) + 1;
       },
       (err: unknown) => {
-        // Abandoned by a store failure: the dispatcher has logged why; nothing to count.
+        // Abandoned by a store failure, or taken over by another dispatcher: the dispatcher
+        // has logged why; nothing to count.
         this.active.delete(handle.runId);
-        this.log.warn({ runId: handle.runId, err }, 'run abandoned');
+        this.listings.delete(handle.runId);
+        if ((err as { code?: unknown }).code === 'RUN_FENCED') this.log.info({ runId: handle.runId }, 'run no longer hosted here: another dispatcher has it');
+        else this.log.warn({ runId: handle.runId, err }, 'run abandoned');
       },
     );
     return handle;
@@ -70,6 +83,14 @@ export class RunRegistry {
 
   activeHandles(): RunHandle[] {
     return [...this.active.values()];
+  }
+
+  /** An active run's stored listing: read from `store`, or (null: unreachable) as last read. */
+  storedListing(runId: string, store: SwarmStore | null): RunListing | undefined {
+    if (store === null) return this.listings.get(runId);
+    const listing = store.getRunListing(runId);
+    if (listing && this.active.has(runId)) this.listings.set(runId, listing);
+    return listing;
   }
 
   /** Runs that ended since the dispatcher started, by status, and their task totals. */

@@ -1,4 +1,5 @@
 import type { Dispatcher, NodeLoad } from '../../actors/dispatcher.ts';
+import type { StoreOutageReport } from '../../actors/leases/store-outage.ts';
 import type { StoreCounts, SwarmStore } from '../store/types.ts';
 import type { RunProgressView, RunRegistry } from './run-registry.ts';
 
@@ -11,6 +12,9 @@ import type { RunProgressView, RunRegistry } from './run-registry.ts';
  * - running: tasks of active runs on a node now (assigned, running, rolling back);
  * - completed / failed: tasks that succeeded / failed for good in the runs this dispatcher
  *   accepted since it started (active and finished). Older runs are in `database`.
+ * While the state database is unavailable (an outage: the dispatcher holds its runs and
+ * retries), nothing is read from it: `database.unavailable` says since when and until when it
+ * keeps trying, `counts` is null, and the active runs show their counts as last read.
  */
 export interface StatusReport {
   dispatcher: 'running';
@@ -19,7 +23,7 @@ export interface StatusReport {
   nodes: { active: number; idle: number; busy: number; list: Array<NodeLoad & { state: 'idle' | 'busy' }> };
   tasks: { queued: number; running: number; completed: number; failed: number };
   workflows: { active: number; running: number; paused: number; runs: RunProgressView[] };
-  database: { location: string; counts: StoreCounts };
+  database: { location: string; counts: StoreCounts | null; unavailable?: StoreOutageReport };
 }
 
 export interface StatusSources {
@@ -39,8 +43,9 @@ export function liveStatus(sources: StatusSources): Omit<StatusReport, 'database
     state: node.freeSlots >= node.capacity ? ('idle' as const) : ('busy' as const),
   }));
   const runs: RunProgressView[] = [];
+  const reachable = dispatcher.storeOutage === null;
   for (const handle of registry.activeHandles()) {
-    const stored = store.getRunListing(handle.runId);
+    const stored = registry.storedListing(handle.runId, reachable ? store : null);
     if (stored) runs.push(registry.liveProgress(handle, stored));
   }
   const finished = registry.finishedTotals();
@@ -68,5 +73,9 @@ export function liveStatus(sources: StatusSources): Omit<StatusReport, 'database
 }
 
 export function statusReport(sources: StatusSources): StatusReport {
-  return { ...liveStatus(sources), database: { location: sources.store.location, counts: sources.store.counts() } };
+  const { store, dispatcher } = sources;
+  const live = liveStatus(sources);
+  const outage = dispatcher.storeOutage;
+  if (outage) return { ...live, database: { location: store.location, counts: null, unavailable: outage } };
+  return { ...live, database: { location: store.location, counts: store.counts() } };
 }

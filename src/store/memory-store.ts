@@ -21,6 +21,8 @@ import {
   type TransitionRow,
   runListingFromRow,
 } from './rows.ts';
+import { MemoryLeases } from './memory-leases.ts';
+import { COMMITTED, DUPLICATE, checkLeaseMs, journalEndsWith, probeRunOf, rowCountOf, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { FINISHED_RUN_STATUSES, checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
 import type {
@@ -60,10 +62,10 @@ export class MemoryStore implements SwarmStore {
   private lastSeq = 0;
   private nodes = new Map<string, NodeRow>();
   private state = new Map<string, string | null>();
-  private owners = new Map<string, string>();
+  private leases = new MemoryLeases();
   private closed = false;
 
-  createRun(run: NewRun, tasks: NewTask[]): void {
+  createRun(run: NewRun, tasks: NewTask[], lease?: NewRunLease): void {
     this.assertOpen();
     // Build every row first: a failure anywhere leaves the store untouched, like a rolled-back transaction.
     const runRow = runRowFromNew(run);
@@ -74,13 +76,26 @@ export class MemoryStore implements SwarmStore {
       if (taskRows.has(row.name)) throw new Error(`Run "${runRow.id}" has two tasks named "${row.name}"`);
       taskRows.set(row.name, row);
     });
+    if (lease) checkLeaseMs(lease.leaseMs);
     this.runs.set(runRow.id, runRow);
     this.tasks.set(runRow.id, taskRows);
     this.transitions.set(runRow.id, []);
+    if (lease) this.leases.insert(runRow.id, lease);
   }
 
-  commit(batch: StoreBatch): void {
+  commit(given: StoreBatch): CommitOutcome {
     this.assertOpen();
+    let batch = given;
+    let outcome = COMMITTED;
+    if (given.fencing) {
+      const fenced = this.leases.fenced(given.fencing);
+      const fencedIds = new Set(fenced.map((f) => f.runId));
+      if (given.fencing.resent && this.landedBefore(given, fencedIds)) return DUPLICATE;
+      if (fenced.length > 0) {
+        batch = withoutFencedRuns(given, fencedIds);
+        outcome = { fenced, duplicate: false };
+      }
+    }
     // Phase 1 validates and encodes everything (all throws happen here); phase 2 cannot fail.
     const transitions = batch.transitions.map((t) => {
       const row = transitionRowFromNew(t);
@@ -113,6 +128,16 @@ export class MemoryStore implements SwarmStore {
     for (const [row, patch] of runPatches) applyPatchToRow(row, RUN_PATCH_FIELDS, patch);
     for (const [row, patch] of taskPatches) applyPatchToRow(row, TASK_PATCH_FIELDS, patch);
     for (const row of nodes) this.nodes.set(row.id, row);
+    return outcome;
+  }
+
+  /** A resent batch whose rows of its probe run already end that run's journal (BatchFencing.resent). */
+  private landedBefore(batch: StoreBatch, fenced: ReadonlySet<string>): boolean {
+    const probe = probeRunOf(batch, batch.fencing!, fenced);
+    if (probe === null) return false;
+    const rows = this.transitions.get(probe) ?? [];
+    const tail = rows.slice(Math.max(0, rows.length - rowCountOf(batch, probe))).reverse();
+    return journalEndsWith(tail, batch, probe);
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -187,23 +212,20 @@ export class MemoryStore implements SwarmStore {
     return this.state.delete(key);
   }
 
-  setRunOwner(runId: string, owner: string): void {
+  getRunLease(runId: string): RunLease | null {
     this.assertOpen();
-    if (!this.runs.has(runId)) throw new RunNotFoundError(runId);
-    this.owners.set(runId, owner);
+    return this.leases.read(runId);
   }
 
-  claimRunOwner(runId: string, owner: string, previous: string | null): boolean {
+  claimRunLease(runId: string, claim: LeaseClaim): number | null {
     this.assertOpen();
     if (!this.runs.has(runId)) throw new RunNotFoundError(runId);
-    if ((this.owners.get(runId) ?? null) !== previous) return false;
-    this.owners.set(runId, owner);
-    return true;
+    return this.leases.claim(runId, claim);
   }
 
-  getRunOwner(runId: string): string | null {
+  renewRunLeases(owner: string, leases: readonly RunFence[], leaseMs: number): string[] {
     this.assertOpen();
-    return this.owners.get(runId) ?? null;
+    return this.leases.renew(owner, leases, leaseMs);
   }
 
   counts(): StoreCounts {
@@ -228,7 +250,7 @@ export class MemoryStore implements SwarmStore {
       this.runs.delete(id);
       this.tasks.delete(id);
       this.transitions.delete(id);
-      this.owners.delete(id);
+      this.leases.delete(id);
       deleted++;
     }
     return deleted;
@@ -258,6 +280,7 @@ export class MemoryStore implements SwarmStore {
     this.runless = [];
     this.nodes.clear();
     this.state.clear();
+    this.leases.clear();
   }
 
   private assertOpen(): void {

@@ -128,6 +128,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'run leases: an epoch that fences writes, an expiry the owner renews',
+    // Owners recorded before leases keep epoch 1 and no expiry: they never expire, and only the
+    // same-host check of their process releases them, as before (see run-lease.ts).
+    up: `
+      ALTER TABLE run_owners ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE run_owners ADD COLUMN expires_at INTEGER;   -- ms, the store's clock; NULL: no lease
+    `,
+  },
 ];
 
 /** The schema version this code writes; a database at a higher version is refused. */

@@ -53,10 +53,6 @@ export class SqliteStatements {
   readonly stateGet: Statement<{ value: string | null }, [string]>;
   readonly stateSet: Statement<unknown, [string, string | null, number]>;
   readonly stateDelete: Statement<unknown, [string]>;
-  readonly setRunOwner: Statement<unknown, [string, string]>;
-  readonly getRunOwner: Statement<{ owner: string }, [string]>;
-  readonly claimUnownedRun: Statement<unknown, [string, string]>;
-  readonly claimOwnedRun: Statement<unknown, [string, string, string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
   readonly deleteStaleNodes: Statement<unknown, [number]>;
@@ -115,12 +111,7 @@ export class SqliteStatements {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     );
     this.stateDelete = db.prepare('DELETE FROM state WHERE key = ?');
-    this.setRunOwner = db.prepare(
-      'INSERT INTO run_owners (run_id, owner) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner',
-    );
-    this.getRunOwner = db.prepare('SELECT owner FROM run_owners WHERE run_id = ?');
-    this.claimUnownedRun = db.prepare('INSERT INTO run_owners (run_id, owner) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING');
-    this.claimOwnedRun = db.prepare('UPDATE run_owners SET owner = ? WHERE run_id = ? AND owner = ?');
+    // Run leases (run_owners) have statements of their own: sqlite-leases.ts.
     this.counts = db.prepare(
       `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
         (SELECT count(*) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
@@ -142,7 +133,7 @@ export class SqliteStatements {
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
-      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.setRunOwner, this.getRunOwner, this.claimUnownedRun, this.claimOwnedRun, this.counts,
+      this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
     ];
   }

@@ -18,7 +18,9 @@ import {
   type ColumnValue,
 } from './rows.ts';
 import { openDatabase } from './sqlite-connection.ts';
+import { SqliteLeases } from './sqlite-leases.ts';
 import { SqliteStatements, TRANSITIONS_PER_INSERT } from './sqlite-statements.ts';
+import { COMMITTED, DUPLICATE, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
 import type {
@@ -49,8 +51,9 @@ export class SqliteStore implements SwarmStore {
   readonly schemaVersion: number;
   private readonly db: Database;
   private readonly statements: SqliteStatements;
-  private readonly commitTransaction: (batch: StoreBatch) => void;
-  private readonly createRunTransaction: (run: RunRow, tasks: NewTask[]) => void;
+  private readonly leases: SqliteLeases;
+  private readonly commitTransaction: (batch: StoreBatch) => CommitOutcome;
+  private readonly createRunTransaction: (run: RunRow, tasks: NewTask[], lease: NewRunLease | undefined) => void;
   private closed = false;
 
   constructor(location: string) {
@@ -59,24 +62,27 @@ export class SqliteStore implements SwarmStore {
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
+    this.leases = new SqliteLeases(db);
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
     this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
-    this.createRunTransaction = db.transaction((run: RunRow, tasks: NewTask[]) =>
-      this.insertRun(run, tasks),
-    ).immediate;
+    this.createRunTransaction = db.transaction((run: RunRow, tasks: NewTask[], lease: NewRunLease | undefined) => {
+      this.insertRun(run, tasks);
+      if (lease) this.leases.insert(run.id, lease);
+    }).immediate;
   }
 
-  createRun(run: NewRun, tasks: NewTask[]): void {
+  createRun(run: NewRun, tasks: NewTask[], lease?: NewRunLease): void {
     this.assertOpen();
-    this.createRunTransaction(runRowFromNew(run), tasks);
+    this.createRunTransaction(runRowFromNew(run), tasks, lease);
   }
 
-  commit(batch: StoreBatch): void {
+  commit(batch: StoreBatch): CommitOutcome {
     this.assertOpen();
     const empty =
       batch.transitions.length === 0 && batch.runs.length === 0 && batch.tasks.length === 0 && batch.nodes.length === 0;
-    if (!empty) this.commitTransaction(batch);
+    if (empty) return COMMITTED;
+    return this.commitTransaction(batch);
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -144,23 +150,19 @@ export class SqliteStore implements SwarmStore {
     return this.statements.stateDelete.run(key).changes > 0;
   }
 
-  setRunOwner(runId: string, owner: string): void {
+  getRunLease(runId: string): RunLease | null {
     this.assertOpen();
-    if (this.statements.runExists.get(runId) === null) throw new RunNotFoundError(runId);
-    this.statements.setRunOwner.run(runId, owner);
+    return this.leases.read(runId);
   }
 
-  claimRunOwner(runId: string, owner: string, previous: string | null): boolean {
+  claimRunLease(runId: string, claim: LeaseClaim): number | null {
     this.assertOpen();
-    if (this.statements.runExists.get(runId) === null) throw new RunNotFoundError(runId);
-    const result =
-      previous === null ? this.statements.claimUnownedRun.run(runId, owner) : this.statements.claimOwnedRun.run(owner, runId, previous);
-    return result.changes > 0;
+    return this.leases.claim(runId, claim);
   }
 
-  getRunOwner(runId: string): string | null {
+  renewRunLeases(owner: string, leases: readonly RunFence[], leaseMs: number): string[] {
     this.assertOpen();
-    return this.statements.getRunOwner.get(runId)?.owner ?? null;
+    return this.leases.renew(owner, leases, leaseMs);
   }
 
   counts(): StoreCounts {
@@ -188,6 +190,7 @@ export class SqliteStore implements SwarmStore {
     if (this.closed) return;
     this.closed = true;
     this.statements.finalize();
+    this.leases.finalize();
     this.db.close();
   }
 
@@ -213,7 +216,18 @@ export class SqliteStore implements SwarmStore {
   }
 
   /** The body of one group commit; runs inside commitTransaction, so any throw rolls it all back. */
-  private writeBatch(batch: StoreBatch): void {
+  private writeBatch(given: StoreBatch): CommitOutcome {
+    let batch = given;
+    let outcome = COMMITTED;
+    if (given.fencing) {
+      const { fenced, duplicate } = this.leases.fence(given, given.fencing);
+      // Landed the first time: nothing more to write (the transaction commits nothing).
+      if (duplicate) return DUPLICATE;
+      if (fenced.length > 0) {
+        batch = withoutFencedRuns(given, new Set(fenced.map((f) => f.runId)));
+        outcome = { fenced, duplicate: false };
+      }
+    }
     const s = this.statements;
     const rows = batch.transitions;
     for (let start = 0; start < rows.length; start += TRANSITIONS_PER_INSERT) {
@@ -248,6 +262,7 @@ export class SqliteStore implements SwarmStore {
       const n = nodeRowFromRecord(node);
       s.upsertNode.run(n.id, n.kind, n.status, n.capacity, n.running, n.capabilities, n.lastSeenAt, n.startedAt);
     }
+    return outcome;
   }
 
   private insertTransitionRow(t: ReturnType<typeof transitionRowFromNew>): void {

@@ -29,3 +29,38 @@ export function storeWriteError(location: string, cause: unknown): SwarmError {
     { cause },
   );
 }
+
+/**
+ * Whether a store failure may pass by itself — the server went away, the connection dropped, a
+ * statement timed out — so that a writer may keep what it has not committed and try again. A
+ * failure says so with `transient: true` (PostgresUnavailableError does, for everything but a
+ * failed setup); a SQLite write refused for a full disk or an I/O error does not.
+ */
+export function isTransientStoreFailure(err: unknown): boolean {
+  return err instanceof SwarmError && err.code === 'STORE_UNAVAILABLE' && (err as { transient?: unknown }).transient === true;
+}
+
+/**
+ * The lease on a run passed to another process while this one hosted it (it stopped renewing in
+ * time — a partition, a pause, an outage — and the other took the run over): this process has
+ * stopped the run here and writes nothing more for it. Not a failure of the run, which goes on
+ * where it is now. Code RUN_FENCED (exit 3).
+ */
+export class RunFencedError extends SwarmError {
+  override name = 'RunFencedError';
+  readonly runId: string;
+  /** Who holds the run now, and at which epoch (null: nobody does). */
+  readonly owner: string | null;
+  readonly epoch: number | null;
+  constructor(runId: string, heldEpoch: number, owner: string | null, epoch: number | null) {
+    const now = owner === null ? 'no process holds it now' : `it is hosted by ${owner} now (lease epoch ${epoch})`;
+    super(
+      'RUN_FENCED',
+      `Run ${runId} was taken over: this process lost its lease (epoch ${heldEpoch}) and stopped the run here; ` +
+        `${now}. Follow it with \`swarm show ${runId}\`.`,
+    );
+    this.runId = runId;
+    this.owner = owner;
+    this.epoch = epoch;
+  }
+}

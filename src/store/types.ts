@@ -1,5 +1,6 @@
 import type { SerializedError } from '../errors.ts';
 import type { ManifestFormat } from '../manifest/types.ts';
+import type { BatchFencing, CommitOutcome, LeaseClaim, NewRunLease, RunFence, RunLease } from './run-lease.ts';
 
 /**
  * The storage interface. Every implementation (SQLite, in-memory) passes the same conformance
@@ -123,6 +124,11 @@ export interface StoreBatch {
   runs: RunPatch[];
   tasks: TaskPatch[];
   nodes: NodeRecord[];
+  /**
+   * The lease epochs the writer holds for the runs whose rows the batch writes (run-lease.ts).
+   * Absent: written whatever the leases say (a writer that hosts no run, a tool, a test).
+   */
+  fencing?: BatchFencing;
 }
 
 export interface StoreCounts {
@@ -138,13 +144,19 @@ export interface SwarmStore {
   readonly location: string;
   readonly schemaVersion: number;
 
-  /** Records a new run and all its tasks (status pending unless given) in one transaction. */
-  createRun(run: NewRun, tasks: NewTask[]): void;
+  /**
+   * Records a new run and all its tasks (status pending unless given) in one transaction, with
+   * its lease (epoch 1) when `lease` is given, so no other process ever sees it unowned.
+   */
+  createRun(run: NewRun, tasks: NewTask[], lease?: NewRunLease): void;
   /**
    * Writes a batch atomically: all of it is durable when this returns, or none of it. A
    * dispatcher or node row naming a run that no longer exists is kept with a null run id.
+   * With `fencing`, the rows of runs whose lease epoch is no longer the one named are left out
+   * (the outcome names those runs), and a batch whose number was already written for its runs
+   * writes nothing again (see run-lease.ts).
    */
-  commit(batch: StoreBatch): void;
+  commit(batch: StoreBatch): CommitOutcome;
 
   getRun(runId: string): RunRecord | undefined;
   /** The run without its manifest (cheap whatever the run's size), as listRuns gives it. */
@@ -164,16 +176,21 @@ export interface SwarmStore {
   stateSet(key: string, value: unknown): void;
   stateDelete(key: string): boolean;
 
-  /** Records which process hosts the run now (see src/run-owner.ts). */
-  setRunOwner(runId: string, owner: string): void;
-  /** The process that last claimed the run, or null when none did. */
-  getRunOwner(runId: string): string | null;
+  /** The run's lease as of now by the store's clock, or null when no process ever hosted it. */
+  getRunLease(runId: string): RunLease | null;
   /**
-   * Takes the run over from `previous` (null: it has no owner yet), atomically: false when
-   * another process changed its owner meanwhile, so two processes resuming the same orphan
-   * cannot both host it.
+   * Takes the run's lease for `claim.owner`, atomically, if its epoch is still `claim.fromEpoch`
+   * (and, with `onlyIfExpired`, the lease has expired by the store's clock): returns the new
+   * epoch, or null when another process changed it meanwhile or the lease is still running, so
+   * two processes taking over the same run cannot both host it. RunNotFoundError for no such run.
    */
-  claimRunOwner(runId: string, owner: string, previous: string | null): boolean;
+  claimRunLease(runId: string, claim: LeaseClaim): number | null;
+  /**
+   * Extends each lease `owner` still holds at the epoch given to `leaseMs` from now by the
+   * store's clock, in one statement, and returns the ids of those runs; the others have passed
+   * to another process (or their run is gone). An expired lease nobody claimed is still held.
+   */
+  renewRunLeases(owner: string, leases: readonly RunFence[], leaseMs: number): string[];
 
   counts(): StoreCounts;
   /** Deletes finished runs (and their tasks and journal) created before `before` (ms epoch). */

@@ -108,13 +108,14 @@ describeWithPostgres('swarm on PostgreSQL', (url) => {
   });
 
   test.skipIf(!existsSync('/usr/lib/postgresql') && process.env.CI !== 'true')(
-    'the server stops during `swarm run`: exit 3, the state database reported unavailable',
+    'the server stops during `swarm run` for longer than db_outage_timeout: the outage is logged, then exit 3, the state database unavailable',
     async () => {
       const env = { ...process.env, SWARM_POSTGRES_DIR: ownCluster };
       const up = Bun.spawnSync(['bash', script], { env, stderr: 'pipe' });
       expect(up.exitCode).toBe(0);
       const privateUrl = up.stdout.toString().trim();
-      const { dir, config } = sandbox({ dispatcher: `state_db_url = "${privateUrl}"` });
+      // It rides the outage out for a second (db_outage_timeout), then gives up.
+      const { dir, config } = sandbox({ dispatcher: `state_db_url = "${privateUrl}"\ndb_outage_timeout = 1000` });
       // A chain of short delays: a commit every ~50 ms for several seconds.
       const symbols = Array.from({ length: 100 }, (_, i) =>
         `  - {name: s${i}, type: action, ${i > 0 ? `dependencies: [s${i - 1}], ` : ''}parameters: {operation: delay, ms: 50}}`,
@@ -133,11 +134,13 @@ describeWithPostgres('swarm on PostgreSQL', (url) => {
         }
         await watcher.close({ timeout: 0 });
         expect(Bun.spawnSync(['bash', script, 'stop'], { env }).exitCode).toBe(0);
-        const [code, stdout] = await Promise.all([run.exited, new Response(run.stdout).text()]);
+        const [code, stdout, stderr] = await Promise.all([run.exited, new Response(run.stdout).text(), new Response(run.stderr).text()]);
         expect(code).toBe(3);
         const result = JSON.parse(stdout);
         expect(result.error.code).toBe('STORE_UNAVAILABLE');
         expect(result.error.message).toContain('PostgreSQL state database');
+        expect(stderr).toContain('the state database is unavailable');
+        expect(stderr).toContain('giving up');
       } finally {
         if (run.exitCode === null) run.kill();
       }

@@ -13,9 +13,9 @@ import { TestSchemas, describeWithPostgres } from '../support/postgres.ts';
  * first, which is then SIGKILLed half-way, is taken over by the second within its heartbeat
  * timeout and finished — on their own threads, or on two remote workers that name both
  * dispatchers and move to the survivor; no task that had succeeded runs again, and the journal
- * re-simulates.
- * (Across hosts a dispatcher cannot tell whether another is alive: that needs leases, which are
- * not built yet.)
+ * re-simulates. The dead process is on this host, so the survivor takes the run over as soon
+ * as its scan sees it (the same-host fast path); a dispatcher that is alive but stopped renewing
+ * its lease is postgres-partition.test.ts.
  */
 setDefaultTimeout(120_000);
 afterEach(async () => {

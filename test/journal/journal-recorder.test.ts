@@ -8,6 +8,7 @@ import { nodeMachine } from '../../machines/node-machine.ts';
 import { taskMachine, type TaskInput } from '../../machines/task-machine.ts';
 import { coordinatorMessages, dispatcherMessages, nodeMessages, taskMessages } from '../../src/messages.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
+import type { CommitOutcome } from '../../src/store/run-lease.ts';
 import type { NewTransition, StoreBatch } from '../../src/store/types.ts';
 import { newRun, newTask } from '../store-conformance.ts';
 
@@ -19,10 +20,10 @@ class RecordingStore extends MemoryStore {
   readonly batches: StoreBatch[] = [];
   refuseWith: Error | null = null;
 
-  override commit(batch: StoreBatch): void {
+  override commit(batch: StoreBatch): CommitOutcome {
     if (this.refuseWith) throw this.refuseWith;
     this.batches.push(structuredClone(batch));
-    super.commit(batch);
+    return super.commit(batch);
   }
 
   /** Every row committed so far, of any run or none, without seq. */

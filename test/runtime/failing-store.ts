@@ -1,4 +1,5 @@
 import { SqliteStore } from '../../src/store/index.ts';
+import type { CommitOutcome } from '../../src/store/run-lease.ts';
 import type { StoreBatch } from '../../src/store/types.ts';
 
 /** A SQLite store whose disk "fills up" once `failAfter` commits have been written. */
@@ -10,8 +11,8 @@ export class FailingStore extends SqliteStore {
   ) {
     super(path);
   }
-  override commit(batch: StoreBatch): void {
+  override commit(batch: StoreBatch): CommitOutcome {
     if (++this.commits > this.failAfter) throw new Error('database or disk is full');
-    super.commit(batch);
+    return super.commit(batch);
   }
 }

@@ -37,6 +37,10 @@ export interface HarnessOptions {
   random?: () => number;
   /** Use this harness's temp directory and database (a second dispatcher on the same file); the first one removes it. */
   sharing?: Harness;
+  /** `[coordinator] heartbeat_timeout`: the length of the runs' leases. */
+  leaseMs?: number;
+  /** `[dispatcher] db_outage_timeout`: how long a store outage is ridden out. */
+  outageMs?: number;
 }
 
 export interface Harness {
@@ -74,6 +78,11 @@ export function testConfig(options: HarnessOptions = {}, dbPath = ':memory:'): S
   config.coordinator.retry_backoff_base = options.backoffBase ?? 5;
   config.coordinator.retry_backoff_max = options.backoffMax ?? 20;
   if (options.priorityQueue !== undefined) config.coordinator.priority_queue_enabled = options.priorityQueue;
+  if (options.leaseMs !== undefined) {
+    config.coordinator.heartbeat_timeout = options.leaseMs;
+    config.coordinator.heartbeat_interval = Math.min(config.coordinator.heartbeat_interval, Math.floor(options.leaseMs / 3));
+  }
+  if (options.outageMs !== undefined) config.dispatcher.db_outage_timeout = options.outageMs;
   return config;
 }
 

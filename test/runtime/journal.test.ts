@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SqliteStore } from '../../src/store/index.ts';
+import type { CommitOutcome } from '../../src/store/run-lease.ts';
 import type { StoreBatch } from '../../src/store/types.ts';
 import { makeHarness, manifest, stopHarnesses, sym, taskTransitions } from './helpers.ts';
 
@@ -105,10 +106,11 @@ class RecordingStore extends SqliteStore {
   readonly committed: { commit: number; actorId: string; from: string | null; to: string }[] = [];
   private commits = 0;
 
-  override commit(batch: StoreBatch): void {
-    super.commit(batch);
+  override commit(batch: StoreBatch): CommitOutcome {
+    const outcome = super.commit(batch);
     const commit = ++this.commits;
     for (const t of batch.transitions) this.committed.push({ commit, actorId: t.actorId, from: t.from, to: t.to });
+    return outcome;
   }
 
   commitOf(actorId: string, from: string | null, to: string): number {

@@ -27,7 +27,8 @@ describe('resuming a run whose process stopped', () => {
     expect(succeededBefore.length).toBeGreaterThan(0);
     expect(succeededBefore.length).toBeLessThan(12);
     // The first owner is this very process; pretend it died, as a crash would have it.
-    second.store.setRunOwner(doomed.runId, DEAD_OWNER);
+    const held = second.store.getRunLease(doomed.runId)!;
+    second.store.claimRunLease(doomed.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
     const lastSeqBefore = second.store.getTransitions(doomed.runId).at(-1)!.seq;
 
     const [resumed] = second.dispatcher.resumeOrphanedRuns();
@@ -40,7 +41,8 @@ describe('resuming a run whose process stopped', () => {
     // The coordinator came back with the counts of what had settled, from the journal alone.
     const restart = after.find((t) => t.actorKind === 'coordinator' && t.event === 'run.start')!;
     expect(restart.payload).toEqual({ resumed: { succeeded: succeededBefore.length } });
-    expect(second.store.getRunOwner(doomed.runId)).not.toBe(DEAD_OWNER);
+    expect(second.store.getRunLease(doomed.runId)).toMatchObject({ epoch: held.epoch + 2 });
+    expect(second.store.getRunLease(doomed.runId)!.owner).not.toBe(DEAD_OWNER);
   });
 
   test('a run whose owner is alive, or that has finished, is not resumed', async () => {

@@ -108,10 +108,20 @@ function formatRunning(r: StatusReport, url: string): string {
     `Active workflows: ${r.workflows.active}`,
     ...r.workflows.runs.map((run) => `  ${run.runId}  ${run.name}  ${run.status}  ${run.settledTasks}/${run.totalTasks} settled`),
     '',
-    'State database:',
-    ...countsLines(r.database.counts),
+    ...databaseLines(r.database),
   ];
   return lines.join('\n');
+}
+
+function databaseLines(database: StatusReport['database']): string[] {
+  const { unavailable, counts } = database;
+  if (counts !== null) return ['State database:', ...countsLines(counts)];
+  if (!unavailable) return ['State database: (no counts)'];
+  return [
+    `State database: UNAVAILABLE since ${new Date(unavailable.since).toISOString()} (${unavailable.attempts} tries so far)`,
+    `  ${unavailable.error}`,
+    `  Runs are held (nothing is dispatched; nothing is lost) until it answers again; this dispatcher gives up at ${new Date(unavailable.givesUpAt).toISOString()}.`,
+  ];
 }
 
 function formatDown(d: DownReport): string {

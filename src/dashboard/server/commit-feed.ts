@@ -1,3 +1,4 @@
+import type { NewRunLease } from '../../store/run-lease.ts';
 import type { NewRun, NewTask, StoreBatch, SwarmStore } from '../../store/types.ts';
 import type { LiveHub } from './live-hub.ts';
 
@@ -14,13 +15,14 @@ import type { LiveHub } from './live-hub.ts';
  */
 export function notifyOnCommit(store: SwarmStore, hub: () => LiveHub | undefined): SwarmStore {
   const commit = (batch: StoreBatch) => {
-    store.commit(batch);
+    const outcome = store.commit(batch);
     const runIds = new Set<string>();
     for (const t of batch.transitions) if (t.runId !== null) runIds.add(t.runId);
     if (runIds.size > 0 || batch.runs.length > 0) hub()?.notify(runIds, batch.runs.some((r) => r.status !== undefined));
+    return outcome;
   };
-  const createRun = (run: NewRun, tasks: NewTask[]) => {
-    store.createRun(run, tasks);
+  const createRun = (run: NewRun, tasks: NewTask[], lease?: NewRunLease) => {
+    store.createRun(run, tasks, lease);
     hub()?.notify([], true);
   };
   return new Proxy(store, {

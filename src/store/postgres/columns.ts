@@ -44,11 +44,17 @@ export function encodeBatch(batch: StoreBatch): CommitArgs {
   }
   const nodes = emptyColumns<NodeColumns>(['id', 'kind', 'status', 'capacity', 'running', 'capabilities', 'lastSeenAt', 'startedAt']);
   for (const row of lastPerNode.values()) pushRow(nodes, row);
+  const fencing = batch.fencing;
   return {
     transitions,
     runs: patchColumns(batch.runs, RUN_PATCH_FIELDS, (p: RunPatch) => [p.id]),
     tasks: patchColumns(batch.tasks, TASK_PATCH_FIELDS, (p: TaskPatch) => [p.runId, p.name]),
     nodes,
+    fences: {
+      runId: fencing?.runs.map((f) => f.runId) ?? [],
+      epoch: fencing?.runs.map((f) => f.epoch) ?? [],
+      resent: fencing?.resent === true,
+    },
   };
 }
 

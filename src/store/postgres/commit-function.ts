@@ -30,6 +30,8 @@
  * (detail: [run id, name] as JSON); the whole statement, so the whole batch, is undone.
  *
  * Part of migration 1: to change it, append a migration with CREATE OR REPLACE FUNCTION.
+ * Migration 2 replaced it with the fencing version (fenced-commit-function.ts); this text stays
+ * as migration 1 created it, since a released migration never changes.
  */
 export const COMMIT_FUNCTION = `
 CREATE FUNCTION swarm_commit(

@@ -21,12 +21,18 @@ export class PostgresUnavailableError extends SwarmError {
   readonly reason: UnavailableReason;
   /** The server's SQLSTATE (e.g. 57014 statement timeout, 57P01 terminated), when it sent one. */
   readonly sqlState: string | undefined;
+  /**
+   * Whether it may pass by itself (../store-errors.ts isTransientStoreFailure): a server that is
+   * down, restarting or slow comes back; a schema it cannot create tables in does not.
+   */
+  readonly transient: boolean;
   constructor(location: string, reason: UnavailableReason, detail: string, options: { sqlState?: string; cause?: unknown } = {}) {
     super('STORE_UNAVAILABLE', `The PostgreSQL state database at ${location} is unavailable: ${detail}. ${NEXT_STEP[reason]}`, {
       cause: options.cause,
     });
     this.reason = reason;
     this.sqlState = options.sqlState;
+    this.transient = reason !== 'setup';
   }
 }
 

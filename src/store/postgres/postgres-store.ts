@@ -1,6 +1,7 @@
 import { SwarmError } from '../../errors.ts';
 import { decodeJson, encodeJson } from '../json-columns.ts';
 import { nodeFromRow, runFromRow, runListingFromRow, runRowFromNew, taskFromRow } from '../rows.ts';
+import { COMMITTED, checkLeaseMs, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from '../run-lease.ts';
 import { storeClosedError } from '../store-errors.ts';
 import { checkRunStatus, normalizeLimit } from '../validation.ts';
 import type {
@@ -98,17 +99,19 @@ export class PostgresStore implements SwarmStore {
     }
   }
 
-  createRun(run: NewRun, tasks: NewTask[]): void {
+  createRun(run: NewRun, tasks: NewTask[], lease?: NewRunLease): void {
     this.assertOpen();
     const row = runRowFromNew(run);
-    this.bridge.call('createRun', row, encodeTasks(row, tasks));
+    if (lease) checkLeaseMs(lease.leaseMs);
+    this.bridge.call('createRun', row, encodeTasks(row, tasks), lease ?? null);
   }
 
-  commit(batch: StoreBatch): void {
+  commit(batch: StoreBatch): CommitOutcome {
     this.assertOpen();
     const empty =
       batch.transitions.length === 0 && batch.runs.length === 0 && batch.tasks.length === 0 && batch.nodes.length === 0;
-    if (!empty) this.bridge.call('commit', encodeBatch(batch));
+    if (empty) return COMMITTED;
+    return this.bridge.call('commit', encodeBatch(batch)) ?? COMMITTED;
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -204,19 +207,22 @@ export class PostgresStore implements SwarmStore {
     return this.bridge.call('stateDelete', key);
   }
 
-  setRunOwner(runId: string, owner: string): void {
+  getRunLease(runId: string): RunLease | null {
     this.assertOpen();
-    this.bridge.call('setRunOwner', runId, owner);
+    return this.bridge.call('getRunLease', runId);
   }
 
-  getRunOwner(runId: string): string | null {
+  claimRunLease(runId: string, claim: LeaseClaim): number | null {
     this.assertOpen();
-    return this.bridge.call('getRunOwner', runId);
+    checkLeaseMs(claim.leaseMs);
+    return this.bridge.call('claimRunLease', runId, claim);
   }
 
-  claimRunOwner(runId: string, owner: string, previous: string | null): boolean {
+  renewRunLeases(owner: string, leases: readonly RunFence[], leaseMs: number): string[] {
     this.assertOpen();
-    return this.bridge.call('claimRunOwner', runId, owner, previous);
+    checkLeaseMs(leaseMs);
+    if (leases.length === 0) return [];
+    return this.bridge.call('renewRunLeases', owner, leases.map((l) => l.runId), leases.map((l) => l.epoch), leaseMs);
   }
 
   counts(): StoreCounts {

@@ -5,6 +5,7 @@
  * row count, and a structured clone of a few arrays is far cheaper than one of many objects.
  */
 import type { ColumnValue, NodeRow, RunListingRow, RunRow, TaskRow, TransitionRow } from '../rows.ts';
+import type { CommitOutcome, LeaseClaim, NewRunLease, RunLease } from '../run-lease.ts';
 
 /** How the worker connects; given once, when it starts. */
 export interface WorkerSettings {
@@ -43,11 +44,19 @@ export interface PatchColumns {
 export type NodeColumns = Columns<NodeRow>;
 export type TaskColumns = Columns<TaskRow>;
 
+/** A batch's fencing (../run-lease.ts) as columns; no runs: an unfenced batch. */
+export interface FenceColumns {
+  runId: string[];
+  epoch: number[];
+  resent: boolean;
+}
+
 export interface CommitArgs {
   transitions: TransitionColumns;
   runs: PatchColumns;
   tasks: PatchColumns;
   nodes: NodeColumns;
+  fences: FenceColumns;
 }
 
 /** Rows as one array per field: what a page of a long read crosses the bridge as. */
@@ -65,8 +74,8 @@ export const TASK_KEYS = [
 /** Every call the worker answers, with its arguments and its result. */
 export interface Operations {
   open: { args: []; result: { schemaVersion: number } };
-  createRun: { args: [run: RunRow, tasks: TaskColumns]; result: null };
-  commit: { args: [CommitArgs]; result: null };
+  createRun: { args: [run: RunRow, tasks: TaskColumns, lease: NewRunLease | null]; result: null };
+  commit: { args: [CommitArgs]; result: CommitOutcome | null };
   getRun: { args: [runId: string]; result: RunRow | null };
   getRunListing: { args: [runId: string]; result: RunListingRow | null };
   listRuns: { args: [limit: number | null, statuses: string[] | null]; result: RunListingRow[] };
@@ -78,9 +87,9 @@ export interface Operations {
   stateGet: { args: [key: string]; result: { value: string | null } | null };
   stateSet: { args: [key: string, value: string | null, at: number]; result: null };
   stateDelete: { args: [key: string]; result: boolean };
-  setRunOwner: { args: [runId: string, owner: string]; result: null };
-  getRunOwner: { args: [runId: string]; result: string | null };
-  claimRunOwner: { args: [runId: string, owner: string, previous: string | null]; result: boolean };
+  getRunLease: { args: [runId: string]; result: RunLease | null };
+  claimRunLease: { args: [runId: string, claim: LeaseClaim]; result: number | null };
+  renewRunLeases: { args: [owner: string, runIds: string[], epochs: number[], leaseMs: number]; result: string[] };
   counts: { args: []; result: Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number> };
   deleteFinishedRunsBefore: { args: [before: number]; result: number };
   deleteNodesLastSeenBefore: { args: [before: number]; result: number };

@@ -40,7 +40,8 @@ export const Q = {
       error, node, rollback_output, rollback_error, reused, started_at, finished_at)
     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[],
       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[], $15::bigint[], $16::bigint[])`,
-  commit: `SELECT swarm_commit(${Array.from({ length: 35 }, (_, i) => `$${i + 1}`).join(', ')})`,
+  /** NULL, or JSON saying which runs were fenced or that the batch was a duplicate (fenced-commit-function.ts). */
+  commit: `SELECT swarm_commit(${Array.from({ length: 38 }, (_, i) => `$${i + 1}`).join(', ')}) AS outcome`,
   selectRun: `SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = $1`,
   selectRunListing: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id = $1`,
   listRuns: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`,
@@ -58,22 +59,42 @@ export const Q = {
   stateSet: `INSERT INTO state (key, value, updated_at) VALUES ($1, $2, $3)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   stateDelete: 'DELETE FROM state WHERE key = $1',
-  /** Inserts nothing (0 rows) when the run does not exist. */
-  setRunOwner: `INSERT INTO run_owners (run_id, owner) SELECT id, $2 FROM runs WHERE id = $1
-    ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner RETURNING 1 AS done`,
-  getRunOwner: 'SELECT owner FROM run_owners WHERE run_id = $1',
+  /** createRun's lease (epoch 1), in its transaction; $3: the lease in ms. */
+  insertLease: `INSERT INTO run_owners (run_id, owner, epoch, expires_at)
+    VALUES ($1, $2, 1, clock_timestamp() + $3::float8 * interval '1 millisecond')`,
+  /** What the lease has left by the server's clock, so no two hosts' clocks are ever compared. */
+  getRunLease: `SELECT owner, epoch, (extract(epoch FROM expires_at - clock_timestamp()) * 1000)::float8 AS "expiresInMs"
+    FROM run_owners WHERE run_id = $1`,
   /**
-   * Compare-and-set in one statement. From no owner: the insert either lands or meets the row a
-   * concurrent claim inserted (ON CONFLICT DO NOTHING: not claimed). From an owner: the UPDATE
-   * locks the row and re-checks `owner = previous` after any concurrent update commits (READ
-   * COMMITTED), so of two claims from the same owner exactly one changes it.
+   * Taken by a claim, in its transaction, before the claim itself: it conflicts with the
+   * EXCLUSIVE lock every fenced commit holds (fenced-commit-function.ts), so a claim waits for
+   * a commit in progress and a commit for the claim — the commit's epoch check and its writes
+   * are never split by a change of owner. Readers are not blocked, nor are other claims.
    */
-  claimUnownedRun: `WITH run AS (SELECT id FROM runs WHERE id = $1),
-      claimed AS (INSERT INTO run_owners (run_id, owner) SELECT id, $2 FROM run ON CONFLICT (run_id) DO NOTHING RETURNING 1)
-    SELECT EXISTS (SELECT 1 FROM run) AS found, EXISTS (SELECT 1 FROM claimed) AS claimed`,
-  claimOwnedRun: `WITH run AS (SELECT id FROM runs WHERE id = $1),
-      claimed AS (UPDATE run_owners SET owner = $2 WHERE run_id = $1 AND owner = $3 RETURNING 1)
-    SELECT EXISTS (SELECT 1 FROM run) AS found, EXISTS (SELECT 1 FROM claimed) AS claimed`,
+  lockJournalForClaim: 'LOCK TABLE transitions IN ROW EXCLUSIVE MODE',
+  /**
+   * Compare-and-set in one statement. From no lease: the insert either lands or meets the row a
+   * concurrent claim inserted (ON CONFLICT DO NOTHING: not claimed). From an epoch: the UPDATE
+   * locks the row and re-checks its condition after any concurrent update commits (READ
+   * COMMITTED) — a renewal that moved the expiry, a claim that moved the epoch. $3: the lease
+   * in ms; $5: claim only an expired lease, by the server's clock.
+   */
+  claimUnownedLease: `WITH run AS (SELECT id FROM runs WHERE id = $1),
+      claimed AS (INSERT INTO run_owners (run_id, owner, epoch, expires_at)
+        SELECT id, $2, 1, clock_timestamp() + $3::float8 * interval '1 millisecond' FROM run
+        ON CONFLICT (run_id) DO NOTHING RETURNING epoch)
+    SELECT EXISTS (SELECT 1 FROM run) AS found, (SELECT epoch FROM claimed) AS epoch`,
+  claimLease: `WITH run AS (SELECT id FROM runs WHERE id = $1),
+      claimed AS (UPDATE run_owners SET owner = $2, epoch = epoch + 1,
+          expires_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
+        WHERE run_id = $1 AND epoch = $4 AND (NOT $5::boolean OR expires_at <= clock_timestamp())
+        RETURNING epoch)
+    SELECT EXISTS (SELECT 1 FROM run) AS found, (SELECT epoch FROM claimed) AS epoch`,
+  /** Every lease the owner still holds at the epoch given, in one statement; $4: the lease in ms. */
+  renewLeases: `UPDATE run_owners o SET expires_at = clock_timestamp() + $4::float8 * interval '1 millisecond'
+    FROM unnest($2::text[], $3::int[]) AS x(r, e)
+    WHERE o.run_id = x.r AND o.epoch = x.e AND o.owner = $1
+    RETURNING o.run_id AS "runId"`,
   counts: `SELECT (SELECT count(*) FROM runs)::int AS runs, (SELECT count(*) FROM tasks)::int AS tasks,
       (SELECT count(*) FROM transitions)::int AS transitions, (SELECT count(*) FROM nodes)::int AS nodes,
       (SELECT count(*) FROM state)::int AS state`,

@@ -1,8 +1,9 @@
 import { COMMIT_FUNCTION } from './commit-function.ts';
+import { FENCED_COMMIT_FUNCTION } from './fenced-commit-function.ts';
 
 /**
  * The PostgreSQL schema, as an ordered list of forward migrations; the tables and their meaning
- * are SQLite's (../migrations.ts) as of its version 4, so both stores read and write the same
+ * are SQLite's (../migrations.ts) as of its version 5, so both stores read and write the same
  * records. Its own version numbers: `swarm_schema_version` holds one row per migration applied.
  * A migration, once released, never changes: change the schema by appending one.
  *
@@ -113,6 +114,23 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
 
       ${COMMIT_FUNCTION}
+    `,
+  },
+  {
+    version: 2,
+    description: 'run leases (an epoch, an expiry by the server clock); swarm_commit fences by epoch',
+    // Owners recorded before leases keep epoch 1 and no expiry: they never expire, and only the
+    // same-host check of their process releases them, as before (../run-lease.ts). The commit
+    // function changes its signature and result, so the old one is dropped, not replaced.
+    up: `
+      ALTER TABLE run_owners
+        ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1,
+        ADD COLUMN expires_at TIMESTAMPTZ;                  -- the server's clock; NULL: no lease
+      DROP FUNCTION swarm_commit(text[], text[], text[], text[], text[], text[], text[], bigint[],
+        text[], int[], text[], int[], int[], bigint[],
+        text[], text[], int[], text[], int[], text[], text[], text[], text[], text[], smallint[], bigint[], bigint[],
+        text[], text[], text[], int[], int[], text[], bigint[], bigint[]);
+      ${FENCED_COMMIT_FUNCTION}
     `,
   },
 ];

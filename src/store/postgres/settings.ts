@@ -18,6 +18,14 @@ export const DEFAULT_POOL_SIZE = 4;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 
 /**
+ * How long a dispatcher keeps retrying an unreachable server before it gives its runs up: five
+ * minutes rides out a restart, a failover or a short network cut, while a dispatcher left
+ * without its database for longer says so for good (exit 3, /health 503) instead of seeming
+ * to work. Its runs' leases have long expired by then, so other dispatchers have them.
+ */
+export const DEFAULT_OUTAGE_TIMEOUT_MS = 300_000;
+
+/**
  * What the bridge adds to the statement timeout before it gives up on the worker: room for the
  * connection, the transfer and the server's own cancellation to be reported first, since the
  * server's error says more than "no answer".

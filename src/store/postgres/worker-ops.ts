@@ -1,5 +1,6 @@
 import type { SQL } from 'bun';
 import type { RunRow } from '../rows.ts';
+import { COMMITTED, DUPLICATE, type CommitOutcome, type FencedRun, type NewRunLease, type RunLease } from '../run-lease.ts';
 import { RUN_NOT_FOUND_STATE } from './errors.ts';
 import { Q } from './queries.ts';
 import { TASK_KEYS, TRANSITION_KEYS, type Columns, type CommitArgs, type Operations, type TaskColumns } from './protocol.ts';
@@ -27,7 +28,7 @@ export function operations(sql: SQL, track: Track): OperationImpls {
   const first = async <T>(text: string, params: unknown[] = []): Promise<T | null> => (await rows<T>(text, params))[0] ?? null;
 
   return {
-    async createRun(run: RunRow, t: TaskColumns) {
+    async createRun(run: RunRow, t: TaskColumns, lease: NewRunLease | null) {
       await sql.begin((tx) => [
         track(tx.unsafe(Q.insertRun, [
           run.id, run.name, run.status, run.metadata, run.totalTasks, run.completedTasks, run.failedTasks,
@@ -38,19 +39,22 @@ export function operations(sql: SQL, track: Track): OperationImpls {
           t.runId, t.name, t.position, t.status, t.priority, t.dispatch, t.dependencies, t.attempts, t.output,
           t.error, t.node, t.rollbackOutput, t.rollbackError, t.reused, t.startedAt, t.finishedAt,
         ])),
+        ...(lease ? [track(tx.unsafe(Q.insertLease, [run.id, lease.owner, lease.leaseMs]))] : []),
       ]);
       return null;
     },
 
     async commit(batch: CommitArgs) {
-      const { transitions: t, runs: r, tasks: k, nodes: n } = batch;
-      await query(Q.commit, [
+      const { transitions: t, runs: r, tasks: k, nodes: n, fences: f } = batch;
+      const [{ outcome }] = await rows<{ outcome: string | null }>(Q.commit, [
         t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at,
         r.keys[0], r.mask, ...r.fields,
         k.keys[0], k.keys[1], k.mask, ...k.fields,
         n.id, n.kind, n.status, n.capacity, n.running, n.capabilities, n.lastSeenAt, n.startedAt,
+        f.runId, f.epoch, f.resent,
       ]);
-      return null;
+      // null: the usual case, for which the main thread uses its shared COMMITTED (nothing cloned).
+      return outcome === null ? null : commitOutcome(outcome);
     },
 
     getRun: (runId) => first(Q.selectRun, [runId]),
@@ -78,19 +82,22 @@ export function operations(sql: SQL, track: Track): OperationImpls {
     },
     stateDelete: async (key) => (await query(Q.stateDelete, [key])).count > 0,
 
-    async setRunOwner(runId, owner) {
-      if ((await query<unknown[]>(Q.setRunOwner, [runId, owner])).length === 0) throw runNotFound(runId);
-      return null;
-    },
-    getRunOwner: async (runId) => (await first<{ owner: string }>(Q.getRunOwner, [runId]))?.owner ?? null,
-    async claimRunOwner(runId, owner, previous) {
-      const result =
-        previous === null
-          ? await first<{ found: boolean; claimed: boolean }>(Q.claimUnownedRun, [runId, owner])
-          : await first<{ found: boolean; claimed: boolean }>(Q.claimOwnedRun, [runId, owner, previous]);
+    getRunLease: (runId) => first<RunLease>(Q.getRunLease, [runId]),
+    async claimRunLease(runId, claim) {
+      type Claimed = { found: boolean; epoch: number | null }[];
+      const [result] = await sql.begin(async (tx) => {
+        await track(tx.unsafe(Q.lockJournalForClaim));
+        const claimed =
+          claim.fromEpoch === 0
+            ? await track(tx.unsafe<Claimed>(Q.claimUnownedLease, [runId, claim.owner, claim.leaseMs]))
+            : await track(tx.unsafe<Claimed>(Q.claimLease, [runId, claim.owner, claim.leaseMs, claim.fromEpoch, claim.onlyIfExpired]));
+        return [...claimed];
+      });
       if (!result?.found) throw runNotFound(runId);
-      return result.claimed;
+      return result.epoch;
     },
+    renewRunLeases: async (owner, runIds, epochs, leaseMs) =>
+      (await rows<{ runId: string }>(Q.renewLeases, [owner, runIds, epochs, leaseMs])).map((row) => row.runId),
 
     counts: async () => (await first<Operations['counts']['result']>(Q.counts))!,
     deleteFinishedRunsBefore: async (before) => (await query(Q.deleteFinishedRuns, [before])).count,
@@ -112,4 +119,11 @@ function toColumns<K extends string>(values: unknown[][], keys: readonly K[]): C
     columns[key] = column;
   });
   return columns;
+}
+
+/** swarm_commit's JSON answer (fenced-commit-function.ts) as a CommitOutcome. */
+function commitOutcome(text: string): CommitOutcome {
+  const answer = JSON.parse(text) as { duplicate?: boolean; fenced?: FencedRun[] };
+  if (answer.duplicate) return DUPLICATE;
+  return answer.fenced?.length ? { fenced: answer.fenced, duplicate: false } : COMMITTED;
 }

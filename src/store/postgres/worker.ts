@@ -26,7 +26,7 @@ export interface WorkerData {
  */
 const RETRIED = new Set([
   'getRun', 'getRunListing', 'listRuns', 'listUnfinishedRunIds', 'getTasks', 'getTask', 'getTransitions', 'listNodes',
-  'stateGet', 'getRunOwner', 'counts',
+  'stateGet', 'getRunLease', 'counts',
 ]);
 
 const { settings, status: statusBuffer, port } = workerData as WorkerData;

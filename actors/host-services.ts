@@ -1,0 +1,29 @@
+import { LOG_LEVELS } from '../src/config/log-levels.ts';
+import { SwarmError } from '../src/errors.ts';
+import { jsonProblem } from '../src/json-limits.ts';
+import { Logger } from '../src/logger.ts';
+import type { SwarmStore } from '../src/store/types.ts';
+import type { HostServices } from './executor/thread-protocol.ts';
+
+/**
+ * What tasks on a dispatcher's threads call back into it for: the shared `state` table of its
+ * store, and its log.
+ */
+export function storeHostServices(store: SwarmStore): HostServices {
+  const threadLog = Logger.get('task');
+  return {
+    stateGet: (key) => store.stateGet(key),
+    stateSet: (key, value) => {
+      // Refused before the store: a value JSON cannot write would otherwise surface as a
+      // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
+      const problem = jsonProblem(value);
+      if (problem) {
+        const shownKey = key.length > 100 ? `${key.slice(0, 99)}…` : key;
+        throw new SwarmError('OPERATION_FAILED', `state.set "${shownKey}": the value cannot be stored as JSON: ${problem.message}.`);
+      }
+      store.stateSet(key, value);
+    },
+    // A module's `log(message, level)` passes any string as the level: an unknown one is info.
+    log: (level, message, fields) => threadLog[LOG_LEVELS.includes(level) ? level : 'info'](fields, String(message)),
+  };
+}

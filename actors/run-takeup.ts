@@ -1,0 +1,62 @@
+import { RunNotFoundError, UsageError } from '../src/errors.ts';
+import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
+import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
+import type { RunCustody } from './leases/run-custody.ts';
+import type { Takeover } from './leases/run-takeover.ts';
+import { compensationPlan } from './run-compensation.ts';
+import { loadStoredRun, type StoredRun } from './stored-run.ts';
+
+/**
+ * What a dispatcher checks, claims and reads before it takes up a run it did not start: an
+ * unfinished run to resume (Dispatcher.resume), a finished one to roll back (Dispatcher.rollback).
+ */
+
+/**
+ * Claims an unfinished run's lease (refused while its owner holds it), then reads it. The read
+ * comes after the claim: from then on nothing the previous owner sends for the run is written
+ * (its commits are fenced), so what is read is final — a task it finished just before the claim
+ * is read as succeeded, and never runs again.
+ */
+export function takeUpToResume(store: SwarmStore, custody: RunCustody, runId: string): StoredRun & { takeover: Takeover } {
+  const listing = store.getRunListing(runId);
+  if (!listing) throw new RunNotFoundError(runId);
+  if (!unfinished(listing.status)) throw notResumable(runId, listing.status);
+  const takeover = custody.claim(runId);
+  try {
+    const stored = loadStoredRun(store, runId);
+    // It finished between the check above and the claim.
+    if (!unfinished(stored.run.status)) throw notResumable(runId, stored.run.status);
+    return { ...stored, takeover };
+  } catch (err) {
+    custody.release(runId);
+    throw err;
+  }
+}
+
+/** Reads a finished run to compensate by hand and claims its lease; UsageError when there is nothing to do. */
+export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: string): StoredRun {
+  const stored = loadStoredRun(store, runId);
+  const { run, loaded, tasks } = stored;
+  if (!isFinishedRun(run.status)) {
+    const next = isInterrupted(store, run)
+      ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
+      : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
+    throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
+  }
+  if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
+  const plan = compensationPlan(run, loaded.manifest, tasks);
+  if (plan.undo.length === 0) {
+    const why = plan.left.length === 0 ? 'none of its symbols succeeded' : plan.left.map((l) => `"${l.name}": ${l.why}`).join('; ');
+    throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);
+  }
+  custody.claimFinished(runId);
+  return stored;
+}
+
+function unfinished(status: RunStatus): boolean {
+  return status === 'running' || status === 'paused';
+}
+
+function notResumable(runId: string, status: RunStatus): UsageError {
+  return new UsageError(`Run ${runId} is ${status}; only an unfinished run can be resumed (replay it instead).`);
+}
