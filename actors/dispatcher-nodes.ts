@@ -127,13 +127,13 @@ export class DispatcherNodes {
   loads(): NodeLoad[] {
     const loads: NodeLoad[] = [];
     const withEngines = (engines: EnginePoolReport[]) => (engines.length > 0 ? { engines } : {});
-    if (this.local) loads.push({ id: this.local.id, kind: 'local', capacity: this.local.capacity, freeSlots: this.local.freeSlots() });
+    if (this.local) loads.push({ id: this.local.id, kind: 'local', capacity: this.local.capacity, freeSlots: Math.min(this.local.capacity, this.local.freeSlots()) });
     if (this.backends) {
       const b = this.backends;
       loads.push({ id: b.id, kind: 'local', capacity: b.capacity, freeSlots: b.freeSlots(), ...withEngines(b.enginePools()) });
     }
     for (const node of this.remote) {
-      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: node.freeSlots(), ...withEngines(node.engines) });
+      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: Math.min(node.capacity, node.freeSlots()), ...withEngines(node.engines) });
     }
     return loads;
   }

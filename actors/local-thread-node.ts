@@ -7,6 +7,7 @@ import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { ServedThread } from './executor/served-thread.ts';
+import { QuickStreak } from './quick-streak.ts';
 import type { HostServices, ThreadReport } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
@@ -48,29 +49,16 @@ interface Pending {
 /** How long an aborted attempt may take to stop before its thread is terminated. */
 export const ABORT_GRACE_MS = 2_000;
 
-/**
- * While work is quick, each thread may hold this many times `tasks_per_thread` requests: the
- * waiting ones start the moment a slot frees on the thread, without a round trip through the
- * busy main thread, and the main thread's per-turn costs (a commit, a message per thread) are
- * shared by twice the tasks. Waiting requests are `assigned`, not `running`, until the thread
- * reports them started, so their timeouts do not run meanwhile.
- */
-const HELD_PER_SLOT = 2;
-
-/**
- * Requests that finished in the thread turn they started in, in a row, before threads may
- * hold more than they run. Holding only pays when requests are shorter than a main-thread
- * turn; with longer ones it would only let a request wait behind a slow one on its thread
- * while another thread has room, or behind work of lower priority. One slower request ends
- * the streak, and the requests waiting on threads are withdrawn and handed out again.
- */
-const QUICK_BEFORE_HOLDING = 32;
+/** Microtask flushes in one event-loop turn before the next waits for a setImmediate. */
+const FLUSHES_PER_TURN = 4;
 
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
 /**
  * The local node: a piscina pool of worker threads, each serving one long call that runs up
- * to `tasksPerThread` requests at once (see executor/thread-protocol.ts).
+ * to `tasksPerThread` requests at once (see executor/thread-protocol.ts). While requests are
+ * quick, a thread may hold several times that, and gives back what it has not started when
+ * one turns out slow (see quick-streak.ts).
  *
  * Aborting is two-step: the thread is asked to abort the request (its AbortSignal fires;
  * `delay` and well-behaved modules stop at once; a request still waiting on the thread ends
@@ -90,9 +78,11 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly inFlight = new Map<string, InFlight>();
   private pending: Pending[] = [];
   private flushQueued = false;
+  /** Flushes since the loop last reached its check phase (see queueFlush). */
+  private readonly flushesThisTurn = { count: 0, resetQueued: false };
   private closed = false;
-  /** Requests in a row that finished in the report that started them (see QUICK_BEFORE_HOLDING). */
-  private quickStreak = 0;
+  /** Whether threads may hold more than their slots now (see quick-streak.ts). */
+  private readonly streak = new QuickStreak();
   private idleWaiters: (() => void)[] = [];
   private readonly channel: BroadcastChannel;
   private readonly channelName = `swarm-node-${randomBytes(6).toString('hex')}`;
@@ -144,9 +134,19 @@ export class LocalThreadNode implements NodeRuntime {
     this.flushQueued = true;
     // A microtask: what one task of the event loop hands out (a report's freed slots refilled,
     // a commit's released dependents, one scheduler pump) leaves as one message per thread,
-    // without the extra loop turn a setImmediate costs every step of a chain. (Measured:
-    // flat 21.6k -> 23.7k tasks/s; the chain the same within noise.)
-    queueMicrotask(() => this.flushPending());
+    // without the extra loop turn a setImmediate costs every step of a chain. But the threads
+    // answer within microseconds, and their reports can keep the loop busy with no turn for
+    // timers and sockets (HTTP, heartbeats): after a few flushes in one turn, the next waits
+    // for the next turn.
+    if (this.flushesThisTurn.count++ < FLUSHES_PER_TURN) queueMicrotask(() => this.flushPending());
+    else setImmediate(() => this.flushPending());
+    if (!this.flushesThisTurn.resetQueued) {
+      this.flushesThisTurn.resetQueued = true;
+      setImmediate(() => {
+        this.flushesThisTurn.count = 0;
+        this.flushesThisTurn.resetQueued = false;
+      });
+    }
   }
 
   abort(key: string, reason: string): void {
@@ -248,9 +248,9 @@ export class LocalThreadNode implements NodeRuntime {
     for (const [thread, batch] of out) thread.run(batch.requests, batch.keys);
   }
 
-  /** How many requests a thread may hold now (see HELD_PER_SLOT). */
+  /** How many requests a thread may hold now. */
   private heldPerThread(): number {
-    return this.quickStreak >= QUICK_BEFORE_HOLDING ? this.perThread * HELD_PER_SLOT : this.perThread;
+    return this.streak.limit(this.perThread);
   }
 
   private onReport(thread: ServedThread, report: ThreadReport): void {
@@ -278,7 +278,7 @@ export class LocalThreadNode implements NodeRuntime {
       if (!entry) continue;
       if (entry.started) {
         if (ended++ === 0) runId = entry.request.runId;
-        if (startedNow.has(o.key)) this.quickStreak++;
+        if (startedNow.has(o.key)) this.streak.quick();
       }
       this.finish(o.key, entry, o.outcome);
     }
@@ -292,9 +292,7 @@ export class LocalThreadNode implements NodeRuntime {
 
   /** A request outlasted its thread turn: threads hold no more than they run until a new streak. */
   private endQuickStreak(): void {
-    const wasHolding = this.quickStreak >= QUICK_BEFORE_HOLDING;
-    this.quickStreak = 0;
-    if (!wasHolding) return;
+    if (!this.streak.slow()) return;
     for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
   }
 

@@ -17,7 +17,11 @@ export interface NodeRuntime {
   readonly id: string;
   readonly capabilities: ReadonlySet<DispatchTarget>;
   readonly capacity: number;
-  freeSlots(): number;
+  /**
+   * How many more requests (for `target`, or any) the node takes now. A node that holds work
+   * ahead (see quick-streak.ts) may report more than its capacity.
+   */
+  freeSlots(target?: DispatchTarget): number;
   execute(request: ExecutionRequest, sink: AttemptSink): void;
   /** Stops an attempt started with execute; its sink still gets `finished` once it has stopped. */
   abort(key: string, reason: string): void;

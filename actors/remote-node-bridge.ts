@@ -14,6 +14,7 @@ import {
   type ToWorkerMessage,
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
+import { QuickStreak } from './quick-streak.ts';
 import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
@@ -63,6 +64,7 @@ interface Assignment {
   request: ExecutionRequest;
   sink: AttemptSink;
   lease: Lease;
+  /** The deadline for `started`, once the worker has a slot for it (see `track`). */
   ackTimer: unknown;
   started: boolean;
 }
@@ -89,6 +91,12 @@ export class RemoteNodeBridge implements NodeRuntime {
   readonly session = sessionIds.next();
   private readonly actor;
   private readonly assignments = new Map<string, Assignment>();
+  /** Assignments held beyond the worker's slots, oldest first: their ack deadline starts when a slot frees. */
+  private readonly awaitingSlot: string[] = [];
+  /** Whether the worker may hold internal requests beyond its slots (see quick-streak.ts). */
+  private readonly streak = new QuickStreak();
+  /** Internal attempts whose `started` came in the frame being read (see `noteStarted`). */
+  private readonly startedInFrame = new Set<string>();
   private lastHeard: number;
   /** When the node actor was last told of a heartbeat (see receive). */
   private lastSeenRecorded: number;
@@ -117,8 +125,15 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.armWatchdog();
   }
 
-  freeSlots(): number {
-    return this.gone || this.draining ? 0 : this.capacity - this.assignments.size;
+  /**
+   * Internal requests may fill several times the worker's slots while they are quick: the
+   * worker queues what it cannot start yet and starts it the moment a slot frees, a network
+   * round trip sooner. Backend requests never: a backend node starts whatever it is given.
+   */
+  freeSlots(target?: DispatchTarget): number {
+    if (this.gone || this.draining) return 0;
+    const limit = target === 'internal' ? this.streak.limit(this.capacity) : this.capacity;
+    return Math.max(0, limit - this.assignments.size);
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
@@ -157,7 +172,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       if (held.get(key) !== assignment.lease) continue;
       this.options.clock.clearTimeout(assignment.ackTimer);
       this.assignments.delete(key);
-      this.countAttempt('ended', assignment.request.runId);
+      if (assignment.started) this.countAttempt('ended', assignment.request.runId);
       carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
     }
     this.lost('the worker reconnected on a new connection');
@@ -186,6 +201,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       case 'started':
         return this.onStarted(message.key, message.lease);
       case 'outcome':
+        if (this.startedInFrame.has(message.key)) this.streak.quick();
         return this.onOutcome(message.key, message.lease, message.outcome);
       case 'capabilities':
         this.capabilities.clear();
@@ -254,16 +270,37 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (!started) sink.started();
   }
 
-  /** Holds an assignment until its outcome, with a deadline for the worker's `started`. */
+  /**
+   * Holds an assignment until its outcome, with a deadline for the worker's `started`. One held
+   * beyond the worker's slots cannot start before a slot frees there, so its deadline starts
+   * then (`armNextAwaitingSlot`), not now.
+   */
   private track(key: string, assignment: Assignment): void {
     if (!assignment.started) {
-      assignment.ackTimer = this.options.clock.setTimeout(
-        () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
-        this.options.ackDeadlineMs,
-      );
+      if (this.assignments.size < this.capacity) this.armAck(key, assignment);
+      else this.awaitingSlot.push(key);
+    } else {
+      this.countAttempt('started', assignment.request.runId);
     }
     this.assignments.set(key, assignment);
-    this.countAttempt('started', assignment.request.runId);
+  }
+
+  private armAck(key: string, assignment: Assignment): void {
+    assignment.ackTimer = this.options.clock.setTimeout(
+      () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
+      this.options.ackDeadlineMs,
+    );
+  }
+
+  /** A slot freed on the worker: the oldest assignment waiting for one has its ack deadline from now. */
+  private armNextAwaitingSlot(): void {
+    while (this.awaitingSlot.length > 0) {
+      const key = this.awaitingSlot.shift()!;
+      const assignment = this.assignments.get(key);
+      if (!assignment || assignment.started || assignment.ackTimer !== null) continue;
+      this.armAck(key, assignment);
+      return;
+    }
   }
 
   private onStarted(key: string, lease: Lease): void {
@@ -274,7 +311,29 @@ export class RemoteNodeBridge implements NodeRuntime {
     }
     this.options.clock.clearTimeout(assignment.ackTimer);
     assignment.started = true;
+    this.countAttempt('started', assignment.request.runId);
+    if (assignment.request.symbol.dispatch === 'internal') this.noteStarted(key);
     assignment.sink.started();
+  }
+
+  /**
+   * A frame's messages are read in one go, so a microtask runs after the last of them: an
+   * internal attempt that started in the frame and did not end in it outlasted the worker's
+   * turn, which ends the quick streak.
+   */
+  private noteStarted(key: string): void {
+    if (this.startedInFrame.size === 0) {
+      queueMicrotask(() => {
+        for (const k of this.startedInFrame) {
+          if (this.assignments.has(k)) {
+            this.streak.slow();
+            break;
+          }
+        }
+        this.startedInFrame.clear();
+      });
+    }
+    this.startedInFrame.add(key);
   }
 
   private onOutcome(key: string, lease: Lease, outcome: ExecutionOutcome): void {
@@ -298,7 +357,10 @@ export class RemoteNodeBridge implements NodeRuntime {
   private finish(key: string, assignment: Assignment, outcome: ExecutionOutcome): void {
     this.options.clock.clearTimeout(assignment.ackTimer);
     this.assignments.delete(key);
-    this.countAttempt('ended', assignment.request.runId);
+    if (assignment.started) {
+      this.countAttempt('ended', assignment.request.runId);
+      this.armNextAwaitingSlot();
+    }
     assignment.sink.finished(outcome);
     if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.options.onCapacity();

@@ -192,10 +192,11 @@ export class SwarmScheduler {
     let chosenLoad = Infinity;
     for (const node of this.nodes) {
       if (!node.capabilities.has(target)) continue;
-      const free = node.freeSlots();
+      const free = node.freeSlots(target);
       if (free <= 0) continue;
       if (!this.options.loadBalancing) return node;
-      const load = 1 - free / node.capacity;
+      // Work held ahead (free beyond capacity) makes no node look less than idle.
+      const load = 1 - Math.min(free, node.capacity) / node.capacity;
       if (load < chosenLoad) {
         chosen = node;
         chosenLoad = load;

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { SimulatedClock } from 'xstate';
 import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 import type { AttemptSink } from '../../actors/node-runtime.ts';
+import { QuickStreak } from '../../actors/quick-streak.ts';
 import { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
 import { MAX_ERROR_MESSAGE, MAX_ERROR_STACK, MAX_LOG_FIELDS, MAX_LOG_MESSAGE } from '../../actors/worker-input.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
@@ -76,7 +77,55 @@ function recordingSink() {
 const assignOf = (sent: ToWorkerMessage[], task: string) =>
   sent.find((m) => m.type === 'assign' && m.request.task === task) as Extract<ToWorkerMessage, { type: 'assign' }>;
 
+/** Runs `n` quick attempts: started and outcome in one frame, as a worker reports a noop. */
+async function quickAttempts(bridge: RemoteNodeBridge, sent: ToWorkerMessage[], n: number, prefix = 'q') {
+  for (let i = 0; i < n; i++) {
+    bridge.execute(request(`${prefix}${i}`), recordingSink().sink);
+    const assign = assignOf(sent, `${prefix}${i}`);
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    bridge.receive(toDispatcher.outcome(key, assign.lease, { ok: true, output: null }));
+    await Promise.resolve(); // the frame ends
+  }
+}
+
 describe('RemoteNodeBridge', () => {
+  test('while internal attempts are quick the worker may hold several times its slots; backend ones never', async () => {
+    const { bridge, sent } = setup({ capacity: 2 });
+    expect(bridge.freeSlots('internal')).toBe(2);
+    await quickAttempts(bridge, sent, QuickStreak.QUICK_BEFORE_HOLDING);
+    expect(bridge.freeSlots('internal')).toBe(2 * QuickStreak.HELD_PER_SLOT);
+    expect(bridge.freeSlots('php_engine')).toBe(2);
+    // An attempt still running when its `started` frame ends is slow: holding stops.
+    bridge.execute(request('slow'), recordingSink().sink);
+    const assign = assignOf(sent, 'slow');
+    bridge.receive(toDispatcher.started(attemptKey(assign.request), assign.lease));
+    await Promise.resolve();
+    expect(bridge.freeSlots('internal')).toBe(1);
+  });
+
+  test('an assignment held beyond the slots has its ack deadline from when a slot frees, not from when it was sent', async () => {
+    const { bridge, sent, advance } = setup({ capacity: 1, ackDeadlineMs: 300, heartbeatTimeoutMs: 60_000 });
+    await quickAttempts(bridge, sent, QuickStreak.QUICK_BEFORE_HOLDING);
+    const first = recordingSink();
+    const held = recordingSink();
+    bridge.execute(request('first'), first.sink);
+    bridge.execute(request('held'), held.sink);
+    const a1 = assignOf(sent, 'first');
+    const a2 = assignOf(sent, 'held');
+    bridge.receive(toDispatcher.started(attemptKey(a1.request), a1.lease));
+    // `first` runs long; `held` waits on the worker behind it, well past the ack deadline.
+    advance(1_000);
+    expect(held.outcomes).toEqual([]);
+    bridge.receive(toDispatcher.outcome(attemptKey(a1.request), a1.lease, { ok: true, output: 1 }));
+    // Its slot is free now: `held` must start within the deadline from here.
+    advance(299);
+    expect(held.outcomes).toEqual([]);
+    advance(2);
+    expect(held.outcomes[0]).toMatchObject({ ok: false, error: { code: 'ACK_TIMEOUT' } });
+    void a2;
+  });
+
   test('assigns with a lease; started and outcome with that lease reach the sink and free the slot', () => {
     const { bridge, sent } = setup();
     const { sink, events, outcomes } = recordingSink();

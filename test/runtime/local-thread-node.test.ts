@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { LocalThreadNode } from '../../actors/local-thread-node.ts';
+import { QuickStreak } from '../../actors/quick-streak.ts';
 import type { HostServices } from '../../actors/executor/thread-protocol.ts';
 import { systemClock } from '../../src/clock.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
@@ -48,7 +49,7 @@ function run(node: LocalThreadNode, r: ExecutionRequest, log: string[]): Promise
 
 /** Enough quick requests, in waves the node takes, that threads may hold work (a quick streak). */
 async function warmQuickStreak(node: LocalThreadNode): Promise<void> {
-  for (let done = 0; done < 100; ) {
+  for (let done = 0; done < 3 * QuickStreak.QUICK_BEFORE_HOLDING; ) {
     const n = Math.max(1, node.freeSlots());
     done += n;
     await Promise.all(Array.from({ length: n }, () => run(node, request({ operation: 'noop' }), [])));
@@ -70,11 +71,11 @@ describe('the local node', () => {
     expect(node.freeSlots()).toBe(2);
   });
 
-  test('while requests are quick, threads hold twice their slots; not otherwise', async () => {
+  test('while requests are quick, threads hold several times their slots; not otherwise', async () => {
     const node = makeNode(2, 2);
     expect(node.freeSlots()).toBe(4);
     await warmQuickStreak(node);
-    expect(node.freeSlots()).toBe(8);
+    expect(node.freeSlots()).toBe(4 * QuickStreak.HELD_PER_SLOT);
     // One request that outlasts its thread turn ends the streak.
     await run(node, request({ operation: 'delay', ms: 20 }), []);
     expect(node.freeSlots()).toBe(4);
@@ -83,7 +84,7 @@ describe('the local node', () => {
   test('requests waiting behind a slow one on a thread are given back and run on a thread with room', async () => {
     const node = makeNode(2, 1);
     await warmQuickStreak(node);
-    expect(node.freeSlots()).toBe(4);
+    expect(node.freeSlots()).toBe(2 * QuickStreak.HELD_PER_SLOT);
     const log: string[] = [];
     // Handed out in one turn, each to the thread holding fewest: T1 gets slow and n2 (waiting
     // behind it), T2 gets n1 and n3.

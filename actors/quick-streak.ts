@@ -1,0 +1,37 @@
+/**
+ * Holding work ahead. A node may take more requests than it runs at once, so the next one is
+ * already where it runs when a slot frees (a worker thread, a remote worker), instead of a
+ * round trip through the busy main thread or the network later. That only pays while requests
+ * are quick: behind a slow one, a held request would wait while another node or thread has
+ * room, or run after work of lower priority that became ready later. So a node holds ahead
+ * only after a streak of quick requests (each ended in the same report or frame that said it
+ * started), and one slower request ends the streak.
+ */
+export class QuickStreak {
+  /** How many times its slots a node may hold while the streak lasts. */
+  static readonly HELD_PER_SLOT = 4;
+  /** Quick requests in a row before holding starts. */
+  static readonly QUICK_BEFORE_HOLDING = 32;
+
+  private count = 0;
+
+  get holding(): boolean {
+    return this.count >= QuickStreak.QUICK_BEFORE_HOLDING;
+  }
+
+  /** How many requests `slots` slots may hold now. */
+  limit(slots: number): number {
+    return this.holding ? slots * QuickStreak.HELD_PER_SLOT : slots;
+  }
+
+  quick(): void {
+    this.count++;
+  }
+
+  /** A request outlasted the report or frame it started in; returns whether the node was holding. */
+  slow(): boolean {
+    const was = this.holding;
+    this.count = 0;
+    return was;
+  }
+}
