@@ -5,7 +5,7 @@ import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
-import type { RunResult } from '../src/run-result.ts';
+import { readRunResult, type RunResult, type RunSummary } from '../src/run-result.ts';
 import { isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
 import type { RunStatus, SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
@@ -48,7 +48,14 @@ export interface DispatcherOptions {
 /** A deployed run: its id, its eventual result, and control over it. */
 export interface RunHandle {
   runId: string;
-  result: Promise<RunResult>;
+  /** Settles when the run ends: its status and counts, without its tasks (cheap at any size). */
+  finished: Promise<RunSummary>;
+  /**
+   * The run's whole result, every task with its output, read from the store once the run has
+   * ended. Read when first asked for (a run of a million tasks makes a result of gigabytes), so
+   * ask before the dispatcher stops.
+   */
+  readonly result: Promise<RunResult>;
   cancel(reason?: string): void;
   pause(): void;
   resume(): void;
@@ -301,9 +308,15 @@ export class Dispatcher {
     this.runs.set(runId, run);
     this.actor.send(dispatcherMessages.runAccepted(runId));
     run.start();
+    let result: Promise<RunResult> | null = null;
+    const store = this.store;
     return {
       runId,
-      result: run.finished,
+      finished: run.finished,
+      get result() {
+        result ??= run.finished.then(() => readRunResult(store, runId)!);
+        return result;
+      },
       cancel: (reason = 'cancelled by request') => run.cancel(reason),
       pause: () => run.pause(),
       resume: () => run.resume(),

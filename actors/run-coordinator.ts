@@ -4,7 +4,7 @@ import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/t
 import type { Clock } from '../src/clock.ts';
 import type { LoadedManifest, Manifest, SymbolSpec } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
-import { readRunResult, type RunResult } from '../src/run-result.ts';
+import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
@@ -63,7 +63,7 @@ const DEPS_MET = taskMessages.depsMet();
  */
 export class RunCoordinator implements JobOwner, AfterCommit {
   readonly runId: string;
-  readonly finished: Promise<RunResult>;
+  readonly finished: Promise<RunSummary>;
   private readonly graph: RunGraph;
   private readonly symbols: SymbolSpec[];
   private readonly manifest: Manifest;
@@ -90,7 +90,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private cancelling = false;
   private finishing: RunStatus | null = null;
   private graceTimer: unknown = null;
-  private resolveFinished!: (result: RunResult) => void;
+  private resolveFinished!: (summary: RunSummary) => void;
   private rejectFinished!: (err: unknown) => void;
 
   constructor(
@@ -417,15 +417,17 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
     this.coordinator.stop();
-    let result: RunResult;
+    // The run as it ended, without its tasks: a million-task run's result is read only if
+    // someone asks for it (RunHandle.result).
+    let summary: RunSummary;
     try {
-      result = readRunResult(this.env.store, this.runId)!;
+      summary = toRunSummary(this.env.store.getRunListing(this.runId)!);
     } catch (err) {
       this.env.onFinished(this, status);
       this.rejectFinished(err);
       return;
     }
     this.env.onFinished(this, status);
-    this.resolveFinished(result);
+    this.resolveFinished(summary);
   }
 }

@@ -160,7 +160,7 @@ async function remote(kind: RemoteScenarioKind, options: Map<string, string | tr
       const t0 = performance.now();
       const handle = server.deploy(loaded, name);
       const deployCallMs = performance.now() - t0;
-      const result = await withTimeout(handle.result, runLimitMs(n), () => `the run ${name} (${JSON.stringify(handle.progress())})`);
+      const result = await withTimeout(handle.finished, runLimitMs(n), () => `the run ${name} (${JSON.stringify(handle.progress())})`);
       const c1 = cpuNow(workerPid);
       const ms = c1.at - t0;
       sampler.stop();
@@ -206,7 +206,7 @@ async function remote(kind: RemoteScenarioKind, options: Map<string, string | tr
     };
 
     if (warmupTasks > 0) {
-      const warm = await withTimeout(server.deploy(load(warmupTasks, `${kind}-warmup`, 'w'), `${kind}-warmup`).result, runLimitMs(warmupTasks), () => 'the warm-up run');
+      const warm = await withTimeout(server.deploy(load(warmupTasks, `${kind}-warmup`, 'w'), `${kind}-warmup`).finished, runLimitMs(warmupTasks), () => 'the warm-up run');
       if (warm.status !== 'succeeded') throw new Error(`the warm-up run ended ${warm.status}`);
     }
 

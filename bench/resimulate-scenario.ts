@@ -62,7 +62,7 @@ async function resimulate(options: Map<string, string | true>): Promise<Resimula
     try {
       dispatcher.start();
       const manifest = validateManifestData({ name: 'resimulate', symbols: noopSymbols(tasks, false) });
-      const result = await dispatcher.deploy({ manifest, source: `# ${tasks} noop tasks`, format: 'yaml' }).result;
+      const result = await dispatcher.deploy({ manifest, source: `# ${tasks} noop tasks`, format: 'yaml' }).finished;
       if (result.status !== 'succeeded') throw new Error(`the recorded run ended ${result.status}`);
       runId = result.runId;
     } finally {

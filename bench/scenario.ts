@@ -319,7 +319,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
     };
 
     if (warmupTasks > 0) {
-      const warm = await dispatcher.deploy(load(warmupTasks, `${kind}-warmup`, 'w')).result;
+      const warm = await dispatcher.deploy(load(warmupTasks, `${kind}-warmup`, 'w')).finished;
       if (warm.status !== 'succeeded') throw new Error(`the warm-up run ended ${warm.status}`);
     }
 
@@ -358,7 +358,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
     handle = dispatcher.deploy(loaded);
     const deployCallMs = performance.now() - t0;
     sampler.sample(); // right after the synchronous part (createRun, first activations)
-    const result = await handle.result;
+    const result = await handle.finished;
     const ms = performance.now() - t0;
     sampler.stop();
     const after = process.memoryUsage();

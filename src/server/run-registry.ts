@@ -56,7 +56,8 @@ export class RunRegistry {
     }
     // The run leaves `active` in the same callback that adds it to the totals, so no report
     // ever counts it twice (or not at all).
-    handle.result.then(
+    // `finished`, not `result`: the counts, not every task of a run that may have millions.
+    handle.finished.then(
       (result) => {
         this.active.delete(handle.runId);
         this.listings.delete(handle.runId);
