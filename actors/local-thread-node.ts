@@ -7,6 +7,7 @@ import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { ServedThread } from './executor/served-thread.ts';
+import { AttemptCounter } from './attempt-counter.ts';
 import { QuickStreak } from './quick-streak.ts';
 import type { HostServices, ThreadReport } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -74,6 +75,7 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly perThread: number;
   private readonly pool: Piscina;
   private readonly actor;
+  private readonly counted: AttemptCounter;
   private readonly threads: ServedThread[] = [];
   private readonly inFlight = new Map<string, InFlight>();
   private pending: Pending[] = [];
@@ -114,6 +116,8 @@ export class LocalThreadNode implements NodeRuntime {
       capacity: this.capacity,
       startedAt: (options.now ?? Date.now)(),
     });
+    // Once per loop turn: the reports of all threads in a turn make one event per kind.
+    this.counted = new AttemptCounter(this.actor, setImmediate);
   }
 
   freeSlots(): number {
@@ -190,6 +194,7 @@ export class LocalThreadNode implements NodeRuntime {
     // abandoned: destroying the pool terminates its thread.
     for (const thread of this.threads) thread.close();
     await this.ended(this.threads, 1_000);
+    this.counted.report();
     this.actor.send(nodeMessages.drain());
     this.channel.close();
     await this.pool.destroy();
@@ -264,7 +269,7 @@ export class LocalThreadNode implements NodeRuntime {
       thread.running++;
       entry.sink.started();
     }
-    if (started > 0) this.actor.send(nodeMessages.attemptsStarted(runId, started));
+    this.counted.count('started', runId, started);
     if (report.returned.length > 0) this.takeBack(report.returned);
     // Quick: started and ended in the same thread turn (so in one report). One still running
     // at the end of the turn it started in ends the streak.
@@ -282,7 +287,7 @@ export class LocalThreadNode implements NodeRuntime {
       }
       this.finish(o.key, entry, o.outcome);
     }
-    if (ended > 0) this.actor.send(nodeMessages.attemptsEnded(runId, ended));
+    this.counted.count('ended', runId, ended);
     if (slow) this.endQuickStreak();
     if (report.outcomes.length === 0 && !slow) return;
     if (this.pending.length > 0) this.queueFlush();
@@ -344,7 +349,7 @@ export class LocalThreadNode implements NodeRuntime {
         },
       });
     }
-    if (ended > 0) this.actor.send(nodeMessages.attemptsEnded(runId, ended));
+    this.counted.count('ended', runId, ended);
     this.wakeIdleWaiters();
     this.options.onCapacity();
   }

@@ -14,6 +14,7 @@ import {
   type ToWorkerMessage,
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
+import { AttemptCounter } from './attempt-counter.ts';
 import { QuickStreak } from './quick-streak.ts';
 import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -104,8 +105,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   private draining = false;
   private gone = false;
   private idleWaiters: (() => void)[] = [];
-  /** Attempts started and ended since the node actor was last told (see countAttempt). */
-  private readonly counted = { started: 0, ended: 0, runId: '', queued: false };
+  /** Attempts started and ended, told to the node actor once per frame (see attempt-counter.ts). */
+  private readonly counted: AttemptCounter;
 
   constructor(private readonly options: RemoteNodeBridgeOptions) {
     this.id = `remote:${options.name}`;
@@ -121,6 +122,8 @@ export class RemoteNodeBridge implements NodeRuntime {
       capacity: this.capacity,
       startedAt: this.lastHeard,
     });
+    // A microtask: a frame's messages are read in one go.
+    this.counted = new AttemptCounter(this.actor, queueMicrotask);
     for (const carried of options.adopted ?? []) this.adopt(carried);
     this.armWatchdog();
   }
@@ -172,7 +175,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       if (held.get(key) !== assignment.lease) continue;
       this.options.clock.clearTimeout(assignment.ackTimer);
       this.assignments.delete(key);
-      if (assignment.started) this.countAttempt('ended', assignment.request.runId);
+      if (assignment.started) this.counted.count('ended', assignment.request.runId);
       carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
     }
     this.lost('the worker reconnected on a new connection');
@@ -210,7 +213,7 @@ export class RemoteNodeBridge implements NodeRuntime {
         return;
       case 'draining':
         this.draining = true;
-        this.reportCounts();
+        this.counted.report();
         this.actor.send(nodeMessages.drain());
         if (this.assignments.size === 0) this.leave('drained');
         return;
@@ -237,7 +240,7 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** The connection closed, or the worker went silent: fail what it held and leave. */
   lost(reason: string): void {
     if (this.gone) return;
-    this.reportCounts();
+    this.counted.report();
     this.actor.send(nodeMessages.lost(reason));
     for (const [key, assignment] of [...this.assignments]) {
       this.takeBack(key, assignment, 'NODE_LOST', `worker ${this.options.name} was lost (${reason}) while running this attempt`);
@@ -280,7 +283,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       if (this.assignments.size < this.capacity) this.armAck(key, assignment);
       else this.awaitingSlot.push(key);
     } else {
-      this.countAttempt('started', assignment.request.runId);
+      this.counted.count('started', assignment.request.runId);
     }
     this.assignments.set(key, assignment);
   }
@@ -311,7 +314,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     }
     this.options.clock.clearTimeout(assignment.ackTimer);
     assignment.started = true;
-    this.countAttempt('started', assignment.request.runId);
+    this.counted.count('started', assignment.request.runId);
     if (assignment.request.symbol.dispatch === 'internal') this.noteStarted(key);
     assignment.sink.started();
   }
@@ -358,7 +361,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.options.clock.clearTimeout(assignment.ackTimer);
     this.assignments.delete(key);
     if (assignment.started) {
-      this.countAttempt('ended', assignment.request.runId);
+      this.counted.count('ended', assignment.request.runId);
       this.armNextAwaitingSlot();
     }
     assignment.sink.finished(outcome);
@@ -366,29 +369,6 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.options.onCapacity();
   }
 
-  /**
-   * Tells the node actor about attempts in one event per kind and turn, as the local node
-   * does: a frame of outcomes and the assignments that refill the slots would otherwise cost
-   * two actor events per attempt, a large share of the dispatcher's work per remote task.
-   */
-  private countAttempt(kind: 'started' | 'ended', runId: string): void {
-    const c = this.counted;
-    if (c.started + c.ended === 0) c.runId = runId;
-    c[kind]++;
-    if (c.queued) return;
-    c.queued = true;
-    queueMicrotask(() => this.reportCounts());
-  }
-
-  private reportCounts(): void {
-    const c = this.counted;
-    c.queued = false;
-    // Started first: the running count never dips below what is really out.
-    if (c.started > 0) this.actor.send(nodeMessages.attemptsStarted(c.runId, c.started));
-    if (c.ended > 0) this.actor.send(nodeMessages.attemptsEnded(c.runId, c.ended));
-    c.started = 0;
-    c.ended = 0;
-  }
 
   private answer(id: number, compute: () => unknown): void {
     try {
@@ -421,7 +401,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.gone) return;
     this.gone = true;
     if (this.watchdog !== null) this.options.clock.clearTimeout(this.watchdog);
-    this.reportCounts();
+    this.counted.report();
     if (reason === 'drained') this.actor.send(nodeMessages.drain());
     this.options.onGone(this);
     this.options.onCapacity();
