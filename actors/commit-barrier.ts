@@ -7,15 +7,19 @@ export interface AfterCommit {
 
 /**
  * Group commit with an ordering guarantee. Settled tasks and finished runs ask to be woken;
- * once per event-loop turn the barrier commits the journal (one transaction for everything
- * that happened in the turn) and only then wakes them, so a dependent is never released, and
- * a run never reported finished, before the terminal state that allowed it is durable.
- * `setImmediate` rather than a microtask so the outcomes of many threads, which arrive as
- * separate port messages, share one commit.
+ * the barrier commits the journal (one transaction for everything that happened since the
+ * last) and only then wakes them, so a dependent is never released, and a run never reported
+ * finished, before the terminal state that allowed it is durable.
+ *
+ * The first commit of an event-loop turn runs in a microtask, at the end of the message that
+ * asked (a chain's next step starts a loop turn sooner: ~38 µs a step, measured); any later
+ * one in the same turn waits for `setImmediate`, so the outcomes of many threads, which arrive
+ * as separate port messages, share one commit: at most two commits a turn.
  */
 export class CommitBarrier {
   private readonly waiting = new Set<AfterCommit>();
   private scheduled = false;
+  private committedThisTurn = false;
 
   constructor(
     private readonly journal: JournalRecorder,
@@ -26,7 +30,13 @@ export class CommitBarrier {
     this.waiting.add(waiter);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.tick());
+    if (this.committedThisTurn) {
+      setImmediate(() => this.tick());
+      return;
+    }
+    this.committedThisTurn = true;
+    setImmediate(() => (this.committedThisTurn = false));
+    queueMicrotask(() => this.tick());
   }
 
   /**
