@@ -142,9 +142,10 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   dispatcher.start();
   log.info({ url: http.url, auth: policy.token !== null, db: rawStore.location }, 'dispatcher listening');
   // Runs left unfinished by a process that died (this dispatcher's last life, a `swarm run`)
-  // go on here; runs whose process is alive are left alone. Checked again every heartbeat
-  // timeout, so a `swarm run` on the same database that dies while this dispatcher is up is
-  // taken up too (a cheap query of ids while nothing is orphaned).
+  // go on here; runs whose process is alive are left alone. Checked again every third of the
+  // heartbeat timeout, so a run whose owner dies while this dispatcher is up is taken up
+  // within a third of it once its process is seen gone (same host) or its lease has run out
+  // (a cheap query of ids while nothing is orphaned).
   const adoptOrphans = () => {
     for (const handle of dispatcher.resumeOrphanedRuns()) {
       registry.track(handle);
@@ -159,7 +160,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     } catch (err) {
       log.error({ err }, 'looking for unfinished runs to resume failed');
     }
-  }, config.coordinator.heartbeat_timeout);
+  }, Math.max(1, Math.floor(config.coordinator.heartbeat_timeout / 3)));
 
   let stopping: Promise<void> | undefined;
   return {
