@@ -13,14 +13,15 @@ import { killDispatchers, startDispatcher, within } from './dispatcher-process.t
 import { removeTempDirs, sandbox, swarmJson } from './helpers.ts';
 import { linesFile, runOn, until, wideManifest, writeDispatcherConfig } from './postgres-fixtures.ts';
 import { TestSchemas, describeWithPostgres } from '../support/postgres.ts';
+import { QuickStreak } from '../../actors/quick-streak.ts';
 
 setDefaultTimeout(180_000);
 const TASKS = 2_000;
 /**
  * What one dispatcher's threads can hold at once: local_workers × tasks_per_thread (default 4),
- * twice over while tasks are quick (HELD_PER_SLOT in actors/local-thread-node.ts).
+ * several times over while tasks are quick (actors/quick-streak.ts).
  */
-const HELD = 2 * 4 * 2;
+const HELD = 2 * 4 * QuickStreak.HELD_PER_SLOT;
 const stopped: number[] = [];
 
 afterEach(async () => {
