@@ -36,7 +36,6 @@ const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
 export class SqliteStatements {
   readonly insertRun: Statement<unknown, ColumnValue[]>;
   readonly insertRunManifest: Statement<unknown, ColumnValue[]>;
-  readonly insertTask: Statement<unknown, ColumnValue[]>;
   readonly insertTransition: Statement<unknown, ColumnValue[]>;
   readonly upsertNode: Statement<unknown, ColumnValue[]>;
   readonly runExists: Statement<{ found: 1 }, [string]>;
@@ -59,7 +58,8 @@ export class SqliteStatements {
   readonly deleteRunlessNodeTransitions: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
   readonly runPatches: PatchStatements;
-  readonly transitionInserts: TransitionInserts;
+  readonly transitionInserts: MultiRowInserts;
+  readonly taskInserts: MultiRowInserts;
   private readonly all: Statement[];
 
   constructor(db: Database, taskFields: readonly PatchField[], runFields: readonly PatchField[]) {
@@ -70,11 +70,6 @@ export class SqliteStatements {
     );
     this.insertRunManifest = db.prepare(
       'INSERT INTO run_manifests (run_id, source, format, manifest, path) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.insertTask = db.prepare(
-      `INSERT INTO tasks (run_id, name, position, status, priority, dispatch, dependencies, attempts, output, error,
-        node, rollback_output, rollback_error, reused, started_at, finished_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertTransition = db.prepare(
       `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
@@ -129,9 +124,19 @@ export class SqliteStatements {
     );
     this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
-    this.transitionInserts = new TransitionInserts(db);
+    this.transitionInserts = new MultiRowInserts(
+      db,
+      'transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)',
+      8,
+    );
+    this.taskInserts = new MultiRowInserts(
+      db,
+      `tasks (run_id, name, position, status, priority, dispatch, dependencies, attempts, output, error,
+        node, rollback_output, rollback_error, reused, started_at, finished_at)`,
+      16,
+    );
     this.all = [
-      this.insertRun, this.insertRunManifest, this.insertTask, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
+      this.insertRun, this.insertRunManifest, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
@@ -143,28 +148,35 @@ export class SqliteStatements {
     this.taskPatches.finalize();
     this.runPatches.finalize();
     this.transitionInserts.finalize();
+    this.taskInserts.finalize();
   }
 }
 
 /** Journal rows per multi-row INSERT: 8 columns each, well under SQLite's 32766 parameters. */
-export const TRANSITIONS_PER_INSERT = 64;
+/** Rows per multi-row INSERT (journal rows in a commit, task rows of a new run). */
+export const ROWS_PER_INSERT = 64;
 
 /**
- * Multi-row INSERTs of journal rows, one statement per row count (1..TRANSITIONS_PER_INSERT),
- * built on first use: one bind-and-step per chunk instead of one per row is most of what a
- * commit costs the main thread (bench/store-commit.ts).
+ * Multi-row INSERTs into one table, one statement per row count (1..ROWS_PER_INSERT), built on
+ * first use: one bind-and-step per chunk instead of one per row is most of what a commit costs
+ * the main thread (bench/store-commit.ts), and halves `createRun` of a big run.
  */
-export class TransitionInserts {
+export class MultiRowInserts {
   private readonly byCount = new Map<number, Statement<unknown, ColumnValue[]>>();
+  private readonly row: string;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly into: string,
+    columns: number,
+  ) {
+    this.row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  }
 
   forCount(count: number): Statement<unknown, ColumnValue[]> {
     let statement = this.byCount.get(count);
     if (statement === undefined) {
-      statement = this.db.prepare(
-        `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      );
+      statement = this.db.prepare(`INSERT INTO ${this.into} VALUES ${Array.from({ length: count }, () => this.row).join(', ')}`);
       this.byCount.set(count, statement);
     }
     return statement;

@@ -19,7 +19,7 @@ import {
 } from './rows.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
-import { SqliteStatements, TRANSITIONS_PER_INSERT } from './sqlite-statements.ts';
+import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
 import { COMMITTED, DUPLICATE, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
@@ -206,12 +206,17 @@ export class SqliteStore implements SwarmStore {
       run.replayOf, run.createdAt, run.finishedAt,
     );
     s.insertRunManifest.run(run.id, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath);
-    for (let position = 0; position < tasks.length; position++) {
-      const t = taskRowFromNew(tasks[position], run.id, position);
-      s.insertTask.run(
-        t.runId, t.name, t.position, t.status, t.priority, t.dispatch, t.dependencies, t.attempts, t.output,
-        t.error, t.node, t.rollbackOutput, t.rollbackError, t.reused, t.startedAt, t.finishedAt,
-      );
+    for (let start = 0; start < tasks.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(tasks.length, start + ROWS_PER_INSERT);
+      const values: ColumnValue[] = [];
+      for (let position = start; position < end; position++) {
+        const t = taskRowFromNew(tasks[position], run.id, position);
+        values.push(
+          t.runId, t.name, t.position, t.status, t.priority, t.dispatch, t.dependencies, t.attempts, t.output,
+          t.error, t.node, t.rollbackOutput, t.rollbackError, t.reused, t.startedAt, t.finishedAt,
+        );
+      }
+      s.taskInserts.forCount(end - start).run(...values);
     }
   }
 
@@ -230,8 +235,8 @@ export class SqliteStore implements SwarmStore {
     }
     const s = this.statements;
     const rows = batch.transitions;
-    for (let start = 0; start < rows.length; start += TRANSITIONS_PER_INSERT) {
-      const chunk = rows.slice(start, start + TRANSITIONS_PER_INSERT).map(transitionRowFromNew);
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const chunk = rows.slice(start, start + ROWS_PER_INSERT).map(transitionRowFromNew);
       const values: ColumnValue[] = [];
       for (const t of chunk) values.push(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
       try {
