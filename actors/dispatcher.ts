@@ -5,7 +5,6 @@ import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
-import { readRunResult, type RunResult, type RunSummary } from '../src/run-result.ts';
 import { isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
 import type { RunStatus, SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
@@ -14,6 +13,9 @@ import { storeHostServices } from './host-services.ts';
 import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
 import { RunCoordinator } from './run-coordinator.ts';
+import { runHandle, type RunHandle } from './run-handle.ts';
+
+export type { RunHandle } from './run-handle.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import type { RunStart } from './run-start.ts';
 import { loadStoredRun } from './stored-run.ts';
@@ -43,24 +45,6 @@ export interface DispatcherOptions {
    * at once, since no node can ever come.
    */
   acceptsRemoteNodes?: boolean;
-}
-
-/** A deployed run: its id, its eventual result, and control over it. */
-export interface RunHandle {
-  runId: string;
-  /** Settles when the run ends: its status and counts, without its tasks (cheap at any size). */
-  finished: Promise<RunSummary>;
-  /**
-   * The run's whole result, every task with its output, read from the store once the run has
-   * ended. Read when first asked for (a run of a million tasks makes a result of gigabytes), so
-   * ask before the dispatcher stops.
-   */
-  readonly result: Promise<RunResult>;
-  cancel(reason?: string): void;
-  pause(): void;
-  resume(): void;
-  /** Settled and total task counts, live task states, and a few of the active tasks' names, for progress displays. */
-  progress(): { settled: number; total: number; live: Record<string, number>; active: { running: string[]; retrying: string[] } };
 }
 
 /**
@@ -308,20 +292,7 @@ export class Dispatcher {
     this.runs.set(runId, run);
     this.actor.send(dispatcherMessages.runAccepted(runId));
     run.start();
-    let result: Promise<RunResult> | null = null;
-    const store = this.store;
-    return {
-      runId,
-      finished: run.finished,
-      get result() {
-        result ??= run.finished.then(() => readRunResult(store, runId)!);
-        return result;
-      },
-      cancel: (reason = 'cancelled by request') => run.cancel(reason),
-      pause: () => run.pause(),
-      resume: () => run.resume(),
-      progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates(), active: run.activeNames() }),
-    };
+    return runHandle(run, this.store);
   }
 
   /** The nodes work can go to now: the local nodes and the connected workers. */

@@ -35,3 +35,37 @@ export class QuickStreak {
     return was;
   }
 }
+
+/**
+ * The streak as a remote worker's frames show it. A frame's messages are read in one go, so a
+ * microtask runs after the last of them: an attempt whose `started` and outcome came in the
+ * same frame was quick; one still running when its `started` frame ends outlasted the
+ * worker's turn, which ends the streak.
+ */
+export class FrameStreak extends QuickStreak {
+  private readonly startedInFrame = new Set<string>();
+
+  /** `running(key)`: whether the attempt is still out (no outcome yet). */
+  constructor(private readonly running: (key: string) => boolean) {
+    super();
+  }
+
+  started(key: string): void {
+    if (this.startedInFrame.size === 0) {
+      queueMicrotask(() => {
+        for (const k of this.startedInFrame) {
+          if (this.running(k)) {
+            this.slow();
+            break;
+          }
+        }
+        this.startedInFrame.clear();
+      });
+    }
+    this.startedInFrame.add(key);
+  }
+
+  ended(key: string): void {
+    if (this.startedInFrame.has(key)) this.quick();
+  }
+}

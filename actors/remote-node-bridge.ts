@@ -15,7 +15,7 @@ import {
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { AttemptCounter } from './attempt-counter.ts';
-import { QuickStreak } from './quick-streak.ts';
+import { FrameStreak } from './quick-streak.ts';
 import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
@@ -95,9 +95,7 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** Assignments held beyond the worker's slots, oldest first: their ack deadline starts when a slot frees. */
   private readonly awaitingSlot: string[] = [];
   /** Whether the worker may hold internal requests beyond its slots (see quick-streak.ts). */
-  private readonly streak = new QuickStreak();
-  /** Internal attempts whose `started` came in the frame being read (see `noteStarted`). */
-  private readonly startedInFrame = new Set<string>();
+  private readonly streak = new FrameStreak((key) => this.assignments.has(key));
   private lastHeard: number;
   /** When the node actor was last told of a heartbeat (see receive). */
   private lastSeenRecorded: number;
@@ -204,7 +202,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       case 'started':
         return this.onStarted(message.key, message.lease);
       case 'outcome':
-        if (this.startedInFrame.has(message.key)) this.streak.quick();
+        this.streak.ended(message.key);
         return this.onOutcome(message.key, message.lease, message.outcome);
       case 'capabilities':
         this.capabilities.clear();
@@ -315,28 +313,8 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.options.clock.clearTimeout(assignment.ackTimer);
     assignment.started = true;
     this.counted.count('started', assignment.request.runId);
-    if (assignment.request.symbol.dispatch === 'internal') this.noteStarted(key);
+    if (assignment.request.symbol.dispatch === 'internal') this.streak.started(key);
     assignment.sink.started();
-  }
-
-  /**
-   * A frame's messages are read in one go, so a microtask runs after the last of them: an
-   * internal attempt that started in the frame and did not end in it outlasted the worker's
-   * turn, which ends the quick streak.
-   */
-  private noteStarted(key: string): void {
-    if (this.startedInFrame.size === 0) {
-      queueMicrotask(() => {
-        for (const k of this.startedInFrame) {
-          if (this.assignments.has(k)) {
-            this.streak.slow();
-            break;
-          }
-        }
-        this.startedInFrame.clear();
-      });
-    }
-    this.startedInFrame.add(key);
   }
 
   private onOutcome(key: string, lease: Lease, outcome: ExecutionOutcome): void {
