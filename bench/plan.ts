@@ -95,13 +95,13 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
     },
     {
       id: 'raw-batched-16',
-      label: 'raw piscina + thread entry: 16 noops/call, 64 in flight',
+      label: 'served threads (the executor the swarm uses): 16 noops/message, 64 requests in flight',
       args: ['raw-batched', ...swarm, '--batch', '16', '--in-flight', '64', '--calls', quick ? '2000' : '10000', ...(quick ? ['--repeats', '1'] : [])],
     },
     {
       id: 'raw-batched-slots',
-      label: `raw piscina + thread entry: ${tasksPerThread} noops/call, ${threads} in flight (= swarm's ${threads * tasksPerThread} slots)`,
-      args: ['raw-batched', ...swarm, '--batch', String(tasksPerThread), '--in-flight', String(threads), '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
+      label: `served threads: ${tasksPerThread} noops/message, ${threads * tasksPerThread} requests in flight (= the swarm's slots)`,
+      args: ['raw-batched', ...swarm, '--batch', String(tasksPerThread), '--in-flight', String(threads * tasksPerThread), '--calls', quick ? '5000' : '20000', ...(quick ? ['--repeats', '1'] : [])],
     },
     ...flat.map((n) => ({
       id: `swarm-flat-${n / 1000}k`,

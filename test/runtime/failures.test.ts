@@ -92,7 +92,7 @@ describe('timeouts', () => {
     expect(slow.error?.code).toBe('TASK_TIMEOUT');
   });
 
-  test('an attempt aborted before its thread picked it up is still stopped cooperatively: its batch-mate survives', async () => {
+  test('an attempt aborted before its thread picked it up is still stopped cooperatively: its thread-mate survives', async () => {
     // A fresh pool (threads still starting) and one thread, so both symbols go to it in one
     // message. `slow` times out after 1 ms, long before the thread has started it, so it fails
     // as never started. A `delay` honours its abort signal, so aborting it must not need the
