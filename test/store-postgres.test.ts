@@ -40,6 +40,31 @@ function expectUnavailable(error: unknown, reason: PostgresUnavailableError['rea
   return err;
 }
 
+/**
+ * The script of a helper process that runs one `swarm_commit` with `params` (a JS array literal;
+ * `empty` stands for 27 empty arrays) in a transaction, prints `holding <its outcome>`, and
+ * commits only once the session named $APP waits for a lock (at most 10 s; then it exits 1).
+ */
+function heldCommitScript(params: string): string {
+  return `const { SQL } = require('bun');
+    const sql = new SQL(process.env.PGURL, { max: 2, connection: { search_path: process.env.SCHEMA } });
+    const tx = await sql.reserve();
+    await tx\`BEGIN\`;
+    const empty = Array.from({ length: 27 }, () => []);
+    const outcome = await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 38 }, (_, i) => '$' + (i + 1)).join(', ') + ') AS o',
+      ${params});
+    console.log('holding ' + outcome[0].o);
+    const deadline = Date.now() + 10000;
+    while (!(await sql\`SELECT 1 FROM pg_stat_activity WHERE application_name = \${process.env.APP} AND wait_event_type = 'Lock'\`).length) {
+      if (Date.now() > deadline) { console.log('no waiter'); process.exit(1); }
+      await Bun.sleep(10);
+    }
+    await tx\`COMMIT\`;
+    console.log('committed');
+    tx.release();
+    await sql.close();`;
+}
+
 describeWithPostgres('PostgresStore', (url) => {
   const schemas = new TestSchemas(url);
   const admin = new SQL(url, { max: 4, connectionTimeout: 5 });
@@ -164,26 +189,11 @@ describeWithPostgres('PostgresStore', (url) => {
       const store = fresh({ schema, applicationName: `${schema}_waiter` });
       store.createRun(newRun('r1'), []);
       // Another writer takes a seq and holds its transaction open until our commit waits for it.
-      const other = spawnHelper(
-        `const { SQL } = require('bun');
-         const sql = new SQL(process.env.PGURL, { max: 2, connection: { search_path: process.env.SCHEMA } });
-         const tx = await sql.reserve();
-         await tx\`BEGIN\`;
-         const empty = Array.from({ length: 27 }, () => []);
-         await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 38 }, (_, i) => '$' + (i + 1)).join(', ') + ')',
-           [['r1'], ['other'], ['task'], [null], ['ready'], ['OTHER'], [null], [1], ...empty, [], [], false]);
-         console.log('holding');
-         const deadline = Date.now() + 10000;
-         while (!(await sql\`SELECT 1 FROM pg_stat_activity WHERE application_name = \${process.env.APP} AND wait_event_type = 'Lock'\`).length) {
-           if (Date.now() > deadline) { console.log('no waiter'); process.exit(1); }
-           await Bun.sleep(10);
-         }
-         await tx\`COMMIT\`;
-         console.log('committed');
-         tx.release();
-         await sql.close();`,
-        { PGURL: url, SCHEMA: schema, APP: `${schema}_waiter` },
-      );
+      const other = spawnHelper(heldCommitScript("[['r1'], ['other'], ['task'], [null], ['ready'], ['OTHER'], [null], [1], ...empty, [], [], false]"), {
+        PGURL: url,
+        SCHEMA: schema,
+        APP: `${schema}_waiter`,
+      });
       await other.line('holding');
       store.commit(batch({ transitions: [transition('r1', { event: 'MINE' })] })); // blocks until `other` commits
       const { code, stdout } = await other.finish();
@@ -198,26 +208,11 @@ describeWithPostgres('PostgresStore', (url) => {
       claimer.createRun(newRun('r1', { totalTasks: 1 }), [newTask('r1', 'a')], { owner: 'holder:1:1', leaseMs: 60_000 });
       // The holder's commit is under way in another process: it has written its rows and holds
       // the journal's lock until the claim is seen waiting for it.
-      const holder = spawnHelper(
-        `const { SQL } = require('bun');
-         const sql = new SQL(process.env.PGURL, { max: 2, connection: { search_path: process.env.SCHEMA } });
-         const tx = await sql.reserve();
-         await tx\`BEGIN\`;
-         const empty = Array.from({ length: 27 }, () => []);
-         const outcome = await tx.unsafe('SELECT swarm_commit(' + Array.from({ length: 38 }, (_, i) => '$' + (i + 1)).join(', ') + ') AS o',
-           [['r1'], ['task:a'], ['task'], ['running'], ['succeeded'], ['DONE'], [null], [1], ...empty, ['r1'], [1], false]);
-         console.log('holding ' + outcome[0].o);
-         const deadline = Date.now() + 10000;
-         while (!(await sql\`SELECT 1 FROM pg_stat_activity WHERE application_name = \${process.env.APP} AND wait_event_type = 'Lock'\`).length) {
-           if (Date.now() > deadline) { console.log('no waiter'); process.exit(1); }
-           await Bun.sleep(10);
-         }
-         await tx\`COMMIT\`;
-         console.log('committed');
-         tx.release();
-         await sql.close();`,
-        { PGURL: url, SCHEMA: schema, APP: `${schema}_claimer` },
-      );
+      const holder = spawnHelper(heldCommitScript("[['r1'], ['task:a'], ['task'], ['running'], ['succeeded'], ['DONE'], [null], [1], ...empty, ['r1'], [1], false]"), {
+        PGURL: url,
+        SCHEMA: schema,
+        APP: `${schema}_claimer`,
+      });
       await holder.line('holding null');
       // Blocks until the holder's commit has ended: the claim never splits a commit.
       expect(claimer.claimRunLease('r1', { owner: 'claimer:2:2', leaseMs: 60_000, fromEpoch: 1, onlyIfExpired: false })).toBe(2);

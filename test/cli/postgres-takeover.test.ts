@@ -1,11 +1,11 @@
 import { SQL } from 'bun';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, afterEach, expect, setDefaultTimeout, test } from 'bun:test';
-import { APPEND_MODULE, countBySymbol, readLines, waitUntil } from './crash-harness.ts';
+import { countBySymbol, readLines, waitUntil } from './crash-harness.ts';
 import { killDispatchers, startDispatcher, within, type DispatcherProcess } from './dispatcher-process.ts';
 import { killWorkers, startWorker } from './worker-process.ts';
-import { removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
+import { linesFile, wideManifest } from './postgres-fixtures.ts';
+import { removeTempDirs, sandbox, swarmJson } from './helpers.ts';
 import { TestSchemas, describeWithPostgres } from '../support/postgres.ts';
 
 /**
@@ -98,21 +98,9 @@ describeWithPostgres('two dispatchers on one PostgreSQL database', (url) => {
         '',
       ].join('\n'),
     );
-    const lines = join(dir, 'lines.txt');
+    const lines = linesFile(dir);
     // Independent tasks that each take a little while, so the kill lands in the middle.
-    const symbols = Array.from({ length: TASKS }, (_, i) =>
-      [
-        `  - name: t${i}`,
-        '    type: action',
-        '    parameters:',
-        '      operation: module',
-        `      module: ${JSON.stringify(APPEND_MODULE)}`,
-        `      file: ${JSON.stringify(lines)}`,
-        '      sleepBefore: 5',
-        '      sleepAfter: 5',
-      ].join('\n'),
-    );
-    const manifest = writeManifest(dir, 'wide.yaml', `name: wide\nsymbols:\n${symbols.join('\n')}\n`);
+    const manifest = wideManifest(dir, lines, TASKS, 5);
     return { config, lines, manifest };
   }
 

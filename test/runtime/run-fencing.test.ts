@@ -8,17 +8,12 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { RunFencedError, SqliteStore } from '../../src/store/index.ts';
 import type { RunFence } from '../../src/store/run-lease.ts';
-import { makeHarness, manifest, stopHarnesses, sym, withTimeout } from './helpers.ts';
+import { makeHarness, manifest, stopHarnesses, sym, waitFor, withTimeout } from './helpers.ts';
 
 afterEach(stopHarnesses);
 
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
+/** waitFor with the argument order these tests read best in, and a longer bound. */
+const until = (what: string, check: () => boolean, ms = 15_000): Promise<void> => waitFor(check, what, ms);
 
 const chain = (n: number, ms: number) =>
   Array.from({ length: n }, (_, i) => sym(`s${i}`, { parameters: { operation: 'delay', ms }, dependencies: i > 0 ? [`s${i - 1}`] : [] }));

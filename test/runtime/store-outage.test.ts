@@ -10,19 +10,13 @@ import { reSimulate } from '../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../src/manifest/types.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import type { SwarmStore } from '../../src/store/types.ts';
-import { makeHarness, manifest, stopHarnesses, sym, withTimeout } from './helpers.ts';
+import { makeHarness, manifest, stopHarnesses, sym, waitFor, withTimeout } from './helpers.ts';
 import { UnreliableStore } from './unreliable-store.ts';
 
 afterEach(stopHarnesses);
 
-/** Polls `check` until it is true (bounded). */
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
+/** waitFor with the argument order these tests read best in, and a longer bound. */
+const until = (what: string, check: () => boolean, ms = 15_000): Promise<void> => waitFor(check, what, ms);
 
 function expectReproduces(store: SwarmStore, runId: string): void {
   const run = store.getRun(runId)!;
