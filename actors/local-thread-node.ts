@@ -8,6 +8,7 @@ import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { ServedThread } from './executor/served-thread.ts';
 import { AttemptCounter } from './attempt-counter.ts';
+import { cancelled } from './backends/backend-outcome.ts';
 import { QuickStreak } from './quick-streak.ts';
 import type { HostServices, ThreadReport } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -161,7 +162,7 @@ export class LocalThreadNode implements NodeRuntime {
       if (index < 0) return;
       // Never reported to the node actor as started, so not reported as ended either.
       const [p] = this.pending.splice(index, 1);
-      p.sink.finished(abortedOutcome(reason));
+      p.sink.finished(cancelled(reason));
       this.wakeIdleWaiters();
       this.options.onCapacity();
       return;
@@ -273,21 +274,19 @@ export class LocalThreadNode implements NodeRuntime {
     if (report.returned.length > 0) this.takeBack(report.returned);
     // Quick: started and ended in the same thread turn (so in one report). One still running
     // at the end of the turn it started in ends the streak.
-    const endedNow = new Set<string>();
-    for (const o of report.outcomes) endedNow.add(o.key);
-    const startedNow = new Set(report.started);
-    const slow = report.started.some((key) => !endedNow.has(key));
+    const startedNow = report.outcomes.length > 0 && report.started.length > 0 ? new Set(report.started) : null;
     let ended = 0;
     for (const o of report.outcomes) {
       const entry = this.inFlight.get(o.key);
       if (!entry) continue;
       if (entry.started) {
         if (ended++ === 0) runId = entry.request.runId;
-        if (startedNow.has(o.key)) this.streak.quick();
+        if (startedNow?.has(o.key)) this.streak.quick();
       }
       this.finish(o.key, entry, o.outcome);
     }
     this.counted.count('ended', runId, ended);
+    const slow = report.started.some((key) => this.inFlight.get(key)?.started === true);
     if (slow) this.endQuickStreak();
     if (report.outcomes.length === 0 && !slow) return;
     if (this.pending.length > 0) this.queueFlush();
@@ -312,7 +311,7 @@ export class LocalThreadNode implements NodeRuntime {
       if (entry.abortTimer !== null) {
         // Aborted while it waited on the thread: it ends here, never started.
         this.options.clock.clearTimeout(entry.abortTimer);
-        entry.sink.finished(abortedOutcome('attempt stopped'));
+        entry.sink.finished(cancelled('attempt stopped'));
         continue;
       }
       back.push({ request: entry.request, sink: entry.sink });
@@ -367,8 +366,4 @@ export class LocalThreadNode implements NodeRuntime {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
-}
-
-function abortedOutcome(reason: string): ExecutionOutcome {
-  return { ok: false, retryable: true, error: { name: 'AbortError', code: 'TASK_CANCELLED', message: reason } };
 }

@@ -101,7 +101,7 @@ export function timedOut(
   };
 }
 
-/** Stopped because the attempt was aborted; shaped like the thread node's aborted outcome. */
+/** Stopped because the attempt was aborted (here, or on a worker thread before or while it ran). */
 export function cancelled(reason: unknown): ExecutionOutcome {
   const message =
     reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the attempt was cancelled';

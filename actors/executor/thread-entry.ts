@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
+import { cancelled } from '../backends/backend-outcome.ts';
 import { executeRequest } from './execute-request.ts';
 import type { HostServices, MainToThreadMessage, ServeCall, ThreadReport } from './thread-protocol.ts';
 
@@ -83,11 +84,7 @@ export default function serve(call: ServeCall): Promise<void> {
         const index = waiting.findIndex((r) => attemptKey(r) === message.key);
         if (index < 0) break; // already reported
         waiting.splice(index, 1);
-        finish(message.key, {
-          ok: false,
-          retryable: true,
-          error: { name: 'AbortError', code: 'TASK_CANCELLED', message: message.reason },
-        });
+        finish(message.key, cancelled(message.reason));
         break;
       }
       case 'withdraw':
