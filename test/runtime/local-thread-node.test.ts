@@ -3,7 +3,7 @@ import { LocalThreadNode } from '../../actors/local-thread-node.ts';
 import { QuickStreak } from '../../actors/quick-streak.ts';
 import type { HostServices } from '../../actors/executor/thread-protocol.ts';
 import { systemClock } from '../../src/clock.ts';
-import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 
 // Real threads on a shared 2-core machine: allow for load.
 setDefaultTimeout(30_000);
@@ -60,13 +60,16 @@ describe('the local node', () => {
   test('a slot comes free when its request ends, while a slow request on the same thread still runs', async () => {
     const node = makeNode(1, 2);
     const log: string[] = [];
-    const slow = run(node, request({ operation: 'delay', ms: 1_500 }), log);
+    // Far longer than any test waits: it is stopped below, so a loaded machine cannot let it end first.
+    const slowRequest = request({ operation: 'delay', ms: 60_000 });
+    const slow = run(node, slowRequest, log);
     const quick = request({ operation: 'noop' });
     await run(node, quick, log);
     // The old one-call-per-batch design freed a thread's slots only when its whole batch ended.
     expect(log).toContain(`finished:${quick.task}`);
     expect(log.filter((l) => l.startsWith('finished')).length).toBe(1);
     expect(node.freeSlots()).toBe(1);
+    node.abort(attemptKey(slowRequest), 'the test is done with it');
     await slow;
     expect(node.freeSlots()).toBe(2);
   });
@@ -88,13 +91,14 @@ describe('the local node', () => {
     const log: string[] = [];
     // Handed out in one turn, each to the thread holding fewest: T1 gets slow and n2 (waiting
     // behind it), T2 gets n1 and n3.
-    const slow = request({ operation: 'delay', ms: 3_000 });
+    const slow = request({ operation: 'delay', ms: 60_000 }); // stopped below
     const quick = [request({ operation: 'noop' }), request({ operation: 'noop' }), request({ operation: 'noop' })];
     const done = [run(node, slow, log), ...quick.map((r) => run(node, r, log))];
     await Promise.all(done.slice(1));
     // Every quick request ended before the slow one: none stayed behind it on its thread.
     expect(log).not.toContain(`finished:${slow.task}`);
     expect(log.filter((l) => l.startsWith('started')).length).toBe(4);
+    node.abort(attemptKey(slow), 'the test is done with it');
     await done[0];
   });
 
@@ -102,7 +106,7 @@ describe('the local node', () => {
     const node = makeNode(1, 1);
     await warmQuickStreak(node);
     const log: string[] = [];
-    const slow = request({ operation: 'delay', ms: 300 });
+    const slow = request({ operation: 'delay', ms: 2_000 });
     const waiting = request({ operation: 'noop' });
     const slowDone = run(node, slow, log);
     const waitingDone = run(node, waiting, log);
@@ -110,14 +114,10 @@ describe('the local node', () => {
     // ended the quick streak).
     for (let i = 0; i < 500 && !log.includes(`started:${slow.task}`); i++) await Bun.sleep(5);
     expect(log).toEqual([`started:${slow.task}`]);
-    node.abort(attemptKeyOf(waiting), 'stopped by the test');
+    node.abort(attemptKey(waiting), 'stopped by the test');
     const outcome = await waitingDone;
     expect(outcome.ok).toBe(false);
     expect(log).not.toContain(`started:${waiting.task}`);
     expect((await slowDone).ok).toBe(true);
   });
 });
-
-function attemptKeyOf(r: ExecutionRequest): string {
-  return `${r.runId}/${r.task}/${r.kind}/${r.attempt}`;
-}
