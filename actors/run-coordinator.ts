@@ -287,7 +287,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     }
     // Only dependents waiting to start need the terminal state durable first; a skip or a
     // count can be redone from the journal, so everything else settles without a commit.
-    if (status === 'succeeded' && this.graph.dependentsOf(i).length > 0) {
+    if (status === 'succeeded' && this.graph.dependentCount(i) > 0) {
       this.settledAwaitingCommit.push(i);
       this.env.barrier.request(this);
       return;

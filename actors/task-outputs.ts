@@ -15,7 +15,7 @@ export class TaskOutputs {
     private readonly graph: RunGraph,
     private readonly symbols: readonly SymbolSpec[],
   ) {
-    this.unsettledDependents = Int32Array.from(symbols, (_, i) => graph.dependentsOf(i).length);
+    this.unsettledDependents = Int32Array.from(symbols, (_, i) => graph.dependentCount(i));
   }
 
   /** Task i succeeded with `output`: kept if a dependent has yet to settle. */

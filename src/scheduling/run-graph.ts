@@ -13,25 +13,57 @@ export class RunGraph {
   readonly size: number;
   readonly names: readonly string[];
   private readonly indexByName: Map<string, number>;
-  private readonly dependencyIndexes: number[][];
-  private readonly dependentIndexes: number[][];
+  /**
+   * Edges in compressed rows: task i's dependencies are dependencyList[dependencyStart[i] ..
+   * dependencyStart[i + 1]], and likewise its dependents. Two typed arrays per direction instead
+   * of an array per task: a 1M-task run would otherwise hold 2M small arrays (~230 MB).
+   */
+  private readonly dependencyStart: Int32Array;
+  private readonly dependencyList: Int32Array;
+  private readonly dependentStart: Int32Array;
+  private readonly dependentList: Int32Array;
   /** Dependencies of each task that have not succeeded yet. */
   private readonly waitingOn: Int32Array;
   /** 1 once the task's fate is decided here: released to run, or blocked for good. */
   private readonly decided: Uint8Array;
 
   constructor(symbols: readonly GraphSymbol[]) {
-    this.size = symbols.length;
+    const size = symbols.length;
+    this.size = size;
     this.names = symbols.map((s) => s.name);
-    this.indexByName = new Map(this.names.map((name, i) => [name, i]));
-    this.dependencyIndexes = symbols.map((s) => [...new Set(s.dependencies)].map((d) => this.index(d)));
-    this.dependentIndexes = symbols.map(() => []);
-    this.waitingOn = new Int32Array(this.size);
-    this.decided = new Uint8Array(this.size);
-    this.dependencyIndexes.forEach((deps, i) => {
-      this.waitingOn[i] = deps.length;
-      for (const d of deps) this.dependentIndexes[d].push(i);
-    });
+    this.indexByName = new Map();
+    for (let i = 0; i < size; i++) this.indexByName.set(this.names[i], i);
+    this.dependencyStart = new Int32Array(size + 1);
+    let edges = 0;
+    for (let i = 0; i < size; i++) edges += symbols[i].dependencies.length;
+    const dependencyList = new Int32Array(edges);
+    const dependentCount = new Int32Array(size + 1);
+    edges = 0;
+    for (let i = 0; i < size; i++) {
+      this.dependencyStart[i] = edges;
+      const first = edges;
+      for (const name of symbols[i].dependencies) {
+        const d = this.index(name);
+        // A dependency listed twice counts once (validation refuses it; code may not).
+        if (listedBetween(dependencyList, first, edges, d)) continue;
+        dependencyList[edges++] = d;
+        dependentCount[d + 1]++;
+      }
+    }
+    this.dependencyStart[size] = edges;
+    this.dependencyList = dependencyList.slice(0, edges);
+    // Dependents: counting sort of the same edges by their dependency.
+    for (let i = 0; i < size; i++) dependentCount[i + 1] += dependentCount[i];
+    this.dependentStart = dependentCount.slice();
+    this.dependentList = new Int32Array(edges);
+    this.waitingOn = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const from = this.dependencyStart[i];
+      const to = this.dependencyStart[i + 1];
+      this.waitingOn[i] = to - from;
+      for (let e = from; e < to; e++) this.dependentList[dependentCount[this.dependencyList[e]]++] = i;
+    }
+    this.decided = new Uint8Array(size);
   }
 
   index(name: string): number {
@@ -40,12 +72,19 @@ export class RunGraph {
     return i;
   }
 
-  dependenciesOf(i: number): readonly number[] {
-    return this.dependencyIndexes[i];
+  /** A view into the graph's storage: read it, do not keep it past the graph. */
+  dependenciesOf(i: number): Int32Array {
+    return this.dependencyList.subarray(this.dependencyStart[i], this.dependencyStart[i + 1]);
   }
 
-  dependentsOf(i: number): readonly number[] {
-    return this.dependentIndexes[i];
+  /** A view into the graph's storage: read it, do not keep it past the graph. */
+  dependentsOf(i: number): Int32Array {
+    return this.dependentList.subarray(this.dependentStart[i], this.dependentStart[i + 1]);
+  }
+
+  /** How many tasks depend on task i (no view allocated: read once per task per run). */
+  dependentCount(i: number): number {
+    return this.dependentStart[i + 1] - this.dependentStart[i];
   }
 
   isDecided(i: number): boolean {
@@ -72,7 +111,8 @@ export class RunGraph {
   /** Task i succeeded: returns the dependents that became runnable (and marks them decided). */
   succeeded(i: number): number[] {
     const out: number[] = [];
-    for (const d of this.dependentIndexes[i]) {
+    for (let e = this.dependentStart[i]; e < this.dependentStart[i + 1]; e++) {
+      const d = this.dependentList[e];
       if (--this.waitingOn[d] === 0 && this.decided[d] === 0) {
         this.decided[d] = 1;
         out.push(d);
@@ -87,13 +127,13 @@ export class RunGraph {
    */
   blocked(i: number): number[] {
     const out: number[] = [];
-    const queue = [...this.dependentIndexes[i]];
+    const queue = [...this.dependentsOf(i)];
     for (let head = 0; head < queue.length; head++) {
       const d = queue[head];
       if (this.decided[d] === 1) continue;
       this.decided[d] = 1;
       out.push(d);
-      queue.push(...this.dependentIndexes[d]);
+      for (const next of this.dependentsOf(d)) queue.push(next);
     }
     return out;
   }
@@ -109,4 +149,9 @@ export class RunGraph {
     }
     return out;
   }
+}
+
+function listedBetween(list: Int32Array, from: number, to: number, value: number): boolean {
+  for (let e = from; e < to; e++) if (list[e] === value) return true;
+  return false;
 }

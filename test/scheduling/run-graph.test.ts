@@ -41,6 +41,18 @@ describe('RunGraph structure', () => {
     expect(names([...graph.dependentsOf(at('a'))])).toEqual(['b', 'c']);
   });
 
+  test('dependencies declared later in the manifest, and many dependents, keep manifest order', () => {
+    const { graph, names, at } = graphOf({ late: ['x', 'y'], m1: ['y'], m2: ['y'], x: [], y: [], m3: ['y', 'x'] });
+    expect(names([...graph.dependenciesOf(at('late'))])).toEqual(['x', 'y']);
+    expect(names([...graph.dependentsOf(at('y'))])).toEqual(['late', 'm1', 'm2', 'm3']);
+    expect(names([...graph.dependentsOf(at('x'))])).toEqual(['late', 'm3']);
+    expect(graph.dependentCount(at('y'))).toBe(4);
+    expect(graph.dependentCount(at('late'))).toBe(0);
+    expect(names(graph.takeRunnable())).toEqual(['x', 'y']);
+    expect(names(graph.succeeded(at('y')))).toEqual(['m1', 'm2']);
+    expect(names(graph.succeeded(at('x')))).toEqual(['late', 'm3']);
+  });
+
   test('a dependency listed twice counts once', () => {
     const { graph, names, at } = graphOf({ a: [], b: ['a', 'a'] });
     graph.takeRunnable();
