@@ -31,6 +31,10 @@ export const nodeMachine = setup({
       running: ({ context, event }) =>
         Math.max(0, context.running - (event.type === 'node.attemptsEnded' ? event.count : 0)),
     }),
+    countBatch: assign({
+      running: ({ context, event }) =>
+        event.type === 'node.attemptsCounted' ? Math.max(0, context.running + event.started - event.ended) : context.running,
+    }),
     recordHeartbeat: assign({
       lastHeartbeatAt: ({ context, event }) => (event.type === 'node.heartbeat' ? event.at : context.lastHeartbeatAt),
     }),
@@ -42,6 +46,8 @@ export const nodeMachine = setup({
   },
   guards: {
     hasWork: ({ context }) => context.running > 0,
+    /** An idle node's batch leaves something running (it started more than it ended). */
+    leavesWork: ({ event }) => event.type === 'node.attemptsCounted' && event.started > event.ended,
   },
 }).createMachine({
   id: 'node',
@@ -54,6 +60,8 @@ export const nodeMachine = setup({
     idle: {
       on: {
         'node.attemptsStarted': { target: 'busy', actions: 'countStarted' },
+        // Nothing ran before, so a batch that ended all it started leaves nothing to count.
+        'node.attemptsCounted': { guard: 'leavesWork', target: 'busy', actions: 'countBatch' },
         'node.drain': 'draining',
         'node.lost': { target: 'lost', actions: 'recordLoss' },
       },
@@ -63,13 +71,18 @@ export const nodeMachine = setup({
       on: {
         'node.attemptsStarted': { actions: 'countStarted' },
         'node.attemptsEnded': { actions: 'countEnded' },
+        'node.attemptsCounted': { actions: 'countBatch' },
         'node.drain': 'draining',
         'node.lost': { target: 'lost', actions: 'recordLoss' },
       },
     },
     draining: {
       always: { guard: ({ context }) => context.running === 0, target: 'stopped' },
-      on: { 'node.attemptsEnded': { actions: 'countEnded' }, 'node.lost': { target: 'lost', actions: 'recordLoss' } },
+      on: {
+        'node.attemptsEnded': { actions: 'countEnded' },
+        'node.attemptsCounted': { actions: 'countBatch' },
+        'node.lost': { target: 'lost', actions: 'recordLoss' },
+      },
     },
     stopped: { type: 'final', entry: 'announceGone' },
     lost: { type: 'final', entry: 'announceGone' },

@@ -99,6 +99,13 @@ export type NodeMessage =
    */
   | { type: 'node.attemptsStarted'; runId: string; count: number }
   | { type: 'node.attemptsEnded'; runId: string; count: number }
+  /**
+   * A batch's attempts (a loop turn of thread reports, a worker's frame): `started` began and
+   * `ended` ended, counted together. Work that both starts and ends within one batch leaves an
+   * idle node idle: one event and no state change, instead of idle → busy → idle, two journal
+   * rows and a projection write for every step of a chain.
+   */
+  | { type: 'node.attemptsCounted'; runId: string; started: number; ended: number }
   | { type: 'node.heartbeat'; at: number }
   | { type: 'node.drain' }
   | { type: 'node.lost'; reason: string };
@@ -106,6 +113,7 @@ export type NodeMessage =
 export const nodeMessages = {
   attemptsStarted: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsStarted', runId, count }),
   attemptsEnded: (runId: string, count: number): NodeMessage => ({ type: 'node.attemptsEnded', runId, count }),
+  attemptsCounted: (runId: string, started: number, ended: number): NodeMessage => ({ type: 'node.attemptsCounted', runId, started, ended }),
   heartbeat: (at: number): NodeMessage => ({ type: 'node.heartbeat', at }),
   drain: (): NodeMessage => ({ type: 'node.drain' }),
   lost: (reason: string): NodeMessage => ({ type: 'node.lost', reason }),

@@ -94,6 +94,8 @@ export class JournalRecorder {
    * and its projection rewritten at the next commit.
    */
   recordSnapshot(tag: ActorTag, snapshot: { value: unknown }, event: { type: string }): void {
+    // An event no transition took leaves the very same snapshot: nothing to record or project.
+    if (snapshot === tag.pending) return;
     const to = stateName(snapshot.value);
     // Snapshot first: a flush forced by the row below must project the state it records.
     tag.pending = snapshot;

@@ -160,6 +160,26 @@ describe('JournalRecorder: rows', () => {
     expect(j.store.rows.map((r) => `${r.from} -> ${r.to}`)).toEqual(['null -> idle', 'idle -> busy']);
   });
 
+  test('a batch of attempts that started and ended on an idle node writes no row and no projection', () => {
+    const j = setup();
+    const node = j.node();
+    j.recorder.flush();
+    const batchesBefore = j.store.batches.length;
+    node.send(nodeMessages.attemptsCounted(RUN, 1, 1));
+    node.send(nodeMessages.attemptsCounted(RUN, 3, 3));
+    j.recorder.flush();
+    expect(j.store.batches.length).toBe(batchesBefore);
+    node.send(nodeMessages.attemptsCounted(RUN, 3, 1));
+    node.send(nodeMessages.attemptsCounted(RUN, 1, 3));
+    j.recorder.flush();
+    expect(j.store.rows.map((r) => `${r.from} -> ${r.to} (${r.event})`)).toEqual([
+      'null -> idle (xstate.init)',
+      'idle -> busy (node.attemptsCounted)',
+      'busy -> idle (node.attemptsCounted)',
+    ]);
+    expect(j.store.batches.at(-1)!.nodes.map((n) => [n.status, n.running])).toEqual([['idle', 0]]);
+  });
+
   test('a settlement that does not finish the run writes no coordinator row', () => {
     const j = setup();
     const coordinator = j.coordinator(2);

@@ -218,6 +218,34 @@ describe('a journal that does not reproduce names its first diverging row', () =
   });
 });
 
+describe('node rows of batches counted at once (node.attemptsCounted)', () => {
+  /** The fixture with its node rows written as the counted batches a node now reports. */
+  function counted() {
+    const f = fixture('success-with-deps');
+    const nodeRows = f.transitions.filter((r) => r.actorId === 'node:local' && r.from !== null);
+    for (const row of nodeRows) {
+      const { runId, count } = row.payload as { runId: string; count: number };
+      row.event = 'node.attemptsCounted';
+      row.payload = row.from === 'idle' ? { runId, started: count, ended: 0 } : { runId, started: 1, ended: count + 1 };
+    }
+    return { f, nodeRows };
+  }
+
+  test('re-simulate against the node machine', () => {
+    const { f, nodeRows } = counted();
+    expect(nodeRows.map((r) => `${r.from} -> ${r.to}`)).toContain('busy -> idle');
+    expect(reSimulate(recordedRunOf(f)).divergence).toBeNull();
+  });
+
+  test('a batch that could not have emptied the node is a divergence', () => {
+    const { f, nodeRows } = counted();
+    const emptied = nodeRows.find((r) => r.from === 'busy' && r.to === 'idle')!;
+    emptied.payload = { runId: f.runId, started: 3, ended: 1 };
+    const d = divergenceOf(recordedRunOf(f));
+    expect({ seq: d.seq, actorId: d.actorId }).toEqual({ seq: emptied.seq, actorId: 'node:local' });
+  });
+});
+
 describe('trajectory sharing', () => {
   /** The fixture with `copies` more symbols that did exactly what `name` did, rows interleaved. */
   function cloned(f: JournalFixture, name: string, copies: number): JournalFixture {

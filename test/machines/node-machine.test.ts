@@ -20,6 +20,7 @@ function startNode() {
   return {
     send: actor.send.bind(actor),
     state: () => actor.getSnapshot().value,
+    snapshot: () => actor.getSnapshot(),
     context: () => actor.getSnapshot().context,
     status: () => actor.getSnapshot().status,
     gone: () => gone,
@@ -149,6 +150,45 @@ describe('node machine: lost', () => {
     expect(node.state()).toBe('lost');
     expect(node.status()).toBe('done');
     expect(node.context().lostReason).toBe('socket closed');
+    expect(node.gone()).toBe(1);
+  });
+});
+
+describe('node machine: a batch of attempts counted at once', () => {
+  const counted = (start: number, end: number) => nodeMessages.attemptsCounted('run-1', start, end);
+
+  test('on an idle node, a batch that ended all it started changes nothing, not even the snapshot', () => {
+    const node = startNode();
+    const before = node.snapshot();
+    node.send(counted(2, 2));
+    expect(node.snapshot()).toBe(before);
+    expect(node.state()).toBe('idle');
+  });
+
+  test('on an idle node, a batch that left work running makes it busy with that count', () => {
+    const node = startNode();
+    node.send(counted(3, 1));
+    expect(node.state()).toBe('busy');
+    expect(node.context().running).toBe(2);
+  });
+
+  test('a busy node counts started less ended, and is idle once nothing runs', () => {
+    const node = startNode();
+    node.send(counted(2, 0));
+    node.send(counted(1, 1));
+    expect([node.state(), node.context().running]).toEqual(['busy', 2]);
+    node.send(counted(1, 3));
+    expect([node.state(), node.context().running]).toEqual(['idle', 0]);
+  });
+
+  test('a draining node stops once a batch ends what still ran', () => {
+    const node = startNode();
+    node.send(counted(2, 0));
+    node.send(nodeMessages.drain());
+    node.send(counted(0, 1));
+    expect(node.state()).toBe('draining');
+    node.send(counted(0, 1));
+    expect(node.state()).toBe('stopped');
     expect(node.gone()).toBe(1);
   });
 });

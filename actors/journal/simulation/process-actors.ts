@@ -23,20 +23,28 @@ const MACHINES = { dispatcher: dispatcherMachine, node: nodeMachine } as const;
 
 /**
  * The counter a row implies. A node is idle exactly when nothing runs on it; a row out of
- * busy or draining on `attemptsEnded` means that batch emptied it (running = its count); in
- * any other row out of busy or draining something still ran (1). A dispatcher row out of busy
- * or stopping means this was the last active run (1); out of starting or idle, none ran.
+ * busy or draining on `attemptsEnded` (or `attemptsCounted`) means that batch emptied it
+ * (running = what it ended, less what it started); in any other row out of busy or draining
+ * something still ran (1). A dispatcher row out of busy or stopping means this was the last
+ * active run (1); out of starting or idle, none ran.
  */
 const HIDDEN_CONTEXT: Record<ProcessKind, (actorId: string, from: string, event: EventObject) => Record<string, unknown>> = {
   node: (actorId, from, event) => ({
     nodeId: actorId.startsWith('node:') ? actorId.slice('node:'.length) : actorId,
     capacity: 1,
-    running: from === 'idle' ? 0 : event.type === 'node.attemptsEnded' ? Number((event as { count?: unknown }).count ?? 1) : 1,
+    running: from === 'idle' ? 0 : emptiedBy(event),
     lostReason: null,
     lastHeartbeatAt: null,
   }),
   dispatcher: (_actorId, from) => ({ activeRuns: from === 'busy' || from === 'stopping' ? 1 : 0 }),
 };
+
+function emptiedBy(event: EventObject): number {
+  const { count, started, ended } = event as { count?: unknown; started?: unknown; ended?: unknown };
+  if (event.type === 'node.attemptsEnded') return Number(count ?? 1);
+  if (event.type === 'node.attemptsCounted') return Math.max(1, Number(ended ?? 1) - Number(started ?? 0));
+  return 1;
+}
 
 export interface ProcessActorState {
   actorId: string;
