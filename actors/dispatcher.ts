@@ -167,7 +167,7 @@ export class Dispatcher {
           replayOf: options.replayOf ?? null,
           createdAt: this.now(),
         },
-        manifest.symbols.map((s) => ({ runId, name: s.name, priority: s.priority, dispatch: s.dispatch, dependencies: s.dependencies })),
+        manifest.symbols,
         lease,
       );
     } catch (err) {

@@ -96,9 +96,12 @@ export function runRowFromNew(run: NewRun): RunRow {
   };
 }
 
-/** A new task's row; `runId` must be the run it is created with (a mismatch is a caller bug). */
+/** Most tasks of a big fan-out: one string for all of them instead of one each. */
+const NO_DEPENDENCIES = '[]';
+
+/** A new task's row; a `runId` given must be the run it is created with (a mismatch is a caller bug). */
 export function taskRowFromNew(task: NewTask, runId: string, position: number): TaskRow {
-  if (task.runId !== runId) {
+  if (task.runId !== undefined && task.runId !== runId) {
     throw new TypeError(`Task "${task.name}" names run "${task.runId}" but is created with run "${runId}"`);
   }
   return {
@@ -108,7 +111,7 @@ export function taskRowFromNew(task: NewTask, runId: string, position: number): 
     status: checkTaskStatus(task.status ?? 'pending'),
     priority: task.priority ?? 0,
     dispatch: task.dispatch,
-    dependencies: JSON.stringify(task.dependencies ?? []),
+    dependencies: task.dependencies === undefined || task.dependencies.length === 0 ? NO_DEPENDENCIES : JSON.stringify(task.dependencies),
     attempts: 0,
     output: encodeJson(task.output),
     error: null,

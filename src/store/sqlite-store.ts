@@ -46,6 +46,18 @@ import type {
  * Throws StoreUnavailableError when the file cannot be opened, and SwarmError('STORE_SCHEMA')
  * when it was written by a newer swarm.
  */
+/**
+ * A million-task createRun is one synchronous loop, and the engine's collector, paced by the
+ * JS heap, lets what each statement leaves behind (bound values, argument lists) pile up: RSS
+ * rose 400 MB in it, measured, against 110 MB with a young-generation collection every 32k
+ * rows, at no cost in time (an eden collection touches only new objects).
+ */
+const ROWS_BETWEEN_COLLECTIONS = 32 * 1024;
+
+function collectYoungGarbage(): void {
+  Bun.gc(false);
+}
+
 export class SqliteStore implements SwarmStore {
   readonly location: string;
   readonly schemaVersion: number;
@@ -217,6 +229,7 @@ export class SqliteStore implements SwarmStore {
         );
       }
       s.taskInserts.forCount(end - start).run(...values);
+      if (start % ROWS_BETWEEN_COLLECTIONS === 0 && start > 0) collectYoungGarbage();
     }
   }
 

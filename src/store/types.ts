@@ -83,8 +83,12 @@ export interface TaskRecord {
   finishedAt: number | null;
 }
 
-export type NewTask = Pick<TaskRecord, 'runId' | 'name' | 'priority' | 'dispatch' | 'dependencies'> &
-  Partial<Pick<TaskRecord, 'status' | 'output' | 'reused'>>;
+/**
+ * A task created with its run. `runId` may be left out (it is the run's): a manifest's symbols
+ * serve as they are, without a copy per task (a million of them for a big run).
+ */
+export type NewTask = Pick<TaskRecord, 'name' | 'priority' | 'dispatch' | 'dependencies'> &
+  Partial<Pick<TaskRecord, 'runId' | 'status' | 'output' | 'reused'>>;
 
 export type TaskPatch = Pick<TaskRecord, 'runId' | 'name'> &
   Partial<Omit<TaskRecord, 'runId' | 'name' | 'priority' | 'dispatch' | 'dependencies'>>;
