@@ -112,6 +112,19 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(store.getRun('r2')).toMatchObject({ status: 'paused', manifestPath: null, manifestFormat: 'toml' });
       });
 
+      test('a manifest of tens of thousands of symbols reads back as it was written', () => {
+        const symbols = Array.from({ length: 25_001 }, (_, i) => ({ name: `s${i}`, parameters: { n: i, text: 'é'.repeat(i % 3) } }));
+        const manifest = { name: 'big', metadata: { k: 1 }, symbols };
+        store.createRun(newRun('big', { manifest, totalTasks: symbols.length }), symbols.map((s) => ({ name: s.name, priority: 0, dispatch: 'internal' as const, dependencies: [] })));
+        expect(store.getRun('big')!.manifest).toEqual(manifest);
+        expect(store.getTasks('big').map((t) => t.runId)).toEqual(symbols.map(() => 'big'));
+      });
+
+      test('a task created without its runId belongs to the run it is created with', () => {
+        store.createRun(newRun('r9'), [{ name: 'x', priority: 1, dispatch: 'internal', dependencies: [] }]);
+        expect(store.getTask('r9', 'x')).toMatchObject({ runId: 'r9', name: 'x', dependencies: [] });
+      });
+
       test('createRun stores tasks as pending, with no attempts, output or error', () => {
         seedRun();
         expect(store.getTask('r1', 'b')).toEqual({

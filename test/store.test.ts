@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError, SwarmError } from '../src/errors.ts';
 import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, openStore } from '../src/store/index.ts';
 import { MIGRATIONS, applyMigrations, readSchemaVersion } from '../src/store/migrations.ts';
+import { SYMBOLS_PER_PART } from '../src/store/manifest-parts.ts';
 import { configureConnection } from '../src/store/sqlite-connection.ts';
 import { batch, newRun, newTask, runStoreConformance, transition } from './store-conformance.ts';
 
@@ -163,6 +164,29 @@ describe('SqliteStore on a file', () => {
     expect(store.counts().tasks).toBe(100_000);
     expect(store.getTask('big', 'task-99999')!.dependencies).toEqual(['task-99998']);
     store.close();
+  });
+});
+
+describe('SqliteStore: a big manifest in parts', () => {
+  test('its symbols are stored in parts, read back in order, and deleted with the run', () => {
+    const path = tempDbPath();
+    const store = new SqliteStore(path);
+    const symbols = Array.from({ length: 2 * SYMBOLS_PER_PART + 1 }, (_, i) => ({ name: `s${i}` }));
+    store.createRun(newRun('big', { manifest: { name: 'big', symbols } }), []);
+    store.createRun(newRun('small', { manifest: { name: 'small', symbols: symbols.slice(0, SYMBOLS_PER_PART) } }), []);
+    const raw = new Database(path);
+    try {
+      const parts = () => raw.prepare('SELECT run_id AS runId, part FROM run_manifest_parts ORDER BY run_id, part').all();
+      expect(parts()).toEqual([{ runId: 'big', part: 0 }, { runId: 'big', part: 1 }, { runId: 'big', part: 2 }]);
+      expect((store.getRun('big')!.manifest as { symbols: unknown[] }).symbols).toEqual(symbols);
+      expect((store.getRun('small')!.manifest as { symbols: unknown[] }).symbols).toHaveLength(SYMBOLS_PER_PART);
+      store.commit(batch({ runs: [{ id: 'big', status: 'succeeded', finishedAt: 1 }] }));
+      expect(store.deleteFinishedRunsBefore(Number.MAX_SAFE_INTEGER)).toBe(1);
+      expect(parts()).toEqual([]);
+    } finally {
+      raw.close();
+      store.close();
+    }
   });
 });
 

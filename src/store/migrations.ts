@@ -138,6 +138,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE run_owners ADD COLUMN expires_at INTEGER;   -- ms, the store's clock; NULL: no lease
     `,
   },
+  {
+    version: 6,
+    description: 'a big manifest is stored as a head and parts of its symbols (run_manifest_parts)',
+    // Why: one JSON text for a million symbols costs ~460 MB of memory to write (see
+    // manifest-parts.ts). Existing rows keep their whole manifest (parts = 0).
+    up: `
+      ALTER TABLE run_manifests ADD COLUMN parts INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE run_manifest_parts (
+        run_id  TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        part    INTEGER NOT NULL,
+        symbols TEXT NOT NULL,            -- JSON array: symbols part*N .. part*N + N - 1
+        PRIMARY KEY (run_id, part)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes; a database at a higher version is refused. */

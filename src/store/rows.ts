@@ -77,14 +77,15 @@ export type NodeRow = Omit<NodeRecord, 'capabilities'> & { capabilities: string 
 
 // ---- input → row (validating) -------------------------------------------------------------
 
-export function runRowFromNew(run: NewRun): RunRow {
+/** `manifest`: the manifest as stored, when the store encodes it its own way (see manifest-parts.ts). */
+export function runRowFromNew(run: NewRun, manifest: string | null = encodeJson(run.manifest)): RunRow {
   return {
     id: checkText(run.id, 'run id'),
     name: run.name,
     status: checkRunStatus(run.status ?? 'running'),
     manifestSource: run.manifestSource,
     manifestFormat: run.manifestFormat,
-    manifest: encodeJson(run.manifest),
+    manifest,
     manifestPath: run.manifestPath ?? null,
     metadata: encodeJson(run.metadata ?? {}) ?? '{}',
     totalTasks: checkNumber(run.totalTasks, 'totalTasks'),

@@ -8,7 +8,7 @@ import { FINISHED_RUN_STATUSES } from './validation.ts';
  */
 
 const RUN_COLUMNS = `runs.id AS id, name, status, m.source AS manifestSource, m.format AS manifestFormat,
-  m.manifest AS manifest, m.path AS manifestPath, metadata, total_tasks AS totalTasks,
+  m.manifest AS manifest, m.parts AS manifestParts, m.path AS manifestPath, metadata, total_tasks AS totalTasks,
   completed_tasks AS completedTasks, failed_tasks AS failedTasks, replay_of AS replayOf,
   created_at AS createdAt, finished_at AS finishedAt`;
 
@@ -36,11 +36,13 @@ const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
 export class SqliteStatements {
   readonly insertRun: Statement<unknown, ColumnValue[]>;
   readonly insertRunManifest: Statement<unknown, ColumnValue[]>;
+  readonly insertManifestPart: Statement<unknown, [string, number, string]>;
+  readonly selectManifestParts: Statement<{ symbols: string }, [string]>;
   readonly insertTransition: Statement<unknown, ColumnValue[]>;
   readonly upsertNode: Statement<unknown, ColumnValue[]>;
   readonly runExists: Statement<{ found: 1 }, [string]>;
   readonly taskExists: Statement<{ found: 1 }, [string, string]>;
-  readonly selectRun: Statement<RunRow, [string]>;
+  readonly selectRun: Statement<RunRow & { manifestParts: number }, [string]>;
   readonly selectRunListing: Statement<RunListingRow, [string]>;
   readonly listRuns: Statement<RunListingRow, [number]>;
   readonly listRunsWithStatus: Statement<RunListingRow, [string, number]>;
@@ -69,8 +71,10 @@ export class SqliteStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertRunManifest = db.prepare(
-      'INSERT INTO run_manifests (run_id, source, format, manifest, path) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO run_manifests (run_id, source, format, manifest, path, parts) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.insertManifestPart = db.prepare('INSERT INTO run_manifest_parts (run_id, part, symbols) VALUES (?, ?, ?)');
+    this.selectManifestParts = db.prepare('SELECT symbols FROM run_manifest_parts WHERE run_id = ? ORDER BY part');
     this.insertTransition = db.prepare(
       `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -136,7 +140,7 @@ export class SqliteStatements {
       16,
     );
     this.all = [
-      this.insertRun, this.insertRunManifest, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
+      this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,

@@ -17,6 +17,7 @@ import {
   runListingFromRow,
   type ColumnValue,
 } from './rows.ts';
+import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
 import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
@@ -65,7 +66,7 @@ export class SqliteStore implements SwarmStore {
   private readonly statements: SqliteStatements;
   private readonly leases: SqliteLeases;
   private readonly commitTransaction: (batch: StoreBatch) => CommitOutcome;
-  private readonly createRunTransaction: (run: RunRow, tasks: NewTask[], lease: NewRunLease | undefined) => void;
+  private readonly createRunTransaction: (run: RunRow, manifest: ManifestInParts, tasks: readonly NewTask[], lease: NewRunLease | undefined) => void;
   private closed = false;
 
   constructor(location: string) {
@@ -78,15 +79,16 @@ export class SqliteStore implements SwarmStore {
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
     this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
-    this.createRunTransaction = db.transaction((run: RunRow, tasks: NewTask[], lease: NewRunLease | undefined) => {
-      this.insertRun(run, tasks);
+    this.createRunTransaction = db.transaction((run: RunRow, manifest: ManifestInParts, tasks: readonly NewTask[], lease: NewRunLease | undefined) => {
+      this.insertRun(run, manifest, tasks);
       if (lease) this.leases.insert(run.id, lease);
     }).immediate;
   }
 
-  createRun(run: NewRun, tasks: NewTask[], lease?: NewRunLease): void {
+  createRun(run: NewRun, tasks: readonly NewTask[], lease?: NewRunLease): void {
     this.assertOpen();
-    this.createRunTransaction(runRowFromNew(run), tasks, lease);
+    const manifest = splitManifest(run.manifest);
+    this.createRunTransaction(runRowFromNew(run, manifest.head), manifest, tasks, lease);
   }
 
   commit(batch: StoreBatch): CommitOutcome {
@@ -99,8 +101,12 @@ export class SqliteStore implements SwarmStore {
 
   getRun(runId: string): RunRecord | undefined {
     this.assertOpen();
-    const row = this.statements.selectRun.get(runId);
-    return row === null ? undefined : runFromRow(row);
+    const selected = this.statements.selectRun.get(runId);
+    if (selected === null) return undefined;
+    const { manifestParts, ...row } = selected;
+    if (manifestParts === 0) return runFromRow(row);
+    const parts = this.statements.selectManifestParts.all(runId).map((p) => p.symbols);
+    return { ...runFromRow({ ...row, manifest: null }), manifest: joinManifest(row.manifest, parts) };
   }
 
   getRunListing(runId: string): RunListing | undefined {
@@ -211,13 +217,14 @@ export class SqliteStore implements SwarmStore {
     if (this.closed) throw storeClosedError(this.location);
   }
 
-  private insertRun(run: RunRow, tasks: NewTask[]): void {
+  private insertRun(run: RunRow, manifest: ManifestInParts, tasks: readonly NewTask[]): void {
     const s = this.statements;
     s.insertRun.run(
       run.id, run.name, run.status, run.metadata, run.totalTasks, run.completedTasks, run.failedTasks,
       run.replayOf, run.createdAt, run.finishedAt,
     );
-    s.insertRunManifest.run(run.id, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath);
+    s.insertRunManifest.run(run.id, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath, manifest.parts);
+    for (let i = 0; i < manifest.parts; i++) s.insertManifestPart.run(run.id, i, manifest.part(i));
     for (let start = 0; start < tasks.length; start += ROWS_PER_INSERT) {
       const end = Math.min(tasks.length, start + ROWS_PER_INSERT);
       const values: ColumnValue[] = [];

@@ -1,0 +1,56 @@
+import { encodeJson } from './json-columns.ts';
+
+/**
+ * How SQLite stores a big manifest: its symbols in parts of SYMBOLS_PER_PART, each its own
+ * JSON text, and the rest of the manifest (with `symbols: []`) as the head. One JSON text for
+ * a million symbols is a 160 MB string, which binding copies to UTF-8 and SQLite copies again
+ * into its record: ~460 MB of memory at once for createRun, measured. Part by part, one part's
+ * text is alive at a time. Small manifests (most) are stored whole, as before.
+ */
+
+export const SYMBOLS_PER_PART = 10_000;
+
+export interface ManifestInParts {
+  /** The manifest as JSON when stored whole; else the manifest without its symbols. */
+  head: string | null;
+  /** How many parts of symbols follow the head (0: the head is the whole manifest). */
+  parts: number;
+  /** Part `i`'s symbols as JSON, made when asked for (so they never all exist at once). */
+  part(i: number): string;
+}
+
+export function splitManifest(manifest: unknown): ManifestInParts {
+  const symbols = symbolsOf(manifest);
+  if (symbols === null || symbols.length <= SYMBOLS_PER_PART) {
+    return { head: encodeJson(manifest), parts: 0, part: noPart };
+  }
+  return {
+    head: JSON.stringify({ ...(manifest as object), symbols: [] }),
+    parts: Math.ceil(symbols.length / SYMBOLS_PER_PART),
+    part: (i) => JSON.stringify(symbols.slice(i * SYMBOLS_PER_PART, (i + 1) * SYMBOLS_PER_PART)),
+  };
+}
+
+/** The manifest back from its head and its parts' texts, in part order. */
+export function joinManifest(head: string | null, parts: Iterable<string>): unknown {
+  if (head === null) return null;
+  const manifest = JSON.parse(head) as { symbols?: unknown[] };
+  const symbols: unknown[] = [];
+  let any = false;
+  for (const text of parts) {
+    any = true;
+    for (const symbol of JSON.parse(text) as unknown[]) symbols.push(symbol);
+  }
+  if (any) manifest.symbols = symbols;
+  return manifest;
+}
+
+function symbolsOf(manifest: unknown): unknown[] | null {
+  if (typeof manifest !== 'object' || manifest === null) return null;
+  const { symbols } = manifest as { symbols?: unknown };
+  return Array.isArray(symbols) ? symbols : null;
+}
+
+function noPart(i: number): never {
+  throw new RangeError(`a manifest stored whole has no part ${i}`);
+}
