@@ -54,6 +54,8 @@ import type {
  * rows, at no cost in time (an eden collection touches only new objects).
  */
 const ROWS_BETWEEN_COLLECTIONS = 32 * 1024;
+/** Likewise between a big manifest's parts: each leaves its JSON text and its copies (~5 MB). */
+const PARTS_BETWEEN_COLLECTIONS = 4;
 
 function collectYoungGarbage(): void {
   Bun.gc(false);
@@ -224,7 +226,10 @@ export class SqliteStore implements SwarmStore {
       run.replayOf, run.createdAt, run.finishedAt,
     );
     s.insertRunManifest.run(run.id, run.manifestSource, run.manifestFormat, run.manifest, run.manifestPath, manifest.parts);
-    for (let i = 0; i < manifest.parts; i++) s.insertManifestPart.run(run.id, i, manifest.part(i));
+    for (let i = 0; i < manifest.parts; i++) {
+      s.insertManifestPart.run(run.id, i, manifest.part(i));
+      if (i % PARTS_BETWEEN_COLLECTIONS === PARTS_BETWEEN_COLLECTIONS - 1) collectYoungGarbage();
+    }
     for (let start = 0; start < tasks.length; start += ROWS_PER_INSERT) {
       const end = Math.min(tasks.length, start + ROWS_PER_INSERT);
       const values: ColumnValue[] = [];
