@@ -27,9 +27,11 @@ const INIT = { type: 'xstate.init' };
  */
 export class CompiledTaskActor implements TaskActorLike {
   private snapshot: Snapshot | null = null;
-  private readonly timers = new Map<string, unknown>();
-  /** Events waiting while one is handled; null when idle. */
+  /** Pending delayed events by id; made at the first one (a run may create a million actors). */
+  private timers: Map<string, unknown> | null = null;
+  /** Events sent while one is handled, in order; made only when that happens. */
   private mailbox: { type: string }[] | null = null;
+  private handling = false;
   private stopped = false;
 
   constructor(
@@ -41,16 +43,16 @@ export class CompiledTaskActor implements TaskActorLike {
   ) {}
 
   start(): void {
-    this.handle(() => initialStep(this.machine, this.input), INIT);
+    this.handle(INIT);
   }
 
   send(event: { type: string }): void {
     if (this.stopped || this.snapshot === null) return;
-    if (this.mailbox) {
-      this.mailbox.push(event);
+    if (this.handling) {
+      (this.mailbox ??= []).push(event);
       return;
     }
-    this.handle(() => step(this.machine, this.snapshot!, event), event);
+    this.handle(event);
   }
 
   getSnapshot(): Snapshot {
@@ -59,22 +61,22 @@ export class CompiledTaskActor implements TaskActorLike {
 
   stop(): void {
     this.stopped = true;
+    if (this.timers === null) return;
     for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
   }
 
-  private handle(first: () => Step, firstEvent: { type: string }): void {
-    this.mailbox = [];
+  /** Handles `first` (INIT: the initial step), then whatever was sent meanwhile, in order. */
+  private handle(first: { type: string }): void {
+    this.handling = true;
     try {
-      let next: (() => Step) | null = first;
-      let event = firstEvent;
-      while (next) {
-        this.apply(next(), event);
-        const queued = this.stopped ? undefined : this.mailbox.shift();
-        next = queued ? () => step(this.machine, this.snapshot!, queued) : null;
-        if (queued) event = queued;
+      let event: { type: string } | undefined = first;
+      while (event) {
+        this.apply(event === INIT ? initialStep(this.machine, this.input) : step(this.machine, this.snapshot!, event), event);
+        event = this.stopped ? undefined : this.mailbox?.shift();
       }
     } finally {
+      this.handling = false;
       this.mailbox = null;
     }
   }
@@ -91,17 +93,18 @@ export class CompiledTaskActor implements TaskActorLike {
         // A host action of this very step may have stopped the actor: it keeps no timer then.
         if (this.stopped) continue;
         const fire = { type: effect.event };
-        this.timers.set(
+        (this.timers ??= new Map()).set(
           effect.id,
           this.clock.setTimeout(() => {
-            this.timers.delete(effect.id);
+            this.timers!.delete(effect.id);
             this.send(fire);
           }, effect.delay),
         );
       } else {
-        const timer = this.timers.get(effect.id);
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        this.timers.delete(effect.id);
+        const timer = this.timers?.get(effect.id);
+        if (timer === undefined) continue;
+        this.clock.clearTimeout(timer);
+        this.timers!.delete(effect.id);
       }
     }
   }

@@ -9,6 +9,8 @@ export interface GraphSymbol {
   dependencies: readonly string[];
 }
 
+const NONE = new Int32Array(0);
+
 export class RunGraph {
   readonly size: number;
   readonly names: readonly string[];
@@ -74,12 +76,17 @@ export class RunGraph {
 
   /** A view into the graph's storage: read it, do not keep it past the graph. */
   dependenciesOf(i: number): Int32Array {
-    return this.dependencyList.subarray(this.dependencyStart[i], this.dependencyStart[i + 1]);
+    const from = this.dependencyStart[i];
+    const to = this.dependencyStart[i + 1];
+    // No view for none: most tasks of a fan-out, asked once or twice each.
+    return from === to ? NONE : this.dependencyList.subarray(from, to);
   }
 
   /** A view into the graph's storage: read it, do not keep it past the graph. */
   dependentsOf(i: number): Int32Array {
-    return this.dependentList.subarray(this.dependentStart[i], this.dependentStart[i + 1]);
+    const from = this.dependentStart[i];
+    const to = this.dependentStart[i + 1];
+    return from === to ? NONE : this.dependentList.subarray(from, to);
   }
 
   /** How many tasks depend on task i (no view allocated: read once per task per run). */
