@@ -54,6 +54,32 @@ describe('jsonProblem: what JSON can store', () => {
     expect(jsonProblem(NaN, MAX_JSON_DEPTH, { finiteNumbers: true })?.message).toContain('NaN or Infinity');
   });
 
+  test('which problem is found first: its own scalars before what is nested, nested values last first', () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(jsonProblem({ a: { b: 1n }, c: 2n })).toMatchObject({ path: '$.c' });
+    expect(jsonProblem([{ x: 1n }, { y: 2n }])).toMatchObject({ path: '$[1].y' });
+    expect(jsonProblem({ first: loop, last: { deep: [3n] } })).toMatchObject({ reason: 'bigint', path: '$.last.deep[0]' });
+  });
+
+  test('a cycle through a toJSON result, and shared values beside each other, as before', () => {
+    const outer: Record<string, unknown> = {};
+    outer.x = { toJSON: () => ({ back: outer }) };
+    expect(jsonProblem(outer)).toMatchObject({ reason: 'cycle', path: '$.x.back' });
+    const shared = [{ n: 1 }];
+    expect(jsonProblem({ a: shared, b: [shared, shared], c: { d: shared } })).toBeNull();
+  });
+
+  test('a problem deep in a big list is found with its place', () => {
+    const list: unknown[] = Array.from({ length: 300_000 }, (_, i) => ({ name: `s${i}`, parameters: { n: i } }));
+    (list[123_456] as { parameters: { n: unknown } }).parameters.n = [1, { v: 5n }];
+    expect(jsonProblem({ symbols: list })).toMatchObject({ reason: 'bigint', segments: ['symbols', 123_456, 'parameters', 'n', 1, 'v'] });
+    const loop: Record<string, unknown> = { name: 'x' };
+    loop.parameters = { again: loop };
+    list[200_000] = loop;
+    expect(jsonProblem({ symbols: list })).toMatchObject({ reason: 'cycle', path: '$.symbols[200000].parameters.again' });
+  });
+
   test('wide values: a million keys, and one large array, are walked without trouble', () => {
     const wide: Record<string, number> = {};
     for (let i = 0; i < 1_000_000; i++) wide[`k${i}`] = i;
