@@ -1,4 +1,3 @@
-import type { DataPath } from './document.ts';
 import { findCycles, formatCycle, type DependencyGraph } from './graph.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import type { RawSymbolView } from './raw-symbols.ts';
@@ -7,75 +6,130 @@ import { SpellingIndex } from './suggest.ts';
 /**
  * Checks that need more than one symbol: unique names (symbols and rollbacks share one
  * namespace), dependencies that exist, are not repeated and do not point at their own symbol,
- * and no cycles. Works on the forgiving view so it reports alongside schema problems.
+ * and no cycles. Works on the forgiving view so it reports alongside schema problems. Written
+ * for manifests of a million symbols: one name index serves every check, paths and messages
+ * are built only for a problem, and the graph is two typed arrays.
  */
 export function checkAcrossSymbols(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  return [...checkUniqueNames(symbols), ...checkDependencies(symbols), ...checkCycles(symbols)];
+  const names = new NameIndex(symbols);
+  return [...names.duplicates, ...checkDependencies(symbols, names), ...checkCycles(symbols, names)];
 }
 
-function checkUniqueNames(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  const firstUse = new Map<string, string>();
-  const drafts: IssueDraft[] = [];
-  const claim = (name: string | undefined, path: DataPath, owner: string) => {
-    if (name === undefined) return;
-    const previous = firstUse.get(name);
-    if (previous === undefined) firstUse.set(name, owner);
-    else drafts.push({ path, message: `duplicate name "${name}": ${previous} already has it` });
-  };
-  for (const symbol of symbols) {
-    claim(symbol.name, ['symbols', symbol.index, 'name'], `symbols[${symbol.index}]`);
-    const rollbackPath = ['symbols', symbol.index, 'rollback', 'name'];
-    claim(symbol.rollback?.name, rollbackPath, `the rollback of symbols[${symbol.index}]`);
+/**
+ * Who uses each name first, in reading order (a symbol, then its rollback): a code per name,
+ * 2p for the symbol at view position p, 2p + 1 for its rollback.
+ */
+class NameIndex {
+  readonly duplicates: IssueDraft[] = [];
+  readonly rollbackNames = new Set<string>();
+  private readonly firstUse = new Map<string, number>();
+  /** The first symbol of a name whose first user was a rollback (a duplicate, so rare). */
+  private readonly symbolAfterRollback = new Map<string, number>();
+
+  constructor(private readonly symbols: readonly RawSymbolView[]) {
+    for (let at = 0; at < symbols.length; at++) {
+      const view = symbols[at];
+      if (view.name !== undefined) this.claim(view.name, 2 * at, () => ['symbols', view.index, 'name']);
+      const rollbackName = view.rollback?.name;
+      if (rollbackName !== undefined) {
+        this.rollbackNames.add(rollbackName);
+        this.claim(rollbackName, 2 * at + 1, () => ['symbols', view.index, 'rollback', 'name']);
+      }
+    }
   }
-  return drafts;
+
+  /** The view position of the first symbol named `name`, if any. */
+  symbolAt(name: string): number | undefined {
+    const code = this.firstUse.get(name);
+    if (code === undefined) return undefined;
+    return code % 2 === 0 ? code / 2 : this.symbolAfterRollback.get(name);
+  }
+
+  private claim(name: string, code: number, path: () => (string | number)[]): void {
+    const previous = this.firstUse.get(name);
+    if (previous === undefined) {
+      this.firstUse.set(name, code);
+      return;
+    }
+    if (code % 2 === 0 && previous % 2 === 1 && !this.symbolAfterRollback.has(name)) this.symbolAfterRollback.set(name, code / 2);
+    this.duplicates.push({ path: path(), message: `duplicate name "${name}": ${this.owner(previous)} already has it` });
+  }
+
+  private owner(code: number): string {
+    const index = this.symbols[Math.floor(code / 2)].index;
+    return code % 2 === 0 ? `symbols[${index}]` : `the rollback of symbols[${index}]`;
+  }
 }
 
-function checkDependencies(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  const symbolNames = new Set(symbols.map((symbol) => symbol.name).filter((name) => name !== undefined));
-  const rollbackNames = new Set(symbols.map((symbol) => symbol.rollback?.name).filter((name) => name !== undefined));
+function checkDependencies(symbols: readonly RawSymbolView[], names: NameIndex): IssueDraft[] {
   let spelling: SpellingIndex | undefined; // built for the first unknown dependency only
   const drafts: IssueDraft[] = [];
   for (const symbol of symbols) {
-    const listed = new Set<string>();
-    for (const dependency of symbol.dependencies) {
-      const path = ['symbols', symbol.index, 'dependencies', dependency.index];
+    const dependencies = symbol.dependencies;
+    // A set only when something could be listed twice.
+    const listed = dependencies.length > 1 ? new Set<string>() : null;
+    for (const dependency of dependencies) {
       const problem =
         dependency.name === symbol.name
           ? 'a symbol cannot depend on itself'
-          : listed.has(dependency.name)
+          : listed?.has(dependency.name)
             ? `"${dependency.name}" is listed more than once`
-            : symbolNames.has(dependency.name)
+            : names.symbolAt(dependency.name) !== undefined
               ? undefined
-              : rollbackNames.has(dependency.name)
+              : names.rollbackNames.has(dependency.name)
                 ? `"${dependency.name}" is a rollback, which runs only when its parent fails; ` +
                   'depend on a symbol instead'
-                : `unknown dependency "${dependency.name}"${(spelling ??= new SpellingIndex(symbolNames)).didYouMean(dependency.name)}`;
-      listed.add(dependency.name);
-      if (problem !== undefined) drafts.push({ path, message: problem });
+                : `unknown dependency "${dependency.name}"${(spelling ??= new SpellingIndex(symbolNames(symbols))).didYouMean(dependency.name)}`;
+      listed?.add(dependency.name);
+      if (problem !== undefined) drafts.push({ path: ['symbols', symbol.index, 'dependencies', dependency.index], message: problem });
     }
   }
   return drafts;
 }
 
-function checkCycles(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  // Graph over the named symbols; with duplicate names the first one wins (already reported).
-  const named = symbols.filter((symbol) => symbol.name !== undefined);
-  const nodeOf = new Map<string, number>();
-  named.forEach((symbol, node) => nodeOf.has(symbol.name!) || nodeOf.set(symbol.name!, node));
-  const edges = named.map((symbol, node) =>
-    symbol.dependencies.flatMap(({ name }) => {
-      const target = nodeOf.get(name);
-      return target === undefined || target === node ? [] : [target];
-    }),
-  );
-  const graph: DependencyGraph = { count: named.length, dependenciesOf: (node) => edges[node] };
-  const names = named.map((symbol) => symbol.name!);
-  return findCycles(graph).map((cycle) => {
-    const [first, second] = [named[cycle[0]], names[cycle[1]]];
+function symbolNames(symbols: readonly RawSymbolView[]): Set<string> {
+  const names = new Set<string>();
+  for (const symbol of symbols) if (symbol.name !== undefined) names.add(symbol.name);
+  return names;
+}
+
+const NONE = new Int32Array(0);
+
+function checkCycles(symbols: readonly RawSymbolView[], names: NameIndex): IssueDraft[] {
+  // Nodes are view positions; a dependency edge goes to the first symbol of its name (the
+  // others are duplicates, already reported). Unnamed symbols are nodes nothing can point
+  // at, so they are in no cycle.
+  const start = new Int32Array(symbols.length + 1);
+  let count = 0;
+  for (let node = 0; node < symbols.length; node++) {
+    for (const { name } of symbols[node].dependencies) {
+      const target = names.symbolAt(name);
+      if (target !== undefined && target !== node) count++;
+    }
+  }
+  const targets = new Int32Array(count);
+  count = 0;
+  for (let node = 0; node < symbols.length; node++) {
+    start[node] = count;
+    for (const { name } of symbols[node].dependencies) {
+      const target = names.symbolAt(name);
+      if (target !== undefined && target !== node) targets[count++] = target;
+    }
+  }
+  start[symbols.length] = count;
+  const graph: DependencyGraph = {
+    count: symbols.length,
+    dependenciesOf: (node) => (start[node] === start[node + 1] ? NONE : targets.subarray(start[node], start[node + 1])),
+  };
+  const cycles = findCycles(graph);
+  if (cycles.length === 0) return [];
+  const shown = symbols.map((symbol) => symbol.name ?? '');
+  return cycles.map((cycle) => {
+    const [first, second] = [symbols[cycle[0]], shown[cycle[1]]];
     const entry = first.dependencies.find((dependency) => dependency.name === second)!;
     return {
       path: ['symbols', first.index, 'dependencies', entry.index],
-      message: `dependency cycle: ${formatCycle(cycle, names)} (each symbol depends on the next)`,
+      message: `dependency cycle: ${formatCycle(cycle, shown)} (each symbol depends on the next)`,
     };
   });
 }

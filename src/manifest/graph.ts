@@ -10,7 +10,7 @@ import type { Manifest } from './types.ts';
 /** A graph of `count` nodes; `dependenciesOf(i)` are the nodes node i depends on. */
 export interface DependencyGraph {
   count: number;
-  dependenciesOf(node: number): readonly number[];
+  dependenciesOf(node: number): ArrayLike<number> & Iterable<number>;
 }
 
 /**
@@ -72,11 +72,43 @@ export function sortTopologically(graph: DependencyGraph): number[] {
  * node. Self-dependencies are left to the caller. Groups come in manifest order.
  */
 export function findCycles(graph: DependencyGraph): number[][] {
+  // Most graphs have none: found in typed arrays, without Tarjan's per-node bookkeeping.
+  if (isAcyclic(graph)) return [];
   return stronglyConnectedComponents(graph)
     .filter((component) => component.length > 1)
     .map((component) => component.sort((a, b) => a - b))
     .sort((a, b) => a[0] - b[0])
     .map((component) => shortestCycleThrough(component[0], new Set(component), graph));
+}
+
+/** Kahn's algorithm without an order: whether every node can be taken (self-dependencies aside). */
+function isAcyclic(graph: DependencyGraph): boolean {
+  const { count } = graph;
+  const waitingOn = new Int32Array(count);
+  const dependentStart = new Int32Array(count + 1);
+  for (let node = 0; node < count; node++) {
+    for (const dependency of graph.dependenciesOf(node)) {
+      if (dependency === node) continue;
+      waitingOn[node]++;
+      dependentStart[dependency + 1]++;
+    }
+  }
+  for (let node = 0; node < count; node++) dependentStart[node + 1] += dependentStart[node];
+  const dependents = new Int32Array(dependentStart[count]);
+  const fill = dependentStart.slice(0, count);
+  for (let node = 0; node < count; node++) {
+    for (const dependency of graph.dependenciesOf(node)) if (dependency !== node) dependents[fill[dependency]++] = node;
+  }
+  const ready = new Int32Array(count);
+  let tail = 0;
+  for (let node = 0; node < count; node++) if (waitingOn[node] === 0) ready[tail++] = node;
+  for (let head = 0; head < tail; head++) {
+    const node = ready[head];
+    for (let e = dependentStart[node]; e < dependentStart[node + 1]; e++) {
+      if (--waitingOn[dependents[e]] === 0) ready[tail++] = dependents[e];
+    }
+  }
+  return tail === count;
 }
 
 /** Names shown of a long cycle: its start and its end, so one message stays readable. */

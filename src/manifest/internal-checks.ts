@@ -16,34 +16,54 @@ import { didYouMean } from './suggest.ts';
  * that its arguments fit the operation's schema, so a typo fails validation instead of a run.
  */
 export function checkInternalOperations(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  return symbols.flatMap((symbol) => [
-    ...checkOne(symbol, ['symbols', symbol.index]),
-    ...(symbol.rollback ? checkOne(symbol.rollback, ['symbols', symbol.index, 'rollback']) : []),
-  ]);
+  // A loop that allocates nothing for a symbol without a problem: a manifest may have a million.
+  const drafts: IssueDraft[] = [];
+  const argless = new Map<string, boolean>();
+  for (const symbol of symbols) {
+    checkOne(symbol, () => ['symbols', symbol.index], drafts, argless);
+    if (symbol.rollback) checkOne(symbol.rollback, () => ['symbols', symbol.index, 'rollback'], drafts, argless);
+  }
+  return drafts;
 }
 
-function checkOne(entry: RawRollbackView, path: DataPath): IssueDraft[] {
+/**
+ * Adds the entry's problems to `drafts`. `argless` remembers, per operation, whether it takes
+ * no arguments: the usual case (`parameters: { operation: noop }`) needs no parse each time.
+ */
+function checkOne(entry: RawRollbackView, pathOf: () => DataPath, drafts: IssueDraft[], argless: Map<string, boolean>): void {
   const dispatch = entry.dispatch ?? SYMBOL_DEFAULTS.dispatch;
   // A name that is not a string or parameters that are not a mapping are the schema's to report.
-  if (dispatch !== 'internal' || entry.name === undefined || entry.parameters === undefined) return [];
+  if (dispatch !== 'internal' || entry.name === undefined || entry.parameters === undefined) return;
   const parameters = entry.parameters;
   if (parameters.operation !== undefined && typeof parameters.operation !== 'string') {
-    return [{ path: [...path, 'parameters', 'operation'], message: 'must be a string naming an internal operation' }];
+    drafts.push({ path: [...pathOf(), 'parameters', 'operation'], message: 'must be a string naming an internal operation' });
+    return;
   }
   const operation = operationOf({ name: entry.name, parameters });
   if (!isInternalOperation(operation)) {
     // An invalid name is already reported; calling it an unknown operation too would be noise.
     const fromName = typeof parameters.operation !== 'string';
-    return fromName && !isValidSymbolName(entry.name) ? [] : [unknownOperation(operation, parameters, path)];
+    if (!(fromName && !isValidSymbolName(entry.name))) drafts.push(unknownOperation(operation, parameters, pathOf()));
+    return;
+  }
+  if (hasOnlyOperation(parameters)) {
+    let fine = argless.get(operation);
+    if (fine === undefined) argless.set(operation, (fine = INTERNAL_OPERATION_PARAMS[operation].safeParse({}).success));
+    if (fine) return;
   }
   const { operation: _operation, ...args } = parameters;
   const result = INTERNAL_OPERATION_PARAMS[operation].safeParse(args, { error: readableZodMessages });
-  if (result.success) return [];
-  return draftsFromZodIssues(result.error.issues, args).map((draft) => ({
-    ...draft,
-    path: [...path, 'parameters', ...draft.path],
-    message: `${draft.message}, for internal operation "${operation}"`,
-  }));
+  if (result.success) return;
+  const path = pathOf();
+  for (const draft of draftsFromZodIssues(result.error.issues, args)) {
+    drafts.push({ ...draft, path: [...path, 'parameters', ...draft.path], message: `${draft.message}, for internal operation "${operation}"` });
+  }
+}
+
+/** No key but `operation` (or none at all), without building a list of keys. */
+function hasOnlyOperation(parameters: Record<string, unknown>): boolean {
+  for (const key in parameters) if (key !== 'operation' && Object.hasOwn(parameters, key)) return false;
+  return true;
 }
 
 function unknownOperation(operation: string, parameters: Record<string, unknown>, path: DataPath): IssueDraft {

@@ -1,5 +1,6 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
+import { collectYoungGarbage } from '../young-garbage.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
 import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
 import type { Locator, ReadDocument } from './document.ts';
@@ -101,17 +102,28 @@ export function validateManifestData(
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
   const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
   const result = buildManifestSchema(options.defaults?.retries).safeParse(data, { error: readableZodMessages });
+  const big = isBig(data);
+  if (big) collectYoungGarbage();
   const symbols = viewRawSymbols(data);
+  const across = checkAcrossSymbols(symbols);
+  if (big) collectYoungGarbage();
   const drafts: IssueDraft[] = [
     ...(unstorable ? [unstorableDraft(unstorable, data)] : []),
     ...(result.success ? [] : draftsFromZodIssues(result.error.issues, data)),
-    ...checkAcrossSymbols(symbols),
+    ...across,
     ...checkInternalOperations(symbols),
   ];
   if (drafts.length > 0 || !result.success) {
     throw new ManifestError(firstIssues(inReadingOrder(drafts.map(toIssue)), options.file));
   }
   return withDefaultTimeouts(result.data, options.defaults?.timeouts);
+}
+
+/** Symbols enough that the checks' garbage is worth a young collection between them. */
+const BIG_MANIFEST_SYMBOLS = 50_000;
+
+function isBig(data: Record<string, unknown>): boolean {
+  return Array.isArray(data.symbols) && data.symbols.length >= BIG_MANIFEST_SYMBOLS;
 }
 
 function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {
