@@ -10,7 +10,8 @@ import { createIssueBuilder, type IssueDraft } from './issue-builder.ts';
 import { LOCATED_DEPTH, MAX_REPORTED_ISSUES, TOO_DEEP_MESSAGE } from './limits.ts';
 import { isMapping, viewRawSymbols } from './raw-symbols.ts';
 import { buildManifestSchema } from './schema.ts';
-import { draftsFromZodIssues, readableZodMessages } from './schema-issues.ts';
+import { parseWithSchema, SYMBOLS_PARSED_IN_PARTS } from './schema-parse.ts';
+import { draftsFromZodIssues } from './schema-issues.ts';
 import { readTomlDocument } from './toml-document.ts';
 import type { LoadedManifest, Manifest, ManifestFormat } from './types.ts';
 import { readYamlDocument } from './yaml-document.ts';
@@ -101,15 +102,14 @@ export function validateManifestData(
 
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
   const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
-  const result = buildManifestSchema(options.defaults?.retries).safeParse(data, { error: readableZodMessages });
+  const result = parseWithSchema(buildManifestSchema(options.defaults?.retries), data);
   const big = isBig(data);
-  if (big) collectYoungGarbage();
   const symbols = viewRawSymbols(data);
   const across = checkAcrossSymbols(symbols);
   if (big) collectYoungGarbage();
   const drafts: IssueDraft[] = [
     ...(unstorable ? [unstorableDraft(unstorable, data)] : []),
-    ...(result.success ? [] : draftsFromZodIssues(result.error.issues, data)),
+    ...(result.success ? [] : draftsFromZodIssues(result.issues, data)),
     ...across,
     ...checkInternalOperations(symbols),
   ];
@@ -120,10 +120,8 @@ export function validateManifestData(
 }
 
 /** Symbols enough that the checks' garbage is worth a young collection between them. */
-const BIG_MANIFEST_SYMBOLS = 50_000;
-
 function isBig(data: Record<string, unknown>): boolean {
-  return Array.isArray(data.symbols) && data.symbols.length >= BIG_MANIFEST_SYMBOLS;
+  return Array.isArray(data.symbols) && data.symbols.length >= SYMBOLS_PARSED_IN_PARTS;
 }
 
 function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {

@@ -81,13 +81,17 @@ describe('valid manifests', () => {
     expect(parsed.manifest.symbols[0].retries).toBe(0);
   });
 
-  test('defaults are fresh objects, never shared between manifests', () => {
+  test('defaults are fresh objects, never shared between manifests; an absent dependency list is one frozen []', () => {
     const source = 'name: x\nsymbols:\n  - {name: noop, type: action}\n';
     const first = parseManifest(source, {}).manifest;
     const second = parseManifest(source, {}).manifest;
     expect(first.metadata).not.toBe(second.metadata);
     expect(first.symbols[0].parameters).not.toBe(second.symbols[0].parameters);
-    expect(first.symbols[0].dependencies).not.toBe(second.symbols[0].dependencies);
+    // Shared (a million-symbol fan-out would hold a million), so it must not be changeable.
+    expect(first.symbols[0].dependencies).toEqual([]);
+    expect(Object.isFrozen(first.symbols[0].dependencies)).toBe(true);
+    expect(() => first.symbols[0].dependencies.push('other')).toThrow(TypeError);
+    expect(second.symbols[0].dependencies).toEqual([]);
   });
 
   test('the format is sniffed when not given', () => {
