@@ -27,3 +27,22 @@ export interface ReadDocument {
   syntaxIssues: ManifestIssue[];
   locate: Locator;
 }
+
+/** Offsets in `text` to 1-based lines and columns (columns in UTF-16 units, as the readers count). */
+export function textPositions(text: string): (offset: number) => TextPosition {
+  let count = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  const lineStarts = new Int32Array(count);
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts[n++] = i + 1;
+  return (offset) => {
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (lineStarts[mid] <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low] + 1 };
+  };
+}

@@ -1,5 +1,5 @@
 import { parse, TomlError } from 'smol-toml';
-import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
+import { textPositions, type DataPath, type Locator, type ReadDocument } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { pathKey, scanTomlPlaces, type ScannedPlaces } from './toml-scanner.ts';
 
@@ -27,7 +27,7 @@ export function readTomlDocument(source: string, file: string | undefined): Read
 
 function createTomlLocator(source: string, data: unknown): Locator {
   let places: ScannedPlaces | undefined; // scanned on first use: valid manifests never need it
-  const toPosition = offsetToPosition(source);
+  const toPosition = textPositions(source);
   return (path, target) => {
     places ??= onlyIfConsistent(scanTomlPlaces(source), data);
     // The path itself, else the nearest enclosing table, array or inline table that is written.
@@ -56,21 +56,6 @@ function existsAt(data: unknown, path: DataPath): boolean {
     node = (node as Record<string | number, unknown>)[segment];
   }
   return true;
-}
-
-function offsetToPosition(text: string): (offset: number) => TextPosition {
-  const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
-  return (offset) => {
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (lineStarts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, column: offset - lineStarts[low] + 1 };
-  };
 }
 
 /**

@@ -19,13 +19,24 @@ import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { duplicateKeyOffsets, firstTooDeep } from './yaml-checks.ts';
+import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
- * Reads YAML text into plain data, keeping the node tree to point issues at lines and columns.
- * Does what parseDocument does, with a depth check between parsing and composing and the
- * unique-key check of yaml-checks.ts in place of the composer's.
+ * Reads YAML text into plain data, with a way to point issues at lines and columns: the plain
+ * reader (yaml-plain.ts) for the common YAML it knows, else the full reader.
  */
 export function readYamlDocument(source: string, file: string | undefined): ReadDocument {
+  const data = readPlainYaml(source);
+  if (data !== undefined) return { data, syntaxIssues: [], locate: plainYamlLocator(source) };
+  return readFullYamlDocument(source, file);
+}
+
+/**
+ * Reads any YAML text into plain data, keeping the node tree to point issues at lines and
+ * columns. Does what parseDocument does, with a depth check between parsing and composing and
+ * the unique-key check of yaml-checks.ts in place of the composer's.
+ */
+export function readFullYamlDocument(source: string, file: string | undefined): ReadDocument {
   const lineCounter = new LineCounter();
   const positionAt = (offset: number): TextPosition => {
     const { line, col } = lineCounter.linePos(offset);

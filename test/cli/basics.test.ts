@@ -43,6 +43,19 @@ describe('swarm validate', () => {
     expect(typeof json.json.name).toBe('string');
   }, TIMEOUT);
 
+  test('a big manifest: the summary names the first 20 symbols of the order; --json has all of it', async () => {
+    const { dir } = sandbox();
+    const lines = ['name: wide', 'symbols:'];
+    for (let i = 0; i < 25; i++) lines.push(`  - name: s${i}`, '    type: action', '    parameters: {operation: noop}');
+    const file = writeManifest(dir, 'wide.yaml', `${lines.join('\n')}\n`);
+    const result = await swarm(['validate', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('s18 → s19 → … (5 more; --json lists them all)');
+    expect(result.stdout).not.toContain('s20');
+    const json = await swarmJson(['validate', file]);
+    expect(json.json.order).toHaveLength(25);
+  }, TIMEOUT);
+
   test('an invalid manifest: exit 2 and every issue with file:line', async () => {
     const { dir } = sandbox();
     const file = writeManifest(

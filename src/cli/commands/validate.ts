@@ -38,12 +38,21 @@ export function registerValidate(program: Command): void {
           await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), issues: [], warnings });
         } else {
           const n = manifest.symbols.length;
-          await out(`${path}: valid: "${manifest.name}", ${n} symbol${n === 1 ? '' : 's'}; order: ${order.join(' → ')}`);
+          await out(`${path}: valid: "${manifest.name}", ${n} symbol${n === 1 ? '' : 's'}; order: ${orderLine(order)}`);
           for (const warning of warnings) await err(`warning: ${warning}`);
         }
         return 0;
       }),
     );
+}
+
+/** Symbols the one-line summary names at most; `--json` lists the whole order. */
+const ORDER_SHOWN = 20;
+
+/** The run order, cut after ORDER_SHOWN symbols: a big manifest's would be a megabyte-long line. */
+function orderLine(order: string[]): string {
+  if (order.length <= ORDER_SHOWN) return order.join(' → ');
+  return `${order.slice(0, ORDER_SHOWN).join(' → ')} → … (${order.length - ORDER_SHOWN} more; --json lists them all)`;
 }
 
 /**
