@@ -10,7 +10,7 @@ import { exitNow, onExit, out } from './exit.ts';
 import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
-import { runFinalLine, taskTable } from './tables.ts';
+import { runFinalLine, runTaskTable } from './tables.ts';
 
 /** How a command that runs a workflow on this host prints it. */
 export interface LocalRunOutput {
@@ -109,7 +109,7 @@ export async function hostRunLocally(
 
   if (json) await printJson(result);
   else {
-    if (!quiet) await out(taskTable(result.tasks));
+    if (!quiet) await out(runTaskTable(result));
     await out(runFinalLine(result, began));
   }
   if (result.status === 'cancelled') {

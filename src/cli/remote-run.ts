@@ -7,7 +7,7 @@ import { exitNow, out } from './exit.ts';
 import { printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
-import { runFinalLine, taskTable } from './tables.ts';
+import { runFinalLine, runTaskTable } from './tables.ts';
 
 const POLL_MS = 200;
 /** How long the dispatcher may stay silent while a run is followed before the follower gives up (exit 3). */
@@ -44,7 +44,7 @@ export async function followRemoteRun(
   }
   const result = await client.get<RunResult>(`/api/runs/${encodeURIComponent(runId)}`);
   if (json) await printJson(result);
-  else await out(view.quiet ? runFinalLine(result, view.since) : `${taskTable(result.tasks)}\n${runFinalLine(result, view.since)}`);
+  else await out(view.quiet ? runFinalLine(result, view.since) : `${runTaskTable(result)}\n${runFinalLine(result, view.since)}`);
   return result.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 

@@ -1,25 +1,16 @@
-import Table from 'cli-table3';
 import type { AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
 import type { RunResult, TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
 import { TASK_STATUSES, type RunListing, type TransitionRecord } from '../store/types.ts';
+import { renderTable } from './table-render.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
  * The tables the CLI prints (cli-table3). Colour only on a terminal, so piped output is plain
  * text. Cells are one line each: long outputs and errors are cut (use --json for all of it).
  */
-
-function table(head: string[], colWidths?: (number | null)[]): Table.Table {
-  const tty = process.stdout.isTTY === true;
-  return new Table({
-    head,
-    style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [], compact: true },
-    ...(colWidths && { colWidths: colWidths as number[], wordWrap: true }),
-  });
-}
 
 /** The width to fit tables in: the terminal's, or a wide page when piped. */
 function pageWidth(): number {
@@ -67,7 +58,7 @@ export function taskOutcome(task: TaskResult, max = OUTPUT_CELL): string {
  * when given, times each task by its own attempts (first start to last end), so a later
  * compensation does not stretch it.
  */
-export function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
+function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
   const head = ['symbol', 'status', 'attempts', 'node', 'duration', 'output / error'];
   const rows = tasks.map((task) => [
     task.name,
@@ -77,9 +68,28 @@ export function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, re
     attempts ? attemptsSpan(attempts.get(task.name) ?? []) : span(task.startedAt, task.finishedAt),
     taskOutcome(task),
   ]);
-  const t = table(head, wrapLast(rows, head));
-  t.push(...rows);
-  return t.toString();
+  return renderTable(head, rows, wrapLast(rows, head));
+}
+
+/** Task rows a run's table shows at most: no one reads a table of thousands of tasks. */
+export const TASK_ROWS_SHOWN = 200;
+
+/**
+ * A run's task table: every task, or for a run of more than TASK_ROWS_SHOWN tasks only those
+ * that did not succeed (the first TASK_ROWS_SHOWN), with a line that says what is left out.
+ */
+export function runTaskTable(result: RunResult, attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
+  const { tasks } = result;
+  if (tasks.length <= TASK_ROWS_SHOWN) return taskTable(tasks, attempts);
+  const notSucceeded = tasks.filter((task) => task.status !== 'succeeded');
+  const hint = `swarm show ${result.runId} --json lists every task`;
+  if (notSucceeded.length === 0) {
+    return `(all ${tasks.length} tasks succeeded; the task table is left out above ${TASK_ROWS_SHOWN} tasks: ${hint})`;
+  }
+  const shown = notSucceeded.slice(0, TASK_ROWS_SHOWN);
+  const which = shown.length < notSucceeded.length ? `the first ${shown.length} of the ${notSucceeded.length} tasks` : `the ${shown.length} tasks`;
+  return `${taskTable(shown, attempts)}
+(${which} of ${tasks.length} that did not succeed; ${hint})`;
 }
 
 /** From the first attempt's start to the last one's end (rollbacks not counted). */
@@ -107,9 +117,9 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
     }
   }
   if (rows.length === 0) return null;
-  const t = table(head, wrapLast(rows, head));
-  t.push(...rows);
-  return t.toString();
+  const shown = rows.slice(0, TASK_ROWS_SHOWN);
+  const more = rows.length > shown.length ? `\n(the first ${shown.length} of ${rows.length} rollbacks; --json --attempts has them all)` : '';
+  return renderTable(head, shown, wrapLast(shown, head)) + more;
 }
 
 /** One task's attempts (show --attempts): where each ran, how long it waited and ran, how it ended. */
@@ -125,9 +135,7 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),
   ]);
-  const t = table(head, wrapLast(rows, head));
-  t.push(...rows);
-  return t.toString();
+  return renderTable(head, rows, wrapLast(rows, head));
 }
 
 /**
@@ -177,20 +185,18 @@ export function runHeader(run: RunResult, extra: { manifestPath?: string | null;
 
 /** id, workflow, status, done/total, failed, created, duration, replay-of. Newest first, as given. */
 export function runsTable(runs: RunListing[], interrupted: ReadonlySet<string> = new Set(), endedAt: ReadonlyMap<string, number> = new Map()): string {
-  const t = table(['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of']);
-  for (const run of runs) {
-    t.push([
-      run.id,
-      truncate(run.name, 40),
-      paintStatus(run.status, interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status),
-      `${run.completedTasks}/${run.totalTasks}`,
-      run.failedTasks,
-      formatDateTime(run.createdAt),
-      span(run.createdAt, endedAt.get(run.id) ?? run.finishedAt),
-      run.replayOf ?? '',
-    ]);
-  }
-  return t.toString();
+  const head = ['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of'];
+  const rows = runs.map((run) => [
+    run.id,
+    truncate(run.name, 40),
+    paintStatus(run.status, interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status),
+    `${run.completedTasks}/${run.totalTasks}`,
+    run.failedTasks,
+    formatDateTime(run.createdAt),
+    span(run.createdAt, endedAt.get(run.id) ?? run.finishedAt),
+    run.replayOf ?? '',
+  ]);
+  return renderTable(head, rows);
 }
 
 /** seq, time, actor kind, actor id, from → to, event, the attempt it concerns, its error (wrapped). */
@@ -210,7 +216,5 @@ export function historyTable(transitions: TransitionRecord[]): string {
       error,
     ];
   });
-  const t = table(head, wrapLast(rows, head));
-  t.push(...rows);
-  return t.toString();
+  return renderTable(head, rows, wrapLast(rows, head));
 }

@@ -157,3 +157,38 @@ describe('swarm run', () => {
     expect(json.tasks[0]).toMatchObject({ name: 'f', status: 'failed', attempts: 1 });
   }, TIMEOUT);
 });
+
+describe('swarm run and show of a run of many tasks', () => {
+  test('the table lists only the tasks that did not succeed, and says what it leaves out', async () => {
+    const { dir, config, db } = sandbox();
+    const lines = ['name: many', 'symbols:'];
+    for (let i = 0; i < 250; i++) {
+      const failing = i % 100 === 7; // s7, s107, s207
+      lines.push(`  - name: s${i}`, '    type: action', `    parameters: {operation: ${failing ? 'fail' : 'noop'}}`, '    retries: 0');
+    }
+    const file = writeManifest(dir, 'many.yaml', `${lines.join('\n')}\n`);
+    const run = await swarm(['run', file, '--db', db], config);
+    expect(run.code).toBe(1);
+    const runId = /Run (\S+) \(many\)/.exec(run.stdout)![1];
+    expect(run.stdout).toContain(`(the 3 tasks of 250 that did not succeed; swarm show ${runId} --json lists every task)`);
+    for (const name of ['s7', 's107', 's207']) expect(run.stdout).toMatch(new RegExp(`│ ${name} +│ failed`));
+    expect(run.stdout).not.toMatch(/│ s8 +│/);
+    expect(run.stdout).toContain('250 tasks: 247 succeeded, 3 failed');
+
+    const show = await swarm(['show', runId, '--db', db], config);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('(the 3 tasks of 250 that did not succeed;');
+    expect((await swarmJson(['show', runId, '--db', db], config)).json.tasks).toHaveLength(250);
+  }, TIMEOUT);
+
+  test('a run of many tasks that all succeed prints no table, only what it left out', async () => {
+    const { dir, config, db } = sandbox();
+    const lines = ['name: fine', 'symbols:'];
+    for (let i = 0; i < 201; i++) lines.push(`  - name: s${i}`, '    type: action', '    parameters: {operation: noop}');
+    const file = writeManifest(dir, 'fine.yaml', `${lines.join('\n')}\n`);
+    const run = await swarm(['run', file, '--db', db], config);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('(all 201 tasks succeeded; the task table is left out above 200 tasks: swarm show');
+    expect(run.stdout).not.toContain('│ s0 ');
+  }, TIMEOUT);
+});

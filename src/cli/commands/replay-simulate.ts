@@ -1,4 +1,3 @@
-import Table from 'cli-table3';
 import { TERMINAL_TASK_STATES } from '../../../machines/task-machine.ts';
 import { readRecordedRun } from '../../../actors/journal/simulation/recorded-run.ts';
 import { reSimulate, type SimulatedActor, type SimulationReport } from '../../../actors/journal/simulation/re-simulate.ts';
@@ -6,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { openStoredRun, parseCount } from '../context.ts';
 import { err, out } from '../exit.ts';
 import { describeValue, printJson, truncate } from '../output.ts';
+import { renderTable } from '../table-render.ts';
 
 export interface SimulateCliOptions {
   at?: string;
@@ -90,18 +90,13 @@ function summary(report: SimulationReport): string {
 }
 
 function actorTable(actors: SimulatedActor[]): string {
-  const tty = process.stdout.isTTY === true;
-  const t = new Table({
-    head: ['actor', 'kind', 'state', 'last seq', 'attempts', 'detail'],
-    style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [], compact: true },
-  });
   const tasks = actors.filter((a) => a.kind === 'task');
   const listed = tasks.length <= LISTED_TASKS ? tasks : tasks.filter((a) => !TERMINAL.has(a.state)).slice(0, LISTED_TASKS);
-  for (const a of [...actors.filter((x) => x.kind !== 'task'), ...listed]) {
+  const rows = [...actors.filter((x) => x.kind !== 'task'), ...listed].map((a) => {
     const restarts = a.instances > 1 ? ` (${a.instances} instances)` : '';
-    t.push([truncate(a.actorId, 48), a.kind, a.state, a.lastSeq, attempts(a), truncate(detail(a) + restarts, 70)]);
-  }
-  let text = t.toString();
+    return [truncate(a.actorId, 48), a.kind, a.state, a.lastSeq, attempts(a), truncate(detail(a) + restarts, 70)];
+  });
+  let text = renderTable(['actor', 'kind', 'state', 'last seq', 'attempts', 'detail'], rows);
   if (listed.length < tasks.length) {
     const byState = new Map<string, number>();
     for (const a of tasks) byState.set(a.state, (byState.get(a.state) ?? 0) + 1);

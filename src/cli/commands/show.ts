@@ -8,7 +8,7 @@ import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
-import { attemptsTable, compensationTable, runHeader, taskTable } from '../tables.ts';
+import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';
 
 /**
  * `swarm show <run> [config] [--attempts] [--json] [--db PATH]`: one run's header and task table
@@ -41,7 +41,7 @@ export function registerShow(program: Command): void {
         const transitions = store.getTransitions(run.id);
         const attempts = attemptHistory(transitions);
         const story = runStory(transitions);
-        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted, story })}\n${taskTable(result.tasks, attempts)}`);
+        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(result, attempts)}`);
         const compensation = compensationTable(result.tasks, attempts);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
