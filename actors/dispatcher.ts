@@ -27,6 +27,7 @@ import type { StoreOutageReport } from './leases/store-outage.ts';
 import { checkTaskEngine } from './task-engine/task-engine.ts';
 import type { RemoteNodeBridge } from './remote-node-bridge.ts';
 import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegistration } from './dispatcher-nodes.ts';
+import { collectBeforeBigRun } from '../src/garbage-collection.ts';
 
 export type { NodeLoad } from './dispatcher-nodes.ts';
 
@@ -289,6 +290,7 @@ export class Dispatcher {
       loaded,
       start,
     );
+    collectBeforeBigRun(run.total);
     this.runs.set(runId, run);
     this.actor.send(dispatcherMessages.runAccepted(runId));
     run.start();

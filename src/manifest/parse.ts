@@ -1,6 +1,6 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
-import { collectYoungGarbage } from '../young-garbage.ts';
+import { collectYoungGarbage } from '../garbage-collection.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
 import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
 import type { Locator, ReadDocument } from './document.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { collectYoungGarbage } from '../young-garbage.ts';
+import { collectYoungGarbage } from '../garbage-collection.ts';
 import type { ManifestSchema } from './schema.ts';
 import { readableZodMessages } from './schema-issues.ts';
 

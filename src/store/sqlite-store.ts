@@ -17,7 +17,7 @@ import {
   runListingFromRow,
   type ColumnValue,
 } from './rows.ts';
-import { collectYoungGarbage } from '../young-garbage.ts';
+import { collectYoungGarbage } from '../garbage-collection.ts';
 import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
