@@ -1,6 +1,6 @@
 import type { SerializedError } from './errors.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import type { RunListing, RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus } from './store/types.ts';
+import type { RunListing, RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus, TaskStatusCounts } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
@@ -66,6 +66,37 @@ export function toRunSummary(run: RunListing): RunSummary {
 
 export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
   return { ...toRunSummary(run), tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
+}
+
+/** Tasks a run's outcome lists at most: no one reads a table of thousands of tasks. */
+export const TASKS_LISTED = 200;
+
+/**
+ * What `swarm run` and `swarm deploy` print of an ended run (the table and the line under it),
+ * read without reading every task of a big run: its summary, its counts by status, and the
+ * tasks to list — all of a run of at most TASKS_LISTED tasks, else the first TASKS_LISTED of
+ * those that did not succeed.
+ */
+export interface RunOutcome extends RunSummary {
+  statusCounts: TaskStatusCounts;
+  tasks: TaskResult[];
+}
+
+/** Reads a run's outcome from the store; undefined when there is no such run. */
+export function readRunOutcome(store: SwarmStore, runId: string): RunOutcome | undefined {
+  const run = store.getRunListing(runId);
+  if (!run) return undefined;
+  const tasks = run.totalTasks <= TASKS_LISTED ? store.getTasks(runId) : store.getTasks(runId, { except: 'succeeded', limit: TASKS_LISTED });
+  return { ...toRunSummary(run), statusCounts: store.countTasksByStatus(runId), tasks: tasks.map(toTaskResult) };
+}
+
+/** The outcome of a result already read whole (`swarm show`, `--json` runs). */
+export function outcomeOf(result: RunResult): RunOutcome {
+  const statusCounts: TaskStatusCounts = {};
+  for (const task of result.tasks) statusCounts[task.status] = (statusCounts[task.status] ?? 0) + 1;
+  const { tasks: all, edges: _edges, ...summary } = result;
+  const tasks = all.length <= TASKS_LISTED ? all : all.filter((t) => t.status !== 'succeeded').slice(0, TASKS_LISTED);
+  return { ...summary, statusCounts, tasks };
 }
 
 /** Reads a run's result from the store; undefined when there is no such run. */

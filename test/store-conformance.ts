@@ -161,6 +161,21 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(store.getTasks('r1').map((t) => t.name)).toEqual(names);
       });
 
+      test('getTasks leaves out a status and stops at a limit, in manifest order; countTasksByStatus', () => {
+        const statuses = ['succeeded', 'failed', 'succeeded', 'skipped', 'failed', 'succeeded', 'cancelled'] as const;
+        store.createRun(newRun('r1'), statuses.map((status, i) => newTask('r1', `t${statuses.length - i}`, { status })));
+        store.createRun(newRun('r2'), [newTask('r2', 'x', { status: 'failed' })]);
+        const names = (tasks: { name: string }[]) => tasks.map((t) => t.name);
+        expect(names(store.getTasks('r1', { except: 'succeeded' }))).toEqual(['t6', 't4', 't3', 't1']);
+        expect(names(store.getTasks('r1', { except: 'succeeded', limit: 2 }))).toEqual(['t6', 't4']);
+        expect(names(store.getTasks('r1', { limit: 3 }))).toEqual(['t7', 't6', 't5']);
+        expect(names(store.getTasks('r1', {}))).toEqual(names(store.getTasks('r1')));
+        expect(store.getTasks('r1', { except: 'failed', limit: 0 })).toEqual([]);
+        expect(store.countTasksByStatus('r1')).toEqual({ succeeded: 3, failed: 2, skipped: 1, cancelled: 1 });
+        expect(store.countTasksByStatus('r2')).toEqual({ failed: 1 });
+        expect(store.countTasksByStatus('nope')).toEqual({});
+      });
+
       test('unknown ids read as undefined or empty', () => {
         seedRun();
         expect(store.getRun('nope')).toBeUndefined();

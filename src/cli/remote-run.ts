@@ -1,5 +1,5 @@
 import { SwarmError } from '../errors.ts';
-import type { RunResult } from '../run-result.ts';
+import type { RunOutcome, RunResult } from '../run-result.ts';
 import { isFinishedRun, type RunStatus } from '../store/types.ts';
 import type { RunProgressView } from '../server/run-registry.ts';
 import type { DispatcherClient } from './dispatcher-client.ts';
@@ -42,10 +42,15 @@ export async function followRemoteRun(
   } finally {
     progress?.stop();
   }
-  const result = await client.get<RunResult>(`/api/runs/${encodeURIComponent(runId)}`);
-  if (json) await printJson(result);
-  else await out(view.quiet ? runFinalLine(result, view.since) : `${runTaskTable(result)}\n${runFinalLine(result, view.since)}`);
-  return result.status === (view.success ?? 'succeeded') ? 0 : 1;
+  const path = `/api/runs/${encodeURIComponent(runId)}`;
+  if (json) {
+    const result = await client.get<RunResult>(path);
+    await printJson(result);
+    return result.status === (view.success ?? 'succeeded') ? 0 : 1;
+  }
+  const outcome = await client.get<RunOutcome>(`${path}/outcome`);
+  await out(view.quiet ? runFinalLine(outcome, view.since) : `${runTaskTable(outcome)}\n${runFinalLine(outcome, view.since)}`);
+  return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
-import type { RunResult, TaskResult } from '../run-result.ts';
+import { TASKS_LISTED, type RunOutcome, type TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
-import { TASK_STATUSES, type RunListing, type TransitionRecord } from '../store/types.ts';
+import { TASK_STATUSES, type RunListing, type TaskStatusCounts, type TransitionRecord } from '../store/types.ts';
 import { renderTable } from './table-render.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
@@ -71,25 +71,20 @@ function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly 
   return renderTable(head, rows, wrapLast(rows, head));
 }
 
-/** Task rows a run's table shows at most: no one reads a table of thousands of tasks. */
-export const TASK_ROWS_SHOWN = 200;
-
 /**
- * A run's task table: every task, or for a run of more than TASK_ROWS_SHOWN tasks only those
- * that did not succeed (the first TASK_ROWS_SHOWN), with a line that says what is left out.
+ * A run's task table: every task, or for a run of more than TASKS_LISTED tasks only those that
+ * did not succeed (the first TASKS_LISTED, as readRunOutcome lists them), with a line that says
+ * what is left out.
  */
-export function runTaskTable(result: RunResult, attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
-  const { tasks } = result;
-  if (tasks.length <= TASK_ROWS_SHOWN) return taskTable(tasks, attempts);
-  const notSucceeded = tasks.filter((task) => task.status !== 'succeeded');
-  const hint = `swarm show ${result.runId} --json lists every task`;
-  if (notSucceeded.length === 0) {
-    return `(all ${tasks.length} tasks succeeded; the task table is left out above ${TASK_ROWS_SHOWN} tasks: ${hint})`;
-  }
-  const shown = notSucceeded.slice(0, TASK_ROWS_SHOWN);
-  const which = shown.length < notSucceeded.length ? `the first ${shown.length} of the ${notSucceeded.length} tasks` : `the ${shown.length} tasks`;
-  return `${taskTable(shown, attempts)}
-(${which} of ${tasks.length} that did not succeed; ${hint})`;
+export function runTaskTable(outcome: RunOutcome, attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
+  const total = outcome.totalTasks;
+  if (total <= TASKS_LISTED) return taskTable(outcome.tasks, attempts);
+  const notSucceeded = total - (outcome.statusCounts.succeeded ?? 0);
+  const hint = `swarm show ${outcome.runId} --json lists every task`;
+  if (notSucceeded === 0) return `(all ${total} tasks succeeded; the task table is left out above ${TASKS_LISTED} tasks: ${hint})`;
+  const shown = outcome.tasks.length;
+  const which = shown < notSucceeded ? `the first ${shown} of the ${notSucceeded} tasks` : `the ${shown} tasks`;
+  return `${taskTable(outcome.tasks, attempts)}\n(${which} of ${total} that did not succeed; ${hint})`;
 }
 
 /** From the first attempt's start to the last one's end (rollbacks not counted). */
@@ -117,7 +112,7 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
     }
   }
   if (rows.length === 0) return null;
-  const shown = rows.slice(0, TASK_ROWS_SHOWN);
+  const shown = rows.slice(0, TASKS_LISTED);
   const more = rows.length > shown.length ? `\n(the first ${shown.length} of ${rows.length} rollbacks; --json --attempts has them all)` : '';
   return renderTable(head, shown, wrapLast(shown, head)) + more;
 }
@@ -142,31 +137,29 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
  * Every final status of a run's tasks, so the numbers add up to the total: "30 tasks: 26
  * succeeded, 1 failed, 3 skipped". Statuses in lifecycle order; those with no task are left out.
  */
-export function taskCounts(tasks: readonly TaskResult[]): string {
-  const counts = new Map<string, number>();
-  for (const task of tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  const parts = TASK_STATUSES.filter((s) => counts.has(s)).map((s) => paintStatus(s, `${counts.get(s)} ${s.replace('_', ' ')}`));
-  return `${tasks.length} task${tasks.length === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}`;
+export function taskCounts(total: number, counts: TaskStatusCounts): string {
+  const parts = TASK_STATUSES.filter((s) => counts[s]).map((s) => paintStatus(s, `${counts[s]} ${s.replace('_', ' ')}`));
+  return `${total} task${total === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
 /**
  * The line under a finished run's task table (`swarm run`, `swarm deploy`). `since`: when the
  * work shown began, if not at the run's creation (a rollback by request, a resumed run).
  */
-export function runFinalLine(result: RunResult, since = result.createdAt): string {
+export function runFinalLine(result: RunOutcome, since = result.createdAt): string {
   // A `since` from another machine's clock may lie past the end: then the run's creation counts.
   const from = since <= (result.finishedAt ?? since) ? Math.max(since, result.createdAt) : result.createdAt;
   const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - from)}` : '';
-  return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.tasks)}. Details: swarm show ${result.runId}`;
+  return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.totalTasks, result.statusCounts)}. Details: swarm show ${result.runId}`;
 }
 
 /** The lines above a run's task table. */
-export function runHeader(run: RunResult, extra: { manifestPath?: string | null; interrupted?: boolean; story?: RunStory } = {}): string {
+export function runHeader(run: RunOutcome, extra: { manifestPath?: string | null; interrupted?: boolean; story?: RunStory } = {}): string {
   const rows: [string, string][] = [
     ['run', run.runId],
     ['workflow', run.name],
     ['status', paintStatus(run.status, extra.interrupted ? `${run.status}, interrupted: ${resumeHint(run.runId)}` : run.status)],
-    ['tasks', taskCounts(run.tasks)],
+    ['tasks', taskCounts(run.totalTasks, run.statusCounts)],
     ['created', formatDateTime(run.createdAt)],
   ];
   // The run's own end; a rollback by request later is a line of its own.

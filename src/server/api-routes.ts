@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RunNotFoundError, UsageError } from '../errors.ts';
 import type { ManifestDefaults } from '../manifest/index.ts';
 import { listRunsPage } from '../dashboard/server/run-list.ts';
-import { readRunResult } from '../run-result.ts';
+import { readRunOutcome, readRunResult } from '../run-result.ts';
 import { isFinishedRun, type RunListing } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
 import { ManifestThread } from './manifest-thread.ts';
@@ -167,6 +167,16 @@ export const routes: Route[] = [
       const result = readRunResult(ctx.store, runId);
       if (!result) throw new RunNotFoundError(runId);
       return json(result);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/runs/${RUN_ID}/outcome$`),
+    protected: true,
+    handle(_req, [runId], ctx) {
+      const outcome = readRunOutcome(ctx.store, runId);
+      if (!outcome) throw new RunNotFoundError(runId);
+      return json(outcome);
     },
   },
   {

@@ -34,7 +34,9 @@ import type {
   StoreBatch,
   StoreCounts,
   SwarmStore,
+  TaskFilter,
   TaskRecord,
+  TaskStatusCounts,
   TransitionRecord,
   RunListing,
 } from './types.ts';
@@ -172,9 +174,17 @@ export class MemoryStore implements SwarmStore {
       .map((row) => row.id);
   }
 
-  getTasks(runId: string): TaskRecord[] {
+  getTasks(runId: string, filter: TaskFilter = {}): TaskRecord[] {
     this.assertOpen();
-    return [...(this.tasks.get(runId)?.values() ?? [])].map(taskFromRow);
+    const rows = [...(this.tasks.get(runId)?.values() ?? [])].filter((row) => row.status !== filter.except);
+    return rows.slice(0, filter.limit ?? rows.length).map(taskFromRow);
+  }
+
+  countTasksByStatus(runId: string): TaskStatusCounts {
+    this.assertOpen();
+    const counts: TaskStatusCounts = {};
+    for (const row of this.tasks.get(runId)?.values() ?? []) counts[row.status] = (counts[row.status] ?? 0) + 1;
+    return counts;
   }
 
   getTask(runId: string, name: string): TaskRecord | undefined {

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { ColumnValue, NodeRow, PatchField, RunListingRow, RunRow, TaskRow, TransitionRow } from './rows.ts';
 import { FINISHED_RUN_STATUSES } from './validation.ts';
+import type { TaskStatus } from './types.ts';
 
 /**
  * Every statement the SQLite store runs, prepared once per connection. Preparing is far more
@@ -48,6 +49,9 @@ export class SqliteStatements {
   readonly listRunsWithStatus: Statement<RunListingRow, [string, number]>;
   readonly listUnfinishedRunIds: Statement<{ id: string }, []>;
   readonly selectTasks: Statement<TaskRow, [string]>;
+  /** A run's tasks not in a status ('' for none left out), at most a number of them (-1: all). */
+  readonly selectTasksExcept: Statement<TaskRow, [string, string, number]>;
+  readonly countTasksByStatus: Statement<{ status: TaskStatus; tasks: number }, [string]>;
   readonly selectTask: Statement<TaskRow, [string, string]>;
   readonly selectTransitions: Statement<TransitionRow, [string, number, number]>;
   readonly listNodes: Statement<NodeRow, []>;
@@ -99,6 +103,8 @@ export class SqliteStatements {
       `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,
     );
     this.selectTasks = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY position`);
+    this.selectTasksExcept = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND status <> ? ORDER BY position LIMIT ?`);
+    this.countTasksByStatus = db.prepare('SELECT status, count(*) AS tasks FROM tasks WHERE run_id = ? GROUP BY status');
     this.selectTask = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND name = ?`);
     this.selectTransitions = db.prepare(
       `SELECT ${TRANSITION_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -141,7 +147,7 @@ export class SqliteStatements {
     );
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
-      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTask,
+      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
     ];

@@ -35,7 +35,9 @@ import type {
   StoreCounts,
   SwarmStore,
   TaskPatch,
+  TaskFilter,
   TaskRecord,
+  TaskStatusCounts,
   TransitionRecord,
   RunListing,
 } from './types.ts';
@@ -123,9 +125,19 @@ export class SqliteStore implements SwarmStore {
     return this.statements.listUnfinishedRunIds.all().map((row) => row.id);
   }
 
-  getTasks(runId: string): TaskRecord[] {
+  getTasks(runId: string, filter?: TaskFilter): TaskRecord[] {
     this.assertOpen();
-    return this.statements.selectTasks.all(runId).map(taskFromRow);
+    const rows = filter
+      ? this.statements.selectTasksExcept.all(runId, filter.except ?? '', filter.limit ?? -1)
+      : this.statements.selectTasks.all(runId);
+    return rows.map(taskFromRow);
+  }
+
+  countTasksByStatus(runId: string): TaskStatusCounts {
+    this.assertOpen();
+    const counts: TaskStatusCounts = {};
+    for (const { status, tasks } of this.statements.countTasksByStatus.all(runId)) counts[status] = tasks;
+    return counts;
   }
 
   getTask(runId: string, name: string): TaskRecord | undefined {

@@ -135,6 +135,13 @@ export interface StoreBatch {
   fencing?: BatchFencing;
 }
 
+export interface TaskFilter {
+  except?: TaskStatus;
+  limit?: number;
+}
+
+export type TaskStatusCounts = Partial<Record<TaskStatus, number>>;
+
 export interface StoreCounts {
   runs: number;
   tasks: number;
@@ -169,8 +176,13 @@ export interface SwarmStore {
   listRuns(options?: { limit?: number; status?: RunStatus[] }): RunListing[];
   /** Ids of the runs that are running or paused, oldest first: cheap (no manifests read). */
   listUnfinishedRunIds(): string[];
-  /** In the order the tasks were created (manifest order). */
-  getTasks(runId: string): TaskRecord[];
+  /**
+   * In the order the tasks were created (manifest order). `except` leaves out the tasks in that
+   * status, `limit` stops after that many: the few that failed of a million-task run.
+   */
+  getTasks(runId: string, filter?: TaskFilter): TaskRecord[];
+  /** How many of the run's tasks are in each status; statuses without a task are left out. */
+  countTasksByStatus(runId: string): TaskStatusCounts;
   getTask(runId: string, name: string): TaskRecord | undefined;
   /** Ordered by seq. */
   getTransitions(runId: string, options?: { afterSeq?: number; limit?: number }): TransitionRecord[];

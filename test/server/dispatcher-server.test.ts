@@ -25,6 +25,11 @@ describe('dispatcher HTTP API', () => {
     expect(result).toMatchObject({ runId, name: 'renamed', status: 'succeeded', totalTasks: 2, completedTasks: 2 });
     expect(result.tasks.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
 
+    const outcome = await call(server, 'GET', `/api/runs/${runId}/outcome`);
+    expect(outcome.body).toMatchObject({ runId, status: 'succeeded', totalTasks: 2, statusCounts: { succeeded: 2 } });
+    expect(outcome.body.tasks.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);
+    expect((await call(server, 'GET', '/api/runs/nope/outcome')).status).toBe(404);
+
     const progress = await call(server, 'GET', `/api/runs/${runId}/progress`);
     expect(progress.body).toMatchObject({ runId, status: 'succeeded', settledTasks: 2, totalTasks: 2, runningTasks: 0 });
     const list = await call(server, 'GET', '/api/runs?limit=5');

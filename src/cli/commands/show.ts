@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
 import { isInterrupted } from '../../run-liveness.ts';
 import { runStory } from '../../run-story.ts';
-import { readRunResult } from '../../run-result.ts';
+import { outcomeOf, readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
@@ -41,7 +41,8 @@ export function registerShow(program: Command): void {
         const transitions = store.getTransitions(run.id);
         const attempts = attemptHistory(transitions);
         const story = runStory(transitions);
-        await out(`${runHeader(result, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(result, attempts)}`);
+        const outcome = outcomeOf(result);
+        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts)}`);
         const compensation = compensationTable(result.tasks, attempts);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {

@@ -15,7 +15,10 @@ import type {
   StoreBatch,
   StoreCounts,
   SwarmStore,
+  TaskFilter,
   TaskRecord,
+  TaskStatus,
+  TaskStatusCounts,
   TransitionRecord,
 } from '../types.ts';
 import { SyncBridge } from './bridge.ts';
@@ -138,16 +141,26 @@ export class PostgresStore implements SwarmStore {
     return this.bridge.call('listUnfinishedRunIds');
   }
 
-  getTasks(runId: string): TaskRecord[] {
+  getTasks(runId: string, filter: TaskFilter = {}): TaskRecord[] {
     this.assertOpen();
+    const limit = filter.limit ?? Infinity;
     const tasks: TaskRecord[] = [];
     for (let after = -1; ; ) {
-      const page = this.bridge.call('getTasks', runId, after, TASK_PAGE);
+      const pageSize = Math.min(TASK_PAGE, limit - tasks.length);
+      if (pageSize <= 0) return tasks;
+      const page = this.bridge.call('getTasks', runId, after, pageSize, filter.except ?? '');
       const n = page.name.length;
       for (let i = 0; i < n; i++) tasks.push(taskFromRow(rowAt(page, i)));
-      if (n < TASK_PAGE) return tasks;
+      if (n < pageSize) return tasks;
       after = page.position[n - 1];
     }
+  }
+
+  countTasksByStatus(runId: string): TaskStatusCounts {
+    this.assertOpen();
+    const counts: TaskStatusCounts = {};
+    for (const { status, tasks } of this.bridge.call('countTasksByStatus', runId)) counts[status as TaskStatus] = tasks;
+    return counts;
   }
 
   getTask(runId: string, name: string): TaskRecord | undefined {

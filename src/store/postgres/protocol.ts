@@ -80,7 +80,9 @@ export interface Operations {
   getRunListing: { args: [runId: string]; result: RunListingRow | null };
   listRuns: { args: [limit: number | null, statuses: string[] | null]; result: RunListingRow[] };
   listUnfinishedRunIds: { args: []; result: string[] };
-  getTasks: { args: [runId: string, afterPosition: number, limit: number]; result: TaskColumns };
+  /** `exceptStatus`: '' for none left out. */
+  getTasks: { args: [runId: string, afterPosition: number, limit: number, exceptStatus: string]; result: TaskColumns };
+  countTasksByStatus: { args: [runId: string]; result: { status: string; tasks: number }[] };
   getTask: { args: [runId: string, name: string]; result: TaskRow | null };
   getTransitions: { args: [runId: string, afterSeq: number, limit: number]; result: Columns<TransitionRow> };
   listNodes: { args: []; result: NodeRow[] };

@@ -48,7 +48,8 @@ export const Q = {
   listRunsWithStatus: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status = ANY ($2::text[]) ${NEWEST_FIRST}`,
   listUnfinishedRunIds: "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, inserted",
   /** As value arrays, in TASK_KEYS order (protocol.ts). */
-  selectTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND position > $2 ORDER BY tasks.position LIMIT $3`,
+  selectTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND position > $2 AND status <> $4 ORDER BY tasks.position LIMIT $3`,
+  countTasksByStatus: 'SELECT status, count(*)::int AS tasks FROM tasks WHERE run_id = $1 GROUP BY status',
   selectTask: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND name = $2`,
   /** As value arrays, in TRANSITION_KEYS order (protocol.ts). Ordered by the table's seq, not the
    * float8 output column of the same name, or the index would not serve the order. */

@@ -62,10 +62,11 @@ export function operations(sql: SQL, track: Track): OperationImpls {
     listRuns: (limit, statuses) =>
       statuses === null ? rows(Q.listRuns, [limit]) : rows(Q.listRunsWithStatus, [limit, statuses]),
     listUnfinishedRunIds: async () => (await rows<{ id: string }>(Q.listUnfinishedRunIds)).map((row) => row.id),
-    async getTasks(runId, afterPosition, limit) {
-      const values = await track(sql.unsafe(Q.selectTasks, [runId, afterPosition, limit]).values());
+    async getTasks(runId, afterPosition, limit, exceptStatus) {
+      const values = await track(sql.unsafe(Q.selectTasks, [runId, afterPosition, limit, exceptStatus]).values());
       return toColumns(values as unknown[][], TASK_KEYS) as TaskColumns;
     },
+    countTasksByStatus: (runId) => rows(Q.countTasksByStatus, [runId]),
     getTask: (runId, name) => first(Q.selectTask, [runId, name]),
 
     async getTransitions(runId, afterSeq, limit) {
