@@ -20,7 +20,8 @@ const BIG_RUN_TASKS = 50_000;
 
 /**
  * A full collection, once, when a run of BIG_RUN_TASKS or more has been read and recorded and
- * is about to start (deployed, resumed or replayed).
+ * is about to start (deployed, replayed, resumed or rolled back). It pauses the whole main
+ * thread, other runs too, for a time that grows with the live heap: once per big run.
  * JavaScriptCore starts its next full collection when the heap has about doubled since the
  * last one; left alone, the last one falls in the middle of reading the manifest, so the run's
  * heap doubles from that bloated size. Measured on a 1,000,000-task fan-out: peak RSS 1.55 GB

@@ -1,8 +1,8 @@
 import { SwarmError } from '../errors.ts';
-import type { RunOutcome, RunResult } from '../run-result.ts';
+import { outcomeOf, type RunOutcome, type RunResult } from '../run-result.ts';
 import { isFinishedRun, type RunStatus } from '../store/types.ts';
 import type { RunProgressView } from '../server/run-registry.ts';
-import type { DispatcherClient } from './dispatcher-client.ts';
+import { DispatcherError, type DispatcherClient } from './dispatcher-client.ts';
 import { exitNow, out } from './exit.ts';
 import { printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
@@ -48,9 +48,19 @@ export async function followRemoteRun(
     await printJson(result);
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
-  const outcome = await client.get<RunOutcome>(`${path}/outcome`);
+  const outcome = await readOutcome(client, path);
   await out(view.quiet ? runFinalLine(outcome, view.since) : `${runTaskTable(outcome)}\n${runFinalLine(outcome, view.since)}`);
   return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;
+}
+
+/** The run's outcome; from a dispatcher older than its /outcome route, made from the whole result. */
+async function readOutcome(client: DispatcherClient, path: string): Promise<RunOutcome> {
+  try {
+    return await client.get<RunOutcome>(`${path}/outcome`);
+  } catch (error) {
+    if (!(error instanceof DispatcherError && error.status === 404)) throw error;
+    return outcomeOf(await client.get<RunResult>(path)); // a run that is not there fails here too
+  }
 }
 
 /**

@@ -28,9 +28,13 @@ export type Cell = string | number;
 export function renderTable(head: string[], rows: Cell[][], widths?: (number | null)[]): string {
   if (rows.length <= ROWS_PER_CHUNK) return render(head, rows, widths);
   const fixed = head.map((title, i) => widths?.[i] ?? naturalWidth(title, rows, i));
+  // A column without a width of the caller's keeps its text as is: wrapping (which a fixed
+  // width turns on) would split it at tabs and drop blank lines, as one table does not.
+  const unwrapped = head.map((_, i) => widths?.[i] == null);
+  const asInOneTable = (row: Cell[]) => row.map((cell, i) => (unwrapped[i] ? { content: String(cell), wordWrap: false } : cell));
   const chunks: string[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
-    const lines = render(start === 0 ? head : [], rows.slice(start, start + ROWS_PER_CHUNK), fixed).split('\n');
+    const lines = render(start === 0 ? head : [], rows.slice(start, start + ROWS_PER_CHUNK).map(asInOneTable), fixed).split('\n');
     const first = start === 0 ? 0 : 1; // the top border, but for the first chunk
     const last = start + ROWS_PER_CHUNK >= rows.length ? lines.length : lines.length - 1; // the bottom border, but for the last
     chunks.push(lines.slice(first, last).join('\n'));
@@ -44,12 +48,13 @@ function naturalWidth(title: string, rows: Cell[][], column: number): number {
   return width + CELL_PADDING;
 }
 
-function render(head: string[], rows: Cell[][], widths: (number | null)[] | undefined): string {
+function render(head: string[], rows: (Cell | Table.CellOptions)[][], widths: (number | null)[] | undefined): string {
   const tty = process.stdout.isTTY === true;
   const table = new Table({
     head,
     style: { head: tty ? ['cyan'] : [], border: tty ? ['grey'] : [], compact: true },
-    ...(widths && { colWidths: widths as number[], wordWrap: true }),
+    // A copy: cli-table3 fills in the widths it computes.
+    ...(widths && { colWidths: [...widths] as number[], wordWrap: true }),
   });
   table.push(...rows);
   return table.toString();

@@ -36,6 +36,9 @@ export function plainYamlLocator(source: string): Locator {
   };
 }
 
+/** How far the `:` of an implicit key may be from the key's start (YAML's limit, strict). */
+const MAX_KEY_SPAN = 1024;
+
 /** Nesting the reader follows; deeper text goes to the full reader, which checks depth. */
 const MAX_NESTING = 64;
 
@@ -46,9 +49,8 @@ const FOREIGN_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f
 type Place = number | MappingPlace | ListPlace;
 interface MappingPlace {
   at: number;
-  keys: string[];
-  keyAt: number[];
-  values: Place[];
+  /** Each key's offset and its value's place: a Map, so that locating many issues stays linear. */
+  entries: Map<string, [keyAt: number, value: Place]>;
 }
 interface ListPlace {
   at: number;
@@ -135,7 +137,7 @@ class PlainYamlReader {
   private mapping(indent: number, depth: number): Read {
     if (depth > MAX_NESTING) throw OUTSIDE_PLAIN_YAML;
     const data: Record<string, unknown> = {};
-    const place: MappingPlace | undefined = this.places ? { at: this.content, keys: [], keyAt: [], values: [] } : undefined;
+    const place: MappingPlace | undefined = this.places ? { at: this.content, entries: new Map() } : undefined;
     for (;;) {
       const keyAt = this.content;
       const found = this.keyAt(keyAt);
@@ -144,11 +146,7 @@ class PlainYamlReader {
       if (Object.hasOwn(data, key)) throw OUTSIDE_PLAIN_YAML; // the full reader's error
       const value = this.valueAfter(colon + 1, indent, depth, true);
       data[key] = value.data;
-      if (place) {
-        place.keys.push(key);
-        place.keyAt.push(keyAt);
-        place.values.push(value.place);
-      }
+      place?.entries.set(key, [keyAt, value.place]);
       if (this.indent < indent) break;
       if (this.indent > indent || this.isListItem()) throw OUTSIDE_PLAIN_YAML;
     }
@@ -265,7 +263,7 @@ class PlainYamlReader {
   /** `{key: value, ...}` on one line: plain keys, scalar values. */
   private flowMapping(start: number): Read & { end: number } {
     const data: Record<string, unknown> = {};
-    const place: MappingPlace | undefined = this.places ? { at: start, keys: [], keyAt: [], values: [] } : undefined;
+    const place: MappingPlace | undefined = this.places ? { at: start, entries: new Map() } : undefined;
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === 125 /* } */) return { data, place: place ?? start, end: i + 1 };
     for (;;) {
@@ -276,11 +274,7 @@ class PlainYamlReader {
       const valueAt = this.skipSpaces(colon + 1);
       const [value, end] = this.flowScalar(valueAt);
       data[key] = value;
-      if (place) {
-        place.keys.push(key);
-        place.keyAt.push(i);
-        place.values.push(valueAt);
-      }
+      place?.entries.set(key, [i, valueAt]);
       i = this.skipSpaces(end);
       const c = this.text.charCodeAt(i);
       if (c === 125) return { data, place: place ?? start, end: i + 1 };
@@ -326,6 +320,8 @@ class PlainYamlReader {
     if (text.charCodeAt(end) !== 58 /* : */) return -1;
     if (end + 1 !== this.lineEnd && text.charCodeAt(end + 1) !== 32) return -1;
     if (key === '__proto__' || (first !== 34 && first !== 39 && NON_STRING_KEYS.has(key))) throw OUTSIDE_PLAIN_YAML;
+    // The full reader refuses a `:` more than 1024 characters after the start of its key.
+    if (end - start > MAX_KEY_SPAN) throw OUTSIDE_PLAIN_YAML;
     return [key, end];
   }
 
@@ -376,12 +372,12 @@ function offsetOf(root: Place, path: DataPath, target: 'value' | 'key'): number 
   for (const [i, segment] of path.entries()) {
     const isLast = i === path.length - 1;
     if (typeof node === 'number') return enclosingMapping;
-    if ('keys' in node) {
+    if ('entries' in node) {
       enclosingMapping = node.at;
-      const k = node.keys.indexOf(String(segment));
-      if (k < 0) return enclosingMapping;
-      if (isLast && target === 'key') return node.keyAt[k];
-      node = node.values[k];
+      const entry = node.entries.get(String(segment));
+      if (entry === undefined) return enclosingMapping;
+      if (isLast && target === 'key') return entry[0];
+      node = entry[1];
     } else {
       if (typeof segment !== 'number') return enclosingMapping;
       const item: Place | undefined = node.items[segment];

@@ -21,6 +21,11 @@ const rows = Array.from({ length: 1_234 }, (_, i) => [
   i % 50 === 0 ? 'wide 🐝 字' : '',
   i % 300 === 0 ? `a long error message that wraps over the width of its column ${'x'.repeat(i % 7)}` : 'ok',
 ]);
+// Cells that wrapping would change: a tab, CR LF, a blank line, a trailing newline.
+rows[3][3] = 'a\tb';
+rows[4][3] = 'abc\r\ndef';
+rows[5][3] = 'abc\n\ndef';
+rows[6][3] = 'abc\n';
 const head = ['seq', 'actor', 'status', 'note', 'error'];
 
 test('a table of 1,234 rows reads as one table: same widths, one head, no border between chunks', () => {

@@ -16,7 +16,7 @@ type Data = null | boolean | number | string | MustQuote | Data[] | { [key: stri
 
 const TRICKY_KEYS = [
   'null', 'Null', 'true', 'FALSE', 'on', 'y', 'a.b', '_x', 'x-y', '1a', 'a b', '__proto__', '"q"', "'q'",
-  'key:', '#k', '-k', 'k#', '~', '.inf', 'constructor', '<<', '?x', 'é',
+  'key:', '#k', '-k', 'k#', '~', '.inf', 'constructor', '<<', '?x', 'é', 'k'.repeat(1024), 'k'.repeat(1025), 'q'.repeat(1023),
 ];
 const TRICKY_SCALARS = [
   '', ' ', 'a b', 'a  b', 'a #b', 'a#b', 'a: b', 'a:b', 'a:', ':a', 'x,y', '[x]', 'x]', '{x}', '- x', '-x', '-', '--',

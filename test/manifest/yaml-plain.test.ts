@@ -89,6 +89,9 @@ describe('the plain YAML reader', () => {
     ['an empty document', '# nothing\n'],
     ['a value under a scalar', 'a: 1\n  b: 2\n'],
     ['uneven indentation', 'a:\n    b: 1\n  c: 2\n'],
+    ['a key longer than 1024 characters', `${'a'.repeat(1025)}: 1\n`],
+    ['a quoted key whose colon is over 1024 characters on', `"${'a'.repeat(1023)}": 1\n`],
+    ['a long key in a list item', `k:\n- ${'a'.repeat(1025)}: 1\n`],
   ])('leaves %s to the full reader', (_what, text) => {
     expect(readPlainYaml(text)).toBeUndefined();
   });
@@ -112,6 +115,22 @@ describe('the plain YAML reader', () => {
     const full = readFullYamlDocument(text, 'm.yaml');
     expect(plain).toEqual(issuesOf(() => validateManifestData(full.data, { file: 'm.yaml', locate: full.locate })));
     expect(plain.map((issue) => issue.line)).toEqual([4, 6, 7, 7, 8, 8, 9, 10]);
+  });
+
+  test('a key of 1024 characters is read', () => {
+    expect(readPlainYaml(`${'a'.repeat(1024)}: 1\n`)).toEqual({ ['a'.repeat(1024)]: 1 });
+  });
+
+  test('many keys of one mapping are each placed at their own line', () => {
+    const lines = ['name: wide', 'symbols:', '  - name: a', '    type: action'];
+    for (let i = 0; i < 5_000; i++) lines.push(`k${i}: ${i}`);
+    const text = `${lines.join('\n')}\n`;
+    const locate = plainYamlLocator(text);
+    const full = readFullYamlDocument(text, undefined);
+    for (let i = 0; i < 5_000; i += 7) {
+      expect(locate([`k${i}`], 'key')).toEqual({ line: i + 5, column: 1 });
+      expect(locate([`k${i}`], 'value')).toEqual(full.locate([`k${i}`], 'value'));
+    }
   });
 
   test('places are found by a second pass only when asked for', () => {
