@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { SwarmError } from '../errors.ts';
-import { readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
+import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
 import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
 import { loadCliConfig } from './context.ts';
@@ -100,25 +100,27 @@ export async function hostRunLocally(
   progress?.start();
   // --json prints every task; the table and its line need only the counts and a few tasks,
   // which a run of a million tasks reads in a fraction of the time and memory.
-  let result: RunResult | RunOutcome;
+  let whole: RunResult | undefined;
+  let outcome: RunOutcome;
   try {
-    result = json ? await run.result : await run.finished.then(() => readRunOutcome(dispatcher.store, run.runId)!);
+    await run.finished;
+    whole = json ? await run.result : undefined;
+    outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
     ended = true;
   } finally {
     progress?.stop();
   }
   await dispatcher.stop();
 
-  if (json) await printJson(result);
+  if (whole) await printJson(whole);
   else {
-    const outcome = result as RunOutcome;
     if (!quiet) await out(runTaskTable(outcome));
     await out(runFinalLine(outcome, began));
   }
-  if (result.status === 'cancelled') {
-    await note(`run ${result.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${result.runId}`);
+  if (outcome.status === 'cancelled') {
+    await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${outcome.runId}`);
   }
-  return result.status === (output.success ?? 'succeeded') ? 0 : 1;
+  return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
 
 /** The failed count last read, per run: what the bar shows while the database is unavailable. */
