@@ -74,7 +74,7 @@ export async function hostRunLocally(
       if (!handle) return; // cancelled as soon as it is deployed, below
       say(
         `${signal} received: cancelling run ${handle.runId} (running tasks get up to ` +
-          `${formatDuration(config.dispatcher.shutdown_grace)} to finish); press Ctrl-C again to exit at once.`,
+          `${formatDuration(config.dispatcher.shutdown_grace)} to finish); press Ctrl-C (or send ${signal}) again to exit at once.`,
       );
       handle.cancel(`interrupted by ${signal}`);
     },

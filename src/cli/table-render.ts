@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
  * one's top: the text is that of one table.
  */
 
-const ROWS_PER_CHUNK = 500;
+const ROWS_PER_CHUNK = 50;
 
 /** cli-table3's own measure of a cell (colour codes left out, wide characters counted twice). */
 const { strlen } = createRequire(import.meta.url)('cli-table3/src/utils') as { strlen(text: string): number };
@@ -40,6 +40,27 @@ export function renderTable(head: string[], rows: Cell[][], widths?: (number | n
     chunks.push(lines.slice(first, last).join('\n'));
   }
   return chunks.join('\n');
+}
+
+/** The width to fit tables in: the terminal's, or a wide page when piped. */
+function pageWidth(): number {
+  return process.stdout.isTTY === true && process.stdout.columns ? process.stdout.columns : 120;
+}
+
+/**
+ * Column widths that leave the last column whatever the others do not use (at least 30), so
+ * its text wraps instead of being cut: the other columns keep their natural widths.
+ */
+export function widthsWrappingLast(rows: string[][], head: string[]): (number | null)[] {
+  // A loop, not Math.max(...rows): a spread of a million rows overflows the stack.
+  const widths = head.map((h, i) => rows.reduce((widest, r) => Math.max(widest, longestLine(r[i] ?? '')), h.length) + 3);
+  const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
+  const last = Math.max(30, Math.min(widths[widths.length - 1], pageWidth() - others));
+  return [...head.slice(0, -1).map(() => null), last];
+}
+
+function longestLine(text: string): number {
+  return Math.max(...text.replace(/\x1b\[\d+m/g, '').split('\n').map((l) => l.length));
 }
 
 function naturalWidth(title: string, rows: Cell[][], column: number): number {

@@ -4,33 +4,13 @@ import { paintStatus } from './colour.ts';
 import { TASKS_LISTED, type RunOutcome, type TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
 import { TASK_STATUSES, type RunListing, type TaskStatusCounts, type TransitionRecord } from '../store/types.ts';
-import { renderTable } from './table-render.ts';
+import { renderTable, widthsWrappingLast } from './table-render.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
  * The tables the CLI prints (cli-table3). Colour only on a terminal, so piped output is plain
  * text. Cells are one line each: long outputs and errors are cut (use --json for all of it).
  */
-
-/** The width to fit tables in: the terminal's, or a wide page when piped. */
-function pageWidth(): number {
-  return process.stdout.isTTY === true && process.stdout.columns ? process.stdout.columns : 120;
-}
-
-/**
- * Column widths that leave the last column whatever the others do not use (at least 30), so
- * its text wraps instead of being cut: the other columns keep their natural widths.
- */
-function wrapLast(rows: string[][], head: string[]): (number | null)[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => longestLine(r[i] ?? ''))) + 3);
-  const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
-  const last = Math.max(30, Math.min(widths[widths.length - 1], pageWidth() - others));
-  return [...head.slice(0, -1).map(() => null), last];
-}
-
-function longestLine(text: string): number {
-  return Math.max(...text.replace(/\x1b\[\d+m/g, '').split('\n').map((l) => l.length));
-}
 
 /** The colour an attempt's result takes: that of the task status it resembles. */
 const RESULT_AS_STATUS: Record<string, string> = {
@@ -68,7 +48,7 @@ function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly 
     attempts ? attemptsSpan(attempts.get(task.name) ?? []) : span(task.startedAt, task.finishedAt),
     taskOutcome(task),
   ]);
-  return renderTable(head, rows, wrapLast(rows, head));
+  return renderTable(head, rows, widthsWrappingLast(rows, head));
 }
 
 /**
@@ -114,7 +94,7 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
   if (rows.length === 0) return null;
   const shown = rows.slice(0, TASKS_LISTED);
   const more = rows.length > shown.length ? `\n(the first ${shown.length} of ${rows.length} rollbacks; --json --attempts has them all)` : '';
-  return renderTable(head, shown, wrapLast(shown, head)) + more;
+  return renderTable(head, shown, widthsWrappingLast(shown, head)) + more;
 }
 
 /** One task's attempts (show --attempts): where each ran, how long it waited and ran, how it ended. */
@@ -130,7 +110,7 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),
   ]);
-  return renderTable(head, rows, wrapLast(rows, head));
+  return renderTable(head, rows, widthsWrappingLast(rows, head));
 }
 
 /**
@@ -209,5 +189,5 @@ export function historyTable(transitions: TransitionRecord[]): string {
       error,
     ];
   });
-  return renderTable(head, rows, wrapLast(rows, head));
+  return renderTable(head, rows, widthsWrappingLast(rows, head));
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { sandbox, startSwarm, swarmJson, writeManifest, removeTempDirs } from './helpers.ts';
+import { sandbox, startSwarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -54,4 +54,30 @@ describe('signals during swarm run', () => {
     expect(result.stderr).toContain('exiting now');
     expect(JSON.parse(result.stdout).error.message).toContain('second SIGTERM');
   }, 30_000);
+});
+
+describe('signals through `npm run swarm`', () => {
+  test('SIGTERM to npm reaches the swarm process (the script execs it): the run is cancelled and saved, no process is left', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const manifest = writeManifest(dir, 'slow.yaml', SLOW);
+    const npm = Bun.spawn(['npm', 'run', '--silent', 'swarm', '--', 'run', manifest, '--db', db], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, SWARM_CONFIG: config, PATH: `${new URL('../../node_modules/.bin', import.meta.url).pathname}:${process.env.PATH}` },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of npm.stderr) {
+      stderr += decoder.decode(chunk, { stream: true });
+      if (stderr.includes('run accepted')) break;
+    }
+    npm.kill('SIGTERM');
+    expect(await npm.exited).not.toBe(0);
+    // Nothing still runs with this database: the swarm process got the signal and stopped.
+    const left = Bun.spawnSync(['pgrep', '-f', db]);
+    expect(left.stdout.toString().trim()).toBe('');
+    const runs = await swarmJson(['runs', '--db', db], config);
+    expect(runs.json.runs[0].status).toBe('cancelled');
+  }, TIMEOUT);
 });

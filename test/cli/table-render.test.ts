@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import Table from 'cli-table3';
-import { renderTable } from '../../src/cli/table-render.ts';
+import { renderTable, widthsWrappingLast } from '../../src/cli/table-render.ts';
 
 /** A long table is rendered in chunks; its text must be that of one cli-table3 table. */
 
@@ -40,4 +40,11 @@ test('a table of 1,234 rows reads as one table: same widths, one head, no border
 
 test('a short table is one cli-table3 table as it is', () => {
   expect(renderTable(head, rows.slice(0, 10))).toBe(oneTable(head, rows.slice(0, 10)));
+});
+
+test('widths for a table of a million rows are measured without a spread (it would overflow the stack)', () => {
+  const many = Array.from({ length: 1_000_000 }, (_, i) => [String(i), i === 777 ? 'the widest cell of all' : 'x']);
+  const widths = widthsWrappingLast(many, ['seq', 'what']);
+  expect(widths[0]).toBeNull();
+  expect(widths[1]).toBe(30); // at least 30; the widest cell (22) + 3 is less
 });

@@ -46,7 +46,8 @@ export function registerShow(program: Command): void {
         const compensation = compensationTable(result.tasks, attempts);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
-          for (const task of result.tasks) {
+          // The attempts of the tasks the table lists (of a big run, those that did not succeed).
+          for (const task of outcome.tasks) {
             const log = attempts.get(task.name) ?? [];
             if (log.length > 0) await out(`\n${task.name} (${task.status}):\n${attemptsTable(log)}`);
           }

@@ -59,7 +59,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
       first(signal) {
         void note(
           `${signal} received: stopping; active runs are cancelled (running tasks get up to ` +
-            `${formatDuration(config.dispatcher.shutdown_grace)} to finish). Press Ctrl-C again to exit at once.`,
+            `${formatDuration(config.dispatcher.shutdown_grace)} to finish). Press Ctrl-C (or send ${signal}) again to exit at once.`,
         );
         server.stop().then(() => resolve(0), reject);
       },

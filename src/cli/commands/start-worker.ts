@@ -49,7 +49,7 @@ async function startWorker(first: string | undefined, second: string | undefined
   const stopped = new Promise<number>((resolve, reject) => {
     onStopSignals({
       first(signal) {
-        void note(`${signal} received: draining (running tasks finish first). Press Ctrl-C again to exit at once.`);
+        void note(`${signal} received: draining (running tasks finish first). Press Ctrl-C (or send ${signal}) again to exit at once.`);
         worker.stop().then(() => resolve(0), reject);
       },
       second() {

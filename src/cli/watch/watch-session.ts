@@ -95,7 +95,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
       const after = journal.length ? journal[journal.length - 1].seq : 0;
       const fresh = store.getTransitions(run.id, { afterSeq: after });
       if (fresh.length === 0) return;
-      journal.push(...fresh);
+      for (const row of fresh) journal.push(row); // a spread of a big page would overflow the stack
       if (cursor === null) draw();
     }, POLL_MS);
     const onData = (chunk: Buffer | string) => {
