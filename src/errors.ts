@@ -59,13 +59,16 @@ export function formatIssue(issue: ManifestIssue): string {
 export class ManifestError extends SwarmError {
   override name = 'ManifestError';
   readonly issues: ManifestIssue[];
-  constructor(issues: ManifestIssue[]) {
+  /** Problems found: more than `issues` when only the first are listed (the last issue counts the rest). */
+  readonly problems: number;
+  constructor(issues: ManifestIssue[], problems = issues.length) {
     super(
       'MANIFEST_INVALID',
-      `Invalid manifest (${issues.length} problem${issues.length === 1 ? '' : 's'}); fix these and run again:\n` +
+      `Invalid manifest (${problems} problem${problems === 1 ? '' : 's'}); fix these and run again:\n` +
         issues.map((i) => '  ' + formatIssue(i)).join('\n'),
     );
     this.issues = issues;
+    this.problems = problems;
   }
 }
 

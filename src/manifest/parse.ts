@@ -34,7 +34,7 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
   return withoutStackOverflow(options.file, () => {
     const document: ReadDocument =
       format === 'toml' ? readTomlDocument(source, options.file) : readYamlDocument(source, options.file);
-    if (document.syntaxIssues.length > 0) throw new ManifestError(firstIssues(withFormatHint(source, format, document.syntaxIssues, options.file), options.file));
+    if (document.syntaxIssues.length > 0) throw manifestError(withFormatHint(source, format, document.syntaxIssues, options.file), options.file);
     // TOML can also be one long YAML string: then "not a mapping" gets the same hint.
     if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
       throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
@@ -114,7 +114,7 @@ export function validateManifestData(
     ...checkInternalOperations(symbols),
   ];
   if (drafts.length > 0 || !result.success) {
-    throw new ManifestError(firstIssues(inReadingOrder(drafts.map(toIssue)), options.file));
+    throw manifestError(inReadingOrder(drafts.map(toIssue)), options.file);
   }
   return withDefaultTimeouts(result.data, options.defaults?.timeouts);
 }
@@ -156,17 +156,18 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   return node;
 }
 
-/** The first MAX_REPORTED_ISSUES issues, and one more that counts the rest. */
-function firstIssues(issues: ManifestIssue[], file: string | undefined): ManifestIssue[] {
-  if (issues.length <= MAX_REPORTED_ISSUES) return issues;
+/** The error for `issues`: the first MAX_REPORTED_ISSUES of them, and one more that counts the rest. */
+function manifestError(issues: ManifestIssue[], file: string | undefined): ManifestError {
+  if (issues.length <= MAX_REPORTED_ISSUES) return new ManifestError(issues);
   const rest = issues.length - MAX_REPORTED_ISSUES;
-  return [
+  const listed = [
     ...issues.slice(0, MAX_REPORTED_ISSUES),
     {
       ...(file !== undefined && { file }),
       message: `and ${rest} more problem${rest === 1 ? '' : 's'} not listed (only the first ${MAX_REPORTED_ISSUES} are); fix these and validate again`,
     },
   ];
+  return new ManifestError(listed, issues.length);
 }
 
 /** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */

@@ -18,7 +18,7 @@ self.onmessage = (event: MessageEvent<ManifestJob>) => {
   } catch (error) {
     result =
       error instanceof ManifestError
-        ? { id, ok: false, issues: error.issues }
+        ? { id, ok: false, issues: error.issues, problems: error.problems }
         : { id, ok: false, failure: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
   self.postMessage(result);

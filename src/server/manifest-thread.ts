@@ -24,7 +24,7 @@ export interface ManifestJob {
 
 export type ManifestJobResult =
   | { id: number; ok: true; manifestJson: string; format: ManifestFormat }
-  | { id: number; ok: false; issues: ManifestIssue[] }
+  | { id: number; ok: false; issues: ManifestIssue[]; problems: number }
   | { id: number; ok: false; failure: string };
 
 interface Pending {
@@ -92,7 +92,7 @@ export class ManifestThread {
     this.current = null;
     const { job, resolve, reject } = current.pending;
     if (result.ok) resolve({ manifest: JSON.parse(result.manifestJson) as Manifest, source: job.source, format: result.format });
-    else if ('issues' in result) reject(new ManifestError(result.issues));
+    else if ('issues' in result) reject(new ManifestError(result.issues, result.problems));
     else reject(new Error(`Validating a posted manifest failed: ${result.failure}`));
     this.startNext();
   }

@@ -75,6 +75,7 @@ describe('swarm validate', () => {
     expect(json.code).toBe(2);
     expect(json.json.valid).toBe(false);
     expect(json.json.issues.length).toBe(2);
+    expect(json.json.problems).toBe(2);
     expect(json.json.issues[0]).toMatchObject({ file, line: 4, symbol: 'a', field: 'type' });
   }, TIMEOUT);
 

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import type { ManifestIssue } from '../../src/errors.ts';
+import { parseManifest } from '../../src/manifest/index.ts';
 import { MAX_REPORTED_ISSUES } from '../../src/manifest/limits.ts';
 import { bigManifest, PROBLEMS_PER_BLOCK } from './big-manifest.ts';
-import { tomlIssues, yamlIssues } from './helpers.ts';
+import { manifestErrorOf, tomlIssues, yamlIssues } from './helpers.ts';
 
 /** The number a final "and N more problems" issue counts. */
 function unlisted(issues: ManifestIssue[]): number {
@@ -29,6 +30,10 @@ describe('big manifests: every problem found, the first ones listed', () => {
     const issues = tomlIssues(bigManifest(50_000, 'toml'));
     expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
     expect(MAX_REPORTED_ISSUES + unlisted(issues)).toBe(5_000 * PROBLEMS_PER_BLOCK);
+    // The header counts every problem, not the listed ones.
+    const error = manifestErrorOf(() => parseManifest(bigManifest(50_000, 'toml'), { format: 'toml', file: 'm.toml' }));
+    expect(error.problems).toBe(5_000 * PROBLEMS_PER_BLOCK);
+    expect(error.message).toStartWith(`Invalid manifest (${5_000 * PROBLEMS_PER_BLOCK} problems)`);
     expectEveryKind(issues);
     for (const issue of issues.slice(0, -1)) expect(issue).toMatchObject({ file: 'm.toml', line: expect.any(Number), symbol: expect.any(String) });
     // In reading order: the first problems are those of the first symbols.

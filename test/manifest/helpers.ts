@@ -6,15 +6,20 @@ import { parseManifest, type ParseManifestOptions } from '../../src/manifest/ind
 export const fixturePath = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/manifests/${name}`, import.meta.url));
 
-/** Runs `load` expecting a ManifestError and returns its issues. */
-export function issuesOf(load: () => unknown): ManifestIssue[] {
+/** Runs `load` expecting a ManifestError and returns it. */
+export function manifestErrorOf(load: () => unknown): ManifestError {
   try {
     load();
   } catch (error) {
     expect(error).toBeInstanceOf(ManifestError);
-    return (error as ManifestError).issues;
+    return error as ManifestError;
   }
   throw new Error('expected a ManifestError, but the manifest was accepted');
+}
+
+/** Runs `load` expecting a ManifestError and returns its issues. */
+export function issuesOf(load: () => unknown): ManifestIssue[] {
+  return manifestErrorOf(load).issues;
 }
 
 /** Issues of parsing `source` (YAML unless told) as file "m.yaml". */

@@ -11,7 +11,9 @@ import { printJson } from '../output.ts';
 /**
  * `swarm validate <manifest> [--json]`: exit 0 and a one-line summary when valid; exit 2 and
  * every issue (file:line:column, symbol, field) on stderr when not. With --json the verdict is
- * `{"valid", "name"?, "symbols"?, "order"?, "issues": [...]}` on stdout, valid or not.
+ * `{"valid", "name"?, "symbols"?, "order"?, "problems"?, "issues": [...]}` on stdout, valid or
+ * not; `problems` (when invalid) counts them all, `issues` lists the first 500 and a last one
+ * that counts the rest.
  */
 export function registerValidate(program: Command): void {
   program
@@ -27,7 +29,7 @@ export function registerValidate(program: Command): void {
           loaded = loadManifestFile(path);
         } catch (error) {
           if (!(error instanceof ManifestError)) throw error;
-          if (opts.json) await printJson({ valid: false, issues: error.issues });
+          if (opts.json) await printJson({ valid: false, problems: error.problems, issues: error.issues });
           else await err(error.message); // the count, then every issue as formatIssue words it
           return 2;
         }
