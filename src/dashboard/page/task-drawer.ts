@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
 import { html } from './html.ts';
 import { Link, runHref, StateBadge } from './link.ts';
@@ -24,7 +24,9 @@ export function TaskDrawer({ runId, name, at, tick }: { runId: string; name: str
       .catch((e: Error) => current && setError(e.message));
     return () => void (current = false);
   }, [runId, name, at, at === null ? tick : 0]);
-  useEffect(() => {
+  // A layout effect: listening from the moment the drawer is in the page, not a frame later, so
+  // an Escape pressed as soon as it shows is not lost.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setQuery({ task: null });
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);

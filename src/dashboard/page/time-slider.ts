@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useLayoutEffect } from 'preact/hooks';
 import { html } from './html.ts';
 import { setQuery } from './router.ts';
 
@@ -20,7 +20,8 @@ export function TimeSlider({ at, firstSeq, lastSeq }: { at: number | null; first
   const empty = firstSeq === null || lastSeq === null;
   const value = at ?? lastSeq ?? 0;
   const go = (seq: number, cursor = at) => !empty && setQuery({ at: seq >= lastSeq && cursor === null ? null : Math.max(firstSeq, Math.min(lastSeq, seq)) });
-  useEffect(() => {
+  // A layout effect, as the task drawer's: the keys work from the moment the slider shows.
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
       const cursor = cursorInUrl();
