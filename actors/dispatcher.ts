@@ -27,7 +27,7 @@ import type { StoreOutageReport } from './leases/store-outage.ts';
 import { checkTaskEngine } from './task-engine/task-engine.ts';
 import type { RemoteNodeBridge } from './remote-node-bridge.ts';
 import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegistration } from './dispatcher-nodes.ts';
-import { collectBeforeBigRun } from '../src/garbage-collection.ts';
+import { collectBeforeRecordingBigRun, collectSoonAfterBigRunStarts } from '../src/garbage-collection.ts';
 
 export type { NodeLoad } from './dispatcher-nodes.ts';
 
@@ -154,6 +154,7 @@ export class Dispatcher {
     const runId = newRunId(new Date(this.now()));
     // The run is created with its lease: no other process ever sees it without an owner.
     const { lease, acquiredAt } = this.custody.newRunLease();
+    collectBeforeRecordingBigRun(manifest.symbols.length);
     try {
       this.store.createRun(
         {
@@ -290,7 +291,7 @@ export class Dispatcher {
       loaded,
       start,
     );
-    collectBeforeBigRun(run.total);
+    collectSoonAfterBigRunStarts(run.total);
     this.runs.set(runId, run);
     this.actor.send(dispatcherMessages.runAccepted(runId));
     run.start();

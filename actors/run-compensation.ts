@@ -1,4 +1,4 @@
-import { topologicalOrder } from '../src/manifest/graph.ts';
+import { sortTopologically } from '../src/manifest/graph.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
 import type { RunGraph } from '../src/scheduling/run-graph.ts';
@@ -79,16 +79,14 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
 
 /** The succeeded tasks that have a rollback, newest first (reverse topological order). */
 export function compensationOrder(
-  manifest: Manifest,
   graph: RunGraph,
   succeeded: readonly TaskRecord[],
   hasRollback: (i: number) => boolean,
 ): CompensatedTask[] {
   const byName = new Map(succeeded.map((t) => [t.name, t]));
   const out: CompensatedTask[] = [];
-  for (const name of topologicalOrder(manifest).reverse()) {
-    const task = byName.get(name);
-    const index = graph.index(name);
+  for (const index of sortTopologically({ count: graph.size, dependenciesOf: (i) => graph.dependenciesOf(i) }).reverse()) {
+    const task = byName.get(graph.names[index]);
     if (task && hasRollback(index)) out.push({ index, output: task.output, attempts: task.attempts, node: task.node });
   }
   return out;

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
 import type { Clock } from '../src/clock.ts';
-import type { LoadedManifest, Manifest, SymbolSpec } from '../src/manifest/types.ts';
+import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
@@ -13,6 +13,7 @@ import { RunJobQueue } from './run-job-queue.ts';
 import { activeNames, liveStates } from './run-progress.ts';
 import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
 import { TaskAttempts } from './task-attempts.ts';
+import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
@@ -65,18 +66,19 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   readonly runId: string;
   readonly finished: Promise<RunSummary>;
   private readonly graph: RunGraph;
-  private readonly symbols: SymbolSpec[];
+  private readonly symbols: RunSymbols;
+  /** The manifest without its symbols (`symbols` has them): what is run-wide. */
   private readonly manifest: Manifest;
   private readonly baseDir: string | null;
   private readonly newTask: NewTaskActor;
   private readonly coordinator;
   private readonly live = new Map<number, TaskActor>();
+  /** The index of each live task by name: what its host actions are told of it (context.name). */
+  private readonly liveIndex = new Map<string, number>();
   private readonly attempts: TaskAttempts;
   private readonly outputs: TaskOutputs;
   private readonly frontier: RunFrontier;
   private readonly plan: StartPlan;
-  /** Each symbol's rollback timeout, or null when it has none (or the policy is `none`). */
-  private readonly rollbackTimeouts: (number | null)[];
   /** Settled tasks whose dependents wait for the commit of their terminal state. */
   private settledAwaitingCommit: number[] = [];
   /** Settled tasks nobody waits on; handled in the next microtask. */
@@ -100,28 +102,31 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     start?: RunStart,
   ) {
     this.runId = runId;
-    this.symbols = loaded.manifest.symbols;
-    this.manifest = loaded.manifest;
+    // Nothing here keeps the manifest's own symbols: a big run's are packed (run-symbols.ts),
+    // and the deployer's copy can go once the run has started.
+    const { symbols, ...head } = loaded.manifest;
+    this.manifest = { ...head, symbols: [] };
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
-    this.graph = new RunGraph(this.symbols);
+    this.graph = new RunGraph(symbols);
+    this.symbols = runSymbols(symbols, this.graph.names, (i) => this.graph.dependencyNames(i));
     this.jobs = new RunJobQueue(this, env.scheduler);
     this.finished = new Promise((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;
     });
-    this.outputs = new TaskOutputs(this.graph, this.symbols);
+    this.outputs = new TaskOutputs(this.graph);
     this.attempts = new TaskAttempts(runId, this.symbols, this.baseDir, this.outputs, (i, message) => this.live.get(i)?.send(message));
     this.plan = planStart(this.graph, start);
+    this.graph.forgetNameIndex();
     for (const i of this.plan.settled) this.outputs.settled(i);
     for (const [i, output] of this.plan.outputs) this.outputs.succeeded(i, output);
     this.frontier = new RunFrontier(
-      this.symbols.map((sym) => sym.priority),
+      Float64Array.from(symbols, (sym) => sym.priority),
       env.scheduler.priorityOrdered,
       () => env.scheduler.totalCapacity(),
       (i, message) => this.activate(i, message),
       (i) => this.plan.firstMessages.get(i) ?? DEPS_MET,
     );
-    this.rollbackTimeouts = this.symbols.map((s) => rollbackTimeoutOf(loaded.manifest, s));
     this.newTask = taskActorFactory(env.taskEngine, this.provideTaskMachine(), env.journal, env.clock);
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
@@ -186,7 +191,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   /** Up to `max` names each of the tasks running now and of those waiting to retry. */
   activeNames(max = 3): { running: string[]; retrying: string[] } {
-    return activeNames(this.live, this.symbols, max);
+    return activeNames(this.live, this.graph.names, max);
   }
 
   get settledCount(): number {
@@ -200,7 +205,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   // ---- task actors ---------------------------------------------------------------------------
 
   private provideTaskMachine() {
-    const index = (context: TaskContext) => this.graph.index(context.name);
+    const index = (context: TaskContext) => this.liveIndex.get(context.name)!;
     return taskMachine.provide({
       actions: {
         announceReady: ({ context }) => this.onReady(index(context)),
@@ -223,12 +228,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   private activate(i: number, message: TaskMessage): void {
-    const spec = this.symbols[i];
+    const spec = this.symbols.at(i);
     const actor = this.newTask(
       { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
       taskInputOf(this.runId, this.manifest, spec, this.env.backoff),
     );
     this.live.set(i, actor);
+    this.liveIndex.set(spec.name, i);
     actor.start();
     actor.send(message);
   }
@@ -244,7 +250,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   private enqueue(i: number, kind: ReadyJob['kind']): void {
-    const spec = this.symbols[i];
+    const spec = this.symbols.at(i);
     const target = kind === 'run' ? spec.dispatch : spec.rollback!.dispatch;
     this.jobs.enqueue({ owner: this, index: i, kind, priority: spec.priority, target });
   }
@@ -328,7 +334,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     // A reused symbol was done by the run it came from; that run is the one to undo it.
     const done = succeeded.filter((t) => !t.reused);
     this.compensation = new RunCompensation(
-      compensationOrder(this.manifest, this.graph, done, (i) => this.rollbackTimeouts[i] !== null),
+      compensationOrder(this.graph, done, (i) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null),
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.send(coordinatorMessages.compensated(failed)),
     );
@@ -339,7 +345,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const settled: { task: string; status: TaskStatus }[] = [];
     for (const i of indexes) {
       const status = this.settle(i);
-      if (status) settled.push({ task: this.symbols[i].name, status });
+      if (status) settled.push({ task: this.graph.names[i], status });
     }
     if (settled.length > 0) this.coordinator.send(coordinatorMessages.tasksSettled(settled));
   }
@@ -355,7 +361,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       this.outputs.succeeded(i, snapshot.context.output);
       this.frontier.addRunnable(this.graph.succeeded(i));
     } else {
-      this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.symbols[i].name));
+      this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.graph.names[i]));
     }
     return status;
   }
@@ -363,6 +369,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private dropActor(i: number): void {
     this.live.get(i)?.stop();
     this.live.delete(i);
+    this.liveIndex.delete(this.graph.names[i]);
     this.attempts.forget(i);
     this.plan.firstMessages.delete(i);
   }
@@ -409,6 +416,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       actor.stop();
     }
     this.live.clear();
+    this.liveIndex.clear();
     this.coordinator.stop();
     this.rejectFinished(err);
   }

@@ -21,7 +21,7 @@ export class RunFrontier {
   private readonly neverRun: { indexes: number[]; message: TaskMessage; next: number }[] = [];
 
   constructor(
-    priorities: readonly number[],
+    priorities: ArrayLike<number>,
     priorityOrdered: boolean,
     /** The swarm's total slots right now. */
     private readonly capacity: () => number,

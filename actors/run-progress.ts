@@ -1,5 +1,3 @@
-import type { SymbolSpec } from '../src/manifest/types.ts';
-
 /** What progress displays read of a run's live task actors: only their state values. */
 type LiveActor = { getSnapshot(): { value: unknown } };
 
@@ -14,12 +12,12 @@ export function liveStates(live: Iterable<LiveActor>): Record<string, number> {
 }
 
 /** Up to `max` names each of the tasks running now and of those waiting to retry. */
-export function activeNames(live: ReadonlyMap<number, LiveActor>, symbols: readonly SymbolSpec[], max: number): { running: string[]; retrying: string[] } {
+export function activeNames(live: ReadonlyMap<number, LiveActor>, names: readonly string[], max: number): { running: string[]; retrying: string[] } {
   const active = { running: [] as string[], retrying: [] as string[] };
   for (const [i, actor] of live) {
     const state = actor.getSnapshot().value as string;
     const list = state === 'running' || state === 'assigned' ? active.running : state === 'retrying' ? active.retrying : null;
-    if (list && list.length < max) list.push(symbols[i].name);
+    if (list && list.length < max) list.push(names[i]);
     if (active.running.length >= max && active.retrying.length >= max) break;
   }
   return active;

@@ -1,8 +1,8 @@
 import { attemptKey, type ExecutionOutcome } from '../src/execution.ts';
-import type { SymbolSpec } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
 import { checkedOutcome } from '../src/task-output.ts';
 import { rollbackRequest, runRequest } from './execution-requests.ts';
+import type { RunSymbols } from './run-symbols.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
 import type { TaskOutputs } from './task-outputs.ts';
 
@@ -17,7 +17,7 @@ export class TaskAttempts {
 
   constructor(
     private readonly runId: string,
-    private readonly symbols: readonly SymbolSpec[],
+    private readonly symbols: RunSymbols,
     private readonly baseDir: string | null,
     private readonly outputs: TaskOutputs,
     private readonly send: (i: number, message: TaskMessage) => void,
@@ -30,7 +30,7 @@ export class TaskAttempts {
 
   /** Sends attempt `attempt` of task i to the node it was assigned. */
   startAttempt(i: number, attempt: number): void {
-    const request = runRequest(this.runId, this.symbols[i], attempt, this.outputs.dependenciesOf(i), this.baseDir);
+    const request = runRequest(this.runId, this.symbols.at(i), attempt, this.outputs.dependenciesOf(i), this.baseDir);
     // An outcome proves the attempt ran, whether or not the node said so first (a worker may
     // skip `started`): the task hears `started` once, always before the outcome.
     let started = false;
@@ -45,7 +45,7 @@ export class TaskAttempts {
         // Checked again here, where it must hold: a remote worker's frame can carry a value
         // nested deeper than JSON.stringify can write, and it must fail this attempt, not
         // the commit that holds every run's rows.
-        const outcome = checkedOutcome(reported, `Symbol "${this.symbols[i].name}"`);
+        const outcome = checkedOutcome(reported, `Symbol "${this.symbols.nameOf(i)}"`);
         this.send(
           i,
           outcome.ok ? taskMessages.succeeded(attempt, outcome.output) : taskMessages.failed(attempt, outcome.error, outcome.retryable),
@@ -57,18 +57,18 @@ export class TaskAttempts {
 
   /** Sends task i's rollback, with its own output (what to undo), to the node it was assigned. */
   startRollback(i: number, attempt: number, ownOutput: unknown): void {
-    const request = rollbackRequest(this.runId, this.symbols[i], attempt, this.outputs.dependenciesOf(i), ownOutput, this.baseDir);
+    const request = rollbackRequest(this.runId, this.symbols.at(i), attempt, this.outputs.dependenciesOf(i), ownOutput, this.baseDir);
     this.nodeOf.get(i)!.execute(request, {
       started: () => {},
       finished: (reported) => {
-        const outcome = checkedOutcome(reported, `The rollback of "${this.symbols[i].name}"`);
+        const outcome = checkedOutcome(reported, `The rollback of "${this.symbols.nameOf(i)}"`);
         this.send(i, outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error));
       },
     });
   }
 
   abort(i: number, kind: 'run' | 'rollback', attempt: number, reason: string): void {
-    this.nodeOf.get(i)?.abort(attemptKey({ runId: this.runId, task: this.symbols[i].name, attempt, kind }), reason);
+    this.nodeOf.get(i)?.abort(attemptKey({ runId: this.runId, task: this.symbols.nameOf(i), attempt, kind }), reason);
   }
 
   /** Task i has nothing on a node any more (it settled). */

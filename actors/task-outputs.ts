@@ -1,4 +1,3 @@
-import type { SymbolSpec } from '../src/manifest/types.ts';
 import type { RunGraph } from '../src/scheduling/run-graph.ts';
 
 /**
@@ -11,11 +10,9 @@ export class TaskOutputs {
   /** Dependents of each task not settled yet. */
   private readonly unsettledDependents: Int32Array;
 
-  constructor(
-    private readonly graph: RunGraph,
-    private readonly symbols: readonly SymbolSpec[],
-  ) {
-    this.unsettledDependents = Int32Array.from(symbols, (_, i) => graph.dependentCount(i));
+  constructor(private readonly graph: RunGraph) {
+    this.unsettledDependents = new Int32Array(graph.size);
+    for (let i = 0; i < graph.size; i++) this.unsettledDependents[i] = graph.dependentCount(i);
   }
 
   /** Task i succeeded with `output`: kept if a dependent has yet to settle. */
@@ -38,7 +35,7 @@ export class TaskOutputs {
   /** Task i's dependencies' outputs, by symbol name (null for one not kept). */
   dependenciesOf(i: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const d of this.graph.dependenciesOf(i)) out[this.symbols[d].name] = this.outputs.get(d) ?? null;
+    for (const d of this.graph.dependenciesOf(i)) out[this.graph.names[d]] = this.outputs.get(d) ?? null;
     return out;
   }
 }

@@ -76,6 +76,10 @@ function readWith(source: string, places: boolean): { data: Record<string, unkno
 /** Keys the core schema would read as something other than a string. */
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
+/** How many distinct short strings a reader keeps, and how long a short one is. */
+const INTERNED_STRINGS = 4096;
+const INTERNED_LENGTH = 32;
+
 class PlainYamlReader {
   /** The current line: the first with content at or after where the reader stands. */
   private lineStart = 0;
@@ -86,6 +90,8 @@ class PlainYamlReader {
   private content = 0;
   /** Its indentation in spaces; -1 when no line is left. */
   private indent = -1;
+  /** Short string values read so far, each kept once (see `scalar`). */
+  private readonly strings = new Map<string, string>();
 
   constructor(
     private readonly text: string,
@@ -239,7 +245,22 @@ class PlainYamlReader {
       if (c === 91 || c === 93 || c === 123 || c === 125) throw OUTSIDE_PLAIN_YAML;
       if (c !== 32) end = i + 1;
     }
-    return [resolvePlain(text.slice(start, end)), end];
+    return [this.scalar(text.slice(start, end)), end];
+  }
+
+  /**
+   * A plain scalar's value. A manifest repeats its short values (`type: action`, an operation's
+   * name) once per symbol, and each would be a string of its own: a million symbols' copies
+   * held ~100 MB while the manifest was checked. The first INTERNED_STRINGS short strings are
+   * kept and given out again instead.
+   */
+  private scalar(text: string): unknown {
+    const value = resolvePlain(text);
+    if (typeof value !== 'string' || value.length > INTERNED_LENGTH) return value;
+    const same = this.strings.get(value);
+    if (same !== undefined) return same;
+    if (this.strings.size < INTERNED_STRINGS) this.strings.set(value, value);
+    return value;
   }
 
   /** `[a, 'b', 3]` on one line: scalars only. */
@@ -292,7 +313,7 @@ class PlainYamlReader {
     let i = start;
     while (i < this.lineEnd && /[A-Za-z0-9_./+~-]/.test(text[i])) i++;
     if (i === start || (c === 45 /* - */ && !/[0-9.]/.test(text[start + 1]))) throw OUTSIDE_PLAIN_YAML;
-    return [resolvePlain(text.slice(start, i)), i];
+    return [this.scalar(text.slice(start, i)), i];
   }
 
   /**

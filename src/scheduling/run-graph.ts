@@ -14,7 +14,8 @@ const NONE = new Int32Array(0);
 export class RunGraph {
   readonly size: number;
   readonly names: readonly string[];
-  private readonly indexByName: Map<string, number>;
+  /** Task index by name; dropped by `forgetNameIndex` (a million names hold ~38 MB) and built again if asked. */
+  private indexByName: Map<string, number> | null;
   /**
    * Edges in compressed rows: task i's dependencies are dependencyList[dependencyStart[i] ..
    * dependencyStart[i + 1]], and likewise its dependents. Two typed arrays per direction instead
@@ -33,8 +34,7 @@ export class RunGraph {
     const size = symbols.length;
     this.size = size;
     this.names = symbols.map((s) => s.name);
-    this.indexByName = new Map();
-    for (let i = 0; i < size; i++) this.indexByName.set(this.names[i], i);
+    this.indexByName = nameIndex(this.names);
     this.dependencyStart = new Int32Array(size + 1);
     let edges = 0;
     for (let i = 0; i < size; i++) edges += symbols[i].dependencies.length;
@@ -69,6 +69,7 @@ export class RunGraph {
   }
 
   index(name: string): number {
+    this.indexByName ??= nameIndex(this.names);
     const i = this.indexByName.get(name);
     if (i === undefined) throw new Error(`RunGraph: unknown task "${name}"`);
     return i;
@@ -80,6 +81,16 @@ export class RunGraph {
     const to = this.dependencyStart[i + 1];
     // No view for none: most tasks of a fan-out, asked once or twice each.
     return from === to ? NONE : this.dependencyList.subarray(from, to);
+  }
+
+  /** Lets the name index go (see `index`): the runtime knows its live tasks' indexes itself. */
+  forgetNameIndex(): void {
+    this.indexByName = null;
+  }
+
+  /** The names of task i's dependencies, in a new list. */
+  dependencyNames(i: number): string[] {
+    return Array.from(this.dependenciesOf(i), (d) => this.names[d]);
   }
 
   /** A view into the graph's storage: read it, do not keep it past the graph. */
@@ -161,4 +172,10 @@ export class RunGraph {
 function listedBetween(list: Int32Array, from: number, to: number, value: number): boolean {
   for (let e = from; e < to; e++) if (list[e] === value) return true;
   return false;
+}
+
+function nameIndex(names: readonly string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) index.set(names[i], i);
+  return index;
 }

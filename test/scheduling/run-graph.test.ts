@@ -26,6 +26,22 @@ describe('RunGraph structure', () => {
     expect(graph.index('d')).toBe(3);
   });
 
+  test('the name index can be let go, and is built again when a name is asked for', () => {
+    const { graph } = diamond();
+    graph.forgetNameIndex();
+    expect(graph.index('e')).toBe(4);
+    expect(() => graph.index('zz')).toThrow('unknown task "zz"');
+  });
+
+  test("a task's dependency names, in a new list each time", () => {
+    const { graph, at } = diamond();
+    expect(graph.dependencyNames(at('d'))).toEqual(['b', 'c']);
+    expect(graph.dependencyNames(at('a'))).toEqual([]);
+    const first = graph.dependencyNames(at('d'));
+    first.push('x');
+    expect(graph.dependencyNames(at('d'))).toEqual(['b', 'c']);
+  });
+
   test('an unknown name is refused with its name in the message', () => {
     const { graph } = diamond();
     expect(() => graph.index('zzz')).toThrow('unknown task "zzz"');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeDisabledUses, disabledBackendUses } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
-import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
+import { loadManifestFile, manifestDefaults, type LoadedManifest } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
@@ -63,5 +63,11 @@ async function runCommand(first: string | undefined, second: string | undefined,
         'Enable the backend (and set its paths) in the config, or deploy the workflow to a dispatcher with a worker that offers it (swarm deploy).',
     );
   }
-  return hostRunLocally(config, output, loaded.manifest.name, (d) => d.deploy(loaded));
+  // Handed over: the run keeps what it needs, and a million symbols need not stay behind here.
+  let manifest: LoadedManifest | null = loaded;
+  return hostRunLocally(config, output, loaded.manifest.name, (d) => {
+    const handed = manifest!;
+    manifest = null;
+    return d.deploy(handed);
+  });
 }
