@@ -44,6 +44,9 @@ export interface Plan {
   skip?: string;
 }
 
+/** The scenario of the 1,000,000-symbol fan-out, measured by its process's peak RSS (full runs only). */
+export const FAN_OUT_ID = 'swarm-fan-out-1m';
+
 export function plan(quick: boolean, threads: number, tasksPerThread: number, peerLacks = peerMissing()): Plan[] {
   const pool = ['--threads', String(threads)];
   const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
@@ -108,6 +111,16 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       label: `swarm: ${fmtInt(n)} independent noops, journal on`,
       args: ['swarm-flat', ...swarm, '--tasks', String(n)],
     })),
+    // Full runs only: about a minute, most of it building and recording the manifest.
+    ...(quick
+      ? []
+      : [
+          {
+            id: FAN_OUT_ID,
+            label: 'swarm: a 1,000,000-symbol fan-out (no-ops), journal on: peak RSS of its process',
+            args: ['swarm-flat', ...swarm, '--tasks', '1000000'],
+          },
+        ]),
     {
       id: 'swarm-chain-1k',
       label: 'swarm: chain of 1,000 noops, journal on',

@@ -11,6 +11,7 @@ import { peerRow } from './rows-peer.ts';
 import { remoteRows } from './rows-remote.ts';
 import { resimulateRows, resumeRows } from './rows-journal.ts';
 import type { Outcome } from './run-child.ts';
+import { FAN_OUT_ID } from './plan.ts';
 import { TARGET } from './targets.ts';
 
 export function buildRows(outcomes: Outcome[]): Row[] {
@@ -65,6 +66,10 @@ export function buildRows(outcomes: Outcome[]): Row[] {
       continue;
     }
     const s = r as SwarmResult;
+    if (o.id === FAN_OUT_ID) {
+      rows.push(fanOutRow(o.label, s));
+      continue;
+    }
     const failedRun = s.status !== 'succeeded' ? ` — run ${s.status}, ${s.failedTasks} failed` : '';
     if (s.scenario === 'swarm-flat') {
       const frac = raw ? s.tasksPerSecond / raw.requestsPerSecond : null;
@@ -97,7 +102,7 @@ export function buildRows(outcomes: Outcome[]): Row[] {
 
   // Memory: the biggest flat run, against the smaller one (same frontier, a tenth of the tasks).
   const flats = outcomes
-    .flatMap((o) => (o.status === 'ok' && o.result.scenario === 'swarm-flat' ? [o.result as SwarmResult] : []))
+    .flatMap((o) => (o.status === 'ok' && o.result.scenario === 'swarm-flat' && o.id !== FAN_OUT_ID ? [o.result as SwarmResult] : []))
     .sort((a, b) => a.tasks - b.tasks);
   const big = flats.at(-1);
   const small = flats.length > 1 ? flats[0] : undefined;
@@ -138,4 +143,17 @@ export function buildRows(outcomes: Outcome[]): Row[] {
     });
   }
   return rows;
+}
+
+/** The 1M fan-out: its process's RSS high-water mark (setup, manifest and run), against the target. */
+function fanOutRow(label: string, s: SwarmResult): Row {
+  const peak = s.memory.vmHwmMB;
+  const failedRun = s.status !== 'succeeded' ? ` — run ${s.status}, ${s.failedTasks} failed` : '';
+  return {
+    scenario: label,
+    result: `${peak === null ? 'no VmHWM (not Linux)' : `${mb(peak)} peak`}, ${rate(s.tasksPerSecond, 'tasks')} (${s.seconds.toFixed(1)} s)${failedRun}`,
+    target: `< ${fmtInt(TARGET.fanOutPeakMB)} MB`,
+    ratio: '',
+    met: peak === null ? '?' : s.status === 'succeeded' && peak < TARGET.fanOutPeakMB ? '✓' : '✗',
+  };
 }

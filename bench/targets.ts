@@ -23,4 +23,6 @@ export const TARGET = {
   remoteTasksPerSecond: 15_000,
   /** Re-simulating a 100k-task journal (read, replay, compare). */
   resimulateSeconds: 1,
+  /** The peak RSS (the kernel's high-water mark) of the process running a 1,000,000-symbol fan-out. */
+  fanOutPeakMB: 1_000,
 };

@@ -1,0 +1,34 @@
+import { describe, expect, test } from 'bun:test';
+import { FAN_OUT_ID, plan } from '../../bench/plan.ts';
+import type { SwarmResult } from '../../bench/results.ts';
+import { buildRows } from '../../bench/rows.ts';
+import type { Outcome } from '../../bench/run-child.ts';
+
+const base = { label: 'label', args: [], elapsedMs: 0, cpu: { scenarioCores: null, otherCores: null } };
+const memory = (vmHwmMB: number | null) => ({ rssStartMB: 30, rssBeforeMB: 600, rssPeakSampledMB: 750, rssAfterMB: 500, vmHwmMB, heapBeforeMB: 300, heapPeakSampledMB: 280, midRun: null, samples: 10 });
+// Only the fields the rows read.
+const flat = (tasks: number, vmHwmMB: number | null, status = 'succeeded') =>
+  ({ scenario: 'swarm-flat', tasks, tasksPerSecond: 28_000, seconds: tasks / 28_000, status, failedTasks: 0, journalRows: 5 * tasks, journalRowsPerTask: 5, peakLiveActors: 100, peakLiveByState: {}, memory: memory(vmHwmMB) }) as unknown as SwarmResult;
+const ok = (id: string, result: SwarmResult): Outcome => ({ ...base, id, label: id, status: 'ok', result });
+
+describe('the 1,000,000-symbol fan-out row', () => {
+  test('is planned for full runs only', () => {
+    expect(plan(true, 2, 4, null).some((p) => p.id === FAN_OUT_ID)).toBe(false);
+    const [p] = plan(false, 2, 4, null).filter((q) => q.id === FAN_OUT_ID);
+    expect(p.args).toEqual(['swarm-flat', '--threads', '2', '--tasks-per-thread', '4', '--tasks', '1000000']);
+  });
+
+  test('reads the process peak RSS against < 1,000 MB', () => {
+    const [under] = buildRows([ok(FAN_OUT_ID, flat(1_000_000, 835))]);
+    expect(under).toMatchObject({ result: expect.stringContaining('835 MB peak'), target: '< 1,000 MB', met: '✓' });
+    expect(buildRows([ok(FAN_OUT_ID, flat(1_000_000, 1_210))])[0].met).toBe('✗');
+    expect(buildRows([ok(FAN_OUT_ID, flat(1_000_000, 835, 'failed'))])[0].met).toBe('✗');
+    expect(buildRows([ok(FAN_OUT_ID, flat(1_000_000, null))])[0].met).toBe('?');
+  });
+
+  test('is neither a throughput row nor the biggest run of the memory rows', () => {
+    const rows = buildRows([ok('swarm-flat-10k', flat(10_000, 300)), ok('swarm-flat-100k', flat(100_000, 350)), ok(FAN_OUT_ID, flat(1_000_000, 835))]);
+    expect(rows.filter((r) => r.target.startsWith('≥ 25,000/s'))).toHaveLength(2);
+    expect(rows.find((r) => r.scenario.startsWith('memory,'))!.scenario).toBe('memory, 100k run: RSS before → peak');
+  });
+});
