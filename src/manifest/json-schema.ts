@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXTENSION_PREFIX } from './extension-fields.ts';
 import { buildManifestSchema } from './schema.ts';
 
 /**
@@ -7,5 +8,7 @@ import { buildManifestSchema } from './schema.ts';
  * unknown dependencies or cycles, and internal operation arguments are not expressible here.
  */
 export function manifestJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(buildManifestSchema(), { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(buildManifestSchema(), { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  // Fields of the author's own (extension-fields.ts), which validation leaves out before the schema.
+  return { ...schema, patternProperties: { [`^${EXTENSION_PREFIX}`]: { description: 'A field of your own, ignored by the swarm and not stored with runs: a home for YAML anchors.' } } };
 }

@@ -1,5 +1,6 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
+import { withoutExtensionFields } from './extension-fields.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
 import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
@@ -99,7 +100,15 @@ export function validateManifestData(
     const message = `the manifest must be a mapping with \`name\` and \`symbols\`, but it is ${found}`;
     throw new ManifestError([toIssue({ path: [], message })]);
   }
+  return validateManifestMapping(withoutExtensionFields(data), options, toIssue);
+}
 
+/** The checks of a manifest that is a mapping, its extension fields (`x-…`) left out. */
+function validateManifestMapping(
+  data: Record<string, unknown>,
+  options: { file?: string; defaults?: ManifestDefaults },
+  toIssue: ReturnType<typeof createIssueBuilder>,
+): Manifest {
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
   const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
   const result = parseWithSchema(buildManifestSchema(options.defaults?.retries), data);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { EXTENSION_PREFIX } from './extension-fields.ts';
 import type { DataPath } from './document.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import { MANIFEST_FIELD_NAMES, ROLLBACK_FIELD_NAMES, SYMBOL_FIELD_NAMES, SYMBOL_ONLY_FIELDS } from './schema.ts';
@@ -50,8 +51,11 @@ function unknownFieldMessage(key: string, parentPath: DataPath): string {
       'a rollback runs on its own, once, after its parent has failed for good'
     );
   }
-  const hint = didYouMean(key, known) || `; known fields: ${known.join(', ')}`;
-  return `unknown field "${key}"${hint}`;
+  const suggestion = didYouMean(key, known);
+  if (suggestion) return `unknown field "${key}"${suggestion}`;
+  // At the top, a field of one's own (a home for YAML anchors) is allowed under another name.
+  const own = parentPath.length === 0 ? `; a field of your own (say, for YAML anchors) must be named ${EXTENSION_PREFIX}…, as in ${EXTENSION_PREFIX}${key}` : '';
+  return `unknown field "${key}"; known fields: ${known.join(', ')}${own}`;
 }
 
 function knownFieldsAt(parentPath: DataPath): readonly string[] {

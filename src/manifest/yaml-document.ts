@@ -65,21 +65,35 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   try {
-    return { data: doc.toJS(), syntaxIssues: [], locate };
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES }), syntaxIssues: [], locate };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {
       // toJS counts how often aliases copy an anchor and stops a "billion laughs" bomb.
-      return failed([issue(undefined, 'YAML error: aliases (*name) make too many copies of their anchors (more than 100 copies, or copies of copies, as in an "alias bomb"); write the values out, or use fewer aliases')]);
+      return failed([
+        issue(
+          undefined,
+          `YAML error: aliases (*name) make too many copies of their anchors (more than ${MAX_ALIAS_COPIES.toLocaleString('en-US')} copies, or copies of copies, as in an "alias bomb"); write the values out, or use fewer aliases`,
+        ),
+      ]);
     }
     return failed([issue(undefined, `YAML error: ${message}`)]);
   }
 }
 
+/**
+ * How many copies aliases may make of an anchor, counting the aliases inside it (the yaml
+ * package's `maxAliasCount`; its default of 100 refused a manifest whose 101 symbols each
+ * merge `<<: *defaults`). A "billion laughs" bomb multiplies its copies level by level, so it
+ * passes this bound within a few levels, long before it takes any memory.
+ */
+const MAX_ALIAS_COPIES = 10_000;
+
 /** The first document; a second one is an error, as with parseDocument. */
 function composeOne(tokens: Iterable<CST.Token>, length: number): Document.Parsed {
-  // uniqueKeys off: yaml-checks.ts checks them in linear time.
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  // uniqueKeys off: yaml-checks.ts checks them in linear time. Merge keys (`<<: *defaults`)
+  // on: YAML 1.2 left them out, but they are how a manifest shares fields between symbols.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, merge: true });
   let doc: Document.Parsed | undefined;
   for (const next of composer.compose(tokens, true, length)) {
     if (doc === undefined) {

@@ -25,6 +25,8 @@ describe('manifest JSON Schema', () => {
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(['name', 'symbols']);
     expect(schema.additionalProperties).toBe(false);
+    // Fields of one's own (x-…), such as a home for YAML anchors, are allowed at the top.
+    expect(Object.keys(schema.patternProperties as object)).toEqual(['^x-']);
     expect(Object.keys(schema.properties!)).toEqual(['name', 'version', 'description', 'metadata', 'rollback_policy', 'symbols']);
     const symbol = schema.properties!.symbols.items!;
     expect(symbol.required).toEqual(['name', 'type']);

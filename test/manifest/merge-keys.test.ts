@@ -1,0 +1,67 @@
+import { describe, expect, test } from 'bun:test';
+import { ManifestError } from '../../src/errors.ts';
+import { parseManifest } from '../../src/manifest/index.ts';
+
+const issuesOf = (source: string) => {
+  try {
+    parseManifest(source, { format: 'yaml', file: 'm.yaml' });
+  } catch (err) {
+    if (err instanceof ManifestError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected the manifest to be refused');
+};
+
+describe('YAML merge keys and fields of your own', () => {
+  const shared = `name: merged
+x-defaults: &defaults
+  type: action
+  retries: 1
+  parameters: { operation: noop }
+symbols:
+  - <<: *defaults
+    name: a
+  - <<: *defaults
+    name: b
+    retries: 5
+    dependencies: [a]
+`;
+
+  test('a symbol merges an anchor with <<, its own fields win, and the x- field is not kept', () => {
+    const { manifest } = parseManifest(shared, { format: 'yaml' });
+    expect(manifest.symbols.map((s) => [s.name, s.type, s.retries, s.parameters, s.dependencies])).toEqual([
+      ['a', 'action', 1, { operation: 'noop' }, []],
+      ['b', 'action', 5, { operation: 'noop' }, ['a']],
+    ]);
+    expect(Object.keys(manifest)).not.toContain('x-defaults');
+    // Each symbol has parameters of its own: merging copies, it does not share.
+    expect(manifest.symbols[0].parameters).not.toBe(manifest.symbols[1].parameters);
+  });
+
+  test('a list of anchors merges in order, the first one winning', () => {
+    const { manifest } = parseManifest(
+      `name: m\nx-a: &a { type: action, retries: 1 }\nx-b: &b { retries: 2, priority: 7 }\nsymbols:\n  - { <<: [*a, *b], name: s, parameters: { operation: noop } }\n`,
+      { format: 'yaml' },
+    );
+    expect(manifest.symbols[0]).toMatchObject({ type: 'action', retries: 1, priority: 7 });
+  });
+
+  test('two thousand symbols may merge the same anchor', () => {
+    const symbols = Array.from({ length: 2_000 }, (_, i) => `  - { <<: *defaults, name: s${i} }`).join('\n');
+    const { manifest } = parseManifest(`name: many\nx-defaults: &defaults { type: action, parameters: { operation: noop } }\nsymbols:\n${symbols}\n`, { format: 'yaml' });
+    expect(manifest.symbols).toHaveLength(2_000);
+    expect(manifest.symbols[1_999]).toMatchObject({ name: 's1999', type: 'action' });
+  });
+
+  test('a top-level field of another name is still unknown, and the message says how to name one of your own', () => {
+    const [issue] = issuesOf(shared.replace('x-defaults:', 'defaults:'));
+    expect(issue).toMatchObject({ line: 2, field: 'defaults' });
+    expect(issue.message).toContain('must be named x-…, as in x-defaults');
+  });
+
+  test('what an x- field holds is not checked (it is not kept), and a symbol still is', () => {
+    const issues = issuesOf(`name: m\nx-notes: { when: .nan }\nsymbols:\n  - { name: s, type: nope, parameters: { operation: noop } }\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ symbol: 's', field: 'type' });
+  });
+});
