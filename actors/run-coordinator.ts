@@ -205,16 +205,23 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   // ---- task actors ---------------------------------------------------------------------------
 
   private provideTaskMachine() {
-    const index = (context: TaskContext) => this.liveIndex.get(context.name)!;
+    // What a task asks of the host, by its index. A task that is no longer live (the run was
+    // abandoned in the middle of its step, say) asks for nothing more.
+    const live =
+      <P,>(act: (i: number, context: TaskContext, params: P) => void) =>
+      ({ context }: { context: TaskContext }, params: P) => {
+        const i = this.liveIndex.get(context.name);
+        if (i !== undefined) act(i, context, params);
+      };
     return taskMachine.provide({
       actions: {
-        announceReady: ({ context }) => this.onReady(index(context)),
+        announceReady: live((i) => this.onReady(i)),
         leaveReady: () => this.frontier.readyLeft(),
-        startAttempt: ({ context }) => this.attempts.startAttempt(index(context), context.attempt),
-        abortAttempt: ({ context }) => this.attempts.abort(index(context), 'run', context.attempt, 'attempt stopped'),
-        startRollback: ({ context }) => this.enqueue(index(context), 'rollback'),
-        abortRollback: ({ context }) => this.attempts.abort(index(context), 'rollback', context.attempt, 'rollback timed out'),
-        announceSettled: ({ context }, { status }) => this.onSettled(index(context), status),
+        startAttempt: live((i, context) => this.attempts.startAttempt(i, context.attempt)),
+        abortAttempt: live((i, context) => this.attempts.abort(i, 'run', context.attempt, 'attempt stopped')),
+        startRollback: live((i) => this.enqueue(i, 'rollback')),
+        abortRollback: live((i, context) => this.attempts.abort(i, 'rollback', context.attempt, 'rollback timed out')),
+        announceSettled: live((i, _context, { status }: { status: TaskStatus }) => this.onSettled(i, status)),
       },
       delays: {
         // Equal jitter: half the exponential delay, plus a random share of the other half,
@@ -331,6 +338,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded');
     // Every succeeded output: a rollback's request carries its dependencies' outputs too.
     for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
+    this.graph.forgetNameIndex();
     // A reused symbol was done by the run it came from; that run is the one to undo it.
     const done = succeeded.filter((t) => !t.reused);
     this.compensation = new RunCompensation(

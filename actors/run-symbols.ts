@@ -21,14 +21,14 @@ export function runSymbols(symbols: readonly SymbolSpec[], names: readonly strin
   return new PackedSymbols(symbols, names, dependencyNames);
 }
 
-/** Symbols per packed text: a miss decodes this many, so random access stays cheap. */
-const PER_CHUNK = 64;
-/** Chunks packed between two young collections (~130k symbols). */
-const YOUNG_COLLECTION_EVERY = 2048;
-/** Decoded chunks kept: the frontier walks a run mostly in index order. */
-const CHUNKS_KEPT = 16;
+/** Decoded symbols kept, the newest: a task asks for its symbol a few times in a row. */
+const DECODED_KEPT = 1024;
+/** Symbols packed between two young collections. */
+const YOUNG_COLLECTION_EVERY = 131_072;
+/** Distinct texts looked for again: a run made from templates has few, and a varied one none to share. */
+const SHARED_TEXTS = 4096;
 
-/** What a packed symbol keeps in its chunk's text; its name and dependencies are the graph's. */
+/** What a packed symbol keeps in its text; its name and dependencies are the graph's. */
 type PackedFields = [
   type: SymbolSpec['type'],
   context: SymbolSpec['context'],
@@ -45,15 +45,18 @@ type PackedFields = [
  * alive until the run ends, and the engine's next full collection waits for the heap to double
  * from its live size, so they cost twice that in RSS (measured: a 1M fan-out's live heap was
  * 308 MB, its peak RSS 1.17 GB; 500k: 159 MB and 0.77 GB). Here the names and dependencies
- * are the graph's, and the rest is JSON text, 64 symbols a text, decoded when one of them is
- * asked for, into new objects each time (no two tasks share a parameters object). The last 16
- * decoded chunks are kept, so a run read in index order decodes each chunk once; one read out
- * of order costs a decode of 64 symbols (tens of µs) per miss, not more.
+ * are the graph's, and the rest of each symbol is a JSON text, decoded into new objects when
+ * asked for (no two tasks share a parameters object; the newest 1,024 are kept). Identical
+ * texts are stored once, so a fan-out made from one template holds one text. A symbol that
+ * JSON would change (-0, `undefined`, a function, a hole in a list, a `toJSON`: values a
+ * manifest built in code may hold) is kept as it is, so a packed run runs what an unpacked one
+ * would.
  */
 export class PackedSymbols implements RunSymbols {
   readonly length: number;
-  private readonly chunks: string[];
-  private readonly decoded = new Map<number, SymbolSpec[]>();
+  /** Each symbol's text, or the symbol itself when JSON would not give it back unchanged. */
+  private readonly packed: (string | SymbolSpec)[];
+  private readonly decoded = new Map<number, SymbolSpec>();
 
   constructor(
     symbols: readonly SymbolSpec[],
@@ -62,62 +65,82 @@ export class PackedSymbols implements RunSymbols {
   ) {
     const n = symbols.length;
     this.length = n;
-    this.chunks = new Array(Math.ceil(n / PER_CHUNK));
-    const fields: PackedFields[] = [];
-    // Identical texts are kept once: a fan-out made from one template (the same operation and
-    // parameters, names apart) packs into one text for the whole run.
+    this.packed = new Array(n);
     const texts = new Map<string, string>();
-    for (let c = 0; c < this.chunks.length; c++) {
-      fields.length = 0;
-      for (let i = c * PER_CHUNK; i < Math.min(n, (c + 1) * PER_CHUNK); i++) {
-        const s = symbols[i];
-        const packed: PackedFields = [s.type, s.context, s.dispatch, s.parameters, s.priority, s.retries, s.timeout];
-        if (s.rollback !== undefined) packed.push(s.rollback);
-        fields.push(packed);
+    for (let i = 0; i < n; i++) {
+      const s = symbols[i];
+      const fields: PackedFields = [s.type, s.context, s.dispatch, s.parameters, s.priority, s.retries, s.timeout];
+      if (s.rollback !== undefined) fields.push(s.rollback);
+      if (!survivesJson(fields)) {
+        this.packed[i] = s;
+        continue;
       }
       const text = JSON.stringify(fields);
       const same = texts.get(text);
-      if (same === undefined) texts.set(text, text);
-      this.chunks[c] = same ?? text;
-      // Most texts are garbage at once (a copy of one kept): collected as the loop goes.
-      if (c % YOUNG_COLLECTION_EVERY === YOUNG_COLLECTION_EVERY - 1) collectYoungGarbage();
+      if (same === undefined && texts.size < SHARED_TEXTS) texts.set(text, text);
+      this.packed[i] = same ?? text;
+      // The texts of shared symbols are garbage at once: collected as the loop goes.
+      if (i % YOUNG_COLLECTION_EVERY === YOUNG_COLLECTION_EVERY - 1) collectYoungGarbage();
     }
   }
 
   at(i: number): SymbolSpec {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`no symbol ${i} in a run of ${this.length}`);
-    const c = Math.floor(i / PER_CHUNK);
-    let chunk = this.decoded.get(c);
-    if (chunk === undefined) {
-      chunk = this.decode(c);
-      if (this.decoded.size >= CHUNKS_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
-      this.decoded.set(c, chunk);
+    const packed = this.packed[i];
+    if (typeof packed !== 'string') return packed;
+    let spec = this.decoded.get(i);
+    if (spec === undefined) {
+      spec = this.decode(i, packed);
+      if (this.decoded.size >= DECODED_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
+      this.decoded.set(i, spec);
     }
-    return chunk[i - c * PER_CHUNK];
+    return spec;
   }
 
   nameOf(i: number): string {
     return this.names[i];
   }
 
-  private decode(c: number): SymbolSpec[] {
-    const fields = JSON.parse(this.chunks[c]) as PackedFields[];
-    const first = c * PER_CHUNK;
-    return fields.map(([type, context, dispatch, parameters, priority, retries, timeout, rollback], k) => {
-      const i = first + k;
-      const spec: SymbolSpec = {
-        name: this.names[i],
-        type,
-        context,
-        dispatch,
-        parameters,
-        dependencies: this.dependencyNames(i),
-        priority,
-        retries,
-        timeout,
-      };
-      if (rollback !== undefined) spec.rollback = rollback;
-      return spec;
-    });
+  private decode(i: number, text: string): SymbolSpec {
+    const [type, context, dispatch, parameters, priority, retries, timeout, rollback] = JSON.parse(text) as PackedFields;
+    const spec: SymbolSpec = {
+      name: this.names[i],
+      type,
+      context,
+      dispatch,
+      parameters,
+      dependencies: this.dependencyNames(i),
+      priority,
+      retries,
+      timeout,
+    };
+    if (rollback !== undefined) spec.rollback = rollback;
+    return spec;
+  }
+}
+
+/**
+ * Whether JSON gives `value` back unchanged. Validation has already refused cycles, values
+ * nested too deep, non-finite numbers and objects that are not plain data.
+ */
+export function survivesJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+      if (Array.isArray(value)) {
+        for (let k = 0; k < value.length; k++) if (!(k in value) || !survivesJson(value[k])) return false;
+        return true;
+      }
+      for (const key of Object.keys(value)) if (!survivesJson((value as Record<string, unknown>)[key])) return false;
+      return true;
+    }
+    default:
+      return false; // undefined, functions, symbols, bigints
   }
 }

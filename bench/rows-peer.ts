@@ -4,6 +4,7 @@
  * is faster: throughput swarm ÷ BullMQ for flat runs, time per step BullMQ ÷ swarm for chains.
  */
 import { fmtInt } from './lib.ts';
+import { FAN_OUT_ID } from './plan.ts';
 import { rate, ratio, type Row } from './render.ts';
 import type { PeerResult, ScenarioResult, SwarmResult } from './results.ts';
 import type { Outcome } from './run-child.ts';
@@ -86,9 +87,10 @@ function peerNote(r: PeerRatio): string {
 
 /** Lines for the notes under the table; empty when either side did not run. */
 export function peerNotes(outcomes: Outcome[]): string[] {
-  return peerRatios(okResults(outcomes)).map(peerNote);
+  return peerRatiosOf(outcomes).map(peerNote);
 }
 
-export function okResults(outcomes: Outcome[]): ScenarioResult[] {
-  return outcomes.flatMap((o) => (o.status === 'ok' ? [o.result] : []));
+/** The ratios of a bench run; the 1M fan-out measures memory, and is no flat run to compare with. */
+export function peerRatiosOf(outcomes: Outcome[]): PeerRatio[] {
+  return peerRatios(outcomes.flatMap((o) => (o.status === 'ok' && o.id !== FAN_OUT_ID ? [o.result] : [])));
 }

@@ -18,7 +18,7 @@ import { UsageError, intOption, parseArgs } from './lib.ts';
 import { SCENARIO, plan } from './plan.ts';
 import { notes, renderTable } from './render.ts';
 import { buildRows } from './rows.ts';
-import { peerRatios, okResults } from './rows-peer.ts';
+import { peerRatiosOf } from './rows-peer.ts';
 import { BUSY_CORES, runScenario, skippedOutcome, waitForQuiet, type Outcome } from './run-child.ts';
 import { TARGET } from './targets.ts';
 
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     // The ratios to raw piscina are in the table; those to the peer (BullMQ) are among these,
     // and in peerRatios as numbers (swarmAdvantage above 1: the swarm is faster).
     notes: noteLines,
-    peerRatios: peerRatios(okResults(outcomes)),
+    peerRatios: peerRatiosOf(outcomes),
     scenarios: outcomes,
   };
   mkdirSync(dirname(outPath), { recursive: true });

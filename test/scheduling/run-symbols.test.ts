@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { PACKED_FROM, PackedSymbols, runSymbols } from '../../actors/run-symbols.ts';
+import { PACKED_FROM, PackedSymbols, runSymbols, survivesJson } from '../../actors/run-symbols.ts';
 import { validateManifestData } from '../../src/manifest/index.ts';
 import type { SymbolSpec } from '../../src/manifest/types.ts';
 import { RunGraph } from '../../src/scheduling/run-graph.ts';
@@ -36,7 +36,7 @@ function packed(symbols: SymbolSpec[]) {
 }
 
 describe('a run\'s symbols, packed', () => {
-  test('every symbol comes back as deployed, in any order of asking, past the chunks kept', () => {
+  test('every symbol comes back as deployed, in any order of asking, past the ones kept decoded', () => {
     const symbols = variedSymbols(3_000, 7);
     const run = packed(symbols);
     expect(run.length).toBe(symbols.length);
@@ -60,6 +60,41 @@ describe('a run\'s symbols, packed', () => {
     expect(a.parameters).not.toBe(b.parameters);
     (a.parameters as Record<string, unknown>).message = 'changed';
     expect(run.at(999).parameters).toEqual({ operation: 'echo', message: 'same' });
+  });
+
+  test('a symbol JSON would change is kept as it is, so a packed run runs what an unpacked one would', () => {
+    const odd: Record<string, unknown>[] = [
+      { operation: 'echo', x: -0 },
+      { operation: 'echo', list: [1, undefined, 3] },
+      // eslint-disable-next-line no-sparse-arrays
+      { operation: 'echo', list: [1, , 3] },
+      { operation: 'echo', gone: undefined },
+      { operation: 'echo', fn: () => 1 },
+      { operation: 'echo', toJSON: () => 5 },
+    ];
+    const symbols = validateManifestData({
+      name: 'odd',
+      symbols: [
+        ...odd.map((parameters, i) => ({ name: `odd${i}`, type: 'action', parameters })),
+        { name: 'plain', type: 'action', parameters: { operation: 'echo', x: 0, list: [1, null, 3] } },
+      ],
+    }).symbols;
+    const run = packed(symbols);
+    for (let i = 0; i < odd.length; i++) expect(run.at(i)).toBe(symbols[i]);
+    expect(Object.is(run.at(0).parameters.x, -0)).toBe(true);
+    // A plain one is packed: equal, not the same object.
+    expect(run.at(odd.length)).toStrictEqual(symbols[odd.length]);
+    expect(run.at(odd.length)).not.toBe(symbols[odd.length]);
+  });
+
+  test('survivesJson: what JSON gives back unchanged', () => {
+    expect(survivesJson({ a: [1, 'x', null, true, { b: 0 }] })).toBe(true);
+    expect(survivesJson({ a: [{ b: -0 }] })).toBe(false);
+    expect(survivesJson({ a: { b: undefined } })).toBe(false);
+    expect(survivesJson([Symbol('s')])).toBe(false);
+    expect(survivesJson({ n: 10n })).toBe(false);
+    expect(survivesJson(new Array(2))).toBe(false);
+    expect(survivesJson({ toJSON: () => 1 })).toBe(false);
   });
 
   test('an index outside the run is refused', () => {
