@@ -52,12 +52,17 @@ class NameIndex {
       return;
     }
     if (code % 2 === 0 && previous % 2 === 1 && !this.symbolAfterRollback.has(name)) this.symbolAfterRollback.set(name, code / 2);
-    this.duplicates.push({ path: path(), message: `duplicate name "${name}": ${this.owner(previous)} already has it` });
+    this.duplicates.push({ path: path(), message: `duplicate name "${name}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
   }
 
   private owner(code: number): string {
     const index = this.symbols[Math.floor(code / 2)].index;
     return code % 2 === 0 ? `symbols[${index}]` : `the rollback of symbols[${index}]`;
+  }
+
+  private namePath(code: number): (string | number)[] {
+    const index = this.symbols[Math.floor(code / 2)].index;
+    return code % 2 === 0 ? ['symbols', index, 'name'] : ['symbols', index, 'rollback', 'name'];
   }
 }
 

@@ -8,6 +8,8 @@ export interface IssueDraft {
   message: string;
   /** Point at the key rather than its value (unknown fields). Default 'value'. */
   at?: 'key' | 'value';
+  /** Another place the message speaks of (the first use of a duplicate name): its line is added. */
+  other?: DataPath;
 }
 
 export type IssueBuilder = (draft: IssueDraft) => ManifestIssue;
@@ -17,8 +19,10 @@ export type IssueBuilder = (draft: IssueDraft) => ManifestIssue;
  * (or `#i`, the 0-based index, when it has no valid name) plus the rest of the path as `field`.
  */
 export function createIssueBuilder(context: { file?: string; data: unknown; locate: Locator }): IssueBuilder {
-  return ({ path, message, at = 'value' }) => {
+  return ({ path, message, at = 'value', other }) => {
     const { line, column } = context.locate(path, at);
+    const otherLine = other === undefined ? undefined : context.locate(other, 'value').line;
+    if (otherLine !== undefined) message = `${message}, at line ${otherLine}`;
     const isUnderSymbol = path[0] === 'symbols' && typeof path[1] === 'number';
     const symbol = isUnderSymbol ? symbolLabel(context.data, path[1] as number) : undefined;
     const field = formatField(isUnderSymbol ? path.slice(2) : path);

@@ -10,7 +10,8 @@ describe('checks across symbols', () => {
     const issues = yamlIssues(yamlWithSymbols(symbol('a') + symbol('b') + symbol('a')));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ symbol: 'a', field: 'name', line: 5, column: 12 });
-    expect(issues[0].message).toBe('duplicate name "a": symbols[0] already has it');
+    // The first one is named, with its line.
+    expect(issues[0].message).toBe('duplicate name "a": symbols[0] already has it, at line 3');
   });
 
   test('symbols and rollbacks share one namespace', () => {
@@ -21,8 +22,8 @@ describe('checks across symbols', () => {
           symbol('c', [], ', rollback: {name: a, type: action, dispatch: php_engine}'),
       ),
     );
-    expect(issueAt(issues, 'name', 'undo').message).toBe('duplicate name "undo": the rollback of symbols[0] already has it');
-    expect(issueAt(issues, 'rollback.name', 'c').message).toBe('duplicate name "a": symbols[0] already has it');
+    expect(issueAt(issues, 'name', 'undo').message).toBe('duplicate name "undo": the rollback of symbols[0] already has it, at line 3');
+    expect(issueAt(issues, 'rollback.name', 'c').message).toBe('duplicate name "a": symbols[0] already has it, at line 3');
   });
 
   test('unknown dependencies are named, with a close match suggested', () => {
