@@ -106,6 +106,16 @@ export class DispatcherClient {
     return this.urls[this.current];
   }
 
+  /** The dispatcher dashboard's page of a run. */
+  runPage(runId: string): string {
+    return `${this.url.replace(/\/+$/, '')}/runs/${encodeURIComponent(runId)}`;
+  }
+
+  /** The dispatcher's route of a run's whole result (every task, as `swarm show --json`). */
+  runRoute(runId: string): string {
+    return `${this.url.replace(/\/+$/, '')}/api/runs/${encodeURIComponent(runId)}`;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -21,6 +21,11 @@ export interface LocalRunOutput {
   console?: WarnOnlyConsole;
   /** The status that means success, exit 0 (default `succeeded`; a rollback: `rolled_back`). */
   success?: RunStatus;
+  /**
+   * The command that shows a run of this host's database, with the config and --db this
+   * command was given: `swarm show <id>` alone would read the default database.
+   */
+  showCommand(runId: string): string;
 }
 
 /**
@@ -38,7 +43,8 @@ export async function loadRunConfig(
   const quiet = opts.quiet === true && !json;
   const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
   const { config, console } = await loadCliConfig(configPath, { db: opts.db, logFile: !remote, warnOnlyConsole: showProgress || quiet });
-  return { config, output: { json, quiet, showProgress, ...(console && { console }) } };
+  const showCommand = (runId: string) => showCommandLine(runId, configPath, opts.db);
+  return { config, output: { json, quiet, showProgress, showCommand, ...(console && { console }) } };
 }
 
 /**
@@ -114,11 +120,11 @@ export async function hostRunLocally(
 
   if (whole) await printJson(whole);
   else {
-    if (!quiet) await out(runTaskTable(outcome));
-    await out(runFinalLine(outcome, began));
+    if (!quiet) await out(runTaskTable(outcome, undefined, `${output.showCommand(outcome.runId)} --json`));
+    await out(runFinalLine(outcome, began, output.showCommand(outcome.runId)));
   }
   if (outcome.status === 'cancelled') {
-    await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: swarm show ${outcome.runId}`);
+    await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: ${output.showCommand(outcome.runId)}`);
   }
   return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
@@ -133,4 +139,15 @@ function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   // During an outage the store is not asked (the run is held; the log says why).
   if (dispatcher.storeOutage === null) lastFailed.set(handle.runId, dispatcher.store.getRunListing(handle.runId)?.failedTasks ?? 0);
   return { settled, total, running, failed: lastFailed.get(handle.runId) ?? 0, active };
+}
+
+/** `swarm show <run>` with the config and --db that find the database a command used. */
+export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
+  const where = [...(configPath !== undefined ? [shellWord(configPath)] : []), ...(db !== undefined ? ['--db', shellWord(db)] : [])];
+  return ['swarm show', runId, ...where].join(' ');
+}
+
+/** `word` as one word of a POSIX shell command line: quoted unless it is plain. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -49,7 +49,9 @@ export async function followRemoteRun(
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
   const outcome = await readOutcome(client, path);
-  await out(view.quiet ? runFinalLine(outcome, view.since) : `${runTaskTable(outcome)}\n${runFinalLine(outcome, view.since)}`);
+  // `swarm show` here would read this host's database, not the dispatcher's: its page instead.
+  const line = runFinalLine(outcome, view.since, client.runPage(runId));
+  await out(view.quiet ? line : `${runTaskTable(outcome, undefined, `GET ${client.runRoute(runId)}`)}\n${line}`);
   return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 
@@ -77,7 +79,7 @@ async function follow(
   for (;;) {
     const signal = interrupted();
     if (signal) {
-      throw new SwarmError('TASK_CANCELLED', `stopped following run ${runId} (${signal}); it goes on on the dispatcher at ${client.url}: swarm show ${runId}`);
+      throw new SwarmError('TASK_CANCELLED', `stopped following run ${runId} (${signal}); it goes on on the dispatcher: ${client.runPage(runId)}`);
     }
     try {
       const view = await client.get<RunProgressView>(`/api/runs/${encodeURIComponent(runId)}/progress`);
@@ -90,7 +92,7 @@ async function follow(
       if (Date.now() - silentSince > LOST_AFTER_MS) {
         throw new SwarmError(
           'DISPATCHER_UNREACHABLE',
-          `lost the dispatcher at ${client.url} while following run ${runId}; its state is in the dispatcher's database: swarm show ${runId}`,
+          `lost the dispatcher at ${client.url} while following run ${runId}; its state is in the dispatcher's database (on its host: swarm show ${runId} with the dispatcher's config)`,
           { cause: error },
         );
       }

@@ -54,13 +54,17 @@ function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly 
 /**
  * A run's task table: every task, or for a run of more than TASKS_LISTED tasks only those that
  * did not succeed (the first TASKS_LISTED, as readRunOutcome lists them), with a line that says
- * what is left out.
+ * what is left out and what lists every task (`everyTask`: a command, or a dispatcher's route).
  */
-export function runTaskTable(outcome: RunOutcome, attempts?: ReadonlyMap<string, readonly AttemptRecord[]>): string {
+export function runTaskTable(
+  outcome: RunOutcome,
+  attempts?: ReadonlyMap<string, readonly AttemptRecord[]>,
+  everyTask = `swarm show ${outcome.runId} --json`,
+): string {
   const total = outcome.totalTasks;
   if (total <= TASKS_LISTED) return taskTable(outcome.tasks, attempts);
   const notSucceeded = total - (outcome.statusCounts.succeeded ?? 0);
-  const hint = `swarm show ${outcome.runId} --json lists every task`;
+  const hint = `${everyTask} lists every task`;
   if (notSucceeded === 0) return `(all ${total} tasks succeeded; the task table is left out above ${TASKS_LISTED} tasks: ${hint})`;
   const shown = outcome.tasks.length;
   const which = shown < notSucceeded ? `the first ${shown} of the ${notSucceeded} tasks` : `the ${shown} tasks`;
@@ -125,12 +129,13 @@ export function taskCounts(total: number, counts: TaskStatusCounts): string {
 /**
  * The line under a finished run's task table (`swarm run`, `swarm deploy`). `since`: when the
  * work shown began, if not at the run's creation (a rollback by request, a resumed run).
+ * `details`: where to see more (the command for this host's database, a dispatcher's page).
  */
-export function runFinalLine(result: RunOutcome, since = result.createdAt): string {
+export function runFinalLine(result: RunOutcome, since = result.createdAt, details = `swarm show ${result.runId}`): string {
   // A `since` from another machine's clock may lie past the end: then the run's creation counts.
   const from = since <= (result.finishedAt ?? since) ? Math.max(since, result.createdAt) : result.createdAt;
   const took = result.finishedAt !== null ? ` in ${formatDuration(result.finishedAt - from)}` : '';
-  return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.totalTasks, result.statusCounts)}. Details: swarm show ${result.runId}`;
+  return `Run ${result.runId} (${result.name}) ${paintStatus(result.status)}${took}: ${taskCounts(result.totalTasks, result.statusCounts)}. Details: ${details}`;
 }
 
 /** The lines above a run's task table. */

@@ -52,7 +52,7 @@ async function deploy(manifestPath: string, configPath: string | undefined, opts
   if (opts.detach) {
     if (json) await printJson({ runId });
     else if (quiet) await out(runId); // RID=$(swarm deploy flow.yaml --detach --quiet)
-    else await out(`Run ${runId} accepted by ${client.url}. Details: swarm show ${runId}`);
+    else await out(`Run ${runId} accepted by ${client.url}. Details: ${client.runPage(runId)}`);
     return 0;
   }
   if (!json && !quiet) await out(`Run ${runId} accepted by ${client.url}; following it (Ctrl-C stops following, not the run).`);

@@ -6,6 +6,7 @@ import { outcomeOf, readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
+import { showCommandLine } from '../local-run.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';
@@ -42,7 +43,8 @@ export function registerShow(program: Command): void {
         const attempts = attemptHistory(transitions);
         const story = runStory(transitions);
         const outcome = outcomeOf(result);
-        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts)}`);
+        const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
+        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         const compensation = compensationTable(result.tasks, attempts);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
