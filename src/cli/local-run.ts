@@ -141,8 +141,12 @@ function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   return { settled, total, running, failed: lastFailed.get(handle.runId) ?? 0, active };
 }
 
-/** `swarm show <run>` with the config and --db that find the database a command used. */
+/**
+ * `swarm show <run>` with the config and --db that find the database a command used (an
+ * in-memory one is gone when the command ends: nothing to show then).
+ */
 export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
+  if (db === ':memory:') return 'none (the database was in memory, and is gone)';
   const where = [...(configPath !== undefined ? [shellWord(configPath)] : []), ...(db !== undefined ? ['--db', shellWord(db)] : [])];
   return ['swarm show', runId, ...where].join(' ');
 }

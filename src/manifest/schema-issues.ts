@@ -54,7 +54,7 @@ function unknownFieldMessage(key: string, parentPath: DataPath): string {
   const suggestion = didYouMean(key, known);
   if (suggestion) return `unknown field "${key}"${suggestion}`;
   // At the top, a field of one's own (a home for YAML anchors) is allowed under another name.
-  const own = parentPath.length === 0 ? `; a field of your own (say, for YAML anchors) must be named ${EXTENSION_PREFIX}…, as in ${EXTENSION_PREFIX}${key}` : '';
+  const own = parentPath.length === 0 ? `; a field of your own (say, for YAML anchors) must be named ${EXTENSION_PREFIX}…, as in ${EXTENSION_PREFIX}${key.replace(/^x[-_]/i, '')}` : '';
   return `unknown field "${key}"; known fields: ${known.join(', ')}${own}`;
 }
 

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type CST, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type CST, type Document } from 'yaml';
 
 /**
  * Checks on YAML the composer would do too slowly or not safely: nesting depth, on the
@@ -63,4 +63,26 @@ export function duplicateKeyOffsets(doc: Document): number[] {
     }
   }
   return offsets;
+}
+
+/**
+ * Aliases (`*name`) with no anchor of that name before them, with their offsets: turning the
+ * document into data would fail on them without a place ("Unresolved alias", or in a merge key
+ * "Merge sources must be maps"). Iterative, and linear: anchors are looked up by name.
+ */
+export function unknownAliases(doc: Document): { offset: number; name: string }[] {
+  const firstAnchor = new Map<string, number>();
+  const aliases: { offset: number; name: string }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    const { anchor, range } = node as { anchor?: string; range?: [number, number, number] };
+    const offset = range?.[0] ?? 0;
+    if (anchor !== undefined && !(firstAnchor.get(anchor)! <= offset)) firstAnchor.set(anchor, offset);
+    if (isAlias(node)) aliases.push({ offset, name: node.source });
+    else if (isSeq(node)) for (const item of node.items) stack.push(item);
+    else if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
+  }
+  return aliases.filter(({ offset, name }) => !(firstAnchor.get(name)! < offset)).sort((a, b) => a.offset - b.offset);
 }

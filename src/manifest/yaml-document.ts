@@ -18,7 +18,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { duplicateKeyOffsets, firstTooDeep } from './yaml-checks.ts';
+import { duplicateKeyOffsets, firstTooDeep, unknownAliases } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -57,6 +57,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
     ...duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
+    ...unknownAliases(doc).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
   ].sort((a, b) => a.offset - b.offset);
   const locate = createYamlLocator(doc, positionAt);
   if (errors.length > 0) {
@@ -65,7 +66,8 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   try {
-    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES }), syntaxIssues: [], locate };
+    // +1: the yaml package refuses when its count reaches the limit given (measured).
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], locate };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {

@@ -23,6 +23,13 @@ describe('where the details of a run are', () => {
     expect(shown.stdout).toContain(runId);
   });
 
+  test('a run in an in-memory database points nowhere', async () => {
+    const { config } = sandbox();
+    const run = await swarm(['run', 'examples/hello.yaml', config, '--db', ':memory:', '--quiet']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toEndWith('Details: none (the database was in memory, and is gone)');
+  });
+
   test('deploy: the dispatcher dashboard page of the run, which the dispatcher serves', async () => {
     const { config, db } = sandbox();
     const dispatcher = await startDispatcher(config, ['--db', db]);

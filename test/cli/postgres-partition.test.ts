@@ -83,6 +83,16 @@ describeWithPostgres('two dispatchers on one PostgreSQL database, one of them cu
       return run.status === 'running' ? undefined : run;
     }, 120_000);
     expect(done.status).toBe('succeeded');
+    // The second's last rows of the run (its node and its dispatcher actor going idle, whose
+    // payloads name the run) land a commit after the run's final row: wait for them, or they
+    // would count as written by the first.
+    await until('the second dispatcher to commit its last row of the run', async () => {
+      const rows = await admin.unsafe(
+        `SELECT 1 FROM "${schema}".transitions WHERE run_id = $1 AND actor_kind = 'dispatcher' AND event = 'dispatcher.runFinished'`,
+        [runId],
+      );
+      return rows.length > 0 ? true : undefined;
+    });
     const journal = await admin.unsafe(`SELECT count(*)::int AS n, max(seq)::float8 AS last FROM "${schema}".transitions WHERE run_id = $1`, [runId]);
 
     // Let the first go on: it learns the run is no longer its own.

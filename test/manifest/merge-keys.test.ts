@@ -57,6 +57,25 @@ symbols:
     const [issue] = issuesOf(shared.replace('x-defaults:', 'defaults:'));
     expect(issue).toMatchObject({ line: 2, field: 'defaults' });
     expect(issue.message).toContain('must be named x-…, as in x-defaults');
+    // A near miss is named as it was meant.
+    expect(issuesOf(shared.replace('x-defaults:', 'x_defaults:'))[0].message).toContain('as in x-defaults');
+  });
+
+  test('an anchor may be copied 10,000 times; one more copy is refused as a bomb would be', () => {
+    const many = (n: number) =>
+      `name: many\nx-d: &d { type: action, parameters: { operation: noop } }\nsymbols:\n${Array.from({ length: n }, (_, i) => `  - { <<: *d, name: s${i} }`).join('\n')}\n`;
+    expect(parseManifest(many(10_000), { format: 'yaml' }).manifest.symbols).toHaveLength(10_000);
+    expect(issuesOf(many(10_001))[0].message).toContain('more than 10,000 copies');
+  });
+
+  test('an alias with no anchor before it is reported at its line, in a merge or not', () => {
+    const issues = issuesOf(
+      `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,
+    );
+    expect(issues.map((i) => [i.line, i.column, i.message])).toEqual([
+      [3, 9, 'YAML syntax error: unknown alias *nosuch: no anchor &nosuch comes before it'],
+      [8, 17, 'YAML syntax error: unknown alias *later: no anchor &later comes before it'],
+    ]);
   });
 
   test('what an x- field holds is not checked (it is not kept), and a symbol still is', () => {

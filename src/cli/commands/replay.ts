@@ -77,7 +77,7 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     if (opts.detach) {
       if (json) await printJson(accepted);
       else if (quiet) await out(accepted.runId);
-      else await out(`Replay ${accepted.runId} of ${ref} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}`);
+      else await out(`Replay ${accepted.runId} of ${ref} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}. Details: ${client.runPage(accepted.runId)}`);
       return 0;
     }
     if (!json && !quiet) await out(`Replay ${accepted.runId} of ${ref}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
