@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CONFIG_SECTIONS } from '../config/sections.ts';
 import { EXTENSION_PREFIX } from './extension-fields.ts';
 import type { DataPath } from './document.ts';
 import type { IssueDraft } from './issue-builder.ts';
@@ -53,6 +54,9 @@ function unknownFieldMessage(key: string, parentPath: DataPath): string {
   }
   const suggestion = didYouMean(key, known);
   if (suggestion) return `unknown field "${key}"${suggestion}`;
+  if (parentPath.length === 0 && CONFIG_SECTIONS.includes(key)) {
+    return `unknown field "${key}": [${key}] is a section of the swarm's config file, not of a workflow manifest; give the config after the manifest (swarm run <manifest> [config])`;
+  }
   // At the top, a field of one's own (a home for YAML anchors) is allowed under another name.
   const own = parentPath.length === 0 ? `; a field of your own (say, for YAML anchors) must be named ${EXTENSION_PREFIX}…, as in ${EXTENSION_PREFIX}${key.replace(/^x[-_]/i, '')}` : '';
   return `unknown field "${key}"; known fields: ${known.join(', ')}${own}`;
