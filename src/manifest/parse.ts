@@ -123,7 +123,7 @@ function validateManifestMapping(
     ...checkInternalOperations(symbols),
   ];
   if (drafts.length > 0 || !result.success) {
-    throw manifestError(inReadingOrder(drafts.map(toIssue)), options.file);
+    throw manifestError(oncePerPlace(inReadingOrder(drafts.map(toIssue))), options.file);
   }
   return withDefaultTimeouts(result.data, options.defaults?.timeouts);
 }
@@ -177,6 +177,34 @@ function manifestError(issues: ManifestIssue[], file: string | undefined): Manif
     },
   ];
   return new ManifestError(listed, issues.length);
+}
+
+/**
+ * One issue per place: symbols that merge one anchor (`<<: *defaults`) share its problems, which
+ * would otherwise be listed once per symbol (600 times for 600 symbols), all at the anchor's
+ * line, hiding the others past the listing's limit. The first stays, naming how many more
+ * symbols have it. Issues in reading order; those without a line are left as they are.
+ */
+function oncePerPlace(issues: ManifestIssue[]): ManifestIssue[] {
+  const first = new Map<string, { issue: ManifestIssue; more: string[] }>();
+  const out: ManifestIssue[] = [];
+  for (const issue of issues) {
+    const place = issue.line === undefined ? undefined : `${issue.line}:${issue.column}:${issue.field}:${issue.message}`;
+    const seen = place === undefined ? undefined : first.get(place);
+    if (seen) {
+      seen.more.push(issue.symbol ?? '?');
+      continue;
+    }
+    const entry = { issue: { ...issue }, more: [] as string[] };
+    if (place !== undefined) first.set(place, entry);
+    out.push(entry.issue);
+  }
+  for (const { issue, more } of first.values()) {
+    if (more.length === 0) continue;
+    const named = more.slice(0, 3).join(', ') + (more.length > 3 ? ', …' : '');
+    issue.message = `${issue.message} (the same for ${more.length} more symbol${more.length === 1 ? '' : 's'}: ${named})`;
+  }
+  return out;
 }
 
 /** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */

@@ -8,6 +8,7 @@ import {
   LineCounter,
   Parser,
   YAMLParseError,
+  type Alias,
   type CST,
   type Document,
   type Node,
@@ -112,24 +113,50 @@ type Range = readonly [number, number, number];
 
 function createYamlLocator(doc: Document, positionAt: (offset: number) => TextPosition): Locator {
   // Keys of each mapping looked up so far, so that locating many issues stays linear.
-  const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
-  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+  const pairsByKey = new WeakMap<YAMLMap, Map<string | typeof MERGE, Pair>>();
+  // What each alias stands for: resolving one walks the document.
+  const resolved = new WeakMap<object, unknown>();
+  const resolve = (alias: Alias): unknown => {
+    if (!resolved.has(alias)) resolved.set(alias, alias.resolve(doc));
+    return resolved.get(alias);
+  };
+  const pairOf = (map: YAMLMap, key: string, depth = 0): Pair | undefined => {
     let pairs = pairsByKey.get(map);
     if (pairs === undefined) {
       pairs = new Map();
       for (const item of map.items) {
-        const text = isPair(item) ? keyText(item.key) : undefined;
+        const text = isPair(item) ? (isMergeKey(item.key) ? MERGE : keyText(item.key)) : undefined;
         if (text !== undefined && !pairs.has(text)) pairs.set(text, item);
       }
       pairsByKey.set(map, pairs);
     }
-    return pairs.get(key);
+    const own = pairs.get(key);
+    if (own !== undefined || depth > MERGE_DEPTH) return own;
+    // A merged key (`<<: *defaults`) is where the anchor writes it, the first source first.
+    const merge = pairs.get(MERGE)?.value;
+    const sources = isSeq(merge) ? merge.items : merge ? [merge] : [];
+    for (const source of sources) {
+      const from = isAlias(source) ? resolve(source) : source;
+      const found = isMap(from) ? pairOf(from, key, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
   };
   return (path, target) => {
-    const range = findRange(doc, path, target, pairOf);
+    const range = findRange(doc, path, target, pairOf, resolve);
     return range ? positionAt(range[0]) : {};
   };
 }
+
+/** Where a mapping's merge key (`<<`) is kept among its keys. */
+const MERGE = Symbol('merge key');
+
+/** The yaml package, with merge keys on, gives a `<<` key a symbol for its value. */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === 'symbol';
+}
+/** How deep merges are followed (an anchor that merges another, …) to place a merged key. */
+const MERGE_DEPTH = 16;
 
 /** The source range of the node at `path`, or of the deepest mapping on the way when it is missing. */
 function findRange(
@@ -137,11 +164,12 @@ function findRange(
   path: DataPath,
   target: 'value' | 'key',
   pairOf: (map: YAMLMap, key: string) => Pair | undefined,
+  resolve: (alias: Alias) => unknown,
 ): Range | undefined {
   let node: unknown = doc.contents;
   let enclosingMap: Range | undefined;
   for (const [i, segment] of path.entries()) {
-    if (isAlias(node)) node = node.resolve(doc);
+    if (isAlias(node)) node = resolve(node);
     const isLast = i === path.length - 1;
     if (isMap(node)) {
       enclosingMap = rangeOf(node) ?? enclosingMap;

@@ -68,6 +68,23 @@ symbols:
     expect(issuesOf(many(10_001))[0].message).toContain('more than 10,000 copies');
   });
 
+  test("a problem in an anchor is reported once, where the anchor writes it, naming the symbols that merge it", () => {
+    const issues = issuesOf(`name: m\nx-a: &a\n  type: action\n  parameters: { operation: noop }\n  retires: 3\nsymbols:\n  - <<: *a\n    name: a\n  - <<: *a\n    name: b\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 5, column: 3, symbol: 'a', field: 'retires' });
+    expect(issues[0].message).toEndWith('(the same for 1 more symbol: b)');
+  });
+
+  test("600 symbols merging a bad anchor make one problem, and the others still show", () => {
+    const symbols = Array.from({ length: 600 }, (_, i) => `  - { <<: *a, name: s${i}${i === 599 ? ', dependencies: [ghost]' : ''} }`).join('\n');
+    const issues = issuesOf(`name: m\nx-a: &a { type: acton, parameters: { operation: noop } }\nsymbols:\n${symbols}\n`);
+    expect(issues.map((i) => [i.line, i.field])).toEqual([
+      [2, 'type'],
+      [603, 'dependencies[0]'],
+    ]);
+    expect(issues[0].message).toContain('(the same for 599 more symbols: s1, s2, s3, …)');
+  });
+
   test('an alias with no anchor before it is reported at its line, in a merge or not', () => {
     const issues = issuesOf(
       `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,
