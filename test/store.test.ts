@@ -7,6 +7,7 @@ import { StoreUnavailableError, SwarmError } from '../src/errors.ts';
 import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, openStore } from '../src/store/index.ts';
 import { MIGRATIONS, applyMigrations, readSchemaVersion } from '../src/store/migrations.ts';
 import { SYMBOLS_PER_PART } from '../src/store/manifest-parts.ts';
+import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
 import { configureConnection } from '../src/store/sqlite-connection.ts';
 import { batch, newRun, newTask, runStoreConformance, transition } from './store-conformance.ts';
 
@@ -326,4 +327,29 @@ describe('unopenable locations', () => {
       chmodSync(path, 0o600);
     }
   });
+});
+
+describe("some actors' journal rows (readActorsJournal)", () => {
+  const cases: [string, () => SqliteStore | MemoryStore][] = [
+    ['a SQLite file (read on a connection of its own)', () => new SqliteStore(tempDbPath())],
+    ['a MemoryStore (through getTransitions)', () => new MemoryStore()],
+  ];
+  for (const [where, make] of cases) {
+    test(`${where}: those actors' rows of the run, in seq order, and no others`, () => {
+      const store = make();
+      store.createRun(newRun('r1'), [newTask('r1', 'a'), newTask('r1', 'b'), newTask('r1', 'c')]);
+      store.createRun(newRun('r2'), [newTask('r2', 'a')]);
+      const rows = ['a', 'b', 'c', 'a', 'b'].map((name, i) => transition('r1', { actorId: `task:${name}`, to: `s${i}` }));
+      store.commit(batch({ transitions: [...rows, transition('r2', { actorId: 'task:a', to: 'other run' })] }));
+      const read = readActorsJournal(store, 'r1', ['task:a', 'task:b']);
+      expect(read.map((r) => [r.actorId, r.to])).toEqual([
+        ['task:a', 's0'],
+        ['task:b', 's1'],
+        ['task:a', 's3'],
+        ['task:b', 's4'],
+      ]);
+      expect(readActorsJournal(store, 'r1', [])).toEqual([]);
+      store.close();
+    });
+  }
 });

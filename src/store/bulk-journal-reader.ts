@@ -199,14 +199,25 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
  * a long journal is scanned there rather than built row by row in JS.
  */
 export function readActorJournal(store: SwarmStore, runId: string, actorId: string): TransitionRecord[] {
+  return readActorsJournal(store, runId, [actorId]);
+}
+
+/**
+ * Some actors' journal rows, in seq order (`swarm show` of a big run: the tasks its table lists
+ * and the coordinator), filtered inside SQLite as readActorJournal is.
+ */
+export function readActorsJournal(store: SwarmStore, runId: string, actorIds: readonly string[]): TransitionRecord[] {
   const db = readConnection(store);
-  if (!db) return store.getTransitions(runId).filter((r) => r.actorId === actorId);
+  if (!db) {
+    const wanted = new Set(actorIds);
+    return store.getTransitions(runId).filter((r) => wanted.has(r.actorId));
+  }
   try {
     const rows = db
       .query<unknown[], [string, string]>(
-        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id = ? ORDER BY seq`,
+        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       )
-      .values(runId, actorId) as RowValues[];
+      .values(runId, JSON.stringify(actorIds)) as RowValues[];
     return rows.map((r) => storedRow(runId, r));
   } finally {
     db.close();

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
 import { isInterrupted } from '../../run-liveness.ts';
 import { runStory } from '../../run-story.ts';
-import { outcomeOf, readRunResult } from '../../run-result.ts';
+import { readRunOutcome, readRunResult } from '../../run-result.ts';
+import { readActorsJournal } from '../../store/bulk-journal-reader.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
@@ -29,9 +30,9 @@ export function registerShow(program: Command): void {
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; attempts?: boolean }) => {
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
-        const result = readRunResult(store, run.id)!;
         const interrupted = isInterrupted(store, run);
         if (opts.json) {
+          const result = readRunResult(store, run.id)!;
           const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
           const tasks = attempts ? result.tasks.map((t) => ({ ...t, attemptLog: attempts.get(t.name) ?? [] })) : result.tasks;
           // Only when true: a finished run's `show --json` is exactly what `run --json` printed.
@@ -39,13 +40,17 @@ export function registerShow(program: Command): void {
           return 0;
         }
         // The journal tells each task's own time and the compensation apart from the run's work.
-        const transitions = store.getTransitions(run.id);
+        // Of a big run, only what the table lists is read: its tasks' rows and the coordinator's.
+        const outcome = readRunOutcome(store, run.id)!;
+        const transitions =
+          outcome.tasks.length === outcome.totalTasks
+            ? store.getTransitions(run.id)
+            : readActorsJournal(store, run.id, [`coordinator:${run.id}`, ...outcome.tasks.map((t) => `task:${t.name}`)]);
         const attempts = attemptHistory(transitions);
         const story = runStory(transitions);
-        const outcome = outcomeOf(result);
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
         await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
-        const compensation = compensationTable(result.tasks, attempts);
+        const compensation = compensationTable(outcome.tasks, attempts);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
           // The attempts of the tasks the table lists (of a big run, those that did not succeed).
