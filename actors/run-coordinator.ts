@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
-import { exponentialBackoff, taskMachine, type TaskContext } from '../machines/task-machine.ts';
+import type { TaskContext } from '../machines/task-machine.ts';
 import type { Clock } from '../src/clock.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
@@ -10,7 +10,8 @@ import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
 import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
 import { RunFrontier } from './run-frontier.ts';
 import { RunJobQueue } from './run-job-queue.ts';
-import { activeNames, liveStates } from './run-progress.ts';
+import { LiveTasks } from './live-tasks.ts';
+import { runTaskMachine } from './run-task-machine.ts';
 import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
 import { TaskAttempts } from './task-attempts.ts';
 import { runSymbols, type RunSymbols } from './run-symbols.ts';
@@ -72,9 +73,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly baseDir: string | null;
   private readonly newTask: NewTaskActor;
   private readonly coordinator;
-  private readonly live = new Map<number, TaskActor>();
-  /** The index of each live task by name: what its host actions are told of it (context.name). */
-  private readonly liveIndex = new Map<string, number>();
+  private readonly live: LiveTasks<TaskActor>;
   private readonly attempts: TaskAttempts;
   private readonly outputs: TaskOutputs;
   private readonly frontier: RunFrontier;
@@ -109,6 +108,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
     this.graph = new RunGraph(symbols);
     this.symbols = runSymbols(symbols, this.graph.names, (i) => this.graph.dependencyNames(i));
+    this.live = new LiveTasks(this.graph.names);
     this.jobs = new RunJobQueue(this, env.scheduler);
     this.finished = new Promise((resolve, reject) => {
       this.resolveFinished = resolve;
@@ -127,7 +127,17 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       (i, message) => this.activate(i, message),
       (i) => this.plan.firstMessages.get(i) ?? DEPS_MET,
     );
-    this.newTask = taskActorFactory(env.taskEngine, this.provideTaskMachine(), env.journal, env.clock);
+    const tasks = runTaskMachine({
+      indexOf: (name) => this.live.indexOf(name),
+      onReady: (i) => this.onReady(i),
+      readyLeft: () => this.frontier.readyLeft(),
+      startAttempt: (i, attempt) => this.attempts.startAttempt(i, attempt),
+      abort: (i, kind, attempt, reason) => this.attempts.abort(i, kind, attempt, reason),
+      startRollback: (i) => this.enqueue(i, 'rollback'),
+      onSettled: (i, status) => this.onSettled(i, status),
+      random: env.random,
+    });
+    this.newTask = taskActorFactory(env.taskEngine, tasks, env.journal, env.clock);
     this.coordinator = env.journal.createActor(
       coordinatorMachine.provide({
         actions: {
@@ -186,12 +196,12 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   /** Counts of live task actors by state, for progress displays. */
   liveStates(): Record<string, number> {
-    return liveStates(this.live.values());
+    return this.live.states();
   }
 
   /** Up to `max` names each of the tasks running now and of those waiting to retry. */
   activeNames(max = 3): { running: string[]; retrying: string[] } {
-    return activeNames(this.live, this.graph.names, max);
+    return this.live.activeNames(max);
   }
 
   get settledCount(): number {
@@ -204,44 +214,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   // ---- task actors ---------------------------------------------------------------------------
 
-  private provideTaskMachine() {
-    // What a task asks of the host, by its index. A task that is no longer live (the run was
-    // abandoned in the middle of its step, say) asks for nothing more.
-    const live =
-      <P,>(act: (i: number, context: TaskContext, params: P) => void) =>
-      ({ context }: { context: TaskContext }, params: P) => {
-        const i = this.liveIndex.get(context.name);
-        if (i !== undefined) act(i, context, params);
-      };
-    return taskMachine.provide({
-      actions: {
-        announceReady: live((i) => this.onReady(i)),
-        leaveReady: () => this.frontier.readyLeft(),
-        startAttempt: live((i, context) => this.attempts.startAttempt(i, context.attempt)),
-        abortAttempt: live((i, context) => this.attempts.abort(i, 'run', context.attempt, 'attempt stopped')),
-        startRollback: live((i) => this.enqueue(i, 'rollback')),
-        abortRollback: live((i, context) => this.attempts.abort(i, 'rollback', context.attempt, 'rollback timed out')),
-        announceSettled: live((i, _context, { status }: { status: TaskStatus }) => this.onSettled(i, status)),
-      },
-      delays: {
-        // Equal jitter: half the exponential delay, plus a random share of the other half,
-        // so retries of many tasks that failed together do not stampede together.
-        retryDelay: ({ context }) => {
-          const d = exponentialBackoff(context.attempt, context.backoff.base, context.backoff.max);
-          return Math.round(d / 2 + (this.env.random() * d) / 2);
-        },
-      },
-    });
-  }
-
   private activate(i: number, message: TaskMessage): void {
     const spec = this.symbols.at(i);
     const actor = this.newTask(
       { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
       taskInputOf(this.runId, this.manifest, spec, this.env.backoff),
     );
-    this.live.set(i, actor);
-    this.liveIndex.set(spec.name, i);
+    this.live.add(i, actor);
     actor.start();
     actor.send(message);
   }
@@ -286,7 +265,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     actor?.send(job.kind === 'run' ? taskMessages.unservable(error) : taskMessages.rollbackFailed(error));
   }
 
-  // ---- settling: runs after the journal committed the terminal states ------------------------
+  // ---- settling: right after a task's terminal state is recorded --------------------------------
 
   private onSettled(i: number, status: TaskStatus): void {
     const compensation = this.compensation;
@@ -375,9 +354,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   private dropActor(i: number): void {
-    this.live.get(i)?.stop();
-    this.live.delete(i);
-    this.liveIndex.delete(this.graph.names[i]);
+    this.live.drop(i);
     this.attempts.forget(i);
     this.plan.firstMessages.delete(i);
   }
@@ -389,13 +366,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.cancelling = true;
     this.jobs.dropRunJobs();
     const cancel = taskMessages.cancel(reason);
-    for (const actor of [...this.live.values()]) {
+    for (const actor of this.live.actors()) {
       if (NOT_ON_A_NODE.has(actor.getSnapshot().value as string)) actor.send(cancel);
     }
     this.frontier.settleNeverRun([...this.frontier.takeRunnable(), ...this.graph.takeUndecided()], cancel);
     // Started attempts get the grace period to finish on their own.
     this.graceTimer = this.env.clock.setTimeout(() => {
-      for (const actor of [...this.live.values()]) actor.send(cancel);
+      for (const actor of this.live.actors()) actor.send(cancel);
     }, this.env.cancelGraceMs);
   }
 
@@ -416,7 +393,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.cancelling = true;
     this.frontier.halt();
     this.jobs.clear();
-    for (const [i, actor] of this.live) {
+    for (const [i, actor] of this.live.entries()) {
       // Stop what runs on nodes too, or a drain would wait for attempts nobody will record.
       const { value, context } = actor.getSnapshot();
       if (value === 'assigned' || value === 'running') this.attempts.abort(i, 'run', context.attempt, 'the run was abandoned');
@@ -424,7 +401,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       actor.stop();
     }
     this.live.clear();
-    this.liveIndex.clear();
     this.coordinator.stop();
     this.rejectFinished(err);
   }
