@@ -55,6 +55,16 @@ describe('the page and its assets', () => {
     }
   });
 
+  test('a page URL with a slash at the end is sent to the one without, query kept', async () => {
+    const { server, runId } = await withRun();
+    const moved = await fetch(`${server.url}/runs/${runId}/?at=3`, { redirect: 'manual' });
+    expect(moved.status).toBe(308);
+    expect(moved.headers.get('location')).toBe(`/runs/${runId}?at=3`);
+    expect((await fetch(`${server.url}/nodes/`, { redirect: 'manual' })).headers.get('location')).toBe('/nodes');
+    // Followed, it is the page (behind the token as ever).
+    expect((await fetch(`${server.url}/runs/${runId}/`, { headers: auth })).status).toBe(200);
+  });
+
   test('?token= sets an HttpOnly SameSite=Strict cookie and redirects to the URL without it; a wrong one is 401', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.auth_token = 'tok')));
     const login = await fetch(`${server.url}/nodes?token=tok&x=1`, { redirect: 'manual' });

@@ -26,6 +26,8 @@ export type DashboardHandler = (
 
 /** The page's own URLs (client-side routes): each answers with the same shell. */
 const PAGE_PATHS = /^\/(?:runs\/[^/]+|nodes|machines)?$/;
+/** The same with a slash at the end, as a hand-typed or pasted URL may have: sent to the one without. */
+const PAGE_PATHS_WITH_SLASH = /^\/(?:runs\/[^/]+|nodes|machines)\/$/;
 
 function assetResponse(request: Request, asset: PageAsset, cache: string, extra: Record<string, string> = {}): Response {
   const headers = pageHeaders(asset.type, { etag: asset.etag, 'cache-control': cache, ...extra });
@@ -35,6 +37,10 @@ function assetResponse(request: Request, asset: PageAsset, cache: string, extra:
 
 export function dashboardHandler(policy: AccessPolicy, context: DashboardContext): DashboardHandler {
   return async (request, pathname, search, server) => {
+    if (PAGE_PATHS_WITH_SLASH.test(pathname) && (request.method === 'GET' || request.method === 'HEAD')) {
+      const rest = search.toString();
+      return new Response(null, { status: 308, headers: { location: pathname.slice(0, -1) + (rest ? `?${rest}` : '') } });
+    }
     const isPage = PAGE_PATHS.test(pathname);
     const isAsset = pathname.startsWith('/assets/');
     const route = readRoutes.find((r) => r.pattern.test(pathname));
