@@ -17,7 +17,9 @@ export function loadManifestFile(path: string, options: { defaults?: ManifestDef
   try {
     source = readFileSync(absolutePath, 'utf8');
   } catch (error) {
-    throw new ManifestError([{ file: path, message: `cannot read the manifest file: ${describeReadError(error)}` }]);
+    // A relative path is read from the working directory, which is not always the one the user thinks of.
+    const where = absolutePath === path ? '' : ` (looked for ${absolutePath})`;
+    throw new ManifestError([{ file: path, message: `cannot read the manifest file: ${describeReadError(error)}${where}` }]);
   }
   const format = formatFromPath(path);
   const loaded = parseManifest(source, {

@@ -53,6 +53,8 @@ describe('documents that are not manifests', () => {
     const [issue] = issuesOf(() => loadManifestFile('no/such/manifest.yaml'));
     expect(issue.file).toBe('no/such/manifest.yaml');
     expect(issue.message).toContain('no such file');
+    // Where it was looked for: relative paths are read from the working directory.
+    expect(issue.message).toEndWith(`(looked for ${process.cwd()}/no/such/manifest.yaml)`);
   });
 
   test('a directory is not a manifest file', () => {
