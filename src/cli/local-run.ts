@@ -11,6 +11,7 @@ import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { runFinalLine, runTaskTable } from './tables.ts';
+import { isPostgresUrl, redactUrl } from '../store/postgres/url.ts';
 
 /** How a command that runs a workflow on this host prints it. */
 export interface LocalRunOutput {
@@ -23,9 +24,10 @@ export interface LocalRunOutput {
   success?: RunStatus;
   /**
    * The command that shows a run of this host's database, with the config and --db this
-   * command was given: `swarm show <id>` alone would read the default database.
+   * command was given (`swarm show <id>` alone would read the default database); null when
+   * the database was in memory, gone once the command ends.
    */
-  showCommand(runId: string): string;
+  showCommand(runId: string): string | null;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function loadRunConfig(
   const quiet = opts.quiet === true && !json;
   const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
   const { config, console } = await loadCliConfig(configPath, { db: opts.db, logFile: !remote, warnOnlyConsole: showProgress || quiet });
-  const showCommand = (runId: string) => showCommandLine(runId, configPath, opts.db);
+  const inMemory = (config.dispatcher.state_db_url ?? config.dispatcher.state_db_path) === ':memory:';
+  const showCommand = (runId: string) => (inMemory ? null : showCommandLine(runId, configPath, opts.db));
   return { config, output: { json, quiet, showProgress, showCommand, ...(console && { console }) } };
 }
 
@@ -118,13 +121,14 @@ export async function hostRunLocally(
   }
   await dispatcher.stop();
 
+  const show = output.showCommand(outcome.runId);
   if (whole) await printJson(whole);
   else {
-    if (!quiet) await out(runTaskTable(outcome, undefined, `${output.showCommand(outcome.runId)} --json`));
-    await out(runFinalLine(outcome, began, output.showCommand(outcome.runId)));
+    if (!quiet) await out(runTaskTable(outcome, undefined, show === null ? null : `${show} --json`));
+    await out(runFinalLine(outcome, began, show ?? 'none (the database was in memory, and is gone)'));
   }
   if (outcome.status === 'cancelled') {
-    await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; its state is saved: ${output.showCommand(outcome.runId)}`);
+    await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; ${show === null ? 'its state was in memory, and is gone' : `its state is saved: ${show}`}`);
   }
   return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
@@ -141,13 +145,11 @@ function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
   return { settled, total, running, failed: lastFailed.get(handle.runId) ?? 0, active };
 }
 
-/**
- * `swarm show <run>` with the config and --db that find the database a command used (an
- * in-memory one is gone when the command ends: nothing to show then).
- */
+/** `swarm show <run>` with the config and --db that find the database a command used. */
 export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
-  if (db === ':memory:') return 'none (the database was in memory, and is gone)';
-  const where = [...(configPath !== undefined ? [shellWord(configPath)] : []), ...(db !== undefined ? ['--db', shellWord(db)] : [])];
+  // A database URL's password is never printed: the command then needs it typed in.
+  const database = db === undefined ? [] : ['--db', shellWord(isPostgresUrl(db) ? redactUrl(db) : db)];
+  const where = [...(configPath !== undefined ? [shellWord(configPath)] : []), ...database];
   return ['swarm show', runId, ...where].join(' ');
 }
 

@@ -54,17 +54,18 @@ function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly 
 /**
  * A run's task table: every task, or for a run of more than TASKS_LISTED tasks only those that
  * did not succeed (the first TASKS_LISTED, as readRunOutcome lists them), with a line that says
- * what is left out and what lists every task (`everyTask`: a command, or a dispatcher's route).
+ * what is left out and what lists every task (`everyTask`: a command, or a dispatcher's route;
+ * null when nothing can, the database having been in memory).
  */
 export function runTaskTable(
   outcome: RunOutcome,
   attempts?: ReadonlyMap<string, readonly AttemptRecord[]>,
-  everyTask = `swarm show ${outcome.runId} --json`,
+  everyTask: string | null = `swarm show ${outcome.runId} --json`,
 ): string {
   const total = outcome.totalTasks;
   if (total <= TASKS_LISTED) return taskTable(outcome.tasks, attempts);
   const notSucceeded = total - (outcome.statusCounts.succeeded ?? 0);
-  const hint = `${everyTask} lists every task`;
+  const hint = everyTask === null ? 'the database was in memory, and is gone' : `${everyTask} lists every task`;
   if (notSucceeded === 0) return `(all ${total} tasks succeeded; the task table is left out above ${TASKS_LISTED} tasks: ${hint})`;
   const shown = outcome.tasks.length;
   const which = shown < notSucceeded ? `the first ${shown} of the ${notSucceeded} tasks` : `the ${shown} tasks`;
@@ -80,7 +81,11 @@ function attemptsSpan(records: readonly AttemptRecord[]): string {
 }
 
 /** The rollbacks that ran, apart from the run's own work: when, how long, how they ended. */
-export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<string, readonly AttemptRecord[]>): string | null {
+/**
+ * The rollbacks run, task by task, the first TASKS_LISTED. `total`: how many there were, when
+ * `tasks` are only some of the run's (a big run's listed tasks).
+ */
+export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<string, readonly AttemptRecord[]>, total?: number): string | null {
   const head = ['symbol', 'started', 'took', 'result', 'output / error'];
   const rows: string[][] = [];
   for (const task of tasks) {
@@ -97,7 +102,8 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
   }
   if (rows.length === 0) return null;
   const shown = rows.slice(0, TASKS_LISTED);
-  const more = rows.length > shown.length ? `\n(the first ${shown.length} of ${rows.length} rollbacks; --json --attempts has them all)` : '';
+  const all = Math.max(rows.length, total ?? 0);
+  const more = all > shown.length ? `\n(the first ${shown.length} of ${all} rollbacks; --json --attempts has them all)` : '';
   return renderTable(head, shown, widthsWrappingLast(shown, head)) + more;
 }
 

@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { duplicateKeyOffsets, firstTooDeep, unknownAliases } from './yaml-checks.ts';
+import { anchorsByName, duplicateKeyOffsets, firstTooDeep, unknownAliases } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -114,11 +114,17 @@ type Range = readonly [number, number, number];
 function createYamlLocator(doc: Document, positionAt: (offset: number) => TextPosition): Locator {
   // Keys of each mapping looked up so far, so that locating many issues stays linear.
   const pairsByKey = new WeakMap<YAMLMap, Map<string | typeof MERGE, Pair>>();
-  // What each alias stands for: resolving one walks the document.
-  const resolved = new WeakMap<object, unknown>();
+  // What an alias stands for: the last anchor of its name before it (see anchorsByName).
+  let anchors: ReturnType<typeof anchorsByName> | undefined;
   const resolve = (alias: Alias): unknown => {
-    if (!resolved.has(alias)) resolved.set(alias, alias.resolve(doc));
-    return resolved.get(alias);
+    anchors ??= anchorsByName(doc);
+    const at = alias.range?.[0] ?? 0;
+    let found: unknown;
+    for (const { offset, node } of anchors.get(alias.source) ?? []) {
+      if (offset >= at) break;
+      found = node;
+    }
+    return found;
   };
   const pairOf = (map: YAMLMap, key: string, depth = 0): Pair | undefined => {
     let pairs = pairsByKey.get(map);

@@ -23,11 +23,14 @@ describe('where the details of a run are', () => {
     expect(shown.stdout).toContain(runId);
   });
 
-  test('a run in an in-memory database points nowhere', async () => {
+  test('a run in an in-memory database points nowhere, whether --db or the config put it there', async () => {
     const { config } = sandbox();
     const run = await swarm(['run', 'examples/hello.yaml', config, '--db', ':memory:', '--quiet']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toEndWith('Details: none (the database was in memory, and is gone)');
+    const inMemory = sandbox({ dispatcher: 'state_db_path = ":memory:"' });
+    const fromConfig = await swarm(['run', 'examples/hello.yaml', inMemory.config, '--quiet']);
+    expect(fromConfig.stdout.trim()).toEndWith('Details: none (the database was in memory, and is gone)');
   });
 
   test('deploy: the dispatcher dashboard page of the run, which the dispatcher serves', async () => {

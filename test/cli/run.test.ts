@@ -182,6 +182,21 @@ describe('swarm run and show of a run of many tasks', () => {
     expect((await swarmJson(['show', runId, '--db', db], config)).json.tasks).toHaveLength(250);
   }, TIMEOUT);
 
+  test('show of a big run rolled back says how many rollbacks its table leaves out', async () => {
+    const { dir, config, db } = sandbox();
+    const lines = ['name: undone', 'symbols:'];
+    for (let i = 0; i < 201; i++) {
+      lines.push(`  - name: s${i}`, '    type: action', '    parameters: {operation: noop}', `    rollback: {name: undo-s${i}, type: action, parameters: {operation: noop}}`);
+    }
+    const file = writeManifest(dir, 'undone.yaml', `${lines.join('\n')}\n`);
+    const run = await swarm(['run', file, '--db', db, '--quiet'], config);
+    const runId = /Run (\S+) \(undone\)/.exec(run.stdout)![1];
+    expect((await swarm(['rollback', runId, '--db', db, '--quiet'], config)).code).toBe(0);
+    const show = await swarm(['show', runId, '--db', db], config);
+    expect(show.code).toBe(0);
+    expect(show.stdout.trim()).toEndWith('(the first 200 of 201 rollbacks; --json --attempts has them all)');
+  }, TIMEOUT);
+
   test('a run of many tasks that all succeed prints no table, only what it left out', async () => {
     const { dir, config, db } = sandbox();
     const lines = ['name: fine', 'symbols:'];

@@ -85,6 +85,21 @@ symbols:
     expect(issues[0].message).toContain('(the same for 599 more symbols: s1, s2, s3, …)');
   });
 
+  test('an anchor inside !!omap or !!pairs is an anchor like any', () => {
+    const { manifest } = parseManifest(
+      `name: m\nx-o: !!omap\n  - k: &a { type: action, parameters: { operation: noop } }\nsymbols:\n  - { <<: *a, name: s }\n`,
+      { format: 'yaml' },
+    );
+    expect(manifest.symbols[0]).toMatchObject({ name: 's', type: 'action' });
+  });
+
+  test('a redefined anchor: an alias stands for the last definition before it, in the data and in the places', () => {
+    const issues = issuesOf(
+      `name: m\nx-a: &a { type: action, parameters: { operation: noop } }\nx-b: &a { type: acton, parameters: { operation: noop } }\nsymbols:\n  - { <<: *a, name: s }\n`,
+    );
+    expect(issues).toMatchObject([{ line: 3, field: 'type', symbol: 's' }]);
+  });
+
   test('an alias with no anchor before it is reported at its line, in a merge or not', () => {
     const issues = issuesOf(
       `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,

@@ -60,6 +60,9 @@ describe('the page and its assets', () => {
     const moved = await fetch(`${server.url}/runs/${runId}/?at=3`, { redirect: 'manual' });
     expect(moved.status).toBe(308);
     expect(moved.headers.get('location')).toBe(`/runs/${runId}?at=3`);
+    // Not cached, nor a referrer: the query may hold a ?token= on its way to the login.
+    expect(moved.headers.get('cache-control')).toBe('no-store');
+    expect(moved.headers.get('referrer-policy')).toBe('no-referrer');
     expect((await fetch(`${server.url}/nodes/`, { redirect: 'manual' })).headers.get('location')).toBe('/nodes');
     // Followed, it is the page (behind the token as ever).
     expect((await fetch(`${server.url}/runs/${runId}/`, { headers: auth })).status).toBe(200);

@@ -50,7 +50,9 @@ export function registerShow(program: Command): void {
         const story = runStory(transitions);
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
         await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
-        const compensation = compensationTable(outcome.tasks, attempts);
+        // Of a big run the table has the listed tasks; the counts say how many were rolled back.
+        const rolledBack = (outcome.statusCounts.rolled_back ?? 0) + (outcome.statusCounts.rollback_failed ?? 0);
+        const compensation = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
           // The attempts of the tasks the table lists (of a big run, those that did not succeed).

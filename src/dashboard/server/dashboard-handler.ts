@@ -39,7 +39,9 @@ export function dashboardHandler(policy: AccessPolicy, context: DashboardContext
   return async (request, pathname, search, server) => {
     if (PAGE_PATHS_WITH_SLASH.test(pathname) && (request.method === 'GET' || request.method === 'HEAD')) {
       const rest = search.toString();
-      return new Response(null, { status: 308, headers: { location: pathname.slice(0, -1) + (rest ? `?${rest}` : '') } });
+      // Not cached, nor sent on as a referrer: the query may hold a ?token= on its way to the login below.
+      const headers = { location: pathname.slice(0, -1) + (rest ? `?${rest}` : ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+      return new Response(null, { status: 308, headers });
     }
     const isPage = PAGE_PATHS.test(pathname);
     const isAsset = pathname.startsWith('/assets/');

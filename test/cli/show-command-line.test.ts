@@ -1,0 +1,16 @@
+import { describe, expect, test } from 'bun:test';
+import { shellWord, showCommandLine } from '../../src/cli/local-run.ts';
+
+describe('the swarm show command a run prints', () => {
+  test('names the config and --db, quoted for a POSIX shell', () => {
+    expect(showCommandLine('r1', undefined, undefined)).toBe('swarm show r1');
+    expect(showCommandLine('r1', '/tmp/my config.toml', '/tmp/state.db')).toBe("swarm show r1 '/tmp/my config.toml' --db /tmp/state.db");
+    expect(shellWord("it's")).toBe(`'it'\\''s'`);
+  });
+
+  test("never prints a database URL's password", () => {
+    const line = showCommandLine('r1', undefined, 'postgres://u:s3cret@db.example/swarm?password=x');
+    expect(line).not.toContain('s3cret');
+    expect(line).toContain('postgres://u:***@db.example/swarm');
+  });
+});
