@@ -112,3 +112,37 @@ export function anchorsByName(doc: Document): Map<string, { offset: number; node
   for (const list of anchors.values()) list.sort((a, b) => a.offset - b.offset);
   return anchors;
 }
+
+/**
+ * Merge keys whose source is the very mapping they are in (`x: &a { <<: *a }`), with the
+ * alias's offset and name: the yaml package would recurse on them until the stack overflows.
+ * (A plain alias inside its own anchor is a value that contains itself, reported with its
+ * place when the data is checked.)
+ */
+export function selfMerges(doc: Document): { offset: number; name: string }[] {
+  let anchors: ReturnType<typeof anchorsByName> | undefined;
+  const found: { offset: number; name: string }[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isPair(node)) stack.push(node.key, node.value);
+    else if (isSeq(node)) for (const item of node.items) stack.push(item);
+    else if (isMap(node)) {
+      for (const pair of node.items) {
+        stack.push(pair.key, pair.value);
+        if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue; // not `<<`
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const source of sources) {
+          if (!isAlias(source)) continue;
+          const at = source.range?.[0] ?? 0;
+          anchors ??= anchorsByName(doc);
+          let own: { offset: number; node: unknown } | undefined;
+          for (const entry of anchors.get(source.source) ?? []) if (entry.offset < at) own = entry;
+          const end = (own?.node as { range?: [number, number, number] } | undefined)?.range?.[1];
+          if (end !== undefined && at < end) found.push({ offset: at, name: source.source });
+        }
+      }
+    }
+  }
+  return found.sort((a, b) => a.offset - b.offset);
+}

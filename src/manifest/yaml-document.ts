@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { anchorsByName, duplicateKeyOffsets, firstTooDeep, unknownAliases } from './yaml-checks.ts';
+import { anchorsByName, duplicateKeyOffsets, firstTooDeep, selfMerges, unknownAliases } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -59,6 +59,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
     ...duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
     ...unknownAliases(doc).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
+    ...selfMerges(doc).map(({ offset, name }) => ({ offset, message: `<<: *${name} is inside &${name} itself: a mapping cannot merge itself` })),
   ].sort((a, b) => a.offset - b.offset);
   const locate = createYamlLocator(doc, positionAt);
   if (errors.length > 0) {

@@ -100,6 +100,13 @@ symbols:
     expect(issues).toMatchObject([{ line: 3, field: 'type', symbol: 's' }]);
   });
 
+  test('a mapping that merges itself (directly, or from one nested in it) is refused at its line, not by a stack overflow', () => {
+    const direct = issuesOf(`name: m\nx-a: &a\n  type: action\n  <<: *a\nsymbols:\n  - { <<: *a, name: s }\n`);
+    expect(direct).toMatchObject([{ line: 4, column: 7, message: 'YAML syntax error: <<: *a is inside &a itself: a mapping cannot merge itself' }]);
+    const nested = issuesOf(`name: m\nx-a: &a\n  inner: { <<: *a }\nsymbols:\n  - { name: s, type: action }\n`);
+    expect(nested).toMatchObject([{ line: 3, message: expect.stringContaining('cannot merge itself') }]);
+  });
+
   test('an alias with no anchor before it is reported at its line, in a merge or not', () => {
     const issues = issuesOf(
       `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,
