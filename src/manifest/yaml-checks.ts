@@ -66,51 +66,65 @@ export function duplicateKeyOffsets(doc: Document): number[] {
 }
 
 /**
- * Aliases (`*name`) with no anchor of that name before them, with their offsets: turning the
- * document into data would fail on them without a place ("Unresolved alias", or in a merge key
- * "Merge sources must be maps"). Iterative, and linear: anchors are looked up by name.
+ * Every node of the document (collections, scalars, aliases, and the pairs of `!!omap` and
+ * `!!pairs`, which keep them as sequence items), iteratively, so any depth is fine.
  */
-export function unknownAliases(doc: Document): { offset: number; name: string }[] {
-  const firstAnchor = new Map<string, number>();
-  const aliases: { offset: number; name: string }[] = [];
+function* nodesOf(doc: Document): Generator<object> {
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
-    const { anchor, range } = node as { anchor?: string; range?: [number, number, number] };
-    const offset = range?.[0] ?? 0;
-    if (anchor !== undefined && !(firstAnchor.get(anchor)! <= offset)) firstAnchor.set(anchor, offset);
-    if (isAlias(node)) aliases.push({ offset, name: node.source });
-    else if (isPair(node)) stack.push(node.key, node.value); // the items of !!omap and !!pairs
-    else if (isSeq(node)) for (const item of node.items) stack.push(item);
-    else if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
-  }
-  return aliases.filter(({ offset, name }) => !(firstAnchor.get(name)! < offset)).sort((a, b) => a.offset - b.offset);
-}
-
-/**
- * Each anchor's nodes with their offsets, in document order, found in one walk: what an alias
- * stands for is the last node of its name before it (`Alias.resolve` walks the document for
- * every alias, which made placing problems in 5,000 merged symbols take 75 s).
- */
-export function anchorsByName(doc: Document): Map<string, { offset: number; node: unknown }[]> {
-  const anchors = new Map<string, { offset: number; node: unknown }[]>();
-  const stack: unknown[] = [doc.contents];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    const { anchor, range } = node as { anchor?: string; range?: [number, number, number] };
-    if (anchor !== undefined) {
-      const list = anchors.get(anchor) ?? [];
-      list.push({ offset: range?.[0] ?? 0, node });
-      anchors.set(anchor, list);
-    }
+    yield node;
     if (isPair(node)) stack.push(node.key, node.value);
     else if (isSeq(node)) for (const item of node.items) stack.push(item);
     else if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
   }
+}
+
+type Range = [number, number, number];
+export type Anchors = Map<string, { offset: number; node: object }[]>;
+
+/**
+ * Each anchor's nodes with their offsets, in document order, found in one walk: what an alias
+ * stands for is the last node of its name before it (anchorBefore). `Alias.resolve` walks the
+ * document for every alias, which made placing problems in 5,000 merged symbols take 75 s.
+ */
+export function anchorsByName(doc: Document): Anchors {
+  const anchors: Anchors = new Map();
+  for (const node of nodesOf(doc)) {
+    const { anchor, range } = node as { anchor?: string; range?: Range };
+    if (anchor === undefined) continue;
+    const list = anchors.get(anchor) ?? [];
+    list.push({ offset: range?.[0] ?? 0, node });
+    anchors.set(anchor, list);
+  }
   for (const list of anchors.values()) list.sort((a, b) => a.offset - b.offset);
   return anchors;
+}
+
+/** The node an alias named `name` at `offset` stands for: the last anchor of that name before it. */
+export function anchorBefore(anchors: Anchors, name: string, offset: number): object | undefined {
+  let found: object | undefined;
+  for (const entry of anchors.get(name) ?? []) {
+    if (entry.offset >= offset) break;
+    found = entry.node;
+  }
+  return found;
+}
+
+/**
+ * Aliases (`*name`) with no anchor of that name before them, with their offsets: turning the
+ * document into data would fail on them without a place ("Unresolved alias", or in a merge key
+ * "Merge sources must be maps").
+ */
+export function unknownAliases(doc: Document, anchors: Anchors): { offset: number; name: string }[] {
+  const unknown: { offset: number; name: string }[] = [];
+  for (const node of nodesOf(doc)) {
+    if (!isAlias(node)) continue;
+    const offset = node.range?.[0] ?? 0;
+    if (anchorBefore(anchors, node.source, offset) === undefined) unknown.push({ offset, name: node.source });
+  }
+  return unknown.sort((a, b) => a.offset - b.offset);
 }
 
 /**
@@ -119,28 +133,18 @@ export function anchorsByName(doc: Document): Map<string, { offset: number; node
  * (A plain alias inside its own anchor is a value that contains itself, reported with its
  * place when the data is checked.)
  */
-export function selfMerges(doc: Document): { offset: number; name: string }[] {
-  let anchors: ReturnType<typeof anchorsByName> | undefined;
+export function selfMerges(doc: Document, anchors: Anchors): { offset: number; name: string }[] {
   const found: { offset: number; name: string }[] = [];
-  const stack: unknown[] = [doc.contents];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (isPair(node)) stack.push(node.key, node.value);
-    else if (isSeq(node)) for (const item of node.items) stack.push(item);
-    else if (isMap(node)) {
-      for (const pair of node.items) {
-        stack.push(pair.key, pair.value);
-        if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue; // not `<<`
-        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
-        for (const source of sources) {
-          if (!isAlias(source)) continue;
-          const at = source.range?.[0] ?? 0;
-          anchors ??= anchorsByName(doc);
-          let own: { offset: number; node: unknown } | undefined;
-          for (const entry of anchors.get(source.source) ?? []) if (entry.offset < at) own = entry;
-          const end = (own?.node as { range?: [number, number, number] } | undefined)?.range?.[1];
-          if (end !== undefined && at < end) found.push({ offset: at, name: source.source });
-        }
+  for (const node of nodesOf(doc)) {
+    if (!isMap(node)) continue;
+    for (const pair of node.items) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue; // not `<<`
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+      for (const source of sources) {
+        if (!isAlias(source)) continue;
+        const at = source.range?.[0] ?? 0;
+        const end = (anchorBefore(anchors, source.source, at) as { range?: Range } | undefined)?.range?.[1];
+        if (end !== undefined && at < end) found.push({ offset: at, name: source.source });
       }
     }
   }

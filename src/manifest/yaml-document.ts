@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { anchorsByName, duplicateKeyOffsets, firstTooDeep, selfMerges, unknownAliases } from './yaml-checks.ts';
+import { anchorBefore, anchorsByName, duplicateKeyOffsets, firstTooDeep, selfMerges, unknownAliases, type Anchors } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -54,14 +54,15 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const tooDeep = firstTooDeep(tokens, READ_DEPTH_LIMIT, MAX_JSON_DEPTH + 1);
   if (tooDeep !== undefined) return failed([issue(tooDeep, `YAML error: ${TOO_DEEP_MESSAGE}`)]);
   const doc = composeOne(tokens, source.length);
+  const anchors = anchorsByName(doc);
   // prettyErrors off: we want the bare message and place each error ourselves.
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
     ...duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
-    ...unknownAliases(doc).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
-    ...selfMerges(doc).map(({ offset, name }) => ({ offset, message: `<<: *${name} is inside &${name} itself: a mapping cannot merge itself` })),
+    ...unknownAliases(doc, anchors).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
+    ...selfMerges(doc, anchors).map(({ offset, name }) => ({ offset, message: `<<: *${name} is inside &${name} itself: a mapping cannot merge itself` })),
   ].sort((a, b) => a.offset - b.offset);
-  const locate = createYamlLocator(doc, positionAt);
+  const locate = createYamlLocator(doc, anchors, positionAt);
   if (errors.length > 0) {
     return { data: undefined, syntaxIssues: errors.map((e) => issue(e.offset, `YAML syntax error: ${e.message}`)), locate };
   }
@@ -112,21 +113,10 @@ function composeOne(tokens: Iterable<CST.Token>, length: number): Document.Parse
 
 type Range = readonly [number, number, number];
 
-function createYamlLocator(doc: Document, positionAt: (offset: number) => TextPosition): Locator {
+function createYamlLocator(doc: Document, anchors: Anchors, positionAt: (offset: number) => TextPosition): Locator {
   // Keys of each mapping looked up so far, so that locating many issues stays linear.
   const pairsByKey = new WeakMap<YAMLMap, Map<string | typeof MERGE, Pair>>();
-  // What an alias stands for: the last anchor of its name before it (see anchorsByName).
-  let anchors: ReturnType<typeof anchorsByName> | undefined;
-  const resolve = (alias: Alias): unknown => {
-    anchors ??= anchorsByName(doc);
-    const at = alias.range?.[0] ?? 0;
-    let found: unknown;
-    for (const { offset, node } of anchors.get(alias.source) ?? []) {
-      if (offset >= at) break;
-      found = node;
-    }
-    return found;
-  };
+  const resolve = (alias: Alias): unknown => anchorBefore(anchors, alias.source, alias.range?.[0] ?? 0);
   const pairOf = (map: YAMLMap, key: string, depth = 0): Pair | undefined => {
     let pairs = pairsByKey.get(map);
     if (pairs === undefined) {
