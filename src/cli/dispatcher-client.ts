@@ -108,12 +108,12 @@ export class DispatcherClient {
 
   /** The dispatcher dashboard's page of a run. */
   runPage(runId: string): string {
-    return `${this.url.replace(/\/+$/, '')}/runs/${encodeURIComponent(runId)}`;
+    return `${this.url}/runs/${encodeURIComponent(runId)}`;
   }
 
   /** The dispatcher's route of a run's whole result (every task, as `swarm show --json`). */
   runRoute(runId: string): string {
-    return `${this.url.replace(/\/+$/, '')}/api/runs/${encodeURIComponent(runId)}`;
+    return `${this.url}/api/runs/${encodeURIComponent(runId)}`;
   }
 
   get<T>(path: string): Promise<T> {

@@ -26,8 +26,6 @@ export type DashboardHandler = (
 
 /** The page's own URLs (client-side routes): each answers with the same shell. */
 const PAGE_PATHS = /^\/(?:runs\/[^/]+|nodes|machines)?$/;
-/** The same with a slash at the end, as a hand-typed or pasted URL may have: sent to the one without. */
-const PAGE_PATHS_WITH_SLASH = /^\/(?:runs\/[^/]+|nodes|machines)\/$/;
 
 function assetResponse(request: Request, asset: PageAsset, cache: string, extra: Record<string, string> = {}): Response {
   const headers = pageHeaders(asset.type, { etag: asset.etag, 'cache-control': cache, ...extra });
@@ -37,10 +35,12 @@ function assetResponse(request: Request, asset: PageAsset, cache: string, extra:
 
 export function dashboardHandler(policy: AccessPolicy, context: DashboardContext): DashboardHandler {
   return async (request, pathname, search, server) => {
-    if (PAGE_PATHS_WITH_SLASH.test(pathname) && (request.method === 'GET' || request.method === 'HEAD')) {
+    // A page URL with a slash at the end, as a hand-typed or pasted one may have: to the one without.
+    const withoutSlash = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : null;
+    if (withoutSlash !== null && PAGE_PATHS.test(withoutSlash) && (request.method === 'GET' || request.method === 'HEAD')) {
       const rest = search.toString();
       // Not cached, nor sent on as a referrer: the query may hold a ?token= on its way to the login below.
-      const headers = { location: pathname.slice(0, -1) + (rest ? `?${rest}` : ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
+      const headers = { location: withoutSlash + (rest ? `?${rest}` : ''), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' };
       return new Response(null, { status: 308, headers });
     }
     const isPage = PAGE_PATHS.test(pathname);
