@@ -1,0 +1,17 @@
+import { dirname, resolve } from 'node:path';
+
+/**
+ * The directory a user typed `npm run swarm -- …` in, when it is not the package's own.
+ *
+ * Why: npm runs a package script from the package's root, so from `examples/` the path in
+ * `npm run swarm -- run hello.yaml` would be looked for at the root. npm records where the
+ * user was in INIT_CWD. Only that exact launch is trusted (the `swarm` script, still in the
+ * package's root): a CLI started any other way inherits INIT_CWD from some outer npm process,
+ * and its working directory is the one it was given.
+ */
+export function npmInvocationDirectory(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  const { INIT_CWD: initCwd, npm_lifecycle_event: script, npm_package_json: packageJson } = env;
+  if (script !== 'swarm' || !initCwd || !packageJson) return undefined;
+  if (resolve(dirname(packageJson)) !== resolve(cwd)) return undefined;
+  return resolve(initCwd) === resolve(cwd) ? undefined : initCwd;
+}

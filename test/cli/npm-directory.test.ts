@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import { join } from 'node:path';
+import { npmInvocationDirectory } from '../../src/cli/npm-directory.ts';
+import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+const packageJson = join(ROOT, 'package.json');
+
+describe('npmInvocationDirectory', () => {
+  test('the directory npm was typed in, for the swarm script run from the package root', () => {
+    const env = { INIT_CWD: join(ROOT, 'examples'), npm_lifecycle_event: 'swarm', npm_package_json: packageJson };
+    expect(npmInvocationDirectory(env, ROOT)).toBe(join(ROOT, 'examples'));
+  });
+
+  test('nothing when typed in the root, or when the CLI was not started by the swarm script', () => {
+    expect(npmInvocationDirectory({ INIT_CWD: ROOT, npm_lifecycle_event: 'swarm', npm_package_json: packageJson }, ROOT)).toBeUndefined();
+    // A CLI spawned by `npm test` inherits INIT_CWD; its own working directory stands.
+    expect(npmInvocationDirectory({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'test', npm_package_json: packageJson }, ROOT)).toBeUndefined();
+    // The swarm script's environment leaked into a process started somewhere else.
+    expect(npmInvocationDirectory({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'swarm', npm_package_json: packageJson }, '/tmp')).toBeUndefined();
+    expect(npmInvocationDirectory({}, ROOT)).toBeUndefined();
+  });
+});
+
+test('`npm run swarm -- validate hello.yaml` from examples/ finds the file there', async () => {
+  const { config } = sandbox();
+  const env: Record<string, string | undefined> = { ...process.env, SWARM_CONFIG: config, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
+  // As a user's shell would have it: no npm script around the call.
+  for (const key of Object.keys(env)) if (key.startsWith('npm_') || key === 'INIT_CWD') delete env[key];
+  const child = Bun.spawn(['npm', 'run', '--silent', 'swarm', '--', 'validate', 'hello.yaml'], {
+    cwd: join(ROOT, 'examples'),
+    env,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  expect(stdout).toContain('hello.yaml');
+}, TIMEOUT);
