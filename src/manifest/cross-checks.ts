@@ -55,9 +55,10 @@ class NameIndex {
     this.duplicates.push({ path: path(), message: `duplicate name "${name}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
   }
 
+  /** Counted from 1, as the lines next to it are (symbols[0] read as "the 0th" to users). */
   private owner(code: number): string {
-    const index = this.symbols[Math.floor(code / 2)].index;
-    return code % 2 === 0 ? `symbols[${index}]` : `the rollback of symbols[${index}]`;
+    const position = this.symbols[Math.floor(code / 2)].index + 1;
+    return code % 2 === 0 ? `symbol #${position}` : `the rollback of symbol #${position}`;
   }
 
   private namePath(code: number): (string | number)[] {

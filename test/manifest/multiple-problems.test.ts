@@ -11,7 +11,7 @@ const expected = [
   { symbol: 'store', field: 'dependencies[1]', message: '"fetch" is listed more than once' },
   { symbol: 'store', field: 'dependencies[2]', message: 'unknown dependency "stroe"; did you mean "store"?' },
   { symbol: 'store', field: 'parameters.ms', message: 'is required (a number), for internal operation "delay"' },
-  { symbol: 'fetch', field: 'name', message: expect.stringMatching(/^duplicate name "fetch": symbols\[0\] already has it, at line \d+$/) },
+  { symbol: 'fetch', field: 'name', message: expect.stringMatching(/^duplicate name "fetch": symbol #1 already has it, at line \d+$/) },
 ];
 
 describe('every problem is reported at once, in reading order', () => {

@@ -11,7 +11,7 @@ describe('checks across symbols', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ symbol: 'a', field: 'name', line: 5, column: 12 });
     // The first one is named, with its line.
-    expect(issues[0].message).toBe('duplicate name "a": symbols[0] already has it, at line 3');
+    expect(issues[0].message).toBe('duplicate name "a": symbol #1 already has it, at line 3');
   });
 
   test('symbols and rollbacks share one namespace', () => {
@@ -22,8 +22,8 @@ describe('checks across symbols', () => {
           symbol('c', [], ', rollback: {name: a, type: action, dispatch: php_engine}'),
       ),
     );
-    expect(issueAt(issues, 'name', 'undo').message).toBe('duplicate name "undo": the rollback of symbols[0] already has it, at line 3');
-    expect(issueAt(issues, 'rollback.name', 'c').message).toBe('duplicate name "a": symbols[0] already has it, at line 3');
+    expect(issueAt(issues, 'name', 'undo').message).toBe('duplicate name "undo": the rollback of symbol #1 already has it, at line 3');
+    expect(issueAt(issues, 'rollback.name', 'c').message).toBe('duplicate name "a": symbol #1 already has it, at line 3');
   });
 
   test('unknown dependencies are named, with a close match suggested', () => {
