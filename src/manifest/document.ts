@@ -25,6 +25,11 @@ export interface ReadDocument {
   data: unknown;
   /** Syntax problems, already positioned; when non-empty `data` is not validated. */
   syntaxIssues: ManifestIssue[];
+  /**
+   * Problems that leave the text readable (a key given twice, the last one kept): `data` is
+   * still validated, and these are listed among its problems, so one pass shows them all.
+   */
+  readIssues?: ManifestIssue[];
   locate: Locator;
 }
 

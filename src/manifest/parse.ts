@@ -40,7 +40,7 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
     if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
       throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
     }
-    const manifest = validateManifestData(document.data, { ...options, locate: document.locate });
+    const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues });
     return { manifest, source, format };
   });
 }
@@ -87,26 +87,27 @@ function withoutStackOverflow<T>(file: string | undefined, read: () => T): T {
  */
 export function validateManifestData(
   data: unknown,
-  options: { file?: string; defaults?: ManifestDefaults; locate?: Locator } = {},
+  options: { file?: string; defaults?: ManifestDefaults; locate?: Locator; readIssues?: ManifestIssue[] } = {},
 ): Manifest {
   const locate = options.locate ?? (() => ({}));
   const toIssue = createIssueBuilder({ file: options.file, data, locate });
+  const readIssues = options.readIssues ?? [];
   if (data === undefined) {
     const message = 'the manifest is empty; it needs at least `name` and `symbols`';
-    throw new ManifestError([toIssue({ path: [], message })]);
+    throw new ManifestError([...readIssues, toIssue({ path: [], message })]);
   }
   if (!isMapping(data)) {
     const found = Array.isArray(data) ? 'a list' : `a single value (${JSON.stringify(data)})`;
     const message = `the manifest must be a mapping with \`name\` and \`symbols\`, but it is ${found}`;
-    throw new ManifestError([toIssue({ path: [], message })]);
+    throw new ManifestError([...readIssues, toIssue({ path: [], message })]);
   }
-  return validateManifestMapping(withoutExtensionFields(data), options, toIssue);
+  return validateManifestMapping(withoutExtensionFields(data), { ...options, readIssues }, toIssue);
 }
 
 /** The checks of a manifest that is a mapping, its extension fields (`x-…`) left out. */
 function validateManifestMapping(
   data: Record<string, unknown>,
-  options: { file?: string; defaults?: ManifestDefaults },
+  options: { file?: string; defaults?: ManifestDefaults; readIssues: ManifestIssue[] },
   toIssue: ReturnType<typeof createIssueBuilder>,
 ): Manifest {
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
@@ -122,8 +123,8 @@ function validateManifestMapping(
     ...across,
     ...checkInternalOperations(symbols),
   ];
-  if (drafts.length > 0 || !result.success) {
-    throw manifestError(oncePerPlace(inReadingOrder(drafts.map(toIssue))), options.file);
+  if (drafts.length > 0 || !result.success || options.readIssues.length > 0) {
+    throw manifestError(oncePerPlace(inReadingOrder([...options.readIssues, ...drafts.map(toIssue)])), options.file);
   }
   return withDefaultTimeouts(result.data, options.defaults?.timeouts);
 }

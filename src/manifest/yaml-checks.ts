@@ -44,25 +44,27 @@ export function firstTooDeep(tokens: readonly CST.Token[], limit: number, report
   return undefined;
 }
 
-/** The offsets of keys that repeat an earlier key of the same mapping. Iterative. */
-export function duplicateKeyOffsets(doc: Document): number[] {
-  const offsets: number[] = [];
+/** Keys that repeat an earlier key of the same mapping, with where that key came first. Iterative. */
+export function duplicateKeys(doc: Document): { offset: number; key: string; firstOffset: number }[] {
+  const found: { offset: number; key: string; firstOffset: number }[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
     if (isSeq(node)) {
       for (const item of node.items) stack.push(item);
     } else if (isMap(node)) {
-      const seen = new Set<unknown>();
+      const firstAt = new Map<unknown, number>();
       for (const pair of node.items) {
         stack.push(pair.key, pair.value);
         if (!isScalar(pair.key)) continue; // a collection as a key is never equal to another
-        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
-        else seen.add(pair.key.value);
+        const offset = pair.key.range?.[0] ?? 0;
+        const firstOffset = firstAt.get(pair.key.value);
+        if (firstOffset === undefined) firstAt.set(pair.key.value, offset);
+        else found.push({ offset, key: String(pair.key.value), firstOffset });
       }
     }
   }
-  return offsets;
+  return found;
 }
 
 /**

@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { anchorBefore, anchorsByName, duplicateKeyOffsets, firstTooDeep, selfMerges, unknownAliases, type Anchors } from './yaml-checks.ts';
+import { anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type Anchors } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -56,21 +56,27 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const doc = composeOne(tokens, source.length);
   const anchors = anchorsByName(doc);
   // prettyErrors off: we want the bare message and place each error ourselves.
+  const repeatedKeys = duplicateKeys(doc).map(({ offset, key, firstOffset }) => ({
+    offset,
+    message: `the key ${JSON.stringify(key)} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
+  }));
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
-    ...duplicateKeyOffsets(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })),
     ...unknownAliases(doc, anchors).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
     ...selfMerges(doc, anchors).map(({ offset, name }) => ({ offset, message: `<<: *${name} is inside &${name} itself: a mapping cannot merge itself` })),
-  ].sort((a, b) => a.offset - b.offset);
+  ];
+  const asIssues = (found: { offset: number; message: string }[], kind: string) =>
+    found.sort((a, b) => a.offset - b.offset).map((e) => issue(e.offset, `${kind}: ${e.message}`));
   const locate = createYamlLocator(doc, anchors, positionAt);
-  if (errors.length > 0) {
-    return { data: undefined, syntaxIssues: errors.map((e) => issue(e.offset, `YAML syntax error: ${e.message}`)), locate };
-  }
+  if (errors.length > 0) return { data: undefined, syntaxIssues: asIssues([...errors, ...repeatedKeys], 'YAML syntax error'), locate };
+  // A key given twice still leaves a document (its last value kept), whose other problems are
+  // worth showing in the same pass.
+  const readIssues = asIssues(repeatedKeys, 'YAML error');
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
-    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], locate };
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {

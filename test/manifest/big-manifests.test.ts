@@ -61,10 +61,13 @@ describe('big manifests: every problem found, the first ones listed', () => {
     expect(MAX_REPORTED_ISSUES + unlisted(unknown)).toBe(100_000);
 
     const repeated = Array.from({ length: 100_000 }, () => '    k: 1').join('\n');
-    const duplicates = yamlIssues(`name: t\nsymbols:\n  - name: a\n    type: action\n${repeated}\n`);
-    expect(duplicates[0]).toMatchObject({ line: 6, column: 5 });
-    expect(duplicates[0].message).toContain('unique');
-    expect(MAX_REPORTED_ISSUES + unlisted(duplicates)).toBe(99_999);
+    const duplicates = yamlIssues(`name: t\nsymbols:\n  - name: a\n    type: action\n    parameters: { operation: noop }\n${repeated}\n`);
+    // The key's first use is also an unknown field; each later one is a repeat.
+    expect(duplicates[0]).toMatchObject({ line: 6, column: 5, field: 'k' });
+    expect(duplicates[0].message).toStartWith('unknown field "k"');
+    expect(duplicates[1]).toMatchObject({ line: 7, column: 5 });
+    expect(duplicates[1].message).toContain('the key "k" is given twice in one mapping (first at line 6)');
+    expect(MAX_REPORTED_ISSUES + unlisted(duplicates)).toBe(1 + 99_999);
   }, 60_000);
 
   test('100,000 parameter keys are valid, in YAML and TOML', () => {

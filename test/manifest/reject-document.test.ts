@@ -31,10 +31,26 @@ describe('documents that are not manifests', () => {
     }
   });
 
-  test('duplicate keys in YAML are a syntax error', () => {
+  test('a key given twice in a YAML mapping is an error at the second, naming the first', () => {
     const [issue] = yamlIssues('name: x\nname: y\nsymbols: []\n');
     expect(issue).toMatchObject({ file: 'm.yaml', line: 2, column: 1 });
-    expect(issue.message).toContain('unique');
+    expect(issue.message).toBe('YAML error: the key "name" is given twice in one mapping (first at line 1); keep one of them');
+  });
+
+  test("a key given twice does not hide the manifest's other problems", () => {
+    const source = ['name: x', 'symbols:', '  - name: noop', '    type: action', '    type: action', '  - name: b', '    type: wrong', '    dispatch: php_engine', ''].join('\n');
+    const issues = yamlIssues(source);
+    expect(issues.map(({ line, message }) => [line, message.slice(0, 40)])).toEqual([
+      [5, 'YAML error: the key "type" is given twic'],
+      [7, 'must be one of: action, filter, state, q'],
+    ]);
+  });
+
+  test('beside a syntax error a key given twice is listed, and nothing is validated', () => {
+    const issues = yamlIssues('name: x\nname: y\nsymbols: [\n');
+    expect(issues.length).toBeGreaterThan(1);
+    expect(issues.every((issue) => issue.message.startsWith('YAML syntax error: '))).toBe(true);
+    expect(issues.some((issue) => issue.message.includes('"name" is given twice'))).toBe(true);
   });
 
   test('more than one YAML document is an error', () => {
