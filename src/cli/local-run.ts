@@ -148,9 +148,14 @@ function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
 /** `swarm show <run>` with the config and --db that find the database a command used. */
 export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
   // A database URL's password is never printed: the command then needs it typed in.
-  const database = db === undefined ? [] : ['--db', shellWord(isPostgresUrl(db) ? redactUrl(db) : db)];
-  const where = [...(configPath !== undefined ? [shellWord(configPath)] : []), ...database];
+  const database = db === undefined ? [] : ['--db', shellWord(isPostgresUrl(db) ? redactUrl(db) : pathWord(db))];
+  const where = [...(configPath !== undefined ? [shellWord(pathWord(configPath))] : []), ...database];
   return ['swarm show', runId, ...where].join(' ');
+}
+
+/** A relative path that would read as an option (`-my.toml`) gets `./` in front. */
+function pathWord(path: string): string {
+  return path.startsWith('-') ? `./${path}` : path;
 }
 
 /** `word` as one word of a POSIX shell command line: quoted unless it is plain. */

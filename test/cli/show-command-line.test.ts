@@ -8,6 +8,10 @@ describe('the swarm show command a run prints', () => {
     expect(shellWord("it's")).toBe(`'it'\\''s'`);
   });
 
+  test('a path that would read as an option gets ./ in front', () => {
+    expect(showCommandLine('r1', '-my.toml', '--state.db')).toBe('swarm show r1 ./-my.toml --db ./--state.db');
+  });
+
   test("never prints a database URL's password", () => {
     const line = showCommandLine('r1', undefined, 'postgres://u:s3cret@db.example/swarm?password=x');
     expect(line).not.toContain('s3cret');
