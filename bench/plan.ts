@@ -13,6 +13,7 @@ const REMOTE_SCENARIO = resolve(HERE, 'remote-scenario.ts');
 const RESUME_SCENARIO = resolve(HERE, 'resume-scenario.ts');
 const RESIMULATE_SCENARIO = resolve(HERE, 'resimulate-scenario.ts');
 const PEER_SCENARIO = resolve(HERE, 'peer-scenario.ts');
+const CLI_RUN_SCENARIO = resolve(HERE, 'cli-run-scenario.ts');
 
 /**
  * What the peer lacks here, or null when it can run: `redis-server` on the PATH and the bullmq
@@ -119,6 +120,12 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
             id: FAN_OUT_ID,
             label: 'swarm: a 1,000,000-symbol fan-out (no-ops), journal on: peak RSS of its process',
             args: ['swarm-flat', ...swarm, '--tasks', '1000000'],
+          },
+          {
+            id: `${FAN_OUT_ID}-cli`,
+            label: 'swarm run fan-out.yaml: the same 1,000,000 symbols as a YAML file, from the command line: peak RSS of the CLI',
+            script: CLI_RUN_SCENARIO,
+            args: ['cli-run', ...swarm, '--tasks', '1000000'],
           },
         ]),
     {

@@ -1,7 +1,7 @@
 /**
  * The result shapes of the benchmark: which scenario kinds each scenario script runs, and the
  * one JSON line each prints (a RawResult, SwarmResult, RemoteResult, ResumeResult,
- * ResimulateResult or PeerResult), which run.ts reads back to build the table and the results file. Types and
+ * ResimulateResult, CliRunResult or PeerResult), which run.ts reads back to build the table and the results file. Types and
  * constant lists only, no runtime imports.
  */
 
@@ -18,13 +18,17 @@ export type ResumeScenarioKind = (typeof RESUME_SCENARIO_KINDS)[number];
 export const RESIMULATE_SCENARIO_KINDS = ['resimulate-journal'] as const;
 export type ResimulateScenarioKind = (typeof RESIMULATE_SCENARIO_KINDS)[number];
 
+/** Scenarios of bench/cli-run-scenario.ts (`swarm run` of a manifest file, in its own process). */
+export const CLI_RUN_SCENARIO_KINDS = ['cli-run'] as const;
+export type CliRunScenarioKind = (typeof CLI_RUN_SCENARIO_KINDS)[number];
+
 /** Scenarios of bench/peer-scenario.ts (BullMQ on a private Redis: the peer). */
 export const PEER_SCENARIO_KINDS = ['bullmq-flat', 'bullmq-chain'] as const;
 export type PeerScenarioKind = (typeof PEER_SCENARIO_KINDS)[number];
 
 /** What every scenario prints, as one JSON line on stdout. */
 export interface ScenarioResultBase {
-  scenario: ScenarioKind | RemoteScenarioKind | ResumeScenarioKind | ResimulateScenarioKind | PeerScenarioKind;
+  scenario: ScenarioKind | RemoteScenarioKind | ResumeScenarioKind | ResimulateScenarioKind | CliRunScenarioKind | PeerScenarioKind;
   threads: number;
   /** Wall-clock seconds of the measured part. */
   seconds: number;
@@ -115,6 +119,20 @@ export interface SwarmResult extends ScenarioResultBase {
   peakLiveActors: number;
   /** The live-state breakdown at that peak. */
   peakLiveByState: Record<string, number>;
+}
+
+/** `swarm run FILE --quiet` of a big fan-out: the CLI process's peak RSS and the run's rate. */
+export interface CliRunResult extends ScenarioResultBase {
+  scenario: CliRunScenarioKind;
+  tasks: number;
+  exitCode: number;
+  status: string;
+  completedTasks: number;
+  failedTasks: number;
+  /** tasks over the run's createdAt..finishedAt (seconds): reading the file comes before createdAt. */
+  tasksPerSecond: number;
+  /** The CLI process's maxRSS (getrusage), MB: reading the file, validating, recording and running. */
+  memory: { maxRssMB: number | null };
 }
 
 /** One timed run of a remote scenario (deploy → result), and what the processes did meanwhile. */
@@ -305,4 +323,4 @@ export interface PeerResult extends ScenarioResultBase {
   versions: { bullmq: string; redis: string | null };
 }
 
-export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult | PeerResult;
+export type ScenarioResult = RawResult | SwarmResult | RemoteResult | ResumeResult | ResimulateResult | CliRunResult | PeerResult;

@@ -34,7 +34,8 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --wait-quiet SECONDS    before each scenario, wait up to this long for other processes to
                           leave the CPUs idle (default 60; 0 = start at once)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
-                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-chain-1k,
+                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-fan-out-1m,
+                          swarm-fan-out-1m-cli, swarm-chain-1k,
                           remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k,
                           bullmq-flat-100k, bullmq-flat-100k-aof, bullmq-chain-200
                           (with --quick: swarm-flat-1k, swarm-flat-10k, remote-flat-1k, resume-1k,

@@ -15,6 +15,17 @@ export function collectYoungGarbage(): void {
   Bun.gc(false);
 }
 
+/**
+ * A full collection while a big manifest's symbols as read are replaced by their parsed form
+ * (schema-parse.ts): the ones replaced are old garbage that only a full collection frees, and
+ * the engine would not run one before the heap had grown by the whole parsed copy. Measured on
+ * a 1,000,000-symbol YAML file, one every 250,000 symbols (~0.1 s each): its load's peak RSS
+ * 888 → 723 MB, in the same time.
+ */
+export function collectConsumedGarbage(): void {
+  Bun.gc(true);
+}
+
 /** Tasks from which a run starts after a full collection. */
 const BIG_RUN_TASKS = 50_000;
 

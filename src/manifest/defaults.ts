@@ -25,20 +25,14 @@ export function manifestDefaults(config: SwarmConfig): ManifestDefaults {
 }
 
 type WithOptionalTimeout<T> = Omit<T, 'timeout'> & { timeout?: number | undefined };
-type ParsedSymbol = WithOptionalTimeout<Omit<SymbolSpec, 'rollback'>> & { rollback?: WithOptionalTimeout<RollbackSpec> | undefined };
+export type ParsedSymbol = WithOptionalTimeout<Omit<SymbolSpec, 'rollback'>> & { rollback?: WithOptionalTimeout<RollbackSpec> | undefined };
 
-/** Fills each symbol's and rollback's missing `timeout` from its dispatch target. */
-export function withDefaultTimeouts(
-  manifest: Omit<Manifest, 'symbols'> & { symbols: ParsedSymbol[] },
-  timeouts: ManifestDefaults['timeouts'] = {},
-): Manifest {
+/** Fills a symbol's and its rollback's missing `timeout` from its dispatch target. */
+export function defaultTimeoutsFiller(timeouts: ManifestDefaults['timeouts'] = {}): (symbol: ParsedSymbol) => Manifest['symbols'][number] {
   const timeoutOf = (s: { dispatch: DispatchTarget; timeout?: number }) => s.timeout ?? timeouts[s.dispatch] ?? SYMBOL_DEFAULTS.timeout;
-  return {
-    ...manifest,
-    symbols: manifest.symbols.map(({ rollback, ...symbol }) => ({
-      ...symbol,
-      timeout: timeoutOf(symbol),
-      ...(rollback ? { rollback: { ...rollback, timeout: timeoutOf(rollback) } } : {}),
-    })),
-  };
+  return ({ rollback, ...symbol }) => ({
+    ...symbol,
+    timeout: timeoutOf(symbol),
+    ...(rollback ? { rollback: { ...rollback, timeout: timeoutOf(rollback) } } : {}),
+  });
 }

@@ -3,7 +3,7 @@ import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts
 import { withoutExtensionFields } from './extension-fields.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
-import { withDefaultTimeouts, type ManifestDefaults } from './defaults.ts';
+import { defaultTimeoutsFiller, type ManifestDefaults } from './defaults.ts';
 import type { Locator, ReadDocument } from './document.ts';
 import { sniffFormat } from './format.ts';
 import { checkInternalOperations } from './internal-checks.ts';
@@ -40,7 +40,7 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
     if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
       throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
     }
-    const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues });
+    const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues, consume: true });
     return { manifest, source, format };
   });
 }
@@ -80,6 +80,16 @@ function withoutStackOverflow<T>(file: string | undefined, read: () => T): T {
   }
 }
 
+interface ValidateOptions {
+  file?: string;
+  defaults?: ManifestDefaults;
+  locate?: Locator;
+  /** Problems the reader found that left the data readable (ReadDocument.readIssues). */
+  readIssues?: ManifestIssue[];
+  /** `data` is the caller's to give up: a big manifest's symbols as read are replaced as they are parsed. */
+  consume?: boolean;
+}
+
 /**
  * Validates manifest data that is already parsed (e.g. an object built in code), filling in
  * every default. `undefined` counts as an empty manifest. Issues carry positions only when a
@@ -87,7 +97,7 @@ function withoutStackOverflow<T>(file: string | undefined, read: () => T): T {
  */
 export function validateManifestData(
   data: unknown,
-  options: { file?: string; defaults?: ManifestDefaults; locate?: Locator; readIssues?: ManifestIssue[] } = {},
+  options: ValidateOptions = {},
 ): Manifest {
   const locate = options.locate ?? (() => ({}));
   const toIssue = createIssueBuilder({ file: options.file, data, locate });
@@ -107,26 +117,36 @@ export function validateManifestData(
 /** The checks of a manifest that is a mapping, its extension fields (`x-…`) left out. */
 function validateManifestMapping(
   data: Record<string, unknown>,
-  options: { file?: string; defaults?: ManifestDefaults; readIssues: ManifestIssue[] },
+  options: ValidateOptions & { readIssues: ManifestIssue[] },
   toIssue: ReturnType<typeof createIssueBuilder>,
 ): Manifest {
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
   const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
-  const result = parseWithSchema(buildManifestSchema(options.defaults?.retries), data);
-  const big = isBig(data);
-  const symbols = viewRawSymbols(data);
-  const across = checkAcrossSymbols(symbols);
-  if (big) collectYoungGarbage();
+  // The checks across symbols read the symbols as written, so they come before a parse that
+  // may consume them.
+  const { across, internal } = checkRawSymbols(data);
+  const result = parseWithSchema(buildManifestSchema(options.defaults?.retries), data, {
+    finish: defaultTimeoutsFiller(options.defaults?.timeouts),
+    consume: options.consume,
+  });
   const drafts: IssueDraft[] = [
     ...(unstorable ? [unstorableDraft(unstorable, data)] : []),
     ...(result.success ? [] : draftsFromZodIssues(result.issues, data)),
     ...across,
-    ...checkInternalOperations(symbols),
+    ...internal,
   ];
   if (drafts.length > 0 || !result.success || options.readIssues.length > 0) {
     throw manifestError(oncePerPlace(inReadingOrder([...options.readIssues, ...drafts.map(toIssue)])), options.file);
   }
-  return withDefaultTimeouts(result.data, options.defaults?.timeouts);
+  return result.data;
+}
+
+/** The checks that span symbols, on a view of them that is let go of before the schema's parse. */
+function checkRawSymbols(data: Record<string, unknown>): { across: IssueDraft[]; internal: IssueDraft[] } {
+  const symbols = viewRawSymbols(data);
+  const across = checkAcrossSymbols(symbols);
+  if (isBig(data)) collectYoungGarbage();
+  return { across, internal: checkInternalOperations(symbols) };
 }
 
 /** Symbols enough that the checks' garbage is worth a young collection between them. */

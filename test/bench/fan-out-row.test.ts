@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { FAN_OUT_ID, plan } from '../../bench/plan.ts';
-import type { SwarmResult } from '../../bench/results.ts';
+import type { CliRunResult, SwarmResult } from '../../bench/results.ts';
 import { buildRows } from '../../bench/rows.ts';
 import type { Outcome } from '../../bench/run-child.ts';
 
@@ -9,7 +9,7 @@ const memory = (vmHwmMB: number | null) => ({ rssStartMB: 30, rssBeforeMB: 600, 
 // Only the fields the rows read.
 const flat = (tasks: number, vmHwmMB: number | null, status = 'succeeded') =>
   ({ scenario: 'swarm-flat', tasks, tasksPerSecond: 28_000, seconds: tasks / 28_000, status, failedTasks: 0, journalRows: 5 * tasks, journalRowsPerTask: 5, peakLiveActors: 100, peakLiveByState: {}, memory: memory(vmHwmMB) }) as unknown as SwarmResult;
-const ok = (id: string, result: SwarmResult): Outcome => ({ ...base, id, label: id, status: 'ok', result });
+const ok = (id: string, result: SwarmResult | CliRunResult): Outcome => ({ ...base, id, label: id, status: 'ok', result });
 
 describe('the 1,000,000-symbol fan-out row', () => {
   test('is planned for full runs only', () => {
@@ -31,4 +31,31 @@ describe('the 1,000,000-symbol fan-out row', () => {
     expect(rows.filter((r) => r.target.startsWith('≥ 25,000/s'))).toHaveLength(2);
     expect(rows.find((r) => r.scenario.startsWith('memory,'))!.scenario).toBe('memory, 100k run: RSS before → peak');
   });
+});
+
+describe('the same fan-out from the command line', () => {
+  const cli = (maxRssMB: number | null, status = 'succeeded') =>
+    ({ scenario: 'cli-run', tasks: 1_000_000, tasksPerSecond: 25_000, seconds: 40, status, failedTasks: 0, exitCode: 0, memory: { maxRssMB } }) as unknown as CliRunResult;
+
+  test('is planned for full runs only, with its own script', () => {
+    expect(plan(true, 2, 4, null).some((p) => p.id === `${FAN_OUT_ID}-cli`)).toBe(false);
+    const [p] = plan(false, 2, 4, null).filter((q) => q.id === `${FAN_OUT_ID}-cli`);
+    expect(p.script).toEndWith('bench/cli-run-scenario.ts');
+    expect(p.args).toEqual(['cli-run', '--threads', '2', '--tasks-per-thread', '4', '--tasks', '1000000']);
+  });
+
+  test("reads the CLI process's peak RSS against < 1,000 MB", () => {
+    expect(buildRows([ok(`${FAN_OUT_ID}-cli`, cli(945))])[0]).toMatchObject({ result: expect.stringContaining('945 MB peak'), target: '< 1,000 MB', met: '✓' });
+    expect(buildRows([ok(`${FAN_OUT_ID}-cli`, cli(1_140))])[0].met).toBe('✗');
+    expect(buildRows([ok(`${FAN_OUT_ID}-cli`, cli(700, 'failed'))])[0].met).toBe('✗');
+  });
+
+  test('the scenario runs swarm run on a YAML file it writes, and reports the run and the peak', async () => {
+    const child = Bun.spawn([process.execPath, 'bench/cli-run-scenario.ts', 'cli-run', '--tasks', '300'], { cwd: `${import.meta.dir}/../..`, stdout: 'pipe', stderr: 'pipe' });
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const result = JSON.parse(stdout) as CliRunResult;
+    expect(result).toMatchObject({ scenario: 'cli-run', tasks: 300, exitCode: 0, status: 'succeeded', completedTasks: 300, failedTasks: 0 });
+    expect(result.memory.maxRssMB).toBeGreaterThan(10);
+  }, 60_000);
 });
