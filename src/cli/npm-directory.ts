@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -12,6 +13,15 @@ import { dirname, resolve } from 'node:path';
 export function npmInvocationDirectory(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   const { INIT_CWD: initCwd, npm_lifecycle_event: script, npm_package_json: packageJson } = env;
   if (script !== 'swarm' || !initCwd || !packageJson) return undefined;
-  if (resolve(dirname(packageJson)) !== resolve(cwd)) return undefined;
-  return resolve(initCwd) === resolve(cwd) ? undefined : initCwd;
+  // Real paths: `npm --prefix <a symlink>` names the package by the link, the script runs in its target.
+  if (realPath(dirname(packageJson)) !== realPath(cwd)) return undefined;
+  return realPath(initCwd) === realPath(cwd) ? undefined : initCwd;
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }

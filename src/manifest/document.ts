@@ -30,6 +30,12 @@ export interface ReadDocument {
    * still validated, and these are listed among its problems, so one pass shows them all.
    */
   readIssues?: ManifestIssue[];
+  /**
+   * Whether validation may replace the symbols in `data` as it parses them (to free them
+   * early): true when `locate` never reads `data` (the YAML readers place issues from the text
+   * and its node tree; the TOML locator checks its scan against the data when first asked).
+   */
+  consumable?: boolean;
   locate: Locator;
 }
 

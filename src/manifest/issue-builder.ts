@@ -46,10 +46,11 @@ export function formatField(path: DataPath): string | undefined {
   return field === '' ? undefined : field;
 }
 
+/** A symbol without a usable name is `#n`, counted from 1 as lines are (and as other messages count symbols). */
 function symbolLabel(data: unknown, index: number): string {
   const symbols = (data as { symbols?: unknown } | undefined)?.symbols;
   const name = Array.isArray(symbols) ? (symbols[index] as { name?: unknown } | undefined)?.name : undefined;
-  return isValidSymbolName(name) ? name : `#${index}`;
+  return isValidSymbolName(name) ? name : `#${index + 1}`;
 }
 
 export function isValidSymbolName(name: unknown): name is string {

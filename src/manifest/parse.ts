@@ -40,7 +40,7 @@ export function parseManifest(source: string, options: ParseManifestOptions = {}
     if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
       throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
     }
-    const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues, consume: true });
+    const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues, consume: document.consumable });
     return { manifest, source, format };
   });
 }
@@ -104,12 +104,12 @@ export function validateManifestData(
   const readIssues = options.readIssues ?? [];
   if (data === undefined) {
     const message = 'the manifest is empty; it needs at least `name` and `symbols`';
-    throw new ManifestError([...readIssues, toIssue({ path: [], message })]);
+    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
   }
   if (!isMapping(data)) {
     const found = Array.isArray(data) ? 'a list' : `a single value (${JSON.stringify(data)})`;
     const message = `the manifest must be a mapping with \`name\` and \`symbols\`, but it is ${found}`;
-    throw new ManifestError([...readIssues, toIssue({ path: [], message })]);
+    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
   }
   return validateManifestMapping(withoutExtensionFields(data), { ...options, readIssues }, toIssue);
 }

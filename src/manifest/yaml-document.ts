@@ -28,7 +28,7 @@ import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
  */
 export function readYamlDocument(source: string, file: string | undefined): ReadDocument {
   const data = readPlainYaml(source);
-  if (data !== undefined) return { data, syntaxIssues: [], locate: plainYamlLocator(source) };
+  if (data !== undefined) return { data, syntaxIssues: [], locate: plainYamlLocator(source), consumable: true };
   return readFullYamlDocument(source, file);
 }
 
@@ -76,7 +76,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
-    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate };
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate, consumable: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {
@@ -129,7 +129,8 @@ function createYamlLocator(doc: Document, anchors: Anchors, positionAt: (offset:
       pairs = new Map();
       for (const item of map.items) {
         const text = isPair(item) ? (isMergeKey(item.key) ? MERGE : keyText(item.key)) : undefined;
-        if (text !== undefined && !pairs.has(text)) pairs.set(text, item);
+        // A key given twice has its last value in the data (and is reported as given twice).
+        if (text !== undefined && (text !== MERGE || !pairs.has(text))) pairs.set(text, item);
       }
       pairsByKey.set(map, pairs);
     }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmInvocationDirectory } from '../../src/cli/npm-directory.ts';
 import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
@@ -20,6 +21,14 @@ describe('npmInvocationDirectory', () => {
     // The swarm script's environment leaked into a process started somewhere else.
     expect(npmInvocationDirectory({ INIT_CWD: '/elsewhere', npm_lifecycle_event: 'swarm', npm_package_json: packageJson }, '/tmp')).toBeUndefined();
     expect(npmInvocationDirectory({}, ROOT)).toBeUndefined();
+  });
+
+  test('a package named through a symlink (npm --prefix <link>) is the package the script runs in', () => {
+    const { dir } = sandbox();
+    const link = join(dir, 'checkout');
+    symlinkSync(ROOT, link);
+    const env = { INIT_CWD: join(ROOT, 'examples'), npm_lifecycle_event: 'swarm', npm_package_json: join(link, 'package.json') };
+    expect(npmInvocationDirectory(env, ROOT)).toBe(join(ROOT, 'examples'));
   });
 });
 

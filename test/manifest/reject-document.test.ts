@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { MAX_REPORTED_ISSUES } from '../../src/manifest/limits.ts';
 import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
 import { fixturePath, issueAt, issuesOf, tomlIssues, yamlIssues } from './helpers.ts';
 
@@ -44,6 +45,22 @@ describe('documents that are not manifests', () => {
       [5, 'YAML error: the key "type" is given twic'],
       [7, 'must be one of: action, filter, state, q'],
     ]);
+  });
+
+  test('problems in a key given twice are placed at the value kept, the last', () => {
+    const issues = yamlIssues('name: x\nsymbols:\n  - name: noop\n    type: action\n    priority: 1\n    type: wrong\n');
+    expect(issues.map(({ line, column, field }) => [line, column, field])).toEqual([
+      [6, 5, undefined],
+      [6, 11, 'type'],
+    ]);
+  });
+
+  test('a document that is not a mapping lists its keys given twice in reading order, at most 500', () => {
+    const issues = yamlIssues(Array.from({ length: 600 }, () => '- {a: 1, a: 2}').join('\n'));
+    expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(issues[0]).toMatchObject({ line: 1, column: 1, message: expect.stringContaining('must be a mapping') });
+    expect(issues[1]).toMatchObject({ line: 1, message: expect.stringContaining('"a" is given twice') });
+    expect(issues.at(-1)!.message).toMatch(/^and 101 more problems not listed/);
   });
 
   test('beside a syntax error a key given twice is listed, and nothing is validated', () => {

@@ -6,12 +6,12 @@ import { issueAt, yamlIssues, yamlWithSymbols } from './helpers.ts';
 describe('symbol fields', () => {
   test('name and type are required; the symbol is called #index and the mapping is located', () => {
     const issues = yamlIssues(yamlWithSymbols('  - dispatch: php_engine\n'));
-    expect(issueAt(issues, 'name')).toMatchObject({ file: 'm.yaml', symbol: '#0', line: 3, column: 5 });
+    expect(issueAt(issues, 'name')).toMatchObject({ file: 'm.yaml', symbol: '#1', line: 3, column: 5 });
     expect(issueAt(issues, 'type').message).toContain('is required; one of: action, filter, state, query, transform');
   });
 
   test('a symbol that is not a mapping', () => {
-    const issue = issueAt(yamlIssues(yamlWithSymbols('  - just-a-name\n')), undefined, '#0');
+    const issue = issueAt(yamlIssues(yamlWithSymbols('  - just-a-name\n')), undefined, '#1');
     expect(issue).toMatchObject({ line: 3, column: 5 });
     expect(issue.message).toContain('expected a mapping');
   });
@@ -25,11 +25,11 @@ describe('symbol fields', () => {
           `  - {name: 42, type: action, dispatch: php_engine}\n`,
       ),
     );
-    expect(issueAt(issues, 'name', '#0')).toMatchObject({ line: 3, column: 12 });
-    expect(issueAt(issues, 'name', '#0').message).toContain('must start with a letter or digit');
-    expect(issueAt(issues, 'name', '#1').message).toContain('"has space"');
-    expect(issueAt(issues, 'name', '#2').message).toContain('at most 128 characters');
-    expect(issueAt(issues, 'name', '#3').message).toBe('expected a string, got the number 42 (put it in quotes to make it text)');
+    expect(issueAt(issues, 'name', '#1')).toMatchObject({ line: 3, column: 12 });
+    expect(issueAt(issues, 'name', '#1').message).toContain('must start with a letter or digit');
+    expect(issueAt(issues, 'name', '#2').message).toContain('"has space"');
+    expect(issueAt(issues, 'name', '#3').message).toContain('at most 128 characters');
+    expect(issueAt(issues, 'name', '#4').message).toBe('expected a string, got the number 42 (put it in quotes to make it text)');
   });
 
   test('type, context and dispatch must be known values', () => {
