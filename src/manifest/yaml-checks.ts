@@ -152,3 +152,73 @@ export function selfMerges(doc: Document, anchors: Anchors): { offset: number; n
   }
   return found.sort((a, b) => a.offset - b.offset);
 }
+
+/** What the document's aliases make of it: the values it writes, and those it stands for with every alias copied out. */
+export interface AliasExpansion {
+  written: number;
+  expanded: number;
+  /** The alias that copies the most values, first in the text on ties. */
+  largest?: { offset: number; name: string; values: number };
+}
+
+/**
+ * Counts the document's values (collections, pairs, scalars) as written and as expanded, an
+ * alias counting as many as its anchor holds, expanded in turn. Iterative and linear: each
+ * node's expanded count is worked out once. An alias inside its own anchor counts one (that
+ * cycle is reported elsewhere). The yaml package's own bound counts aliases, not what they
+ * copy: 2,000 `<<: *a` of a 20,000-key anchor passed it and made 40 million values (7.9 GB,
+ * 60 s) out of a 465 KB file.
+ */
+export function aliasExpansion(doc: Document, anchors: Anchors): AliasExpansion {
+  const expanded = new Map<object, number>();
+  const inProgress = new Set<object>();
+  const childrenOf = (node: object): unknown[] => {
+    if (isAlias(node)) {
+      const target = anchorBefore(anchors, node.source, node.range?.[0] ?? 0);
+      return target === undefined ? [] : [target];
+    }
+    if (isPair(node)) return [node.key, node.value];
+    if (isSeq(node)) return node.items;
+    // A mapping's keys and values, as nodesOf counts them (its pairs are not nodes of their own there).
+    if (isMap(node)) return node.items.flatMap((pair) => [pair.key, pair.value]);
+    return [];
+  };
+  // Post-order: a node's count is its children's (an alias's: its anchor's) plus one for itself.
+  const stack: { node: object; children: unknown[] | null }[] = [];
+  if (doc.contents !== null && typeof doc.contents === 'object') stack.push({ node: doc.contents, children: null });
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.children === null) {
+      if (expanded.has(top.node) || inProgress.has(top.node)) {
+        stack.pop();
+        continue;
+      }
+      inProgress.add(top.node);
+      top.children = childrenOf(top.node);
+      for (const child of top.children) {
+        if (child !== null && typeof child === 'object' && !expanded.has(child) && !inProgress.has(child)) stack.push({ node: child, children: null });
+      }
+      continue;
+    }
+    stack.pop();
+    inProgress.delete(top.node);
+    let count = isAlias(top.node) ? 0 : 1;
+    for (const child of top.children) {
+      if (child !== null && typeof child === 'object') count += expanded.get(child) ?? 1;
+    }
+    expanded.set(top.node, count);
+  }
+  let written = 0;
+  let largest: AliasExpansion['largest'];
+  for (const node of nodesOf(doc)) {
+    written++;
+    if (!isAlias(node)) continue;
+    const values = expanded.get(node) ?? 0;
+    const offset = node.range?.[0] ?? 0;
+    if (largest === undefined || values > largest.values || (values === largest.values && offset < largest.offset)) {
+      largest = { offset, name: node.source, values };
+    }
+  }
+  const root = doc.contents !== null && typeof doc.contents === 'object' ? (expanded.get(doc.contents) ?? 0) : 0;
+  return { written, expanded: root, ...(largest && { largest }) };
+}

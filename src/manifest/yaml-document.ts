@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type Anchors } from './yaml-checks.ts';
+import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -74,6 +74,8 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const readIssues = asIssues(repeatedKeys, 'YAML error');
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
+  const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
+  if (tooMuch) return failed([issue(tooMuch.offset, `YAML error: ${tooMuch.message}`)]);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
     return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate, consumable: true };
@@ -90,6 +92,28 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     }
     return failed([issue(undefined, `YAML error: ${message}`)]);
   }
+}
+
+/**
+ * How many values aliases may add to a document by copying their anchors: four times what it
+ * writes out, and at least a million. Enough for any manifest that shares its fields with
+ * `<<: *defaults` (a symbol copies a few values), and the memory a document can take stays
+ * within a few times its own size.
+ */
+const ALIAS_EXPANSION_FACTOR = 4;
+const ALIAS_EXPANSION_FLOOR = 1_000_000;
+
+function tooMuchCopied({ written, expanded, largest }: AliasExpansion): { offset: number; message: string } | undefined {
+  const allowed = Math.max(ALIAS_EXPANSION_FACTOR * written, written + ALIAS_EXPANSION_FLOOR);
+  if (expanded <= allowed || largest === undefined) return undefined;
+  const count = (n: number) => (Number.isFinite(n) && n < 1e15 ? Math.round(n).toLocaleString('en-US') : 'more than a quadrillion');
+  return {
+    offset: largest.offset,
+    message:
+      `aliases (*name) and merge keys (<<: *name) copy their anchors out to ${count(expanded)} values, from ${count(written)} written ` +
+      `(at most ${count(allowed)}, or it is an "alias bomb"); this one copies &${largest.name}, ${count(largest.values)} values each time. ` +
+      'Write the shared values out where they are needed, or share smaller anchors',
+  };
 }
 
 /**

@@ -269,7 +269,7 @@ function adversarial(rng: Rng, format: ManifestFormat): { label: string; text: s
   const head = 'name: adv\nsymbols:\n';
   const sym = (extra = '') => `  - name: a\n    type: action\n    parameters:\n      operation: echo\n${extra}`;
   if (format === 'yaml') {
-    const which = rng.int(0, 15);
+    const which = rng.int(0, 16);
     switch (which) {
       case 0: {
         // Billion laughs.
@@ -322,6 +322,13 @@ function adversarial(rng: Rng, format: ManifestFormat): { label: string; text: s
       case 14: {
         const long = 'd'.repeat(100_000);
         return { label: 'yaml a 100k-char unknown dependency next to a 100k-char bad symbol name', text: `name: adv\nsymbols:\n  - {name: ${long}e, type: action, parameters: {operation: noop}}\n  - {name: b, type: action, parameters: {operation: noop}, dependencies: [${long}]}\n`, heavy: true };
+      }
+      case 15: {
+        // A merge bomb: few aliases (under the yaml package's count), each copying a big anchor.
+        const keys = rng.pick([2_000, 20_000]);
+        let text = `name: merges\nx-base: &a\n${Array.from({ length: keys }, (_, i) => `  k${i}: ${i}\n`).join('')}symbols:\n`;
+        for (let i = 0; i < 2_000; i++) text += `  - {name: s${i}, type: action, parameters: {<<: *a, operation: noop}}\n`;
+        return { label: `yaml 2000 merges of a ${keys}-key anchor`, text, heavy: true };
       }
       default: {
         const n = rng.pick([500, 2_000]);
