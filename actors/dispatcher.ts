@@ -186,6 +186,8 @@ export class Dispatcher {
    * results of what succeeded carried over instead of run again (see src/replay-plan.ts).
    */
   replay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): RunHandle & { plan: ReplayPlan } {
+    // Both would run what the original has not finished yet (a paused one can be resumed).
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), or let it end, then replay it.`);
     const original = loadStoredRun(this.store, runId);
     const loaded = options.manifest ?? original.loaded;
     const plan = planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options);
@@ -202,7 +204,7 @@ export class Dispatcher {
    */
   resume(runId: string): RunHandle {
     this.assertAccepting();
-    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already running here: there is nothing to resume (swarm resume ${runId} lets a paused one go on).`);
     const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId);
     const { epoch, why, previous } = takeover;
     this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
@@ -220,7 +222,7 @@ export class Dispatcher {
    */
   rollback(runId: string): RunHandle {
     this.assertAccepting();
-    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already active here.`);
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), then roll it back.`);
     const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
     return this.host(runId, loaded, { compensate: tasks });

@@ -6,6 +6,7 @@ import { configuredStoreLocation, isPostgresUrl, openConfiguredStore, type RunRe
 import type { WarnOnlyConsole } from './console-log.ts';
 import { onExit, onExitFlushLog } from './exit.ts';
 import { note } from './output.ts';
+import { resolveRunRef } from '../run-ref.ts';
 
 /** What the commands that read a config share: config loading, logging setup, the store, run ids. */
 
@@ -97,14 +98,8 @@ export function openCliStore(config: SwarmConfig): SwarmStore {
  * No match is a RunNotFoundError, several are a UsageError listing them (both exit 2).
  */
 export function resolveRun(store: SwarmStore, ref: string): RunRecord {
-  const exact = store.getRun(ref);
-  if (exact) return exact;
-  const matches = ref === '' ? [] : store.listRuns().filter((run) => run.id.startsWith(ref));
-  if (matches.length === 1) return store.getRun(matches[0].id) ?? failNotFound(ref);
-  if (matches.length === 0) throw new RunNotFoundError(ref);
-  const shown = matches.slice(0, 10).map((run) => `  ${run.id}  ${run.name}  ${run.status}`);
-  if (matches.length > shown.length) shown.push(`  … and ${matches.length - shown.length} more`);
-  throw new UsageError(`"${ref}" matches ${matches.length} runs; give more of the id:\n${shown.join('\n')}`);
+  const id = resolveRunRef(store, ref);
+  return store.getRun(id) ?? failNotFound(ref);
 }
 
 function failNotFound(ref: string): never {

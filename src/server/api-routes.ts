@@ -30,6 +30,11 @@ export interface Route {
   pattern: RegExp;
   /** Needs the shared token when auth is on (everything but /health). */
   protected: boolean;
+  /**
+   * Its first parameter names a run: an id or a unique prefix of one, resolved to the full id
+   * before `handle` (src/run-ref.ts), as the CLI reads run references.
+   */
+  runRef?: true;
   handle(request: Request, params: string[], ctx: RouteContext): Response | Promise<Response>;
 }
 
@@ -71,6 +76,7 @@ function controlRoute(verb: 'cancel' | 'pause' | 'resume', state: string): Route
     method: 'POST',
     pattern: new RegExp(`^/api/runs/${RUN_ID}/${verb}$`),
     protected: true,
+    runRef: true,
     handle(_req, [runId], ctx) {
       const handle = activeHandle(ctx, runId);
       if (verb === 'cancel') handle.cancel('cancelled by request');
@@ -163,6 +169,7 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/runs/${RUN_ID}$`),
     protected: true,
+    runRef: true,
     handle(_req, [runId], ctx) {
       const result = readRunResult(ctx.store, runId);
       if (!result) throw new RunNotFoundError(runId);
@@ -173,6 +180,7 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/runs/${RUN_ID}/outcome$`),
     protected: true,
+    runRef: true,
     handle(_req, [runId], ctx) {
       const outcome = readRunOutcome(ctx.store, runId);
       if (!outcome) throw new RunNotFoundError(runId);
@@ -183,6 +191,7 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/runs/${RUN_ID}/progress$`),
     protected: true,
+    runRef: true,
     handle(_req, [runId], ctx) {
       const run = requireRun(ctx, runId);
       const handle = ctx.registry.get(runId);
@@ -193,6 +202,7 @@ export const routes: Route[] = [
     method: 'POST',
     pattern: new RegExp(`^/api/runs/${RUN_ID}/rollback$`),
     protected: true,
+    runRef: true,
     handle(_req, [runId], ctx) {
       if (!ctx.accepting()) throw new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new work.');
       requireRun(ctx, runId);
@@ -207,6 +217,7 @@ export const routes: Route[] = [
     method: 'POST',
     pattern: new RegExp(`^/api/runs/${RUN_ID}/replay$`),
     protected: true,
+    runRef: true,
     async handle(request, [runId], ctx) {
       const parsed = replayBody.safeParse(await readJsonBody(request, ctx.maxBodyBytes));
       if (!parsed.success) throw new UsageError(`Bad replay request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

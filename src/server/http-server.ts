@@ -8,6 +8,7 @@ import { checkHost, checkToken, type AccessPolicy } from './access.ts';
 import { routes, type RouteContext } from './api-routes.ts';
 import { errorResponse, HttpError, isInternalError } from './http.ts';
 import { decodeParam, pathForLog, requestTarget } from './request-target.ts';
+import { resolveRunRef } from '../run-ref.ts';
 
 /**
  * The dispatcher's one listening socket: a `Bun.serve` on `[dispatcher] bind` and
@@ -86,6 +87,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}.`);
     if (route.protected) checkToken(request, policy);
     const params = route.pattern.exec(pathname)!.slice(1).map(decodeParam);
+    if (route.runRef) params[0] = resolveRunRef(context.store, params[0]);
     return route.handle(request, params, context);
   }
 

@@ -38,7 +38,8 @@ describe('run control and replay against a running dispatcher', () => {
     const deployed = await swarmJson(['deploy', writeManifest(dir, 'chain.yaml', CHAIN), config, '--url', d.url, '--detach']);
     const runId = deployed.json.runId as string;
     await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'running', 'the first task to run');
-    const paused = await swarmJson(['pause', runId, config, '--url', d.url]);
+    // A unique prefix of the id is enough, as for show: the dispatcher answers with the full id.
+    const paused = await swarmJson(['pause', runId.slice(0, 12), config, '--url', d.url]);
     expect(paused).toMatchObject({ code: 0, json: { runId, status: 'paused' } });
     // `one` finishes, but `two` does not start while the run is paused.
     await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'succeeded', 'the first task to finish');
@@ -47,6 +48,10 @@ describe('run control and replay against a running dispatcher', () => {
     expect(held.status).toBe('paused');
     // Ready (its dependency succeeded) but held: no attempt has started.
     expect(held.tasks[1]).toMatchObject({ status: 'ready', attempts: 0, startedAt: null });
+    // A replay now would run `two` beside the paused original, which can still be resumed.
+    const early = await swarmJson(['replay', runId, config, '--url', d.url]);
+    expect(early.code).toBe(2);
+    expect(early.json.error.message).toEndWith(`refused the request: Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), or let it end, then replay it.`);
     expect((await swarmJson(['resume', runId, config, '--url', d.url])).code).toBe(0);
     const ended = await waitForRun(d.url, runId, (r) => r.status === 'failed', 'the run to end');
     expect(ended.tasks.map((t: { status: string }) => t.status)).toEqual(['succeeded', 'succeeded', 'failed']);
@@ -64,6 +69,10 @@ describe('run control and replay against a running dispatcher', () => {
 
     const slow = await swarmJson(['deploy', writeManifest(dir, 'slow.yaml', 'name: slow\nsymbols:\n  - {name: wait, type: action, parameters: {operation: delay, ms: 20000}}\n'), config, '--url', d.url, '--detach']);
     await waitForRun(d.url, slow.json.runId, (r) => r.tasks[0].status === 'running', 'the slow task to run');
+    // Three runs now share the date at the head of their ids: a prefix of it names none of them.
+    const ambiguous = await swarmJson(['cancel', runId.slice(0, 4), config, '--url', d.url]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.json.error.message).toContain(`"${runId.slice(0, 4)}" matches 3 runs; give more of the id`);
     expect((await swarmJson(['cancel', slow.json.runId, config, '--url', d.url])).code).toBe(0);
     const cancelled = await waitForRun(d.url, slow.json.runId, (r) => r.status === 'cancelled', 'the cancel');
     expect(cancelled.tasks[0].status).toBe('cancelled');

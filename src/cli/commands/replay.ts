@@ -70,19 +70,19 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
 
   if (opts.url !== undefined) {
     const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
-    const accepted = await client.post<{ runId: string; reused: string[]; rerun: Record<string, string> }>(
+    const accepted = await client.post<{ runId: string; replayOf: string; reused: string[]; rerun: Record<string, string> }>(
       `/api/runs/${encodeURIComponent(ref)}/replay`,
       { ...choice, ...(edited && { source: edited.source, format: edited.format, ...(edited.path && { path: edited.path }) }) },
     );
     if (opts.detach) {
       if (json) await printJson(accepted);
       else if (quiet) await out(accepted.runId);
-      else await out(`Replay ${accepted.runId} of ${ref} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}. Details: ${client.runPage(accepted.runId)}`);
+      else await out(`Replay ${accepted.runId} of ${accepted.replayOf} accepted by ${client.url}: ${describePlan(accepted.reused.length, accepted.rerun)}. Details: ${client.runPage(accepted.runId)}`);
       return 0;
     }
-    if (!json && !quiet) await out(`Replay ${accepted.runId} of ${ref}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
+    if (!json && !quiet) await out(`Replay ${accepted.runId} of ${accepted.replayOf}: ${describePlan(accepted.reused.length, accepted.rerun)}; following it.`);
     const total = accepted.reused.length + Object.keys(accepted.rerun).length;
-    return followRemoteRun(client, accepted.runId, { name: `replay of ${ref}`, total, json, quiet, showProgress });
+    return followRemoteRun(client, accepted.runId, { name: `replay of ${accepted.replayOf}`, total, json, quiet, showProgress });
   }
 
   const runId = resolveRunId(config, ref);
