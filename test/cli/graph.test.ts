@@ -31,6 +31,16 @@ describe('swarm graph', () => {
     for (const name of symbols) expect(svg.stdout).toContain(`>${name.replaceAll('-', '&#45;')}<`);
   }, TIMEOUT);
 
+  test('a mistyped manifest path is a missing file, not an unknown run', async () => {
+    const { dir, config, db } = sandbox();
+    for (const target of ['examples/nosuch.yml', `${dir}/flow.toml`, 'flow.yaml']) {
+      const result = await swarm(['graph', target, config, '--db', db]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('cannot read the manifest file: no such file');
+      expect(result.stderr).not.toContain('No run');
+    }
+  }, TIMEOUT);
+
   test('hostile text stays text in every format', async () => {
     const { dir, config } = sandbox();
     const file = writeManifest(dir, 'evil.yaml', 'name: "x\\" onload=\\"alert(1)\\" <script>]\\n"\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');

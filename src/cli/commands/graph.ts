@@ -45,7 +45,8 @@ export function registerGraph(program: Command): void {
 async function graph(target: string, configPath: string | undefined, opts: GraphOptions): Promise<number> {
   if (opts.json) opts.format = 'json';
   if (!(FORMATS as readonly string[]).includes(opts.format)) throw new UsageError(`--format expects ${FORMATS.join(', ')} (got "${opts.format}").`);
-  const isFile = existsSync(target);
+  // A path that is not there is a missing file, not an unknown run.
+  const isFile = existsSync(target) || looksLikePath(target);
   if (isFile && opts.at !== undefined) throw new UsageError('--at is for a run: a manifest file has no journal.');
   const dag = isFile ? dagOf(loadManifestFile(target).manifest) : await runDag(target, configPath, opts);
   if (opts.format === 'json') await printJson(dag);
@@ -53,6 +54,11 @@ async function graph(target: string, configPath: string | undefined, opts: Graph
   else if (opts.format === 'dot') await out(dagToDot(dag));
   else await out(await dotToSvg(dagToDot(dag)));
   return 0;
+}
+
+/** Run ids have neither a directory nor a manifest's extension in them. */
+function looksLikePath(target: string): boolean {
+  return /[\\/]/.test(target) || /\.(ya?ml|toml|json)$/i.test(target);
 }
 
 async function runDag(ref: string, configPath: string | undefined, opts: GraphOptions): Promise<Dag> {
