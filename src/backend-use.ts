@@ -1,4 +1,4 @@
-import type { BackendsConfig } from './config/schema.ts';
+import type { BackendsConfig, SwarmConfig } from './config/schema.ts';
 import type { Manifest } from './manifest/types.ts';
 
 /**
@@ -10,7 +10,7 @@ export interface DisabledBackendUse {
   symbol: string;
   /** The rollback's name when it is the rollback that needs the backend. */
   rollback?: string;
-  target: keyof BackendsConfig;
+  target: keyof BackendsConfig | 'internal';
 }
 
 export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig): DisabledBackendUse[] {
@@ -24,9 +24,31 @@ export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig
   return uses;
 }
 
+/**
+ * What this host cannot run of a manifest by itself (`swarm run`, a local replay or rollback):
+ * symbols of disabled backends, and with `[dispatcher] local_workers = 0` every internal one,
+ * since only local worker threads run those and no remote worker attaches to a local run.
+ */
+export function unrunnableHere(manifest: Manifest, config: Pick<SwarmConfig, 'backends' | 'dispatcher'>): DisabledBackendUse[] {
+  const uses = disabledBackendUses(manifest, config.backends);
+  if (config.dispatcher.local_workers > 0) return uses;
+  for (const symbol of manifest.symbols) {
+    if (symbol.dispatch === 'internal') uses.push({ symbol: symbol.name, target: 'internal' });
+    const rollback = symbol.rollback;
+    if (rollback?.dispatch === 'internal') uses.push({ symbol: symbol.name, rollback: rollback.name, target: 'internal' });
+  }
+  return uses;
+}
+
+/** Uses listed one by one; the rest are counted. */
+const USES_LISTED = 10;
+
 /** One line per use: `symbol "x" (rollback "y"): dispatch php_engine, but [backends.php_engine] enabled = false`. */
 export function describeDisabledUses(uses: readonly DisabledBackendUse[]): string[] {
-  return uses.map(
-    (u) => `symbol "${u.symbol}"${u.rollback ? ` (its rollback "${u.rollback}")` : ''}: dispatch ${u.target}, but [backends.${u.target}] enabled = false`,
-  );
+  const lines = uses.slice(0, USES_LISTED).map((u) => {
+    const why = u.target === 'internal' ? '[dispatcher] local_workers = 0' : `[backends.${u.target}] enabled = false`;
+    return `symbol "${u.symbol}"${u.rollback ? ` (its rollback "${u.rollback}")` : ''}: dispatch ${u.target}, but ${why}`;
+  });
+  if (uses.length > USES_LISTED) lines.push(`… and ${uses.length - USES_LISTED} more`);
+  return lines;
 }

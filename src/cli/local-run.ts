@@ -1,7 +1,9 @@
 import { writeSync } from 'node:fs';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
-import { SwarmError } from '../errors.ts';
+import { describeDisabledUses, unrunnableHere } from '../backend-use.ts';
+import { SwarmError, UsageError } from '../errors.ts';
+import type { Manifest } from '../manifest/types.ts';
 import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
 import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
@@ -162,3 +164,25 @@ function pathWord(path: string): string {
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * Refuses, before anything runs, a local run (`swarm run`, or a replay or rollback without
+ * --url) of a manifest this host cannot run by itself (see unrunnableHere): it would only fail.
+ */
+export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, what: string): void {
+  const uses = unrunnableHere(manifest, config);
+  if (uses.length === 0) return;
+  const fixes = [
+    ...(uses.some((u) => u.target === 'internal') ? ['set [dispatcher] local_workers above 0'] : []),
+    ...(uses.some((u) => u.target !== 'internal') ? ['enable the backend (and set its paths) in the config'] : []),
+  ];
+  throw new UsageError(
+    `${what} cannot run here: on this host no node can take these symbols:\n  ${describeDisabledUses(uses).join('\n  ')}\n` +
+      `${capitalized(fixes.join(', and '))}; or deploy the workflow to a dispatcher with a worker that offers it (swarm deploy).`,
+  );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+

@@ -1,6 +1,7 @@
 /** A symbol for a backend the config leaves disabled: validate warns, swarm run refuses (exit 2) before anything runs. */
 import { afterEach, describe, expect, test } from 'bun:test';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
@@ -17,6 +18,13 @@ symbols:
     parameters: {operation: noop}
     rollback: {name: undo-in-php, type: action, dispatch: php_engine, parameters: {operation: undo}}
 `;
+
+/** A config whose host has no worker threads of its own. */
+function noLocalWorkers(dir: string): string {
+  const config = join(dir, 'no-threads.toml');
+  writeFileSync(config, '[logging]\nfile = ""\n\n[dispatcher]\nlocal_workers = 0\n');
+  return config;
+}
 
 describe('a manifest that needs a disabled backend', () => {
   test('validate: valid, with a warning per symbol (text and JSON)', async () => {
@@ -40,4 +48,30 @@ describe('a manifest that needs a disabled backend', () => {
     expect(run.json.error.message).toContain('swarm deploy');
     expect(existsSync(db)).toBe(false);
   }, TIMEOUT);
+
+  test('local_workers = 0: swarm run refuses the internal symbols too, with both fixes; validate does not warn of them', async () => {
+    const { dir, db } = sandbox();
+    const config = noLocalWorkers(dir);
+    const file = writeManifest(dir, 'needs-php.yaml', MANIFEST);
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run.code).toBe(2);
+    const message: string = run.json.error.message;
+    expect(message).toContain('symbol "local": dispatch internal, but [dispatcher] local_workers = 0');
+    expect(message).toContain('symbol "undoable": dispatch internal, but [dispatcher] local_workers = 0');
+    expect(message).toContain('Set [dispatcher] local_workers above 0, and enable the backend (and set its paths) in the config; or deploy');
+    expect(existsSync(db)).toBe(false);
+    expect((await swarmJson(['validate', file], config)).json.warnings).toHaveLength(2);
+  }, TIMEOUT);
+
+  test('a thousand symbols it cannot run: ten are named, the rest counted', async () => {
+    const { dir, db } = sandbox();
+    const config = noLocalWorkers(dir);
+    const symbols = Array.from({ length: 1_000 }, (_, i) => `  - {name: s${i}, type: action, parameters: {operation: noop}}`).join('\n');
+    const run = await swarmJson(['run', writeManifest(dir, 'many.yaml', `name: many\nsymbols:\n${symbols}\n`), '--db', db], config);
+    expect(run.code).toBe(2);
+    expect(run.json.error.message).toContain('symbol "s9": dispatch internal');
+    expect(run.json.error.message).not.toContain('symbol "s10"');
+    expect(run.json.error.message).toContain('… and 990 more');
+  }, TIMEOUT);
 });
+

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { describeDisabledUses, disabledBackendUses } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults, type LoadedManifest } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
-import { hostRunLocally, loadRunConfig } from '../local-run.ts';
+import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
 
 interface RunOptions {
   json?: boolean;
@@ -56,13 +55,7 @@ async function runCommand(first: string | undefined, second: string | undefined,
     return hostRunLocally(config, output, runId, (d) => d.resume(runId));
   }
   const loaded = loadManifestFile(manifestPath!, { defaults: manifestDefaults(config) });
-  const unrunnable = disabledBackendUses(loaded.manifest, config.backends);
-  if (unrunnable.length > 0) {
-    throw new UsageError(
-      `swarm run cannot run ${manifestPath}: on this host no node can take these symbols:\n  ${describeDisabledUses(unrunnable).join('\n  ')}\n` +
-        'Enable the backend (and set its paths) in the config, or deploy the workflow to a dispatcher with a worker that offers it (swarm deploy).',
-    );
-  }
+  refuseUnrunnableHere(loaded.manifest, config, `swarm run ${manifestPath}`);
   // Handed over: the run keeps what it needs, and a million symbols need not stay behind here.
   let manifest: LoadedManifest | null = loaded;
   return hostRunLocally(config, output, loaded.manifest.name, (d) => {

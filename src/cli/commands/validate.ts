@@ -68,7 +68,7 @@ async function backendWarnings(manifest: Manifest, configPath: string | undefine
   const [{ loadConfig }, { disabledBackendUses, describeDisabledUses }] = await Promise.all([import('../../config/index.ts'), import('../../backend-use.ts')]);
   const { config } = loadConfig(configPath);
   const uses = disabledBackendUses(manifest, config.backends);
-  return describeDisabledUses(uses).map(
-    (line, i) => `${line}: \`swarm run\` will refuse it; a dispatcher runs it only on a worker that offers ${uses[i].target}`,
+  return describeDisabledUses(uses).map((line, i) =>
+    i < uses.length && !line.startsWith('…') ? `${line}: \`swarm run\` will refuse it; a dispatcher runs it only on a worker that offers ${uses[i].target}` : line,
   );
 }
