@@ -1,5 +1,6 @@
+import { toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
-import { isFinishedRun, type RunRecord, type SwarmStore } from './store/types.ts';
+import { isFinishedRun, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
 
 /**
  * Whether an unfinished run still has a process behind it. A run whose `swarm run` was
@@ -14,4 +15,9 @@ export function isInterrupted(store: SwarmStore, run: Pick<RunRecord, 'id' | 'st
 /** What to do about an interrupted run, for messages. */
 export function resumeHint(runId: string): string {
   return `its process is gone; take it up with \`swarm run --resume ${runId}\` (a dispatcher started on this database takes it up too)`;
+}
+
+/** A run as lists show it (ListedRun): with whether it is interrupted. */
+export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
+  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted: isInterrupted(store, run) };
 }

@@ -50,6 +50,15 @@ export function toTaskResult(task: TaskRecord): TaskResult {
   };
 }
 
+/**
+ * A run as lists show it (`swarm runs --json`, GET /api/runs, the dashboard's runs): its
+ * summary, its file, and whether it is interrupted (unfinished, its process gone).
+ */
+export interface ListedRun extends RunSummary {
+  manifestPath: string | null;
+  interrupted: boolean;
+}
+
 export function toRunSummary(run: RunListing): RunSummary {
   return {
     runId: run.id,

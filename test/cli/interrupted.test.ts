@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
+import { SqliteStore } from '../../src/store/index.ts';
 import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
@@ -52,6 +54,13 @@ describe('a run whose process was killed', () => {
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId}\``);
     expect((await swarmJson(['show', runId, '--db', db], config)).json.interrupted).toBe(true);
+    // The dashboard's (and the dispatcher API's) list says so too.
+    const store = new SqliteStore(db);
+    try {
+      expect(listRunsPage(store, new URLSearchParams()).runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
+    } finally {
+      store.close();
+    }
 
     const rollback = await swarmJson(['rollback', runId, '--db', db], config);
     expect(rollback.code).toBe(2);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { isInterrupted } from '../../run-liveness.ts';
+import { listedRun } from '../../run-liveness.ts';
 import { runStory } from '../../run-story.ts';
-import { toRunSummary } from '../../run-result.ts';
 import { RUN_STATUSES, type RunListing } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
@@ -14,17 +13,9 @@ import { runsTable } from '../tables.ts';
 const DEFAULT_LIMIT = 20;
 
 /**
- * A run as `swarm runs --json` lists it: the RunResult fields without the tasks, its file, and
- * whether it is interrupted (unfinished, and the process that ran it is gone).
- */
-export function runSummary(run: RunListing, interrupted: boolean) {
-  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted };
-}
-
-/**
  * `swarm runs [config] [--json] [--db PATH] [--limit N] [--status S,…] [--workflow NAME]
  * [--since WHEN]`: runs newest first (default the last 20; --limit 0 lists all), filtered.
- * JSON: `{"runs": [...]}` with runSummary's fields.
+ * JSON: `{"runs": [...]}`, each a ListedRun (src/run-liveness.ts).
  */
 export function registerRuns(program: Command): void {
   program
@@ -47,8 +38,9 @@ export function registerRuns(program: Command): void {
         const runs = filtered
           ? store.listRuns({ ...(filter.status && { status: filter.status }) }).filter(filter.accepts).slice(0, limit === 0 ? undefined : limit)
           : store.listRuns({ ...(limit !== 0 && { limit }), ...(filter.status && { status: filter.status }) });
-        const interrupted = new Set(runs.filter((r) => isInterrupted(store, r)).map((r) => r.id));
-        if (opts.json) await printJson({ runs: runs.map((r) => runSummary(r, interrupted.has(r.id))) });
+        const listed = runs.map((r) => listedRun(store, r));
+        const interrupted = new Set(listed.filter((r) => r.interrupted).map((r) => r.runId));
+        if (opts.json) await printJson({ runs: listed });
         else if (runs.length === 0 && (filtered || filter.status)) await out('No run matches these filters.');
         else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
         else {

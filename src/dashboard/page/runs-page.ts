@@ -5,7 +5,7 @@ import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
 import { formatDuration, formatTime } from './states.ts';
-import type { RunSummary } from './types.ts';
+import type { ListedRun } from './types.ts';
 
 /** `/`: runs newest first, paged, filtered by status and workflow (in the URL); refreshed when the server says the list changed. */
 
@@ -16,14 +16,14 @@ export function RunsPage({ place }: { place: Place }) {
   const status = place.query.get('status') ?? '';
   const workflow = place.query.get('workflow') ?? '';
   const page = Number(place.query.get('page') ?? '0') || 0;
-  const [data, setData] = useState<{ runs: RunSummary[]; hasMore: boolean } | null>(null);
+  const [data, setData] = useState<{ runs: ListedRun[]; hasMore: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
 
   useEffect(() => liveSocket().watchRuns(() => setVersion((v) => v + 1)), []);
   useEffect(() => {
     let current = true;
-    getJson<{ runs: RunSummary[]; hasMore: boolean }>('/api/runs', { limit: PAGE_SIZE, offset: page * PAGE_SIZE, status, workflow })
+    getJson<{ runs: ListedRun[]; hasMore: boolean }>('/api/runs', { limit: PAGE_SIZE, offset: page * PAGE_SIZE, status, workflow })
       .then((d) => current && (setData(d), setError(null)))
       .catch((e: Error) => current && setError(e.message));
     return () => void (current = false);
@@ -50,11 +50,15 @@ export function RunsPage({ place }: { place: Place }) {
       <tbody>
         ${data.runs.map((run) => {
           const settled = run.completedTasks + run.failedTasks;
-          const end = run.finishedAt ?? (run.status === 'running' || run.status === 'paused' ? Date.now() : null);
+          // An interrupted run has no process behind it: its time does not run on.
+          const live = (run.status === 'running' || run.status === 'paused') && !run.interrupted;
+          const end = run.finishedAt ?? (live ? Date.now() : null);
           return html`<tr key=${run.runId}>
             <td><${Link} href=${runHref(run.runId)}>${run.runId}<//></td>
             <td>${run.name}</td>
-            <td><${StateBadge} state=${run.status} /></td>
+            <td><${StateBadge} state=${run.status} />${run.interrupted
+              ? html` <span class="st-interrupted" data-testid="interrupted" title=${`its process is gone; take it up with swarm run --resume ${run.runId}`}>(interrupted)</span>`
+              : ''}</td>
             <td><progress max=${Math.max(1, run.totalTasks)} value=${settled}></progress> ${settled}/${run.totalTasks}</td>
             <td>${formatTime(run.createdAt)}</td>
             <td>${formatDuration(end === null ? null : end - run.createdAt)}</td>

@@ -5,6 +5,7 @@
 export type {
   AttemptRecord as Attempt,
   JournalPage,
+  ListedRun,
   NodeRecord,
   PageLayout as Layout,
   RunGraph,

@@ -1,5 +1,5 @@
 import { runFilter } from '../../cli/filters.ts';
-import { toRunSummary } from '../../run-result.ts';
+import { listedRun } from '../../run-liveness.ts';
 import type { SwarmStore } from '../../store/types.ts';
 import { intParam, textParam } from './query-params.ts';
 
@@ -24,7 +24,7 @@ export function listRunsPage(store: SwarmStore, params: URLSearchParams) {
     : store.listRuns({ ...(want !== undefined && { limit: want }), ...(filter.status && { status: filter.status }) });
   const page = limit === 0 ? candidates.slice(offset) : candidates.slice(offset, offset + limit);
   return {
-    runs: page.map((run) => ({ ...toRunSummary(run), manifestPath: run.manifestPath })),
+    runs: page.map((run) => listedRun(store, run)),
     offset,
     hasMore: limit !== 0 && candidates.length > offset + limit,
   };
