@@ -102,6 +102,11 @@ function progressFromStore(run: RunListing): RunProgressView {
   };
 }
 
+/** A request body's problems, each with the field it is about: `from: expected string, received number`. */
+function describeBodyIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
 /** The run without its manifest: no route here needs it, and a big run's is megabytes. */
 function requireRun(ctx: RouteContext, runId: string): RunListing {
   const run = ctx.store.getRunListing(runId);
@@ -145,7 +150,7 @@ export const routes: Route[] = [
     async handle(request, _params, ctx) {
       const raw = await readJsonBody(request, ctx.maxBodyBytes);
       const parsed = deployBody.safeParse(raw);
-      if (!parsed.success) throw new UsageError(`Bad deploy request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      if (!parsed.success) throw new UsageError(`Bad deploy request: ${describeBodyIssues(parsed.error.issues)}`);
       if (!ctx.accepting()) throw stopping();
       const { source, format, name, path } = parsed.data;
       const loaded = await manifestThread.parse(source, {
@@ -220,7 +225,7 @@ export const routes: Route[] = [
     runRef: true,
     async handle(request, [runId], ctx) {
       const parsed = replayBody.safeParse(await readJsonBody(request, ctx.maxBodyBytes));
-      if (!parsed.success) throw new UsageError(`Bad replay request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      if (!parsed.success) throw new UsageError(`Bad replay request: ${describeBodyIssues(parsed.error.issues)}`);
       if (!ctx.accepting()) throw stopping();
       requireRun(ctx, runId);
       const { from, all, source, format, path } = parsed.data;

@@ -83,4 +83,11 @@ describe('run control and replay against a running dispatcher', () => {
     const none = await swarmJson(['cancel', 'some-run', config, '--url', 'http://127.0.0.1:9']);
     expect(none.code).toBe(3);
   });
+
+  test('replay --detach without --url is refused: a local replay ends with the command', async () => {
+    const { config, db } = sandbox();
+    const detached = await swarmJson(['replay', 'some-run', config, '--db', db, '--detach']);
+    expect(detached.code).toBe(2);
+    expect(detached.json.error.message).toStartWith('--detach goes with --url');
+  });
 });

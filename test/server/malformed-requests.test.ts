@@ -92,6 +92,9 @@ describe('malformed requests get the JSON error contract, never a development pa
       const response = await call(server, 'POST', '/api/runs', { body });
       expect({ body, status: response.status, code: response.body.error?.code }).toEqual({ body, status: 400, code: 'USAGE' });
     }
+    // The message names the field.
+    const badSource = await call(server, 'POST', '/api/runs', { body: '{"source": 1}' });
+    expect(badSource.body.error.message).toStartWith('Bad deploy request: source: ');
     const wrongType = await raw(server, `POST /api/runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2`, '{}');
     expect(wrongType.status).toBe(415);
     expect(errorOf(wrongType).code).toBe('UNSUPPORTED_MEDIA_TYPE');

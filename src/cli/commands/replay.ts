@@ -63,6 +63,9 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     return simulateReplay(ref, configPath, opts);
   }
   if (opts.at !== undefined || opts.exact) throw new UsageError('--at and --exact go with --simulate.');
+  if (opts.detach && opts.url === undefined) {
+    throw new UsageError('--detach goes with --url: a replay without it runs in this process, which waits for it (deploy it to a dispatcher with --url to return at once).');
+  }
   const { config, output } = await loadRunConfig(configPath, opts, opts.url !== undefined);
   const { json, quiet, showProgress } = output;
   const edited = opts.manifest !== undefined ? loadManifestFile(opts.manifest, { defaults: manifestDefaults(config) }) : undefined;
