@@ -84,6 +84,13 @@ describe('run control and replay against a running dispatcher', () => {
     expect(none.code).toBe(3);
   });
 
+  test('a config file given where the run goes is named as such, not looked for as a dispatcher', async () => {
+    const { config } = sandbox();
+    const swapped = await swarmJson(['cancel', config]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.json.error.message).toBe(`"${config}" is a config file, not a run: the run comes first (swarm cancel <run> ${config}).`);
+  });
+
   test('replay --detach without --url is refused: a local replay ends with the command', async () => {
     const { config, db } = sandbox();
     const detached = await swarmJson(['replay', 'some-run', config, '--db', db, '--detach']);

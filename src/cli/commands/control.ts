@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../../errors.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
@@ -34,6 +36,9 @@ export function registerControl(program: Command): void {
       .option('--json', 'print the answer as JSON')
       .action(
         action(async (runId: string, configPath: string | undefined, opts: { url?: string; json?: boolean }) => {
+          if (configPath === undefined && runId.endsWith('.toml') && existsSync(runId)) {
+            throw new UsageError(`"${runId}" is a config file, not a run: the run comes first (swarm ${verb} <run> ${runId}).`);
+          }
           const { config } = await loadCliConfig(configPath);
           const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
           const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {});
