@@ -84,6 +84,8 @@ export interface RunState {
   /** How many journal rows the run has (the slider's steps). */
   rows: number;
   runState: string;
+  /** Now only: unfinished, and no process runs it any more (`swarm run --resume` takes it up). */
+  interrupted: boolean;
   tasks: TaskState[];
   /** When re-simulation at `at` did not reproduce the journal: its first difference. */
   divergence: string | null;

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
+import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
 
@@ -58,6 +59,7 @@ describe('a run whose process was killed', () => {
     const store = new SqliteStore(db);
     try {
       expect(listRunsPage(store, new URLSearchParams()).runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
+      expect(runStateNow(store, store.getRunListing(runId)!)).toMatchObject({ runState: 'running', interrupted: true });
     } finally {
       store.close();
     }

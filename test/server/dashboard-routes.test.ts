@@ -122,6 +122,7 @@ describe('the JSON read routes', () => {
     expect(graph.layout.edges).toHaveLength(1);
 
     const now = await get(`/api/runs/${runId}/state`);
+    expect(now.interrupted).toBe(false);
     expect(now.runState).toBe('succeeded');
     expect(now.tasks.map((t: any) => [t.name, t.state])).toEqual([['a', 'succeeded'], ['b', 'succeeded']]);
     const journal = await get(`/api/runs/${runId}/journal?symbol=a&limit=1000`);

@@ -35,6 +35,8 @@ export function applySummaries(state: RunState, summaries: readonly RowsSummary[
   return {
     ...state,
     runState,
+    // New rows: something moves the run again (a resume took it up).
+    interrupted: false,
     lastSeq: Math.max(state.lastSeq ?? 0, summaries[summaries.length - 1].lastSeq),
     rows: state.rows + summaries.reduce((n, s) => n + s.rows, 0),
   };

@@ -88,8 +88,10 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const group = place.query.get('group');
   return html`<section class="run">
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
-      ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}</h1>
-    ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.runState} selected=${selected} />`}
+      ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}
+      ${state?.interrupted && html` <small class="st-interrupted" data-testid="interrupted">(interrupted)</small>`}</h1>
+    ${state?.interrupted && at === null && html`<p>Its process is gone, so nothing moves it: take it up with <code>swarm run --resume ${runId}</code> (a dispatcher started on this database takes it up too).</p>`}
+    ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.interrupted ? 'interrupted' : state.runState} selected=${selected} />`}
     ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${state?.divergence && html`<p class="error" role="alert">re-simulation diverged: ${state.divergence}</p>`}

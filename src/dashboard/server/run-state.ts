@@ -1,5 +1,6 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
+import { isInterrupted } from '../../run-liveness.ts';
 import { readRunProgress } from '../../store/bulk-journal-reader.ts';
 import type { JournalCache } from './journal-cache.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
@@ -36,6 +37,7 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
     lastSeq: progress.lastSeq,
     rows: progress.rows,
     runState: progress.run?.status ?? run.status,
+    interrupted: isInterrupted(store, { id: run.id, status: progress.run?.status ?? run.status }),
     tasks: progress.tasks.map((t) => ({ name: t.name, state: t.status, attempts: t.attempts, node: t.node })),
     divergence: null,
     notRebuilt: [],
@@ -65,6 +67,7 @@ export function runStateAt(store: SwarmStore, journals: JournalCache, run: RunRe
     lastSeq: rows.at(-1)?.seq ?? null,
     rows: rows.length,
     runState,
+    interrupted: false,
     tasks: [...tasks.values()],
     divergence: report.divergence?.message ?? null,
     notRebuilt: NOT_REBUILT,
