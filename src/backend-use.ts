@@ -1,5 +1,5 @@
 import type { BackendsConfig, SwarmConfig } from './config/schema.ts';
-import type { Manifest } from './manifest/types.ts';
+import type { Manifest, SymbolSpec } from './manifest/types.ts';
 
 /**
  * Which symbols (and rollbacks) dispatch to a backend this config does not enable. `swarm run`
@@ -14,12 +14,20 @@ export interface DisabledBackendUse {
 }
 
 export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig): DisabledBackendUse[] {
+  return usesOf(manifest, (target) => target !== 'internal' && !backends[target].enabled, () => SYMBOL_AND_ROLLBACK);
+}
+
+function usesOf(
+  manifest: Manifest,
+  unrunnable: (target: DisabledBackendUse['target']) => boolean,
+  runs: (symbol: SymbolSpec) => RunsOf,
+): DisabledBackendUse[] {
   const uses: DisabledBackendUse[] = [];
-  const disabled = (target: string): target is keyof BackendsConfig => target !== 'internal' && !backends[target as keyof BackendsConfig].enabled;
   for (const symbol of manifest.symbols) {
-    if (disabled(symbol.dispatch)) uses.push({ symbol: symbol.name, target: symbol.dispatch });
+    const which = runs(symbol);
+    if (which.symbol && unrunnable(symbol.dispatch)) uses.push({ symbol: symbol.name, target: symbol.dispatch });
     const rollback = symbol.rollback;
-    if (rollback && disabled(rollback.dispatch)) uses.push({ symbol: symbol.name, rollback: rollback.name, target: rollback.dispatch });
+    if (which.rollback && rollback && unrunnable(rollback.dispatch)) uses.push({ symbol: symbol.name, rollback: rollback.name, target: rollback.dispatch });
   }
   return uses;
 }
@@ -29,16 +37,24 @@ export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig
  * symbols of disabled backends, and with `[dispatcher] local_workers = 0` every internal one,
  * since only local worker threads run those and no remote worker attaches to a local run.
  */
-export function unrunnableHere(manifest: Manifest, config: Pick<SwarmConfig, 'backends' | 'dispatcher'>): DisabledBackendUse[] {
-  const uses = disabledBackendUses(manifest, config.backends);
-  if (config.dispatcher.local_workers > 0) return uses;
-  for (const symbol of manifest.symbols) {
-    if (symbol.dispatch === 'internal') uses.push({ symbol: symbol.name, target: 'internal' });
-    const rollback = symbol.rollback;
-    if (rollback?.dispatch === 'internal') uses.push({ symbol: symbol.name, rollback: rollback.name, target: 'internal' });
-  }
-  return uses;
+export function unrunnableHere(
+  manifest: Manifest,
+  config: Pick<SwarmConfig, 'backends' | 'dispatcher'>,
+  runs: (symbol: SymbolSpec) => RunsOf = () => SYMBOL_AND_ROLLBACK,
+): DisabledBackendUse[] {
+  const unrunnable = (target: DisabledBackendUse['target']) =>
+    target === 'internal' ? config.dispatcher.local_workers === 0 : !config.backends[target].enabled;
+  return usesOf(manifest, unrunnable, runs);
 }
+
+/** Which of a symbol's parts a run may dispatch: the symbol, its rollback. */
+export interface RunsOf {
+  symbol: boolean;
+  rollback: boolean;
+}
+
+export const SYMBOL_AND_ROLLBACK: RunsOf = { symbol: true, rollback: true };
+export const NEITHER: RunsOf = { symbol: false, rollback: false };
 
 /** Uses listed one by one; the rest are counted. */
 const USES_LISTED = 10;

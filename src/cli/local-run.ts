@@ -1,9 +1,9 @@
 import { writeSync } from 'node:fs';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
-import { describeDisabledUses, unrunnableHere } from '../backend-use.ts';
+import { describeDisabledUses, unrunnableHere, type RunsOf } from '../backend-use.ts';
 import { SwarmError, UsageError } from '../errors.ts';
-import type { Manifest } from '../manifest/types.ts';
+import type { Manifest, SymbolSpec } from '../manifest/types.ts';
 import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
 import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
@@ -169,8 +169,8 @@ export function shellWord(word: string): string {
  * Refuses, before anything runs, a local run (`swarm run`, or a replay or rollback without
  * --url) of a manifest this host cannot run by itself (see unrunnableHere): it would only fail.
  */
-export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, what: string): void {
-  const uses = unrunnableHere(manifest, config);
+export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, what: string, runs?: (symbol: SymbolSpec) => RunsOf): void {
+  const uses = unrunnableHere(manifest, config, runs);
   if (uses.length === 0) return;
   const fixes = [
     ...(uses.some((u) => u.target === 'internal') ? ['set [dispatcher] local_workers above 0'] : []),

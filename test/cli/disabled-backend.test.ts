@@ -73,5 +73,23 @@ describe('a manifest that needs a disabled backend', () => {
     expect(run.json.error.message).not.toContain('symbol "s10"');
     expect(run.json.error.message).toContain('… and 990 more');
   }, TIMEOUT);
+
+  test('local_workers = 0: a local replay or rollback refuses what it would run, and only that', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(dir, 'undoable.yaml', 'name: undoable\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}, rollback: {name: undo-a, type: action, parameters: {operation: noop}}}\n');
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run.json.status).toBe('succeeded');
+    const noThreads = noLocalWorkers(dir);
+    const rollback = await swarmJson(['rollback', run.json.runId, noThreads, '--db', db]);
+    expect(rollback.code).toBe(2);
+    expect(rollback.json.error.message).toContain('symbol "a" (its rollback "undo-a"): dispatch internal, but [dispatcher] local_workers = 0');
+    const again = await swarmJson(['replay', run.json.runId, noThreads, '--db', db, '--all']);
+    expect(again.code).toBe(2);
+    expect(again.json.error.message).toContain(`swarm replay ${run.json.runId} cannot run here`);
+    // Reusing everything runs nothing: nothing to refuse.
+    const reused = await swarmJson(['replay', run.json.runId, noThreads, '--db', db]);
+    expect(reused).toMatchObject({ code: 0, json: { status: 'succeeded' } });
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs).toHaveLength(2);
+  }, TIMEOUT);
 });
 

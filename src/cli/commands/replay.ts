@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
+import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
-import { hostRunLocally, loadRunConfig } from '../local-run.ts';
+import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
+import { NEITHER, SYMBOL_AND_ROLLBACK } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
+import { planReplay } from '../../replay-plan.ts';
 import { isInterrupted, resumeHint } from '../../run-liveness.ts';
 import { isFinishedRun } from '../../store/types.ts';
 import { checkSimulateOptions, simulateReplay } from './replay-simulate.ts';
@@ -90,8 +93,12 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
 
   const runId = resolveRunId(config, ref);
   return hostRunLocally(config, output, `replay of ${runId}`, (dispatcher) => {
-    const original = dispatcher.store.getRun(runId);
-    if (original && !isFinishedRun(original.status)) {
+    // What the replay runs again (and may compensate) must be runnable here.
+    const stored = loadStoredRun(dispatcher.store, runId);
+    const plan = planReplay(stored.loaded.manifest, stored.tasks, (edited ?? stored.loaded).manifest, choice);
+    refuseUnrunnableHere((edited ?? stored.loaded).manifest, config, `swarm replay ${runId}`, (s) => (plan.rerun.has(s.name) ? SYMBOL_AND_ROLLBACK : NEITHER));
+    const original = stored.run;
+    if (!isFinishedRun(original.status)) {
       // Allowed (what succeeded is reused), but rarely what was meant.
       const why = isInterrupted(dispatcher.store, original) ? `interrupted: ${resumeHint(runId)}` : 'still running in another process';
       void note(`run ${runId} is ${original.status} (${why}); the replay reuses only what it had finished.`);

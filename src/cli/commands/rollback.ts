@@ -6,7 +6,7 @@ import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
-import { hostRunLocally, loadRunConfig } from '../local-run.ts';
+import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
 import { note } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
 
@@ -41,7 +41,9 @@ export function registerRollback(program: Command): void {
         const runId = resolveRunId(config, ref);
         return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => {
           const { run, loaded, tasks } = loadStoredRun(d.store, runId);
-          const { left } = compensationPlan(run, loaded.manifest, tasks);
+          const { left, undo } = compensationPlan(run, loaded.manifest, tasks);
+          const undone = new Set(undo.map((t) => t.name));
+          refuseUnrunnableHere(loaded.manifest, config, `swarm rollback ${runId}`, (s) => ({ symbol: false, rollback: undone.has(s.name) }));
           const handle = d.rollback(runId);
           // Said once the rollback is accepted (a refusal explains itself): what stays as it is.
           if (!json && left.length > 0) void note(`not compensated: ${left.map((l) => `${l.name} (${l.why})`).join('; ')}`);
