@@ -6,7 +6,7 @@ import { validateConfig } from '../config/validate.ts';
 import type { DispatchTarget } from '../manifest/types.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from '../../actors/backends/index.ts';
 import { Logger } from '../logger.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, UsageError } from '../errors.ts';
 import { workerNameProblem } from '../protocol/index.ts';
 
 /** Options of `createWorker`: a config (object or TOML path) and overrides of `[worker]`. */
@@ -69,6 +69,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
   const name = options.name ?? worker.node_name;
   // Checked here, before any backend check: a name the dispatcher refuses is a config mistake.
   const nameProblem = workerNameProblem(name);
+  // A name given in place of the config's (start-worker's argument) is a bad argument, not a bad config.
+  if (nameProblem && options.name !== undefined) throw new UsageError(`${nameProblem.charAt(0).toUpperCase()}${nameProblem.slice(1)} (the name given, in place of [worker] node_name).`);
   if (nameProblem) throw new ConfigError([{ key: 'worker.node_name', message: nameProblem }]);
   const token = options.authToken ?? resolvedAuthToken(config);
   const log = Logger.get('worker');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createWorker } from '../../src/api/create-worker.ts';
-import { ConfigError } from '../../src/errors.ts';
+import { ConfigError, UsageError } from '../../src/errors.ts';
+import { defaultConfig } from '../../src/config/index.ts';
 import { encodeFrame, PROTOCOL_VERSION, toDispatcher, type ToWorkerMessage } from '../../src/protocol/index.ts';
 import { serverConfig, startServer, stopServers } from '../server/helpers.ts';
 import { connectWorker, rawWorker, stopWorkers, until } from './helpers.ts';
@@ -63,15 +64,25 @@ describe('worker names and what a connection sends before it registers', () => {
   });
 
   test('createWorker refuses a name the dispatcher would refuse before it checks or connects anything', () => {
-    let error: unknown;
-    try {
-      createWorker({ name: 'two words', dispatcherUrl: 'ws://127.0.0.1:1' });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues[0]).toMatchObject({ key: 'worker.node_name' });
-    expect((error as ConfigError).message).toContain('letters, digits and _ . : - @');
+    const refusal = (options: Parameters<typeof createWorker>[0]) => {
+      try {
+        createWorker(options);
+      } catch (e) {
+        return e;
+      }
+      throw new Error('expected a refusal');
+    };
+    // Given in place of the config's: a bad argument, named as such.
+    const given = refusal({ name: 'two words', dispatcherUrl: 'ws://127.0.0.1:1' });
+    expect(given).toBeInstanceOf(UsageError);
+    expect((given as UsageError).message).toStartWith('The worker name "two words" is not allowed: use letters, digits and _ . : - @');
+    expect((given as UsageError).message).toEndWith('(the name given, in place of [worker] node_name).');
+    // From the config: the config's key.
+    const config = defaultConfig();
+    config.worker.node_name = 'two words';
+    const configured = refusal({ config, dispatcherUrl: 'ws://127.0.0.1:1' });
+    expect(configured).toBeInstanceOf(ConfigError);
+    expect((configured as ConfigError).issues[0]).toMatchObject({ key: 'worker.node_name' });
   });
 
   test('a capabilities list of thousands of entries is refused', async () => {
