@@ -106,12 +106,17 @@ export function anchorsByName(doc: Document): Anchors {
 
 /** The node an alias named `name` at `offset` stands for: the last anchor of that name before it. */
 export function anchorBefore(anchors: Anchors, name: string, offset: number): object | undefined {
-  let found: object | undefined;
-  for (const entry of anchors.get(name) ?? []) {
-    if (entry.offset >= offset) break;
-    found = entry.node;
+  const list = anchors.get(name);
+  if (list === undefined) return undefined;
+  // Binary search: one name may be anchored many times (each symbol `&step`), and every alias asks.
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle].offset < offset) low = middle + 1;
+    else high = middle;
   }
-  return found;
+  return low === 0 ? undefined : list[low - 1].node;
 }
 
 /**

@@ -20,6 +20,7 @@ import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
+import { inlineAliases } from './yaml-alias-inline.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -76,6 +77,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
   if (tooMuch) return failed([issue(tooMuch.offset, `YAML error: ${tooMuch.message}`)]);
+  const restoreAliases = inlineAliases(doc, anchors);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
     return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate, consumable: true };
@@ -91,16 +93,18 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
       ]);
     }
     return failed([issue(undefined, `YAML error: ${message}`)]);
+  } finally {
+    restoreAliases();
   }
 }
 
 /**
- * How many values aliases may add to a document by copying their anchors: four times what it
- * writes out, and at least a million. Enough for any manifest that shares its fields with
- * `<<: *defaults` (a symbol copies a few values), and the memory a document can take stays
- * within a few times its own size.
+ * How many values aliases may add to a document by copying their anchors: sixteen times what
+ * it writes out, and at least a million. Enough for any manifest that shares its fields with
+ * `<<: *defaults` (a symbol that merges a 30-field anchor copies ~13 times what it writes), and
+ * the memory a document can take stays within a bounded multiple of its own size.
  */
-const ALIAS_EXPANSION_FACTOR = 4;
+const ALIAS_EXPANSION_FACTOR = 16;
 const ALIAS_EXPANSION_FLOOR = 1_000_000;
 
 function tooMuchCopied({ written, expanded, largest }: AliasExpansion): { offset: number; message: string } | undefined {

@@ -64,4 +64,47 @@ describe('a manifest whose aliases copy out too much is refused before it is bui
     expect(manifest.symbols).toHaveLength(3_000);
     expect(manifest.symbols[2_999]).toMatchObject({ name: 's2999', type: 'action', retries: 1, timeout: 1000 });
   });
+
+  test('more than 10,000 symbols may merge one anchor (the yaml package alone refused the 10,001st copy)', () => {
+    const source = [
+      'name: many',
+      'x-defaults: &defaults',
+      '  type: action',
+      '  parameters: { operation: noop }',
+      'symbols:',
+      ...Array.from({ length: 12_000 }, (_, i) => `  - { <<: *defaults, name: s${i} }`),
+      '',
+    ].join('\n');
+    const { manifest } = parseManifest(source, { format: 'yaml' });
+    expect(manifest.symbols).toHaveLength(12_000);
+    expect(manifest.symbols[11_999]).toMatchObject({ name: 's11999', type: 'action', parameters: { operation: 'noop' } });
+  });
+
+  test('a wide anchor merged by every symbol copies ~12 times what is written, and is accepted', () => {
+    // 20,000 symbols × 5 values written; each merge copies the anchor's 63 values: 1.26M, over
+    // the million floor, so only the factor lets it through.
+    const wide = [
+      'name: wide',
+      'x-d: &d',
+      '  type: action',
+      '  parameters:',
+      '    operation: noop',
+      ...Array.from({ length: 30 }, (_, i) => `    f${i}: ${i}`),
+      'symbols:',
+      ...Array.from({ length: 20_000 }, (_, i) => `  - { <<: *d, name: s${i} }`),
+      '',
+    ].join('\n');
+    const expansion = expansionOf(wide);
+    expect(expansion.expanded).toBeGreaterThan(expansion.written + 1_000_000);
+    expect(expansion.expanded / expansion.written).toBeGreaterThan(10);
+    const { manifest } = parseManifest(wide, { format: 'yaml' });
+    expect(manifest.symbols).toHaveLength(20_000);
+    expect(manifest.symbols[0].parameters).toMatchObject({ operation: 'noop', f29: 29 });
+  });
+
+  test('a problem in a merged anchor is still placed in the tree as written', () => {
+    const source = ['name: p', 'x-d: &d', '  type: action', '  retries: -1', '  parameters: { operation: noop }', 'symbols:', '  - { <<: *d, name: a }', '  - { <<: *d, name: b }', ''].join('\n');
+    const issues = yamlIssues(source);
+    expect(issues.map((issue) => [issue.line, issue.column, issue.message])).toEqual([[4, 12, 'must be at least 0; got the number -1 (the same for 1 more symbol: b)']]);
+  });
 });
