@@ -11,39 +11,44 @@ export interface DisabledBackendUse {
   /** The rollback's name when it is the rollback that needs the backend. */
   rollback?: string;
   target: keyof BackendsConfig | 'internal';
+  /** What leaves it without a node: its backend disabled, or no local node at all. */
+  because: 'backend-disabled' | 'no-local-workers';
 }
 
 export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig): DisabledBackendUse[] {
-  return usesOf(manifest, (target) => target !== 'internal' && !backends[target].enabled, () => SYMBOL_AND_ROLLBACK);
+  return usesOf(manifest, (target) => (target !== 'internal' && !backends[target].enabled ? 'backend-disabled' : undefined), () => SYMBOL_AND_ROLLBACK);
 }
 
 function usesOf(
   manifest: Manifest,
-  unrunnable: (target: DisabledBackendUse['target']) => boolean,
+  unrunnable: (target: DisabledBackendUse['target']) => DisabledBackendUse['because'] | undefined,
   runs: (symbol: SymbolSpec) => RunsOf,
 ): DisabledBackendUse[] {
   const uses: DisabledBackendUse[] = [];
   for (const symbol of manifest.symbols) {
     const which = runs(symbol);
-    if (which.symbol && unrunnable(symbol.dispatch)) uses.push({ symbol: symbol.name, target: symbol.dispatch });
+    const because = which.symbol ? unrunnable(symbol.dispatch) : undefined;
+    if (because) uses.push({ symbol: symbol.name, target: symbol.dispatch, because });
     const rollback = symbol.rollback;
-    if (which.rollback && rollback && unrunnable(rollback.dispatch)) uses.push({ symbol: symbol.name, rollback: rollback.name, target: rollback.dispatch });
+    const rollbackBecause = which.rollback && rollback ? unrunnable(rollback.dispatch) : undefined;
+    if (rollback && rollbackBecause) uses.push({ symbol: symbol.name, rollback: rollback.name, target: rollback.dispatch, because: rollbackBecause });
   }
   return uses;
 }
 
 /**
  * What this host cannot run of a manifest by itself (`swarm run`, a local replay or rollback):
- * symbols of disabled backends, and with `[dispatcher] local_workers = 0` every internal one,
- * since only local worker threads run those and no remote worker attaches to a local run.
+ * symbols of disabled backends, and with `[dispatcher] local_workers = 0` every symbol, since
+ * the dispatcher then starts neither worker threads nor backend processes (it only
+ * coordinates) and no remote worker attaches to a local run.
  */
 export function unrunnableHere(
   manifest: Manifest,
   config: Pick<SwarmConfig, 'backends' | 'dispatcher'>,
   runs: (symbol: SymbolSpec) => RunsOf = () => SYMBOL_AND_ROLLBACK,
 ): DisabledBackendUse[] {
-  const unrunnable = (target: DisabledBackendUse['target']) =>
-    target === 'internal' ? config.dispatcher.local_workers === 0 : !config.backends[target].enabled;
+  const unrunnable = (target: DisabledBackendUse['target']): DisabledBackendUse['because'] | undefined =>
+    target !== 'internal' && !config.backends[target].enabled ? 'backend-disabled' : config.dispatcher.local_workers === 0 ? 'no-local-workers' : undefined;
   return usesOf(manifest, unrunnable, runs);
 }
 
@@ -62,7 +67,7 @@ const USES_LISTED = 10;
 /** One line per use: `symbol "x" (rollback "y"): dispatch php_engine, but [backends.php_engine] enabled = false`. */
 export function describeDisabledUses(uses: readonly DisabledBackendUse[]): string[] {
   const lines = uses.slice(0, USES_LISTED).map((u) => {
-    const why = u.target === 'internal' ? '[dispatcher] local_workers = 0' : `[backends.${u.target}] enabled = false`;
+    const why = u.because === 'no-local-workers' ? '[dispatcher] local_workers = 0' : `[backends.${u.target}] enabled = false`;
     return `symbol "${u.symbol}"${u.rollback ? ` (its rollback "${u.rollback}")` : ''}: dispatch ${u.target}, but ${why}`;
   });
   if (uses.length > USES_LISTED) lines.push(`… and ${uses.length - USES_LISTED} more`);

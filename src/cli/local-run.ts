@@ -173,8 +173,8 @@ export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, wh
   const uses = unrunnableHere(manifest, config, runs);
   if (uses.length === 0) return;
   const fixes = [
-    ...(uses.some((u) => u.target === 'internal') ? ['set [dispatcher] local_workers above 0'] : []),
-    ...(uses.some((u) => u.target !== 'internal') ? ['enable the backend (and set its paths) in the config'] : []),
+    ...(uses.some((u) => u.because === 'no-local-workers') ? ['set [dispatcher] local_workers above 0'] : []),
+    ...(uses.some((u) => u.because === 'backend-disabled') ? ['enable the backend (and set its paths) in the config'] : []),
   ];
   throw new UsageError(
     `${what} cannot run here: on this host no node can take these symbols:\n  ${describeDisabledUses(uses).join('\n  ')}\n` +

@@ -63,6 +63,20 @@ describe('a manifest that needs a disabled backend', () => {
     expect((await swarmJson(['validate', file], config)).json.warnings).toHaveLength(2);
   }, TIMEOUT);
 
+  test('local_workers = 0 with the backend enabled: its symbols are refused too (no backend process starts without local workers)', async () => {
+    const { dir, db } = sandbox();
+    const config = join(dir, 'php-no-threads.toml');
+    writeFileSync(config, `[logging]\nfile = ""\n\n[dispatcher]\nlocal_workers = 0\n\n[backends.php_engine]\nenabled = true\nscript_path = "${join(import.meta.dir, '../fixtures/backends/symbolic-engine.php')}"\n`);
+    const file = writeManifest(dir, 'needs-php.yaml', MANIFEST);
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run.code).toBe(2);
+    const message: string = run.json.error.message;
+    expect(message).toContain('symbol "site": dispatch php_engine, but [dispatcher] local_workers = 0');
+    expect(message).not.toContain('enabled = false');
+    expect(message).toContain('Set [dispatcher] local_workers above 0; or deploy');
+    expect(existsSync(db)).toBe(false);
+  }, TIMEOUT);
+
   test('a thousand symbols it cannot run: ten are named, the rest counted', async () => {
     const { dir, db } = sandbox();
     const config = noLocalWorkers(dir);
