@@ -18,7 +18,7 @@ import { runHandle, type RunHandle } from './run-handle.ts';
 export type { RunHandle } from './run-handle.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import type { RunStart } from './run-start.ts';
-import { loadStoredRun } from './stored-run.ts';
+import { loadStoredRun, type StoredRun } from './stored-run.ts';
 import { takeUpToResume, takeUpToRollBack } from './run-takeup.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner } from '../src/run-owner.ts';
@@ -46,6 +46,13 @@ export interface DispatcherOptions {
    * at once, since no node can ever come.
    */
   acceptsRemoteNodes?: boolean;
+}
+
+/** A replay worked out from the stored run, ready to start. */
+export interface PlannedReplay {
+  original: StoredRun;
+  loaded: LoadedManifest;
+  plan: ReplayPlan;
 }
 
 /**
@@ -186,13 +193,26 @@ export class Dispatcher {
    * results of what succeeded carried over instead of run again (see src/replay-plan.ts).
    */
   replay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): RunHandle & { plan: ReplayPlan } {
-    // Both would run what the original has not finished yet (a paused one can be resumed).
-    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), or let it end, then replay it.`);
+    return this.startReplay(this.planReplay(runId, options));
+  }
+
+  /** What a replay of the stored run would reuse and run again; nothing starts (see startReplay). */
+  planReplay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): PlannedReplay {
+    this.refuseReplayOfActive(runId);
     const original = loadStoredRun(this.store, runId);
     const loaded = options.manifest ?? original.loaded;
-    const plan = planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options);
+    return { original, loaded, plan: planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options) };
+  }
+
+  startReplay({ original, loaded, plan }: PlannedReplay): RunHandle & { plan: ReplayPlan } {
+    this.refuseReplayOfActive(original.run.id);
     const handle = this.deploy(loaded, { replayOf: original.run.id, name: original.run.name, reuse: plan.reuse });
     return { ...handle, plan };
+  }
+
+  /** Both would run what the original has not finished yet (a paused one can be resumed). */
+  private refuseReplayOfActive(runId: string): void {
+    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), or let it end, then replay it.`);
   }
 
   /**

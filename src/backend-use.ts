@@ -16,7 +16,7 @@ export interface DisabledBackendUse {
 }
 
 export function disabledBackendUses(manifest: Manifest, backends: BackendsConfig): DisabledBackendUse[] {
-  return usesOf(manifest, (target) => (target !== 'internal' && !backends[target].enabled ? 'backend-disabled' : undefined), () => SYMBOL_AND_ROLLBACK);
+  return usesOf(manifest, (target) => (target !== 'internal' && !backends[target].enabled ? 'backend-disabled' : undefined), () => everythingOf(manifest));
 }
 
 function usesOf(
@@ -45,7 +45,7 @@ function usesOf(
 export function unrunnableHere(
   manifest: Manifest,
   config: Pick<SwarmConfig, 'backends' | 'dispatcher'>,
-  runs: (symbol: SymbolSpec) => RunsOf = () => SYMBOL_AND_ROLLBACK,
+  runs: (symbol: SymbolSpec) => RunsOf = () => everythingOf(manifest),
 ): DisabledBackendUse[] {
   const unrunnable = (target: DisabledBackendUse['target']): DisabledBackendUse['because'] | undefined =>
     target !== 'internal' && !config.backends[target].enabled ? 'backend-disabled' : config.dispatcher.local_workers === 0 ? 'no-local-workers' : undefined;
@@ -58,7 +58,10 @@ export interface RunsOf {
   rollback: boolean;
 }
 
-export const SYMBOL_AND_ROLLBACK: RunsOf = { symbol: true, rollback: true };
+/** What a run of the manifest may dispatch of each symbol: the symbol, and its rollback unless `rollback_policy: none` runs none. */
+export function everythingOf(manifest: Manifest): RunsOf {
+  return { symbol: true, rollback: manifest.rollback_policy !== 'none' };
+}
 export const NEITHER: RunsOf = { symbol: false, rollback: false };
 
 /** Uses listed one by one; the rest are counted. */

@@ -77,6 +77,20 @@ describe('a manifest that needs a disabled backend', () => {
     expect(existsSync(db)).toBe(false);
   }, TIMEOUT);
 
+  test('rollback_policy none: a rollback in a disabled backend never runs, so run, replay and validate take the manifest', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(
+      dir,
+      'no-undo.yaml',
+      'name: no-undo\nrollback_policy: none\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}, rollback: {name: undo-in-php, type: action, dispatch: php_engine, parameters: {operation: undo}}}\n',
+    );
+    expect((await swarmJson(['validate', file], config)).json.warnings ?? []).toEqual([]);
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run).toMatchObject({ code: 0, json: { status: 'succeeded' } });
+    const again = await swarmJson(['replay', run.json.runId, '--all', '--db', db], config);
+    expect(again).toMatchObject({ code: 0, json: { status: 'succeeded' } });
+  }, TIMEOUT);
+
   test('a thousand symbols it cannot run: ten are named, the rest counted', async () => {
     const { dir, db } = sandbox();
     const config = noLocalWorkers(dir);

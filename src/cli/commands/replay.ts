@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
@@ -9,9 +8,8 @@ import { out } from '../exit.ts';
 import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
 import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
-import { NEITHER, SYMBOL_AND_ROLLBACK } from '../../backend-use.ts';
+import { everythingOf, NEITHER } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
-import { planReplay } from '../../replay-plan.ts';
 import { isInterrupted, resumeHint } from '../../run-liveness.ts';
 import { isFinishedRun } from '../../store/types.ts';
 import { checkSimulateOptions, simulateReplay } from './replay-simulate.ts';
@@ -94,16 +92,17 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
   const runId = resolveRunId(config, ref);
   return hostRunLocally(config, output, `replay of ${runId}`, (dispatcher) => {
     // What the replay runs again (and may compensate) must be runnable here.
-    const stored = loadStoredRun(dispatcher.store, runId);
-    const plan = planReplay(stored.loaded.manifest, stored.tasks, (edited ?? stored.loaded).manifest, choice);
-    refuseUnrunnableHere((edited ?? stored.loaded).manifest, config, `swarm replay ${runId}`, (s) => (plan.rerun.has(s.name) ? SYMBOL_AND_ROLLBACK : NEITHER));
-    const original = stored.run;
+    const planned = dispatcher.planReplay(runId, { ...choice, ...(edited && { manifest: edited }) });
+    const { plan, loaded } = planned;
+    const rerun = everythingOf(loaded.manifest);
+    refuseUnrunnableHere(loaded.manifest, config, `swarm replay ${runId}`, (s) => (plan.rerun.has(s.name) ? rerun : NEITHER));
+    const original = planned.original.run;
     if (!isFinishedRun(original.status)) {
       // Allowed (what succeeded is reused), but rarely what was meant.
       const why = isInterrupted(dispatcher.store, original) ? `interrupted: ${resumeHint(runId)}` : 'still running in another process';
       void note(`run ${runId} is ${original.status} (${why}); the replay reuses only what it had finished.`);
     }
-    const handle = dispatcher.replay(runId, { ...choice, ...(edited && { manifest: edited }) });
+    const handle = dispatcher.startReplay(planned);
     if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);
     return handle;
   });
