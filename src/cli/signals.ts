@@ -5,9 +5,12 @@
  * counts as the second one.
  *
  * One Ctrl-C can arrive twice: the terminal sends SIGINT to the whole foreground process group,
- * and a wrapper in that group (`npm run swarm`) forwards its own copy to the CLI as well. So a
- * repeat of the same signal within SAME_PRESS_MS of the first counts as that first one; a
- * person pressing Ctrl-C again to mean "now" does it later than that.
+ * and a wrapper in that group (`npm run swarm`) forwards its own copy to the CLI as well. So
+ * under such a wrapper, one repeat of the same signal within SAME_PRESS_MS of the first counts
+ * as that first one; a person pressing Ctrl-C again to mean "now" does it later than that.
+ * The time is when the handler runs, not when the signal came (the runtime does not say): two
+ * presses while the event loop is busy arrive together, so only a copy a wrapper would send is
+ * taken for the same press, and without a wrapper every repeat is the second.
  */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -20,24 +23,40 @@ export interface SignalHandlers {
 export interface SignalSource {
   on(signal: StopSignal, listener: () => void): unknown;
   now(): number;
+  /** How many copies of one press arrive: 2 under a wrapper that forwards signals, else 1. */
+  copiesPerPress: number;
 }
 
 /** A repeat of the first signal sooner than this is the same press, delivered twice. */
 export const SAME_PRESS_MS = 300;
 
-const PROCESS_SIGNALS: SignalSource = { on: (signal, listener) => process.on(signal, listener), now: () => performance.now() };
+/**
+ * npm, npx, yarn, pnpm and `bun run` set these for the scripts they start; npm forwards the
+ * signals it gets to its child. Inherited by anything such a script starts, which at worst
+ * reads two quick presses as one (a third press still counts).
+ */
+const underForwardingWrapper = () => process.env.npm_lifecycle_event !== undefined || process.env.npm_execpath !== undefined;
+
+const PROCESS_SIGNALS: SignalSource = {
+  on: (signal, listener) => process.on(signal, listener),
+  now: () => performance.now(),
+  copiesPerPress: underForwardingWrapper() ? 2 : 1,
+};
 
 export function onStopSignals(handlers: SignalHandlers, source: SignalSource = PROCESS_SIGNALS): void {
-  let first: { signal: StopSignal; at: number } | null = null;
+  let first: { signal: StopSignal; at: number; copies: number } | null = null;
   let seconds = 0;
   const handle = (signal: StopSignal) => {
     const at = source.now();
     if (first === null) {
-      first = { signal, at };
+      first = { signal, at, copies: 1 };
       handlers.first(signal);
       return;
     }
-    if (seconds === 0 && signal === first.signal && at - first.at < SAME_PRESS_MS) return;
+    if (seconds === 0 && signal === first.signal && at - first.at < SAME_PRESS_MS && first.copies < source.copiesPerPress) {
+      first.copies++;
+      return;
+    }
     seconds++;
     handlers.second(signal);
   };

@@ -86,13 +86,13 @@ describe('signals through `npm run swarm`', () => {
 
 describe('one Ctrl-C delivered twice', () => {
   /** A fake signal source with a settable clock; returns what the handlers were called with. */
-  function fakeSignals() {
+  function fakeSignals(copiesPerPress = 2) {
     const listeners = new Map<StopSignal, () => void>();
     let now = 0;
     const calls: string[] = [];
     onStopSignals(
       { first: (s) => calls.push(`first ${s}`), second: (s) => calls.push(`second ${s}`) },
-      { on: (signal, listener) => listeners.set(signal, listener), now: () => now },
+      { on: (signal, listener) => listeners.set(signal, listener), now: () => now, copiesPerPress },
     );
     return { calls, send: (signal: StopSignal, at: number) => ((now = at), listeners.get(signal)!()) };
   }
@@ -110,6 +110,19 @@ describe('one Ctrl-C delivered twice', () => {
     b.send('SIGINT', 0);
     b.send('SIGTERM', 1);
     expect(b.calls).toEqual(['first SIGINT', 'second SIGTERM']);
+  });
+
+  test('under a wrapper, only one copy is the same press: two presses that arrive together (a busy event loop) still make a second', () => {
+    const wrapped = fakeSignals(2);
+    for (let i = 0; i < 3; i++) wrapped.send('SIGINT', 5_000);
+    expect(wrapped.calls).toEqual(['first SIGINT', 'second SIGINT']);
+  });
+
+  test('without a wrapper nothing is a copy: every repeat is the second, however soon', () => {
+    const direct = fakeSignals(1);
+    direct.send('SIGINT', 5_000);
+    direct.send('SIGINT', 5_000);
+    expect(direct.calls).toEqual(['first SIGINT', 'second SIGINT']);
   });
 
   test('Ctrl-C under `npm run swarm` (SIGINT to npm and the CLI together) cancels the run gracefully', async () => {
