@@ -508,6 +508,20 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(() => store.listRuns({ status: ['pending' as never] })).toThrow(TypeError);
       });
 
+      test('listRunsByIdPrefix: the runs whose id starts with the prefix, in id order, up to the limit', () => {
+        for (const id of ['2026-b', '2026-a2', '2026-a1', '2027-a', '2026', 'x%_*?', 'x%a', 'é1', 'é']) seedRun(id);
+        const ids = (prefix: string, limit = 100) => store.listRunsByIdPrefix(prefix, limit).map((run) => run.id);
+        expect(ids('2026-a')).toEqual(['2026-a1', '2026-a2']);
+        expect(ids('2026')).toEqual(['2026', '2026-a1', '2026-a2', '2026-b']);
+        expect(ids('2026', 2)).toEqual(['2026', '2026-a1']);
+        // Characters that are patterns elsewhere (LIKE, GLOB) are themselves here.
+        expect(ids('x%_')).toEqual(['x%_*?']);
+        expect(ids('é')).toEqual(['é', 'é1']);
+        expect(ids('2028')).toEqual([]);
+        const { manifestSource: _s, manifest: _m, ...listing } = store.getRun('2026-b')!;
+        expect(store.listRunsByIdPrefix('2026-b', 1)).toEqual([listing]);
+      });
+
       test('listRuns and getRunListing return whole records but for the manifest (getRun has it)', () => {
         seedRun('r1');
         const { manifestSource, manifest, ...listing } = store.getRun('r1')!;

@@ -155,6 +155,12 @@ export class MemoryStore implements SwarmStore {
     return listing;
   }
 
+  listRunsByIdPrefix(prefix: string, limit: number): RunListing[] {
+    this.assertOpen();
+    const ids = [...this.runs.keys()].filter((id) => id.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return ids.slice(0, normalizeLimit(limit)).map((id) => this.getRunListing(id)!);
+  }
+
   listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);

@@ -46,6 +46,7 @@ export class SqliteStatements {
   readonly selectRun: Statement<RunRow & { manifestParts: number }, [string]>;
   readonly selectRunListing: Statement<RunListingRow, [string]>;
   readonly listRuns: Statement<RunListingRow, [number]>;
+  readonly listRunsByIdPrefix: Statement<RunListingRow, [string, string, number]>;
   readonly listRunsWithStatus: Statement<RunListingRow, [string, number]>;
   readonly listUnfinishedRunIds: Statement<{ id: string }, []>;
   readonly selectTasks: Statement<TaskRow, [string]>;
@@ -95,6 +96,11 @@ export class SqliteStatements {
     this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
     this.selectRunListing = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
     this.listRuns = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`);
+    // The range serves from the primary key's index (BINARY collation: byte order); substr()
+    // keeps it exact whatever follows the prefix.
+    this.listRunsByIdPrefix = db.prepare(
+      `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id >= ?1 AND runs.id < ?2 AND substr(runs.id, 1, length(?1)) = ?1 ORDER BY runs.id LIMIT ?3`,
+    );
     // One statement for any status list: the list is bound as a JSON array.
     this.listUnfinishedRunIds = db.prepare(
       "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, rowid",
@@ -147,7 +153,7 @@ export class SqliteStatements {
     );
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
-      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
+      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
     ];

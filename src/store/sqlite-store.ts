@@ -110,6 +110,12 @@ export class SqliteStore implements SwarmStore {
     return row === null ? undefined : runListingFromRow(row);
   }
 
+  listRunsByIdPrefix(prefix: string, limit: number): RunListing[] {
+    this.assertOpen();
+    // U+10FFFF is the greatest code point, so every id that starts with the prefix sorts below this.
+    return this.statements.listRunsByIdPrefix.all(prefix, `${prefix}\u{10FFFF}`, normalizeLimit(limit)).map(runListingFromRow);
+  }
+
   listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);

@@ -172,6 +172,11 @@ export interface SwarmStore {
   getRun(runId: string): RunRecord | undefined;
   /** The run without its manifest (cheap whatever the run's size), as listRuns gives it. */
   getRunListing(runId: string): RunListing | undefined;
+  /**
+   * The runs whose id starts with `prefix`, in id order, at most `limit`: an index range, so a
+   * short id typed by hand is looked up without listing every run.
+   */
+  listRunsByIdPrefix(prefix: string, limit: number): RunListing[];
   /** Newest first, without manifests (RunListing). */
   listRuns(options?: { limit?: number; status?: RunStatus[] }): RunListing[];
   /** Ids of the runs that are running or paused, oldest first: cheap (no manifests read). */

@@ -129,6 +129,11 @@ export class PostgresStore implements SwarmStore {
     return row === null ? undefined : runListingFromRow(row);
   }
 
+  listRunsByIdPrefix(prefix: string, limit: number): RunListing[] {
+    this.assertOpen();
+    return this.bridge.call('listRunsByIdPrefix', prefix, normalizeLimit(limit)).map(runListingFromRow);
+  }
+
   listRuns(options: { limit?: number; status?: RunStatus[] } = {}): RunListing[] {
     this.assertOpen();
     const limit = normalizeLimit(options.limit);

@@ -79,6 +79,7 @@ export interface Operations {
   getRun: { args: [runId: string]; result: RunRow | null };
   getRunListing: { args: [runId: string]; result: RunListingRow | null };
   listRuns: { args: [limit: number | null, statuses: string[] | null]; result: RunListingRow[] };
+  listRunsByIdPrefix: { args: [prefix: string, limit: number]; result: RunListingRow[] };
   listUnfinishedRunIds: { args: []; result: string[] };
   /** `exceptStatus`: '' for none left out. */
   getTasks: { args: [runId: string, afterPosition: number, limit: number, exceptStatus: string]; result: TaskColumns };

@@ -45,6 +45,8 @@ export const Q = {
   selectRun: `SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = $1`,
   selectRunListing: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id = $1`,
   listRuns: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} ${NEWEST_FIRST}`,
+  /** starts_with, not a range: the database's collation need not order ids byte by byte. */
+  listRunsByIdPrefix: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE starts_with(runs.id, $1) ORDER BY runs.id COLLATE "C" LIMIT $2`,
   listRunsWithStatus: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status = ANY ($2::text[]) ${NEWEST_FIRST}`,
   listUnfinishedRunIds: "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, inserted",
   /** As value arrays, in TASK_KEYS order (protocol.ts). */

@@ -59,6 +59,7 @@ export function operations(sql: SQL, track: Track): OperationImpls {
 
     getRun: (runId) => first(Q.selectRun, [runId]),
     getRunListing: (runId) => first(Q.selectRunListing, [runId]),
+    listRunsByIdPrefix: (prefix, limit) => rows(Q.listRunsByIdPrefix, [prefix, limit]),
     listRuns: (limit, statuses) =>
       statuses === null ? rows(Q.listRuns, [limit]) : rows(Q.listRunsWithStatus, [limit, statuses]),
     listUnfinishedRunIds: async () => (await rows<{ id: string }>(Q.listUnfinishedRunIds)).map((row) => row.id),

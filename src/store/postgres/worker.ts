@@ -25,7 +25,7 @@ export interface WorkerData {
  * always knowable, and the dispatcher stops its runs as for any failed write.
  */
 const RETRIED = new Set([
-  'getRun', 'getRunListing', 'listRuns', 'listUnfinishedRunIds', 'getTasks', 'getTask', 'getTransitions', 'listNodes',
+  'getRun', 'getRunListing', 'listRuns', 'listRunsByIdPrefix', 'listUnfinishedRunIds', 'getTasks', 'getTask', 'getTransitions', 'listNodes',
   'stateGet', 'getRunLease', 'counts',
 ]);
 
