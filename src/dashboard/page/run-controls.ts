@@ -8,7 +8,8 @@ import { runHref } from './link.ts';
  * The run's controls, where the server offers them (a dispatcher, not `swarm dashboard` over a
  * database): cancel, pause, resume, replay (all, or from the selected task) and rollback. Each
  * asks for confirmation first; the server decides whether the run is in a state for it, and its
- * refusal is shown as text.
+ * refusal is shown as text. An interrupted run (its process gone) is not offered a rollback,
+ * which the server refuses until the run is taken up and has ended.
  */
 
 const ACTIVE = new Set(['idle', 'running', 'paused', 'cancelling', 'compensating']);
@@ -45,7 +46,7 @@ export function RunControls({ runId, runState, selected }: { runId: string; runS
     ${runState === 'paused' && html`<button disabled=${busy} onClick=${() => act('Resume', 'resume', {})}>resume</button>`}
     ${!active && html`<button disabled=${busy} onClick=${() => act('Replay', 'replay', {}, toNewRun)}>replay</button>`}
     ${!active && selected && html`<button disabled=${busy} onClick=${() => act(`Replay from ${selected} of`, 'replay', { from: selected }, toNewRun)}>replay from ${selected}</button>`}
-    ${!active && html`<button disabled=${busy} onClick=${() => act('Roll back', 'rollback', {})}>rollback</button>`}
+    ${!active && runState !== 'interrupted' && html`<button disabled=${busy} onClick=${() => act('Roll back', 'rollback', {})}>rollback</button>`}
     ${message && html`<span class="control-message" role="status">${message}</span>`}
   </div>`;
 }
