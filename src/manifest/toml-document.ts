@@ -1,4 +1,5 @@
 import { parse, TomlError } from 'smol-toml';
+import { ownStringsIn } from './own-strings.ts';
 import { textPositions, type DataPath, type Locator, type ReadDocument } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { pathKey, scanTomlPlaces, type ScannedPlaces } from './toml-scanner.ts';
@@ -8,7 +9,7 @@ export function readTomlDocument(source: string, file: string | undefined): Read
   let data: Record<string, unknown>;
   try {
     // maxDepth bounds arrays and inline tables; deep dotted keys are caught after (too deep to store).
-    data = datesAsText(parse(source, { maxDepth: READ_DEPTH_LIMIT }));
+    data = ownStringsIn(datesAsText(parse(source, { maxDepth: READ_DEPTH_LIMIT })));
   } catch (error) {
     if (!(error instanceof TomlError)) throw error;
     // The message carries a code frame after the first line; the position is reported apart.

@@ -20,6 +20,7 @@ import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
+import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
@@ -80,7 +81,8 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const restoreAliases = inlineAliases(doc, anchors);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
-    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }), syntaxIssues: [], readIssues, locate, consumable: true };
+    const data = ownStringsIn(doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }));
+    return { data, syntaxIssues: [], readIssues, locate, consumable: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {

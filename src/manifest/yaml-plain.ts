@@ -1,4 +1,5 @@
 import { textPositions, type DataPath, type Locator, type TextPosition } from './document.ts';
+import { ownString } from './own-strings.ts';
 import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, readSingleQuoted, resolvePlain } from './yaml-plain-scalars.ts';
 
 /**
@@ -256,11 +257,13 @@ class PlainYamlReader {
    */
   private scalar(text: string): unknown {
     const value = resolvePlain(text);
-    if (typeof value !== 'string' || value.length > INTERNED_LENGTH) return value;
+    if (typeof value !== 'string') return value;
+    if (value.length > INTERNED_LENGTH) return ownString(value);
     const same = this.strings.get(value);
     if (same !== undefined) return same;
-    if (this.strings.size < INTERNED_STRINGS) this.strings.set(value, value);
-    return value;
+    const own = ownString(value);
+    if (this.strings.size < INTERNED_STRINGS) this.strings.set(own, own);
+    return own;
   }
 
   /** `[a, 'b', 3]` on one line: scalars only. */

@@ -34,7 +34,8 @@ export class RunGraph {
     const size = symbols.length;
     this.size = size;
     this.names = symbols.map((s) => s.name);
-    this.indexByName = nameIndex(this.names);
+    // Built when first asked (a dependency below, a resumed run's tasks): a fan-out never is.
+    this.indexByName = null;
     this.dependencyStart = new Int32Array(size + 1);
     let edges = 0;
     for (let i = 0; i < size; i++) edges += symbols[i].dependencies.length;
