@@ -22,6 +22,7 @@ import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
 import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
+import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
@@ -31,6 +32,8 @@ import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 export function readYamlDocument(source: string, file: string | undefined): ReadDocument {
   const data = readPlainYaml(source);
   if (data !== undefined) return { data, syntaxIssues: [], locate: plainYamlLocator(source), consumable: true };
+  const json = readJsonYaml(source);
+  if (json !== undefined) return { data: json, syntaxIssues: [], locate: jsonYamlLocator(source), consumable: true };
   return readFullYamlDocument(source, file);
 }
 

@@ -26,10 +26,15 @@ export function readPlainYaml(source: string): Record<string, unknown> | undefin
 
 /** A locator for text that readPlainYaml read: the second pass runs on the first call. */
 export function plainYamlLocator(source: string): Locator {
+  return placedLocator(source, () => readWith(source, true)?.place);
+}
+
+/** A locator from the places a reader's second pass finds (`readPlaces`, run on the first call). */
+export function placedLocator(source: string, readPlaces: () => Place | undefined): Locator {
   let root: Place | undefined;
   let positionAt: ((offset: number) => TextPosition) | undefined;
   return (path, target) => {
-    root ??= readWith(source, true)?.place;
+    root ??= readPlaces();
     const offset = root === undefined ? undefined : offsetOf(root, path, target);
     if (offset === undefined) return {};
     positionAt ??= textPositions(source);
@@ -38,22 +43,22 @@ export function plainYamlLocator(source: string): Locator {
 }
 
 /** How far the `:` of an implicit key may be from the key's start (YAML's limit, strict). */
-const MAX_KEY_SPAN = 1024;
+export const MAX_KEY_SPAN = 1024;
 
 /** Nesting the reader follows; deeper text goes to the full reader, which checks depth. */
-const MAX_NESTING = 64;
+export const MAX_NESTING = 64;
 
 /** Characters the reader leaves to the full reader: controls, tabs, a CR not before LF, NEL, BOM, separators. */
-const FOREIGN_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
+export const FOREIGN_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
 
 /** Where a value starts; for a mapping, where each key and value does; for a list, each item. */
-type Place = number | MappingPlace | ListPlace;
-interface MappingPlace {
+export type Place = number | MappingPlace | ListPlace;
+export interface MappingPlace {
   at: number;
   /** Each key's offset and its value's place: a Map, so that locating many issues stays linear. */
   entries: Map<string, [keyAt: number, value: Place]>;
 }
-interface ListPlace {
+export interface ListPlace {
   at: number;
   items: Place[];
 }

@@ -184,3 +184,48 @@ export function editYaml(rng: Rng, text: string): string {
     }],
   ])();
 }
+
+/** The data as JSON would hold it (a MustQuote is its text). */
+function jsonData(value: Data): unknown {
+  if (value instanceof MustQuote) return value.text;
+  if (Array.isArray(value)) return value.map(jsonData);
+  if (isMapping(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonData(v)]));
+  return value;
+}
+
+/**
+ * `data` as JSON text in a random style, for the JSON reader's differential fuzzer: compact,
+ * pretty or ragged whitespace (LF or CR LF), numbers in JSON's spellings (exponents, upper-case
+ * E), strings with optional `\uXXXX` and `\/` escapes.
+ */
+export function writeJson(rng: Rng, data: { [key: string]: Data }): string {
+  const style = rng.pick(['compact', 'pretty', 'ragged'] as const);
+  const newline = rng.chance(0.2) ? '\r\n' : '\n';
+  const gap = (depth: number) =>
+    style === 'compact' ? '' : style === 'pretty' ? newline + '  '.repeat(depth) : rng.pick(['', ' ', '  ', newline, `${newline} `]);
+  const string = (text: string) => {
+    let out = JSON.stringify(text);
+    if (rng.chance(0.3)) out = out.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    if (rng.chance(0.2)) out = out.replaceAll('/', '\\/');
+    return out;
+  };
+  const number = (n: number) => {
+    if (!Number.isFinite(n)) return 'null';
+    if (Number.isInteger(n) && rng.chance(0.3)) return n.toExponential().replace('e+', rng.pick(['e', 'E', 'e+']));
+    return String(n);
+  };
+  const write = (value: unknown, depth: number): string => {
+    if (value === null || typeof value === 'boolean') return String(value);
+    if (typeof value === 'number') return number(value);
+    if (typeof value === 'string') return string(value);
+    if (Array.isArray(value)) {
+      if (value.length === 0) return '[]';
+      return `[${value.map((v) => gap(depth + 1) + write(v, depth + 1)).join(',')}${gap(depth)}]`;
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return '{}';
+    const colon = style === 'compact' ? ':' : rng.pick([': ', ':', ' : ']);
+    return `{${entries.map(([k, v]) => `${gap(depth + 1)}${string(k)}${colon}${write(v, depth + 1)}`).join(',')}${gap(depth)}}`;
+  };
+  return write(jsonData(data), 0) + (rng.chance(0.5) ? newline : '');
+}

@@ -55,7 +55,8 @@ function compare(text: string): string {
   const plain = readPlainYaml(text);
   if (plain === undefined) return 'declined';
   const full = readFullYamlDocument(text, undefined);
-  if (full.syntaxIssues.length > 0) return `the full reader finds errors: ${full.syntaxIssues.map((i) => i.message).join('; ')}`;
+  const errors = [...full.syntaxIssues, ...(full.readIssues ?? [])];
+  if (errors.length > 0) return `the full reader finds errors: ${errors.map((i) => i.message).join('; ')}`;
   if (!Bun.deepEquals(plain, full.data, true)) return `data differ: plain ${show(plain)}, full ${show(full.data)}`;
   const locate = plainYamlLocator(text);
   for (const [path, target] of pathsOf(plain)) {
