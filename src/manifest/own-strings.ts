@@ -32,3 +32,27 @@ export function ownStringsIn<T>(data: T): T {
   }
   return data;
 }
+
+/** How many distinct short strings a reader keeps, and how long a short one is. */
+const KEPT_STRINGS = 4096;
+const KEPT_LENGTH = 32;
+
+/**
+ * The strings one reader gives out. A manifest repeats its short values (`type: action`, an
+ * operation's name) once per symbol, and each would be a string of its own: a million
+ * symbols' copies held ~100 MB while the manifest was checked. The first KEPT_STRINGS short
+ * strings are kept and given out again instead; every string given out is its own
+ * (ownString).
+ */
+export class KeptStrings {
+  private readonly strings = new Map<string, string>();
+
+  give(value: string): string {
+    if (value.length > KEPT_LENGTH) return ownString(value);
+    const same = this.strings.get(value);
+    if (same !== undefined) return same;
+    const own = ownString(value);
+    if (this.strings.size < KEPT_STRINGS) this.strings.set(own, own);
+    return own;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Locator } from './document.ts';
-import { ownString } from './own-strings.ts';
+import { KeptStrings } from './own-strings.ts';
 import { FOREIGN_CHARACTERS, placedLocator, MAX_KEY_SPAN, MAX_NESTING, type ListPlace, type MappingPlace, type Place } from './yaml-plain.ts';
 import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, resolvePlain } from './yaml-plain-scalars.ts';
 
@@ -55,9 +55,6 @@ function skipWhitespace(text: string, from: number): number {
 /** A JSON number, as the grammar has it. */
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/y;
 
-/** How many distinct short strings a reader keeps, and how long a short one is (as yaml-plain.ts). */
-const INTERNED_STRINGS = 4096;
-const INTERNED_LENGTH = 32;
 
 interface Read {
   data: unknown;
@@ -66,8 +63,7 @@ interface Read {
 }
 
 class JsonYamlReader {
-  /** Short string values read so far, each kept once: `"type": "action"` a million times is one string. */
-  private readonly strings = new Map<string, string>();
+  private readonly strings = new KeptStrings();
   /** Where the line of the last string read ends (see `string`). */
   private lineEnd = -1;
 
@@ -82,7 +78,7 @@ class JsonYamlReader {
     if (c === 91 /* [ */) return this.list(start, depth);
     if (c === 34 /* " */) {
       const [data, end] = this.string(start);
-      return { data: this.kept(data), place: start, end };
+      return { data: this.strings.give(data), place: start, end };
     }
     return this.scalar(start);
   }
@@ -160,14 +156,5 @@ class JsonYamlReader {
     const next = text.charCodeAt(end);
     if (!(next === 44 || next === 93 || next === 125 || next === 32 || next === 10 || next === 13 || Number.isNaN(next))) throw OUTSIDE_PLAIN_YAML;
     return { data: resolvePlain(text.slice(start, end)), place: start, end };
-  }
-
-  private kept(value: string): string {
-    if (value.length > INTERNED_LENGTH) return ownString(value);
-    const same = this.strings.get(value);
-    if (same !== undefined) return same;
-    const own = ownString(value);
-    if (this.strings.size < INTERNED_STRINGS) this.strings.set(own, own);
-    return own;
   }
 }

@@ -1,5 +1,5 @@
 import { textPositions, type DataPath, type Locator, type TextPosition } from './document.ts';
-import { ownString } from './own-strings.ts';
+import { KeptStrings } from './own-strings.ts';
 import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, readSingleQuoted, resolvePlain } from './yaml-plain-scalars.ts';
 
 /**
@@ -82,9 +82,6 @@ function readWith(source: string, places: boolean): { data: Record<string, unkno
 /** Keys the core schema would read as something other than a string. */
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
-/** How many distinct short strings a reader keeps, and how long a short one is. */
-const INTERNED_STRINGS = 4096;
-const INTERNED_LENGTH = 32;
 
 class PlainYamlReader {
   /** The current line: the first with content at or after where the reader stands. */
@@ -96,8 +93,7 @@ class PlainYamlReader {
   private content = 0;
   /** Its indentation in spaces; -1 when no line is left. */
   private indent = -1;
-  /** Short string values read so far, each kept once (see `scalar`). */
-  private readonly strings = new Map<string, string>();
+  private readonly strings = new KeptStrings();
 
   constructor(
     private readonly text: string,
@@ -254,21 +250,10 @@ class PlainYamlReader {
     return [this.scalar(text.slice(start, end)), end];
   }
 
-  /**
-   * A plain scalar's value. A manifest repeats its short values (`type: action`, an operation's
-   * name) once per symbol, and each would be a string of its own: a million symbols' copies
-   * held ~100 MB while the manifest was checked. The first INTERNED_STRINGS short strings are
-   * kept and given out again instead.
-   */
+  /** A plain scalar's value; a string as KeptStrings gives it. */
   private scalar(text: string): unknown {
     const value = resolvePlain(text);
-    if (typeof value !== 'string') return value;
-    if (value.length > INTERNED_LENGTH) return ownString(value);
-    const same = this.strings.get(value);
-    if (same !== undefined) return same;
-    const own = ownString(value);
-    if (this.strings.size < INTERNED_STRINGS) this.strings.set(own, own);
-    return own;
+    return typeof value === 'string' ? this.strings.give(value) : value;
   }
 
   /** `[a, 'b', 3]` on one line: scalars only. */
