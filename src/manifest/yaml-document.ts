@@ -27,7 +27,8 @@ import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
 /**
  * Reads YAML text into plain data, with a way to point issues at lines and columns: the plain
- * reader (yaml-plain.ts) for the common YAML it knows, else the full reader.
+ * reader (yaml-plain.ts) for the common block-style YAML it knows, the JSON reader
+ * (yaml-json.ts) for JSON, else the full reader.
  */
 export function readYamlDocument(source: string, file: string | undefined): ReadDocument {
   const data = readPlainYaml(source);
