@@ -53,14 +53,18 @@ export function duplicateKeys(doc: Document): { offset: number; key: string; fir
     if (isSeq(node)) {
       for (const item of node.items) stack.push(item);
     } else if (isMap(node)) {
-      const firstAt = new Map<unknown, number>();
+      const firstAt = new Map<string, number>();
       for (const pair of node.items) {
         stack.push(pair.key, pair.value);
         if (!isScalar(pair.key)) continue; // a collection as a key is never equal to another
         const offset = pair.key.range?.[0] ?? 0;
-        const firstOffset = firstAt.get(pair.key.value);
-        if (firstOffset === undefined) firstAt.set(pair.key.value, offset);
-        else found.push({ offset, key: String(pair.key.value), firstOffset });
+        // Keys as the data will have them: `1` and "1" (or `true` and "true") are one key of a
+        // JavaScript object, the last silently winning; each `<<` is a symbol of its own.
+        const value = pair.key.value;
+        const key = typeof value === 'symbol' ? (value.description ?? '<<') : String(value);
+        const firstOffset = firstAt.get(key);
+        if (firstOffset === undefined) firstAt.set(key, offset);
+        else found.push({ offset, key, firstOffset });
       }
     }
   }
