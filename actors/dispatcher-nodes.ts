@@ -80,6 +80,12 @@ export class DispatcherNodes {
       host: this.options.host,
       clock: this.options.clock,
       onCapacity: () => scheduler.schedulePump(),
+      onBroken: (error) => {
+        // What waits for a thread fails as a task with no capable node does.
+        this.options.log.error({ err: error }, error.message);
+        if (this.local) scheduler.removeNode(this.local, error.message);
+        scheduler.schedulePump();
+      },
       now: this.options.now,
     });
     scheduler.addNode(this.local);

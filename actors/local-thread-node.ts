@@ -2,11 +2,12 @@ import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
 import type { Clock } from '../src/clock.ts';
-import { serializeError } from '../src/errors.ts';
+import { serializeError, SwarmError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { ServedThread } from './executor/served-thread.ts';
+import { MAX_FAILED_STARTS, ThreadRestarts } from './executor/thread-restarts.ts';
 import { AttemptCounter } from './attempt-counter.ts';
 import { cancelled } from './backends/backend-outcome.ts';
 import { QuickStreak } from './quick-streak.ts';
@@ -30,6 +31,13 @@ export interface LocalThreadNodeOptions {
   abortGraceMs?: number;
   /** Called whenever slots free up, so the scheduler can hand out more work. */
   onCapacity: () => void;
+  /**
+   * Called once if the threads cannot start (MAX_FAILED_STARTS lost in a row before reporting
+   * anything): the node then fails what it is given, and its owner should stop offering it.
+   */
+  onBroken?: (error: Error) => void;
+  /** The module each thread runs (the swarm's own thread entry unless given). */
+  threadEntry?: string;
   now?: () => number;
 }
 
@@ -84,6 +92,9 @@ export class LocalThreadNode implements NodeRuntime {
   /** Flushes since the loop last reached its check phase (see queueFlush). */
   private readonly flushesThisTurn = { count: 0, resetQueued: false };
   private closed = false;
+  private readonly restarts = new ThreadRestarts();
+  /** Set when the threads cannot start: the outcome of everything the node is given after. */
+  private broken: ExecutionOutcome | null = null;
   /** Whether threads may hold more than their slots now (see quick-streak.ts). */
   private readonly streak = new QuickStreak();
   private idleWaiters: (() => void)[] = [];
@@ -96,7 +107,7 @@ export class LocalThreadNode implements NodeRuntime {
     this.perThread = Math.max(1, options.tasksPerThread);
     this.capacity = threads * this.perThread;
     this.pool = new Piscina({
-      filename: THREAD_ENTRY,
+      filename: options.threadEntry ?? THREAD_ENTRY,
       minThreads: threads,
       maxThreads: threads,
       // 'disabled' keeps a thread's event loop free while it serves, so messages on its port
@@ -104,8 +115,13 @@ export class LocalThreadNode implements NodeRuntime {
       atomics: 'disabled',
       idleTimeout: Infinity,
     });
-    // A thread dying outside any call (rare) must not take the process down.
-    this.pool.on('error', () => {});
+    // A thread dying outside any call must not take the process down. It is one that could
+    // not start (its entry failed to load): piscina starts another at once, forever, and the
+    // calls waiting for a thread wait with it, so these count towards giving up.
+    this.pool.on('error', (err: unknown) => {
+      if (this.closed || this.broken) return;
+      if (this.restarts.lost(false).giveUp) this.breakDown(serializeError(err).message);
+    });
     this.channel = new BroadcastChannel(this.channelName);
     Comlink.expose(options.host, this.channel);
     for (let i = 0; i < threads; i++) this.threads.push(this.serveThread());
@@ -122,7 +138,7 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   freeSlots(): number {
-    if (this.closed) return 0;
+    if (this.closed || this.broken) return 0;
     const limit = this.heldPerThread();
     let free = -this.pending.length;
     for (const thread of this.threads) free += Math.max(0, limit - thread.held.size);
@@ -130,6 +146,10 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
+    if (this.broken) {
+      sink.finished(this.broken);
+      return;
+    }
     this.pending.push({ request, sink });
     this.queueFlush();
   }
@@ -260,6 +280,7 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   private onReport(thread: ServedThread, report: ThreadReport): void {
+    this.restarts.reported();
     let runId = '';
     let started = 0;
     for (const key of report.started) {
@@ -329,8 +350,14 @@ export class LocalThreadNode implements NodeRuntime {
   private onThreadLost(thread: ServedThread, err: unknown): void {
     const index = this.threads.indexOf(thread);
     if (index < 0) return;
-    if (!this.closed) this.threads[index] = this.serveThread();
+    this.threads.splice(index, 1);
     const error = serializeError(err);
+    if (!this.closed) {
+      const restart = this.restarts.lost(thread.reported);
+      if (restart.giveUp) this.breakDown(error.message);
+      else if (restart.delayMs === 0) this.addThread();
+      else this.options.clock.setTimeout(() => this.addThread(), restart.delayMs);
+    }
     let runId = '';
     let ended = 0;
     for (const key of thread.held) {
@@ -351,6 +378,26 @@ export class LocalThreadNode implements NodeRuntime {
     this.counted.count('ended', runId, ended);
     this.wakeIdleWaiters();
     this.options.onCapacity();
+  }
+
+  /** A replacement thread; what waits for room goes to it. */
+  private addThread(): void {
+    if (this.closed || this.broken) return;
+    this.threads.push(this.serveThread());
+    this.queueFlush();
+  }
+
+  /** The threads cannot start: what waits and what comes fails, saying why, and the owner is told once. */
+  private breakDown(cause: string): void {
+    const message =
+      `the worker threads stop as they start (${MAX_FAILED_STARTS} in a row): ${cause}. ` +
+      'This node takes no more work: reinstall (npm ci), or check the memory free for threads, then start it again.';
+    this.broken = { ok: false, retryable: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message } };
+    for (const { sink } of this.pending.splice(0)) sink.finished(this.broken);
+    // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
+    void this.pool.destroy();
+    this.wakeIdleWaiters();
+    this.options.onBroken?.(new SwarmError('WORKER_CRASHED', message));
   }
 
   private finish(key: string, entry: InFlight, outcome: ExecutionOutcome): void {

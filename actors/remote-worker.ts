@@ -110,6 +110,8 @@ export class RemoteWorker {
       host: this.hostServices(),
       clock: this.clock,
       onCapacity: () => {},
+      // What it is sent then fails, saying why, back to the dispatcher.
+      onBroken: (error) => this.log.error({ err: error }, error.message),
     });
     this.backendNode =
       options.backends && options.backends.length > 0

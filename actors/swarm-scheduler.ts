@@ -50,12 +50,15 @@ export class SwarmScheduler {
   private readonly expected = new Map<DispatchTarget, number>();
   /** Targets no node offers, with when that was first seen (see `nodeWait`). */
   private readonly missingSince = new Map<DispatchTarget, number>();
+  /** Targets whose node was removed because it broke, with why (see removeNode). */
+  private readonly brokenBy = new Map<DispatchTarget, string>();
   private waitTimer: unknown = null;
 
   constructor(private readonly options: SchedulerOptions) {}
 
   addNode(node: NodeRuntime): void {
     this.nodes.push(node);
+    for (const target of node.capabilities) this.brokenBy.delete(target);
     this.schedulePump();
   }
 
@@ -79,9 +82,11 @@ export class SwarmScheduler {
     };
   }
 
-  removeNode(node: NodeRuntime): void {
+  /** `broken`: why the node can run nothing (said when a job finds no node for what it offered). */
+  removeNode(node: NodeRuntime, broken?: string): void {
     const i = this.nodes.indexOf(node);
     if (i >= 0) this.nodes.splice(i, 1);
+    if (broken !== undefined) for (const target of node.capabilities) this.brokenBy.set(target, broken);
   }
 
   /** Cancels the pending wake-up for jobs waiting on a capable node (dispatcher shutdown). */
@@ -214,9 +219,12 @@ export class SwarmScheduler {
   private unservableReason(target: DispatchTarget): string {
     const have = [...new Set(this.nodes.flatMap((n) => [...n.capabilities]))].sort().join(', ') || 'none';
     const waited = this.options.nodeWait?.ms ? ` and none joined within ${this.options.nodeWait.ms} ms` : '';
+    const broken = this.brokenBy.get(target);
     return (
       `no node in the swarm can run dispatch "${target}"${waited} (capabilities available: ${have}); ` +
-      (target === 'internal'
+      (broken !== undefined
+        ? `the node that ran it stopped: ${broken}`
+        : target === 'internal'
         ? 'set [dispatcher] local_workers above 0 or attach a worker.'
         : `enable [backends.${target}] and attach a worker that offers it.`)
     );

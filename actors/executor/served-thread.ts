@@ -16,6 +16,8 @@ export class ServedThread {
   readonly ended: Promise<void>;
   /** How many of `held` the thread reported started (the rest wait on the thread). */
   running = 0;
+  /** Whether the thread has reported anything (it sends an empty report as it begins to serve): see ThreadRestarts. */
+  reported = false;
   private readonly port: MessagePort;
   private readonly controller = new AbortController();
   private lost = false;
@@ -30,6 +32,7 @@ export class ServedThread {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     port1.on('message', (report: ThreadReport) => {
+      this.reported = true;
       if (!this.lost) onReport(this, report);
     });
     const call: ServeCall = { port: port2, channel, concurrency };

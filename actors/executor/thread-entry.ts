@@ -48,6 +48,10 @@ export default function serve(call: ServeCall): Promise<void> {
     reportQueued = true;
     setImmediate(send);
   };
+  // An empty report first: the thread is serving, so a death from now on is not a failed start
+  // (see ThreadRestarts).
+  port.postMessage(report);
+  report = { started: [], outcomes: [], returned: [] };
   const finish = (key: string, outcome: ExecutionOutcome) => {
     report.outcomes.push({ key, outcome });
     queueReport();

@@ -121,3 +121,33 @@ describe('the local node', () => {
     expect((await slowDone).ok).toBe(true);
   });
 });
+
+describe('threads that cannot start', () => {
+  test('after three lost in a row, the node fails what it is given, saying why, and its owner is told once', async () => {
+    const broken: Error[] = [];
+    const node = new LocalThreadNode({
+      threads: 2,
+      tasksPerThread: 2,
+      host,
+      clock: systemClock,
+      onCapacity: () => {},
+      onBroken: (error) => broken.push(error),
+      threadEntry: new URL('../fixtures/threads/failing-thread-entry.ts', import.meta.url).href,
+    });
+    nodes.push(node);
+    // An attempt sent to a thread that dies fails as a crash, to be retried; the retries come
+    // back until the node gives up (it would otherwise start threads forever, and the run wait).
+    let outcome = await run(node, request({ operation: 'noop' }), []);
+    for (let attempts = 1; outcome.ok === false && outcome.retryable && attempts < 10; attempts++) {
+      expect(outcome.error.message).toContain('this thread entry cannot load');
+      outcome = await run(node, request({ operation: 'noop' }), []);
+    }
+    expect(outcome).toMatchObject({ ok: false, retryable: false, error: { code: 'WORKER_CRASHED' } });
+    expect(outcome.ok === false && outcome.error.message).toContain('the worker threads stop as they start (3 in a row): this thread entry cannot load');
+    expect(broken).toHaveLength(1);
+    // Given more, it answers at once, and offers no room.
+    expect(await run(node, request({ operation: 'noop' }), [])).toMatchObject({ ok: false, retryable: false });
+    expect(node.freeSlots()).toBe(0);
+    expect(broken).toHaveLength(1);
+  });
+});

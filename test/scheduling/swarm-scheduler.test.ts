@@ -304,6 +304,25 @@ describe('SwarmScheduler: unservable jobs', () => {
     expect(s.queuedCount()).toBe(0);
   });
 
+  test('a job whose node broke says why the node stopped, not how to configure one; a node that joins clears it', () => {
+    const owner = new FakeOwner();
+    const local = new FakeNode('local', ['internal'], 4);
+    const s = scheduler({}, local);
+    s.removeNode(local, 'the worker threads stop as they start (3 in a row): boom');
+    s.enqueue(job(owner, 0));
+    s.pump();
+    const { reason } = owner.unservableJobs[0];
+    expect(reason).toContain('no node in the swarm can run dispatch "internal"');
+    expect(reason).toContain('the node that ran it stopped: the worker threads stop as they start (3 in a row): boom');
+    expect(reason).not.toContain('local_workers');
+    const again = new FakeNode('again', ['internal'], 0);
+    s.addNode(again);
+    s.removeNode(again);
+    s.enqueue(job(owner, 1));
+    s.pump();
+    expect(owner.unservableJobs[1].reason).toContain('local_workers');
+  });
+
   test('an internal job without any node points at local_workers', () => {
     const owner = new FakeOwner();
     const s = scheduler({});
