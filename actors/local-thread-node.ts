@@ -6,6 +6,7 @@ import { serializeError, SwarmError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
+import { FlushScheduler } from './executor/flush-scheduler.ts';
 import { ServedThread } from './executor/served-thread.ts';
 import { MAX_FAILED_STARTS, ThreadRestarts } from './executor/thread-restarts.ts';
 import { AttemptCounter } from './attempt-counter.ts';
@@ -59,8 +60,6 @@ interface Pending {
 /** How long an aborted attempt may take to stop before its thread is terminated. */
 export const ABORT_GRACE_MS = 2_000;
 
-/** Microtask flushes in one event-loop turn before the next waits for a setImmediate. */
-const FLUSHES_PER_TURN = 4;
 
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
@@ -88,9 +87,7 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly threads: ServedThread[] = [];
   private readonly inFlight = new Map<string, InFlight>();
   private pending: Pending[] = [];
-  private flushQueued = false;
-  /** Flushes since the loop last reached its check phase (see queueFlush). */
-  private readonly flushesThisTurn = { count: 0, resetQueued: false };
+  private readonly flushes = new FlushScheduler(() => this.flushPending());
   private closed = false;
   private readonly restarts = new ThreadRestarts();
   /** Set when the threads cannot start: the outcome of everything the node is given after. */
@@ -151,27 +148,7 @@ export class LocalThreadNode implements NodeRuntime {
       return;
     }
     this.pending.push({ request, sink });
-    this.queueFlush();
-  }
-
-  private queueFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    // A microtask: what one task of the event loop hands out (a report's freed slots refilled,
-    // a commit's released dependents, one scheduler pump) leaves as one message per thread,
-    // without the extra loop turn a setImmediate costs every step of a chain. But the threads
-    // answer within microseconds, and their reports can keep the loop busy with no turn for
-    // timers and sockets (HTTP, heartbeats): after a few flushes in one turn, the next waits
-    // for the next turn.
-    if (this.flushesThisTurn.count++ < FLUSHES_PER_TURN) queueMicrotask(() => this.flushPending());
-    else setImmediate(() => this.flushPending());
-    if (!this.flushesThisTurn.resetQueued) {
-      this.flushesThisTurn.resetQueued = true;
-      setImmediate(() => {
-        this.flushesThisTurn.count = 0;
-        this.flushesThisTurn.resetQueued = false;
-      });
-    }
+    this.flushes.request();
   }
 
   abort(key: string, reason: string): void {
@@ -243,7 +220,6 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   private flushPending(): void {
-    this.flushQueued = false;
     if (this.pending.length === 0) return;
     // Each request to the thread with the most room, so CPU-bound requests spread over the
     // threads. What finds no room (requests given back by threads) waits here, where the
@@ -310,7 +286,7 @@ export class LocalThreadNode implements NodeRuntime {
     const slow = report.started.some((key) => this.inFlight.get(key)?.started === true);
     if (slow) this.endQuickStreak();
     if (report.outcomes.length === 0 && !slow) return;
-    if (this.pending.length > 0) this.queueFlush();
+    if (this.pending.length > 0) this.flushes.request();
     this.wakeIdleWaiters();
     this.options.onCapacity();
   }
@@ -339,7 +315,7 @@ export class LocalThreadNode implements NodeRuntime {
     }
     if (back.length === 0) return;
     this.pending = [...back, ...this.pending];
-    this.queueFlush();
+    this.flushes.request();
   }
 
   /**
@@ -384,7 +360,7 @@ export class LocalThreadNode implements NodeRuntime {
   private addThread(): void {
     if (this.closed || this.broken) return;
     this.threads.push(this.serveThread());
-    this.queueFlush();
+    this.flushes.request();
   }
 
   /** The threads cannot start: what waits and what comes fails, saying why, and the owner is told once. */
