@@ -1,6 +1,6 @@
 import { toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
-import { isFinishedRun, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
+import { isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
 
 /**
  * Whether an unfinished run still has a process behind it. A run whose `swarm run` was
@@ -20,4 +20,20 @@ export function resumeHint(runId: string): string {
 /** A run as lists show it (ListedRun): with whether it is interrupted. */
 export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted: isInterrupted(store, run) };
+}
+
+/**
+ * The nodes table as lists show it. It keeps each node's last state, so a `swarm run` or a
+ * dispatcher killed mid-run leaves its node busy there for good. A busy node runs attempts of
+ * some run; when no run is still held by a live process, a busy row is what a gone process
+ * left (`gone`). An idle row cannot be told from a live idle one, and is shown as it is.
+ */
+export function listedNodes(store: SwarmStore): ListedNode[] {
+  let liveRun: boolean | undefined;
+  const anyLiveRun = () =>
+    (liveRun ??= store.listUnfinishedRunIds().some((id) => {
+      const run = store.getRunListing(id);
+      return run !== undefined && !isInterrupted(store, run);
+    }));
+  return store.listNodes().map((node) => ({ ...node, gone: node.status !== 'stopped' && node.running > 0 && !anyLiveRun() }));
 }

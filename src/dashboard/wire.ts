@@ -14,7 +14,7 @@ import type { TransitionRecord } from '../store/types.ts';
 export type { AttemptRecord } from '../attempt-history.ts';
 export type { SerializedError } from '../errors.ts';
 export type { ListedRun, RunResult, RunSummary, TaskResult } from '../run-result.ts';
-export type { NodeRecord, TransitionRecord } from '../store/types.ts';
+export type { ListedNode, NodeRecord, TransitionRecord } from '../store/types.ts';
 
 /** Where the page draws one box of a graph. */
 export interface LaidOutNode {

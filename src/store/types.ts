@@ -107,6 +107,11 @@ export interface NodeRecord {
   startedAt: number;
 }
 
+/** A node as lists show it: with whether the process it ran in is gone (see listedNodes). */
+export interface ListedNode extends NodeRecord {
+  gone: boolean;
+}
+
 /** One journal row: a transition of one actor. `seq` is assigned by the store, increasing. */
 export interface TransitionRecord {
   seq: number;

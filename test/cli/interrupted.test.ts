@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
+import { listedNodes } from '../../src/run-liveness.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
 
@@ -43,8 +44,17 @@ describe('a run whose process was killed', () => {
       const hold = shown.json.tasks?.find((t: { name: string }) => t.name === 'hold');
       return hold?.status === 'running' ? (run.runId as string) : undefined;
     });
-    // Alive: running, not interrupted.
+    // Alive: running, not interrupted; its node busy, not gone.
     expect((await swarmJson(['runs', '--db', db], config)).json.runs[0].interrupted).toBe(false);
+    const localNode = () => {
+      const store = new SqliteStore(db);
+      try {
+        return listedNodes(store).find((n) => n.id === 'local');
+      } finally {
+        store.close();
+      }
+    };
+    expect(localNode()).toMatchObject({ status: 'busy', running: 1, gone: false });
     child.kill('SIGKILL');
     await child.exited;
 
@@ -60,6 +70,8 @@ describe('a run whose process was killed', () => {
     try {
       expect(listRunsPage(store, new URLSearchParams()).runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
       expect(runStateNow(store, store.getRunListing(runId)!)).toMatchObject({ runState: 'running', interrupted: true });
+      // Its node stays busy in the table; the list says its process is gone.
+      expect(localNode()).toMatchObject({ status: 'busy', gone: true });
     } finally {
       store.close();
     }

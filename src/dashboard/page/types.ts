@@ -5,6 +5,7 @@
 export type {
   AttemptRecord as Attempt,
   JournalPage,
+  ListedNode,
   ListedRun,
   NodeRecord,
   PageLayout as Layout,

@@ -1,5 +1,6 @@
 import { RunNotFoundError } from '../../errors.ts';
 import { readRunResult, toRunSummary } from '../../run-result.ts';
+import { listedNodes } from '../../run-liveness.ts';
 import { HttpError, json } from '../../server/http.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
 import type { JournalCache } from './journal-cache.ts';
@@ -90,7 +91,7 @@ export const readRoutes: ReadRoute[] = [
       return json(taskDetail(ctx.store, requireRun(ctx, runId), name, optionalIntParam(search, 'at')));
     },
   },
-  { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: ctx.store.listNodes(), at: Date.now() }) },
+  { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: listedNodes(ctx.store), at: Date.now() }) },
   { pattern: /^\/api\/machines$/, handle: () => json({ machines: Object.keys(MACHINES) }) },
   {
     pattern: /^\/api\/machines\/([^/]+)$/,
