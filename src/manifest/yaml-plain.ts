@@ -10,7 +10,7 @@ import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, readSingleQuoted, resolvePlain } 
  * symbols that is ~800 MB and 6 s, for a million 7 GB and 68 s. Nearly every manifest uses a
  * small part of YAML: block mappings and sequences (also `- key: value` items, and a list at its
  * key's indentation), plain or one-line quoted keys, one-line scalars (plain, 'single' or
- * "double" quoted), one-line flow lists and mappings of scalars, comments, a leading `---`, LF
+ * "double" quoted), one-line flow lists and mappings (nested too), comments, a leading `---`, LF
  * or CR LF line ends. This reader reads that part and nothing else: on any other text (anchors,
  * tags, block or multi-line scalars, tabs, duplicate keys, ...) it returns undefined and the
  * full reader reads the text, so what it declines gets the full reader's data or errors.
@@ -222,8 +222,7 @@ class PlainYamlReader {
     if (c === 34 /* " */) [data, end] = readDoubleQuoted(text, start, this.lineEnd);
     else if (c === 39 /* ' */) [data, end] = readSingleQuoted(text, start, this.lineEnd);
     else if (c === 91 /* [ */ || c === 123 /* { */) {
-      if (depth + 1 > MAX_NESTING) throw OUTSIDE_PLAIN_YAML;
-      const flow = c === 91 ? this.flowList(start) : this.flowMapping(start);
+      const flow = this.flowValue(start, depth + 1);
       ({ data, place } = flow);
       end = flow.end;
     } else [data, end] = this.plainScalar(start);
@@ -256,17 +255,28 @@ class PlainYamlReader {
     return typeof value === 'string' ? this.strings.give(value) : value;
   }
 
-  /** `[a, 'b', 3]` on one line: scalars only. */
-  private flowList(start: number): Read & { end: number } {
+  /** A value inside brackets (or one that opens them): a nested `[...]` or `{...}`, or a scalar. */
+  private flowValue(start: number, depth: number): Read & { end: number } {
+    const c = this.text.charCodeAt(start);
+    if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (depth > MAX_NESTING) throw OUTSIDE_PLAIN_YAML;
+      return c === 91 ? this.flowList(start, depth) : this.flowMapping(start, depth);
+    }
+    const [data, end] = this.flowScalar(start);
+    return { data, place: start, end };
+  }
+
+  /** `[a, 'b', 3]` on one line: scalars, and lists and mappings of them. */
+  private flowList(start: number, depth: number): Read & { end: number } {
     const data: unknown[] = [];
     const place: ListPlace | undefined = this.places ? { at: start, items: [] } : undefined;
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === 93 /* ] */) return { data, place: place ?? start, end: i + 1 };
     for (;;) {
-      const [value, end] = this.flowScalar(i);
-      data.push(value);
-      place?.items.push(i);
-      i = this.skipSpaces(end);
+      const item = this.flowValue(i, depth + 1);
+      data.push(item.data);
+      place?.items.push(item.place);
+      i = this.skipSpaces(item.end);
       const c = this.text.charCodeAt(i);
       if (c === 93) return { data, place: place ?? start, end: i + 1 };
       if (c !== 44 /* , */) throw OUTSIDE_PLAIN_YAML;
@@ -274,8 +284,8 @@ class PlainYamlReader {
     }
   }
 
-  /** `{key: value, ...}` on one line: plain keys, scalar values. */
-  private flowMapping(start: number): Read & { end: number } {
+  /** `{key: value, ...}` on one line: plain keys; scalars, lists and mappings as values. */
+  private flowMapping(start: number, depth: number): Read & { end: number } {
     const data: Record<string, unknown> = {};
     const place: MappingPlace | undefined = this.places ? { at: start, entries: new Map() } : undefined;
     let i = this.skipSpaces(start + 1);
@@ -286,10 +296,10 @@ class PlainYamlReader {
       const [key, colon] = found;
       if (Object.hasOwn(data, key)) throw OUTSIDE_PLAIN_YAML;
       const valueAt = this.skipSpaces(colon + 1);
-      const [value, end] = this.flowScalar(valueAt);
-      data[key] = value;
-      place?.entries.set(key, [i, valueAt]);
-      i = this.skipSpaces(end);
+      const value = this.flowValue(valueAt, depth + 1);
+      data[key] = value.data;
+      place?.entries.set(key, [i, value.place]);
+      i = this.skipSpaces(value.end);
       const c = this.text.charCodeAt(i);
       if (c === 125) return { data, place: place ?? start, end: i + 1 };
       if (c !== 44) throw OUTSIDE_PLAIN_YAML;

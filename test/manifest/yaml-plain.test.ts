@@ -46,6 +46,19 @@ describe('the plain YAML reader', () => {
     expect(data).toEqual(readFullYamlDocument(text, undefined).data as Record<string, unknown>);
   });
 
+  test('flow collections inside flow collections on one line, as generated manifests write symbols', () => {
+    const text = 'name: flows\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, message: [x, {y: 1}]}}\n  - {name: b, dependencies: [a], parameters: {}}\n';
+    const data = readPlainYaml(text);
+    expect(data).toEqual({
+      name: 'flows',
+      symbols: [
+        { name: 'a', type: 'action', parameters: { operation: 'echo', message: ['x', { y: 1 }] } },
+        { name: 'b', dependencies: ['a'], parameters: {} },
+      ],
+    });
+    expect(data).toEqual(readFullYamlDocument(text, undefined).data as Record<string, unknown>);
+  });
+
   test('CRLF line ends', () => {
     const text = 'name: crlf\r\nsymbols:\r\n  - name: a\r\n    type:\r\n';
     expect(readPlainYaml(text)).toEqual({ name: 'crlf', symbols: [{ name: 'a', type: null }] });
@@ -77,7 +90,6 @@ describe('the plain YAML reader', () => {
     ['a CR alone', 'a: b\rc: d\n'],
     ['a byte order mark', '\ufeffa: b\n'],
     ['a duplicate key', 'a: 1\na: 2\n'],
-    ['a nested flow collection', 'a: [b, [c]]\n'],
     ['a flow collection over two lines', 'a: [b,\n  c]\n'],
     ['a list in a list item', 'a:\n- - b\n'],
     ['an escape it does not decode', 'a: "\\x41"\n'],
