@@ -33,8 +33,8 @@ export interface LocalThreadNodeOptions {
   /** Called whenever slots free up, so the scheduler can hand out more work. */
   onCapacity: () => void;
   /**
-   * Called once if the threads cannot start (MAX_FAILED_STARTS lost in a row before reporting
-   * anything): the node then fails what it is given, and its owner should stop offering it.
+   * Called once if the threads cannot start (see ThreadRestarts): the node then fails what it
+   * is given, and its owner should stop offering it.
    */
   onBroken?: (error: Error) => void;
   /** The module each thread runs (the swarm's own thread entry unless given). */
@@ -89,7 +89,7 @@ export class LocalThreadNode implements NodeRuntime {
   private pending: Pending[] = [];
   private readonly flushes = new FlushScheduler(() => this.flushPending());
   private closed = false;
-  private readonly restarts = new ThreadRestarts();
+  private readonly restarts: ThreadRestarts;
   /** Set when the threads cannot start: the outcome of everything the node is given after. */
   private broken: ExecutionOutcome | null = null;
   /** Whether threads may hold more than their slots now (see quick-streak.ts). */
@@ -100,6 +100,7 @@ export class LocalThreadNode implements NodeRuntime {
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
+    this.restarts = new ThreadRestarts(options.now ?? Date.now);
     const threads = Math.max(1, options.threads);
     this.perThread = Math.max(1, options.tasksPerThread);
     this.capacity = threads * this.perThread;
@@ -113,11 +114,13 @@ export class LocalThreadNode implements NodeRuntime {
       idleTimeout: Infinity,
     });
     // A thread dying outside any call must not take the process down. It is one that could
-    // not start (its entry failed to load): piscina starts another at once, forever, and the
-    // calls waiting for a thread wait with it, so these count towards giving up.
+    // not start (its entry failed to load), and the calls waiting for a thread may then wait
+    // for good: they end here, as lost threads (see onThreadLost), and count towards giving up.
     this.pool.on('error', (err: unknown) => {
       if (this.closed || this.broken) return;
-      if (this.restarts.lost(false).giveUp) this.breakDown(serializeError(err).message);
+      const cause = serializeError(err).message;
+      if (this.restarts.lost(false).giveUp) return this.breakDown(cause);
+      for (const thread of this.threads) if (!thread.reported) thread.terminate(cause);
     });
     this.channel = new BroadcastChannel(this.channelName);
     Comlink.expose(options.host, this.channel);
@@ -132,6 +135,11 @@ export class LocalThreadNode implements NodeRuntime {
     });
     // Once per loop turn: the reports of all threads in a turn make one event per kind.
     this.counted = new AttemptCounter(this.actor, setImmediate);
+  }
+
+  /** Whether the threads could not start (see ThreadRestarts): the node runs nothing. */
+  get isBroken(): boolean {
+    return this.broken !== null;
   }
 
   freeSlots(): number {
@@ -327,8 +335,9 @@ export class LocalThreadNode implements NodeRuntime {
     const index = this.threads.indexOf(thread);
     if (index < 0) return;
     this.threads.splice(index, 1);
-    const error = serializeError(err);
-    if (!this.closed) {
+    // Ended by force, piscina says only "aborted": the reason it was ended says more.
+    const error = thread.terminatedBecause !== null ? { message: thread.terminatedBecause, stack: undefined } : serializeError(err);
+    if (!this.closed && !this.broken) {
       const restart = this.restarts.lost(thread.reported);
       if (restart.giveUp) this.breakDown(error.message);
       else if (restart.delayMs === 0) this.addThread();
@@ -366,10 +375,17 @@ export class LocalThreadNode implements NodeRuntime {
   /** The threads cannot start: what waits and what comes fails, saying why, and the owner is told once. */
   private breakDown(cause: string): void {
     const message =
-      `the worker threads stop as they start (${MAX_FAILED_STARTS} in a row): ${cause}. ` +
+      `the worker threads stop as they start (tried ${MAX_FAILED_STARTS} times): ${cause}. ` +
       'This node takes no more work: reinstall (npm ci), or check the memory free for threads, then start it again.';
     this.broken = { ok: false, retryable: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message } };
     for (const { sink } of this.pending.splice(0)) sink.finished(this.broken);
+    // What threads that never began to serve hold never started.
+    for (const thread of this.threads) {
+      for (const key of [...thread.held]) {
+        const entry = this.inFlight.get(key);
+        if (entry && !entry.started) this.finish(key, entry, this.broken);
+      }
+    }
     // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
     void this.pool.destroy();
     this.wakeIdleWaiters();

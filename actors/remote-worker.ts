@@ -110,8 +110,11 @@ export class RemoteWorker {
       host: this.hostServices(),
       clock: this.clock,
       onCapacity: () => {},
-      // What it is sent then fails, saying why, back to the dispatcher.
-      onBroken: (error) => this.log.error({ err: error }, error.message),
+      // It stops offering `internal`, so the dispatcher sends that work to other workers.
+      onBroken: (error) => {
+        this.log.error({ err: error }, error.message);
+        this.send(toDispatcher.capabilities([...this.capabilities]));
+      },
     });
     this.backendNode =
       options.backends && options.backends.length > 0
@@ -134,7 +137,7 @@ export class RemoteWorker {
 
   /** What it offers now: `internal`, and the backends that pass their health check. */
   get capabilities(): readonly DispatchTarget[] {
-    return this.options.capabilities.filter((c) => c === 'internal' || (this.backendNode?.capabilities.has(c) ?? false));
+    return this.options.capabilities.filter((c) => (c === 'internal' ? !this.node.isBroken : (this.backendNode?.capabilities.has(c) ?? false)));
   }
 
   /** Whether the dispatcher has accepted this worker on the current connection. */

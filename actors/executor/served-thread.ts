@@ -67,8 +67,12 @@ export class ServedThread {
     this.post({ type: 'close' });
   }
 
+  /** Why the call was ended by force (terminate), for what the thread held. */
+  terminatedBecause: string | null = null;
+
   /** Ends the call by force: piscina terminates the thread. */
   terminate(reason: string): void {
+    this.terminatedBecause ??= reason;
     this.controller.abort(new Error(reason));
   }
 

@@ -173,7 +173,8 @@ export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, wh
   const uses = unrunnableHere(manifest, config, runs);
   if (uses.length === 0) return;
   const fixes = [
-    ...(uses.some((u) => u.because === 'no-local-workers') ? ['set [dispatcher] local_workers above 0'] : []),
+    // With no local workers even an enabled backend has no process here.
+    ...(config.dispatcher.local_workers === 0 ? ['set [dispatcher] local_workers above 0'] : []),
     ...(uses.some((u) => u.because === 'backend-disabled') ? ['enable the backend (and set its paths) in the config'] : []),
   ];
   throw new UsageError(

@@ -18,6 +18,9 @@ export function ownString(text: string): string {
 export function ownStringsIn<T>(data: T): T {
   if (data === null || typeof data !== 'object') return data;
   const seen = new Set<object>();
+  // One copy per string: an alias gives every place the same string, and a copy for each
+  // place would multiply a long one by the aliases (1 MB, 2,000 times, was 2 GB).
+  const copies = new Map<string, string>();
   const stack: object[] = [data];
   while (stack.length > 0) {
     const node = stack.pop()! as Record<string, unknown>;
@@ -26,7 +29,11 @@ export function ownStringsIn<T>(data: T): T {
     for (const key of Object.keys(node)) {
       const value = node[key];
       if (typeof value === 'string') {
-        if (value.length > 8) node[key] = ownString(value);
+        if (value.length > 8) {
+          let copy = copies.get(value);
+          if (copy === undefined) copies.set(value, (copy = ownString(value)));
+          node[key] = copy;
+        }
       } else if (value !== null && typeof value === 'object') stack.push(value);
     }
   }

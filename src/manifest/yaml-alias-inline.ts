@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isSeq, type Document } from 'yaml';
+import { isAlias, isMap, isPair, isSeq, type Alias, type Document } from 'yaml';
 import { anchorBefore, type Anchors } from './yaml-checks.ts';
 
 type Range = [number, number, number];
@@ -10,30 +10,35 @@ type Range = [number, number, number];
  * before it, which is quadratic (a manifest of 100,000 `<<: *defaults` took seconds), and its
  * bound on copies per anchor refused a manifest of more than 10,000 such merges. How much the
  * aliases copy is bounded before this runs (aliasExpansion), so the copies cannot run away.
- * An alias inside its own anchor stays an alias: the yaml package makes that a cycle, which
- * validation reports with its place.
+ * A document with an alias inside its own anchor is left as it is (see below).
  */
 export function inlineAliases(doc: Document, anchors: Anchors): () => void {
+  const replacements: (() => void)[] = [];
   const undo: (() => void)[] = [];
-  const inlined = (node: unknown): unknown => {
-    if (!isAlias(node)) return node;
-    const at = node.range?.[0] ?? 0;
-    const target = anchorBefore(anchors, node.source, at) as { range?: Range } | undefined;
+  /** The node to put in an alias's place; null for an alias inside its own anchor. */
+  const targetOf = (alias: Alias): object | null => {
+    const at = alias.range?.[0] ?? 0;
+    const target = anchorBefore(anchors, alias.source, at) as { range?: Range } | undefined;
     const end = target?.range?.[1];
-    // Unknown aliases are refused before this runs; the anchor still open around the alias is the cycle.
-    if (target === undefined || end === undefined || at < end) return node;
-    return target;
+    // Unknown aliases are refused before this runs.
+    if (target === undefined || end === undefined) return null;
+    return at < end ? null : target;
   };
+  let cycle = false;
   const stack: unknown[] = [doc.contents];
-  while (stack.length > 0) {
+  while (stack.length > 0 && !cycle) {
     const node = stack.pop();
     if (isPair(node)) {
       for (const side of ['key', 'value'] as const) {
         const before = node[side];
-        const after = inlined(before);
-        if (after === before) stack.push(before);
+        if (!isAlias(before)) {
+          stack.push(before);
+          continue;
+        }
+        const after = targetOf(before);
+        if (after === null) cycle = true;
         else {
-          node[side] = after;
+          replacements.push(() => (node[side] = after as typeof before));
           undo.push(() => (node[side] = before));
         }
       }
@@ -43,15 +48,24 @@ export function inlineAliases(doc: Document, anchors: Anchors): () => void {
       const items = node.items;
       for (let i = 0; i < items.length; i++) {
         const before = items[i];
-        const after = inlined(before);
-        if (after === before) stack.push(before);
+        if (!isAlias(before)) {
+          stack.push(before);
+          continue;
+        }
+        const after = targetOf(before);
+        if (after === null) cycle = true;
         else {
-          items[i] = after as (typeof items)[number];
+          replacements.push(() => (items[i] = after as (typeof items)[number]));
           undo.push(() => (items[i] = before));
         }
       }
     }
   }
+  // A document with an alias inside its own anchor keeps all its aliases: the yaml package
+  // bounds its copies (maxAliasCount), and each inlined copy of such an anchor would make it
+  // walk the whole tree again (seconds for a few thousand). Such a value is refused anyway.
+  if (cycle) return () => {};
+  for (const replace of replacements) replace();
   return () => {
     for (const step of undo) step();
   };

@@ -58,10 +58,12 @@ export function duplicateKeys(doc: Document): { offset: number; key: string; fir
         stack.push(pair.key, pair.value);
         if (!isScalar(pair.key)) continue; // a collection as a key is never equal to another
         const offset = pair.key.range?.[0] ?? 0;
-        // Keys as the data will have them: `1` and "1" (or `true` and "true") are one key of a
-        // JavaScript object, the last silently winning; each `<<` is a symbol of its own.
+        // Keys as the data will have them (the yaml package's stringifyKey): `1` and "1", or
+        // `~` and "", are one key of a JavaScript object, the last silently winning. A merge
+        // key (`<<`, a symbol) is no key of the data: two of them both merge.
         const value = pair.key.value;
-        const key = typeof value === 'symbol' ? (value.description ?? '<<') : String(value);
+        if (typeof value === 'symbol') continue;
+        const key = value === null ? '' : String(value);
         const firstOffset = firstAt.get(key);
         if (firstOffset === undefined) firstAt.set(key, offset);
         else found.push({ offset, key, firstOffset });

@@ -64,10 +64,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   // prettyErrors off: we want the bare message and place each error ourselves.
   const repeatedKeys = duplicateKeys(doc).map(({ offset, key, firstOffset }) => ({
     offset,
-    message:
-      key === '<<'
-        ? `the merge key << is given twice in one mapping (first at line ${positionAt(firstOffset).line}); merge several anchors with one: <<: [*a, *b]`
-        : `the key ${JSON.stringify(key)} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
+    message: `the key ${JSON.stringify(key)} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
   }));
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),

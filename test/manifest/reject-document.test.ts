@@ -38,19 +38,19 @@ describe('documents that are not manifests', () => {
     expect(issue.message).toBe('YAML error: the key "name" is given twice in one mapping (first at line 1); keep one of them');
   });
 
-  test('keys that are one key in the data are given twice: `1` and "1", `true` and "true", ~ and null', () => {
-    const issues = yamlIssues('name: x\nmetadata:\n  1: a\n  "1": b\n  flags: {true: 1, "true": 2, null: 3, ~: 4}\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');
+  test('keys that are one key in the data are given twice: `1` and "1", `true` and "true", `~` and "", null and ~', () => {
+    const issues = yamlIssues('name: x\nmetadata:\n  1: a\n  "1": b\n  flags: {true: 1, "true": 2, null: 3, ~: 4}\n  empty: {~: 1, "": 2, "null": 3}\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');
     expect(issues.map(({ line, column, message }) => [line, column, message.replace(/ in one mapping.*/, '')])).toEqual([
       [4, 3, 'YAML error: the key "1" is given twice'],
       [5, 20, 'YAML error: the key "true" is given twice'],
-      [5, 40, 'YAML error: the key "null" is given twice'],
+      [5, 40, 'YAML error: the key "" is given twice'],
+      [6, 17, 'YAML error: the key "" is given twice'],
     ]);
   });
 
-  test('two merge keys in one mapping: said so, with the one form that merges several anchors', () => {
-    const [issue] = yamlIssues('name: x\nx-a: &a {type: action}\nx-b: &b {retries: 2}\nsymbols:\n  - {<<: *a, <<: *b, name: a, parameters: {operation: noop}}\n');
-    expect(issue).toMatchObject({ line: 5, column: 14 });
-    expect(issue.message).toBe('YAML error: the merge key << is given twice in one mapping (first at line 5); merge several anchors with one: <<: [*a, *b]');
+  test('two merge keys in one mapping both merge, and a quoted "<<" is a key like any other', () => {
+    const { manifest } = parseManifest('name: x\nx-a: &a {type: action}\nx-b: &b {retries: 2}\nsymbols:\n  - {<<: *a, <<: *b, name: a, parameters: {operation: noop, m: {"<<": 1, <<: {k: 2}}}}\n', { format: 'yaml' });
+    expect(manifest.symbols[0]).toMatchObject({ type: 'action', retries: 2, parameters: { m: { '<<': 1, k: 2 } } });
   });
 
   test("a key given twice does not hide the manifest's other problems", () => {

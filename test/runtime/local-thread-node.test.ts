@@ -126,7 +126,7 @@ describe('threads that cannot start', () => {
   test('after three lost in a row, the node fails what it is given, saying why, and its owner is told once', async () => {
     const broken: Error[] = [];
     const node = new LocalThreadNode({
-      threads: 2,
+      threads: 4,
       tasksPerThread: 2,
       host,
       clock: systemClock,
@@ -143,7 +143,7 @@ describe('threads that cannot start', () => {
       outcome = await run(node, request({ operation: 'noop' }), []);
     }
     expect(outcome).toMatchObject({ ok: false, retryable: false, error: { code: 'WORKER_CRASHED' } });
-    expect(outcome.ok === false && outcome.error.message).toContain('the worker threads stop as they start (3 in a row): this thread entry cannot load');
+    expect(outcome.ok === false && outcome.error.message).toContain('the worker threads stop as they start (tried 3 times): this thread entry cannot load');
     expect(broken).toHaveLength(1);
     // Given more, it answers at once, and offers no room.
     expect(await run(node, request({ operation: 'noop' }), [])).toMatchObject({ ok: false, retryable: false });

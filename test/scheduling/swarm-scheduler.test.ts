@@ -308,12 +308,12 @@ describe('SwarmScheduler: unservable jobs', () => {
     const owner = new FakeOwner();
     const local = new FakeNode('local', ['internal'], 4);
     const s = scheduler({}, local);
-    s.removeNode(local, 'the worker threads stop as they start (3 in a row): boom');
+    s.removeNode(local, 'the worker threads stop as they start (tried 3 times): boom');
     s.enqueue(job(owner, 0));
     s.pump();
     const { reason } = owner.unservableJobs[0];
     expect(reason).toContain('no node in the swarm can run dispatch "internal"');
-    expect(reason).toContain('the node that ran it stopped: the worker threads stop as they start (3 in a row): boom');
+    expect(reason).toContain('the node that ran it stopped: the worker threads stop as they start (tried 3 times): boom');
     expect(reason).not.toContain('local_workers');
     const again = new FakeNode('again', ['internal'], 0);
     s.addNode(again);
