@@ -36,6 +36,17 @@ describe('values kept from a manifest do not keep the file\'s text', () => {
     });
   }
 
+  test('a long string an alias shares is copied once, not once per place', () => {
+    const before = outsideMemory();
+    const kept = (() => {
+      const text = `name: shared\nx-s: &s "${'s'.repeat(1_000_000)}"\nsymbols:\n${Array.from({ length: 200 }, (_, i) => `  - { name: s${i}, type: action, parameters: { operation: echo, message: *s } }`).join('\n')}\n`;
+      return parseManifest(text, { format: 'yaml' }).manifest;
+    })();
+    expect(kept.symbols).toHaveLength(200);
+    // One copy is 1 MB (2 as UTF-16 at most); one per place would be 200 MB.
+    expect(outsideMemory() - before).toBeLessThan(50_000_000);
+  });
+
   test('ownStringsIn replaces strings at any depth, and ends on data that contains itself', () => {
     const cyclic: Record<string, unknown> = { a: ['x'.repeat(20), { b: 'short' }], n: 1 };
     cyclic.self = cyclic;

@@ -31,6 +31,13 @@ describe('self-referencing YAML aliases', () => {
     expect(inRollback).toMatchObject([{ line: 9, symbol: 'a', field: 'rollback.parameters.message[0]' }]);
   });
 
+  test('a self-referencing anchor aliased by 3,000 symbols is refused as such (copying it per alias walked the tree per copy: minutes)', () => {
+    const symbols = Array.from({ length: 3_000 }, (_, i) => `  - { name: s${i}, type: action, parameters: *d }`).join('\n');
+    const issues = yamlIssues(`name: t\nx-d: &d { operation: echo, more: [*d] }\nsymbols:\n${symbols}\n`);
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues[0].message).toContain('contains itself');
+  });
+
   test('shared (not self-referencing) aliases are fine', () => {
     const loaded = parseManifest('name: t\nx: &v [1, 2]\nsymbols:\n  - { name: a, type: action, parameters: { operation: echo, a: *v, b: *v } }\n'.replace('x: &v [1, 2]\n', 'metadata: { v: &v [1, 2] }\n'), { format: 'yaml' });
     expect(loaded.manifest.symbols[0].parameters).toEqual({ operation: 'echo', a: [1, 2], b: [1, 2] });
