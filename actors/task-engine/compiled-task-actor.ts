@@ -27,8 +27,14 @@ const INIT = { type: 'xstate.init' };
  */
 export class CompiledTaskActor implements TaskActorLike {
   private snapshot: Snapshot | null = null;
-  /** Pending delayed events by id; made at the first one (a run may create a million actors). */
-  private timers: Map<string, unknown> | null = null;
+  /**
+   * Pending delayed events by id: the first in two fields, as a task has one at a time as a
+   * rule (its timeout), any more in a Map made then (a Map a task was ~15% of what each task
+   * left for the collector).
+   */
+  private timerId: string | null = null;
+  private timer: unknown = null;
+  private moreTimers: Map<string, unknown> | null = null;
   /** Events sent while one is handled, in order; made only when that happens. */
   private mailbox: { type: string }[] | null = null;
   private handling = false;
@@ -61,9 +67,30 @@ export class CompiledTaskActor implements TaskActorLike {
 
   stop(): void {
     this.stopped = true;
-    if (this.timers === null) return;
-    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
-    this.timers.clear();
+    if (this.timerId !== null) this.clock.clearTimeout(this.timer);
+    this.timerId = this.timer = null;
+    if (this.moreTimers === null) return;
+    for (const timer of this.moreTimers.values()) this.clock.clearTimeout(timer);
+    this.moreTimers.clear();
+  }
+
+  private setTimer(id: string, timer: unknown): void {
+    if (this.timerId === null || this.timerId === id) {
+      this.timerId = id;
+      this.timer = timer;
+    } else (this.moreTimers ??= new Map()).set(id, timer);
+  }
+
+  /** The pending timer of `id`, forgotten; undefined if there is none. */
+  private takeTimer(id: string): unknown {
+    if (this.timerId === id) {
+      const timer = this.timer;
+      this.timerId = this.timer = null;
+      return timer;
+    }
+    const timer = this.moreTimers?.get(id);
+    if (timer !== undefined) this.moreTimers!.delete(id);
+    return timer;
   }
 
   /** Handles `first` (INIT: the initial step), then whatever was sent meanwhile, in order. */
@@ -93,18 +120,16 @@ export class CompiledTaskActor implements TaskActorLike {
         // A host action of this very step may have stopped the actor: it keeps no timer then.
         if (this.stopped) continue;
         const fire = { type: effect.event };
-        (this.timers ??= new Map()).set(
+        this.setTimer(
           effect.id,
           this.clock.setTimeout(() => {
-            this.timers!.delete(effect.id);
+            this.takeTimer(effect.id);
             this.send(fire);
           }, effect.delay),
         );
       } else {
-        const timer = this.timers?.get(effect.id);
-        if (timer === undefined) continue;
-        this.clock.clearTimeout(timer);
-        this.timers!.delete(effect.id);
+        const timer = this.takeTimer(effect.id);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
       }
     }
   }
