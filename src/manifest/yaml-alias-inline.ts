@@ -26,39 +26,29 @@ export function inlineAliases(doc: Document, anchors: Anchors): () => void {
   };
   let cycle = false;
   const stack: unknown[] = [doc.contents];
+  /** A child in its slot (`put` writes the slot): an alias is noted for replacing, anything else walked. */
+  const consider = (child: unknown, put: (node: unknown) => void) => {
+    if (!isAlias(child)) {
+      stack.push(child);
+      return;
+    }
+    const target = targetOf(child);
+    if (target === null) cycle = true;
+    else {
+      replacements.push(() => put(target));
+      undo.push(() => put(child));
+    }
+  };
   while (stack.length > 0 && !cycle) {
     const node = stack.pop();
     if (isPair(node)) {
-      for (const side of ['key', 'value'] as const) {
-        const before = node[side];
-        if (!isAlias(before)) {
-          stack.push(before);
-          continue;
-        }
-        const after = targetOf(before);
-        if (after === null) cycle = true;
-        else {
-          replacements.push(() => (node[side] = after as typeof before));
-          undo.push(() => (node[side] = before));
-        }
-      }
+      consider(node.key, (child) => (node.key = child));
+      consider(node.value, (child) => (node.value = child));
     } else if (isMap(node)) {
       for (const pair of node.items) stack.push(pair);
     } else if (isSeq(node)) {
-      const items = node.items;
-      for (let i = 0; i < items.length; i++) {
-        const before = items[i];
-        if (!isAlias(before)) {
-          stack.push(before);
-          continue;
-        }
-        const after = targetOf(before);
-        if (after === null) cycle = true;
-        else {
-          replacements.push(() => (items[i] = after as (typeof items)[number]));
-          undo.push(() => (items[i] = before));
-        }
-      }
+      const items = node.items as unknown[];
+      for (let i = 0; i < items.length; i++) consider(items[i], (child) => (items[i] = child));
     }
   }
   // A document with an alias inside its own anchor keeps all its aliases: the yaml package
