@@ -60,7 +60,6 @@ interface Pending {
 /** How long an aborted attempt may take to stop before its thread is terminated. */
 export const ABORT_GRACE_MS = 2_000;
 
-
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
 /**
@@ -151,8 +150,10 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
-    if (this.broken) {
-      sink.finished(this.broken);
+    const broken = this.broken;
+    if (broken) {
+      // Not within the caller's dispatch: an attempt ends after it was handed over, as always.
+      queueMicrotask(() => sink.finished(broken));
       return;
     }
     this.pending.push({ request, sink });
