@@ -23,6 +23,13 @@ describe('npmInvocationDirectory', () => {
     expect(npmInvocationDirectory({}, ROOT)).toBeUndefined();
   });
 
+  test('under `bun run`, which sets no INIT_CWD, the directory it gives as npm_config_local_prefix', () => {
+    const bun = { npm_config_user_agent: 'bun/1.4.5 npm/? node/v26.3.0 linux x64', npm_lifecycle_event: 'swarm', npm_package_json: packageJson };
+    expect(npmInvocationDirectory({ ...bun, npm_config_local_prefix: join(ROOT, 'examples') }, ROOT)).toBe(join(ROOT, 'examples'));
+    // npm's npm_config_local_prefix is the package's root, and npm sets INIT_CWD anyway.
+    expect(npmInvocationDirectory({ ...bun, npm_config_user_agent: 'npm/11.0.0 node/v26.3.0 linux x64', npm_config_local_prefix: '/elsewhere' }, ROOT)).toBeUndefined();
+  });
+
   test('a package named through a symlink (npm --prefix <link>) is the package the script runs in', () => {
     const { dir } = sandbox();
     const link = join(dir, 'checkout');
@@ -32,12 +39,12 @@ describe('npmInvocationDirectory', () => {
   });
 });
 
-test('`npm run swarm -- validate hello.yaml` from examples/ finds the file there', async () => {
+test.each([['npm'], ['bun']])('`%s run swarm -- validate hello.yaml` from examples/ finds the file there', async (runner) => {
   const { config } = sandbox();
   const env: Record<string, string | undefined> = { ...process.env, SWARM_CONFIG: config, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` };
   // As a user's shell would have it: no npm script around the call.
   for (const key of Object.keys(env)) if (key.startsWith('npm_') || key === 'INIT_CWD') delete env[key];
-  const child = Bun.spawn(['npm', 'run', '--silent', 'swarm', '--', 'validate', 'hello.yaml'], {
+  const child = Bun.spawn([runner, 'run', '--silent', 'swarm', '--', 'validate', 'hello.yaml'], {
     cwd: join(ROOT, 'examples'),
     env,
     stdin: 'ignore',
