@@ -1,0 +1,94 @@
+// A run whose `swarm run` was killed, as `swarm dashboard` (read-only, over the database) shows
+// it: the run marked interrupted, and the node it left busy marked gone. Run with Node (not
+// Bun): `node --test --test-concurrency=1 test/browser/*.browser.mjs` (npm test runs it).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, ROOT, SKIP, within } from './harness.mjs';
+
+const BUN = join(ROOT, 'node_modules', '.bin', 'bun');
+const CLI = join(ROOT, 'src', 'cli', 'bin.ts');
+
+describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
+  let dir;
+  let dashboard;
+  let browser;
+  let page;
+  let url;
+  let runId;
+
+  /** `swarm <args> --json` against the test's database, parsed. */
+  const swarmJson = (...args) => {
+    const result = spawnSync(BUN, [CLI, ...args, join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--json'], { encoding: 'utf8' });
+    return result.stdout ? JSON.parse(result.stdout) : {};
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'swarm-killed-run-browser-'));
+    writeFileSync(join(dir, 'swarm.toml'), '[logging]\nfile = ""\n');
+    writeFileSync(
+      join(dir, 'held.yaml'),
+      `name: held\nsymbols:\n  - {name: first, type: action, parameters: {operation: noop}}\n  - {name: hold, type: action, dependencies: [first], parameters: {operation: module, module: ${join(ROOT, 'test/fixtures/modules/wait-for-file.ts')}, path: ${join(dir, 'gate')}}}\n`,
+    );
+    const run = spawn(BUN, [CLI, 'run', join(dir, 'held.yaml'), join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--quiet'], { stdio: 'ignore' });
+    runId = await within(
+      (async () => {
+        for (;;) {
+          const id = swarmJson('runs').runs?.[0]?.runId;
+          if (id && swarmJson('show', id).tasks?.find((t) => t.name === 'hold')?.status === 'running') return id;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })(),
+      30_000,
+      'the run to hold',
+    );
+    run.kill('SIGKILL');
+    await new Promise((resolve) => (run.exitCode !== null ? resolve() : run.once('exit', resolve)));
+
+    dashboard = spawn(BUN, [CLI, 'dashboard', join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    url = await within(
+      new Promise((resolve, reject) => {
+        let out = '';
+        dashboard.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))).url);
+        });
+        dashboard.on('exit', (code) => reject(new Error(`swarm dashboard exited (${code}) before listening`)));
+      }),
+      30_000,
+      'swarm dashboard --json line',
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(20_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dashboard && dashboard.exitCode === null) {
+      dashboard.kill('SIGKILL');
+      await new Promise((resolve) => dashboard.once('exit', resolve));
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the Nodes page marks the node the killed process left busy as gone', async () => {
+    await page.goto(`${url}/nodes`);
+    const row = page.locator('[data-testid=nodes-table] tr', { hasText: 'local' });
+    await row.locator('[data-testid=gone]').waitFor();
+    assert.match(await row.innerText(), /busy/);
+  });
+
+  test('the run page says the run is interrupted and how to take it up', async () => {
+    await page.goto(`${url}/runs/${runId}`);
+    await page.locator('[data-testid=interrupted]').waitFor();
+    assert.match(await page.locator('main, body').first().innerText(), new RegExp(`swarm run --resume ${runId}`));
+  });
+});
