@@ -55,7 +55,6 @@ function skipWhitespace(text: string, from: number): number {
 /** A JSON number, as the grammar has it. */
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/y;
 
-
 interface Read {
   data: unknown;
   place: Place;

@@ -3,7 +3,6 @@
  * 1.2's core schema, as the `yaml` package resolves it (the same tests in the same order, the
  * same parse calls), and one-line quoted scalars. Anything else throws OUTSIDE_PLAIN_YAML.
  */
-import { ownString } from './own-strings.ts';
 
 /** Thrown when the text leaves the part of YAML the plain reader reads; caught at its entry. */
 export const OUTSIDE_PLAIN_YAML = new (class OutsidePlainYaml {})();
@@ -53,7 +52,7 @@ export function readDoubleQuoted(text: string, start: number, lineEnd: number): 
   let from = start + 1;
   for (let i = from; i < lineEnd; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34 /* " */) return [ownString(value + text.slice(from, i)), i + 1];
+    if (c === 34 /* " */) return [value + text.slice(from, i), i + 1];
     if (c !== 92 /* \ */) continue;
     value += text.slice(from, i);
     const escape = text[i + 1];
@@ -82,7 +81,7 @@ export function readSingleQuoted(text: string, start: number, lineEnd: number): 
   for (let i = from; i < lineEnd; i++) {
     if (text.charCodeAt(i) !== 39 /* ' */) continue;
     value += text.slice(from, i);
-    if (text.charCodeAt(i + 1) !== 39) return [ownString(value), i + 1];
+    if (text.charCodeAt(i + 1) !== 39) return [value, i + 1];
     value += "'";
     i += 1;
     from = i + 1;

@@ -82,7 +82,6 @@ function readWith(source: string, places: boolean): { data: Record<string, unkno
 /** Keys the core schema would read as something other than a string. */
 const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
-
 class PlainYamlReader {
   /** The current line: the first with content at or after where the reader stands. */
   private lineStart = 0;
@@ -219,8 +218,7 @@ class PlainYamlReader {
     let data: unknown;
     let end: number;
     let place: Place = start;
-    if (c === 34 /* " */) [data, end] = readDoubleQuoted(text, start, this.lineEnd);
-    else if (c === 39 /* ' */) [data, end] = readSingleQuoted(text, start, this.lineEnd);
+    if (c === 34 /* " */ || c === 39 /* ' */) [data, end] = this.quoted(start);
     else if (c === 91 /* [ */ || c === 123 /* { */) {
       const flow = this.flowValue(start, depth + 1);
       ({ data, place } = flow);
@@ -247,6 +245,13 @@ class PlainYamlReader {
       if (c !== 32) end = i + 1;
     }
     return [this.scalar(text.slice(start, end)), end];
+  }
+
+  /** A one-line quoted scalar's value (`"…"` or `'…'` at `start`), as KeptStrings gives it, and where it ends. */
+  private quoted(start: number): [string, number] {
+    const read = this.text.charCodeAt(start) === 34 ? readDoubleQuoted : readSingleQuoted;
+    const [value, end] = read(this.text, start, this.lineEnd);
+    return [this.strings.give(value), end];
   }
 
   /** A plain scalar's value; a string as KeptStrings gives it. */
@@ -311,8 +316,7 @@ class PlainYamlReader {
   private flowScalar(start: number): [unknown, number] {
     const text = this.text;
     const c = text.charCodeAt(start);
-    if (c === 34) return readDoubleQuoted(text, start, this.lineEnd);
-    if (c === 39) return readSingleQuoted(text, start, this.lineEnd);
+    if (c === 34 || c === 39) return this.quoted(start);
     let i = start;
     while (i < this.lineEnd && /[A-Za-z0-9_./+~-]/.test(text[i])) i++;
     if (i === start || (c === 45 /* - */ && !/[0-9.]/.test(text[start + 1]))) throw OUTSIDE_PLAIN_YAML;
