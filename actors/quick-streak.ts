@@ -8,12 +8,15 @@
  * started), and one slower request ends the streak.
  */
 export class QuickStreak {
-  /** How many times its slots a node may hold while the streak lasts. */
+  /** How many times its slots a worker thread may hold while the streak lasts. */
   static readonly HELD_PER_SLOT = 4;
   /** Quick requests in a row before holding starts. */
   static readonly QUICK_BEFORE_HOLDING = 32;
 
   private count = 0;
+
+  /** `heldPerSlot`: how many times its slots the node may hold while the streak lasts. */
+  constructor(readonly heldPerSlot: number = QuickStreak.HELD_PER_SLOT) {}
 
   get holding(): boolean {
     return this.count >= QuickStreak.QUICK_BEFORE_HOLDING;
@@ -21,7 +24,7 @@ export class QuickStreak {
 
   /** How many requests `slots` slots may hold now. */
   limit(slots: number): number {
-    return this.holding ? slots * QuickStreak.HELD_PER_SLOT : slots;
+    return this.holding ? slots * this.heldPerSlot : slots;
   }
 
   quick(): void {
@@ -43,11 +46,20 @@ export class QuickStreak {
  * worker's turn, which ends the streak.
  */
 export class FrameStreak extends QuickStreak {
+  /**
+   * A remote worker holds more than a thread: what it holds must cover a network round trip
+   * (frames, the worker's event loop, its threads), not a thread's wake-up. One worker process
+   * of 2 threads, 8 slots, over loopback (`bun bench/remote-scenario.ts remote-flat`): holding
+   * 4, 8 and 16 times its slots did 11.7–15.7k, 14.0–16.4k and 16.5–17.3k tasks/s. 8, not 16:
+   * what is held when a request turns slow stays queued on that worker behind it.
+   */
+  static readonly REMOTE_HELD_PER_SLOT = 8;
+
   private readonly startedInFrame = new Set<string>();
 
   /** `running(key)`: whether the attempt is still out (no outcome yet). */
   constructor(private readonly running: (key: string) => boolean) {
-    super();
+    super(FrameStreak.REMOTE_HELD_PER_SLOT);
   }
 
   started(key: string): void {

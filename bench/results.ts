@@ -76,6 +76,8 @@ export interface SwarmResult extends ScenarioResultBase {
   tasksPerSecond: number;
   /** seconds / tasks, in µs: for a chain, the cost of one dependent step. */
   usPerTask: number;
+  /** The main thread's CPU time (user + system) over the run, per task, in µs. */
+  mainThreadCpuUsPerTask: number;
   /** Time spent inside the synchronous deploy() call (createRun of every task, first activations). */
   deployCallMs: number;
   /** Tasks of the warm-up run deployed (and awaited) before the measured one. */

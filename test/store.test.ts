@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreUnavailableError, SwarmError } from '../src/errors.ts';
+import { RunNotFoundError, StoreUnavailableError, SwarmError } from '../src/errors.ts';
 import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, openStore } from '../src/store/index.ts';
 import { MIGRATIONS, applyMigrations, readSchemaVersion } from '../src/store/migrations.ts';
 import { SYMBOLS_PER_PART } from '../src/store/manifest-parts.ts';
@@ -106,6 +106,28 @@ describe('SqliteStore on a file', () => {
     store.close();
     expect(rawPragma(path, 'integrity_check')).toEqual(['ok']);
     expect(rawPragma(path, 'foreign_key_check')).toEqual([]);
+  });
+
+  test('a commit sets a run\'s status column only when it changes (so runs_by_status is not rewritten)', () => {
+    const path = tempDbPath();
+    const store = new SqliteStore(path);
+    store.createRun(newRun('r1', { totalTasks: 1, status: 'running' }), [newTask('r1', 'a')]);
+    // A trigger counts the UPDATEs that set the column: SQLite rewrites an index entry for
+    // every such UPDATE, even one that writes the value already there.
+    const raw = new Database(path);
+    raw.run('CREATE TABLE status_sets (status TEXT)');
+    raw.run('CREATE TRIGGER count_status_sets AFTER UPDATE OF status ON runs BEGIN INSERT INTO status_sets VALUES (new.status); END');
+    store.commit(batch({ runs: [{ id: 'r1', status: 'running', completedTasks: 1, failedTasks: 0, finishedAt: null }] }));
+    store.commit(batch({ runs: [{ id: 'r1', status: 'running' }] }));
+    expect(raw.prepare('SELECT status FROM status_sets').values()).toEqual([]);
+    store.commit(batch({ runs: [{ id: 'r1', completedTasks: 1, status: 'succeeded', finishedAt: 9 }] }));
+    expect(raw.prepare('SELECT status FROM status_sets').values()).toEqual([['succeeded']]);
+    expect(store.getRun('r1')).toMatchObject({ status: 'succeeded', completedTasks: 1, failedTasks: 0, finishedAt: 9 });
+    // A patch of an unknown run is still refused, whichever fields it gives.
+    expect(() => store.commit(batch({ runs: [{ id: 'nope', status: 'running' }] }))).toThrow(RunNotFoundError);
+    expect(() => store.commit(batch({ runs: [{ id: 'nope', status: 'failed', completedTasks: 2 }] }))).toThrow(RunNotFoundError);
+    raw.close();
+    store.close();
   });
 
   test('two stores on one file see each other’s commits', () => {

@@ -42,6 +42,7 @@ export class SqliteStatements {
   readonly insertTransition: Statement<unknown, ColumnValue[]>;
   readonly upsertNode: Statement<unknown, ColumnValue[]>;
   readonly runExists: Statement<{ found: 1 }, [string]>;
+  readonly setRunStatusIfChanged: Statement<unknown, [string, string]>;
   readonly taskExists: Statement<{ found: 1 }, [string, string]>;
   readonly selectRun: Statement<RunRow & { manifestParts: number }, [string]>;
   readonly selectRunListing: Statement<RunListingRow, [string]>;
@@ -92,6 +93,10 @@ export class SqliteStatements {
          last_seen_at = excluded.last_seen_at, started_at = excluded.started_at`,
     );
     this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
+    // Why apart from the run's other fields: an UPDATE that sets an indexed column rewrites its
+    // index entry even when the value is the same, and runs_by_status would be one more page in
+    // every group commit (a run's status changes a few times; its counts at every commit).
+    this.setRunStatusIfChanged = db.prepare('UPDATE runs SET status = ?1 WHERE id = ?2 AND status IS NOT ?1');
     this.taskExists = db.prepare('SELECT 1 AS found FROM tasks WHERE run_id = ? AND name = ?');
     this.selectRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
     this.selectRunListing = db.prepare(`SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE runs.id = ?`);
@@ -152,7 +157,7 @@ export class SqliteStatements {
       16,
     );
     this.all = [
-      this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.taskExists,
+      this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.setRunStatusIfChanged, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,

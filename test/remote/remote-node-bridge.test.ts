@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { SimulatedClock } from 'xstate';
 import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 import type { AttemptSink } from '../../actors/node-runtime.ts';
-import { QuickStreak } from '../../actors/quick-streak.ts';
+import { FrameStreak, QuickStreak } from '../../actors/quick-streak.ts';
 import { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
 import { MAX_ERROR_MESSAGE, MAX_ERROR_STACK, MAX_LOG_FIELDS, MAX_LOG_MESSAGE } from '../../actors/worker-input.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
@@ -94,7 +94,7 @@ describe('RemoteNodeBridge', () => {
     const { bridge, sent } = setup({ capacity: 2 });
     expect(bridge.freeSlots('internal')).toBe(2);
     await quickAttempts(bridge, sent, QuickStreak.QUICK_BEFORE_HOLDING);
-    expect(bridge.freeSlots('internal')).toBe(2 * QuickStreak.HELD_PER_SLOT);
+    expect(bridge.freeSlots('internal')).toBe(2 * FrameStreak.REMOTE_HELD_PER_SLOT);
     expect(bridge.freeSlots('php_engine')).toBe(2);
     // An attempt still running when its `started` frame ends is slow: holding stops.
     bridge.execute(request('slow'), recordingSink().sink);
