@@ -1,6 +1,5 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { systemClock, type Clock } from '../src/clock.ts';
-import type { SwarmConfig } from '../src/config/schema.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
@@ -18,9 +17,10 @@ import { runHandle, type RunHandle } from './run-handle.ts';
 export type { RunHandle } from './run-handle.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
 import type { RunStart } from './run-start.ts';
-import { loadStoredRun, type StoredRun } from './stored-run.ts';
+import { planStoredReplay, type PlannedReplay } from './run-replay.ts';
+import type { DispatcherOptions } from './dispatcher-options.ts';
 import { takeUpToResume, takeUpToRollBack } from './run-takeup.ts';
-import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
+import type { ReplayOptions, ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner } from '../src/run-owner.ts';
 import { RunCustody } from './leases/run-custody.ts';
 import type { StoreOutageReport } from './leases/store-outage.ts';
@@ -30,30 +30,8 @@ import { DispatcherNodes, type NodeLoad, type RemoteConnection, type RemoteRegis
 import { collectBeforeRecordingBigRun, collectSoonAfterBigRunStarts } from '../src/garbage-collection.ts';
 
 export type { NodeLoad } from './dispatcher-nodes.ts';
-
-export interface DispatcherOptions {
-  config: SwarmConfig;
-  /** Use this store instead of opening `[dispatcher] state_db_url` or `state_db_path`; the caller closes it. */
-  store?: SwarmStore;
-  clock?: Clock;
-  random?: () => number;
-  now?: () => number;
-  logger?: SwarmLogger;
-  /**
-   * Whether remote workers can join (the long-lived dispatcher with its /workers route). Then
-   * a task whose dispatch no node offers waits up to `[coordinator] node_wait_timeout` for one
-   * to connect; otherwise (`swarm run`, an embedded dispatcher) it fails with NO_CAPABLE_NODE
-   * at once, since no node can ever come.
-   */
-  acceptsRemoteNodes?: boolean;
-}
-
-/** A replay worked out from the stored run, ready to start. */
-export interface PlannedReplay {
-  original: StoredRun;
-  loaded: LoadedManifest;
-  plan: ReplayPlan;
-}
+export type { DispatcherOptions } from './dispatcher-options.ts';
+export type { PlannedReplay } from './run-replay.ts';
 
 /**
  * The dispatcher process's runtime: the dispatcher actor, the swarm scheduler, the local
@@ -199,9 +177,7 @@ export class Dispatcher {
   /** What a replay of the stored run would reuse and run again; nothing starts (see startReplay). */
   planReplay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): PlannedReplay {
     this.refuseReplayOfActive(runId);
-    const original = loadStoredRun(this.store, runId);
-    const loaded = options.manifest ?? original.loaded;
-    return { original, loaded, plan: planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options) };
+    return planStoredReplay(this.store, runId, options);
   }
 
   startReplay({ original, loaded, plan }: PlannedReplay): RunHandle & { plan: ReplayPlan } {

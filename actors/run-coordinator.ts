@@ -1,13 +1,13 @@
 import { dirname } from 'node:path';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import type { TaskContext } from '../machines/task-machine.ts';
-import type { Clock } from '../src/clock.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
-import type { RunStatus, SwarmStore, TaskStatus } from '../src/store/types.ts';
-import type { AfterCommit, CommitBarrier } from './commit-barrier.ts';
+import type { RunStatus, TaskStatus } from '../src/store/types.ts';
+import type { AfterCommit } from './commit-barrier.ts';
+import type { RunEnvironment } from './run-environment.ts';
 import { RunFrontier } from './run-frontier.ts';
 import { RunJobQueue } from './run-job-queue.ts';
 import { LiveTasks } from './live-tasks.ts';
@@ -18,35 +18,11 @@ import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
-import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
-import type { JobOwner, ReadyJob, SwarmScheduler } from './swarm-scheduler.ts';
+import type { JobOwner, ReadyJob } from './swarm-scheduler.ts';
 import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
 import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.ts';
-import type { TaskEngineName } from './task-engine/task-engines.ts';
-
-/** What every run shares with the dispatcher that hosts it. */
-export interface RunEnvironment {
-  store: SwarmStore;
-  journal: JournalRecorder;
-  scheduler: SwarmScheduler;
-  barrier: CommitBarrier;
-  clock: Clock;
-  random: () => number;
-  backoff: { base: number; max: number };
-  /** How task actors run (`[dispatcher] task_engine`; actors/task-engine/). */
-  taskEngine: TaskEngineName;
-  /** How long running tasks may go on after a cancel before they are aborted. */
-  cancelGraceMs: number;
-  /**
-   * Whether the run may hand work to a node now: false while its lease may be lapsing or the
-   * state database is unavailable (actors/leases/). Checked at each hand-over, so no job goes
-   * out after the lease may have passed, whatever order timers fire in.
-   */
-  mayDispatch(runId: string): boolean;
-  onFinished(run: RunCoordinator, status: RunStatus): void;
-}
 
 type TaskActor = TaskActorLike<TaskContext>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
