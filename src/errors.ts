@@ -145,7 +145,22 @@ export function serializeError(err: unknown): SerializedError {
       ...(err.stack ? { stack: err.stack } : {}),
     };
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) };
+  return { name: 'Error', message: typeof err === 'string' ? err : describeThrown(err) };
+}
+
+/** A thrown value that is not an Error, as text: JSON when it has one (a BigInt, a cycle have none). */
+function describeThrown(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text;
+  } catch {
+    // not JSON: below
+  }
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value); // an object without toString (null prototype)
+  }
 }
 
 /** Exit codes of the CLI contract: 0 ok, 1 workflow failed, 2 bad input, 3 unreachable. */

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { ExecutionRequest } from '../../src/execution.ts';
-import type { MainToThreadMessage, ServeCall, ThreadReport } from './thread-protocol.ts';
+import { decodeThreadMessage, encodeThreadMessage, type MainToThreadMessage, type ServeCall, type ThreadReport } from './thread-protocol.ts';
 
 /**
  * The main thread's end of one worker thread's `serve` call (see thread-protocol.ts): its
@@ -31,9 +31,9 @@ export class ServedThread {
   ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    port1.on('message', (report: ThreadReport) => {
+    port1.on('message', (text: string) => {
       this.reported = true;
-      if (!this.lost) onReport(this, report);
+      if (!this.lost) onReport(this, decodeThreadMessage<ThreadReport>(text));
     });
     const call: ServeCall = { port: port2, channel, concurrency };
     this.ended = pool.run(call, { signal: this.controller.signal, transferList: [port2] as never }).then(
@@ -77,6 +77,6 @@ export class ServedThread {
   }
 
   private post(message: MainToThreadMessage): void {
-    if (!this.lost) this.port.postMessage(message);
+    if (!this.lost) this.port.postMessage(encodeThreadMessage(message));
   }
 }

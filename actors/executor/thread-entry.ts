@@ -6,7 +6,14 @@ import * as Comlink from 'comlink';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 import { cancelled } from '../backends/backend-outcome.ts';
 import { executeRequest } from './execute-request.ts';
-import type { HostServices, MainToThreadMessage, ServeCall, ThreadReport } from './thread-protocol.ts';
+import {
+  decodeThreadMessage,
+  encodeThreadMessage,
+  type HostServices,
+  type MainToThreadMessage,
+  type ServeCall,
+  type ThreadReport,
+} from './thread-protocol.ts';
 
 /** Host-service proxies by channel name: a thread serves one pool, but a new call must not reopen it. */
 const hosts = new Map<string, HostServices>();
@@ -40,7 +47,7 @@ export default function serve(call: ServeCall): Promise<void> {
     reportQueued = false;
     const out = report;
     report = { started: [], outcomes: [], returned: [] };
-    port.postMessage(out);
+    port.postMessage(encodeThreadMessage(out));
     if (closing && running.size === 0 && waiting.length === 0) done();
   };
   const queueReport = () => {
@@ -50,7 +57,7 @@ export default function serve(call: ServeCall): Promise<void> {
   };
   // An empty report first: the thread is serving, so a death from now on is not a failed start
   // (see ThreadRestarts).
-  port.postMessage(report);
+  port.postMessage(encodeThreadMessage(report));
   report = { started: [], outcomes: [], returned: [] };
   const finish = (key: string, outcome: ExecutionOutcome) => {
     report.outcomes.push({ key, outcome });
@@ -73,7 +80,8 @@ export default function serve(call: ServeCall): Promise<void> {
     if (closing && running.size === 0 && waiting.length === 0 && !reportQueued) done();
   };
 
-  port.on('message', (message: MainToThreadMessage) => {
+  port.on('message', (text: string) => {
+    const message = decodeThreadMessage<MainToThreadMessage>(text);
     switch (message.type) {
       case 'run':
         for (const request of message.requests) waiting.push(request);
