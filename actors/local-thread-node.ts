@@ -1,7 +1,6 @@
 import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
-import type { Clock } from '../src/clock.ts';
 import { serializeError, SwarmError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
@@ -12,39 +11,18 @@ import { MAX_FAILED_STARTS, ThreadRestarts } from './executor/thread-restarts.ts
 import { AttemptCounter } from './attempt-counter.ts';
 import { cancelled } from './backends/backend-outcome.ts';
 import { QuickStreak } from './quick-streak.ts';
-import type { HostServices, ThreadReport } from './executor/thread-protocol.ts';
-import type { JournalRecorder } from './journal/journal-recorder.ts';
+import type { ThreadReport } from './executor/thread-protocol.ts';
 import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
 
-export interface LocalThreadNodeOptions {
-  id?: string;
-  threads: number;
-  tasksPerThread: number;
-  /**
-   * Journals the node actor's transitions. A remote worker process, which keeps no journal of
-   * its own (the dispatcher journals its node), leaves it out.
-   */
-  journal?: JournalRecorder;
-  host: HostServices;
-  clock: Clock;
-  /** How long an aborted attempt may take to stop on its own before its thread is terminated. */
-  abortGraceMs?: number;
-  /** Called whenever slots free up, so the scheduler can hand out more work. */
-  onCapacity: () => void;
-  /**
-   * Called once if the threads cannot start (see ThreadRestarts): the node then fails what it
-   * is given, and its owner should stop offering it.
-   */
-  onBroken?: (error: Error) => void;
-  /** The module each thread runs (the swarm's own thread entry unless given). */
-  threadEntry?: string;
-  now?: () => number;
-}
+export { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
 
 interface InFlight {
   request: ExecutionRequest;
   sink: AttemptSink;
+  /** Whether it was already taken back from a lost thread once (see onThreadLost). */
+  rescued?: boolean;
   thread: ServedThread;
   /** Whether the thread reported it started: only those count for the node actor. */
   started: boolean;
@@ -55,10 +33,8 @@ interface InFlight {
 interface Pending {
   request: ExecutionRequest;
   sink: AttemptSink;
+  rescued?: boolean;
 }
-
-/** How long an aborted attempt may take to stop before its thread is terminated. */
-export const ABORT_GRACE_MS = 2_000;
 
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
@@ -71,9 +47,10 @@ const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href
  * Aborting is two-step: the thread is asked to abort the request (its AbortSignal fires;
  * `delay` and well-behaved modules stop at once; a request still waiting on the thread ends
  * without starting). If no outcome arrives within `abortGraceMs`, the thread's call is
- * aborted, which terminates the thread: the other requests it held then fail with
+ * aborted, which terminates the thread: the other requests it was running then fail with
  * WORKER_CRASHED and are retried like any failed attempt (the price of being able to stop
- * synchronous code at all), and a new thread takes its place.
+ * synchronous code at all), those it had not reported started go to another thread, and a new
+ * thread takes its place.
  */
 export class LocalThreadNode implements NodeRuntime {
   readonly id: string;
@@ -320,7 +297,7 @@ export class LocalThreadNode implements NodeRuntime {
         entry.sink.finished(cancelled('attempt stopped'));
         continue;
       }
-      back.push({ request: entry.request, sink: entry.sink });
+      back.push({ request: entry.request, sink: entry.sink, rescued: entry.rescued });
     }
     if (back.length === 0) return;
     this.pending = [...back, ...this.pending];
@@ -328,9 +305,14 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   /**
-   * The thread died (crash, or terminated by a hard abort): every request it held fails now.
-   * An outcome still in flight on its port is then ignored: the attempt may have run (at
-   * least once), but it failed here. Unless the node is closing, a new thread takes its place.
+   * The thread died (crash, or terminated by a hard abort). What it reported started fails now
+   * (WORKER_CRASHED, retryable): the attempt may have run, at least once, but failed here. What
+   * it never reported started goes to another thread, once: the thread may have begun it in
+   * its last turn, so it may run twice, which at-least-once allows; it is not failed for a
+   * neighbour's crash. Operations that run user code report their start before it runs
+   * (OperationContext.reportNow), so the crash's own attempt is seldom among these; taking a
+   * request back only once bounds the loop if it is. An outcome still in flight on the port is
+   * ignored. Unless the node is closing, a new thread takes the dead one's place.
    */
   private onThreadLost(thread: ServedThread, err: unknown): void {
     const index = this.threads.indexOf(thread);
@@ -346,9 +328,15 @@ export class LocalThreadNode implements NodeRuntime {
     }
     let runId = '';
     let ended = 0;
+    const back: Pending[] = [];
     for (const key of thread.held) {
       const entry = this.inFlight.get(key);
       if (!entry) continue;
+      if (!entry.started && !entry.rescued && entry.abortTimer === null && !this.closed && !this.broken) {
+        this.inFlight.delete(key);
+        back.push({ request: entry.request, sink: entry.sink, rescued: true });
+        continue;
+      }
       if (entry.started && ended++ === 0) runId = entry.request.runId;
       this.finish(key, entry, {
         ok: false,
@@ -361,7 +349,12 @@ export class LocalThreadNode implements NodeRuntime {
         },
       });
     }
+    thread.held.clear();
     this.counted.count('ended', runId, ended);
+    if (back.length > 0) {
+      this.pending = [...back, ...this.pending];
+      this.flushes.request();
+    }
     this.wakeIdleWaiters();
     this.options.onCapacity();
   }

@@ -13,6 +13,7 @@ export async function executeRequest(
   request: ExecutionRequest,
   signal: AbortSignal,
   host: HostServices,
+  reportNow: () => void,
 ): Promise<ExecutionOutcome> {
   const { symbol } = request;
   if (symbol.dispatch !== 'internal') {
@@ -24,7 +25,7 @@ export async function executeRequest(
   if (!isInternalOperation(op)) return notRetryable(`unknown internal operation "${op}"`);
   const { operation: _selector, ...parameters } = symbol.parameters;
   try {
-    const output = await OPERATIONS[op]({ request, parameters, signal, host });
+    const output = await OPERATIONS[op]({ request, parameters, signal, host, reportNow });
     return checkedOutcome({ ok: true, output: output === undefined ? null : output }, `Symbol "${symbol.name}"`, true);
   } catch (err) {
     return { ok: false, error: serializeError(signal.aborted ? signal.reason ?? err : err), retryable: true };

@@ -10,6 +10,13 @@ export interface OperationContext {
   signal: AbortSignal;
   /** Calls back into the main thread (state table, log), through comlink. */
   host: HostServices;
+  /**
+   * Sends the thread's report (what started, what ended) now instead of at the end of the
+   * thread's turn. Called before user code runs: code that never yields (a busy loop) would
+   * otherwise keep the main thread from learning that this attempt started, so the attempt
+   * would end as never started instead of timing out, and so would the others in that report.
+   */
+  reportNow: () => void;
 }
 
 export type Operation = (ctx: OperationContext) => unknown | Promise<unknown>;

@@ -41,13 +41,19 @@ export default function serve(call: ServeCall): Promise<void> {
   let closing = false;
   let done: () => void = () => {};
 
-  // setImmediate, not a microtask: a quick request (noop, echo) finishes within the turn it
-  // started in, so its start and its outcome share one message.
-  const send = () => {
-    reportQueued = false;
+  /** Posts what there is to report, if anything. */
+  const reportNow = () => {
+    if (report.started.length + report.outcomes.length + report.returned.length === 0) return;
     const out = report;
     report = { started: [], outcomes: [], returned: [] };
     port.postMessage(encodeThreadMessage(out));
+  };
+  // setImmediate, not a microtask: a quick request (noop, echo) finishes within the turn it
+  // started in, so its start and its outcome share one message. Before user code runs, an
+  // operation sends the report at once (OperationContext.reportNow); this then sends the rest.
+  const send = () => {
+    reportQueued = false;
+    reportNow();
     if (closing && running.size === 0 && waiting.length === 0) done();
   };
   const queueReport = () => {
@@ -69,7 +75,7 @@ export default function serve(call: ServeCall): Promise<void> {
     running.set(key, controller);
     report.started.push(key);
     queueReport();
-    void executeRequest(request, controller.signal, host).then((outcome) => {
+    void executeRequest(request, controller.signal, host, reportNow).then((outcome) => {
       running.delete(key);
       finish(key, outcome);
       fill();

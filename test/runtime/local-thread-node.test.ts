@@ -122,6 +122,32 @@ describe('the local node', () => {
   });
 });
 
+describe('a thread stuck in user code', () => {
+  test('its attempt is known to have started; once the thread is terminated, what waited behind it runs on another thread', async () => {
+    const node = new LocalThreadNode({ threads: 1, tasksPerThread: 1, host, clock: systemClock, onCapacity: () => {}, abortGraceMs: 50 });
+    nodes.push(node);
+    const module = new URL('../fixtures/modules/busy-loop.ts', import.meta.url).pathname;
+    // Imported once first, so the stuck call below begins in the turn it starts in: nothing
+    // else the thread does can come between.
+    expect(await run(node, request({ operation: 'module', module }), [])).toEqual({ ok: true, output: 'imported' });
+    await warmQuickStreak(node);
+    const log: string[] = [];
+    const stuck = request({ operation: 'module', module, spin: true });
+    const behind = request({ operation: 'noop' });
+    // In one turn, so the thread (holding ahead) gets both: `behind` waits for its only slot.
+    const stuckDone = run(node, stuck, log);
+    const behindDone = run(node, behind, log);
+    // Reported before the module's code ran, though that code never lets the thread report again.
+    for (let i = 0; i < 2_000 && !log.includes(`started:${stuck.task}`); i++) await Bun.sleep(5);
+    expect(log).toEqual([`started:${stuck.task}`]);
+    node.abort(attemptKey(stuck), 'timed out');
+    // Its signal cannot stop a busy loop: the thread is terminated. Only the attempt it ran fails.
+    expect(await stuckDone).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED', message: expect.stringContaining('timed out') } });
+    expect(await behindDone).toEqual({ ok: true, output: null });
+    expect(log).toEqual([`started:${stuck.task}`, `finished:${stuck.task}`, `started:${behind.task}`, `finished:${behind.task}`]);
+  });
+});
+
 describe('threads that cannot start', () => {
   test('after three lost in a row, the node fails what it is given, saying why, and its owner is told once', async () => {
     const broken: Error[] = [];

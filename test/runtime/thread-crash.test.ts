@@ -59,3 +59,24 @@ describe.each(['exit', 'throw'] as const)('a task that kills its worker thread (
     expect(again.tasks.every((t) => t.attempts === 1)).toBe(true);
   });
 });
+
+describe('a task stuck in a busy loop', () => {
+  test('times out as TASK_TIMEOUT (it did start), and the work that waited on its thread is not failed for it', async () => {
+    // One thread, so everything goes to the thread the loop takes over.
+    const h = makeHarness({ localWorkers: 1 });
+    const module = { operation: 'module', module: './busy-loop.ts' };
+    // Imported once, as a long-lived dispatcher would have: the stuck call then begins in the
+    // very turn its attempt starts.
+    expect((await h.run(manifest('import-first', [sym('warm', { parameters: module })]))).status).toBe('succeeded');
+    const result = await h.run(
+      manifest('busy-loop', [
+        sym('stuck', { timeout: 1_000, retries: 0, parameters: { ...module, spin: true } }),
+        ...Array.from({ length: 6 }, (_, i) => sym(`side-${i}`, { retries: 0, parameters: { operation: 'noop' } })),
+      ]),
+    );
+    const stuck = taskOf(result, 'stuck');
+    expect({ status: stuck.status, code: stuck.error?.code }).toEqual({ status: 'failed', code: 'TASK_TIMEOUT' });
+    for (let i = 0; i < 6; i++) expect({ side: i, status: taskOf(result, `side-${i}`).status }).toEqual({ side: i, status: 'succeeded' });
+    expect(result.failedTasks).toBe(1);
+  });
+});

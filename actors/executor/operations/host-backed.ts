@@ -37,6 +37,8 @@ export const runModule: Operation = async (ctx) => {
   const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
   const base = ctx.request.baseDir ?? process.cwd();
   const path = isAbsolute(module) ? module : resolve(base, module);
+  // The module's own top level runs in this import, and its function below: user code.
+  ctx.reportNow();
   const loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const fn = loaded[exportName];
   if (typeof fn !== 'function') {
@@ -46,6 +48,7 @@ export const runModule: Operation = async (ctx) => {
     );
   }
   const { host } = ctx;
+  ctx.reportNow();
   return await fn({
     parameters: ctx.parameters,
     dependencies: ctx.request.dependencies,
