@@ -5,6 +5,7 @@ import { prettyFactory } from 'pino-pretty';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './config/log-levels.ts';
 import { ConfigError } from './errors.ts';
 import { FdLogSink } from './log-sink.ts';
+import { jsonForTerminal, terminalText } from './terminal-text.ts';
 
 /**
  * The swarm's logging: pino with one extra level, `verbose`, below debug. Console output goes to
@@ -101,12 +102,15 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
 
 function consoleDestination(options: Settings): pino.DestinationStream {
   const out = options.consoleStream ?? (stderr ??= new FdLogSink(2, () => {})); // a failing stderr has no one to tell
-  if (options.format === 'json') return out;
+  // Log lines carry text from manifests and tasks: no control sequence of theirs reaches the terminal.
+  if (options.format === 'json') {
+    return { write: (line: string) => out.write(jsonForTerminal(line)), flushSync: () => (out as { flushSync?: () => void }).flushSync?.() } as pino.DestinationStream;
+  }
   const prettify = prettyLogLine(options.consoleStream === undefined && process.stderr.isTTY === true);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
   // is on the terminal before the call that logged it returns.
   return {
-    write: (line: string) => out.write(prettify(line)),
+    write: (line: string) => out.write(terminalText(prettify(line))),
     flushSync: () => (out as { flushSync?: () => void }).flushSync?.(),
   } as pino.DestinationStream;
 }

@@ -1,4 +1,5 @@
 import type pino from 'pino';
+import { terminalText } from '../terminal-text.ts';
 import type { LogFormat } from '../config/index.ts';
 import { prettyLogLine } from '../logger.ts';
 
@@ -37,6 +38,6 @@ export class WarnOnlyConsole implements pino.DestinationStream {
     }
     if (typeof level !== 'string' || !SHOWN_LEVELS.has(level)) return;
     const text = this.format(line);
-    this.around(() => process.stderr.write(text.endsWith('\n') ? text : text + '\n'));
+    this.around(() => process.stderr.write(terminalText(text.endsWith('\n') ? text : text + '\n')));
   }
 }

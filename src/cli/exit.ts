@@ -1,3 +1,5 @@
+import { terminalText } from '../terminal-text.ts';
+
 /**
  * How the CLI ends: every command returns an exit code, and `exitWith` is the one way out. It
  * runs the cleanups commands registered (stop the dispatcher, close the store), flushes the
@@ -42,12 +44,12 @@ export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
 
 /** Prints text (a newline is added) on stdout. */
 export function out(text: string): Promise<void> {
-  return write(process.stdout, text.endsWith('\n') ? text : text + '\n');
+  return write(process.stdout, terminalText(text.endsWith('\n') ? text : text + '\n'));
 }
 
 /** Prints text (a newline is added) on stderr. */
 export function err(text: string): Promise<void> {
-  return write(process.stderr, text.endsWith('\n') ? text : text + '\n');
+  return write(process.stderr, terminalText(text.endsWith('\n') ? text : text + '\n'));
 }
 
 async function runCleanups(): Promise<void> {

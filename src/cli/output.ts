@@ -1,5 +1,6 @@
 import { exitCodeFor, SwarmError } from '../errors.ts';
 import { err, out } from './exit.ts';
+import { jsonForTerminal } from '../terminal-text.ts';
 
 /**
  * What commands print. With --json a command prints exactly one JSON document on stdout, and
@@ -7,9 +8,9 @@ import { err, out } from './exit.ts';
  * errors, warnings and notes go to stderr.
  */
 
-/** Prints one JSON document on stdout. */
+/** Prints one JSON document on stdout (see jsonForTerminal). */
 export function printJson(value: unknown): Promise<void> {
-  return out(JSON.stringify(value, null, 2));
+  return out(jsonForTerminal(JSON.stringify(value, null, 2)));
 }
 
 /** The JSON form of an error: `{name, code, message, issues?}`. */

@@ -1,4 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
+import { terminalText } from '../terminal-text.ts';
 
 /**
  * The live progress line of `swarm run` on a terminal (cli-progress): done/total, running,
@@ -48,7 +49,7 @@ export class RunProgress {
     this.bar = new SingleBar(
       {
         stream: process.stdout,
-        format: `${title.replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted} {activity}`,
+        format: `${terminalText(title).replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted} {activity}`,
         hideCursor: true,
         clearOnComplete: true,
         // Redraw every frame, so the line comes back right after a log line was printed over it.

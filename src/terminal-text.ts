@@ -1,0 +1,24 @@
+/**
+ * Text for a terminal, with the control characters in it made visible. What the CLI and the
+ * console log print carries text they did not write (a workflow's name, an error message from a
+ * module, a key of a bad manifest); written raw, an escape sequence in it could move the cursor, clear the screen,
+ * rename the window or make a link. Each control character becomes its `\xNN` escape; tabs and
+ * newlines stay, and so do colour sequences (`ESC [ n m`), which is all the CLI itself sends
+ * (statuses, table borders) and can only colour text: a status is always written as its word.
+ */
+
+// C0 controls but tab and newline, DEL, C1 controls; ESC only where it does not start a colour.
+const CONTROL = /\x1b(?!\[\d{1,3}(?:;\d{1,3})*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g;
+
+export function terminalText(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * JSON text for a terminal. JSON.stringify escapes C0 controls but not DEL and the C1 range,
+ * which some terminals obey (U+009B starts a control sequence): those become `\u00NN` escapes,
+ * which leave the JSON as it was.
+ */
+export function jsonForTerminal(json: string): string {
+  return json.replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * Text the CLI did not write (a workflow's name, a module's error message, a bad manifest's
+ * keys) reaches the terminal with its control characters made visible: an escape sequence in
+ * it must not move the cursor, clear the screen or retitle the window.
+ */
+import { afterEach, describe, expect, test } from 'bun:test';
+import { terminalText } from '../../src/terminal-text.ts';
+import { removeTempDirs, sandbox, swarm, writeManifest } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+describe('terminalText', () => {
+  test('shows controls as \\xNN escapes; keeps tabs, newlines, colours and other text', () => {
+    expect(terminalText('a\x1b]0;TITLE\x07b')).toBe('a\\x1b]0;TITLE\\x07b');
+    expect(terminalText('\x1b[2J\x1b[H\rover\bx\x7f\x9b31m')).toBe('\\x1b[2J\\x1b[H\\x0dover\\x08x\\x7f\\x9b31m');
+    expect(terminalText('\x1b[31mred\x1b[39m and \x1b[1;32mbold\x1b[0m')).toBe('\x1b[31mred\x1b[39m and \x1b[1;32mbold\x1b[0m');
+    expect(terminalText('tab\there\nnext ✓ ünïcode')).toBe('tab\there\nnext ✓ ünïcode');
+  });
+});
+
+describe('the CLI', () => {
+  test('prints a workflow name and an error message with escape sequences escaped, and --json stays JSON', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(
+      dir,
+      'hostile.yaml',
+      [
+        'name: "x \\e]0;TITLE\\a \\e[2J done \\u009b1A"',
+        'symbols:',
+        '  - {name: boom, type: action, retries: 0, parameters: {operation: fail, message: "bad \\e]8;;http://evil\\e\\\\ link"}}',
+        '',
+      ].join('\n'),
+    );
+    const ran = await swarm(['run', file, '--db', db], config);
+    expect(ran.code).toBe(1);
+    const printed = ran.stdout + ran.stderr;
+    expect(printed).toContain('x \\x1b]0;TITLE\\x07 \\x1b[2J done \\x9b1A');
+    expect(printed).toContain('bad \\x1b]8;;http://evil\\x1b\\ link');
+    expect(printed).not.toMatch(/[\x07\x9b]|\x1b(?!\[\d+(;\d+)*m)/);
+
+    const listed = await swarm(['runs', '--db', db], config);
+    expect(listed.stdout).toContain('\\x1b]0;TITLE\\x07');
+    expect(listed.stdout).not.toMatch(/[\x07\x9b]|\x1b(?!\[\d+(;\d+)*m)/);
+
+    const json = await swarm(['runs', '--db', db, '--json'], config);
+    expect(json.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(JSON.parse(json.stdout).runs[0].name).toBe('x \x1b]0;TITLE\x07 \x1b[2J done \x9b1A');
+  });
+});
