@@ -2,6 +2,9 @@ import { UsageError } from '../errors.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+/** The longest duration taken: a hundred years back is before any run, and far from where dates stop (NaN). */
+const MAX_DAYS = 36_500;
+
 /**
  * "7d", "12h", "30m", "90s", "500ms", "1w". The unit is required: a bare "7" once meant
  * 7 ms to `prune` and deleted every run of someone who meant a week.
@@ -12,7 +15,11 @@ export function parseDuration(text: string, option: string): number {
   if (match[2] === undefined) {
     throw new UsageError(`${option} needs a unit: "${text.trim()}d" for days, "${text.trim()}h" for hours (ms, s, m, h, d, w).`);
   }
-  return Math.round(Number(match[1]) * UNITS[match[2]]);
+  const ms = Math.round(Number(match[1]) * UNITS[match[2]]);
+  if (!(ms <= MAX_DAYS * UNITS.d)) {
+    throw new UsageError(`${option} is at most ${MAX_DAYS}d (a hundred years); got "${text.trim()}".`);
+  }
+  return ms;
 }
 
 /**

@@ -52,6 +52,15 @@ describe('swarm prune', () => {
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('needs a unit: "7d" for days');
     expect(await runIds(config, db)).toEqual([id]);
+    // Beyond a hundred years back, dates run out (it printed "created before NaN-NaN-NaN").
+    for (const args of [['prune', '--older-than', '99999999999999999999d', '--yes'], ['prune', '--older-than', '36501d', '--dry-run'], ['runs', '--since', '9999999999d']]) {
+      const huge = await swarm([...args, '--db', db], config);
+      expect({ args, code: huge.code }).toEqual({ args, code: 2 });
+      expect(huge.stderr).toContain('is at most 36500d (a hundred years)');
+      expect(huge.stdout + huge.stderr).not.toContain('NaN');
+    }
+    expect((await swarm(['prune', '--older-than', '36500d', '--yes', '--db', db], config)).code).toBe(0);
+    expect(await runIds(config, db)).toEqual([id]);
   }, TIMEOUT);
 
   test('--dry-run lists what would go and deletes nothing; without it the same runs go', async () => {
