@@ -118,6 +118,12 @@ describe('usage errors', () => {
     const noManifest = await swarmJson(['run']);
     expect(noManifest.code).toBe(2);
     expect(noManifest.json.error.message).toContain('needs a manifest file (or --resume <run>)');
+    // With --resume, a manifest is refused as one, not read as a config (it said "invalid TOML").
+    for (const manifest of ['examples/hello.yaml', 'examples/hello.toml']) {
+      const both = await swarmJson(['run', manifest, '--resume', 'some-run']);
+      expect({ manifest, code: both.code }).toEqual({ manifest, code: 2 });
+      expect(both.json.error.message).toContain('--resume <run> takes no manifest');
+    }
   }, TIMEOUT);
 
   test('--help exits 0', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults, type LoadedManifest } from '../../manifest/index.ts';
 import { action } from '../action.ts';
@@ -43,7 +44,7 @@ export function registerRun(program: Command): void {
 async function runCommand(first: string | undefined, second: string | undefined, opts: RunOptions): Promise<number> {
   // With --resume there is no manifest: the one positional is the config.
   const [manifestPath, configPath] = opts.resume !== undefined ? [undefined, second ?? first] : [first, second];
-  if (opts.resume !== undefined && second !== undefined) {
+  if (opts.resume !== undefined && (second !== undefined || looksLikeManifest(first))) {
     throw new UsageError('swarm run --resume <run> takes no manifest: the run resumes with the manifest it was deployed with.');
   }
   if (opts.resume === undefined && manifestPath === undefined) {
@@ -63,4 +64,19 @@ async function runCommand(first: string | undefined, second: string | undefined,
     manifest = null;
     return d.deploy(handed);
   });
+}
+
+/**
+ * Whether the one file given with --resume is a manifest rather than a config: configs are
+ * TOML, so a YAML or JSON file is not one, and a TOML file listing symbols is a manifest.
+ */
+function looksLikeManifest(path: string | undefined): boolean {
+  if (path === undefined) return false;
+  if (/\.(ya?ml|json)$/i.test(path)) return true;
+  if (!/\.toml$/i.test(path)) return false;
+  try {
+    return /^\s*(\[\[symbols\]\]|symbols\s*=)/m.test(readFileSync(path, 'utf8'));
+  } catch {
+    return false; // unreadable: loading it as the config says why
+  }
 }
