@@ -15,7 +15,11 @@ import { SwarmError, UsageError, type ErrorCode } from '../errors.ts';
  * that answered is asked first from then on.
  */
 
-/** An error the dispatcher answered with, carried over with its name, code and issues. */
+/**
+ * An error the dispatcher answered with, carried over with its name, code and issues. `code`
+ * is what decides the exit code here; `remoteCode` is the dispatcher's own (RUN_NOT_ACTIVE, …),
+ * which --json prints, as the API gave it.
+ */
 export class DispatcherError extends SwarmError {
   readonly issues?: unknown[];
   constructor(
@@ -24,6 +28,7 @@ export class DispatcherError extends SwarmError {
     message: string,
     readonly status: number,
     issues?: unknown[],
+    readonly remoteCode?: string,
   ) {
     super(code, message);
     this.name = name;
@@ -186,6 +191,7 @@ export class DispatcherClient {
       `the dispatcher at ${url} refused the request: ${message}`,
       response.status,
       Array.isArray(error.issues) ? error.issues : undefined,
+      typeof error.code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(error.code) ? error.code : undefined,
     );
   }
 }

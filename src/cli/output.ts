@@ -13,10 +13,13 @@ export function printJson(value: unknown): Promise<void> {
   return out(jsonForTerminal(JSON.stringify(value, null, 2)));
 }
 
-/** The JSON form of an error: `{name, code, message, issues?}`. */
+/**
+ * The JSON form of an error: `{name, code, message, issues?}`. An error a dispatcher answered
+ * with keeps the dispatcher's code (`remoteCode`, see DispatcherError).
+ */
 export function errorJson(error: unknown): { name: string; code: string; message: string; issues?: unknown[] } {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
+    const code = (error as { remoteCode?: unknown }).remoteCode ?? (error as { code?: unknown }).code;
     const issues = (error as { issues?: unknown }).issues;
     return {
       name: error.name,

@@ -59,7 +59,11 @@ describe('run control and replay against a running dispatcher', () => {
     const notActive = await swarmJson(['cancel', runId, config, '--url', d.url]);
     expect(notActive.code).toBe(2);
     expect(notActive.json.error.message).toContain('not active');
-    expect((await swarmJson(['pause', 'no-such-run', config, '--url', d.url])).code).toBe(2);
+    // The dispatcher's own code, as its API gave it (exit 2 all the same).
+    expect(notActive.json.error.code).toBe('RUN_NOT_ACTIVE');
+    const unknown = await swarmJson(['pause', 'no-such-run', config, '--url', d.url]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.json.error.code).toBe('RUN_NOT_FOUND');
 
     // Replay on the dispatcher: one and two are carried over, three runs again (and fails again).
     const replay = await swarmJson(['replay', runId, config, '--url', d.url]);
