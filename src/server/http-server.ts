@@ -83,8 +83,13 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       if (page !== null) return page;
       throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
     }
-    const route = candidates.find((r) => r.method === request.method);
-    if (!route) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}.`);
+    // HEAD is GET without the body (Bun sends none for HEAD), as HTTP has it and monitors use it.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      const allowed = [...new Set(candidates.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])))].sort().join(', ');
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}; use ${allowed}.`, { allow: allowed });
+    }
     if (route.protected) checkToken(request, policy);
     const params = route.pattern.exec(pathname)!.slice(1).map(decodeParam);
     if (route.runRef) params[0] = resolveRunRef(context.store, params[0]);

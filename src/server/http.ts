@@ -14,6 +14,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Headers the answer carries (a 405's `allow`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -72,7 +74,7 @@ export function errorResponse(error: unknown, headers: Record<string, string> = 
       : isInternalError(error)
         ? internalErrorBody(error)
         : errorJson(error);
-  return json({ error: body }, statusFor(error), headers);
+  return json({ error: body }, statusFor(error), error instanceof HttpError ? { ...error.headers, ...headers } : headers);
 }
 
 /**

@@ -151,9 +151,19 @@ describe('dispatcher HTTP API', () => {
     expect((error as SwarmError).message).toContain('in use');
   });
 
-  test('unknown routes are 404, wrong methods 405', async () => {
+  test('unknown routes are 404, wrong methods 405 naming the methods allowed; HEAD answers where GET does, without a body', async () => {
     const server = startServer(serverConfig());
     expect((await call(server, 'GET', '/nothing')).status).toBe(404);
-    expect((await call(server, 'DELETE', '/api/runs')).status).toBe(405);
+    const wrong = await call(server, 'DELETE', '/api/runs');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(wrong.body.error.message).toBe('DELETE is not allowed on /api/runs; use GET, HEAD, POST.');
+    for (const path of ['/health', '/api/status', '/api/runs', '/metrics']) {
+      const got = await call(server, 'GET', path);
+      const head = await fetch(server.url + path, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+      expect({ path, status: head.status, type: head.headers.get('content-type') }).toEqual({ path, status: got.status, type: got.headers.get('content-type') });
+      expect(await head.text()).toBe('');
+    }
+    expect((await fetch(server.url + '/api/runs/x/cancel', { method: 'HEAD', signal: AbortSignal.timeout(10_000) })).status).toBe(405);
   });
 });
