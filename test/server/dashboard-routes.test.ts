@@ -98,6 +98,7 @@ describe('the page and its assets', () => {
     const post = await call(server, 'POST', '/api/nodes', { body: {} });
     expect(post.status).toBe(405);
     expect(post.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect((await call(server, 'GET', '/assets/nope.js')).body.error.code).toBe('NOT_FOUND');
   });
 });

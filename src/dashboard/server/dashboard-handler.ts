@@ -48,7 +48,7 @@ export function dashboardHandler(policy: AccessPolicy, context: DashboardContext
     const route = readRoutes.find((r) => r.pattern.test(pathname));
     if (!isPage && !isAsset && !route && pathname !== '/api/live') return null;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}: the dashboard reads only.`);
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}: the dashboard reads only.`, { allow: 'GET, HEAD' });
     }
     if (isPage && search.has('token')) {
       const presented = search.get('token') ?? '';
