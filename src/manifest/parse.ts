@@ -12,7 +12,7 @@ import { LOCATED_DEPTH, MAX_REPORTED_ISSUES, TOO_DEEP_MESSAGE } from './limits.t
 import { isMapping, viewRawSymbols } from './raw-symbols.ts';
 import { buildManifestSchema } from './schema.ts';
 import { parseWithSchema, SYMBOLS_PARSED_IN_PARTS } from './schema-parse.ts';
-import { draftsFromZodIssues } from './schema-issues.ts';
+import { describeValue, draftsFromZodIssues } from './schema-issues.ts';
 import { readTomlDocument } from './toml-document.ts';
 import type { LoadedManifest, Manifest, ManifestFormat } from './types.ts';
 import { readYamlDocument } from './yaml-document.ts';
@@ -107,7 +107,7 @@ export function validateManifestData(
     throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
   }
   if (!isMapping(data)) {
-    const found = Array.isArray(data) ? 'a list' : `a single value (${JSON.stringify(data)})`;
+    const found = Array.isArray(data) ? 'a list' : `a single value (${describeValue(data)})`;
     const message = `the manifest must be a mapping with \`name\` and \`symbols\`, but it is ${found}`;
     throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
   }

@@ -19,7 +19,12 @@ describe('documents that are not manifests', () => {
     expect(list).toMatchObject({ file: 'm.yaml', line: 1, column: 1 });
     expect(list.message).toContain('must be a mapping');
     expect(list.message).toContain('a list');
-    expect(yamlIssues('just a string\n')[0].message).toContain('a single value ("just a string")');
+    expect(yamlIssues('just a string\n')[0].message).toContain('a single value (the string "just a string")');
+    expect(yamlIssues('42\n')[0].message).toContain('a single value (the number 42)');
+    // Not the whole of it: a 2 MB value was echoed back in full.
+    const [long] = yamlIssues(`${'x'.repeat(2_000_000)}\n`);
+    expect(long.message).toContain(`a single value (the string "${'x'.repeat(40)}…")`);
+    expect(long.message.length).toBeLessThan(300);
   });
 
   test('YAML syntax errors carry their position', () => {
