@@ -268,3 +268,26 @@ describe('capabilities', () => {
     expect(states).not.toContain('retrying');
   });
 });
+
+describe('modules that cannot run', () => {
+  test('a missing file, a syntax error or no such export fail with a message about the module, not the swarm', async () => {
+    const h = makeHarness();
+    const mod = (module: string, extra: Record<string, unknown> = {}) => ({ retries: 0, parameters: { operation: 'module', module, ...extra } });
+    const result = await h.run(
+      manifest('bad-modules', [
+        sym('missing', mod('./no-such-module.ts')),
+        sym('broken', mod('./syntax-error.mjs')),
+        sym('no-export', mod('./echo-context.ts', { export: 'nothing' })),
+      ]),
+    );
+    const message = (name: string) => taskOf(result, name).error?.message ?? '';
+    expect(message('missing')).toMatch(/^module \/\S+\/no-such-module\.ts does not exist \(parameters\.module is relative to the manifest's directory, \/\S+\); fix parameters\.module or create the file\.$/);
+    expect(message('broken')).toMatch(/^module \/\S+\/syntax-error\.mjs could not be loaded: /);
+    expect(message('no-export')).toContain('has no exported function "nothing"');
+    for (const name of ['missing', 'broken', 'no-export']) {
+      // The swarm's own files are not named (the loader said "imported from …/host-backed.ts").
+      expect({ name, message: message(name) }).not.toMatchObject({ message: expect.stringContaining('actors/executor') });
+      expect(taskOf(result, name).error?.code).toBe('OPERATION_FAILED');
+    }
+  });
+});
