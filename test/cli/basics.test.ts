@@ -39,7 +39,7 @@ describe('swarm validate', () => {
 
     const json = await swarmJson(['validate', 'examples/hello.toml']);
     expect(json.code).toBe(0);
-    expect(json.json).toMatchObject({ valid: true, symbols: 6, issues: [] });
+    expect(json.json).toMatchObject({ valid: true, symbols: 6, problems: 0, issues: [] });
     expect(typeof json.json.name).toBe('string');
   }, TIMEOUT);
 

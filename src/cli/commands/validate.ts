@@ -37,7 +37,7 @@ export function registerValidate(program: Command): void {
         const order = topologicalOrder(manifest);
         const warnings = await backendWarnings(manifest, configPath);
         if (opts.json) {
-          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), issues: [], warnings });
+          await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), problems: 0, issues: [], warnings });
         } else {
           const n = manifest.symbols.length;
           await out(`${path}: valid: "${manifest.name}", ${n} symbol${n === 1 ? '' : 's'}; order: ${orderLine(order)}`);
