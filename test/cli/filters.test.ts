@@ -43,5 +43,9 @@ describe('filters', () => {
     const text = await swarm(['history', run.json.runId, '--db', db, '--symbol', 'flaky', '--event', 'task.started'], config);
     expect(text.stdout).toMatch(/: 3 of \d+ transitions/);
     expect((await swarmJson(['history', run.json.runId, '--db', db, '--kind', 'worker'], config)).code).toBe(2);
+    // A symbol the run does not have is a mistake to point out, not an empty history.
+    const typo = await swarmJson(['history', run.json.runId, '--db', db, '--symbol', 'flakey'], config);
+    expect(typo.code).toBe(2);
+    expect(typo.json.error.message).toBe(`Run ${run.json.runId} has no symbol "flakey" (did you mean "flaky"?); \`swarm show ${run.json.runId}\` lists them.`);
   }, TIMEOUT);
 });

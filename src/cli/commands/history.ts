@@ -7,6 +7,11 @@ import { out } from '../exit.ts';
 import { historyFilter, type HistoryFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { historyTable } from '../tables.ts';
+import { UsageError } from '../../errors.ts';
+import { closestMatch } from '../../manifest/suggest.ts';
+
+/** Symbols a run may have for `--symbol`'s "did you mean" to look through them. */
+const SUGGESTED_FROM_AT_MOST = 10_000;
 
 /**
  * `swarm history <run> [config] [--json] [--db PATH] [--symbol S | --actor ID] [--kind K,…]
@@ -29,6 +34,13 @@ export function registerHistory(program: Command): void {
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string } & HistoryFilterOptions) => {
         const accepts = historyFilter(opts);
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
+        if (opts.symbol !== undefined && store.getTask(run.id, opts.symbol) === undefined) {
+          // Names to suggest from only while they are few: a million-task run is not read for a hint.
+          const names = run.totalTasks <= SUGGESTED_FROM_AT_MOST ? store.getTasks(run.id).map((t) => t.name) : [];
+          const close = closestMatch(opts.symbol, names);
+          const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
+          throw new UsageError(`Run ${run.id} has no symbol "${opts.symbol}"${hint}; \`swarm show ${run.id}\` lists them.`);
+        }
         const all = store.getTransitions(run.id);
         const transitions = all.filter(accepts);
         if (opts.json) {
