@@ -1,5 +1,6 @@
 import { UsageError } from './errors.ts';
 import { topologicalOrder } from './manifest/graph.ts';
+import { closestMatch } from './manifest/suggest.ts';
 import type { Manifest, SymbolSpec } from './manifest/types.ts';
 import type { TaskRecord } from './store/types.ts';
 
@@ -29,8 +30,12 @@ export interface ReplayPlan {
 export function planReplay(original: Manifest, tasks: readonly TaskRecord[], next: Manifest, options: ReplayOptions = {}): ReplayPlan {
   const before = new Map(original.symbols.map((s) => [s.name, s]));
   const results = new Map(tasks.map((t) => [t.name, t]));
+  if (options.from !== undefined && options.all) {
+    throw new UsageError(`Re-running from "${options.from}" and re-running all are two different replays; ask for one (all already runs every symbol again).`);
+  }
   if (options.from !== undefined && !next.symbols.some((s) => s.name === options.from)) {
-    throw new UsageError(`--from names "${options.from}", which is not a symbol of the workflow being replayed.`);
+    const close = closestMatch(options.from, next.symbols.map((s) => s.name));
+    throw new UsageError(`The symbol to re-run from, "${options.from}", is not a symbol of the workflow being replayed${close === undefined ? '' : ` (did you mean "${close}"?)`}.`);
   }
   const plan: ReplayPlan = { reuse: new Map(), rerun: new Map() };
   const downstreamOfFrom = options.from !== undefined ? downstream(next, options.from) : new Set<string>();

@@ -45,8 +45,8 @@ const manifestThread = new ManifestThread();
 
 const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
 
-/** POST /api/runs: the manifest text as deployed; `path` (absolute, the client's file) lets relative `module` paths resolve. */
-const deployBody = z.object({
+/** POST /api/runs: the manifest text as deployed (a field it does not know, a typo, is refused); `path` (absolute, the client's file) lets relative `module` paths resolve. */
+const deployBody = z.strictObject({
   source: z.string({ error: 'expected "source": the manifest text' }),
   format: z.enum(['yaml', 'toml'], { error: 'expected "format": "yaml" or "toml"' }).optional(),
   name: z.string().min(1, { error: '"name" must not be empty' }).optional(),
@@ -54,7 +54,7 @@ const deployBody = z.object({
 });
 
 /** POST /api/runs/:id/replay: what to re-run, and optionally an edited manifest (as in a deploy). */
-const replayBody = z.object({
+const replayBody = z.strictObject({
   from: z.string().min(1).optional(),
   all: z.boolean().optional(),
   source: z.string().optional(),

@@ -95,10 +95,16 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.byteLength;
-      if (size > maxBytes) throw tooLarge();
-      chunks.push(chunk);
+    try {
+      for await (const chunk of request.body) {
+        size += chunk.byteLength;
+        if (size > maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      // The client went away mid-body: its request, not the dispatcher, failed (no answer reaches it).
+      throw new HttpError(400, 'BODY_INCOMPLETE', 'The request body ended before it was complete (the connection closed).');
     }
   }
   const text = new TextDecoder().decode(Buffer.concat(chunks));

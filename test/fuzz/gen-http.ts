@@ -91,7 +91,8 @@ function path(rng: Rng, t: HttpTargets): { path: string; live: boolean } {
     [2, () => rng.pick(['/', '//', '/api', '/api/', '/api//runs', '/API/STATUS', '/health/', '/health?x=%', '/health#frag', '/api/runs/x/y/z', '/%', '/.%2e/api/status'])],
     [1, () => rng.pick(['*', 'http://evil.example/api/status', `http://127.0.0.1:${t.port}/health`, 'health', '/health\u0000', '/h\u00e9alth', '/' + 'p'.repeat(70_000)])],
   ])();
-  return { path: p, live: p.includes(live) };
+  // A unique prefix of a run id names that run as well as the whole id does.
+  return { path: p, live: p.includes(live) || (live.startsWith(runId) && runId.length >= 4 && p.includes(`/api/runs/${runId}`)) };
 }
 
 export function httpCase(rng: Rng, t: HttpTargets): HttpCase {

@@ -67,7 +67,14 @@ function judge(c: HttpCase, r: RawResponse): { cls: string; detail: string }[] {
   const stopping = r.status === 503 && /DISPATCHER_STOPPING|STORE_UNAVAILABLE/.test(r.body);
   if (r.status >= 500 && !stopping) problems.push({ cls: `http: ${r.status} for ${route}`, detail: got });
   const ok = r.status >= 200 && r.status < 300;
-  const unprotected = m.path === '/health' && m.method === 'GET';
+  // HEAD is GET without the body; an absolute-form target (http://host/health) is its path.
+  let path = m.path;
+  try {
+    path = new URL(m.path, 'http://127.0.0.1').pathname; // what routes: no query, no fragment
+  } catch {
+    // not a URL at all: no route
+  }
+  const unprotected = path === '/health' && (m.method === 'GET' || m.method === 'HEAD');
   if (ok && !m.tokenOk && !unprotected) problems.push({ cls: `http: ${route} answered ${r.status} without a token or with a wrong token`, detail: got });
   if (!m.hostOk && ![400, 403, 413, 414, 431, 505].includes(r.status)) problems.push({ cls: `http: a bad Host header or Origin answered ${r.status}`, detail: `${route}: ${got}` });
   if (m.touchesLiveRun && ok) problems.push({ cls: 'http: the live run was changed by a request without the token', detail: `${route}: ${got}` });
@@ -76,11 +83,15 @@ function judge(c: HttpCase, r: RawResponse): { cls: string; detail: string }[] {
   if (m.method === 'HEAD') return problems;
   const metrics = r.status === 200 && m.path.split('?')[0] === '/metrics';
   if (metrics) return problems;
+  // A redirect (the dashboard's `//` → `/`) says where in its Location header.
+  if (r.body === '' && r.status >= 300 && r.status < 400 && r.headers.location) return problems;
   if (r.body === '') {
     // Bun's own HTTP parser refuses some framing with an empty 400 before the app sees it.
     if (!(m.broken && r.status >= 400 && r.status < 500)) problems.push({ cls: `http: ${r.status} with an empty body`, detail: `${route}; headers ${JSON.stringify(r.headers).slice(0, 200)}` });
     return problems;
   }
+  // The dashboard's own page (/, /runs/…, /nodes, /machines) is HTML by design.
+  if (r.status === 200 && /^text\/html/.test(r.headers['content-type'] ?? '') && r.body.includes('<title>swarm dashboard</title>')) return problems;
   let doc: any;
   try {
     doc = JSON.parse(r.body);

@@ -153,6 +153,9 @@ describe('replay', () => {
     const all = h.dispatcher.replay(original.runId, { all: true });
     expect(all.plan.reuse.size).toBe(0);
     expect(() => h.dispatcher.replay(original.runId, { from: 'nope' })).toThrow(/not a symbol/);
+    expect(() => h.dispatcher.replay(original.runId, { from: 'transfrom' })).toThrow('(did you mean "transform"?)');
+    // Both at once is not a replay anyone can mean one way.
+    expect(() => h.dispatcher.replay(original.runId, { from: 'transform', all: true })).toThrow('two different replays');
     await all.result;
   });
 

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import pino from 'pino';
 import type { SwarmLogger } from '../../src/logger.ts';
 import { startDispatcherServer, type DispatcherServer } from '../../src/server/dispatcher-server.ts';
-import { call, serverConfig, startServer, stopServers } from './helpers.ts';
+import { call, HELLO, serverConfig, startServer, stopServers, waitForRunEnd } from './helpers.ts';
 
 /**
  * Requests fetch() would never send (it normalises Host and the request line), written on a raw
@@ -95,6 +95,13 @@ describe('malformed requests get the JSON error contract, never a development pa
     // The message names the field.
     const badSource = await call(server, 'POST', '/api/runs', { body: '{"source": 1}' });
     expect(badSource.body.error.message).toStartWith('Bad deploy request: source: ');
+    // A field the route does not know (a typo) is refused, not ignored.
+    const typo = await call(server, 'POST', '/api/runs', { body: { source: 'name: x\nsymbols: []\n', fromat: 'yaml' } });
+    expect({ status: typo.status, message: typo.body.error.message }).toEqual({ status: 400, message: expect.stringContaining('fromat') });
+    const deployed = await call(server, 'POST', '/api/runs', { body: { source: HELLO, format: 'yaml' } });
+    await waitForRunEnd(server, deployed.body.runId);
+    const replayTypo = await call(server, 'POST', `/api/runs/${deployed.body.runId}/replay`, { body: { form: 'a' } });
+    expect({ status: replayTypo.status, message: replayTypo.body.error.message }).toEqual({ status: 400, message: expect.stringContaining('form') });
     const wrongType = await raw(server, `POST /api/runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2`, '{}');
     expect(wrongType.status).toBe(415);
     expect(errorOf(wrongType).code).toBe('UNSUPPORTED_MEDIA_TYPE');
