@@ -348,8 +348,10 @@ class PlainYamlReader {
     if (text.charCodeAt(end) !== 58 /* : */) return -1;
     if (end + 1 !== this.lineEnd && text.charCodeAt(end + 1) !== 32) return -1;
     if (key === '__proto__' || (first !== 34 && first !== 39 && NON_STRING_KEYS.has(key))) throw OUTSIDE_PLAIN_YAML;
-    // The full reader refuses a `:` more than 1024 characters after the start of its key.
-    if (end - start > MAX_KEY_SPAN) throw OUTSIDE_PLAIN_YAML;
+    // The full reader refuses a `:` more than 1024 characters after the start of its key, and
+    // after an empty value (`a:`) it counts from the end of that line: the line break and this
+    // line's indent too. Keys that long are left to it (the limit here is the strictest case).
+    if (end - this.lineStart + 2 > MAX_KEY_SPAN) throw OUTSIDE_PLAIN_YAML;
     return [key, end];
   }
 

@@ -129,8 +129,14 @@ describe('the plain YAML reader', () => {
     expect(plain.map((issue) => issue.line)).toEqual([4, 6, 7, 7, 8, 8, 9, 10]);
   });
 
-  test('a key of 1024 characters is read', () => {
-    expect(readPlainYaml(`${'a'.repeat(1024)}: 1\n`)).toEqual({ ['a'.repeat(1024)]: 1 });
+  test('a long key is read up to where the full reader could count past 1024; longer ones are left to it', () => {
+    expect(readPlainYaml(`${'a'.repeat(1022)}: 1\n`)).toEqual({ ['a'.repeat(1022)]: 1 });
+    expect(readPlainYaml(`${'a'.repeat(1023)}: 1\n`)).toBeUndefined();
+    // After an empty value the full reader counts from the end of that line: this key of 1,021
+    // is "more than 1024 characters" there (the fuzzer found it, FUZZ_SEED=2).
+    const afterEmpty = `top:\n    a:\n    ${'q'.repeat(1021)}: 1\n`;
+    expect(readPlainYaml(afterEmpty)).toBeUndefined();
+    expect(readFullYamlDocument(afterEmpty, 'm.yaml').syntaxIssues[0]?.message).toContain('at most 1024 chars');
   });
 
   test('many keys of one mapping are each placed at their own line', () => {
