@@ -64,6 +64,14 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
   const specs = new Map(manifest.symbols.map((s) => [s.name, s]));
   const plan: CompensationPlan = { undo: [], left: [] };
   for (const task of tasks) {
+    // A run whose rollback failed is rolled back once: what its rollback did or failed to do is
+    // said, so that "nothing to roll back" does not hide a failed compensation.
+    if (task.status === 'rollback_failed' || (task.status === 'rolled_back' && run.status === 'rollback_failed')) {
+      plan.left.push({
+        name: task.name,
+        why: task.status === 'rolled_back' ? 'rolled back already' : 'its rollback failed, and a rollback runs once: undo what it did by hand (`swarm show` has its error)',
+      });
+    }
     if (task.status !== 'succeeded') continue;
     const spec = specs.get(task.name);
     if (!spec || rollbackTimeoutOf(manifest, spec) === null) {

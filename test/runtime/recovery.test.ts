@@ -111,6 +111,11 @@ describe('rollback_policy: saga', () => {
     expect(result.status).toBe('rollback_failed');
     expect(taskOf(result, 'b')).toMatchObject({ status: 'rollback_failed', rollbackError: { message: 'cannot undo b' } });
     expect(taskOf(result, 'a').status).toBe('rolled_back');
+    // Rolling it back again: the refusal says what happened, not only "no rollback" (it named
+    // none of a's or b's fate).
+    expect(() => h.dispatcher.rollback(result.runId)).toThrow(
+      `Run ${result.runId} has nothing to roll back: "a": rolled back already; "b": its rollback failed, and a rollback runs once: undo what it did by hand (\`swarm show\` has its error).`,
+    );
   });
 
   test('swarm rollback of a succeeded run compensates it by hand; it ends rolled_back', async () => {
