@@ -129,9 +129,14 @@ function validateManifestMapping(
     finish: defaultTimeoutsFiller(options.defaults?.timeouts),
     consume: options.consume,
   });
+  const schemaDrafts = result.success ? [] : draftsFromZodIssues(result.issues, data);
+  const unstorableAt = unstorable ? unstorableDraft(unstorable, data) : null;
+  // A value the schema already refuses where it is (NaN for a number field) gets that one
+  // message: "write it as a string" would not apply there.
+  const samePlace = (a: IssueDraft, b: IssueDraft) => a.path.length === b.path.length && a.path.every((p, i) => p === b.path[i]);
   const drafts: IssueDraft[] = [
-    ...(unstorable ? [unstorableDraft(unstorable, data)] : []),
-    ...(result.success ? [] : draftsFromZodIssues(result.issues, data)),
+    ...(unstorableAt && !schemaDrafts.some((d) => samePlace(d, unstorableAt)) ? [unstorableAt] : []),
+    ...schemaDrafts,
     ...across,
     ...internal,
   ];

@@ -96,12 +96,16 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return 'a date';
+  // What YAML's !!binary, !!set and !!omap make: not mappings, whatever typeof says.
+  if (ArrayBuffer.isView(value)) return 'binary data (!!binary)';
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'an ordered mapping (!!omap)';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
     return `the string ${JSON.stringify(shown)}`;
   }
-  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : `${value}, which is not a finite number`;
   return String(value);
 }
 

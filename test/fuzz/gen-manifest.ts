@@ -98,8 +98,11 @@ interface Mutated {
   deep?: { depth: number; kind: 'array' | 'object' };
 }
 
+/** A symbol to mutate: a mapping (an earlier mutation may have left strings or numbers there). */
 function symbolAt(rng: Rng, m: Data): Data | undefined {
-  return Array.isArray(m.symbols) && m.symbols.length > 0 ? m.symbols[rng.int(0, m.symbols.length - 1)] : undefined;
+  if (!Array.isArray(m.symbols) || m.symbols.length === 0) return undefined;
+  const s: unknown = m.symbols[rng.int(0, m.symbols.length - 1)];
+  return s !== null && typeof s === 'object' && !Array.isArray(s) ? (s as Data) : undefined;
 }
 
 /** One structural mutation of a manifest's data, described in `notes`. */

@@ -30,6 +30,15 @@ describe('plain data only', () => {
     }
   });
 
+  test('where a string or a number is expected, such a value is named for what it is, as is NaN', () => {
+    const messages = (yaml: string) => issuesOf(yaml, 'yaml').map((i) => `${i.field}: ${i.message}`);
+    expect(messages('name: !!binary aGVsbG8=\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n')).toContain('name: expected a string, got binary data (!!binary)');
+    expect(messages('name: !!set {x}\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n')).toContain('name: expected a string, got a set (!!set)');
+    expect(messages('name: t\nsymbols:\n  - {name: a, type: action, priority: .nan, parameters: {operation: noop}}\n')).toEqual([
+      'priority: expected a number, got NaN, which is not a finite number',
+    ]);
+  });
+
   test('an untagged YAML date stays text; TOML date-times become their TOML text', () => {
     const yaml = parseManifest('name: t\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, d: 2001-12-14}}\n', { format: 'yaml' });
     expect(yaml.manifest.symbols[0].parameters.d).toBe('2001-12-14');
