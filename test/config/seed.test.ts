@@ -55,6 +55,13 @@ describe('writeDefaultConfig', () => {
     expect(readFileSync(out, 'utf8')).toBe('mine = true\n');
   });
 
+  test('a directory given as the file is refused, even with force, naming a file to give instead', () => {
+    const dir = tempDir();
+    for (const force of [false, true]) {
+      expect(() => writeDefaultConfig(dir, { force })).toThrow(`${dir} is a directory; give a file path, such as ${join(dir, 'swarm-config.toml')}.`);
+    }
+  });
+
   test('overwrites with force', () => {
     const out = join(tempDir(), 'swarm-config.toml');
     writeFileSync(out, 'mine = true\n');
