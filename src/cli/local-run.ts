@@ -5,6 +5,7 @@ import { describeDisabledUses, unrunnableHere, type RunsOf } from '../backend-us
 import { SwarmError, UsageError } from '../errors.ts';
 import type { Manifest, SymbolSpec } from '../manifest/types.ts';
 import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
+import { readRunJournalDetail, type RunJournalDetail } from '../run-journal-detail.ts';
 import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
 import { loadCliConfig } from './context.ts';
@@ -12,7 +13,7 @@ import { exitNow, onExit, out } from './exit.ts';
 import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
-import { runFinalLine, runTaskTable } from './tables.ts';
+import { finishedRunText } from './finished-run.ts';
 import { isPostgresUrl, redactUrl } from '../store/postgres/url.ts';
 
 /** How a command that runs a workflow on this host prints it. */
@@ -113,10 +114,13 @@ export async function hostRunLocally(
   // which a run of a million tasks reads in a fraction of the time and memory.
   let whole: RunResult | undefined;
   let outcome: RunOutcome;
+  let detail: RunJournalDetail | undefined;
   try {
     await run.finished;
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
+    // A rollback's own time and each task's, from the journal (see finishedRunText).
+    if (!whole && output.success === 'rolled_back') detail = readRunJournalDetail(dispatcher.store, outcome);
     ended = true;
   } finally {
     progress?.stop();
@@ -126,8 +130,15 @@ export async function hostRunLocally(
   const show = output.showCommand(outcome.runId);
   if (whole) await printJson(whole);
   else {
-    if (!quiet) await out(runTaskTable(outcome, undefined, show === null ? null : `${show} --json`));
-    await out(runFinalLine(outcome, began, show ?? 'none (the database was in memory, and is gone)'));
+    await out(
+      finishedRunText(outcome, {
+        since: began,
+        details: show ?? 'none (the database was in memory, and is gone)',
+        everyTask: show === null ? null : `${show} --json`,
+        quiet,
+        ...(detail && { detail }),
+      }),
+    );
   }
   if (outcome.status === 'cancelled') {
     await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; ${show === null ? 'its state was in memory, and is gone' : `its state is saved: ${show}`}`);

@@ -7,7 +7,8 @@ import { exitNow, out } from './exit.ts';
 import { printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
-import { runFinalLine, runTaskTable } from './tables.ts';
+import { finishedRunText } from './finished-run.ts';
+import type { RunJournalDetail } from '../run-journal-detail.ts';
 
 const POLL_MS = 200;
 /** How long the dispatcher may stay silent while a run is followed before the follower gives up (exit 3). */
@@ -48,17 +49,29 @@ export async function followRemoteRun(
     await printJson(result);
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
-  const outcome = await readOutcome(client, path);
+  // A rollback's own time and each task's, from the journal (see finishedRunText).
+  const outcome = await readOutcome(client, path, view.success === 'rolled_back');
+  const { journal, ...rest } = outcome;
   // `swarm show` here would read this host's database, not the dispatcher's: its page instead.
-  const line = runFinalLine(outcome, view.since, client.runPage(runId));
-  await out(view.quiet ? line : `${runTaskTable(outcome, undefined, `GET ${client.runRoute(runId)}`)}\n${line}`);
+  await out(
+    finishedRunText(rest, {
+      ...(view.since !== undefined && { since: view.since }),
+      details: client.runPage(runId),
+      everyTask: `GET ${client.runRoute(runId)}`,
+      quiet: view.quiet === true,
+      ...(journal && { detail: journal }),
+    }),
+  );
   return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;
 }
 
-/** The run's outcome; from a dispatcher older than its /outcome route, made from the whole result. */
-async function readOutcome(client: DispatcherClient, path: string): Promise<RunOutcome> {
+/**
+ * The run's outcome, with the journal's detail when asked for (a dispatcher older than that
+ * leaves it out); from a dispatcher older than its /outcome route, made from the whole result.
+ */
+async function readOutcome(client: DispatcherClient, path: string, journal: boolean): Promise<RunOutcome & { journal?: RunJournalDetail }> {
   try {
-    return await client.get<RunOutcome>(`${path}/outcome`);
+    return await client.get<RunOutcome & { journal?: RunJournalDetail }>(`${path}/outcome${journal ? '?journal=1' : ''}`);
   } catch (error) {
     if (!(error instanceof DispatcherError && error.status === 404)) throw error;
     return outcomeOf(await client.get<RunResult>(path)); // a run that is not there fails here too

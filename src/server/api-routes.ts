@@ -4,6 +4,7 @@ import { RunNotFoundError, UsageError } from '../errors.ts';
 import type { ManifestDefaults } from '../manifest/index.ts';
 import { listRunsPage } from '../dashboard/server/run-list.ts';
 import { readRunOutcome, readRunResult } from '../run-result.ts';
+import { readRunJournalDetail } from '../run-journal-detail.ts';
 import { isFinishedRun, type RunListing } from '../store/types.ts';
 import { HttpError, json, readJsonBody } from './http.ts';
 import { ManifestThread } from './manifest-thread.ts';
@@ -186,10 +187,12 @@ export const routes: Route[] = [
     pattern: new RegExp(`^/api/runs/${RUN_ID}/outcome$`),
     protected: true,
     runRef: true,
-    handle(_req, [runId], ctx) {
+    handle(request, [runId], ctx) {
       const outcome = readRunOutcome(ctx.store, runId);
       if (!outcome) throw new RunNotFoundError(runId);
-      return json(outcome);
+      // ?journal=1: with what the journal tells of the listed tasks (a rollback's own time).
+      const detail = new URL(request.url).searchParams.get('journal') === '1' ? { journal: readRunJournalDetail(ctx.store, outcome) } : {};
+      return json({ ...outcome, ...detail });
     },
   },
   {

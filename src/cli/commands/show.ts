@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
 import { isInterrupted } from '../../run-liveness.ts';
-import { runStory } from '../../run-story.ts';
+import { readRunJournalDetail } from '../../run-journal-detail.ts';
 import { readRunOutcome, readRunResult } from '../../run-result.ts';
-import { readActorsJournal } from '../../store/bulk-journal-reader.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
@@ -42,12 +41,9 @@ export function registerShow(program: Command): void {
         // The journal tells each task's own time and the compensation apart from the run's work.
         // Of a big run, only what the table lists is read: its tasks' rows and the coordinator's.
         const outcome = readRunOutcome(store, run.id)!;
-        const transitions =
-          outcome.tasks.length === outcome.totalTasks
-            ? store.getTransitions(run.id)
-            : readActorsJournal(store, run.id, [`coordinator:${run.id}`, ...outcome.tasks.map((t) => `task:${t.name}`)]);
-        const attempts = attemptHistory(transitions);
-        const story = runStory(transitions);
+        const detail = readRunJournalDetail(store, outcome);
+        const attempts = new Map(Object.entries(detail.attempts));
+        const story = detail.story;
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
         await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         // Of a big run the table has the listed tasks; the counts say how many were rolled back.

@@ -1,0 +1,24 @@
+import type { RunJournalDetail } from '../run-journal-detail.ts';
+import type { RunOutcome } from '../run-result.ts';
+import { compensationTable, runFinalLine, runTaskTable } from './tables.ts';
+
+/**
+ * What is printed under a finished run (`run`, `deploy`, `replay`, `rollback`): its task table
+ * and final line, or the line alone (--quiet). With the journal's detail of a rollback by
+ * request (`swarm rollback`), the tasks keep their own time, the rollbacks are listed apart and
+ * the line counts the rollback's own time, as `swarm show` has it: the stored rows of a
+ * rolled-back run end when its compensation did.
+ */
+export function finishedRunText(
+  outcome: RunOutcome,
+  options: { since?: number; details: string; everyTask: string | null; quiet?: boolean; detail?: RunJournalDetail },
+): string {
+  const rollback = options.detail?.story.rollback ?? null;
+  const line = runFinalLine(outcome, rollback?.startedAt ?? options.since, options.details);
+  if (options.quiet) return line;
+  if (!options.detail || !rollback) return `${runTaskTable(outcome, undefined, options.everyTask)}\n${line}`;
+  const attempts = new Map(Object.entries(options.detail.attempts));
+  const rolledBack = (outcome.statusCounts.rolled_back ?? 0) + (outcome.statusCounts.rollback_failed ?? 0);
+  const compensations = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined);
+  return [runTaskTable(outcome, attempts, options.everyTask), ...(compensations ? ['rollbacks:', compensations] : []), line].join('\n');
+}
