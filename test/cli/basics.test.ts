@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfigText } from '../../src/config/index.ts';
-import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
+import { ROOT, sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -41,6 +41,28 @@ describe('swarm validate', () => {
     expect(json.code).toBe(0);
     expect(json.json).toMatchObject({ valid: true, symbols: 6, problems: 0, issues: [] });
     expect(typeof json.json.name).toBe('string');
+  }, TIMEOUT);
+
+  test('a module file missing where a run here would look for it is a warning, not a problem', async () => {
+    const { dir } = sandbox();
+    const file = writeManifest(
+      dir,
+      'modules.yaml',
+      [
+        'name: mods',
+        'symbols:',
+        '  - {name: a, type: action, parameters: {operation: module, module: ./missing.ts}}',
+        '  - {name: b, type: action, parameters: {operation: module, module: ./missing.ts}}',
+        `  - {name: c, type: action, parameters: {operation: module, module: ${join(ROOT, 'examples/modules/summarize-posts.ts')}}}`,
+        '',
+      ].join('\n'),
+    );
+    const text = await swarm(['validate', file]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(`warning: module ${join(dir, 'missing.ts')} (a, b) does not exist here: a run on this host fails it; a remote worker needs it at this path\n`);
+    const json = await swarmJson(['validate', file]);
+    expect(json.json).toMatchObject({ valid: true, warnings: [expect.stringContaining('missing.ts (a, b) does not exist here')] });
+    expect(json.json.warnings).toHaveLength(1);
   }, TIMEOUT);
 
   test('a big manifest: the summary names the first 20 symbols of the order; --json has all of it', async () => {

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ManifestError } from '../../errors.ts';
 import { dependencyEdges } from '../../graph/dag.ts';
 import { loadManifestFile, topologicalOrder } from '../../manifest/index.ts';
@@ -11,8 +13,8 @@ import { printJson } from '../output.ts';
 /**
  * `swarm validate <manifest> [--json]`: exit 0 and a one-line summary when valid; exit 2 and
  * every issue (file:line:column, symbol, field) on stderr when not. With --json the verdict is
- * `{"valid", "name"?, "symbols"?, "order"?, "problems"?, "issues": [...]}` on stdout, valid or
- * not; `problems` (when invalid) counts them all, `issues` lists the first 500 and a last one
+ * `{"valid", "name"?, "symbols"?, "order"?, "problems", "issues": [...], "warnings"?}` on
+ * stdout, valid or not; `problems` counts them all, `issues` lists the first 500 and a last one
  * that counts the rest.
  */
 export function registerValidate(program: Command): void {
@@ -35,7 +37,7 @@ export function registerValidate(program: Command): void {
         }
         const { manifest } = loaded;
         const order = topologicalOrder(manifest);
-        const warnings = await backendWarnings(manifest, configPath);
+        const warnings = [...(await backendWarnings(manifest, configPath)), ...missingModuleWarnings(manifest, path)];
         if (opts.json) {
           await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), problems: 0, issues: [], warnings });
         } else {
@@ -71,4 +73,32 @@ async function backendWarnings(manifest: Manifest, configPath: string | undefine
   return describeDisabledUses(uses).map((line, i) =>
     i < uses.length && !line.startsWith('…') ? `${line}: \`swarm run\` will refuse it; a dispatcher runs it only on a worker that offers ${uses[i].target}` : line,
   );
+}
+
+/** Warnings listed at most, of one kind: a manifest of 10,000 symbols naming one missing file says it once. */
+const MISSING_MODULES_LISTED = 20;
+
+/**
+ * `module` operations whose file is not where a run on this host would look (relative to the
+ * manifest's directory): a warning, not a problem, since a remote worker may have the file.
+ */
+function missingModuleWarnings(manifest: Manifest, manifestPath: string): string[] {
+  const base = dirname(resolve(manifestPath));
+  const missing = new Map<string, string[]>();
+  for (const symbol of manifest.symbols) {
+    for (const [what, parameters] of [[symbol.name, symbol.parameters], [`${symbol.name}'s rollback`, symbol.rollback?.parameters]] as const) {
+      if (!parameters || parameters.operation !== 'module' || typeof parameters.module !== 'string') continue;
+      const file = isAbsolute(parameters.module) ? parameters.module : resolve(base, parameters.module);
+      if (existsSync(file)) continue;
+      const names = missing.get(file) ?? [];
+      names.push(what);
+      missing.set(file, names);
+    }
+  }
+  const warnings = [...missing].slice(0, MISSING_MODULES_LISTED).map(([file, names]) => {
+    const who = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    return `module ${file} (${who}) does not exist here: a run on this host fails it; a remote worker needs it at this path`;
+  });
+  if (missing.size > MISSING_MODULES_LISTED) warnings.push(`… and ${missing.size - MISSING_MODULES_LISTED} more missing module files`);
+  return warnings;
 }
