@@ -54,6 +54,9 @@ describe('swarm validate', () => {
         '  - {name: a, type: action, parameters: {operation: module, module: ./missing.ts}}',
         '  - {name: b, type: action, parameters: {operation: module, module: ./missing.ts}}',
         `  - {name: c, type: action, parameters: {operation: module, module: ${join(ROOT, 'examples/modules/summarize-posts.ts')}}}`,
+        // Found the way a run finds it (Bun's resolution): no warning.
+        `  - {name: d, type: action, parameters: {operation: module, module: ${join(ROOT, 'examples/modules/summarize-posts.js')}}}`,
+        `  - {name: e, type: action, parameters: {operation: module, module: ${join(ROOT, 'examples/modules/summarize-posts')}}}`,
         '',
       ].join('\n'),
     );

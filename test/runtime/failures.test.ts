@@ -278,8 +278,13 @@ describe('modules that cannot run', () => {
         sym('missing', mod('./no-such-module.ts')),
         sym('broken', mod('./syntax-error.mjs')),
         sym('no-export', mod('./echo-context.ts', { export: 'nothing' })),
+        // Found as Bun finds them: no extension, and .js for a .ts file.
+        sym('no-extension', mod('./echo-context')),
+        sym('js-for-ts', mod('./echo-context.js')),
       ]),
     );
+    expect(taskOf(result, 'no-extension').status).toBe('succeeded');
+    expect(taskOf(result, 'js-for-ts').status).toBe('succeeded');
     const message = (name: string) => taskOf(result, name).error?.message ?? '';
     expect(message('missing')).toMatch(/^module \/\S+\/no-such-module\.ts does not exist \(parameters\.module is relative to the manifest's directory, \/\S+\); fix parameters\.module or create the file\.$/);
     expect(message('broken')).toMatch(/^module \/\S+\/syntax-error\.mjs could not be loaded: /);

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmError } from '../../../src/errors.ts';
@@ -38,18 +37,20 @@ export const runModule: Operation = async (ctx) => {
   const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
   const base = ctx.request.baseDir ?? process.cwd();
   const path = isAbsolute(module) ? module : resolve(base, module);
-  if (!existsSync(path)) {
-    const from = isAbsolute(module) ? '' : ` (parameters.module is relative to ${ctx.request.baseDir === null ? 'the current directory' : "the manifest's directory"}, ${base})`;
-    throw new SwarmError('OPERATION_FAILED', `module ${path} does not exist${from}; fix parameters.module or create the file.`);
-  }
   // The module's own top level runs in this import, and its function below: user code.
   ctx.reportNow();
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    // The loader names the swarm's own file that imported it: not the user's business.
+    // The loader resolves as Bun does (no extension, .js for .ts, a folder's index), so only
+    // its own "not found" says the file is missing; it also names the swarm's own file that
+    // imported it, which is not the user's business.
     const why = (err instanceof Error ? err.message : String(err)).replace(/ imported from \S+$/, '');
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && why.includes(path)) {
+      const from = isAbsolute(module) ? '' : ` (parameters.module is relative to ${ctx.request.baseDir === null ? 'the current directory' : "the manifest's directory"}, ${base})`;
+      throw new SwarmError('OPERATION_FAILED', `module ${path} does not exist${from}; fix parameters.module or create the file.`);
+    }
     throw new SwarmError('OPERATION_FAILED', `module ${path} could not be loaded: ${why}`);
   }
   const fn = loaded[exportName];

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ManifestError } from '../../errors.ts';
 import { dependencyEdges } from '../../graph/dag.ts';
@@ -89,7 +88,7 @@ function missingModuleWarnings(manifest: Manifest, manifestPath: string): string
     for (const [what, parameters] of [[symbol.name, symbol.parameters], [`${symbol.name}'s rollback`, symbol.rollback?.parameters]] as const) {
       if (!parameters || parameters.operation !== 'module' || typeof parameters.module !== 'string') continue;
       const file = isAbsolute(parameters.module) ? parameters.module : resolve(base, parameters.module);
-      if (existsSync(file)) continue;
+      if (resolvable(file)) continue;
       const names = missing.get(file) ?? [];
       names.push(what);
       missing.set(file, names);
@@ -101,4 +100,14 @@ function missingModuleWarnings(manifest: Manifest, manifestPath: string): string
   });
   if (missing.size > MISSING_MODULES_LISTED) warnings.push(`… and ${missing.size - MISSING_MODULES_LISTED} more missing module files`);
   return warnings;
+}
+
+/** Whether a run's import() would find the file: as Bun resolves it (no extension, .js for .ts, a folder's index). */
+function resolvable(file: string): boolean {
+  try {
+    Bun.resolveSync(file, dirname(file));
+    return true;
+  } catch {
+    return false;
+  }
 }
