@@ -264,12 +264,22 @@ export class LocalThreadNode implements NodeRuntime {
       if (!entry) continue;
       if (entry.started) {
         if (ended++ === 0) runId = entry.request.runId;
-        if (startedNow?.has(o.key)) this.streak.quick();
+        // Reported early (before user code), it is quick if it ends by the thread's next report.
+        if (startedNow?.has(o.key) || thread.startedEarly.delete(o.key)) this.streak.quick();
       }
       this.finish(o.key, entry, o.outcome);
     }
     this.counted.count('ended', runId, ended);
-    const slow = report.started.some((key) => this.inFlight.get(key)?.started === true);
+    const stillRunning = (key: string) => this.inFlight.get(key)?.started === true;
+    let slow: boolean;
+    if (report.early) {
+      // Sent before user code ran: whether these are slow, the thread's next report tells.
+      for (const key of report.started) if (stillRunning(key)) thread.startedEarly.add(key);
+      slow = false;
+    } else {
+      slow = report.started.some(stillRunning) || [...thread.startedEarly].some(stillRunning);
+      thread.startedEarly.clear();
+    }
     if (slow) this.endQuickStreak();
     if (report.outcomes.length === 0 && !slow) return;
     if (this.pending.length > 0) this.flushes.request();
@@ -361,7 +371,8 @@ export class LocalThreadNode implements NodeRuntime {
 
   /** A replacement thread; what waits for room goes to it. */
   private addThread(): void {
-    if (this.closed || this.broken) return;
+    // Closing drains what is pending (requests a lost thread held), which needs a thread.
+    if (this.broken || (this.closed && this.pending.length === 0)) return;
     this.threads.push(this.serveThread());
     this.flushes.request();
   }

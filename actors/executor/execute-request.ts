@@ -13,7 +13,7 @@ export async function executeRequest(
   request: ExecutionRequest,
   signal: AbortSignal,
   host: HostServices,
-  reportNow: () => void,
+  report: { now: () => void; soon: () => void },
 ): Promise<ExecutionOutcome> {
   const { symbol } = request;
   if (symbol.dispatch !== 'internal') {
@@ -25,7 +25,7 @@ export async function executeRequest(
   if (!isInternalOperation(op)) return notRetryable(`unknown internal operation "${op}"`);
   const { operation: _selector, ...parameters } = symbol.parameters;
   try {
-    const output = await OPERATIONS[op]({ request, parameters, signal, host, reportNow });
+    const output = await OPERATIONS[op]({ request, parameters, signal, host, reportNow: report.now, reportSoon: report.soon });
     return checkedOutcome({ ok: true, output: output === undefined ? null : output }, `Symbol "${symbol.name}"`, true);
   } catch (err) {
     return { ok: false, error: serializeError(signal.aborted ? signal.reason ?? err : err), retryable: true };

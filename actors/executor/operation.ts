@@ -11,12 +11,17 @@ export interface OperationContext {
   /** Calls back into the main thread (state table, log), through comlink. */
   host: HostServices;
   /**
-   * Sends the thread's report (what started, what ended) now instead of at the end of the
-   * thread's turn. Called before user code runs: code that never yields (a busy loop) would
-   * otherwise keep the main thread from learning that this attempt started, so the attempt
-   * would end as never started instead of timing out, and so would the others in that report.
+   * Tells the main thread now that this attempt started, instead of at the end of the thread's
+   * turn. Called before user code runs: code that never yields (a busy loop) would otherwise
+   * keep the main thread from learning that this attempt started, so it would end as never
+   * started instead of timing out.
    */
   reportNow: () => void;
+  /**
+   * The same in a microtask: before any code that runs after an `await`, and one message for
+   * all the requests of the turn that ask, instead of one each.
+   */
+  reportSoon: () => void;
 }
 
 export type Operation = (ctx: OperationContext) => unknown | Promise<unknown>;

@@ -18,6 +18,8 @@ export class ServedThread {
   running = 0;
   /** Whether the thread has reported anything (it sends an empty report as it begins to serve): see ThreadRestarts. */
   reported = false;
+  /** Keys reported started in an early report (ThreadReport.early), whose quickness its next report tells. */
+  readonly startedEarly = new Set<string>();
   private readonly port: MessagePort;
   private readonly controller = new AbortController();
   private lost = false;

@@ -42,18 +42,44 @@ export default function serve(call: ServeCall): Promise<void> {
   let done: () => void = () => {};
 
   /** Posts what there is to report, if anything. */
-  const reportNow = () => {
+  const post = () => {
     if (report.started.length + report.outcomes.length + report.returned.length === 0) return;
     const out = report;
     report = { started: [], outcomes: [], returned: [] };
     port.postMessage(encodeThreadMessage(out));
   };
+  // Starts reported before user code runs (see OperationContext.reportNow): only those of the
+  // requests about to run it. Others started in this turn stay in the turn's report, so that if
+  // user code never yields and the thread is terminated, they count as never started and run
+  // elsewhere instead of failing with it.
+  const earlyKeys = new Set<string>();
+  let earlyQueued = false;
+  const postEarly = () => {
+    earlyQueued = false;
+    const started = report.started.filter((key) => earlyKeys.has(key));
+    earlyKeys.clear();
+    if (started.length === 0) return;
+    report.started = report.started.filter((key) => !started.includes(key));
+    port.postMessage(encodeThreadMessage({ started, outcomes: [], returned: [], early: true }));
+  };
+  const earlyFor = (key: string) => ({
+    now: () => {
+      earlyKeys.add(key);
+      postEarly();
+    },
+    soon: () => {
+      earlyKeys.add(key);
+      if (earlyQueued) return;
+      earlyQueued = true;
+      queueMicrotask(postEarly);
+    },
+  });
   // setImmediate, not a microtask: a quick request (noop, echo) finishes within the turn it
-  // started in, so its start and its outcome share one message. Before user code runs, an
-  // operation sends the report at once (OperationContext.reportNow); this then sends the rest.
+  // started in, so its start and its outcome share one message. (A request about to run user
+  // code has its start sent earlier, above.)
   const send = () => {
     reportQueued = false;
-    reportNow();
+    post();
     if (closing && running.size === 0 && waiting.length === 0) done();
   };
   const queueReport = () => {
@@ -75,7 +101,7 @@ export default function serve(call: ServeCall): Promise<void> {
     running.set(key, controller);
     report.started.push(key);
     queueReport();
-    void executeRequest(request, controller.signal, host, reportNow).then((outcome) => {
+    void executeRequest(request, controller.signal, host, earlyFor(key)).then((outcome) => {
       running.delete(key);
       finish(key, outcome);
       fill();

@@ -68,6 +68,11 @@ export interface ThreadReport {
   outcomes: { key: string; outcome: ExecutionOutcome }[];
   /** Requests given back unstarted, after a `withdraw`. */
   returned: string[];
+  /**
+   * Starts only, sent before user code runs (OperationContext.reportNow), not at the end of the
+   * thread's turn: a request it says started is quick if it ends by the thread's next report.
+   */
+  early?: true;
 }
 
 /** Calls a worker thread makes back into the main thread, through comlink. */

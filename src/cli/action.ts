@@ -38,6 +38,8 @@ function refuseFlagsTakenAsValues(command: Command): void {
     }
   }
   for (const [name, value] of valuedOptions(command)) {
+    // Given as `--name=value`, it is the value, whatever it looks like.
+    if (process.argv.includes(`${name}=${value}`)) continue;
     if (flags.has(value) || /^--[A-Za-z]/.test(value)) {
       throw new UsageError(`${name} needs a value, but what follows it is the option ${value}; give the value right after ${name}.`);
     }

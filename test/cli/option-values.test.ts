@@ -22,6 +22,9 @@ describe('an option whose value is missing', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('--db needs a value');
 
+    // Attached with `=`, it is the value (a workflow may be named so).
+    const attached = await swarm(['runs', '--db', join(ROOT, 'no-such.db'), '--workflow=--nightly'], config);
+    expect(attached.stderr).not.toContain('needs a value');
     // --json taken as the value still gets its one JSON document.
     const json = await swarm(['runs', '--db', '--json'], config);
     expect(json.code).toBe(2);

@@ -33,12 +33,18 @@ export const log: Operation = async (ctx) => {
  * the user's own processor, in the worker thread. It receives a context with the parameters,
  * the dependencies' outputs, the attempt, an abort signal and the state table.
  */
+/** Module files this thread has imported: their top level has run, and import() only finds them again. */
+const imported = new Set<string>();
+
 export const runModule: Operation = async (ctx) => {
   const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
   const base = ctx.request.baseDir ?? process.cwd();
   const path = isAbsolute(module) ? module : resolve(base, module);
-  // The module's own top level runs in this import, and its function below: user code.
-  ctx.reportNow();
+  // User code: the module's top level, run by its first import in this thread (which may run
+  // it before import() returns), and its function, run after the await below (so a report
+  // sent in a microtask goes before it, for all the requests started in this turn at once).
+  if (imported.has(path)) ctx.reportSoon();
+  else ctx.reportNow();
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -60,8 +66,8 @@ export const runModule: Operation = async (ctx) => {
       `module ${path} has no exported function "${exportName}"; export one (default or named in parameters.export).`,
     );
   }
+  imported.add(path);
   const { host } = ctx;
-  ctx.reportNow();
   return await fn({
     parameters: ctx.parameters,
     dependencies: ctx.request.dependencies,
