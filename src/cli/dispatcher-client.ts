@@ -72,6 +72,15 @@ export function dispatcherUrl(config: SwarmConfig, override?: string): string {
   return `${scheme}//${url.host}`;
 }
 
+/**
+ * A run this dispatcher does not have (404), or has in its database but does not host (409
+ * RUN_NOT_ACTIVE: another dispatcher shares the database and hosts it, say after a takeover):
+ * the next of several dispatchers may.
+ */
+function notHere(error: DispatcherError): boolean {
+  return (error.status === 404 && error.code === 'RUN_NOT_FOUND') || (error.status === 409 && error.remoteCode === 'RUN_NOT_ACTIVE');
+}
+
 /** The exit-code-bearing code for an HTTP error answer. */
 function codeFor(status: number, remoteCode: unknown): ErrorCode {
   if (status === 400) return remoteCode === 'MANIFEST_INVALID' ? 'MANIFEST_INVALID' : 'USAGE';
@@ -140,7 +149,7 @@ export class DispatcherClient {
         this.current = this.urls.indexOf(url);
         return answer;
       } catch (error) {
-        if (error instanceof DispatcherError && (error.status === 503 || (error.status === 404 && error.code === 'RUN_NOT_FOUND' && path.startsWith('/api/runs/')))) {
+        if (error instanceof DispatcherError && (error.status === 503 || (path.startsWith('/api/runs/') && notHere(error)))) {
           passed ??= error; // another dispatcher may host the run, or be up
           continue;
         }

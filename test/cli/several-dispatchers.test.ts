@@ -50,6 +50,14 @@ describe('several dispatchers named with --url a,b', () => {
       'the run to be cancelled on the second dispatcher',
     );
 
+    // A dispatcher on the same database knows the run but does not host it (409): the next one does.
+    const sharing = await startDispatcher(b.config, ['--db', b.db]);
+    const again = await swarmJson(['deploy', writeManifest(a.dir, 'held2.yaml', HELD.replace('name: held', 'name: held2')), a.config, '--url', second.url, '--detach']);
+    const other = again.json.runId as string;
+    expect((await swarmJson(['pause', other, a.config, '--url', sharing.url])).json.error.code).toBe('RUN_NOT_ACTIVE');
+    const passedOn = await swarmJson(['cancel', other, a.config, '--url', `${sharing.url},${second.url}`]);
+    expect(passedOn).toMatchObject({ code: 0, json: { runId: other } });
+
     // A run none of them has is still "no such run" (exit 2), not "no dispatcher".
     const unknown = await swarmJson(['pause', 'no-such-run', a.config, '--url', `${first.url},${second.url}`]);
     expect(unknown.code).toBe(2);
