@@ -99,3 +99,22 @@ export function compensationOrder(
   }
   return out;
 }
+
+/** Symbols named per reason: a run of 20,000 symbols without rollbacks is not a 600 KB line. */
+const NAMED_PER_REASON = 5;
+
+/** What a rollback leaves, and why: by reason, a few names each and how many more. */
+export function describeLeft(left: readonly { name: string; why: string }[]): string {
+  const byWhy = new Map<string, string[]>();
+  for (const { name, why } of left) {
+    const names = byWhy.get(why) ?? [];
+    names.push(name);
+    byWhy.set(why, names);
+  }
+  return [...byWhy]
+    .map(([why, names]) => {
+      const shown = names.slice(0, NAMED_PER_REASON).map((n) => `"${n}"`).join(', ');
+      return `${shown}${names.length > NAMED_PER_REASON ? ` and ${names.length - NAMED_PER_REASON} more` : ''}: ${why}`;
+    })
+    .join('; ');
+}

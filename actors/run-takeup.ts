@@ -3,7 +3,7 @@ import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
 import type { RunCustody } from './leases/run-custody.ts';
 import type { Takeover } from './leases/run-takeover.ts';
-import { compensationPlan } from './run-compensation.ts';
+import { compensationPlan, describeLeft } from './run-compensation.ts';
 import { loadStoredRun, type StoredRun } from './stored-run.ts';
 
 /**
@@ -46,7 +46,7 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
   if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
   const plan = compensationPlan(run, loaded.manifest, tasks);
   if (plan.undo.length === 0) {
-    const why = plan.left.length === 0 ? 'none of its symbols succeeded' : plan.left.map((l) => `"${l.name}": ${l.why}`).join('; ');
+    const why = plan.left.length === 0 ? 'none of its symbols succeeded' : describeLeft(plan.left);
     throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);
   }
   custody.claimFinished(runId);
@@ -60,3 +60,4 @@ function unfinished(status: RunStatus): boolean {
 function notResumable(runId: string, status: RunStatus): UsageError {
   return new UsageError(`Run ${runId} is ${status}; only an unfinished run can be resumed (replay it instead).`);
 }
+

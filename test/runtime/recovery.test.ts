@@ -129,6 +129,11 @@ describe('rollback_policy: saga', () => {
     expect(() => h.dispatcher.rollback(done.runId)).toThrow(/rolled back already/);
     const plain = await h.run(manifest('no-undo', [sym('x', { parameters: { operation: 'noop' } })]));
     expect(() => h.dispatcher.rollback(plain.runId)).toThrow(/nothing to roll back: "[^"]+": it has no rollback/);
+    // Named a few per reason, not all (a run of 20,000 made a line of 600 KB).
+    const wide = await h.run(manifest('no-undo-wide', Array.from({ length: 8 }, (_, i) => sym(`w${i}`, { parameters: { operation: 'noop' } }))));
+    expect(() => h.dispatcher.rollback(wide.runId)).toThrow(
+      `Run ${wide.runId} has nothing to roll back: "w0", "w1", "w2", "w3", "w4" and 3 more: it has no rollback.`,
+    );
   });
 });
 

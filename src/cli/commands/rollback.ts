@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compensationPlan } from '../../../actors/run-compensation.ts';
+import { compensationPlan, describeLeft } from '../../../actors/run-compensation.ts';
 import { loadStoredRun } from '../../../actors/stored-run.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
@@ -46,7 +46,7 @@ export function registerRollback(program: Command): void {
           refuseUnrunnableHere(loaded.manifest, config, `swarm rollback ${runId}`, (s) => ({ symbol: false, rollback: undone.has(s.name) }));
           const handle = d.rollback(runId);
           // Said once the rollback is accepted (a refusal explains itself): what stays as it is.
-          if (!json && left.length > 0) void note(`not compensated: ${left.map((l) => `${l.name} (${l.why})`).join('; ')}`);
+          if (!json && left.length > 0) void note(`not compensated: ${describeLeft(left)}`);
           return handle;
         });
       }),
