@@ -61,9 +61,9 @@ export function isInternalError(error: unknown): boolean {
 /** What a client is told of an internal error: its kind, never its details. */
 function internalErrorBody(error: unknown): { name: string; code: string; message: string } {
   if (error instanceof SwarmError && error.code.startsWith('STORE_')) {
-    return { name: error.name, code: error.code, message: 'The state database refused the operation; the dispatcher\'s log says why.' };
+    return { name: error.name, code: error.code, message: 'The state database refused the operation; the server\'s log says why.' };
   }
-  return { name: 'InternalError', code: 'INTERNAL', message: 'The dispatcher failed to handle this request; its log says why.' };
+  return { name: 'InternalError', code: 'INTERNAL', message: 'The server failed to handle this request; its log says why.' };
 }
 
 /** The JSON error contract `{"error": {name, code, message, issues?}}` with the error's status. */

@@ -92,9 +92,23 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
   };
 
   return new Promise((resolve) => {
+    let unavailable: string | null = null;
     const poll = setInterval(() => {
       const after = journal.length ? journal[journal.length - 1].seq : 0;
-      const fresh = store.getTransitions(run.id, { afterSeq: after });
+      let fresh: TransitionRecord[];
+      try {
+        fresh = store.getTransitions(run.id, { afterSeq: after });
+      } catch (error) {
+        // The database is away (a PostgreSQL outage): say so once, keep what is shown, go on polling.
+        const why = `the state database did not answer (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); still trying…`;
+        if (why !== unavailable) term.output.write(`\x1b[H\x1b[K${terminalText(why).slice(0, term.output.columns ?? 100)}`);
+        unavailable = why;
+        return;
+      }
+      if (unavailable !== null) {
+        unavailable = null;
+        draw();
+      }
       if (fresh.length === 0) return;
       for (const row of fresh) journal.push(row); // a spread of a big page would overflow the stack
       if (cursor === null) draw();
