@@ -3,7 +3,7 @@ import type { SwarmConfig } from '../src/config/schema.ts';
 import { SwarmError } from '../src/errors.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
-import { LeaseTable, type EnginePoolReport, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
+import { LeaseTable, toWorker, type EnginePoolReport, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -189,6 +189,13 @@ export class DispatcherNodes {
         scheduler.removeNode(gone);
       },
     });
+    // What the worker still runs that this dispatcher did not hand over (a restarted dispatcher,
+    // or another that took the run over, knows none of it): its outcomes would be refused, and
+    // the run gives those tasks new attempts. Stopped, so they do not hold the worker's slots.
+    const carried = new Set(adopted.map((a) => a.key));
+    for (const held of resume) {
+      if (!carried.has(held.key)) io.send(toWorker.abort(held.key, 'the dispatcher does not know this attempt (it was restarted, or the run was taken over): it runs again as a new attempt'));
+    }
     this.remote.add(bridge);
     scheduler.addNode(bridge);
     this.options.log.info({ node: bridge.id, capabilities: node.capabilities, capacity: node.capacity }, 'worker registered');

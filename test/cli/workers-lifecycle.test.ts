@@ -164,6 +164,35 @@ describe('remote worker lifecycle (separate processes)', () => {
     }, 45_000);
   }
 
+  test('a dispatcher killed mid-run and started again: the worker stops the attempts it no longer knows, and their new attempts run', async () => {
+    const port = freePort();
+    const { dir, config } = remoteOnlyConfig();
+    const first = await startDispatcher(config, ['--port', String(port)]);
+    const w = startWorker(config, first.url, 'w');
+    await waitForNodeIds(first.url, ['remote:w']);
+    // Both slots busy with attempts far longer than the test waits: before, the restarted
+    // dispatcher's new attempts waited behind them and failed ACK_TIMEOUT (retries 0: the run failed).
+    const manifest = writeManifest(
+      dir,
+      'long.yaml',
+      `name: long\nsymbols:\n${[0, 1].map((i) => `  - {name: x${i}, type: action, retries: 0, timeout: 60000, parameters: {operation: delay, ms: 8000}}`).join('\n')}\n`,
+    );
+    const runId = await deployDetached(manifest, config, first.url);
+    await waitForRun(first.url, runId, (run) => run.tasks.every((t) => t.status === 'running'), 'both tasks to run on the worker');
+    first.child.kill('SIGKILL');
+    await within(first.child.exited, 15_000, 'dispatcher exit after SIGKILL');
+    const second = await startDispatcher(config, ['--port', String(port)]);
+    const ended = await waitForRunEnd(second.url, runId, 45_000);
+    expect({ status: ended.status, tasks: ended.tasks.map((t) => ({ name: t.name, status: t.status, error: (t.error as { code?: string } | null)?.code ?? null })) }).toEqual({
+      status: 'succeeded',
+      tasks: [
+        { name: 'x0', status: 'succeeded', error: null },
+        { name: 'x1', status: 'succeeded', error: null },
+      ],
+    });
+    expect(w.child.exitCode).toBeNull();
+  }, 60_000);
+
   test('auth on: workers with no token or a wrong one never register (and keep retrying); the right token (SWARM_AUTH_TOKEN) does', async () => {
     const TOKEN = 's3cret-token';
     const WRONG = 'wr0ng-token';
