@@ -309,6 +309,11 @@ export class LocalThreadNode implements NodeRuntime {
       }
       back.push({ request: entry.request, sink: entry.sink, rescued: entry.rescued });
     }
+    this.putBack(back);
+  }
+
+  /** Requests that never started (given back, or held by a lost thread) go out again first. */
+  private putBack(back: Pending[]): void {
     if (back.length === 0) return;
     this.pending = [...back, ...this.pending];
     this.flushes.request();
@@ -361,10 +366,7 @@ export class LocalThreadNode implements NodeRuntime {
     }
     thread.held.clear();
     this.counted.count('ended', runId, ended);
-    if (back.length > 0) {
-      this.pending = [...back, ...this.pending];
-      this.flushes.request();
-    }
+    this.putBack(back);
     this.wakeIdleWaiters();
     this.options.onCapacity();
   }

@@ -102,17 +102,14 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
 
 function consoleDestination(options: Settings): pino.DestinationStream {
   const out = options.consoleStream ?? (stderr ??= new FdLogSink(2, () => {})); // a failing stderr has no one to tell
+  const writing = (shown: (line: string) => string) =>
+    ({ write: (line: string) => out.write(shown(line)), flushSync: () => (out as { flushSync?: () => void }).flushSync?.() }) as pino.DestinationStream;
   // Log lines carry text from manifests and tasks: no control sequence of theirs reaches the terminal.
-  if (options.format === 'json') {
-    return { write: (line: string) => out.write(jsonForTerminal(line)), flushSync: () => (out as { flushSync?: () => void }).flushSync?.() } as pino.DestinationStream;
-  }
+  if (options.format === 'json') return writing(jsonForTerminal);
   const prettify = prettyLogLine(options.consoleStream === undefined && process.stderr.isTTY === true);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
   // is on the terminal before the call that logged it returns.
-  return {
-    write: (line: string) => out.write(terminalText(prettify(line))),
-    flushSync: () => (out as { flushSync?: () => void }).flushSync?.(),
-  } as pino.DestinationStream;
+  return writing((line) => terminalText(prettify(line)));
 }
 
 /** The log file for `path`: the open one when the path is unchanged, else newly opened. */

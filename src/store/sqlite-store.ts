@@ -52,15 +52,6 @@ import type {
  */
 /** Rows, and manifest parts (~5 MB of text and copies each), between young collections. */
 const ROWS_BETWEEN_COLLECTIONS = 32 * 1024;
-const RUN_STATUS_BIT = 1 << RUN_PATCH_FIELDS.findIndex((field) => field.column === 'status');
-
-/** How many of `mask`'s bits lie below `bit`: the place of that field's value in an encoded patch. */
-function bitsBelow(mask: number, bit: number): number {
-  let below = mask & (bit - 1);
-  let count = 0;
-  for (; below !== 0; below &= below - 1) count++;
-  return count;
-}
 const PARTS_BETWEEN_COLLECTIONS = 4;
 
 export class SqliteStore implements SwarmStore {
@@ -292,15 +283,13 @@ export class SqliteStore implements SwarmStore {
         for (const t of chunk) this.insertTransitionRow(t);
       }
     }
-    for (const patch of batch.runs) {
-      const { mask, values } = encodePatch(patch, RUN_PATCH_FIELDS);
+    for (const { status, ...patch } of batch.runs) {
       // The status goes through its own statement (see setRunStatusIfChanged).
-      const status = mask & RUN_STATUS_BIT ? (values.splice(bitsBelow(mask, RUN_STATUS_BIT), 1)[0] as string) : null;
-      const rest = mask & ~RUN_STATUS_BIT;
+      const { mask, values } = encodePatch(patch, RUN_PATCH_FIELDS);
       const found =
-        rest === 0 ? s.runExists.get(patch.id) !== null : s.runPatches.forMask(rest).run(...values, patch.id).changes > 0;
+        mask === 0 ? s.runExists.get(patch.id) !== null : s.runPatches.forMask(mask).run(...values, patch.id).changes > 0;
       if (!found) throw new RunNotFoundError(patch.id);
-      if (status !== null) s.setRunStatusIfChanged.run(status, patch.id);
+      if (status !== undefined) s.setRunStatusIfChanged.run(checkRunStatus(status), patch.id);
     }
     for (const patch of batch.tasks) {
       const { mask, values } = encodePatch(patch, TASK_PATCH_FIELDS);
