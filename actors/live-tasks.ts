@@ -23,6 +23,11 @@ export class LiveTasks<A extends LiveActor> {
     this.indexByName.set(this.names[i], i);
   }
 
+  /** How many task actors are live. */
+  get size(): number {
+    return this.byIndex.size;
+  }
+
   get(i: number): A | undefined {
     return this.byIndex.get(i);
   }

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import type { TaskContext } from '../machines/task-machine.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
-import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
+import { coordinatorMessages, taskMessages, type CoordinatorMessage, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, TaskStatus } from '../src/store/types.ts';
@@ -16,6 +16,7 @@ import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs
 import { TaskAttempts } from './task-attempts.ts';
 import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
+import { SettledTally, type SettledTask } from './settled-tally.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
 import { projectRun, projectTask } from './journal/projections.ts';
@@ -49,6 +50,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly baseDir: string | null;
   private readonly newTask: NewTaskActor;
   private readonly coordinator;
+  /** Settled tasks not yet counted by the coordinator (see SettledTally). */
+  private readonly tally = new SettledTally((settled) => this.coordinator.send(coordinatorMessages.tasksSettled(settled)));
   private readonly live: LiveTasks<TaskActor>;
   private readonly attempts: TaskAttempts;
   private readonly outputs: TaskOutputs;
@@ -149,15 +152,21 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   cancel(reason: string): void {
-    this.coordinator.send(coordinatorMessages.cancel(reason));
+    this.tell(coordinatorMessages.cancel(reason));
   }
 
   pause(): void {
-    this.coordinator.send(coordinatorMessages.pause());
+    this.tell(coordinatorMessages.pause());
   }
 
   resume(): void {
-    this.coordinator.send(coordinatorMessages.resume());
+    this.tell(coordinatorMessages.resume());
+  }
+
+  /** An event for the coordinator, after the settled tasks it has not counted yet. */
+  private tell(message: CoordinatorMessage): void {
+    this.tally.flush();
+    this.coordinator.send(message);
   }
 
   /** Stops handing work to nodes (see RunEnvironment.mayDispatch); what runs goes on. */
@@ -181,7 +190,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   get settledCount(): number {
-    return this.coordinator.getSnapshot().context.settled;
+    return this.coordinator.getSnapshot().context.settled + this.tally.size;
   }
 
   get total(): number {
@@ -299,18 +308,18 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.compensation = new RunCompensation(
       compensationOrder(this.graph, done, (i) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null),
       (i, message) => this.activate(i, message),
-      (failed) => this.coordinator.send(coordinatorMessages.compensated(failed)),
+      (failed) => this.tell(coordinatorMessages.compensated(failed)),
     );
     this.compensation.start();
   }
 
   private settleAll(indexes: number[]): void {
-    const settled: { task: string; status: TaskStatus }[] = [];
+    const settled: SettledTask[] = [];
     for (const i of indexes) {
       const status = this.settle(i);
       if (status) settled.push({ task: this.graph.names[i], status });
     }
-    if (settled.length > 0) this.coordinator.send(coordinatorMessages.tasksSettled(settled));
+    if (settled.length > 0) this.tally.add(settled, this.live.size === 0);
   }
 
   private settle(i: number): TaskStatus | null {
@@ -377,6 +386,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       actor.stop();
     }
     this.live.clear();
+    this.tally.stop();
     this.coordinator.stop();
     this.rejectFinished(err);
   }
@@ -384,6 +394,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private complete(status: RunStatus): void {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
+    this.tally.stop();
     this.coordinator.stop();
     // The run as it ended, without its tasks: a million-task run's result is read only if
     // someone asks for it (RunHandle.result).
