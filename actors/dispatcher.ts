@@ -229,7 +229,15 @@ export class Dispatcher {
    * whatever its host — and returns their handles. None during a store outage.
    */
   resumeOrphanedRuns(): RunHandle[] {
-    const orphans = this.custody.orphans((id) => this.runs.has(id) || this.unresumable.has(id));
+    let orphans: string[];
+    try {
+      orphans = this.custody.orphans((id) => this.runs.has(id) || this.unresumable.has(id));
+    } catch (err) {
+      // An idle dispatcher touches the store only here: this is where it learns of an outage,
+      // which /health and status then report while it retries.
+      if (this.custody.storeFailed(err)) return [];
+      throw err;
+    }
     const handles: RunHandle[] = [];
     for (const id of orphans) {
       try {

@@ -81,6 +81,8 @@ export class RunCustody {
       probe: () => {
         this.leases.renew();
         this.host.retryJournal();
+        // With no run and nothing to write, the two above ask the store nothing.
+        options.store.listUnfinishedRunIds();
       },
       onRecovered: () => this.recovered(),
       onGiveUp: (err) => this.host.fail(err),

@@ -108,4 +108,25 @@ describe('a state database that goes away and comes back', () => {
     expect(() => h.deploy(manifest('next', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
     store.down = false;
   });
+
+  test('an idle dispatcher learns of an outage from its scan for unfinished runs, and of its end', async () => {
+    const h = makeHarness({ makeStore: (path) => new UnreliableStore(path), leaseMs: 1_500, outageMs: 30_000 });
+    const store = h.store as UnreliableStore;
+    expect(h.dispatcher.resumeOrphanedRuns()).toEqual([]);
+    expect(h.dispatcher.storeOutage).toBeNull();
+    store.down = true;
+    // Nothing else of an idle dispatcher asks the store: before, the scan threw each time and
+    // the dispatcher went on reporting itself healthy.
+    expect(h.dispatcher.resumeOrphanedRuns()).toEqual([]);
+    expect(h.dispatcher.storeOutage).toMatchObject({ error: expect.stringContaining('the server is down') });
+    expect(h.dispatcher.failure).toBeNull();
+    expect(() => h.deploy(manifest('held', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+    // The retries ask the store itself, so the outage lasts while it is down.
+    await until('a few retries', () => (h.dispatcher.storeOutage?.attempts ?? 0) >= 3);
+    expect(h.dispatcher.storeOutage).not.toBeNull();
+    store.down = false;
+    await until('the outage to end', () => h.dispatcher.storeOutage === null);
+    const result = await withTimeout(h.run(manifest('after', wide(2, 1))), 10_000, 'a run after the outage');
+    expect(result.status).toBe('succeeded');
+  });
 });

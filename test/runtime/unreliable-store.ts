@@ -48,6 +48,11 @@ export class UnreliableStore extends SqliteStore {
     return super.claimRunLease(runId, claim);
   }
 
+  override listUnfinishedRunIds(): string[] {
+    this.check();
+    return super.listUnfinishedRunIds();
+  }
+
   private check(): void {
     if (this.down) throw this.unavailable();
   }
