@@ -150,6 +150,11 @@ describe('the JSON read routes', () => {
     const unknown = await call(server, 'GET', `/api/runs/${runId}/tasks/zzz`, { headers: auth });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'TASK_NOT_FOUND']);
     expect((await call(server, 'GET', `/api/runs/nope/graph`, { headers: auth })).body.error.code).toBe('RUN_NOT_FOUND');
+    // A unique prefix of the id names the run on every run route, as on the API's own.
+    const prefix = runId.slice(0, -3);
+    for (const path of ['summary', 'graph', 'state', 'timeline', 'journal?limit=1', 'tasks/a']) await get(`/api/runs/${prefix}/${path}`);
+    expect((await get(`/api/runs/${prefix}/summary`)).runId).toBe(runId);
+    expect((await get(`/api/runs/${prefix}/journal?limit=1`)).runId).toBe(runId);
 
     expect((await get('/api/nodes')).nodes.length).toBeGreaterThan(0);
     const chart = await get('/api/machines/task');

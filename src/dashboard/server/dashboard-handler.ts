@@ -3,6 +3,7 @@ import { checkToken, isSharedToken, type AccessPolicy } from '../../server/acces
 import { sessionCookie } from '../../server/browser-session.ts';
 import { HttpError } from '../../server/http.ts';
 import { decodeParam } from '../../server/request-target.ts';
+import { resolveRunRef } from '../../run-ref.ts';
 import { newLiveConnection, type LiveConnection } from './live-socket.ts';
 import { pageAssets, type PageAsset } from './page-assets.ts';
 import { readRoutes, type DashboardContext } from './read-routes.ts';
@@ -73,6 +74,7 @@ export function dashboardHandler(policy: AccessPolicy, context: DashboardContext
       return assetResponse(request, asset, 'no-cache');
     }
     const params = route!.pattern.exec(pathname)!.slice(1).map(decodeParam);
+    if (route!.runRef) params[0] = resolveRunRef(context.store, params[0]);
     return route!.handle(request, params, search, context);
   };
 }

@@ -33,6 +33,8 @@ export interface DashboardContext {
 
 export interface ReadRoute {
   pattern: RegExp;
+  /** Its first parameter is a run reference: a unique prefix names the run, as in the API. */
+  runRef?: true;
   handle(request: Request, params: string[], search: URLSearchParams, ctx: DashboardContext): Response | Promise<Response>;
 }
 
@@ -54,6 +56,7 @@ const RUN = '/api/runs/([^/]+)';
 export const readRoutes: ReadRoute[] = [
   { pattern: /^\/api\/runs$/, handle: (_r, _p, search, ctx) => json(listRunsPage(ctx.store, search)) },
   {
+    runRef: true,
     pattern: new RegExp(`^${RUN}$`),
     handle(_r, [runId], _s, ctx) {
       const result = readRunResult(ctx.store, runId);
@@ -62,9 +65,10 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   // The run without its tasks' results (GET /api/runs/:id has them all: megabytes on a big run).
-  { pattern: new RegExp(`^${RUN}/summary$`), handle: (_r, [runId], _s, ctx) => json(toRunSummary(requireListing(ctx, runId))) },
-  { pattern: new RegExp(`^${RUN}/graph$`), handle: async (_r, [runId], _s, ctx) => json(await runGraph(requireRun(ctx, runId))) },
+  { runRef: true, pattern: new RegExp(`^${RUN}/summary$`), handle: (_r, [runId], _s, ctx) => json(toRunSummary(requireListing(ctx, runId))) },
+  { runRef: true, pattern: new RegExp(`^${RUN}/graph$`), handle: async (_r, [runId], _s, ctx) => json(await runGraph(requireRun(ctx, runId))) },
   {
+    runRef: true,
     pattern: new RegExp(`^${RUN}/state$`),
     handle(_r, [runId], search, ctx) {
       const at = optionalIntParam(search, 'at');
@@ -72,6 +76,7 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   {
+    runRef: true,
     pattern: new RegExp(`^${RUN}/timeline$`),
     handle(_r, [runId], search, ctx) {
       requireListing(ctx, runId);
@@ -79,6 +84,7 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   {
+    runRef: true,
     pattern: new RegExp(`^${RUN}/journal$`),
     handle(_r, [runId], search, ctx) {
       requireListing(ctx, runId);
@@ -86,6 +92,7 @@ export const readRoutes: ReadRoute[] = [
     },
   },
   {
+    runRef: true,
     pattern: new RegExp(`^${RUN}/tasks/([^/]+)$`),
     handle(_r, [runId, name], search, ctx) {
       return json(taskDetail(ctx.store, requireRun(ctx, runId), name, optionalIntParam(search, 'at')));
