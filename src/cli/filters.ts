@@ -28,9 +28,10 @@ export interface RunFilter {
   accepts(run: RunListing): boolean;
 }
 
-export function runFilter(opts: RunFilterOptions): RunFilter {
-  const status = opts.status !== undefined ? list(opts.status, RUN_STATUSES, '--status') : undefined;
-  const since = opts.since !== undefined ? parseSince(opts.since, '--since') : undefined;
+/** `nameOf`: how an error names the filter, the CLI's option by default (the HTTP API names its query parameter). */
+export function runFilter(opts: RunFilterOptions, nameOf: (filter: 'status' | 'since') => string = (f) => `--${f}`): RunFilter {
+  const status = opts.status !== undefined ? list(opts.status, RUN_STATUSES, nameOf('status')) : undefined;
+  const since = opts.since !== undefined ? parseSince(opts.since, nameOf('since')) : undefined;
   const workflow = opts.workflow;
   return {
     status,

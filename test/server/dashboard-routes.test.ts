@@ -115,7 +115,11 @@ describe('the JSON read routes', () => {
     expect(list.runs.map((r: any) => r.runId)).toEqual([runId]);
     expect(list.hasMore).toBe(false);
     expect((await get('/api/runs?workflow=other')).runs).toEqual([]);
-    expect((await call(server, 'GET', '/api/runs?status=bogus', { headers: auth })).body.error.code).toBe('USAGE');
+    const bogus = (await call(server, 'GET', '/api/runs?status=bogus', { headers: auth })).body.error;
+    expect(bogus.code).toBe('USAGE');
+    // Named as the request has it, not as the CLI's option.
+    expect(bogus.message).toStartWith('query parameter status: unknown "bogus"');
+    expect((await call(server, 'GET', '/api/runs?since=soon', { headers: auth })).body.error.message).toStartWith('query parameter since');
 
     const graph = await get(`/api/runs/${runId}/graph`);
     expect(graph.symbols.map((s: any) => s.name)).toEqual(['a', 'b']);

@@ -14,7 +14,7 @@ const DEFAULT_LIMIT = 20;
 export function listRunsPage(store: SwarmStore, params: URLSearchParams) {
   const limit = intParam(params, 'limit', DEFAULT_LIMIT);
   const offset = intParam(params, 'offset', 0);
-  const filter = runFilter({ status: textParam(params, 'status'), workflow: textParam(params, 'workflow'), since: textParam(params, 'since') });
+  const filter = runFilter({ status: textParam(params, 'status'), workflow: textParam(params, 'workflow'), since: textParam(params, 'since') }, (f) => `query parameter ${f}`);
   const filtered = textParam(params, 'workflow') !== undefined || textParam(params, 'since') !== undefined;
   // One more than asked tells whether there is a next page. The workflow and since filters are
   // applied here, on the store's status-filtered list: the store has no query for them.
