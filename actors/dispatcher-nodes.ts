@@ -184,9 +184,11 @@ export class DispatcherNodes {
       heartbeatTimeoutMs: coordinator.heartbeat_timeout,
       ackDeadlineMs: Math.max(coordinator.heartbeat_timeout, 1_000),
       onCapacity: () => scheduler.schedulePump(),
-      onGone: (gone) => {
+      onGone: (gone, reason) => {
         this.remote.delete(gone);
         scheduler.removeNode(gone);
+        if (reason === 'drained') this.options.log.info({ node: gone.id }, 'worker drained and left');
+        else if (!this.closing) this.options.log.warn({ node: gone.id, reason }, `worker lost: ${reason}`);
       },
     });
     // What the worker still runs that this dispatcher did not hand over (a restarted dispatcher,

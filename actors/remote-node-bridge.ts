@@ -43,8 +43,8 @@ export interface RemoteNodeBridgeOptions {
   /** An assignment not acknowledged with `started` within this long is taken back. */
   ackDeadlineMs: number;
   onCapacity: () => void;
-  /** The node is gone (lost, or drained and closed): remove it from the scheduler. */
-  onGone: (bridge: RemoteNodeBridge) => void;
+  /** The node is gone (lost, or drained and closed): remove it from the scheduler. `reason`: 'drained', or why it was lost. */
+  onGone: (bridge: RemoteNodeBridge, reason: string) => void;
   /** Attempts taken over from this worker's previous connection (see `handOver`). */
   adopted?: readonly CarriedAssignment[];
 }
@@ -381,7 +381,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.watchdog !== null) this.options.clock.clearTimeout(this.watchdog);
     this.counted.report();
     if (reason === 'drained') this.actor.send(nodeMessages.drain());
-    this.options.onGone(this);
+    this.options.onGone(this, reason);
     this.options.onCapacity();
   }
 }

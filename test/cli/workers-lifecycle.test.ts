@@ -5,6 +5,7 @@ import {
   getJson,
   killWorkers,
   nodeIds,
+  pollUntil,
   remoteOnlyConfig,
   startWorker,
   waitForNodeIds,
@@ -66,6 +67,8 @@ describe('remote worker lifecycle (separate processes)', () => {
     const onB = await waitForRun(d.url, runId, (run) => run.tasks[0].node === 'remote:B' && run.tasks[0].status === 'running', 'attempt 2 to run on B', 20_000);
     expect(onB.tasks[0].attempts).toBe(2);
     expect(await nodeIds(d.url)).toEqual(['remote:B']); // A was dropped when it went silent
+    // …and the dispatcher's log says so, with why.
+    await pollUntil(async () => (d.stderr().includes('worker lost: no heartbeat for') ? true : undefined), 10_000, () => `the dispatcher to log A's loss; its stderr:\n${d.stderr()}`);
 
     // A wakes up: it finds its connection closed, says it reconnects, registers again, and
     // delivers attempt 1's outcome when it ends; the dispatcher refuses it (that lease is not current).
@@ -252,6 +255,8 @@ describe('remote worker lifecycle (separate processes)', () => {
     // It was still running when the signal came, and the worker finished it (not a retry elsewhere).
     expect(done.tasks[0].finishedAt as number).toBeGreaterThanOrEqual(signalledAt);
     await waitForNodeIds(d.url, [], undefined, 10_000);
+    await pollUntil(async () => (d.stderr().includes('worker drained and left') ? true : undefined), 10_000, () => `the dispatcher to log the drain; its stderr:\n${d.stderr()}`);
+    expect(d.stderr()).not.toContain('worker lost');
     expect(await d.stop()).toBe(0);
   }, 45_000);
 
