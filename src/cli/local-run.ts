@@ -101,7 +101,6 @@ export async function hostRunLocally(
   });
 
   dispatcher.start();
-  const began = Date.now();
   const run = begin(dispatcher);
   handle = run;
   if (interruptedBy) run.cancel(`interrupted by ${interruptedBy}`);
@@ -132,7 +131,6 @@ export async function hostRunLocally(
   else {
     await out(
       finishedRunText(outcome, {
-        since: began,
         details: show ?? 'none (the database was in memory, and is gone)',
         everyTask: show === null ? null : `${show} --json`,
         quiet,

@@ -85,5 +85,13 @@ describe('a run whose process was killed', () => {
     const replay = await swarm(['replay', runId, '--db', db, '--quiet'], config);
     expect(replay.stderr).toContain(`run ${runId} is running (interrupted: its process is gone`);
     expect(replay.code).toBe(0);
+
+    // Taken up, its final line times the whole run, as show does (not the part just run).
+    const resumed = await swarm(['run', '--resume', runId, '--db', db, '--quiet'], config);
+    expect(resumed.code).toBe(0);
+    const took = /succeeded in ([^:]+):/.exec(resumed.stdout)?.[1];
+    expect(took).toBeDefined();
+    const shown = await swarm(['show', runId, '--db', db], config);
+    expect(shown.stdout).toContain(`(${took})`);
   }, TIMEOUT);
 });
