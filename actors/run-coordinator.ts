@@ -19,7 +19,7 @@ import { TaskOutputs } from './task-outputs.ts';
 import { SettledTally, type SettledTask } from './settled-tally.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
-import { projectRun, projectTask } from './journal/projections.ts';
+import { failedCount, projectRun, projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob } from './swarm-scheduler.ts';
 import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
@@ -189,8 +189,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     return this.live.activeNames(max);
   }
 
-  get settledCount(): number {
-    return this.coordinator.getSnapshot().context.settled + this.tally.size;
+  /** Settled tasks so far, those still on their way to the coordinator included (see SettledTally). */
+  settledCounts(): { settled: number; succeeded: number; failed: number } {
+    const { context } = this.coordinator.getSnapshot();
+    const byStatus = this.tally.countInto({ ...context.byStatus });
+    return { settled: context.settled + this.tally.size, succeeded: byStatus.succeeded ?? 0, failed: failedCount(byStatus) };
   }
 
   get total(): number {

@@ -16,8 +16,17 @@ export interface RunHandle {
   cancel(reason?: string): void;
   pause(): void;
   resume(): void;
-  /** Settled and total task counts, live task states, and a few of the active tasks' names, for progress displays. */
-  progress(): { settled: number; total: number; live: Record<string, number>; active: { running: string[]; retrying: string[] } };
+  /** Task counts (settled, succeeded, failed as the run row counts them, total), live task states, and a few of the active tasks' names, for progress displays. */
+  progress(): RunProgress;
+}
+
+export interface RunProgress {
+  settled: number;
+  succeeded: number;
+  failed: number;
+  total: number;
+  live: Record<string, number>;
+  active: { running: string[]; retrying: string[] };
 }
 
 /** The handle of a run the dispatcher hosts, reading its result from `store` when asked. */
@@ -33,6 +42,6 @@ export function runHandle(run: RunCoordinator, store: SwarmStore): RunHandle {
     cancel: (reason = 'cancelled by request') => run.cancel(reason),
     pause: () => run.pause(),
     resume: () => run.resume(),
-    progress: () => ({ settled: run.settledCount, total: run.total, live: run.liveStates(), active: run.activeNames() }),
+    progress: () => ({ ...run.settledCounts(), total: run.total, live: run.liveStates(), active: run.activeNames() }),
   };
 }

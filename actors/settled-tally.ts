@@ -54,6 +54,12 @@ export class SettledTally {
     return this.waiting.length;
   }
 
+  /** Adds the waiting tasks to counts by status (the coordinator's own, copied). */
+  countInto(byStatus: Partial<Record<TaskStatus, number>>): Partial<Record<TaskStatus, number>> {
+    for (const { status } of this.waiting) byStatus[status] = (byStatus[status] ?? 0) + 1;
+    return byStatus;
+  }
+
   /** Drops what waits: the coordinator is gone (the run was given up). */
   stop(): void {
     this.cancelTimer();

@@ -99,9 +99,10 @@ export class RunRegistry {
     return { ...this.finished, byStatus: { ...this.byStatus } };
   }
 
-  /** Progress counts of an active run, from its live actors plus its stored projection. */
-  liveProgress(handle: RunHandle, stored: { name: string; status: RunStatus; completedTasks: number; failedTasks: number }): RunProgressView {
-    const { settled, total, live, active } = handle.progress();
+  /** Progress of an active run: its counts and live actors, with its name and status as stored. */
+  liveProgress(handle: RunHandle, stored: { name: string; status: RunStatus }): RunProgressView {
+    // The counts are the live run's own: the stored row lags them (and is not read in an outage).
+    const { settled, succeeded, failed, total, live, active } = handle.progress();
     let running = 0;
     for (const state of ON_NODE_STATES) running += live[state] ?? 0;
     return {
@@ -110,8 +111,8 @@ export class RunRegistry {
       status: stored.status,
       totalTasks: total,
       settledTasks: settled,
-      completedTasks: stored.completedTasks,
-      failedTasks: stored.failedTasks,
+      completedTasks: succeeded,
+      failedTasks: failed,
       runningTasks: running,
       activeTasks: active,
     };

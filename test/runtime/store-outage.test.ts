@@ -52,6 +52,9 @@ describe('a state database that goes away and comes back', () => {
     const { live } = handle.progress();
     expect((live.assigned ?? 0) + (live.running ?? 0)).toBe(0);
     expect(handle.progress().settled).toBe(held.settled);
+    // Every task of this run succeeds: what settled during the outage counts as succeeded, not
+    // as the stored row has it from before (status and /metrics read these counts).
+    expect(handle.progress()).toMatchObject({ succeeded: held.settled, failed: 0 });
     expect(h.dispatcher.storeOutage).toMatchObject({ error: expect.stringContaining('connection was closed') });
     // A new run is refused meanwhile, as unavailable.
     expect(() => h.deploy(manifest('meanwhile', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
