@@ -1,13 +1,14 @@
 import { expect, test } from 'bun:test';
 import Table from 'cli-table3';
 import { renderTable, widthsWrappingLast } from '../../src/cli/table-render.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 /** A long table is rendered in chunks; its text must be that of one cli-table3 table. */
 
-function oneTable(head: string[], rows: (string | number)[][], widths?: (number | null)[]): string {
+function oneTable(head: string[], rows: (string | number)[][], widths?: (number | null)[], colour = false): string {
   const table = new Table({
     head,
-    style: { head: [], border: [], compact: true },
+    style: { head: colour ? ['cyan'] : [], border: colour ? ['grey'] : [], compact: true },
     ...(widths && { colWidths: widths as number[], wordWrap: true }),
   });
   table.push(...rows);
@@ -47,4 +48,21 @@ test('widths for a table of a million rows are measured without a spread (it wou
   const widths = widthsWrappingLast(many, ['seq', 'what']);
   expect(widths[0]).toBeNull();
   expect(widths[1]).toBe(30); // at least 30; the widest cell (22) + 3 is less
+});
+
+/** Cells a row laid out by hand could get wrong: spaces first or last, runs of spaces, wide or zero-width characters, colour, controls, text longer than its column, the template's own mark. */
+const TRICKY = ['', ' ', '  lead', 'trail  ', 'a  b', 'x', '12345', 'ready → running', '∅ → pending', '字字', '🐝', 'e\u0301', '§', '§ § §', '\x1b[32mok\x1b[39m', 'a\tb', 'a\nb', 'a\r', '\u00a0nbsp', 'x'.repeat(45), 'word '.repeat(12)];
+
+test('rows made from the template are those cli-table3 lays out, with and without colour (seeded)', () => {
+  const random = seededRandom(0x7ab1e);
+  const pick = () => (random() < 0.6 ? `t${Math.floor(random() * 1000)}` : TRICKY[Math.floor(random() * TRICKY.length)]);
+  for (let round = 0; round < 40; round++) {
+    const columns = 2 + Math.floor(random() * 5);
+    const h = Array.from({ length: columns }, (_, i) => (random() < 0.2 ? TRICKY[Math.floor(random() * TRICKY.length)] || `c${i}` : `col${i}`));
+    const body = Array.from({ length: 51 + Math.floor(random() * 120) }, () => Array.from({ length: columns }, pick));
+    const widths = h.map((_, i) => (i === columns - 1 && random() < 0.7 ? 12 + Math.floor(random() * 30) : random() < 0.2 ? 20 : null));
+    for (const colour of [false, true]) {
+      expect({ round, colour, text: renderTable(h, body, widths, colour) }).toEqual({ round, colour, text: oneTable(h, body, widths, colour) });
+    }
+  }
 });
