@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { readRecordedRun } from '../../actors/journal/simulation/recorded-run.ts';
+import { reSimulate } from '../../actors/journal/simulation/re-simulate.ts';
 import type { SwarmStore } from '../../src/store/types.ts';
 import { makeHarness, manifest, runningOrder, stopHarnesses, sym, taskOf, waitFor, warmUp, withTimeout } from './helpers.ts';
 
@@ -10,6 +12,20 @@ const statusOf = (store: SwarmStore, runId: string, name: string) => store.getTa
 const enteredRunning = (store: SwarmStore, runId: string) => runningOrder(store.getTransitions(runId));
 
 describe('cancel', () => {
+  test('a run whose tasks all wait to retry, cancelled: the journal re-simulates', async () => {
+    // The cancel settles both tasks inside the coordinator's own transition, so their rows come
+    // before its row; the re-simulation once counted one of them there and then missed it in
+    // the recorded burst that ended the run.
+    const h = makeHarness({ backoffBase: 5_000, backoffMax: 5_000 });
+    const failing = (name: string) => sym(name, { retries: 3, parameters: { operation: 'fail', message: 'no' } });
+    const handle = h.deploy(manifest('retrying', [failing('f1'), failing('f2')]));
+    await waitFor(() => handle.progress().live.retrying === 2, 'both tasks to wait for their retry');
+    handle.cancel('bye');
+    const result = await withTimeout(handle.result, 10_000, 'the cancelled run');
+    expect(result.status).toBe('cancelled');
+    expect(reSimulate(readRecordedRun(h.store, handle.runId)).divergence).toBeNull();
+  });
+
   test('cancelling a run cancels what waits and stops what runs after the grace period', async () => {
     // One slot: `long` runs, the others wait behind it (queued or blocked on a dependency).
     const h = makeHarness({ localWorkers: 1, tasksPerThread: 1, shutdownGrace: 200 });

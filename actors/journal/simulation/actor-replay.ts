@@ -108,14 +108,14 @@ export class ActorReplay {
   /**
    * Feeds an event that the journal could not record because it changes no state (only
    * context), if the machine takes it here and it indeed changes none; returns false (and
-   * changes nothing) otherwise. `dryRun`: only tell whether it would be taken so.
+   * changes nothing) otherwise.
    */
-  feedUnrecorded(event: EventObject, options: { dryRun?: boolean } = {}): boolean {
+  feedUnrecorded(event: EventObject): boolean {
     if (this.midStep || !this.accepts(event)) return false;
     const step = this.pure.step(this.snapshot, event);
     if (rowsOf(this.value, step.microsteps).length > 0) return false;
     const last = step.microsteps.at(-1);
-    if (last && !options.dryRun) this.snapshot = last.snapshot;
+    if (last) this.snapshot = last.snapshot;
     return true;
   }
 }

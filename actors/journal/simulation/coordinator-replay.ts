@@ -104,8 +104,13 @@ function snapshotOf(replay: ActorReplay): Omit<CoordinatorInstanceResult, 'rows'
 }
 
 /**
- * Delivers the pending settlements as one unrecorded burst, or if that would change the state,
- * the longest run of them (in settlement order) that does not; the rest wait.
+ * Delivers the pending settlements as one unrecorded burst, or, if that would change the state,
+ * none of them: they wait for a later row. Not a part of them either: the burst that would
+ * change the state holds the run's last settlements, which the runtime tells in the burst that
+ * ends the run (recorded, and naming them) — or after the coordinator's own transition, when
+ * their rows came from inside it (a cancel's `cancelOutstanding` settles the tasks off a node
+ * before its row is written). A part delivered here would be counted twice, or missing from
+ * the recorded burst that names it.
  */
 function deliver(replay: ActorReplay, pending: PendingSettlements): void {
   if (pending.size === 0) return;
@@ -113,18 +118,7 @@ function deliver(replay: ActorReplay, pending: PendingSettlements): void {
   // Not taken here (idle: the tasks' rows came from inside the coordinator's own transition,
   // which the journal writes after them): they reach it after its row, in its next state.
   if (!replay.accepts(coordinatorMessages.tasksSettled(burst))) return;
-  if (replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst))) return pending.clear();
-  // Counts only grow, so "changes no state" holds for a prefix up to some length: find it.
-  let lo = 0;
-  let hi = burst.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst.slice(0, mid)), { dryRun: true })) lo = mid;
-    else hi = mid - 1;
-  }
-  if (lo === 0) return;
-  replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst.slice(0, lo)));
-  pending.dropFirst(lo);
+  if (replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst))) pending.clear();
 }
 
 /** Settlements not yet counted by the coordinator, in settlement order. */
@@ -147,13 +141,6 @@ class PendingSettlements {
     const out: { task: string; status: TaskStatus }[] = [];
     for (const e of this.entries) if (e) out.push(e as unknown as { task: string; status: TaskStatus });
     return out;
-  }
-
-  /** Drops the first `count` pending settlements (they were delivered). */
-  dropFirst(count: number): void {
-    const rest = this.entries.filter((e): e is Settlement => e !== null).slice(count);
-    this.entries = rest;
-    this.size = rest.length;
   }
 
   /**
