@@ -234,8 +234,8 @@ export class Dispatcher {
       orphans = this.custody.orphans((id) => this.runs.has(id) || this.unresumable.has(id));
     } catch (err) {
       // An idle dispatcher touches the store only here: this is where it learns of an outage,
-      // which /health and status then report while it retries.
-      if (this.custody.storeFailed(err)) return [];
+      // which /health and status then report while it retries. Not once it has given up.
+      if (this.fatal === null && !this.stopping && this.custody.storeFailed(err)) return [];
       throw err;
     }
     const handles: RunHandle[] = [];

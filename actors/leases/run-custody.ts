@@ -86,6 +86,8 @@ export class RunCustody {
       },
       onRecovered: () => this.recovered(),
       onGiveUp: (err) => this.host.fail(err),
+      // An idle dispatcher risks nothing by waiting: it takes no run until the store answers.
+      holdsWork: () => this.host.runs.size > 0,
     });
   }
 

@@ -13,6 +13,8 @@ export interface StoreOutageOptions {
   onRecovered(): void;
   /** The limit passed, or the store failed in a way that does not pass by itself: the fatal path. */
   onGiveUp(err: unknown): void;
+  /** Whether anything is held now: with nothing held (an idle dispatcher), the limit does not apply and the retries go on. */
+  holdsWork(): boolean;
   monotonic?: () => number;
   random?: () => number;
 }
@@ -25,8 +27,8 @@ export interface StoreOutageReport {
   attempts: number;
   /** The last failure's message. */
   error: string;
-  /** When this process gives up and stops its runs (ms since the epoch). */
-  givesUpAt: number;
+  /** When this process gives up and stops its runs (ms since the epoch); null while it holds none (it keeps trying). */
+  givesUpAt: number | null;
 }
 
 /** The first retry comes this soon; each later one waits twice as long, up to MAX_DELAY_MS. */
@@ -69,7 +71,7 @@ export class StoreOutage {
       since: this.started.wall,
       attempts: this.attempts,
       error: this.lastError instanceof Error ? this.lastError.message : String(this.lastError),
-      givesUpAt: this.started.wall + this.options.limitMs,
+      givesUpAt: this.options.holdsWork() ? this.started.wall + this.options.limitMs : null,
     };
   }
 
@@ -104,7 +106,8 @@ export class StoreOutage {
     // Equal jitter: dispatchers that lost the same server do not all come back at the same instant.
     const delay = exponential / 2 + (this.random() * exponential) / 2;
     const left = started.at + this.options.limitMs - this.monotonic();
-    this.timer = setTimeout(() => this.attempt(), Math.max(0, Math.min(delay, left)));
+    // Past the limit only while nothing is held: then the retries keep their own pace.
+    this.timer = setTimeout(() => this.attempt(), left > 0 ? Math.min(delay, left) : delay);
   }
 
   private attempt(): void {
@@ -117,7 +120,7 @@ export class StoreOutage {
     } catch (err) {
       this.lastError = err;
       const elapsed = this.monotonic() - started.at;
-      if (!isTransientStoreFailure(err) || elapsed >= this.options.limitMs) {
+      if (!isTransientStoreFailure(err) || (elapsed >= this.options.limitMs && this.options.holdsWork())) {
         this.stop();
         this.options.log.error(
           { err, attempts: this.attempts, elapsedMs: Math.round(elapsed) },

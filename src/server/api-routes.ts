@@ -128,8 +128,10 @@ export const routes: Route[] = [
       const outage = ctx.dispatcher.storeOutage;
       if (failure === null && outage !== null) {
         const message =
-          'The state database cannot be reached: this dispatcher holds its runs (nothing is lost) and retries until ' +
-          `${new Date(outage.givesUpAt).toISOString()}; it accepts no run meanwhile.`;
+          outage.givesUpAt === null
+            ? 'The state database cannot be reached: this dispatcher has no run and retries until it answers; it accepts no run meanwhile.'
+            : 'The state database cannot be reached: this dispatcher holds its runs (nothing is lost) and retries until ' +
+              `${new Date(outage.givesUpAt).toISOString()}; it accepts no run meanwhile.`;
         return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message }, since: outage.since }, 503);
       }
       if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });

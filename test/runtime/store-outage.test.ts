@@ -109,11 +109,15 @@ describe('a state database that goes away and comes back', () => {
     expect(h.dispatcher.failure).not.toBeNull();
     expect(h.dispatcher.storeOutage).toBeNull();
     expect(() => h.deploy(manifest('next', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+    // Given up for good: its scan for unfinished runs starts no new outage (whose retries would
+    // renew the leases of the runs it abandoned).
+    expect(() => h.dispatcher.resumeOrphanedRuns()).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+    expect(h.dispatcher.storeOutage).toBeNull();
     store.down = false;
   });
 
-  test('an idle dispatcher learns of an outage from its scan for unfinished runs, and of its end', async () => {
-    const h = makeHarness({ makeStore: (path) => new UnreliableStore(path), leaseMs: 1_500, outageMs: 30_000 });
+  test('an idle dispatcher learns of an outage from its scan for unfinished runs, waits it out past db_outage_timeout, and works after it', async () => {
+    const h = makeHarness({ makeStore: (path) => new UnreliableStore(path), leaseMs: 1_500, outageMs: 300 });
     const store = h.store as UnreliableStore;
     expect(h.dispatcher.resumeOrphanedRuns()).toEqual([]);
     expect(h.dispatcher.storeOutage).toBeNull();
@@ -124,9 +128,13 @@ describe('a state database that goes away and comes back', () => {
     expect(h.dispatcher.storeOutage).toMatchObject({ error: expect.stringContaining('the server is down') });
     expect(h.dispatcher.failure).toBeNull();
     expect(() => h.deploy(manifest('held', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
-    // The retries ask the store itself, so the outage lasts while it is down.
-    await until('a few retries', () => (h.dispatcher.storeOutage?.attempts ?? 0) >= 3);
+    // The retries ask the store itself, so the outage lasts while it is down; with no run held,
+    // past db_outage_timeout too (giving up would leave it refusing runs until a restart).
+    const since = h.dispatcher.storeOutage!.since;
+    expect(h.dispatcher.storeOutage!.givesUpAt).toBeNull();
+    await until('retries past the limit', () => (h.dispatcher.storeOutage?.attempts ?? 0) >= 3 && Date.now() - since > 900);
     expect(h.dispatcher.storeOutage).not.toBeNull();
+    expect(h.dispatcher.failure).toBeNull();
     store.down = false;
     await until('the outage to end', () => h.dispatcher.storeOutage === null);
     const result = await withTimeout(h.run(manifest('after', wide(2, 1))), 10_000, 'a run after the outage');

@@ -120,7 +120,9 @@ function databaseLines(database: StatusReport['database']): string[] {
   return [
     `State database: UNAVAILABLE since ${new Date(unavailable.since).toISOString()} (${unavailable.attempts} tries so far)`,
     `  ${unavailable.error}`,
-    `  Runs are held (nothing is dispatched; nothing is lost) until it answers again; this dispatcher gives up at ${new Date(unavailable.givesUpAt).toISOString()}.`,
+    unavailable.givesUpAt === null
+      ? '  This dispatcher has no run; it keeps trying, and takes no run until the database answers again.'
+      : `  Runs are held (nothing is dispatched; nothing is lost) until it answers again; this dispatcher gives up at ${new Date(unavailable.givesUpAt).toISOString()}.`,
   ];
 }
 
