@@ -9,7 +9,7 @@ import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
-import { RemoteNodeBridge } from './remote-node-bridge.ts';
+import { RECONNECTED, RemoteNodeBridge } from './remote-node-bridge.ts';
 import type { SwarmScheduler } from './swarm-scheduler.ts';
 
 /** One node as the status report and metrics see it: what it offers and how full it is. */
@@ -188,6 +188,7 @@ export class DispatcherNodes {
         this.remote.delete(gone);
         scheduler.removeNode(gone);
         if (reason === 'drained') this.options.log.info({ node: gone.id }, 'worker drained and left');
+        else if (reason === RECONNECTED) this.options.log.info({ node: gone.id }, 'worker reconnected: its attempts go on on the new connection');
         else if (!this.closing) this.options.log.warn({ node: gone.id, reason }, `worker lost: ${reason}`);
       },
     });

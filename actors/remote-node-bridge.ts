@@ -70,6 +70,9 @@ interface Assignment {
   started: boolean;
 }
 
+/** Why a bridge leaves when its worker came back on a new connection (a hand-over, not a loss). */
+export const RECONNECTED = 'the worker reconnected on a new connection';
+
 /**
  * A remote worker as a node of the swarm: the scheduler hands it requests like any node, and
  * this bridge turns them into `assign` messages and the worker's `started` / `outcome`
@@ -176,7 +179,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       if (assignment.started) this.counted.count('ended', assignment.request.runId);
       carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
     }
-    this.lost('the worker reconnected on a new connection');
+    this.lost(RECONNECTED);
     this.options.disconnect('replaced by a new connection');
     return carried;
   }

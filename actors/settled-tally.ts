@@ -23,11 +23,13 @@ export const TALLY_MAX = 512;
 export class SettledTally {
   private waiting: SettledTask[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
 
   constructor(private readonly tell: (settled: SettledTask[]) => void) {}
 
   /** Tasks just settled; `nothingLive`: the run has no live task left, so it may be ending. */
   add(settled: readonly SettledTask[], nothingLive: boolean): void {
+    if (this.stopped) return;
     for (const s of settled) this.waiting.push(s);
     if (nothingLive || this.waiting.length >= TALLY_MAX) {
       this.flush();
@@ -60,8 +62,9 @@ export class SettledTally {
     return byStatus;
   }
 
-  /** Drops what waits: the coordinator is gone (the run was given up). */
+  /** Drops what waits and tells nothing more: the coordinator is gone (the run ended or was given up). */
   stop(): void {
+    this.stopped = true;
     this.cancelTimer();
     this.waiting = [];
   }

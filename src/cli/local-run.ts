@@ -105,7 +105,7 @@ export async function hostRunLocally(
   handle = run;
   if (interruptedBy) run.cancel(`interrupted by ${interruptedBy}`);
 
-  progress = showProgress ? new RunProgress(name, () => sample(dispatcher, run)) : undefined;
+  progress = showProgress ? new RunProgress(name, () => sample(run)) : undefined;
   if (progress && output.console) output.console.around = (print) => progress!.interleave(print);
 
   progress?.start();
@@ -144,16 +144,11 @@ export async function hostRunLocally(
   return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
 }
 
-/** The failed count last read, per run: what the bar shows while the database is unavailable. */
-const lastFailed = new Map<string, number>();
-
-/** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far. */
-function sample(dispatcher: Dispatcher, handle: RunHandle): ProgressSample {
-  const { settled, total, live, active } = handle.progress();
+/** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far (the run's own counts). */
+function sample(handle: RunHandle): ProgressSample {
+  const { settled, total, failed, live, active } = handle.progress();
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
-  // During an outage the store is not asked (the run is held; the log says why).
-  if (dispatcher.storeOutage === null) lastFailed.set(handle.runId, dispatcher.store.getRunListing(handle.runId)?.failedTasks ?? 0);
-  return { settled, total, running, failed: lastFailed.get(handle.runId) ?? 0, active };
+  return { settled, total, running, failed, active };
 }
 
 /** `swarm show <run>` with the config and --db that find the database a command used. */
