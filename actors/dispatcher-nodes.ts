@@ -11,6 +11,7 @@ import { ABORT_GRACE_MS, LocalThreadNode } from './local-thread-node.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
 import { RECONNECTED, RemoteNodeBridge } from './remote-node-bridge.ts';
 import type { SwarmScheduler } from './swarm-scheduler.ts';
+import type { NodeRuntime } from './node-runtime.ts';
 
 /** One node as the status report and metrics see it: what it offers and how full it is. */
 export interface NodeLoad {
@@ -130,16 +131,22 @@ export class DispatcherNodes {
     }
   }
 
+  /**
+   * Each node's slots as status shows them: taken by the attempts it holds, running or held
+   * ahead (not what the scheduler may still hand it, which work held ahead makes more than its
+   * capacity while requests are quick).
+   */
   loads(): NodeLoad[] {
     const loads: NodeLoad[] = [];
     const withEngines = (engines: EnginePoolReport[]) => (engines.length > 0 ? { engines } : {});
-    if (this.local) loads.push({ id: this.local.id, kind: 'local', capacity: this.local.capacity, freeSlots: Math.min(this.local.capacity, this.local.freeSlots()) });
+    const free = (node: NodeRuntime) => Math.max(0, node.capacity - node.attemptsHeld());
+    if (this.local) loads.push({ id: this.local.id, kind: 'local', capacity: this.local.capacity, freeSlots: free(this.local) });
     if (this.backends) {
       const b = this.backends;
-      loads.push({ id: b.id, kind: 'local', capacity: b.capacity, freeSlots: b.freeSlots(), ...withEngines(b.enginePools()) });
+      loads.push({ id: b.id, kind: 'local', capacity: b.capacity, freeSlots: free(b), ...withEngines(b.enginePools()) });
     }
     for (const node of this.remote) {
-      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: Math.min(node.capacity, node.freeSlots()), ...withEngines(node.engines) });
+      loads.push({ id: node.id, kind: 'remote', capacity: node.capacity, freeSlots: free(node), ...withEngines(node.engines) });
     }
     return loads;
   }

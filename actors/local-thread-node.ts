@@ -126,6 +126,10 @@ export class LocalThreadNode implements NodeRuntime {
     return free;
   }
 
+  attemptsHeld(): number {
+    return this.inFlight.size + this.pending.length;
+  }
+
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const broken = this.broken;
     if (broken) {

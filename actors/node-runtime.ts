@@ -22,6 +22,8 @@ export interface NodeRuntime {
    * ahead (see quick-streak.ts) may report more than its capacity.
    */
   freeSlots(target?: DispatchTarget): number;
+  /** Attempts handed to the node and not ended (running, or held ahead): what status shows as its slots taken. */
+  attemptsHeld(): number;
   execute(request: ExecutionRequest, sink: AttemptSink): void;
   /** Stops an attempt started with execute; its sink still gets `finished` once it has stopped. */
   abort(key: string, reason: string): void;

@@ -85,6 +85,10 @@ export class ProcessBackendNode implements NodeRuntime {
     return this.closed ? 0 : this.capacity - this.running.size;
   }
 
+  attemptsHeld(): number {
+    return this.running.size;
+  }
+
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const key = attemptKey(request);
     const spec = this.specs.get(request.symbol.dispatch);

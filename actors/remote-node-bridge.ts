@@ -140,6 +140,10 @@ export class RemoteNodeBridge implements NodeRuntime {
     return Math.max(0, limit - this.assignments.size);
   }
 
+  attemptsHeld(): number {
+    return this.assignments.size;
+  }
+
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const key = attemptKey(request);
     const lease = this.options.leases.issue(key, this.id);

@@ -106,7 +106,8 @@ export class SwarmMetrics {
         liveCount += actors[state] ?? 0;
       }
       byState.waiting += Math.max(0, run.totalTasks - run.settledTasks - liveCount);
-      byState.succeeded += run.completedTasks;
+      // A task rolling back is still counted succeeded by its run (until its rollback ends).
+      byState.succeeded += run.completedTasks - (actors.rolling_back ?? 0);
       byState.failed += run.failedTasks;
       byState.skipped_or_cancelled += Math.max(0, run.settledTasks - run.completedTasks - run.failedTasks);
     }

@@ -1,12 +1,27 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { QuickStreak } from '../../actors/quick-streak.ts';
-import { makeHarness, manifest, runningOrder, stopHarnesses, sym, taskOf } from './helpers.ts';
+import { makeHarness, manifest, runningOrder, stopHarnesses, sym, taskOf, waitFor, withTimeout } from './helpers.ts';
 
 // Real threads on a shared 2-core machine: allow for load; hang guards inside the tests are tighter.
 setDefaultTimeout(30_000);
 afterEach(stopHarnesses);
 
 describe('scheduling', () => {
+  test('a node running a task shows that slot taken, even while it may hold work ahead', async () => {
+    const h = makeHarness({ localWorkers: 2, tasksPerThread: 4 });
+    const handle = h.deploy(manifest('long', [sym('long', { parameters: { operation: 'delay', ms: 10_000 } })]));
+    await waitFor(() => h.store.getTask(handle.runId, 'long')?.status === 'running', 'long to run');
+    // Quick requests in a row beside it: the node may now hold several times its slots (quick-streak.ts).
+    const quick = await h.run(manifest('quick', Array.from({ length: 3 * QuickStreak.QUICK_BEFORE_HOLDING }, (_, i) => sym(`q${i}`, { parameters: { operation: 'noop' } }))));
+    expect(quick.status).toBe('succeeded');
+    const local = () => h.dispatcher.nodeLoads().find((n) => n.id === 'local')!;
+    // Before, the slots left to hand out (capped at the capacity) stood for the free ones: idle.
+    expect(local()).toMatchObject({ capacity: 8, freeSlots: 7 });
+    handle.cancel('seen');
+    await withTimeout(handle.finished, 10_000, 'the cancelled run');
+    await waitFor(() => local().freeSlots === 8, 'the slot to free');
+  });
+
   test('with one slot, ready symbols enter running highest priority first, retries included', async () => {
     // One thread, one task per thread: exactly one attempt at a time.
     const h = makeHarness({ localWorkers: 1, tasksPerThread: 1, random: () => 0.5 });

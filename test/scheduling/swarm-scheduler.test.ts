@@ -23,6 +23,10 @@ class FakeNode implements NodeRuntime {
     return this.capacity - this.running;
   }
 
+  attemptsHeld(): number {
+    return this.running;
+  }
+
   execute(): void {}
   abort(): void {}
   async close(): Promise<void> {}

@@ -85,6 +85,35 @@ describe('dispatcher HTTP API', () => {
     expect(metrics.body).toContain('swarm_task_duration_seconds_count{status="succeeded"} 2');
   });
 
+  test('/metrics: the task states of a run that compensates add up to its tasks (one rolling back is not also succeeded)', async () => {
+    const server = startServer(serverConfig());
+    const saga = `name: saga
+rollback_policy: saga
+symbols:
+  - name: done
+    type: action
+    parameters: {operation: noop}
+    rollback: {name: undo, type: action, parameters: {operation: delay, ms: 3000}}
+  - name: broken
+    type: action
+    dependencies: [done]
+    retries: 0
+    parameters: {operation: fail, message: on purpose}
+`;
+    const { body } = await call(server, 'POST', '/api/runs', { body: { source: saga, format: 'yaml' } });
+    const gauge = (text: string, state: string) => Number(new RegExp(`^swarm_tasks\\{state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const deadline = Date.now() + 10_000;
+    let text = '';
+    while (gauge((text = (await call(server, 'GET', '/metrics')).body), 'rolling_back') !== 1) {
+      if (Date.now() > deadline) throw new Error(`the rollback never started:\n${text}`);
+      await Bun.sleep(20);
+    }
+    const states = ['waiting', 'ready', 'assigned', 'running', 'retrying', 'rolling_back', 'succeeded', 'failed', 'skipped_or_cancelled'];
+    expect(Object.fromEntries(states.map((s) => [s, gauge(text, s)]))).toMatchObject({ rolling_back: 1, succeeded: 0, failed: 1 });
+    expect(states.reduce((sum, s) => sum + gauge(text, s), 0)).toBe(2);
+    expect((await waitForRunEnd(server, body.runId)).status).toBe('failed');
+  });
+
   test('request bodies over max_message_size are refused with 413 (declared or streamed)', async () => {
     const server = startServer(serverConfig((c) => (c.security.max_message_size = 1024)));
     const big = JSON.stringify({ source: 'x'.repeat(2000), format: 'yaml' });
