@@ -4,10 +4,10 @@ import { compensationTable, runFinalLine, runTaskTable } from './tables.ts';
 
 /**
  * What is printed under a finished run (`run`, `deploy`, `replay`, `rollback`): its task table
- * and final line, or the line alone (--quiet). With the journal's detail of a rollback by
- * request (`swarm rollback`), the tasks keep their own time, the rollbacks are listed apart and
- * the line counts the rollback's own time, as `swarm show` has it: the stored rows of a
- * rolled-back run end when its compensation did.
+ * and final line, or the line alone (--quiet). With the journal's detail (a run that rolled
+ * tasks back: a saga's compensation or `swarm rollback`), the tasks keep their own time and the
+ * rollbacks are listed apart, as `swarm show` has them: the stored rows of a rolled-back task
+ * end when its rollback did. The line of a rollback by request counts the rollback's own time.
  */
 export function finishedRunText(
   outcome: RunOutcome,
@@ -16,9 +16,14 @@ export function finishedRunText(
   const rollback = options.detail?.story.rollback ?? null;
   const line = runFinalLine(outcome, rollback?.startedAt ?? options.since, options.details);
   if (options.quiet) return line;
-  if (!options.detail || !rollback) return `${runTaskTable(outcome, undefined, options.everyTask)}\n${line}`;
+  if (!options.detail) return `${runTaskTable(outcome, undefined, options.everyTask)}\n${line}`;
   const attempts = new Map(Object.entries(options.detail.attempts));
-  const rolledBack = (outcome.statusCounts.rolled_back ?? 0) + (outcome.statusCounts.rollback_failed ?? 0);
+  const rolledBack = rolledBackCount(outcome);
   const compensations = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined);
-  return [runTaskTable(outcome, attempts, options.everyTask), ...(compensations ? ['rollbacks:', compensations] : []), line].join('\n');
+  return [runTaskTable(outcome, attempts, options.everyTask), ...(compensations ? ['', 'rollbacks:', compensations] : []), line].join('\n');
+}
+
+/** Tasks whose rollback ran (rolled back, or their rollback failed). */
+export function rolledBackCount(outcome: RunOutcome): number {
+  return (outcome.statusCounts.rolled_back ?? 0) + (outcome.statusCounts.rollback_failed ?? 0);
 }

@@ -13,7 +13,7 @@ import { exitNow, onExit, out } from './exit.ts';
 import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
-import { finishedRunText } from './finished-run.ts';
+import { finishedRunText, rolledBackCount } from './finished-run.ts';
 import { isPostgresUrl, redactUrl } from '../store/postgres/url.ts';
 
 /** How a command that runs a workflow on this host prints it. */
@@ -119,7 +119,7 @@ export async function hostRunLocally(
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
     // A rollback's own time and each task's, from the journal (see finishedRunText).
-    if (!whole && output.success === 'rolled_back') detail = readRunJournalDetail(dispatcher.store, outcome);
+    if (!whole && rolledBackCount(outcome) > 0) detail = readRunJournalDetail(dispatcher.store, outcome);
     ended = true;
   } finally {
     progress?.stop();

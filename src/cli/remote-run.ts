@@ -7,7 +7,7 @@ import { exitNow, out } from './exit.ts';
 import { printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
-import { finishedRunText } from './finished-run.ts';
+import { finishedRunText, rolledBackCount } from './finished-run.ts';
 import type { RunJournalDetail } from '../run-journal-detail.ts';
 
 const POLL_MS = 200;
@@ -50,7 +50,8 @@ export async function followRemoteRun(
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
   // A rollback's own time and each task's, from the journal (see finishedRunText).
-  const outcome = await readOutcome(client, path, view.success === 'rolled_back');
+  let outcome = await readOutcome(client, path, view.success === 'rolled_back');
+  if (!outcome.journal && rolledBackCount(outcome) > 0) outcome = await readOutcome(client, path, true);
   const { journal, ...rest } = outcome;
   // `swarm show` here would read this host's database, not the dispatcher's: its page instead.
   await out(

@@ -74,4 +74,38 @@ describe('show after a rollback by request', () => {
       await killDispatchers();
     }
   }, TIMEOUT);
+
+  test('a saga run prints what show prints: each task its own time, the rollbacks apart; run and deploy --url', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(
+      dir,
+      'saga.yaml',
+      `name: saga
+rollback_policy: saga
+symbols:
+  - {name: a, type: action, parameters: {operation: delay, ms: 50}, rollback: {name: undo-a, type: action, parameters: {operation: delay, ms: 400}}}
+  - {name: broken, type: action, dependencies: [a], retries: 0, parameters: {operation: fail, message: on purpose}}
+`,
+    );
+    const dispatcher = await startDispatcher(config, ['--db', db]);
+    try {
+      for (const how of [['run', file, '--db', db], ['deploy', file, '--url', dispatcher.url]]) {
+        const printed = await swarm(how, config);
+        expect({ how, code: printed.code }).toEqual({ how, code: 1 });
+        const runId = /Run (\S+) \(saga\) failed/.exec(printed.stdout)?.[1];
+        expect(runId).toBeDefined();
+        const history = (await swarmJson(['history', runId!, '--db', db], config)).json.transitions;
+        const a = history.filter((t: { actorId: string }) => t.actorId === 'task:a');
+        const ran = a.find((t: { to: string }) => t.to === 'succeeded').at - a.find((t: { to: string }) => t.to === 'running').at;
+        // a ran ~50 ms; until the end of its 400 ms rollback it was longer.
+        expect(printed.stdout).toMatch(new RegExp(`│ a +│ rolled_back +│ 1 +│ \\S+ +│ ${formatDuration(ran)} `));
+        expect(printed.stdout).toContain('rollbacks:');
+        const show = await swarm(['show', runId!, '--db', db], config);
+        const tableOf = (text: string) => text.slice(text.indexOf('┌'), text.lastIndexOf('┘') + 1);
+        expect(tableOf(printed.stdout)).toBe(tableOf(show.stdout));
+      }
+    } finally {
+      await killDispatchers();
+    }
+  }, TIMEOUT);
 });

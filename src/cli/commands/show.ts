@@ -10,6 +10,7 @@ import { showCommandLine } from '../local-run.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';
+import { rolledBackCount } from '../finished-run.ts';
 
 /**
  * `swarm show <run> [config] [--attempts] [--json] [--db PATH]`: one run's header and task table
@@ -47,8 +48,7 @@ export function registerShow(program: Command): void {
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
         await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         // Of a big run the table has the listed tasks; the counts say how many were rolled back.
-        const rolledBack = (outcome.statusCounts.rolled_back ?? 0) + (outcome.statusCounts.rollback_failed ?? 0);
-        const compensation = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined);
+        const compensation = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBackCount(outcome) : undefined);
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
           // The attempts of the tasks the table lists (of a big run, those that did not succeed).
