@@ -19,7 +19,7 @@ import { SwarmScheduler } from './swarm-scheduler.ts';
 import type { RunStart } from './run-start.ts';
 import { planStoredReplay, type PlannedReplay } from './run-replay.ts';
 import type { DispatcherOptions } from './dispatcher-options.ts';
-import { takeUpToResume, takeUpToRollBack } from './run-takeup.ts';
+import { takeUpToResume, wasBeingCancelled, takeUpToRollBack } from './run-takeup.ts';
 import type { ReplayOptions, ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner } from '../src/run-owner.ts';
 import { RunCustody } from './leases/run-custody.ts';
@@ -205,8 +205,8 @@ export class Dispatcher {
     const { epoch, why, previous } = takeover;
     this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
     const handle = this.host(runId, loaded, { resume: tasks });
-    // A run stopped while it was being cancelled (only a cancel cancels tasks) stays cancelled.
-    if (tasks.some((t) => t.status === 'cancelled')) handle.cancel('the run was being cancelled when it stopped');
+    // A run stopped while it was being cancelled stays cancelled.
+    if (wasBeingCancelled(this.store, runId, tasks)) handle.cancel('the run was being cancelled when it stopped');
     else if (run.status === 'paused') handle.pause();
     return handle;
   }

@@ -1,6 +1,7 @@
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
 import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
-import { isFinishedRun, type RunStatus, type SwarmStore } from '../src/store/types.ts';
+import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
+import { isFinishedRun, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatus } from '../src/store/types.ts';
 import type { RunCustody } from './leases/run-custody.ts';
 import type { Takeover } from './leases/run-takeover.ts';
 import { compensationPlan, describeLeft } from './run-compensation.ts';
@@ -31,6 +32,21 @@ export function takeUpToResume(store: SwarmStore, custody: RunCustody, runId: st
     custody.release(runId);
     throw err;
   }
+}
+
+const ON_A_NODE: ReadonlySet<TaskStatus> = new Set(['assigned', 'running']);
+const WAITING: ReadonlySet<TaskStatus> = new Set(['pending', 'ready', 'retrying']);
+
+/**
+ * Whether a run taken up was being cancelled when its process stopped. A cancel settles every
+ * task not on a node in the commit that records it, so a cancelled task says so. With none, only
+ * a run whose unfinished tasks were all on nodes (given the grace period to end) may have been:
+ * its coordinator's last row says. Read only then, as it scans the run's journal.
+ */
+export function wasBeingCancelled(store: SwarmStore, runId: string, tasks: readonly TaskRecord[]): boolean {
+  if (tasks.some((t) => t.status === 'cancelled')) return true;
+  if (tasks.some((t) => WAITING.has(t.status)) || !tasks.some((t) => ON_A_NODE.has(t.status))) return false;
+  return readActorsJournal(store, runId, [`coordinator:${runId}`]).at(-1)?.to === 'cancelling';
 }
 
 /** Reads a finished run to compensate by hand and claims its lease; UsageError when there is nothing to do. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { FailingStore } from './failing-store.ts';
-import { loadedManifest, makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, withTimeout } from './helpers.ts';
+import { loadedManifest, makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, waitFor, withTimeout } from './helpers.ts';
 
 afterEach(stopHarnesses);
 
@@ -43,6 +43,30 @@ describe('resuming a run whose process stopped', () => {
     expect(restart.payload).toEqual({ resumed: { succeeded: succeededBefore.length } });
     expect(second.store.getRunLease(doomed.runId)).toMatchObject({ epoch: held.epoch + 2 });
     expect(second.store.getRunLease(doomed.runId)!.owner).not.toBe(DEAD_OWNER);
+  });
+
+  test('a run that was being cancelled, its tasks all still on nodes, is cancelled when taken up', async () => {
+    // A cancel settles at once what is not on a node; here nothing is, so no task says it: only
+    // the coordinator's row does. Before, the run taken up ran its task again to the end.
+    const first = makeHarness({ shutdownGrace: 60_000, leaseMs: 1_500 });
+    const handle = first.deploy(manifest('cancel-then-crash', [sym('long', { parameters: { operation: 'delay', ms: 60_000 } })]));
+    const firstEnded = handle.finished.then(() => null, (err: unknown) => err);
+    await waitFor(() => first.store.getTask(handle.runId, 'long')?.status === 'running', 'long to run');
+    handle.cancel('by request');
+    const coordinatorState = () => first.store.getTransitions(handle.runId).filter((t) => t.actorKind === 'coordinator').at(-1)?.to;
+    await waitFor(() => coordinatorState() === 'cancelling', 'the cancel to be committed');
+    expect(first.store.getTasks(handle.runId).map((t) => t.status)).toEqual(['running']);
+
+    // Its process "dies" (the lease passes to an owner that is gone): another dispatcher takes it up.
+    const second = makeHarness({ sharing: first });
+    const held = second.store.getRunLease(handle.runId)!;
+    second.store.claimRunLease(handle.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
+    const [resumed] = second.dispatcher.resumeOrphanedRuns();
+    const result = await withTimeout(resumed.result, 10_000, 'the run taken up');
+    expect(result.status).toBe('cancelled');
+    expect(taskOf(result, 'long')).toMatchObject({ status: 'cancelled', error: { code: 'TASK_CANCELLED' } });
+    // The first dispatcher learns at its next renewal that the run is no longer its own.
+    expect(await withTimeout(firstEnded, 10_000, 'the first host to let the run go')).toMatchObject({ code: 'RUN_FENCED' });
   });
 
   test('a run whose owner is alive, or that has finished, is not resumed', async () => {
