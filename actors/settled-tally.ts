@@ -7,7 +7,7 @@ export interface SettledTask {
 
 /** How long a settled task may wait before the coordinator counts it (the stored run row lags by this). */
 export const TALLY_DELAY_MS = 100;
-/** At most this many settled tasks wait; the burst that ends a run is journaled, so it stays small. */
+/** Tells once this many wait (a burst that ends a run is journaled: it stays small; one settling of many, a cancel's, is one burst). */
 export const TALLY_MAX = 512;
 
 /**
