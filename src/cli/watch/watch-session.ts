@@ -100,7 +100,8 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
         fresh = store.getTransitions(run.id, { afterSeq: after });
       } catch (error) {
         // The database is away (a PostgreSQL outage): say so once, keep what is shown, go on polling.
-        const why = `the state database did not answer (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); still trying…`;
+        // What to know first: the line is cut to the terminal's width.
+        const why = `the state database did not answer; still trying… (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
         if (why !== unavailable) term.output.write(`\x1b[H\x1b[K${terminalText(why).slice(0, term.output.columns ?? 100)}`);
         unavailable = why;
         return;
