@@ -39,6 +39,11 @@ final class Serve
         for (;;) {
             $line = fgets(STDIN);
             if ($line === false) {
+                // The swarm's end of stdin is a socket: fgets gives up after default_socket_timeout
+                // (60 s) without a line, which is a quiet engine, not the end of stdin.
+                if (!feof(STDIN)) {
+                    continue;
+                }
                 return null;
             }
             if (trim($line) === '') {
