@@ -72,12 +72,17 @@ export function runTaskTable(
   return `${taskTable(outcome.tasks, attempts)}\n(${which} of ${total} that did not succeed; ${hint})`;
 }
 
-/** From the first attempt's start to the last one's end (rollbacks not counted). */
+/**
+ * From the first attempt's start to the last one's end (rollbacks not counted); blank while the
+ * last attempt runs. An earlier attempt without an end was cut short by a crash (its process
+ * died; the attempt after it is the one that counts).
+ */
 function attemptsSpan(records: readonly AttemptRecord[]): string {
   const runs = records.filter((r) => r.kind === 'run' && (r.startedAt ?? r.assignedAt) !== null);
-  if (runs.length === 0) return '';
-  const ends = runs.map((r) => r.endedAt);
-  return ends.includes(null) ? '' : span(runs[0].startedAt ?? runs[0].assignedAt, Math.max(...(ends as number[])));
+  const last = runs.at(-1);
+  if (!last || last.endedAt === null) return '';
+  const ends = runs.flatMap((r) => (r.endedAt === null ? [] : [r.endedAt]));
+  return span(runs[0].startedAt ?? runs[0].assignedAt, Math.max(...ends));
 }
 
 /** The rollbacks that ran, apart from the run's own work: when, how long, how they ended. */

@@ -1,0 +1,31 @@
+import { expect, test } from 'bun:test';
+import type { AttemptRecord } from '../../src/attempt-history.ts';
+import { formatDuration } from '../../src/cli/output.ts';
+import { runTaskTable } from '../../src/cli/tables.ts';
+import type { RunOutcome } from '../../src/run-result.ts';
+
+const T0 = Date.UTC(2026, 11, 6, 8, 0, 0);
+const attempt = (n: number, startedAt: number, endedAt: number | null, result: AttemptRecord['result']): AttemptRecord => ({
+  kind: 'run', attempt: n, node: 'local', readyAt: startedAt - 1, assignedAt: startedAt - 1, startedAt, endedAt, result, error: null,
+});
+const outcome: RunOutcome = {
+  runId: 'r', name: 'w', status: 'succeeded', totalTasks: 2, completedTasks: 2, failedTasks: 0, replayOf: null, createdAt: T0, finishedAt: T0 + 9_000,
+  statusCounts: { succeeded: 2 },
+  tasks: ['again', 'first-try'].map((name) => ({
+    name, status: 'succeeded', attempts: name === 'again' ? 2 : 1, output: 'ok', error: null, node: 'local',
+    rollbackOutput: null, rollbackError: null, reused: false, startedAt: T0, finishedAt: T0 + 4_000,
+  })),
+};
+
+test("a task whose first attempt a crash cut short (no end) shows the time to its last attempt's end, not a blank", () => {
+  const attempts = new Map<string, AttemptRecord[]>([
+    ['again', [attempt(1, T0, null, 'interrupted'), attempt(2, T0 + 3_000, T0 + 4_000, 'succeeded')]],
+    ['first-try', [attempt(1, T0, T0 + 1_500, 'succeeded')]],
+  ]);
+  const table = runTaskTable(outcome, attempts);
+  expect(table).toMatch(new RegExp(`│ again +│ succeeded +│ 2 +│ local +│ ${formatDuration(4_000)} `));
+  expect(table).toMatch(new RegExp(`│ first-try +│ succeeded +│ 1 +│ local +│ ${formatDuration(1_500)} `));
+  // Still running: no time yet.
+  attempts.set('again', [attempt(1, T0, null, 'interrupted'), attempt(2, T0 + 3_000, null, 'running')]);
+  expect(runTaskTable(outcome, attempts)).toMatch(/│ again +│ succeeded +│ 2 +│ local +│ +│/);
+});
