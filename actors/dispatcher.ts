@@ -4,7 +4,7 @@ import type { LoadedManifest } from '../src/manifest/types.ts';
 import { SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
-import { isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
+import { DispatcherGaveUpError, isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
 import type { RunStatus, SwarmStore } from '../src/store/types.ts';
 import { Logger, type SwarmLogger } from '../src/logger.ts';
 import { CommitBarrier } from './commit-barrier.ts';
@@ -271,7 +271,7 @@ export class Dispatcher {
     if (this.stopping) {
       throw new SwarmError('DISPATCHER_UNREACHABLE', 'The dispatcher is stopping and accepts no new runs.');
     }
-    if (this.fatal) throw this.fatal;
+    if (this.fatal) throw new DispatcherGaveUpError(this.fatal);
     // A new run could not be recorded, and would only join the held ones.
     if (this.custody.inOutage) throw storeWriteError(this.store.location, this.custody.outageError);
   }

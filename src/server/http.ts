@@ -1,4 +1,5 @@
 import { SwarmError, UsageError } from '../errors.ts';
+import { DispatcherGaveUpError, isTransientStoreFailure } from '../store/store-errors.ts';
 import { errorJson } from '../cli/output.ts';
 
 /**
@@ -55,11 +56,15 @@ function statusFor(error: unknown): number {
 export function isInternalError(error: unknown): boolean {
   if (error instanceof HttpError) return false;
   if (error instanceof SwarmError && error.code === 'DISPATCHER_UNREACHABLE') return false;
+  if (error instanceof DispatcherGaveUpError) return false; // its message is written for clients
   return statusFor(error) >= 500;
 }
 
 /** What a client is told of an internal error: its kind, never its details. */
 function internalErrorBody(error: unknown): { name: string; code: string; message: string } {
+  if (isTransientStoreFailure(error)) {
+    return { name: (error as Error).name, code: 'STORE_UNAVAILABLE', message: 'The state database cannot be reached; the server keeps trying (GET /health says until when).' };
+  }
   if (error instanceof SwarmError && error.code.startsWith('STORE_')) {
     return { name: error.name, code: error.code, message: 'The state database refused the operation; the server\'s log says why.' };
   }

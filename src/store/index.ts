@@ -20,7 +20,7 @@ export { MemoryStore } from './memory-store.ts';
 export { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.ts';
 export { PostgresUnavailableError, PostgresQueryError } from './postgres/errors.ts';
 export { isPostgresUrl, redactUrl } from './postgres/url.ts';
-export { RunFencedError, TaskNotFoundError, isTransientStoreFailure, storeWriteError } from './store-errors.ts';
+export { DispatcherGaveUpError, RunFencedError, TaskNotFoundError, isTransientStoreFailure, storeWriteError } from './store-errors.ts';
 export * from './run-lease.ts';
 export { LATEST_SCHEMA_VERSION } from './migrations.ts';
 export { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';

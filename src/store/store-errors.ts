@@ -41,6 +41,23 @@ export function isTransientStoreFailure(err: unknown): boolean {
 }
 
 /**
+ * What a dispatcher that gave up its runs after a store failure answers a new run: in words a
+ * client may read (no path, no library's words; the log has the cause).
+ */
+export class DispatcherGaveUpError extends SwarmError {
+  override name = 'DispatcherGaveUpError';
+  constructor(cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      isTransientStoreFailure(cause)
+        ? 'This dispatcher gave up its runs when the state database stayed unreachable for longer than [dispatcher] db_outage_timeout, and accepts no run until it is restarted; its log says more.'
+        : 'This dispatcher stopped its runs when the state database refused a write, and accepts no run until it is restarted; its log says why.',
+      { cause },
+    );
+  }
+}
+
+/**
  * The lease on a run passed to another process while this one hosted it (it stopped renewing in
  * time — a partition, a pause, an outage — and the other took the run over): this process has
  * stopped the run here and writes nothing more for it. Not a failure of the run, which goes on

@@ -108,7 +108,10 @@ describe('a state database that goes away and comes back', () => {
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(h.dispatcher.failure).not.toBeNull();
     expect(h.dispatcher.storeOutage).toBeNull();
-    expect(() => h.deploy(manifest('next', wide(1, 1)))).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
+    // It says it gave up, in words a client may read (not the driver's, not SQLite's disk wording).
+    expect(() => h.deploy(manifest('next', wide(1, 1)))).toThrow(
+      expect.objectContaining({ code: 'STORE_UNAVAILABLE', name: 'DispatcherGaveUpError', message: expect.stringContaining('longer than [dispatcher] db_outage_timeout') }),
+    );
     // Given up for good: its scan for unfinished runs starts no new outage (whose retries would
     // renew the leases of the runs it abandoned).
     expect(() => h.dispatcher.resumeOrphanedRuns()).toThrow(expect.objectContaining({ code: 'STORE_UNAVAILABLE' }));
