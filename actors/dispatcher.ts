@@ -391,7 +391,7 @@ export class Dispatcher {
     this.custody.stop();
     const err = storeWriteError(this.store.location, cause);
     this.fatal = err;
-    this.log.error({ err: cause }, 'the state database refused a write; all runs stopped');
+    this.log.error({ err: cause }, isTransientStoreFailure(cause) ? 'the state database could not be reached; all runs stopped' : 'the state database refused a write; all runs stopped');
     for (const run of this.runs.values()) run.abandon(err);
     this.runs.clear();
   }

@@ -115,7 +115,9 @@ export async function hostRunLocally(
   let outcome: RunOutcome;
   let detail: RunJournalDetail | undefined;
   try {
-    await run.finished;
+    await run.finished.catch((err: unknown) => {
+      throw leftUnfinished(err, run.runId);
+    });
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
     // A rollback's own time and each task's, from the journal (see finishedRunText).
@@ -142,6 +144,15 @@ export async function hostRunLocally(
     await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; ${show === null ? 'its state was in memory, and is gone' : `its state is saved: ${show}`}`);
   }
   return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
+}
+
+/**
+ * A run stopped here by a store failure stays unfinished in the database: the error names it and
+ * says how to take it up (the driver's message alone left the user to look for its id).
+ */
+function leftUnfinished(err: unknown, runId: string): unknown {
+  if (!(err instanceof SwarmError) || err.code !== 'STORE_UNAVAILABLE') return err;
+  return new SwarmError('STORE_UNAVAILABLE', `${err.message} Run ${runId} stays unfinished in the database; once the database works again, take it up with \`swarm run --resume ${runId}\`.`, { cause: err });
 }
 
 /** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far (the run's own counts). */

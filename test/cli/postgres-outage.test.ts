@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { countBySymbol, readLines } from './crash-harness.ts';
-import { killDispatchers, startDispatcher } from './dispatcher-process.ts';
-import { ROOT, removeTempDirs, sandbox, swarm, swarmJson } from './helpers.ts';
+import { killDispatchers, startDispatcher, within } from './dispatcher-process.ts';
+import { ROOT, removeTempDirs, sandbox, spawnCli, swarm, swarmJson } from './helpers.ts';
 import { linesFile, runOn, until, wideManifest, writeDispatcherConfig } from './postgres-fixtures.ts';
 
 setDefaultTimeout(180_000);
@@ -117,5 +117,23 @@ describe.skipIf(!local)(local ? title : `${title} (skipped: no PostgreSQL server
     expect(rowsNow).toEqual(journalBefore);
     for (const name of succeededBefore) expect(done.tasks.find((t) => t.name === name)?.status).toBe('succeeded');
     expect((await swarmJson(['replay', runId, '--simulate'], config)).json.reproduced).toBe(true);
+  });
+
+  test('swarm run whose server stays away past db_outage_timeout exits 3, naming the run and how to take it up', async () => {
+    const url = clusterCommand();
+    const { dir, config } = sandbox();
+    writeDispatcherConfig(config, { storeUrl: url, localWorkers: 2, leaseMs: 1_500, outageMs: 1_500 });
+    const lines = linesFile(dir);
+    const child = spawnCli(['run', wideManifest(dir, lines, 200, 20), '--quiet'], config);
+    const stderr = new Response(child.stderr).text();
+    await until('some tasks to run', () => (readLines(lines).length >= 10 ? true : undefined));
+    clusterCommand('down');
+    expect(await within(child.exited, 60_000, 'swarm run to give up')).toBe(3);
+    const said = await stderr;
+    const runId = readLines(lines)[0].runId;
+    // Before, only the driver's words: the user had to look the run up to resume it.
+    expect(said).toContain(`Run ${runId} stays unfinished in the database`);
+    expect(said).toContain(`swarm run --resume ${runId}`);
+    clusterCommand(); // back, for whoever comes next
   });
 });
