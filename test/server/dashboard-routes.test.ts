@@ -136,6 +136,9 @@ describe('the JSON read routes', () => {
     expect(then.at).toBe(aRunning.seq);
     expect(then.divergence).toBeNull();
     expect(then.tasks.map((t: any) => [t.name, t.state])).toEqual([['a', 'running'], ['b', 'pending']]);
+    // Outside the run's rows: the nearest end, never `at: null` (which reads as live).
+    expect((await get(`/api/runs/${runId}/state?at=0`)).at).toBe(now.firstSeq ?? then.firstSeq);
+    expect((await get(`/api/runs/${runId}/state?at=99999999`)).at).toBe(then.lastSeq);
 
     const page1 = await get(`/api/runs/${runId}/journal?limit=2`);
     expect(page1.rows).toHaveLength(2);

@@ -47,7 +47,9 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
 export function runStateAt(store: SwarmStore, journals: JournalCache, run: RunRecord, at: number, backoff: Backoff): RunState {
   const rows = journals.rows(store, run.id);
   const manifest = run.manifest as Manifest;
-  const report = reSimulate({ runId: run.id, manifest, transitions: rows }, { at, backoff });
+  // Before the run's first row there is nothing to show: the first row's state (as a seq past the
+  // last one shows the last), never `at: null`, which reads as live.
+  const report = reSimulate({ runId: run.id, manifest, transitions: rows }, { at: Math.max(at, rows[0]?.seq ?? at), backoff });
   const tasks = new Map<string, TaskState>(manifest.symbols.map((s) => [s.name, { name: s.name, state: 'pending', attempts: 0, node: null }]));
   let runState = 'idle';
   for (const actor of report.actors) {
