@@ -85,26 +85,25 @@ function attemptsSpan(records: readonly AttemptRecord[]): string {
   return span(runs[0].startedAt ?? runs[0].assignedAt, Math.max(...ends));
 }
 
-/** The rollbacks that ran, apart from the run's own work: when, how long, how they ended. */
 /**
- * The rollbacks run, task by task, the first TASKS_LISTED. `total`: how many there were, when
- * `tasks` are only some of the run's (a big run's listed tasks).
+ * The rollbacks that ran, apart from the run's own work (when, how long, how they ended), in the
+ * order they started (a saga undoes newest first), the first TASKS_LISTED. `total`: how many
+ * there were, when `tasks` are only some of the run's (a big run's listed tasks).
  */
 export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<string, readonly AttemptRecord[]>, total?: number): string | null {
   const head = ['symbol', 'started', 'took', 'result', 'output / error'];
-  const rows: string[][] = [];
-  for (const task of tasks) {
-    for (const r of attempts.get(task.name) ?? []) {
-      if (r.kind !== 'rollback') continue;
-      rows.push([
-        task.name,
-        r.startedAt !== null ? formatDateTime(r.startedAt) : '',
-        span(r.startedAt, r.endedAt),
-        paintStatus(r.result, r.result.replace('_', ' ')),
-        r.error ? `${r.error.code}: ${r.error.message}` : truncate(describeValue(r.output), OUTPUT_CELL),
-      ]);
-    }
-  }
+  const ran: { name: string; r: AttemptRecord }[] = [];
+  for (const task of tasks) for (const r of attempts.get(task.name) ?? []) if (r.kind === 'rollback') ran.push({ name: task.name, r });
+  // Stable: rollbacks that never started keep the tasks' order, after those that did.
+  const startedAt = (x: { r: AttemptRecord }) => x.r.startedAt ?? Number.MAX_SAFE_INTEGER;
+  ran.sort((a, b) => startedAt(a) - startedAt(b));
+  const rows = ran.map(({ name, r }) => [
+    name,
+    r.startedAt !== null ? formatDateTime(r.startedAt) : '',
+    span(r.startedAt, r.endedAt),
+    paintStatus(r.result, r.result.replace('_', ' ')),
+    r.error ? `${r.error.code}: ${r.error.message}` : truncate(describeValue(r.output), OUTPUT_CELL),
+  ]);
   if (rows.length === 0) return null;
   const shown = rows.slice(0, TASKS_LISTED);
   const all = Math.max(rows.length, total ?? 0);

@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { AttemptRecord } from '../../src/attempt-history.ts';
 import { formatDuration } from '../../src/cli/output.ts';
-import { runTaskTable } from '../../src/cli/tables.ts';
+import { compensationTable, runTaskTable } from '../../src/cli/tables.ts';
 import type { RunOutcome } from '../../src/run-result.ts';
 
 const T0 = Date.UTC(2026, 11, 6, 8, 0, 0);
@@ -28,4 +28,15 @@ test("a task whose first attempt a crash cut short (no end) shows the time to it
   // Still running: no time yet.
   attempts.set('again', [attempt(1, T0, null, 'interrupted'), attempt(2, T0 + 3_000, null, 'running')]);
   expect(runTaskTable(outcome, attempts)).toMatch(/│ again +│ succeeded +│ 2 +│ local +│ +│/);
+});
+
+test('the rollbacks table lists them in the order they ran (a saga undoes newest first), not in the tasks\' order', () => {
+  const rollback = (startedAt: number): AttemptRecord => ({ ...attempt(1, startedAt, startedAt + 100, 'rolled_back'), kind: 'rollback' });
+  const attempts = new Map<string, AttemptRecord[]>([
+    ['again', [attempt(1, T0, T0 + 10, 'succeeded'), rollback(T0 + 5_000)]],
+    ['first-try', [attempt(1, T0, T0 + 10, 'succeeded'), rollback(T0 + 2_000)]],
+  ]);
+  const table = compensationTable(outcome.tasks, attempts)!;
+  expect(table.indexOf('│ first-try')).toBeLessThan(table.indexOf('│ again'));
+  expect(table.indexOf('│ first-try')).toBeGreaterThan(0);
 });
