@@ -1,5 +1,7 @@
 import { toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
+import { runStory } from './run-story.ts';
+import { readActorsJournal } from './store/bulk-journal-reader.ts';
 import { isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
 
 /**
@@ -19,7 +21,10 @@ export function resumeHint(runId: string): string {
 
 /** A run as lists show it (ListedRun): with whether it is interrupted. */
 export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
-  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted: isInterrupted(store, run) };
+  // Only a rolled-back run may have been rolled back by hand: its coordinator's rows tell.
+  const rolledBack = run.status === 'rolled_back' || run.status === 'rollback_failed';
+  const endedAt = rolledBack ? (runStory(readActorsJournal(store, run.id, [`coordinator:${run.id}`])).endedAt ?? run.finishedAt) : run.finishedAt;
+  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted: isInterrupted(store, run), endedAt };
 }
 
 /**

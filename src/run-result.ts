@@ -57,6 +57,11 @@ export function toTaskResult(task: TaskRecord): TaskResult {
 export interface ListedRun extends RunSummary {
   manifestPath: string | null;
   interrupted: boolean;
+  /**
+   * When the run's own work ended: `finishedAt`, but for a run rolled back by hand later, whose
+   * stored `finishedAt` moved to the rollback's end (null while it runs).
+   */
+  endedAt: number | null;
 }
 
 export function toRunSummary(run: RunListing): RunSummary {

@@ -46,6 +46,8 @@ describe('show after a rollback by request', () => {
     expect(compensate).toBeGreaterThan(ownEnd);
     const runs = await swarm(['runs', '--db', db], config);
     expect(runs.stdout).toContain(formatDuration(ownEnd - stored.createdAt));
+    // The list's JSON (also the dashboard's and the API's) has the run's own end beside the moved one.
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ endedAt: ownEnd, finishedAt: stored.finishedAt });
   }, TIMEOUT);
 
   test('what swarm rollback prints: each task its own time, the rollbacks apart, the rollback\'s own duration; locally and on a dispatcher', async () => {

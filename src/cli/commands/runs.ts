@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { listedRun } from '../../run-liveness.ts';
-import { runStory } from '../../run-story.ts';
 import { RUN_STATUSES, type RunListing } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
@@ -44,9 +43,8 @@ export function registerRuns(program: Command): void {
         else if (runs.length === 0 && (filtered || filter.status)) await out('No run matches these filters.');
         else if (runs.length === 0) await out(`No runs in ${store.location} yet; start one with \`swarm run <manifest>\`.`);
         else {
-          // A run rolled back by hand later keeps its own duration (see runStory).
-          const rolledBack = runs.filter((r) => r.status === 'rolled_back' || r.status === 'rollback_failed');
-          const endedAt = new Map(rolledBack.map((r) => [r.id, runStory(store.getTransitions(r.id)).endedAt ?? r.finishedAt ?? 0]));
+          // A run rolled back by hand later keeps its own duration (ListedRun.endedAt).
+          const endedAt = new Map(listed.flatMap((r) => (r.endedAt === null ? [] : [[r.runId, r.endedAt] as const])));
           await out(runsTable(runs, interrupted, endedAt));
           if (interrupted.size > 0) {
             await out(`interrupted: the process running it is gone; take it up with \`swarm run --resume <run>\`.`);

@@ -52,7 +52,8 @@ export function RunsPage({ place }: { place: Place }) {
           const settled = run.completedTasks + run.failedTasks;
           // An interrupted run has no process behind it: its time does not run on.
           const live = (run.status === 'running' || run.status === 'paused') && !run.interrupted;
-          const end = run.finishedAt ?? (live ? Date.now() : null);
+          // endedAt: a run rolled back by hand later keeps its own duration, as `swarm runs` has it.
+          const end = run.endedAt ?? (live ? Date.now() : null);
           return html`<tr key=${run.runId}>
             <td><${Link} href=${runHref(run.runId)}>${run.runId}<//></td>
             <td>${run.name}</td>
