@@ -5,10 +5,11 @@ import { createRequire } from 'node:module';
  * Renders the CLI's tables with cli-table3, in time linear in their rows.
  *
  * Why: cli-table3 takes time that grows with the square of a table's rows (2,000 rows 0.2 s,
- * 8,000 rows 1.7 s; the history of a 100,000-task run, 500,000 rows, did not finish). A long
- * table is rendered as chunks of ROWS_PER_CHUNK rows with the same column widths, measured once
- * over all rows as cli-table3 would, and joined where one chunk's bottom border meets the next
- * one's top: the text is that of one table.
+ * 8,000 rows 1.7 s; the history of a 100,000-task run, 500,000 rows, did not finish), and ~80 µs
+ * a row even in small tables. A long table has column widths measured once over all rows, as
+ * cli-table3 would; each row whose cells fit as they are is made from a template row cli-table3
+ * laid out once (RowTemplate), and the others go through cli-table3 in chunks of ROWS_PER_CHUNK
+ * rows with the same widths, without their borders: the text is that of one table.
  */
 
 const ROWS_PER_CHUNK = 50;
@@ -67,7 +68,7 @@ const MARK = '\u00a7';
 /**
  * The lines of a long table that cli-table3 would print as the cells' text, made by hand from a
  * row of marks it laid out once: the rows a history of half a million transitions has. It took
- * ~80 µs a row to lay each row out (a table of 100,000 rows: 8 s); the template takes ~1 µs.
+ * ~80 µs a row to lay each row out (a table of 100,000 rows: 8 s); the template takes ~4 µs.
  */
 class RowTemplate {
   readonly top: string;
