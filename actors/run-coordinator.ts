@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { coordinatorMachine } from '../machines/coordinator-machine.ts';
-import type { TaskContext } from '../machines/task-machine.ts';
+import { TERMINAL_TASK_STATES, type TaskContext } from '../machines/task-machine.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type CoordinatorMessage, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
@@ -28,6 +28,8 @@ import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.t
 type TaskActor = TaskActorLike<TaskContext>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
 const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
+/** States a task rests in once settled (its actor is dropped when the commit lets it settle). */
+const FINAL_STATES: ReadonlySet<string> = new Set(TERMINAL_TASK_STATES);
 const DEPS_MET = taskMessages.depsMet();
 
 /**
@@ -189,11 +191,23 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     return this.live.activeNames(max);
   }
 
-  /** Settled tasks so far, those still on their way to the coordinator included (see SettledTally). */
+  /**
+   * Settled tasks so far: those the coordinator counted, those on their way to it (see
+   * SettledTally), and those at rest in a final state until their commit settles them (during a
+   * store outage, until it ends). A compensation's tasks were counted when they succeeded.
+   */
   settledCounts(): { settled: number; succeeded: number; failed: number } {
     const { context } = this.coordinator.getSnapshot();
     const byStatus = this.tally.countInto({ ...context.byStatus });
-    return { settled: context.settled + this.tally.size, succeeded: byStatus.succeeded ?? 0, failed: failedCount(byStatus) };
+    let settled = context.settled + this.tally.size;
+    if (this.compensation === null) {
+      for (const [state, n] of Object.entries(this.live.states())) {
+        if (!FINAL_STATES.has(state)) continue;
+        byStatus[state as TaskStatus] = (byStatus[state as TaskStatus] ?? 0) + n;
+        settled += n;
+      }
+    }
+    return { settled, succeeded: byStatus.succeeded ?? 0, failed: failedCount(byStatus) };
   }
 
   get total(): number {

@@ -119,6 +119,28 @@ describe('a state database that goes away and comes back', () => {
     store.down = false;
   });
 
+  test('a task that ends during the outage counts as settled (not queued) while its commit waits', async () => {
+    const h = makeHarness({ makeStore: (path) => new UnreliableStore(path), leaseMs: 1_500, outageMs: 30_000 });
+    const store = h.store as UnreliableStore;
+    const handle = h.deploy(
+      manifest('ends-during', [
+        sym('short', { parameters: { operation: 'delay', ms: 300 } }),
+        sym('after', { dependencies: ['short'], parameters: { operation: 'noop' } }),
+        sym('long', { parameters: { operation: 'delay', ms: 2_000 } }),
+      ]),
+    );
+    const running = (name: string) => h.store.getTask(handle.runId, name)?.status === 'running';
+    await until('short and long to run', () => running('short') && running('long'));
+    store.down = true;
+    // `short` ends on its thread; with a dependent waiting on it, it settles only once its
+    // terminal state is committed: it waits in memory for the store.
+    await until('short to end in memory', () => handle.progress().live.succeeded === 1);
+    expect(handle.progress()).toMatchObject({ settled: 1, succeeded: 1, failed: 0, total: 3 });
+    store.down = false;
+    const result = await withTimeout(handle.result, 20_000, 'the run after the outage');
+    expect(result.status).toBe('succeeded');
+  });
+
   test('an idle dispatcher learns of an outage from its scan for unfinished runs, waits it out past db_outage_timeout, and works after it', async () => {
     const h = makeHarness({ makeStore: (path) => new UnreliableStore(path), leaseMs: 1_500, outageMs: 300 });
     const store = h.store as UnreliableStore;
