@@ -1,8 +1,7 @@
 import { dirname } from 'node:path';
-import { coordinatorMachine } from '../machines/coordinator-machine.ts';
-import { TERMINAL_TASK_STATES, type TaskContext } from '../machines/task-machine.ts';
+import type { TaskContext } from '../machines/task-machine.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
-import { coordinatorMessages, taskMessages, type CoordinatorMessage, type TaskMessage } from '../src/messages.ts';
+import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, TaskStatus } from '../src/store/types.ts';
@@ -12,14 +11,15 @@ import { RunFrontier } from './run-frontier.ts';
 import { RunJobQueue } from './run-job-queue.ts';
 import { LiveTasks } from './live-tasks.ts';
 import { runTaskMachine } from './run-task-machine.ts';
-import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
+import { rollbackTimeoutOf, taskInputOf } from './run-inputs.ts';
 import { TaskAttempts } from './task-attempts.ts';
 import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
-import { SettledTally, type SettledTask } from './settled-tally.ts';
+import { CoordinatorActor } from './coordinator-actor.ts';
+import type { SettledTask } from './settled-tally.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
-import { failedCount, projectRun, projectTask } from './journal/projections.ts';
+import { projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob } from './swarm-scheduler.ts';
 import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
@@ -28,8 +28,6 @@ import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.t
 type TaskActor = TaskActorLike<TaskContext>;
 /** States in which a task has nothing on a node: a cancel needs no grace period for them. */
 const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
-/** States a task rests in once settled (its actor is dropped when the commit lets it settle). */
-const FINAL_STATES: ReadonlySet<string> = new Set(TERMINAL_TASK_STATES);
 const DEPS_MET = taskMessages.depsMet();
 
 /**
@@ -51,9 +49,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly manifest: Manifest;
   private readonly baseDir: string | null;
   private readonly newTask: NewTaskActor;
-  private readonly coordinator;
-  /** Settled tasks not yet counted by the coordinator (see SettledTally). */
-  private readonly tally = new SettledTally((settled) => this.coordinator.send(coordinatorMessages.tasksSettled(settled)));
+  private readonly coordinator: CoordinatorActor;
   private readonly live: LiveTasks<TaskActor>;
   private readonly attempts: TaskAttempts;
   private readonly outputs: TaskOutputs;
@@ -119,31 +115,22 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       random: env.random,
     });
     this.newTask = taskActorFactory(env.taskEngine, tasks, env.journal, env.clock);
-    this.coordinator = env.journal.createActor(
-      coordinatorMachine.provide({
-        actions: {
-          beginScheduling: () => this.beginScheduling(),
-          pauseDispatching: () => this.jobs.park(),
-          resumeDispatching: () => this.jobs.unpark(),
-          cancelOutstanding: ({ context }) => this.cancelOutstanding(context.cancelReason ?? 'cancelled'),
-          beginCompensation: () => {
-            // The rollbacks read the succeeded tasks' outputs from the store: commit first.
-            this.compensationRequested = true;
-            this.env.barrier.request(this);
-          },
-          announceFinished: (_, { status }) => this.finishAfterCommit(status),
-        },
-      }),
-      { actorId: `coordinator:${runId}`, kind: 'coordinator', runId, project: projectRun },
-      coordinatorInputOf(runId, loaded.manifest),
-    );
+    this.coordinator = new CoordinatorActor(env.journal, runId, loaded.manifest, {
+      beginScheduling: () => this.beginScheduling(),
+      pauseDispatching: () => this.jobs.park(),
+      resumeDispatching: () => this.jobs.unpark(),
+      cancelOutstanding: (reason) => this.cancelOutstanding(reason),
+      beginCompensation: () => {
+        // The rollbacks read the succeeded tasks' outputs from the store: commit first.
+        this.compensationRequested = true;
+        this.env.barrier.request(this);
+      },
+      announceFinished: (status) => this.finishAfterCommit(status),
+    });
   }
 
   start(): void {
-    this.coordinator.start();
-    this.coordinator.send(
-      this.plan.compensate ? coordinatorMessages.compensate(this.plan.resumed ?? {}) : coordinatorMessages.start(this.plan.resumed),
-    );
+    this.coordinator.start(this.plan.compensate ? coordinatorMessages.compensate(this.plan.resumed ?? {}) : coordinatorMessages.start(this.plan.resumed));
   }
 
   private beginScheduling(): void {
@@ -154,21 +141,15 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   cancel(reason: string): void {
-    this.tell(coordinatorMessages.cancel(reason));
+    this.coordinator.tell(coordinatorMessages.cancel(reason));
   }
 
   pause(): void {
-    this.tell(coordinatorMessages.pause());
+    this.coordinator.tell(coordinatorMessages.pause());
   }
 
   resume(): void {
-    this.tell(coordinatorMessages.resume());
-  }
-
-  /** An event for the coordinator, after the settled tasks it has not counted yet. */
-  private tell(message: CoordinatorMessage): void {
-    this.tally.flush();
-    this.coordinator.send(message);
+    this.coordinator.tell(coordinatorMessages.resume());
   }
 
   /** Stops handing work to nodes (see RunEnvironment.mayDispatch); what runs goes on. */
@@ -191,23 +172,9 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     return this.live.activeNames(max);
   }
 
-  /**
-   * Settled tasks so far: those the coordinator counted, those on their way to it (see
-   * SettledTally), and those at rest in a final state until their commit settles them (during a
-   * store outage, until it ends). A compensation's tasks were counted when they succeeded.
-   */
+  /** Settled tasks so far, those not yet counted by the coordinator included (see CoordinatorActor.counts). */
   settledCounts(): { settled: number; succeeded: number; failed: number } {
-    const { context } = this.coordinator.getSnapshot();
-    const byStatus = this.tally.countInto({ ...context.byStatus });
-    let settled = context.settled + this.tally.size;
-    if (this.compensation === null) {
-      for (const [state, n] of Object.entries(this.live.states())) {
-        if (!FINAL_STATES.has(state)) continue;
-        byStatus[state as TaskStatus] = (byStatus[state as TaskStatus] ?? 0) + n;
-        settled += n;
-      }
-    }
-    return { settled, succeeded: byStatus.succeeded ?? 0, failed: failedCount(byStatus) };
+    return this.coordinator.counts(this.compensation === null ? this.live.states() : null);
   }
 
   get total(): number {
@@ -325,7 +292,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.compensation = new RunCompensation(
       compensationOrder(this.graph, done, (i) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null),
       (i, message) => this.activate(i, message),
-      (failed) => this.tell(coordinatorMessages.compensated(failed)),
+      (failed) => this.coordinator.tell(coordinatorMessages.compensated(failed)),
     );
     this.compensation.start();
   }
@@ -336,7 +303,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       const status = this.settle(i);
       if (status) settled.push({ task: this.graph.names[i], status });
     }
-    if (settled.length > 0) this.tally.add(settled, this.live.size === 0);
+    if (settled.length > 0) this.coordinator.settled(settled, this.live.size === 0);
   }
 
   private settle(i: number): TaskStatus | null {
@@ -403,7 +370,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       actor.stop();
     }
     this.live.clear();
-    this.tally.stop();
     this.coordinator.stop();
     this.rejectFinished(err);
   }
@@ -411,7 +377,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private complete(status: RunStatus): void {
     if (this.graceTimer !== null) this.env.clock.clearTimeout(this.graceTimer);
     this.graceTimer = null;
-    this.tally.stop();
     this.coordinator.stop();
     // The run as it ended, without its tasks: a million-task run's result is read only if
     // someone asks for it (RunHandle.result).
