@@ -35,7 +35,7 @@ async function waitForRunEnd2(server: ReturnType<typeof startServer>, runId: str
 describe('the page and its assets', () => {
   test('are served with a strict CSP, no inline script, and behind the token', async () => {
     const { server, runId } = await withRun();
-    for (const path of ['/', `/runs/${runId}`, '/nodes', '/assets/app.js', '/assets/app.css']) {
+    for (const path of ['/', `/runs/${runId}`, '/nodes', '/assets/app.js', '/assets/app.css', '/assets/icon.svg']) {
       const refused = await fetch(server.url + path);
       expect({ path, status: refused.status }).toEqual({ path, status: 401 });
       expect(((await refused.json()) as any).error.code).toBe('UNAUTHORIZED');
@@ -48,6 +48,8 @@ describe('the page and its assets', () => {
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
     const html = await (await fetch(server.url + '/', { headers: auth })).text();
     expect(html).toContain('<script type="module" src="/assets/app.js"></script>');
+    // An icon of its own: without one a browser asks for /favicon.ico, a 404 in its console.
+    expect(html).toContain('<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">');
     expect(html).not.toMatch(/<script>|<style|style=|\son\w+=/);
     // The page's own code never parses values as markup (preact's bundle names innerHTML itself).
     for (const file of new Bun.Glob('*.ts').scanSync(PAGE_DIR)) {

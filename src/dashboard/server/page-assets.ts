@@ -38,6 +38,7 @@ const SHELL = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>swarm dashboard</title>
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
 <script type="module" src="/assets/app.js"></script>
 </head>
 <body>
@@ -46,6 +47,9 @@ const SHELL = `<!doctype html>
 </body>
 </html>
 `;
+
+/** Three nodes and their edges: the swarm's mark in a browser tab. */
+const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M4 12L8 4L12 12Z" fill="none" stroke="#4a6fa5" stroke-width="1.5"/><circle cx="8" cy="4" r="2.2" fill="#4a6fa5"/><circle cx="4" cy="12" r="2.2" fill="#4a6fa5"/><circle cx="12" cy="12" r="2.2" fill="#4a6fa5"/></svg>`;
 
 function asset(body: Uint8Array<ArrayBuffer> | string, type: string): PageAsset {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -68,6 +72,8 @@ async function build(): Promise<PageAssets> {
     files: new Map([
       ['/assets/app.js', asset(new Uint8Array(await js.arrayBuffer()), 'text/javascript; charset=utf-8')],
       ['/assets/app.css', asset(readFileSync(join(PAGE_DIR, 'style.css')), 'text/css; charset=utf-8')],
+      // Linked from the page, so a browser does not ask for /favicon.ico (a 404 in its console).
+      ['/assets/icon.svg', asset(ICON, 'image/svg+xml')],
     ]),
   };
 }
