@@ -1,5 +1,6 @@
 import type { Dispatcher, NodeLoad } from '../../actors/dispatcher.ts';
 import type { StoreOutageReport } from '../../actors/leases/store-outage.ts';
+import { DispatcherGaveUpError } from '../store/store-errors.ts';
 import type { StoreCounts, SwarmStore } from '../store/types.ts';
 import type { RunProgressView, RunRegistry } from './run-registry.ts';
 
@@ -18,6 +19,8 @@ import type { RunProgressView, RunRegistry } from './run-registry.ts';
  */
 export interface StatusReport {
   dispatcher: 'running';
+  /** Why this dispatcher accepts no run until it is restarted (it gave its runs up after a store failure); absent while it works. */
+  refusesRuns?: string;
   version: string;
   uptimeMs: number;
   nodes: { active: number; idle: number; busy: number; list: Array<NodeLoad & { state: 'idle' | 'busy' }> };
@@ -76,6 +79,15 @@ export function statusReport(sources: StatusSources): StatusReport {
   const { store, dispatcher } = sources;
   const live = liveStatus(sources);
   const outage = dispatcher.storeOutage;
-  if (outage) return { ...live, database: { location: store.location, counts: null, unavailable: outage } };
-  return { ...live, database: { location: store.location, counts: store.counts() } };
+  const failure = dispatcher.failure;
+  const refuses = failure === null ? {} : { refusesRuns: new DispatcherGaveUpError(failure).message };
+  if (outage) return { ...live, ...refuses, database: { location: store.location, counts: null, unavailable: outage } };
+  let counts: StoreCounts | null = null;
+  try {
+    counts = store.counts();
+  } catch (err) {
+    // A dispatcher that gave up still answers status, whatever its store does now.
+    if (failure === null) throw err;
+  }
+  return { ...live, ...refuses, database: { location: store.location, counts } };
 }

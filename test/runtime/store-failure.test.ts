@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
+import pino from 'pino';
+import { RunRegistry } from '../../src/server/run-registry.ts';
+import { statusReport } from '../../src/server/status-report.ts';
 import { FailingStore } from './failing-store.ts';
 import { makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
 
@@ -32,6 +35,10 @@ describe('a state database that refuses writes', () => {
     expect(() => h.deploy({ name: 'next', symbols: [{ name: 'noop', type: 'action' }] })).toThrow(
       /refused a write/,
     );
+    // Its status says so (before, it looked like a working dispatcher with a healthy database).
+    const registry = new RunRegistry(h.dispatcher, pino({ level: 'silent' }) as never);
+    const report = statusReport({ dispatcher: h.dispatcher, registry, store: h.store, version: 'test', startedAt: Date.now() });
+    expect(report.refusesRuns).toContain('accepts no run until it is restarted');
     await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
   });
 });

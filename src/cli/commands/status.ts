@@ -88,6 +88,7 @@ function countsLines(counts: StoreCounts): string[] {
 function formatRunning(r: StatusReport, url: string): string {
   const lines = [
     `Dispatcher: running at ${url} (version ${r.version}, up ${formatDuration(r.uptimeMs)})`,
+    ...(r.refusesRuns ? [`  ACCEPTS NO RUN: ${r.refusesRuns}`] : []),
     '',
     'Coordinator Status:',
     `  Active nodes: ${r.nodes.active}`,
