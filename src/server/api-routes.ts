@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { RunNotFoundError, UsageError } from '../errors.ts';
-import { isTransientStoreFailure } from '../store/store-errors.ts';
+import { DispatcherGaveUpError } from '../store/store-errors.ts';
 import type { ManifestDefaults } from '../manifest/index.ts';
 import { listRunsPage } from '../dashboard/server/run-list.ts';
 import { readRunOutcome, readRunResult } from '../run-result.ts';
@@ -137,9 +137,7 @@ export const routes: Route[] = [
       }
       if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });
       // The cause in words but not the database's path: /health answers without the token.
-      const message = isTransientStoreFailure(failure)
-        ? 'The state database stayed unreachable for longer than [dispatcher] db_outage_timeout, so this dispatcher gave up its runs (another dispatcher, or a restart, takes them up) and accepts no run; restart it once the database answers.'
-        : 'The state database refused a write, so this dispatcher accepts no run; see its log, fix the disk or file, then restart it.';
+      const { message } = new DispatcherGaveUpError(failure);
       return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message } }, 503);
     },
   },

@@ -50,8 +50,8 @@ export class DispatcherGaveUpError extends SwarmError {
     super(
       'STORE_UNAVAILABLE',
       isTransientStoreFailure(cause)
-        ? 'This dispatcher gave up its runs when the state database stayed unreachable for longer than [dispatcher] db_outage_timeout, and accepts no run until it is restarted; its log says more.'
-        : 'This dispatcher stopped its runs when the state database refused a write, and accepts no run until it is restarted; its log says why.',
+        ? 'The state database stayed unreachable for longer than [dispatcher] db_outage_timeout, so this dispatcher gave up its runs (another dispatcher, or a restart, takes them up) and accepts no run until it is restarted; restart it once the database answers.'
+        : 'The state database refused a write, so this dispatcher stopped its runs and accepts no run until it is restarted; see its log, fix the disk or file, then restart it.',
       { cause },
     );
   }
