@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { TaskContext } from '../machines/task-machine.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
-import { coordinatorMessages, taskMessages, type TaskMessage } from '../src/messages.ts';
+import { coordinatorMessages, taskMessages, type SettledTask, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, TaskStatus } from '../src/store/types.ts';
@@ -16,7 +16,6 @@ import { TaskAttempts } from './task-attempts.ts';
 import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { CoordinatorActor } from './coordinator-actor.ts';
-import type { SettledTask } from './settled-tally.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
 import { compensationOrder, RunCompensation } from './run-compensation.ts';
 import { projectTask } from './journal/projections.ts';

@@ -1,9 +1,5 @@
+import type { SettledTask } from '../src/messages.ts';
 import type { TaskStatus } from '../src/store/types.ts';
-
-export interface SettledTask {
-  task: string;
-  status: TaskStatus;
-}
 
 /** How long a settled task may wait before the coordinator counts it (the stored run row lags by this). */
 export const TALLY_DELAY_MS = 100;

@@ -63,10 +63,16 @@ export const taskMessages = {
 };
 
 // ---- coordinator actor (one per run) ---------------------------------------------------------
+/** A task that settled, as the coordinator counts it. */
+export interface SettledTask {
+  task: string;
+  status: TaskStatus;
+}
+
 export type CoordinatorMessage =
   /** `resumed`: tasks of a resumed run that had settled before it stopped, by status. */
   | { type: 'run.start'; resumed?: Partial<Record<TaskStatus, number>> }
-  | { type: 'run.tasksSettled'; settled: { task: string; status: TaskStatus }[] }
+  | { type: 'run.tasksSettled'; settled: SettledTask[] }
   | { type: 'run.pause' }
   | { type: 'run.resume' }
   | { type: 'run.cancel'; reason: string }
@@ -79,7 +85,7 @@ export const coordinatorMessages = {
   start: (resumed?: Partial<Record<TaskStatus, number>>): CoordinatorMessage =>
     resumed ? { type: 'run.start', resumed } : { type: 'run.start' },
   /** Several tasks at once: settlements arrive in bursts, and one event per burst is cheaper. */
-  tasksSettled: (settled: { task: string; status: TaskStatus }[]): CoordinatorMessage => ({
+  tasksSettled: (settled: SettledTask[]): CoordinatorMessage => ({
     type: 'run.tasksSettled',
     settled,
   }),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { SettledTally, TALLY_MAX, type SettledTask } from '../../actors/settled-tally.ts';
+import { SettledTally, TALLY_MAX } from '../../actors/settled-tally.ts';
+import type { SettledTask } from '../../src/messages.ts';
 import { makeHarness, manifest, stopHarnesses, sym, waitFor, withTimeout } from './helpers.ts';
 
 setDefaultTimeout(30_000);
