@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { TaskContext } from '../machines/task-machine.ts';
+import { OFF_NODE_TASK_STATES, type TaskContext } from '../machines/task-machine.ts';
 import type { LoadedManifest, Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, taskMessages, type SettledTask, type TaskMessage } from '../src/messages.ts';
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
@@ -25,8 +25,7 @@ import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
 import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.ts';
 
 type TaskActor = TaskActorLike<TaskContext>;
-/** States in which a task has nothing on a node: a cancel needs no grace period for them. */
-const NOT_ON_A_NODE = new Set(['pending', 'ready', 'retrying']);
+const NOT_ON_A_NODE: ReadonlySet<string> = new Set(OFF_NODE_TASK_STATES);
 const DEPS_MET = taskMessages.depsMet();
 
 /**

@@ -1,3 +1,4 @@
+import { OFF_NODE_TASK_STATES } from '../machines/task-machine.ts';
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
 import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
@@ -35,7 +36,8 @@ export function takeUpToResume(store: SwarmStore, custody: RunCustody, runId: st
 }
 
 const ON_A_NODE: ReadonlySet<TaskStatus> = new Set(['assigned', 'running']);
-const WAITING: ReadonlySet<TaskStatus> = new Set(['pending', 'ready', 'retrying']);
+/** What a cancel settles at once (RunCoordinator.cancelOutstanding). */
+const WAITING: ReadonlySet<TaskStatus> = new Set(OFF_NODE_TASK_STATES);
 
 /**
  * Whether a run taken up was being cancelled when its process stopped. A cancel settles every
@@ -76,4 +78,3 @@ function unfinished(status: RunStatus): boolean {
 function notResumable(runId: string, status: RunStatus): UsageError {
   return new UsageError(`Run ${runId} is ${status}; only an unfinished run can be resumed (replay it instead).`);
 }
-

@@ -50,6 +50,9 @@ export function exponentialBackoff(attempt: number, base: number, max: number): 
 
 export type SettledStatus = (typeof TERMINAL_TASK_STATES)[number];
 
+/** States in which a task has nothing on a node: a cancel settles them at once, with no grace period. */
+export const OFF_NODE_TASK_STATES = ['pending', 'ready', 'retrying'] as const;
+
 export const TERMINAL_TASK_STATES = [
   'succeeded',
   'failed',
