@@ -237,7 +237,10 @@ export class LocalThreadNode implements NodeRuntime {
       batch.keys.push(key);
     }
     this.pending = sent === this.pending.length ? [] : this.pending.slice(sent);
-    for (const [thread, batch] of out) thread.run(batch.requests, batch.keys);
+    for (const [thread, batch] of out) {
+      const alone = out.size === 1 && this.threads.every((t) => t === thread || t.held.size === 0);
+      thread.run(batch.requests, batch.keys, alone);
+    }
   }
 
   /** How many requests a thread may hold now. */

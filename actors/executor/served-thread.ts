@@ -1,6 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { ExecutionRequest } from '../../src/execution.ts';
+import { PostCounter } from './idle-spin.ts';
 import { decodeThreadMessage, encodeThreadMessage, type MainToThreadMessage, type ServeCall, type ThreadReport } from './thread-protocol.ts';
 
 /**
@@ -22,6 +23,7 @@ export class ServedThread {
   readonly startedEarly = new Set<string>();
   private readonly port: MessagePort;
   private readonly controller = new AbortController();
+  private readonly posted = new PostCounter();
   private lost = false;
 
   constructor(
@@ -37,7 +39,7 @@ export class ServedThread {
       this.reported = true;
       if (!this.lost) onReport(this, decodeThreadMessage<ThreadReport>(text));
     });
-    const call: ServeCall = { port: port2, channel, concurrency };
+    const call: ServeCall = { port: port2, channel, concurrency, posted: this.posted.buffer };
     this.ended = pool.run(call, { signal: this.controller.signal, transferList: [port2] as never }).then(
       () => this.port.close(),
       (err: unknown) => {
@@ -50,8 +52,10 @@ export class ServedThread {
     );
   }
 
-  run(requests: ExecutionRequest[], keys: string[]): void {
+  /** Sends requests; `alone`: no other thread of the node holds work (see PostCounter.maySpin). */
+  run(requests: ExecutionRequest[], keys: string[], alone: boolean): void {
     for (const key of keys) this.held.add(key);
+    this.posted.maySpin(alone);
     this.post({ type: 'run', requests });
   }
 
@@ -79,6 +83,8 @@ export class ServedThread {
   }
 
   private post(message: MainToThreadMessage): void {
-    if (!this.lost) this.port.postMessage(encodeThreadMessage(message));
+    if (this.lost) return;
+    this.port.postMessage(encodeThreadMessage(message));
+    this.posted.bump();
   }
 }

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 import { cancelled } from '../backends/backend-outcome.ts';
 import { executeRequest } from './execute-request.ts';
+import { IdleSpin } from './idle-spin.ts';
 import {
   decodeThreadMessage,
   encodeThreadMessage,
@@ -40,6 +41,7 @@ export default function serve(call: ServeCall): Promise<void> {
   let reportQueued = false;
   let closing = false;
   let done: () => void = () => {};
+  const spin = new IdleSpin(call.posted);
 
   /** Posts what there is to report, if anything. */
   const post = () => {
@@ -80,7 +82,9 @@ export default function serve(call: ServeCall): Promise<void> {
   const send = () => {
     reportQueued = false;
     post();
-    if (closing && running.size === 0 && waiting.length === 0) done();
+    if (running.size > 0 || waiting.length > 0) return;
+    if (closing) done();
+    else spin.idle();
   };
   const queueReport = () => {
     if (reportQueued) return;
@@ -113,6 +117,7 @@ export default function serve(call: ServeCall): Promise<void> {
   };
 
   port.on('message', (text: string) => {
+    spin.onMessage();
     const message = decodeThreadMessage<MainToThreadMessage>(text);
     switch (message.type) {
       case 'run':

@@ -29,6 +29,8 @@ export interface ServeCall {
   channel: string;
   /** Requests run at once; the rest wait on the thread in arrival order. */
   concurrency: number;
+  /** The count of messages posted on the port, bumped by the main thread after each (idle-spin.ts). */
+  posted: SharedArrayBuffer;
 }
 
 /**

@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'bun:test';
+import { IdleSpin, PostCounter, SPIN_LIMIT_MS } from '../../actors/executor/idle-spin.ts';
+
+/**
+ * A clock that moves `step` ms each time it is read, and runs `onRead` (what another thread
+ * would do meanwhile) with the read's number: the spin reads it between loads of the counter.
+ */
+function steppingClock(step: number, onRead: (reads: number) => void = () => {}) {
+  let t = 0;
+  let reads = 0;
+  return {
+    now: () => {
+      onRead(++reads);
+      return (t += step);
+    },
+    get reads() {
+      return reads;
+    },
+    advance(ms: number) {
+      t += ms;
+    },
+  };
+}
+
+/** A thread's spin that has learnt it pays: one idle gap shorter than the limit. */
+function learnt(counter: PostCounter, clock: { now: () => number }): IdleSpin {
+  const spin = new IdleSpin(counter.buffer, clock.now);
+  spin.idle(); // not yet learnt: returns at once
+  counter.bump();
+  spin.onMessage(); // the gap: one clock step
+  return spin;
+}
+
+describe('IdleSpin', () => {
+  test('does not spin before a short gap has shown that spinning pays', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    const clock = steppingClock(0.001);
+    const spin = new IdleSpin(counter.buffer, clock.now);
+    spin.idle();
+    // One read for the time it went idle, none while spinning.
+    expect(clock.reads).toBe(1);
+  });
+
+  test('spins until the limit when nothing is posted, then stops spinning after that long gap', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    const clock = steppingClock(0.001);
+    const spin = learnt(counter, clock);
+    const before = clock.reads;
+    spin.idle();
+    const spun = clock.reads - before;
+    // It gave up after about SPIN_LIMIT_MS of the clock's steps, not earlier, not forever.
+    expect(spun).toBeGreaterThan(SPIN_LIMIT_MS / 0.001 - 2);
+    expect(spun).toBeLessThan(SPIN_LIMIT_MS / 0.001 + 3);
+    // The message came late: the gap is longer than the limit, so the next idle returns at once.
+    clock.advance(1);
+    counter.bump();
+    spin.onMessage();
+    const after = clock.reads;
+    spin.idle();
+    expect(clock.reads - after).toBe(1);
+  });
+
+  test('returns as soon as the main thread posts', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    let postAt = Infinity;
+    const clock = steppingClock(0.001, (reads) => {
+      if (reads === postAt) counter.bump();
+    });
+    const spin = learnt(counter, clock);
+    postAt = clock.reads + 5;
+    spin.idle();
+    // The read that posted ends the spin at the next load of the counter.
+    expect(clock.reads).toBe(postAt);
+    spin.onMessage();
+    // A message already on its way when the thread goes idle: no spin at all.
+    counter.bump();
+    const before = clock.reads;
+    spin.idle();
+    expect(clock.reads - before).toBe(1);
+  });
+
+  test('does not spin when the main thread says another thread holds work', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    const clock = steppingClock(0.001);
+    const spin = learnt(counter, clock);
+    counter.maySpin(false);
+    const before = clock.reads;
+    spin.idle();
+    expect(clock.reads - before).toBe(1);
+  });
+});
