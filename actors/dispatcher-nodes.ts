@@ -13,6 +13,14 @@ import { RECONNECTED, RemoteNodeBridge } from './remote-node-bridge.ts';
 import type { SwarmScheduler } from './swarm-scheduler.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 
+/**
+ * How often the dispatcher stamps its own nodes' rows as seen. A remote worker's heartbeats move
+ * its row's `lastSeenAt`; the local nodes have none, and a row idle for a day was deleted by the
+ * dispatcher's own clean-up of old node rows (and at once by `swarm prune`) while its node was
+ * alive. A stamp is a store commit a minute; a row deleted anyway comes back with the next.
+ */
+export const LOCAL_NODES_SEEN_EVERY_MS = 60_000;
+
 /** One node as the status report and metrics see it: what it offers and how full it is. */
 export interface NodeLoad {
   id: string;
@@ -66,6 +74,7 @@ export class DispatcherNodes {
   /** Fencing for remote assignments; outlives any one worker connection. */
   private readonly leases = new LeaseTable<string>();
   private closing = false;
+  private seenTimer: unknown = null;
 
   constructor(private readonly options: DispatcherNodesOptions) {}
 
@@ -92,6 +101,19 @@ export class DispatcherNodes {
     scheduler.addNode(this.local);
     const specs = enabledBackends(config.backends);
     if (specs.length > 0) this.backendsChecked = this.startBackends(specs);
+    this.stampLocalNodesLater();
+  }
+
+  /** See LOCAL_NODES_SEEN_EVERY_MS. */
+  private stampLocalNodesLater(): void {
+    const { clock, now } = this.options;
+    this.seenTimer = clock.setTimeout(() => {
+      if (this.closing) return;
+      const at = now();
+      this.local?.seen(at);
+      this.backends?.seen(at);
+      this.stampLocalNodesLater();
+    }, LOCAL_NODES_SEEN_EVERY_MS);
   }
 
   /**
@@ -215,6 +237,7 @@ export class DispatcherNodes {
   /** Lets every node finish within `graceMs` (workers are told), then releases them all. */
   async close(graceMs: number): Promise<void> {
     this.closing = true;
+    if (this.seenTimer !== null) this.options.clock.clearTimeout(this.seenTimer);
     await Promise.all([...this.remote].map((n) => n.close(graceMs)));
     await this.local?.close(graceMs + ABORT_GRACE_MS);
     await this.backendsChecked;

@@ -130,6 +130,11 @@ export class LocalThreadNode implements NodeRuntime {
     return this.inFlight.size + this.pending.length;
   }
 
+  /** The process is alive at `at`: the node's row says so (a local node has no heartbeat to). */
+  seen(at: number): void {
+    this.actor.send(nodeMessages.heartbeat(at));
+  }
+
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const broken = this.broken;
     if (broken) {

@@ -89,6 +89,11 @@ export class ProcessBackendNode implements NodeRuntime {
     return this.running.size;
   }
 
+  /** The process is alive at `at`: the node's row says so (a local node has no heartbeat to). */
+  seen(at: number): void {
+    this.actor.send(nodeMessages.heartbeat(at));
+  }
+
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const key = attemptKey(request);
     const spec = this.specs.get(request.symbol.dispatch);

@@ -58,7 +58,7 @@ export interface Harness {
 }
 
 /** A logger that drops everything: the runtime's info lines would only clutter test output. */
-const silentLogger = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
+export const silentLogger = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
 
 const live: Harness[] = [];
 
