@@ -7,7 +7,9 @@ import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { FlushScheduler } from './executor/flush-scheduler.ts';
 import { ServedThread } from './executor/served-thread.ts';
-import { MAX_FAILED_STARTS, ThreadRestarts } from './executor/thread-restarts.ts';
+import { placeOnThreads } from './executor/thread-placement.ts';
+import { threadCrashed, threadsCannotStart } from './executor/thread-failures.ts';
+import { ThreadRestarts } from './executor/thread-restarts.ts';
 import { AttemptCounter } from './attempt-counter.ts';
 import { cancelled } from './backends/backend-outcome.ts';
 import { QuickStreak } from './quick-streak.ts';
@@ -216,35 +218,20 @@ export class LocalThreadNode implements NodeRuntime {
 
   private flushPending(): void {
     if (this.pending.length === 0) return;
-    // Each request to the thread with the most room, so CPU-bound requests spread over the
-    // threads. What finds no room (requests given back by threads) waits here, where the
-    // first thread to free a slot takes it.
-    const limit = this.heldPerThread();
-    const out = new Map<ServedThread, { requests: ExecutionRequest[]; keys: string[] }>();
-    let sent = 0;
-    for (const w of this.pending) {
-      let thread: ServedThread | null = null;
-      let room = 0;
-      for (const t of this.threads) {
-        const r = limit - t.held.size - (out.get(t)?.keys.length ?? 0);
-        if (r > room) {
-          room = r;
-          thread = t;
-        }
+    // What finds no room (requests given back by threads) waits here, where the first thread
+    // to free a slot takes it.
+    const { batches, placed } = placeOnThreads(this.pending, this.threads, this.heldPerThread());
+    this.pending = placed === this.pending.length ? [] : this.pending.slice(placed);
+    for (const { thread, items, alone } of batches) {
+      const requests: ExecutionRequest[] = [];
+      const keys: string[] = [];
+      for (const w of items) {
+        const key = attemptKey(w.request);
+        this.inFlight.set(key, { ...w, thread, started: false, abortTimer: null });
+        requests.push(w.request);
+        keys.push(key);
       }
-      if (thread === null) break;
-      sent++;
-      const key = attemptKey(w.request);
-      this.inFlight.set(key, { ...w, thread, started: false, abortTimer: null });
-      let batch = out.get(thread);
-      if (!batch) out.set(thread, (batch = { requests: [], keys: [] }));
-      batch.requests.push(w.request);
-      batch.keys.push(key);
-    }
-    this.pending = sent === this.pending.length ? [] : this.pending.slice(sent);
-    for (const [thread, batch] of out) {
-      const alone = out.size === 1 && this.threads.every((t) => t === thread || t.held.size === 0);
-      thread.run(batch.requests, batch.keys, alone);
+      thread.run(requests, keys, alone);
     }
   }
 
@@ -365,16 +352,7 @@ export class LocalThreadNode implements NodeRuntime {
         continue;
       }
       if (entry.started && ended++ === 0) runId = entry.request.runId;
-      this.finish(key, entry, {
-        ok: false,
-        retryable: true,
-        error: {
-          name: 'WorkerCrashedError',
-          code: 'WORKER_CRASHED',
-          message: `the worker thread running this attempt stopped: ${error.message}`,
-          ...(error.stack ? { stack: error.stack } : {}),
-        },
-      });
+      this.finish(key, entry, threadCrashed(error));
     }
     thread.held.clear();
     this.counted.count('ended', runId, ended);
@@ -393,10 +371,8 @@ export class LocalThreadNode implements NodeRuntime {
 
   /** The threads cannot start: what waits and what comes fails, saying why, and the owner is told once. */
   private breakDown(cause: string): void {
-    const message =
-      `the worker threads stop as they start (tried ${MAX_FAILED_STARTS} times): ${cause}. ` +
-      'This node takes no more work: reinstall (npm ci), or check the memory free for threads, then start it again.';
-    this.broken = { ok: false, retryable: false, error: { name: 'WorkerCrashedError', code: 'WORKER_CRASHED', message } };
+    const broken = threadsCannotStart(cause);
+    this.broken = broken;
     for (const { sink } of this.pending.splice(0)) sink.finished(this.broken);
     // What threads that never began to serve hold never started.
     for (const thread of this.threads) {
@@ -408,7 +384,7 @@ export class LocalThreadNode implements NodeRuntime {
     // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
     void this.pool.destroy();
     this.wakeIdleWaiters();
-    this.options.onBroken?.(new SwarmError('WORKER_CRASHED', message));
+    this.options.onBroken?.(new SwarmError('WORKER_CRASHED', broken.error.message));
   }
 
   private finish(key: string, entry: InFlight, outcome: ExecutionOutcome): void {
