@@ -37,6 +37,7 @@ export class ServedThread {
     this.port = port1;
     port1.on('message', (text: string) => {
       this.reported = true;
+      this.posted.seen();
       if (!this.lost) onReport(this, decodeThreadMessage<ThreadReport>(text));
     });
     const call: ServeCall = { port: port2, channel, concurrency, posted: this.posted.buffer };

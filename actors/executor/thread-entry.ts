@@ -49,6 +49,7 @@ export default function serve(call: ServeCall): Promise<void> {
     const out = report;
     report = { started: [], outcomes: [], returned: [] };
     port.postMessage(encodeThreadMessage(out));
+    spin.reported();
   };
   // Starts reported before user code runs (see OperationContext.reportNow): only those of the
   // requests about to run it. Others started in this turn stay in the turn's report, so that if
@@ -63,6 +64,7 @@ export default function serve(call: ServeCall): Promise<void> {
     if (started.length === 0) return;
     report.started = report.started.filter((key) => !started.includes(key));
     port.postMessage(encodeThreadMessage({ started, outcomes: [], returned: [], early: true }));
+    spin.reported();
   };
   const earlyFor = (key: string) => ({
     now: () => {
@@ -79,18 +81,12 @@ export default function serve(call: ServeCall): Promise<void> {
   // setImmediate, not a microtask: a quick request (noop, echo) finishes within the turn it
   // started in, so its start and its outcome share one message. (A request about to run user
   // code has its start sent earlier, above.)
-  // The spin waits for the loop's next turn: the wake-up a post sends the main thread goes out
-  // only once the turn's JavaScript has ended. (Spinning in the turn that posted the report, 5–7%
-  // of a chain's reports reached the main thread ~250 µs late: after the spin.)
-  const spinIfIdle = () => {
-    if (running.size === 0 && waiting.length === 0 && !closing) spin.idle();
-  };
   const send = () => {
     reportQueued = false;
     post();
     if (running.size > 0 || waiting.length > 0) return;
     if (closing) done();
-    else setImmediate(spinIfIdle);
+    else spin.idle();
   };
   const queueReport = () => {
     if (reportQueued) return;
@@ -100,6 +96,7 @@ export default function serve(call: ServeCall): Promise<void> {
   // An empty report first: the thread is serving, so a death from now on is not a failed start
   // (see ThreadRestarts).
   port.postMessage(encodeThreadMessage(report));
+  spin.reported();
   report = { started: [], outcomes: [], returned: [] };
   const finish = (key: string, outcome: ExecutionOutcome) => {
     report.outcomes.push({ key, outcome });

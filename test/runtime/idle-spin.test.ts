@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { IdleSpin, PostCounter, SPIN_LIMIT_MS } from '../../actors/executor/idle-spin.ts';
+import { IdleSpin, PostCounter, SPIN_LIMIT_MS, UNSEEN_REPORT_MS } from '../../actors/executor/idle-spin.ts';
 
 /**
  * A clock that moves `step` ms each time it is read, and runs `onRead` (what another thread
@@ -80,6 +80,26 @@ describe('IdleSpin', () => {
     const before = clock.reads;
     spin.idle();
     expect(clock.reads - before).toBe(1);
+  });
+
+  test('stops early while the main thread has not picked up its last report (it may wait for this core)', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    const clock = steppingClock(0.001);
+    const spin = learnt(counter, clock);
+    spin.reported();
+    let before = clock.reads;
+    spin.idle();
+    const spun = clock.reads - before;
+    expect(spun).toBeGreaterThan(UNSEEN_REPORT_MS / 0.001 - 2);
+    expect(spun).toBeLessThan(UNSEEN_REPORT_MS / 0.001 + 3);
+    // Once the main thread has it, the spin goes on to its limit.
+    counter.seen();
+    counter.bump();
+    spin.onMessage(); // a short gap: spinning still pays
+    before = clock.reads;
+    spin.idle();
+    expect(clock.reads - before).toBeGreaterThan(SPIN_LIMIT_MS / 0.001 - 2);
   });
 
   test('does not spin when the main thread says another thread holds work', () => {
