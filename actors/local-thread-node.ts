@@ -8,6 +8,7 @@ import { nodeMessages } from '../src/messages.ts';
 import { FlushScheduler } from './executor/flush-scheduler.ts';
 import { ServedThread } from './executor/served-thread.ts';
 import { placeOnThreads } from './executor/thread-placement.ts';
+import { machineCanSpin, type SpinStats } from './executor/idle-spin.ts';
 import { threadCrashed, threadsCannotStart } from './executor/thread-failures.ts';
 import { ThreadRestarts } from './executor/thread-restarts.ts';
 import { AttemptCounter } from './attempt-counter.ts';
@@ -75,6 +76,7 @@ export class LocalThreadNode implements NodeRuntime {
   private idleWaiters: (() => void)[] = [];
   private readonly channel: BroadcastChannel;
   private readonly channelName = `swarm-node-${randomBytes(6).toString('hex')}`;
+  private readonly canSpin = machineCanSpin();
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
@@ -132,9 +134,15 @@ export class LocalThreadNode implements NodeRuntime {
     return this.inFlight.size + this.pending.length;
   }
 
-  /** The process is alive at `at`: the node's row says so (a local node has no heartbeat to). */
+  /** The process is alive at `at`: the node's row says so (a local node has no heartbeats). A broken node's row is left to age. */
   seen(at: number): void {
-    this.actor.send(nodeMessages.heartbeat(at));
+    if (!this.broken) this.actor.send(nodeMessages.heartbeat(at));
+  }
+
+  /** How the idle spins of its current threads went (actors/executor/idle-spin.ts). */
+  spinStats(): SpinStats {
+    const add = (sum: SpinStats, { caught, gaveUp }: SpinStats) => ({ caught: sum.caught + caught, gaveUp: sum.gaveUp + gaveUp });
+    return this.threads.map((t) => t.spinStats()).reduce(add, { caught: 0, gaveUp: 0 });
   }
 
   execute(request: ExecutionRequest, sink: AttemptSink): void {
@@ -220,9 +228,12 @@ export class LocalThreadNode implements NodeRuntime {
     if (this.pending.length === 0) return;
     // What finds no room (requests given back by threads) waits here, where the first thread
     // to free a slot takes it.
-    const { batches, placed } = placeOnThreads(this.pending, this.threads, this.heldPerThread());
+    const { batches, placed, alone } = placeOnThreads(this.pending, this.threads, this.heldPerThread());
     this.pending = placed === this.pending.length ? [] : this.pending.slice(placed);
-    for (const { thread, items, alone } of batches) {
+    // Every thread's flag, not only the one sent to: one that spun alone before must not once
+    // another thread holds work too.
+    if (placed > 0) for (const thread of this.threads) thread.maySpin(this.canSpin && thread === alone);
+    for (const { thread, items } of batches) {
       const requests: ExecutionRequest[] = [];
       const keys: string[] = [];
       for (const w of items) {
@@ -231,7 +242,7 @@ export class LocalThreadNode implements NodeRuntime {
         requests.push(w.request);
         keys.push(key);
       }
-      thread.run(requests, keys, alone);
+      thread.run(requests, keys);
     }
   }
 

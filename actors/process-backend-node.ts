@@ -89,7 +89,7 @@ export class ProcessBackendNode implements NodeRuntime {
     return this.running.size;
   }
 
-  /** The process is alive at `at`: the node's row says so (a local node has no heartbeat to). */
+  /** The process is alive at `at`: the node's row says so (a local node has no heartbeats). */
   seen(at: number): void {
     this.actor.send(nodeMessages.heartbeat(at));
   }

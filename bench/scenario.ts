@@ -231,7 +231,7 @@ async function rawBatched(options: Map<string, string | true>): Promise<RawResul
         while (sent < total && sent - done + batchSize <= Math.max(inFlight, batchSize)) {
           const thread = served.reduce((a, b) => (b.held.size < a.held.size ? b : a));
           const requests = Array.from({ length: Math.min(batchSize, total - sent) }, request);
-          thread.run(requests, requests.map((r) => attemptKey(r)), false);
+          thread.run(requests, requests.map((r) => attemptKey(r)));
           sent += requests.length;
         }
       };

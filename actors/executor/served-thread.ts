@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { ExecutionRequest } from '../../src/execution.ts';
-import { PostCounter } from './idle-spin.ts';
+import { PostCounter, type SpinStats } from './idle-spin.ts';
 import { decodeThreadMessage, encodeThreadMessage, type MainToThreadMessage, type ServeCall, type ThreadReport } from './thread-protocol.ts';
 
 /**
@@ -53,11 +53,19 @@ export class ServedThread {
     );
   }
 
-  /** Sends requests; `alone`: no other thread of the node holds work (see PostCounter.maySpin). */
-  run(requests: ExecutionRequest[], keys: string[], alone: boolean): void {
+  run(requests: ExecutionRequest[], keys: string[]): void {
     for (const key of keys) this.held.add(key);
-    this.posted.maySpin(alone);
     this.post({ type: 'run', requests });
+  }
+
+  /** Whether the thread may spin when it next goes idle (see PostCounter.maySpin). */
+  maySpin(allowed: boolean): void {
+    this.posted.maySpin(allowed);
+  }
+
+  /** How the thread's idle spins went (idle-spin.ts). */
+  spinStats(): SpinStats {
+    return this.posted.stats();
   }
 
   abort(key: string, reason: string): void {

@@ -7,20 +7,20 @@ export interface HoldingThread {
 export interface ThreadBatch<T, Thread> {
   thread: Thread;
   items: T[];
-  /** No other thread holds work, before or after this placement (see PostCounter.maySpin). */
-  alone: boolean;
 }
 
 /**
  * Places `items`, in order, each on the thread with the most room under `limit` (ties: the
  * first such thread), so that CPU-bound requests spread over the threads. Stops at the first
  * item no thread has room for: what is left waits for a thread to free a slot, in order.
+ * `alone`: the thread given everything placed, when no other thread holds work (the one that
+ * may spin when idle, see PostCounter.maySpin); null otherwise.
  */
 export function placeOnThreads<T, Thread extends HoldingThread>(
   items: readonly T[],
   threads: readonly Thread[],
   limit: number,
-): { batches: ThreadBatch<T, Thread>[]; placed: number } {
+): { batches: ThreadBatch<T, Thread>[]; placed: number; alone: Thread | null } {
   const batches = new Map<Thread, T[]>();
   let placed = 0;
   for (const item of items) {
@@ -39,6 +39,7 @@ export function placeOnThreads<T, Thread extends HoldingThread>(
     if (batch) batch.push(item);
     else batches.set(thread, [item]);
   }
-  const alone = (thread: Thread) => batches.size === 1 && threads.every((t) => t === thread || t.held.size === 0);
-  return { batches: [...batches].map(([thread, batchItems]) => ({ thread, items: batchItems, alone: alone(thread) })), placed };
+  const only = batches.size === 1 ? [...batches.keys()][0] : null;
+  const alone = only !== null && threads.every((t) => t === only || t.held.size === 0) ? only : null;
+  return { batches: [...batches].map(([thread, batchItems]) => ({ thread, items: batchItems })), placed, alone };
 }

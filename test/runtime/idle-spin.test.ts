@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { IdleSpin, PostCounter, SPIN_LIMIT_MS, UNSEEN_REPORT_MS } from '../../actors/executor/idle-spin.ts';
+import { COOLDOWN_IDLES, IdleSpin, PostCounter, SPIN_LIMIT_MS, SPIN_WINDOW, UNSEEN_REPORT_MS } from '../../actors/executor/idle-spin.ts';
 
 /**
  * A clock that moves `step` ms each time it is read, and runs `onRead` (what another thread
@@ -100,6 +100,32 @@ describe('IdleSpin', () => {
     before = clock.reads;
     spin.idle();
     expect(clock.reads - before).toBeGreaterThan(SPIN_LIMIT_MS / 0.001 - 2);
+  });
+
+  test('spins that catch too little make the thread sleep at once for a while, then it tries again', () => {
+    const counter = new PostCounter();
+    counter.maySpin(true);
+    const clock = steppingClock(0.001);
+    const spin = learnt(counter, clock);
+    // A window of spins that all give up (no message comes within the limit)...
+    const idleGivingUp = () => {
+      spin.idle();
+      clock.advance(-1); // keep the measured gap short, so spinning still looks like it pays
+      counter.bump();
+      spin.onMessage();
+    };
+    for (let i = 0; i < SPIN_WINDOW; i++) idleGivingUp();
+    expect(counter.stats()).toEqual({ caught: 0, gaveUp: SPIN_WINDOW });
+    // ...then no spin for COOLDOWN_IDLES idle periods: one clock read each.
+    for (let i = 0; i < COOLDOWN_IDLES; i++) {
+      const before = clock.reads;
+      idleGivingUp();
+      expect(clock.reads - before).toBe(2); // the idle's own read and the message's
+    }
+    expect(counter.stats().gaveUp).toBe(SPIN_WINDOW);
+    // Then it spins again.
+    idleGivingUp();
+    expect(counter.stats().gaveUp).toBe(SPIN_WINDOW + 1);
   });
 
   test('does not spin when the main thread says another thread holds work', () => {

@@ -102,18 +102,17 @@ describe('the local node', () => {
     await done[0];
   });
 
-  test('requests sent one at a time, each when the last ended, all run (the idle thread may spin between them)', async () => {
+  test('requests sent one at a time, each when the last ended, all run, and the idle thread spins for them', async () => {
     const node = makeNode(2, 2);
     const log: string[] = [];
     // Short gaps teach the thread that spinning pays; every message must still reach it.
     for (let i = 0; i < 300; i++) expect((await run(node, request({ operation: 'noop' }), log)).ok).toBe(true);
     expect(log.filter((l) => l.startsWith('finished')).length).toBe(300);
-    // And an abort still reaches the thread that was spinning for its next message.
-    const slow = request({ operation: 'delay', ms: 60_000 });
-    const slowDone = run(node, slow, log);
-    for (let i = 0; i < 500 && !log.includes(`started:${slow.task}`); i++) await Bun.sleep(5);
-    node.abort(attemptKey(slow), 'stopped by the test');
-    expect((await slowDone).ok).toBe(false);
+    // The main thread's counters reach the thread: some spin saw a request coming. (How many
+    // depends on the machine's load; with no counter moving, none would.)
+    const spins = node.spinStats();
+    expect(spins.caught).toBeGreaterThan(0);
+    expect(spins.caught + spins.gaveUp).toBeLessThanOrEqual(300);
   });
 
   test('a request aborted while it waits on its thread ends without having started', async () => {
