@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
+import { settlesWithin } from '../src/clock.ts';
 import { serializeError, SwarmError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
@@ -183,12 +184,7 @@ export class LocalThreadNode implements NodeRuntime {
   async close(deadlineMs = 10_000): Promise<void> {
     this.closed = true;
     if (this.inFlight.size > 0 || this.pending.length > 0) {
-      let timer: unknown = null;
-      await new Promise<void>((resolve) => {
-        this.idleWaiters.push(resolve);
-        timer = this.options.clock.setTimeout(() => resolve(), deadlineMs);
-      });
-      this.options.clock.clearTimeout(timer);
+      await settlesWithin(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), deadlineMs, this.options.clock);
     }
     for (const entry of this.inFlight.values()) {
       if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
@@ -196,22 +192,11 @@ export class LocalThreadNode implements NodeRuntime {
     // Threads end their calls on `close` once idle; whatever still runs past the deadline is
     // abandoned: destroying the pool terminates its thread.
     for (const thread of this.threads) thread.close();
-    await this.ended(this.threads, 1_000);
+    await settlesWithin(Promise.all(this.threads.map((t) => t.ended)), 1_000, this.options.clock);
     this.counted.report();
     this.actor.send(nodeMessages.drain());
     this.channel.close();
     await this.pool.destroy();
-  }
-
-  private async ended(threads: ServedThread[], deadlineMs: number): Promise<void> {
-    let timer: unknown = null;
-    await Promise.race([
-      Promise.all(threads.map((t) => t.ended)),
-      new Promise<void>((resolve) => {
-        timer = this.options.clock.setTimeout(() => resolve(), deadlineMs);
-      }),
-    ]);
-    this.options.clock.clearTimeout(timer);
   }
 
   private serveThread(): ServedThread {

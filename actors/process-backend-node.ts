@@ -1,4 +1,4 @@
-import type { Clock } from '../src/clock.ts';
+import { settlesWithin, type Clock } from '../src/clock.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
@@ -169,13 +169,7 @@ export class ProcessBackendNode implements NodeRuntime {
     this.closed = true;
     for (const timer of this.recheckTimers.values()) this.options.clock.clearTimeout(timer);
     const all = Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: unknown = null;
-    const late = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => (timer = this.options.clock.setTimeout(() => resolve(true), deadlineMs))),
-    ]);
-    this.options.clock.clearTimeout(timer);
-    if (late) {
+    if (!(await settlesWithin(all, deadlineMs, this.options.clock))) {
       for (const r of this.running.values()) r.controller.abort(new Error('the node is stopping'));
       await all;
     }

@@ -12,3 +12,23 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * Whether `promise` settles (either way) within `ms` on `clock`; the timer is cleared either
+ * way. For bounded waits: a stop that waits this long at most, then acts on what is left.
+ */
+export async function settlesWithin(promise: Promise<unknown>, ms: number, clock: Clock = systemClock): Promise<boolean> {
+  let timer: unknown = null;
+  const late = new Promise<false>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
+  try {
+    const inTime = promise.then(
+      () => true,
+      () => true,
+    );
+    return await Promise.race([inTime, late]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}

@@ -3,6 +3,7 @@
  * (setsid), so `kill(-pgid)` reaches everything it forked, however deep: killing only the
  * direct child would leave its children running, orphaned, holding the output pipes open.
  */
+import { settlesWithin } from '../../src/clock.ts';
 
 /** The grace between SIGTERM and SIGKILL when none is given. */
 export const DEFAULT_KILL_GRACE_MS = 1_000;
@@ -29,24 +30,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  */
 export async function terminateGroup(pgid: number, settled: Promise<unknown>, graceMs: number): Promise<boolean> {
   signalGroup(pgid, 'SIGTERM');
-  const gentle = await within(settled, graceMs);
+  const gentle = await settlesWithin(settled, graceMs);
   if (signalGroup(pgid, 0)) signalGroup(pgid, 'SIGKILL');
-  return gentle || (await within(settled, graceMs));
+  return gentle || (await settlesWithin(settled, graceMs));
 }
 
-/** Whether `promise` settles within `ms`; the timer is cleared either way. */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    const inTime = promise.then(
-      () => true,
-      () => true,
-    );
-    return await Promise.race([inTime, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,5 +1,6 @@
 import { CappedOutput, type CapturedOutput } from './capped-output.ts';
-import { signalGroup, terminateGroup, within } from './process-group.ts';
+import { settlesWithin } from '../../src/clock.ts';
+import { signalGroup, terminateGroup } from './process-group.ts';
 import { ATTEMPT_MARKER, endStragglers, liveLeaders, startTicks } from './stragglers.ts';
 import { becomeSubreaper } from './subreaper.ts';
 
@@ -80,16 +81,16 @@ export async function runInProcessGroup(options: GroupRunOptions): Promise<Group
   const pipesClosed =
     ended !== 'exited' || signalGroup(pgid, 0)
       ? await terminateGroup(pgid, settled, killGraceMs)
-      : await within(settled, killGraceMs);
+      : await settlesWithin(settled, killGraceMs);
   // A pipe still open now is held by a process that left the group (its own setsid); stop
   // reading rather than wait for it.
   if (!pipesClosed) {
     stdout.stop();
     stderr.stop();
   }
-  await within(child.exited, killGraceMs);
+  await settlesWithin(child.exited, killGraceMs);
   // Bounded by endStragglers' own rounds; a leader that never exits leaves it unstarted.
-  await within(stragglersEnded, 7 * killGraceMs);
+  await settlesWithin(stragglersEnded, 7 * killGraceMs);
   return {
     started: true,
     ended,

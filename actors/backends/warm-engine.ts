@@ -3,7 +3,8 @@ import type { BackendCommand } from './backend-command.ts';
 import { CappedOutput, type CapturedOutput } from './capped-output.ts';
 import { LineReader } from './engine-output.ts';
 import { parseAnswer, requestFrame, type EngineAnswer } from './engine-protocol.ts';
-import { signalGroup, terminateGroup, within } from './process-group.ts';
+import { settlesWithin } from '../../src/clock.ts';
+import { signalGroup, terminateGroup } from './process-group.ts';
 import { ATTEMPT_MARKER, endStragglers, liveLeaders, startTicks } from './stragglers.ts';
 import { becomeSubreaper } from './subreaper.ts';
 
@@ -88,9 +89,9 @@ export class WarmEngine {
       // The group may outlive its leader (a child it forked); then whatever carries the marker.
       if (signalGroup(child.pid, 0)) await terminateGroup(child.pid, this.stdoutEnded, options.killGraceMs);
       await endStragglers(marker, options.killGraceMs, since);
-      if (!(await within(this.stdoutEnded, options.killGraceMs))) this.stdout.stop();
+      if (!(await settlesWithin(this.stdoutEnded, options.killGraceMs))) this.stdout.stop();
       // What it said before it died is the reason; read it to the end (bounded) before settling.
-      if (!(await within(this.stderr.done, options.killGraceMs))) this.stderr.stop();
+      if (!(await settlesWithin(this.stderr.done, options.killGraceMs))) this.stderr.stop();
       this.settle({ kind: 'exited', exitCode: child.exitCode, signalCode: signalName(child.signalCode) });
       options.onEnded(this);
     });
@@ -157,7 +158,7 @@ export class WarmEngine {
     } catch {
       // Already closed.
     }
-    if (!(await within(this.child.exited, this.options.killGraceMs))) await this.kill();
+    if (!(await settlesWithin(this.child.exited, this.options.killGraceMs))) await this.kill();
     await this.ended;
   }
 
@@ -194,7 +195,7 @@ export class WarmEngine {
 
   /** Stdout closed: the engine is ending; the request (if any) is settled by `ended`. */
   private async onStdoutEnd(): Promise<void> {
-    if (this.alive && !(await within(this.child.exited, this.options.killGraceMs))) await this.kill();
+    if (this.alive && !(await settlesWithin(this.child.exited, this.options.killGraceMs))) await this.kill();
   }
 
   private settle(reply: { kind: EngineReply['kind'] } & Record<string, unknown>): void {
