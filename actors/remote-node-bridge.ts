@@ -1,4 +1,4 @@
-import type { Clock } from '../src/clock.ts';
+import { settlesWithin, type Clock } from '../src/clock.ts';
 import { serializeError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
@@ -259,12 +259,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.draining = true;
     this.options.send(toWorker.shutdown(graceMs));
     if (this.assignments.size > 0) {
-      let timer: unknown = null;
-      await new Promise<void>((resolve) => {
-        this.idleWaiters.push(resolve);
-        timer = this.options.clock.setTimeout(() => resolve(), graceMs);
-      });
-      this.options.clock.clearTimeout(timer);
+      await settlesWithin(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), graceMs, this.options.clock);
     }
     this.lost('the dispatcher is stopping');
     // `shutdown` must leave before the server closes the socket; the connection itself stays
