@@ -200,8 +200,11 @@ export class SwarmScheduler {
       const free = node.freeSlots(target);
       if (free <= 0) continue;
       if (!this.options.loadBalancing) return node;
-      // Work held ahead (free beyond capacity) makes no node look less than idle.
-      const load = 1 - Math.min(free, node.capacity) / node.capacity;
+      // Load is what the node holds (running, and held ahead of its slots while tasks are
+      // quick) against its capacity, not its free slots: a node in a quick streak offers
+      // several times its slots, and counting those made it look idle while it ran a full
+      // load, so every job went to it while another node sat idle.
+      const load = node.attemptsHeld() / node.capacity;
       if (load < chosenLoad) {
         chosen = node;
         chosenLoad = load;

@@ -254,6 +254,21 @@ describe('SwarmScheduler: node choice', () => {
     expect(owner.dispatched[0].node).toBe('small-empty');
   });
 
+  test('a node holding work ahead (more free slots than capacity) is loaded by what it holds', () => {
+    // In a quick streak a node offers several times its slots: `streaky` runs a full load and
+    // still offers 12 more; `idle` runs nothing. The jobs go to `idle` until it holds as much.
+    class HoldingAhead extends FakeNode {
+      override freeSlots(): number {
+        return this.capacity * 4 - this.running;
+      }
+    }
+    const owner = new FakeOwner();
+    const s = scheduler({}, new HoldingAhead('streaky', ['internal'], 4, 4), new FakeNode('idle', ['internal'], 4, 0));
+    for (let i = 0; i < 6; i++) s.enqueue(job(owner, i));
+    s.pump();
+    expect(owner.dispatched.map((d) => d.node)).toEqual(['idle', 'idle', 'idle', 'idle', 'streaky', 'streaky']);
+  });
+
   test('with load balancing, jobs spread over equal nodes', () => {
     const owner = new FakeOwner();
     const s = scheduler({}, new FakeNode('n1', ['internal'], 4), new FakeNode('n2', ['internal'], 4));
