@@ -1,4 +1,5 @@
 import { coordinatorEndpoint, resolvedAuthToken, type SwarmConfig } from '../config/index.ts';
+import { DISPATCHER_ANSWER_HEADER } from '../dispatcher-answer.ts';
 import { SwarmError, UsageError, type ErrorCode } from '../errors.ts';
 
 /**
@@ -33,6 +34,18 @@ export class DispatcherError extends SwarmError {
     super(code, message);
     this.name = name;
     if (issues) this.issues = issues;
+  }
+}
+
+/** A server answered, but not as a swarm dispatcher does (a wrong --url): exit 3, as for no answer. */
+export class NotADispatcherError extends SwarmError {
+  constructor(url: string, status: number, what: string, cause?: unknown) {
+    super(
+      'DISPATCHER_UNREACHABLE',
+      `the server at ${url} did not answer like a swarm dispatcher (HTTP ${status}, ${what}); check --url or [dispatcher] coordinator_endpoint`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = 'NotADispatcherError';
   }
 }
 
@@ -181,15 +194,16 @@ export class DispatcherClient {
     } catch (error) {
       throw noDispatcher(url, error);
     }
+    // Another server may answer JSON too: only a dispatcher's answers carry its header.
+    if (response.headers.get(DISPATCHER_ANSWER_HEADER) === null) {
+      await response.body?.cancel();
+      throw new NotADispatcherError(url, response.status, `no ${DISPATCHER_ANSWER_HEADER} header`);
+    }
     let data: unknown;
     try {
       data = await response.json();
     } catch (error) {
-      throw new SwarmError(
-        'DISPATCHER_UNREACHABLE',
-        `the server at ${url} did not answer like a swarm dispatcher (HTTP ${response.status}, not JSON); check --url or [dispatcher] coordinator_endpoint`,
-        { cause: error },
-      );
+      throw new NotADispatcherError(url, response.status, 'not JSON', error);
     }
     if (response.ok) return data as T;
     const error = (data as { error?: { name?: string; code?: string; message?: string; issues?: unknown[] } }).error ?? {};

@@ -1,3 +1,4 @@
+import { DISPATCHER_ANSWER_FORMAT, DISPATCHER_ANSWER_HEADER } from '../dispatcher-answer.ts';
 import { SwarmError, UsageError } from '../errors.ts';
 import { DispatcherGaveUpError, isTransientStoreFailure } from '../store/store-errors.ts';
 import { errorJson } from '../cli/output.ts';
@@ -25,7 +26,7 @@ export class HttpError extends Error {
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8', [DISPATCHER_ANSWER_HEADER]: DISPATCHER_ANSWER_FORMAT, ...headers },
   });
 }
 

@@ -5,7 +5,7 @@ import type { RunStatus, StoreCounts } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore } from '../context.ts';
-import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
+import { DispatcherClient, dispatcherUrls, NotADispatcherError } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { errorJson, formatDuration, printJson } from '../output.ts';
 
@@ -64,6 +64,10 @@ async function status(configPath: string | undefined, opts: StatusOptions): Prom
 async function reportDown(url: string, why: SwarmError, config: Parameters<typeof openCliStore>[0], json: boolean): Promise<number> {
   const reason = why.message;
   const down: DownReport = { dispatcher: 'down', url, reason, database: null };
+  const headline =
+    why instanceof NotADispatcherError
+      ? `Dispatcher: not running (${reason})`
+      : `Dispatcher: not running (no answer at ${url}); start one with \`swarm start-dispatcher\``;
   try {
     const store = openCliStore(config);
     const runsByStatus: Partial<Record<RunStatus, number>> = {};
@@ -71,12 +75,12 @@ async function reportDown(url: string, why: SwarmError, config: Parameters<typeo
     down.database = { location: store.location, counts: store.counts(), runsByStatus };
   } catch (error) {
     // No dispatcher and no database: still one report (JSON) or both facts (text); exit 3 either way.
-    if (!json) await out(`Dispatcher: not running (no answer at ${url})\n`);
+    if (!json) await out(`${headline}\n`);
     if (!json) throw error;
     down.error = errorJson(error);
   }
   if (json) await printJson(down);
-  else await out(formatDown(down));
+  else await out(formatDown(down, headline));
   return 3;
 }
 
@@ -127,8 +131,8 @@ function databaseLines(database: StatusReport['database']): string[] {
   ];
 }
 
-function formatDown(d: DownReport): string {
-  const lines = [`Dispatcher: not running (no answer at ${d.url}); start one with \`swarm start-dispatcher\``];
+function formatDown(d: DownReport, headline: string): string {
+  const lines = [headline];
   if (d.database) {
     const { location, counts, runsByStatus } = d.database;
     const byStatus = Object.entries(runsByStatus).map(([s, n]) => `  ${s}: ${n}`);
