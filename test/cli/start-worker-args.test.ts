@@ -36,4 +36,19 @@ describe('start-worker arguments', () => {
     expect(clash.code).toBe(2);
     expect(clash.stderr).toContain('Two names for one worker');
   });
+
+  test('a --url that is not a dispatcher URL is a usage error (exit 2) that names it', async () => {
+    const { config } = sandbox();
+    for (const [url, said] of [
+      ['notaurl', '--url expects a URL such as ws://127.0.0.1:8080 (got "notaurl")'],
+      ['ws://127.0.0.1:1,notaurl', '(got "notaurl")'],
+      ['ftp://x', '--url expects a ws://, wss://, http:// or https:// URL (got "ftp://x")'],
+      [' , ', 'got nothing'],
+    ]) {
+      const result = await swarm(['start-worker', 'w1', '--url', url], config);
+      expect({ url, code: result.code }).toEqual({ url, code: 2 });
+      expect(result.stderr).toContain(said);
+      expect(result.stderr).not.toContain('unexpected error');
+    }
+  });
 });
