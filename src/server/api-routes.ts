@@ -45,7 +45,8 @@ const RUN_ID = '([^/]+)';
 /** Posted manifests are read off the event loop (see manifest-thread.ts); one thread per process. */
 const manifestThread = new ManifestThread();
 
-const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', 'The dispatcher is stopping and accepts no new runs.');
+const STOPPING = 'The dispatcher is stopping and accepts no new runs.';
+const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', STOPPING);
 
 /** POST /api/runs: the manifest text as deployed (a field it does not know, a typo, is refused); `path` (absolute, the client's file) lets relative `module` paths resolve. */
 const deployBody = z.strictObject({
@@ -135,6 +136,9 @@ export const routes: Route[] = [
               `${new Date(outage.givesUpAt).toISOString()}; it accepts no run meanwhile.`;
         return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message }, since: outage.since }, 503);
       }
+      if (failure === null && !ctx.accepting()) {
+        return json({ status: 'stopping', version: ctx.version, uptimeMs, error: { code: 'DISPATCHER_STOPPING', message: STOPPING } }, 503);
+      }
       if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });
       // The cause in words but not the database's path: /health answers without the token.
       const { message } = new DispatcherGaveUpError(failure);
@@ -145,7 +149,11 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/status$/,
     protected: true,
-    handle: (_req, _params, ctx) => json(statusReport(ctx)),
+    handle: (_req, _params, ctx) => {
+      const report = statusReport(ctx);
+      // Draining its runs on a signal: status says it takes none, as for one that gave up.
+      return json(ctx.accepting() ? report : { ...report, refusesRuns: report.refusesRuns ?? `${STOPPING} It finishes or cancels its active runs, then exits.` });
+    },
   },
   {
     method: 'POST',

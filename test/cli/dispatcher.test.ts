@@ -181,6 +181,35 @@ describe('start-dispatcher, deploy and status', () => {
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
   });
 
+  test('while it drains after SIGTERM, /health answers 503 "stopping" and status says it accepts no run', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
+    const dispatcher = await startDispatcher(config, ['--db', db]);
+    const manifest = writeManifest(dir, 'slow.yaml', SLOW);
+    expect((await swarm(['deploy', manifest, '--detach', '--quiet', '--url', dispatcher.url], config)).code).toBe(0);
+    expect((await fetch(`${dispatcher.url}/health`)).status).toBe(200);
+    dispatcher.child.kill('SIGTERM');
+    const health = await within(
+      (async () => {
+        for (;;) {
+          const answer = await fetch(`${dispatcher.url}/health`);
+          if (answer.status === 503) return (await answer.json()) as { status: string; error: { code: string } };
+          await Bun.sleep(20);
+        }
+      })(),
+      15_000,
+      '/health 503 while stopping',
+    );
+    expect(health.status).toBe('stopping');
+    expect(health.error.code).toBe('DISPATCHER_STOPPING');
+    const text = await swarm(['status', '--url', dispatcher.url], config);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('ACCEPTS NO RUN: The dispatcher is stopping');
+    const json = await swarmJson(['status', '--url', dispatcher.url], config);
+    expect(json.json.refusesRuns).toContain('stopping');
+    // A second signal ends it at once.
+    expect(await dispatcher.stop('SIGTERM', 15_000)).toBe(1);
+  });
+
   test('SIGTERM: the dispatcher cancels its run, exits 0, and the database is consistent; the follower sees the end', async () => {
     const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
     const dispatcher = await startDispatcher(config, ['--db', db]);
