@@ -81,6 +81,11 @@ export class CoordinatorActor {
     return { settled, succeeded: byStatus.succeeded ?? 0, failed: failedCount(byStatus) };
   }
 
+  /** The coordinator's state: running, paused, cancelling, compensating, or how the run ended. */
+  get state(): string {
+    return String(this.actor.getSnapshot().value);
+  }
+
   /** Tells nothing more: the run ended or was given up. */
   stop(): void {
     this.tally.stop();

@@ -146,6 +146,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.coordinator.tell(coordinatorMessages.pause());
   }
 
+  /** The run's state as its coordinator has it (see CoordinatorActor.state). */
+  get state(): string {
+    return this.coordinator.state;
+  }
+
   resume(): void {
     this.coordinator.tell(coordinatorMessages.resume());
   }

@@ -16,6 +16,8 @@ export interface RunHandle {
   cancel(reason?: string): void;
   pause(): void;
   resume(): void;
+  /** The run's state now: running, paused, cancelling, compensating, or how it ended. */
+  state(): string;
   /** Task counts (settled, succeeded, failed as the run row counts them, total), live task states, and a few of the active tasks' names, for progress displays. */
   progress(): RunProgress;
 }
@@ -42,6 +44,7 @@ export function runHandle(run: RunCoordinator, store: SwarmStore): RunHandle {
     cancel: (reason = 'cancelled by request') => run.cancel(reason),
     pause: () => run.pause(),
     resume: () => run.resume(),
+    state: () => run.state,
     progress: () => ({ ...run.settledCounts(), total: run.total, live: run.liveStates(), active: run.activeNames() }),
   };
 }

@@ -82,6 +82,27 @@ describe('run control and replay against a running dispatcher', () => {
     expect(cancelled.tasks[0].status).toBe('cancelled');
   });
 
+  test('pause or resume of a run being cancelled is refused (exit 2), not claimed', async () => {
+    // A long grace: the run stays `cancelling` while its running task may still finish.
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
+    const d = await startDispatcher(config, ['--db', db]);
+    const slow = await swarmJson(['deploy', writeManifest(dir, 'slow.yaml', 'name: slow\nsymbols:\n  - {name: wait, type: action, parameters: {operation: delay, ms: 20000}}\n'), config, '--url', d.url, '--detach']);
+    const runId = slow.json.runId as string;
+    await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'running', 'the slow task to run');
+    // Cancelling from the moment the dispatcher accepted the cancel (202).
+    expect((await swarmJson(['cancel', runId, config, '--url', d.url])).code).toBe(0);
+    for (const verb of ['pause', 'resume']) {
+      const refused = await swarmJson([verb, runId, config, '--url', d.url]);
+      expect({ verb, code: refused.code }).toEqual({ verb, code: 2 });
+      expect(refused.json.error.code).toBe('RUN_STATE_CONFLICT');
+      expect(refused.json.error.message).toContain(`Run ${runId} is cancelling: it cannot be ${verb === 'pause' ? 'paused' : 'resumed'} now.`);
+    }
+    // Nothing changed: not paused, and its task still runs out its grace.
+    const after = await waitForRun(d.url, runId, () => true, 'the run');
+    expect(after.status).toBe('running');
+    expect(after.tasks[0].status).toBe('running');
+  });
+
   test('without a dispatcher the control commands exit 3', async () => {
     const { config } = sandbox();
     const none = await swarmJson(['cancel', 'some-run', config, '--url', 'http://127.0.0.1:9']);
