@@ -29,7 +29,7 @@ export interface AttemptRecord {
   /** The attempt number (a rollback carries the attempt it compensates); null when none ran. */
   attempt: number | null;
   node: string | null;
-  /** When the task became ready for this attempt (queue wait = assignedAt - readyAt). */
+  /** When the task became ready for this attempt (queue wait = assignedAt - readyAt; then held on its node until startedAt). */
   readyAt: number | null;
   assignedAt: number | null;
   startedAt: number | null;

@@ -119,7 +119,8 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     a.kind,
     a.node ?? '',
     a.readyAt !== null ? formatClock(a.readyAt) : a.startedAt !== null ? formatClock(a.startedAt) : '',
-    span(a.readyAt, a.assignedAt),
+    // Until it started: in the queue, then held on its node (work held ahead waits there).
+    span(a.readyAt, a.startedAt ?? a.assignedAt),
     span(a.startedAt, a.endedAt),
     paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),

@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { AttemptRecord } from '../../src/attempt-history.ts';
 import { formatDuration } from '../../src/cli/output.ts';
-import { compensationTable, runTaskTable } from '../../src/cli/tables.ts';
+import { attemptsTable, compensationTable, runTaskTable } from '../../src/cli/tables.ts';
 import type { RunOutcome } from '../../src/run-result.ts';
 
 const T0 = Date.UTC(2026, 11, 6, 8, 0, 0);
@@ -39,4 +39,17 @@ test('the rollbacks table lists them in the order they ran (a saga undoes newest
   const table = compensationTable(outcome.tasks, attempts)!;
   expect(table.indexOf('│ first-try')).toBeLessThan(table.indexOf('│ again'));
   expect(table.indexOf('│ first-try')).toBeGreaterThan(0);
+});
+
+test('an attempt held on its node before it started shows that wait too, not only the queue', () => {
+  // Ready, assigned at once (held ahead on a node), started 8 s later when a slot freed.
+  const held: AttemptRecord = {
+    kind: 'run', attempt: 1, node: 'local', readyAt: T0, assignedAt: T0 + 2, startedAt: T0 + 8_002, endedAt: T0 + 16_002, result: 'succeeded', error: null,
+  };
+  const text = attemptsTable([held]);
+  const row = text.split('\n').find((line) => line.includes('local'))!;
+  expect(row).toContain(formatDuration(8_002));
+  // Never started (cancelled while held): the queue wait alone.
+  const never: AttemptRecord = { ...held, startedAt: null, endedAt: null, result: 'not_started' };
+  expect(attemptsTable([never]).split('\n').find((line) => line.includes('local'))).toContain(formatDuration(2));
 });
