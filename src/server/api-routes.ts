@@ -84,11 +84,12 @@ function controlRoute(verb: 'cancel' | 'pause' | 'resume', state: string): Route
       const handle = activeHandle(ctx, runId);
       if (verb === 'cancel') handle.cancel('cancelled by request');
       else handle[verb]();
-      // The run's machine takes the event only where it may (a run being cancelled or rolled
-      // back is not paused): say so instead of claiming it.
+      // The run's machine takes the event only where it may (a run being cancelled is not
+      // paused; a run rolling back is not cancelled): say so instead of claiming it.
       const now = handle.state();
-      if (verb !== 'cancel' && now !== state) {
-        throw new HttpError(409, 'RUN_STATE_CONFLICT', `Run ${runId} is ${now}: it cannot be ${verb === 'pause' ? 'paused' : 'resumed'} now.`);
+      if (now !== state && !(verb === 'cancel' && now === 'cancelled')) {
+        const done = { cancel: 'cancelled', pause: 'paused', resume: 'resumed' }[verb];
+        throw new HttpError(409, 'RUN_STATE_CONFLICT', `Run ${runId} is ${now}: it cannot be ${done} now.`);
       }
       return json({ runId, status: state }, 202);
     },

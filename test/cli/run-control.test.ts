@@ -103,6 +103,27 @@ describe('run control and replay against a running dispatcher', () => {
     expect(after.tasks[0].status).toBe('running');
   });
 
+  test('cancel of a run rolling back is refused (exit 2): rollbacks run to their end', async () => {
+    const { dir, config, db } = sandbox();
+    const d = await startDispatcher(config, ['--db', db]);
+    const saga = [
+      'name: saga',
+      'rollback_policy: saga',
+      'symbols:',
+      '  - {name: done, type: action, parameters: {operation: noop}, rollback: {name: undo, type: action, parameters: {operation: delay, ms: 20000}}}',
+      '  - {name: breaks, type: action, dependencies: [done], retries: 0, parameters: {operation: fail, message: broken}}',
+      '',
+    ].join('\n');
+    const deployed = await swarmJson(['deploy', writeManifest(dir, 'saga.yaml', saga), config, '--url', d.url, '--detach']);
+    const runId = deployed.json.runId as string;
+    // `breaks` failed, so the saga rolls `done` back: its rollback (20 s) is running.
+    await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'rolling_back', 'the rollback to run');
+    const refused = await swarmJson(['cancel', runId, config, '--url', d.url]);
+    expect(refused.code).toBe(2);
+    expect(refused.json.error.code).toBe('RUN_STATE_CONFLICT');
+    expect(refused.json.error.message).toContain(`Run ${runId} is compensating: it cannot be cancelled now.`);
+  });
+
   test('without a dispatcher the control commands exit 3', async () => {
     const { config } = sandbox();
     const none = await swarmJson(['cancel', 'some-run', config, '--url', 'http://127.0.0.1:9']);
