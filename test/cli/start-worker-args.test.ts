@@ -40,9 +40,9 @@ describe('start-worker arguments', () => {
   test('a --url that is not a dispatcher URL is a usage error (exit 2) that names it', async () => {
     const { config } = sandbox();
     for (const [url, said] of [
-      ['notaurl', '--url expects a URL such as ws://127.0.0.1:8080 (got "notaurl")'],
+      ['notaurl', '--url expects a URL such as http://127.0.0.1:8080 (got "notaurl")'],
       ['ws://127.0.0.1:1,notaurl', '(got "notaurl")'],
-      ['ftp://x', '--url expects a ws://, wss://, http:// or https:// URL (got "ftp://x")'],
+      ['ftp://x', '--url expects an http://, https://, ws:// or wss:// URL (got "ftp://x")'],
       [' , ', 'got nothing'],
     ]) {
       const result = await swarm(['start-worker', 'w1', '--url', url], config);

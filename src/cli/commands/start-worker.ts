@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { createWorker, workerSocketUrls } from '../../api/create-worker.ts';
 import { action } from '../action.ts';
+import { dispatcherUrls } from '../dispatcher-client.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig } from '../context.ts';
 import { exitNow, out } from '../exit.ts';
@@ -44,8 +45,9 @@ async function startWorker(first: string | undefined, second: string | undefined
     throw new UsageError(`Two names for one worker: "${given.name}" and --name "${opts.name}"; give one.`);
   }
   const name = opts.name ?? given.name;
-  if (opts.url !== undefined) checkUrls(opts.url);
   const { config } = await loadCliConfig(given.configPath, { logFile: true });
+  // The same check as every command's --url (ws://, wss://, http:// or https://, several by commas).
+  if (opts.url !== undefined) dispatcherUrls(config, opts.url);
   const worker = createWorker({ config, ...(name ? { name } : {}), ...(opts.url ? { dispatcherUrl: opts.url } : {}) });
   const stopped = new Promise<number>((resolve, reject) => {
     onStopSignals({
@@ -64,24 +66,4 @@ async function startWorker(first: string | undefined, second: string | undefined
       `${workerSocketUrls(opts.url ?? config.worker.dispatcher_url).join(' or ')}. Stop it with Ctrl-C.`,
   );
   return stopped;
-}
-
-/**
- * `--url`: the dispatcher's URL, or several separated by commas; ws:// or wss://, or the http://
- * or https:// URL other commands take (`start-dispatcher --json` prints that one).
- */
-function checkUrls(given: string): void {
-  const urls = given.split(',').map((u) => u.trim()).filter((u) => u !== '');
-  if (urls.length === 0) throw new UsageError('--url expects a URL such as ws://127.0.0.1:8080, or several separated by commas (got nothing).');
-  for (const url of urls) {
-    let protocol: string;
-    try {
-      protocol = new URL(url).protocol;
-    } catch {
-      throw new UsageError(`--url expects a URL such as ws://127.0.0.1:8080 (got "${url}").`);
-    }
-    if (!['ws:', 'wss:', 'http:', 'https:'].includes(protocol)) {
-      throw new UsageError(`--url expects a ws://, wss://, http:// or https:// URL (got "${url}").`);
-    }
-  }
 }
