@@ -43,6 +43,8 @@ export interface Plan {
   args: string[];
   /** Set when the scenario cannot run here: why, and what to do (the row prints it as skipped). */
   skip?: string;
+  /** Run it `--rounds` times and show the median round (bench/rounds.ts). */
+  rounds?: boolean;
 }
 
 /** The scenario of the 1,000,000-symbol fan-out, measured by its process's peak RSS (full runs only). */
@@ -70,6 +72,7 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       script: PEER_SCENARIO,
       ...peerSkip,
       args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat)],
+      rounds: true,
     },
     {
       id: `bullmq-flat-${peerFlat / 1000}k-aof`,
@@ -77,6 +80,7 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       script: PEER_SCENARIO,
       ...peerSkip,
       args: ['bullmq-flat', ...peer, '--tasks', String(peerFlat), '--aof'],
+      rounds: true,
     },
     {
       id: 'bullmq-chain-200',
@@ -84,6 +88,7 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       script: PEER_SCENARIO,
       ...peerSkip,
       args: ['bullmq-chain', ...peer, '--tasks', '200', '--aof'],
+      rounds: true,
     },
   ];
   return [
@@ -111,6 +116,7 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       id: `swarm-flat-${n / 1000}k`,
       label: `swarm: ${fmtInt(n)} independent noops, journal on`,
       args: ['swarm-flat', ...swarm, '--tasks', String(n)],
+      rounds: true,
     })),
     // Full runs only: about a minute, most of it building and recording the manifest.
     ...(quick
@@ -132,12 +138,14 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
       id: 'swarm-chain-1k',
       label: 'swarm: chain of 1,000 noops, journal on',
       args: ['swarm-chain', ...swarm, '--tasks', '1000'],
+      rounds: true,
     },
     {
       id: `remote-flat-${remoteTasks / 1000}k`,
       label: `remote: 1 worker process (${remoteSlots}) over loopback, ${fmtInt(remoteTasks)} independent noops, journal on`,
       script: REMOTE_SCENARIO,
       args: ['remote-flat', ...remote],
+      rounds: true,
     },
     {
       id: 'remote-heartbeats-50',

@@ -54,6 +54,13 @@ export function notes(outcomes: Outcome[]): string[] {
           `piscina's fastest setting here: concurrentTasksPerWorker ${r.piscinaOptions.concurrentTasksPerWorker}, atomics ${r.piscinaOptions.atomics}${span}`,
       );
     }
+    if (o.rounds !== undefined) {
+      // A chain's rounds read as its row does, in µs per step.
+      const figures = r.scenario.endsWith('-chain')
+        ? `${o.rounds.map((x) => fmtInt(1e6 / x)).join(', ')} µs/step`
+        : `${o.rounds.map((x) => fmtInt(x)).join(', ')} ${r.scenario.startsWith('bullmq') ? 'jobs' : 'tasks'}/s`;
+      lines.push(`${o.id} is the median of ${o.rounds.length} rounds: ${figures}`);
+    }
     if (o.id === 'raw-round-trip') lines.push('the chain is compared with raw round trips (1 call in flight): one step cannot start before the previous one is back');
   }
   lines.push(...peerNotes(outcomes));

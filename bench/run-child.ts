@@ -29,6 +29,8 @@ interface OutcomeBase {
   args: string[];
   elapsedMs: number;
   cpu: CpuUse;
+  /** When the scenario ran in rounds (bench/rounds.ts): each round's tasks or jobs per second, in order. */
+  rounds?: number[];
 }
 
 export type Outcome =

@@ -9,7 +9,7 @@
  * file.
  *
  *   bun run bench [--quick] [--threads N] [--tasks-per-thread N] [--timeout SECONDS]
- *                 [--wait-quiet SECONDS] [--only ID[,ID...]] [--out FILE]
+ *                 [--wait-quiet SECONDS] [--rounds N] [--only ID[,ID...]] [--out FILE]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform, totalmem } from 'node:os';
@@ -19,12 +19,13 @@ import { SCENARIO, plan } from './plan.ts';
 import { notes, renderTable } from './render.ts';
 import { buildRows } from './rows.ts';
 import { peerRatiosOf } from './rows-peer.ts';
+import { medianRound } from './rounds.ts';
 import { BUSY_CORES, runScenario, skippedOutcome, waitForQuiet, type Outcome } from './run-child.ts';
 import { TARGET } from './targets.ts';
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const DEFAULT_OUT = resolve(HERE, 'results', 'latest.json');
-const KNOWN_OPTIONS = new Set(['quick', 'threads', 'tasks-per-thread', 'timeout', 'wait-quiet', 'only', 'out', 'help']);
+const KNOWN_OPTIONS = new Set(['quick', 'threads', 'tasks-per-thread', 'timeout', 'wait-quiet', 'rounds', 'only', 'out', 'help']);
 
 const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --quick                 smoke run: 1k and 10k flat runs, fewer raw calls (about a minute)
@@ -33,6 +34,8 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --timeout SECONDS       per-scenario limit; the child is killed after it (default 600)
   --wait-quiet SECONDS    before each scenario, wait up to this long for other processes to
                           leave the CPUs idle (default 60; 0 = start at once)
+  --rounds N              run the swarm's flat, chain and remote scenarios and the peer's this
+                          many times each and show the median round (default 3; 1 with --quick)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
                           raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-fan-out-1m,
                           swarm-fan-out-1m-cli, swarm-chain-1k,
@@ -67,6 +70,7 @@ async function main(): Promise<number> {
   const tasksPerThread = intOption(options, 'tasks-per-thread', 4);
   const timeoutMs = intOption(options, 'timeout', 600) * 1000;
   const waitQuietMs = intOption(options, 'wait-quiet', 60, 0) * 1000;
+  const rounds = intOption(options, 'rounds', quick ? 1 : 3);
   const outPath = resolve(typeof options.get('out') === 'string' ? (options.get('out') as string) : DEFAULT_OUT);
   let plans = plan(quick, threads, tasksPerThread);
   const only = options.get('only');
@@ -92,13 +96,21 @@ async function main(): Promise<number> {
       console.log(`skipped: ${p.skip}`);
       continue;
     }
-    if (waitQuietMs > 0) await waitForQuiet(waitQuietMs);
-    const outcome = await runScenario(p, timeoutMs);
-    outcomes.push(outcome);
-    const secs = `${(outcome.elapsedMs / 1000).toFixed(1)} s`;
-    const other = outcome.cpu.otherCores;
-    const busy = other !== null && other > BUSY_CORES ? `; other processes used ${other.toFixed(2)} cores meanwhile` : '';
-    console.log(outcome.status === 'ok' ? `done (${secs}${busy})` : `${outcome.status.toUpperCase()} (${secs}${busy})`);
+    const tries: Outcome[] = [];
+    for (let round = 0; round < (p.rounds ? rounds : 1); round++) {
+      if (waitQuietMs > 0) await waitForQuiet(waitQuietMs);
+      const outcome = await runScenario(p, timeoutMs);
+      tries.push(outcome);
+      const secs = `${(outcome.elapsedMs / 1000).toFixed(1)} s`;
+      const other = outcome.cpu.otherCores;
+      const busy = other !== null && other > BUSY_CORES ? `; other processes used ${other.toFixed(2)} cores meanwhile` : '';
+      process.stdout.write(outcome.status === 'ok' ? `done (${secs}${busy})` : `${outcome.status.toUpperCase()} (${secs}${busy})`);
+      // A failed round ends the scenario: the failure is what the table shows.
+      if (outcome.status !== 'ok') break;
+      if (round + 1 < (p.rounds ? rounds : 1)) process.stdout.write(', ');
+    }
+    process.stdout.write('\n');
+    outcomes.push(medianRound(tries));
   }
 
   const rows = buildRows(outcomes);
@@ -124,7 +136,7 @@ async function main(): Promise<number> {
       bun: Bun.version,
     },
     commit: gitCommit(),
-    options: { quick, threads, tasksPerThread, timeoutSeconds: timeoutMs / 1000, waitQuietSeconds: waitQuietMs / 1000 },
+    options: { quick, threads, tasksPerThread, rounds, timeoutSeconds: timeoutMs / 1000, waitQuietSeconds: waitQuietMs / 1000 },
     targets: TARGET,
     table: rows,
     // The ratios to raw piscina are in the table; those to the peer (BullMQ) are among these,
