@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../src/messages.ts';
-import { BinaryHeap } from '../src/scheduling/binary-heap.ts';
+import { SortedBatchHeap } from '../src/scheduling/sorted-batch-heap.ts';
 
 /** Ready actors kept beyond the swarm's slots, so a freed slot never waits for an activation. */
 const READY_MARGIN = 64;
@@ -15,7 +15,7 @@ const NEVER_RUN_CHUNK = 1_000;
  * settle at once, and all of them at once would both hold 100k actors and block the loop.
  */
 export class RunFrontier {
-  private readonly runnable: BinaryHeap<number>;
+  private readonly runnable: SortedBatchHeap<number>;
   private ready = 0;
   private halted = false;
   private readonly neverRun: { indexes: number[]; message: TaskMessage; next: number }[] = [];
@@ -31,13 +31,13 @@ export class RunFrontier {
     private readonly runnableMessage: (i: number) => TaskMessage,
   ) {
     this.runnable = priorityOrdered
-      ? new BinaryHeap<number>((a, b) => priorities[a] > priorities[b] || (priorities[a] === priorities[b] && a < b))
-      : new BinaryHeap<number>((a, b) => a < b);
+      ? new SortedBatchHeap<number>((a, b) => priorities[a] > priorities[b] || (priorities[a] === priorities[b] && a < b))
+      : new SortedBatchHeap<number>((a, b) => a < b);
   }
 
   /** Tasks whose dependencies all succeeded. */
   addRunnable(indexes: readonly number[]): void {
-    for (const i of indexes) this.runnable.push(i);
+    this.runnable.pushAll(indexes);
     this.topUp();
   }
 
