@@ -12,6 +12,7 @@ import { storeHostServices } from './host-services.ts';
 import { JournalRecorder } from './journal/journal-recorder.ts';
 import { projectNothing } from './journal/projections.ts';
 import { RunCoordinator } from './run-coordinator.ts';
+import { recordNewRun } from './stored-run.ts';
 import { runHandle, type RunHandle } from './run-handle.ts';
 
 export type { RunHandle } from './run-handle.ts';
@@ -137,29 +138,9 @@ export class Dispatcher {
     this.assertAccepting();
     const { manifest } = loaded;
     const runId = newRunId(new Date(this.now()));
-    // The run is created with its lease: no other process ever sees it without an owner.
     const { lease, acquiredAt } = this.custody.newRunLease();
     collectBeforeRecordingBigRun(manifest.symbols.length);
-    try {
-      this.store.createRun(
-        {
-          id: runId,
-          name: options.name ?? manifest.name,
-          manifestSource: loaded.source,
-          manifestFormat: loaded.format,
-          manifest,
-          manifestPath: loaded.path ?? null,
-          metadata: manifest.metadata,
-          totalTasks: manifest.symbols.length,
-          replayOf: options.replayOf ?? null,
-          createdAt: this.now(),
-        },
-        manifest.symbols,
-        lease,
-      );
-    } catch (err) {
-      throw storeWriteError(this.store.location, err);
-    }
+    recordNewRun(this.store, runId, loaded, { name: options.name, replayOf: options.replayOf, lease, createdAt: this.now() });
     this.custody.adoptNewRun(runId, acquiredAt);
     const start = options.reuse && options.replayOf ? { reuse: { fromRun: options.replayOf, outputs: options.reuse } } : undefined;
     this.log.info({ runId, workflow: manifest.name, tasks: manifest.symbols.length, replayOf: options.replayOf }, 'run accepted');
