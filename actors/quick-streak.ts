@@ -9,7 +9,7 @@
  */
 export class QuickStreak {
   /** How many times its slots a worker thread may hold while the streak lasts. */
-  static readonly HELD_PER_SLOT = 4;
+  static readonly HELD_PER_SLOT = 16;
   /** Quick requests in a row before holding starts. */
   static readonly QUICK_BEFORE_HOLDING = 32;
 
