@@ -35,7 +35,7 @@ export class RunFrontier {
       : new SortedBatchHeap<number>((a, b) => a < b);
   }
 
-  /** Tasks whose dependencies all succeeded. */
+  /** Tasks whose dependencies all succeeded; the frontier may keep the array (not to be changed after). */
   addRunnable(indexes: readonly number[]): void {
     this.runnable.pushAll(indexes);
     this.topUp();

@@ -16,14 +16,26 @@ export function throughputOf(o: Outcome): number | null {
 
 /**
  * The outcome that stands for all the rounds: the first one that failed or timed out (a failure
- * is never hidden by a better round), else the median by throughput (the lower middle of an
- * even count). It carries every round's throughput, in the order they ran.
+ * is never hidden by a better round), else the median by throughput (the lower of the middle
+ * two of an even count: the table shows a round that ran, not an average). A round that ended
+ * well without a throughput is a failed round. The outcome carries every round's throughput, in
+ * the order they ran, and the rounds not shown whole (their CPU, memory, journal rows).
  */
 export function medianRound(rounds: Outcome[]): Outcome {
   if (rounds.length === 0) throw new Error('medianRound: no rounds');
-  const figures = rounds.map(throughputOf);
-  const failed = rounds.find((o, i) => figures[i] === null);
-  const chosen = failed ?? [...rounds].sort((a, b) => throughputOf(a)! - throughputOf(b)!)[Math.floor((rounds.length - 1) / 2)];
-  if (rounds.length === 1) return chosen;
-  return { ...chosen, rounds: figures.filter((f): f is number => f !== null) };
+  const checked = rounds.map((o): Outcome =>
+    o.status === 'ok' && throughputOf(o) === null
+      ? { ...o, status: 'failed', error: 'the scenario reported no tasks or jobs per second' }
+      : o,
+  );
+  const failed = checked.findIndex((o) => o.status !== 'ok');
+  if (rounds.length === 1) return checked[0];
+  if (failed >= 0) return { ...checked[failed], failedRound: failed + 1, rounds: checked.slice(0, failed).map((o) => throughputOf(o)!) };
+  const order = checked.map((_, i) => i).sort((a, b) => throughputOf(checked[a])! - throughputOf(checked[b])!);
+  const chosen = order[Math.floor((checked.length - 1) / 2)];
+  return {
+    ...checked[chosen],
+    rounds: checked.map((o) => throughputOf(o)!),
+    otherRounds: checked.filter((_, i) => i !== chosen),
+  };
 }

@@ -31,6 +31,10 @@ interface OutcomeBase {
   cpu: CpuUse;
   /** When the scenario ran in rounds (bench/rounds.ts): each round's tasks or jobs per second, in order. */
   rounds?: number[];
+  /** The rounds not shown (bench/rounds.ts), whole. */
+  otherRounds?: Outcome[];
+  /** Which round (from 1) failed, when one did. */
+  failedRound?: number;
 }
 
 export type Outcome =

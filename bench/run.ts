@@ -31,7 +31,7 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --quick                 smoke run: 1k and 10k flat runs, fewer raw calls (about a minute)
   --threads N             worker threads, for raw piscina and the swarm alike (default 2)
   --tasks-per-thread N    the swarm's [dispatcher] tasks_per_thread (default 4)
-  --timeout SECONDS       per-scenario limit; the child is killed after it (default 600)
+  --timeout SECONDS       limit per scenario run (per round); the child is killed after it (default 600)
   --wait-quiet SECONDS    before each scenario, wait up to this long for other processes to
                           leave the CPUs idle (default 60; 0 = start at once)
   --rounds N              run the swarm's flat, chain and remote scenarios and the peer's this
@@ -97,7 +97,8 @@ async function main(): Promise<number> {
       continue;
     }
     const tries: Outcome[] = [];
-    for (let round = 0; round < (p.rounds ? rounds : 1); round++) {
+    const times = p.rounds ? rounds : 1;
+    for (let round = 0; round < times; round++) {
       if (waitQuietMs > 0) await waitForQuiet(waitQuietMs);
       const outcome = await runScenario(p, timeoutMs);
       tries.push(outcome);
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
       process.stdout.write(outcome.status === 'ok' ? `done (${secs}${busy})` : `${outcome.status.toUpperCase()} (${secs}${busy})`);
       // A failed round ends the scenario: the failure is what the table shows.
       if (outcome.status !== 'ok') break;
-      if (round + 1 < (p.rounds ? rounds : 1)) process.stdout.write(', ');
+      if (round + 1 < times) process.stdout.write(', ');
     }
     process.stdout.write('\n');
     outcomes.push(medianRound(tries));

@@ -24,11 +24,27 @@ describe('medianRound: the round the table shows', () => {
     const chosen = medianRound([flat(4), flat(1), flat(3), flat(2)]);
     expect(chosen.status === 'ok' && (chosen.result as SwarmResult).tasksPerSecond).toBe(2);
     expect(medianRound([flat(7)])).toEqual(flat(7));
+    expect(medianRound([flat(7)]).rounds).toBeUndefined();
   });
 
-  test('a failed round is what the table shows, whatever the others did', () => {
+  test('a failed round is what the table shows, whatever the others did, and the notes say which', () => {
     const failed: Outcome = { ...base, id: 'swarm-flat-100k', status: 'failed', error: 'exited with code 1' };
-    expect(medianRound([flat(30_000), failed]).status).toBe('failed');
+    const shown = medianRound([flat(30_000), failed]);
+    expect(shown.status).toBe('failed');
+    expect(notes([shown])).toContain('swarm-flat-100k: round 2 failed (the rounds before it: 30,000)');
+  });
+
+  test('a round that ended well without a throughput counts as failed', () => {
+    const empty: Outcome = { ...base, id: 'swarm-flat-100k', status: 'ok', result: { scenario: 'swarm-flat' } as SwarmResult };
+    const shown = medianRound([flat(30_000), empty, flat(20_000)]);
+    expect(shown.status).toBe('failed');
+  });
+
+  test('the rounds not shown are kept whole, and a busy one is noted', () => {
+    const busy: Outcome = { ...flat(10_000), cpu: { scenarioCores: 1, otherCores: 0.9 } };
+    const shown = medianRound([flat(30_000), busy, flat(20_000)]);
+    expect(shown.otherRounds?.map((o) => o.status === 'ok' && (o.result as SwarmResult).tasksPerSecond)).toEqual([30_000, 10_000]);
+    expect(notes([shown]).join('\n')).toContain('other processes were using the CPUs during swarm-flat-100k (0.90 cores)');
   });
 
   test("the peer's rounds are ordered by jobs per second", () => {
