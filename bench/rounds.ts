@@ -23,13 +23,14 @@ export function throughputOf(o: Outcome): number | null {
  */
 export function medianRound(rounds: Outcome[]): Outcome {
   if (rounds.length === 0) throw new Error('medianRound: no rounds');
+  // A scenario run once is shown as it is, whatever its figures are (raw piscina, re-simulation).
+  if (rounds.length === 1) return rounds[0];
   const checked = rounds.map((o): Outcome =>
     o.status === 'ok' && throughputOf(o) === null
       ? { ...o, status: 'failed', error: 'the scenario reported no tasks or jobs per second' }
       : o,
   );
   const failed = checked.findIndex((o) => o.status !== 'ok');
-  if (rounds.length === 1) return checked[0];
   if (failed >= 0) return { ...checked[failed], failedRound: failed + 1, rounds: checked.slice(0, failed).map((o) => throughputOf(o)!) };
   const order = checked.map((_, i) => i).sort((a, b) => throughputOf(checked[a])! - throughputOf(checked[b])!);
   const chosen = order[Math.floor((checked.length - 1) / 2)];

@@ -34,6 +34,11 @@ describe('medianRound: the round the table shows', () => {
     expect(notes([shown])).toContain('swarm-flat-100k: round 2 failed (the rounds before it: 30,000)');
   });
 
+  test('a scenario run once is shown as it is, even one whose figure is not a throughput (raw piscina)', () => {
+    const raw: Outcome = { ...base, id: 'raw-calls', status: 'ok', result: { scenario: 'raw-calls', requestsPerSecond: 150_000 } as never };
+    expect(medianRound([raw])).toEqual(raw);
+  });
+
   test('a round that ended well without a throughput counts as failed', () => {
     const empty: Outcome = { ...base, id: 'swarm-flat-100k', status: 'ok', result: { scenario: 'swarm-flat' } as SwarmResult };
     const shown = medianRound([flat(30_000), empty, flat(20_000)]);
