@@ -11,7 +11,7 @@ import { HttpError, json, readJsonBody } from './http.ts';
 import { ManifestThread } from './manifest-thread.ts';
 import type { SwarmMetrics } from './metrics.ts';
 import type { RunProgressView } from './run-registry.ts';
-import { statusReport, type StatusSources } from './status-report.ts';
+import { STOPPING_MESSAGE, statusReport, type StatusSources } from './status-report.ts';
 
 /**
  * The dispatcher's HTTP routes. Each route says whether it needs the shared token; the server
@@ -23,8 +23,6 @@ export interface RouteContext extends StatusSources {
   metrics: SwarmMetrics;
   maxBodyBytes: number;
   manifestDefaults: ManifestDefaults;
-  /** False once the dispatcher is shutting down: no new runs. */
-  accepting(): boolean;
 }
 
 export interface Route {
@@ -45,8 +43,7 @@ const RUN_ID = '([^/]+)';
 /** Posted manifests are read off the event loop (see manifest-thread.ts); one thread per process. */
 const manifestThread = new ManifestThread();
 
-const STOPPING = 'The dispatcher is stopping and accepts no new runs.';
-const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', STOPPING);
+const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', STOPPING_MESSAGE);
 
 /** POST /api/runs: the manifest text as deployed (a field it does not know, a typo, is refused); `path` (absolute, the client's file) lets relative `module` paths resolve. */
 const deployBody = z.strictObject({
@@ -144,7 +141,7 @@ export const routes: Route[] = [
         return json({ status: 'unavailable', version: ctx.version, uptimeMs, error: { code: 'STORE_UNAVAILABLE', message }, since: outage.since }, 503);
       }
       if (failure === null && !ctx.accepting()) {
-        return json({ status: 'stopping', version: ctx.version, uptimeMs, error: { code: 'DISPATCHER_STOPPING', message: STOPPING } }, 503);
+        return json({ status: 'stopping', version: ctx.version, uptimeMs, error: { code: 'DISPATCHER_STOPPING', message: STOPPING_MESSAGE } }, 503);
       }
       if (failure === null) return json({ status: 'ok', version: ctx.version, uptimeMs });
       // The cause in words but not the database's path: /health answers without the token.
@@ -156,11 +153,7 @@ export const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/status$/,
     protected: true,
-    handle: (_req, _params, ctx) => {
-      const report = statusReport(ctx);
-      // Draining its runs on a signal: status says it takes none, as for one that gave up.
-      return json(ctx.accepting() ? report : { ...report, refusesRuns: report.refusesRuns ?? `${STOPPING} It finishes or cancels its active runs, then exits.` });
-    },
+    handle: (_req, _params, ctx) => json(statusReport(ctx)),
   },
   {
     method: 'POST',

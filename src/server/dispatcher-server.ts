@@ -86,9 +86,9 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     ...(options.log && { logger: options.log }),
   });
   const registry = new RunRegistry(dispatcher, log);
-  const sources = { dispatcher, registry, store, version: packageJson.version, startedAt: Date.now() };
-  metrics = new SwarmMetrics(sources);
   let accepting = true;
+  const sources = { dispatcher, registry, store, version: packageJson.version, startedAt: Date.now(), accepting: () => accepting };
+  metrics = new SwarmMetrics(sources);
 
   let http;
   try {
@@ -121,7 +121,6 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         metrics,
         maxBodyBytes: config.security.max_message_size,
         manifestDefaults: manifestDefaults(config),
-        accepting: () => accepting,
       },
     });
   } catch (error) {

@@ -19,7 +19,7 @@ import type { RunProgressView, RunRegistry } from './run-registry.ts';
  */
 export interface StatusReport {
   dispatcher: 'running';
-  /** Why this dispatcher accepts no run until it is restarted (it gave its runs up after a store failure); absent while it works. */
+  /** Why this dispatcher accepts no run: it gave its runs up after a store failure (until restarted), or it is stopping; absent while it works. */
   refusesRuns?: string;
   version: string;
   uptimeMs: number;
@@ -35,7 +35,12 @@ export interface StatusSources {
   store: SwarmStore;
   version: string;
   startedAt: number;
+  /** False once the dispatcher is shutting down: no new runs. */
+  accepting(): boolean;
 }
+
+/** What a stopping dispatcher says of new runs (status, /health, a refused deploy). */
+export const STOPPING_MESSAGE = 'The dispatcher is stopping and accepts no new runs.';
 
 /** The node, run and task parts: cheap, no table scans (also what /metrics is built from). */
 export function liveStatus(sources: StatusSources): Omit<StatusReport, 'database'> {
@@ -80,7 +85,12 @@ export function statusReport(sources: StatusSources): StatusReport {
   const live = liveStatus(sources);
   const outage = dispatcher.storeOutage;
   const failure = dispatcher.failure;
-  const refuses = failure === null ? {} : { refusesRuns: new DispatcherGaveUpError(failure).message };
+  const refuses =
+    failure !== null
+      ? { refusesRuns: new DispatcherGaveUpError(failure).message }
+      : sources.accepting()
+        ? {}
+        : { refusesRuns: `${STOPPING_MESSAGE} It finishes or cancels its active runs, then exits.` };
   if (outage) return { ...live, ...refuses, database: { location: store.location, counts: null, unavailable: outage } };
   let counts: StoreCounts | null = null;
   try {

@@ -37,7 +37,7 @@ describe('a state database that refuses writes', () => {
     );
     // Its status says so (before, it looked like a working dispatcher with a healthy database).
     const registry = new RunRegistry(h.dispatcher, pino({ level: 'silent' }) as never);
-    const report = statusReport({ dispatcher: h.dispatcher, registry, store: h.store, version: 'test', startedAt: Date.now() });
+    const report = statusReport({ dispatcher: h.dispatcher, registry, store: h.store, version: 'test', startedAt: Date.now(), accepting: () => true });
     expect(report.refusesRuns).toContain('accepts no run until it is restarted');
     await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
   });
