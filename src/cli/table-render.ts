@@ -122,6 +122,59 @@ export function widthsWrappingLast(rows: string[][], head: string[]): (number | 
   return [...head.slice(0, -1).map(() => null), last];
 }
 
+/**
+ * `head` and `rows` with the last column wrapped to what the others leave of the page
+ * (widthsWrappingLast). A word wider than that column (compact JSON, a path) is broken into
+ * pieces that fit: cli-table3 puts such a word on a line of its own and cuts it with "…", which
+ * hid the middle of an output while the lines around it went on.
+ */
+export function renderWrappingLast(head: string[], rows: string[][]): string {
+  const widths = widthsWrappingLast(rows, head);
+  const room = widths[widths.length - 1]! - CELL_PADDING;
+  const last = head.length - 1;
+  const fitted = rows.map((row) => {
+    const text = row[last];
+    if (text === undefined || widthOf(text) <= room) return row;
+    const copy = row.slice();
+    copy[last] = breakLongWords(text, room);
+    return copy;
+  });
+  return renderTable(head, fitted, widths);
+}
+
+/** `text` with each word wider than `room` columns broken by line breaks into pieces that fit. */
+export function breakLongWords(text: string, room: number): string {
+  // Colour codes would be cut through and counted as text: such cells are left as they are.
+  if (text.includes('\x1b') || room < 1) return text;
+  return text
+    .split('\n')
+    .map((line) =>
+      line
+        .split(/(\s+)/)
+        .map((part) => (widthOf(part) <= room || /^\s+$/.test(part) ? part : piecesOf(part, room).join('\n')))
+        .join(''),
+    )
+    .join('\n');
+}
+
+function piecesOf(word: string, room: number): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  let width = 0;
+  for (const char of word) {
+    const w = widthOf(char);
+    if (width + w > room && piece !== '') {
+      pieces.push(piece);
+      piece = '';
+      width = 0;
+    }
+    piece += char;
+    width += w;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces;
+}
+
 function longestLine(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
   return Math.max(...text.replace(/\x1b\[\d+m/g, '').split('\n').map((l) => l.length));

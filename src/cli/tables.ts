@@ -4,7 +4,7 @@ import { paintStatus } from './colour.ts';
 import { TASKS_LISTED, type RunOutcome, type TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
 import { TASK_STATUSES, type RunListing, type TaskStatusCounts, type TransitionRecord } from '../store/types.ts';
-import { renderTable, widthsWrappingLast } from './table-render.ts';
+import { renderTable, renderWrappingLast } from './table-render.ts';
 import { describeValue, formatClock, formatDateTime, formatDuration, span, truncate } from './output.ts';
 
 /**
@@ -48,7 +48,7 @@ function taskTable(tasks: TaskResult[], attempts?: ReadonlyMap<string, readonly 
     attempts ? attemptsSpan(attempts.get(task.name) ?? []) : span(task.startedAt, task.finishedAt),
     taskOutcome(task),
   ]);
-  return renderTable(head, rows, widthsWrappingLast(rows, head));
+  return renderWrappingLast(head, rows);
 }
 
 /**
@@ -108,7 +108,7 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
   const shown = rows.slice(0, TASKS_LISTED);
   const all = Math.max(rows.length, total ?? 0);
   const more = all > shown.length ? `\n(the first ${shown.length} of ${all} rollbacks; --json --attempts has them all)` : '';
-  return renderTable(head, shown, widthsWrappingLast(shown, head)) + more;
+  return renderWrappingLast(head, shown) + more;
 }
 
 /** One task's attempts (show --attempts): where each ran, how long it waited and ran, how it ended. */
@@ -125,7 +125,7 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),
   ]);
-  return renderTable(head, rows, widthsWrappingLast(rows, head));
+  return renderWrappingLast(head, rows);
 }
 
 /**
@@ -205,5 +205,5 @@ export function historyTable(transitions: TransitionRecord[]): string {
       error,
     ];
   });
-  return renderTable(head, rows, widthsWrappingLast(rows, head));
+  return renderWrappingLast(head, rows);
 }

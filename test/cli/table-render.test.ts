@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import Table from 'cli-table3';
-import { renderTable, widthsWrappingLast } from '../../src/cli/table-render.ts';
+import { breakLongWords, renderTable, renderWrappingLast, widthsWrappingLast } from '../../src/cli/table-render.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 
 /** A long table is rendered in chunks; its text must be that of one cli-table3 table. */
@@ -65,4 +65,33 @@ test('rows made from the template are those cli-table3 lays out, with and withou
       expect({ round, colour, text: renderTable(h, body, widths, colour) }).toEqual({ round, colour, text: oneTable(h, body, widths, colour) });
     }
   }
+});
+
+test('a word wider than the wrapped column is broken into pieces that fit, and nothing of it is cut', () => {
+  // Compact JSON has few spaces: cli-table3 put such a word on a line of its own and cut it
+  // with "…", while the lines around it went on.
+  const output = `{"a":"some long text here that goes on and on","b":[${Array.from({ length: 40 }, (_, i) => i).join(',')}],"c":{"d":"nested value with words"}}`;
+  const text = renderWrappingLast(['symbol', 'output / error'], [['big', output], ['small', 'ok']]);
+  expect(text).not.toContain('…');
+  const cells = text.split('\n').filter((line) => line.startsWith('│ ')).map((line) => line.split('│')[2].trim());
+  // Every character, in order (a line break stands for the space it replaced).
+  expect(cells.slice(1).join('').replace(/ /g, '')).toBe(`${output.replace(/ /g, '')}ok`);
+  for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(120); // the page width when piped
+});
+
+test('breakLongWords keeps the text and its spaces and breaks only what is wider than the room (seeded)', () => {
+  const random = seededRandom(0xb4ea);
+  const pieces = ['word', ' ', '  ', 'x'.repeat(45), '字字字字字字', '🐝🐝🐝', 'e\u0301', '\n', '{"a":[1,2,3]}'];
+  for (let round = 0; round < 300; round++) {
+    const text = Array.from({ length: 1 + Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+    const room = 1 + Math.floor(random() * 20);
+    const broken = breakLongWords(text, room);
+    // Only line breaks are added, and only inside words.
+    expect(broken.replace(/\n/g, '')).toBe(text.replace(/\n/g, ''));
+    for (const line of broken.split('\n')) {
+      for (const word of line.split(/\s+/)) expect(Bun.stringWidth(word)).toBeLessThanOrEqual(Math.max(room, 2));
+    }
+  }
+  expect(breakLongWords('short words stay', 5)).toBe('short words stay');
+  expect(breakLongWords('\x1b[31mcoloured-and-long\x1b[39m', 5)).toBe('\x1b[31mcoloured-and-long\x1b[39m');
 });
