@@ -1,4 +1,4 @@
-import { afterEach, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterEach, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +6,11 @@ import { SimulatedClock } from 'xstate';
 import { Dispatcher } from '../../actors/dispatcher.ts';
 import { LOCAL_NODES_SEEN_EVERY_MS } from '../../actors/dispatcher-nodes.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { fixture, prepareFixtures } from '../backends/helpers.ts';
 import { silentLogger, testConfig, waitFor, withTimeout } from './helpers.ts';
 
 setDefaultTimeout(30_000);
+beforeAll(prepareFixtures);
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -47,4 +49,47 @@ test("an idle dispatcher keeps its local node's row seen, so clean-ups of old no
   now += LOCAL_NODES_SEEN_EVERY_MS;
   clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
   await waitFor(() => local()?.lastSeenAt === now, 'the deleted node row written again');
+});
+
+test("the local backends node's row is kept seen too, and comes back after a clean-up deleted it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarm-node-rows-'));
+  const store = new SqliteStore(join(dir, 'state.db'));
+  const clock = new SimulatedClock();
+  let now = 1_000_000;
+  const config = testConfig({}, join(dir, 'state.db'));
+  // A backend whose health check passes anywhere: the injector is only checked for being an
+  // executable file, and the stand-in is one (test/fixtures/backends, as the CLI tests use).
+  config.backends.rust_injector = { ...config.backends.rust_injector, enabled: true, binary_path: fixture('echo-invocation') };
+  const dispatcher = new Dispatcher({ config, store, logger: silentLogger, clock, now: () => now });
+  cleanups.push(async () => {
+    await withTimeout(dispatcher.stop(), 20_000, 'dispatcher.stop()');
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  dispatcher.start();
+  const backends = () => store.listNodes().find((n) => n.id === 'local-backends');
+  // The node exists once the (asynchronous) health check passed: wait for its row before the
+  // clock moves, or the first stamp could come before there is a node to stamp.
+  await waitFor(() => backends() !== undefined, 'the local-backends node row');
+  expect(backends()!.kind).toBe('local');
+  expect(backends()!.capabilities).toContain('rust_injector');
+  const first = backends()!.lastSeenAt;
+  expect(first).toBe(now);
+
+  for (let minutes = 1; minutes <= 3; minutes++) {
+    now += LOCAL_NODES_SEEN_EVERY_MS;
+    clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+    await waitFor(() => backends()?.lastSeenAt === now, `the local-backends row stamped after ${minutes} minute(s)`);
+  }
+  expect(backends()!.lastSeenAt).toBe(first + 3 * LOCAL_NODES_SEEN_EVERY_MS);
+
+  // Both local nodes' rows are live: a clean-up up to any past time spares them; one up to
+  // after "now" deletes both, and the backends node's row comes back with the next stamp.
+  await waitFor(() => store.listNodes().find((n) => n.id === 'local')?.lastSeenAt === now, 'the local row stamped too');
+  expect(store.deleteNodesLastSeenBefore(now - 1)).toBe(0);
+  expect(store.deleteNodesLastSeenBefore(now + 1)).toBe(2);
+  expect(backends()).toBeUndefined();
+  now += LOCAL_NODES_SEEN_EVERY_MS;
+  clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+  await waitFor(() => backends()?.lastSeenAt === now, 'the deleted local-backends row written again');
 });
