@@ -49,9 +49,13 @@ export async function followRemoteRun(
     await printJson(result);
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
-  // A rollback's own time and each task's, from the journal (see finishedRunText).
-  let outcome = await readOutcome(client, path, view.success === 'rolled_back');
-  if (!outcome.journal && rolledBackCount(outcome) > 0) outcome = await readOutcome(client, path, true);
+  // A rollback's own time and each task's, from the journal (see finishedRunText), for a run
+  // rolled back or with tasks rolled back. Those count as failed, so the last view says whether
+  // to ask for the journal with the outcome: one request, not a second one to add it.
+  const rollbacks = (o: RunOutcome) => view.success === 'rolled_back' || rolledBackCount(o) > 0;
+  const asked = view.success === 'rolled_back' || latest.failed > 0;
+  let outcome = await readOutcome(client, path, asked);
+  if (!asked && rollbacks(outcome)) outcome = await readOutcome(client, path, true);
   const { journal, ...rest } = outcome;
   // `swarm show` here would read this host's database, not the dispatcher's: its page instead.
   await out(
@@ -60,7 +64,7 @@ export async function followRemoteRun(
       details: client.runPage(runId),
       everyTask: `GET ${client.runRoute(runId)}`,
       quiet: view.quiet === true,
-      ...(journal && { detail: journal }),
+      ...(journal && rollbacks(rest) && { detail: journal }),
     }),
   );
   return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;

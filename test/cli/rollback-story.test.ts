@@ -90,8 +90,20 @@ symbols:
 `,
     );
     const dispatcher = await startDispatcher(config, ['--db', db]);
+    // deploy --url goes through a proxy that counts what it asks the dispatcher.
+    const asked: string[] = [];
+    const proxy = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: async (request) => {
+        const url = new URL(request.url);
+        asked.push(url.pathname + url.search);
+        const body = request.method === 'GET' ? undefined : await request.arrayBuffer();
+        return fetch(`${dispatcher.url}${url.pathname}${url.search}`, { method: request.method, headers: request.headers, body });
+      },
+    });
     try {
-      for (const how of [['run', file, '--db', db], ['deploy', file, '--url', dispatcher.url]]) {
+      for (const how of [['run', file, '--db', db], ['deploy', file, '--url', `http://127.0.0.1:${proxy.port}`]]) {
         const printed = await swarm(how, config);
         expect({ how, code: printed.code }).toEqual({ how, code: 1 });
         const runId = /Run (\S+) \(saga\) failed/.exec(printed.stdout)?.[1];
@@ -106,7 +118,10 @@ symbols:
         const tableOf = (text: string) => text.slice(text.indexOf('┌'), text.lastIndexOf('┘') + 1);
         expect(tableOf(printed.stdout)).toBe(tableOf(show.stdout));
       }
+      // The outcome was asked for once, with the journal the rollback's times come from.
+      expect(asked.filter((path) => path.includes('/outcome'))).toEqual([expect.stringMatching(/\/outcome\?journal=1$/)]);
     } finally {
+      proxy.stop(true);
       await killDispatchers();
     }
   }, TIMEOUT);
