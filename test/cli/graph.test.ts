@@ -51,6 +51,31 @@ describe('swarm graph', () => {
     expect(dot.stdout.split('\n')[0]).toBe('digraph "x\\" onload=\\"alert(1)\\" <script>]\\n" {');
   }, TIMEOUT);
 
+  test('SVG of a graph too big for Graphviz: refused up front with what to use instead, no stack', async () => {
+    const { dir, config } = sandbox();
+    // One root with 2,500 dependents: 5,001 symbols and dependencies, one past the limit.
+    // Graphviz would take seconds here, and past ~9,000 edges overflow its stack or lay out
+    // for minutes (src/graph/svg.ts).
+    const lines = ['name: wide', 'symbols:', '  - {name: root, type: action, parameters: {operation: noop}}'];
+    for (let i = 0; i < 2_500; i++) lines.push(`  - {name: s${i}, type: action, parameters: {operation: noop}, dependencies: [root]}`);
+    const file = writeManifest(dir, 'wide.yaml', lines.join('\n') + '\n');
+    const svg = await swarm(['graph', file, '--format', 'svg'], config);
+    expect(svg.stderr).toContain('This graph has 2501 symbols and 2500 dependencies, more than Graphviz lays out as SVG here');
+    expect(svg.stderr).toContain('use --format dot');
+    expect(svg.code).toBe(2);
+    expect(svg.stdout).toBe('');
+    for (const text of [svg.stdout, svg.stderr]) {
+      expect(text).not.toMatch(/^\s+at /m);
+      expect(text).not.toContain('RangeError');
+      expect(text).not.toContain('unexpected error');
+    }
+    // One fewer dependent is drawn.
+    lines.pop();
+    const fits = await swarm(['graph', writeManifest(dir, 'fits.yaml', lines.join('\n') + '\n'), '--format', 'svg'], config);
+    expect(fits.code).toBe(0);
+    expect(fits.stdout).toStartWith('<?xml');
+  }, TIMEOUT);
+
   test("a run: its tasks' states in the nodes, and --at an earlier state", async () => {
     const { config, db } = sandbox();
     const run = await swarmJson(['run', 'examples/retry-and-rollback.yaml', '--db', db], config);

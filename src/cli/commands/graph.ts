@@ -4,7 +4,7 @@ import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import { UsageError } from '../../errors.ts';
 import { dagOf, type Dag } from '../../graph/dag.ts';
 import { dagToDot, dagToMermaid } from '../../graph/formats.ts';
-import { dotToSvg } from '../../graph/svg.ts';
+import { dagToSvg } from '../../graph/svg.ts';
 import { loadManifestFile } from '../../manifest/index.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { action } from '../action.ts';
@@ -52,7 +52,7 @@ async function graph(target: string, configPath: string | undefined, opts: Graph
   if (opts.format === 'json') await printJson(dag);
   else if (opts.format === 'mermaid') await out(dagToMermaid(dag));
   else if (opts.format === 'dot') await out(dagToDot(dag));
-  else await out(await dotToSvg(dagToDot(dag)));
+  else await out(await dagToSvg(dag));
   return 0;
 }
 
