@@ -8,6 +8,9 @@ import { applyMigrations } from './migrations.ts';
  */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/** The WAL's size, in pages, at which a commit checkpoints it (see configureConnection). */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /**
  * Sets the connection up. Order matters: busy_timeout first so the following pragmas already wait
  * for locks; WAL so readers never block the writer; synchronous=NORMAL because in WAL mode it is
@@ -18,6 +21,7 @@ export const BUSY_TIMEOUT_MS = 5_000;
  * do; the journal's group commits are small and frequent, and a checkpoint every 1000 pages
  * (the default) doubled the cost of each one (measured: 127 µs → 67 µs per commit of a
  * typical batch). Fewer, larger checkpoints also write each hot page once instead of often.
+ * A store that commits a lot moves its checkpoints to a thread (wal-checkpointer.ts).
  * cache_size 64 MiB: a 100k-task run's hot pages (tasks being patched, the journal's tail and
  * its index) outgrow the default 8 MiB, and the misses doubled the cost of a commit (measured).
  */
@@ -25,7 +29,7 @@ export function configureConnection(db: Database): void {
   db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.run('PRAGMA journal_mode = WAL'); // ':memory:' databases stay in 'memory' mode
   db.run('PRAGMA synchronous = NORMAL');
-  db.run('PRAGMA wal_autocheckpoint = 10000');
+  db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   db.run('PRAGMA cache_size = -65536');
   db.run('PRAGMA foreign_keys = ON');
 }

@@ -19,6 +19,7 @@ import {
 } from './rows.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
+import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
 import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
@@ -63,14 +64,18 @@ export class SqliteStore implements SwarmStore {
   private readonly commitTransaction: (batch: StoreBatch) => CommitOutcome;
   private readonly createRunTransaction: (run: RunRow, manifest: ManifestInParts, tasks: readonly NewTask[], lease: NewRunLease | undefined) => void;
   private closed = false;
+  /** Null for a database in memory, which has no WAL. */
+  readonly checkpointer: WalCheckpointer | null;
 
-  constructor(location: string) {
+  /** `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer). */
+  constructor(location: string, checkpointer?: WalCheckpointerOptions) {
     this.location = location;
     const { db, schemaVersion } = openDatabase(location);
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
     this.leases = new SqliteLeases(db);
+    this.checkpointer = location === ':memory:' || location === '' ? null : new WalCheckpointer(db, location, checkpointer);
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
     this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
@@ -84,6 +89,7 @@ export class SqliteStore implements SwarmStore {
     this.assertOpen();
     const manifest = splitManifest(run.manifest);
     this.createRunTransaction(runRowFromNew(run, manifest.head), manifest, tasks, lease);
+    this.checkpointer?.committed(tasks.length);
   }
 
   commit(batch: StoreBatch): CommitOutcome {
@@ -91,7 +97,9 @@ export class SqliteStore implements SwarmStore {
     const empty =
       batch.transitions.length === 0 && batch.runs.length === 0 && batch.tasks.length === 0 && batch.nodes.length === 0;
     if (empty) return COMMITTED;
-    return this.commitTransaction(batch);
+    const outcome = this.commitTransaction(batch);
+    this.checkpointer?.committed(batch.transitions.length + batch.tasks.length);
+    return outcome;
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -218,6 +226,8 @@ export class SqliteStore implements SwarmStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // Its connection first, so this one is the last and checkpoints the WAL away.
+    this.checkpointer?.stop();
     this.statements.finalize();
     this.leases.finalize();
     this.db.close();
