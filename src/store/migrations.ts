@@ -159,8 +159,13 @@ export const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 export function readSchemaVersion(db: Database): number {
-  const row = db.prepare<{ user_version: number }, []>('PRAGMA user_version').get();
-  return row?.user_version ?? 0;
+  // Finalized at once: a statement left open keeps the connection from closing (see SqliteStore.close).
+  const statement = db.prepare<{ user_version: number }, []>('PRAGMA user_version');
+  try {
+    return statement.get()?.user_version ?? 0;
+  } finally {
+    statement.finalize();
+  }
 }
 
 function schemaTooNewError(location: string, found: number): SwarmError {
