@@ -8,15 +8,28 @@ export const CHECKPOINT_WORD = {
   failed: 1,
   /** 1 once the thread has closed its connection. */
   closed: 2,
+  /** RESTART checkpoints among `done`. */
+  restarted: 3,
 } as const;
 
-export const CHECKPOINT_WORDS = 3;
+export const CHECKPOINT_WORDS = 4;
 
 export interface CheckpointThreadData {
   location: string;
   words: SharedArrayBuffer;
   minGapMs: number;
+  restartAtPages: number;
 }
 
 /** `committed`: the owner has committed since it last said so; `stop`: close the connection. */
 export type CheckpointThreadMessage = 'committed' | 'stop';
+
+/** How long the thread's RESTART checkpoint may hold commits off waiting for readers. */
+export const RESTART_WAIT_MS = 20;
+
+/** What `PRAGMA wal_checkpoint` answers: frames in the WAL, and how many are in the database. */
+export interface WalCheckpointRow {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}

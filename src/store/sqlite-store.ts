@@ -19,7 +19,7 @@ import {
 } from './rows.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
-import { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
+import { DEFAULT_CHECKPOINTER, WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
 import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
@@ -68,14 +68,14 @@ export class SqliteStore implements SwarmStore {
   readonly checkpointer: WalCheckpointer | null;
 
   /** `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer). */
-  constructor(location: string, checkpointer?: WalCheckpointerOptions) {
+  constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>) {
     this.location = location;
     const { db, schemaVersion } = openDatabase(location);
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
     this.leases = new SqliteLeases(db);
-    this.checkpointer = location === ':memory:' || location === '' ? null : new WalCheckpointer(db, location, checkpointer);
+    this.checkpointer = location === ':memory:' || location === '' ? null : new WalCheckpointer(db, location, { ...DEFAULT_CHECKPOINTER, ...checkpointer });
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
     this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
@@ -230,7 +230,9 @@ export class SqliteStore implements SwarmStore {
     this.checkpointer?.stop();
     this.statements.finalize();
     this.leases.finalize();
-    this.db.close();
+    // `true`: also finalizes any statement still open, which would otherwise keep the connection
+    // (its file, its WAL) open after close.
+    this.db.close(true);
   }
 
   private assertOpen(): void {

@@ -8,9 +8,12 @@ export interface WalCheckpointerOptions {
   startAfterRows: number;
   /** The least time between two of the thread's checkpoints. */
   minGapMs: number;
+  /** WAL pages from which the thread's checkpoint makes the next commit start the WAL over. */
+  restartAtPages: number;
 }
 
-export const DEFAULT_CHECKPOINTER: WalCheckpointerOptions = { startAfterRows: 50_000, minGapMs: 100 };
+/** RESTART where commits used to checkpoint: the WAL stays as big as it was without the thread. */
+export const DEFAULT_CHECKPOINTER: WalCheckpointerOptions = { startAfterRows: 50_000, minGapMs: 100, restartAtPages: WAL_AUTOCHECKPOINT_PAGES };
 
 /**
  * The main connection's automatic checkpoint once the thread runs: a backstop (~160 MB of WAL)
@@ -34,30 +37,44 @@ export class WalCheckpointer {
   private worker: Worker | undefined;
   private words: Int32Array | undefined;
   private rows = 0;
+  /** Set when a thread was lost: another would most likely be lost the same way. */
+  private gaveUp = false;
 
   constructor(
     private readonly db: Database,
     private readonly location: string,
-    private readonly options: WalCheckpointerOptions = DEFAULT_CHECKPOINTER,
+    private readonly options: WalCheckpointerOptions,
   ) {}
 
-  /** After each commit: `rows` it wrote. */
+  /** After each commit: `rows` it wrote. Never throws: the commit has happened. */
   committed(rows: number): void {
     if (this.worker) {
       this.post('committed');
       return;
     }
+    if (this.gaveUp) return;
     this.rows += rows;
-    if (this.rows >= this.options.startAfterRows) this.start();
+    if (this.rows < this.options.startAfterRows) return;
+    try {
+      this.start();
+    } catch {
+      this.gaveUp = true;
+      this.lose(this.worker);
+    }
   }
 
-  /** Checkpoints the thread has run (0 before it starts). */
-  get checkpoints(): number {
-    return this.words ? Atomics.load(this.words, CHECKPOINT_WORD.done) : 0;
+  /** Checkpoints the thread has run (0 before it starts), and how many of them RESTARTed. */
+  get checkpoints(): { done: number; restarted: number } {
+    const words = this.words;
+    if (!words) return { done: 0, restarted: 0 };
+    return { done: Atomics.load(words, CHECKPOINT_WORD.done), restarted: Atomics.load(words, CHECKPOINT_WORD.restarted) };
   }
 
-  get running(): boolean {
-    return this.worker !== undefined;
+  /** `waiting` for enough rows, `running`, `lost` (see lose), or `stopped` by stop(). */
+  get state(): 'waiting' | 'running' | 'lost' | 'stopped' {
+    if (this.worker) return 'running';
+    if (this.gaveUp) return 'lost';
+    return this.words ? 'stopped' : 'waiting';
   }
 
   /**
@@ -75,22 +92,29 @@ export class WalCheckpointer {
 
   private start(): void {
     const words = new SharedArrayBuffer(CHECKPOINT_WORDS * Int32Array.BYTES_PER_ELEMENT);
-    const data: CheckpointThreadData = { location: this.location, words, minGapMs: this.options.minGapMs };
+    const { minGapMs, restartAtPages } = this.options;
+    const data: CheckpointThreadData = { location: this.location, words, minGapMs, restartAtPages };
     const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), { workerData: data });
     // A store left open must not keep the process alive.
     worker.unref();
-    // A thread that could not start or died (its file gone, say): commits checkpoint as before.
-    const lost = () => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    };
-    worker.on('error', lost);
-    worker.on('exit', lost);
+    worker.on('error', () => this.lose(worker));
+    worker.on('exit', () => this.lose(worker));
     this.worker = worker;
     this.words = new Int32Array(words);
     this.db.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     this.post('committed');
+  }
+
+  /**
+   * A thread that could not start or died (its file gone, say): commits checkpoint as they did
+   * before, and no other thread is started. A thread stopped by stop() is no longer this.worker.
+   */
+  private lose(worker: Worker | undefined): void {
+    if (worker === undefined || this.worker !== worker) return;
+    this.worker = undefined;
+    this.gaveUp = true;
+    void worker.terminate();
+    this.db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   }
 
   private post(message: CheckpointThreadMessage, worker = this.worker): void {
