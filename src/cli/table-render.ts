@@ -175,9 +175,10 @@ function piecesOf(word: string, room: number): string[] {
   return pieces;
 }
 
+/** The columns of the widest line of `text` (wide characters count twice, colour codes not at all). */
 function longestLine(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
-  return Math.max(...text.replace(/\x1b\[\d+m/g, '').split('\n').map((l) => l.length));
+  return Math.max(...text.split('\n').map(widthOf));
 }
 
 function naturalWidth(title: string, rows: Cell[][], column: number): number {

@@ -95,3 +95,11 @@ test('breakLongWords keeps the text and its spaces and breaks only what is wider
   expect(breakLongWords('short words stay', 5)).toBe('short words stay');
   expect(breakLongWords('\x1b[31mcoloured-and-long\x1b[39m', 5)).toBe('\x1b[31mcoloured-and-long\x1b[39m');
 });
+
+test('the wrapped column is measured in columns: wide characters count twice', () => {
+  // 40 wide characters are 80 columns: measured as 40, the column got half the room it needed
+  // and the text was broken far narrower than the page.
+  const wide = '字'.repeat(40);
+  const widths = widthsWrappingLast([['a', wide]], ['x', 'text']);
+  expect(widths[1]).toBe(80 + 3);
+});
