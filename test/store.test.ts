@@ -251,6 +251,59 @@ describe('schema migrations', () => {
     check.close();
   });
 
+  test('the journal of a version 6 database (AUTOINCREMENT) keeps its rows and seqs, and never reuses a deleted one', () => {
+    const path = tempDbPath();
+    const old = new Database(path);
+    configureConnection(old);
+    expect(applyMigrations(old, 6)).toBe(6);
+    old.run(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 0, 1)`);
+    for (let i = 0; i < 5; i++) {
+      old.run(`INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
+               VALUES ('r1', 'task:a', 'task', 'pending', 'ready', 'E${i}', '{"i":${i}}', ${i})`);
+    }
+    // The newest two deleted: AUTOINCREMENT remembered seq 5 in sqlite_sequence.
+    old.run('DELETE FROM transitions WHERE seq > 3');
+    old.close();
+
+    const store = new SqliteStore(path);
+    expect(store.getTransitions('r1').map((t) => [t.seq, t.event, t.payload])).toEqual([[1, 'E0', { i: 0 }], [2, 'E1', { i: 1 }], [3, 'E2', { i: 2 }]]);
+    store.commit(batch({ transitions: [transition('r1', { event: 'next' }), transition('r1', { event: 'then' })] }));
+    expect(store.getTransitions('r1', { afterSeq: 3 }).map((t) => [t.seq, t.event])).toEqual([[6, 'next'], [7, 'then']]);
+    store.close();
+
+    const check = new Database(path);
+    const table = check.prepare<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE name = 'transitions'").get()!;
+    expect(table.sql).not.toContain('AUTOINCREMENT');
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'transitions_by_run'").get()).not.toBeNull();
+    check.close();
+  });
+
+  test("a seq is never reused after another process deleted the newest rows: a run's, or old node rows", () => {
+    const path = tempDbPath();
+    const writer = new SqliteStore(path);
+    const cleaner = new SqliteStore(path);
+    try {
+      writer.createRun(newRun('r1'), [newTask('r1', 'a')]);
+      writer.commit(batch({ transitions: [transition('r1'), transition('r1')] }));
+      writer.commit(batch({ runs: [{ id: 'r1', status: 'succeeded', finishedAt: 1 }] }));
+      const last = writer.getTransitions('r1').at(-1)!.seq;
+      expect(cleaner.deleteFinishedRunsBefore(Number.MAX_SAFE_INTEGER)).toBe(1);
+      writer.createRun(newRun('r2'), [newTask('r2', 'a')]);
+      writer.commit(batch({ transitions: [transition('r2')] }));
+      const next = writer.getTransitions('r2')[0].seq;
+      expect(next).toBe(last + 1);
+
+      // Run-less node rows at the top, deleted by the clean-up of old nodes.
+      writer.commit(batch({ transitions: [transition(null, { actorId: 'node:old', actorKind: 'node', at: 1 }), transition(null, { actorId: 'node:old', actorKind: 'node', at: 2 })] }));
+      cleaner.deleteNodesLastSeenBefore(10);
+      writer.commit(batch({ transitions: [transition('r2', { event: 'after' })] }));
+      expect(writer.getTransitions('r2').at(-1)!).toMatchObject({ seq: next + 3, event: 'after' });
+    } finally {
+      writer.close();
+      cleaner.close();
+    }
+  });
+
   test('an owner recorded before leases (version 4) reads as epoch 1 with no expiry, and is taken over by epoch only', () => {
     const path = tempDbPath();
     const old = new Database(path);

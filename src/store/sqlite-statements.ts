@@ -61,6 +61,8 @@ export class SqliteStatements {
   readonly stateSet: Statement<unknown, [string, string | null, number]>;
   readonly stateDelete: Statement<unknown, [string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
+  readonly journalFloorAbove: Statement<{ seq: number }, []>;
+  readonly raiseJournalFloor: Statement<unknown, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
   readonly deleteStaleNodes: Statement<unknown, [number]>;
   readonly deleteRunlessNodeTransitions: Statement<unknown, [number]>;
@@ -81,9 +83,18 @@ export class SqliteStatements {
     );
     this.insertManifestPart = db.prepare('INSERT INTO run_manifest_parts (run_id, part, symbols) VALUES (?, ?, ?)');
     this.selectManifestParts = db.prepare('SELECT symbols FROM run_manifest_parts WHERE run_id = ? ORDER BY part');
+    // `seq` NULL: the next one (the highest + 1); a number: that one (see journalFloorAbove).
     this.insertTransition = db.prepare(
-      `INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO transitions (seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // The floor, when every row is below it (rows at the top were deleted): the next seq must be above.
+    this.journalFloorAbove = db.prepare(
+      'SELECT seq FROM journal_floor WHERE seq > coalesce((SELECT max(seq) FROM transitions), 0)',
+    );
+    // Before rows are deleted: the highest seq so far stays taken.
+    this.raiseJournalFloor = db.prepare(
+      'UPDATE journal_floor SET seq = max(seq, coalesce((SELECT max(seq) FROM transitions), 0))',
     );
     this.upsertNode = db.prepare(
       `INSERT INTO nodes (id, kind, status, capacity, running, capabilities, last_seen_at, started_at)
@@ -147,8 +158,8 @@ export class SqliteStatements {
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
     this.transitionInserts = new MultiRowInserts(
       db,
-      'transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)',
-      8,
+      'transitions (seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)',
+      9,
     );
     this.taskInserts = new MultiRowInserts(
       db,
@@ -160,7 +171,7 @@ export class SqliteStatements {
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.setRunStatusIfChanged, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
-      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions,
+      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.journalFloorAbove, this.raiseJournalFloor,
     ];
   }
 
@@ -173,7 +184,6 @@ export class SqliteStatements {
   }
 }
 
-/** Journal rows per multi-row INSERT: 8 columns each, well under SQLite's 32766 parameters. */
 /** Rows per multi-row INSERT (journal rows in a commit, task rows of a new run). */
 export const ROWS_PER_INSERT = 64;
 

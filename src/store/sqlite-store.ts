@@ -210,13 +210,17 @@ export class SqliteStore implements SwarmStore {
 
   deleteFinishedRunsBefore(before: number): number {
     this.assertOpen();
-    // One statement is one transaction; `changes` counts runs only, not the cascaded rows.
-    return this.statements.deleteFinishedRuns.run(before).changes;
+    // `changes` counts runs only, not the cascaded rows. The floor first: see migration 7.
+    return this.db.transaction(() => {
+      this.statements.raiseJournalFloor.run();
+      return this.statements.deleteFinishedRuns.run(before).changes;
+    }).immediate();
   }
 
   deleteNodesLastSeenBefore(before: number): number {
     this.assertOpen();
     return this.db.transaction(() => {
+      this.statements.raiseJournalFloor.run();
       this.statements.deleteRunlessNodeTransitions.run(before);
       return this.statements.deleteStaleNodes.run(before).changes;
     }).immediate();
@@ -281,10 +285,15 @@ export class SqliteStore implements SwarmStore {
     }
     const s = this.statements;
     const rows = batch.transitions;
+    // Each row takes the next seq (NULL), but the first takes one above the floor when rows at
+    // the top were deleted: a seq is never reused (migration 7).
+    const floor = rows.length === 0 ? null : s.journalFloorAbove.get();
+    let firstSeq: number | null = floor ? floor.seq + 1 : null;
     for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
       const chunk = rows.slice(start, start + ROWS_PER_INSERT).map(transitionRowFromNew);
       const values: ColumnValue[] = [];
-      for (const t of chunk) values.push(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      for (const t of chunk) values.push(null, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      values[0] = firstSeq;
       try {
         s.transitionInserts.forCount(chunk.length).run(...values);
       } catch (err) {
@@ -292,8 +301,9 @@ export class SqliteStore implements SwarmStore {
         // free; the chunk is then written row by row to find which (a failed statement wrote
         // nothing, so nothing is doubled).
         if (!(err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw err;
-        for (const t of chunk) this.insertTransitionRow(t);
+        chunk.forEach((t, i) => this.insertTransitionRow(t, i === 0 ? firstSeq : null));
       }
+      firstSeq = null;
     }
     for (const { status, ...patch } of batch.runs) {
       // The status goes through its own statement (see setRunStatusIfChanged).
@@ -318,14 +328,15 @@ export class SqliteStore implements SwarmStore {
     return outcome;
   }
 
-  private insertTransitionRow(t: ReturnType<typeof transitionRowFromNew>): void {
+  /** One journal row; `seq` null for the next one. */
+  private insertTransitionRow(t: ReturnType<typeof transitionRowFromNew>, seq: number | null): void {
     const s = this.statements;
     try {
-      s.insertTransition.run(t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      s.insertTransition.run(seq, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
     } catch (err) {
       if (t.runId !== null && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
         if (!outlivesRuns(t.actorKind)) throw new RunNotFoundError(t.runId);
-        s.insertTransition.run(null, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+        s.insertTransition.run(seq, null, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
         return;
       }
       throw err;
