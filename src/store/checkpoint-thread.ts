@@ -4,8 +4,9 @@
  * imported by the main thread.
  *
  * A PASSIVE checkpoint takes no lock a writer needs: the main thread's commits go on meanwhile,
- * and what they append is left for the next one (see checkpoint() for when it RESTARTs). Failures are counted, never thrown: the main
- * connection's own (rarer) automatic checkpoint is the backstop, and it reports its errors.
+ * and what they append is left for the next one (see checkpoint() for when it RESTARTs).
+ * Failures are counted, never thrown: the main connection's own (rarer) automatic checkpoint is
+ * the backstop, and it reports its errors.
  */
 import { Database } from 'bun:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
