@@ -1,23 +1,27 @@
 import { UsageError } from '../errors.ts';
 import type { Dag } from './dag.ts';
 import { dagToDot } from './formats.ts';
+import { layoutCost } from './layout-cost.ts';
 
 /**
- * Symbols and dependencies together past which a DAG is not laid out as SVG. Graphviz's time
- * grows faster than the graph (a fan-out of 2,000: ~1 s; 5,000: ~3.4 s; 8,000: ~10 s), and past
- * ~9,000 edges it either runs out of stack or, once Bun has optimised its WebAssembly, lays out
- * for minutes (50,000: more than six). A command must not hang on its input.
+ * The layout cost (layoutCost: symbols, dependencies and the layers dependencies pass through)
+ * past which a DAG is not laid out as SVG. Graphviz's time grows faster than that cost (a
+ * fan-out of 2,000: ~1 s; 5,000: ~3.4 s; 8,000: ~10 s; past ~9,000 edges it runs out of stack
+ * or, once Bun has optimised its WebAssembly, lays out for minutes), and it runs on the main
+ * thread, where not even Ctrl-C stops it. A command must not hang on its input.
  */
-export const SVG_MAX_ELEMENTS = 5_000;
+export const SVG_MAX_LAYOUT_COST = 5_000;
 
 const WHAT_TO_USE = 'use --format dot (and render it with Graphviz itself), json or mermaid, or the dashboard, which groups wide graphs.';
 
 /** The DAG as SVG, laid out by Graphviz; a UsageError for one too big to lay out here. */
 export async function dagToSvg(dag: Dag): Promise<string> {
-  const elements = dag.nodes.length + dag.edges.length;
-  if (elements > SVG_MAX_ELEMENTS) {
+  const cost = layoutCost(dag);
+  if (cost > SVG_MAX_LAYOUT_COST) {
+    const layers = cost - dag.nodes.length - dag.edges.length;
+    const through = layers > 0 ? `, and its dependencies pass through ${layers} layers in all` : '';
     throw new UsageError(
-      `This graph has ${dag.nodes.length} symbols and ${dag.edges.length} dependencies, more than Graphviz lays out as SVG here in reasonable time (${SVG_MAX_ELEMENTS.toLocaleString('en-US')} of both at most); ${WHAT_TO_USE}`,
+      `This graph has ${dag.nodes.length} symbols and ${dag.edges.length} dependencies${through}: more than Graphviz lays out as SVG here in reasonable time (a cost of ${SVG_MAX_LAYOUT_COST.toLocaleString('en-US')} at most, counting each); ${WHAT_TO_USE}`,
     );
   }
   return dotToSvg(dagToDot(dag));

@@ -60,7 +60,7 @@ describe('swarm graph', () => {
     for (let i = 0; i < 2_500; i++) lines.push(`  - {name: s${i}, type: action, parameters: {operation: noop}, dependencies: [root]}`);
     const file = writeManifest(dir, 'wide.yaml', lines.join('\n') + '\n');
     const svg = await swarm(['graph', file, '--format', 'svg'], config);
-    expect(svg.stderr).toContain('This graph has 2501 symbols and 2500 dependencies, more than Graphviz lays out as SVG here');
+    expect(svg.stderr).toContain('This graph has 2501 symbols and 2500 dependencies: more than Graphviz lays out as SVG here');
     expect(svg.stderr).toContain('use --format dot');
     expect(svg.code).toBe(2);
     expect(svg.stdout).toBe('');
@@ -74,6 +74,17 @@ describe('swarm graph', () => {
     const fits = await swarm(['graph', writeManifest(dir, 'fits.yaml', lines.join('\n') + '\n'), '--format', 'svg'], config);
     expect(fits.code).toBe(0);
     expect(fits.stdout).toStartWith('<?xml');
+  }, TIMEOUT);
+
+  test('SVG of a small graph whose dependencies span many layers is refused too: dot ran for minutes on one', async () => {
+    const { dir, config } = sandbox();
+    // A chain of 200 whose steps also depend on the first: 597 symbols and dependencies, but the
+    // dependencies on the first pass through 19,701 layers; Graphviz did not finish in minutes.
+    const lines = ['name: skip', 'symbols:', '  - {name: c0, type: action, parameters: {operation: noop}}', '  - {name: c1, type: action, parameters: {operation: noop}, dependencies: [c0]}'];
+    for (let i = 2; i < 200; i++) lines.push(`  - {name: c${i}, type: action, parameters: {operation: noop}, dependencies: [c${i - 1}, c0]}`);
+    const svg = await swarm(['graph', writeManifest(dir, 'skip.yaml', lines.join('\n') + '\n'), '--format', 'svg'], config);
+    expect(svg.stderr).toContain('This graph has 200 symbols and 397 dependencies, and its dependencies pass through 19701 layers in all');
+    expect(svg.code).toBe(2);
   }, TIMEOUT);
 
   test("a run: its tasks' states in the nodes, and --at an earlier state", async () => {
