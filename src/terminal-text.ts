@@ -11,7 +11,24 @@
 const CONTROL = /\x1b(?!\[\d{1,3}(?:;\d{1,3})*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g;
 
 export function terminalText(text: string): string {
-  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(CONTROL, visible);
+}
+
+/** Every control character but newline, colour sequences' ESC included. */
+const CELL_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text for a table cell, escaped before the table is laid out: the layout counts an escape as
+ * the four columns it prints, where a control character escaped only when printed was counted
+ * as none and pushed its row's border out. Colour sequences in it (text the CLI did not write)
+ * are escaped too, and a tab is a space: a cell's width is what it prints. Newlines stay.
+ */
+export function cellText(text: string): string {
+  return text.replace(/\t/g, ' ').replace(CELL_CONTROL, visible);
+}
+
+function visible(c: string): string {
+  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
 /**

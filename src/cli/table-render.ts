@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { createRequire } from 'node:module';
+import { cellText } from '../terminal-text.ts';
 
 /**
  * Renders the CLI's tables with cli-table3, in time linear in their rows.
@@ -129,10 +130,21 @@ export function widthsWrappingLast(rows: string[][], head: string[]): (number | 
  * hid the middle of an output while the lines around it went on.
  */
 export function renderWrappingLast(head: string[], rows: string[][]): string {
-  const widths = widthsWrappingLast(rows, head);
-  const room = widths[widths.length - 1]! - CELL_PADDING;
   const last = head.length - 1;
-  const fitted = rows.map((row) => {
+  // The last column holds text the CLI did not write (outputs, errors): escaped before it is
+  // measured (cellText).
+  const escaped = rows.map((row) => {
+    const text = row[last];
+    if (text === undefined) return row;
+    const safe = cellText(text);
+    if (safe === text) return row;
+    const copy = row.slice();
+    copy[last] = safe;
+    return copy;
+  });
+  const widths = widthsWrappingLast(escaped, head);
+  const room = widths[widths.length - 1]! - CELL_PADDING;
+  const fitted = escaped.map((row) => {
     const text = row[last];
     if (text === undefined || widthOf(text) <= room) return row;
     const copy = row.slice();

@@ -103,3 +103,16 @@ test('the wrapped column is measured in columns: wide characters count twice', (
   const widths = widthsWrappingLast([['a', wide]], ['x', 'text']);
   expect(widths[1]).toBe(80 + 3);
 });
+
+test('control characters and colour codes in the wrapped column are escaped before layout: every border lines up', () => {
+  // Escaped only when printed, each was laid out as no column and printed as four, and a tab
+  // as none and printed as up to eight; a colour code kept a long word from being broken.
+  const cells = ['before\rAFTER carriage return', 'a\tb', 'bell\x07', '\x1b[2Jclear', `\x1b[1mbold\x1b[0m then ${'p'.repeat(150)} END`, 'plain'];
+  const text = renderWrappingLast(['symbol', 'output / error'], cells.map((c, i) => [`s${i}`, c]));
+  const lines = text.split('\n');
+  expect(new Set(lines.map((line) => line.length)).size).toBe(1); // one width: no control character left
+  expect(text).not.toContain('…');
+  expect(text).toContain('before\\x0dAFTER');
+  expect(text).toContain('\\x1b[1mbold');
+  expect(text.replace(/[│ \n]/g, '')).toContain('p'.repeat(150) + 'END');
+});
