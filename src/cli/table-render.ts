@@ -111,15 +111,19 @@ function pageWidth(): number {
   return process.stdout.isTTY === true && process.stdout.columns ? process.stdout.columns : 120;
 }
 
+/** The wrapped column is never narrower than this, even if the table then overflows the page. */
+const MIN_WRAPPED_WIDTH = 12;
+
 /**
- * Column widths that leave the last column whatever the others do not use (at least 30), so
+ * Column widths that leave the last column whatever the others do not use (at least 12), so
  * its text wraps instead of being cut: the other columns keep their natural widths.
  */
 export function widthsWrappingLast(rows: string[][], head: string[]): (number | null)[] {
   // A loop, not Math.max(...rows): a spread of a million rows overflows the stack.
-  const widths = head.map((h, i) => rows.reduce((widest, r) => Math.max(widest, longestLine(r[i] ?? '')), h.length) + 3);
+  // A column's width counts its padding; the borders are one column each, one more than columns.
+  const widths = head.map((h, i) => rows.reduce((widest, r) => Math.max(widest, longestLine(r[i] ?? '')), h.length) + CELL_PADDING);
   const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
-  const last = Math.max(30, Math.min(widths[widths.length - 1], pageWidth() - others));
+  const last = Math.max(MIN_WRAPPED_WIDTH, Math.min(widths[widths.length - 1], pageWidth() - others));
   return [...head.slice(0, -1).map(() => null), last];
 }
 

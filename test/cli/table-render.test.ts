@@ -47,7 +47,7 @@ test('widths for a table of a million rows are measured without a spread (it wou
   const many = Array.from({ length: 1_000_000 }, (_, i) => [String(i), i === 777 ? 'the widest cell of all' : 'x']);
   const widths = widthsWrappingLast(many, ['seq', 'what']);
   expect(widths[0]).toBeNull();
-  expect(widths[1]).toBe(30); // at least 30; the widest cell (22) + 3 is less
+  expect(widths[1]).toBe(24); // the widest cell (22) and its padding
 });
 
 /** Cells a row laid out by hand could get wrong: spaces first or last, runs of spaces, wide or zero-width characters, colour, controls, text longer than its column, the template's own mark. */
@@ -101,7 +101,7 @@ test('the wrapped column is measured in columns: wide characters count twice', (
   // and the text was broken far narrower than the page.
   const wide = '字'.repeat(40);
   const widths = widthsWrappingLast([['a', wide]], ['x', 'text']);
-  expect(widths[1]).toBe(80 + 3);
+  expect(widths[1]).toBe(80 + 2);
 });
 
 test('control characters and colour codes in the wrapped column are escaped before layout: every border lines up', () => {
@@ -115,4 +115,18 @@ test('control characters and colour codes in the wrapped column are escaped befo
   expect(text).toContain('before\\x0dAFTER');
   expect(text).toContain('\\x1b[1mbold');
   expect(text.replace(/[│ \n]/g, '')).toContain('p'.repeat(150) + 'END');
+});
+
+test('a table of six columns fits an 80-column page: the wrapped column takes what the others leave', () => {
+  const columns = process.stdout.columns;
+  const tty = process.stdout.isTTY;
+  Object.assign(process.stdout, { columns: 80, isTTY: true });
+  try {
+    const head = ['symbol', 'status', 'attempts', 'node', 'duration', 'output / error'];
+    const rows = [['remember-greeting', 'succeeded', '1', 'local', '1 ms', '{"key":"hello.greeting","value":"Hello from the swarm"}']];
+    const text = renderWrappingLast(head, rows).replace(/\x1b\[[0-9;]*m/g, '');
+    expect(new Set(text.split('\n').map((line) => line.length))).toEqual(new Set([80]));
+  } finally {
+    Object.assign(process.stdout, { columns, isTTY: tty });
+  }
 });
