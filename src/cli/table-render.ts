@@ -173,11 +173,14 @@ export function breakLongWords(text: string, room: number): string {
     .join('\n');
 }
 
+/** Characters as a reader sees them: an emoji joined from several code points, a flag, a letter and its accent. */
+const GRAPHEMES = new Intl.Segmenter();
+
 function piecesOf(word: string, room: number): string[] {
   const pieces: string[] = [];
   let piece = '';
   let width = 0;
-  for (const char of word) {
+  for (const { segment: char } of GRAPHEMES.segment(word)) {
     const w = widthOf(char);
     if (width + w > room && piece !== '') {
       pieces.push(piece);

@@ -130,3 +130,14 @@ test('a table of six columns fits an 80-column page: the wrapped column takes wh
     Object.assign(process.stdout, { columns, isTTY: tty });
   }
 });
+
+test('a long word is broken between characters as a reader sees them, never inside a joined emoji or a flag', () => {
+  const family = '👨‍👩‍👧';
+  const word = `${family}🇯🇵e\u0301`.repeat(6);
+  const pieces = breakLongWords(word, 5).split('\n');
+  expect(pieces.join('')).toBe(word);
+  for (const piece of pieces) {
+    // Each piece starts and ends on a whole character: the family, the flag or the accented e.
+    expect(piece).toMatch(new RegExp(`^(?:${family}|🇯🇵|e\u0301)+$`, 'u'));
+  }
+});
