@@ -111,11 +111,13 @@ function pageWidth(): number {
   return process.stdout.isTTY === true && process.stdout.columns ? process.stdout.columns : 120;
 }
 
-/** The wrapped column is never narrower than this, even if the table then overflows the page. */
+/** The narrowest the wrapped column is made to fit the page. */
 const MIN_WRAPPED_WIDTH = 12;
+/** Its width when the other columns leave it less than that: the table overflows anyway. */
+const WRAPPED_WIDTH_WHEN_OVERFLOWING = 30;
 
 /**
- * Column widths that leave the last column whatever the others do not use (at least 12), so
+ * Column widths that leave the last column whatever the others do not use (see MIN_WRAPPED_WIDTH), so
  * its text wraps instead of being cut: the other columns keep their natural widths.
  */
 export function widthsWrappingLast(rows: string[][], head: string[]): (number | null)[] {
@@ -123,7 +125,11 @@ export function widthsWrappingLast(rows: string[][], head: string[]): (number | 
   // A column's width counts its padding; the borders are one column each, one more than columns.
   const widths = head.map((h, i) => rows.reduce((widest, r) => Math.max(widest, longestLine(r[i] ?? '')), h.length) + CELL_PADDING);
   const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
-  const last = Math.max(MIN_WRAPPED_WIDTH, Math.min(widths[widths.length - 1], pageWidth() - others));
+  const natural = widths[widths.length - 1];
+  const room = pageWidth() - others;
+  // Fit the page while the last column can be MIN_WRAPPED_WIDTH wide; past that the table
+  // overflows whatever its width, so it gets a readable one.
+  const last = room >= MIN_WRAPPED_WIDTH ? Math.min(natural, room) : Math.min(natural, WRAPPED_WIDTH_WHEN_OVERFLOWING);
   return [...head.slice(0, -1).map(() => null), last];
 }
 
