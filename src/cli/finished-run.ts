@@ -11,7 +11,7 @@ import { compensationTable, runFinalLine, runTaskTable } from './tables.ts';
  */
 export function finishedRunText(
   outcome: RunOutcome,
-  options: { since?: number; details: string; everyTask: string | null; quiet?: boolean; detail?: RunJournalDetail },
+  options: { since?: number; details: string; everyTask: string | null; everyRollback: string | null; quiet?: boolean; detail?: RunJournalDetail },
 ): string {
   const rollback = options.detail?.story.rollback ?? null;
   const line = runFinalLine(outcome, rollback?.startedAt ?? options.since, options.details);
@@ -19,7 +19,7 @@ export function finishedRunText(
   if (!options.detail) return `${runTaskTable(outcome, undefined, options.everyTask)}\n${line}`;
   const attempts = new Map(Object.entries(options.detail.attempts));
   const rolledBack = rolledBackCount(outcome);
-  const compensations = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined);
+  const compensations = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBack : undefined, options.everyRollback);
   return [runTaskTable(outcome, attempts, options.everyTask), ...(compensations ? ['', 'rollbacks:', compensations] : []), line].join('\n');
 }
 

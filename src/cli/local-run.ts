@@ -135,6 +135,7 @@ export async function hostRunLocally(
       finishedRunText(outcome, {
         details: show ?? 'none (the database was in memory, and is gone)',
         everyTask: show === null ? null : `${show} --json`,
+        everyRollback: show === null ? null : `${show} --json --attempts`,
         quiet,
         ...(detail && { detail }),
       }),

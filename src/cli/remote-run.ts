@@ -63,6 +63,7 @@ export async function followRemoteRun(
       ...(view.since !== undefined && { since: view.since }),
       details: client.runPage(runId),
       everyTask: `GET ${client.runRoute(runId)}`,
+      everyRollback: `swarm show ${runId} --json --attempts on the dispatcher's host`,
       quiet: view.quiet === true,
       ...(journal && rollbacks(rest) && { detail: journal }),
     }),

@@ -89,8 +89,14 @@ function attemptsSpan(records: readonly AttemptRecord[]): string {
  * The rollbacks that ran, apart from the run's own work (when, how long, how they ended), in the
  * order they started (a saga undoes newest first), the first TASKS_LISTED. `total`: how many
  * there were, when `tasks` are only some of the run's (a big run's listed tasks).
+ * `everyRollback`: what lists them all (null: nothing can, the database having been in memory).
  */
-export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<string, readonly AttemptRecord[]>, total?: number): string | null {
+export function compensationTable(
+  tasks: TaskResult[],
+  attempts: ReadonlyMap<string, readonly AttemptRecord[]>,
+  total: number | undefined,
+  everyRollback: string | null,
+): string | null {
   const head = ['symbol', 'started', 'took', 'result', 'output / error'];
   const ran: { name: string; r: AttemptRecord }[] = [];
   for (const task of tasks) for (const r of attempts.get(task.name) ?? []) if (r.kind === 'rollback') ran.push({ name: task.name, r });
@@ -107,7 +113,8 @@ export function compensationTable(tasks: TaskResult[], attempts: ReadonlyMap<str
   if (rows.length === 0) return null;
   const shown = rows.slice(0, TASKS_LISTED);
   const all = Math.max(rows.length, total ?? 0);
-  const more = all > shown.length ? `\n(the first ${shown.length} of ${all} rollbacks; --json --attempts has them all)` : '';
+  const where = everyRollback === null ? 'the database was in memory, and is gone' : `${everyRollback} has them all`;
+  const more = all > shown.length ? `\n(the first ${shown.length} of ${all} rollbacks; ${where})` : '';
   return renderWrappingLast(head, shown) + more;
 }
 

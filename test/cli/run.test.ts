@@ -194,7 +194,7 @@ describe('swarm run and show of a run of many tasks', () => {
     expect((await swarm(['rollback', runId, '--db', db, '--quiet'], config)).code).toBe(0);
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.code).toBe(0);
-    expect(show.stdout.trim()).toEndWith('(the first 200 of 201 rollbacks; --json --attempts has them all)');
+    expect(show.stdout.trim()).toEndWith(`(the first 200 of 201 rollbacks; swarm show ${runId} --db ${db} --json --attempts has them all)`);
   }, TIMEOUT);
 
   test('a run of many tasks that all succeed prints no table, only what it left out', async () => {

@@ -36,7 +36,7 @@ test('the rollbacks table lists them in the order they ran (a saga undoes newest
     ['again', [attempt(1, T0, T0 + 10, 'succeeded'), rollback(T0 + 5_000)]],
     ['first-try', [attempt(1, T0, T0 + 10, 'succeeded'), rollback(T0 + 2_000)]],
   ]);
-  const table = compensationTable(outcome.tasks, attempts)!;
+  const table = compensationTable(outcome.tasks, attempts, undefined, null)!;
   expect(table.indexOf('│ first-try')).toBeLessThan(table.indexOf('│ again'));
   expect(table.indexOf('│ first-try')).toBeGreaterThan(0);
 });

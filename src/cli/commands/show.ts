@@ -48,7 +48,12 @@ export function registerShow(program: Command): void {
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
         await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         // Of a big run the table has the listed tasks; the counts say how many were rolled back.
-        const compensation = compensationTable(outcome.tasks, attempts, outcome.tasks.length < outcome.totalTasks ? rolledBackCount(outcome) : undefined);
+        const compensation = compensationTable(
+          outcome.tasks,
+          attempts,
+          outcome.tasks.length < outcome.totalTasks ? rolledBackCount(outcome) : undefined,
+          `${everyTask} --attempts`,
+        );
         if (compensation) await out(`\nrollbacks:\n${compensation}`);
         if (opts.attempts) {
           // The attempts of the tasks the table lists (of a big run, those that did not succeed).
