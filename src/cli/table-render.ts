@@ -143,25 +143,23 @@ export function renderWrappingLast(head: string[], rows: string[][]): string {
   const last = head.length - 1;
   // The last column holds text the CLI did not write (outputs, errors): escaped before it is
   // measured (cellText).
-  const escaped = rows.map((row) => {
-    const text = row[last];
-    if (text === undefined) return row;
-    const safe = cellText(text);
-    if (safe === text) return row;
-    const copy = row.slice();
-    copy[last] = safe;
-    return copy;
-  });
+  const escaped = withCell(rows, last, cellText);
   const widths = widthsWrappingLast(escaped, head);
-  const room = widths[widths.length - 1]! - CELL_PADDING;
-  const fitted = escaped.map((row) => {
-    const text = row[last];
-    if (text === undefined || widthOf(text) <= room) return row;
+  const room = widths[last]! - CELL_PADDING;
+  return renderTable(head, withCell(escaped, last, (text) => (widthOf(text) <= room ? text : breakLongWords(text, room))), widths);
+}
+
+/** `rows` with cell `column` of each through `change`; a row whose cell stays the same is not copied. */
+function withCell(rows: string[][], column: number, change: (text: string) => string): string[][] {
+  return rows.map((row) => {
+    const text = row[column];
+    if (text === undefined) return row;
+    const changed = change(text);
+    if (changed === text) return row;
     const copy = row.slice();
-    copy[last] = breakLongWords(text, room);
+    copy[column] = changed;
     return copy;
   });
-  return renderTable(head, fitted, widths);
 }
 
 /** `text` with each word wider than `room` columns broken by line breaks into pieces that fit. */
