@@ -111,6 +111,7 @@ test('a thread that cannot open the file is given up on: commits go on, none is 
   unlinkSync(file);
   store.commit(rows('r', 1_000, 0));
   await waitFor(() => store.checkpointer!.state === 'lost', 'the thread given up on');
+  expect(store.checkpointer!.checkpoints).toEqual({ done: 0, restarted: 0, failed: 1 }); // its open
   for (let b = 1; b < 5; b++) store.commit(rows('r', 1_000, b * 1_000));
   expect(store.checkpointer!.state).toBe('lost');
   expect(store.counts().transitions).toBe(5_000);

@@ -63,11 +63,12 @@ export class WalCheckpointer {
     }
   }
 
-  /** Checkpoints the thread has run (0 before it starts), and how many of them RESTARTed. */
-  get checkpoints(): { done: number; restarted: number } {
+  /** Checkpoints the thread has run (0 before it starts), how many of them RESTARTed, and its failures (opening the file, or a checkpoint). */
+  get checkpoints(): { done: number; restarted: number; failed: number } {
     const words = this.words;
-    if (!words) return { done: 0, restarted: 0 };
-    return { done: Atomics.load(words, CHECKPOINT_WORD.done), restarted: Atomics.load(words, CHECKPOINT_WORD.restarted) };
+    if (!words) return { done: 0, restarted: 0, failed: 0 };
+    const read = (word: number) => Atomics.load(words, word);
+    return { done: read(CHECKPOINT_WORD.done), restarted: read(CHECKPOINT_WORD.restarted), failed: read(CHECKPOINT_WORD.failed) };
   }
 
   /** `waiting` for enough rows, `running`, `lost` (see lose), or `stopped` by stop(). */
