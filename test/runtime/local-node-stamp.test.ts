@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
 import { Dispatcher } from '../../actors/dispatcher.ts';
 import { LOCAL_NODES_SEEN_EVERY_MS } from '../../actors/dispatcher-nodes.ts';
+import type { SwarmConfig } from '../../src/config/schema.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { fixture, prepareFixtures } from '../backends/helpers.ts';
 import { silentLogger, testConfig, waitFor, withTimeout } from './helpers.ts';
@@ -17,26 +18,43 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-test("an idle dispatcher keeps its local node's row seen, so clean-ups of old node rows spare it", async () => {
+/**
+ * An idle dispatcher on a SQLite file, on a simulated clock: `minuteLater()` moves both its clock
+ * and its `now` on by one stamp period and returns the new now.
+ */
+function idleDispatcher(configure: (config: SwarmConfig) => void = () => {}) {
   const dir = mkdtempSync(join(tmpdir(), 'swarm-node-rows-'));
   const store = new SqliteStore(join(dir, 'state.db'));
   const clock = new SimulatedClock();
   let now = 1_000_000;
-  const dispatcher = new Dispatcher({ config: testConfig({}, join(dir, 'state.db')), store, logger: silentLogger, clock, now: () => now });
+  const config = testConfig({}, join(dir, 'state.db'));
+  configure(config);
+  const dispatcher = new Dispatcher({ config, store, logger: silentLogger, clock, now: () => now });
   cleanups.push(async () => {
     await withTimeout(dispatcher.stop(), 20_000, 'dispatcher.stop()');
     store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   dispatcher.start();
-  const local = () => store.listNodes().find((n) => n.id === 'local');
+  const row = (id: string) => store.listNodes().find((n) => n.id === id);
+  const minuteLater = () => {
+    now += LOCAL_NODES_SEEN_EVERY_MS;
+    clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+    return now;
+  };
+  return { store, row, now: () => now, minuteLater };
+}
+
+test("an idle dispatcher keeps its local node's row seen, so clean-ups of old node rows spare it", async () => {
+  const { store, row, minuteLater } = idleDispatcher();
+  const local = () => row('local');
   await waitFor(() => local() !== undefined, 'the local node row');
   const first = local()!.lastSeenAt;
 
   // A day passes with no work: no transition of the node, but a stamp a minute.
+  let now = 0;
   for (let minutes = 1; minutes <= 3; minutes++) {
-    now += LOCAL_NODES_SEEN_EVERY_MS;
-    clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+    now = minuteLater();
     await waitFor(() => local()?.lastSeenAt === now, `the node row stamped after ${minutes} minute(s)`);
   }
   expect(local()!.lastSeenAt).toBe(first + 3 * LOCAL_NODES_SEEN_EVERY_MS);
@@ -46,50 +64,38 @@ test("an idle dispatcher keeps its local node's row seen, so clean-ups of old no
   expect(store.deleteNodesLastSeenBefore(now - 1)).toBe(0);
   expect(store.deleteNodesLastSeenBefore(now + 1)).toBe(1);
   expect(local()).toBeUndefined();
-  now += LOCAL_NODES_SEEN_EVERY_MS;
-  clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+  now = minuteLater();
   await waitFor(() => local()?.lastSeenAt === now, 'the deleted node row written again');
 });
 
 test("the local backends node's row is kept seen too, and comes back after a clean-up deleted it", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'swarm-node-rows-'));
-  const store = new SqliteStore(join(dir, 'state.db'));
-  const clock = new SimulatedClock();
-  let now = 1_000_000;
-  const config = testConfig({}, join(dir, 'state.db'));
-  // A backend whose health check passes anywhere: the injector is only checked for being an
-  // executable file, and the stand-in is one (test/fixtures/backends, as the CLI tests use).
-  config.backends.rust_injector = { ...config.backends.rust_injector, enabled: true, binary_path: fixture('echo-invocation') };
-  const dispatcher = new Dispatcher({ config, store, logger: silentLogger, clock, now: () => now });
-  cleanups.push(async () => {
-    await withTimeout(dispatcher.stop(), 20_000, 'dispatcher.stop()');
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+  const { store, row, now: start, minuteLater } = idleDispatcher((config) => {
+    // A backend whose health check passes anywhere: the injector is only checked for being an
+    // executable file, and the stand-in is one (test/fixtures/backends, as the CLI tests use).
+    config.backends.rust_injector = { ...config.backends.rust_injector, enabled: true, binary_path: fixture('echo-invocation') };
   });
-  dispatcher.start();
-  const backends = () => store.listNodes().find((n) => n.id === 'local-backends');
+  const backends = () => row('local-backends');
   // The node exists once the (asynchronous) health check passed: wait for its row before the
   // clock moves, or the first stamp could come before there is a node to stamp.
   await waitFor(() => backends() !== undefined, 'the local-backends node row');
   expect(backends()!.kind).toBe('local');
   expect(backends()!.capabilities).toContain('rust_injector');
   const first = backends()!.lastSeenAt;
-  expect(first).toBe(now);
+  expect(first).toBe(start());
 
+  let now = 0;
   for (let minutes = 1; minutes <= 3; minutes++) {
-    now += LOCAL_NODES_SEEN_EVERY_MS;
-    clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+    now = minuteLater();
     await waitFor(() => backends()?.lastSeenAt === now, `the local-backends row stamped after ${minutes} minute(s)`);
   }
   expect(backends()!.lastSeenAt).toBe(first + 3 * LOCAL_NODES_SEEN_EVERY_MS);
 
   // Both local nodes' rows are live: a clean-up up to any past time spares them; one up to
   // after "now" deletes both, and the backends node's row comes back with the next stamp.
-  await waitFor(() => store.listNodes().find((n) => n.id === 'local')?.lastSeenAt === now, 'the local row stamped too');
+  await waitFor(() => row('local')?.lastSeenAt === now, 'the local row stamped too');
   expect(store.deleteNodesLastSeenBefore(now - 1)).toBe(0);
   expect(store.deleteNodesLastSeenBefore(now + 1)).toBe(2);
   expect(backends()).toBeUndefined();
-  now += LOCAL_NODES_SEEN_EVERY_MS;
-  clock.increment(LOCAL_NODES_SEEN_EVERY_MS);
+  now = minuteLater();
   await waitFor(() => backends()?.lastSeenAt === now, 'the deleted local-backends row written again');
 });
