@@ -238,8 +238,12 @@ export class LocalThreadNode implements NodeRuntime {
 
   private onReport(thread: ServedThread, report: ThreadReport): void {
     this.restarts.reported();
+    // Quick: started and ended in the same thread turn (so in one report). One still running
+    // at the end of the turn it started in ends the streak.
+    const endedNow = report.outcomes.length > 0 && report.started.length > 0 ? new Map(report.outcomes.map((o) => [o.key, o.outcome])) : null;
     let runId = '';
     let started = 0;
+    let ended = 0;
     for (const key of report.started) {
       const entry = this.inFlight.get(key);
       if (!entry) continue;
@@ -247,20 +251,24 @@ export class LocalThreadNode implements NodeRuntime {
       entry.started = true;
       thread.running++;
       entry.sink.started();
+      // Its end right after its start: the task's two transitions are adjacent in the journal,
+      // which stores them as one row (src/store/merged-transitions.ts).
+      const outcome = endedNow?.get(key);
+      if (outcome !== undefined) {
+        ended++;
+        this.streak.quick();
+        this.finish(key, entry, outcome);
+      }
     }
     this.counted.count('started', runId, started);
     if (report.returned.length > 0) this.takeBack(report.returned);
-    // Quick: started and ended in the same thread turn (so in one report). One still running
-    // at the end of the turn it started in ends the streak.
-    const startedNow = report.outcomes.length > 0 && report.started.length > 0 ? new Set(report.started) : null;
-    let ended = 0;
     for (const o of report.outcomes) {
       const entry = this.inFlight.get(o.key);
       if (!entry) continue;
       if (entry.started) {
         if (ended++ === 0) runId = entry.request.runId;
         // Reported early (before user code), it is quick if it ends by the thread's next report.
-        if (startedNow?.has(o.key) || thread.startedEarly.delete(o.key)) this.streak.quick();
+        if (thread.startedEarly.delete(o.key)) this.streak.quick();
       }
       this.finish(o.key, entry, o.outcome);
     }

@@ -85,6 +85,8 @@ export interface SwarmResult extends ScenarioResultBase {
   /** Journal rows written by the measured run (transitions after − before). */
   journalRows: number;
   journalRowsPerTask: number;
+  /** Rows of the SQLite journal table per task (several transitions may share one); null for other stores. */
+  tableRowsPerTask: number | null;
   /** All transitions in the store at the end (warm-up run and dispatcher/node actors included). */
   journalRowsTotal: number;
   dbBytes: number;

@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import { runScenarioMain, UsageError, intOption, parseArgs } from './lib.ts';
 import { RESUME_SCENARIO_KINDS, type ResumeCliStats, type ResumeInProcessStats, type ResumeResult } from './results.ts';
+import { readFileJournal } from '../src/store/bulk-journal-reader.ts';
 
 /** Taken first thing: the in-process resumer's "process start" (imports come after). */
 const processStartWall = Date.now();
@@ -181,18 +182,14 @@ async function resumeHere(options: Map<string, string | true>): Promise<void> {
 
 /** Earliest task transitions to `assigned` / `running` after `afterSeq` (journal `at`, ms). */
 function firstDispatch(db: string, runId: string, afterSeq: number): { assigned: number | null; running: number | null } {
-  const conn = new Database(db, { readonly: true });
-  try {
-    const first = (to: string) =>
-      conn
-        .query<{ at: number | null }, [string, number, string]>(
-          "SELECT MIN(at) AS at FROM transitions WHERE run_id = ? AND seq > ? AND actor_kind = 'task' AND to_state = ?",
-        )
-        .get(runId, afterSeq, to)?.at ?? null;
-    return { assigned: first('assigned'), running: first('running') };
-  } finally {
-    conn.close();
+  let assigned: number | null = null;
+  let running: number | null = null;
+  for (const t of readFileJournal(db, runId, afterSeq)) {
+    if (t.actorKind !== 'task') continue;
+    if (t.to === 'assigned' && (assigned === null || t.at < assigned)) assigned = t.at;
+    if (t.to === 'running' && (running === null || t.at < running)) running = t.at;
   }
+  return { assigned, running };
 }
 
 function copyDatabase(from: string, toDir: string): string {

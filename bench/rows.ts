@@ -87,7 +87,7 @@ export function buildRows(outcomes: Outcome[]): Row[] {
       });
       rows.push({
         scenario: `  journal rows written (${fmtInt(s.tasks)} tasks)`,
-        result: `${fmtInt(s.journalRows)} (${s.journalRowsPerTask.toFixed(2)} per task)`,
+        result: `${fmtInt(s.journalRows)} (${s.journalRowsPerTask.toFixed(2)} per task${s.tableRowsPerTask == null ? '' : `, in ${s.tableRowsPerTask.toFixed(2)} table rows`})`,
         target: '—',
         ratio: '',
         met: '',

@@ -16,6 +16,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
 import { Piscina } from 'piscina';
 import { ServedThread } from '../actors/executor/served-thread.ts';
 import { attemptKey } from '../src/execution.ts';
@@ -326,6 +327,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
     const loaded = load(tasks, kind, 't');
     Bun.gc(true);
     const rowsBefore = store.counts().transitions;
+    const tableRowsBefore = storeKind === 'sqlite' ? tableRowsOf(dbPath) : null;
     const before = process.memoryUsage();
 
     let handle: ReturnType<typeof dispatcher.deploy> | null = null;
@@ -368,6 +370,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
 
     const journalRowsTotal = store.counts().transitions;
     const journalRows = journalRowsTotal - rowsBefore;
+    const tableRows = tableRowsBefore === null ? null : tableRowsOf(dbPath) - tableRowsBefore;
     const hwm = vmHwmBytes();
     return {
       scenario: kind,
@@ -390,6 +393,7 @@ async function swarm(kind: 'swarm-flat' | 'swarm-chain', options: Map<string, st
       warmupTasks,
       journalRows,
       journalRowsPerTask: journalRows / tasks,
+      tableRowsPerTask: tableRows === null ? null : tableRows / tasks,
       journalRowsTotal,
       dbBytes: fileBytes(dbPath) + fileBytes(`${dbPath}-wal`),
       memory: {
@@ -442,3 +446,16 @@ async function main(): Promise<unknown> {
 }
 
 runScenarioMain(main);
+
+/**
+ * Rows in a SQLite file's journal table: fewer than transitions, since an actor's transitions
+ * in a row of one commit share one (src/store/merged-transitions.ts).
+ */
+function tableRowsOf(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.query<{ n: number }, []>('SELECT count(*) AS n FROM transitions').get()!.n;
+  } finally {
+    db.close();
+  }
+}

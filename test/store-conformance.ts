@@ -241,6 +241,29 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(() => store.getTransitions('r1', { limit: -1 })).toThrow(TypeError);
       });
 
+      test("an actor's transitions one after another read back one record each, seqs dense, whatever the paging", () => {
+        seedRun();
+        const other = (to: string) => transition('r1', { actorId: 'task:r1:b', to, payload: null });
+        const sent = [
+          transition('r1', { from: null, to: 'pending', event: 'xstate.init', payload: null, at: 1 }),
+          transition('r1', { from: 'pending', to: 'ready', payload: { why: ['deps', 1] }, at: 2 }),
+          transition('r1', { from: 'ready', to: 'assigned', payload: 'a "quoted" \\ text', at: 3 }),
+          other('ready'),
+          ...Array.from({ length: 40 }, (_, i) => transition('r1', { to: `s${i}`, event: `e${i}`, payload: i % 3 === 0 ? null : { i }, at: 10 + i })),
+          other('assigned'),
+        ];
+        store.commit(batch({ transitions: sent }));
+        const all = store.getTransitions('r1');
+        expect(all.map(({ seq: _seq, ...t }) => t)).toEqual(sent.map((t) => ({ ...t, payload: t.payload ?? null })));
+        for (let i = 1; i < all.length; i++) expect(all[i].seq).toBe(all[i - 1].seq + 1);
+        expect(store.counts().transitions).toBe(sent.length);
+        for (const after of [0, 1, 2, 3, 20, 36, 43, 44]) {
+          expect(store.getTransitions('r1', { afterSeq: all[after].seq })).toEqual(all.slice(after + 1));
+          expect(store.getTransitions('r1', { afterSeq: all[after].seq, limit: 2 })).toEqual(all.slice(after + 1, after + 3));
+        }
+        expect(store.getTransitions('r1', { afterSeq: all[0].seq - 1, limit: 1 })).toEqual([all[0]]);
+      });
+
       test('journals of different runs stay apart; run-less rows are counted only', () => {
         seedRun('r1');
         seedRun('r2');

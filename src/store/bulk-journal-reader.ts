@@ -3,6 +3,7 @@ import type { ActorKind, RunRecord, SwarmStore, TaskRecord, TransitionRecord } f
 import { decodeJson } from './json-columns.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
+import { expandRow, transitionsInRow } from './merged-transitions.ts';
 
 /**
  * Whole-run reads for bulk readers (re-simulation, the dashboard's time travel): a 100k-task
@@ -58,11 +59,21 @@ export function payloadTextOf(row: TransitionRecord): string {
 }
 
 /** A journal row as these readers select it, in this order (see `storedRow`). */
-const ROW_COLUMNS = 'seq, actor_id, actor_kind, from_state, to_state, event, payload, at';
-type RowValues = [number, string, string, string | null, string, string, string | null, number];
+const ROW_COLUMNS = 'seq, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier';
+type RowValues = [number, string, string, string | null, string, string, string | null, number, string | null];
 
-function storedRow(runId: string, r: RowValues): StoredTransition {
-  return new StoredTransition(r[0], runId, r[1], r[2] as ActorKind, r[3], r[4], r[5], r[6], r[7]);
+/** Each transition the rows hold after `afterSeq`, oldest first (see merged-transitions.ts). */
+function storedRows(runId: string, rows: readonly RowValues[], afterSeq = 0, share: (text: string | null) => string | null = (t) => t): StoredTransition[] {
+  const out: StoredTransition[] = [];
+  for (const r of rows) {
+    const actorId = r[1];
+    const kind = share(r[2]) as ActorKind;
+    const own = { from: r[3], to: r[4], event: r[5], payload: r[6], at: r[7] };
+    expandRow(r[0], r[8], own, afterSeq, (seq, t) =>
+      out.push(new StoredTransition(seq, runId, actorId, kind, share(t.from), share(t.to)!, share(t.event)!, share(t.payload), t.at)),
+    );
+  }
+  return out;
 }
 
 /** Texts shared between rows: up to this many distinct ones, of up to this length. */
@@ -72,9 +83,30 @@ const MAX_SHARED_LENGTH = 64;
 /** A read-only connection of its own to a SQLite store's file; null for any other store. */
 function readConnection(store: SwarmStore): Database | null {
   if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') return null;
-  const db = new Database(store.location, { readonly: true });
+  return openReadOnly(store.location);
+}
+
+function openReadOnly(location: string): Database {
+  const db = new Database(location, { readonly: true });
   db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
+}
+
+/**
+ * A run's journal straight from a SQLite file, without opening it as a store (no migration, no
+ * checkpointer): what a tool watching another process's database reads. Oldest first, from
+ * after `afterSeq`.
+ */
+export function readFileJournal(location: string, runId: string, afterSeq = 0): TransitionRecord[] {
+  const db = openReadOnly(location);
+  try {
+    const rows = db
+      .query<unknown[], [string, number]>(`SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq`)
+      .values(runId, afterSeq) as RowValues[];
+    return storedRows(runId, rows, afterSeq);
+  } finally {
+    db.close();
+  }
 }
 
 function readRunRow(db: Database, runId: string): BulkJournal['run'] {
@@ -114,11 +146,7 @@ export function readRunJournal(store: SwarmStore, runId: string, { withTasks = t
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? ORDER BY seq`,
       )
       .values(runId) as RowValues[];
-    const transitions: TransitionRecord[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      transitions[i] = new StoredTransition(r[0], runId, r[1], share(r[2]) as ActorKind, share(r[3]), share(r[4])!, share(r[5])!, share(r[6]), r[7]);
-    }
+    const transitions: TransitionRecord[] = storedRows(runId, rows, 0, share);
     type TaskRow = [string, TaskRecord['status'], number, string, string, number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null];
     const taskRows = withTasks
       ? (db
@@ -162,7 +190,7 @@ export interface RunProgress {
   tasks: Pick<TaskRecord, 'name' | 'status' | 'attempts' | 'node'>[];
   firstSeq: number | null;
   lastSeq: number | null;
-  /** How many journal rows the run has. */
+  /** How many transitions the run's journal has. */
   rows: number;
 }
 
@@ -182,13 +210,20 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
     db.run('BEGIN');
     const run = readRunRow(db, runId);
     const extent = db
-      .query<{ first: number | null; last: number | null; rows: number }, [string]>('SELECT min(seq) AS first, max(seq) AS last, count(*) AS rows FROM transitions WHERE run_id = ?')
+      .query<{ last: number | null; rows: number }, [string]>(
+        'SELECT max(seq) AS last, count(*) + coalesce(sum(json_array_length(earlier)), 0) AS rows FROM transitions WHERE run_id = ?',
+      )
       .get(runId)!;
+    // The run's first row may hold several transitions: the first is its earliest.
+    const firstRow = db
+      .query<{ seq: number; earlier: string | null }, [string]>('SELECT seq, earlier FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1')
+      .get(runId);
+    const first = firstRow === null ? null : firstRow.seq - transitionsInRow(firstRow.earlier, firstRow.seq) + 1;
     const tasks = db
       .query<RunProgress['tasks'][number], [string]>('SELECT name, status, attempts, node FROM tasks WHERE run_id = ? ORDER BY position')
       .all(runId);
     db.run('COMMIT');
-    return { run, tasks, firstSeq: extent.first, lastSeq: extent.last, rows: extent.rows };
+    return { run, tasks, firstSeq: first, lastSeq: extent.last, rows: extent.rows };
   } finally {
     db.close();
   }
@@ -218,7 +253,7 @@ export function readActorsJournal(store: SwarmStore, runId: string, actorIds: re
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       )
       .values(runId, JSON.stringify(actorIds)) as RowValues[];
-    return rows.map((r) => storedRow(runId, r));
+    return storedRows(runId, rows);
   } finally {
     db.close();
   }
@@ -243,7 +278,9 @@ export class JournalTail {
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .values(runId, afterSeq, limit) as RowValues[];
-    return rows.map((r) => storedRow(runId, r));
+    // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
+    const transitions = storedRows(runId, rows, afterSeq);
+    return transitions.length > limit ? transitions.slice(0, limit) : transitions;
   }
 
   close(): void {

@@ -14,6 +14,7 @@ import {
   type TailRow,
 } from './run-lease.ts';
 import type { StoreBatch } from './types.ts';
+import { expandRow } from './merged-transitions.ts';
 
 /**
  * The SQLite store's run leases (see run-lease.ts), on `run_owners`. The clock is the process's
@@ -29,7 +30,7 @@ export class SqliteLeases {
   private readonly insertLease: Statement<unknown, [string, string, number]>;
   private readonly selectLease: Statement<{ owner: string; epoch: number; expiresAt: number | null }, [string]>;
   private readonly selectEpoch: Statement<{ owner: string; epoch: number }, [string]>;
-  private readonly selectTail: Statement<TailRow, [string, number]>;
+  private readonly selectTail: Statement<TailRow & { seq: number; earlier: string | null }, [string, number]>;
   private readonly runExists: Statement<{ found: 1 }, [string]>;
   private readonly claimUnowned: Statement<{ epoch: number }, [string, string, number]>;
   private readonly claimOwned: Statement<{ epoch: number }, [string, number, string, number, number, number]>;
@@ -45,7 +46,7 @@ export class SqliteLeases {
     this.selectLease = db.prepare('SELECT owner, epoch, expires_at AS expiresAt FROM run_owners WHERE run_id = ?');
     this.selectEpoch = db.prepare('SELECT owner, epoch FROM run_owners WHERE run_id = ?');
     this.selectTail = db.prepare(
-      `SELECT actor_id AS actorId, actor_kind AS actorKind, from_state AS "from", to_state AS "to", event, payload, at
+      `SELECT seq, actor_id AS actorId, actor_kind AS actorKind, from_state AS "from", to_state AS "to", event, payload, at, earlier
        FROM transitions WHERE run_id = ? ORDER BY seq DESC LIMIT ?`,
     );
     this.runExists = db.prepare('SELECT 1 AS found FROM runs WHERE id = ?');
@@ -103,8 +104,20 @@ export class SqliteLeases {
     }
     if (!fencing.resent) return { fenced, duplicate: false };
     const probe = probeRunOf(batch, fencing, new Set(fenced.map((f) => f.runId)));
-    const duplicate = probe !== null && journalEndsWith(this.selectTail.all(probe, rowCountOf(batch, probe)), batch, probe);
+    const duplicate = probe !== null && journalEndsWith(this.tail(probe, rowCountOf(batch, probe)), batch, probe);
     return { fenced, duplicate };
+  }
+
+  /** The run's last `count` transitions, newest first (a row may hold several: merged-transitions.ts). */
+  private tail(runId: string, count: number): TailRow[] {
+    const tail: TailRow[] = [];
+    for (const { seq, earlier, ...own } of this.selectTail.all(runId, count)) {
+      const held: TailRow[] = [];
+      expandRow(seq, earlier, own, 0, (_, t) => held.push({ ...own, ...t }));
+      for (let i = held.length - 1; i >= 0 && tail.length < count; i--) tail.push(held[i]);
+      if (tail.length === count) break;
+    }
+    return tail;
   }
 
   finalize(): void {

@@ -26,10 +26,17 @@ const TASK_COLUMNS = `run_id AS runId, name, position, status, priority, dispatc
   started_at AS startedAt, finished_at AS finishedAt`;
 
 const TRANSITION_COLUMNS = `seq, run_id AS runId, actor_id AS actorId, actor_kind AS actorKind,
-  from_state AS "from", to_state AS "to", event, payload, at`;
+  from_state AS "from", to_state AS "to", event, payload, at, earlier`;
+
+/** A journal row as the table holds it: its last transition, and the ones before it (merged-transitions.ts). */
+export type StoredTransitionRow = TransitionRow & { earlier: string | null };
 
 const NODE_COLUMNS = `id, kind, status, capacity, running, capabilities, last_seen_at AS lastSeenAt,
   started_at AS startedAt`;
+
+const TRANSITION_INSERT_COLUMNS = 'seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier';
+/** How many values one journal row binds, in TRANSITION_INSERT_COLUMNS' order. */
+export const TRANSITION_ROW_WIDTH = 10;
 
 /** Newest first; rowid breaks ties so runs created in the same millisecond keep insertion order. */
 const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
@@ -55,13 +62,13 @@ export class SqliteStatements {
   readonly selectTasksExcept: Statement<TaskRow, [string, string, number]>;
   readonly countTasksByStatus: Statement<{ status: TaskStatus; tasks: number }, [string]>;
   readonly selectTask: Statement<TaskRow, [string, string]>;
-  readonly selectTransitions: Statement<TransitionRow, [string, number, number]>;
+  readonly selectTransitions: Statement<StoredTransitionRow, [string, number, number]>;
   readonly listNodes: Statement<NodeRow, []>;
   readonly stateGet: Statement<{ value: string | null }, [string]>;
   readonly stateSet: Statement<unknown, [string, string | null, number]>;
   readonly stateDelete: Statement<unknown, [string]>;
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
-  readonly journalFloorAbove: Statement<{ seq: number }, []>;
+  readonly lastSeq: Statement<{ seq: number }, []>;
   readonly raiseJournalFloor: Statement<unknown, []>;
   readonly deleteFinishedRuns: Statement<unknown, [number]>;
   readonly deleteStaleNodes: Statement<unknown, [number]>;
@@ -83,14 +90,13 @@ export class SqliteStatements {
     );
     this.insertManifestPart = db.prepare('INSERT INTO run_manifest_parts (run_id, part, symbols) VALUES (?, ?, ?)');
     this.selectManifestParts = db.prepare('SELECT symbols FROM run_manifest_parts WHERE run_id = ? ORDER BY part');
-    // `seq` NULL: the next one (the highest + 1); a number: that one (see journalFloorAbove).
     this.insertTransition = db.prepare(
-      `INSERT INTO transitions (seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO transitions (${TRANSITION_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // The floor, when every row is below it (rows at the top were deleted): the next seq must be above.
-    this.journalFloorAbove = db.prepare(
-      'SELECT seq FROM journal_floor WHERE seq > coalesce((SELECT max(seq) FROM transitions), 0)',
+    // The seq the journal's next transition follows: the highest row's, or the floor when rows
+    // at the top were deleted (a seq is never reused, migration 7). Read inside the write lock.
+    this.lastSeq = db.prepare(
+      'SELECT max(coalesce((SELECT max(seq) FROM transitions), 0), coalesce((SELECT seq FROM journal_floor), 0)) AS seq',
     );
     // Before rows are deleted: the highest seq so far stays taken.
     this.raiseJournalFloor = db.prepare(
@@ -141,7 +147,7 @@ export class SqliteStatements {
     // Run leases (run_owners) have statements of their own: sqlite-leases.ts.
     this.counts = db.prepare(
       `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
-        (SELECT count(*) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
+        (SELECT count(*) + coalesce(sum(json_array_length(earlier)), 0) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
         (SELECT count(*) FROM state) AS state`,
     );
     // Tasks and journal rows go with their run through ON DELETE CASCADE.
@@ -156,11 +162,7 @@ export class SqliteStatements {
     );
     this.taskPatches = new PatchStatements(db, 'tasks', taskFields, 'run_id = ? AND name = ?');
     this.runPatches = new PatchStatements(db, 'runs', runFields, 'id = ?');
-    this.transitionInserts = new MultiRowInserts(
-      db,
-      'transitions (seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)',
-      9,
-    );
+    this.transitionInserts = new MultiRowInserts(db, `transitions (${TRANSITION_INSERT_COLUMNS})`, TRANSITION_ROW_WIDTH);
     this.taskInserts = new MultiRowInserts(
       db,
       `tasks (run_id, name, position, status, priority, dispatch, dependencies, attempts, output, error,
@@ -171,7 +173,7 @@ export class SqliteStatements {
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.setRunStatusIfChanged, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
-      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.journalFloorAbove, this.raiseJournalFloor,
+      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.lastSeq, this.raiseJournalFloor,
     ];
   }
 

@@ -22,7 +22,8 @@ import { joinManifest, splitManifest, type ManifestInParts } from './manifest-pa
 import { DEFAULT_CHECKPOINTER, WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
 import { openDatabase } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
-import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
+import { ROWS_PER_INSERT, SqliteStatements, TRANSITION_ROW_WIDTH } from './sqlite-statements.ts';
+import { MAX_TRANSITIONS_PER_ROW, encodeEarlier, expandRow, sameActor } from './merged-transitions.ts';
 import { COMMITTED, DUPLICATE, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
@@ -41,6 +42,8 @@ import type {
   TaskStatusCounts,
   TransitionRecord,
   RunListing,
+  NewTransition,
+  ActorKind,
 } from './types.ts';
 
 /**
@@ -162,8 +165,14 @@ export class SqliteStore implements SwarmStore {
 
   getTransitions(runId: string, options: { afterSeq?: number; limit?: number } = {}): TransitionRecord[] {
     this.assertOpen();
-    const rows = this.statements.selectTransitions.all(runId, options.afterSeq ?? 0, normalizeLimit(options.limit));
-    return rows.map(transitionFromRow);
+    const afterSeq = options.afterSeq ?? 0;
+    const limit = normalizeLimit(options.limit);
+    // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
+    const out: TransitionRecord[] = [];
+    for (const { earlier, ...row } of this.statements.selectTransitions.all(runId, afterSeq, limit)) {
+      expandRow(row.seq, earlier, row, afterSeq, (seq, t) => out.push(transitionFromRow({ ...row, ...t, seq })));
+    }
+    return limit >= 0 && out.length > limit ? out.slice(0, limit) : out;
   }
 
   listNodes(): NodeRecord[] {
@@ -284,27 +293,7 @@ export class SqliteStore implements SwarmStore {
       }
     }
     const s = this.statements;
-    const rows = batch.transitions;
-    // Each row takes the next seq (NULL), but the first takes one above the floor when rows at
-    // the top were deleted: a seq is never reused (migration 7).
-    const floor = rows.length === 0 ? null : s.journalFloorAbove.get();
-    let firstSeq: number | null = floor ? floor.seq + 1 : null;
-    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-      const chunk = rows.slice(start, start + ROWS_PER_INSERT).map(transitionRowFromNew);
-      const values: ColumnValue[] = [];
-      for (const t of chunk) values.push(null, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
-      values[0] = firstSeq;
-      try {
-        s.transitionInserts.forCount(chunk.length).run(...values);
-      } catch (err) {
-        // The foreign key on run_id is how a journal row for an unknown run is caught, for
-        // free; the chunk is then written row by row to find which (a failed statement wrote
-        // nothing, so nothing is doubled).
-        if (!(err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw err;
-        chunk.forEach((t, i) => this.insertTransitionRow(t, i === 0 ? firstSeq : null));
-      }
-      firstSeq = null;
-    }
+    this.writeJournal(batch.transitions);
     for (const { status, ...patch } of batch.runs) {
       // The status goes through its own statement (see setRunStatusIfChanged).
       const { mask, values } = encodePatch(patch, RUN_PATCH_FIELDS);
@@ -328,15 +317,55 @@ export class SqliteStore implements SwarmStore {
     return outcome;
   }
 
-  /** One journal row; `seq` null for the next one. */
-  private insertTransitionRow(t: ReturnType<typeof transitionRowFromNew>, seq: number | null): void {
-    const s = this.statements;
+  /**
+   * The batch's transitions, each run of one actor's in a row of the table (merged-transitions.ts).
+   * Seqs are given, not left to SQLite: a row takes its last transition's, and the journal goes
+   * on from the highest seq there was (lastSeq), so none is ever reused.
+   */
+  private writeJournal(transitions: readonly NewTransition[]): void {
+    if (transitions.length === 0) return;
+    const rows = transitions.map(transitionRowFromNew);
+    const base = this.statements.lastSeq.get()?.seq ?? 0;
+    let values: ColumnValue[] = [];
+    let count = 0;
+    for (let start = 0; start < rows.length; ) {
+      let end = start + 1;
+      while (end < rows.length && end - start < MAX_TRANSITIONS_PER_ROW && sameActor(rows[end - 1], rows[end])) end++;
+      const t = rows[end - 1];
+      const earlier = end - start > 1 ? encodeEarlier(rows, start, end - 1) : null;
+      values.push(base + end, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at, earlier);
+      start = end;
+      if (++count === ROWS_PER_INSERT || start === rows.length) {
+        this.insertJournalRows(values, count);
+        values = [];
+        count = 0;
+      }
+    }
+  }
+
+  private insertJournalRows(values: ColumnValue[], count: number): void {
     try {
-      s.insertTransition.run(seq, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      this.statements.transitionInserts.forCount(count).run(...values);
     } catch (err) {
-      if (t.runId !== null && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-        if (!outlivesRuns(t.actorKind)) throw new RunNotFoundError(t.runId);
-        s.insertTransition.run(seq, null, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at);
+      // The foreign key on run_id is how a journal row for an unknown run is caught, for free;
+      // the rows are then written one by one to find which (a failed statement wrote nothing,
+      // so nothing is doubled).
+      if (!(err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw err;
+      for (let i = 0; i < count; i++) this.insertJournalRow(values.slice(i * TRANSITION_ROW_WIDTH, (i + 1) * TRANSITION_ROW_WIDTH));
+    }
+  }
+
+  /** One table row, as insertTransition binds it; a node's or dispatcher's row outlives a deleted run. */
+  private insertJournalRow(row: ColumnValue[]): void {
+    const insert = this.statements.insertTransition;
+    try {
+      insert.run(...row);
+    } catch (err) {
+      const [, runId, , actorKind] = row;
+      if (typeof runId === 'string' && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        if (!outlivesRuns(actorKind as ActorKind)) throw new RunNotFoundError(runId);
+        row[1] = null;
+        insert.run(...row);
         return;
       }
       throw err;

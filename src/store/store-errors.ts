@@ -81,3 +81,14 @@ export class RunFencedError extends SwarmError {
     this.epoch = epoch;
   }
 }
+
+/** A journal row this swarm cannot read back (written or changed by another program). */
+export class DamagedJournalRowError extends SwarmError {
+  override name = 'DamagedJournalRowError';
+  constructor(seq: number, what: string) {
+    super(
+      'STORE_SCHEMA',
+      `Journal row ${seq} has ${what}, so the journal is damaged; restore the state database from a backup, or point --db at another file.`,
+    );
+  }
+}

@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers.ts';
+import { readFileJournal } from '../../src/store/bulk-journal-reader.ts';
 
 /**
  * Pieces of the crash-recovery tests (crash-recovery.test.ts): a workflow whose tasks append a
@@ -96,7 +97,7 @@ export interface TaskRow {
 export class DbWatch {
   private readonly db: Database;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.db = new Database(path);
     this.db.run('PRAGMA busy_timeout = 5000');
   }
@@ -143,12 +144,13 @@ export class DbWatch {
 
   /** Journal rows per task actor that entered `succeeded`. */
   succeededTransitions(runId: string): Record<string, number> {
-    const rows = this.db
-      .query<{ actor: string; n: number }, [string]>(
-        "SELECT actor_id AS actor, COUNT(*) AS n FROM transitions WHERE run_id = ? AND actor_kind = 'task' AND to_state = 'succeeded' GROUP BY actor_id",
-      )
-      .all(runId);
-    return Object.fromEntries(rows.map((r) => [r.actor.replace(/^task:/, ''), r.n]));
+    const counts: Record<string, number> = {};
+    for (const t of readFileJournal(this.path, runId)) {
+      if (t.actorKind !== 'task' || t.to !== 'succeeded') continue;
+      const task = t.actorId.replace(/^task:/, '');
+      counts[task] = (counts[task] ?? 0) + 1;
+    }
+    return counts;
   }
 
   integrity(): string[] {

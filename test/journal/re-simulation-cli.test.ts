@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { SqliteStore } from '../../src/store/index.ts';
+import { readFileJournal } from '../../src/store/bulk-journal-reader.ts';
 import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT } from '../cli/helpers.ts';
 import { loadJournalFixtures, writeFixtureToStore } from './journal-fixtures.ts';
 
@@ -54,12 +55,8 @@ describe('swarm replay --simulate', () => {
     'a journal that diverges: exit 1, the first diverging row named (stderr, or the JSON document)',
     async () => {
       const { config, db, runId } = databaseWith('retries-then-success');
-      const sqlite = new Database(db);
-      const { seq } = sqlite
-        .query<{ seq: number }, [string]>("SELECT seq FROM transitions WHERE actor_id = 'task:flaky' AND to_state = 'retrying' AND run_id = ? ORDER BY seq LIMIT 1")
-        .get(runId)!;
-      sqlite.run('UPDATE transitions SET to_state = ? WHERE seq = ?', ['rolling_back', seq]);
-      sqlite.close();
+      const { seq } = readFileJournal(db, runId).find((t) => t.actorId === 'task:flaky' && t.to === 'retrying')!;
+      changeTargetState(db, seq, 'rolling_back');
 
       const text = await swarm(['replay', runId, '--simulate', '--db', db], config);
       expect(text.code).toBe(1);
@@ -95,3 +92,20 @@ describe('swarm replay --simulate', () => {
     TIMEOUT,
   );
 });
+
+/** Rewrites the target state of the transition at `seq`, wherever its table row keeps it (the row's own columns, or `earlier`). */
+function changeTargetState(db: string, seq: number, to: string): void {
+  const sqlite = new Database(db);
+  try {
+    const row = sqlite.query<{ seq: number; earlier: string | null }, [number]>('SELECT seq, earlier FROM transitions WHERE seq >= ? ORDER BY seq LIMIT 1').get(seq)!;
+    if (row.seq === seq) {
+      sqlite.run('UPDATE transitions SET to_state = ? WHERE seq = ?', [to, seq]);
+      return;
+    }
+    const earlier = JSON.parse(row.earlier!) as unknown[][];
+    earlier[seq - (row.seq - earlier.length)][1] = to;
+    sqlite.run('UPDATE transitions SET earlier = ? WHERE seq = ?', [JSON.stringify(earlier), row.seq]);
+  } finally {
+    sqlite.close();
+  }
+}
