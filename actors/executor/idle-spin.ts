@@ -35,9 +35,13 @@ const LOADS_PER_CLOCK_READ = 64;
  * How long a spin goes on while the main thread has not picked up the thread's last report.
  * The woken main thread may have been queued on this very core, behind the spin: without this
  * check, 5–10% of a chain's reports reached the main thread ~250 µs late, just after the spin
- * ended. The main thread picks a report up in ~10–25 µs when it has a core.
+ * ended. The main thread picks a report up in ~10–25 µs when it has a core, but a sleeping one
+ * often takes longer to wake: at 40 µs most spins gave up (2,000-step chains: 56–680 of 2,200
+ * steps caught), and each post then woke a sleeping thread (~40 µs of the main thread's step).
+ * 2,000-step chains, interleaved, 40 µs against 100 µs: medians 204 / 171 µs/step (nine pairs,
+ * 120 µs) and 217 / 190 (seven pairs, 100 µs); 80 and 250 µs fell between.
  */
-export const UNSEEN_REPORT_MS = 0.04;
+export const UNSEEN_REPORT_MS = 0.1;
 
 /**
  * Spins are judged in windows of this many: one that catches fewer than SPINS_TO_CATCH of
