@@ -3,7 +3,7 @@ import type { ActorKind, RunRecord, SwarmStore, TaskRecord, TransitionRecord } f
 import { decodeJson } from './json-columns.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
-import { expandRow, transitionsInRow } from './merged-transitions.ts';
+import { expandRow } from './merged-transitions.ts';
 
 /**
  * Whole-run reads for bulk readers (re-simulation, the dashboard's time travel): a 100k-task
@@ -95,7 +95,7 @@ function openReadOnly(location: string): Database {
 /**
  * A run's journal straight from a SQLite file, without opening it as a store (no migration, no
  * checkpointer): what a tool watching another process's database reads. Oldest first, from
- * after `afterSeq`.
+ * after `afterSeq`. The file must be at this swarm's schema (a process of this swarm opened it).
  */
 export function readFileJournal(location: string, runId: string, afterSeq = 0): TransitionRecord[] {
   const db = openReadOnly(location);
@@ -211,14 +211,13 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
     const run = readRunRow(db, runId);
     const extent = db
       .query<{ last: number | null; rows: number }, [string]>(
-        'SELECT max(seq) AS last, count(*) + coalesce(sum(json_array_length(earlier)), 0) AS rows FROM transitions WHERE run_id = ?',
+        'SELECT max(seq) AS last, count(*) + coalesce(sum(earlier_count), 0) AS rows FROM transitions WHERE run_id = ?',
       )
       .get(runId)!;
     // The run's first row may hold several transitions: the first is its earliest.
-    const firstRow = db
-      .query<{ seq: number; earlier: string | null }, [string]>('SELECT seq, earlier FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1')
-      .get(runId);
-    const first = firstRow === null ? null : firstRow.seq - transitionsInRow(firstRow.earlier, firstRow.seq) + 1;
+    const first =
+      db.query<{ first: number }, [string]>('SELECT seq - earlier_count AS first FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1').get(runId)
+        ?.first ?? null;
     const tasks = db
       .query<RunProgress['tasks'][number], [string]>('SELECT name, status, attempts, node FROM tasks WHERE run_id = ? ORDER BY position')
       .all(runId);

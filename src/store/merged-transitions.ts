@@ -6,8 +6,8 @@ import { DamagedJournalRowError } from './store-errors.ts';
  * one commit are one table row. The row's columns hold the last of them, with its seq; the
  * column `earlier` holds the ones before it, oldest first, as a JSON array of
  * `[from, to, event, at]` or `[from, to, event, at, payloadText]` (the payload's JSON text, as a
- * string, so it reads back byte for byte). Their seqs are the ones just below the row's: a row
- * of k transitions with seq s holds s-k+1 … s, and seqs stay dense.
+ * string, so it reads back byte for byte), and `earlier_count` how many. Their seqs are the ones
+ * just below the row's: a row of k transitions with seq s holds s-k+1 … s, and seqs stay dense.
  *
  * Why: a journal row costs ~1.5–2 µs inside a commit (the row, its index entry, its WAL bytes),
  * and a task makes five transitions in two or three bursts (created, ready and assigned when it
@@ -78,11 +78,6 @@ export function expandRow(
     taken++;
   }
   return taken;
-}
-
-/** How many transitions a row with this `earlier` holds. */
-export function transitionsInRow(earlier: string | null, seq: number): number {
-  return earlier === null ? 1 : parseEarlier(earlier, seq).length + 1;
 }
 
 function parseEarlier(text: string, seq: number): EarlierEntry[] {

@@ -190,7 +190,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // started, ended), and a row costs ~1.5–2 µs inside a commit whatever it holds. A row keeps
     // its last transition in the columns and the ones before it in `earlier`, with the seqs just
     // below its own (merged-transitions.ts). Rows written before hold one transition each.
-    up: 'ALTER TABLE transitions ADD COLUMN earlier TEXT;',
+    // `earlier_count` (how many `earlier` holds) is in the run index, so a run's extent and
+    // transition count stay an index-only read (the dashboard's run state, `swarm status`).
+    up: `
+      ALTER TABLE transitions ADD COLUMN earlier TEXT;
+      ALTER TABLE transitions ADD COLUMN earlier_count INTEGER NOT NULL DEFAULT 0;
+      DROP INDEX transitions_by_run;
+      CREATE INDEX transitions_by_run ON transitions (run_id, seq, earlier_count);
+    `,
   },
 ];
 

@@ -34,9 +34,9 @@ export type StoredTransitionRow = TransitionRow & { earlier: string | null };
 const NODE_COLUMNS = `id, kind, status, capacity, running, capabilities, last_seen_at AS lastSeenAt,
   started_at AS startedAt`;
 
-const TRANSITION_INSERT_COLUMNS = 'seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier';
+const TRANSITION_INSERT_COLUMNS = 'seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier, earlier_count';
 /** How many values one journal row binds, in TRANSITION_INSERT_COLUMNS' order. */
-export const TRANSITION_ROW_WIDTH = 10;
+export const TRANSITION_ROW_WIDTH = 11;
 
 /** Newest first; rowid breaks ties so runs created in the same millisecond keep insertion order. */
 const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
@@ -91,7 +91,7 @@ export class SqliteStatements {
     this.insertManifestPart = db.prepare('INSERT INTO run_manifest_parts (run_id, part, symbols) VALUES (?, ?, ?)');
     this.selectManifestParts = db.prepare('SELECT symbols FROM run_manifest_parts WHERE run_id = ? ORDER BY part');
     this.insertTransition = db.prepare(
-      `INSERT INTO transitions (${TRANSITION_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO transitions (${TRANSITION_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // The seq the journal's next transition follows: the highest row's, or the floor when rows
     // at the top were deleted (a seq is never reused, migration 7). Read inside the write lock.
@@ -147,7 +147,7 @@ export class SqliteStatements {
     // Run leases (run_owners) have statements of their own: sqlite-leases.ts.
     this.counts = db.prepare(
       `SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM tasks) AS tasks,
-        (SELECT count(*) + coalesce(sum(json_array_length(earlier)), 0) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
+        (SELECT count(*) + coalesce(sum(earlier_count), 0) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
         (SELECT count(*) FROM state) AS state`,
     );
     // Tasks and journal rows go with their run through ON DELETE CASCADE.

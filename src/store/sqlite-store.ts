@@ -333,7 +333,7 @@ export class SqliteStore implements SwarmStore {
       while (end < rows.length && end - start < MAX_TRANSITIONS_PER_ROW && sameActor(rows[end - 1], rows[end])) end++;
       const t = rows[end - 1];
       const earlier = end - start > 1 ? encodeEarlier(rows, start, end - 1) : null;
-      values.push(base + end, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at, earlier);
+      values.push(base + end, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at, earlier, end - start - 1);
       start = end;
       if (++count === ROWS_PER_INSERT || start === rows.length) {
         this.insertJournalRows(values, count);
