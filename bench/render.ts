@@ -56,6 +56,8 @@ export function notes(outcomes: Outcome[]): string[] {
         `ratios are to raw-calls (${fmtInt(r.requestsPerSecond)} requests/s: median of ${r.repeatRequestsPerSecond.length}, best ${fmtInt(r.bestRequestsPerSecond)}), ` +
           `piscina's fastest setting here: concurrentTasksPerWorker ${r.piscinaOptions.concurrentTasksPerWorker}, atomics ${r.piscinaOptions.atomics}${span}`,
       );
+      const defaults = defaultsNote(sweep, outcomes);
+      if (defaults !== null) lines.push(defaults);
     }
     if (o.rounds !== undefined) {
       // A chain's rounds read as its row does, in µs per step.
@@ -68,4 +70,26 @@ export function notes(outcomes: Outcome[]): string[] {
   }
   lines.push(...peerNotes(outcomes));
   return lines;
+}
+
+/** Piscina's own defaults: one call at a time per thread, atomics 'sync'. */
+const PISCINA_DEFAULTS = { concurrentTasksPerWorker: 1, atomics: 'sync' } as const;
+
+/**
+ * The swarm's flat rows against raw piscina at its defaults (from the sweep), next to the
+ * ratio the table gives against its fastest setting: the two yardsticks differ by 2–4× here,
+ * and the target's 30% reads very differently against each.
+ */
+function defaultsNote(sweep: readonly { concurrentTasksPerWorker: number; atomics: string; requestsPerSecond: number }[], outcomes: Outcome[]): string | null {
+  const atDefaults = sweep.find(
+    (x) => x.concurrentTasksPerWorker === PISCINA_DEFAULTS.concurrentTasksPerWorker && x.atomics === PISCINA_DEFAULTS.atomics,
+  );
+  if (atDefaults === undefined) return null;
+  const flats = outcomes.flatMap((o) =>
+    o.status === 'ok' && o.result.scenario === 'swarm-flat' ? [`${o.id} ${ratio((o.result as { tasksPerSecond: number }).tasksPerSecond / atDefaults.requestsPerSecond)}`] : [],
+  );
+  return (
+    `raw piscina at its defaults (concurrentTasksPerWorker 1, atomics sync) ran ${fmtInt(atDefaults.requestsPerSecond)} requests/s in the sweep` +
+    (flats.length > 0 ? `; against that: ${flats.join(', ')}` : '')
+  );
 }

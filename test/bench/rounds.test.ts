@@ -82,3 +82,29 @@ describe('medianRound: the round the table shows', () => {
     ]);
   });
 });
+
+describe('the notes on raw piscina', () => {
+  test("the swarm's flat rows are also set against raw piscina at its defaults, from the sweep", () => {
+    const raw: Outcome = {
+      ...base,
+      id: 'raw-calls',
+      status: 'ok',
+      result: {
+        scenario: 'raw-calls',
+        requestsPerSecond: 150_000,
+        bestRequestsPerSecond: 160_000,
+        repeatRequestsPerSecond: [150_000],
+        piscinaOptions: { concurrentTasksPerWorker: 256, atomics: 'async' },
+        sweep: [
+          { concurrentTasksPerWorker: 256, atomics: 'async', requestsPerSecond: 150_000 },
+          { concurrentTasksPerWorker: 1, atomics: 'sync', requestsPerSecond: 40_000 },
+        ],
+      } as never,
+    };
+    const text = notes([raw, flat(30_000)]).join('\n');
+    expect(text).toContain('raw piscina at its defaults (concurrentTasksPerWorker 1, atomics sync) ran 40,000 requests/s in the sweep; against that: swarm-flat-100k 0.75×');
+    // Without the defaults in the sweep (a fixed setting), no such line.
+    const fixed = { ...raw, result: { ...(raw.result as object), sweep: [] } as never } as Outcome;
+    expect(notes([fixed, flat(30_000)]).join('\n')).not.toContain('at its defaults');
+  });
+});
