@@ -1,7 +1,7 @@
 /** The "Details:" a run's last line points at works as printed: the same database, or the dispatcher's page. */
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { killDispatchers, startDispatcher } from './dispatcher-process.ts';
-import { removeTempDirs, sandbox, swarm } from './helpers.ts';
+import { removeTempDirs, sandbox, swarm, writeManifest } from './helpers.ts';
 
 setDefaultTimeout(60_000);
 afterEach(async () => {
@@ -44,5 +44,22 @@ describe('where the details of a run are', () => {
     const response = await fetch(page);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
+  });
+});
+
+describe('where every rollback of a big run is listed', () => {
+  test('deploy (waiting for the run): the table of rollbacks names the swarm show command to run on the dispatcher\'s host', async () => {
+    const { dir, config, db } = sandbox();
+    const lines = ['name: undone', 'rollback_policy: saga', 'symbols:'];
+    for (let i = 0; i < 201; i++) {
+      lines.push(`  - name: s${i}`, '    type: action', '    parameters: {operation: noop}', `    rollback: {name: undo-s${i}, type: action, parameters: {operation: noop}}`);
+    }
+    lines.push('  - name: last', '    type: action', `    dependencies: [${Array.from({ length: 201 }, (_, i) => `s${i}`).join(', ')}]`, '    parameters: {operation: fail, message: undo everything}');
+    const file = writeManifest(dir, 'undone.yaml', `${lines.join('\n')}\n`);
+    const dispatcher = await startDispatcher(config, ['--db', db]);
+    const deployed = await swarm(['deploy', file, '--url', dispatcher.url], config);
+    expect(deployed.code).toBe(1);
+    const runId = /Run (\S+) \(undone\)/.exec(deployed.stdout)![1];
+    expect(deployed.stdout).toContain(`(the first 200 of 201 rollbacks; swarm show ${runId} --json --attempts on the dispatcher's host has them all)`);
   });
 });
