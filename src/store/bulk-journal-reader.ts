@@ -58,7 +58,7 @@ export function payloadTextOf(row: TransitionRecord): string {
   return row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload);
 }
 
-/** A journal row as these readers select it, in this order (see `storedRow`). */
+/** A journal row as these readers select it, in this order (see `storedRows`). */
 const ROW_COLUMNS = 'seq, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier';
 type RowValues = [number, string, string, string | null, string, string, string | null, number, string | null];
 
@@ -196,9 +196,9 @@ export interface RunProgress {
 
 /**
  * The "now" of a run without its journal or its tasks' outputs: what the dashboard reads each
- * time a page opens a run, so it costs the dispatcher one indexed aggregate and one pass over
- * the tasks, however long the journal. Same read transaction for both, so `lastSeq` is the
- * last row the task states include.
+ * time a page opens a run, so it costs the dispatcher an aggregate over the run index (which
+ * holds each row's `earlier_count`), one look-up in it, and one pass over the tasks, however long
+ * the journal. Same read transaction for all, so `lastSeq` is the last row the task states include.
  */
 export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
   const db = readConnection(store);

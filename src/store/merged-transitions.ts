@@ -53,7 +53,7 @@ export function encodeEarlier(rows: readonly RowTransition[], start: number, end
 
 /**
  * Calls `take` with each transition a row holds, oldest first, that is after `afterSeq`: the
- * earlier ones (seqs below the row's) and then the row's own. Returns how many it took.
+ * earlier ones (seqs below the row's) and then the row's own.
  */
 export function expandRow(
   seq: number,
@@ -61,8 +61,7 @@ export function expandRow(
   own: RowTransition,
   afterSeq: number,
   take: (seq: number, t: RowTransition) => void,
-): number {
-  let taken = 0;
+): void {
   if (earlier !== null) {
     const entries = parseEarlier(earlier, seq);
     const first = seq - entries.length;
@@ -70,14 +69,9 @@ export function expandRow(
       if (first + i <= afterSeq) continue;
       const [from, to, event, at, payload] = entries[i];
       take(first + i, { from, to, event, at, payload: payload ?? null });
-      taken++;
     }
   }
-  if (seq > afterSeq) {
-    take(seq, own);
-    taken++;
-  }
-  return taken;
+  if (seq > afterSeq) take(seq, own);
 }
 
 function parseEarlier(text: string, seq: number): EarlierEntry[] {
