@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { DagEdge } from './dag.ts';
+import { GRAPHVIZ_DEADLINE_MS, renderGraphviz } from './graphviz.ts';
+import { MAX_LAYOUT_COST, layoutCost } from './layout-cost.ts';
 
 /**
  * A DAG's layout from Graphviz (`dot`, compiled to WebAssembly by @viz-js/viz): boxes and edge
  * polylines in one coordinate space, y growing downward as on a page. The layout depends on
  * the manifest only (states just colour it), so it is computed once per graph and cached.
- * Graphviz's time grows fast with size (~1.5 s for 500 nodes here), so graphs over
- * MAX_GRAPHVIZ_NODES get null and the caller lays them out some cheaper way.
+ * Graphviz's time grows fast with size (~1.5 s for 500 nodes here, ~8 s for a chain of 100 whose
+ * steps all also depend on the first), so a graph over MAX_GRAPHVIZ_NODES or MAX_LAYOUT_COST,
+ * or whose layout misses its deadline (it runs on a thread, graphviz.ts), gets null, and the
+ * caller lays it out some cheaper way.
  */
 
 export interface DagLayout {
@@ -32,8 +36,11 @@ interface Json0 {
   edges?: { tail: number; head: number; pos?: string }[];
 }
 
-export async function layoutDag(dag: { nodes: readonly { id: string }[]; edges: readonly DagEdge[] }): Promise<DagLayout | null> {
-  if (dag.nodes.length > MAX_GRAPHVIZ_NODES) return null;
+export async function layoutDag(
+  dag: { nodes: readonly { id: string }[]; edges: readonly DagEdge[] },
+  deadlineMs: number = GRAPHVIZ_DEADLINE_MS,
+): Promise<DagLayout | null> {
+  if (dag.nodes.length > MAX_GRAPHVIZ_NODES || layoutCost(dag) > MAX_LAYOUT_COST) return null;
   const key = createHash('sha256').update(JSON.stringify([dag.nodes.map((n) => n.id), dag.edges])).digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
@@ -45,8 +52,9 @@ export async function layoutDag(dag: { nodes: readonly { id: string }[]; edges: 
     ...dag.edges.filter((e) => index.has(e.from) && index.has(e.to)).map((e) => `  n${index.get(e.from)} -> n${index.get(e.to)};`),
     '}',
   ].join('\n');
-  const { instance } = await import('@viz-js/viz');
-  const json = JSON.parse((await instance()).renderString(dot, { format: 'json0' })) as Json0;
+  const rendered = await renderGraphviz(dot, 'json0', deadlineMs);
+  if (!rendered.ok) return null;
+  const json = JSON.parse(rendered.text) as Json0;
   const [, , width, height] = json.bb.split(',').map(Number);
   // Graphviz's y grows upward from the bottom: flip it.
   const point = (text: string) => {
