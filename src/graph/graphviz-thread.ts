@@ -1,14 +1,15 @@
-import { parentPort } from 'node:worker_threads';
+/**
+ * The thread body of src/graph/graphviz.ts: Graphviz (WebAssembly) loaded once, one layout at
+ * a time, so that a long layout never holds up the caller's event loop.
+ */
 import type { GraphvizReply, GraphvizRequest } from './graphviz.ts';
 
-/**
- * The worker thread's side of src/graph/graphviz.ts: Graphviz (WebAssembly) loaded once, one
- * layout at a time. Runs here so that a long layout never stops the caller's event loop.
- */
-const port = parentPort!;
+declare const self: Worker;
+
 let viz: { renderString(dot: string, options: { format: string }): string } | null = null;
 
-port.on('message', async ({ id, dot, format }: GraphvizRequest) => {
+self.onmessage = async (event: MessageEvent<GraphvizRequest>) => {
+  const { id, dot, format } = event.data;
   let reply: GraphvizReply;
   try {
     viz ??= await (await import('@viz-js/viz')).instance();
@@ -17,5 +18,5 @@ port.on('message', async ({ id, dot, format }: GraphvizRequest) => {
     // Graphviz lays a graph out recursively, and can run out of stack: too big to lay out.
     reply = { id, ok: false, reason: error instanceof RangeError ? 'too-big' : 'failed', message: error instanceof Error ? error.message : String(error) };
   }
-  port.postMessage(reply);
-});
+  self.postMessage(reply);
+};

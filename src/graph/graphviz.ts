@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SerialWorker, type SerialOutcome } from '../serial-worker.ts';
 
 /**
  * Graphviz (`dot`, compiled to WebAssembly by @viz-js/viz) on a worker thread, with a deadline.
@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads';
  * Why a deadline: a layout cannot be interrupted, only its thread ended; past the deadline the
  * thread is terminated and the caller gets `too-slow`, and draws the graph some cheaper way.
  *
- * One thread serves one layout at a time, in the order asked; it is made on first use and
- * does not keep the process alive.
+ * One thread serves one layout at a time, in the order asked (src/serial-worker.ts); it is made
+ * on first use and does not keep the process alive.
  */
 
 /** How long a layout may take before its thread is ended. */
@@ -31,60 +31,24 @@ export interface GraphvizRequest {
 }
 export type GraphvizReply = { id: number } & GraphvizResult;
 
-let thread: Worker | null = null;
-let nextId = 1;
-/** The layouts asked, one after another: each waits for the one before it. */
-let queue: Promise<unknown> = Promise.resolve();
+/** The thread is made when a layout first needs it, and again after one ran late. */
+const jobs = new SerialWorker<Omit<GraphvizRequest, 'id'>, GraphvizReply>(new URL('./graphviz-thread.ts', import.meta.url), GRAPHVIZ_DEADLINE_MS);
 
-export function renderGraphviz(dot: string, format: GraphvizFormat, deadlineMs: number = GRAPHVIZ_DEADLINE_MS): Promise<GraphvizResult> {
-  const result = queue.then(() => renderNow(dot, format, deadlineMs));
-  queue = result;
-  return result;
+export async function renderGraphviz(dot: string, format: GraphvizFormat, deadlineMs: number = GRAPHVIZ_DEADLINE_MS): Promise<GraphvizResult> {
+  return settle(await jobs.run({ dot, format }, deadlineMs), deadlineMs);
 }
 
-function renderNow(dot: string, format: GraphvizFormat, deadlineMs: number): Promise<GraphvizResult> {
-  const worker = (thread ??= startThread());
-  const id = nextId++;
-  return new Promise<GraphvizResult>((resolve) => {
-    const done = (result: GraphvizResult) => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-      resolve(result);
-    };
-    const onMessage = (reply: GraphvizReply) => {
-      if (reply.id !== id) return;
-      const { id: _id, ...result } = reply;
-      done(result);
-    };
-    const onError = (error: Error) => {
-      forget(worker);
-      done({ ok: false, reason: 'failed', message: error.message });
-    };
-    const onExit = () => {
-      forget(worker);
-      done({ ok: false, reason: 'failed', message: 'the Graphviz thread stopped' });
-    };
-    const timer = setTimeout(() => {
-      forget(worker);
-      void worker.terminate();
-      done({ ok: false, reason: 'too-slow', message: `Graphviz did not finish the layout within ${deadlineMs / 1000} s` });
-    }, deadlineMs);
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    worker.postMessage({ id, dot, format } satisfies GraphvizRequest);
-  });
-}
-
-function startThread(): Worker {
-  const worker = new Worker(new URL('./graphviz-thread.ts', import.meta.url));
-  worker.unref();
-  return worker;
-}
-
-/** The thread ended or is ending: the next layout starts a new one. */
-function forget(worker: Worker): void {
-  if (thread === worker) thread = null;
+function settle(outcome: SerialOutcome<GraphvizReply>, deadlineMs: number): GraphvizResult {
+  switch (outcome.kind) {
+    case 'done': {
+      const { id: _id, ...result } = outcome.result;
+      return result;
+    }
+    case 'timed-out':
+      return { ok: false, reason: 'too-slow', message: `Graphviz did not finish the layout within ${deadlineMs / 1000} s` };
+    case 'crashed':
+      return { ok: false, reason: 'failed', message: `the Graphviz thread stopped: ${outcome.reason}` };
+    case 'closed':
+      return { ok: false, reason: 'failed', message: 'the Graphviz thread was closed' };
+  }
 }
