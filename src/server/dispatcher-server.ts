@@ -15,7 +15,7 @@ import { dashboardHandler } from '../dashboard/server/dashboard-handler.ts';
 import { LiveHub } from '../dashboard/server/live-hub.ts';
 import { liveSocketHandlers } from '../dashboard/server/live-socket.ts';
 import { RunRegistry } from './run-registry.ts';
-import { JournalCache } from '../dashboard/server/journal-cache.ts';
+import { timeTravelOver } from '../dashboard/server/time-travel.ts';
 import { TimelineFolds } from '../dashboard/server/run-timeline.ts';
 
 /**
@@ -90,6 +90,9 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   const sources = { dispatcher, registry, store, version: packageJson.version, startedAt: Date.now(), accepting: () => accepting };
   metrics = new SwarmMetrics(sources);
 
+  const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
+  // Over the raw store: re-simulation only reads, and on a SQLite file it runs on a thread.
+  const timeTravel = timeTravelOver(rawStore, backoff);
   let http;
   try {
     http = startHttpServer({
@@ -109,10 +112,10 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       dashboard: {
         handle: dashboardHandler(policy, {
           store,
-          backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
+          backoff,
           controls: true,
           timelines: new TimelineFolds(),
-          journals: new JournalCache(),
+          timeTravel,
         }),
         sockets: liveSocketHandlers(hub),
       },
@@ -124,6 +127,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       },
     });
   } catch (error) {
+    timeTravel.close();
     rawStore.close();
     throw error;
   }
@@ -185,6 +189,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         } finally {
           hub?.close();
           http.stop();
+          timeTravel.close();
           rawStore.close();
           log.info('dispatcher stopped');
         }

@@ -3,12 +3,12 @@ import { readRunResult, toRunSummary } from '../../run-result.ts';
 import { listedNodes } from '../../run-liveness.ts';
 import { HttpError, json } from '../../server/http.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
-import type { JournalCache } from './journal-cache.ts';
 import { journalPage } from './journal-page.ts';
 import { optionalIntParam } from './query-params.ts';
 import { runGraph } from './run-graph.ts';
 import { listRunsPage } from './run-list.ts';
-import { runStateAt, runStateNow, type Backoff } from './run-state.ts';
+import { runStateNow, type Backoff } from './run-state.ts';
+import type { TimeTravel } from './time-travel.ts';
 import { taskDetail } from './task-detail.ts';
 import { runTimeline, TimelineFolds } from './run-timeline.ts';
 import { MACHINES, machineStatechart } from './task-statechart.ts';
@@ -27,8 +27,8 @@ export interface DashboardContext {
   controls: boolean;
   /** Live timelines kept between requests (run-timeline.ts). */
   timelines: TimelineFolds;
-  /** The journal of the run being time-travelled (journal-cache.ts). */
-  journals: JournalCache;
+  /** Runs' states at a seq, re-simulated (time-travel.ts). */
+  timeTravel: TimeTravel;
 }
 
 export interface ReadRoute {
@@ -70,9 +70,10 @@ export const readRoutes: ReadRoute[] = [
   {
     runRef: true,
     pattern: new RegExp(`^${RUN}/state$`),
-    handle(_r, [runId], search, ctx) {
+    async handle(_r, [runId], search, ctx) {
       const at = optionalIntParam(search, 'at');
-      return json(at === null ? runStateNow(ctx.store, requireListing(ctx, runId)) : runStateAt(ctx.store, ctx.journals, requireRun(ctx, runId), at, ctx.backoff));
+      const listing = requireListing(ctx, runId);
+      return json(at === null ? runStateNow(ctx.store, listing) : await ctx.timeTravel.stateAt(runId, at));
     },
   },
   {

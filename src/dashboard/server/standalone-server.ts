@@ -10,7 +10,7 @@ import { pollStore } from './commit-feed.ts';
 import { dashboardHandler } from './dashboard-handler.ts';
 import { LiveHub } from './live-hub.ts';
 import { liveSocketHandlers, type LiveConnection } from './live-socket.ts';
-import { JournalCache } from './journal-cache.ts';
+import { timeTravelOver } from './time-travel.ts';
 import { TimelineFolds } from './run-timeline.ts';
 
 /**
@@ -39,13 +39,9 @@ export function startDashboardServer(
     token: resolvedAuthToken(config, options.env ?? process.env) ?? null,
   };
   const hub = new LiveHub(store);
-  const handle = dashboardHandler(policy, {
-    store,
-    backoff: { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max },
-    controls: false,
-    timelines: new TimelineFolds(),
-    journals: new JournalCache(),
-  });
+  const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
+  const timeTravel = timeTravelOver(store, backoff);
+  const handle = dashboardHandler(policy, { store, backoff, controls: false, timelines: new TimelineFolds(), timeTravel });
   let server: Server<LiveConnection>;
   try {
     server = Bun.serve<LiveConnection>({
@@ -73,6 +69,7 @@ export function startDashboardServer(
     });
   } catch (error) {
     const reason = (error as { code?: unknown }).code === 'EADDRINUSE' ? 'the port is in use' : error instanceof Error ? error.message : String(error);
+    timeTravel.close();
     throw new SwarmError('DISPATCHER_UNREACHABLE', `Cannot listen on ${DASHBOARD_HOST}:${options.port}: ${reason}; pick another with --port.`, { cause: error });
   }
   const poller = pollStore(store, hub);
@@ -84,6 +81,7 @@ export function startDashboardServer(
       poller.stop();
       hub.close();
       server.stop(true);
+      timeTravel.close();
     },
   };
 }
