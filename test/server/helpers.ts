@@ -100,3 +100,13 @@ symbols:
     type: action
     parameters: {operation: delay, ms: 20000}
 `;
+
+/** What `promise` rejects with; fails the test if it fulfils. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

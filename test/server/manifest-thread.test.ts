@@ -2,21 +2,12 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { ManifestError } from '../../src/errors.ts';
 import { parseManifest } from '../../src/manifest/index.ts';
 import { ManifestThread } from '../../src/server/manifest-thread.ts';
-import { call, HELLO, serverConfig, startServer, stopServers } from './helpers.ts';
+import { call, HELLO, rejection, serverConfig, startServer, stopServers } from './helpers.ts';
 
 afterEach(stopServers);
 
 /** A valid YAML manifest of about 1 MiB that takes the YAML library a second or more. */
 const BIG = `name: big\nsymbols:\n  - name: a\n    type: action\n    parameters: { operation: echo, message: [${'1,'.repeat(500_000)}1] }\n`;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ManifestThread: posted manifests are read on a thread of their own', () => {
   test('the same result as parseManifest, valid or not', async () => {

@@ -9,6 +9,7 @@ import { runStateAt } from '../../src/dashboard/server/run-state.ts';
 import { timeTravelOver } from '../../src/dashboard/server/time-travel.ts';
 import { MemoryStore, SqliteStore } from '../../src/store/index.ts';
 import { loadJournalFixtures, writeFixtureToStore } from '../journal/journal-fixtures.ts';
+import { rejection } from './helpers.ts';
 
 /**
  * The dashboard's time travel: over a SQLite file it re-simulates on a thread of its own (so
@@ -24,15 +25,6 @@ function storeWithRun(): SqliteStore {
   const store = new SqliteStore(join(dir, `${crypto.randomUUID()}.db`));
   writeFixtureToStore(store, fixture);
   return store;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('time travel', () => {
