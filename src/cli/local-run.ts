@@ -26,6 +26,11 @@ export interface LocalRunOutput {
   /** The status that means success, exit 0 (default `succeeded`; a rollback: `rolled_back`). */
   success?: RunStatus;
   /**
+   * Time tasks by their attempts in the journal, as `swarm show` does: a resumed run's tasks
+   * may have begun in the process that stopped, and this one's records start at its own.
+   */
+  timeByAttempts?: boolean;
+  /**
    * The command that shows a run of this host's database, with the config and --db this
    * command was given (`swarm show <id>` alone would read the default database); null when
    * the database was in memory, gone once the command ends.
@@ -121,7 +126,7 @@ export async function hostRunLocally(
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
     // A rollback's own time and each task's, from the journal (see finishedRunText).
-    if (!whole && rolledBackCount(outcome) > 0) detail = readRunJournalDetail(dispatcher.store, outcome);
+    if (!whole && (rolledBackCount(outcome) > 0 || output.timeByAttempts)) detail = readRunJournalDetail(dispatcher.store, outcome);
     ended = true;
   } finally {
     progress?.stop();

@@ -86,12 +86,17 @@ describe('a run whose process was killed', () => {
     expect(replay.stderr).toContain(`run ${runId} is running (interrupted: its process is gone`);
     expect(replay.code).toBe(0);
 
-    // Taken up, its final line times the whole run, as show does (not the part just run).
-    const resumed = await swarm(['run', '--resume', runId, '--db', db, '--quiet'], config);
+    // Taken up, its final line times the whole run, as show does (not the part just run), and
+    // its table times each task from its first attempt, as show does too (the one the killed
+    // process began, not the one just run).
+    const resumed = await swarm(['run', '--resume', runId, '--db', db], config);
     expect(resumed.code).toBe(0);
     const took = /succeeded in ([^:]+):/.exec(resumed.stdout)?.[1];
     expect(took).toBeDefined();
     const shown = await swarm(['show', runId, '--db', db], config);
     expect(shown.stdout).toContain(`(${took})`);
+    const holdRow = (text: string) => /│ hold +│[^\n]*/.exec(text)?.[0];
+    expect(holdRow(resumed.stdout)).toBeDefined();
+    expect(holdRow(resumed.stdout)).toBe(holdRow(shown.stdout));
   }, TIMEOUT);
 });

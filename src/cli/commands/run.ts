@@ -53,7 +53,7 @@ async function runCommand(first: string | undefined, second: string | undefined,
   const { config, output } = await loadRunConfig(configPath, opts);
   if (opts.resume !== undefined) {
     const runId = resolveRunId(config, opts.resume);
-    return hostRunLocally(config, output, runId, (d) => d.resume(runId));
+    return hostRunLocally(config, { ...output, timeByAttempts: true }, runId, (d) => d.resume(runId));
   }
   const loaded = loadManifestFile(manifestPath!, { defaults: manifestDefaults(config) });
   refuseUnrunnableHere(loaded.manifest, config, `swarm run ${manifestPath}`);
