@@ -209,11 +209,7 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
   try {
     db.run('BEGIN');
     const run = readRunRow(db, runId);
-    const extent = db
-      .query<{ last: number | null; rows: number }, [string]>(
-        'SELECT max(seq) AS last, count(*) + coalesce(sum(earlier_count), 0) AS rows FROM transitions WHERE run_id = ?',
-      )
-      .get(runId)!;
+    const extent = db.query<{ last: number | null; rows: number }, [string]>(RUN_EXTENT).get(runId)!;
     // The run's first row may hold several transitions: the first is its earliest.
     const first =
       db.query<{ first: number }, [string]>('SELECT seq - earlier_count AS first FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1').get(runId)
@@ -234,6 +230,20 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
  */
 export function readActorJournal(store: SwarmStore, runId: string, actorId: string): TransitionRecord[] {
   return readActorsJournal(store, runId, [actorId]);
+}
+
+/** A run's last seq and how many transitions it has: from the run index alone (earlier_count is in it). */
+const RUN_EXTENT = 'SELECT max(seq) AS last, count(*) + coalesce(sum(earlier_count), 0) AS rows FROM transitions WHERE run_id = ?';
+
+/** How many transitions a run's journal has, without reading them (on a SQLite file: its run index). */
+export function journalSize(store: SwarmStore, runId: string): number {
+  const db = readConnection(store);
+  if (!db) return store.getTransitions(runId).length;
+  try {
+    return db.query<{ rows: number }, [string]>(RUN_EXTENT).get(runId)!.rows;
+  } finally {
+    db.close();
+  }
 }
 
 /**

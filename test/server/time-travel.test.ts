@@ -48,7 +48,7 @@ describe('time travel', () => {
     const store = storeWithRun();
     // Within 1 ms no thread even opens the file: this can only pass if the work is on a thread
     // that the limit ends.
-    const hurried = timeTravelOver(store, backoff, 1);
+    const hurried = timeTravelOver(store, backoff, { ms: 1 });
     const patient = timeTravelOver(store, backoff);
     try {
       const error = await rejection(hurried.stateAt(fixture.runId, 1));
@@ -77,6 +77,24 @@ describe('time travel', () => {
       inMemory.close();
       onThread.close();
       file.close();
+    }
+  });
+
+  test('a run with more transitions than the limit is refused (422, with the command to use) before its journal is read', async () => {
+    const store = storeWithRun();
+    const size = store.getTransitions(fixture.runId).length;
+    const strict = timeTravelOver(store, backoff, { transitions: size - 1 });
+    const roomy = timeTravelOver(store, backoff, { transitions: size });
+    try {
+      const error = await rejection(strict.stateAt(fixture.runId, 1));
+      expect(error).toMatchObject({ status: 422, code: 'TIME_TRAVEL_TOO_BIG' });
+      expect((error as Error).message).toContain(`Run ${fixture.runId} has ${size} journal transitions`);
+      expect((error as Error).message).toContain(`swarm replay ${fixture.runId} --simulate --at 1`);
+      expect((await roomy.stateAt(fixture.runId, 1)).runId).toBe(fixture.runId);
+    } finally {
+      strict.close();
+      roomy.close();
+      store.close();
     }
   });
 });
