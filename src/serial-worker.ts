@@ -1,8 +1,9 @@
 /**
  * Jobs run one at a time on a worker thread, each with a time limit: how the dispatcher keeps
- * long synchronous work (reading a posted manifest, a Graphviz layout) off its event loop,
- * where it would stop heartbeats, lease renewals and journal commits. JavaScript cannot be
- * interrupted, so a job past its limit ends its thread; the next job starts a new one.
+ * long synchronous work (reading a posted manifest, a Graphviz layout, a re-simulation for the
+ * dashboard's time travel) off its event loop, where it would stop heartbeats, lease renewals
+ * and journal commits. JavaScript cannot be interrupted, so a job past its limit ends its
+ * thread; the next job starts a new one.
  *
  * The thread's script answers each message `{ id, ...job }` with one message `{ id, ...result }`.
  */
@@ -26,7 +27,7 @@ export class SerialWorker<J extends object, R extends { id: number }> {
   private nextId = 1;
 
   constructor(
-     private readonly script: URL,
+    private readonly script: URL,
     private readonly timeLimitMs: number,
   ) {}
 
