@@ -82,8 +82,7 @@ const MAX_SHARED_LENGTH = 64;
 
 /** A read-only connection of its own to a SQLite store's file; null for any other store. */
 function readConnection(store: SwarmStore): Database | null {
-  if (!(store instanceof SqliteStore) || store.location === ':memory:' || store.location === '') return null;
-  return openReadOnly(store.location);
+  return store instanceof SqliteStore && store.file !== null ? openReadOnly(store.file) : null;
 }
 
 function openReadOnly(location: string): Database {

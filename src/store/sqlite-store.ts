@@ -60,6 +60,8 @@ const PARTS_BETWEEN_COLLECTIONS = 4;
 
 export class SqliteStore implements SwarmStore {
   readonly location: string;
+  /** The database's file, which other connections can open; null for a database in memory. */
+  readonly file: string | null;
   readonly schemaVersion: number;
   private readonly db: Database;
   private readonly statements: SqliteStatements;
@@ -73,12 +75,13 @@ export class SqliteStore implements SwarmStore {
   /** `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer). */
   constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>) {
     this.location = location;
+    this.file = location === ':memory:' || location === '' ? null : location;
     const { db, schemaVersion } = openDatabase(location);
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
     this.leases = new SqliteLeases(db);
-    this.checkpointer = location === ':memory:' || location === '' ? null : new WalCheckpointer(db, location, { ...DEFAULT_CHECKPOINTER, ...checkpointer });
+    this.checkpointer = this.file === null ? null : new WalCheckpointer(db, this.file, { ...DEFAULT_CHECKPOINTER, ...checkpointer });
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
     this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;

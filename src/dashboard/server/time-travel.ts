@@ -51,8 +51,8 @@ export function timeTravelOver(
   backoff: Backoff,
   limits: { ms?: number; transitions?: number } = {},
 ): TimeTravel {
-  return store instanceof SqliteStore && store.location !== ':memory:' && store.location !== ''
-    ? new ThreadedTimeTravel(store.location, backoff, limits.ms ?? TIME_TRAVEL_LIMIT_MS, limits.transitions ?? MAX_TIME_TRAVEL_TRANSITIONS)
+  return store instanceof SqliteStore && store.file !== null
+    ? new ThreadedTimeTravel(store.file, backoff, limits.ms ?? TIME_TRAVEL_LIMIT_MS, limits.transitions ?? MAX_TIME_TRAVEL_TRANSITIONS)
     : new LocalTimeTravel(store, backoff);
 }
 
