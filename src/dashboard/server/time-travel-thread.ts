@@ -16,19 +16,12 @@ declare const self: Worker;
 const journals = new JournalCache();
 
 self.onmessage = (event: MessageEvent<TimeTravelJob>) => {
-  const { id, location, runId, at, backoff, maxTransitions } = event.data;
+  const { id, location } = event.data;
   let reply: TimeTravelReply;
   let store: SqliteStore | null = null;
   try {
     store = new SqliteStore(location);
-    const run = store.getRun(runId);
-    const size = run === undefined ? 0 : journalSize(store, runId);
-    reply =
-      run === undefined
-        ? { id, ok: false, notFound: true }
-        : size > maxTransitions
-          ? { id, ok: false, tooBig: size }
-          : { id, ok: true, state: runStateAt(store, journals, run, at, backoff) };
+    reply = { id, ...stateAt(store, event.data) };
   } catch (error) {
     reply = { id, ok: false, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   } finally {
@@ -36,3 +29,15 @@ self.onmessage = (event: MessageEvent<TimeTravelJob>) => {
   }
   self.postMessage(reply);
 };
+
+type Answer<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+function stateAt(store: SqliteStore, { runId, at, backoff, maxTransitions }: TimeTravelJob): Answer<TimeTravelReply> {
+  if (store.getRunListing(runId) === undefined) return { ok: false, notFound: true };
+  // The size first, from the run index: a run too big is refused before its manifest is read.
+  const size = journalSize(store, runId);
+  if (size > maxTransitions) return { ok: false, tooBig: size };
+  const run = store.getRun(runId);
+  if (run === undefined) return { ok: false, notFound: true };
+  return { ok: true, state: runStateAt(store, journals, run, at, backoff) };
+}
