@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmError } from '../src/errors.ts';
 import { SqliteStore } from '../src/store/index.ts';
-import { applyMigrations } from '../src/store/migrations.ts';
 import { JournalTail, readActorsJournal, readFileJournal, readRunJournal, readRunProgress } from '../src/store/bulk-journal-reader.ts';
 import { MAX_TRANSITIONS_PER_ROW } from '../src/store/merged-transitions.ts';
-import { configureConnection } from '../src/store/sqlite-connection.ts';
 import type { NewTransition, TransitionRecord } from '../src/store/types.ts';
+import { databaseAtVersion } from './support/older-database.ts';
 import { batch, newRun, newTask, transition } from './store-conformance.ts';
 
 // The SQLite journal keeps an actor's transitions that come one after another in one commit as
@@ -126,9 +125,7 @@ describe('SQLite journal rows that hold several transitions', () => {
 
   test('a version 7 database (a row per transition) reads as it was and merges what is written next', () => {
     const path = tempDbPath();
-    const old = new Database(path);
-    configureConnection(old);
-    expect(applyMigrations(old, 7)).toBe(7);
+    const old = databaseAtVersion(path, 7);
     old.run(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 0, 1)`);
     for (let i = 1; i <= 3; i++) {
       old.run(`INSERT INTO transitions (seq, run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)

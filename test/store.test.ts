@@ -8,7 +8,7 @@ import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, openStore } from '../s
 import { MIGRATIONS, applyMigrations, readSchemaVersion } from '../src/store/migrations.ts';
 import { SYMBOLS_PER_PART } from '../src/store/manifest-parts.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
-import { configureConnection } from '../src/store/sqlite-connection.ts';
+import { databaseAtVersion } from './support/older-database.ts';
 import { batch, newRun, newTask, runStoreConformance, transition } from './store-conformance.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'swarm-store-test-'));
@@ -222,9 +222,7 @@ describe('schema migrations', () => {
 
   test('a database at version 1 migrates forward without losing rows', () => {
     const path = tempDbPath();
-    const old = new Database(path);
-    configureConnection(old);
-    expect(applyMigrations(old, 1)).toBe(1);
+    const old = databaseAtVersion(path, 1);
     old.run(`INSERT INTO runs (id, name, status, manifest_source, manifest_format, manifest, manifest_path, metadata,
                total_tasks, replay_of, created_at)
              VALUES ('r1', 'wf', 'failed', 'src', 'yaml', '{"name":"wf"}', NULL, '{"k":1}', 1, NULL, 42)`);
@@ -253,9 +251,7 @@ describe('schema migrations', () => {
 
   test('the journal of a version 6 database (AUTOINCREMENT) keeps its rows and seqs, and never reuses a deleted one', () => {
     const path = tempDbPath();
-    const old = new Database(path);
-    configureConnection(old);
-    expect(applyMigrations(old, 6)).toBe(6);
+    const old = databaseAtVersion(path, 6);
     old.run(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 0, 1)`);
     for (let i = 0; i < 5; i++) {
       old.run(`INSERT INTO transitions (run_id, actor_id, actor_kind, from_state, to_state, event, payload, at)
@@ -306,9 +302,7 @@ describe('schema migrations', () => {
 
   test('an owner recorded before leases (version 4) reads as epoch 1 with no expiry, and is taken over by epoch only', () => {
     const path = tempDbPath();
-    const old = new Database(path);
-    configureConnection(old);
-    expect(applyMigrations(old, 4)).toBe(4);
+    const old = databaseAtVersion(path, 4);
     old.run(`INSERT INTO runs (id, name, status, metadata, total_tasks, created_at) VALUES ('r1', 'wf', 'running', '{}', 0, 1)`);
     old.run(`INSERT INTO run_manifests (run_id, source, format, manifest, path) VALUES ('r1', 'src', 'yaml', '{}', NULL)`);
     old.run(`INSERT INTO run_owners (run_id, owner) VALUES ('r1', 'old-host:1:1')`);
