@@ -40,6 +40,8 @@ export interface RemoteRegistration {
   resume?: HeldAttempt[];
   /** The secret of the worker's last `welcome`: proves it is the process of a live connection. */
   session?: string;
+  /** The optional messages it understands (WORKER_FEATURES; unknown names are ignored). */
+  features?: readonly string[];
 }
 
 /** The connection a remote node talks through; the caller (the /workers route) owns it. */

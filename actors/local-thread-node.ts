@@ -40,6 +40,11 @@ interface Pending {
   rescued?: boolean;
 }
 
+/** Only a run attempt whose sink takes it back (the task then waits for another node). */
+function mayGiveBack(p: { request: ExecutionRequest; sink: AttemptSink }): boolean {
+  return p.request.kind === 'run' && p.sink.returned !== undefined;
+}
+
 const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
 
 /**
@@ -78,6 +83,8 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly channel: BroadcastChannel;
   private readonly channelName = `swarm-node-${randomBytes(6).toString('hex')}`;
   private readonly canSpin = machineCanSpin();
+  /** Requests on threads that `giveBack` asked for: their threads' `returned` hands them to their sinks. */
+  private readonly givingBack = new Set<string>();
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
@@ -178,6 +185,27 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   /**
+   * Gives back every run request not started yet, through its sink's `returned` (a remote
+   * worker's dispatcher asked for what the worker holds ahead): those waiting here at once,
+   * those its threads hold once the threads answer. One that starts meanwhile runs.
+   */
+  giveBack(): void {
+    const kept: Pending[] = [];
+    const given: Pending[] = [];
+    for (const p of this.pending) (mayGiveBack(p) ? given : kept).push(p);
+    this.pending = kept;
+    for (const [key, entry] of this.inFlight) {
+      if (!entry.started && entry.abortTimer === null && mayGiveBack(entry)) this.givingBack.add(key);
+    }
+    for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
+    for (const p of given) p.sink.returned!();
+    if (given.length > 0) {
+      this.wakeIdleWaiters();
+      this.options.onCapacity();
+    }
+  }
+
+  /**
    * Takes no new work, waits up to `deadlineMs` for the running requests to end, then
    * terminates the threads (whatever still runs is abandoned) and releases the channel.
    */
@@ -249,6 +277,8 @@ export class LocalThreadNode implements NodeRuntime {
       if (!entry) continue;
       if (started++ === 0) runId = entry.request.runId;
       entry.started = true;
+      // Started before its thread saw the withdraw: it runs here after all.
+      this.givingBack.delete(key);
       thread.running++;
       entry.sink.started();
       // Its end right after its start: the task's two transitions are adjacent in the journal,
@@ -304,6 +334,10 @@ export class LocalThreadNode implements NodeRuntime {
       if (!entry) continue;
       this.inFlight.delete(key);
       entry.thread.held.delete(key);
+      if (this.givingBack.delete(key)) {
+        entry.sink.returned!();
+        continue;
+      }
       if (entry.abortTimer !== null) {
         // Aborted while it waited on the thread: it ends here, never started.
         this.options.clock.clearTimeout(entry.abortTimer);
@@ -352,7 +386,9 @@ export class LocalThreadNode implements NodeRuntime {
       if (!entry) continue;
       if (!entry.started && !entry.rescued && entry.abortTimer === null && !this.closed && !this.broken) {
         this.inFlight.delete(key);
-        back.push({ request: entry.request, sink: entry.sink, rescued: true });
+        // Asked for back before the thread died: given back, as asked.
+        if (this.givingBack.delete(key)) entry.sink.returned!();
+        else back.push({ request: entry.request, sink: entry.sink, rescued: true });
         continue;
       }
       if (entry.started && ended++ === 0) runId = entry.request.runId;
@@ -393,6 +429,7 @@ export class LocalThreadNode implements NodeRuntime {
 
   private finish(key: string, entry: InFlight, outcome: ExecutionOutcome): void {
     this.inFlight.delete(key);
+    this.givingBack.delete(key);
     entry.thread.held.delete(key);
     if (entry.started) entry.thread.running--;
     if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);

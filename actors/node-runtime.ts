@@ -6,6 +6,12 @@ export interface AttemptSink {
   /** The request reached the node and is executing. */
   started(): void;
   finished(outcome: ExecutionOutcome): void;
+  /**
+   * The node gives the request back unstarted: it never ran there and never will, so it may go
+   * to another node. Only a run attempt's sink has it; a request whose sink lacks it is never
+   * given back.
+   */
+  returned?(): void;
 }
 
 /**

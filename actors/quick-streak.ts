@@ -40,44 +40,60 @@ export class QuickStreak {
 }
 
 /**
- * The streak as a remote worker's frames show it. A frame's messages are read in one go, so a
- * microtask runs after the last of them: an attempt whose `started` and outcome came in the
- * same frame was quick; one still running when its `started` frame ends outlasted the
- * worker's turn, which ends the streak.
+ * The streak as a remote worker's frames show it: an attempt whose `started` and outcome came
+ * in the same loop turn of the dispatcher was quick; one still running at the end of the turn
+ * its `started` came in outlasted the worker's turn, which ends the streak. The end of the
+ * loop turn (`setImmediate`), not of the frame: a worker's turn can fill more than one frame
+ * (a frame leaves once it holds 256 messages), split between a `started` and its outcome, and
+ * frames sent together are read in the same turn.
  */
 export class FrameStreak extends QuickStreak {
   /**
    * A remote worker holds more than a thread: what it holds must cover a network round trip
    * (frames, the worker's event loop, its threads), not a thread's wake-up. One worker process
    * of 2 threads, 8 slots, over loopback (`bun bench/remote-scenario.ts remote-flat`): holding
-   * 4, 8 and 16 times its slots did 11.7–15.7k, 14.0–16.4k and 16.5–17.3k tasks/s. 8, not 16:
-   * what is held when a request turns slow stays queued on that worker behind it.
+   * 4, 8 and 16 times its slots did 11.7–15.7k, 14.0–16.4k and 16.5–17.3k tasks/s. 8, not 16,
+   * for a worker that cannot give back (one from before `withdraw`): what it holds when a
+   * request turns slow stays queued on it behind that request.
    */
   static readonly REMOTE_HELD_PER_SLOT = 8;
+  /**
+   * A worker that gives back what it has not started (`withdraw`) holds twice that: when the
+   * work turns slow, what it holds ahead goes back to the dispatcher, so nothing waits behind
+   * the slow request. The same bench: 8 and 16 times did 12.6–13.9k and 15.0–18.8k tasks/s.
+   */
+  static readonly WITHDRAWABLE_HELD_PER_SLOT = 16;
 
-  private readonly startedInFrame = new Set<string>();
+  private readonly startedThisTurn = new Set<string>();
 
-  /** `running(key)`: whether the attempt is still out (no outcome yet). */
-  constructor(private readonly running: (key: string) => boolean) {
-    super(FrameStreak.REMOTE_HELD_PER_SLOT);
+  /**
+   * `running(key)`: whether the attempt is still out (no outcome yet). `withdrawable`: the
+   * worker gives back when asked; `onSlow` is called when a streak it held ahead on ends.
+   */
+  constructor(
+    private readonly running: (key: string) => boolean,
+    withdrawable = false,
+    private readonly onSlow: () => void = () => {},
+  ) {
+    super(withdrawable ? FrameStreak.WITHDRAWABLE_HELD_PER_SLOT : FrameStreak.REMOTE_HELD_PER_SLOT);
   }
 
   started(key: string): void {
-    if (this.startedInFrame.size === 0) {
-      queueMicrotask(() => {
-        for (const k of this.startedInFrame) {
+    if (this.startedThisTurn.size === 0) {
+      setImmediate(() => {
+        for (const k of this.startedThisTurn) {
           if (this.running(k)) {
-            this.slow();
+            if (this.slow()) this.onSlow();
             break;
           }
         }
-        this.startedInFrame.clear();
+        this.startedThisTurn.clear();
       });
     }
-    this.startedInFrame.add(key);
+    this.startedThisTurn.add(key);
   }
 
   ended(key: string): void {
-    if (this.startedInFrame.has(key)) this.quick();
+    if (this.startedThisTurn.has(key)) this.quick();
   }
 }

@@ -47,6 +47,8 @@ export interface RemoteNodeBridgeOptions {
   onGone: (bridge: RemoteNodeBridge, reason: string) => void;
   /** Attempts taken over from this worker's previous connection (see `handOver`). */
   adopted?: readonly CarriedAssignment[];
+  /** The optional messages the worker said it understands in its `hello` (WORKER_FEATURES). */
+  features?: readonly string[];
 }
 
 /** Session ids of all connections: 128 random bits each. */
@@ -97,8 +99,10 @@ export class RemoteNodeBridge implements NodeRuntime {
   private readonly assignments = new Map<string, Assignment>();
   /** Assignments held beyond the worker's slots, oldest first: their ack deadline starts when a slot frees. */
   private readonly awaitingSlot: string[] = [];
+  /** Whether the worker gives back what it holds ahead when asked (`withdraw`). */
+  private readonly canWithdraw: boolean;
   /** Whether the worker may hold internal requests beyond its slots (see quick-streak.ts). */
-  private readonly streak = new FrameStreak((key) => this.assignments.has(key));
+  private readonly streak: FrameStreak;
   private lastHeard: number;
   /** When the node actor was last told of a heartbeat (see receive). */
   private lastSeenRecorded: number;
@@ -113,6 +117,13 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.id = `remote:${options.name}`;
     for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
+    this.canWithdraw = options.features?.includes('withdraw') ?? false;
+    this.streak = new FrameStreak(
+      (key) => this.assignments.has(key),
+      this.canWithdraw,
+      // The work turned slow: what the worker holds beyond its slots would wait behind it.
+      () => this.withdrawHeld(),
+    );
     this.lastHeard = options.now();
     this.lastSeenRecorded = this.lastHeard;
     this.actor = startNodeActor({
@@ -211,6 +222,8 @@ export class RemoteNodeBridge implements NodeRuntime {
       case 'outcome':
         this.streak.ended(message.key);
         return this.onOutcome(message.key, message.lease, message.outcome);
+      case 'returned':
+        return this.onReturned(message.key, message.lease);
       case 'capabilities':
         this.capabilities.clear();
         for (const c of message.capabilities) this.capabilities.add(c);
@@ -328,6 +341,32 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.options.send(toWorker.accepted(key, lease));
     this.finish(key, assignment, outcome.ok ? outcome : { ...outcome, error: boundedWorkerError(outcome.error) });
     if (this.draining && this.assignments.size === 0) this.leave('drained');
+  }
+
+  /** Asks a worker that can give back what it holds beyond its slots to do so. */
+  private withdrawHeld(): void {
+    if (this.canWithdraw && !this.gone && this.assignments.size > this.capacity) this.options.send(toWorker.withdraw());
+  }
+
+  /**
+   * The worker gave an assignment back unstarted (after a `withdraw`): the task is ready again,
+   * for any node, with no attempt made. One that said it started runs there after all (its
+   * outcome still counts). A request whose sink cannot take it back (a rollback: a worker
+   * gives back only run attempts) fails retryably, as if taken back.
+   */
+  private onReturned(key: string, lease: Lease): void {
+    const assignment = this.assignments.get(key);
+    if (!assignment || assignment.lease !== lease || assignment.started || !this.options.leases.isCurrent(key, lease)) return;
+    if (assignment.request.kind !== 'run' || !assignment.sink.returned) {
+      this.takeBack(key, assignment, 'RETURNED', `worker ${this.options.name} gave back a request it must run`);
+      return;
+    }
+    this.options.clock.clearTimeout(assignment.ackTimer);
+    this.assignments.delete(key);
+    this.options.leases.release(key, lease);
+    assignment.sink.returned();
+    if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.options.onCapacity();
   }
 
   private takeBack(key: string, assignment: Assignment, code: string, message: string): void {

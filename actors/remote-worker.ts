@@ -8,6 +8,7 @@ import {
   FrameBatcher,
   MessageTooLargeError,
   decodeFrame,
+  WORKER_FEATURES,
   toDispatcher,
   workerNameProblem,
   type HeldAttempt,
@@ -192,6 +193,7 @@ export class RemoteWorker {
           ...(this.options.token ? { token: this.options.token } : {}),
           ...(session !== undefined ? { session } : {}),
           ...(resume.length > 0 ? { resume } : {}),
+          features: [...WORKER_FEATURES],
         }),
       );
     });
@@ -237,6 +239,10 @@ export class RemoteWorker {
         this.node.abort(message.key, message.reason);
         this.backendNode?.abort(message.key, message.reason);
         return;
+      case 'withdraw':
+        // Only the threads hold work ahead; a backend node starts whatever it is given.
+        this.node.giveBack();
+        return;
       case 'accepted':
         this.forget(message.key, message.lease);
         return;
@@ -274,6 +280,12 @@ export class RemoteWorker {
         if (!h || h.lease !== lease) return;
         h.outcome = outcome;
         this.deliver(key, lease, outcome);
+      },
+      returned: () => {
+        if (this.held.get(key)?.lease !== lease) return;
+        this.held.delete(key);
+        this.send(toDispatcher.returned(key, lease));
+        this.checkDrained();
       },
     });
   }

@@ -51,6 +51,9 @@ export class TaskAttempts {
           outcome.ok ? taskMessages.succeeded(attempt, outcome.output) : taskMessages.failed(attempt, outcome.error, outcome.retryable),
         );
       },
+      returned: () => {
+        if (!started) this.send(i, taskMessages.returned(attempt));
+      },
     };
     this.nodeOf.get(i)!.execute(request, sink);
   }

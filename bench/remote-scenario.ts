@@ -6,6 +6,7 @@
  * fresh child process like the other scenarios.
  *
  *   bun bench/remote-scenario.ts remote-flat       [--tasks 10000] [--warmup 3000] [--tasks-per-thread 4] [--dir D]
+ *     (`bun run bench` passes --warmup 20000, --quick leaves 3,000)
  *   bun bench/remote-scenario.ts remote-heartbeats [--tasks 10000] [--warmup 3000] [--tasks-per-thread 4]
  *                                                  [--clients 50] [--heartbeat 1000] [--idle-window 5] [--dir D]
  *
@@ -80,7 +81,10 @@ async function remote(kind: RemoteScenarioKind, options: Map<string, string | tr
   const tasksPerThread = intOption(options, 'tasks-per-thread', 4);
   const tasks = intOption(options, 'tasks', 10_000);
   // More than the swarm scenarios' 1,000: two processes' JITs to warm (a 1,000-task warm-up
-  // left the first timed 10k run ~15% slower than the next one).
+  // left the first timed 10k run ~15% slower than the next one). The full bench passes 20,000:
+  // the dispatcher's JIT threads compile for the process's first ~2.5 s, using ~0.4 of a core
+  // during a 10k run after 3,000 warm-up tasks and ~0.25 after 20,000 (per-thread CPU from
+  // /proc/<pid>/task), which this 2-core machine's three busy threads feel.
   const warmupTasks = intOption(options, 'warmup', 3_000, 0);
   const clientCount = kind === 'remote-heartbeats' ? intOption(options, 'clients', 50) : 0;
   const heartbeatMs = intOption(options, 'heartbeat', 1_000);

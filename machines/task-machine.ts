@@ -10,6 +10,7 @@ import type { TaskMessage } from '../src/messages.ts';
  *
  *   pending → ready → assigned → running → succeeded
  *   assigned → failed                                  (the node never started it: a backstop)
+ *   assigned → ready                                   (the node gave it back unstarted: no attempt made)
  *   running → failed → retrying → ready …            (while attempts remain)
  *   failed → rolling_back → rolled_back | rollback_failed  (last attempt, symbol has a rollback)
  *   pending → skipped · pending|ready|assigned|running|retrying|rolling_back → cancelled
@@ -200,6 +201,13 @@ export const taskMachine = setup({
       },
       on: {
         'task.started': { guard: 'isCurrentAttempt', target: 'running' },
+        // Held ahead on a node whose work then turned slow, and given back so another node can
+        // run it: the attempt was never made, so it does not count.
+        'task.returned': {
+          guard: 'isCurrentAttempt',
+          target: 'ready',
+          actions: assign({ attempt: ({ context }) => context.attempt - 1, node: null }),
+        },
         'task.failed': { guard: 'isCurrentAttempt', target: 'failed', actions: 'recordFailure' },
         'task.cancel': cancelAttemptTransition,
       },

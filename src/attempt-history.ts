@@ -106,6 +106,15 @@ class TaskReader {
       const attempts = payload().attempts;
       if (typeof attempts === 'number') this.count = attempts;
     }
+    if (row.event === 'task.returned' && this.current) {
+      // Given back unstarted by the node that held it: no attempt was made. The next one
+      // waited since the task first became ready.
+      this.attempts.splice(this.attempts.indexOf(this.current), 1);
+      this.count -= 1;
+      this.readyAt = this.current.readyAt;
+      this.current = null;
+      return;
+    }
     if (row.to === 'ready') this.readyAt = row.at;
     if (row.event === 'task.reuse') {
       this.push({ kind: 'reuse', attempt: null, node: null, readyAt: null, assignedAt: null, startedAt: null, endedAt: row.at, result: 'reused', error: null, ...(this.keepOutputs && { output: payload().output }), fromRun: String(payload().fromRun ?? '') });

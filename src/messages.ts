@@ -14,6 +14,8 @@ export type TaskMessage =
   | { type: 'task.skip'; because: string }
   | { type: 'task.assign'; node: string }
   | { type: 'task.started'; attempt: number }
+  /** The node gave the attempt back before starting it (it held it ahead): it was never made. */
+  | { type: 'task.returned'; attempt: number }
   | { type: 'task.succeeded'; attempt: number; output: unknown }
   | { type: 'task.failed'; attempt: number; error: SerializedError; retryable: boolean }
   /** No node in the swarm can ever take the task: it fails without an attempt. */
@@ -38,6 +40,7 @@ export const taskMessages = {
   skip: (because: string): TaskMessage => ({ type: 'task.skip', because }),
   assign: (node: string): TaskMessage => ({ type: 'task.assign', node }),
   started: (attempt: number): TaskMessage => ({ type: 'task.started', attempt }),
+  returned: (attempt: number): TaskMessage => ({ type: 'task.returned', attempt }),
   succeeded: (attempt: number, output: unknown): TaskMessage => ({ type: 'task.succeeded', attempt, output }),
   failed: (attempt: number, error: SerializedError, retryable = true): TaskMessage => ({
     type: 'task.failed',

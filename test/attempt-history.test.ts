@@ -67,3 +67,21 @@ describe('attempt history, read from recorded journals', () => {
     expect(results(history('cancel').get('long-1'))).toEqual(['run:1:cancelled']);
   });
 });
+
+describe('attempt history: an assignment given back unstarted', () => {
+  test('is no attempt: the next one is attempt 1 again, on the node that ran it, waiting since the task first became ready', () => {
+    const row = (seq: number, from: string | null, to: string, event: string, at: number, payload: Record<string, unknown> | null = null) =>
+      ({ seq, runId: 'r', actorId: 'task:t', actorKind: 'task', from, to, event, payload, at }) as never;
+    const h = attemptHistory([
+      row(1, null, 'pending', 'xstate.init', 0),
+      row(2, 'pending', 'ready', 'task.depsMet', 10),
+      row(3, 'ready', 'assigned', 'task.assign', 20, { node: 'remote:w1' }),
+      row(4, 'assigned', 'ready', 'task.returned', 30, { attempt: 1 }),
+      row(5, 'ready', 'assigned', 'task.assign', 40, { node: 'remote:w2' }),
+      row(6, 'assigned', 'running', 'task.started', 50, { attempt: 1 }),
+      row(7, 'running', 'succeeded', 'task.succeeded', 60, { attempt: 1, output: 'ok' }),
+    ]).get('t')!;
+    expect(results(h)).toEqual(['run:1:succeeded']);
+    expect(h[0]).toMatchObject({ node: 'remote:w2', readyAt: 10, assignedAt: 40, startedAt: 50, endedAt: 60 });
+  });
+});

@@ -8,6 +8,7 @@ export {
   WIRE_ERROR_CODES,
   WORKER_NAME_PATTERN,
   WORKER_NAME_RULE,
+  WORKER_FEATURES,
   toDispatcher,
   workerNameProblem,
   toWorker,
@@ -20,6 +21,7 @@ export {
   type ToWorkerOf,
   type WireErrorCode,
   type WireMessage,
+  type WorkerFeature,
 } from './messages.ts';
 export {
   TO_DISPATCHER_TYPES,

@@ -63,6 +63,15 @@ export function workerNameProblem(name: string): string | null {
   return `the worker name ${shown} is not allowed: use ${WORKER_NAME_RULE}`;
 }
 
+/**
+ * Optional messages a worker may say it understands in its `hello`. `withdraw`: it answers a
+ * `withdraw` with a `returned` for each assignment it had not started. A worker from before a
+ * feature names none, and a dispatcher never sends it one (a frame with a message type the
+ * worker does not know is dropped whole).
+ */
+export const WORKER_FEATURES = ['withdraw'] as const;
+export type WorkerFeature = (typeof WORKER_FEATURES)[number];
+
 // ---- worker → dispatcher -----------------------------------------------------------------------
 export type ToDispatcherMessage =
   /**
@@ -71,7 +80,9 @@ export type ToDispatcherMessage =
    * `resume` lists the attempts it still holds from before a reconnect (running, or finished
    * with an outcome not yet delivered). `session` is the secret of the last `welcome` this
    * process got: only it lets the hello take the place of a connection under the same name
-   * that still looks alive. `token` is the shared auth token. Never log a hello as it is.
+   * that still looks alive. `token` is the shared auth token. `features` names the optional
+   * messages the worker understands (WORKER_FEATURES): a dispatcher sends those only to a
+   * worker that named them. Never log a hello as it is.
    */
   | {
       type: 'hello';
@@ -81,6 +92,7 @@ export type ToDispatcherMessage =
       token?: string;
       session?: string;
       resume?: HeldAttempt[];
+      features?: string[];
     }
   /**
    * Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight,
@@ -90,6 +102,8 @@ export type ToDispatcherMessage =
   /** The assignment arrived and its attempt is executing (the acknowledgement `assign` waits for). */
   | { type: 'started'; key: string; lease: Lease }
   | { type: 'outcome'; key: string; lease: Lease; outcome: ExecutionOutcome }
+  /** After a `withdraw`: this assignment never started here and never will; the dispatcher may give it to another node. */
+  | { type: 'returned'; key: string; lease: Lease }
   /** The worker takes no new assignment; it finishes what it runs, then closes. */
   | { type: 'draining' }
   /** What the worker offers now: a backend that failed its health check is withdrawn (or back). */
@@ -125,6 +139,11 @@ export type ToWorkerMessage =
   /** Stop an attempt (timeout, cancel); its `outcome` is still expected once it has stopped. */
   | { type: 'abort'; key: string; reason: string }
   /**
+   * Give back every assignment not started yet, each with a `returned` (feature `withdraw`).
+   * Sent when the worker's work turned slow, so what it holds ahead can run on another node.
+   */
+  | { type: 'withdraw' }
+  /**
    * The `outcome` with this lease was taken: the worker may forget the attempt. Until then it
    * keeps the outcome and sends it again after a reconnect, so a frame lost with a dying
    * connection loses no result.
@@ -153,6 +172,7 @@ export const toDispatcher = {
     ...(fields.token !== undefined ? { token: fields.token } : {}),
     ...(fields.session !== undefined ? { session: fields.session } : {}),
     ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
+    ...(fields.features !== undefined ? { features: fields.features } : {}),
   }),
   heartbeat: (running: number, engines: EnginePoolReport[] = []): ToDispatcherOf<'heartbeat'> => ({
     type: 'heartbeat',
@@ -166,6 +186,7 @@ export const toDispatcher = {
     lease,
     outcome,
   }),
+  returned: (key: string, lease: Lease): ToDispatcherOf<'returned'> => ({ type: 'returned', key, lease }),
   draining: (): ToDispatcherOf<'draining'> => ({ type: 'draining' }),
   capabilities: (capabilities: DispatchTarget[]): ToDispatcherOf<'capabilities'> => ({ type: 'capabilities', capabilities }),
   stateGet: (id: number, key: string): ToDispatcherOf<'state.get'> => ({ type: 'state.get', id, key }),
@@ -199,6 +220,7 @@ export const toWorker = {
     ackDeadlineMs,
   }),
   abort: (key: string, reason: string): ToWorkerOf<'abort'> => ({ type: 'abort', key, reason }),
+  withdraw: (): ToWorkerOf<'withdraw'> => ({ type: 'withdraw' }),
   accepted: (key: string, lease: Lease): ToWorkerOf<'accepted'> => ({ type: 'accepted', key, lease }),
   refused: (key: string, lease: Lease, reason: string): ToWorkerOf<'refused'> => ({
     type: 'refused',

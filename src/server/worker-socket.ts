@@ -100,6 +100,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
           capacity: message.capacity,
           ...(message.resume ? { resume: message.resume } : {}),
           ...(message.session !== undefined ? { session: message.session } : {}),
+          ...(message.features ? { features: message.features } : {}),
         },
         {
           send: (m) => send(ws, m),

@@ -234,7 +234,7 @@ describe('batch frames', () => {
     const message = failure(batch(messages), 'toDispatcher', 'FRAME_MALFORMED');
     expect(message).toStartWith(
       'messages[0].type: unknown message type "nope"; ' +
-        'a dispatcher receives hello, heartbeat, started, outcome, draining, capabilities, state.get, state.set, log; ' +
+        'a dispatcher receives hello, heartbeat, started, outcome, returned, draining, capabilities, state.get, state.set, log; ' +
         'messages[2]: expected a message object, got 5; ' +
         'messages[3].type: a batch cannot hold another batch; and 1 more problem',
     );

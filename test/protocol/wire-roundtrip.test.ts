@@ -48,8 +48,8 @@ describe('round trip', () => {
   test('the samples cover every message type of both directions', () => {
     expect(new Set(toDispatcherSamples.map((m) => m.type))).toEqual(new Set(TO_DISPATCHER_TYPES));
     expect(new Set(toWorkerSamples.map((m) => m.type))).toEqual(new Set(TO_WORKER_TYPES));
-    expect(TO_DISPATCHER_TYPES).toHaveLength(9);
-    expect(TO_WORKER_TYPES).toHaveLength(9);
+    expect(TO_DISPATCHER_TYPES).toHaveLength(10);
+    expect(TO_WORKER_TYPES).toHaveLength(10);
   });
 
   for (const message of toDispatcherSamples) {

@@ -85,9 +85,12 @@ async function quickAttempts(bridge: RemoteNodeBridge, sent: ToWorkerMessage[], 
     const key = attemptKey(assign.request);
     bridge.receive(toDispatcher.started(key, assign.lease));
     bridge.receive(toDispatcher.outcome(key, assign.lease, { ok: true, output: null }));
-    await Promise.resolve(); // the frame ends
+    await endOfTurn();
   }
 }
+
+/** The dispatcher's loop turn in which the frames came ends (FrameStreak judges then). */
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('RemoteNodeBridge', () => {
   test('while internal attempts are quick the worker may hold several times its slots; backend ones never', async () => {
@@ -100,8 +103,78 @@ describe('RemoteNodeBridge', () => {
     bridge.execute(request('slow'), recordingSink().sink);
     const assign = assignOf(sent, 'slow');
     bridge.receive(toDispatcher.started(attemptKey(assign.request), assign.lease));
-    await Promise.resolve();
+    await endOfTurn();
     expect(bridge.freeSlots('internal')).toBe(1);
+    // A worker that cannot give back is never asked to.
+    expect(sent.filter((m) => m.type === 'withdraw')).toEqual([]);
+  });
+
+  test('a started and its outcome split over two frames of one turn is still quick', async () => {
+    const { bridge, sent } = setup({ capacity: 2 });
+    await quickAttempts(bridge, sent, QuickStreak.QUICK_BEFORE_HOLDING);
+    bridge.execute(request('split'), recordingSink().sink);
+    const assign = assignOf(sent, 'split');
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    await Promise.resolve(); // the first frame's microtasks
+    bridge.receive(toDispatcher.outcome(key, assign.lease, { ok: true, output: null }));
+    await endOfTurn();
+    expect(bridge.freeSlots('internal')).toBe(2 * FrameStreak.REMOTE_HELD_PER_SLOT);
+  });
+
+  test('a worker that can withdraw holds more, is asked to give back when work turns slow, and what it returns is ready again', async () => {
+    const { makeBridge, sent } = setup({ capacity: 2 });
+    const bridge = makeBridge({ features: ['withdraw', 'some-future-feature'] });
+    await quickAttempts(bridge, sent, QuickStreak.QUICK_BEFORE_HOLDING);
+    expect(bridge.freeSlots('internal')).toBe(2 * FrameStreak.WITHDRAWABLE_HELD_PER_SLOT);
+    const sinks = ['slow', 'h1', 'h2', 'h3'].map((task) => {
+      const recorded = recordingSink();
+      const returned: string[] = [];
+      recorded.sink.returned = () => returned.push(task);
+      bridge.execute(request(task), recorded.sink);
+      return { task, ...recorded, returned };
+    });
+    const slow = assignOf(sent, 'slow');
+    bridge.receive(toDispatcher.started(attemptKey(slow.request), slow.lease));
+    await endOfTurn();
+    // Slow: holding stops, and the worker is asked for what it holds beyond its 2 slots.
+    expect(sent.filter((m) => m.type === 'withdraw')).toHaveLength(1);
+    expect(bridge.attemptsHeld()).toBe(4);
+    const h1 = assignOf(sent, 'h1');
+    const h2 = assignOf(sent, 'h2');
+    bridge.receive(toDispatcher.returned(attemptKey(h1.request), h1.lease));
+    bridge.receive(toDispatcher.returned(attemptKey(h2.request), h2.lease));
+    expect(sinks.map((s) => s.returned.length)).toEqual([0, 1, 1, 0]);
+    expect(bridge.attemptsHeld()).toBe(2);
+    expect(bridge.freeSlots('internal')).toBe(0);
+    // Its lease is gone: a late `started` or outcome for it is refused, and a second `returned` ignored.
+    bridge.receive(toDispatcher.started(attemptKey(h1.request), h1.lease));
+    expect(sent.at(-1)).toMatchObject({ type: 'refused', key: attemptKey(h1.request) });
+    bridge.receive(toDispatcher.returned(attemptKey(h1.request), h1.lease));
+    expect(sinks[1].returned).toHaveLength(1);
+    expect(sinks[1].events).toEqual([]);
+  });
+
+  test('a returned that contradicts a started, or comes for a rollback, does not silently drop the attempt', async () => {
+    const { makeBridge, sent } = setup({ capacity: 2 });
+    const bridge = makeBridge({ features: ['withdraw'] });
+    const started = recordingSink();
+    started.sink.returned = () => started.events.push('returned');
+    bridge.execute(request('a'), started.sink);
+    const a = assignOf(sent, 'a');
+    bridge.receive(toDispatcher.started(attemptKey(a.request), a.lease));
+    bridge.receive(toDispatcher.returned(attemptKey(a.request), a.lease));
+    // It said it started: it runs there, and its outcome still counts.
+    expect(started.events).toEqual(['started']);
+    bridge.receive(toDispatcher.outcome(attemptKey(a.request), a.lease, { ok: true, output: 1 }));
+    expect(started.outcomes).toEqual([{ ok: true, output: 1 }]);
+
+    const rollback = recordingSink();
+    bridge.execute({ ...request('b'), kind: 'rollback' }, rollback.sink);
+    const b = sent.find((m) => m.type === 'assign' && m.request.task === 'b') as Extract<ToWorkerMessage, { type: 'assign' }>;
+    bridge.receive(toDispatcher.returned(attemptKey(b.request), b.lease));
+    expect(rollback.outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'RETURNED' } });
+    expect(bridge.attemptsHeld()).toBe(0);
   });
 
   test('an assignment held beyond the slots has its ack deadline from when a slot frees, not from when it was sent', async () => {

@@ -120,6 +120,39 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     d.send(toWorker.accepted(outcome.key, outcome.lease));
   });
 
+  test('says it can withdraw; on `withdraw` gives back what it has not started, and runs what it has', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    worker(`ws://127.0.0.1:${d.server.port}/workers`).start();
+    expect(await d.waitFor('hello')).toMatchObject({ features: ['withdraw'] });
+    d.send(toWorker.welcome('remote:w1', 100, 1 << 20, session(1)));
+    // Quick work first, so the worker's thread holds ahead too (a streak of its own).
+    for (let i = 0; i < 40; i++) {
+      const req = request(`q${i}`, { operation: 'noop' });
+      d.send(toWorker.assign(L(100 + i), req, 5_000));
+      const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
+      d.send(toWorker.accepted(outcome.key, outcome.lease));
+    }
+    // Two slow ones fill its 2 slots; four more wait behind them, never started.
+    const slow = [0, 1].map((i) => request(`slow${i}`, { operation: 'delay', ms: 400 }));
+    const held = [0, 1, 2, 3].map((i) => request(`held${i}`, { operation: 'noop' }));
+    slow.forEach((req, i) => d.send(toWorker.assign(L(200 + i), req, 5_000)));
+    for (const req of slow) await d.waitFor('started', (m) => m.key === attemptKey(req));
+    held.forEach((req, i) => d.send(toWorker.assign(L(300 + i), req, 5_000)));
+    d.send(toWorker.withdraw());
+    for (const [i, req] of held.entries()) {
+      expect(await d.waitFor('returned', (m) => m.key === attemptKey(req))).toMatchObject({ lease: L(300 + i) });
+    }
+    for (const req of slow) {
+      const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
+      expect(outcome).toMatchObject({ outcome: { ok: true } });
+      d.send(toWorker.accepted(outcome.key, outcome.lease));
+    }
+    // Given back means never run here: no `started` or outcome for any of them, ever.
+    const heldKeys = new Set(held.map(attemptKey));
+    expect(d.received.filter((m) => (m.type === 'started' || m.type === 'outcome') && heldKeys.has(m.key))).toEqual([]);
+  });
+
   test('state calls of its tasks go to the dispatcher and come back', async () => {
     const d = fakeDispatcher();
     cleanups.push(() => d.server.stop(true));

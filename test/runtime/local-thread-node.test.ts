@@ -56,6 +56,15 @@ async function warmQuickStreak(node: LocalThreadNode): Promise<void> {
   }
 }
 
+/** Waits, bounded, until `check` holds. */
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('the local node', () => {
   test('a slot comes free when its request ends, while a slow request on the same thread still runs', async () => {
     const node = makeNode(1, 2);
@@ -100,6 +109,33 @@ describe('the local node', () => {
     expect(log.filter((l) => l.startsWith('started')).length).toBe(4);
     node.abort(attemptKey(slow), 'the test is done with it');
     await done[0];
+  });
+
+  test('giveBack hands every run request not started to its sink, wherever it waits; what started runs; a rollback stays', async () => {
+    const node = makeNode(1, 1);
+    await warmQuickStreak(node);
+    const log: string[] = [];
+    const slowRequest = request({ operation: 'delay', ms: 300 });
+    const slow = run(node, slowRequest, log);
+    const returned: string[] = [];
+    const finished: string[] = [];
+    const waiting = [1, 2, 3, 4].map(() => request({ operation: 'noop' }));
+    const rollback = { ...request({ operation: 'noop' }), kind: 'rollback' as const };
+    const sinkFor = (r: ExecutionRequest) => ({
+      started: () => log.push(`started:${r.task}`),
+      finished: () => finished.push(r.task),
+      returned: () => returned.push(r.task),
+    });
+    for (const r of [...waiting, rollback]) node.execute(r, sinkFor(r));
+    await until(() => log.includes(`started:${slowRequest.task}`));
+    node.giveBack();
+    await until(() => returned.length === waiting.length);
+    expect(returned.sort()).toEqual(waiting.map((r) => r.task).sort());
+    expect(await slow).toMatchObject({ ok: true });
+    // The rollback was not given back: it runs once the slot frees.
+    await until(() => finished.includes(rollback.task));
+    expect(finished).toEqual([rollback.task]);
+    expect(node.attemptsHeld()).toBe(0);
   });
 
   test('requests sent one at a time, each when the last ended, all run, and the idle thread spins for them', async () => {

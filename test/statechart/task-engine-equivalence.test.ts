@@ -135,6 +135,7 @@ function eventsFor(attempt: number): TaskMessage[] {
     { type: 'task.assign', node: 'n1' },
     { type: 'task.unservable', error: BOOM },
     { type: 'task.started', attempt },
+    { type: 'task.returned', attempt },
     { type: 'task.succeeded', attempt, output: { n: attempt } },
     { type: 'task.failed', attempt, error: BOOM, retryable: true },
     { type: 'task.failed', attempt, error: BOOM, retryable: false },
