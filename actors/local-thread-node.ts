@@ -329,12 +329,14 @@ export class LocalThreadNode implements NodeRuntime {
   /** Requests a thread gave back unstarted: out again, first, to threads with room. */
   private takeBack(keys: string[]): void {
     const back: Pending[] = [];
+    let given = 0;
     for (const key of keys) {
       const entry = this.inFlight.get(key);
       if (!entry) continue;
       this.inFlight.delete(key);
       entry.thread.held.delete(key);
       if (this.givingBack.delete(key)) {
+        given++;
         entry.sink.returned!();
         continue;
       }
@@ -347,6 +349,12 @@ export class LocalThreadNode implements NodeRuntime {
       back.push({ request: entry.request, sink: entry.sink, rescued: entry.rescued });
     }
     this.putBack(back);
+    if (given > 0) {
+      // Room on the thread for what waits here, and maybe nothing left at all.
+      if (this.pending.length > 0) this.flushes.request();
+      this.wakeIdleWaiters();
+      this.options.onCapacity();
+    }
   }
 
   /** Requests that never started (given back, or held by a lost thread) go out again first. */

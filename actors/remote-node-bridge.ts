@@ -69,7 +69,10 @@ interface Assignment {
   lease: Lease;
   /** The deadline for `started`, once the worker has a slot for it (see `track`). */
   ackTimer: unknown;
+  /** Counted as started: the worker said so, or listed it in a reconnect's `resume` (see `adopt`). */
   started: boolean;
+  /** Carried over from the worker's previous connection (its sink already heard `started`). */
+  adopted?: boolean;
 }
 
 /** Why a bridge leaves when its worker came back on a new connection (a hand-over, not a loss). */
@@ -282,7 +285,7 @@ export class RemoteNodeBridge implements NodeRuntime {
 
   /** The worker listed the attempt in its `resume`, so it has it: that counts as `started`. */
   private adopt({ key, request, sink, lease, started }: CarriedAssignment): void {
-    this.track(key, { request, sink, lease, started: true, ackTimer: null });
+    this.track(key, { request, sink, lease, started: true, adopted: !started, ackTimer: null });
     if (!started) sink.started();
   }
 
@@ -343,30 +346,41 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.draining && this.assignments.size === 0) this.leave('drained');
   }
 
-  /** Asks a worker that can give back what it holds beyond its slots to do so. */
+  /**
+   * Asks a worker that can give back what it has not started to do so, when it holds more
+   * than its slots: what it holds ahead would wait behind the slow attempt. (The worker gives
+   * back every attempt it has not started; its free slots get new ones a round trip later.)
+   */
   private withdrawHeld(): void {
     if (this.canWithdraw && !this.gone && this.assignments.size > this.capacity) this.options.send(toWorker.withdraw());
   }
 
   /**
    * The worker gave an assignment back unstarted (after a `withdraw`): the task is ready again,
-   * for any node, with no attempt made. One that said it started runs there after all (its
-   * outcome still counts). A request whose sink cannot take it back (a rollback: a worker
-   * gives back only run attempts) fails retryably, as if taken back.
+   * for any node, with no attempt made. One the worker said it started runs there after all
+   * (its outcome still counts). One whose task already counts it as started (carried over a
+   * reconnect, see `adopt`), or whose sink cannot take it back (a rollback: a worker gives back
+   * only run attempts), is taken back as a failure instead (code RETURNED; retryable for a run,
+   * final for a rollback), so nothing waits on an attempt no one holds.
    */
   private onReturned(key: string, lease: Lease): void {
     const assignment = this.assignments.get(key);
-    if (!assignment || assignment.lease !== lease || assignment.started || !this.options.leases.isCurrent(key, lease)) return;
-    if (assignment.request.kind !== 'run' || !assignment.sink.returned) {
-      this.takeBack(key, assignment, 'RETURNED', `worker ${this.options.name} gave back a request it must run`);
-      return;
+    if (!assignment || assignment.lease !== lease || !this.options.leases.isCurrent(key, lease)) return;
+    if (assignment.started && !assignment.adopted) return;
+    if (assignment.adopted || assignment.request.kind !== 'run' || !assignment.sink.returned) {
+      this.takeBack(key, assignment, 'RETURNED', `worker ${this.options.name} gave back an attempt it could no longer give back unrun`);
+    } else {
+      this.options.clock.clearTimeout(assignment.ackTimer);
+      this.assignments.delete(key);
+      // Its attempt number comes back with the task's next assignment: no stale deadline for it.
+      const waiting = this.awaitingSlot.indexOf(key);
+      if (waiting >= 0) this.awaitingSlot.splice(waiting, 1);
+      this.options.leases.release(key, lease);
+      assignment.sink.returned();
+      if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.options.onCapacity();
     }
-    this.options.clock.clearTimeout(assignment.ackTimer);
-    this.assignments.delete(key);
-    this.options.leases.release(key, lease);
-    assignment.sink.returned();
-    if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    this.options.onCapacity();
+    if (this.draining && this.assignments.size === 0) this.leave('drained');
   }
 
   private takeBack(key: string, assignment: Assignment, code: string, message: string): void {

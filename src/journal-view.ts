@@ -21,7 +21,8 @@ export interface ViewTask {
 
 /**
  * Applies one row to the view: a coordinator row moves the run (returned), a task actor's row
- * moves its task (found with `taskOf`): an assignment counts an attempt, and the attempts and
+ * moves its task (found with `taskOf`): an assignment counts an attempt (one given back
+ * unstarted, `task.returned`, takes it back), and the attempts and
  * node a resumed or compensating task starts from are taken over, as the projections do.
  */
 export function applyRow(row: ViewRow, runState: string, taskOf: (name: string) => ViewTask | undefined): string {
@@ -31,6 +32,8 @@ export function applyRow(row: ViewRow, runState: string, taskOf: (name: string) 
   if (!task) return runState;
   task.state = row.to;
   if (row.event === 'task.assign') task.attempts += 1;
+  // Given back unstarted: that assignment was no attempt.
+  else if (row.event === 'task.returned') task.attempts -= 1;
   const { attempts, node } = placement(row);
   if (attempts !== undefined) task.attempts = attempts;
   if (node !== undefined) task.node = node;
@@ -76,6 +79,7 @@ export function summarizeRows(rows: readonly ViewRow[]): RowsSummary {
     const change = (summary.tasks[name] ??= ['', 0, 'add', null]);
     change[0] = row.to;
     if (row.event === 'task.assign') change[1] += 1;
+    else if (row.event === 'task.returned') change[1] -= 1;
     const { attempts, node } = placement(row);
     if (attempts !== undefined) {
       change[1] = attempts;

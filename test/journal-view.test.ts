@@ -39,3 +39,26 @@ describe('summarizeRows / applySummary', () => {
     });
   }
 });
+
+describe('an assignment given back unstarted (task.returned)', () => {
+  test('takes its attempt back, row by row and in any summary, as the stored projection does', () => {
+    const row = (seq: number, from: string | null, to: string, event: string, payload: Record<string, unknown> | null = null) =>
+      ({ seq, runId: 'r', actorId: 'task:t', actorKind: 'task', from, to, event, payload, at: seq }) as never;
+    const rows = [
+      row(1, null, 'pending', 'xstate.init'),
+      row(2, 'pending', 'ready', 'task.depsMet'),
+      row(3, 'ready', 'assigned', 'task.assign', { node: 'remote:w1' }),
+      row(4, 'assigned', 'ready', 'task.returned', { attempt: 1 }),
+      row(5, 'ready', 'assigned', 'task.assign', { node: 'remote:w2' }),
+      row(6, 'assigned', 'running', 'task.started', { attempt: 1 }),
+    ];
+    const byRows = freshView(['t']);
+    for (const r of rows) applyRow(r, 'running', (n) => byRows.get(n));
+    expect(byRows.get('t')).toEqual({ state: 'running', node: 'remote:w2', attempts: 1 });
+    for (let cut = 1; cut < rows.length; cut++) {
+      const view = freshView(['t']);
+      for (const part of [rows.slice(0, cut), rows.slice(cut)]) applySummary(summarizeRows(part), 'running', (n) => view.get(n));
+      expect(view.get('t')).toEqual(byRows.get('t'));
+    }
+  });
+});

@@ -74,7 +74,8 @@ export const toDispatcherSchemas = {
     session: opaqueId.optional(),
     resume: z.array(heldAttemptSchema).optional(),
     // Strings, not an enum: a newer worker may name features this dispatcher does not know.
-    features: z.array(z.string().max(64)).max(16).optional(),
+    // Bounded (a hello is not a way to send megabytes), generously, for the same reason.
+    features: z.array(z.string().max(100)).max(100).optional(),
   }),
   heartbeat: z.object({
     type: z.literal('heartbeat'),

@@ -394,6 +394,35 @@ describe('RemoteNodeBridge: the same worker on a new connection', () => {
     expect(c.outcomes).toHaveLength(1);
   });
 
+  test('an attempt carried over a reconnect unstarted, then returned, is taken back, not left holding a slot', () => {
+    const { bridge, makeBridge, sent } = setup({ capacity: 2 });
+    const held = recordingSink();
+    held.sink.returned = () => held.events.push('returned');
+    bridge.execute(request('held'), held.sink);
+    const lease = assignOf(sent, 'held').lease;
+    const key = attemptKey(request('held'));
+    const next = makeBridge({ capacity: 2, features: ['withdraw'], adopted: bridge.handOver([{ key, lease }]) });
+    expect(held.events).toEqual(['started']); // listed in resume: counted as started
+    next.receive(toDispatcher.returned(key, lease));
+    // Its task already counts it started, so it cannot go back to ready: it fails retryably.
+    expect(held.outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'RETURNED' } });
+    expect(next.attemptsHeld()).toBe(0);
+    expect(next.freeSlots()).toBe(2);
+  });
+
+  test('a draining worker whose last attempts are given back leaves as drained', () => {
+    const { makeBridge, sent, gone } = setup({ capacity: 2 });
+    const bridge = makeBridge({ features: ['withdraw'] });
+    const sink = recordingSink().sink;
+    sink.returned = () => {};
+    bridge.execute(request('a'), sink);
+    bridge.receive({ type: 'draining' });
+    const a = assignOf(sent, 'a');
+    bridge.receive(toDispatcher.returned(attemptKey(a.request), a.lease));
+    expect(gone).toContain('gone: remote:w1');
+    expect(bridge.attemptsHeld()).toBe(0);
+  });
+
   test('a live connection is replaced only by the secret of its welcome: not by a lease, not after a silence', () => {
     const { bridge, makeBridge, sent, advance } = setup({ heartbeatTimeoutMs: 1_000 });
     bridge.execute(request('a'), recordingSink().sink);
