@@ -20,6 +20,7 @@ import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
 import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import { RemoteAssignments, type Assignment } from './remote-assignments.ts';
 
 export interface RemoteNodeBridgeOptions {
   /** The worker's registered name; the node id is `remote:<name>`. */
@@ -63,18 +64,6 @@ export interface CarriedAssignment {
   readonly started: boolean;
 }
 
-interface Assignment {
-  request: ExecutionRequest;
-  sink: AttemptSink;
-  lease: Lease;
-  /** The deadline for `started`, once the worker has a slot for it (see `track`). */
-  ackTimer: unknown;
-  /** Counted as started: the worker said so, or listed it in a reconnect's `resume` (see `adopt`). */
-  started: boolean;
-  /** Carried over from the worker's previous connection (its sink already heard `started`). */
-  adopted?: boolean;
-}
-
 /** Why a bridge leaves when its worker came back on a new connection (a hand-over, not a loss). */
 export const RECONNECTED = 'the worker reconnected on a new connection';
 
@@ -99,9 +88,7 @@ export class RemoteNodeBridge implements NodeRuntime {
   /** This connection's secret, sent in `welcome` only; the worker's next `hello` presents it (see `replaceableBy`). */
   readonly session = sessionIds.next();
   private readonly actor;
-  private readonly assignments = new Map<string, Assignment>();
-  /** Assignments held beyond the worker's slots, oldest first: their ack deadline starts when a slot frees. */
-  private readonly awaitingSlot: string[] = [];
+  private readonly assignments: RemoteAssignments;
   /** Whether the worker gives back what it holds ahead when asked (`withdraw`). */
   private readonly canWithdraw: boolean;
   /** Whether the worker may hold internal requests beyond its slots (see quick-streak.ts). */
@@ -120,6 +107,9 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.id = `remote:${options.name}`;
     for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
+    this.assignments = new RemoteAssignments(options.capacity, options.clock, options.ackDeadlineMs, (key, assignment) =>
+      this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${options.name} did not acknowledge the assignment in time`),
+    );
     this.canWithdraw = options.features?.includes('withdraw') ?? false;
     this.streak = new FrameStreak(
       (key) => this.assignments.has(key),
@@ -183,17 +173,22 @@ export class RemoteNodeBridge implements NodeRuntime {
   /**
    * The worker came back on a new connection before this one was noticed dead: the attempts
    * it still holds (its `resume`, lease for lease) are carried over to the new connection's
-   * bridge, so their results are accepted there; the rest fail with NODE_LOST, as in `lost`.
-   * This bridge is gone afterwards and its connection is closed.
+   * bridge, so their results are accepted there. One it does not hold and never said it
+   * started never ran there (a worker keeps every attempt it received until its outcome is
+   * accepted): a run attempt goes back to ready uncounted, as if returned (its `returned` may
+   * have died with the connection); the rest fail with NODE_LOST, as in `lost`. This bridge is
+   * gone afterwards and its connection is closed.
    */
   handOver(resume: readonly HeldAttempt[]): CarriedAssignment[] {
     if (this.gone) return [];
     const held = new Map(resume.map((h) => [h.key, h.lease]));
     const carried: CarriedAssignment[] = [];
-    for (const [key, assignment] of [...this.assignments]) {
-      if (held.get(key) !== assignment.lease) continue;
-      this.options.clock.clearTimeout(assignment.ackTimer);
-      this.assignments.delete(key);
+    for (const [key, assignment] of this.assignments.entries()) {
+      if (held.get(key) !== assignment.lease) {
+        if (!assignment.started && assignment.request.kind === 'run' && assignment.sink.returned) this.giveBack(key, assignment);
+        continue;
+      }
+      this.assignments.release(key, assignment);
       if (assignment.started) this.counted.count('ended', assignment.request.runId);
       carried.push({ key, request: assignment.request, sink: assignment.sink, lease: assignment.lease, started: assignment.started });
     }
@@ -263,7 +258,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.gone) return;
     this.counted.report();
     this.actor.send(nodeMessages.lost(reason));
-    for (const [key, assignment] of [...this.assignments]) {
+    for (const [key, assignment] of this.assignments.entries()) {
       this.takeBack(key, assignment, 'NODE_LOST', `worker ${this.options.name} was lost (${reason}) while running this attempt`);
     }
     this.leave(reason);
@@ -289,37 +284,10 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (!started) sink.started();
   }
 
-  /**
-   * Holds an assignment until its outcome, with a deadline for the worker's `started`. One held
-   * beyond the worker's slots cannot start before a slot frees there, so its deadline starts
-   * then (`armNextAwaitingSlot`), not now.
-   */
+  /** Holds an assignment until its outcome, with a deadline for the worker's `started` (see RemoteAssignments). */
   private track(key: string, assignment: Assignment): void {
-    if (!assignment.started) {
-      if (this.assignments.size < this.capacity) this.armAck(key, assignment);
-      else this.awaitingSlot.push(key);
-    } else {
-      this.counted.count('started', assignment.request.runId);
-    }
-    this.assignments.set(key, assignment);
-  }
-
-  private armAck(key: string, assignment: Assignment): void {
-    assignment.ackTimer = this.options.clock.setTimeout(
-      () => this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${this.options.name} did not acknowledge the assignment in time`),
-      this.options.ackDeadlineMs,
-    );
-  }
-
-  /** A slot freed on the worker: the oldest assignment waiting for one has its ack deadline from now. */
-  private armNextAwaitingSlot(): void {
-    while (this.awaitingSlot.length > 0) {
-      const key = this.awaitingSlot.shift()!;
-      const assignment = this.assignments.get(key);
-      if (!assignment || assignment.started || assignment.ackTimer !== null) continue;
-      this.armAck(key, assignment);
-      return;
-    }
+    if (assignment.started) this.counted.count('started', assignment.request.runId);
+    this.assignments.add(key, assignment);
   }
 
   private onStarted(key: string, lease: Lease): void {
@@ -328,8 +296,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       this.options.send(toWorker.refused(key, lease, 'this attempt is no longer assigned to you'));
       return;
     }
-    this.options.clock.clearTimeout(assignment.ackTimer);
-    assignment.started = true;
+    this.assignments.started(assignment);
     this.counted.count('started', assignment.request.runId);
     if (assignment.request.symbol.dispatch === 'internal') this.streak.started(key);
     assignment.sink.started();
@@ -370,17 +337,18 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (assignment.adopted || assignment.request.kind !== 'run' || !assignment.sink.returned) {
       this.takeBack(key, assignment, 'RETURNED', `worker ${this.options.name} gave back an attempt it could no longer give back unrun`);
     } else {
-      this.options.clock.clearTimeout(assignment.ackTimer);
-      this.assignments.delete(key);
-      // Its attempt number comes back with the task's next assignment: no stale deadline for it.
-      const waiting = this.awaitingSlot.indexOf(key);
-      if (waiting >= 0) this.awaitingSlot.splice(waiting, 1);
-      this.options.leases.release(key, lease);
-      assignment.sink.returned();
-      if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      this.options.onCapacity();
+      this.giveBack(key, assignment);
     }
     if (this.draining && this.assignments.size === 0) this.leave('drained');
+  }
+
+  /** The task of an attempt the worker never started goes back to ready, uncounted. */
+  private giveBack(key: string, assignment: Assignment): void {
+    this.assignments.remove(key, assignment);
+    this.options.leases.release(key, assignment.lease);
+    assignment.sink.returned!();
+    if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.options.onCapacity();
   }
 
   private takeBack(key: string, assignment: Assignment, code: string, message: string): void {
@@ -391,12 +359,8 @@ export class RemoteNodeBridge implements NodeRuntime {
   }
 
   private finish(key: string, assignment: Assignment, outcome: ExecutionOutcome): void {
-    this.options.clock.clearTimeout(assignment.ackTimer);
-    this.assignments.delete(key);
-    if (assignment.started) {
-      this.counted.count('ended', assignment.request.runId);
-      this.armNextAwaitingSlot();
-    }
+    this.assignments.remove(key, assignment);
+    if (assignment.started) this.counted.count('ended', assignment.request.runId);
     assignment.sink.finished(outcome);
     if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.options.onCapacity();

@@ -394,6 +394,23 @@ describe('RemoteNodeBridge: the same worker on a new connection', () => {
     expect(c.outcomes).toHaveLength(1);
   });
 
+  test('on a reconnect, a run attempt the worker neither holds nor said it started goes back to ready, uncounted', () => {
+    const { bridge, makeBridge, sent, leases } = setup({ capacity: 2 });
+    const lost = recordingSink();
+    lost.sink.returned = () => lost.events.push('returned');
+    const rollback = recordingSink();
+    bridge.execute(request('lost'), lost.sink);
+    bridge.execute({ ...request('undo'), kind: 'rollback' }, rollback.sink);
+    const lease = assignOf(sent, 'lost').lease;
+    // Its `returned` (or the `assign` itself) died with the old connection: `resume` lists neither.
+    makeBridge({ capacity: 2, adopted: bridge.handOver([]) });
+    expect(lost.events).toEqual(['returned']);
+    expect(lost.outcomes).toEqual([]);
+    expect(rollback.outcomes[0]).toMatchObject({ ok: false, error: { code: 'NODE_LOST' } });
+    // Its lease is gone with it: a late `started` or outcome for it is refused wherever it comes.
+    expect(leases.isCurrent(attemptKey(request('lost')), lease)).toBe(false);
+  });
+
   test('an attempt carried over a reconnect unstarted, then returned, is taken back, not left holding a slot', () => {
     const { bridge, makeBridge, sent } = setup({ capacity: 2 });
     const held = recordingSink();
