@@ -134,7 +134,8 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
       d.send(toWorker.accepted(outcome.key, outcome.lease));
     }
     // Two slow ones fill its 2 slots; four more wait behind them, never started.
-    const slow = [0, 1].map((i) => request(`slow${i}`, { operation: 'delay', ms: 400 }));
+    // Long enough that no slot frees before the `withdraw` below is read, on a loaded machine too.
+    const slow = [0, 1].map((i) => request(`slow${i}`, { operation: 'delay', ms: 1_500 }));
     const held = [0, 1, 2, 3].map((i) => request(`held${i}`, { operation: 'noop' }));
     slow.forEach((req, i) => d.send(toWorker.assign(L(200 + i), req, 5_000)));
     for (const req of slow) await d.waitFor('started', (m) => m.key === attemptKey(req));

@@ -30,7 +30,7 @@ describe('a remote worker gives back what it holds ahead when its work turns slo
     );
     const worker = connectWorker(server.port, 'w1', undefined, 2);
     await until('the worker to register', () => worker.connected);
-    const handle = server.deploy(parseManifest(quickThenSlow(80, 12, 100)));
+    const handle = server.deploy(parseManifest(quickThenSlow(80, 12, 250)));
     const result = await handle.result;
     expect(result.status).toBe('succeeded');
 
