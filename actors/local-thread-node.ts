@@ -1,13 +1,11 @@
-import * as Comlink from 'comlink';
-import { randomBytes } from 'node:crypto';
-import { Piscina } from 'piscina';
 import { settlesWithin } from '../src/clock.ts';
 import { serializeError, SwarmError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { FlushScheduler } from './executor/flush-scheduler.ts';
-import { ServedThread } from './executor/served-thread.ts';
+import type { ServedThread } from './executor/served-thread.ts';
+import { NodeThreadPool } from './executor/thread-pool.ts';
 import { placeOnThreads } from './executor/thread-placement.ts';
 import { machineCanSpin, type SpinStats } from './executor/idle-spin.ts';
 import { threadCrashed, threadsCannotStart } from './executor/thread-failures.ts';
@@ -45,8 +43,6 @@ function mayGiveBack(p: { request: ExecutionRequest; sink: AttemptSink }): boole
   return p.request.kind === 'run' && p.sink.returned !== undefined;
 }
 
-const THREAD_ENTRY = new URL('./executor/thread-entry.ts', import.meta.url).href;
-
 /**
  * The local node: a piscina pool of worker threads, each serving one long call that runs up
  * to `tasksPerThread` requests at once (see executor/thread-protocol.ts). While requests are
@@ -66,7 +62,7 @@ export class LocalThreadNode implements NodeRuntime {
   readonly capabilities: ReadonlySet<DispatchTarget> = new Set<DispatchTarget>(['internal']);
   readonly capacity: number;
   private readonly perThread: number;
-  private readonly pool: Piscina;
+  private readonly pool: NodeThreadPool;
   private readonly actor;
   private readonly counted: AttemptCounter;
   private readonly threads: ServedThread[] = [];
@@ -80,8 +76,6 @@ export class LocalThreadNode implements NodeRuntime {
   /** Whether threads may hold more than their slots now (see quick-streak.ts). */
   private readonly streak = new QuickStreak();
   private idleWaiters: (() => void)[] = [];
-  private readonly channel: BroadcastChannel;
-  private readonly channelName = `swarm-node-${randomBytes(6).toString('hex')}`;
   private readonly canSpin = machineCanSpin();
   /** Requests on threads that `giveBack` asked for: their threads' `returned` hands them to their sinks. */
   private readonly givingBack = new Set<string>();
@@ -92,26 +86,16 @@ export class LocalThreadNode implements NodeRuntime {
     const threads = Math.max(1, options.threads);
     this.perThread = Math.max(1, options.tasksPerThread);
     this.capacity = threads * this.perThread;
-    this.pool = new Piscina({
-      filename: options.threadEntry ?? THREAD_ENTRY,
-      minThreads: threads,
-      maxThreads: threads,
-      // 'disabled' keeps a thread's event loop free while it serves, so messages on its port
-      // and timers inside it are handled promptly.
-      atomics: 'disabled',
-      idleTimeout: Infinity,
-    });
+    this.pool = new NodeThreadPool(threads, options.host, options.threadEntry);
     // A thread dying outside any call must not take the process down. It is one that could
     // not start (its entry failed to load), and the calls waiting for a thread may then wait
     // for good: they end here, as lost threads (see onThreadLost), and count towards giving up.
-    this.pool.on('error', (err: unknown) => {
+    this.pool.onError((err: unknown) => {
       if (this.closed || this.broken) return;
       const cause = serializeError(err).message;
       if (this.restarts.lost(false).giveUp) return this.breakDown(cause);
       for (const thread of this.threads) if (!thread.reported) thread.terminate(cause);
     });
-    this.channel = new BroadcastChannel(this.channelName);
-    Comlink.expose(options.host, this.channel);
     for (let i = 0; i < threads; i++) this.threads.push(this.serveThread());
     this.actor = startNodeActor({
       ...(options.journal && { journal: options.journal }),
@@ -223,14 +207,11 @@ export class LocalThreadNode implements NodeRuntime {
     await settlesWithin(Promise.all(this.threads.map((t) => t.ended)), 1_000, this.options.clock);
     this.counted.report();
     this.actor.send(nodeMessages.drain());
-    this.channel.close();
     await this.pool.destroy();
   }
 
   private serveThread(): ServedThread {
-    return new ServedThread(
-      this.pool,
-      this.channelName,
+    return this.pool.serve(
       this.perThread,
       (thread, report) => this.onReport(thread, report),
       (thread, err) => this.onThreadLost(thread, err),
@@ -430,7 +411,7 @@ export class LocalThreadNode implements NodeRuntime {
       }
     }
     // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
-    void this.pool.destroy();
+    this.pool.stopStarting();
     this.wakeIdleWaiters();
     this.options.onBroken?.(new SwarmError('WORKER_CRASHED', broken.error.message));
   }
