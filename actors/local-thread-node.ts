@@ -15,7 +15,7 @@ import { cancelled } from './backends/backend-outcome.ts';
 import { QuickStreak } from './quick-streak.ts';
 import type { ThreadReport } from './executor/thread-protocol.ts';
 import { startNodeActor } from './node-actor.ts';
-import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import { mayGiveBack, type AttemptSink, type NodeRuntime } from './node-runtime.ts';
 import { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
 
 export { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
@@ -36,11 +36,6 @@ interface Pending {
   request: ExecutionRequest;
   sink: AttemptSink;
   rescued?: boolean;
-}
-
-/** Only a run attempt whose sink takes it back (the task then waits for another node). */
-function mayGiveBack(p: { request: ExecutionRequest; sink: AttemptSink }): boolean {
-  return p.request.kind === 'run' && p.sink.returned !== undefined;
 }
 
 /**
@@ -176,10 +171,10 @@ export class LocalThreadNode implements NodeRuntime {
   giveBack(): void {
     const kept: Pending[] = [];
     const given: Pending[] = [];
-    for (const p of this.pending) (mayGiveBack(p) ? given : kept).push(p);
+    for (const p of this.pending) (mayGiveBack(p.request, p.sink) ? given : kept).push(p);
     this.pending = kept;
     for (const [key, entry] of this.inFlight) {
-      if (!entry.started && entry.abortTimer === null && mayGiveBack(entry)) this.givingBack.add(key);
+      if (!entry.started && entry.abortTimer === null && mayGiveBack(entry.request, entry.sink)) this.givingBack.add(key);
     }
     for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
     for (const p of given) p.sink.returned!();

@@ -14,6 +14,11 @@ export interface AttemptSink {
   returned?(): void;
 }
 
+/** Whether a node may give a request back unstarted: a run attempt whose sink takes it back. */
+export function mayGiveBack(request: ExecutionRequest, sink: AttemptSink): boolean {
+  return request.kind === 'run' && sink.returned !== undefined;
+}
+
 /**
  * What the scheduler needs from a node, local or remote: what it can run, how many more
  * requests it takes now, and a way to run and abort them. Each node also owns a node actor

@@ -12,6 +12,7 @@ import {
   type LeaseTable,
   type ToDispatcherMessage,
   type ToWorkerMessage,
+  type WorkerFeature,
 } from '../src/protocol/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { AttemptCounter } from './attempt-counter.ts';
@@ -19,7 +20,7 @@ import { FrameStreak } from './quick-streak.ts';
 import { boundedWorkerError, boundedWorkerLog, sameSecret } from './worker-input.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
 import { startNodeActor } from './node-actor.ts';
-import type { AttemptSink, NodeRuntime } from './node-runtime.ts';
+import { mayGiveBack, type AttemptSink, type NodeRuntime } from './node-runtime.ts';
 import { RemoteAssignments, type Assignment } from './remote-assignments.ts';
 
 export interface RemoteNodeBridgeOptions {
@@ -110,7 +111,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.assignments = new RemoteAssignments(options.capacity, options.clock, options.ackDeadlineMs, (key, assignment) =>
       this.takeBack(key, assignment, 'ACK_TIMEOUT', `worker ${options.name} did not acknowledge the assignment in time`),
     );
-    this.canWithdraw = options.features?.includes('withdraw') ?? false;
+    this.canWithdraw = options.features?.includes('withdraw' satisfies WorkerFeature) ?? false;
     this.streak = new FrameStreak(
       (key) => this.assignments.has(key),
       this.canWithdraw,
@@ -185,7 +186,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     const carried: CarriedAssignment[] = [];
     for (const [key, assignment] of this.assignments.entries()) {
       if (held.get(key) !== assignment.lease) {
-        if (!assignment.started && assignment.request.kind === 'run' && assignment.sink.returned) this.giveBack(key, assignment);
+        if (!assignment.started && mayGiveBack(assignment.request, assignment.sink)) this.giveBack(key, assignment);
         continue;
       }
       this.assignments.release(key, assignment);
@@ -334,7 +335,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     const assignment = this.assignments.get(key);
     if (!assignment || assignment.lease !== lease || !this.options.leases.isCurrent(key, lease)) return;
     if (assignment.started && !assignment.adopted) return;
-    if (assignment.adopted || assignment.request.kind !== 'run' || !assignment.sink.returned) {
+    if (assignment.adopted || !mayGiveBack(assignment.request, assignment.sink)) {
       this.takeBack(key, assignment, 'RETURNED', `worker ${this.options.name} gave back an attempt it could no longer give back unrun`);
     } else {
       this.giveBack(key, assignment);
@@ -347,8 +348,7 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.assignments.remove(key, assignment);
     this.options.leases.release(key, assignment.lease);
     assignment.sink.returned!();
-    if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-    this.options.onCapacity();
+    this.slotFreed();
   }
 
   private takeBack(key: string, assignment: Assignment, code: string, message: string): void {
@@ -362,6 +362,11 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.assignments.remove(key, assignment);
     if (assignment.started) this.counted.count('ended', assignment.request.runId);
     assignment.sink.finished(outcome);
+    this.slotFreed();
+  }
+
+  /** An assignment left: a waiting `close` may end, and the scheduler may hand out more. */
+  private slotFreed(): void {
     if (this.assignments.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.options.onCapacity();
   }

@@ -115,7 +115,8 @@ describe('the local node', () => {
     const node = makeNode(1, 1);
     await warmQuickStreak(node);
     const log: string[] = [];
-    const slowRequest = request({ operation: 'delay', ms: 300 });
+    // Long enough that its slot is still taken when giveBack runs, on a loaded machine too.
+    const slowRequest = request({ operation: 'delay', ms: 1_500 });
     const slow = run(node, slowRequest, log);
     const returned: string[] = [];
     const finished: string[] = [];
