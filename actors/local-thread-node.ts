@@ -4,6 +4,7 @@ import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import { FlushScheduler } from './executor/flush-scheduler.ts';
+import { InFlightRequests, type PendingRequest as Pending } from './executor/in-flight-requests.ts';
 import type { ServedThread } from './executor/served-thread.ts';
 import { NodeThreadPool } from './executor/thread-pool.ts';
 import { placeOnThreads } from './executor/thread-placement.ts';
@@ -19,24 +20,6 @@ import { mayGiveBack, type AttemptSink, type NodeRuntime } from './node-runtime.
 import { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
 
 export { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node-options.ts';
-
-interface InFlight {
-  request: ExecutionRequest;
-  sink: AttemptSink;
-  /** Whether it was already taken back from a lost thread once (see onThreadLost). */
-  rescued?: boolean;
-  thread: ServedThread;
-  /** Whether the thread reported it started: only those count for the node actor. */
-  started: boolean;
-  /** Set once an abort was asked for: the timer that terminates the thread if it does not stop. */
-  abortTimer: unknown;
-}
-
-interface Pending {
-  request: ExecutionRequest;
-  sink: AttemptSink;
-  rescued?: boolean;
-}
 
 /**
  * The local node: a piscina pool of worker threads, each serving one long call that runs up
@@ -61,7 +44,7 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly actor;
   private readonly counted: AttemptCounter;
   private readonly threads: ServedThread[] = [];
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly inFlight: InFlightRequests;
   private pending: Pending[] = [];
   private readonly flushes = new FlushScheduler(() => this.flushPending());
   private closed = false;
@@ -72,12 +55,11 @@ export class LocalThreadNode implements NodeRuntime {
   private readonly streak = new QuickStreak();
   private idleWaiters: (() => void)[] = [];
   private readonly canSpin = machineCanSpin();
-  /** Requests on threads that `giveBack` asked for: their threads' `returned` hands them to their sinks. */
-  private readonly givingBack = new Set<string>();
 
   constructor(private readonly options: LocalThreadNodeOptions) {
     this.id = options.id ?? 'local';
     this.restarts = new ThreadRestarts(options.now ?? Date.now);
+    this.inFlight = new InFlightRequests(options.clock);
     const threads = Math.max(1, options.threads);
     this.perThread = Math.max(1, options.tasksPerThread);
     this.capacity = threads * this.perThread;
@@ -173,9 +155,7 @@ export class LocalThreadNode implements NodeRuntime {
     const given: Pending[] = [];
     for (const p of this.pending) (mayGiveBack(p.request, p.sink) ? given : kept).push(p);
     this.pending = kept;
-    for (const [key, entry] of this.inFlight) {
-      if (!entry.started && entry.abortTimer === null && mayGiveBack(entry.request, entry.sink)) this.givingBack.add(key);
-    }
+    this.inFlight.markGivingBack();
     for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
     for (const p of given) p.sink.returned!();
     if (given.length > 0) {
@@ -193,9 +173,7 @@ export class LocalThreadNode implements NodeRuntime {
     if (this.inFlight.size > 0 || this.pending.length > 0) {
       await settlesWithin(new Promise<void>((resolve) => this.idleWaiters.push(resolve)), deadlineMs, this.options.clock);
     }
-    for (const entry of this.inFlight.values()) {
-      if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
-    }
+    for (const entry of this.inFlight.values()) this.inFlight.clearAbortTimer(entry);
     // Threads end their calls on `close` once idle; whatever still runs past the deadline is
     // abandoned: destroying the pool terminates its thread.
     for (const thread of this.threads) thread.close();
@@ -227,7 +205,7 @@ export class LocalThreadNode implements NodeRuntime {
       const keys: string[] = [];
       for (const w of items) {
         const key = attemptKey(w.request);
-        this.inFlight.set(key, { ...w, thread, started: false, abortTimer: null });
+        this.inFlight.sent(key, w, thread);
         requests.push(w.request);
         keys.push(key);
       }
@@ -249,13 +227,10 @@ export class LocalThreadNode implements NodeRuntime {
     let started = 0;
     let ended = 0;
     for (const key of report.started) {
-      const entry = this.inFlight.get(key);
+      // Started before its thread saw a withdraw: it runs here after all.
+      const entry = this.inFlight.started(key);
       if (!entry) continue;
       if (started++ === 0) runId = entry.request.runId;
-      entry.started = true;
-      // Started before its thread saw the withdraw: it runs here after all.
-      this.givingBack.delete(key);
-      thread.running++;
       entry.sink.started();
       // Its end right after its start: the task's two transitions are adjacent in the journal,
       // which stores them as one row (src/store/merged-transitions.ts).
@@ -263,7 +238,7 @@ export class LocalThreadNode implements NodeRuntime {
       if (outcome !== undefined) {
         ended++;
         this.streak.quick();
-        this.finish(key, entry, outcome);
+        this.inFlight.finish(key, entry, outcome);
       }
     }
     this.counted.count('started', runId, started);
@@ -276,7 +251,7 @@ export class LocalThreadNode implements NodeRuntime {
         // Reported early (before user code), it is quick if it ends by the thread's next report.
         if (thread.startedEarly.delete(o.key)) this.streak.quick();
       }
-      this.finish(o.key, entry, o.outcome);
+      this.inFlight.finish(o.key, entry, o.outcome);
     }
     this.counted.count('ended', runId, ended);
     const stillRunning = (key: string) => this.inFlight.get(key)?.started === true;
@@ -307,18 +282,17 @@ export class LocalThreadNode implements NodeRuntime {
     const back: Pending[] = [];
     let given = 0;
     for (const key of keys) {
-      const entry = this.inFlight.get(key);
-      if (!entry) continue;
-      this.inFlight.delete(key);
-      entry.thread.held.delete(key);
-      if (this.givingBack.delete(key)) {
+      const out = this.inFlight.takeOut(key);
+      if (!out) continue;
+      const { entry } = out;
+      if (out.given) {
         given++;
         entry.sink.returned!();
         continue;
       }
       if (entry.abortTimer !== null) {
         // Aborted while it waited on the thread: it ends here, never started.
-        this.options.clock.clearTimeout(entry.abortTimer);
+        this.inFlight.clearAbortTimer(entry);
         entry.sink.finished(cancelled('attempt stopped'));
         continue;
       }
@@ -369,14 +343,13 @@ export class LocalThreadNode implements NodeRuntime {
       const entry = this.inFlight.get(key);
       if (!entry) continue;
       if (!entry.started && !entry.rescued && entry.abortTimer === null && !this.closed && !this.broken) {
-        this.inFlight.delete(key);
         // Asked for back before the thread died: given back, as asked.
-        if (this.givingBack.delete(key)) entry.sink.returned!();
+        if (this.inFlight.takeOut(key)!.given) entry.sink.returned!();
         else back.push({ request: entry.request, sink: entry.sink, rescued: true });
         continue;
       }
       if (entry.started && ended++ === 0) runId = entry.request.runId;
-      this.finish(key, entry, threadCrashed(error));
+      this.inFlight.finish(key, entry, threadCrashed(error));
     }
     thread.held.clear();
     this.counted.count('ended', runId, ended);
@@ -402,22 +375,13 @@ export class LocalThreadNode implements NodeRuntime {
     for (const thread of this.threads) {
       for (const key of [...thread.held]) {
         const entry = this.inFlight.get(key);
-        if (entry && !entry.started) this.finish(key, entry, this.broken);
+        if (entry && !entry.started) this.inFlight.finish(key, entry, this.broken);
       }
     }
     // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
     this.pool.stopStarting();
     this.wakeIdleWaiters();
     this.options.onBroken?.(new SwarmError('WORKER_CRASHED', broken.error.message));
-  }
-
-  private finish(key: string, entry: InFlight, outcome: ExecutionOutcome): void {
-    this.inFlight.delete(key);
-    this.givingBack.delete(key);
-    entry.thread.held.delete(key);
-    if (entry.started) entry.thread.running--;
-    if (entry.abortTimer !== null) this.options.clock.clearTimeout(entry.abortTimer);
-    entry.sink.finished(outcome);
   }
 
   private wakeIdleWaiters(): void {
