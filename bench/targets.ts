@@ -14,11 +14,6 @@ export const TARGET = {
   usPerChainStep: 150,
   /** Peak live task actors may not exceed this fraction of the run's tasks ("follows the frontier"). */
   liveFraction: 0.01,
-  /**
-   * RSS growth (peak − before) of the big flat run may be at most this multiple of the small
-   * one's: both have the same frontier, the big one 10× the tasks.
-   */
-  rssScaleLimit: 2,
   /** One remote worker process (2 threads) over loopback. */
   remoteTasksPerSecond: 15_000,
   /** Re-simulating a 100k-task journal (read, replay, compare). */
