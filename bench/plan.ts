@@ -54,7 +54,8 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
   const pool = ['--threads', String(threads)];
   const swarm = [...pool, '--tasks-per-thread', String(tasksPerThread)];
   const rawCalls = quick ? ['--calls', '20000', '--sweep-calls', '5000', '--repeats', '1'] : ['--calls', '100000', '--repeats', '5'];
-  const flat = quick ? [1_000, 10_000] : [10_000, 100_000];
+  // 50k is the scenario; 10k and 100k show how the rate holds with the run's size.
+  const flat = quick ? [1_000, 10_000] : [10_000, 50_000, 100_000];
   const remoteTasks = quick ? 1_000 : 10_000;
   // A long-lived dispatcher's rate is what the row is for, so a full run warms up past the JIT's
   // first seconds (see remote-scenario.ts); a quick run keeps the scenario's shorter default.

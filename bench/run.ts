@@ -37,7 +37,7 @@ const USAGE = `usage: bun run bench [options]   (or: bun bench/run.ts [options])
   --rounds N              run the swarm's flat, chain and remote scenarios and the peer's this
                           many times each and show the median round (default 3; 1 with --quick)
   --only ID,ID            run only these scenarios: raw-calls, raw-round-trip, raw-batched-16,
-                          raw-batched-slots, swarm-flat-10k, swarm-flat-100k, swarm-fan-out-1m,
+                          raw-batched-slots, swarm-flat-10k, swarm-flat-50k, swarm-flat-100k, swarm-fan-out-1m,
                           swarm-fan-out-1m-cli, swarm-chain-1k,
                           remote-flat-10k, remote-heartbeats-50, resume-10k, resimulate-100k,
                           bullmq-flat-100k, bullmq-flat-100k-aof, bullmq-chain-200

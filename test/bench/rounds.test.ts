@@ -77,7 +77,7 @@ describe('medianRound: the round the table shows', () => {
   test("the swarm's flat, chain and remote runs and the peer's run in rounds; raw piscina, memory and resume rows do not", () => {
     const inRounds = plan(false, 2, 4, null).filter((p) => p.rounds).map((p) => p.id);
     expect(inRounds).toEqual([
-      'swarm-flat-10k', 'swarm-flat-100k', 'swarm-chain-1k', 'remote-flat-10k',
+      'swarm-flat-10k', 'swarm-flat-50k', 'swarm-flat-100k', 'swarm-chain-1k', 'remote-flat-10k',
       'bullmq-flat-100k', 'bullmq-flat-100k-aof', 'bullmq-chain-200',
     ]);
   });
