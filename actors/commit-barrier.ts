@@ -2,6 +2,12 @@ import type { JournalRecorder } from './journal/journal-recorder.ts';
 
 /** Something that must not act until the journal has committed what led to it. */
 export interface AfterCommit {
+  /**
+   * The commit about to be made holds everything recorded until now: what the waiter asked for
+   * so far is what its `afterCommit` may act on. (A commit in the background lands later, and
+   * what is asked for meanwhile waits for the next one.)
+   */
+  beforeCommit?(): void;
   afterCommit(): void;
 }
 
@@ -20,6 +26,8 @@ export class CommitBarrier {
   private readonly waiting = new Set<AfterCommit>();
   private scheduled = false;
   private committedThisTurn = false;
+  /** A commit is on its way to the disk (in the background): the next waits until it lands. */
+  private inFlight = false;
 
   constructor(
     private readonly journal: JournalRecorder,
@@ -51,14 +59,26 @@ export class CommitBarrier {
 
   private tick(): void {
     this.scheduled = false;
-    try {
-      this.journal.flush();
-    } catch (err) {
-      this.onError(err);
-      return;
-    }
+    if (this.inFlight || this.waiting.size === 0) return;
     const waiters = [...this.waiting];
     this.waiting.clear();
+    for (const waiter of waiters) waiter.beforeCommit?.();
+    // Refused: the waiters wait for resume(), after the journal has been written again.
+    const keep = () => {
+      this.inFlight = false;
+      for (const waiter of waiters) this.waiting.add(waiter);
+    };
+    this.inFlight = true;
+    try {
+      this.journal.flushThen({ durable: () => this.landed(waiters), refused: keep });
+    } catch (err) {
+      keep();
+      this.onError(err);
+    }
+  }
+
+  private landed(waiters: readonly AfterCommit[]): void {
+    this.inFlight = false;
     for (const waiter of waiters) {
       // One waiter's failure must not starve the others of their wake-up.
       try {
@@ -66,6 +86,11 @@ export class CommitBarrier {
       } catch (err) {
         this.onError(err);
       }
+    }
+    // Asked for while that commit was on its way.
+    if (this.waiting.size > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.tick());
     }
   }
 }

@@ -65,6 +65,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private compensation: RunCompensation | null = null;
   private cancelling = false;
   private finishing: RunStatus | null = null;
+  /** What asked for the commit being made (see beforeCommit): acted on once it is durable. */
+  private readonly sealed = { settled: [] as number[], compensation: false, finishing: null as RunStatus | null };
   private graceTimer: unknown = null;
   private resolveFinished!: (summary: RunSummary) => void;
   private rejectFinished!: (err: unknown) => void;
@@ -268,19 +270,27 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     });
   }
 
+  /** What was asked for until now rides on the commit being made (added to what a refused one left). */
+  beforeCommit(): void {
+    const sealed = this.sealed;
+    for (const i of this.settledAwaitingCommit) sealed.settled.push(i);
+    this.settledAwaitingCommit = [];
+    sealed.compensation ||= this.compensationRequested;
+    this.compensationRequested = false;
+    sealed.finishing = this.finishing ?? sealed.finishing;
+    this.finishing = null;
+  }
+
   afterCommit(): void {
     if (this.abandoned) return;
     // A finish requested before this commit has its final transition durable now; one
-    // requested while settling below waits for the next commit.
-    const finishing = this.finishing;
-    this.finishing = null;
-    const settled = this.settledAwaitingCommit;
-    this.settledAwaitingCommit = [];
+    // requested while settling below (or while the commit was on its way) waits for the next.
+    const { settled, compensation, finishing } = this.sealed;
+    this.sealed.settled = [];
+    this.sealed.compensation = false;
+    this.sealed.finishing = null;
     this.settleAll(settled);
-    if (this.compensationRequested) {
-      this.compensationRequested = false;
-      this.startCompensation();
-    }
+    if (compensation) this.startCompensation();
     if (finishing) this.complete(finishing);
   }
 

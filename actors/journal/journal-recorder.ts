@@ -1,8 +1,29 @@
 import { createActor, type AnyActorLogic, type InspectionEvent } from 'xstate';
 import type { Clock } from '../../src/clock.ts';
-import type { BatchFencing, FencedRun, RunFence } from '../../src/store/run-lease.ts';
-import type { NewTransition, StoreBatch, SwarmStore } from '../../src/store/types.ts';
+import type { FencedRun } from '../../src/store/run-lease.ts';
+import type { BackgroundCommitResult, NewTransition, StoreBatch, SwarmStore } from '../../src/store/types.ts';
 import type { ActorTag, Projector } from './actor-tag.ts';
+import { fencingOfBatch } from './batch-fencing.ts';
+import { payloadOf, stateName } from './row-fields.ts';
+
+/** Rows from which a commit goes to the store's background writer, when it has one. */
+export const BACKGROUND_MIN_ROWS = 64;
+/** Background commits in flight at once; what is recorded meanwhile waits and joins the next. */
+const BACKGROUND_IN_FLIGHT = 2;
+/** How long a flush that must be durable when it returns waits for the background commits before it. */
+const BACKGROUND_DRAIN_MS = 30_000;
+
+/** Told when what was recorded before `flushThen` is durable, or that its commit was refused. */
+export interface DurableWaiter {
+  durable(): void;
+  /** The commit was refused: nothing of it is durable, and the recorder has failed (see `error`). */
+  refused(): void;
+}
+
+interface InFlightCommit {
+  batch: StoreBatch;
+  then: DurableWaiter[];
+}
 
 /** How a recorder fences its commits by run lease (src/store/run-lease.ts). */
 export interface JournalFencing {
@@ -29,11 +50,16 @@ export interface JournalRecorderOptions {
  * inspection API (microsteps), so no machine or host code writes journal rows by hand.
  *
  * Writes are grouped: rows and projections accumulate and go to the store in one
- * transaction per `flush()` (group commit), at the latest `groupCommitMs` after the first
- * buffered row. The runtime calls `flush()` itself (through the CommitBarrier) before it
- * releases a succeeded task's dependents and before it reports a run finished, which is what
- * makes a terminal state durable before anything acts on it; everything else rides along.
- * A commit costs ~70 µs however small, so fewer, larger commits are the main lever.
+ * transaction per flush (group commit), at the latest `groupCommitMs` after the first
+ * buffered row. The runtime asks for one itself (`flushThen`, through the CommitBarrier) before
+ * it releases a succeeded task's dependents and before it reports a run finished, and acts
+ * only once it is durable; everything else rides along. A commit costs ~70 µs however small,
+ * so fewer, larger commits are the main lever.
+ *
+ * A commit of BACKGROUND_MIN_ROWS rows or more goes to the store's background writer when it
+ * has one (SQLite on a file: a thread with its own connection), and so does any commit while
+ * one is on its way, so the journal keeps its order; a small one with nothing on its way (a
+ * chain's step) is made here at once, as waiting for a thread would only add to it.
  *
  * A commit the store refuses is kept, unchanged, and nothing more is sent until `retry()`: the
  * caller decides whether the failure may pass (an outage) or is the end. The kept batch is sent
@@ -56,6 +82,18 @@ export class JournalRecorder {
   /** The batch the store refused last: sent again, first, by `retry()`. */
   private unsent: StoreBatch | null = null;
   private readonly fencing: JournalFencing | undefined;
+  /** Whether big commits go to the store's background writer (SQLite on a file). */
+  private readonly background: boolean;
+  /** Background commits sent and not yet answered, oldest first (they land in this order). */
+  private inFlight: InFlightCommit[] = [];
+  /** Waiters for rows not sent yet (too many commits in flight): they ride on the next. */
+  private nextWaiters: DurableWaiter[] = [];
+  /** Set when a send was put off for lack of room in flight: made when one lands. */
+  private sendDeferred = false;
+  /** While a flush waits for the background commits: landing ones send nothing new. */
+  private draining = false;
+  /** Background commits refused (the first one, then those after it), sent again by `retry()`. */
+  private refusedBatches: StoreBatch[] = [];
 
   constructor(options: JournalRecorderOptions) {
     this.store = options.store;
@@ -64,6 +102,7 @@ export class JournalRecorder {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.groupCommitMs = options.groupCommitMs ?? 5;
     this.fencing = options.fencing;
+    this.background = options.store.backgroundCommits === true && options.store.commitInBackground !== undefined;
   }
 
   /** Creates an actor whose transitions are journaled under `actorId`; the caller starts it. */
@@ -133,21 +172,124 @@ export class JournalRecorder {
   }
 
   /**
-   * Commits everything buffered in one transaction. Throws if the store refuses it, and from
-   * then on throws that failure again, without asking the store, until `retry()` succeeds.
+   * Commits everything buffered in one transaction, durable when this returns (after the
+   * background commits before it). Throws if the store refuses it, and from then on throws that
+   * failure again, without asking the store, until `retry()` succeeds.
    */
   flush(): void {
     if (this.failure) throw this.failure;
+    this.drainBackground();
+    if (this.failure) throw this.failure;
     this.commitBuffered();
+    this.allDurable();
   }
 
   /**
-   * After a refused commit: sends the refused batch again, then what was recorded since. Throws
+   * Commits what is buffered and tells `waiter` once it is durable. A big commit, or any while
+   * one is in flight (the journal's order), goes to the store's background writer when it has
+   * one, so this thread does not wait for the disk; otherwise this is flush() then durable().
+   * Throws, like flush(), after a refused commit.
+   */
+  flushThen(waiter: DurableWaiter): void {
+    if (this.failure) throw this.failure;
+    if (!this.background || (this.inFlight.length === 0 && this.rows.length < BACKGROUND_MIN_ROWS)) {
+      this.commitBuffered();
+      this.allDurable();
+      waiter.durable();
+      return;
+    }
+    this.nextWaiters.push(waiter);
+    this.sendInBackground();
+  }
+
+  /**
+   * After a refused commit: sends the refused batches again, then what was recorded since. Throws
    * (and stays failed) if the store still refuses.
    */
   retry(): void {
+    // What was in flight comes back refused (the thread writes nothing after a refusal).
+    this.drainBackground();
     this.failure = null;
+    this.store.resumeBackground?.();
+    const refused = this.refusedBatches;
+    this.refusedBatches = [];
+    for (let i = 0; i < refused.length; i++) {
+      try {
+        // The first may have landed after all (a thread lost while it wrote): the store looks.
+        if (i === 0 && refused[i].fencing) refused[i].fencing!.resent = true;
+        this.send(refused[i]);
+      } catch (err) {
+        this.refusedBatches = refused.slice(i);
+        throw err;
+      }
+    }
     this.commitBuffered();
+    this.allDurable();
+  }
+
+  /** Background commits are given the time to land; their waiters are told, or the failure set. */
+  private drainBackground(): void {
+    if (this.inFlight.length === 0) return;
+    this.draining = true;
+    try {
+      this.store.drainBackground!(BACKGROUND_DRAIN_MS);
+    } catch (err) {
+      this.failure ??= err;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Everything recorded is durable now: the waiters for rows not yet sent are too. */
+  private allDurable(): void {
+    if (this.nextWaiters.length === 0) return;
+    const waiters = this.nextWaiters;
+    this.nextWaiters = [];
+    for (const waiter of waiters) waiter.durable();
+  }
+
+  private sendInBackground(): void {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.inFlight.length >= BACKGROUND_IN_FLIGHT) {
+      // Back-pressure: the rows wait, and go in one bigger commit when one lands.
+      this.sendDeferred = true;
+      return;
+    }
+    this.sendDeferred = false;
+    const then = this.nextWaiters;
+    this.nextWaiters = [];
+    const batch = this.takeBatch();
+    if (batch === null) {
+      // Nothing new: durable when what is in flight is.
+      if (this.inFlight.length === 0) for (const waiter of then) waiter.durable();
+      else this.inFlight[this.inFlight.length - 1].then.push(...then);
+      return;
+    }
+    const commit: InFlightCommit = { batch, then };
+    this.inFlight.push(commit);
+    this.store.commitInBackground!(batch, (result) => this.landed(commit, result));
+  }
+
+  private landed(commit: InFlightCommit, result: BackgroundCommitResult): void {
+    // Answers come in the order the commits were sent.
+    if (this.inFlight[0] === commit) this.inFlight.shift();
+    else this.inFlight = this.inFlight.filter((c) => c !== commit);
+    if (!result.ok) {
+      this.refusedBatches.push(commit.batch);
+      const first = this.failure === null;
+      if (first) this.failure = result.error;
+      // Rows not sent yet wait for retry() as well.
+      const waiters = [...commit.then, ...(first ? this.nextWaiters.splice(0) : [])];
+      for (const waiter of waiters) waiter.refused();
+      if (first && !this.draining) this.onFailure?.(result.error);
+      return;
+    }
+    if (result.outcome.fenced.length > 0) this.fencing?.onFenced(result.outcome.fenced);
+    for (const waiter of commit.then) waiter.durable();
+    if (!this.draining && this.failure === null && (this.sendDeferred || this.nextWaiters.length > 0)) this.sendInBackground();
   }
 
   private commitBuffered(): void {
@@ -161,7 +303,16 @@ export class JournalRecorder {
       this.send(this.unsent);
       this.unsent = null;
     }
-    if (this.rows.length === 0 && this.dirty.size === 0) return;
+    const batch = this.takeBatch();
+    if (batch === null) return;
+    this.unsent = batch;
+    this.send(batch);
+    this.unsent = null;
+  }
+
+  /** The buffered rows and the projections of the actors they touched, as one batch; null if none. */
+  private takeBatch(): StoreBatch | null {
+    if (this.rows.length === 0 && this.dirty.size === 0) return null;
     const batch: StoreBatch = { transitions: this.rows, runs: [], tasks: [], nodes: [], fencing: undefined };
     for (const tag of this.dirty) {
       const projection = tag.project(tag.pending, tag);
@@ -169,12 +320,10 @@ export class JournalRecorder {
       if (projection.run) batch.runs.push(projection.run);
       if (projection.node) batch.nodes.push(projection.node);
     }
-    batch.fencing = this.fencingOf(batch);
+    batch.fencing = this.fencing ? fencingOfBatch(batch, this.fencing) : undefined;
     this.rows = [];
     this.dirty = new Set();
-    this.unsent = batch;
-    this.send(batch);
-    this.unsent = null;
+    return batch;
   }
 
   private send(batch: StoreBatch): void {
@@ -186,30 +335,6 @@ export class JournalRecorder {
       throw err;
     }
     if (outcome.fenced.length > 0) this.fencing?.onFenced(outcome.fenced);
-  }
-
-  /** The epochs this process holds for the leased runs the batch writes. */
-  private fencingOf(batch: StoreBatch): BatchFencing | undefined {
-    const source = this.fencing;
-    if (!source) return undefined;
-    const runs: RunFence[] = [];
-    const seen = new Set<string>();
-    const add = (runId: string | null) => {
-      if (runId === null || seen.has(runId)) return;
-      seen.add(runId);
-      const epoch = source.epochOf(runId);
-      if (epoch !== undefined) runs.push({ runId, epoch });
-    };
-    let last: string | null = null;
-    for (const t of batch.transitions) {
-      // Rows come in runs of the same run id: look each run up once per stretch.
-      if (t.runId === last) continue;
-      last = t.runId;
-      add(t.runId);
-    }
-    for (const patch of batch.runs) add(patch.id);
-    for (const patch of batch.tasks) add(patch.runId);
-    return runs.length === 0 ? undefined : { runs };
   }
 
   /** The first store failure, if any: once set, every later flush throws it again. */
@@ -226,24 +351,12 @@ export class JournalRecorder {
     // After a refused commit only retry() goes back to the store.
     if (this.failure) return;
     try {
-      this.flush();
+      const big = this.inFlight.length > 0 || this.rows.length >= BACKGROUND_MIN_ROWS;
+      // Past maxBuffered with no room in flight, wait for the disk (back-pressure) rather than buffer on.
+      if (this.background && big && !(this.rows.length >= this.maxBuffered && this.inFlight.length >= BACKGROUND_IN_FLIGHT)) this.sendInBackground();
+      else this.flush();
     } catch (err) {
       this.onFailure?.(err);
     }
   }
-}
-
-export function stateName(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const [key, child] = Object.entries(value)[0] ?? [];
-    return key === undefined ? '' : child === undefined || (typeof child === 'object' && Object.keys(child as object).length === 0) ? key : `${key}.${stateName(child)}`;
-  }
-  return String(value);
-}
-
-function payloadOf(event: { type: string }): Record<string, unknown> | null {
-  if (event.type.startsWith('xstate.')) return null;
-  const { type: _type, ...rest } = event as Record<string, unknown>;
-  return Object.keys(rest).length === 0 ? null : rest;
 }

@@ -1,5 +1,5 @@
 import type { CommitOutcome } from '../store/run-lease.ts';
-import type { StoreBatch, SwarmStore, TaskPatch } from '../store/types.ts';
+import type { BackgroundCommitResult, StoreBatch, SwarmStore, TaskPatch } from '../store/types.ts';
 
 /** Statuses of tasks that ran and settled for good: the ones a duration means something for. */
 const RAN_AND_SETTLED = new Set(['succeeded', 'failed', 'rolled_back', 'rollback_failed']);
@@ -17,8 +17,7 @@ export type SettledTask = TaskPatch & { startedAt: number; finishedAt: number };
  * else passes straight through to the real store.
  */
 export function observeSettledTasks(store: SwarmStore, onSettled: (task: SettledTask) => void): SwarmStore {
-  const commit = (batch: StoreBatch): CommitOutcome => {
-    const outcome = store.commit(batch);
+  const observe = (batch: StoreBatch, outcome: CommitOutcome): CommitOutcome => {
     // A batch written before (a retry after a lost answer) was observed then; a fenced run's
     // rows were not written at all.
     if (batch.tasks.length === 0 || outcome.duplicate) return outcome;
@@ -41,9 +40,16 @@ export function observeSettledTasks(store: SwarmStore, onSettled: (task: Settled
     }
     return outcome;
   };
+  const commit = (batch: StoreBatch): CommitOutcome => observe(batch, store.commit(batch));
+  const commitInBackground = (batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void =>
+    store.commitInBackground!(batch, (result) => {
+      if (result.ok) observe(batch, result.outcome);
+      done(result);
+    });
   return new Proxy(store, {
     get(target, property) {
       if (property === 'commit') return commit;
+      if (property === 'commitInBackground' && store.commitInBackground) return commitInBackground;
       const value = Reflect.get(target, property, target);
       // Methods run against the real store (its private fields are not on the proxy).
       return typeof value === 'function' ? value.bind(target) : value;

@@ -8,6 +8,9 @@ import { applyMigrations } from './migrations.ts';
  */
 export const BUSY_TIMEOUT_MS = 5_000;
 
+/** SQLite's page cache of a connection, in MiB (see configureConnection). */
+export const DEFAULT_CACHE_MIB = 64;
+
 /** The WAL's size, in pages, at which a commit checkpoints it (see configureConnection). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -22,15 +25,17 @@ export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
  * (the default) doubled the cost of each one (measured: 127 µs → 67 µs per commit of a
  * typical batch). Fewer, larger checkpoints also write each hot page once instead of often.
  * A store that commits a lot moves its checkpoints to a thread (wal-checkpointer.ts).
- * cache_size 64 MiB: a 100k-task run's hot pages (tasks being patched, the journal's tail and
- * its index) outgrow the default 8 MiB, and the misses doubled the cost of a commit (measured).
+ * cache_size 64 MiB by default: a 100k-task run's hot pages (tasks being patched, the journal's
+ * tail and its index) outgrow the default 8 MiB, and the misses doubled the cost of a commit
+ * (measured). A connection that only writes the journal in order needs less (see
+ * background-writer-thread.ts).
  */
-export function configureConnection(db: Database): void {
+export function configureConnection(db: Database, cacheMiB = DEFAULT_CACHE_MIB): void {
   db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.run('PRAGMA journal_mode = WAL'); // ':memory:' databases stay in 'memory' mode
   db.run('PRAGMA synchronous = NORMAL');
   db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  db.run('PRAGMA cache_size = -65536');
+  db.run(`PRAGMA cache_size = -${Math.round(cacheMiB * 1024)}`);
   db.run('PRAGMA foreign_keys = ON');
 }
 
@@ -39,11 +44,11 @@ export function configureConnection(db: Database): void {
  * Any failure to open — missing directory, not a database, no permission — becomes a
  * StoreUnavailableError naming the path; a too-new schema stays a STORE_SCHEMA SwarmError.
  */
-export function openDatabase(location: string): { db: Database; schemaVersion: number } {
+export function openDatabase(location: string, cacheMiB = DEFAULT_CACHE_MIB): { db: Database; schemaVersion: number } {
   let db: Database | undefined;
   try {
     db = new Database(location, { create: true, readwrite: true });
-    configureConnection(db);
+    configureConnection(db, cacheMiB);
     const schemaVersion = applyMigrations(db);
     assertWritable(db);
     return { db, schemaVersion };

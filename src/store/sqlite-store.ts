@@ -27,7 +27,9 @@ import { MAX_TRANSITIONS_PER_ROW, encodeEarlier, expandRow, sameActor } from './
 import { COMMITTED, DUPLICATE, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
+import { BackgroundWriter } from './background-writer.ts';
 import type {
+  BackgroundCommitResult,
   NewRun,
   NewTask,
   NodeRecord,
@@ -71,12 +73,17 @@ export class SqliteStore implements SwarmStore {
   private closed = false;
   /** Null for a database in memory, which has no WAL. */
   readonly checkpointer: WalCheckpointer | null;
+  /** Started by the first background commit (see BackgroundWriter). */
+  private background: BackgroundWriter | null = null;
 
-  /** `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer). */
-  constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>) {
+  /**
+   * `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer).
+   * `cacheMiB`: the connection's page cache (see configureConnection).
+   */
+  constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>, cacheMiB?: number) {
     this.location = location;
     this.file = location === ':memory:' || location === '' ? null : location;
-    const { db, schemaVersion } = openDatabase(location);
+    const { db, schemaVersion } = openDatabase(location, cacheMiB);
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
@@ -106,6 +113,26 @@ export class SqliteStore implements SwarmStore {
     const outcome = this.commitTransaction(batch);
     this.checkpointer?.committed(batch.transitions.length + batch.tasks.length);
     return outcome;
+  }
+
+  /** A database in memory has one connection, so no thread can write to it. */
+  get backgroundCommits(): boolean {
+    return this.file !== null;
+  }
+
+  commitInBackground(batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void {
+    this.assertOpen();
+    if (this.file === null) throw new Error('a SQLite database in memory has no background writer (see backgroundCommits)');
+    this.background ??= new BackgroundWriter(this.file, (rows) => this.checkpointer?.committed(rows));
+    this.background.commit(batch, done);
+  }
+
+  drainBackground(timeoutMs: number): void {
+    this.background?.drain(timeoutMs);
+  }
+
+  resumeBackground(): void {
+    this.background?.resume();
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -242,7 +269,8 @@ export class SqliteStore implements SwarmStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    // Its connection first, so this one is the last and checkpoints the WAL away.
+    // Their connections first, so this one is the last and checkpoints the WAL away.
+    this.background?.stop();
     this.checkpointer?.stop();
     this.statements.finalize();
     this.leases.finalize();

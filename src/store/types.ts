@@ -128,6 +128,12 @@ export interface TransitionRecord {
 export type NewTransition = Omit<TransitionRecord, 'seq'>;
 
 /** Everything one group commit writes: journal rows and the projections that follow from them. */
+/**
+ * How a background commit ended: durable, with what `commit` would have returned; or refused,
+ * with the error, where `earlier` says it was not even tried because one before it was refused.
+ */
+export type BackgroundCommitResult = { ok: true; outcome: CommitOutcome } | { ok: false; error: unknown; earlier: boolean };
+
 export interface StoreBatch {
   transitions: NewTransition[];
   runs: RunPatch[];
@@ -173,6 +179,24 @@ export interface SwarmStore {
    * writes nothing again (see run-lease.ts).
    */
   commit(batch: StoreBatch): CommitOutcome;
+  /**
+   * Whether `commitInBackground` writes on a thread of the store's own (SQLite with a file), so
+   * that a big commit costs its caller only the hand-over. Absent or false: it has none.
+   */
+  readonly backgroundCommits?: boolean;
+  /**
+   * Commits `batch` as `commit` would, on the store's background thread, and calls `done` once
+   * it is durable or refused. Batches land in the order given. After one is refused, those
+   * given after it are not written (`done` says `earlier`) until `resumeBackground()`.
+   */
+  commitInBackground?(batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void;
+  /**
+   * Blocks until every background commit given so far has landed and its `done` has run, at
+   * most `timeoutMs` (then throws): for a caller that needs everything durable now.
+   */
+  drainBackground?(timeoutMs: number): void;
+  /** After a refused background commit: the thread writes again what it is given next. */
+  resumeBackground?(): void;
 
   getRun(runId: string): RunRecord | undefined;
   /** The run without its manifest (cheap whatever the run's size), as listRuns gives it. */

@@ -1,12 +1,17 @@
 import { describe, expect, test } from 'bun:test';
 import { CommitBarrier, type AfterCommit } from '../../actors/commit-barrier.ts';
-import type { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
+import type { DurableWaiter, JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 
 /** A journal that only counts its flushes, and a log of what happened in which order. */
 function setup() {
   const log: string[] = [];
   let flushes = 0;
-  const journal = { flush: () => log.push(`flush ${++flushes}`) } as unknown as JournalRecorder;
+  const journal = {
+    flushThen: (then: DurableWaiter) => {
+      log.push(`flush ${++flushes}`);
+      then.durable();
+    },
+  } as unknown as JournalRecorder;
   const barrier = new CommitBarrier(journal, (err) => log.push(`error ${String(err)}`));
   const waiter = (name: string): AfterCommit => ({ afterCommit: () => log.push(`woke ${name}`) });
   return { barrier, waiter, log };
@@ -46,7 +51,7 @@ describe('the commit barrier', () => {
   test('a refused flush wakes no one and reports the error', async () => {
     const log: string[] = [];
     const journal = {
-      flush: () => {
+      flushThen: () => {
         throw new Error('disk full');
       },
     } as unknown as JournalRecorder;
@@ -54,5 +59,67 @@ describe('the commit barrier', () => {
     barrier.request({ afterCommit: () => log.push('woke') });
     await new Promise((r) => setImmediate(r));
     expect(log).toEqual(['error disk full']);
+  });
+
+  describe('with commits that land later (a background writer)', () => {
+    /** A journal whose commits land when the test says, as the background writer's do. */
+    function background() {
+      const log: string[] = [];
+      const inFlight: DurableWaiter[] = [];
+      let flushes = 0;
+      const journal = {
+        flushThen: (then: DurableWaiter) => {
+          log.push(`flush ${++flushes}`);
+          inFlight.push(then);
+        },
+      } as unknown as JournalRecorder;
+      const barrier = new CommitBarrier(journal, (err) => log.push(`error ${String(err)}`));
+      const waiter = (name: string): AfterCommit => ({
+        beforeCommit: () => log.push(`sealed ${name}`),
+        afterCommit: () => log.push(`woke ${name}`),
+      });
+      return { barrier, waiter, log, inFlight };
+    }
+    const turn = () => new Promise((r) => setImmediate(r));
+
+    test('a waiter is sealed into the commit before it is sent, and woken when it lands', async () => {
+      const { barrier, waiter, log, inFlight } = background();
+      barrier.request(waiter('a'));
+      await turn();
+      expect(log).toEqual(['sealed a', 'flush 1']);
+      inFlight.shift()!.durable();
+      expect(log).toEqual(['sealed a', 'flush 1', 'woke a']);
+    });
+
+    test('what asks while a commit is on its way waits for the next one, made once that lands', async () => {
+      const { barrier, waiter, log, inFlight } = background();
+      barrier.request(waiter('a'));
+      await turn();
+      barrier.request(waiter('b'));
+      await turn();
+      await turn();
+      // One commit in flight at a time: b is not sealed into a's.
+      expect(log).toEqual(['sealed a', 'flush 1']);
+      inFlight.shift()!.durable();
+      expect(log).toEqual(['sealed a', 'flush 1', 'woke a']);
+      await turn();
+      expect(log).toEqual(['sealed a', 'flush 1', 'woke a', 'sealed b', 'flush 2']);
+      inFlight.shift()!.durable();
+      expect(log.at(-1)).toBe('woke b');
+    });
+
+    test('a refused commit wakes no one; its waiters are sealed again into the commit after resume()', async () => {
+      const { barrier, waiter, log, inFlight } = background();
+      barrier.request(waiter('a'));
+      await turn();
+      inFlight.shift()!.refused();
+      await turn();
+      expect(log).toEqual(['sealed a', 'flush 1']);
+      barrier.resume();
+      await turn();
+      expect(log).toEqual(['sealed a', 'flush 1', 'sealed a', 'flush 2']);
+      inFlight.shift()!.durable();
+      expect(log.at(-1)).toBe('woke a');
+    });
   });
 });

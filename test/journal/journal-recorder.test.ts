@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { SimulatedClock } from 'xstate';
-import { JournalRecorder, stateName, type JournalRecorderOptions } from '../../actors/journal/journal-recorder.ts';
+import { JournalRecorder, type JournalRecorderOptions } from '../../actors/journal/journal-recorder.ts';
+import { stateName } from '../../actors/journal/row-fields.ts';
 import { nodeProjector, projectNothing, projectRun, projectTask } from '../../actors/journal/projections.ts';
 import { coordinatorMachine } from '../../machines/coordinator-machine.ts';
 import { dispatcherMachine } from '../../machines/dispatcher-machine.ts';

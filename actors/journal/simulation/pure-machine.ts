@@ -1,5 +1,5 @@
 import { createEmptyActor, type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type StateValue } from 'xstate';
-import { stateName } from '../journal-recorder.ts';
+import { stateName } from '../row-fields.ts';
 
 /** A named action the machine asked its host to run (it is recorded here, never run). */
 export interface RequestedAction {

@@ -1,5 +1,5 @@
 import type { NewRunLease } from '../../store/run-lease.ts';
-import type { NewRun, NewTask, StoreBatch, SwarmStore } from '../../store/types.ts';
+import type { BackgroundCommitResult, NewRun, NewTask, StoreBatch, SwarmStore } from '../../store/types.ts';
 import type { LiveHub } from './live-hub.ts';
 
 /**
@@ -14,13 +14,21 @@ import type { LiveHub } from './live-hub.ts';
  * connected (one indexed query per watched run).
  */
 export function notifyOnCommit(store: SwarmStore, hub: () => LiveHub | undefined): SwarmStore {
-  const commit = (batch: StoreBatch) => {
-    const outcome = store.commit(batch);
+  const landed = (batch: StoreBatch) => {
     const runIds = new Set<string>();
     for (const t of batch.transitions) if (t.runId !== null) runIds.add(t.runId);
     if (runIds.size > 0 || batch.runs.length > 0) hub()?.notify(runIds, batch.runs.some((r) => r.status !== undefined));
+  };
+  const commit = (batch: StoreBatch) => {
+    const outcome = store.commit(batch);
+    landed(batch);
     return outcome;
   };
+  const commitInBackground = (batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void =>
+    store.commitInBackground!(batch, (result) => {
+      if (result.ok) landed(batch);
+      done(result);
+    });
   const createRun = (run: NewRun, tasks: NewTask[], lease?: NewRunLease) => {
     store.createRun(run, tasks, lease);
     hub()?.notify([], true);
@@ -28,6 +36,7 @@ export function notifyOnCommit(store: SwarmStore, hub: () => LiveHub | undefined
   return new Proxy(store, {
     get(target, property) {
       if (property === 'commit') return commit;
+      if (property === 'commitInBackground' && store.commitInBackground) return commitInBackground;
       if (property === 'createRun') return createRun;
       const value = Reflect.get(target, property, target);
       // Methods run against the real store (its private fields are not on the proxy).
