@@ -114,4 +114,44 @@ describe('SqliteStore: commits on its background thread', () => {
     stores.push(store);
     expect(store.backgroundCommits).toBe(false);
   });
+
+  test("waits for another connection's long write lock instead of refusing (the owner recording a big run)", async () => {
+    const { store, file } = openStore();
+    const other = new Database(file);
+    other.run('BEGIN IMMEDIATE');
+    const result = new Promise<BackgroundCommitResult>((resolve) => store.commitInBackground(numbered(0), resolve));
+    // Longer than a connection's usual busy_timeout (5 s): before, the thread's commit failed here.
+    await Bun.sleep(5_500);
+    other.run('COMMIT');
+    other.close();
+    expect((await result).ok).toBe(true);
+    expect(durableAts(file)).toHaveLength(2);
+  }, 30_000);
+
+  test('a thread that dies fails what it held; commits then stay on the store’s own connection', async () => {
+    const { store, file } = openStore();
+    // The thread waits for this lock with a commit in hand when it dies.
+    const other = new Database(file);
+    other.run('BEGIN IMMEDIATE');
+    const held = new Promise<BackgroundCommitResult>((resolve) => store.commitInBackground(numbered(0), resolve));
+    // What a crash of the thread does, by hand.
+    await (store as unknown as { background: { worker: { terminate(): Promise<number> } } }).background.worker.terminate();
+    const result = await held;
+    other.run('ROLLBACK');
+    other.close();
+    expect(result.ok).toBe(false);
+    expect(store.backgroundCommits).toBe(false);
+    store.commit(numbered(1));
+    expect(store.getTransitions('run-1').map((t) => t.at)).toEqual([2, 3]);
+  });
+
+  test('a batch JSON cannot write is refused at once, and nothing is given to the thread', () => {
+    const { store } = openStore();
+    const bad = numbered(0);
+    bad.transitions[0].payload = { big: 1n };
+    let called = false;
+    expect(() => store.commitInBackground(bad, () => (called = true))).toThrow();
+    store.drainBackground(30_000);
+    expect(called).toBe(false);
+  });
 });

@@ -29,7 +29,10 @@ interface InFlightCommit {
 export interface JournalFencing {
   /** The lease epoch this process holds, or held, for the run; undefined: not a run it leases. */
   epochOf(runId: string): number | undefined;
-  /** Runs a commit left out, their lease having passed on; called before the flush returns. */
+  /**
+   * Runs a commit left out, their lease having passed on: called before a flush made here
+   * returns, and when a background commit lands.
+   */
   onFenced(fenced: readonly FencedRun[]): void;
 }
 
@@ -82,8 +85,6 @@ export class JournalRecorder {
   /** The batch the store refused last: sent again, first, by `retry()`. */
   private unsent: StoreBatch | null = null;
   private readonly fencing: JournalFencing | undefined;
-  /** Whether big commits go to the store's background writer (SQLite on a file). */
-  private readonly background: boolean;
   /** Background commits sent and not yet answered, oldest first (they land in this order). */
   private inFlight: InFlightCommit[] = [];
   /** Waiters for rows not sent yet (too many commits in flight): they ride on the next. */
@@ -102,7 +103,6 @@ export class JournalRecorder {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.groupCommitMs = options.groupCommitMs ?? 5;
     this.fencing = options.fencing;
-    this.background = options.store.backgroundCommits === true && options.store.commitInBackground !== undefined;
   }
 
   /** Creates an actor whose transitions are journaled under `actorId`; the caller starts it. */
@@ -192,9 +192,10 @@ export class JournalRecorder {
    */
   flushThen(waiter: DurableWaiter): void {
     if (this.failure) throw this.failure;
-    if (!this.background || (this.inFlight.length === 0 && this.rows.length < BACKGROUND_MIN_ROWS)) {
-      this.commitBuffered();
-      this.allDurable();
+    const background = this.background;
+    if (!background || (this.inFlight.length === 0 && this.rows.length < BACKGROUND_MIN_ROWS)) {
+      // (Without a background writer now, what it still has on its way lands first.)
+      this.flush();
       waiter.durable();
       return;
     }
@@ -208,7 +209,10 @@ export class JournalRecorder {
    */
   retry(): void {
     // What was in flight comes back refused (the thread writes nothing after a refusal).
+    const before = this.failure;
     this.drainBackground();
+    // Still on its way after the drain: sending again now could land ahead of it.
+    if (this.failure !== before) throw this.failure;
     this.failure = null;
     this.store.resumeBackground?.();
     const refused = this.refusedBatches;
@@ -227,7 +231,17 @@ export class JournalRecorder {
     this.allDurable();
   }
 
-  /** Background commits are given the time to land; their waiters are told, or the failure set. */
+  /** Whether big commits go to the store's background writer now (SQLite on a file, its thread alive). */
+  private get background(): boolean {
+    const store = this.store;
+    return store.backgroundCommits === true && store.commitInBackground !== undefined && store.drainBackground !== undefined;
+  }
+
+  /**
+   * Background commits are given the time to land; their waiters are told, or the failure set.
+   * One still unanswered after it (the thread stalled) is a failure too: nothing may be written
+   * after it on this connection.
+   */
   private drainBackground(): void {
     if (this.inFlight.length === 0) return;
     this.draining = true;
@@ -238,6 +252,7 @@ export class JournalRecorder {
     } finally {
       this.draining = false;
     }
+    if (this.inFlight.length > 0) this.failure ??= new Error(`${this.inFlight.length} background commits did not land`);
   }
 
   /** Everything recorded is durable now: the waiters for rows not yet sent are too. */
@@ -270,7 +285,16 @@ export class JournalRecorder {
     }
     const commit: InFlightCommit = { batch, then };
     this.inFlight.push(commit);
-    this.store.commitInBackground!(batch, (result) => this.landed(commit, result));
+    try {
+      this.store.commitInBackground!(batch, (result) => this.landed(commit, result));
+    } catch (err) {
+      // Not given (the store closed, or a value JSON cannot write): kept, as a refused commit is.
+      this.inFlight.pop();
+      this.refusedBatches.push(batch);
+      this.failure ??= err;
+      for (const waiter of then) waiter.refused();
+      throw err;
+    }
   }
 
   private landed(commit: InFlightCommit, result: BackgroundCommitResult): void {
@@ -287,9 +311,26 @@ export class JournalRecorder {
       if (first && !this.draining) this.onFailure?.(result.error);
       return;
     }
-    if (result.outcome.fenced.length > 0) this.fencing?.onFenced(result.outcome.fenced);
-    for (const waiter of commit.then) waiter.durable();
-    if (!this.draining && this.failure === null && (this.sendDeferred || this.nextWaiters.length > 0)) this.sendInBackground();
+    // This runs from a message of the store's thread: nothing may escape it, and every waiter
+    // must hear back even if one before it throws.
+    try {
+      if (result.outcome.fenced.length > 0) this.fencing?.onFenced(result.outcome.fenced);
+    } catch (err) {
+      this.onFailure?.(err);
+    }
+    for (const waiter of commit.then) {
+      try {
+        waiter.durable();
+      } catch (err) {
+        this.onFailure?.(err);
+      }
+    }
+    if (this.draining || this.failure !== null || !(this.sendDeferred || this.nextWaiters.length > 0)) return;
+    try {
+      this.sendInBackground();
+    } catch (err) {
+      this.onFailure?.(err);
+    }
   }
 
   private commitBuffered(): void {

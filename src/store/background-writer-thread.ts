@@ -28,8 +28,16 @@ function answer(message: BackgroundAnswer): void {
  * (measured), and every MiB here adds to a million-task run's peak.
  */
 const WRITER_CACHE_MIB = 16;
-// The owner's checkpointer checkpoints (it is told of these rows): none of this store's own.
-const store = new SqliteStore(location, { startAfterRows: Number.POSITIVE_INFINITY }, WRITER_CACHE_MIB);
+/**
+ * The owner's connection can hold the write lock for seconds (recording a million-task run, a
+ * big prune). Its other writes never waited on this thread's before, so this one waits, not
+ * fails: a refused commit stops every run.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 10 * 60_000;
+// No checkpointer thread of its own: the owner's checkpoints (it is told of these rows). The
+// connection's automatic checkpoint stays, so without that thread (a store under 50,000 rows)
+// the WAL is folded in here, off the owner's thread.
+const store = new SqliteStore(location, { startAfterRows: Number.POSITIVE_INFINITY }, { cacheMiB: WRITER_CACHE_MIB, busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS });
 let refused: unknown = null;
 
 parentPort!.on('message', (request: BackgroundRequest) => {

@@ -40,27 +40,29 @@ export class BackgroundWriter {
     this.words = new Int32Array(shared);
     this.answers = port1;
     this.answers.on('message', (answer: BackgroundAnswer) => this.settle(answer));
-    // A store left open must not keep the process alive; what waits on it does (the caller's promises).
+    // A store left open must not keep the process alive; a commit on its way does (see commit).
     this.worker.unref();
     this.answers.unref();
     this.worker.on('error', (err) => this.lose(err));
     this.worker.on('exit', () => this.lose(new Error('the background writer thread exited')));
   }
 
-  /** Commits given and not yet answered. */
-  get inFlight(): number {
-    return this.waiting.size;
+  /** Whether the thread is gone (it died, or stop() ended it): commits given now fail. */
+  get isLost(): boolean {
+    return this.lost !== null;
   }
 
+  /** Throws only if the batch cannot be written as JSON; then nothing was given. */
   commit(batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void {
-    const lost = this.lost;
-    if (lost) {
-      queueMicrotask(() => done({ ok: false, error: lost, earlier: false }));
-      return;
-    }
+    const text = JSON.stringify(batch);
     const id = this.nextId++;
+    // Until its answer, the process stays up for it (the answers' port listens).
+    if (this.waiting.size === 0) this.answers.ref();
     this.waiting.set(id, done);
-    this.post({ kind: 'commit', id, batch: JSON.stringify(batch) });
+    const lost = this.lost;
+    // Failed when drained, or in a microtask: after the caller has noted it as given.
+    if (lost) queueMicrotask(() => this.failWaiting(lost));
+    else this.post({ kind: 'commit', id, batch: text });
   }
 
   resume(): void {
@@ -102,6 +104,7 @@ export class BackgroundWriter {
       Atomics.wait(this.words, BACKGROUND_WORD.closed, 0, STOP_WAIT_MS);
       this.lost = new Error('the store is closed');
     }
+    this.failWaiting(this.lost);
     this.answers.close();
     void this.worker.terminate();
   }
@@ -110,6 +113,7 @@ export class BackgroundWriter {
     const done = this.waiting.get(answer.id);
     if (!done) return;
     this.waiting.delete(answer.id);
+    if (this.waiting.size === 0) this.answers.unref();
     if (answer.ok) {
       this.onLanded(answer.rows);
       done({ ok: true, outcome: answer.outcome });
@@ -125,8 +129,10 @@ export class BackgroundWriter {
   }
 
   private failWaiting(err: Error): void {
+    if (this.waiting.size === 0) return;
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    this.answers.unref();
     // The first is what the thread was writing when it went; the rest were never tried.
     waiting.forEach((done, i) => done({ ok: false, error: err, earlier: i > 0 }));
   }

@@ -11,6 +11,13 @@ export const BUSY_TIMEOUT_MS = 5_000;
 /** SQLite's page cache of a connection, in MiB (see configureConnection). */
 export const DEFAULT_CACHE_MIB = 64;
 
+/** What a connection may set other than the defaults (see configureConnection). */
+export interface ConnectionOptions {
+  cacheMiB?: number;
+  /** How long it waits for another connection's write lock (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
+}
+
 /** The WAL's size, in pages, at which a commit checkpoints it (see configureConnection). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
@@ -30,8 +37,9 @@ export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
  * (measured). A connection that only writes the journal in order needs less (see
  * background-writer-thread.ts).
  */
-export function configureConnection(db: Database, cacheMiB = DEFAULT_CACHE_MIB): void {
-  db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+export function configureConnection(db: Database, options: ConnectionOptions = {}): void {
+  const { cacheMiB = DEFAULT_CACHE_MIB, busyTimeoutMs = BUSY_TIMEOUT_MS } = options;
+  db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
   db.run('PRAGMA journal_mode = WAL'); // ':memory:' databases stay in 'memory' mode
   db.run('PRAGMA synchronous = NORMAL');
   db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
@@ -44,11 +52,11 @@ export function configureConnection(db: Database, cacheMiB = DEFAULT_CACHE_MIB):
  * Any failure to open — missing directory, not a database, no permission — becomes a
  * StoreUnavailableError naming the path; a too-new schema stays a STORE_SCHEMA SwarmError.
  */
-export function openDatabase(location: string, cacheMiB = DEFAULT_CACHE_MIB): { db: Database; schemaVersion: number } {
+export function openDatabase(location: string, options: ConnectionOptions = {}): { db: Database; schemaVersion: number } {
   let db: Database | undefined;
   try {
     db = new Database(location, { create: true, readwrite: true });
-    configureConnection(db, cacheMiB);
+    configureConnection(db, options);
     const schemaVersion = applyMigrations(db);
     assertWritable(db);
     return { db, schemaVersion };

@@ -20,7 +20,7 @@ import {
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
 import { DEFAULT_CHECKPOINTER, WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
-import { openDatabase } from './sqlite-connection.ts';
+import { openDatabase, type ConnectionOptions } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
 import { ROWS_PER_INSERT, SqliteStatements, TRANSITION_ROW_WIDTH } from './sqlite-statements.ts';
 import { MAX_TRANSITIONS_PER_ROW, encodeEarlier, expandRow, sameActor } from './merged-transitions.ts';
@@ -78,12 +78,12 @@ export class SqliteStore implements SwarmStore {
 
   /**
    * `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer).
-   * `cacheMiB`: the connection's page cache (see configureConnection).
+   * `connection`: its page cache and lock wait, when not the defaults (see configureConnection).
    */
-  constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>, cacheMiB?: number) {
+  constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>, connection?: ConnectionOptions) {
     this.location = location;
     this.file = location === ':memory:' || location === '' ? null : location;
-    const { db, schemaVersion } = openDatabase(location, cacheMiB);
+    const { db, schemaVersion } = openDatabase(location, connection);
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.statements = new SqliteStatements(db, TASK_PATCH_FIELDS, RUN_PATCH_FIELDS);
@@ -115,9 +115,12 @@ export class SqliteStore implements SwarmStore {
     return outcome;
   }
 
-  /** A database in memory has one connection, so no thread can write to it. */
+  /**
+   * A database in memory has one connection, so no thread can write to it; and once a writer
+   * thread is lost (it died), commits stay on this connection.
+   */
   get backgroundCommits(): boolean {
-    return this.file !== null;
+    return this.file !== null && !this.closed && !(this.background?.isLost ?? false);
   }
 
   commitInBackground(batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void {

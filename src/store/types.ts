@@ -127,13 +127,13 @@ export interface TransitionRecord {
 
 export type NewTransition = Omit<TransitionRecord, 'seq'>;
 
-/** Everything one group commit writes: journal rows and the projections that follow from them. */
 /**
  * How a background commit ended: durable, with what `commit` would have returned; or refused,
  * with the error, where `earlier` says it was not even tried because one before it was refused.
  */
 export type BackgroundCommitResult = { ok: true; outcome: CommitOutcome } | { ok: false; error: unknown; earlier: boolean };
 
+/** Everything one group commit writes: journal rows and the projections that follow from them. */
 export interface StoreBatch {
   transitions: NewTransition[];
   runs: RunPatch[];

@@ -158,3 +158,21 @@ describe('the journal recorder with a store that commits in the background', () 
     expect(store.ats).toEqual(upTo(3 * BACKGROUND_MIN_ROWS));
   });
 });
+
+describe('the journal recorder when the store cannot take a background commit', () => {
+  test('the batch is kept as a refused one, its waiter told, and retry writes it first', () => {
+    const { store, recorder, record, waiter, log, upTo } = setup();
+    const given = store.commitInBackground.bind(store);
+    store.commitInBackground = () => {
+      throw new Error('store closed');
+    };
+    record(BACKGROUND_MIN_ROWS);
+    expect(() => recorder.flushThen(waiter('a'))).toThrow('store closed');
+    expect(log).toEqual(['refused a']);
+    expect((recorder.error as Error).message).toBe('store closed');
+    store.commitInBackground = given;
+    record(1);
+    recorder.retry();
+    expect(store.ats).toEqual(upTo(BACKGROUND_MIN_ROWS + 1));
+  });
+});
