@@ -26,7 +26,7 @@ export function remoteRows(label: string, s: RemoteResult, raw: RawResult | null
     rows.push({ scenario: label, result: runText(s.run), target: `≥ ${fmtInt(TARGET.remoteTasksPerSecond)}/s`, ratio: toRaw, met: ok ? '✓' : '✗' });
     rows.push({
       scenario: `  journal rows written (${fmtInt(s.tasks)} tasks)`,
-      result: `${fmtInt(s.run.journalRows)} (${s.run.journalRowsPerTask.toFixed(2)} per task) in ${fmtInt(s.run.commits)} commits (${fmtInt(s.run.commitMs)} ms)`,
+      result: `${fmtInt(s.run.journalRows)} (${s.run.journalRowsPerTask.toFixed(2)} per task) in ${fmtInt(s.run.commits)} commits (${fmtInt(s.run.commitMs)} ms of the main thread's)`,
       target: '—',
       ratio: '',
       met: '',
