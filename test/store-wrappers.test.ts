@@ -2,12 +2,12 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notifyOnCommit } from '../../src/dashboard/server/commit-feed.ts';
-import type { LiveHub } from '../../src/dashboard/server/live-hub.ts';
-import { observeSettledTasks, type SettledTask } from '../../src/server/observed-store.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
-import type { BackgroundCommitResult, StoreBatch, SwarmStore } from '../../src/store/types.ts';
-import { batch, newRun, newTask, transition } from '../store-conformance.ts';
+import { notifyOnCommit } from '../src/dashboard/server/commit-feed.ts';
+import type { LiveHub } from '../src/dashboard/server/live-hub.ts';
+import { observeSettledTasks, type SettledTask } from '../src/server/observed-store.ts';
+import { SqliteStore } from '../src/store/sqlite-store.ts';
+import type { BackgroundCommitResult, StoreBatch, SwarmStore } from '../src/store/types.ts';
+import { batch, newRun, newTask, transition } from './store-conformance.ts';
 
 const dirs: string[] = [];
 const stores: SqliteStore[] = [];
