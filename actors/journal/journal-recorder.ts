@@ -208,11 +208,10 @@ export class JournalRecorder {
    * (and stays failed) if the store still refuses.
    */
   retry(): void {
-    // What was in flight comes back refused (the thread writes nothing after a refusal).
-    const before = this.failure;
-    this.drainBackground();
-    // Still on its way after the drain: sending again now could land ahead of it.
-    if (this.failure !== before) throw this.failure;
+    // What was in flight comes back refused (the thread writes nothing after a refusal). One
+    // still on its way after the drain could land after what is sent again: not now, then.
+    const stalled = this.drainBackground();
+    if (stalled !== null) throw stalled;
     this.failure = null;
     this.store.resumeBackground?.();
     const refused = this.refusedBatches;
@@ -239,20 +238,23 @@ export class JournalRecorder {
 
   /**
    * Background commits are given the time to land; their waiters are told, or the failure set.
-   * One still unanswered after it (the thread stalled) is a failure too: nothing may be written
-   * after it on this connection.
+   * One still unanswered after it (the thread stalled) is a failure too, returned: nothing may
+   * be written after it on this connection.
    */
-  private drainBackground(): void {
-    if (this.inFlight.length === 0) return;
+  private drainBackground(): unknown {
+    if (this.inFlight.length === 0) return null;
+    let stalled: unknown = null;
     this.draining = true;
     try {
       this.store.drainBackground!(BACKGROUND_DRAIN_MS);
     } catch (err) {
-      this.failure ??= err;
+      stalled = err;
     } finally {
       this.draining = false;
     }
-    if (this.inFlight.length > 0) this.failure ??= new Error(`${this.inFlight.length} background commits did not land`);
+    if (stalled === null && this.inFlight.length > 0) stalled = new Error(`${this.inFlight.length} background commits did not land`);
+    if (stalled !== null) this.failure ??= stalled;
+    return stalled;
   }
 
   /** Everything recorded is durable now: the waiters for rows not yet sent are too. */

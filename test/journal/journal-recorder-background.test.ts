@@ -175,4 +175,20 @@ describe('the journal recorder when the store cannot take a background commit', 
     recorder.retry();
     expect(store.ats).toEqual(upTo(BACKGROUND_MIN_ROWS + 1));
   });
+
+  test('retry does not go on while a commit is still on its way (it could land after what is sent again)', () => {
+    const { store, recorder, record, waiter } = setup();
+    record(BACKGROUND_MIN_ROWS);
+    recorder.flushThen(waiter('a'));
+    record(BACKGROUND_MIN_ROWS);
+    recorder.flushThen(waiter('b'));
+    store.refusing = new Error('disk full');
+    store.land();
+    // b stays with the thread, unanswered, however long the drain waits.
+    store.drainBackground = () => {};
+    store.refusing = null;
+    expect(() => recorder.retry()).toThrow('did not land');
+    expect(store.ats).toEqual([]);
+  });
 });
+
