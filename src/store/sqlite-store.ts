@@ -1,4 +1,5 @@
 import { SQLiteError, type Database } from 'bun:sqlite';
+import { availableParallelism } from 'node:os';
 import { RunNotFoundError } from '../errors.ts';
 import { encodeJson, decodeJson } from './json-columns.ts';
 import {
@@ -48,6 +49,13 @@ import type {
   ActorKind,
 } from './types.ts';
 
+/** Rows, and manifest parts (~5 MB of text and copies each), between young collections. */
+const ROWS_BETWEEN_COLLECTIONS = 32 * 1024;
+const PARTS_BETWEEN_COLLECTIONS = 4;
+
+/** Whether a writer thread can run beside the main thread (see backgroundCommits). */
+const SPARE_CORE = availableParallelism() > 1;
+
 /**
  * The SwarmStore on one SQLite file (bun:sqlite, WAL). `location` may be ':memory:' for a private
  * in-memory database. Several instances — in this process or others — may open the same file:
@@ -56,10 +64,6 @@ import type {
  * Throws StoreUnavailableError when the file cannot be opened, and SwarmError('STORE_SCHEMA')
  * when it was written by a newer swarm.
  */
-/** Rows, and manifest parts (~5 MB of text and copies each), between young collections. */
-const ROWS_BETWEEN_COLLECTIONS = 32 * 1024;
-const PARTS_BETWEEN_COLLECTIONS = 4;
-
 export class SqliteStore implements SwarmStore {
   readonly location: string;
   /** The database's file, which other connections can open; null for a database in memory. */
@@ -116,11 +120,12 @@ export class SqliteStore implements SwarmStore {
   }
 
   /**
-   * A database in memory has one connection, so no thread can write to it; and once a writer
-   * thread is lost (it died), commits stay on this connection.
+   * A database in memory has one connection, so no thread can write to it; on a machine with
+   * one core a thread would only add the hand-over to the same work; and once a writer thread
+   * is lost (it died), commits stay on this connection.
    */
   get backgroundCommits(): boolean {
-    return this.file !== null && !this.closed && !(this.background?.isLost ?? false);
+    return this.file !== null && !this.closed && SPARE_CORE && !(this.background?.isLost ?? false);
   }
 
   commitInBackground(batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void {
