@@ -192,8 +192,7 @@ export class JournalRecorder {
    */
   flushThen(waiter: DurableWaiter): void {
     if (this.failure) throw this.failure;
-    const background = this.background;
-    if (!background || (this.inFlight.length === 0 && this.rows.length < BACKGROUND_MIN_ROWS)) {
+    if (!this.goesToBackground()) {
       // (Without a background writer now, what it still has on its way lands first.)
       this.flush();
       waiter.durable();
@@ -230,10 +229,14 @@ export class JournalRecorder {
     this.allDurable();
   }
 
-  /** Whether big commits go to the store's background writer now (SQLite on a file, its thread alive). */
-  private get background(): boolean {
+  /**
+   * Whether the next commit goes to the store's background writer: it has one now (SQLite on a
+   * file, its thread alive), and the commit is big or one is on its way (the journal's order).
+   */
+  private goesToBackground(): boolean {
     const store = this.store;
-    return store.backgroundCommits === true && store.commitInBackground !== undefined && store.drainBackground !== undefined;
+    const writer = store.backgroundCommits === true && store.commitInBackground !== undefined && store.drainBackground !== undefined;
+    return writer && (this.inFlight.length > 0 || this.rows.length >= BACKGROUND_MIN_ROWS);
   }
 
   /**
@@ -266,10 +269,7 @@ export class JournalRecorder {
   }
 
   private sendInBackground(): void {
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
+    this.cancelFlushTimer();
     if (this.inFlight.length >= BACKGROUND_IN_FLIGHT) {
       // Back-pressure: the rows wait, and go in one bigger commit when one lands.
       this.sendDeferred = true;
@@ -335,11 +335,14 @@ export class JournalRecorder {
     }
   }
 
+  private cancelFlushTimer(): void {
+    if (this.flushTimer === null) return;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
   private commitBuffered(): void {
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
+    this.cancelFlushTimer();
     if (this.unsent) {
       // Its answer may have been lost after it landed: the store looks before writing it again.
       if (this.unsent.fencing) this.unsent.fencing.resent = true;
@@ -394,9 +397,9 @@ export class JournalRecorder {
     // After a refused commit only retry() goes back to the store.
     if (this.failure) return;
     try {
-      const big = this.inFlight.length > 0 || this.rows.length >= BACKGROUND_MIN_ROWS;
       // Past maxBuffered with no room in flight, wait for the disk (back-pressure) rather than buffer on.
-      if (this.background && big && !(this.rows.length >= this.maxBuffered && this.inFlight.length >= BACKGROUND_IN_FLIGHT)) this.sendInBackground();
+      const full = this.rows.length >= this.maxBuffered && this.inFlight.length >= BACKGROUND_IN_FLIGHT;
+      if (this.goesToBackground() && !full) this.sendInBackground();
       else this.flush();
     } catch (err) {
       this.onFailure?.(err);

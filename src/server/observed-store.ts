@@ -1,5 +1,6 @@
+import { onCommitted } from '../store/committed-hook.ts';
 import type { CommitOutcome } from '../store/run-lease.ts';
-import type { BackgroundCommitResult, StoreBatch, SwarmStore, TaskPatch } from '../store/types.ts';
+import type { StoreBatch, SwarmStore, TaskPatch } from '../store/types.ts';
 
 /** Statuses of tasks that ran and settled for good: the ones a duration means something for. */
 const RAN_AND_SETTLED = new Set(['succeeded', 'failed', 'rolled_back', 'rollback_failed']);
@@ -17,17 +18,17 @@ export type SettledTask = TaskPatch & { startedAt: number; finishedAt: number };
  * else passes straight through to the real store.
  */
 export function observeSettledTasks(store: SwarmStore, onSettled: (task: SettledTask) => void): SwarmStore {
-  const observe = (batch: StoreBatch, outcome: CommitOutcome): CommitOutcome => {
+  return onCommitted(store, (batch: StoreBatch, outcome: CommitOutcome) => {
     // A batch written before (a retry after a lost answer) was observed then; a fenced run's
     // rows were not written at all.
-    if (batch.tasks.length === 0 || outcome.duplicate) return outcome;
+    if (batch.tasks.length === 0 || outcome.duplicate) return;
     const fenced = new Set(outcome.fenced.map((f) => f.runId));
     const settledNow = new Set<string>();
     for (const t of batch.transitions) {
       if (t.runId !== null && fenced.has(t.runId)) continue;
       if (t.actorKind === 'task' && RAN_AND_SETTLED.has(t.to)) settledNow.add(`${t.runId}\0${t.actorId}`);
     }
-    if (settledNow.size === 0) return outcome;
+    if (settledNow.size === 0) return;
     for (const task of batch.tasks) {
       // Task actors are named `task:<symbol>` within their run (see RunCoordinator).
       if (!settledNow.has(`${task.runId}\0task:${task.name}`)) continue;
@@ -38,21 +39,5 @@ export function observeSettledTasks(store: SwarmStore, onSettled: (task: Settled
         // Metrics must never fail a commit that has already happened.
       }
     }
-    return outcome;
-  };
-  const commit = (batch: StoreBatch): CommitOutcome => observe(batch, store.commit(batch));
-  const commitInBackground = (batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void =>
-    store.commitInBackground!(batch, (result) => {
-      if (result.ok) observe(batch, result.outcome);
-      done(result);
-    });
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'commit') return commit;
-      if (property === 'commitInBackground' && store.commitInBackground) return commitInBackground;
-      const value = Reflect.get(target, property, target);
-      // Methods run against the real store (its private fields are not on the proxy).
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
   });
 }

@@ -1,5 +1,6 @@
+import { onCommitted } from '../../store/committed-hook.ts';
 import type { NewRunLease } from '../../store/run-lease.ts';
-import type { BackgroundCommitResult, NewRun, NewTask, StoreBatch, SwarmStore } from '../../store/types.ts';
+import type { NewRun, NewTask, StoreBatch, SwarmStore } from '../../store/types.ts';
 import type { LiveHub } from './live-hub.ts';
 
 /**
@@ -19,30 +20,11 @@ export function notifyOnCommit(store: SwarmStore, hub: () => LiveHub | undefined
     for (const t of batch.transitions) if (t.runId !== null) runIds.add(t.runId);
     if (runIds.size > 0 || batch.runs.length > 0) hub()?.notify(runIds, batch.runs.some((r) => r.status !== undefined));
   };
-  const commit = (batch: StoreBatch) => {
-    const outcome = store.commit(batch);
-    landed(batch);
-    return outcome;
-  };
-  const commitInBackground = (batch: StoreBatch, done: (result: BackgroundCommitResult) => void): void =>
-    store.commitInBackground!(batch, (result) => {
-      if (result.ok) landed(batch);
-      done(result);
-    });
   const createRun = (run: NewRun, tasks: NewTask[], lease?: NewRunLease) => {
     store.createRun(run, tasks, lease);
     hub()?.notify([], true);
   };
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'commit') return commit;
-      if (property === 'commitInBackground' && store.commitInBackground) return commitInBackground;
-      if (property === 'createRun') return createRun;
-      const value = Reflect.get(target, property, target);
-      // Methods run against the real store (its private fields are not on the proxy).
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return onCommitted(store, landed, { createRun });
 }
 
 const POLL_MS = 250;
