@@ -1,3 +1,5 @@
+import type { TaskNames } from '../src/scheduling/task-names.ts';
+
 /** What the run asks of a live task actor. */
 interface LiveActor {
   send(event: { type: string }): void;
@@ -12,15 +14,17 @@ interface LiveActor {
  * is planned (38 MB for a million tasks).
  */
 export class LiveTasks<A extends LiveActor> {
-  private readonly byIndex = new Map<number, A>();
+  /** Each live actor with its name, asked of `names` once: a big run's names are packed. */
+  private readonly byIndex = new Map<number, { actor: A; name: string }>();
   private readonly indexByName = new Map<string, number>();
 
   /** `names`: every task's name by index (the graph's). */
-  constructor(private readonly names: readonly string[]) {}
+  constructor(private readonly names: TaskNames) {}
 
   add(i: number, actor: A): void {
-    this.byIndex.set(i, actor);
-    this.indexByName.set(this.names[i], i);
+    const name = this.names.nameOf(i);
+    this.byIndex.set(i, { actor, name });
+    this.indexByName.set(name, i);
   }
 
   /** How many task actors are live. */
@@ -29,7 +33,7 @@ export class LiveTasks<A extends LiveActor> {
   }
 
   get(i: number): A | undefined {
-    return this.byIndex.get(i);
+    return this.byIndex.get(i)?.actor;
   }
 
   /** The index of the live task named `name`, or undefined when it is not live. */
@@ -39,9 +43,11 @@ export class LiveTasks<A extends LiveActor> {
 
   /** Stops task i's actor, if live, and forgets it. */
   drop(i: number): void {
-    this.byIndex.get(i)?.stop();
+    const live = this.byIndex.get(i);
+    if (live === undefined) return;
+    live.actor.stop();
     this.byIndex.delete(i);
-    this.indexByName.delete(this.names[i]);
+    this.indexByName.delete(live.name);
   }
 
   /** Forgets every actor, without stopping them. */
@@ -52,17 +58,17 @@ export class LiveTasks<A extends LiveActor> {
 
   /** The live actors, as a list (callers may drop actors as they go). */
   actors(): A[] {
-    return [...this.byIndex.values()];
+    return Array.from(this.byIndex.values(), (live) => live.actor);
   }
 
-  entries(): IterableIterator<[number, A]> {
-    return this.byIndex.entries();
+  *entries(): IterableIterator<[number, A]> {
+    for (const [i, live] of this.byIndex) yield [i, live.actor];
   }
 
   /** Counts of live task actors by state, for progress displays. */
   states(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const actor of this.byIndex.values()) {
+    for (const { actor } of this.byIndex.values()) {
       const state = actor.getSnapshot().value as string;
       counts[state] = (counts[state] ?? 0) + 1;
     }
@@ -72,10 +78,10 @@ export class LiveTasks<A extends LiveActor> {
   /** Up to `max` names each of the tasks running now and of those waiting to retry. */
   activeNames(max: number): { running: string[]; retrying: string[] } {
     const active = { running: [] as string[], retrying: [] as string[] };
-    for (const [i, actor] of this.byIndex) {
+    for (const { actor, name } of this.byIndex.values()) {
       const state = actor.getSnapshot().value as string;
       const list = state === 'running' || state === 'assigned' ? active.running : state === 'retrying' ? active.retrying : null;
-      if (list && list.length < max) list.push(this.names[i]);
+      if (list && list.length < max) list.push(name);
       if (active.running.length >= max && active.retrying.length >= max) break;
     }
     return active;

@@ -94,7 +94,7 @@ export function compensationOrder(
   const byName = new Map(succeeded.map((t) => [t.name, t]));
   const out: CompensatedTask[] = [];
   for (const index of sortTopologically({ count: graph.size, dependenciesOf: (i) => graph.dependenciesOf(i) }).reverse()) {
-    const task = byName.get(graph.names[index]);
+    const task = byName.get(graph.names.nameOf(index));
     if (task && hasRollback(index)) out.push({ index, output: task.output, attempts: task.attempts, node: task.node });
   }
   return out;

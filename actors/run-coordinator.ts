@@ -313,26 +313,27 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private settleAll(indexes: number[]): void {
     const settled: SettledTask[] = [];
     for (const i of indexes) {
-      const status = this.settle(i);
-      if (status) settled.push({ task: this.graph.names[i], status });
+      const task = this.settle(i);
+      if (task) settled.push(task);
     }
     if (settled.length > 0) this.coordinator.settled(settled, this.live.size === 0);
   }
 
-  private settle(i: number): TaskStatus | null {
+  private settle(i: number): SettledTask | null {
     const actor = this.live.get(i);
     if (!actor) return null;
     const snapshot = actor.getSnapshot();
     const status = snapshot.value as TaskStatus;
+    const task = snapshot.context.name;
     this.dropActor(i);
     this.outputs.settled(i);
     if (status === 'succeeded') {
       this.outputs.succeeded(i, snapshot.context.output);
       this.frontier.addRunnable(this.graph.succeeded(i));
     } else {
-      this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(this.graph.names[i]));
+      this.frontier.settleNeverRun(this.graph.blocked(i), taskMessages.skip(task));
     }
-    return status;
+    return { task, status };
   }
 
   private dropActor(i: number): void {

@@ -88,7 +88,7 @@ function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: Start
   for (const i of succeeded) plan.runnable.push(...graph.succeeded(i));
   for (const i of unsuccessful) {
     const indexes = graph.blocked(i);
-    if (indexes.length > 0) plan.skips.push({ indexes, because: graph.names[i] });
+    if (indexes.length > 0) plan.skips.push({ indexes, because: graph.names.nameOf(i) });
   }
   if (settled.length > 0) plan.resumed = countByStatus(settled);
 }

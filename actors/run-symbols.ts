@@ -1,5 +1,8 @@
 import { collectYoungGarbage } from '../src/garbage-collection.ts';
 import type { RollbackSpec, SymbolSpec } from '../src/manifest/types.ts';
+import { PACKED_FROM, type TaskNames } from '../src/scheduling/task-names.ts';
+
+export { PACKED_FROM };
 
 /** A run's symbols by task index, as the run coordinator reads them while the run goes on. */
 export interface RunSymbols {
@@ -9,14 +12,11 @@ export interface RunSymbols {
   nameOf(i: number): string;
 }
 
-/** Symbols from which a run holds them packed instead of as objects. */
-export const PACKED_FROM = 50_000;
-
 /**
  * A run's symbols: the manifest's own list for most runs, packed for a big one (see
  * PackedSymbols). `names` is the graph's list of the same names, shared.
  */
-export function runSymbols(symbols: readonly SymbolSpec[], names: readonly string[], dependencyNames: (i: number) => string[]): RunSymbols {
+export function runSymbols(symbols: readonly SymbolSpec[], names: TaskNames, dependencyNames: (i: number) => string[]): RunSymbols {
   if (symbols.length < PACKED_FROM) return { length: symbols.length, at: (i) => symbols[i], nameOf: (i) => symbols[i].name };
   return new PackedSymbols(symbols, names, dependencyNames);
 }
@@ -60,7 +60,7 @@ export class PackedSymbols implements RunSymbols {
 
   constructor(
     symbols: readonly SymbolSpec[],
-    private readonly names: readonly string[],
+    private readonly names: TaskNames,
     private readonly dependencyNames: (i: number) => string[],
   ) {
     const n = symbols.length;
@@ -85,7 +85,7 @@ export class PackedSymbols implements RunSymbols {
   }
 
   at(i: number): SymbolSpec {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`no symbol ${i} in a run of ${this.length}`);
+    if (!(i >>> 0 === i && i < this.length)) throw new RangeError(`no symbol ${i} in a run of ${this.length}`);
     const packed = this.packed[i];
     if (typeof packed !== 'string') return packed;
     let spec = this.decoded.get(i);
@@ -98,13 +98,13 @@ export class PackedSymbols implements RunSymbols {
   }
 
   nameOf(i: number): string {
-    return this.names[i];
+    return this.names.nameOf(i);
   }
 
   private decode(i: number, text: string): SymbolSpec {
     const [type, context, dispatch, parameters, priority, retries, timeout, rollback] = JSON.parse(text) as PackedFields;
     const spec: SymbolSpec = {
-      name: this.names[i],
+      name: this.names.nameOf(i),
       type,
       context,
       dispatch,

@@ -45,7 +45,7 @@ export class TaskAttempts {
         // Checked again here, where it must hold: a remote worker's frame can carry a value
         // nested deeper than JSON.stringify can write, and it must fail this attempt, not
         // the commit that holds every run's rows.
-        const outcome = checkedOutcome(reported, `Symbol "${this.symbols.nameOf(i)}"`);
+        const outcome = checkedOutcome(reported, `Symbol "${request.task}"`);
         this.send(
           i,
           outcome.ok ? taskMessages.succeeded(attempt, outcome.output) : taskMessages.failed(attempt, outcome.error, outcome.retryable),
@@ -64,7 +64,7 @@ export class TaskAttempts {
     this.nodeOf.get(i)!.execute(request, {
       started: () => {},
       finished: (reported) => {
-        const outcome = checkedOutcome(reported, `The rollback of "${this.symbols.nameOf(i)}"`);
+        const outcome = checkedOutcome(reported, `The rollback of "${request.task}"`);
         this.send(i, outcome.ok ? taskMessages.rollbackSucceeded(outcome.output) : taskMessages.rollbackFailed(outcome.error));
       },
     });

@@ -35,7 +35,7 @@ export class TaskOutputs {
   /** Task i's dependencies' outputs, by symbol name (null for one not kept). */
   dependenciesOf(i: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const d of this.graph.dependenciesOf(i)) out[this.graph.names[d]] = this.outputs.get(d) ?? null;
+    for (const d of this.graph.dependenciesOf(i)) out[this.graph.names.nameOf(d)] = this.outputs.get(d) ?? null;
     return out;
   }
 }

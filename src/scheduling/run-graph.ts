@@ -1,3 +1,5 @@
+import { taskNames, type TaskNames } from './task-names.ts';
+
 /**
  * The dependency graph of one run, by task index (manifest order). Pure bookkeeping: which
  * tasks may start now, and which can never start because something upstream did not succeed.
@@ -13,7 +15,7 @@ const NONE = new Int32Array(0);
 
 export class RunGraph {
   readonly size: number;
-  readonly names: readonly string[];
+  readonly names: TaskNames;
   /** Task index by name; dropped by `forgetNameIndex` (a million names hold ~38 MB) and built again if asked. */
   private indexByName: Map<string, number> | null;
   /**
@@ -33,7 +35,7 @@ export class RunGraph {
   constructor(symbols: readonly GraphSymbol[]) {
     const size = symbols.length;
     this.size = size;
-    this.names = symbols.map((s) => s.name);
+    this.names = taskNames(symbols);
     // Built when first asked (a dependency below, a resumed run's tasks): a fan-out never is.
     this.indexByName = null;
     this.dependencyStart = new Int32Array(size + 1);
@@ -91,7 +93,7 @@ export class RunGraph {
 
   /** The names of task i's dependencies, in a new list. */
   dependencyNames(i: number): string[] {
-    return Array.from(this.dependenciesOf(i), (d) => this.names[d]);
+    return Array.from(this.dependenciesOf(i), (d) => this.names.nameOf(d));
   }
 
   /** A view into the graph's storage: read it, do not keep it past the graph. */
@@ -175,8 +177,8 @@ function listedBetween(list: Int32Array, from: number, to: number, value: number
   return false;
 }
 
-function nameIndex(names: readonly string[]): Map<string, number> {
+function nameIndex(names: TaskNames): Map<string, number> {
   const index = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) index.set(names[i], i);
+  for (let i = 0; i < names.length; i++) index.set(names.nameOf(i), i);
   return index;
 }

@@ -5,7 +5,7 @@ import { RunGraph, type GraphSymbol } from '../../src/scheduling/run-graph.ts';
 function graphOf(spec: Record<string, string[]>) {
   const symbols: GraphSymbol[] = Object.entries(spec).map(([name, dependencies]) => ({ name, dependencies }));
   const graph = new RunGraph(symbols);
-  const names = (indexes: number[]) => indexes.map((i) => graph.names[i]);
+  const names = (indexes: number[]) => indexes.map((i) => graph.names.nameOf(i));
   const at = (name: string) => graph.index(name);
   return { graph, names, at };
 }
@@ -22,7 +22,7 @@ describe('RunGraph structure', () => {
   test('indexes follow manifest order', () => {
     const { graph } = diamond();
     expect(graph.size).toBe(5);
-    expect(graph.names).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(Array.from({ length: graph.names.length }, (_, i) => graph.names.nameOf(i))).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(graph.index('d')).toBe(3);
   });
 

@@ -101,6 +101,7 @@ describe('a run\'s symbols, packed', () => {
     const run = packed(variedSymbols(10, 1));
     expect(() => run.at(10)).toThrow(RangeError);
     expect(() => run.at(-1)).toThrow(RangeError);
+    expect(() => run.at(1.5)).toThrow(RangeError);
   });
 
   test(`a run packs from ${PACKED_FROM} symbols on; a smaller one is read from the manifest itself`, () => {
