@@ -29,11 +29,11 @@ class NameIndex {
   constructor(private readonly symbols: readonly RawSymbolView[]) {
     for (let at = 0; at < symbols.length; at++) {
       const view = symbols[at];
-      if (view.name !== undefined) this.claim(view.name, 2 * at, () => ['symbols', view.index, 'name']);
+      if (view.name !== undefined) this.claim(view.name, 2 * at);
       const rollbackName = view.rollback?.name;
       if (rollbackName !== undefined) {
         this.rollbackNames.add(rollbackName);
-        this.claim(rollbackName, 2 * at + 1, () => ['symbols', view.index, 'rollback', 'name']);
+        this.claim(rollbackName, 2 * at + 1);
       }
     }
   }
@@ -45,14 +45,14 @@ class NameIndex {
     return code % 2 === 0 ? code / 2 : this.symbolAfterRollback.get(name);
   }
 
-  private claim(name: string, code: number, path: () => (string | number)[]): void {
+  private claim(name: string, code: number): void {
     const previous = this.firstUse.get(name);
     if (previous === undefined) {
       this.firstUse.set(name, code);
       return;
     }
     if (code % 2 === 0 && previous % 2 === 1 && !this.symbolAfterRollback.has(name)) this.symbolAfterRollback.set(name, code / 2);
-    this.duplicates.push({ path: path(), message: `duplicate name "${name}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
+    this.duplicates.push({ path: this.namePath(code), message: `duplicate name "${name}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
   }
 
   /** Counted from 1, as the lines next to it are (symbols[0] read as "the 0th" to users). */
@@ -70,8 +70,11 @@ class NameIndex {
 function checkDependencies(symbols: readonly RawSymbolView[], names: NameIndex): IssueDraft[] {
   let spelling: SpellingIndex | undefined; // built for the first unknown dependency only
   const drafts: IssueDraft[] = [];
-  for (const symbol of symbols) {
+  // Indexed loops, here and below: an iterator per symbol is a million objects of garbage.
+  for (let at = 0; at < symbols.length; at++) {
+    const symbol = symbols[at];
     const dependencies = symbol.dependencies;
+    if (dependencies.length === 0) continue;
     // A set only when something could be listed twice.
     const listed = dependencies.length > 1 ? new Set<string>() : null;
     for (const dependency of dependencies) {
@@ -108,8 +111,9 @@ function checkCycles(symbols: readonly RawSymbolView[], names: NameIndex): Issue
   const start = new Int32Array(symbols.length + 1);
   let count = 0;
   for (let node = 0; node < symbols.length; node++) {
-    for (const { name } of symbols[node].dependencies) {
-      const target = names.symbolAt(name);
+    const dependencies = symbols[node].dependencies;
+    for (let d = 0; d < dependencies.length; d++) {
+      const target = names.symbolAt(dependencies[d].name);
       if (target !== undefined && target !== node) count++;
     }
   }
@@ -117,8 +121,9 @@ function checkCycles(symbols: readonly RawSymbolView[], names: NameIndex): Issue
   count = 0;
   for (let node = 0; node < symbols.length; node++) {
     start[node] = count;
-    for (const { name } of symbols[node].dependencies) {
-      const target = names.symbolAt(name);
+    const dependencies = symbols[node].dependencies;
+    for (let d = 0; d < dependencies.length; d++) {
+      const target = names.symbolAt(dependencies[d].name);
       if (target !== undefined && target !== node) targets[count++] = target;
     }
   }

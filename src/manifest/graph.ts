@@ -86,8 +86,11 @@ function isAcyclic(graph: DependencyGraph): boolean {
   const { count } = graph;
   const waitingOn = new Int32Array(count);
   const dependentStart = new Int32Array(count + 1);
+  // Indexed loops: an iterator per node is a million objects of garbage in a big manifest.
   for (let node = 0; node < count; node++) {
-    for (const dependency of graph.dependenciesOf(node)) {
+    const dependencies = graph.dependenciesOf(node);
+    for (let d = 0; d < dependencies.length; d++) {
+      const dependency = dependencies[d];
       if (dependency === node) continue;
       waitingOn[node]++;
       dependentStart[dependency + 1]++;
@@ -97,7 +100,8 @@ function isAcyclic(graph: DependencyGraph): boolean {
   const dependents = new Int32Array(dependentStart[count]);
   const fill = dependentStart.slice(0, count);
   for (let node = 0; node < count; node++) {
-    for (const dependency of graph.dependenciesOf(node)) if (dependency !== node) dependents[fill[dependency]++] = node;
+    const dependencies = graph.dependenciesOf(node);
+    for (let d = 0; d < dependencies.length; d++) if (dependencies[d] !== node) dependents[fill[dependencies[d]]++] = node;
   }
   const ready = new Int32Array(count);
   let tail = 0;

@@ -16,34 +16,41 @@ import { didYouMean } from './suggest.ts';
  * that its arguments fit the operation's schema, so a typo fails validation instead of a run.
  */
 export function checkInternalOperations(symbols: readonly RawSymbolView[]): IssueDraft[] {
-  // A loop that allocates nothing for a symbol without a problem: a manifest may have a million.
+  // A loop that allocates nothing for a symbol without a problem (no iterator, no closure):
+  // a manifest may have a million.
   const drafts: IssueDraft[] = [];
   const argless = new Map<string, boolean>();
-  for (const symbol of symbols) {
-    checkOne(symbol, () => ['symbols', symbol.index], drafts, argless);
-    if (symbol.rollback) checkOne(symbol.rollback, () => ['symbols', symbol.index, 'rollback'], drafts, argless);
+  for (let at = 0; at < symbols.length; at++) {
+    const symbol = symbols[at];
+    checkOne(symbol, symbol.index, false, drafts, argless);
+    if (symbol.rollback) checkOne(symbol.rollback, symbol.index, true, drafts, argless);
   }
   return drafts;
+}
+
+/** Where a symbol (or its rollback) is in the manifest. */
+function entryPath(index: number, rollback: boolean): DataPath {
+  return rollback ? ['symbols', index, 'rollback'] : ['symbols', index];
 }
 
 /**
  * Adds the entry's problems to `drafts`. `argless` remembers, per operation, whether it takes
  * no arguments: the usual case (`parameters: { operation: noop }`) needs no parse each time.
  */
-function checkOne(entry: RawRollbackView, pathOf: () => DataPath, drafts: IssueDraft[], argless: Map<string, boolean>): void {
+function checkOne(entry: RawRollbackView, index: number, rollback: boolean, drafts: IssueDraft[], argless: Map<string, boolean>): void {
   const dispatch = entry.dispatch ?? SYMBOL_DEFAULTS.dispatch;
   // A name that is not a string or parameters that are not a mapping are the schema's to report.
   if (dispatch !== 'internal' || entry.name === undefined || entry.parameters === undefined) return;
   const parameters = entry.parameters;
   if (parameters.operation !== undefined && typeof parameters.operation !== 'string') {
-    drafts.push({ path: [...pathOf(), 'parameters', 'operation'], message: 'must be a string naming an internal operation' });
+    drafts.push({ path: [...entryPath(index, rollback), 'parameters', 'operation'], message: 'must be a string naming an internal operation' });
     return;
   }
   const operation = operationOf({ name: entry.name, parameters });
   if (!isInternalOperation(operation)) {
     // An invalid name is already reported; calling it an unknown operation too would be noise.
     const fromName = typeof parameters.operation !== 'string';
-    if (!(fromName && !isValidSymbolName(entry.name))) drafts.push(unknownOperation(operation, parameters, pathOf()));
+    if (!(fromName && !isValidSymbolName(entry.name))) drafts.push(unknownOperation(operation, parameters, entryPath(index, rollback)));
     return;
   }
   if (hasOnlyOperation(parameters)) {
@@ -54,7 +61,7 @@ function checkOne(entry: RawRollbackView, pathOf: () => DataPath, drafts: IssueD
   const { operation: _operation, ...args } = parameters;
   const result = INTERNAL_OPERATION_PARAMS[operation].safeParse(args, { error: readableZodMessages });
   if (result.success) return;
-  const path = pathOf();
+  const path = entryPath(index, rollback);
   for (const draft of draftsFromZodIssues(result.error.issues, args)) {
     drafts.push({ ...draft, path: [...path, 'parameters', ...draft.path], message: `${draft.message}, for internal operation "${operation}"` });
   }
