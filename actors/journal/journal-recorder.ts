@@ -3,27 +3,14 @@ import type { Clock } from '../../src/clock.ts';
 import type { FencedRun } from '../../src/store/run-lease.ts';
 import type { BackgroundCommitResult, NewTransition, StoreBatch, SwarmStore } from '../../src/store/types.ts';
 import type { ActorTag, Projector } from './actor-tag.ts';
+import { BackgroundCommits, type DurableWaiter } from './background-commits.ts';
 import { fencingOfBatch } from './batch-fencing.ts';
 import { payloadOf, stateName } from './row-fields.ts';
 
+export type { DurableWaiter };
+
 /** Rows from which a commit goes to the store's background writer, when it has one. */
 export const BACKGROUND_MIN_ROWS = 64;
-/** Background commits in flight at once; what is recorded meanwhile waits and joins the next. */
-const BACKGROUND_IN_FLIGHT = 2;
-/** How long a flush that must be durable when it returns waits for the background commits before it. */
-const BACKGROUND_DRAIN_MS = 30_000;
-
-/** Told when what was recorded before `flushThen` is durable, or that its commit was refused. */
-export interface DurableWaiter {
-  durable(): void;
-  /** The commit was refused: nothing of it is durable, and the recorder has failed (see `error`). */
-  refused(): void;
-}
-
-interface InFlightCommit {
-  batch: StoreBatch;
-  then: DurableWaiter[];
-}
 
 /** How a recorder fences its commits by run lease (src/store/run-lease.ts). */
 export interface JournalFencing {
@@ -85,16 +72,12 @@ export class JournalRecorder {
   /** The batch the store refused last: sent again, first, by `retry()`. */
   private unsent: StoreBatch | null = null;
   private readonly fencing: JournalFencing | undefined;
-  /** Background commits sent and not yet answered, oldest first (they land in this order). */
-  private inFlight: InFlightCommit[] = [];
+  /** Commits on their way to the store's background writer, and those it refused. */
+  private readonly background: BackgroundCommits;
   /** Waiters for rows not sent yet (too many commits in flight): they ride on the next. */
   private nextWaiters: DurableWaiter[] = [];
   /** Set when a send was put off for lack of room in flight: made when one lands. */
   private sendDeferred = false;
-  /** While a flush waits for the background commits: landing ones send nothing new. */
-  private draining = false;
-  /** Background commits refused (the first one, then those after it), sent again by `retry()`. */
-  private refusedBatches: StoreBatch[] = [];
 
   constructor(options: JournalRecorderOptions) {
     this.store = options.store;
@@ -103,6 +86,7 @@ export class JournalRecorder {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.groupCommitMs = options.groupCommitMs ?? 5;
     this.fencing = options.fencing;
+    this.background = new BackgroundCommits(this.store, (then, result) => this.landed(then, result));
   }
 
   /** Creates an actor whose transitions are journaled under `actorId`; the caller starts it. */
@@ -213,15 +197,14 @@ export class JournalRecorder {
     if (stalled !== null) throw stalled;
     this.failure = null;
     this.store.resumeBackground?.();
-    const refused = this.refusedBatches;
-    this.refusedBatches = [];
+    const refused = this.background.takeRefused();
     for (let i = 0; i < refused.length; i++) {
       try {
         // The first may have landed after all (a thread lost while it wrote): the store looks.
         if (i === 0 && refused[i].fencing) refused[i].fencing!.resent = true;
         this.send(refused[i]);
       } catch (err) {
-        this.refusedBatches = refused.slice(i);
+        this.background.keepRefused(refused.slice(i));
         throw err;
       }
     }
@@ -234,9 +217,7 @@ export class JournalRecorder {
    * file, its thread alive), and the commit is big or one is on its way (the journal's order).
    */
   private goesToBackground(): boolean {
-    const store = this.store;
-    const writer = store.backgroundCommits === true && store.commitInBackground !== undefined && store.drainBackground !== undefined;
-    return writer && (this.inFlight.length > 0 || this.rows.length >= BACKGROUND_MIN_ROWS);
+    return this.background.available && (this.background.pending > 0 || this.rows.length >= BACKGROUND_MIN_ROWS);
   }
 
   /**
@@ -245,17 +226,7 @@ export class JournalRecorder {
    * be written after it on this connection.
    */
   private drainBackground(): unknown {
-    if (this.inFlight.length === 0) return null;
-    let stalled: unknown = null;
-    this.draining = true;
-    try {
-      this.store.drainBackground!(BACKGROUND_DRAIN_MS);
-    } catch (err) {
-      stalled = err;
-    } finally {
-      this.draining = false;
-    }
-    if (stalled === null && this.inFlight.length > 0) stalled = new Error(`${this.inFlight.length} background commits did not land`);
+    const stalled = this.background.drain();
     if (stalled !== null) this.failure ??= stalled;
     return stalled;
   }
@@ -270,7 +241,7 @@ export class JournalRecorder {
 
   private sendInBackground(): void {
     this.cancelFlushTimer();
-    if (this.inFlight.length >= BACKGROUND_IN_FLIGHT) {
+    if (this.background.full) {
       // Back-pressure: the rows wait, and go in one bigger commit when one lands.
       this.sendDeferred = true;
       return;
@@ -281,36 +252,27 @@ export class JournalRecorder {
     const batch = this.takeBatch();
     if (batch === null) {
       // Nothing new: durable when what is in flight is.
-      if (this.inFlight.length === 0) for (const waiter of then) waiter.durable();
-      else this.inFlight[this.inFlight.length - 1].then.push(...then);
+      if (!this.background.joinNewest(then)) for (const waiter of then) waiter.durable();
       return;
     }
-    const commit: InFlightCommit = { batch, then };
-    this.inFlight.push(commit);
     try {
-      this.store.commitInBackground!(batch, (result) => this.landed(commit, result));
+      this.background.send(batch, then);
     } catch (err) {
-      // Not given (the store closed, or a value JSON cannot write): kept, as a refused commit is.
-      this.inFlight.pop();
-      this.refusedBatches.push(batch);
       this.failure ??= err;
       for (const waiter of then) waiter.refused();
       throw err;
     }
   }
 
-  private landed(commit: InFlightCommit, result: BackgroundCommitResult): void {
-    // Answers come in the order the commits were sent.
-    if (this.inFlight[0] === commit) this.inFlight.shift();
-    else this.inFlight = this.inFlight.filter((c) => c !== commit);
+  /** A background commit was answered: its waiters hear, and what waited for room is sent. */
+  private landed(then: DurableWaiter[], result: BackgroundCommitResult): void {
     if (!result.ok) {
-      this.refusedBatches.push(commit.batch);
       const first = this.failure === null;
       if (first) this.failure = result.error;
       // Rows not sent yet wait for retry() as well.
-      const waiters = [...commit.then, ...(first ? this.nextWaiters.splice(0) : [])];
+      const waiters = [...then, ...(first ? this.nextWaiters.splice(0) : [])];
       for (const waiter of waiters) waiter.refused();
-      if (first && !this.draining) this.onFailure?.(result.error);
+      if (first && !this.background.draining) this.onFailure?.(result.error);
       return;
     }
     // This runs from a message of the store's thread: nothing may escape it, and every waiter
@@ -320,14 +282,14 @@ export class JournalRecorder {
     } catch (err) {
       this.onFailure?.(err);
     }
-    for (const waiter of commit.then) {
+    for (const waiter of then) {
       try {
         waiter.durable();
       } catch (err) {
         this.onFailure?.(err);
       }
     }
-    if (this.draining || this.failure !== null || !(this.sendDeferred || this.nextWaiters.length > 0)) return;
+    if (this.background.draining || this.failure !== null || !(this.sendDeferred || this.nextWaiters.length > 0)) return;
     try {
       this.sendInBackground();
     } catch (err) {
@@ -398,7 +360,7 @@ export class JournalRecorder {
     if (this.failure) return;
     try {
       // Past maxBuffered with no room in flight, wait for the disk (back-pressure) rather than buffer on.
-      const full = this.rows.length >= this.maxBuffered && this.inFlight.length >= BACKGROUND_IN_FLIGHT;
+      const full = this.rows.length >= this.maxBuffered && this.background.full;
       if (this.goesToBackground() && !full) this.sendInBackground();
       else this.flush();
     } catch (err) {

@@ -1,19 +1,15 @@
-import { SQLiteError, type Database } from 'bun:sqlite';
+import type { Database } from 'bun:sqlite';
 import { availableParallelism } from 'node:os';
-import { RunNotFoundError } from '../errors.ts';
 import { encodeJson, decodeJson } from './json-columns.ts';
 import {
   RUN_PATCH_FIELDS,
   TASK_PATCH_FIELDS,
-  encodePatch,
   nodeFromRow,
-  nodeRowFromRecord,
   runFromRow,
   runRowFromNew,
   taskFromRow,
   taskRowFromNew,
   transitionFromRow,
-  transitionRowFromNew,
   type RunRow,
   runListingFromRow,
   type ColumnValue,
@@ -23,12 +19,13 @@ import { joinManifest, splitManifest, type ManifestInParts } from './manifest-pa
 import { DEFAULT_CHECKPOINTER, WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
 import { openDatabase, type ConnectionOptions } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
-import { ROWS_PER_INSERT, SqliteStatements, TRANSITION_ROW_WIDTH } from './sqlite-statements.ts';
-import { MAX_TRANSITIONS_PER_ROW, encodeEarlier, expandRow, sameActor } from './merged-transitions.ts';
-import { COMMITTED, DUPLICATE, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
-import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
-import { checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
+import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
+import { expandRow } from './merged-transitions.ts';
+import { COMMITTED, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
+import { storeClosedError } from './store-errors.ts';
+import { checkRunStatus, normalizeLimit } from './validation.ts';
 import { BackgroundWriter } from './background-writer.ts';
+import { writeBatch } from './sqlite-commit.ts';
 import type {
   BackgroundCommitResult,
   NewRun,
@@ -39,14 +36,11 @@ import type {
   StoreBatch,
   StoreCounts,
   SwarmStore,
-  TaskPatch,
   TaskFilter,
   TaskRecord,
   TaskStatusCounts,
   TransitionRecord,
   RunListing,
-  NewTransition,
-  ActorKind,
 } from './types.ts';
 
 /** Rows, and manifest parts (~5 MB of text and copies each), between young collections. */
@@ -95,7 +89,7 @@ export class SqliteStore implements SwarmStore {
     this.checkpointer = this.file === null ? null : new WalCheckpointer(db, this.file, { ...DEFAULT_CHECKPOINTER, ...checkpointer });
     // IMMEDIATE takes the write lock up front: a deferred transaction that later needs it can fail
     // with SQLITE_BUSY at once (a lock upgrade is not retried), while IMMEDIATE waits busy_timeout.
-    this.commitTransaction = db.transaction((batch: StoreBatch) => this.writeBatch(batch)).immediate;
+    this.commitTransaction = db.transaction((batch: StoreBatch) => writeBatch(this.statements, this.leases, batch)).immediate;
     this.createRunTransaction = db.transaction((run: RunRow, manifest: ManifestInParts, tasks: readonly NewTask[], lease: NewRunLease | undefined) => {
       this.insertRun(run, manifest, tasks);
       if (lease) this.leases.insert(run.id, lease);
@@ -316,104 +310,5 @@ export class SqliteStore implements SwarmStore {
       s.taskInserts.forCount(end - start).run(...values);
       if (start % ROWS_BETWEEN_COLLECTIONS === 0 && start > 0) collectYoungGarbage();
     }
-  }
-
-  /** The body of one group commit; runs inside commitTransaction, so any throw rolls it all back. */
-  private writeBatch(given: StoreBatch): CommitOutcome {
-    let batch = given;
-    let outcome = COMMITTED;
-    if (given.fencing) {
-      const { fenced, duplicate } = this.leases.fence(given, given.fencing);
-      // Landed the first time: nothing more to write (the transaction commits nothing).
-      if (duplicate) return DUPLICATE;
-      if (fenced.length > 0) {
-        batch = withoutFencedRuns(given, new Set(fenced.map((f) => f.runId)));
-        outcome = { fenced, duplicate: false };
-      }
-    }
-    const s = this.statements;
-    this.writeJournal(batch.transitions);
-    for (const { status, ...patch } of batch.runs) {
-      // The status goes through its own statement (see setRunStatusIfChanged).
-      const { mask, values } = encodePatch(patch, RUN_PATCH_FIELDS);
-      const found =
-        mask === 0 ? s.runExists.get(patch.id) !== null : s.runPatches.forMask(mask).run(...values, patch.id).changes > 0;
-      if (!found) throw new RunNotFoundError(patch.id);
-      if (status !== undefined) s.setRunStatusIfChanged.run(checkRunStatus(status), patch.id);
-    }
-    for (const patch of batch.tasks) {
-      const { mask, values } = encodePatch(patch, TASK_PATCH_FIELDS);
-      const found =
-        mask === 0
-          ? s.taskExists.get(patch.runId, patch.name) !== null
-          : s.taskPatches.forMask(mask).run(...values, patch.runId, patch.name).changes > 0;
-      if (!found) throw this.missingTaskError(patch);
-    }
-    for (const node of batch.nodes) {
-      const n = nodeRowFromRecord(node);
-      s.upsertNode.run(n.id, n.kind, n.status, n.capacity, n.running, n.capabilities, n.lastSeenAt, n.startedAt);
-    }
-    return outcome;
-  }
-
-  /**
-   * The batch's transitions, each run of one actor's in a row of the table (merged-transitions.ts).
-   * Seqs are given, not left to SQLite: a row takes its last transition's, and the journal goes
-   * on from the highest seq there was (lastSeq), so none is ever reused.
-   */
-  private writeJournal(transitions: readonly NewTransition[]): void {
-    if (transitions.length === 0) return;
-    const rows = transitions.map(transitionRowFromNew);
-    const base = this.statements.lastSeq.get()?.seq ?? 0;
-    let values: ColumnValue[] = [];
-    let count = 0;
-    for (let start = 0; start < rows.length; ) {
-      let end = start + 1;
-      while (end < rows.length && end - start < MAX_TRANSITIONS_PER_ROW && sameActor(rows[end - 1], rows[end])) end++;
-      const t = rows[end - 1];
-      const earlier = end - start > 1 ? encodeEarlier(rows, start, end - 1) : null;
-      values.push(base + end, t.runId, t.actorId, t.actorKind, t.from, t.to, t.event, t.payload, t.at, earlier, end - start - 1);
-      start = end;
-      if (++count === ROWS_PER_INSERT || start === rows.length) {
-        this.insertJournalRows(values, count);
-        values = [];
-        count = 0;
-      }
-    }
-  }
-
-  private insertJournalRows(values: ColumnValue[], count: number): void {
-    try {
-      this.statements.transitionInserts.forCount(count).run(...values);
-    } catch (err) {
-      // The foreign key on run_id is how a journal row for an unknown run is caught, for free;
-      // the rows are then written one by one to find which (a failed statement wrote nothing,
-      // so nothing is doubled).
-      if (!(err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw err;
-      for (let i = 0; i < count; i++) this.insertJournalRow(values.slice(i * TRANSITION_ROW_WIDTH, (i + 1) * TRANSITION_ROW_WIDTH));
-    }
-  }
-
-  /** One table row, as insertTransition binds it; a node's or dispatcher's row outlives a deleted run. */
-  private insertJournalRow(row: ColumnValue[]): void {
-    const insert = this.statements.insertTransition;
-    try {
-      insert.run(...row);
-    } catch (err) {
-      const [, runId, , actorKind] = row;
-      if (typeof runId === 'string' && err instanceof SQLiteError && err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-        if (!outlivesRuns(actorKind as ActorKind)) throw new RunNotFoundError(runId);
-        row[1] = null;
-        insert.run(...row);
-        return;
-      }
-      throw err;
-    }
-  }
-
-  private missingTaskError(patch: TaskPatch): Error {
-    return this.statements.runExists.get(patch.runId) === null
-      ? new RunNotFoundError(patch.runId)
-      : new TaskNotFoundError(patch.runId, patch.name);
   }
 }
