@@ -1,5 +1,3 @@
-import type { TaskNames } from '../src/scheduling/task-names.ts';
-
 /** What the run asks of a live task actor. */
 interface LiveActor {
   send(event: { type: string }): void;
@@ -14,15 +12,12 @@ interface LiveActor {
  * is planned (38 MB for a million tasks).
  */
 export class LiveTasks<A extends LiveActor> {
-  /** Each live actor with its name, asked of `names` once: a big run's names are packed. */
+  /** Each live actor with its name (a big run's names are packed: asked for, each is a new string). */
   private readonly byIndex = new Map<number, { actor: A; name: string }>();
   private readonly indexByName = new Map<string, number>();
 
-  /** `names`: every task's name by index (the graph's). */
-  constructor(private readonly names: TaskNames) {}
-
-  add(i: number, actor: A): void {
-    const name = this.names.nameOf(i);
+  /** Task i's actor, made for the symbol named `name`. */
+  add(i: number, actor: A, name: string): void {
     this.byIndex.set(i, { actor, name });
     this.indexByName.set(name, i);
   }

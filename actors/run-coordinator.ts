@@ -85,7 +85,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.baseDir = loaded.path ? dirname(loaded.path) : null;
     this.graph = new RunGraph(symbols);
     this.symbols = runSymbols(symbols, this.graph.names, (i) => this.graph.dependencyNames(i));
-    this.live = new LiveTasks(this.graph.names);
+    this.live = new LiveTasks();
     this.jobs = new RunJobQueue(this, env.scheduler);
     this.finished = new Promise((resolve, reject) => {
       this.resolveFinished = resolve;
@@ -194,7 +194,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       { actorId: `task:${spec.name}`, kind: 'task', runId: this.runId, project: projectTask },
       taskInputOf(this.runId, this.manifest, spec, this.env.backoff),
     );
-    this.live.add(i, actor);
+    this.live.add(i, actor, spec.name);
     actor.start();
     actor.send(message);
   }

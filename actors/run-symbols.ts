@@ -17,7 +17,13 @@ export interface RunSymbols {
  * PackedSymbols). `names` is the graph's list of the same names, shared.
  */
 export function runSymbols(symbols: readonly SymbolSpec[], names: TaskNames, dependencyNames: (i: number) => string[]): RunSymbols {
-  if (symbols.length < PACKED_FROM) return { length: symbols.length, at: (i) => symbols[i], nameOf: (i) => symbols[i].name };
+  if (symbols.length < PACKED_FROM) {
+    const at = (i: number) => {
+      if (!(i >>> 0 === i && i < symbols.length)) throw new RangeError(`no symbol ${i} in a run of ${symbols.length}`);
+      return symbols[i];
+    };
+    return { length: symbols.length, at, nameOf: (i) => at(i).name };
+  }
   return new PackedSymbols(symbols, names, dependencyNames);
 }
 

@@ -77,7 +77,8 @@ function checkDependencies(symbols: readonly RawSymbolView[], names: NameIndex):
     if (dependencies.length === 0) continue;
     // A set only when something could be listed twice.
     const listed = dependencies.length > 1 ? new Set<string>() : null;
-    for (const dependency of dependencies) {
+    for (let d = 0; d < dependencies.length; d++) {
+      const dependency = dependencies[d];
       const problem =
         dependency.name === symbol.name
           ? 'a symbol cannot depend on itself'

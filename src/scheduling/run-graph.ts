@@ -19,6 +19,11 @@ export class RunGraph {
   /** Task index by name; dropped by `forgetNameIndex` (a million names hold ~38 MB) and built again if asked. */
   private indexByName: Map<string, number> | null;
   /**
+   * The symbols as given, until `forgetNameIndex`: the index is built from their own names
+   * while they are alive, as a packed run's names would each be a new string (a second copy).
+   */
+  private symbolsAsGiven: readonly GraphSymbol[] | null;
+  /**
    * Edges in compressed rows: task i's dependencies are dependencyList[dependencyStart[i] ..
    * dependencyStart[i + 1]], and likewise its dependents. Two typed arrays per direction instead
    * of an array per task: a 1M-task run would otherwise hold 2M small arrays (~230 MB).
@@ -38,6 +43,7 @@ export class RunGraph {
     this.names = taskNames(symbols);
     // Built when first asked (a dependency below, a resumed run's tasks): a fan-out never is.
     this.indexByName = null;
+    this.symbolsAsGiven = symbols;
     this.dependencyStart = new Int32Array(size + 1);
     let edges = 0;
     for (let i = 0; i < size; i++) edges += symbols[i].dependencies.length;
@@ -72,7 +78,7 @@ export class RunGraph {
   }
 
   index(name: string): number {
-    this.indexByName ??= nameIndex(this.names);
+    this.indexByName ??= nameIndex(this.symbolsAsGiven ?? this.names);
     const i = this.indexByName.get(name);
     if (i === undefined) throw new Error(`RunGraph: unknown task "${name}"`);
     return i;
@@ -89,6 +95,7 @@ export class RunGraph {
   /** Lets the name index go (see `index`): the runtime knows its live tasks' indexes itself. */
   forgetNameIndex(): void {
     this.indexByName = null;
+    this.symbolsAsGiven = null;
   }
 
   /** The names of task i's dependencies, in a new list. */
@@ -177,8 +184,9 @@ function listedBetween(list: Int32Array, from: number, to: number, value: number
   return false;
 }
 
-function nameIndex(names: TaskNames): Map<string, number> {
+function nameIndex(names: TaskNames | readonly GraphSymbol[]): Map<string, number> {
   const index = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) index.set(names.nameOf(i), i);
+  if ('nameOf' in names) for (let i = 0; i < names.length; i++) index.set(names.nameOf(i), i);
+  else for (let i = 0; i < names.length; i++) index.set(names[i].name, i);
   return index;
 }

@@ -102,6 +102,13 @@ describe('a run\'s symbols, packed', () => {
     expect(() => run.at(10)).toThrow(RangeError);
     expect(() => run.at(-1)).toThrow(RangeError);
     expect(() => run.at(1.5)).toThrow(RangeError);
+    const small = variedSymbols(10, 1);
+    const graph = new RunGraph(small);
+    const unpacked = runSymbols(small, graph.names, (i) => graph.dependencyNames(i));
+    for (const i of [10, -1, 1.5]) {
+      expect(() => unpacked.at(i)).toThrow(RangeError);
+      expect(() => unpacked.nameOf(i)).toThrow(RangeError);
+    }
   });
 
   test(`a run packs from ${PACKED_FROM} symbols on; a smaller one is read from the manifest itself`, () => {

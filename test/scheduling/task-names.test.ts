@@ -6,15 +6,18 @@ const all = (names: { length: number; nameOf(i: number): string }) => Array.from
 
 describe('task names', () => {
   test('packed names give back every name as written: empty, one character, long, non-Latin-1, astral', () => {
-    const written = ['a', 'b-1', 'x'.repeat(200), 'höhe', 'タスク', '😀-task', 'end', 'Z'];
+    // Lone surrogates side by side make a pair once joined: each must still come back alone.
+    const written = ['', 'a', 'b-1', 'x'.repeat(200), 'höhe', 'タスク', '😀-task', 'a\uD83D', '\uDE00b', '', '\uD83D', '\uDE00', 'end', 'Z', ''];
     const packed = new PackedTaskNames(written.map((name) => ({ name })));
     expect(packed.length).toBe(written.length);
     expect(all(packed)).toEqual(written);
   });
 
-  test('a name outside the list is an error, not undefined or a neighbour', () => {
-    const packed = new PackedTaskNames([{ name: 'a' }, { name: 'b' }]);
-    for (const i of [-1, 2, 1.5, Number.NaN]) expect(() => packed.nameOf(i)).toThrow(RangeError);
+  test('a name outside the list is an error, not undefined or a neighbour, packed or not', () => {
+    const symbols = [{ name: 'a' }, { name: 'b' }];
+    for (const names of [new PackedTaskNames(symbols), taskNames(symbols)]) {
+      for (const i of [-1, 2, 1.5, Number.NaN]) expect(() => names.nameOf(i)).toThrow(RangeError);
+    }
   });
 
   test(`a run packs its names from ${PACKED_FROM} tasks on; a smaller one keeps the list`, () => {
@@ -32,5 +35,9 @@ describe('task names', () => {
     expect(graph.names).toBeInstanceOf(PackedTaskNames);
     for (const i of [0, 1, 777, PACKED_FROM + 1]) expect(graph.index(`n${i}`)).toBe(i);
     expect(graph.dependencyNames(PACKED_FROM + 1)).toEqual([`n${PACKED_FROM}`]);
+    // Let go, the index is built again from the packed names (a compensation asks for it).
+    graph.forgetNameIndex();
+    for (const i of [PACKED_FROM + 1, 3, 0]) expect(graph.index(`n${i}`)).toBe(i);
+    expect(() => graph.index('missing')).toThrow();
   });
 });
