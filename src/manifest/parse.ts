@@ -1,4 +1,5 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
+import { inReadingOrder, listedManifestError, manifestError } from './issue-listing.ts';
 import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
 import { withoutExtensionFields } from './extension-fields.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
@@ -8,7 +9,7 @@ import type { Locator, ReadDocument } from './document.ts';
 import { sniffFormat } from './format.ts';
 import { checkInternalOperations } from './internal-checks.ts';
 import { createIssueBuilder, type IssueDraft } from './issue-builder.ts';
-import { LOCATED_DEPTH, MAX_REPORTED_ISSUES, TOO_DEEP_MESSAGE } from './limits.ts';
+import { LOCATED_DEPTH, TOO_DEEP_MESSAGE } from './limits.ts';
 import { isMapping, viewRawSymbols } from './raw-symbols.ts';
 import { buildManifestSchema } from './schema.ts';
 import { parseWithSchema, SYMBOLS_PARSED_IN_PARTS } from './schema-parse.ts';
@@ -129,21 +130,22 @@ function validateManifestMapping(
     finish: defaultTimeoutsFiller(options.defaults?.timeouts),
     consume: options.consume,
   });
-  const schemaDrafts = result.success ? [] : draftsFromZodIssues(result.issues, data);
+  const schemaIssues = result.success ? [] : result.issues;
   const unstorableAt = unstorable ? unstorableDraft(unstorable, data) : null;
   // A value the schema already refuses where it is (NaN for a number field) gets that one
   // message: "write it as a string" would not apply there.
   const samePlace = (a: IssueDraft, b: IssueDraft) => a.path.length === b.path.length && a.path.every((p, i) => p === b.path[i]);
-  const drafts: IssueDraft[] = [
-    ...(unstorableAt && !schemaDrafts.some((d) => samePlace(d, unstorableAt)) ? [unstorableAt] : []),
-    ...schemaDrafts,
-    ...across,
-    ...internal,
-  ];
-  if (drafts.length > 0 || !result.success || options.readIssues.length > 0) {
-    throw manifestError(oncePerPlace(inReadingOrder([...options.readIssues, ...drafts.map(toIssue)])), options.file);
+  let unstorableShown = unstorableAt !== null;
+  for (const draft of unstorableShown ? draftsFromZodIssues(schemaIssues, data) : []) if (samePlace(draft, unstorableAt!)) unstorableShown = false;
+  if (!unstorableShown && across.length === 0 && internal.length === 0 && result.success && options.readIssues.length === 0) return result.data;
+  // The drafts are made, and located, one at a time as they are listed: there may be a million.
+  function* drafts(): Generator<IssueDraft> {
+    if (unstorableShown) yield unstorableAt!;
+    yield* draftsFromZodIssues(schemaIssues, data);
+    yield* across;
+    yield* internal;
   }
-  return result.data;
+  throw listedManifestError(located(options.readIssues, drafts(), toIssue), options.file);
 }
 
 /** The checks that span symbols, on a view of them that is let go of before the schema's parse. */
@@ -191,54 +193,13 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   return node;
 }
 
-/** The error for `issues`: the first MAX_REPORTED_ISSUES of them, and one more that counts the rest. */
-function manifestError(issues: ManifestIssue[], file: string | undefined): ManifestError {
-  if (issues.length <= MAX_REPORTED_ISSUES) return new ManifestError(issues);
-  const rest = issues.length - MAX_REPORTED_ISSUES;
-  const listed = [
-    ...issues.slice(0, MAX_REPORTED_ISSUES),
-    {
-      ...(file !== undefined && { file }),
-      message: `and ${rest} more problem${rest === 1 ? '' : 's'} not listed (only the first ${MAX_REPORTED_ISSUES} are); fix these and validate again`,
-    },
-  ];
-  return new ManifestError(listed, issues.length);
-}
-
-/**
- * One issue per place: symbols that merge one anchor (`<<: *defaults`) share its problems, which
- * would otherwise be listed once per symbol (600 times for 600 symbols), all at the anchor's
- * line, hiding the others past the listing's limit. The first stays, naming how many more
- * symbols have it. Issues in reading order; those without a line are left as they are.
- */
-function oncePerPlace(issues: ManifestIssue[]): ManifestIssue[] {
-  const first = new Map<string, { issue: ManifestIssue; more: string[] }>();
-  const out: ManifestIssue[] = [];
-  for (const issue of issues) {
-    const place = issue.line === undefined ? undefined : `${issue.line}:${issue.column}:${issue.field}:${issue.message}`;
-    const seen = place === undefined ? undefined : first.get(place);
-    if (seen) {
-      seen.more.push(issue.symbol ?? '?');
-      continue;
-    }
-    const entry = { issue: { ...issue }, more: [] as string[] };
-    if (place !== undefined) first.set(place, entry);
-    out.push(entry.issue);
+/** The reader's issues, then each draft located, one at a time: there may be a million (see listedManifestError). */
+function* located(readIssues: readonly ManifestIssue[], drafts: Iterable<IssueDraft>, toIssue: (draft: IssueDraft) => ManifestIssue): Generator<ManifestIssue> {
+  yield* readIssues;
+  let count = 0;
+  for (const draft of drafts) {
+    yield toIssue(draft);
+    // Each issue's garbage (its path, message, place) is young: collected as the loop goes.
+    if (++count % 65_536 === 0) collectYoungGarbage();
   }
-  for (const { issue, more } of first.values()) {
-    if (more.length === 0) continue;
-    const named = more.slice(0, 3).join(', ') + (more.length > 3 ? ', …' : '');
-    issue.message = `${issue.message} (the same for ${more.length} more symbol${more.length === 1 ? '' : 's'}: ${named})`;
-  }
-  return out;
-}
-
-/** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */
-function inReadingOrder(issues: ManifestIssue[]): ManifestIssue[] {
-  const rank = (issue: ManifestIssue) => [issue.line ?? Infinity, issue.column ?? 0];
-  return issues.toSorted((a, b) => {
-    const [lineA, columnA] = rank(a);
-    const [lineB, columnB] = rank(b);
-    return lineA - lineB || columnA - columnB;
-  });
 }

@@ -11,14 +11,15 @@ import { didYouMean } from './suggest.ts';
  * "is required" for missing keys, and messages that show the offending value.
  * `data` is the input zod saw, used to tell a missing key from a wrong value.
  */
-export function draftsFromZodIssues(issues: readonly z.core.$ZodIssue[], data: unknown): IssueDraft[] {
-  return issues.flatMap((issue): IssueDraft[] => {
+export function* draftsFromZodIssues(issues: readonly z.core.$ZodIssue[], data: unknown): Generator<IssueDraft> {
+  // One at a time: a manifest of a million bad symbols has a million issues, listed 500 at most.
+  for (let i = 0; i < issues.length; i++) {
+    const issue = issues[i];
     const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...path, key], at: 'key', message: unknownFieldMessage(key, path) }));
-    }
-    return [{ path, message: messageFor(issue, path, data) }];
-  });
+      for (const key of issue.keys) yield { path: [...path, key], at: 'key', message: unknownFieldMessage(key, path) };
+    } else yield { path, message: messageFor(issue, path, data) };
+  }
 }
 
 function messageFor(issue: z.core.$ZodIssue, path: DataPath, data: unknown): string {

@@ -1,6 +1,7 @@
 import type { Locator } from './document.ts';
 import { KeptStrings } from './own-strings.ts';
-import { FOREIGN_CHARACTERS, placedLocator, MAX_KEY_SPAN, MAX_NESTING, type ListPlace, type MappingPlace, type Place } from './yaml-plain.ts';
+import { FOREIGN_CHARACTERS, MAX_KEY_SPAN, MAX_NESTING } from './yaml-plain.ts';
+import { MappingPlace, placedLocator, type ListPlace, type Place } from './yaml-places.ts';
 import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, resolvePlain } from './yaml-plain-scalars.ts';
 
 /**
@@ -86,7 +87,7 @@ class JsonYamlReader {
     if (depth > MAX_NESTING) throw OUTSIDE_PLAIN_YAML;
     const text = this.text;
     const data: Record<string, unknown> = {};
-    const place: MappingPlace | undefined = this.places ? { at: start, entries: new Map() } : undefined;
+    const place: MappingPlace | undefined = this.places ? new MappingPlace(start) : undefined;
     let i = skipWhitespace(text, start + 1);
     if (text.charCodeAt(i) === 125 /* } */) return { data, place: place ?? start, end: i + 1 };
     for (;;) {
@@ -100,7 +101,7 @@ class JsonYamlReader {
       if (key === '__proto__' || key === '<<' || Object.hasOwn(data, key)) throw OUTSIDE_PLAIN_YAML;
       const value = this.value(skipWhitespace(text, i + 1), depth + 1);
       data[key] = value.data;
-      place?.entries.set(key, [keyAt, value.place]);
+      place?.set(key, keyAt, value.place);
       i = skipWhitespace(text, value.end);
       const c = text.charCodeAt(i);
       if (c === 125) return { data, place: place ?? start, end: i + 1 };

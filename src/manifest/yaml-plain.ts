@@ -1,5 +1,6 @@
-import { textPositions, type DataPath, type Locator, type TextPosition } from './document.ts';
+import type { Locator } from './document.ts';
 import { KeptStrings } from './own-strings.ts';
+import { MappingPlace, placedLocator, type ListPlace, type Place } from './yaml-places.ts';
 import { OUTSIDE_PLAIN_YAML, readDoubleQuoted, readSingleQuoted, resolvePlain } from './yaml-plain-scalars.ts';
 
 /**
@@ -29,19 +30,6 @@ export function plainYamlLocator(source: string): Locator {
   return placedLocator(source, () => readWith(source, true)?.place);
 }
 
-/** A locator from the places a reader's second pass finds (`readPlaces`, run on the first call). */
-export function placedLocator(source: string, readPlaces: () => Place | undefined): Locator {
-  let root: Place | undefined;
-  let positionAt: ((offset: number) => TextPosition) | undefined;
-  return (path, target) => {
-    root ??= readPlaces();
-    const offset = root === undefined ? undefined : offsetOf(root, path, target);
-    if (offset === undefined) return {};
-    positionAt ??= textPositions(source);
-    return positionAt(offset);
-  };
-}
-
 /** How far the `:` of an implicit key may be from the key's start (YAML's limit, strict). */
 export const MAX_KEY_SPAN = 1024;
 
@@ -50,18 +38,6 @@ export const MAX_NESTING = 64;
 
 /** Characters the reader leaves to the full reader: controls, tabs, a CR not before LF, NEL, BOM, separators. */
 export const FOREIGN_CHARACTERS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|\r(?!\n)/;
-
-/** Where a value starts; for a mapping, where each key and value does; for a list, each item. */
-export type Place = number | MappingPlace | ListPlace;
-export interface MappingPlace {
-  at: number;
-  /** Each key's offset and its value's place: a Map, so that locating many issues stays linear. */
-  entries: Map<string, [keyAt: number, value: Place]>;
-}
-export interface ListPlace {
-  at: number;
-  items: Place[];
-}
 
 interface Read {
   data: unknown;
@@ -144,7 +120,7 @@ class PlainYamlReader {
   private mapping(indent: number, depth: number): Read {
     if (depth > MAX_NESTING) throw OUTSIDE_PLAIN_YAML;
     const data: Record<string, unknown> = {};
-    const place: MappingPlace | undefined = this.places ? { at: this.content, entries: new Map() } : undefined;
+    const place: MappingPlace | undefined = this.places ? new MappingPlace(this.content) : undefined;
     for (;;) {
       const keyAt = this.content;
       const found = this.keyAt(keyAt);
@@ -153,7 +129,7 @@ class PlainYamlReader {
       if (Object.hasOwn(data, key)) throw OUTSIDE_PLAIN_YAML; // the full reader's error
       const value = this.valueAfter(colon + 1, indent, depth, true);
       data[key] = value.data;
-      place?.entries.set(key, [keyAt, value.place]);
+      place?.set(key, keyAt, value.place);
       if (this.indent < indent) break;
       if (this.indent > indent || this.isListItem()) throw OUTSIDE_PLAIN_YAML;
     }
@@ -292,7 +268,7 @@ class PlainYamlReader {
   /** `{key: value, ...}` on one line: plain keys; scalars, lists and mappings as values. */
   private flowMapping(start: number, depth: number): Read & { end: number } {
     const data: Record<string, unknown> = {};
-    const place: MappingPlace | undefined = this.places ? { at: start, entries: new Map() } : undefined;
+    const place: MappingPlace | undefined = this.places ? new MappingPlace(start) : undefined;
     let i = this.skipSpaces(start + 1);
     if (this.text.charCodeAt(i) === 125 /* } */) return { data, place: place ?? start, end: i + 1 };
     for (;;) {
@@ -303,7 +279,7 @@ class PlainYamlReader {
       const valueAt = this.skipSpaces(colon + 1);
       const value = this.flowValue(valueAt, depth + 1);
       data[key] = value.data;
-      place?.entries.set(key, [i, value.place]);
+      place?.set(key, i, value.place);
       i = this.skipSpaces(value.end);
       const c = this.text.charCodeAt(i);
       if (c === 125) return { data, place: place ?? start, end: i + 1 };
@@ -390,30 +366,4 @@ class PlainYamlReader {
 
 function isKeyCharacter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46;
-}
-
-/**
- * Where `path` is, as the full reader's locator finds it: the value (or key) at the path; for a
- * missing key, the deepest mapping on the way; for a missing item, its list.
- */
-function offsetOf(root: Place, path: DataPath, target: 'value' | 'key'): number | undefined {
-  let node: Place = root;
-  let enclosingMapping: number | undefined;
-  for (const [i, segment] of path.entries()) {
-    const isLast = i === path.length - 1;
-    if (typeof node === 'number') return enclosingMapping;
-    if ('entries' in node) {
-      enclosingMapping = node.at;
-      const entry = node.entries.get(String(segment));
-      if (entry === undefined) return enclosingMapping;
-      if (isLast && target === 'key') return entry[0];
-      node = entry[1];
-    } else {
-      if (typeof segment !== 'number') return enclosingMapping;
-      const item: Place | undefined = node.items[segment];
-      if (item === undefined) return node.at;
-      node = item;
-    }
-  }
-  return typeof node === 'number' ? node : node.at;
 }

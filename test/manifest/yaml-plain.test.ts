@@ -149,6 +149,10 @@ describe('the plain YAML reader', () => {
       expect(locate([`k${i}`], 'key')).toEqual({ line: i + 5, column: 1 });
       expect(locate([`k${i}`], 'value')).toEqual(full.locate([`k${i}`], 'value'));
     }
+    // A key the mapping lacks is placed at the mapping, in a small mapping and a wide one.
+    expect(locate(['missing'], 'value')).toEqual(full.locate(['missing'], 'value'));
+    expect(locate(['symbols', 0, 'missing'], 'value')).toEqual(full.locate(['symbols', 0, 'missing'], 'value'));
+    expect(locate(['symbols', 0, 'type'], 'key')).toEqual(full.locate(['symbols', 0, 'type'], 'key'));
   });
 
   test('places are found by a second pass only when asked for', () => {
