@@ -136,7 +136,11 @@ function validateManifestMapping(
   // message: "write it as a string" would not apply there.
   const samePlace = (a: IssueDraft, b: IssueDraft) => a.path.length === b.path.length && a.path.every((p, i) => p === b.path[i]);
   let unstorableShown = unstorableAt !== null;
-  for (const draft of unstorableShown ? draftsFromZodIssues(schemaIssues, data) : []) if (samePlace(draft, unstorableAt!)) unstorableShown = false;
+  for (const draft of unstorableShown ? draftsFromZodIssues(schemaIssues, data) : []) {
+    if (!samePlace(draft, unstorableAt!)) continue;
+    unstorableShown = false;
+    break;
+  }
   if (!unstorableShown && across.length === 0 && internal.length === 0 && result.success && options.readIssues.length === 0) return result.data;
   // The drafts are made, and located, one at a time as they are listed: there may be a million.
   function* drafts(): Generator<IssueDraft> {

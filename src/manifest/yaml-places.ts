@@ -26,6 +26,7 @@ export class MappingPlace {
 
   constructor(readonly at: number) {}
 
+  /** Once per key: the readers refuse a key given twice (the list would find the first, the index the last). */
   set(key: string, keyAt: number, value: Place): void {
     const position = this.entries.length;
     this.entries.push(key, keyAt, value);

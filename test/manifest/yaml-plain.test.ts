@@ -155,6 +155,24 @@ describe('the plain YAML reader', () => {
     expect(locate(['symbols', 0, 'type'], 'key')).toEqual(full.locate(['symbols', 0, 'type'], 'key'));
   });
 
+  test('every key of a mapping of 16 keys, and of 17 (where an index takes over from the search), block and flow', () => {
+    for (const count of [15, 16, 17, 18]) {
+      const keys = Array.from({ length: count }, (_, i) => `key${i}`);
+      const block = ['name: keys', 'symbols:', '  - name: a', '    type: action', '    parameters:', ...keys.map((k, i) => `      ${k}: ${i}`)];
+      const flow = ['name: keys', 'symbols:', '  - name: a', '    type: action', `    parameters: {${keys.map((k, i) => `${k}: ${i}`).join(', ')}}`];
+      for (const lines of [block, flow]) {
+        const text = `${lines.join('\n')}\n`;
+        expect(readPlainYaml(text)).toBeDefined();
+        const locate = plainYamlLocator(text);
+        const full = readFullYamlDocument(text, undefined);
+        for (const path of [...keys.map((k) => ['symbols', 0, 'parameters', k]), ['symbols', 0, 'parameters', 'missing']]) {
+          expect(locate(path, 'key')).toEqual(full.locate(path, 'key'));
+          expect(locate(path, 'value')).toEqual(full.locate(path, 'value'));
+        }
+      }
+    }
+  });
+
   test('places are found by a second pass only when asked for', () => {
     const text = readFileSync(fixturePath('valid.yaml'), 'utf8');
     expect(readPlainYaml(text)).toBeDefined();
