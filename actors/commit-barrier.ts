@@ -52,6 +52,11 @@ export class CommitBarrier {
    * written again (after a store outage).
    */
   resume(): void {
+    this.tickNextTurn();
+  }
+
+  /** A commit in the next turn of the event loop for whoever waits, unless one is already due. */
+  private tickNextTurn(): void {
     if (this.waiting.size === 0 || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => this.tick());
@@ -88,9 +93,6 @@ export class CommitBarrier {
       }
     }
     // Asked for while that commit was on its way.
-    if (this.waiting.size > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.tick());
-    }
+    this.tickNextTurn();
   }
 }

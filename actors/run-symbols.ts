@@ -1,6 +1,6 @@
 import { collectYoungGarbage } from '../src/garbage-collection.ts';
 import type { RollbackSpec, SymbolSpec } from '../src/manifest/types.ts';
-import { PACKED_FROM, type TaskNames } from '../src/scheduling/task-names.ts';
+import { PACKED_FROM, checkedIndex, type TaskNames } from '../src/scheduling/task-names.ts';
 
 export { PACKED_FROM };
 
@@ -18,10 +18,7 @@ export interface RunSymbols {
  */
 export function runSymbols(symbols: readonly SymbolSpec[], names: TaskNames, dependencyNames: (i: number) => string[]): RunSymbols {
   if (symbols.length < PACKED_FROM) {
-    const at = (i: number) => {
-      if (!(i >>> 0 === i && i < symbols.length)) throw new RangeError(`no symbol ${i} in a run of ${symbols.length}`);
-      return symbols[i];
-    };
+    const at = (i: number) => symbols[checkedIndex(i, symbols.length, 'symbol')];
     return { length: symbols.length, at, nameOf: (i) => at(i).name };
   }
   return new PackedSymbols(symbols, names, dependencyNames);
@@ -91,7 +88,7 @@ export class PackedSymbols implements RunSymbols {
   }
 
   at(i: number): SymbolSpec {
-    if (!(i >>> 0 === i && i < this.length)) throw new RangeError(`no symbol ${i} in a run of ${this.length}`);
+    checkedIndex(i, this.length, 'symbol');
     const packed = this.packed[i];
     if (typeof packed !== 'string') return packed;
     let spec = this.decoded.get(i);

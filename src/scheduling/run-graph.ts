@@ -78,7 +78,10 @@ export class RunGraph {
   }
 
   index(name: string): number {
-    this.indexByName ??= nameIndex(this.symbolsAsGiven ?? this.names);
+    if (this.indexByName === null) {
+      const given = this.symbolsAsGiven;
+      this.indexByName = nameIndex(this.size, given ? (i) => given[i].name : (i) => this.names.nameOf(i));
+    }
     const i = this.indexByName.get(name);
     if (i === undefined) throw new Error(`RunGraph: unknown task "${name}"`);
     return i;
@@ -184,9 +187,8 @@ function listedBetween(list: Int32Array, from: number, to: number, value: number
   return false;
 }
 
-function nameIndex(names: TaskNames | readonly GraphSymbol[]): Map<string, number> {
+function nameIndex(size: number, nameOf: (i: number) => string): Map<string, number> {
   const index = new Map<string, number>();
-  if ('nameOf' in names) for (let i = 0; i < names.length; i++) index.set(names.nameOf(i), i);
-  else for (let i = 0; i < names.length; i++) index.set(names[i].name, i);
+  for (let i = 0; i < size; i++) index.set(nameOf(i), i);
   return index;
 }

@@ -8,17 +8,20 @@ export interface TaskNames {
 /** Tasks from which a run holds its per-task data packed (names here, symbols in run-symbols.ts). */
 export const PACKED_FROM = 50_000;
 
+/**
+ * `i` when it is a task index of a run of `length` (an integer in range); else a RangeError
+ * naming `what` (a task, a symbol), where an array would have given undefined or a neighbour.
+ */
+export function checkedIndex(i: number, length: number, what: string): number {
+  if (!(i >>> 0 === i && i < length)) throw new RangeError(`no ${what} ${i} in a run of ${length}`);
+  return i;
+}
+
 /** The names of `symbols`: the list itself for most runs, packed from PACKED_FROM on. */
 export function taskNames(symbols: readonly { name: string }[]): TaskNames {
   if (symbols.length >= PACKED_FROM) return new PackedTaskNames(symbols);
   const names = symbols.map((s) => s.name);
-  return {
-    length: names.length,
-    nameOf: (i) => {
-      if (!(i >>> 0 === i && i < names.length)) throw new RangeError(`no task ${i} in a run of ${names.length}`);
-      return names[i];
-    },
-  };
+  return { length: names.length, nameOf: (i) => names[checkedIndex(i, names.length, 'task')] };
 }
 
 /**
@@ -52,7 +55,7 @@ export class PackedTaskNames implements TaskNames {
   }
 
   nameOf(i: number): string {
-    if (!(i >>> 0 === i && i < this.length)) throw new RangeError(`no task ${i} in a run of ${this.length}`);
+    checkedIndex(i, this.length, 'task');
     return this.text.slice(this.starts[i], this.starts[i + 1]);
   }
 }
