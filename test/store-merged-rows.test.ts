@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmError } from '../src/errors.ts';
 import { SqliteStore } from '../src/store/index.ts';
-import { JournalTail, readActorsJournal, readFileJournal, readRunJournal, readRunProgress } from '../src/store/bulk-journal-reader.ts';
+import { JournalTail, READ_CHUNK, readActorsJournal, readFileJournal, readRunJournal, readRunProgress } from '../src/store/bulk-journal-reader.ts';
 import { MAX_TRANSITIONS_PER_ROW } from '../src/store/merged-transitions.ts';
 import type { NewTransition, TransitionRecord } from '../src/store/types.ts';
 import { databaseAtVersion } from './support/older-database.ts';
@@ -75,6 +75,57 @@ describe('SQLite journal rows that hold several transitions', () => {
         expect(plain(tail.after('r1', all[10].seq, 100))).toEqual(all.slice(11));
       } finally {
         tail.close();
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  test('the bulk readers read states and events as written, whatever characters they hold', () => {
+    const path = tempDbPath();
+    const store = new SqliteStore(path);
+    try {
+      store.createRun(newRun('r1'), [newTask('r1', 'a'), newTask('r1', 'b')]);
+      // The readers get kind, from, to and event as one text (separated by \x1f, a missing
+      // from as "!", a present one behind "="): names that look like that must not confuse them.
+      const odd = [
+        transition('r1', { actorId: 'task:a', from: null, to: '!', event: '=e' }),
+        transition('r1', { actorId: 'task:a', from: '!', to: 'x\u001fy', event: 'e\u001f' }),
+        transition('r1', { actorId: 'task:b', from: '=', to: '=', event: '\u001f\u001f\u001f' }),
+        transition('r1', { actorId: 'task:b', from: 'a\u001f=b', to: 'née 🙂', event: 'task.done', payload: { x: '\u001f' } }),
+      ];
+      store.commit(batch({ transitions: [odd[0]] }));
+      store.commit(batch({ transitions: odd.slice(1) }));
+      const all = store.getTransitions('r1');
+      expect(all.map((t) => [t.from, t.to, t.event])).toEqual(odd.map((t) => [t.from, t.to, t.event]));
+      const plain = (rows: TransitionRecord[]) => rows.map((r) => JSON.parse(JSON.stringify(r)) as TransitionRecord);
+      expect(plain(readRunJournal(store, 'r1').transitions)).toEqual(all);
+      expect(plain(readFileJournal(path, 'r1'))).toEqual(all);
+      expect(plain(readActorsJournal(store, 'r1', ['task:b']))).toEqual(all.slice(2));
+    } finally {
+      store.close();
+    }
+  });
+
+  test(`a journal of more than ${READ_CHUNK} table rows reads whole, in order, from any seq`, () => {
+    const path = tempDbPath();
+    const store = new SqliteStore(path);
+    try {
+      const names = Array.from({ length: Math.ceil(READ_CHUNK / 2) + 50 }, (_, i) => `t${i}`);
+      store.createRun(newRun('r1'), names.map((n) => newTask('r1', n)));
+      const lives = names.map((n, i) => taskLife('r1', n, 100 + i));
+      store.commit(batch({ transitions: lives.flatMap((l) => l.activated) }));
+      store.commit(batch({ transitions: lives.flatMap((l) => l.reported) }));
+      const rows = tableRows(path);
+      expect(rows).toBeGreaterThan(READ_CHUNK);
+      const all = store.getTransitions('r1');
+      const plain = (rows: TransitionRecord[]) => rows.map((r) => JSON.parse(JSON.stringify(r)) as TransitionRecord);
+      expect(plain(readRunJournal(store, 'r1').transitions)).toEqual(all);
+      // The second chunk starts with a report row (two transitions): the index of its first.
+      const second = all.length - 2 * (rows - READ_CHUNK);
+      // Cut inside a row, around where the second chunk starts, and near the end.
+      for (const from of [1, second - 1, second, second + 1, all.length - 3]) {
+        expect(plain(readFileJournal(path, 'r1', all[from - 1].seq))).toEqual(all.slice(from));
       }
     } finally {
       store.close();

@@ -3,7 +3,7 @@ import type { ActorKind, RunRecord, SwarmStore, TaskRecord, TransitionRecord } f
 import { decodeJson } from './json-columns.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
-import { expandRow } from './merged-transitions.ts';
+import { earlierEntries } from './merged-transitions.ts';
 
 /**
  * Whole-run reads for bulk readers (re-simulation, the dashboard's time travel): a 100k-task
@@ -17,8 +17,11 @@ export interface BulkJournal {
   /** The run's projection, its journal and its tasks' projections, all as of the same commit. */
   run: Pick<RunRecord, 'status' | 'completedTasks' | 'failedTasks' | 'finishedAt'> | null;
   transitions: TransitionRecord[];
-  tasks: TaskRecord[];
+  tasks: ProjectedTask[];
 }
+
+/** A task's row as its actors project it: without the manifest's fields (priority, dispatch, dependencies). */
+export type ProjectedTask = Omit<TaskRecord, 'priority' | 'dispatch' | 'dependencies'>;
 
 /** A journal row whose payload is decoded when first read. */
 export class StoredTransition implements TransitionRecord {
@@ -58,27 +61,114 @@ export function payloadTextOf(row: TransitionRecord): string {
   return row.payload === null || row.payload === undefined ? '' : JSON.stringify(row.payload);
 }
 
-/** A journal row as these readers select it, in this order (see `storedRows`). */
-const ROW_COLUMNS = 'seq, actor_id, actor_kind, from_state, to_state, event, payload, at, earlier';
-type RowValues = [number, string, string, string | null, string, string, string | null, number, string | null];
+/**
+ * A journal row as these readers select it, in this order (see `StoredRows`). Its kind, from,
+ * to and event come as one text, the row's `shape`: SQLite makes a fresh string for each text
+ * it returns (~0.1–0.2 µs each), and a run's rows have a few dozen shapes between them, so one
+ * string made and looked up per row instead of four. A missing `from` is `!`, a present one is
+ * prefixed with `=`, so the two cannot be confused.
+ */
+const SHAPE = `actor_kind || char(31) || coalesce('=' || from_state, '!') || char(31) || to_state || char(31) || event`;
+const ROW_COLUMNS = `seq, actor_id, ${SHAPE}, payload, at, earlier`;
+type RowValues = [seq: number, actorId: string, shape: string, payload: string | null, at: number, earlier: string | null];
 
-/** Each transition the rows hold after `afterSeq`, oldest first (see merged-transitions.ts). */
-function storedRows(runId: string, rows: readonly RowValues[], afterSeq = 0, share: (text: string | null) => string | null = (t) => t): StoredTransition[] {
-  const out: StoredTransition[] = [];
-  for (const r of rows) {
-    const actorId = r[1];
-    const kind = share(r[2]) as ActorKind;
-    const own = { from: r[3], to: r[4], event: r[5], payload: r[6], at: r[7] };
-    expandRow(r[0], r[8], own, afterSeq, (seq, t) =>
-      out.push(new StoredTransition(seq, runId, actorId, kind, share(t.from), share(t.to)!, share(t.event)!, share(t.payload), t.at)),
-    );
-  }
-  return out;
+/** A row's kind, from, to and event. */
+interface RowShape {
+  kind: ActorKind;
+  from: string | null;
+  to: string;
+  event: string;
 }
 
-/** Texts shared between rows: up to this many distinct ones, of up to this length. */
+/** Texts shared between rows: up to this many distinct ones (and shapes), of up to this length. */
 const MAX_SHARED = 10_000;
 const MAX_SHARED_LENGTH = 64;
+
+/**
+ * Expands rows read through one connection into one StoredTransition per transition (see
+ * merged-transitions.ts). The few distinct shapes, states, events and short payloads are
+ * shared rather than held once per transition: a 100k-task journal then holds about half the
+ * memory, and comparing them is comparing references.
+ */
+class StoredRows {
+  private readonly texts = new Map<string, string>();
+  private readonly shapes = new Map<string, RowShape>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly runId: string,
+  ) {}
+
+  /** Appends to `out` each transition `rows` hold after `afterSeq`, oldest first. */
+  expand(rows: readonly RowValues[], afterSeq: number, out: StoredTransition[]): void {
+    const runId = this.runId;
+    for (let r = 0; r < rows.length; r++) {
+      const [seq, actorId, shapeText, payload, at, earlier] = rows[r];
+      const shape = this.shapeOf(shapeText, seq);
+      if (earlier !== null) {
+        const entries = earlierEntries(earlier, seq);
+        const first = seq - entries.length;
+        for (let i = 0; i < entries.length; i++) {
+          if (first + i <= afterSeq) continue;
+          const [from, to, event, entryAt, entryPayload] = entries[i];
+          out.push(
+            new StoredTransition(first + i, runId, actorId, shape.kind, this.share(from), this.share(to)!, this.share(event)!, this.share(entryPayload ?? null), entryAt),
+          );
+        }
+      }
+      if (seq > afterSeq) out.push(new StoredTransition(seq, runId, actorId, shape.kind, shape.from, shape.to, shape.event, this.share(payload), at));
+    }
+  }
+
+  private share(text: string | null): string | null {
+    if (text === null || text.length > MAX_SHARED_LENGTH) return text;
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size < MAX_SHARED) this.texts.set(text, text);
+    return text;
+  }
+
+  private shapeOf(text: string, seq: number): RowShape {
+    const known = this.shapes.get(text);
+    if (known !== undefined) return known;
+    const parts = text.split('\x1f');
+    const from = parts[1];
+    const shape =
+      parts.length === 4 && (from === '!' || from?.startsWith('='))
+        ? { kind: parts[0] as ActorKind, from: from === '!' ? null : from.slice(1), to: parts[2], event: parts[3] }
+        : this.columnsOf(seq); // a name holding the separator: read as it is, once
+    const shared = { kind: this.share(shape.kind) as ActorKind, from: this.share(shape.from), to: this.share(shape.to)!, event: this.share(shape.event)! };
+    if (this.shapes.size < MAX_SHARED && text.length <= 4 * MAX_SHARED_LENGTH) this.shapes.set(text, shared);
+    return shared;
+  }
+
+  private columnsOf(seq: number): RowShape {
+    return this.db
+      .query<RowShape, [number]>('SELECT actor_kind AS kind, from_state AS "from", to_state AS "to", event FROM transitions WHERE seq = ?')
+      .get(seq)!;
+  }
+}
+
+/** Table rows read per query by readRunRows. */
+export const READ_CHUNK = 16_384;
+
+/**
+ * Every transition of a run after `afterSeq`, oldest first, read a chunk of table rows at a
+ * time (within the caller's read transaction, if any): each chunk's row arrays die young,
+ * rather than 300k of them outliving collections while half a million records are made.
+ */
+function readRunRows(db: Database, runId: string, afterSeq: number): StoredTransition[] {
+  const chunk = db.query<unknown[], [string, number]>(`SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ${READ_CHUNK}`);
+  const reader = new StoredRows(db, runId);
+  const out: StoredTransition[] = [];
+  for (let after = afterSeq; ; ) {
+    const rows = chunk.values(runId, after) as RowValues[];
+    // A row's earlier transitions have seqs below its own but above the row before it.
+    reader.expand(rows, afterSeq, out);
+    if (rows.length < READ_CHUNK) return out;
+    after = rows[rows.length - 1][0];
+  }
+}
 
 /** A read-only connection of its own to a SQLite store's file; null for any other store. */
 function readConnection(store: SwarmStore): Database | null {
@@ -99,10 +189,10 @@ function openReadOnly(location: string): Database {
 export function readFileJournal(location: string, runId: string, afterSeq = 0): TransitionRecord[] {
   const db = openReadOnly(location);
   try {
-    const rows = db
-      .query<unknown[], [string, number]>(`SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq`)
-      .values(runId, afterSeq) as RowValues[];
-    return storedRows(runId, rows, afterSeq);
+    db.run('BEGIN'); // the chunks from one commit
+    const rows = readRunRows(db, runId, afterSeq);
+    db.run('COMMIT');
+    return rows;
   } finally {
     db.close();
   }
@@ -129,51 +219,32 @@ export function readRunJournal(store: SwarmStore, runId: string, { withTasks = t
     // One read transaction, so the journal and the projections are from the same commit.
     db.run('BEGIN');
     const run = readRunRow(db, runId);
-    // The few distinct kinds, states, events and short payloads are shared rather than held
-    // once per row: a 100k-task journal then holds about half the memory, and comparing them
-    // is comparing references.
-    const shared = new Map<string, string>();
-    const share = (text: string | null): string | null => {
-      if (text === null || text.length > MAX_SHARED_LENGTH) return text;
-      const known = shared.get(text);
-      if (known !== undefined) return known;
-      if (shared.size < MAX_SHARED) shared.set(text, text);
-      return text;
-    };
-    const rows = db
-      .query<unknown[], [string]>(
-        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? ORDER BY seq`,
-      )
-      .values(runId) as RowValues[];
-    const transitions: TransitionRecord[] = storedRows(runId, rows, 0, share);
-    type TaskRow = [string, TaskRecord['status'], number, string, string, number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null];
+    const transitions = readRunRows(db, runId, 0);
+    type TaskRow = [string, TaskRecord['status'], number, string | null, string | null, string | null, string | null, string | null, number, number | null, number | null];
     const taskRows = withTasks
       ? (db
           .query<unknown[], [string]>(
-            `SELECT name, status, priority, dispatch, dependencies, attempts, output, error, node, rollback_output,
-               rollback_error, reused, started_at, finished_at FROM tasks WHERE run_id = ? ORDER BY position`,
+            `SELECT name, status, attempts, output, error, node, rollback_output, rollback_error, reused, started_at, finished_at
+               FROM tasks WHERE run_id = ? ORDER BY position`,
           )
           .values(runId) as TaskRow[])
       : [];
-    const tasks: TaskRecord[] = new Array(taskRows.length);
+    const tasks: ProjectedTask[] = new Array(taskRows.length);
     for (let i = 0; i < taskRows.length; i++) {
       const t = taskRows[i];
       tasks[i] = {
         runId,
         name: t[0],
         status: t[1],
-        priority: t[2],
-        dispatch: t[3],
-        dependencies: t[4] === '[]' ? [] : (JSON.parse(t[4]) as string[]),
-        attempts: t[5],
-        output: decodeJson(t[6]),
-        error: decodeJson(t[7]) as TaskRecord['error'],
-        node: t[8],
-        rollbackOutput: decodeJson(t[9]),
-        rollbackError: decodeJson(t[10]) as TaskRecord['rollbackError'],
-        reused: t[11] === 1,
-        startedAt: t[12],
-        finishedAt: t[13],
+        attempts: t[2],
+        output: decodeJson(t[3]),
+        error: decodeJson(t[4]) as TaskRecord['error'],
+        node: t[5],
+        rollbackOutput: decodeJson(t[6]),
+        rollbackError: decodeJson(t[7]) as TaskRecord['rollbackError'],
+        reused: t[8] === 1,
+        startedAt: t[9],
+        finishedAt: t[10],
       };
     }
     db.run('COMMIT');
@@ -261,7 +332,9 @@ export function readActorsJournal(store: SwarmStore, runId: string, actorIds: re
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       )
       .values(runId, JSON.stringify(actorIds)) as RowValues[];
-    return storedRows(runId, rows);
+    const out: StoredTransition[] = [];
+    new StoredRows(db, runId).expand(rows, 0, out);
+    return out;
   } finally {
     db.close();
   }
@@ -287,7 +360,8 @@ export class JournalTail {
       )
       .values(runId, afterSeq, limit) as RowValues[];
     // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
-    const transitions = storedRows(runId, rows, afterSeq);
+    const transitions: StoredTransition[] = [];
+    new StoredRows(this.db, runId).expand(rows, afterSeq, transitions);
     return transitions.length > limit ? transitions.slice(0, limit) : transitions;
   }
 

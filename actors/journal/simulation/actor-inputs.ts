@@ -1,7 +1,7 @@
 import type { CoordinatorInput } from '../../../machines/coordinator-machine.ts';
 import type { TaskInput } from '../../../machines/task-machine.ts';
 import type { Manifest } from '../../../src/manifest/types.ts';
-import { coordinatorInputOf, taskInputOf } from '../../run-inputs.ts';
+import { coordinatorInputOf, rollbackTimeoutOf, taskInputOf } from '../../run-inputs.ts';
 
 /**
  * The input each run-scoped actor was created with, rebuilt from the run's manifest as deployed
@@ -19,22 +19,67 @@ export interface InputShape {
   fields: Omit<TaskInput, 'name'>;
 }
 
-/** The input shape of each symbol of the manifest, by name. */
-export function taskInputShapes(manifest: Manifest, runId: string, backoff: TaskInput['backoff']): Map<string, InputShape> {
-  const shapes = new Map<string, InputShape>();
-  const bySymbol = new Map<string, InputShape>();
-  for (const spec of manifest.symbols) {
-    const { name: _name, ...fields } = taskInputOf(runId, manifest, spec, backoff);
-    // Every field but the name, and the key made of exactly those (runId and backoff are the run's).
-    const key = `${fields.retries}\u0001${fields.timeout}\u0001${fields.rollbackTimeout}`;
-    let shape = shapes.get(key);
-    if (!shape) {
-      shape = { id: shapes.size, fields };
-      shapes.set(key, shape);
-    }
-    bySymbol.set(spec.name, shape);
+/**
+ * The symbols of a run's manifest, found by name, and the input shape of each: what
+ * re-simulation looks up at each task actor's first row.
+ */
+export class TaskInputShapes {
+  private readonly byKey = new Map<string, InputShape>();
+  private readonly ofSymbol: (InputShape | undefined)[];
+  private byName: Map<string, number> | null = null;
+  private next = 0;
+  /** The shape found last: neighbouring symbols mostly share one. */
+  private last: InputShape | null = null;
+
+  constructor(
+    private readonly manifest: Manifest,
+    private readonly runId: string,
+    private readonly backoff: TaskInput['backoff'],
+  ) {
+    this.ofSymbol = new Array(manifest.symbols.length);
   }
-  return bySymbol;
+
+  /** The index of the symbol named `name` in the manifest, or -1 if it has none. */
+  indexOf(name: string): number {
+    const symbols = this.manifest.symbols;
+    // Task actors mostly start in manifest order (all of a flat run's do): the symbol after
+    // the last one found is tried before a map of every name is built (100k names: ~0.1 s).
+    const guess = this.next;
+    if (guess < symbols.length && symbols[guess].name === name) {
+      this.next = guess + 1;
+      return guess;
+    }
+    if (this.byName === null) {
+      this.byName = new Map();
+      for (let i = 0; i < symbols.length; i++) this.byName.set(symbols[i].name, i);
+    }
+    const index = this.byName.get(name);
+    if (index === undefined) return -1;
+    this.next = index + 1;
+    return index;
+  }
+
+  /** The input shape of the symbol at `index`: the same object for symbols that get the same input. */
+  shapeOf(index: number): InputShape {
+    const known = this.ofSymbol[index];
+    if (known) return known;
+    const spec = this.manifest.symbols[index];
+    // Every field of the input but the name (runId and backoff are the run's), as a key.
+    const rollbackTimeout = rollbackTimeoutOf(this.manifest, spec);
+    const last = this.last?.fields;
+    if (last && last.retries === spec.retries && last.timeout === spec.timeout && last.rollbackTimeout === rollbackTimeout) {
+      return (this.ofSymbol[index] = this.last!);
+    }
+    const key = `${spec.retries}\u0001${spec.timeout}\u0001${rollbackTimeout}`;
+    let shape = this.byKey.get(key);
+    if (!shape) {
+      const { name: _name, ...fields } = taskInputOf(this.runId, this.manifest, spec, this.backoff);
+      shape = { id: this.byKey.size, fields };
+      this.byKey.set(key, shape);
+    }
+    this.last = shape;
+    return (this.ofSymbol[index] = shape);
+  }
 }
 
 export function taskInput(shape: InputShape, name: string): TaskInput {

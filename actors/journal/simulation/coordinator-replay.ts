@@ -148,17 +148,20 @@ class PendingSettlements {
    * settle, so a short one is looked for from the end (a task settled twice in one coordinator's
    * time: its latest settlement); a long one (a big cancel) indexes them all (its earliest).
    */
-  private finder(count: number): (task: string) => number | undefined {
-    if (count <= 16) {
+  private finder(settled: readonly { task: string }[]): (task: string) => number | undefined {
+    if (settled.length <= 16) {
       return (task) => {
         for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]?.task === task) return i;
         return undefined;
       };
     }
+    // Only the named tasks are indexed: a flat run's last burst has its 100k settlements pending.
+    const named = new Set<string>();
+    for (const item of settled) named.add(item.task);
     const byTask = new Map<string, number[]>();
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i];
-      if (!e) continue;
+      if (!e || !named.has(e.task)) continue;
       const list = byTask.get(e.task);
       if (list) list.push(i);
       else byTask.set(e.task, [i]);
@@ -170,7 +173,7 @@ class PendingSettlements {
   takeRecorded(payload: unknown): Mismatch | null {
     const settled = (payload as { settled?: unknown } | null)?.settled;
     if (!Array.isArray(settled)) return { expected: 'a run.tasksSettled payload with a settled list', got: JSON.stringify(payload) };
-    const find = this.finder(settled.length);
+    const find = this.finder(settled as { task: string }[]);
     for (const item of settled as { task: string; status: string }[]) {
       const at = find(item.task);
       const entry = at === undefined ? undefined : this.entries[at];
@@ -183,6 +186,9 @@ class PendingSettlements {
       this.entries[at!] = null;
       this.size--;
     }
+    // Bursts mostly take the latest settlements: what they leave at the end is dropped, so
+    // the next short burst's search from the end does not walk past them.
+    while (this.entries.length > 0 && this.entries[this.entries.length - 1] === null) this.entries.pop();
     return null;
   }
 }

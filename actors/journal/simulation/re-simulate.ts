@@ -2,7 +2,7 @@ import { taskMachine, type TaskInput } from '../../../machines/task-machine.ts';
 import type { Manifest } from '../../../src/manifest/types.ts';
 import type { ActorKind, RunPatch, TaskPatch, TransitionRecord } from '../../../src/store/types.ts';
 import { outlivesRuns } from '../../../src/store/validation.ts';
-import { coordinatorInput, symbolOfTaskActor, taskInputShapes } from './actor-inputs.ts';
+import { coordinatorInput, symbolOfTaskActor, TaskInputShapes } from './actor-inputs.ts';
 import { replayCoordinator, type Settlement } from './coordinator-replay.ts';
 import { firstDivergence, JournalDivergenceError, type DivergencePoint } from './journal-divergence.ts';
 import { checkProcessActors } from './process-actors.ts';
@@ -75,6 +75,15 @@ export interface SimulationReport {
 
 const DEFAULT_BACKOFF = { base: 500, max: 30_000 };
 
+/** A task's projection rebuilt from its instances, and where its latest instance is. */
+interface RebuiltTask {
+  patch: TaskPatch;
+  lastSeq: number;
+  /** The index of its latest instance. */
+  latest: number;
+  instances: number;
+}
+
 /**
  * Re-simulation: rebuilds every actor's state from the journal without executing anything —
  * each actor's machine (the runtime's own, with no host effects) is fed the events its rows
@@ -93,23 +102,28 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
   const notes: string[] = [];
 
   // ---- split the journal by actor instance -------------------------------------------------
-  const shapes = taskInputShapes(manifest, runId, options.backoff ?? DEFAULT_BACKOFF);
+  const shapes = new TaskInputShapes(manifest, runId, options.backoff ?? DEFAULT_BACKOFF);
   const known: TaskInstance[] = [];
   const currentTask = new Map<string, TaskInstance | null>();
   const coordinatorRows: TransitionRecord[] = [];
   const processRows: TransitionRecord[] = [];
+  // The transitions of one table row come together, with the same actor id: the last one
+  // looked up is tried first.
+  let lastActorId: string | null = null;
+  let instance: TaskInstance | null | undefined;
   for (const row of rows) {
     if (row.actorKind === 'task') {
-      let instance = currentTask.get(row.actorId);
+      if (row.from !== null && row.actorId !== lastActorId) instance = currentTask.get(row.actorId);
+      lastActorId = row.actorId;
       if (row.from === null) {
         const name = symbolOfTaskActor(row.actorId) ?? row.actorId;
-        const shape = shapes.get(name);
-        if (!shape) {
+        const symbol = shapes.indexOf(name);
+        if (symbol < 0) {
           problems.push(rowProblem(row, `an actor of a symbol of the run's manifest`, `${row.actorId}, which names no symbol of it`));
-          currentTask.set(row.actorId, null);
+          currentTask.set(row.actorId, (instance = null));
           continue;
         }
-        instance = { actorId: row.actorId, name, shape, rows: [] };
+        instance = { actorId: row.actorId, name, symbol, shape: shapes.shapeOf(symbol), rows: [] };
         known.push(instance);
         currentTask.set(row.actorId, instance);
       } else if (instance === null) {
@@ -152,7 +166,9 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
 
   // ---- projections --------------------------------------------------------------------------
   // A task's row: as created, then each of its instances' last projection applied in order.
-  const byTask = new Map<string, { patch: TaskPatch; lastSeq: number; latest: number; instances: number }>();
+  // By symbol index; `taskOrder` lists the symbols in the order their first instance started.
+  const byTask: (RebuiltTask | undefined)[] = new Array(manifest.symbols.length);
+  const taskOrder: number[] = [];
   const scratch = tagOf('', 'task', runId, []);
   for (let k = 0; k < known.length; k++) {
     const instance = known[k];
@@ -160,9 +176,13 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
     const replayed = Math.max(1, t.replayed);
     const tag = tagOf(instance.actorId, 'task', runId, instance.rows, replayed, scratch);
     const projection = taskProjection(t.value, t.context, tag);
-    let entry = byTask.get(instance.name);
-    if (!entry) byTask.set(instance.name, (entry = { patch: applyPatch(createdTask(runId, instance.name), projection), lastSeq: 0, latest: k, instances: 0 }));
-    else applyPatch(entry.patch, projection);
+    let entry = byTask[instance.symbol];
+    if (!entry) {
+      byTask[instance.symbol] = entry = { patch: applyPatch(createdTask(runId, instance.name), projection), lastSeq: 0, latest: k, instances: 0 };
+      taskOrder.push(instance.symbol);
+    } else {
+      applyPatch(entry.patch, projection);
+    }
     entry.lastSeq = instance.rows[replayed - 1].seq;
     entry.latest = k;
     entry.instances++;
@@ -183,7 +203,8 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
     });
   }
   for (const p of processes.states) actors.push({ ...p, instances: 1, context: null });
-  for (const entry of byTask.values()) {
+  for (const symbol of taskOrder) {
+    const entry = byTask[symbol]!;
     const t = trajectories[entry.latest];
     actors.push({
       actorId: known[entry.latest].actorId,
@@ -206,7 +227,7 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
       // Stored in manifest order; look up by name only if not.
       let stored: StoredTask | undefined = storedTasks[i];
       if (stored?.name !== name) stored = (byName ??= new Map(storedTasks.map((t) => [t.name, t]))).get(name);
-      const rebuilt = byTask.get(name);
+      const rebuilt = byTask[i];
       const problem = compareTask(rebuilt?.patch ?? createdTask(runId, name), stored, rebuilt?.lastSeq ?? null);
       taskCount++;
       if (problem) {
@@ -235,7 +256,7 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
     rows: rows.length,
     actors,
     run: runRow,
-    tasks: [...byTask.values()].map((e) => e.patch),
+    tasks: taskOrder.map((symbol) => byTask[symbol]!.patch),
     divergence: first ? new JournalDivergenceError(first) : null,
     compared,
     notes,

@@ -10,6 +10,8 @@ import { sameExcept, sameValue } from './values.ts';
 export interface TaskInstance {
   actorId: string;
   name: string;
+  /** Its symbol's index in the run's manifest. */
+  symbol: number;
   /** Its symbol's input, but the name. */
   shape: InputShape;
   rows: TransitionRecord[];
@@ -121,16 +123,24 @@ export function simulateTasks(
   // field with each class's first member (no key is built per row).
   const buckets = new Map<string, number[][]>();
   const classes: number[][] = [];
+  // Neighbours mostly share a bucket: the previous instance's is tried before a key is made.
+  let previous: TaskInstance | null = null;
+  let previousBucket: number[][] = [];
   for (let i = 0; i < instances.length; i++) {
-    const rows = instances[i].rows;
-    const bucketKey = `${instances[i].shape.id}\u0002${rows.length}\u0002${rows[rows.length - 1].to}`;
-    const bucket = buckets.get(bucketKey);
+    const { rows, shape } = instances[i];
+    const last = rows[rows.length - 1].to;
+    const bucket =
+      previous !== null && previous.shape === shape && previous.rows.length === rows.length && previous.rows[rows.length - 1].to === last
+        ? previousBucket
+        : buckets.get(`${shape.id}\u0002${rows.length}\u0002${last}`);
+    previous = instances[i];
     if (!bucket) {
       const members = [i];
-      buckets.set(bucketKey, [members]);
+      buckets.set(`${shape.id}\u0002${rows.length}\u0002${last}`, (previousBucket = [members]));
       classes.push(members);
       continue;
     }
+    previousBucket = bucket;
     const same = bucket.find((members) => sameRows(instances[members[0]].rows, rows));
     if (same) {
       same.push(i);
