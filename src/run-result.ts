@@ -1,6 +1,6 @@
 import type { SerializedError } from './errors.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import type { RunListing, RunRecord, RunStatus, SwarmStore, TaskRecord, TaskStatus, TaskStatusCounts } from './store/types.ts';
+import type { RunListing, RunStatus, SwarmStore, TaskRecord, TaskStatusCounts } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;

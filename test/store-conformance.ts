@@ -3,7 +3,7 @@
  * each implementation; a new store is done when `runStoreConformance` passes for it.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test';
-import { RunNotFoundError, SwarmError, type SerializedError } from '../src/errors.ts';
+import { SwarmError, type SerializedError } from '../src/errors.ts';
 import type {
   NewRun,
   NewTask,

@@ -8,7 +8,6 @@ import {
   milliseconds,
   oneOf,
   listenPort,
-  port,
   postgresUrl,
   text,
   websocketUrl,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listedRun } from '../../run-liveness.ts';
-import { RUN_STATUSES, type RunListing } from '../../store/types.ts';
+import { RUN_STATUSES } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';

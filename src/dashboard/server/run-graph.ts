@@ -3,7 +3,7 @@ import type { RunRecord } from '../../store/types.ts';
 import { dagOf } from '../../graph/dag.ts';
 import { groupByDepth } from '../../graph/groups.ts';
 import { layoutDag } from '../../graph/layout.ts';
-import type { GraphSymbol, PageLayout, RunGraph } from '../wire.ts';
+import type { PageLayout, RunGraph } from '../wire.ts';
 import { layeredLayout } from './dag-layout.ts';
 
 /**

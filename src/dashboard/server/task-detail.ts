@@ -1,9 +1,9 @@
 import { attemptHistory } from '../../attempt-history.ts';
 import { HttpError } from '../../server/http.ts';
-import type { Manifest, SymbolSpec } from '../../manifest/types.ts';
-import { toTaskResult, type TaskResult } from '../../run-result.ts';
+import type { Manifest } from '../../manifest/types.ts';
+import { toTaskResult } from '../../run-result.ts';
 import { readActorJournal } from '../../store/bulk-journal-reader.ts';
-import type { RunRecord, SwarmStore, TransitionRecord } from '../../store/types.ts';
+import type { RunRecord, SwarmStore } from '../../store/types.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import type { TaskDetail } from '../wire.ts';
 
