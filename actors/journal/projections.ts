@@ -33,8 +33,9 @@ export const projectTask: Projector = (snapshot: { value: string; context: TaskC
       reused: c.reusedFrom !== null,
       rollbackOutput: c.rollbackOutput,
       rollbackError: c.rollbackError,
-      // The first start: a task that a new actor took up (resumed, compensated) keeps its own.
-      ...(tag.startedAt !== null && { startedAt: tag.startedAt }),
+      // The first start: a task that a new actor took up (resumed, compensated) keeps its own
+      // (undefined leaves the field out of the patch; a spread here cost a copy per projection).
+      startedAt: tag.startedAt ?? undefined,
       // The latest snapshot is `failed` only when no retry or rollback follows it.
       finishedAt: TERMINAL.has(snapshot.value) ? tag.lastAt : null,
     },
