@@ -133,15 +133,17 @@ class StoredRows {
     if (known !== undefined) return known;
     const parts = text.split('\x1f');
     const from = parts[1];
-    const shape =
-      parts.length === 4 && (from === '!' || from?.startsWith('='))
-        ? { kind: parts[0] as ActorKind, from: from === '!' ? null : from.slice(1), to: parts[2], event: parts[3] }
-        : this.columnsOf(seq); // a name holding the separator: read as it is, once
-    const shared = { kind: this.share(shape.kind) as ActorKind, from: this.share(shape.from), to: this.share(shape.to)!, event: this.share(shape.event)! };
-    if (this.shapes.size < MAX_SHARED && text.length <= 4 * MAX_SHARED_LENGTH) this.shapes.set(text, shared);
-    return shared;
+    if (!(parts.length === 4 && (from === '!' || from.startsWith('=')))) {
+      // A name holding the separator: the text is ambiguous (from "a\x1fb" to "c", or from "a"
+      // to "b\x1fc"), so this row's columns are read as they are, and nothing is kept.
+      return this.columnsOf(seq);
+    }
+    const shape = { kind: this.share(parts[0]) as ActorKind, from: from === '!' ? null : this.share(from.slice(1)), to: this.share(parts[2])!, event: this.share(parts[3])! };
+    if (this.shapes.size < MAX_SHARED && text.length <= 4 * MAX_SHARED_LENGTH) this.shapes.set(text, shape);
+    return shape;
   }
 
+  /** Read in the same read transaction as the row itself (every reader holds one), so it is there. */
   private columnsOf(seq: number): RowShape {
     return this.db
       .query<RowShape, [number]>('SELECT actor_kind AS kind, from_state AS "from", to_state AS "to", event FROM transitions WHERE seq = ?')
@@ -327,6 +329,7 @@ export function readActorsJournal(store: SwarmStore, runId: string, actorIds: re
     return store.getTransitions(runId).filter((r) => wanted.has(r.actorId));
   }
   try {
+    db.run('BEGIN'); // a row's columns read again come from the same commit (StoredRows.columnsOf)
     const rows = db
       .query<unknown[], [string, string]>(
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
@@ -334,6 +337,7 @@ export function readActorsJournal(store: SwarmStore, runId: string, actorIds: re
       .values(runId, JSON.stringify(actorIds)) as RowValues[];
     const out: StoredTransition[] = [];
     new StoredRows(db, runId).expand(rows, 0, out);
+    db.run('COMMIT');
     return out;
   } finally {
     db.close();
@@ -353,15 +357,19 @@ export class JournalTail {
 
   after(runId: string, afterSeq: number, limit: number): TransitionRecord[] {
     this.db ??= readConnection(this.store);
-    if (this.db === null) return this.store.getTransitions(runId, { afterSeq, limit });
-    const rows = this.db
-      .query<unknown[], [string, number, number]>(
-        `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      )
-      .values(runId, afterSeq, limit) as RowValues[];
-    // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
-    const transitions: StoredTransition[] = [];
-    new StoredRows(this.db, runId).expand(rows, afterSeq, transitions);
+    const db = this.db;
+    if (db === null) return this.store.getTransitions(runId, { afterSeq, limit });
+    // One read transaction (ended even if a row is damaged): a row's columns read again come
+    // from the same commit (StoredRows.columnsOf).
+    const transitions = db.transaction(() => {
+      const rows = db
+        .query<unknown[], [string, number, number]>(`SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
+        .values(runId, afterSeq, limit) as RowValues[];
+      // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
+      const out: StoredTransition[] = [];
+      new StoredRows(db, runId).expand(rows, afterSeq, out);
+      return out;
+    })();
     return transitions.length > limit ? transitions.slice(0, limit) : transitions;
   }
 
