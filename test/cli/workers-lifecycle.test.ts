@@ -122,7 +122,7 @@ describe('remote worker lifecycle (separate processes)', () => {
     expect(await getJson<RunView>(d.url, `/api/runs/${runId}`)).toEqual(done);
     expect(await transitions()).toBe(before);
     expect(b.logged('the dispatcher refused a result')).toEqual([]);
-  });
+  }, 90_000);
 
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     test(`dispatcher restart after ${signal} on the same port and database: the worker retries, registers again and runs new work`, async () => {
@@ -293,5 +293,5 @@ describe('remote worker lifecycle (separate processes)', () => {
     expect(await d.stop('SIGTERM', 15_000)).toBe(0);
     await w.waitForLog(UNREACHABLE, 10_000);
     expect(w.logged('the dispatcher is stopping')).toHaveLength(1);
-  });
+  }, 45_000);
 });
