@@ -2,7 +2,7 @@ import type { EventObject } from 'xstate';
 import { dispatcherMachine } from '../../../machines/dispatcher-machine.ts';
 import { nodeMachine } from '../../../machines/node-machine.ts';
 import type { ActorKind, TransitionRecord } from '../../../src/store/types.ts';
-import { payloadTextOf } from '../../../src/store/bulk-journal-reader.ts';
+import { payloadTextOf } from '../../../src/store/stored-rows.ts';
 import { ActorReplay, eventOfRow, type Mismatch } from './actor-replay.ts';
 import { PureMachine } from './pure-machine.ts';
 

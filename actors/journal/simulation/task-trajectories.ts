@@ -1,5 +1,5 @@
 import type { TaskContext, TaskInput } from '../../../machines/task-machine.ts';
-import { payloadTextOf } from '../../../src/store/bulk-journal-reader.ts';
+import { payloadTextOf } from '../../../src/store/stored-rows.ts';
 import type { TransitionRecord } from '../../../src/store/types.ts';
 import { ActorReplay, type Mismatch } from './actor-replay.ts';
 import { recordedInput, taskInput, type InputShape } from './actor-inputs.ts';
