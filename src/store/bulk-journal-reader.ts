@@ -3,7 +3,7 @@ import type { RunRecord, SwarmStore, TaskRecord, TransitionRecord } from './type
 import { decodeJson } from './json-columns.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { BUSY_TIMEOUT_MS } from './sqlite-connection.ts';
-import { ROW_COLUMNS, StoredRows, readRunRows, type RowValues, type StoredTransition } from './stored-rows.ts';
+import { ROW_COLUMNS, StoredRows, readRunRows, type RowValues } from './stored-rows.ts';
 
 /**
  * Whole-run reads for bulk readers (re-simulation, the dashboard's time travel): a 100k-task
@@ -186,10 +186,9 @@ export function readActorsJournal(store: SwarmStore, runId: string, actorIds: re
         `SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND actor_id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       )
       .values(runId, JSON.stringify(actorIds)) as RowValues[];
-    const out: StoredTransition[] = [];
-    new StoredRows(db, runId).expand(rows, 0, out);
+    const transitions = new StoredRows(db, runId).expand(rows, 0);
     db.run('COMMIT');
-    return out;
+    return transitions;
   } finally {
     db.close();
   }
@@ -217,9 +216,7 @@ export class JournalTail {
         .query<unknown[], [string, number, number]>(`SELECT ${ROW_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
         .values(runId, afterSeq, limit) as RowValues[];
       // `limit` rows hold at least `limit` transitions after afterSeq: each row's own is after it.
-      const out: StoredTransition[] = [];
-      new StoredRows(db, runId).expand(rows, afterSeq, out);
-      return out;
+      return new StoredRows(db, runId).expand(rows, afterSeq);
     })();
     return transitions.length > limit ? transitions.slice(0, limit) : transitions;
   }

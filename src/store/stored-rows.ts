@@ -84,8 +84,8 @@ export class StoredRows {
     private readonly runId: string,
   ) {}
 
-  /** Appends to `out` each transition `rows` hold after `afterSeq`, oldest first. */
-  expand(rows: readonly RowValues[], afterSeq: number, out: StoredTransition[]): void {
+  /** Appends to `out` (a new list if none) each transition `rows` hold after `afterSeq`, oldest first; returns `out`. */
+  expand(rows: readonly RowValues[], afterSeq: number, out: StoredTransition[] = []): StoredTransition[] {
     const runId = this.runId;
     for (let r = 0; r < rows.length; r++) {
       const [seq, actorId, shapeText, payload, at, earlier] = rows[r];
@@ -103,6 +103,7 @@ export class StoredRows {
       }
       if (seq > afterSeq) out.push(new StoredTransition(seq, runId, actorId, shape.kind, shape.from, shape.to, shape.event, this.share(payload), at));
     }
+    return out;
   }
 
   private share(text: string | null): string | null {

@@ -28,8 +28,6 @@ export class TaskInputShapes {
   private readonly ofSymbol: (InputShape | undefined)[];
   private byName: Map<string, number> | null = null;
   private next = 0;
-  /** The shape found last: neighbouring symbols mostly share one. */
-  private last: InputShape | null = null;
 
   constructor(
     private readonly manifest: Manifest,
@@ -65,19 +63,13 @@ export class TaskInputShapes {
     if (known) return known;
     const spec = this.manifest.symbols[index];
     // Every field of the input but the name (runId and backoff are the run's), as a key.
-    const rollbackTimeout = rollbackTimeoutOf(this.manifest, spec);
-    const last = this.last?.fields;
-    if (last && last.retries === spec.retries && last.timeout === spec.timeout && last.rollbackTimeout === rollbackTimeout) {
-      return (this.ofSymbol[index] = this.last!);
-    }
-    const key = `${spec.retries}\u0001${spec.timeout}\u0001${rollbackTimeout}`;
+    const key = `${spec.retries}\u0001${spec.timeout}\u0001${rollbackTimeoutOf(this.manifest, spec)}`;
     let shape = this.byKey.get(key);
     if (!shape) {
       const { name: _name, ...fields } = taskInputOf(this.runId, this.manifest, spec, this.backoff);
       shape = { id: this.byKey.size, fields };
       this.byKey.set(key, shape);
     }
-    this.last = shape;
     return (this.ofSymbol[index] = shape);
   }
 }

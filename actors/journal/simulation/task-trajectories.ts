@@ -129,18 +129,20 @@ export function simulateTasks(
   for (let i = 0; i < instances.length; i++) {
     const { rows, shape } = instances[i];
     const last = rows[rows.length - 1].to;
-    const bucket =
-      previous !== null && previous.shape === shape && previous.rows.length === rows.length && previous.rows[rows.length - 1].to === last
-        ? previousBucket
-        : buckets.get(`${shape.id}\u0002${rows.length}\u0002${last}`);
+    const sameBucket = previous !== null && previous.shape === shape && previous.rows.length === rows.length && previous.rows[rows.length - 1].to === last;
     previous = instances[i];
-    if (!bucket) {
-      const members = [i];
-      buckets.set(`${shape.id}\u0002${rows.length}\u0002${last}`, (previousBucket = [members]));
-      classes.push(members);
-      continue;
+    if (!sameBucket) {
+      const key = `${shape.id}\u0002${rows.length}\u0002${last}`;
+      const found = buckets.get(key);
+      if (!found) {
+        const members = [i];
+        buckets.set(key, (previousBucket = [members]));
+        classes.push(members);
+        continue;
+      }
+      previousBucket = found;
     }
-    previousBucket = bucket;
+    const bucket = previousBucket;
     const same = bucket.find((members) => sameRows(instances[members[0]].rows, rows));
     if (same) {
       same.push(i);
