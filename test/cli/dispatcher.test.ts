@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { killDispatchers, freePort, startDispatcher, within } from './dispatcher-process.ts';
-import { removeTempDirs, ROOT, sandbox, startSwarm, swarm, swarmJson, writeManifest } from './helpers.ts';
+import { removeTempDirs, ROOT, sandbox, spawnCli, startSwarm, swarm, swarmJson, writeManifest } from './helpers.ts';
 
 // Child processes with worker threads on a shared 2-core machine; every wait inside is bounded.
 setDefaultTimeout(60_000);
@@ -210,6 +210,32 @@ describe('start-dispatcher, deploy and status', () => {
     // forwards signals, one within 300 ms of the first counts as the same press: signals.test.ts.)
     dispatcher.child.kill('SIGKILL');
     await within(dispatcher.child.exited, 15_000, 'dispatcher exit after SIGKILL');
+  });
+
+  test('SIGTERM as soon as the log says it listens: it stops as after any SIGTERM, exit 0 (the handlers are in before it listens)', async () => {
+    // A deploy can come as soon as it listens; a signal then used to kill it outright (exit 143)
+    // in most tries. Three tries: each would have failed more often than not.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { config, db } = sandbox();
+      const child = spawnCli(['start-dispatcher', '--port', '0', '--db', db], config);
+      // The signal goes in the same turn as the chunk that says it: as a script watching the
+      // log would send it at the earliest.
+      const reader = child.stderr.getReader();
+      const decoder = new TextDecoder();
+      let stderr = '';
+      while (!stderr.includes('dispatcher listening')) {
+        // Bounded by the test's timeout: `within` here would add a timer to every read.
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`start-dispatcher exited before listening:\n${stderr}`);
+        stderr += decoder.decode(value, { stream: true });
+      }
+      child.kill('SIGTERM');
+      // The rest of its output is read, so it never blocks on a full pipe.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })();
+      expect({ attempt, code: await within(child.exited, 20_000, 'dispatcher exit after SIGTERM') }).toEqual({ attempt, code: 0 });
+    }
   });
 
   test('SIGTERM: the dispatcher cancels its run, exits 0, and the database is consistent; the follower sees the end', async () => {

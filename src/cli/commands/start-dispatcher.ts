@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
-import { startDispatcherServer } from '../../server/dispatcher-server.ts';
+import { startDispatcherServer, type DispatcherServer } from '../../server/dispatcher-server.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, parseCount } from '../context.ts';
@@ -51,9 +51,10 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
   // Checked before listening: a bad startup manifest is exit 2 with nothing started.
   const startup = manifestPath === undefined ? undefined : loadManifestFile(manifestPath, { defaults: manifestDefaults(config) });
 
-  const server = startDispatcherServer(config, port === undefined ? {} : { port });
-  onExit(() => server.stop());
-
+  // The handlers go in before the server listens: a deploy can come as soon as it does, and a
+  // signal with no handler yet would kill the process with that run unsaved. A handler runs on
+  // a later turn of the event loop, when `server` is set.
+  let server: DispatcherServer;
   const stopped = new Promise<number>((resolve, reject) => {
     onStopSignals({
       first(signal) {
@@ -69,6 +70,8 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
       },
     });
   });
+  server = startDispatcherServer(config, port === undefined ? {} : { port });
+  onExit(() => server.stop());
 
   if (startup) {
     const run = server.deploy(startup, workflowName);
