@@ -1,6 +1,8 @@
 /**
  * A big fan-out the way a user runs it: a manifest file of `--tasks` independent no-ops written
- * as YAML, then `swarm run FILE --quiet` in a fresh process, on a real SQLite file. Measures that
+ * as YAML, then `swarm run FILE --quiet` in a fresh process (through bin/swarm, the command users
+ * run, which picks the allocator's setting for the file's size: the bench's own setting is taken
+ * out of its environment), on a real SQLite file. Measures that
  * process's peak RSS (its rusage maxRSS: reading, validating and recording the manifest, and the
  * run) and the run's own createdAt..finishedAt. Prints one JSON line (a CliRunResult) on stdout.
  *
@@ -8,7 +10,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError, intOption, parseArgs, runScenarioMain, toMB } from './lib.ts';
 import type { CliRunResult } from './results.ts';
 
@@ -35,8 +37,12 @@ async function cliRun(options: Map<string, string | true>): Promise<CliRunResult
     const config = join(dir, 'config.toml');
     writeFileSync(config, `[logging]\nfile = ""\n\n[dispatcher]\nlocal_workers = ${threads}\ntasks_per_thread = ${tasksPerThread}\n`);
     const db = join(dir, 'state.db');
-    const child = Bun.spawn([process.execPath, 'src/cli/bin.ts', 'run', manifest, config, '--db', db, '--quiet'], {
+    const { MIMALLOC_PURGE_DELAY: _chosenByTheLauncher, ...env } = process.env;
+    // The launcher runs the `bun` on the PATH: this one.
+    env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
+    const child = Bun.spawn(['bin/swarm', 'run', manifest, config, '--db', db, '--quiet'], {
       cwd: ROOT,
+      env,
       stdin: 'ignore',
       stdout: 'ignore',
       stderr: 'pipe',

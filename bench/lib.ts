@@ -43,6 +43,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The allocator setting `bin/swarm` gives a swarm process (see there): scenario processes run
+ * with it too, so they measure what the `swarm` command runs. A value in the bench's own
+ * environment wins, as it does with the launcher.
+ */
+export function swarmProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return { MIMALLOC_PURGE_DELAY: '-1', ...env };
+}
+
 export const MB = 1024 * 1024;
 export const toMB = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
 

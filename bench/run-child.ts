@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCENARIO, type Plan } from './plan.ts';
+import { swarmProcessEnv } from './lib.ts';
 import type { ScenarioResult } from './results.ts';
 
 /** Other processes using more than this many cores during a scenario get a warning. */
@@ -91,7 +92,7 @@ export async function runScenario(p: Plan, timeoutMs: number): Promise<Outcome> 
   // The database directory belongs to us, so it goes even when the child is killed.
   const dir = mkdtempSync(join(tmpdir(), 'swarm-bench-'));
   const args = /^(swarm|remote|resume|resimulate|bullmq)-/.test(p.args[0]) ? [...p.args, '--dir', dir] : p.args;
-  const child = Bun.spawn([process.execPath, p.script ?? SCENARIO, ...args], { stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
+  const child = Bun.spawn([process.execPath, p.script ?? SCENARIO, ...args], { env: swarmProcessEnv(), stdout: 'pipe', stderr: 'pipe', stdin: 'ignore' });
   let timedOut = false;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const timer = setTimeout(() => {

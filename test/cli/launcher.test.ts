@@ -1,0 +1,120 @@
+import { Database } from 'bun:sqlite';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { appendFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
+
+afterEach(removeTempDirs);
+
+const LAUNCHER = join(ROOT, 'bin/swarm');
+/** The launcher's BIG_FILE_BYTES, plus a little. */
+const BIG_FILE_BYTES = 32 * 1024 * 1024 + 1024;
+
+/**
+ * Starts `swarm start-dispatcher` through `launcher`, waits until it listens (its first stdout
+ * line, with --json), and returns what the swarm process itself runs with (read from /proc:
+ * `exec` keeps the launcher's pid), then stops it with SIGTERM.
+ */
+async function launched(launcher: string, args: string[], env: Record<string, string | undefined>) {
+  const child = Bun.spawn([launcher, 'start-dispatcher', ...args, '--port', '0', '--json'], {
+    cwd: ROOT,
+    // The launcher runs the `bun` on the PATH: this one.
+    env: { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.getReader();
+  let line = '';
+  const decoder = new TextDecoder();
+  while (!line.includes('\n')) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr}`);
+    line += decoder.decode(value, { stream: true });
+  }
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+  const command = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+  child.kill('SIGTERM');
+  const code = await child.exited;
+  reader.releaseLock();
+  return {
+    code,
+    listening: JSON.parse(line.slice(0, line.indexOf('\n'))) as { url: string },
+    command,
+    purgeDelay: environ.find((e) => e.startsWith('MIMALLOC_PURGE_DELAY='))?.slice('MIMALLOC_PURGE_DELAY='.length),
+  };
+}
+
+function configEnv(config: string): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, SWARM_CONFIG: config };
+  delete env.MIMALLOC_PURGE_DELAY;
+  delete env.SWARM_AUTH_TOKEN;
+  return env;
+}
+
+describe('bin/swarm, the `swarm` command', () => {
+  test('runs the CLI in its own process with the allocator keeping what it frees', async () => {
+    const { config } = sandbox({ dispatcher: 'websocket_port = 0' });
+    const result = await launched(LAUNCHER, [], configEnv(config));
+    expect(result.listening.url).toStartWith('http://');
+    // The launcher's pid is the swarm's own: bun running src/cli/bin.ts, not a shell around it.
+    expect(result.command.slice(0, 3)).toEqual(['bun', `${ROOT}/bin/../src/cli/bin.ts`, 'start-dispatcher']);
+    expect(result.purgeDelay).toBe('-1');
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('a manifest or config file over 32 MB (a huge manifest) keeps Bun\'s default, which gives memory back', async () => {
+    const { dir } = sandbox();
+    const big = join(dir, 'big.toml');
+    // A valid config whose size is mostly one comment.
+    writeFileSync(big, `# ${'x'.repeat(BIG_FILE_BYTES)}\n`);
+    appendFileSync(big, '[logging]\nfile = ""\n\n[dispatcher]\nwebsocket_port = 0\n');
+    const env = configEnv(big);
+    delete env.SWARM_CONFIG;
+    const result = await launched(LAUNCHER, [big], env);
+    expect(result.listening.url).toStartWith('http://');
+    expect(result.purgeDelay).toBeUndefined();
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('under `npm run swarm`, a relative path is read from where the user typed the command', async () => {
+    const { dir } = sandbox();
+    writeFileSync(join(dir, 'big.toml'), `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n`);
+    // What npm gives the script it runs from the package's root (see npm-directory.ts).
+    const env = { ...configEnv(join(dir, 'unused.toml')), INIT_CWD: dir, npm_lifecycle_event: 'swarm', npm_package_json: join(ROOT, 'package.json') };
+    delete env.SWARM_CONFIG;
+    const result = await launched(LAUNCHER, ['big.toml'], env);
+    expect(result.purgeDelay).toBeUndefined();
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('a big state database does not count: only manifests and configs (.yaml, .yml, .toml, .json) do', async () => {
+    const { config, db } = sandbox({ dispatcher: 'websocket_port = 0' });
+    // A SQLite file past the size (the dispatcher adds its tables to it).
+    const file = new Database(db);
+    file.run('CREATE TABLE ballast (b BLOB)');
+    file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
+    file.close();
+    const result = await launched(LAUNCHER, ['--db', db], configEnv(config));
+    expect(result.purgeDelay).toBe('-1');
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('a setting already in the environment is left as it is', async () => {
+    const { config } = sandbox({ dispatcher: 'websocket_port = 0' });
+    const result = await launched(LAUNCHER, [], { ...configEnv(config), MIMALLOC_PURGE_DELAY: '250' });
+    expect(result.purgeDelay).toBe('250');
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('works through a symlink, as npm links it into node_modules/.bin', async () => {
+    const { dir, config } = sandbox({ dispatcher: 'websocket_port = 0' });
+    const link = join(dir, 'swarm');
+    symlinkSync(LAUNCHER, link);
+    const result = await launched(link, [], configEnv(config));
+    expect(result.command[1]).toBe(`${ROOT}/bin/../src/cli/bin.ts`);
+    expect(result.purgeDelay).toBe('-1');
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+});
