@@ -82,7 +82,7 @@ describe('bin/swarm, the `swarm` command', () => {
     const { dir } = sandbox();
     writeFileSync(join(dir, 'big.toml'), `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n`);
     // What npm gives the script it runs from the package's root (see npm-directory.ts).
-    const env = { ...configEnv(join(dir, 'unused.toml')), INIT_CWD: dir, npm_lifecycle_event: 'swarm', npm_package_json: join(ROOT, 'package.json') };
+    const env: Record<string, string | undefined> = { ...configEnv(join(dir, 'unused.toml')), INIT_CWD: dir, npm_lifecycle_event: 'swarm', npm_package_json: join(ROOT, 'package.json') };
     delete env.SWARM_CONFIG;
     const result = await launched(LAUNCHER, ['big.toml'], env);
     expect(result.purgeDelay).toBeUndefined();
