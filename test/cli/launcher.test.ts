@@ -18,32 +18,42 @@ const BIG_FILE_BYTES = 32 * 1024 * 1024 + 1024;
 async function launched(launcher: string, args: string[], env: Record<string, string | undefined>) {
   const child = Bun.spawn([launcher, 'start-dispatcher', ...args, '--port', '0', '--json'], {
     cwd: ROOT,
-    // The launcher runs the `bun` on the PATH: this one.
+    // The launcher runs the `bun` on the PATH when the package has none: this one.
     env: { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    // A group of its own: if the launcher ever leaves a process behind, the test ends it.
+    detached: true,
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  const stderr = new Response(child.stderr).text();
-  const reader = child.stdout.getReader();
-  let line = '';
-  const decoder = new TextDecoder();
-  while (!line.includes('\n')) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr}`);
-    line += decoder.decode(value, { stream: true });
+  try {
+    const stderr = new Response(child.stderr).text();
+    const reader = child.stdout.getReader();
+    let line = '';
+    const decoder = new TextDecoder();
+    while (!line.includes('\n')) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr}`);
+      line += decoder.decode(value, { stream: true });
+    }
+    const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+    const command = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    child.kill('SIGTERM');
+    const code = await child.exited;
+    reader.releaseLock();
+    return {
+      code,
+      listening: JSON.parse(line.slice(0, line.indexOf('\n'))) as { url: string },
+      command,
+      purgeDelay: environ.find((e) => e.startsWith('MIMALLOC_PURGE_DELAY='))?.slice('MIMALLOC_PURGE_DELAY='.length),
+    };
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone: nothing was left behind
+    }
   }
-  const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
-  const command = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
-  child.kill('SIGTERM');
-  const code = await child.exited;
-  reader.releaseLock();
-  return {
-    code,
-    listening: JSON.parse(line.slice(0, line.indexOf('\n'))) as { url: string },
-    command,
-    purgeDelay: environ.find((e) => e.startsWith('MIMALLOC_PURGE_DELAY='))?.slice('MIMALLOC_PURGE_DELAY='.length),
-  };
 }
 
 function configEnv(config: string): Record<string, string | undefined> {
@@ -59,7 +69,8 @@ describe('bin/swarm, the `swarm` command', () => {
     const result = await launched(LAUNCHER, [], configEnv(config));
     expect(result.listening.url).toStartWith('http://');
     // The launcher's pid is the swarm's own: bun running src/cli/bin.ts, not a shell around it.
-    expect(result.command.slice(0, 3)).toEqual(['bun', `${ROOT}/bin/../src/cli/bin.ts`, 'start-dispatcher']);
+    // The package's own Bun (node_modules/.bin/bun), running the CLI.
+    expect(result.command.slice(0, 3)).toEqual([join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/cli/bin.ts'), 'start-dispatcher']);
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
   }, TIMEOUT);
@@ -89,7 +100,37 @@ describe('bin/swarm, the `swarm` command', () => {
     expect(result.code).toBe(0);
   }, TIMEOUT);
 
-  test('a big state database does not count: only manifests and configs (.yaml, .yml, .toml, .json) do', async () => {
+  test('under `bun run swarm`, the same from npm_config_local_prefix (bun sets no INIT_CWD)', async () => {
+    const { dir } = sandbox();
+    writeFileSync(join(dir, 'big.toml'), `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n`);
+    const env: Record<string, string | undefined> = {
+      ...configEnv(join(dir, 'unused.toml')),
+      npm_config_local_prefix: dir,
+      npm_config_user_agent: `bun/${Bun.version} npm/? node/v24.3.0 linux x64`,
+      npm_lifecycle_event: 'swarm',
+      npm_package_json: join(ROOT, 'package.json'),
+    };
+    delete env.SWARM_CONFIG;
+    delete env.INIT_CWD;
+    const result = await launched(LAUNCHER, ['big.toml'], env);
+    expect(result.purgeDelay).toBeUndefined();
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('a file given as --option=FILE counts as well', async () => {
+    const { dir, config } = sandbox({ dispatcher: 'websocket_port = 0' });
+    // A real state database, past the size and named .json, given as --db=.
+    const db = join(dir, 'state.json');
+    const file = new Database(db);
+    file.run('CREATE TABLE ballast (b BLOB)');
+    file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
+    file.close();
+    const result = await launched(LAUNCHER, [`--db=${db}`], configEnv(config));
+    expect(result.purgeDelay).toBeUndefined();
+    expect(result.code).toBe(0);
+  }, TIMEOUT);
+
+  test('a big state database (.db) does not count: only files named .yaml, .yml, .toml or .json do', async () => {
     const { config, db } = sandbox({ dispatcher: 'websocket_port = 0' });
     // A SQLite file past the size (the dispatcher adds its tables to it).
     const file = new Database(db);
@@ -113,7 +154,7 @@ describe('bin/swarm, the `swarm` command', () => {
     const link = join(dir, 'swarm');
     symlinkSync(LAUNCHER, link);
     const result = await launched(link, [], configEnv(config));
-    expect(result.command[1]).toBe(`${ROOT}/bin/../src/cli/bin.ts`);
+    expect(result.command[1]).toBe(join(ROOT, 'src/cli/bin.ts'));
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
   }, TIMEOUT);

@@ -40,9 +40,8 @@ async function dashboard(configPath: string | undefined, opts: DashboardOptions)
   if (port > 65_535) throw new UsageError(`--port expects a port number from 0 to 65535 (got "${opts.port}").`);
   const { config } = await loadCliConfig(configPath, { db: opts.db, logFile: true });
   const store = openCliStore(config);
-  // As start-dispatcher: the handlers go in before the server listens (a handler runs on a
-  // later turn of the event loop, when `server` is set).
-  let server: ReturnType<typeof startDashboardServer>;
+  const server = startDashboardServer(config, store, { port, log: Logger.get('dashboard') });
+  onExit(() => server.stop());
   const stopped = new Promise<number>((resolve) => {
     onStopSignals({
       first: () => {
@@ -52,8 +51,6 @@ async function dashboard(configPath: string | undefined, opts: DashboardOptions)
       second: () => resolve(1),
     });
   });
-  server = startDashboardServer(config, store, { port, log: Logger.get('dashboard') });
-  onExit(() => server.stop());
   if (opts.json) await out(JSON.stringify({ url: server.url, port: server.port }));
   else await out(`Dashboard (read-only) of ${store.location} on ${server.url}. Stop it with Ctrl-C.`);
   return stopped;
