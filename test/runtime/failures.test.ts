@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, withTimeout } from './helpers.ts';
+import { makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, warmUp, withTimeout } from './helpers.ts';
 
 // Real threads on a shared 2-core machine: allow for load; hang guards inside the tests are tighter.
 setDefaultTimeout(30_000);
@@ -57,6 +57,9 @@ describe('retries', () => {
 describe('timeouts', () => {
   test('an attempt running past its timeout fails with TASK_TIMEOUT and is stopped', async () => {
     const h = makeHarness();
+    // Threads booted first: a thread still starting can take longer than the 200 ms to begin
+    // the attempt on a loaded machine, which is a timeout before the start (TASK_NOT_STARTED).
+    await warmUp(h);
     const began = Date.now();
     const result = await withTimeout(
       h.run(
@@ -83,6 +86,7 @@ describe('timeouts', () => {
 
   test('a timed-out attempt is retried, and each attempt times out on its own', async () => {
     const h = makeHarness();
+    await warmUp(h); // as above: the timeouts are for attempts that have started
     const result = await h.run(
       manifest('timeout-retry', [sym('slow', { timeout: 100, retries: 1, parameters: { operation: 'delay', ms: 5_000 } })]),
     );
