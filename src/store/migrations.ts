@@ -199,6 +199,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX transitions_by_run ON transitions (run_id, seq, earlier_count);
     `,
   },
+  {
+    version: 9,
+    description: 'a big manifest\'s parts are stored compressed (zstd), as BLOBs in run_manifest_parts.symbols',
+    // No table changes: the column takes a BLOB as it is, and parts written before stay JSON
+    // text, which still reads (manifest-parts.ts). The version is raised so that a swarm from
+    // before, which would read a compressed part as text, refuses the database instead.
+    up: () => {},
+  },
 ];
 
 /** The schema version this code writes; a database at a higher version is refused. */

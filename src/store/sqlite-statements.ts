@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { ColumnValue, NodeRow, PatchField, RunListingRow, RunRow, TaskRow, TransitionRow } from './rows.ts';
+import type { StoredPart } from './manifest-parts.ts';
 import { FINISHED_RUN_STATUSES } from './validation.ts';
 import type { TaskStatus } from './types.ts';
 
@@ -44,8 +45,8 @@ const NEWEST_FIRST = 'ORDER BY created_at DESC, runs.rowid DESC LIMIT ?';
 export class SqliteStatements {
   readonly insertRun: Statement<unknown, ColumnValue[]>;
   readonly insertRunManifest: Statement<unknown, ColumnValue[]>;
-  readonly insertManifestPart: Statement<unknown, [string, number, string]>;
-  readonly selectManifestParts: Statement<{ symbols: string }, [string]>;
+  readonly insertManifestPart: Statement<unknown, [string, number, StoredPart]>;
+  readonly selectManifestParts: Statement<{ symbols: StoredPart }, [string]>;
   readonly insertTransition: Statement<unknown, ColumnValue[]>;
   readonly upsertNode: Statement<unknown, ColumnValue[]>;
   readonly runExists: Statement<{ found: 1 }, [string]>;
