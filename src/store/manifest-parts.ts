@@ -2,7 +2,8 @@ import { encodeJson } from './json-columns.ts';
 
 /**
  * How SQLite stores a big manifest: its symbols in parts of SYMBOLS_PER_PART, each its own
- * JSON text, and the rest of the manifest (with `symbols: []`) as the head. One JSON text for
+ * JSON text (compressed, see StoredPart), and the rest of the manifest (with `symbols: []`) as
+ * the head. One JSON text for
  * a million symbols is a 160 MB string, which binding copies to UTF-8 and SQLite copies again
  * into its record: ~460 MB of memory at once for createRun, measured. Part by part, one part's
  * text is alive at a time. Small manifests (most) are stored whole, as before.
@@ -16,9 +17,8 @@ export const SYMBOLS_PER_PART = 10_000;
  *
  * Why: the symbols of a big run differ mostly by name, so a 10,000-symbol part of ~1.4 MB
  * compresses to ~15–50 KB in ~1 ms, and SQLite then writes a few pages instead of ~350 overflow
- * pages: ~100 ms less in the createRun of a 50k-symbol run (measured on a bare file), with every
- * worker thread idle meanwhile. Reading a big manifest back (replay, re-simulation) saves the
- * same pages.
+ * pages, while every worker thread waits for the run to be recorded: the deploy call of a
+ * 50k-symbol run ~40 ms shorter, of a million-symbol one ~2 s (measured; docs/performance.md).
  */
 export type StoredPart = string | Uint8Array;
 
