@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { appendFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
 
@@ -56,20 +56,41 @@ async function launched(launcher: string, args: string[], env: Record<string, st
   }
 }
 
-function configEnv(config: string): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, SWARM_CONFIG: config };
+/** The test's environment without the variables the launcher or the CLI would act on; SWARM_CONFIG when given. */
+function cleanEnv(config?: string): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
   delete env.MIMALLOC_PURGE_DELAY;
   delete env.SWARM_AUTH_TOKEN;
+  delete env.SWARM_CONFIG;
+  delete env.INIT_CWD;
+  if (config !== undefined) env.SWARM_CONFIG = config;
   return env;
 }
+
+/** A valid config file past the launcher's size, mostly one comment. */
+function writeBigConfig(path: string): string {
+  writeFileSync(path, `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n\n[dispatcher]\nwebsocket_port = 0\n`);
+  return path;
+}
+
+/** A real SQLite file past the launcher's size (the dispatcher adds its tables to it). */
+function writeBigDatabase(path: string): string {
+  const file = new Database(path);
+  file.run('CREATE TABLE ballast (b BLOB)');
+  file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
+  file.close();
+  return path;
+}
+
+/** What npm or bun gives the `swarm` script it runs from the package's root (see npm-directory.ts). */
+const SCRIPT_ENV = { npm_lifecycle_event: 'swarm', npm_package_json: join(ROOT, 'package.json') };
 
 describe('bin/swarm, the `swarm` command', () => {
   test('runs the CLI in its own process with the allocator keeping what it frees', async () => {
     const { config } = sandbox({ dispatcher: 'websocket_port = 0' });
-    const result = await launched(LAUNCHER, [], configEnv(config));
+    const result = await launched(LAUNCHER, [], cleanEnv(config));
     expect(result.listening.url).toStartWith('http://');
-    // The launcher's pid is the swarm's own: bun running src/cli/bin.ts, not a shell around it.
-    // The package's own Bun (node_modules/.bin/bun), running the CLI.
+    // The launcher's pid is the swarm's own: the package's Bun running the CLI, no shell around it.
     expect(result.command.slice(0, 3)).toEqual([join(ROOT, 'node_modules/.bin/bun'), join(ROOT, 'src/cli/bin.ts'), 'start-dispatcher']);
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
@@ -77,13 +98,7 @@ describe('bin/swarm, the `swarm` command', () => {
 
   test('a manifest or config file over 32 MB (a huge manifest) keeps Bun\'s default, which gives memory back', async () => {
     const { dir } = sandbox();
-    const big = join(dir, 'big.toml');
-    // A valid config whose size is mostly one comment.
-    writeFileSync(big, `# ${'x'.repeat(BIG_FILE_BYTES)}\n`);
-    appendFileSync(big, '[logging]\nfile = ""\n\n[dispatcher]\nwebsocket_port = 0\n');
-    const env = configEnv(big);
-    delete env.SWARM_CONFIG;
-    const result = await launched(LAUNCHER, [big], env);
+    const result = await launched(LAUNCHER, [writeBigConfig(join(dir, 'big.toml'))], cleanEnv());
     expect(result.listening.url).toStartWith('http://');
     expect(result.purgeDelay).toBeUndefined();
     expect(result.code).toBe(0);
@@ -91,28 +106,17 @@ describe('bin/swarm, the `swarm` command', () => {
 
   test('under `npm run swarm`, a relative path is read from where the user typed the command', async () => {
     const { dir } = sandbox();
-    writeFileSync(join(dir, 'big.toml'), `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n`);
-    // What npm gives the script it runs from the package's root (see npm-directory.ts).
-    const env: Record<string, string | undefined> = { ...configEnv(join(dir, 'unused.toml')), INIT_CWD: dir, npm_lifecycle_event: 'swarm', npm_package_json: join(ROOT, 'package.json') };
-    delete env.SWARM_CONFIG;
-    const result = await launched(LAUNCHER, ['big.toml'], env);
+    writeBigConfig(join(dir, 'big.toml'));
+    const result = await launched(LAUNCHER, ['big.toml'], { ...cleanEnv(), ...SCRIPT_ENV, INIT_CWD: dir });
     expect(result.purgeDelay).toBeUndefined();
     expect(result.code).toBe(0);
   }, TIMEOUT);
 
   test('under `bun run swarm`, the same from npm_config_local_prefix (bun sets no INIT_CWD)', async () => {
     const { dir } = sandbox();
-    writeFileSync(join(dir, 'big.toml'), `# ${'x'.repeat(BIG_FILE_BYTES)}\n[logging]\nfile = ""\n`);
-    const env: Record<string, string | undefined> = {
-      ...configEnv(join(dir, 'unused.toml')),
-      npm_config_local_prefix: dir,
-      npm_config_user_agent: `bun/${Bun.version} npm/? node/v24.3.0 linux x64`,
-      npm_lifecycle_event: 'swarm',
-      npm_package_json: join(ROOT, 'package.json'),
-    };
-    delete env.SWARM_CONFIG;
-    delete env.INIT_CWD;
-    const result = await launched(LAUNCHER, ['big.toml'], env);
+    writeBigConfig(join(dir, 'big.toml'));
+    const bunScript = { npm_config_local_prefix: dir, npm_config_user_agent: `bun/${Bun.version} npm/? node/v24.3.0 linux x64` };
+    const result = await launched(LAUNCHER, ['big.toml'], { ...cleanEnv(), ...SCRIPT_ENV, ...bunScript });
     expect(result.purgeDelay).toBeUndefined();
     expect(result.code).toBe(0);
   }, TIMEOUT);
@@ -120,31 +124,22 @@ describe('bin/swarm, the `swarm` command', () => {
   test('a file given as --option=FILE counts as well', async () => {
     const { dir, config } = sandbox({ dispatcher: 'websocket_port = 0' });
     // A real state database, past the size and named .json, given as --db=.
-    const db = join(dir, 'state.json');
-    const file = new Database(db);
-    file.run('CREATE TABLE ballast (b BLOB)');
-    file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
-    file.close();
-    const result = await launched(LAUNCHER, [`--db=${db}`], configEnv(config));
+    const db = writeBigDatabase(join(dir, 'state.json'));
+    const result = await launched(LAUNCHER, [`--db=${db}`], cleanEnv(config));
     expect(result.purgeDelay).toBeUndefined();
     expect(result.code).toBe(0);
   }, TIMEOUT);
 
   test('a big state database (.db) does not count: only files named .yaml, .yml, .toml or .json do', async () => {
     const { config, db } = sandbox({ dispatcher: 'websocket_port = 0' });
-    // A SQLite file past the size (the dispatcher adds its tables to it).
-    const file = new Database(db);
-    file.run('CREATE TABLE ballast (b BLOB)');
-    file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
-    file.close();
-    const result = await launched(LAUNCHER, ['--db', db], configEnv(config));
+    const result = await launched(LAUNCHER, ['--db', writeBigDatabase(db)], cleanEnv(config));
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
   }, TIMEOUT);
 
   test('a setting already in the environment is left as it is', async () => {
     const { config } = sandbox({ dispatcher: 'websocket_port = 0' });
-    const result = await launched(LAUNCHER, [], { ...configEnv(config), MIMALLOC_PURGE_DELAY: '250' });
+    const result = await launched(LAUNCHER, [], { ...cleanEnv(config), MIMALLOC_PURGE_DELAY: '250' });
     expect(result.purgeDelay).toBe('250');
     expect(result.code).toBe(0);
   }, TIMEOUT);
@@ -153,7 +148,7 @@ describe('bin/swarm, the `swarm` command', () => {
     const { dir, config } = sandbox({ dispatcher: 'websocket_port = 0' });
     const link = join(dir, 'swarm');
     symlinkSync(LAUNCHER, link);
-    const result = await launched(link, [], configEnv(config));
+    const result = await launched(link, [], cleanEnv(config));
     expect(result.command[1]).toBe(join(ROOT, 'src/cli/bin.ts'));
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
