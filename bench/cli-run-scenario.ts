@@ -38,7 +38,7 @@ async function cliRun(options: Map<string, string | true>): Promise<CliRunResult
     writeFileSync(config, `[logging]\nfile = ""\n\n[dispatcher]\nlocal_workers = ${threads}\ntasks_per_thread = ${tasksPerThread}\n`);
     const db = join(dir, 'state.db');
     const { MIMALLOC_PURGE_DELAY: _chosenByTheLauncher, ...env } = process.env;
-    // The launcher runs the `bun` on the PATH: this one.
+    // The launcher runs the package's own Bun, else the one on the PATH: then this one.
     env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
     const child = Bun.spawn(['bin/swarm', 'run', manifest, config, '--db', db, '--quiet'], {
       cwd: ROOT,

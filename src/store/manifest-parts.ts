@@ -3,10 +3,10 @@ import { encodeJson } from './json-columns.ts';
 /**
  * How SQLite stores a big manifest: its symbols in parts of SYMBOLS_PER_PART, each its own
  * JSON text (compressed, see StoredPart), and the rest of the manifest (with `symbols: []`) as
- * the head. One JSON text for
- * a million symbols is a 160 MB string, which binding copies to UTF-8 and SQLite copies again
- * into its record: ~460 MB of memory at once for createRun, measured. Part by part, one part's
- * text is alive at a time. Small manifests (most) are stored whole, as before.
+ * the head. One JSON text for a million symbols is a 160 MB string, which binding copies to
+ * UTF-8 and SQLite copies again into its record: ~460 MB of memory at once for createRun,
+ * measured. Part by part, one part's text is alive at a time. Small manifests (most) are stored
+ * whole, as before.
  */
 
 export const SYMBOLS_PER_PART = 10_000;

@@ -44,21 +44,7 @@ export async function startDispatcher(config: string, args: string[] = [], env: 
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr) stderr += decoder.decode(chunk, { stream: true });
   })();
-  // The first stdout line is {"url", "port"}; read until it is complete (or the child dies).
-  const reader = child.stdout.getReader();
-  const firstLine = (async () => {
-    let text = '';
-    const decoder = new TextDecoder();
-    while (!text.includes('\n')) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${stderr}`);
-      text += decoder.decode(value, { stream: true });
-    }
-    return text.slice(0, text.indexOf('\n'));
-  })();
-  const line = await within(firstLine, 20_000, 'start-dispatcher --json line');
-  reader.releaseLock();
-  const { url, port } = JSON.parse(line) as { url: string; port: number };
+  const { url, port } = await listeningLine(child, () => stderr);
   return {
     url,
     port,
@@ -69,6 +55,32 @@ export async function startDispatcher(config: string, args: string[] = [], env: 
       return within(child.exited, timeoutMs, `dispatcher exit after ${signal}`);
     },
   };
+}
+
+/**
+ * The first stdout line of a `start-dispatcher --json` child, `{"url", "port"}`: read until it
+ * is complete (or the child dies, when the error quotes `stderr`), within 20 s.
+ */
+export async function listeningLine(
+  child: { stdout: ReadableStream<Uint8Array>; exited: Promise<number> },
+  stderr: () => string | Promise<string>,
+): Promise<{ url: string; port: number }> {
+  const reader = child.stdout.getReader();
+  const firstLine = (async () => {
+    let text = '';
+    const decoder = new TextDecoder();
+    while (!text.includes('\n')) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr()}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    return text.slice(0, text.indexOf('\n'));
+  })();
+  try {
+    return JSON.parse(await within(firstLine, 20_000, 'start-dispatcher --json line')) as { url: string; port: number };
+  } finally {
+    reader.releaseLock();
+  }
 }
 
 /** A port on 127.0.0.1 that nothing listens on (taken, then released). */

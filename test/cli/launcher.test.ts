@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { listeningLine, within } from './dispatcher-process.ts';
 import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
 
 afterEach(removeTempDirs);
@@ -28,22 +29,13 @@ async function launched(launcher: string, args: string[], env: Record<string, st
   });
   try {
     const stderr = new Response(child.stderr).text();
-    const reader = child.stdout.getReader();
-    let line = '';
-    const decoder = new TextDecoder();
-    while (!line.includes('\n')) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr}`);
-      line += decoder.decode(value, { stream: true });
-    }
+    const listening = await listeningLine(child, () => stderr);
     const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
     const command = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
     child.kill('SIGTERM');
-    const code = await child.exited;
-    reader.releaseLock();
     return {
-      code,
-      listening: JSON.parse(line.slice(0, line.indexOf('\n'))) as { url: string },
+      code: await within(child.exited, 20_000, 'dispatcher exit after SIGTERM'),
+      listening,
       command,
       purgeDelay: environ.find((e) => e.startsWith('MIMALLOC_PURGE_DELAY='))?.slice('MIMALLOC_PURGE_DELAY='.length),
     };
