@@ -105,6 +105,31 @@ test('under steady commits, the thread has the WAL start over: it stays small', 
   store.close();
 });
 
+test('the thread is told of commits once per checkpoint, not once per commit, and checkpoints what comes after', async () => {
+  const file = storeFile();
+  // A minute between checkpoints: after the first, none runs while the test goes on.
+  const store = new SqliteStore(file, { startAfterRows: 1, minGapMs: 60_000 });
+  newRun(store, 'r');
+  await waitFor(() => store.checkpointer!.checkpoints.done === 1, 'the first checkpoint');
+  expect(store.checkpointer!.asked).toBe(1);
+  // Two hundred commits: one message, which sets the next checkpoint a minute after the first.
+  for (let b = 0; b < 200; b++) store.commit(rows('r', 1, b));
+  expect(store.checkpointer!.asked).toBe(2);
+  store.close();
+
+  // And with a short gap, commits after a checkpoint are told and checkpointed in turn.
+  const quick = new SqliteStore(storeFile(), { startAfterRows: 1, minGapMs: 1 });
+  newRun(quick, 'r');
+  for (let round = 1; round <= 3; round++) {
+    await waitFor(() => quick.checkpointer!.checkpoints.done >= round, `checkpoint ${round}`);
+    for (let b = 0; b < 50; b++) quick.commit(rows('r', 1, round * 100 + b));
+  }
+  // One message per checkpoint begun (one may still be running, not counted done yet), and one
+  // for the next: not one per each of the 150 commits.
+  expect(quick.checkpointer!.asked).toBeLessThanOrEqual(quick.checkpointer!.checkpoints.done + 2);
+  quick.close();
+});
+
 test('a thread that cannot open the file is given up on: commits go on, none is started again, close does not wait', async () => {
   const file = storeFile();
   const store = new SqliteStore(file, { startAfterRows: 1_000, minGapMs: 1 });

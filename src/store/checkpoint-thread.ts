@@ -41,6 +41,8 @@ const restart = db.query<WalCheckpointRow, []>('PRAGMA wal_checkpoint(RESTART)')
 function checkpoint(): void {
   timer = undefined;
   lastAt = performance.now();
+  // Before it runs: a commit from now on may not be in it, so the owner says so again.
+  Atomics.store(word, CHECKPOINT_WORD.asked, 0);
   try {
     const { log } = passive.get()!;
     // Commits landing during a PASSIVE checkpoint leave frames it did not copy, and SQLite

@@ -10,9 +10,14 @@ export const CHECKPOINT_WORD = {
   closed: 2,
   /** RESTART checkpoints among `done`. */
   restarted: 3,
+  /**
+   * 1 from the owner's `committed` message until the thread begins its next checkpoint: the
+   * owner posts no other meanwhile (see WalCheckpointer.committed).
+   */
+  asked: 4,
 } as const;
 
-export const CHECKPOINT_WORDS = 4;
+export const CHECKPOINT_WORDS = 5;
 
 export interface CheckpointThreadData {
   location: string;
@@ -21,7 +26,7 @@ export interface CheckpointThreadData {
   restartAtPages: number;
 }
 
-/** `committed`: the owner has committed since it last said so; `stop`: close the connection. */
+/** `committed`: the owner has committed since the thread's last checkpoint began; `stop`: close the connection. */
 export type CheckpointThreadMessage = 'committed' | 'stop';
 
 /** How long the thread's RESTART checkpoint may hold commits off waiting for readers. */

@@ -37,6 +37,7 @@ export class WalCheckpointer {
   private worker: Worker | undefined;
   private words: Int32Array | undefined;
   private rows = 0;
+  private asks = 0;
   /** Set when a thread was lost: another would most likely be lost the same way. */
   private gaveUp = false;
 
@@ -46,10 +47,18 @@ export class WalCheckpointer {
     private readonly options: WalCheckpointerOptions,
   ) {}
 
-  /** After each commit: `rows` it wrote. Never throws: the commit has happened. */
+  /**
+   * After each commit: `rows` it wrote. Never throws: the commit has happened.
+   *
+   * Tells the thread once per checkpoint, not once per commit: a message wakes the thread
+   * (~10–30 µs of this thread's time on the 2-core VM, and the woken thread takes a core),
+   * and the thread runs at most one checkpoint per `minGapMs` whatever it is told meanwhile.
+   * Measured on a 23,000-step chain, where the thread runs from the 50,000th row: the post
+   * was 6.4% of the main thread's profile.
+   */
   committed(rows: number): void {
     if (this.worker) {
-      this.post('committed');
+      this.ask();
       return;
     }
     if (this.gaveUp) return;
@@ -69,6 +78,11 @@ export class WalCheckpointer {
     if (!words) return { done: 0, restarted: 0, failed: 0 };
     const read = (word: number) => Atomics.load(words, word);
     return { done: read(CHECKPOINT_WORD.done), restarted: read(CHECKPOINT_WORD.restarted), failed: read(CHECKPOINT_WORD.failed) };
+  }
+
+  /** Messages the thread was sent to say the store committed (at most one per checkpoint). */
+  get asked(): number {
+    return this.asks;
   }
 
   /** `waiting` for enough rows, `running`, `lost` (see lose), or `stopped` by stop(). */
@@ -103,6 +117,13 @@ export class WalCheckpointer {
     this.worker = worker;
     this.words = new Int32Array(words);
     this.db.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    this.ask();
+  }
+
+  /** Says the store committed, unless the thread was told so since its last checkpoint began. */
+  private ask(): void {
+    if (Atomics.exchange(this.words!, CHECKPOINT_WORD.asked, 1) === 1) return;
+    this.asks++;
     this.post('committed');
   }
 
