@@ -64,9 +64,14 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
   // The same for the chain: after its default 200 steps the JIT has not finished with the step's
   // code. Six interleaved pairs of 1,000-step chains (2026-12-07), 200 against 3,000 warm-up
   // steps: 192–295 against 162–213 µs/step, every pair faster warm (main-thread CPU 146–211
-  // against 122–157 µs a step). The peer's chain gets as long a warm-up for its length.
-  const chainWarmup = quick ? [] : ['--warmup', '3000'];
-  const peerChainWarmup = quick ? [] : ['--warmup', '600'];
+  // against 122–157 µs a step). After 3,000 the JIT's optimizing tier still compiled ~21
+  // functions (~40 ms of a JIT thread) during the ~150 ms of the timed 1,000 steps, a third
+  // busy thread on 2 cores; after 10,000 ~12, after 20,000 ~3, after 30,000 none
+  // (BUN_JSC_reportFTLCompileTimes=1). Five interleaved pairs, 3,000 against 30,000: 124–167
+  // against 134–148 µs/step (medians 159 and 142). The peer's chain gets as long a warm-up for
+  // its length (30 times it).
+  const chainWarmup = quick ? [] : ['--warmup', '30000'];
+  const peerChainWarmup = quick ? [] : ['--warmup', '6000'];
   const resumeTasks = quick ? 1_000 : 10_000;
   const resimulateTasks = quick ? 10_000 : 100_000;
   // The peer's flat run has as many jobs as the swarm's biggest flat run, and as many at once
