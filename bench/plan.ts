@@ -71,6 +71,12 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
   // against 134–148 µs/step (medians 159 and 142). The peer's chain gets as long a warm-up for
   // its length (30 times it).
   const chainWarmup = quick ? [] : ['--warmup', '30000'];
+  // And for the 50k and 100k flat rows: after the default 1,000-task warm-up the optimizing tier
+  // compiled ~140 functions (~0.75 s of a JIT thread) during a ~1.6 s 50k run; after a 50,000-task
+  // warm-up ~38 (~0.5 s). Three interleaved runs each of 50k after 1,000 / 20,000 / 50,000
+  // warm-up tasks (2026-12-07): 24.6–32.8k / 28.9–37.4k / 30.9–42.8k tasks/s, the main thread
+  // 22–29 / 20–27 / 18–24 µs a task. The 10k row keeps the short warm-up: it shows a younger process.
+  const flatWarmup = quick ? [] : ['--warmup', '50000'];
   const peerChainWarmup = quick ? [] : ['--warmup', '6000'];
   const resumeTasks = quick ? 1_000 : 10_000;
   const resimulateTasks = quick ? 10_000 : 100_000;
@@ -129,7 +135,7 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
     ...flat.map((n) => ({
       id: `swarm-flat-${n / 1000}k`,
       label: `swarm: ${fmtInt(n)} independent noops, journal on`,
-      args: ['swarm-flat', ...swarm, '--tasks', String(n)],
+      args: ['swarm-flat', ...swarm, '--tasks', String(n), ...(n >= 50_000 ? flatWarmup : [])],
       rounds: true,
     })),
     // Full runs only: about a minute, most of it building and recording the manifest.
