@@ -75,7 +75,8 @@ export function plan(quick: boolean, threads: number, tasksPerThread: number, pe
   // compiled ~140 functions (~0.75 s of a JIT thread) during a ~1.6 s 50k run; after a 50,000-task
   // warm-up ~38 (~0.5 s). Three interleaved runs each of 50k after 1,000 / 20,000 / 50,000
   // warm-up tasks (2026-12-07): 24.6–32.8k / 28.9–37.4k / 30.9–42.8k tasks/s, the main thread
-  // 22–29 / 20–27 / 18–24 µs a task. The 10k row keeps the short warm-up: it shows a younger process.
+  // 22–29 / 20–27 / 18–24 µs a task; three more pairs of 1,000 against 50,000: 26.2–27.9k
+  // against 32.0–33.9k. The 10k row keeps the short warm-up: it shows a younger process.
   const flatWarmup = quick ? [] : ['--warmup', '50000'];
   const peerChainWarmup = quick ? [] : ['--warmup', '6000'];
   const resumeTasks = quick ? 1_000 : 10_000;

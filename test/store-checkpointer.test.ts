@@ -111,10 +111,10 @@ test('the thread is told of commits once per checkpoint, not once per commit, an
   const store = new SqliteStore(file, { startAfterRows: 1, minGapMs: 60_000 });
   newRun(store, 'r');
   await waitFor(() => store.checkpointer!.checkpoints.done === 1, 'the first checkpoint');
-  expect(store.checkpointer!.asked).toBe(1);
+  expect(store.checkpointer!.messagesSent).toBe(1);
   // Two hundred commits: one message, which sets the next checkpoint a minute after the first.
   for (let b = 0; b < 200; b++) store.commit(rows('r', 1, b));
-  expect(store.checkpointer!.asked).toBe(2);
+  expect(store.checkpointer!.messagesSent).toBe(2);
   store.close();
 
   // And with a short gap, commits after a checkpoint are told and checkpointed in turn.
@@ -126,7 +126,7 @@ test('the thread is told of commits once per checkpoint, not once per commit, an
   }
   // One message per checkpoint begun (one may still be running, not counted done yet), and one
   // for the next: not one per each of the 150 commits.
-  expect(quick.checkpointer!.asked).toBeLessThanOrEqual(quick.checkpointer!.checkpoints.done + 2);
+  expect(quick.checkpointer!.messagesSent).toBeLessThanOrEqual(quick.checkpointer!.checkpoints.done + 2);
   quick.close();
 });
 

@@ -37,7 +37,7 @@ export class WalCheckpointer {
   private worker: Worker | undefined;
   private words: Int32Array | undefined;
   private rows = 0;
-  private asks = 0;
+  private messages = 0;
   /** Set when a thread was lost: another would most likely be lost the same way. */
   private gaveUp = false;
 
@@ -81,8 +81,8 @@ export class WalCheckpointer {
   }
 
   /** Messages the thread was sent to say the store committed (at most one per checkpoint). */
-  get asked(): number {
-    return this.asks;
+  get messagesSent(): number {
+    return this.messages;
   }
 
   /** `waiting` for enough rows, `running`, `lost` (see lose), or `stopped` by stop(). */
@@ -123,7 +123,7 @@ export class WalCheckpointer {
   /** Says the store committed, unless the thread was told so since its last checkpoint began. */
   private ask(): void {
     if (Atomics.exchange(this.words!, CHECKPOINT_WORD.asked, 1) === 1) return;
-    this.asks++;
+    this.messages++;
     this.post('committed');
   }
 
