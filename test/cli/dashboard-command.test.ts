@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { within } from './dispatcher-process.ts';
+import { firstLine } from './dispatcher-process.ts';
 import { removeTempDirs, sandbox, spawnCli, swarm, writeManifest } from './helpers.ts';
 
 /** `swarm dashboard`: the dashboard over a database with no dispatcher, read-only, on loopback. */
@@ -14,19 +14,6 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-async function firstLine(child: ReturnType<typeof spawnCli>): Promise<string> {
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!text.includes('\n')) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`dashboard exited (${await child.exited}) before listening`);
-    text += decoder.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text.slice(0, text.indexOf('\n'));
-}
-
 describe('swarm dashboard', () => {
   test('serves the pages and the read routes of a database on 127.0.0.1; refuses writes and foreign hosts', async () => {
     const { dir, config, db } = sandbox();
@@ -34,7 +21,7 @@ describe('swarm dashboard', () => {
     expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
     const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
     children.push(child);
-    const { url } = JSON.parse(await within(firstLine(child), 20_000, 'dashboard --json line')) as { url: string };
+    const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const page = await fetch(url + '/');
     expect(page.status).toBe(200);

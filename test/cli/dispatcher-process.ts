@@ -58,29 +58,51 @@ export async function startDispatcher(config: string, args: string[] = [], env: 
 }
 
 /**
- * The first stdout line of a `start-dispatcher --json` child, `{"url", "port"}`: read until it
- * is complete (or the child dies, when the error quotes `stderr`), within 20 s.
+ * Reads a child's output stream until `complete` holds for what was read, and returns that;
+ * if the stream ends first, throws what `ended` makes. The stream is free again after (its
+ * reader released), for whoever reads the rest. Unbounded: callers bound it (`within`, or
+ * their test's timeout).
+ */
+export async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  complete: (text: string) => boolean,
+  ended: (text: string) => Promise<Error>,
+): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (!complete(text)) {
+      const { done, value } = await reader.read();
+      if (done) throw await ended(text);
+      text += decoder.decode(value, { stream: true });
+    }
+    return text;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** The first line of a child's stdout (its `--json` listening line), within 20 s. */
+export async function firstLine(child: { stdout: ReadableStream<Uint8Array>; exited: Promise<number> }, name: string, stderr: () => string | Promise<string> = () => ''): Promise<string> {
+  const read = readUntil(
+    child.stdout,
+    (text) => text.includes('\n'),
+    async () => new Error(`${name} exited before listening (code ${await child.exited}):\n${await stderr()}`),
+  );
+  const text = await within(read, 20_000, `${name} --json line`);
+  return text.slice(0, text.indexOf('\n'));
+}
+
+/**
+ * The first stdout line of a `start-dispatcher --json` child, `{"url", "port"}` (or, if the
+ * child dies first, an error quoting `stderr`), within 20 s.
  */
 export async function listeningLine(
   child: { stdout: ReadableStream<Uint8Array>; exited: Promise<number> },
   stderr: () => string | Promise<string>,
 ): Promise<{ url: string; port: number }> {
-  const reader = child.stdout.getReader();
-  const firstLine = (async () => {
-    let text = '';
-    const decoder = new TextDecoder();
-    while (!text.includes('\n')) {
-      const { done, value } = await reader.read();
-      if (done) throw new Error(`start-dispatcher exited before listening (code ${await child.exited}):\n${await stderr()}`);
-      text += decoder.decode(value, { stream: true });
-    }
-    return text.slice(0, text.indexOf('\n'));
-  })();
-  try {
-    return JSON.parse(await within(firstLine, 20_000, 'start-dispatcher --json line')) as { url: string; port: number };
-  } finally {
-    reader.releaseLock();
-  }
+  return JSON.parse(await firstLine(child, 'start-dispatcher', stderr)) as { url: string; port: number };
 }
 
 /** A port on 127.0.0.1 that nothing listens on (taken, then released). */

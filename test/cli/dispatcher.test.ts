@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { killDispatchers, freePort, startDispatcher, within } from './dispatcher-process.ts';
+import { killDispatchers, freePort, readUntil, startDispatcher, within } from './dispatcher-process.ts';
 import { removeTempDirs, ROOT, sandbox, spawnCli, startSwarm, swarm, swarmJson, writeManifest } from './helpers.ts';
 
 // Child processes with worker threads on a shared 2-core machine; every wait inside is bounded.
@@ -219,20 +219,17 @@ describe('start-dispatcher, deploy and status', () => {
       const { config, db } = sandbox();
       const child = spawnCli(['start-dispatcher', '--port', '0', '--db', db], config);
       // The signal goes in the same turn as the chunk that says it: as a script watching the
-      // log would send it at the earliest.
-      const reader = child.stderr.getReader();
-      const decoder = new TextDecoder();
-      let stderr = '';
-      while (!stderr.includes('dispatcher listening')) {
-        // Bounded by the test's timeout: `within` here would add a timer to every read.
-        const { done, value } = await reader.read();
-        if (done) throw new Error(`start-dispatcher exited before listening:\n${stderr}`);
-        stderr += decoder.decode(value, { stream: true });
-      }
+      // log would send it at the earliest. Bounded by the test's timeout.
+      await readUntil(
+        child.stderr,
+        (text) => text.includes('dispatcher listening'),
+        async (text) => new Error(`start-dispatcher exited before listening:\n${text}`),
+      );
       child.kill('SIGTERM');
       // The rest of its output is read, so it never blocks on a full pipe.
+      const rest = child.stderr.getReader();
       void (async () => {
-        while (!(await reader.read()).done);
+        while (!(await rest.read()).done);
       })();
       expect({ attempt, code: await within(child.exited, 20_000, 'dispatcher exit after SIGTERM') }).toEqual({ attempt, code: 0 });
     }
