@@ -107,7 +107,7 @@ export interface SwarmResult extends ScenarioResultBase {
     /**
      * Taken once when half the tasks have settled, right after a forced full GC: RSS and the
      * heap really retained mid-run (null when the run was too short for a sample to land there).
-     * The GC pause (gcMs) is inside the measured time.
+     * The GC pause (gcMs) is left out of the run's measured time and of its main-thread CPU.
      */
     midRun: {
       settled: number;
