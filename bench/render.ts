@@ -18,6 +18,8 @@ export interface Row {
 export const rate = (n: number, what: string) => `${fmtInt(n)} ${what}/s`;
 export const ratio = (x: number) => `${x.toFixed(2)}×`;
 export const mb = (x: number) => `${Math.round(x)} MB`;
+/** A change in MB with its sign: `+12 MB`, `−13 MB` (the heap can hold less half-way than before a run). */
+export const signedMb = (x: number) => (Math.round(x) < 0 ? `−${mb(-x)}` : `+${mb(x)}`);
 export const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 export const cores = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
 export const ms = (x: number | null) => (x === null ? 'n/a' : `${fmtInt(x)} ms`);

@@ -5,7 +5,7 @@
  * rows-journal.ts — the remote, resume and re-simulation rows.
  */
 import { fmtInt } from './lib.ts';
-import { mb, rate, ratio, type Row } from './render.ts';
+import { mb, rate, ratio, signedMb, type Row } from './render.ts';
 import type { CliRunResult, PeerResult, RawResult, RemoteResult, ResimulateResult, ResumeResult, ScenarioResult, SwarmResult } from './results.ts';
 import { peerRow } from './rows-peer.ts';
 import { remoteRows } from './rows-remote.ts';
@@ -13,6 +13,9 @@ import { resimulateRows, resumeRows } from './rows-journal.ts';
 import type { Outcome } from './run-child.ts';
 import { FAN_OUT_ID } from './plan.ts';
 import { TARGET } from './targets.ts';
+
+/** Bytes per task that may be negative (the heap held less half-way than before the run). */
+const signedInt = (n: number) => (Math.round(n) < 0 ? `−${fmtInt(-n)}` : fmtInt(n));
 
 export function buildRows(outcomes: Outcome[]): Row[] {
   const byId = new Map(outcomes.map((o) => [o.id, o]));
@@ -133,8 +136,8 @@ export function buildRows(outcomes: Outcome[]): Row[] {
       rows.push({
         scenario: `  heap retained half-way (after full GC), ${k(big)} run`,
         result:
-          `+${mb(r)} (${fmtInt((r * 1024 * 1024) / big.memory.midRun!.settled)} B per settled task)` +
-          (small && rs !== null ? `; ${k(small)} run: +${mb(rs)}` : ''),
+          `${signedMb(r)} (${signedInt((r * 1024 * 1024) / big.memory.midRun!.settled)} B per settled task)` +
+          (small && rs !== null ? `; ${k(small)} run: ${signedMb(rs)}` : ''),
         target: '—',
         ratio: '',
         met: '',

@@ -59,3 +59,15 @@ describe('the same fan-out from the command line', () => {
     expect(result.memory.maxRssMB).toBeGreaterThan(10);
   }, 60_000);
 });
+
+describe('the memory rows', () => {
+  test('a heap smaller half-way than before the run reads as a fall, not "+-"', () => {
+    const withMidRun = (tasks: number, heapAfterGcMB: number) => {
+      const s = flat(tasks, 400);
+      return { ...s, memory: { ...s.memory, midRun: { settled: tasks / 2, rssMB: 700, heapAfterGcMB, heapTotalMB: 300, externalMB: 5, gcMs: 30 } } } as SwarmResult;
+    };
+    const rows = buildRows([ok('swarm-flat-10k', withMidRun(10_000, 302)), ok('swarm-flat-100k', withMidRun(100_000, 287))]);
+    const retained = rows.find((r) => r.scenario.includes('heap retained'))!;
+    expect(retained.result).toBe('−13 MB (−273 B per settled task); 10k run: +2 MB');
+  });
+});
