@@ -14,10 +14,20 @@ import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
  * rows since its seq do to each task (journal-view.ts `summarizeRows`), one small message per
  * read instead of every row — what the dashboard's run page asks for, since a 100k-task run
  * writes half a million rows it would otherwise receive and the dispatcher encode.
+ *
+ * What a client lacks goes out a page at a time, a few pages per turn of the event loop, and
+ * only while its socket takes them: a client far behind (a 5k-task run's 25k rows), many
+ * `watch` requests at once, or a client that does not read, must never hold the dispatcher's
+ * loop (its workers' heartbeats and leases are served there). A page the socket drops is sent
+ * again when the socket has drained, so a slow reader is slowed down, never skipped.
  */
 
+/** What a socket did with a message (Bun's `ws.send` status, named). */
+export type SendResult = 'sent' | 'backpressure' | 'dropped';
+
 export interface LiveClient {
-  send(text: string): void;
+  /** `backpressure`: queued, but the socket's buffer is full; `dropped`: not queued. */
+  send(text: string): SendResult;
   /** Run id → the last seq this client has. */
   readonly watching: Map<string, number>;
   /** Runs watched as summaries of their rows, not the rows. */
@@ -37,6 +47,12 @@ const PAGE = 500;
 /** Rows per summary: a summary is small whatever it stands for. */
 const SUMMARY_PAGE = 20_000;
 /**
+ * Rows read per turn of the event loop, over all clients (a summary's page counts whole): a
+ * page of rows is ~1 ms to read and encode, so a turn stays within a few ms however far
+ * behind the clients are.
+ */
+const ROWS_PER_TURN = 2_000;
+/**
  * Summaries go out at most this often: a page applies them in batches anyway (run-live.ts), and
  * each read of new rows has a fixed cost that a busy run's group commits would multiply.
  */
@@ -53,9 +69,14 @@ export class LiveHub {
   private readonly clients = new Set<LiveClient>();
   private readonly dirty = new Set<string>();
   private readonly dirtySummaries = new Set<string>();
+  /** Clients with rows to send, and the runs those are of, in the order they are served. */
+  private readonly owed = new Map<LiveClient, Set<string>>();
+  /** Clients whose socket is full: nothing more until it has drained (`drained`). */
+  private readonly full = new Set<LiveClient>();
   private summaryTimer: ReturnType<typeof setTimeout> | null = null;
   private runsChanged = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private pumping: ReturnType<typeof setImmediate> | null = null;
   private runsSentAt = 0;
 
   private readonly tail: JournalTail;
@@ -74,6 +95,8 @@ export class LiveHub {
 
   remove(client: LiveClient): void {
     this.clients.delete(client);
+    this.owed.delete(client);
+    this.full.delete(client);
   }
 
   /** Every run some client watches, with the lowest seq any of them has. */
@@ -83,17 +106,24 @@ export class LiveHub {
     return runs;
   }
 
-  /** Starts (or moves) a watch and sends what the client lacks at once. */
+  /** Starts (or moves) a watch; what the client lacks goes out from the next turn on. */
   watch(client: LiveClient, runId: string, afterSeq: number, summarized = false): void {
     client.watching.set(runId, afterSeq);
     if (summarized) client.summarized.add(runId);
     else client.summarized.delete(runId);
-    this.push(client, runId);
+    this.owe(client, runId);
   }
 
   unwatch(client: LiveClient, runId: string): void {
     client.watching.delete(runId);
     client.summarized.delete(runId);
+    this.owed.get(client)?.delete(runId);
+  }
+
+  /** The client's socket has sent what it had queued: what it is owed goes on. */
+  drained(client: LiveClient): void {
+    if (!this.full.delete(client)) return;
+    if (this.owed.has(client)) this.schedulePump();
   }
 
   /** Called after a commit: these runs have new rows; `runsChanged` when a run was created or changed status. */
@@ -107,9 +137,13 @@ export class LiveHub {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    if (this.pumping) clearImmediate(this.pumping);
     this.timer = null;
     this.summaryTimer = null;
+    this.pumping = null;
     this.clients.clear();
+    this.owed.clear();
+    this.full.clear();
     this.tail.close();
   }
 
@@ -129,8 +163,9 @@ export class LiveHub {
       for (const runId of dirty) {
         if (!client.watching.has(runId)) continue;
         if (client.summarized.has(runId)) this.dirtySummaries.add(runId);
-        else this.push(client, runId);
+        else this.owe(client, runId);
       }
+      // Small, and sent again at the next change if the socket drops it.
       if (runsChanged && client.wantsRuns) client.send(JSON.stringify({ type: 'runs' } satisfies LiveMessage));
     }
     if (this.dirtySummaries.size > 0) this.summaryTimer ??= setTimeout(() => this.flushSummaries(), SUMMARY_EVERY_MS);
@@ -140,21 +175,59 @@ export class LiveHub {
     this.summaryTimer = null;
     const dirty = [...this.dirtySummaries];
     this.dirtySummaries.clear();
-    for (const client of this.clients) for (const runId of dirty) if (client.summarized.has(runId)) this.push(client, runId);
+    for (const client of this.clients) for (const runId of dirty) if (client.summarized.has(runId)) this.owe(client, runId);
   }
 
-  private push(client: LiveClient, runId: string): void {
+  private owe(client: LiveClient, runId: string): void {
+    let runs = this.owed.get(client);
+    if (runs === undefined) this.owed.set(client, (runs = new Set()));
+    runs.add(runId);
+    if (!this.full.has(client)) this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    this.pumping ??= setImmediate(() => this.pump());
+  }
+
+  /**
+   * One turn's pages: a page for each client and run owed, in turn, until ROWS_PER_TURN rows
+   * were read; the rest in the next turn. A client served goes to the back of the line.
+   */
+  private pump(): void {
+    this.pumping = null;
+    let budget = ROWS_PER_TURN;
+    for (const [client, runs] of [...this.owed]) {
+      if (budget <= 0) break;
+      if (this.full.has(client)) continue;
+      for (const runId of [...runs]) {
+        const { read, done } = this.sendPage(client, runId);
+        budget -= read;
+        if (done) runs.delete(runId);
+        if (budget <= 0 || this.full.has(client)) break;
+      }
+      this.owed.delete(client);
+      if (runs.size > 0) this.owed.set(client, runs);
+    }
+    for (const client of this.owed.keys()) {
+      if (this.full.has(client)) continue;
+      this.schedulePump();
+      return;
+    }
+  }
+
+  /** Sends the client its next page of the run: how many rows were read, and whether it is up to date. */
+  private sendPage(client: LiveClient, runId: string): { read: number; done: boolean } {
+    const afterSeq = client.watching.get(runId);
+    if (afterSeq === undefined) return { read: 0, done: true };
     const summarized = client.summarized.has(runId);
     const page = summarized ? SUMMARY_PAGE : PAGE;
-    for (;;) {
-      const afterSeq = client.watching.get(runId);
-      if (afterSeq === undefined) return;
-      const rows = this.tail.after(runId, afterSeq, page);
-      if (rows.length === 0) return;
-      client.watching.set(runId, rows[rows.length - 1].seq);
-      const message: LiveMessage = summarized ? { type: 'states', runId, summary: summarizeRows(rows) } : { type: 'rows', runId, rows };
-      client.send(JSON.stringify(message));
-      if (rows.length < page) return;
-    }
+    const rows = this.tail.after(runId, afterSeq, page);
+    if (rows.length === 0) return { read: 0, done: true };
+    const message: LiveMessage = summarized ? { type: 'states', runId, summary: summarizeRows(rows) } : { type: 'rows', runId, rows };
+    const sent = client.send(JSON.stringify(message));
+    // A dropped page is read again once the socket has drained; a queued one counts as had.
+    if (sent !== 'dropped') client.watching.set(runId, rows[rows.length - 1].seq);
+    if (sent !== 'sent') this.full.add(client);
+    return { read: rows.length, done: sent !== 'dropped' && rows.length < page };
   }
 }

@@ -1,6 +1,6 @@
 import type { ServerWebSocket, WebSocketHandler } from 'bun';
 import { z } from 'zod';
-import type { LiveClient, LiveHub, LiveMessage } from './live-hub.ts';
+import type { LiveClient, LiveHub, LiveMessage, SendResult } from './live-hub.ts';
 
 /**
  * The dashboard's `/api/live` WebSocket (upgraded in the server's fetch after the host and
@@ -32,7 +32,12 @@ const request = z.discriminatedUnion('type', [
 ]);
 
 export function newLiveConnection(): LiveConnection {
-  return { live: { send: () => {}, watching: new Map(), summarized: new Set(), wantsRuns: false }, malformed: 0 };
+  return { live: { send: () => 'dropped', watching: new Map(), summarized: new Set(), wantsRuns: false }, malformed: 0 };
+}
+
+/** Bun's `ws.send` status: bytes sent, -1 queued past the buffer's mark, 0 dropped. */
+function sendResult(status: number): SendResult {
+  return status > 0 ? 'sent' : status === -1 ? 'backpressure' : 'dropped';
 }
 
 export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnection> {
@@ -43,8 +48,11 @@ export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnectio
   return {
     maxPayloadLength: MAX_FRAME,
     open(ws) {
-      ws.data.live.send = (text) => void ws.send(text);
+      ws.data.live.send = (text) => sendResult(ws.send(text));
       hub.add(ws.data.live);
+    },
+    drain(ws) {
+      hub.drained(ws.data.live);
     },
     message(ws, data) {
       let parsed: z.infer<typeof request>;
