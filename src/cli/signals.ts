@@ -25,6 +25,10 @@ export interface SignalSource {
   now(): number;
   /** How many copies of one press arrive: 2 under a wrapper that forwards signals, else 1. */
   copiesPerPress: number;
+  /** Calls `listener` once when the wrapper that started this process is gone (see launcherGone); absent: never. */
+  onLauncherGone?(listener: () => void): void;
+  /** Where a line for the person at the terminal goes. */
+  notice?(line: string): void;
 }
 
 /** A repeat of the first signal sooner than this is the same press, delivered twice. */
@@ -37,10 +41,34 @@ export const SAME_PRESS_MS = 300;
  */
 const underForwardingWrapper = () => process.env.npm_lifecycle_event !== undefined || process.env.npm_execpath !== undefined;
 
+/** How often the process looks whether its parent is still the one that started it. */
+const LAUNCHER_POLL_MS = 1_000;
+
+/**
+ * `npx swarm …` runs the CLI under a shell of npm's (`npm exec` → `sh -c swarm` → Bun), and a
+ * SIGTERM to npm (what a supervisor sends to the process it started) kills npm and that shell
+ * but never reaches the CLI: a dispatcher went on serving, re-parented to init, with its port
+ * taken. So under such a wrapper the CLI watches its parent, and once it has changed (the
+ * shell or npm is gone) stops as on SIGTERM. Only under a wrapper: a dispatcher started by
+ * hand with `nohup … &` or `disown` outlives its shell on purpose.
+ */
+function launcherGone(listener: () => void): void {
+  if (!underForwardingWrapper()) return;
+  const parent = process.ppid;
+  const poll = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(poll);
+    listener();
+  }, LAUNCHER_POLL_MS);
+  poll.unref();
+}
+
 const PROCESS_SIGNALS: SignalSource = {
   on: (signal, listener) => process.on(signal, listener),
   now: () => performance.now(),
   copiesPerPress: underForwardingWrapper() ? 2 : 1,
+  onLauncherGone: launcherGone,
+  notice: (line) => void process.stderr.write(`${line}\n`),
 };
 
 export function onStopSignals(handlers: SignalHandlers, source: SignalSource = PROCESS_SIGNALS): void {
@@ -62,4 +90,10 @@ export function onStopSignals(handlers: SignalHandlers, source: SignalSource = P
   };
   source.on('SIGINT', () => handle('SIGINT'));
   source.on('SIGTERM', () => handle('SIGTERM'));
+  source.onLauncherGone?.(() => {
+    // Already stopping (npm forwarded its signal, then exited): not a second signal.
+    if (first !== null) return;
+    source.notice?.('swarm: the npm process that started this one has exited; stopping as on SIGTERM.');
+    handle('SIGTERM');
+  });
 }

@@ -84,6 +84,67 @@ describe('signals through `npm run swarm`', () => {
   }, TIMEOUT);
 });
 
+describe('signals through `npx swarm`', () => {
+  test('SIGTERM to npm (whose shell never passes it on) still stops the CLI: the run is cancelled and saved, no process is left', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const manifest = writeManifest(dir, 'slow.yaml', SLOW.replace('ms: 3000', 'ms: 30000'));
+    const root = new URL('../..', import.meta.url).pathname;
+    // npm exec runs `sh -c swarm …`, and that shell stays the CLI's parent.
+    const npx = Bun.spawn(['npx', 'swarm', 'run', manifest, '--db', db], {
+      cwd: root,
+      env: { ...process.env, SWARM_CONFIG: config, PATH: `${root}node_modules/.bin:${process.env.PATH}` },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    const decoder = new TextDecoder();
+    const reader = npx.stderr.getReader();
+    while (!stderr.includes('run accepted')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stderr += decoder.decode(value, { stream: true });
+    }
+    expect(stderr).toContain('run accepted');
+    npx.kill('SIGTERM');
+    await npx.exited;
+    // The CLI outlives npm by up to a second (it looks at its parent once a second), then drains.
+    for (let i = 0; i < 300 && Bun.spawnSync(['pgrep', '-f', db]).stdout.toString().trim() !== ''; i++) await Bun.sleep(100);
+    expect(Bun.spawnSync(['pgrep', '-f', db]).stdout.toString().trim()).toBe('');
+    const runs = await swarmJson(['runs', '--db', db], config);
+    expect(runs.json.runs[0]).toMatchObject({ status: 'cancelled' });
+  }, TIMEOUT);
+});
+
+describe('the launcher gone', () => {
+  function fakeLauncher() {
+    const listeners = new Map<StopSignal, () => void>();
+    let gone = () => {};
+    const calls: string[] = [];
+    onStopSignals(
+      { first: (s) => calls.push(`first ${s}`), second: (s) => calls.push(`second ${s}`) },
+      {
+        on: (signal, listener) => listeners.set(signal, listener),
+        now: () => 0,
+        copiesPerPress: 2,
+        onLauncherGone: (listener) => (gone = listener),
+        notice: (line) => calls.push(line),
+      },
+    );
+    return { calls, gone: () => gone(), send: (signal: StopSignal) => listeners.get(signal)!() };
+  }
+
+  test('is a first SIGTERM when no signal came before it, and nothing after one (npm forwarded its signal, then exited)', () => {
+    const alone = fakeLauncher();
+    alone.gone();
+    expect(alone.calls).toEqual(['swarm: the npm process that started this one has exited; stopping as on SIGTERM.', 'first SIGTERM']);
+
+    const forwarded = fakeLauncher();
+    forwarded.send('SIGTERM');
+    forwarded.gone();
+    expect(forwarded.calls).toEqual(['first SIGTERM']);
+  });
+});
+
 describe('one Ctrl-C delivered twice', () => {
   /** A fake signal source with a settable clock; returns what the handlers were called with. */
   function fakeSignals(copiesPerPress = 2) {
