@@ -144,3 +144,31 @@ export async function endStragglers(marker: string, graceMs: number, since: numb
   }
   reapForeignZombies();
 }
+
+/**
+ * Ends at once every process this one started, and all they started: for a process that exits
+ * now (a second Ctrl-C), which must not leave backends running with no one left to time them
+ * out or end them. SIGKILL to each descendant's process group and to the process itself;
+ * descendants are found by their parent links in /proc (one that called setsid is ours too,
+ * re-parented to us as a subreaper). Synchronous; Linux only (elsewhere nothing is found).
+ */
+export function killDescendantsNow(): void {
+  const children = new Map<number, number[]>();
+  for (const p of listProcs()) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const found = new Set<number>();
+  const stack = [...(children.get(process.pid) ?? [])];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    if (found.has(pid)) continue;
+    found.add(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  for (const pid of found) {
+    // A backend leads a group of its own; -pid is only ever a group our descendant leads.
+    signal([-pid, pid], 'SIGKILL');
+  }
+}

@@ -1,3 +1,4 @@
+import { killDescendantsNow } from '../../actors/backends/stragglers.ts';
 import { terminalText } from '../terminal-text.ts';
 
 /**
@@ -87,10 +88,16 @@ export function exitWith(code: number): Promise<never> {
 }
 
 /**
- * Exits now, skipping the registered cleanups (a second Ctrl-C): flushes the logger and runs
- * `last` (a best-effort store close) synchronously first.
+ * Exits now, skipping the registered cleanups (a second Ctrl-C): ends the processes this one
+ * started (backends, warm engines), flushes the logger and runs `last` (a best-effort store
+ * close) synchronously first.
  */
 export function exitNow(code: number, last?: () => void): never {
+  try {
+    killDescendantsNow();
+  } catch {
+    // Best effort: /proc unreadable.
+  }
   try {
     last?.();
   } catch {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { spawn } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { onStopSignals, SAME_PRESS_MS, type StopSignal } from '../../src/cli/signals.ts';
 import { sandbox, startSwarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
 
@@ -56,6 +58,31 @@ describe('signals during swarm run', () => {
     expect(result.stderr).toContain('exiting now');
     expect(JSON.parse(result.stdout).error.message).toContain('second SIGTERM');
   }, 30_000);
+});
+
+describe('a second signal with backends running', () => {
+  test('exits at once and ends every process the backends started, also one that left their group (setsid)', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
+    // A backend that starts a child in its group and one in a session of its own, then waits.
+    const script = join(dir, 'backend.sh');
+    const mark = `${Math.floor(Math.random() * 1e6) + 3000}`;
+    writeFileSync(script, `#!/bin/sh\nsetsid sleep ${mark} &\nsleep ${mark} &\ncat >/dev/null\nsleep ${mark}\n`, { mode: 0o755 });
+    appendFileSync(config, `\n[backends.rust_injector]\nenabled = true\nbinary_path = "${script}"\n`);
+    const manifest = writeManifest(dir, 'be.yaml', 'name: be\nsymbols:\n  - {name: a, type: action, dispatch: rust_injector}\n  - {name: b, type: action, dispatch: rust_injector}\n');
+    const sleepers = () => Bun.spawnSync(['pgrep', '-f', `sleep ${mark}`]).stdout.toString().trim().split('\n').filter(Boolean);
+    const run = startSwarm(['run', manifest, '--db', db], config);
+    // Both attempts have started all three of their sleeps.
+    for (let i = 0; i < 300 && sleepers().length < 6; i++) await Bun.sleep(50);
+    expect(sleepers()).toHaveLength(6);
+    run.child.kill('SIGINT');
+    await run.waitForStderr('cancelling run');
+    run.child.kill('SIGINT');
+    const result = await run.finish();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('exiting now');
+    for (let i = 0; i < 100 && sleepers().length > 0; i++) await Bun.sleep(50);
+    expect(sleepers()).toEqual([]);
+  }, TIMEOUT);
 });
 
 describe('signals through `npm run swarm`', () => {
