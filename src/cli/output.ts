@@ -1,3 +1,4 @@
+import { SQLiteError } from 'bun:sqlite';
 import { exitCodeFor, SwarmError } from '../errors.ts';
 import { err, out } from './exit.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
@@ -32,11 +33,28 @@ export function errorJson(error: unknown): { name: string; code: string; message
 }
 
 /** Prints an error the way the output mode wants it and returns its exit code. */
-export async function reportError(error: unknown, json: boolean): Promise<number> {
+export async function reportError(thrown: unknown, json: boolean): Promise<number> {
+  const error = storeFailureOf(thrown) ?? thrown;
   if (json) await printJson({ error: errorJson(error) });
   else if (error instanceof SwarmError) await err(error.message);
   else await err(`swarm: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   return exitCodeFor(error);
+}
+
+/** SQLite's codes for a file that is not (or no longer) a sound database. */
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+
+/**
+ * An error SQLite itself raised past the store's own checks (a read that met a damaged page, a
+ * disk that failed mid-read) is the state database's failure, exit 3, not an unexpected one.
+ */
+function storeFailureOf(error: unknown): SwarmError | null {
+  if (!(error instanceof SQLiteError)) return null;
+  const code = typeof error.code === 'string' ? error.code : '';
+  const next = DAMAGED.has(code)
+    ? 'The file is damaged: restore it from a backup, or point --db (or [dispatcher] state_db_path) at a new file to start afresh.'
+    : 'Check the disk and the file (its permissions, and that it is on a local disk), then try again.';
+  return new SwarmError('STORE_UNAVAILABLE', `The state database failed: ${error.message}${code ? ` (${code})` : ''}. ${next}`, { cause: error });
 }
 
 /** A warning or a note for the person at the terminal: always stderr. */

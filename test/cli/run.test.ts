@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
@@ -146,6 +146,22 @@ describe('swarm run', () => {
     expect(json.code).toBe(3);
     expect(json.json.error.code).toBe('STORE_UNAVAILABLE');
     expect((await swarm(['runs', '--db', db], config)).code).toBe(3);
+  }, TIMEOUT);
+
+  test('a database with a damaged page: reading commands exit 3 and say the file is damaged, not "unexpected error"', async () => {
+    const { config, db } = sandbox();
+    expect((await swarm(['run', 'examples/hello.yaml', '--db', db, '--quiet'], config)).code).toBe(0);
+    // Page 2 onwards: the runs table's pages, not the header SQLite checks when it opens the file.
+    const fd = openSync(db, 'r+');
+    writeSync(fd, Buffer.alloc(4096 * 3, 0x55), 0, 4096 * 3, 4096);
+    closeSync(fd);
+    const text = await swarm(['runs', '--db', db], config);
+    expect(text).toMatchObject({ code: 3 });
+    expect(text.stderr).toContain('The state database failed');
+    expect(text.stderr).toContain('damaged');
+    expect(text.stderr).not.toContain('unexpected error');
+    const json = await swarmJson(['runs', '--db', db], config);
+    expect(json).toMatchObject({ code: 3, json: { error: { code: 'STORE_UNAVAILABLE' } } });
   }, TIMEOUT);
 
   test('[coordinator] task_retry_limit is the default for symbols without retries', async () => {
