@@ -97,7 +97,21 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
     ignore: 'pid,hostname,component',
     messageFormat: '{if component}{component}: {end}{msg}',
     translateTime: 'SYS:HH:MM:ss.l',
+    customPrettifiers: { err: errorOnConsole },
   });
+}
+
+/**
+ * An error on the console: one of the swarm's own (it has a code, and its message says what
+ * happened and what to do) as its message alone; anything else with its stack, which is what
+ * a bug report needs. The log file keeps every stack either way.
+ */
+function errorOnConsole(value: unknown): string {
+  const err = value as { type?: unknown; code?: unknown; message?: unknown; stack?: unknown };
+  if (typeof err !== 'object' || err === null) return String(value);
+  const own = typeof err.code === 'string' && /^[A-Z][A-Z_]+$/.test(err.code) && err.type !== 'Error';
+  if (own && typeof err.message === 'string') return `${err.message} (${err.code})`;
+  return typeof err.stack === 'string' ? err.stack : String(err.message);
 }
 
 function consoleDestination(options: Settings): pino.DestinationStream {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../src/errors.ts';
 import { killDispatchers, startDispatcher } from './cli/dispatcher-process.ts';
 import { FdLogSink } from '../src/log-sink.ts';
-import { Logger } from '../src/logger.ts';
+import { Logger, prettyLogLine } from '../src/logger.ts';
 
 /** A console stand-in that keeps what is written to it. */
 function collector() {
@@ -286,5 +286,18 @@ describe('FdLogSink', () => {
     sink.close();
     sink.write('after close\n');
     expect(failures.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
+  });
+});
+
+describe('errors on the console', () => {
+  const pretty = prettyLogLine(false);
+  const line = (err: Record<string, unknown>) => JSON.stringify({ level: 'error', time: 0, msg: 'it failed', err });
+
+  test("one of the swarm's errors (it has a code) shows its message, not its stack; anything else keeps its stack", () => {
+    const own = pretty(line({ type: 'SwarmError', code: 'STORE_UNAVAILABLE', message: 'The state database refused a write: disk full. Check the disk.', stack: 'SwarmError: …\n    at commit (src/store/sqlite-store.ts:1:1)' }));
+    expect(own).toContain('The state database refused a write: disk full. Check the disk. (STORE_UNAVAILABLE)');
+    expect(own).not.toContain('sqlite-store.ts');
+    const bug = pretty(line({ type: 'TypeError', message: 'x is undefined', stack: 'TypeError: x is undefined\n    at f (src/a.ts:1:1)' }));
+    expect(bug).toContain('at f (src/a.ts:1:1)');
   });
 });
