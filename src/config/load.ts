@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextFile } from '../text-file.ts';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.ts';
@@ -54,11 +55,14 @@ function chooseConfigFile(path: string | undefined, env: Env, cwd: string): stri
   return existsSync(inCwd) ? inCwd : null;
 }
 
+/** A config is a page of settings; far more is not one. */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
 /** Reads and parses a TOML file; unreadable files and syntax errors become ConfigErrors. */
 function readTomlFile(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
     throw new ConfigError([{ file, key: '(file)', message: `cannot read it: ${(err as Error).message}` }]);
   }

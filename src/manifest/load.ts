@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile, TextFileError } from '../text-file.ts';
 import { resolve } from 'node:path';
 import { ManifestError } from '../errors.ts';
 import { formatFromPath } from './format.ts';
 import { parseManifest } from './parse.ts';
 import type { ManifestDefaults } from './defaults.ts';
 import type { LoadedManifest } from './types.ts';
+
+/**
+ * The biggest manifest file read: a million symbols written out one field a line are ~75 MB,
+ * and validating a file takes several times its size in memory.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 /**
  * Reads and validates a manifest file. The format comes from the extension (.yaml, .yml,
@@ -15,11 +21,12 @@ export function loadManifestFile(path: string, options: { defaults?: ManifestDef
   const absolutePath = resolve(path);
   let source: string;
   try {
-    source = readFileSync(absolutePath, 'utf8');
+    source = readTextFile(absolutePath, MAX_MANIFEST_BYTES);
   } catch (error) {
     // A relative path is read from the working directory, which is not always the one the user thinks of.
     const where = absolutePath === path ? '' : ` (looked for ${absolutePath})`;
-    throw new ManifestError([{ file: path, message: `cannot read the manifest file: ${describeReadError(error)}${where}` }]);
+    const why = error instanceof TextFileError ? error.message : String(error);
+    throw new ManifestError([{ file: path, message: `cannot read the manifest file: ${why}${where}` }]);
   }
   const format = formatFromPath(path);
   const loaded = parseManifest(source, {
@@ -30,10 +37,3 @@ export function loadManifestFile(path: string, options: { defaults?: ManifestDef
   return { ...loaded, path: absolutePath };
 }
 
-function describeReadError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory, not a file';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
-}
