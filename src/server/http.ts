@@ -113,10 +113,18 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       throw new HttpError(400, 'BODY_INCOMPLETE', 'The request body ended before it was complete (the connection closed).');
     }
   }
-  const text = new TextDecoder().decode(Buffer.concat(chunks));
+  let text: string;
+  try {
+    text = UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    // Decoded leniently, each bad byte would become U+FFFD in what is stored (a manifest's text).
+    throw new UsageError('The request body is not UTF-8 text, which JSON is; send it as UTF-8.');
+  }
   try {
     return JSON.parse(text);
   } catch {
     throw new UsageError('The request body is not valid JSON.');
   }
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -109,6 +109,14 @@ describe('malformed requests get the JSON error contract, never a development pa
     const untyped = await raw(server, `POST /api/runs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2`, '{}');
     expect(untyped.status).toBe(400);
     expect(errorOf(untyped).code).toBe('USAGE');
+    // Bytes that are not UTF-8 (a manifest saved as Latin-1) are refused, not stored as U+FFFD.
+    const latin1 = await fetch(`${server.url}/api/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"source": "name: caf'), Buffer.from([0xe9]), Buffer.from('", "format": "yaml"}')]),
+    });
+    expect(latin1.status).toBe(400);
+    expect(((await latin1.json()) as { error: { message: string } }).error.message).toContain('not UTF-8');
     const vendor = await call(server, 'POST', '/api/runs', { body: '{}', headers: { 'content-type': 'application/vnd.swarm+json; charset=utf-8' } });
     expect(vendor.status).toBe(400);
     expect(vendor.body.error.code).toBe('USAGE');
