@@ -47,7 +47,7 @@ export interface CliConfig {
  * from `[logging]`. Console logs always go to stderr. Throws ConfigError (exit 2).
  */
 export async function loadCliConfig(path: string | undefined, options: CliConfigOptions = {}): Promise<CliConfig> {
-  const { config, warnings } = loadConfig(path);
+  const { config, warnings } = loadConfig(path, { databaseGiven: options.db !== undefined });
   for (const warning of warnings) await note(`warning: ${warning}`);
   if (options.db !== undefined) {
     if (options.db.trim() === '') throw new UsageError('--db needs a path, ":memory:" or a postgres:// URL.');

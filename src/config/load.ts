@@ -26,6 +26,8 @@ export interface LoadConfigOptions {
   env?: Env;
   /** Directory that relative paths (and the default ./swarm-config.toml) start from; process.cwd() when absent. */
   cwd?: string;
+  /** The command line names the database (--db), which wins over SWARM_DATABASE_URL: that is then not read at all. */
+  databaseGiven?: boolean;
 }
 
 export interface LoadedConfig {
@@ -124,6 +126,6 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Load
       },
     ]);
   }
-  applyDatabaseUrlFromEnv(config, env, file);
+  if (!options.databaseGiven) applyDatabaseUrlFromEnv(config, env, file);
   return { config: resolveConfigPaths(config, file === null ? cwd : dirname(file)), file, warnings };
 }

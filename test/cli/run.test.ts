@@ -164,6 +164,17 @@ describe('swarm run', () => {
     expect(json).toMatchObject({ code: 3, json: { error: { code: 'STORE_UNAVAILABLE' } } });
   }, TIMEOUT);
 
+  test('--db wins over SWARM_DATABASE_URL, even one that is not a URL (it is not read then)', async () => {
+    const { config, db } = sandbox();
+    const env = { SWARM_DATABASE_URL: 'junk' };
+    expect((await swarm(['run', 'examples/hello.yaml', '--db', db, '--quiet'], config, env)).code).toBe(0);
+    expect((await swarm(['runs', '--db', db], config, env)).code).toBe(0);
+    // Without --db the junk is what the command would use: refused, naming the variable.
+    const without = await swarm(['runs'], config, env);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('SWARM_DATABASE_URL');
+  }, TIMEOUT);
+
   test('[coordinator] task_retry_limit is the default for symbols without retries', async () => {
     const { dir, db } = sandbox();
     const config = sandbox({ coordinator: 'task_retry_limit = 0' }).config;
