@@ -120,10 +120,11 @@ function consoleDestination(options: Settings): pino.DestinationStream {
     ({ write: (line: string) => out.write(shown(line)), flushSync: () => (out as { flushSync?: () => void }).flushSync?.() }) as pino.DestinationStream;
   // Log lines carry text from manifests and tasks: no control sequence of theirs reaches the terminal.
   if (options.format === 'json') return writing(jsonForTerminal);
-  const prettify = prettyLogLine(options.consoleStream === undefined && process.stderr.isTTY === true);
+  const colours = options.consoleStream === undefined && process.stderr.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+  const prettify = prettyLogLine(colours);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
   // is on the terminal before the call that logged it returns.
-  return writing((line) => terminalText(prettify(line)));
+  return writing((line) => terminalText(prettify(line), colours));
 }
 
 /** The log file for `path`: the open one when the path is unchanged, else newly opened. */

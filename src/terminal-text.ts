@@ -2,16 +2,23 @@
  * Text for a terminal, with the control characters in it made visible. What the CLI and the
  * console log print carries text they did not write (a workflow's name, an error message from a
  * module, a key of a bad manifest); written raw, an escape sequence in it could move the cursor, clear the screen,
- * rename the window or make a link. Each control character becomes its `\xNN` escape; tabs and
- * newlines stay, and so do colour sequences (`ESC [ n m`), which is all the CLI itself sends
- * (statuses, table borders) and can only colour text: a status is always written as its word.
+ * rename the window, make a link or hide the rest of the line (SGR 8, or black on black). Each
+ * control character becomes its `\xNN` escape; tabs and newlines stay. With `colours` on (the
+ * stream is a terminal, NO_COLOR unset) the colour sequences the CLI and its console log write
+ * stay too (statuses, table borders, log levels: a few foreground colours, bold and their
+ * resets), which can only colour text; a status is always written as its word. With colours
+ * off every escape sequence is made visible.
  */
 
-// C0 controls but tab and newline, DEL, C1 controls; ESC only where it does not start a colour.
-const CONTROL = /\x1b(?!\[\d{1,3}(?:;\d{1,3})*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g;
+/** SGR parameters the CLI (colour.ts, its tables) and pino-pretty use: reset, bold, normal, red…cyan, default, grey. */
+const PALETTE = '(?:0|1|22|3[1-6]|39|90)';
+// C0 controls but tab and newline, DEL, C1 controls; ESC only where it does not start a colour of the palette.
+const CONTROL = new RegExp(`\x1b(?!\\[${PALETTE}(?:;${PALETTE})*m)|[\\x00-\\x08\\x0b-\\x1a\\x1c-\\x1f\\x7f-\\x9f]`, 'g');
+/** Every control character but tab and newline, ESC included. */
+const EVERY_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
-export function terminalText(text: string): string {
-  return text.replace(CONTROL, visible);
+export function terminalText(text: string, colours = true): string {
+  return text.replace(colours ? CONTROL : EVERY_CONTROL, visible);
 }
 
 /** Every control character but newline, colour sequences' ESC included. */

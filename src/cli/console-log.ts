@@ -1,5 +1,6 @@
 import type pino from 'pino';
 import { terminalText } from '../terminal-text.ts';
+import { colourOn } from './colour.ts';
 import type { LogFormat } from '../config/index.ts';
 import { prettyLogLine } from '../logger.ts';
 
@@ -38,6 +39,6 @@ export class WarnOnlyConsole implements pino.DestinationStream {
     }
     if (typeof level !== 'string' || !SHOWN_LEVELS.has(level)) return;
     const text = this.format(line);
-    this.around(() => process.stderr.write(terminalText(text.endsWith('\n') ? text : text + '\n')));
+    this.around(() => process.stderr.write(terminalText(text.endsWith('\n') ? text : text + '\n', colourOn(process.env, process.stderr))));
   }
 }

@@ -1,5 +1,6 @@
 import { killDescendantsNow } from '../../actors/backends/stragglers.ts';
 import { terminalText } from '../terminal-text.ts';
+import { colourOn } from './colour.ts';
 
 /**
  * How the CLI ends: every command returns an exit code, and `exitWith` is the one way out. It
@@ -45,12 +46,12 @@ export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
 
 /** Prints text (a newline is added) on stdout. */
 export function out(text: string): Promise<void> {
-  return write(process.stdout, terminalText(text.endsWith('\n') ? text : text + '\n'));
+  return write(process.stdout, terminalText(text.endsWith('\n') ? text : text + '\n', colourOn(process.env, process.stdout)));
 }
 
 /** Prints text (a newline is added) on stderr. */
 export function err(text: string): Promise<void> {
-  return write(process.stderr, terminalText(text.endsWith('\n') ? text : text + '\n'));
+  return write(process.stderr, terminalText(text.endsWith('\n') ? text : text + '\n', colourOn(process.env, process.stderr)));
 }
 
 async function runCleanups(): Promise<void> {

@@ -1,3 +1,4 @@
+import { cellText } from '../terminal-text.ts';
 import type { AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
@@ -184,7 +185,8 @@ export function runsTable(runs: RunListing[], interrupted: ReadonlySet<string> =
   const head = ['run', 'workflow', 'status', 'done', 'failed', 'created', 'duration', 'replay of'];
   const rows = runs.map((run) => [
     run.id,
-    truncate(run.name, 40),
+    // Escaped before the layout measures it (a workflow's name is any text).
+    cellText(truncate(run.name, 40)),
     paintStatus(run.status, interrupted.has(run.id) ? `${run.status} (interrupted)` : run.status),
     `${run.completedTasks}/${run.totalTasks}`,
     run.failedTasks,

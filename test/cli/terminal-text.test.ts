@@ -16,6 +16,27 @@ describe('terminalText', () => {
     expect(terminalText('\x1b[31mred\x1b[39m and \x1b[1;32mbold\x1b[0m')).toBe('\x1b[31mred\x1b[39m and \x1b[1;32mbold\x1b[0m');
     expect(terminalText('tab\there\nnext ✓ ünïcode')).toBe('tab\there\nnext ✓ ünïcode');
   });
+
+  test('keeps only the colours the CLI writes: text cannot hide itself (SGR 8, black) or restyle the rest', () => {
+    expect(terminalText('ok\x1b[8m hidden')).toBe('ok\\x1b[8m hidden');
+    expect(terminalText('\x1b[30mblack\x1b[7mreverse\x1b[41mon red')).toBe('\\x1b[30mblack\\x1b[7mreverse\\x1b[41mon red');
+  });
+
+  test('with colours off (not a terminal, NO_COLOR) every escape sequence is made visible', () => {
+    expect(terminalText('\x1b[31mred\x1b[39m\tand\n', false)).toBe('\\x1b[31mred\\x1b[39m\tand\n');
+  });
+});
+
+describe('the runs table', () => {
+  test('a workflow name with a control character is escaped before the table is laid out: every line is as wide', async () => {
+    const { dir, config, db } = sandbox();
+    const file = writeManifest(dir, 'ctl.yaml', 'name: "a\\x01b"\nsymbols:\n  - {name: n, type: action, parameters: {operation: noop}}\n');
+    expect((await swarm(['run', file, '--db', db, '--quiet'], config)).code).toBe(0);
+    const { stdout } = await swarm(['runs', '--db', db], config, { NO_COLOR: '1' });
+    expect(stdout).toContain('a\\x01b');
+    const lines = stdout.split('\n').filter((l) => /^[│┌├└]/.test(l));
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+  });
 });
 
 describe('the CLI', () => {

@@ -49,7 +49,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
     const size = { columns: term.output.columns ?? 100, rows: term.output.rows ?? 30 };
     const lines = drawWatch(view, size, scroll, colour);
     if (simulated?.diverged) lines.splice(lines.length - 1, 1, `re-simulation diverged: ${simulated.diverged}`.slice(0, size.columns));
-    term.output.write(`\x1b[H${lines.map(terminalText).join('\x1b[K\n')}\x1b[K\x1b[J`);
+    term.output.write(`\x1b[H${lines.map((line) => terminalText(line)).join('\x1b[K\n')}\x1b[K\x1b[J`);
   };
 
   const move = (key: WatchKey): boolean => {
