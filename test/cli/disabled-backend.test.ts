@@ -39,6 +39,17 @@ describe('a manifest that needs a disabled backend', () => {
     expect(json.json.warnings).toHaveLength(2);
   }, TIMEOUT);
 
+  test('validate reads the config as every command does: a missing or broken one is exit 2, even for an internal-only manifest', async () => {
+    const { dir, config } = sandbox();
+    const missing = await swarm(['validate', 'examples/hello.yaml', join(dir, 'nope.toml')], config);
+    expect(missing.code).toBe(2);
+    const broken = join(dir, 'broken.toml');
+    writeFileSync(broken, '[dispatcher\n');
+    expect((await swarm(['validate', 'examples/hello.yaml', broken], config)).code).toBe(2);
+    expect((await swarm(['validate', 'examples/hello.yaml'], join(dir, 'nope.toml'))).code).toBe(2);
+    expect((await swarm(['validate', 'examples/hello.yaml'], config)).code).toBe(0);
+  }, TIMEOUT);
+
   test('swarm run: exit 2 naming the symbols and the key, and no run is recorded', async () => {
     const { dir, config, db } = sandbox();
     const file = writeManifest(dir, 'needs-php.yaml', MANIFEST);

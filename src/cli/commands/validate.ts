@@ -21,7 +21,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description(summaryOf('validate'))
     .argument('<manifest>', 'manifest file (.yaml, .yml or .toml)')
-    .argument('[config]', 'config file, read only to warn about symbols whose backend it does not enable (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
+    .argument('[config]', 'config file, read to warn about symbols whose backend it does not enable (default: $SWARM_CONFIG, else ./swarm-config.toml, else built-in defaults)')
     .option('--json', 'print the verdict as JSON')
     .action(
       action(async (path: string, configPath: string | undefined, opts: { json?: boolean }) => {
@@ -60,12 +60,12 @@ function orderLine(order: string[]): string {
 
 /**
  * Symbols whose backend the config leaves disabled: valid, but `swarm run` refuses them and a
- * dispatcher needs a worker that offers the backend. The config is read only when some symbol
- * needs a backend at all, so validating an internal-only manifest stays quick.
+ * dispatcher needs a worker that offers the backend. (Internal symbols under `[dispatcher]
+ * local_workers = 0` are not warned of: such a dispatcher runs them on its remote workers.) The
+ * config is read as every command reads it, so a missing or broken one is an error here too
+ * (exit 2), not passed over.
  */
 async function backendWarnings(manifest: Manifest, configPath: string | undefined): Promise<string[]> {
-  const external = manifest.symbols.some((s) => s.dispatch !== 'internal' || (s.rollback && s.rollback.dispatch !== 'internal'));
-  if (!external) return [];
   const [{ loadConfig }, { disabledBackendUses, describeDisabledUses }] = await Promise.all([import('../../config/index.ts'), import('../../backend-use.ts')]);
   const { config } = loadConfig(configPath);
   const uses = disabledBackendUses(manifest, config.backends);
