@@ -1,3 +1,4 @@
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import { Database } from 'bun:sqlite';
 import { StoreUnavailableError, SwarmError } from '../errors.ts';
 import { applyMigrations } from './migrations.ts';
@@ -54,6 +55,8 @@ export function configureConnection(db: Database, options: ConnectionOptions = {
  */
 export function openDatabase(location: string, options: ConnectionOptions = {}): { db: Database; schemaVersion: number } {
   let db: Database | undefined;
+  const companions = location === ':memory:' ? [] : [`${location}-wal`, `${location}-shm`];
+  const hadBefore = companions.filter((file) => existsSync(file));
   try {
     db = new Database(location, { create: true, readwrite: true });
     configureConnection(db, options);
@@ -62,9 +65,28 @@ export function openDatabase(location: string, options: ConnectionOptions = {}):
     return { db, schemaVersion };
   } catch (err) {
     db?.close();
+    // The WAL and shared-memory files this failed open made would outlive it with the database's
+    // own mode: a read-only file's left them read-only, and once the file was writable again
+    // every open still failed on them. Ones that were there before (another process's) stay.
+    for (const file of companions) if (!hadBefore.includes(file)) rmSync(file, { force: true });
     if (err instanceof SwarmError) throw err;
-    throw new StoreUnavailableError(location, err);
+    throw new StoreUnavailableError(location, withReadOnlyFile(err, [location, ...hadBefore]));
   }
+}
+
+/** A read-only refusal names the file that is read-only (the database, or its -wal or -shm left by another open). */
+function withReadOnlyFile(err: unknown, files: string[]): unknown {
+  if (!(err instanceof Error) || !/readonly|read-only/i.test(err.message)) return err;
+  const readOnly = files.filter((file) => {
+    try {
+      accessSync(file, constants.W_OK);
+      return false;
+    } catch {
+      return existsSync(file);
+    }
+  });
+  if (readOnly.length === 0) return err;
+  return new Error(`${err.message}: ${readOnly.join(' and ')} ${readOnly.length === 1 ? 'is' : 'are'} not writable for this user (a state database is opened to write, also by commands that only read)`);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import { sandbox, swarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
@@ -162,6 +163,34 @@ describe('swarm run', () => {
     expect(text.stderr).not.toContain('unexpected error');
     const json = await swarmJson(['runs', '--db', db], config);
     expect(json).toMatchObject({ code: 3, json: { error: { code: 'STORE_UNAVAILABLE' } } });
+  }, TIMEOUT);
+
+  test('a write-protected database: exit 3 naming the file, and nothing left behind that keeps it failing once it is writable again', () => {
+    // Root writes any file: the commands run as nobody then (setpriv), as an ordinary user would.
+    const dir = mkdtempSync(join(tmpdir(), 'swarm-readonly-'));
+    chmodSync(dir, 0o777);
+    try {
+      const root = join(import.meta.dir, '../..');
+      const config = join(dir, 'config.toml');
+      writeFileSync(config, '[logging]\nfile = ""\n');
+      const asUser = (args: string[]) => {
+        const command = [process.execPath, join(root, 'src/cli/bin.ts'), ...args];
+        const argv = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command] : command;
+        const result = Bun.spawnSync(argv, { cwd: dir, env: { ...process.env, SWARM_CONFIG: config, HOME: dir }, stdout: 'pipe', stderr: 'pipe' });
+        return { code: result.exitCode, stderr: result.stderr.toString() };
+      };
+      const db = join(dir, 'a.db');
+      expect(asUser(['run', join(root, 'examples/hello.yaml'), '--db', db, '--quiet'])).toMatchObject({ code: 0 });
+      chmodSync(db, 0o444);
+      const refused = asUser(['runs', '--db', db]);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain(`${db} is not writable`);
+      expect([existsSync(`${db}-wal`), existsSync(`${db}-shm`)]).toEqual([false, false]);
+      chmodSync(db, 0o644);
+      expect(asUser(['runs', '--db', db])).toMatchObject({ code: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, TIMEOUT);
 
   test('--db wins over SWARM_DATABASE_URL, even one that is not a URL (it is not read then)', async () => {
