@@ -149,6 +149,59 @@ export function renderWrappingLast(head: string[], rows: string[][]): string {
   return renderTable(head, withCell(escaped, last, (text) => (widthOf(text) <= room ? text : breakLongWords(text, room))), widths);
 }
 
+/**
+ * A table too long to hold, written a page of rows at a time (`swarm history` of a big run):
+ * the column widths come from a first pass over `pages` (the natural widths, and the last
+ * column's as renderWrappingLast gives it), then each page is laid out with them and written as
+ * it comes, so no more than a page of rows is ever held. `pages` is called once per pass.
+ */
+export async function writeTableWrappingLast(
+  head: string[],
+  pages: () => Iterable<string[][]>,
+  write: (text: string) => Promise<void>,
+  colour = process.stdout.isTTY === true,
+): Promise<void> {
+  const last = head.length - 1;
+  const widest = head.map((h) => widthOf(h));
+  for (const page of pages()) {
+    for (const row of withCell(page, last, cellText)) {
+      for (let i = 0; i < head.length; i++) widest[i] = Math.max(widest[i], longestLine(String(row[i] ?? '')));
+    }
+  }
+  const fixed = widest.map((w) => w + CELL_PADDING);
+  const others = fixed.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
+  const room = pageWidth() - others;
+  fixed[last] = room >= MIN_WRAPPED_WIDTH ? Math.min(fixed[last], room) : Math.min(fixed[last], WRAPPED_WIDTH_WHEN_OVERFLOWING);
+  const lastRoom = fixed[last] - CELL_PADDING;
+  const template = new RowTemplate(head, fixed, colour);
+  const asInOneTable = (row: Cell[]) => row.map((cell, i) => (i < last ? { content: String(cell), wordWrap: false } : cell));
+  await write(template.top);
+  for (const page of pages()) {
+    const rows = withCell(withCell(page, last, cellText), last, (text) => (widthOf(text) <= lastRoom ? text : breakLongWords(text, lastRoom)));
+    const lines: string[] = [];
+    for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
+      const chunk = rows.slice(start, start + ROWS_PER_CHUNK);
+      const slow: Cell[][] = [];
+      const flushSlow = () => {
+        if (slow.length === 0) return;
+        const drawn = render([], slow.splice(0).map(asInOneTable), fixed, colour).split('\n');
+        lines.push(drawn.slice(1, -1).join('\n'));
+      };
+      for (const row of chunk) {
+        const line = template.line(row);
+        if (line === null) slow.push(row);
+        else {
+          flushSlow();
+          lines.push(line);
+        }
+      }
+      flushSlow();
+    }
+    if (lines.length > 0) await write(lines.join('\n'));
+  }
+  await write(template.bottom);
+}
+
 /** `rows` with cell `column` of each through `change`; a row whose cell stays the same is not copied. */
 function withCell(rows: string[][], column: number, change: (text: string) => string): string[][] {
   return rows.map((row) => {

@@ -197,22 +197,25 @@ export function runsTable(runs: RunListing[], interrupted: ReadonlySet<string> =
   return renderTable(head, rows);
 }
 
-/** seq, time, actor kind, actor id, from → to, event, the attempt it concerns, its error (wrapped). */
+/** The history table's columns: seq, time, actor kind, actor id, from → to, event, the attempt it concerns, its error (wrapped). */
+export const HISTORY_HEAD = ['seq', 'time', 'kind', 'actor', 'transition', 'event', 'attempt', 'error'];
+
+/** One transition as a row of the history table. */
+export function historyRow(tr: TransitionRecord): string[] {
+  const payload = (tr.payload ?? {}) as { attempt?: unknown; error?: { code?: unknown; message?: unknown } };
+  const error = payload.error && typeof payload.error === 'object' ? `${String(payload.error.code ?? '')}: ${String(payload.error.message ?? '')}` : '';
+  return [
+    String(tr.seq),
+    formatClock(tr.at),
+    tr.actorKind,
+    truncate(tr.actorId, 48),
+    `${tr.from ?? '∅'} → ${tr.to}`,
+    tr.event,
+    typeof payload.attempt === 'number' ? String(payload.attempt) : '',
+    error,
+  ];
+}
+
 export function historyTable(transitions: TransitionRecord[]): string {
-  const head = ['seq', 'time', 'kind', 'actor', 'transition', 'event', 'attempt', 'error'];
-  const rows = transitions.map((tr) => {
-    const payload = (tr.payload ?? {}) as { attempt?: unknown; error?: { code?: unknown; message?: unknown } };
-    const error = payload.error && typeof payload.error === 'object' ? `${String(payload.error.code ?? '')}: ${String(payload.error.message ?? '')}` : '';
-    return [
-      String(tr.seq),
-      formatClock(tr.at),
-      tr.actorKind,
-      truncate(tr.actorId, 48),
-      `${tr.from ?? '∅'} → ${tr.to}`,
-      tr.event,
-      typeof payload.attempt === 'number' ? String(payload.attempt) : '',
-      error,
-    ];
-  });
-  return renderWrappingLast(head, rows);
+  return renderWrappingLast(HISTORY_HEAD, transitions.map(historyRow));
 }

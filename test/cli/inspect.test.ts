@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/index.ts';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { sandbox, swarm, swarmJson, TIMEOUT, removeTempDirs } from './helpers.ts';
+import { sandbox, swarm, swarmJson, TIMEOUT, removeTempDirs, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -92,5 +92,29 @@ describe('swarm runs / show / history', () => {
     expect(text.code).toBe(3);
     expect(text.stderr).toContain('no such file');
     expect(existsSync(db)).toBe(false);
+  }, TIMEOUT);
+});
+
+describe('swarm history of a long journal', () => {
+  test('more transitions than are held at once: read and written a page at a time, as JSON and as a table, every one once, in order', async () => {
+    const { dir, config, db } = sandbox();
+    const symbols = Array.from({ length: 1_200 }, (_, i) => `  - {name: t${i}, type: action, parameters: {operation: noop}}`).join('\n');
+    const file = writeManifest(dir, 'long.yaml', `name: long\nsymbols:\n${symbols}\n`);
+    const ran = await swarmJson(['run', file, '--db', db], config);
+    expect(ran.code).toBe(0);
+    const history = await swarmJson(['history', ran.json.runId, '--db', db], config);
+    expect(history.code).toBe(0);
+    const seqs: number[] = history.json.transitions.map((t: { seq: number }) => t.seq);
+    expect(seqs.length).toBeGreaterThan(6_000);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const text = await swarm(['history', ran.json.runId, '--db', db], config);
+    expect(text.stdout).toContain(`: ${seqs.length} transitions`);
+    const rowLines = text.stdout.split('\n').filter((l) => /^│ *\d+ /.test(l));
+    expect(rowLines).toHaveLength(seqs.length);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('┌'))).toHaveLength(1);
+    // One task's few rows: the filter over the pages.
+    const one = await swarmJson(['history', ran.json.runId, '--db', db, '--symbol', 't700'], config);
+    expect(one.json.transitions.map((t: { to: string }) => t.to)).toEqual(['pending', 'ready', 'assigned', 'running', 'succeeded']);
   }, TIMEOUT);
 });

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import Table from 'cli-table3';
-import { breakLongWords, renderTable, renderWrappingLast, widthsWrappingLast } from '../../src/cli/table-render.ts';
+import { breakLongWords, renderTable, renderWrappingLast, widthsWrappingLast, writeTableWrappingLast } from '../../src/cli/table-render.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 
 /** A long table is rendered in chunks; its text must be that of one cli-table3 table. */
@@ -141,3 +141,30 @@ test('a long word is broken between characters as a reader sees them, never insi
     expect(piece).toMatch(new RegExp(`^(?:${family}|🇯🇵|e\u0301)+$`, 'u'));
   }
 });
+
+test('a table written a page at a time is the same text as the whole table made at once', async () => {
+  const random = seededRandom(7);
+  const head = ['seq', 'kind', 'actor', 'error'];
+  const errors = ['', 'TASK_FAILED: nope', `OPERATION_FAILED: ${'a long message that wraps '.repeat(8)}`, 'x\ty\nz', 'BAD: {"compact":"json","with":"no spaces at all to break on anywhere in it"}'];
+  const rows = Array.from({ length: 6_000 }, (_, i) => [String(i + 1), i % 7 === 0 ? 'coordinator' : 'task', `task:t${Math.floor(random() * 1e6)}`, errors[Math.floor(random() * errors.length)]]);
+  for (const colour of [false, true]) {
+    const whole = renderWrappingLast(head, rows);
+    const pages = function* () {
+      for (let start = 0; start < rows.length; start += 1_234) yield rows.slice(start, start + 1_234);
+    };
+    const written: string[] = [];
+    await writeTableWrappingLast(head, pages, async (text) => void written.push(text), colour);
+    expect(written.join('\n')).toBe(colour ? renderWrappingLastColoured(head, rows) : whole);
+  }
+});
+
+/** renderWrappingLast on a terminal: the same widths, drawn with colour. */
+function renderWrappingLastColoured(head: string[], rows: string[][]): string {
+  const isTTY = process.stdout.isTTY;
+  Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+  try {
+    return renderWrappingLast(head, rows);
+  } finally {
+    Object.defineProperty(process.stdout, 'isTTY', { value: isTTY, configurable: true });
+  }
+}

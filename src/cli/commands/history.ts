@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
-import { openStoredRun } from '../context.ts';
-import { ACTOR_KINDS } from '../../store/types.ts';
+import { loadCliConfig, openCliStore } from '../context.ts';
+import { ACTOR_KINDS, type SwarmStore, type TransitionRecord } from '../../store/types.ts';
 import { out } from '../exit.ts';
 import { historyFilter, type HistoryFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
-import { historyTable } from '../tables.ts';
+import { HISTORY_HEAD, historyRow, historyTable } from '../tables.ts';
+import { writeTableWrappingLast } from '../table-render.ts';
+import { jsonForTerminal } from '../../terminal-text.ts';
+import { resolveRunRef } from '../../run-ref.ts';
 import { UsageError } from '../../errors.ts';
 import { closestMatch } from '../../manifest/suggest.ts';
 
@@ -33,7 +36,10 @@ export function registerHistory(program: Command): void {
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string } & HistoryFilterOptions) => {
         const accepts = historyFilter(opts);
-        const { store, run } = await openStoredRun(ref, configPath, opts.db);
+        const { config } = await loadCliConfig(configPath, { db: opts.db, logs: false });
+        const store = openCliStore(config);
+        // The listing, not the run: a big run's manifest is not read to print its journal.
+        const run = store.getRunListing(resolveRunRef(store, ref))!;
         if (opts.symbol !== undefined && store.getTask(run.id, opts.symbol) === undefined) {
           // Names to suggest from only while they are few: a million-task run is not read for a hint.
           const names = run.totalTasks <= SUGGESTED_FROM_AT_MOST ? store.getTasks(run.id).map((t) => t.name) : [];
@@ -41,28 +47,74 @@ export function registerHistory(program: Command): void {
           const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
           throw new UsageError(`Run ${run.id} has no symbol "${opts.symbol}"${hint}; \`swarm show ${run.id}\` lists them.`);
         }
-        const all = store.getTransitions(run.id);
-        const transitions = all.filter(accepts);
+        // A first pass counts (and keeps the shown rows while they are few); a long history is
+        // then read again and written a page at a time, never held whole.
+        let all = 0;
+        let shownCount = 0;
+        let kept: TransitionRecord[] | null = [];
+        for (const page of transitionPages(store, run.id)) {
+          all += page.length;
+          for (const tr of page) {
+            if (!accepts(tr)) continue;
+            shownCount++;
+            if (kept !== null && kept.length < WHOLE_AT_MOST) kept.push(tr);
+            else kept = null;
+          }
+        }
+        const shownPages = function* (): Generator<TransitionRecord[]> {
+          if (kept !== null) {
+            yield kept;
+            return;
+          }
+          for (const page of transitionPages(store, run.id)) yield page.filter(accepts);
+        };
         if (opts.json) {
-          await printJson({
-            runId: run.id,
-            transitions: transitions.map(({ seq, actorId, actorKind, from, to, event, payload, at }) => ({
-              seq,
-              actorId,
-              actorKind,
-              from,
-              to,
-              event,
-              payload,
-              at,
-            })),
-          });
+          if (kept !== null) await printJson({ runId: run.id, transitions: kept.map(asJson) });
+          else await writeJsonInPages(run.id, shownPages());
         } else {
-          const shown = transitions.length === all.length ? `${all.length} transitions` : `${transitions.length} of ${all.length} transitions`;
+          const shown = shownCount === all ? `${all} transitions` : `${shownCount} of ${all} transitions`;
           await out(`Run ${run.id} (${run.name}, ${run.status}): ${shown}`);
-          if (transitions.length > 0) await out(historyTable(transitions));
+          if (kept !== null && kept.length > 0) await out(historyTable(kept));
+          else if (kept === null) await writeTableWrappingLast(HISTORY_HEAD, () => mapPages(shownPages(), (page) => page.map(historyRow)), out);
         }
         return 0;
       }),
     );
+}
+
+/** Up to this many transitions shown, the table (or JSON) is made whole; past it, written a page at a time. */
+const WHOLE_AT_MOST = 5_000;
+/** Transitions read at once. */
+const PAGE = 5_000;
+
+function* transitionPages(store: SwarmStore, runId: string): Generator<TransitionRecord[]> {
+  let afterSeq = 0;
+  for (;;) {
+    const page = store.getTransitions(runId, { afterSeq, limit: PAGE });
+    if (page.length === 0) return;
+    yield page;
+    afterSeq = page[page.length - 1].seq;
+  }
+}
+
+function* mapPages<T, U>(pages: Iterable<T[]>, map: (page: T[]) => U[]): Generator<U[]> {
+  for (const page of pages) yield map(page);
+}
+
+function asJson({ seq, actorId, actorKind, from, to, event, payload, at }: TransitionRecord) {
+  return { seq, actorId, actorKind, from, to, event, payload, at };
+}
+
+/** `{"runId", "transitions": [...]}` as printJson writes it, a page of transitions at a time. */
+async function writeJsonInPages(runId: string, pages: Iterable<TransitionRecord[]>): Promise<void> {
+  await out(jsonForTerminal(`{\n  "runId": ${JSON.stringify(runId)},\n  "transitions": [`));
+  let held: string | null = null;
+  for (const page of pages) {
+    if (page.length === 0) continue;
+    const text = page.map((tr) => JSON.stringify(asJson(tr), null, 2).replace(/^/gm, '    ')).join(',\n');
+    if (held !== null) await out(jsonForTerminal(`${held},`));
+    held = text;
+  }
+  if (held !== null) await out(jsonForTerminal(held));
+  await out('  ]\n}');
 }
