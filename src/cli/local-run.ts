@@ -89,6 +89,14 @@ export async function hostRunLocally(
       if (ended) return; // the run is over; only stopping and printing are left
       interruptedBy = signal;
       if (!handle) return; // cancelled as soon as it is deployed, below
+      if (handle.state() === 'compensating') {
+        // The coordinator takes no cancel there (a half-undone run is no safer): say what happens.
+        say(
+          `${signal} received: run ${handle.runId} is being rolled back, and a rollback is not cancelled: its compensations ` +
+            `run to their end, each within its rollback's timeout. Press Ctrl-C (or send ${signal}) again to exit at once, leaving it unfinished.`,
+        );
+        return;
+      }
       say(
         `${signal} received: cancelling run ${handle.runId} (running tasks get up to ` +
           `${formatDuration(config.dispatcher.shutdown_grace)} to finish); press Ctrl-C (or send ${signal}) again to exit at once.`,

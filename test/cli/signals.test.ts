@@ -60,6 +60,28 @@ describe('signals during swarm run', () => {
   }, 30_000);
 });
 
+describe('a signal during a rollback', () => {
+  test('says the compensations run to their end (they are not cancelled), and they do', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const file = writeManifest(
+      dir,
+      'undo.yaml',
+      'name: undo\nrollback_policy: saga\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}, rollback: {name: undo-a, type: action, parameters: {operation: delay, ms: 1500}}}\n',
+    );
+    const ran = await swarmJson(['run', file, '--db', db], config);
+    expect(ran.code).toBe(0);
+    const rollback = startSwarm(['rollback', ran.json.runId, '--db', db], config);
+    await rollback.waitForStderr('rolling back a finished run');
+    rollback.child.kill('SIGINT');
+    await rollback.waitForStderr('a rollback is not cancelled');
+    const result = await rollback.finish();
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('cancelling run');
+    const runs = await swarmJson(['runs', '--db', db], config);
+    expect(runs.json.runs[0].status).toBe('rolled_back');
+  }, TIMEOUT);
+});
+
 describe('a second signal with backends running', () => {
   test('exits at once and ends every process the backends started, also one that left their group (setsid)', async () => {
     const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
