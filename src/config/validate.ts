@@ -20,7 +20,10 @@ function gotSuffix(issue: z.core.$ZodIssue): string {
   if (issue.code === 'custom' || issue.input === undefined) return '';
   // validateConfig has refused what JSON.stringify cannot write (too deep, BigInt).
   // A URL's password is never echoed (a mistyped state_db_url would otherwise print it).
-  const shown = (JSON.stringify(issue.input) ?? String(issue.input)).replace(URL_PASSWORD, '$1***@');
+  // JSON would write an infinite number (TOML's inf, or 1e309) as null.
+  const input = issue.input;
+  const written = typeof input === 'number' && !Number.isFinite(input) ? `${input}, which is not a finite number` : (JSON.stringify(input) ?? String(input));
+  const shown = written.replace(URL_PASSWORD, '$1***@');
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown})`;
 }
 

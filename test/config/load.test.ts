@@ -110,6 +110,12 @@ describe('syntax and values', () => {
     expect(portIssue?.message).toBe('expected a TCP port number (0 picks a free one) from 0 to 65535 (got 70000)');
   });
 
+  test('an infinite number (1e309, inf) is shown as such, not as the null JSON would write', () => {
+    const file = writeFile(tempDir(), 'inf.toml', '[dispatcher]\nshutdown_grace = 1e309\n');
+    const err = configErrorFrom(() => loadConfig(file, { env: noEnv }));
+    expect(err.issues[0].message).toEndWith('(got Infinity, which is not a finite number)');
+  });
+
   test.each([
     ['[dispatcher]\nwebsocket_port = -1', 'dispatcher.websocket_port'],
     ['[dispatcher]\nbind = "not a host"', 'dispatcher.bind'],
