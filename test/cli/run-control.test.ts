@@ -137,6 +137,14 @@ describe('run control and replay against a running dispatcher', () => {
     expect(swapped.json.error.message).toBe(`"${config}" is a config file, not a run: the run comes first (swarm cancel <run> ${config}).`);
   });
 
+  test('an empty run id is a usage error, not a request for a route that does not exist', async () => {
+    const { config } = sandbox();
+    for (const verb of ['pause', 'resume', 'cancel']) {
+      const empty = await swarmJson([verb, '', config, '--url', 'http://127.0.0.1:9']);
+      expect({ verb, code: empty.code, message: empty.json.error.message }).toEqual({ verb, code: 2, message: expect.stringContaining('needs a run id') });
+    }
+  });
+
   test('replay --detach without --url is refused: a local replay ends with the command', async () => {
     const { config, db } = sandbox();
     const detached = await swarmJson(['replay', 'some-run', config, '--db', db, '--detach']);

@@ -36,6 +36,7 @@ export function registerControl(program: Command): void {
       .option('--json', 'print the answer as JSON')
       .action(
         action(async (runId: string, configPath: string | undefined, opts: { url?: string; json?: boolean }) => {
+          if (runId.trim() === '') throw new UsageError(`swarm ${verb} needs a run id (or a unique prefix of one); \`swarm status\` lists the dispatcher's runs.`);
           if (configPath === undefined && runId.endsWith('.toml') && existsSync(runId)) {
             throw new UsageError(`"${runId}" is a config file, not a run: the run comes first (swarm ${verb} <run> ${runId}).`);
           }
