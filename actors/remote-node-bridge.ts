@@ -53,6 +53,9 @@ export interface RemoteNodeBridgeOptions {
   features?: readonly string[];
 }
 
+/** How long a worker has to end an attempt after its `abort` before it counts as lost. */
+export const ABORT_ANSWER_MS = 15_000;
+
 /** Session ids of all connections: 128 random bits each. */
 const sessionIds = new OpaqueIds();
 
@@ -199,7 +202,18 @@ export class RemoteNodeBridge implements NodeRuntime {
   }
 
   abort(key: string, reason: string): void {
-    if (this.assignments.has(key)) this.options.send(toWorker.abort(key, reason));
+    const assignment = this.assignments.get(key);
+    if (!assignment) return;
+    this.options.send(toWorker.abort(key, reason));
+    // A worker ends an aborted attempt within seconds (a stuck thread is terminated 2 s after
+    // the abort, a backend's processes 1 s after their SIGTERM). One that does not would keep
+    // the slot, and the task's retry would wait on it for as long as the worker stays.
+    this.options.clock.setTimeout(() => {
+      if (this.gone || this.assignments.get(key) !== assignment) return;
+      const why = `it did not end an aborted attempt within ${ABORT_ANSWER_MS} ms`;
+      this.lost(why);
+      this.options.disconnect(why);
+    }, ABORT_ANSWER_MS);
   }
 
   /** Handles one message from the worker. */

@@ -3,7 +3,7 @@ import { SimulatedClock } from 'xstate';
 import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 import type { AttemptSink } from '../../actors/node-runtime.ts';
 import { FrameStreak, QuickStreak } from '../../actors/quick-streak.ts';
-import { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
+import { ABORT_ANSWER_MS, RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
 import { MAX_ERROR_MESSAGE, MAX_ERROR_STACK, MAX_LOG_FIELDS, MAX_LOG_MESSAGE } from '../../actors/worker-input.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
 import { attemptKey } from '../../src/execution.ts';
@@ -252,6 +252,38 @@ describe('RemoteNodeBridge', () => {
     expect(outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'NODE_LOST' } });
     expect(gone).toEqual(['gone: remote:w1', 'disconnect: heartbeat timeout']);
     expect(bridge.freeSlots()).toBe(0);
+  });
+
+  test('a worker that does not end an aborted attempt is lost after ABORT_ANSWER_MS: the slot comes back, the attempt fails NODE_LOST', () => {
+    const { bridge, sent, gone, advance } = setup({ heartbeatTimeoutMs: 60_000 });
+    const { sink, outcomes } = recordingSink();
+    bridge.execute(request('stuck'), sink);
+    const assign = assignOf(sent, 'stuck');
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    bridge.abort(key, 'the attempt timed out');
+    expect(sent.some((m) => m.type === 'abort')).toBe(true);
+    // Heartbeats go on: only the abort goes unanswered.
+    for (let t = 0; t < ABORT_ANSWER_MS - 1_000; t += 1_000) {
+      advance(1_000);
+      bridge.receive(toDispatcher.heartbeat(1));
+    }
+    expect(gone).toEqual([]);
+    advance(1_000);
+    expect(gone).toContainEqual(expect.stringContaining('did not end an aborted attempt'));
+    expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'NODE_LOST' } });
+
+    // A worker that does end it in time stays.
+    const fine = setup({ heartbeatTimeoutMs: 60_000 });
+    fine.bridge.execute(request('slow'), recordingSink().sink);
+    const a = assignOf(fine.sent, 'slow');
+    const k = attemptKey(a.request);
+    fine.bridge.receive(toDispatcher.started(k, a.lease));
+    fine.bridge.abort(k, 'cancelled');
+    fine.advance(2_000);
+    fine.bridge.receive(toDispatcher.outcome(k, a.lease, { ok: false, retryable: false, error: { name: 'AbortError', message: 'cancelled' } }));
+    fine.advance(ABORT_ANSWER_MS);
+    expect(fine.gone).toEqual([]);
   });
 
   test('a lost connection fails the attempts at once', () => {
