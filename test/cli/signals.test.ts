@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onStopSignals, SAME_PRESS_MS, type StopSignal } from '../../src/cli/signals.ts';
+import { readUntil } from './dispatcher-process.ts';
 import { sandbox, startSwarm, swarmJson, TIMEOUT, writeManifest, removeTempDirs } from './helpers.ts';
 
 afterEach(removeTempDirs);
@@ -22,6 +23,16 @@ symbols:
     dependencies: [wait]
     parameters: {operation: noop}
 `;
+
+/** The status of the newest run in `db`. */
+async function lastRunStatus(db: string, config: string): Promise<string> {
+  return (await swarmJson(['runs', '--db', db], config)).json.runs[0].status;
+}
+
+/** Reads a wrapper's stderr until the CLI under it has logged that its run was accepted. */
+function untilAccepted(wrapper: { stderr: ReadableStream<Uint8Array>; exited: Promise<number> }): Promise<string> {
+  return readUntil(wrapper.stderr, (text) => text.includes('run accepted'), async (text) => new Error(`the run was never accepted (exit ${await wrapper.exited}):\n${text}`));
+}
 
 describe('signals during swarm run', () => {
   test('SIGINT cancels the run: exit 1, state saved as cancelled', async () => {
@@ -77,8 +88,7 @@ describe('a signal during a rollback', () => {
     const result = await rollback.finish();
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('cancelling run');
-    const runs = await swarmJson(['runs', '--db', db], config);
-    expect(runs.json.runs[0].status).toBe('rolled_back');
+    expect(await lastRunStatus(db, config)).toBe('rolled_back');
   }, TIMEOUT);
 });
 
@@ -117,19 +127,13 @@ describe('signals through `npm run swarm`', () => {
       stdout: 'pipe',
       stderr: 'pipe',
     });
-    let stderr = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of npm.stderr) {
-      stderr += decoder.decode(chunk, { stream: true });
-      if (stderr.includes('run accepted')) break;
-    }
+    await untilAccepted(npm);
     npm.kill('SIGTERM');
     expect(await npm.exited).not.toBe(0);
     // Nothing still runs with this database: the swarm process got the signal and stopped.
     const left = Bun.spawnSync(['pgrep', '-f', db]);
     expect(left.stdout.toString().trim()).toBe('');
-    const runs = await swarmJson(['runs', '--db', db], config);
-    expect(runs.json.runs[0].status).toBe('cancelled');
+    expect(await lastRunStatus(db, config)).toBe('cancelled');
   }, TIMEOUT);
 });
 
@@ -145,22 +149,13 @@ describe('signals through `npx swarm`', () => {
       stdout: 'pipe',
       stderr: 'pipe',
     });
-    let stderr = '';
-    const decoder = new TextDecoder();
-    const reader = npx.stderr.getReader();
-    while (!stderr.includes('run accepted')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stderr += decoder.decode(value, { stream: true });
-    }
-    expect(stderr).toContain('run accepted');
+    await untilAccepted(npx);
     npx.kill('SIGTERM');
     await npx.exited;
     // The CLI outlives npm by up to a second (it looks at its parent once a second), then drains.
     for (let i = 0; i < 300 && Bun.spawnSync(['pgrep', '-f', db]).stdout.toString().trim() !== ''; i++) await Bun.sleep(100);
     expect(Bun.spawnSync(['pgrep', '-f', db]).stdout.toString().trim()).toBe('');
-    const runs = await swarmJson(['runs', '--db', db], config);
-    expect(runs.json.runs[0]).toMatchObject({ status: 'cancelled' });
+    expect(await lastRunStatus(db, config)).toBe('cancelled');
   }, TIMEOUT);
 });
 
@@ -262,8 +257,7 @@ describe('one Ctrl-C delivered twice', () => {
     await new Promise<void>((resolve) => (npm.stderr!.readableEnded ? resolve() : npm.stderr!.on('end', () => resolve())));
     expect(stderr).toContain('SIGINT received');
     expect(stderr).not.toContain('exiting now');
-    const runs = await swarmJson(['runs', '--db', db], config);
-    expect(runs.json.runs[0]).toMatchObject({ status: 'cancelled' });
+    expect(await lastRunStatus(db, config)).toBe('cancelled');
   }, TIMEOUT);
 });
 
