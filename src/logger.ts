@@ -106,10 +106,13 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
  * happened and what to do) as its message alone; anything else with its stack, which is what
  * a bug report needs. The log file keeps every stack either way.
  */
+const BUILT_IN_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError']);
+
 function errorOnConsole(value: unknown): string {
   const err = value as { type?: unknown; code?: unknown; message?: unknown; stack?: unknown };
   if (typeof err !== 'object' || err === null) return String(value);
-  const own = typeof err.code === 'string' && /^[A-Z][A-Z_]+$/.test(err.code) && err.type !== 'Error';
+  // A language error (TypeError, …) is a bug whatever code it carries (Node's ERR_…): its stack shows.
+  const own = typeof err.code === 'string' && /^[A-Z][A-Z_]+$/.test(err.code) && !BUILT_IN_ERRORS.has(String(err.type));
   if (own && typeof err.message === 'string') return `${err.message} (${err.code})`;
   return typeof err.stack === 'string' ? err.stack : String(err.message);
 }
@@ -120,7 +123,7 @@ function consoleDestination(options: Settings): pino.DestinationStream {
     ({ write: (line: string) => out.write(shown(line)), flushSync: () => (out as { flushSync?: () => void }).flushSync?.() }) as pino.DestinationStream;
   // Log lines carry text from manifests and tasks: no control sequence of theirs reaches the terminal.
   if (options.format === 'json') return writing(jsonForTerminal);
-  const colours = options.consoleStream === undefined && process.stderr.isTTY === true && (process.env.NO_COLOR ?? '') === '';
+  const colours = options.consoleStream === undefined && process.stderr.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb';
   const prettify = prettyLogLine(colours);
   // pino-pretty as a plain function, not its transform stream or a worker transport, so a line
   // is on the terminal before the call that logged it returns.

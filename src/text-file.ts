@@ -82,7 +82,9 @@ function firstInvalidByte(bytes: Uint8Array): number {
 function lineAndColumn(bytes: Uint8Array, at: number): { line: number; column: number } {
   let line = 1;
   let column = 1;
-  for (let i = 0; i < at; i++) {
+  // A byte order mark is no column of the text.
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < at; i++) {
     if (bytes[i] === 0x0a) {
       line++;
       column = 1;

@@ -299,5 +299,7 @@ describe('errors on the console', () => {
     expect(own).not.toContain('sqlite-store.ts');
     const bug = pretty(line({ type: 'TypeError', message: 'x is undefined', stack: 'TypeError: x is undefined\n    at f (src/a.ts:1:1)' }));
     expect(bug).toContain('at f (src/a.ts:1:1)');
+    const coded = pretty(line({ type: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'bad argument', stack: 'TypeError: bad argument\n    at g (src/b.ts:2:2)' }));
+    expect(coded).toContain('at g (src/b.ts:2:2)');
   });
 });

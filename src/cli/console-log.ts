@@ -21,12 +21,14 @@ export class WarnOnlyConsole implements pino.DestinationStream {
   /** Wraps each print; the run command points it at the progress bar once that exists. */
   around: (print: () => void) => void = (print) => print();
   private readonly format: (line: string) => string;
+  /** Colour as every other line on stderr has it (a terminal, NO_COLOR unset). */
+  private readonly colours = colourOn(process.env, process.stderr);
 
   constructor(format: LogFormat) {
     if (format === 'json') {
       this.format = (line) => line;
     } else {
-      this.format = prettyLogLine(process.stderr.isTTY === true);
+      this.format = prettyLogLine(this.colours);
     }
   }
 
@@ -39,6 +41,6 @@ export class WarnOnlyConsole implements pino.DestinationStream {
     }
     if (typeof level !== 'string' || !SHOWN_LEVELS.has(level)) return;
     const text = this.format(line);
-    this.around(() => process.stderr.write(terminalText(text.endsWith('\n') ? text : text + '\n', colourOn(process.env, process.stderr))));
+    this.around(() => process.stderr.write(terminalText(text.endsWith('\n') ? text : text + '\n', this.colours)));
   }
 }

@@ -34,27 +34,43 @@ export function errorJson(error: unknown): { name: string; code: string; message
 
 /** Prints an error the way the output mode wants it and returns its exit code. */
 export async function reportError(thrown: unknown, json: boolean): Promise<number> {
-  const error = storeFailureOf(thrown) ?? thrown;
+  const error = asReported(thrown);
   if (json) await printJson({ error: errorJson(error) });
   else if (error instanceof SwarmError) await err(error.message);
   else await err(`swarm: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   return exitCodeFor(error);
 }
 
+/** An error as the CLI reports it: a failure of the state database SQLite raised itself becomes a store error (see storeFailureOf). */
+export function asReported(thrown: unknown): unknown {
+  return storeFailureOf(thrown) ?? thrown;
+}
+
 /** SQLite's codes for a file that is not (or no longer) a sound database. */
-const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
+const DAMAGED = /^SQLITE_(CORRUPT|NOTADB)/;
+/** For another process's lock on it. */
+const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
+/** For the disk or the file itself. */
+const STORAGE = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|PERM|NOLFS|PROTOCOL)/;
 
 /**
  * An error SQLite itself raised past the store's own checks (a read that met a damaged page, a
- * disk that failed mid-read) is the state database's failure, exit 3, not an unexpected one.
+ * disk that failed mid-read, another process's lock held too long) is the state database's
+ * failure, exit 3, not an unexpected one. Other SQLite errors (a statement the swarm got
+ * wrong) stay unexpected.
  */
 function storeFailureOf(error: unknown): SwarmError | null {
   if (!(error instanceof SQLiteError)) return null;
   const code = typeof error.code === 'string' ? error.code : '';
-  const next = DAMAGED.has(code)
+  const next = DAMAGED.test(code)
     ? 'The file is damaged: restore it from a backup, or point --db (or [dispatcher] state_db_path) at a new file to start afresh.'
-    : 'Check the disk and the file (its permissions, and that it is on a local disk), then try again.';
-  return new SwarmError('STORE_UNAVAILABLE', `The state database failed: ${error.message}${code ? ` (${code})` : ''}. ${next}`, { cause: error });
+    : LOCKED.test(code)
+      ? 'Another process holds its write lock (a dispatcher, a big prune): try again once it is done.'
+      : STORAGE.test(code)
+        ? 'Check the disk and the file (its permissions, and that it is on a local disk), then try again.'
+        : null;
+  if (next === null) return null;
+  return new SwarmError('STORE_UNAVAILABLE', `The state database failed: ${error.message} (${code}). ${next}`, { cause: error });
 }
 
 /** A warning or a note for the person at the terminal: always stderr. */

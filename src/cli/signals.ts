@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Ctrl-C during a long command: the first SIGINT or SIGTERM asks for a graceful end (`first`),
  * a second one means "now" (`second`, which should exit). Handlers stay installed until the
@@ -53,14 +55,32 @@ const LAUNCHER_POLL_MS = 1_000;
  * hand with `nohup … &` or `disown` outlives its shell on purpose.
  */
 function launcherGone(listener: () => void): void {
-  if (!underForwardingWrapper()) return;
-  const parent = process.ppid;
+  if (!underForwardingWrapper() || detachedOnPurpose()) return;
   const poll = setInterval(() => {
-    if (process.ppid === parent) return;
+    if (process.ppid === STARTED_BY) return;
     clearInterval(poll);
     listener();
   }, LAUNCHER_POLL_MS);
   poll.unref();
+}
+
+/**
+ * The parent when this module was first loaded, which the CLI does before it reads a config or
+ * a manifest: a wrapper killed while those are read must still be seen as gone.
+ */
+const STARTED_BY = process.ppid;
+
+/**
+ * Whether the CLI was started to outlive whoever started it, also from an npm script: with
+ * `setsid`, which makes it lead a session of its own. Linux only (/proc).
+ */
+function detachedOnPurpose(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === process.pid;
+  } catch {
+    return false;
+  }
 }
 
 const PROCESS_SIGNALS: SignalSource = {

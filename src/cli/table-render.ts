@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { createRequire } from 'node:module';
 import { cellText } from '../terminal-text.ts';
+import { colourOn } from './colour.ts';
 
 /**
  * Renders the CLI's tables with cli-table3, in time linear in their rows.
@@ -27,7 +28,7 @@ export type Cell = string | number;
  * `head` and `rows` as one table. `widths`: a width per column (`null` for the column's natural
  * width); a column with a width wraps its text to it.
  */
-export function renderTable(head: string[], rows: Cell[][], widths?: (number | null)[], colour = process.stdout.isTTY === true): string {
+export function renderTable(head: string[], rows: Cell[][], widths?: (number | null)[], colour = colourOn()): string {
   if (rows.length <= ROWS_PER_CHUNK) return render(head, rows, widths, colour);
   const fixed = head.map((title, i) => widths?.[i] ?? naturalWidth(title, rows, i));
   // A column without a width of the caller's keeps its text as is: wrapping (which a fixed
@@ -139,14 +140,14 @@ export function widthsWrappingLast(rows: string[][], head: string[]): (number | 
  * pieces that fit: cli-table3 puts such a word on a line of its own and cuts it with "…", which
  * hid the middle of an output while the lines around it went on.
  */
-export function renderWrappingLast(head: string[], rows: string[][]): string {
+export function renderWrappingLast(head: string[], rows: string[][], colour = colourOn()): string {
   const last = head.length - 1;
   // The last column holds text the CLI did not write (outputs, errors): escaped before it is
   // measured (cellText).
   const escaped = withCell(rows, last, cellText);
   const widths = widthsWrappingLast(escaped, head);
   const room = widths[last]! - CELL_PADDING;
-  return renderTable(head, withCell(escaped, last, (text) => (widthOf(text) <= room ? text : breakLongWords(text, room))), widths);
+  return renderTable(head, withCell(escaped, last, (text) => (widthOf(text) <= room ? text : breakLongWords(text, room))), widths, colour);
 }
 
 /**
@@ -159,7 +160,7 @@ export async function writeTableWrappingLast(
   head: string[],
   pages: () => Iterable<string[][]>,
   write: (text: string) => Promise<void>,
-  colour = process.stdout.isTTY === true,
+  colour = colourOn(),
 ): Promise<void> {
   const last = head.length - 1;
   const widest = head.map((h) => widthOf(h));

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { Database } from 'bun:sqlite';
 import { StoreUnavailableError, SwarmError } from '../errors.ts';
 import { applyMigrations } from './migrations.ts';
@@ -54,9 +54,17 @@ export function configureConnection(db: Database, options: ConnectionOptions = {
  * StoreUnavailableError naming the path; a too-new schema stays a STORE_SCHEMA SwarmError.
  */
 export function openDatabase(location: string, options: ConnectionOptions = {}): { db: Database; schemaVersion: number } {
+  // Before the open, which would make the WAL and shared-memory files with the database's own
+  // mode: a read-only file's would stay read-only, and every open failed on them once the
+  // file was writable again.
+  const readOnly = location === ':memory:' ? [] : notWritable([location, `${location}-wal`, `${location}-shm`]);
+  if (readOnly.length > 0) {
+    throw new StoreUnavailableError(
+      location,
+      new Error(`${readOnly.join(' and ')} ${readOnly.length === 1 ? 'is' : 'are'} not writable for this user (a state database is opened to write, also by commands that only read)`),
+    );
+  }
   let db: Database | undefined;
-  const companions = location === ':memory:' ? [] : [`${location}-wal`, `${location}-shm`];
-  const hadBefore = companions.filter((file) => existsSync(file));
   try {
     db = new Database(location, { create: true, readwrite: true });
     configureConnection(db, options);
@@ -65,28 +73,22 @@ export function openDatabase(location: string, options: ConnectionOptions = {}):
     return { db, schemaVersion };
   } catch (err) {
     db?.close();
-    // The WAL and shared-memory files this failed open made would outlive it with the database's
-    // own mode: a read-only file's left them read-only, and once the file was writable again
-    // every open still failed on them. Ones that were there before (another process's) stay.
-    for (const file of companions) if (!hadBefore.includes(file)) rmSync(file, { force: true });
     if (err instanceof SwarmError) throw err;
-    throw new StoreUnavailableError(location, withReadOnlyFile(err, [location, ...hadBefore]));
+    throw new StoreUnavailableError(location, err);
   }
 }
 
-/** A read-only refusal names the file that is read-only (the database, or its -wal or -shm left by another open). */
-function withReadOnlyFile(err: unknown, files: string[]): unknown {
-  if (!(err instanceof Error) || !/readonly|read-only/i.test(err.message)) return err;
-  const readOnly = files.filter((file) => {
+/** Those of `files` that exist and this process may not write (root may write any). */
+function notWritable(files: string[]): string[] {
+  return files.filter((file) => {
+    if (!existsSync(file)) return false;
     try {
       accessSync(file, constants.W_OK);
       return false;
     } catch {
-      return existsSync(file);
+      return true;
     }
   });
-  if (readOnly.length === 0) return err;
-  return new Error(`${err.message}: ${readOnly.join(' and ')} ${readOnly.length === 1 ? 'is' : 'are'} not writable for this user (a state database is opened to write, also by commands that only read)`);
 }
 
 /**

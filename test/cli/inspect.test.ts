@@ -118,3 +118,31 @@ describe('swarm history of a long journal', () => {
     expect(one.json.transitions.map((t: { to: string }) => t.to)).toEqual(['pending', 'ready', 'assigned', 'running', 'succeeded']);
   }, TIMEOUT);
 });
+
+describe('swarm history --json written a page at a time', () => {
+  test('a read that fails after the document began ends it with "error": stdout stays one JSON document', async () => {
+    const { writeJsonInPages } = await import('../../src/cli/commands/history.ts');
+    const record = (seq: number) => ({ seq, runId: 'r', actorId: 'task:a', actorKind: 'task' as const, from: null, to: 'pending', event: 'xstate.init', payload: null, at: 0 });
+    function* pages() {
+      yield [record(1), record(2)];
+      throw new Error('the disk went away');
+    }
+    const written: string[] = [];
+    const real = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((text: string, callback?: () => void) => {
+      written.push(String(text));
+      callback?.();
+      return true;
+    }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await writeJsonInPages('r', pages());
+    } finally {
+      process.stdout.write = real;
+    }
+    expect(code).toBe(1);
+    const document = JSON.parse(written.join(''));
+    expect(document.transitions.map((t: { seq: number }) => t.seq)).toEqual([1, 2]);
+    expect(document.error.message).toBe('the disk went away');
+  });
+});

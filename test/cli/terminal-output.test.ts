@@ -49,6 +49,10 @@ describe('on a terminal', () => {
     expect(plain.code).toBe(0);
     expect(plain.screen).toContain('succeeded');
     expect(plain.screen).not.toMatch(/\x1b\[3\dm/);
+    // A table on a terminal with NO_COLOR: no colour codes, and none made visible as text either.
+    const table = await onTerminal(['runs', '--db', db], config, { NO_COLOR: '1' });
+    expect(table.screen).toContain('succeeded');
+    expect(table.screen).not.toMatch(/\x1b\[|\\x1b/);
     const piped = await swarm(['show', 'x', '--db', db], config);
     expect(piped.stdout + piped.stderr).not.toMatch(/\x1b\[/);
     const runs = await swarm(['runs', '--db', db], config);

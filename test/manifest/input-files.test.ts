@@ -45,6 +45,10 @@ describe('input files that are not manifest text', () => {
     const utf16 = join(dir, 'utf16.yaml');
     writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name: x\n', 'utf16le')]));
     expect(manifestError(utf16)).toContain('UTF-16');
+    // A UTF-8 byte order mark is not counted as a column.
+    const marked = join(dir, 'marked.yaml');
+    writeFileSync(marked, Buffer.concat([Buffer.from('\ufeffname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    expect(manifestError(marked)).toContain('byte 0xE9 at line 1, column 10');
     // UTF-8 itself, with or without a byte order mark, reads as before.
     const fine = join(dir, 'fine.yaml');
     writeFileSync(fine, '\ufeffname: café\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');

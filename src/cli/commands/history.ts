@@ -5,12 +5,12 @@ import { loadCliConfig, openCliStore } from '../context.ts';
 import { ACTOR_KINDS, type SwarmStore, type TransitionRecord } from '../../store/types.ts';
 import { out } from '../exit.ts';
 import { historyFilter, type HistoryFilterOptions } from '../filters.ts';
-import { printJson } from '../output.ts';
+import { asReported, errorJson, printJson } from '../output.ts';
 import { HISTORY_HEAD, historyRow, historyTable } from '../tables.ts';
 import { writeTableWrappingLast } from '../table-render.ts';
 import { jsonForTerminal } from '../../terminal-text.ts';
 import { resolveRunRef } from '../../run-ref.ts';
-import { UsageError } from '../../errors.ts';
+import { exitCodeFor, UsageError } from '../../errors.ts';
 import { closestMatch } from '../../manifest/suggest.ts';
 
 /** Symbols a run may have for `--symbol`'s "did you mean" to look through them. */
@@ -70,7 +70,7 @@ export function registerHistory(program: Command): void {
         };
         if (opts.json) {
           if (kept !== null) await printJson({ runId: run.id, transitions: kept.map(asJson) });
-          else await writeJsonInPages(run.id, shownPages());
+          else return writeJsonInPages(run.id, shownPages());
         } else {
           const shown = shownCount === all ? `${all} transitions` : `${shownCount} of ${all} transitions`;
           await out(`Run ${run.id} (${run.name}, ${run.status}): ${shown}`);
@@ -105,16 +105,30 @@ function asJson({ seq, actorId, actorKind, from, to, event, payload, at }: Trans
   return { seq, actorId, actorKind, from, to, event, payload, at };
 }
 
-/** `{"runId", "transitions": [...]}` as printJson writes it, a page of transitions at a time. */
-async function writeJsonInPages(runId: string, pages: Iterable<TransitionRecord[]>): Promise<void> {
+/**
+ * `{"runId", "transitions": [...]}` as printJson writes it, a page of transitions at a time;
+ * the exit code. A read that fails once the document has begun ends it with `"error"` beside
+ * the transitions so far: stdout stays one JSON document.
+ */
+export async function writeJsonInPages(runId: string, pages: Iterable<TransitionRecord[]>): Promise<number> {
   await out(jsonForTerminal(`{\n  "runId": ${JSON.stringify(runId)},\n  "transitions": [`));
   let held: string | null = null;
-  for (const page of pages) {
-    if (page.length === 0) continue;
-    const text = page.map((tr) => JSON.stringify(asJson(tr), null, 2).replace(/^/gm, '    ')).join(',\n');
-    if (held !== null) await out(jsonForTerminal(`${held},`));
-    held = text;
+  let failure: unknown = null;
+  try {
+    for (const page of pages) {
+      if (page.length === 0) continue;
+      const text = page.map((tr) => JSON.stringify(asJson(tr), null, 2).replace(/^/gm, '    ')).join(',\n');
+      if (held !== null) await out(jsonForTerminal(`${held},`));
+      held = text;
+    }
+  } catch (err) {
+    failure = asReported(err);
   }
   if (held !== null) await out(jsonForTerminal(held));
-  await out('  ]\n}');
+  if (failure === null) {
+    await out('  ]\n}');
+    return 0;
+  }
+  await out(jsonForTerminal(`  ],\n  "error": ${JSON.stringify(errorJson(failure))}\n}`));
+  return exitCodeFor(failure);
 }
