@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, onTestFinished, test } from 'bun:test';
 import { spawn } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +102,8 @@ describe('a second signal with backends running', () => {
     appendFileSync(config, `\n[backends.rust_injector]\nenabled = true\nbinary_path = "${script}"\n`);
     const manifest = writeManifest(dir, 'be.yaml', 'name: be\nsymbols:\n  - {name: a, type: action, dispatch: rust_injector}\n  - {name: b, type: action, dispatch: rust_injector}\n');
     const sleepers = () => Bun.spawnSync(['pgrep', '-f', `sleep ${mark}`]).stdout.toString().trim().split('\n').filter(Boolean);
+    // Whatever happens to the test, nothing of it is left running.
+    onTestFinished(() => void Bun.spawnSync(['pkill', '-KILL', '-f', `sleep ${mark}`]));
     const run = startSwarm(['run', manifest, '--db', db], config);
     // Both attempts have started all three of their sleeps.
     for (let i = 0; i < 300 && sleepers().length < 6; i++) await Bun.sleep(50);
