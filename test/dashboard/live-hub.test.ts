@@ -5,6 +5,9 @@ import type { TransitionRecord } from '../../src/store/types.ts';
 import { batch, newRun, newTask, transition } from '../store-conformance.ts';
 
 /**
+ * Not under test/server/: the journal these tests write is rows for the hub to page through, not
+ * a run, and the suite re-simulates every journal the server tests leave (journal-audit.ts).
+ *
  * The hub's pacing (the helper that found it: 300 `watch` messages of a 5k-task run held the
  * dispatcher's loop for 14 s, and a client that read slowly lost rows for good). Each test
  * steps the event loop one turn at a time: the hub sends from setImmediate.
