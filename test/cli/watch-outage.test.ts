@@ -54,3 +54,16 @@ test('swarm watch during a database outage says it is still trying, once, and dr
   input.write('q');
   await withTimeout(watching, 5_000, 'watch to end on q');
 });
+
+test('a terminal that says it is 0×0 (a pty nobody sized) gets the view drawn at the usual size, not nothing', async () => {
+  const h = makeHarness();
+  const result = await h.run(manifest('unsized', [sym('a', { parameters: { operation: 'noop' } })]));
+  const input = new PassThrough();
+  const output = Object.assign(new PassThrough(), { columns: 0, rows: 0 });
+  let screen = '';
+  output.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+  const watching = watchRun(h.store, h.store.getRun(result.runId)!, { input, output } as never, { base: 5, max: 20 });
+  await waitFor(() => screen.includes('unsized'), 'the view');
+  input.write('q');
+  await withTimeout(watching, 5_000, 'watch to end on q');
+});

@@ -46,7 +46,8 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
     const seq = cursor === null ? null : journal[cursor].seq;
     const simulated = seq === null ? undefined : simulatedAt(seq);
     const view = watchView(identity, journal, seq, simulated?.actors);
-    const size = { columns: term.output.columns ?? 100, rows: term.output.rows ?? 30 };
+    // A terminal that says 0×0 (a pty nobody sized) is drawn as the usual size, not as nothing.
+    const size = { columns: term.output.columns || 100, rows: term.output.rows || 30 };
     const lines = drawWatch(view, size, scroll, colour);
     if (simulated?.diverged) lines.splice(lines.length - 1, 1, `re-simulation diverged: ${simulated.diverged}`.slice(0, size.columns));
     term.output.write(`\x1b[H${lines.map((line) => terminalText(line)).join('\x1b[K\n')}\x1b[K\x1b[J`);
@@ -102,7 +103,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
         // The database is away (a PostgreSQL outage): say so once, keep what is shown, go on polling.
         // What to know first: the line is cut to the terminal's width.
         const why = `the state database did not answer; still trying… (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
-        if (why !== unavailable) term.output.write(`\x1b[H\x1b[K${terminalText(why).slice(0, term.output.columns ?? 100)}`);
+        if (why !== unavailable) term.output.write(`\x1b[H\x1b[K${terminalText(why).slice(0, term.output.columns || 100)}`);
         unavailable = why;
         return;
       }

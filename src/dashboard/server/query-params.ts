@@ -8,7 +8,8 @@ import { UsageError } from '../../errors.ts';
 export function intParam(params: URLSearchParams, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = params.get(name);
   if (value === null) return fallback;
-  if (!/^\d{1,15}$/.test(value) || Number(value) > max) {
+  // 16 digits hold every safe integer; more are refused before Number() rounds them.
+  if (!/^\d{1,16}$/.test(value) || Number(value) > max) {
     throw new UsageError(`${name} expects a whole number from 0 to ${max} (got "${value.slice(0, 40)}").`);
   }
   return Number(value);

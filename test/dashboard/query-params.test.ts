@@ -1,0 +1,11 @@
+import { expect, test } from 'bun:test';
+import { intParam } from '../../src/dashboard/server/query-params.ts';
+
+test('a whole-number parameter takes every safe integer, up to the largest its message names, and nothing past it', () => {
+  const read = (value: string) => intParam(new URLSearchParams({ limit: value }), 'limit', 0);
+  expect(read('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
+  expect(read('0')).toBe(0);
+  for (const bad of ['9007199254740992', '99999999999999999', '-1', '1.5', '0x10', '']) {
+    expect(() => read(bad)).toThrow('limit expects a whole number from 0 to 9007199254740991');
+  }
+});
