@@ -17,7 +17,19 @@ import { colourOn } from './colour.ts';
 const ROWS_PER_CHUNK = 50;
 
 /** cli-table3's own measure of a cell (colour codes left out, wide characters counted twice). */
-const { strlen } = createRequire(import.meta.url)('cli-table3/src/utils') as { strlen(text: string): number };
+const { strlen, wordWrap } = createRequire(import.meta.url)('cli-table3/src/utils') as {
+  strlen(text: string): number;
+  /** cli-table3's own word wrap (lines of a cell), the one a column with a width applies. */
+  wordWrap(width: number, text: string): string[];
+};
+
+/**
+ * Past this many characters in its cells, a table is laid out from its template even when
+ * short: cli-table3 takes time that grows with the cube of a tall cell's lines (a task's 8 KB
+ * error, 100 lines of PHP warnings: 55 s; 1 MiB: minutes), during which not even SIGTERM is
+ * handled.
+ */
+const SHORT_CELLS = 500;
 
 /** Padding cli-table3 puts either side of a cell's text. */
 const CELL_PADDING = 2;
@@ -29,13 +41,13 @@ export type Cell = string | number;
  * width); a column with a width wraps its text to it.
  */
 export function renderTable(head: string[], rows: Cell[][], widths?: (number | null)[], colour = colourOn()): string {
-  if (rows.length <= ROWS_PER_CHUNK) return render(head, rows, widths, colour);
+  if (rows.length <= ROWS_PER_CHUNK && rows.every((row) => row.every((cell) => String(cell).length <= SHORT_CELLS))) return render(head, rows, widths, colour);
   const fixed = head.map((title, i) => widths?.[i] ?? naturalWidth(title, rows, i));
   // A column without a width of the caller's keeps its text as is: wrapping (which a fixed
   // width turns on) would split it at tabs and drop blank lines, as one table does not.
   const unwrapped = head.map((_, i) => widths?.[i] == null);
   const asInOneTable = (row: Cell[]) => row.map((cell, i) => (unwrapped[i] ? { content: String(cell), wordWrap: false } : cell));
-  const template = new RowTemplate(head, fixed, colour);
+  const template = new RowTemplate(head, fixed, colour, unwrapped.map((u) => !u));
   const out: string[] = [template.top];
   let slow: Cell[][] = [];
   // Rows cli-table3 must lay out (wrapped, multi-line, coloured), in chunks with the same widths.
@@ -60,8 +72,8 @@ export function renderTable(head: string[], rows: Cell[][], widths?: (number | n
   return out.join('\n');
 }
 
-/** What a cell may hold to be printed as its text: no control character (tab, line break, colour code). */
-const CONTROL = /[\x00-\x1f\x7f]/;
+/** What a cell may hold to be printed as its lines: no control character (tab, colour code) but line breaks. */
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
 /** Text one column per character, whose width is its length (cli-table3's measure is slower). */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Marks a cell's place in the template line: one column wide, and in no border or colour code. */
@@ -82,6 +94,8 @@ class RowTemplate {
     head: string[],
     private readonly widths: number[],
     colour: boolean,
+    /** Columns whose text cli-table3 wraps to their width (a width the caller gave), as it does. */
+    private readonly wraps: boolean[] = widths.map(() => false),
   ) {
     const marks = widths.map(() => ({ content: MARK, wordWrap: false }));
     const lines = render(head, [marks], widths, colour).split('\n');
@@ -93,17 +107,32 @@ class RowTemplate {
     this.between = parts.map((part, i) => (i === 0 ? part : part.slice(widths[i - 1] - CELL_PADDING - 1)));
   }
 
-  /** The row's line, or null when cli-table3 must lay the row out: a control character, or text wider than its column. */
+  /**
+   * The row's lines (a cell of several lines makes the row as tall, the others blank below), or
+   * null when cli-table3 must lay the row out: a control character, or a line wider than its column.
+   */
   line(row: Cell[]): string | null {
-    let line = this.between[0];
+    const cells: string[][] = [];
+    let height = 1;
     for (let i = 0; i < this.widths.length; i++) {
       const text = String(row[i] ?? '');
       if (CONTROL.test(text)) return null;
-      const room = this.widths[i] - CELL_PADDING - widthOf(text);
-      if (room < 0) return null;
-      line += text + ' '.repeat(room) + this.between[i + 1];
+      // Wrapped as cli-table3 wraps it (its blank lines dropped); a line still too wide it would cut.
+      const lines = this.wraps[i] && text !== '' ? wordWrap(this.widths[i] - CELL_PADDING, text) : text.split('\n');
+      for (const piece of lines) if (widthOf(piece) > this.widths[i] - CELL_PADDING) return null;
+      cells.push(lines);
+      height = Math.max(height, lines.length);
     }
-    return line;
+    const out: string[] = [];
+    for (let k = 0; k < height; k++) {
+      let line = this.between[0];
+      for (let i = 0; i < this.widths.length; i++) {
+        const text = cells[i][k] ?? '';
+        line += text + ' '.repeat(this.widths[i] - CELL_PADDING - widthOf(text)) + this.between[i + 1];
+      }
+      out.push(line);
+    }
+    return out.join('\n');
   }
 }
 
@@ -147,7 +176,18 @@ export function renderWrappingLast(head: string[], rows: string[][], colour = co
   const escaped = withCell(rows, last, cellText);
   const widths = widthsWrappingLast(escaped, head);
   const room = widths[last]! - CELL_PADDING;
-  return renderTable(head, withCell(escaped, last, (text) => (widthOf(text) <= room ? text : breakLongWords(text, room))), widths, colour);
+  return renderTable(head, withCell(escaped, last, (text) => fitted(text, room)), widths, colour);
+}
+
+/**
+ * A wrapped column's text as cli-table3 would wrap it to `room` columns (each word wider than
+ * that broken first), done here: the table is then laid out from its template, line by line.
+ */
+function fitted(text: string, room: number): string {
+  if (widthOf(text) <= room) return text;
+  const broken = breakLongWords(text, room);
+  // Colour codes are left to cli-table3 (breakLongWords left such a cell as it was).
+  return broken.includes('\x1b') ? broken : wordWrap(room, broken).join('\n');
 }
 
 /**
@@ -174,11 +214,11 @@ export async function writeTableWrappingLast(
   const room = pageWidth() - others;
   fixed[last] = room >= MIN_WRAPPED_WIDTH ? Math.min(fixed[last], room) : Math.min(fixed[last], WRAPPED_WIDTH_WHEN_OVERFLOWING);
   const lastRoom = fixed[last] - CELL_PADDING;
-  const template = new RowTemplate(head, fixed, colour);
+  const template = new RowTemplate(head, fixed, colour, head.map((_, i) => i === last));
   const asInOneTable = (row: Cell[]) => row.map((cell, i) => (i < last ? { content: String(cell), wordWrap: false } : cell));
   await write(template.top);
   for (const page of pages()) {
-    const rows = withCell(withCell(page, last, cellText), last, (text) => (widthOf(text) <= lastRoom ? text : breakLongWords(text, lastRoom)));
+    const rows = withCell(withCell(page, last, cellText), last, (text) => fitted(text, lastRoom));
     const lines: string[] = [];
     for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
       const chunk = rows.slice(start, start + ROWS_PER_CHUNK);
@@ -260,7 +300,7 @@ function longestLine(text: string): number {
 
 function naturalWidth(title: string, rows: Cell[][], column: number): number {
   let width = widthOf(title);
-  for (const row of rows) width = Math.max(width, widthOf(String(row[column] ?? '')));
+  for (const row of rows) width = Math.max(width, longestLine(String(row[column] ?? '')));
   return width + CELL_PADDING;
 }
 

@@ -204,6 +204,20 @@ describe('swarm run', () => {
     expect(without.stderr).toContain('SWARM_DATABASE_URL');
   }, TIMEOUT);
 
+  test('a task that fails with a long error of many lines: the table of swarm run and swarm show is drawn at once, the whole error wrapped', async () => {
+    const { dir, config, db } = sandbox();
+    // 100 lines of PHP warnings, ~8 KB: cli-table3 took ~55 s to lay this cell out.
+    const message = Array.from({ length: 100 }, (_, i) => `PHP Warning: something went wrong in /var/www/html/wp-includes/file.php on line ${i}`).join('\\n');
+    const file = writeManifest(dir, 'loud.yaml', `name: loud\nsymbols:\n  - {name: s, type: action, retries: 0, parameters: {operation: fail, message: "${message}"}}\n`);
+    const ran = await swarm(['run', file, '--db', db], config);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('on line 99');
+    const runId = /Run (\S+) \(loud\)/.exec(ran.stdout)![1];
+    const shown = await swarm(['show', runId, '--db', db], config);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('on line 99');
+  }, TIMEOUT);
+
   test('[coordinator] task_retry_limit is the default for symbols without retries', async () => {
     const { dir, db } = sandbox();
     const config = sandbox({ coordinator: 'task_retry_limit = 0' }).config;

@@ -156,3 +156,10 @@ test('a table written a page at a time is the same text as the whole table made 
     expect(written.join('\n')).toBe(renderWrappingLast(head, rows, colour));
   }
 });
+
+test('a tall cell (a long error of many lines) is laid out from the template as cli-table3 lays it out', () => {
+  const error = Array.from({ length: 24 }, (_, i) => `PHP Warning: something went wrong in /var/www/html/wp-includes/file.php on line ${i}`).join('\n');
+  const rows = [['1', 'a', error], ['2', 'b', 'ok'], ['3', 'c', `${error}\n\nafter a blank line`]];
+  const widths = [null, null, 40];
+  expect(renderTable(['seq', 'name', 'error'], rows, widths, false)).toBe(oneTable(['seq', 'name', 'error'], rows.map((r) => [r[0], r[1], r[2]]), [5, 6, 40]));
+});
