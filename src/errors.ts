@@ -136,16 +136,30 @@ export interface SerializedError {
 }
 
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return {
-      name: err.name,
-      message: err.message,
-      ...(typeof code === 'string' ? { code } : {}),
-      ...(err.stack ? { stack: err.stack } : {}),
-    };
+  // Never throws: a thrown value is user code's (a module's), and reading it may throw too (a
+  // getter, a Proxy's trap); that escaped the worker thread's catch and took the thread down
+  // with every other attempt it ran.
+  try {
+    if (err instanceof Error) {
+      const code = (err as { code?: unknown }).code;
+      const stack = err.stack;
+      return {
+        name: String(err.name),
+        message: String(err.message),
+        ...(typeof code === 'string' ? { code } : {}),
+        ...(stack ? { stack: String(stack) } : {}),
+      };
+    }
+    return { name: 'Error', message: typeof err === 'string' ? err : describeThrown(err) };
+  } catch (readError) {
+    let why: string;
+    try {
+      why = readError instanceof Error ? String(readError.message) : String(readError);
+    } catch {
+      why = 'reading it threw as well';
+    }
+    return { name: 'Error', message: `a thrown value that could not be read (${why})` };
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : describeThrown(err) };
 }
 
 /** A thrown value that is not an Error, as text: JSON when it has one (a BigInt, a cycle have none). */

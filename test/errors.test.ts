@@ -20,4 +20,13 @@ describe('serializeError', () => {
     noToString.self = noToString;
     expect(serializeError(noToString)).toEqual({ name: 'Error', message: '[object Object]' });
   });
+
+  test('a thrown value that throws when read (a getter, a Proxy) becomes a message, never a throw (it took a worker thread down)', () => {
+    const getter = new Error('x');
+    Object.defineProperty(getter, 'message', { get: () => { throw new Error('getter boom'); } });
+    expect(serializeError(getter)).toEqual({ name: 'Error', message: 'a thrown value that could not be read (getter boom)' });
+    const trap = new Proxy({}, { getPrototypeOf: () => { throw new Error('proto trap'); }, get: () => { throw new Error('get trap'); } });
+    expect(() => serializeError(trap)).not.toThrow();
+    expect(serializeError(trap).message).toStartWith('a thrown value that could not be read');
+  });
 });
