@@ -45,31 +45,8 @@ export function renderTable(head: string[], rows: Cell[][], widths?: (number | n
   const fixed = head.map((title, i) => widths?.[i] ?? naturalWidth(title, rows, i));
   // A column without a width of the caller's keeps its text as is: wrapping (which a fixed
   // width turns on) would split it at tabs and drop blank lines, as one table does not.
-  const unwrapped = head.map((_, i) => widths?.[i] == null);
-  const asInOneTable = (row: Cell[]) => row.map((cell, i) => (unwrapped[i] ? { content: String(cell), wordWrap: false } : cell));
-  const template = new RowTemplate(head, fixed, colour, unwrapped.map((u) => !u));
-  const out: string[] = [template.top];
-  let slow: Cell[][] = [];
-  // Rows cli-table3 must lay out (wrapped, multi-line, coloured), in chunks with the same widths.
-  const flushSlow = () => {
-    for (let start = 0; start < slow.length; start += ROWS_PER_CHUNK) {
-      const lines = render([], slow.slice(start, start + ROWS_PER_CHUNK).map(asInOneTable), fixed, colour).split('\n');
-      out.push(lines.slice(1, -1).join('\n')); // without their top and bottom borders
-    }
-    slow = [];
-  };
-  for (const row of rows) {
-    const line = template.line(row);
-    if (line === null) {
-      slow.push(row);
-      continue;
-    }
-    if (slow.length > 0) flushSlow();
-    out.push(line);
-  }
-  flushSlow();
-  out.push(template.bottom);
-  return out.join('\n');
+  const template = new RowTemplate(head, fixed, colour, head.map((_, i) => widths?.[i] != null));
+  return [template.top, ...template.lines(rows), template.bottom].join('\n');
 }
 
 /** What a cell may hold to be printed as its lines: no control character (tab, colour code) but line breaks. */
@@ -93,9 +70,9 @@ class RowTemplate {
   constructor(
     head: string[],
     private readonly widths: number[],
-    colour: boolean,
+    private readonly colour: boolean,
     /** Columns whose text cli-table3 wraps to their width (a width the caller gave), as it does. */
-    private readonly wraps: boolean[] = widths.map(() => false),
+    private readonly wraps: boolean[],
   ) {
     const marks = widths.map(() => ({ content: MARK, wordWrap: false }));
     const lines = render(head, [marks], widths, colour).split('\n');
@@ -108,10 +85,38 @@ class RowTemplate {
   }
 
   /**
+   * The rows' lines, without the table's top and bottom: made here where the template can, the
+   * others (wrapped past a word's width, coloured, with controls) by cli-table3, in chunks of
+   * ROWS_PER_CHUNK rows with the same widths and without their own borders.
+   */
+  lines(rows: Cell[][]): string[] {
+    const out: string[] = [];
+    let slow: Cell[][] = [];
+    const flushSlow = () => {
+      for (let start = 0; start < slow.length; start += ROWS_PER_CHUNK) {
+        const chunk = slow.slice(start, start + ROWS_PER_CHUNK).map((row) => row.map((cell, i) => (this.wraps[i] ? cell : { content: String(cell), wordWrap: false })));
+        out.push(render([], chunk, this.widths, this.colour).split('\n').slice(1, -1).join('\n'));
+      }
+      slow = [];
+    };
+    for (const row of rows) {
+      const line = this.line(row);
+      if (line === null) {
+        slow.push(row);
+        continue;
+      }
+      if (slow.length > 0) flushSlow();
+      out.push(line);
+    }
+    flushSlow();
+    return out;
+  }
+
+  /**
    * The row's lines (a cell of several lines makes the row as tall, the others blank below), or
    * null when cli-table3 must lay the row out: a control character, or a line wider than its column.
    */
-  line(row: Cell[]): string | null {
+  private line(row: Cell[]): string | null {
     const cells: string[][] = [];
     let height = 1;
     for (let i = 0; i < this.widths.length; i++) {
@@ -154,13 +159,17 @@ export function widthsWrappingLast(rows: string[][], head: string[]): (number | 
   // A loop, not Math.max(...rows): a spread of a million rows overflows the stack.
   // A column's width counts its padding; the borders are one column each, one more than columns.
   const widths = head.map((h, i) => rows.reduce((widest, r) => Math.max(widest, longestLine(r[i] ?? '')), h.length) + CELL_PADDING);
-  const others = widths.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
-  const natural = widths[widths.length - 1];
+  return [...head.slice(0, -1).map(() => null), wrappedWidth(widths)];
+}
+
+/** The last column's width, given every column's natural width (padding included). */
+function wrappedWidth(natural: number[]): number {
+  const others = natural.slice(0, -1).reduce((a, b) => a + b, 0) + natural.length + 1;
   const room = pageWidth() - others;
   // Fit the page while the last column can be MIN_WRAPPED_WIDTH wide; past that the table
   // overflows whatever its width, so it gets a readable one.
-  const last = room >= MIN_WRAPPED_WIDTH ? Math.min(natural, room) : Math.min(natural, WRAPPED_WIDTH_WHEN_OVERFLOWING);
-  return [...head.slice(0, -1).map(() => null), last];
+  const last = natural[natural.length - 1];
+  return room >= MIN_WRAPPED_WIDTH ? Math.min(last, room) : Math.min(last, WRAPPED_WIDTH_WHEN_OVERFLOWING);
 }
 
 /**
@@ -179,15 +188,9 @@ export function renderWrappingLast(head: string[], rows: string[][], colour = co
   return renderTable(head, withCell(escaped, last, (text) => fitted(text, room)), widths, colour);
 }
 
-/**
- * A wrapped column's text as cli-table3 would wrap it to `room` columns (each word wider than
- * that broken first), done here: the table is then laid out from its template, line by line.
- */
+/** A wrapped column's text with each word wider than `room` broken into pieces (the table wraps the rest). */
 function fitted(text: string, room: number): string {
-  if (widthOf(text) <= room) return text;
-  const broken = breakLongWords(text, room);
-  // Colour codes are left to cli-table3 (breakLongWords left such a cell as it was).
-  return broken.includes('\x1b') ? broken : wordWrap(room, broken).join('\n');
+  return widthOf(text) <= room ? text : breakLongWords(text, room);
 }
 
 /**
@@ -210,34 +213,11 @@ export async function writeTableWrappingLast(
     }
   }
   const fixed = widest.map((w) => w + CELL_PADDING);
-  const others = fixed.slice(0, -1).reduce((a, b) => a + b, 0) + head.length + 1;
-  const room = pageWidth() - others;
-  fixed[last] = room >= MIN_WRAPPED_WIDTH ? Math.min(fixed[last], room) : Math.min(fixed[last], WRAPPED_WIDTH_WHEN_OVERFLOWING);
-  const lastRoom = fixed[last] - CELL_PADDING;
+  fixed[last] = wrappedWidth(fixed);
   const template = new RowTemplate(head, fixed, colour, head.map((_, i) => i === last));
-  const asInOneTable = (row: Cell[]) => row.map((cell, i) => (i < last ? { content: String(cell), wordWrap: false } : cell));
   await write(template.top);
   for (const page of pages()) {
-    const rows = withCell(withCell(page, last, cellText), last, (text) => fitted(text, lastRoom));
-    const lines: string[] = [];
-    for (let start = 0; start < rows.length; start += ROWS_PER_CHUNK) {
-      const chunk = rows.slice(start, start + ROWS_PER_CHUNK);
-      const slow: Cell[][] = [];
-      const flushSlow = () => {
-        if (slow.length === 0) return;
-        const drawn = render([], slow.splice(0).map(asInOneTable), fixed, colour).split('\n');
-        lines.push(drawn.slice(1, -1).join('\n'));
-      };
-      for (const row of chunk) {
-        const line = template.line(row);
-        if (line === null) slow.push(row);
-        else {
-          flushSlow();
-          lines.push(line);
-        }
-      }
-      flushSlow();
-    }
+    const lines = template.lines(withCell(withCell(page, last, cellText), last, (text) => fitted(text, fixed[last] - CELL_PADDING)));
     if (lines.length > 0) await write(lines.join('\n'));
   }
   await write(template.bottom);
