@@ -29,6 +29,21 @@ async function lastRunStatus(db: string, config: string): Promise<string> {
   return (await swarmJson(['runs', '--db', db], config)).json.runs[0].status;
 }
 
+/**
+ * SIGINT, then (once the run is being cancelled) SIGTERM: the second signal, which exits at once
+ * (exit 1, "exiting now"). Another signal, not SIGINT again: under npm (the suite's `npm test`)
+ * a second SIGINT this soon is taken for the wrapper's copy of the first (see signals.ts).
+ */
+async function interruptTwice(run: ReturnType<typeof startSwarm>): Promise<Awaited<ReturnType<ReturnType<typeof startSwarm>['finish']>>> {
+  run.child.kill('SIGINT');
+  await run.waitForStderr('cancelling run');
+  run.child.kill('SIGTERM');
+  const result = await run.finish();
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('exiting now');
+  return result;
+}
+
 /** Reads a wrapper's stderr until the CLI under it has logged that its run was accepted. */
 function untilAccepted(wrapper: { stderr: ReadableStream<Uint8Array>; exited: Promise<number> }): Promise<string> {
   return readUntil(wrapper.stderr, (text) => text.includes('run accepted'), async (text) => new Error(`the run was never accepted (exit ${await wrapper.exited}):\n${text}`));
@@ -61,12 +76,7 @@ describe('signals during swarm run', () => {
     const run = startSwarm(['run', manifest, '--db', db, '--json'], config);
     await run.waitForStderr('run accepted');
     await Bun.sleep(300);
-    run.child.kill('SIGINT');
-    await run.waitForStderr('cancelling run');
-    run.child.kill('SIGTERM');
-    const result = await run.finish();
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('exiting now');
+    const result = await interruptTwice(run);
     expect(JSON.parse(result.stdout).error.message).toContain('second SIGTERM');
   }, 30_000);
 });
@@ -108,14 +118,7 @@ describe('a second signal with backends running', () => {
     // Both attempts have started all three of their sleeps.
     for (let i = 0; i < 300 && sleepers().length < 6; i++) await Bun.sleep(50);
     expect(sleepers()).toHaveLength(6);
-    run.child.kill('SIGINT');
-    await run.waitForStderr('cancelling run');
-    // Another signal: under npm (the suite's `npm test`) a second SIGINT this soon is taken for
-    // the wrapper's copy of the first (see signals.ts).
-    run.child.kill('SIGTERM');
-    const result = await run.finish();
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('exiting now');
+    await interruptTwice(run);
     for (let i = 0; i < 100 && sleepers().length > 0; i++) await Bun.sleep(50);
     expect(sleepers()).toEqual([]);
   }, TIMEOUT);
