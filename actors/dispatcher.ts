@@ -17,10 +17,10 @@ import { runHandle, type RunHandle } from './run-handle.ts';
 
 export type { RunHandle } from './run-handle.ts';
 import { SwarmScheduler } from './swarm-scheduler.ts';
-import type { RunStart } from './run-start.ts';
+import { countByStatus, type RunStart } from './run-start.ts';
 import { planStoredReplay, type PlannedReplay } from './run-replay.ts';
 import type { DispatcherOptions } from './dispatcher-options.ts';
-import { takeUpToResume, wasBeingCancelled, takeUpToRollBack } from './run-takeup.ts';
+import { compensationUnderway, takeUpToResume, wasBeingCancelled, takeUpToRollBack } from './run-takeup.ts';
 import type { ReplayOptions, ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner } from '../src/run-owner.ts';
 import { RunCustody } from './leases/run-custody.ts';
@@ -176,8 +176,8 @@ export class Dispatcher {
    * Takes up a run that was active when the process hosting it stopped (SIGKILL, a crash, a
    * power cut) or stopped renewing its lease (a partition, a pause): settled tasks stay as they
    * are — a succeeded task is never run again — and tasks that were in flight run again as new
-   * attempts. Refused while the run's owner holds it (alive, lease running), so a live run is
-   * never hosted twice.
+   * attempts; a run stopped while it was compensating goes on compensating. Refused while the
+   * run's owner holds it (alive, lease running), so a live run is never hosted twice.
    */
   resume(runId: string): RunHandle {
     this.assertAccepting();
@@ -185,6 +185,9 @@ export class Dispatcher {
     const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId);
     const { epoch, why, previous } = takeover;
     this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
+    // A compensation goes on to its end, as it would have (a cancel does not stop one either).
+    const compensate = compensationUnderway(this.store, runId, tasks);
+    if (compensate) return this.host(runId, loaded, { compensate });
     const handle = this.host(runId, loaded, { resume: tasks });
     // A run stopped while it was being cancelled stays cancelled.
     if (wasBeingCancelled(this.store, runId, tasks)) handle.cancel('the run was being cancelled when it stopped');
@@ -202,7 +205,7 @@ export class Dispatcher {
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), then roll it back.`);
     const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
-    return this.host(runId, loaded, { compensate: tasks });
+    return this.host(runId, loaded, { compensate: { why: 'request', settled: countByStatus(tasks), failed: 0 } });
   }
 
   /**

@@ -22,13 +22,14 @@ export interface CompensatedTask {
  */
 export class RunCompensation {
   private next = 0;
-  private failed = 0;
 
   constructor(
     /** Reverse topological order. */
     private readonly tasks: readonly CompensatedTask[],
     private readonly activate: (index: number, message: TaskMessage) => void,
     private readonly finish: (failed: number) => void,
+    /** Compensations of this run that failed before it was taken up here. */
+    private failed = 0,
   ) {}
 
   start(): void {

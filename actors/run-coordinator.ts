@@ -130,7 +130,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   start(): void {
-    this.coordinator.start(this.plan.compensate ? coordinatorMessages.compensate(this.plan.resumed ?? {}) : coordinatorMessages.start(this.plan.resumed));
+    const { compensate, resumed } = this.plan;
+    this.coordinator.start(compensate ? coordinatorMessages.compensate(compensate.settled, compensate.why) : coordinatorMessages.start(resumed));
   }
 
   private beginScheduling(): void {
@@ -146,6 +147,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   pause(): void {
     this.coordinator.tell(coordinatorMessages.pause());
+  }
+
+  /** How the run ends when all goes well (see RunHandle.goal). */
+  get goal(): 'succeeded' | 'rolled_back' {
+    return this.plan.compensate?.why === 'request' ? 'rolled_back' : 'succeeded';
   }
 
   /** The run's state as its coordinator has it (see CoordinatorActor.state). */
@@ -296,7 +302,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   /** Compensates the run's succeeded symbols (see RunCompensation); reports `run.compensated`. */
   private startCompensation(): void {
-    const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded');
+    // A task rolling back already is one a compensation taken up had begun (it had succeeded).
+    const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded' || t.status === 'rolling_back');
     // Every succeeded output: a rollback's request carries its dependencies' outputs too.
     for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
     this.graph.forgetNameIndex();
@@ -306,6 +313,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       compensationOrder(this.graph, done, (i) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null),
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.tell(coordinatorMessages.compensated(failed)),
+      this.plan.compensate?.failed ?? 0,
     );
     this.compensation.start();
   }

@@ -18,6 +18,8 @@ export interface RunHandle {
   resume(): void;
   /** The run's state now: running, paused, cancelling, compensating, or how it ended. */
   state(): string;
+  /** How the run ends when all goes well: succeeded, or rolled_back for a rollback by request (taken up or not). */
+  readonly goal: 'succeeded' | 'rolled_back';
   /** Task counts (settled, succeeded, failed as the run row counts them, total), live task states, and a few of the active tasks' names, for progress displays. */
   progress(): RunProgress;
 }
@@ -45,6 +47,7 @@ export function runHandle(run: RunCoordinator, store: SwarmStore): RunHandle {
     pause: () => run.pause(),
     resume: () => run.resume(),
     state: () => run.state,
+    goal: run.goal,
     progress: () => ({ ...run.settledCounts(), total: run.total, live: run.liveStates(), active: run.activeNames() }),
   };
 }

@@ -1,5 +1,5 @@
 import { TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
-import { taskMessages, type TaskMessage } from '../src/messages.ts';
+import { taskMessages, type CompensationReason, type TaskMessage } from '../src/messages.ts';
 import type { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { TaskRecord, TaskStatus } from '../src/store/types.ts';
 
@@ -13,8 +13,17 @@ export interface RunStart {
   reuse?: { fromRun: string; outputs: ReadonlyMap<string, unknown> };
   /** Resume: the run's own task rows as the store holds them. */
   resume?: readonly TaskRecord[];
-  /** A rollback by request: the finished run's task rows; nothing runs but their compensations. */
-  compensate?: readonly TaskRecord[];
+  /** Nothing runs but compensations: a finished run rolled back by request, or a compensation taken up. */
+  compensate?: CompensationStart;
+}
+
+/** Where a run's compensation starts from (see RunCompensation). */
+export interface CompensationStart {
+  why: CompensationReason;
+  /** The run's tasks by status when the compensation began (what the coordinator counts). */
+  settled: Partial<Record<TaskStatus, number>>;
+  /** Compensations that had failed before the run was taken up. */
+  failed: number;
 }
 
 /** A RunStart worked out against the run's graph: what the run coordinator does at start. */
@@ -30,23 +39,22 @@ export interface StartPlan {
   resumed?: Partial<Record<TaskStatus, number>>;
   /** Outputs of settled tasks, for the dependents that have yet to run. */
   outputs: Map<number, unknown>;
-  /** The run starts compensating (a rollback by request) instead of running. */
-  compensate: boolean;
+  /** The run starts compensating instead of running. */
+  compensate: CompensationStart | null;
 }
 
 const TERMINAL = new Set<TaskStatus>(TERMINAL_TASK_STATES);
 
 /** Works out `start` against `graph` (marking in the graph what is decided already). */
 export function planStart(graph: RunGraph, start: RunStart = {}): StartPlan {
-  const plan: StartPlan = { firstMessages: new Map(), runnable: [], skips: [], settled: [], outputs: new Map(), compensate: false };
+  const plan: StartPlan = { firstMessages: new Map(), runnable: [], skips: [], settled: [], outputs: new Map(), compensate: null };
   if (start.reuse) {
     const { fromRun, outputs } = start.reuse;
     for (const [name, output] of outputs) plan.firstMessages.set(graph.index(name), taskMessages.reuse(output, fromRun));
   }
   if (start.resume) planResume(graph, start.resume, plan);
   if (start.compensate) {
-    plan.compensate = true;
-    plan.resumed = countByStatus(start.compensate);
+    plan.compensate = start.compensate;
     for (let i = 0; i < graph.size; i++) graph.markDecided(i);
   }
   return plan;
@@ -93,7 +101,7 @@ function planResume(graph: RunGraph, records: readonly TaskRecord[], plan: Start
   if (settled.length > 0) plan.resumed = countByStatus(settled);
 }
 
-function countByStatus(records: readonly TaskRecord[]): Partial<Record<TaskStatus, number>> {
+export function countByStatus(records: readonly { status: TaskStatus }[]): Partial<Record<TaskStatus, number>> {
   const byStatus: Partial<Record<TaskStatus, number>> = {};
   for (const r of records) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
   return byStatus;

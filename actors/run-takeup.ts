@@ -1,11 +1,13 @@
-import { OFF_NODE_TASK_STATES } from '../machines/task-machine.ts';
+import { OFF_NODE_TASK_STATES, TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
+import type { CompensationReason } from '../src/messages.ts';
 import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatus } from '../src/store/types.ts';
 import type { RunCustody } from './leases/run-custody.ts';
 import type { Takeover } from './leases/run-takeover.ts';
 import { compensationPlan, describeLeft } from './run-compensation.ts';
+import { countByStatus, type CompensationStart } from './run-start.ts';
 import { loadStoredRun, type StoredRun } from './stored-run.ts';
 
 /**
@@ -49,6 +51,41 @@ export function wasBeingCancelled(store: SwarmStore, runId: string, tasks: reado
   if (tasks.some((t) => t.status === 'cancelled')) return true;
   if (tasks.some((t) => WAITING.has(t.status)) || !tasks.some((t) => ON_A_NODE.has(t.status))) return false;
   return readActorsJournal(store, runId, [`coordinator:${runId}`]).at(-1)?.to === 'cancelling';
+}
+
+const TERMINAL: ReadonlySet<TaskStatus> = new Set(TERMINAL_TASK_STATES);
+/** Where a compensation leaves a task it has begun (it had succeeded). */
+const COMPENSATED: ReadonlySet<TaskStatus> = new Set(['rolling_back', 'rolled_back', 'rollback_failed', 'cancelled']);
+/** How a compensation that did not undo its task ends it. */
+const NOT_UNDONE: ReadonlySet<TaskStatus> = new Set(['rollback_failed', 'cancelled']);
+
+/**
+ * The compensation a run taken up was in the middle of (a saga's after its failure, or a rollback
+ * by request), or null: it goes on from there, not as a run (Dispatcher.resume). A compensation
+ * begins once every task has settled and takes them through rolling_back one at a time, so only
+ * such a run is looked at; its coordinator's last row says, and says why. The tasks it had begun
+ * are those whose rows follow that one: counted as what they were when it began (succeeded), and
+ * as failed compensations where they were not undone.
+ */
+export function compensationUnderway(store: SwarmStore, runId: string, tasks: readonly TaskRecord[]): CompensationStart | null {
+  if (tasks.some((t) => !TERMINAL.has(t.status) && t.status !== 'rolling_back')) return null;
+  const coordinatorId = `coordinator:${runId}`;
+  const began = readActorsJournal(store, runId, [coordinatorId]).at(-1);
+  if (began?.to !== 'compensating') return null;
+  // A saga's begins on the last task settling; a rollback by request, or one taken up, on run.compensate.
+  const why = began.event === 'run.compensate' ? ((began.payload as { why?: CompensationReason } | null)?.why ?? 'request') : 'failure';
+  const touched = tasks.filter((t) => COMPENSATED.has(t.status));
+  const begun = new Set<string>();
+  for (const row of readActorsJournal(store, runId, touched.map((t) => `task:${t.name}`))) {
+    if (row.seq > began.seq) begun.add(row.actorId.slice('task:'.length));
+  }
+  let failed = 0;
+  const asItWas = tasks.map((t) => {
+    if (!begun.has(t.name)) return t;
+    if (NOT_UNDONE.has(t.status)) failed++;
+    return { status: 'succeeded' as const };
+  });
+  return { why, settled: countByStatus(asItWas), failed };
 }
 
 /** Reads a finished run to compensate by hand and claims its lease; UsageError when there is nothing to do. */

@@ -1,5 +1,5 @@
 import { assign, setup } from 'xstate';
-import type { CoordinatorMessage } from '../src/messages.ts';
+import type { CompensationReason, CoordinatorMessage } from '../src/messages.ts';
 import type { TaskStatus } from '../src/store/types.ts';
 
 /**
@@ -11,6 +11,7 @@ import type { TaskStatus } from '../src/store/types.ts';
  *   running | paused → cancelling → cancelled
  *   running | paused → compensating → failed | rollback_failed     (saga: the run failed)
  *   idle → compensating → rolled_back | rollback_failed              (a rollback by request)
+ *   idle → compensating → failed | rollback_failed                   (a saga's, taken up)
  */
 export interface CoordinatorInput {
   runId: string;
@@ -29,8 +30,8 @@ export interface CoordinatorContext {
   byStatus: Partial<Record<TaskStatus, number>>;
   cancelReason: string | null;
   saga: boolean;
-  /** Why the run compensates: its own failure (saga) or a request (`swarm rollback`). */
-  compensating: 'failure' | 'request' | null;
+  /** Why the run compensates; null while it does not. */
+  compensating: CompensationReason | null;
   /** Compensations that failed (their rollback failed or timed out). */
   compensationsFailed: number;
 }
@@ -120,7 +121,11 @@ export const coordinatorMachine = setup({
         // The counts of a resumed run travel in the event, so the journal alone rebuilds them.
         'run.start': { target: 'running', actions: 'countResumed' },
         'run.cancel': { target: 'cancelling', actions: 'recordCancelReason' },
-        'run.compensate': { target: 'compensating', actions: ['countResumed', assign({ compensating: 'request' as const })] },
+        // A rollback by request, or a compensation a run taken up was in the middle of.
+        'run.compensate': {
+          target: 'compensating',
+          actions: ['countResumed', assign({ compensating: ({ event }) => (event.type === 'run.compensate' ? (event.why ?? 'request') : null) })],
+        },
       },
     },
     running: {

@@ -72,6 +72,9 @@ export interface SettledTask {
   status: TaskStatus;
 }
 
+/** Why a run compensates: its own failure (saga) or a request (`swarm rollback`). */
+export type CompensationReason = 'failure' | 'request';
+
 export type CoordinatorMessage =
   /** `resumed`: tasks of a resumed run that had settled before it stopped, by status. */
   | { type: 'run.start'; resumed?: Partial<Record<TaskStatus, number>> }
@@ -79,8 +82,12 @@ export type CoordinatorMessage =
   | { type: 'run.pause' }
   | { type: 'run.resume' }
   | { type: 'run.cancel'; reason: string }
-  /** Roll a finished run back by hand: compensate its succeeded symbols. `settled`: its counts. */
-  | { type: 'run.compensate'; settled: Partial<Record<TaskStatus, number>> }
+  /**
+   * Compensate the run's succeeded symbols: a finished run rolled back by hand, or a compensation
+   * a run taken up was in the middle of, where `why` says whose it was (a saga's after the run's
+   * own failure ends the run failed). `settled`: its counts when the compensation began.
+   */
+  | { type: 'run.compensate'; settled: Partial<Record<TaskStatus, number>>; why?: CompensationReason }
   /** The compensations are done; `failed` of them did not succeed. */
   | { type: 'run.compensated'; failed: number };
 
@@ -95,7 +102,8 @@ export const coordinatorMessages = {
   pause: (): CoordinatorMessage => ({ type: 'run.pause' }),
   resume: (): CoordinatorMessage => ({ type: 'run.resume' }),
   cancel: (reason: string): CoordinatorMessage => ({ type: 'run.cancel', reason }),
-  compensate: (settled: Partial<Record<TaskStatus, number>>): CoordinatorMessage => ({ type: 'run.compensate', settled }),
+  compensate: (settled: Partial<Record<TaskStatus, number>>, why: CompensationReason = 'request'): CoordinatorMessage =>
+    why === 'request' ? { type: 'run.compensate', settled } : { type: 'run.compensate', settled, why },
   compensated: (failed: number): CoordinatorMessage => ({ type: 'run.compensated', failed }),
 };
 

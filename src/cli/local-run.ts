@@ -6,7 +6,6 @@ import { SwarmError, UsageError } from '../errors.ts';
 import type { Manifest, SymbolSpec } from '../manifest/types.ts';
 import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
 import { readRunJournalDetail, type RunJournalDetail } from '../run-journal-detail.ts';
-import type { RunStatus } from '../store/types.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
 import { loadCliConfig } from './context.ts';
 import { exitNow, onExit, out } from './exit.ts';
@@ -23,8 +22,6 @@ export interface LocalRunOutput {
   showProgress: boolean;
   /** The console log, to route around the progress bar (see loadCliConfig's warnOnlyConsole). */
   console?: WarnOnlyConsole;
-  /** The status that means success, exit 0 (default `succeeded`; a rollback: `rolled_back`). */
-  success?: RunStatus;
   /**
    * Time tasks by their attempts in the journal, as `swarm show` does: a resumed run's tasks
    * may have begun in the process that stopped, and this one's records start at its own.
@@ -157,7 +154,8 @@ export async function hostRunLocally(
   if (outcome.status === 'cancelled') {
     await note(`run ${outcome.runId} was cancelled${interruptedBy ? ` (${interruptedBy})` : ''}; ${show === null ? 'its state was in memory, and is gone' : `its state is saved: ${show}`}`);
   }
-  return outcome.status === (output.success ?? 'succeeded') ? 0 : 1;
+  // A rollback's success is rolled_back: `swarm rollback`, or `run --resume` of one interrupted.
+  return outcome.status === run.goal ? 0 : 1;
 }
 
 /**

@@ -99,4 +99,38 @@ describe('a run whose process was killed', () => {
     expect(holdRow(resumed.stdout)).toBeDefined();
     expect(holdRow(resumed.stdout)).toBe(holdRow(shown.stdout));
   }, TIMEOUT);
+
+  test('a rollback killed midway goes on with run --resume: the rollbacks left run, it ends rolled_back, exit 0', async () => {
+    const { dir, config, db } = sandbox();
+    const gate = join(dir, 'gate');
+    const file = writeManifest(
+      dir,
+      'undo.yaml',
+      [
+        'name: undo',
+        'symbols:',
+        '  - {name: a, type: action, parameters: {operation: echo, message: a-out}, rollback: {name: undo-a, type: action, parameters: {operation: echo}}}',
+        `  - {name: b, type: action, dependencies: [a], parameters: {operation: echo, message: b-out}, rollback: {name: undo-b, type: action, parameters: {operation: module, module: ${WAIT}, path: ${gate}}}}`,
+        '',
+      ].join('\n'),
+    );
+    const done = await swarmJson(['run', file, '--db', db], config);
+    expect(done.json.status).toBe('succeeded');
+    const runId = done.json.runId as string;
+    const child = spawnCli(['rollback', runId, '--db', db, '--quiet'], config);
+    await until('b to be rolling back', async () => {
+      const shown = await swarmJson(['show', runId, '--db', db], config);
+      return shown.json.tasks?.find((t: { name: string }) => t.name === 'b')?.status === 'rolling_back' ? true : undefined;
+    });
+    child.kill('SIGKILL');
+    await child.exited;
+
+    writeFileSync(gate, '');
+    const resumed = await swarmJson(['run', '--resume', runId, '--db', db], config);
+    expect(resumed.code).toBe(0);
+    expect(resumed.json.status).toBe('rolled_back');
+    const byName = Object.fromEntries(resumed.json.tasks.map((t: { name: string }) => [t.name, t]));
+    expect(byName.a).toMatchObject({ status: 'rolled_back', output: 'a-out' });
+    expect(byName.b).toMatchObject({ status: 'rolled_back', output: 'b-out', rollbackOutput: { dependencies: { b: 'b-out' } } });
+  }, TIMEOUT);
 });

@@ -9,6 +9,7 @@ const EFFECTS = [
   'pauseDispatching',
   'resumeDispatching',
   'cancelOutstanding',
+  'beginCompensation',
   'announceFinished',
 ] as const;
 type Effect = (typeof EFFECTS)[number];
@@ -282,5 +283,49 @@ describe('coordinator machine: cancel', () => {
     expect(run.state()).toBe('succeeded');
     expect(run.calls('cancelOutstanding')).toBe(0);
     expect(run.calls('announceFinished')).toBe(1);
+  });
+});
+
+describe('coordinator machine: compensation', () => {
+  test('a rollback by request compensates at once and ends rolled_back, its counts as they were', () => {
+    const c = startCoordinator({ total: 2 });
+    c.send(coordinatorMessages.compensate({ succeeded: 2 }));
+    expect(c.state()).toBe('compensating');
+    expect(c.context()).toMatchObject({ compensating: 'request', succeeded: 2, settled: 2 });
+    expect(c.effects).toEqual(['beginCompensation']);
+    c.send(coordinatorMessages.cancel('no')); // a compensation runs to its end
+    expect(c.state()).toBe('compensating');
+    c.send(coordinatorMessages.compensated(0));
+    expect(c.state()).toBe('rolled_back');
+    expect(c.context().succeeded).toBe(2);
+  });
+
+  test('a compensation with a failed rollback ends rollback_failed, whoever asked for it', () => {
+    for (const why of ['request', 'failure'] as const) {
+      const c = startCoordinator({ total: 2 });
+      c.send(coordinatorMessages.compensate({ succeeded: 1, failed: 1 }, why));
+      c.send(coordinatorMessages.compensated(1));
+      expect(c.state()).toBe('rollback_failed');
+      expect(c.context().compensationsFailed).toBe(1);
+    }
+  });
+
+  test('a saga run that failed compensates, then ends failed (its own failure)', () => {
+    const c = startCoordinator({ total: 2, saga: true });
+    c.send(coordinatorMessages.start());
+    c.send(settled('succeeded', 'failed'));
+    expect(c.state()).toBe('compensating');
+    expect(c.context().compensating).toBe('failure');
+    c.send(coordinatorMessages.compensated(0));
+    expect(c.state()).toBe('failed');
+  });
+
+  test("a saga's compensation taken up (run.compensate, why failure) ends failed too, not rolled_back", () => {
+    const c = startCoordinator({ total: 2, saga: true });
+    c.send(coordinatorMessages.compensate({ succeeded: 1, failed: 1 }, 'failure'));
+    expect(c.effects).toEqual(['beginCompensation']);
+    expect(c.context()).toMatchObject({ compensating: 'failure', succeeded: 1, unsuccessful: 1 });
+    c.send(coordinatorMessages.compensated(0));
+    expect(c.state()).toBe('failed');
   });
 });

@@ -39,7 +39,7 @@ export function registerRollback(program: Command): void {
           return followRemoteRun(client, runId, { name: `rollback of ${runId}`, total: 0, json, quiet, showProgress, success: 'rolled_back', since });
         }
         const runId = resolveRunId(config, ref);
-        return hostRunLocally(config, { ...output, success: 'rolled_back' }, `rollback of ${runId}`, (d) => {
+        return hostRunLocally(config, output, `rollback of ${runId}`, (d) => {
           const { run, loaded, tasks } = loadStoredRun(d.store, runId);
           const { left, undo } = compensationPlan(run, loaded.manifest, tasks);
           const undone = new Set(undo.map((t) => t.name));
