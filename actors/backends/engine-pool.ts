@@ -178,6 +178,7 @@ export class EnginePool {
       case 'protocol':
         return `protocol error: ${reply.problem}`;
       case 'answer':
+        if (engine.outOfStep !== null) return `protocol error: ${engine.outOfStep}`;
         if (!engine.running) return 'crashed';
         if (reply.answer.recycle) return 'it asked to be replaced';
         if (engine.requests >= maxRequests) return `max_requests (${maxRequests}) reached`;
@@ -192,7 +193,9 @@ export class EnginePool {
     if (this.ending.has(engine)) return;
     this.ending.add(engine);
     this.recycled++;
-    this.options.log?.debug({ backend: this.options.spec.target, engine: engine.name }, `warm engine ${engine.name} recycled: ${why}`);
+    // A protocol error is the backend's bug: said where it is seen, even when no attempt failed for it.
+    const level = why.startsWith('protocol error') ? 'warn' : 'debug';
+    this.options.log?.[level]({ backend: this.options.spec.target, engine: engine.name }, `warm engine ${engine.name} recycled: ${why}`);
     // Killed ones (timeout, cancel) are being ended already; kill() waits for that.
     void engine.stop();
   }
@@ -202,7 +205,14 @@ export class EnginePool {
     this.busy.delete(engine);
     const at = this.idle.indexOf(engine);
     if (at >= 0) this.idle.splice(at, 1);
-    if (!this.ending.has(engine)) {
+    if (!this.ending.has(engine) && engine.outOfStep !== null) {
+      // Killed by its own protocol error while idle: replaced like one found during a request.
+      this.recycled++;
+      this.options.log?.warn(
+        { backend: this.options.spec.target, engine: engine.name },
+        `warm engine ${engine.name} (pid ${engine.pid}) broke the engine protocol between requests (${engine.outOfStep}); a new one starts when needed`,
+      );
+    } else if (!this.ending.has(engine)) {
       this.crashed++;
       this.options.log?.warn(
         { backend: this.options.spec.target, engine: engine.name },

@@ -7,6 +7,7 @@ import { settlesWithin } from '../../src/clock.ts';
 import { signalGroup, terminateGroup } from './process-group.ts';
 import { ATTEMPT_MARKER, endStragglers, liveLeaders, startTicks } from './stragglers.ts';
 import { becomeSubreaper } from './subreaper.ts';
+import { truncated } from '../worker-input.ts';
 
 /** How one request to a warm engine ended. */
 export type EngineReply = { stderr: CapturedOutput } & (
@@ -38,6 +39,8 @@ interface Pending {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
+/** Characters of a stray line quoted in the log. */
+const STRAY_LINE_SHOWN = 200;
 
 /**
  * One engine process started with `--serve`, serving one request at a time over the framed
@@ -53,6 +56,8 @@ export class WarmEngine {
   requests = 0;
   /** The engine's last report of its own size, in bytes. */
   memory: number | undefined;
+  /** Why it serves no more requests though it may still run (a line nobody asked for), or null. */
+  outOfStep: string | null = null;
   /** Resolves once the engine has ended and its stragglers are gone. */
   readonly ended: Promise<void>;
   private alive = true;
@@ -116,8 +121,9 @@ export class WarmEngine {
     }
   }
 
+  /** Alive and in step: it may be asked. */
   get running(): boolean {
-    return this.alive;
+    return this.alive && this.outOfStep === null;
   }
 
   /**
@@ -176,7 +182,9 @@ export class WarmEngine {
   private onLine(text: string): void {
     const pending = this.pending;
     if (!pending) {
-      // An answer nobody asked for: the engine is out of step; the next request must not get it.
+      // A line nobody asked for (after an answer, or between requests): the engine is out of
+      // step, and the next request must neither get that line nor go to an engine being killed.
+      this.outOfStep ??= `it wrote a line nobody asked for: ${JSON.stringify(truncated(text, STRAY_LINE_SHOWN))}`;
       void this.kill();
       return;
     }

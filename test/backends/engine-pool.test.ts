@@ -161,6 +161,26 @@ describe('a warm engine pool', () => {
     expect(p.stats().recycled).toBe(2);
   });
 
+  test('a line nobody asked for, after an answer, replaces the engine: the next request is not failed for it', async () => {
+    // Before, the engine was killed on that line while the pool still had it as idle: the next
+    // request went to it and failed, 'killed by signal SIGTERM before it answered'.
+    const p = pool(spec(), 1);
+    const stray = await ask(p, { do: 'extra-line' });
+    expect(stray.ok).toBe(true); // its own answer was right
+    const next = await ask(p);
+    expect(next.ok).toBe(true);
+    expect(pidOf(next)).not.toBe(pidOf(stray));
+    expect(p.stats()).toMatchObject({ recycled: 1, crashed: 0 });
+
+    // Written later, while the engine is idle: it is replaced then; nothing fails either.
+    const idle = await ask(p, { do: 'extra-line', laterMs: 50 });
+    expect(await waitUntil(() => isGone(pidOf(idle)))).toBe(true);
+    const after = await ask(p);
+    expect(after.ok).toBe(true);
+    expect(pidOf(after)).not.toBe(pidOf(idle));
+    expect(p.stats()).toMatchObject({ recycled: 2, crashed: 0 });
+  });
+
   test('engines are recycled after max_requests answers, above max_memory, and when they ask to be', async () => {
     const byCount = pool(spec({ maxRequests: 2 }), 1);
     const [one, two, three] = [pidOf(await ask(byCount)), pidOf(await ask(byCount)), pidOf(await ask(byCount))];
