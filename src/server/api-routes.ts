@@ -62,12 +62,12 @@ const replayBody = z.strictObject({
   path: z.string().refine(isAbsolute, { error: '"path" must be an absolute path' }).optional(),
 });
 
-/** The handle of a run active on this dispatcher, or 409. */
+/** The handle of a run active on this dispatcher (found without the store: it may be away), or 409. */
 function activeHandle(ctx: RouteContext, runId: string) {
-  const run = requireRun(ctx, runId);
   const handle = ctx.registry.get(runId);
-  if (!handle) throw new HttpError(409, 'RUN_NOT_ACTIVE', `Run ${runId} is not active on this dispatcher (status: ${run.status}).`);
-  return handle;
+  if (handle) return handle;
+  const run = requireRun(ctx, runId);
+  throw new HttpError(409, 'RUN_NOT_ACTIVE', `Run ${runId} is not active on this dispatcher (status: ${run.status}).`);
 }
 
 /** POST /api/runs/:id/<verb>: cancel, pause or resume an active run. */
@@ -212,9 +212,12 @@ export const routes: Route[] = [
     protected: true,
     runRef: true,
     handle(_req, [runId], ctx) {
-      const run = requireRun(ctx, runId);
       const handle = ctx.registry.get(runId);
-      return json(handle ? ctx.registry.liveProgress(handle, run) : progressFromStore(run));
+      // A run hosted here is followed through a store outage too (`swarm deploy` waits with the
+      // dispatcher that holds it): its listing as last read, its counts live.
+      const held = handle && ctx.registry.storedListing(runId, ctx.dispatcher.storeOutage === null ? ctx.store : null);
+      if (handle && held) return json(ctx.registry.liveProgress(handle, held));
+      return json(progressFromStore(requireRun(ctx, runId)));
     },
   },
   {

@@ -92,7 +92,8 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (route.protected) checkToken(request, policy);
     const params = route.pattern.exec(pathname)!.slice(1).map(decodeParam);
-    if (route.runRef) params[0] = resolveRunRef(context.store, params[0]);
+    // A run hosted here, named by its id, needs no store read (none is possible in an outage).
+    if (route.runRef && !context.registry.get(params[0])) params[0] = resolveRunRef(context.store, params[0]);
     return route.handle(request, params, context);
   }
 

@@ -57,9 +57,14 @@ describe.skipIf(!local)(local ? title : `${title} (skipped: no PostgreSQL server
     const lines = linesFile(dir);
     const manifest = wideManifest(dir, lines, TASKS, 10);
     const dispatcher = await startDispatcher(config);
-    const deployed = await swarmJson(['deploy', manifest, '--detach', '--url', dispatcher.url], config);
-    expect(deployed.code).toBe(0);
-    const runId = deployed.json.runId as string;
+    // Deployed and followed: the follower rides the outage out with the dispatcher that holds
+    // the run (before, it gave up after five seconds of 503s, exit 3, the run still going on).
+    const follower = spawnCli(['deploy', manifest, '--json', '--url', dispatcher.url], config);
+    const followed = Promise.all([new Response(follower.stdout).text(), new Response(follower.stderr).text(), follower.exited]);
+    const runId = await until('the run to be deployed', async () => {
+      const { runs } = (await (await fetch(`${dispatcher.url}/api/runs`)).json()) as { runs: { runId: string }[] };
+      return runs[0]?.runId;
+    });
     await until('a fifth of the tasks to run', () => (readLines(lines, runId).length >= TASKS / 5 ? true : undefined));
 
     // What is committed before the server goes: the journal so far and the tasks that succeeded.
@@ -92,9 +97,19 @@ describe.skipIf(!local)(local ? title : `${title} (skipped: no PostgreSQL server
     await until('the attempts in flight to end', async () => ((await status(dispatcher.url)).tasks.running === 0 ? true : undefined));
     const linesHeld = readLines(lines, runId).length;
     await until('several retries', async () => (((await status(dispatcher.url)).database.unavailable?.attempts ?? 0) >= 4 ? true : undefined));
+    // Away for longer than a follower that took the dispatcher's 503s for silence waited (5 s).
+    await until('the outage to be 6 s old', async () => {
+      const since = (await status(dispatcher.url)).database.unavailable?.since;
+      return since !== undefined && Date.now() - since > 6_000 ? true : undefined;
+    });
     expect((await status(dispatcher.url)).tasks.running).toBe(0);
     expect(readLines(lines, runId).length).toBe(linesHeld);
     expect(linesHeld).toBeLessThan(TASKS);
+    // The held run is still under control: paused and resumed while the store is away.
+    for (const verb of ['pause', 'resume']) {
+      const control = await swarm([verb, runId, '--url', dispatcher.url], config);
+      expect({ verb, ...control }).toMatchObject({ verb, code: 0 });
+    }
 
     clusterCommand(); // back, at the same URL
     const done = await until('the run to finish after the server came back', async () => {
@@ -117,6 +132,9 @@ describe.skipIf(!local)(local ? title : `${title} (skipped: no PostgreSQL server
     expect(rowsNow).toEqual(journalBefore);
     for (const name of succeededBefore) expect(done.tasks.find((t) => t.name === name)?.status).toBe('succeeded');
     expect((await swarmJson(['replay', runId, '--simulate'], config)).json.reproduced).toBe(true);
+    const [stdout, stderr, code] = await within(followed, 30_000, 'the follower to end');
+    expect({ code, stderr }).toMatchObject({ code: 0 });
+    expect(JSON.parse(stdout)).toMatchObject({ runId, status: 'succeeded', completedTasks: TASKS });
   });
 
   test('swarm run whose server stays away past db_outage_timeout exits 3, naming the run and how to take it up', async () => {
