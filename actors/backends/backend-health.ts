@@ -93,8 +93,11 @@ async function runProbe(
     if (problem) return describeProblem(executable, problem);
     return { problem: `${shown} could not be started: ${run.error.message}`, fix };
   }
-  if (run.ended !== 'exited') return { problem: `${shown} did not answer within ${timeoutMs} ms`, fix };
-  if (run.exitCode !== 0) {
+  if (run.ended === 'timeout' || run.ended === 'aborted') {
+    return { problem: `${shown} did not answer within ${timeoutMs} ms`, fix };
+  }
+  // One stopped for printing more than the cap (`stdout-too-large`) has answered: only its first line is read.
+  if (run.ended === 'exited' && run.exitCode !== 0) {
     const how = run.signalCode !== null ? `was killed by signal ${run.signalCode}` : `exited with code ${run.exitCode}`;
     return { problem: `${shown} ${how}; ${stderrForMessage(run.stderr)}`, fix };
   }

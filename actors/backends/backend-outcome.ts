@@ -51,29 +51,38 @@ export function exitFailure(
   label: string,
   exitCode: number | null,
   signalCode: string | null,
-  stdout: CapturedOutput,
   stderr: CapturedOutput,
 ): ExecutionOutcome {
   const how = signalCode !== null ? `was killed by signal ${signalCode}` : `exited with code ${exitCode}`;
-  const alsoTooLarge = stdout.truncated ? ` (its stdout also exceeded ${stdout.limit} bytes)` : '';
   return {
     ok: false,
-    error: backendError('BACKEND_FAILED', `${label} ${how}${alsoTooLarge}; ${stderrForMessage(stderr)}`),
+    error: backendError('BACKEND_FAILED', `${label} ${how}; ${stderrForMessage(stderr)}`),
     retryable: true,
   };
 }
 
 /**
- * Exit 0 but more stdout than the cap: the output is incomplete, so the attempt failed. Not
+ * More stdout than the cap: the output is incomplete, so the attempt failed, however the process
+ * ended. `stopped`: it was still printing and was killed with its group at the cap. Not
  * retryable: the same request prints the same output again; the fix is the limit.
  */
-export function outputTooLarge(label: string, limitKey: string, stdout: CapturedOutput): ExecutionOutcome {
+export function outputTooLarge(
+  label: string,
+  limitKey: string,
+  stdout: CapturedOutput,
+  stderr: CapturedOutput,
+  stopped: boolean,
+): ExecutionOutcome {
+  const what = stopped
+    ? `printed more than the limit of ${stdout.limit} bytes on stdout and was stopped there, with its process group`
+    : `printed ${stdout.totalBytes} bytes on stdout, more than the limit of ${stdout.limit} bytes`;
+  const said = stderr.totalBytes > 0 ? ` Its ${stderrForMessage(stderr)}` : '';
   return {
     ok: false,
     error: backendError(
       'BACKEND_OUTPUT_TOO_LARGE',
-      `${label} printed ${stdout.totalBytes} bytes on stdout, more than the limit of ${stdout.limit} bytes; ` +
-        `the output was truncated, so the attempt failed. Raise ${limitKey} or make the backend print less.`,
+      `${label} ${what}; the output was truncated, so the attempt failed. Raise ${limitKey} or make the ` +
+        `backend print less.${said}`,
     ),
     retryable: false,
   };

@@ -22,9 +22,14 @@ export class CappedOutput {
   private kept = 0;
   private total = 0;
 
+  /**
+   * `onOverflow` is called once, when the first byte beyond `limit` is read (for a caller that
+   * stops a process whose output is already known to be too large).
+   */
   constructor(
     stream: ReadableStream<Uint8Array>,
     private readonly limit: number,
+    private onOverflow?: () => void,
   ) {
     this.reader = stream.getReader();
     this.done = this.drain();
@@ -54,6 +59,12 @@ export class CappedOutput {
     };
   }
 
+  private overflowed(): void {
+    const notify = this.onOverflow;
+    this.onOverflow = undefined;
+    notify?.();
+  }
+
   private async drain(): Promise<void> {
     try {
       for (;;) {
@@ -61,10 +72,12 @@ export class CappedOutput {
         if (done) return;
         this.total += value.byteLength;
         const room = this.limit - this.kept;
-        if (room <= 0) continue;
-        const part = value.byteLength <= room ? value : value.subarray(0, room);
-        this.chunks.push(part);
-        this.kept += part.byteLength;
+        if (room > 0) {
+          const part = value.byteLength <= room ? value : value.subarray(0, room);
+          this.chunks.push(part);
+          this.kept += part.byteLength;
+        }
+        if (this.total > this.kept) this.overflowed();
       }
     } catch {
       // A pipe that errors is over; what was read so far is the output.

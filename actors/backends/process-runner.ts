@@ -18,8 +18,8 @@ export interface BackendRunOptions {
  * Runs one attempt of `request` on an external backend and never throws. The process starts
  * without a shell in a process group of its own, gets the request as JSON on stdin and only
  * allowlisted environment variables; exit 0 is success with stdout (JSON, else text) as the
- * output. A timeout (the smaller of the symbol's and the backend's) or an abort of `signal`
- * kills the whole group, SIGTERM then SIGKILL.
+ * output. A timeout (the smaller of the symbol's and the backend's), an abort of `signal` or
+ * stdout past `max_output_size` kills the whole group, SIGTERM then SIGKILL.
  */
 export async function runBackendProcess(
   spec: BackendSpec,
@@ -53,9 +53,14 @@ export async function runBackendProcess(
     }
     case 'aborted':
       return cancelled(signal.reason);
+    case 'stdout-too-large':
     case 'exited':
-      if (run.exitCode !== 0) return exitFailure(label, run.exitCode, run.signalCode, run.stdout, run.stderr);
-      if (run.stdout.truncated) return outputTooLarge(label, `backends.${spec.target}.max_output_size`, run.stdout);
+      // Whether the exit or the overflow was seen first is a race; the output is cut either way.
+      if (run.stdout.truncated) {
+        const stopped = run.ended === 'stdout-too-large';
+        return outputTooLarge(label, `backends.${spec.target}.max_output_size`, run.stdout, run.stderr, stopped);
+      }
+      if (run.exitCode !== 0) return exitFailure(label, run.exitCode, run.signalCode, run.stderr);
       return checkedOutcome({ ok: true, output: outputOf(run.stdout) }, label);
   }
 }

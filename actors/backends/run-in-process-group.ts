@@ -15,7 +15,11 @@ export interface GroupRunOptions {
   timeoutMs: number;
   /** Aborting it ends the run like a timeout, reported as `aborted`. */
   signal: AbortSignal;
-  /** The cap on stdout and on stderr, each. */
+  /**
+   * The cap on stdout and on stderr, each. Stdout past it ends the run at once (`stdout-too-large`):
+   * the output is already lost, and a backend that prints for ever would otherwise run to its
+   * timeout. Stderr past it is read and dropped.
+   */
   maxOutputBytes: number;
   /** How long the group gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
@@ -26,8 +30,8 @@ export type GroupRunResult =
   | { started: false; error: NodeJS.ErrnoException }
   | {
       started: true;
-      /** `exited`: on its own; `timeout` / `aborted`: the group was killed. */
-      ended: 'exited' | 'timeout' | 'aborted';
+      /** `exited`: on its own; `timeout` / `aborted` / `stdout-too-large`: the group was killed. */
+      ended: RunEnd;
       exitCode: number | null;
       signalCode: string | null;
       stdout: CapturedOutput;
@@ -72,9 +76,10 @@ export async function runInProcessGroup(options: GroupRunOptions): Promise<Group
     liveLeaders.delete(child.pid);
     return endStragglers(marker, killGraceMs, since);
   });
-  const stdout = new CappedOutput(child.stdout, maxOutputBytes);
+  const stdoutFull = Promise.withResolvers<void>();
+  const stdout = new CappedOutput(child.stdout, maxOutputBytes, stdoutFull.resolve);
   const stderr = new CappedOutput(child.stderr, maxOutputBytes);
-  const ended = await firstEnd(child.exited, options.timeoutMs, signal);
+  const ended = await firstEnd(child.exited, stdoutFull.promise, options.timeoutMs, signal);
 
   const settled = Promise.all([child.exited, stdout.done, stderr.done]);
   const pgid = child.pid;
@@ -103,14 +108,20 @@ export async function runInProcessGroup(options: GroupRunOptions): Promise<Group
 
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Which comes first: the child's exit, the timeout or the abort. Listeners are removed after. */
+type RunEnd = 'exited' | 'timeout' | 'aborted' | 'stdout-too-large';
+
+/**
+ * Which comes first: the child's exit, stdout past its cap, the timeout or the abort. Listeners
+ * are removed after.
+ */
 function firstEnd(
   exited: Promise<unknown>,
+  stdoutOverflowed: Promise<void>,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<'exited' | 'timeout' | 'aborted'> {
+): Promise<RunEnd> {
   return new Promise((resolve) => {
-    const finish = (how: 'exited' | 'timeout' | 'aborted') => {
+    const finish = (how: RunEnd) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       resolve(how);
@@ -120,6 +131,7 @@ function firstEnd(
     const timer = setTimeout(() => finish('timeout'), Math.min(timeoutMs, MAX_TIMER_MS));
     signal.addEventListener('abort', onAbort, { once: true });
     exited.then(() => finish('exited'));
+    stdoutOverflowed.then(() => finish('stdout-too-large'));
   });
 }
 

@@ -93,10 +93,31 @@ describe('failures', () => {
   test('oversized stdout fails, says it was truncated at the limit, and does not hang the child', async () => {
     const outcome = failure(await run(rustSpec(fixture('huge-stdout'), { maxOutputBytes: 65_536 })));
     expect(outcome.error.code).toBe('BACKEND_OUTPUT_TOO_LARGE');
-    expect(outcome.error.message).toContain('3000000 bytes');
+    expect(outcome.retryable).toBe(false);
     expect(outcome.error.message).toContain('limit of 65536 bytes');
     expect(outcome.error.message).toContain('truncated');
     expect(outcome.error.message).toContain('backends.rust_injector.max_output_size');
+  });
+
+  test('endless stdout is stopped at the cap: BACKEND_OUTPUT_TOO_LARGE, not retried, group killed, long before the timeout', async () => {
+    const script = join(dir, 'endless-stdout');
+    // A grandchild first (its pid to the file named in --params), so the test sees the whole
+    // group ended; then `yes`, which prints for ever.
+    writeFileSync(
+      script,
+      `#!/bin/sh\npidfile=$(printf '%s' "$8" | sed -n 's/.*"pidFile":"\\([^"]*\\)".*/\\1/p')\n` +
+        `sleep 300 &\necho "$!" > "$pidfile"\nexec yes endless\n`,
+    );
+    chmodSync(script, 0o755);
+    const { request, pidFile } = withPidFile(20_000);
+    const pending = run(rustSpec(script, { maxOutputBytes: 65_536 }), request);
+    const outcome = failure(await pending);
+    expect(outcome.error.code).toBe('BACKEND_OUTPUT_TOO_LARGE');
+    expect(outcome.retryable).toBe(false);
+    expect(outcome.error.message).toContain('more than the limit of 65536 bytes on stdout and was stopped there');
+    expect(outcome.error.message).toContain('backends.rust_injector.max_output_size');
+    const grandchild = await pidFrom(pidFile);
+    expect(await waitUntil(() => isGone(grandchild), 3_000)).toBe(true);
   });
 
   test('oversized stderr is truncated with a marker; it does not fail a successful run', async () => {
