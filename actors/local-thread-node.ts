@@ -6,6 +6,7 @@ import { nodeMessages } from '../src/messages.ts';
 import { FlushScheduler } from './executor/flush-scheduler.ts';
 import { InFlightRequests, type PendingRequest as Pending } from './executor/in-flight-requests.ts';
 import type { ServedThread } from './executor/served-thread.ts';
+import { attemptHost } from './executor/attempt-host.ts';
 import { NodeThreadPool } from './executor/thread-pool.ts';
 import { placeOnThreads } from './executor/thread-placement.ts';
 import { machineCanSpin, type SpinStats } from './executor/idle-spin.ts';
@@ -63,7 +64,7 @@ export class LocalThreadNode implements NodeRuntime {
     const threads = Math.max(1, options.threads);
     this.perThread = Math.max(1, options.tasksPerThread);
     this.capacity = threads * this.perThread;
-    this.pool = new NodeThreadPool(threads, options.host, options.threadEntry);
+    this.pool = new NodeThreadPool(threads, attemptHost(options.host, (key) => this.isLive(key)), options.threadEntry);
     // A thread dying outside any call must not take the process down. It is one that could
     // not start (its entry failed to load), and the calls waiting for a thread may then wait
     // for good: they end here, as lost threads (see onThreadLost), and count towards giving up.
@@ -143,6 +144,12 @@ export class LocalThreadNode implements NodeRuntime {
     entry.abortTimer = this.options.clock.setTimeout(() => {
       if (this.inFlight.get(key) === entry) entry.thread.terminate(reason);
     }, this.options.abortGraceMs ?? ABORT_GRACE_MS);
+  }
+
+  /** Whether attempt `key` runs here and no abort was asked for it: only then may it call the host. */
+  private isLive(key: string): boolean {
+    const entry = this.inFlight.get(key);
+    return entry !== undefined && entry.abortTimer === null;
   }
 
   /**

@@ -13,6 +13,8 @@ export interface Assignment {
   started: boolean;
   /** Carried over from the worker's previous connection (its sink already heard `started`). */
   adopted?: boolean;
+  /** An abort was sent: its task's calls into the host are refused from now on. */
+  aborted?: boolean;
 }
 
 /**

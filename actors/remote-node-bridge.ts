@@ -14,6 +14,7 @@ import {
   type ToWorkerMessage,
   type WorkerFeature,
 } from '../src/protocol/index.ts';
+import { attemptHost } from './executor/attempt-host.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import { AttemptCounter } from './attempt-counter.ts';
 import { FrameStreak } from './quick-streak.ts';
@@ -106,9 +107,14 @@ export class RemoteNodeBridge implements NodeRuntime {
   private idleWaiters: (() => void)[] = [];
   /** Attempts started and ended, told to the node actor once per frame (see attempt-counter.ts). */
   private readonly counted: AttemptCounter;
+  private readonly attemptHost: HostServices;
 
   constructor(private readonly options: RemoteNodeBridgeOptions) {
     this.id = `remote:${options.name}`;
+    this.attemptHost = attemptHost(options.host, (key) => {
+      const assignment = this.assignments.get(key);
+      return assignment !== undefined && !assignment.aborted;
+    });
     for (const c of options.capabilities) this.capabilities.add(c);
     this.capacity = options.capacity;
     this.assignments = new RemoteAssignments(options.capacity, options.clock, options.ackDeadlineMs, (key, assignment) =>
@@ -204,6 +210,7 @@ export class RemoteNodeBridge implements NodeRuntime {
   abort(key: string, reason: string): void {
     const assignment = this.assignments.get(key);
     if (!assignment) return;
+    assignment.aborted = true;
     this.options.send(toWorker.abort(key, reason));
     // A worker ends an aborted attempt within seconds (a stuck thread is terminated 2 s after
     // the abort, a backend's processes 1 s after their SIGTERM). One that does not would keep
@@ -249,17 +256,21 @@ export class RemoteNodeBridge implements NodeRuntime {
         if (this.assignments.size === 0) this.leave('drained');
         return;
       case 'state.get':
-        return this.answer(message.id, () => this.options.host.stateGet(message.key));
+        return this.answer(message.id, () => this.hostFor(message.attempt).stateGet(message.key, message.attempt ?? ''));
       case 'state.set':
         return this.answer(message.id, () => {
-          this.options.host.stateSet(message.key, message.value);
+          this.hostFor(message.attempt).stateSet(message.key, message.value, message.attempt ?? '');
           return null;
         });
       case 'log': {
         // The worker's fields sit under `fields`, so they cannot set the line's own level,
         // time, msg or node; both parts are bounded (see worker-log.ts).
         const line = boundedWorkerLog(message.message, message.fields);
-        this.options.host.log(message.level, line.message, { node: this.id, fields: line.fields });
+        try {
+          this.hostFor(message.attempt).log(message.level, line.message, { node: this.id, fields: line.fields }, message.attempt ?? '');
+        } catch {
+          // The line of an attempt that has ended: dropped (a log call has no answer to carry the refusal).
+        }
         return;
       }
       case 'hello':
@@ -385,6 +396,14 @@ export class RemoteNodeBridge implements NodeRuntime {
     this.options.onCapacity();
   }
 
+
+  /**
+   * The host for a task's call: refusing it once its attempt has ended here (aborted, or no
+   * longer this worker's). A worker that does not say which attempt calls is not checked.
+   */
+  private hostFor(attempt: string | undefined): HostServices {
+    return attempt === undefined ? this.options.host : this.attemptHost;
+  }
 
   private answer(id: number, compute: () => unknown): void {
     try {

@@ -381,9 +381,9 @@ export class RemoteWorker {
         this.send(message(id));
       });
     return {
-      stateGet: (key) => call((id) => toDispatcher.stateGet(id, key)),
-      stateSet: (key, value) => call((id) => toDispatcher.stateSet(id, key, value)),
-      log: (level, message, fields) => this.send(toDispatcher.log(level, message, fields)),
+      stateGet: (key, attempt) => call((id) => toDispatcher.stateGet(id, key, attempt)),
+      stateSet: (key, value, attempt) => call((id) => toDispatcher.stateSet(id, key, value, attempt)),
+      log: (level, message, fields, attempt) => this.send(toDispatcher.log(level, message, fields, attempt)),
     };
   }
 }

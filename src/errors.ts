@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'TASK_CANCELLED'
   | 'WORKER_CRASHED'
   | 'OPERATION_FAILED'
+  /** A module's `state` or `log` call after its attempt ended (actors/executor/attempt-host.ts). */
+  | 'ATTEMPT_ENDED'
   /** Re-simulating a run's journal did not reproduce it (actors/journal/simulation/). */
   | 'JOURNAL_DIVERGED'
   /** A machine uses a feature the compiled task engine refuses (src/statechart/). */

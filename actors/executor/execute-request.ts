@@ -1,5 +1,5 @@
 import { serializeError } from '../../src/errors.ts';
-import type { ExecutionOutcome, ExecutionRequest } from '../../src/execution.ts';
+import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 import { checkedOutcome } from '../../src/task-output.ts';
 import { isInternalOperation, operationOf } from '../../src/internal-operations.ts';
 import type { HostServices } from './thread-protocol.ts';
@@ -25,7 +25,15 @@ export async function executeRequest(
   if (!isInternalOperation(op)) return notRetryable(`unknown internal operation "${op}"`);
   const { operation: _selector, ...parameters } = symbol.parameters;
   try {
-    const output = await OPERATIONS[op]({ request, parameters, signal, host, reportNow: report.now, reportSoon: report.soon });
+    const output = await OPERATIONS[op]({
+      request,
+      attemptKey: attemptKey(request),
+      parameters,
+      signal,
+      host,
+      reportNow: report.now,
+      reportSoon: report.soon,
+    });
     return checkedOutcome({ ok: true, output: output === undefined ? null : output }, `Symbol "${symbol.name}"`, true);
   } catch (err) {
     return { ok: false, error: serializeError(signal.aborted ? signal.reason ?? err : err), retryable: true };

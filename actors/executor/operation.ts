@@ -4,6 +4,8 @@ import type { HostServices } from './thread-protocol.ts';
 /** What an internal operation gets to work with inside a worker thread. */
 export interface OperationContext {
   request: ExecutionRequest;
+  /** `attemptKey(request)`: what host calls carry, so a node can refuse those of an ended attempt. */
+  attemptKey: string;
   /** The symbol's parameters without the `operation` selector. */
   parameters: Record<string, unknown>;
   /** Aborted when the attempt times out or is cancelled; long operations must honour it. */

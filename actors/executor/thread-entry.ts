@@ -2,10 +2,10 @@
  * The piscina worker entry: a thin shell around executeRequest. See thread-protocol.ts for
  * why each thread serves one long call on a port of its own.
  */
-import * as Comlink from 'comlink';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../../src/execution.ts';
 import { cancelled } from '../backends/backend-outcome.ts';
 import { executeRequest } from './execute-request.ts';
+import { wrapHost } from './host-channel.ts';
 import { IdleSpin } from './idle-spin.ts';
 import {
   decodeThreadMessage,
@@ -22,7 +22,7 @@ const hosts = new Map<string, HostServices>();
 function hostFor(channel: string): HostServices {
   let host = hosts.get(channel);
   if (!host) {
-    host = Comlink.wrap<HostServices>(new BroadcastChannel(channel)) as unknown as HostServices;
+    host = wrapHost(new BroadcastChannel(channel));
     hosts.set(channel, host);
   }
   return host;

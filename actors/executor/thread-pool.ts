@@ -1,6 +1,6 @@
-import * as Comlink from 'comlink';
 import { randomBytes } from 'node:crypto';
 import { Piscina } from 'piscina';
+import { exposeHost } from './host-channel.ts';
 import type { HostServices } from './thread-protocol.ts';
 import { ServedThread } from './served-thread.ts';
 import type { ThreadReport } from './thread-protocol.ts';
@@ -10,7 +10,7 @@ const THREAD_ENTRY = new URL('./thread-entry.ts', import.meta.url).href;
 /**
  * What a local node's threads share: the piscina pool they are served from (one long call
  * each, see served-thread.ts) and the channel on which their tasks call the host's services
- * (state, log) through Comlink.
+ * (state, log) through Comlink (host-channel.ts).
  */
 export class NodeThreadPool {
   private readonly pool: Piscina;
@@ -28,7 +28,7 @@ export class NodeThreadPool {
       idleTimeout: Infinity,
     });
     this.channel = new BroadcastChannel(this.channelName);
-    Comlink.expose(host, this.channel);
+    exposeHost(host, this.channel);
   }
 
   /** A thread dying outside any call (one whose entry failed to load): piscina's 'error'. */

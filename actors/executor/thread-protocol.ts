@@ -77,9 +77,13 @@ export interface ThreadReport {
   early?: true;
 }
 
-/** Calls a worker thread makes back into the main thread, through comlink. */
+/**
+ * Calls a worker thread makes back into the main thread, through comlink (host-channel.ts).
+ * `attempt` is the key of the attempt that calls: once that attempt has ended, its node refuses
+ * the call (attempt-host.ts).
+ */
 export interface HostServices {
-  stateGet(key: string): unknown;
-  stateSet(key: string, value: unknown): void;
-  log(level: 'error' | 'warn' | 'info' | 'debug' | 'verbose', message: string, fields: Record<string, unknown>): void;
+  stateGet(key: string, attempt: string): unknown;
+  stateSet(key: string, value: unknown, attempt: string): void;
+  log(level: 'error' | 'warn' | 'info' | 'debug' | 'verbose', message: string, fields: Record<string, unknown>, attempt: string): void;
 }

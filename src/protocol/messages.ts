@@ -108,11 +108,15 @@ export type ToDispatcherMessage =
   | { type: 'draining' }
   /** What the worker offers now: a backend that failed its health check is withdrawn (or back). */
   | { type: 'capabilities'; capabilities: DispatchTarget[] }
-  /** Host services a task calls back into: answered by `state.result` / `state.error` with the same `id`. */
-  | { type: 'state.get'; id: number; key: string }
-  | { type: 'state.set'; id: number; key: string; value: unknown }
-  /** One-way: a line for the dispatcher's log. */
-  | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> };
+  /**
+   * Host services a task calls back into: answered by `state.result` / `state.error` with the
+   * same `id`. `attempt`, the calling attempt's key, lets the dispatcher refuse the calls of an
+   * attempt it has ended (ATTEMPT_ENDED); a worker that leaves it out is not checked.
+   */
+  | { type: 'state.get'; id: number; key: string; attempt?: string }
+  | { type: 'state.set'; id: number; key: string; value: unknown; attempt?: string }
+  /** One-way: a line for the dispatcher's log (dropped when `attempt` has ended). */
+  | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown>; attempt?: string };
 
 /** One pool of warm engines on a node: its size, engines alive and busy, and how many ended (since start). */
 export interface EnginePoolReport {
@@ -189,18 +193,25 @@ export const toDispatcher = {
   returned: (key: string, lease: Lease): ToDispatcherOf<'returned'> => ({ type: 'returned', key, lease }),
   draining: (): ToDispatcherOf<'draining'> => ({ type: 'draining' }),
   capabilities: (capabilities: DispatchTarget[]): ToDispatcherOf<'capabilities'> => ({ type: 'capabilities', capabilities }),
-  stateGet: (id: number, key: string): ToDispatcherOf<'state.get'> => ({ type: 'state.get', id, key }),
-  stateSet: (id: number, key: string, value: unknown): ToDispatcherOf<'state.set'> => ({
+  stateGet: (id: number, key: string, attempt?: string): ToDispatcherOf<'state.get'> => ({
+    type: 'state.get',
+    id,
+    key,
+    ...(attempt !== undefined && { attempt }),
+  }),
+  stateSet: (id: number, key: string, value: unknown, attempt?: string): ToDispatcherOf<'state.set'> => ({
     type: 'state.set',
     id,
     key,
     value,
+    ...(attempt !== undefined && { attempt }),
   }),
-  log: (level: LogLevel, message: string, fields: Record<string, unknown> = {}): ToDispatcherOf<'log'> => ({
+  log: (level: LogLevel, message: string, fields: Record<string, unknown> = {}, attempt?: string): ToDispatcherOf<'log'> => ({
     type: 'log',
     level,
     message,
     fields,
+    ...(attempt !== undefined && { attempt }),
   }),
 };
 

@@ -90,13 +90,14 @@ export const toDispatcherSchemas = {
   returned: z.object({ type: z.literal('returned'), key: nonEmpty, lease }),
   draining: z.object({ type: z.literal('draining') }),
   capabilities: z.object({ type: z.literal('capabilities'), capabilities: capabilityList }),
-  'state.get': z.object({ type: z.literal('state.get'), id: requestId, key: z.string() }),
-  'state.set': z.object({ type: z.literal('state.set'), id: requestId, key: z.string(), value: anyValue }),
+  'state.get': z.object({ type: z.literal('state.get'), id: requestId, key: z.string(), attempt: nonEmpty.optional() }),
+  'state.set': z.object({ type: z.literal('state.set'), id: requestId, key: z.string(), value: anyValue, attempt: nonEmpty.optional() }),
   log: z.object({
     type: z.literal('log'),
     level: z.enum(LOG_LEVELS),
     message: z.string(),
     fields: z.record(z.string(), z.unknown()),
+    attempt: nonEmpty.optional(),
   }),
 } satisfies SchemasOf<ToDispatcherMessage>;
 

@@ -310,6 +310,34 @@ describe('RemoteNodeBridge', () => {
     ]);
   });
 
+  test("the state and log calls of an attempt it aborted, or that is not this worker's, are refused with ATTEMPT_ENDED", () => {
+    const lines: string[] = [];
+    const { makeBridge, sent, state } = setup();
+    const bridge = makeBridge({
+      name: 'w4',
+      host: { stateGet: (key) => state.get(key), stateSet: (key, value) => void state.set(key, value), log: (_level, message) => lines.push(message) },
+    });
+    bridge.execute(request('a'), recordingSink().sink);
+    const assign = assignOf(sent, 'a');
+    const key = attemptKey(assign.request);
+    bridge.receive(toDispatcher.started(key, assign.lease));
+    bridge.receive(toDispatcher.stateSet(1, 'k', 'live', key));
+    bridge.receive(toDispatcher.log('info', 'live line', {}, key));
+    bridge.abort(key, 'attempt stopped');
+    // Sent before the worker had the abort: they arrive after it.
+    bridge.receive(toDispatcher.stateSet(2, 'k', 'late', key));
+    bridge.receive(toDispatcher.stateGet(3, 'k', key));
+    bridge.receive(toDispatcher.log('info', 'late line', {}, key));
+    bridge.receive(toDispatcher.stateSet(4, 'k', 'stranger', 'r1/other/run/1'));
+    expect(state.get('k')).toBe('live');
+    expect(lines).toEqual(['live line']);
+    const answers = sent.filter((m) => m.type === 'state.result' || m.type === 'state.error');
+    expect(answers[0]).toEqual({ type: 'state.result', id: 1, value: null });
+    for (const [i, id] of [2, 3, 4].entries()) {
+      expect(answers[i + 1]).toMatchObject({ type: 'state.error', id, error: { name: 'AttemptEndedError', code: 'ATTEMPT_ENDED' } });
+    }
+  });
+
   test('a draining worker takes no new work and leaves once its attempts are done', () => {
     const { bridge, sent, gone } = setup();
     const { sink } = recordingSink();

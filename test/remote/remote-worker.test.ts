@@ -164,6 +164,8 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     d.send(toWorker.assign(L(1), req, 5_000));
     const call = await d.waitFor('state.get');
     expect(call.key).toBe('greeting');
+    // Which attempt calls, so the dispatcher can refuse the calls of one it has ended.
+    expect(call.attempt).toBe(attemptKey(req));
     d.send(toWorker.stateResult(call.id, 'hello from the dispatcher'));
     const outcome = await d.waitFor('outcome');
     expect(outcome.outcome).toEqual({ ok: true, output: 'hello from the dispatcher' });

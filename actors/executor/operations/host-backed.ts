@@ -2,17 +2,18 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmError } from '../../../src/errors.ts';
 import type { Operation } from '../operation.ts';
+import { moduleHelpers } from './module-helpers.ts';
 
 /** Writes a key of the shared `state` table; returns the key and the value written. */
 export const stateSet: Operation = async (ctx) => {
   const { key, value } = ctx.parameters as { key: string; value: unknown };
-  await ctx.host.stateSet(key, value ?? null);
+  await ctx.host.stateSet(key, value ?? null, ctx.attemptKey);
   return { key, value: value ?? null };
 };
 
 /** Reads a key of the shared `state` table (null when absent). */
 export const stateGet: Operation = async (ctx) => {
-  const value = await ctx.host.stateGet(ctx.parameters.key as string);
+  const value = await ctx.host.stateGet(ctx.parameters.key as string, ctx.attemptKey);
   return value === undefined ? null : value;
 };
 
@@ -20,11 +21,12 @@ export const stateGet: Operation = async (ctx) => {
 export const log: Operation = async (ctx) => {
   const level = (ctx.parameters.level as 'error' | 'warn' | 'info' | 'debug' | 'verbose') ?? 'info';
   const message = String(ctx.parameters.message);
-  await ctx.host.log(level, message, {
-    runId: ctx.request.runId,
-    symbol: ctx.request.symbol.name,
-    attempt: ctx.request.attempt,
-  });
+  await ctx.host.log(
+    level,
+    message,
+    { runId: ctx.request.runId, symbol: ctx.request.symbol.name, attempt: ctx.request.attempt },
+    ctx.attemptKey,
+  );
   return { logged: message, level };
 };
 
@@ -67,16 +69,18 @@ export const runModule: Operation = async (ctx) => {
     );
   }
   imported.add(path);
-  const { host } = ctx;
-  return await fn({
-    parameters: ctx.parameters,
-    dependencies: ctx.request.dependencies,
-    attempt: ctx.request.attempt,
-    runId: ctx.request.runId,
-    symbol: ctx.request.symbol.name,
-    signal: ctx.signal,
-    state: { get: (key: string) => host.stateGet(key), set: (key: string, value: unknown) => host.stateSet(key, value) },
-    log: (message: string, level: 'error' | 'warn' | 'info' | 'debug' | 'verbose' = 'info') =>
-      host.log(level, message, { runId: ctx.request.runId, symbol: ctx.request.symbol.name }),
-  });
+  let returned = false;
+  try {
+    return await fn({
+      parameters: ctx.parameters,
+      dependencies: ctx.request.dependencies,
+      attempt: ctx.request.attempt,
+      runId: ctx.request.runId,
+      symbol: ctx.request.symbol.name,
+      signal: ctx.signal,
+      ...moduleHelpers(ctx, () => returned),
+    });
+  } finally {
+    returned = true;
+  }
 };
