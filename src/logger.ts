@@ -87,9 +87,14 @@ type LogFile = { path: string; stream: FdLogSink };
 let stderr: FdLogSink | undefined;
 let logFile: LogFile | undefined;
 
-/** Formats one JSON log line for a human: time, component, message, then the fields. */
+/**
+ * Formats one JSON log line for a human: time, component, message, then the fields. Its text
+ * (a module's message, a worker's fields) shows control characters as `\xNN` escapes, as the
+ * rest of the console does: pino-pretty would drop them, and a line would read as something
+ * other than what was logged.
+ */
 export function prettyLogLine(colorize: boolean): (line: string) => string {
-  return prettyFactory({
+  const pretty = prettyFactory({
     colorize,
     customLevels: CUSTOM_LEVELS,
     customColors: 'verbose:gray',
@@ -99,6 +104,23 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
     translateTime: 'SYS:HH:MM:ss.l',
     customPrettifiers: { err: errorOnConsole },
   });
+  return (line) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return pretty(line); // not JSON: pino-pretty prints it as it is
+    }
+    return pretty(withVisibleControls(parsed) as Record<string, unknown>);
+  };
+}
+
+/** Every string and key in a parsed log line with its control characters escaped (terminal-text.ts). */
+function withVisibleControls(value: unknown): unknown {
+  if (typeof value === 'string') return terminalText(value, false);
+  if (Array.isArray(value)) return value.map(withVisibleControls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [terminalText(key, false), withVisibleControls(inner)]));
 }
 
 /**

@@ -4,6 +4,8 @@
  * it must not move the cursor, clear the screen or retitle the window.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { terminalText } from '../../src/terminal-text.ts';
 import { removeTempDirs, sandbox, swarm, writeManifest } from './helpers.ts';
 
@@ -66,5 +68,21 @@ describe('the CLI', () => {
     const json = await swarm(['runs', '--db', db, '--json'], config);
     expect(json.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
     expect(JSON.parse(json.stdout).runs[0].name).toBe('x \x1b]0;TITLE\x07 \x1b[2J done \x9b1A');
+  });
+
+  test("a module's log line shows its control characters as \\xNN escapes, on the console and with --quiet", async () => {
+    const { dir, config, db } = sandbox();
+    writeFileSync(
+      join(dir, 'noisy.ts'),
+      "export default async ({ log }: any) => { await log('a\\x00b\\x07c\\x1b[2Jd\\x1b[31me\\x7ff\\x9bg end', 'warn'); return 1; };\n",
+    );
+    const file = writeManifest(dir, 'noisy.yaml', 'name: noisy\nsymbols:\n  - {name: n, type: action, parameters: {operation: module, module: ./noisy.ts}}\n');
+    const shown = 'a\\x00b\\x07c\\x1b[2Jd\\x1b[31me\\x7ff\\x9bg end';
+    for (const args of [[], ['--quiet']]) {
+      const ran = await swarm(['run', file, '--db', db, ...args], config);
+      expect(ran.code).toBe(0);
+      expect(ran.stderr).toContain(shown);
+      expect(ran.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    }
   });
 });
