@@ -2,6 +2,7 @@ import { LOG_LEVELS } from '../src/config/log-levels.ts';
 import { SwarmError } from '../src/errors.ts';
 import { jsonProblem } from '../src/json-limits.ts';
 import { Logger } from '../src/logger.ts';
+import { checkStateKey } from '../src/state-keys.ts';
 import type { SwarmStore } from '../src/store/types.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 
@@ -12,8 +13,13 @@ import type { HostServices } from './executor/thread-protocol.ts';
 export function storeHostServices(store: SwarmStore): HostServices {
   const threadLog = Logger.get('task');
   return {
-    stateGet: (key) => store.stateGet(key),
+    // Threads check keys before they call; a remote worker's frame may still carry any string.
+    stateGet: (key) => {
+      checkStateKey('state.get', key);
+      return store.stateGet(key);
+    },
     stateSet: (key, value) => {
+      checkStateKey('state.set', key);
       // Refused before the store: a value JSON cannot write would otherwise surface as a
       // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
       const problem = jsonProblem(value);

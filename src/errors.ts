@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'OPERATION_FAILED'
   /** A module's `state` or `log` call after its attempt ended (actors/executor/attempt-host.ts). */
   | 'ATTEMPT_ENDED'
+  /** A `state` call with a key that is not a non-empty string, or no value (src/state-keys.ts). */
+  | 'STATE_CALL_INVALID'
   /** Re-simulating a run's journal did not reproduce it (actors/journal/simulation/). */
   | 'JOURNAL_DIVERGED'
   /** A machine uses a feature the compiled task engine refuses (src/statechart/). */

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.ts';
+import { checkStateKey } from './state-keys.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { RunListing, RunRecord, RunStatus, SwarmStore } from './store/types.ts';
 
@@ -31,18 +32,21 @@ export class StateManager {
     return this.#store;
   }
 
-  /** The value stored under `key`, or `undefined` if there is none. */
+  /** The value stored under `key`, or `undefined` if there is none. Keys are non-empty strings (else StateCallError). */
   get(key: string): unknown {
+    checkStateKey('StateManager.get', key);
     return this.#store.stateGet(key);
   }
 
   /** Stores a JSON value under `key`, replacing any previous one. */
   set(key: string, value: unknown): void {
+    checkStateKey('StateManager.set', key);
     this.#store.stateSet(key, value);
   }
 
   /** Removes `key`; true if it existed. */
   delete(key: string): boolean {
+    checkStateKey('StateManager.delete', key);
     return this.#store.stateDelete(key);
   }
 

@@ -43,6 +43,22 @@ describe('StateManager', () => {
     again.close();
   });
 
+  test('a key that is not a non-empty string is a StateCallError naming the call, not a raw SQL error', () => {
+    const manager = new StateManager(dbPath());
+    const bad = [
+      () => manager.set({ a: 1 } as never, undefined),
+      () => manager.set('', 1),
+      () => manager.get(undefined as never),
+      () => manager.delete(5 as never),
+    ];
+    for (const call of bad) {
+      expect(call).toThrow(expect.objectContaining({ name: 'StateCallError', code: 'STATE_CALL_INVALID' }));
+    }
+    expect(() => manager.set({ a: 1 } as never, undefined)).toThrow('StateManager.set(key, value) takes a key (a non-empty string)');
+    expect(manager.get('a')).toBeUndefined();
+    manager.close();
+  });
+
   test('listRuns and getRun read the run history', () => {
     const manager = new StateManager(dbPath());
     manager.store.createRun(newRun('first', { createdAt: 1 }), [newTask('first', 'a')]);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { SimulatedClock } from 'xstate';
+import { storeHostServices } from '../../actors/host-services.ts';
 import { JournalRecorder } from '../../actors/journal/journal-recorder.ts';
 import type { AttemptSink } from '../../actors/node-runtime.ts';
 import { FrameStreak, QuickStreak } from '../../actors/quick-streak.ts';
@@ -336,6 +337,19 @@ describe('RemoteNodeBridge', () => {
     for (const [i, id] of [2, 3, 4].entries()) {
       expect(answers[i + 1]).toMatchObject({ type: 'state.error', id, error: { name: 'AttemptEndedError', code: 'ATTEMPT_ENDED' } });
     }
+  });
+
+  test("a state call with an empty key is a usage error (STATE_CALL_INVALID), not a row under an empty key in the dispatcher's store", () => {
+    const { makeBridge, sent } = setup();
+    const store = new MemoryStore();
+    const bridge = makeBridge({ name: 'w5', host: storeHostServices(store) });
+    bridge.receive(toDispatcher.stateSet(1, '', 'x'));
+    bridge.receive(toDispatcher.stateGet(2, ''));
+    expect(store.stateGet('')).toBeUndefined();
+    expect(sent).toMatchObject([
+      { type: 'state.error', id: 1, error: { name: 'StateCallError', code: 'STATE_CALL_INVALID' } },
+      { type: 'state.error', id: 2, error: { name: 'StateCallError', code: 'STATE_CALL_INVALID' } },
+    ]);
   });
 
   test('a draining worker takes no new work and leaves once its attempts are done', () => {

@@ -1,3 +1,4 @@
+import { checkStateKey, StateCallError } from '../../../src/state-keys.ts';
 import { AttemptEndedError } from '../attempt-host.ts';
 import type { OperationContext } from '../operation.ts';
 
@@ -5,7 +6,7 @@ type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 
 /** What a module's function gets to reach the host: the shared state table and the log. */
 export interface ModuleHelpers {
-  state: { get(key: string): Promise<unknown>; set(key: string, value: unknown): Promise<void> };
+  state: { get(key: string): Promise<unknown>; set(...args: [key: string, value: unknown]): Promise<void> };
   log(message: string, level?: LogLevel): Promise<void>;
 }
 
@@ -38,8 +39,19 @@ export function moduleHelpers(ctx: OperationContext, returned: () => boolean): M
   };
   return {
     state: {
-      get: (key) => call('state.get', () => host.stateGet(key, attemptKey)),
-      set: (key, value) => call('state.set', () => host.stateSet(key, value, attemptKey)),
+      get: (key) =>
+        call('state.get', () => {
+          checkStateKey('state.get', key);
+          return host.stateGet(key, attemptKey);
+        }),
+      set: (...args) =>
+        call('state.set', () => {
+          const [key, value] = args;
+          checkStateKey('state.set', key);
+          // `state.set('k')` stores nothing the caller meant: a value forgotten, or `{ k: v }` meant.
+          if (args.length < 2) throw new StateCallError('state.set', 'no value was given');
+          return host.stateSet(key, value, attemptKey);
+        }),
     },
     log: (message, level = 'info') =>
       call('log', () => host.log(level, message, { runId: request.runId, symbol: request.symbol.name }, attemptKey)),
