@@ -1,3 +1,5 @@
+import { serializeError } from './errors.ts';
+
 /**
  * What the swarm can store and send: JSON, nested at most MAX_JSON_DEPTH levels. Everything
  * that comes from outside (a manifest's values, a task's output, a worker's frame) is checked
@@ -8,7 +10,7 @@
 /** Deepest nesting of arrays and objects kept. Far beyond any real output; far below the stack. */
 export const MAX_JSON_DEPTH = 256;
 
-export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain';
+export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain' | 'unreadable';
 
 export interface JsonProblem {
   reason: JsonProblemReason;
@@ -68,14 +70,30 @@ function frameAt(stack: Frame[], top: number, value: object, parent: Frame | nul
   return frame;
 }
 
+/** Where the walk reads now: a value that throws when read (a getter, a Proxy's trap) is reported there. */
+interface Reading {
+  frame: Frame | null;
+  key: string | number | null;
+}
+
 /**
  * Why `value` cannot be stored as JSON, or null when it can. Iterative (no recursion, so a
  * 100k-deep value cannot overflow the stack) and quick for primitives. Functions and symbols
  * are fine (JSON drops them); what throws or explodes in JSON.stringify is not. Memory grows
  * with the depth, not the size: a frame walks its children one at a time (a manifest's
- * million symbols are one frame, not a million).
+ * million symbols are one frame, not a million). Never throws: a value that throws when it is
+ * read (a module's output with a getter that throws) is a problem of its own, `unreadable`.
  */
 export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: JsonProblemOptions = {}): JsonProblem | null {
+  const reading: Reading = { frame: null, key: null };
+  try {
+    return walk(value, maxDepth, options, reading);
+  } catch (err) {
+    return problem('unreadable', reading.frame, reading.key, maxDepth, serializeError(err).message);
+  }
+}
+
+function walk(value: unknown, maxDepth: number, options: JsonProblemOptions, reading: Reading): JsonProblem | null {
   const scalar = scalarProblem(value, options);
   if (scalar !== null) return problem(scalar, null, null, maxDepth);
   if (value === null || typeof value !== 'object') return null;
@@ -86,7 +104,7 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: 
     const frame = stack[top];
     if (frame.entered) {
       // Children are visited last first, as the first version pushed them all and popped them.
-      const key = nextObjectChild(frame);
+      const key = nextObjectChild(frame, reading);
       if (key === null) {
         top--;
       } else {
@@ -96,6 +114,8 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: 
       continue;
     }
     frame.entered = true;
+    reading.frame = frame;
+    reading.key = null;
     if (frame.depth > maxDepth) return problem('depth', frame, null, maxDepth);
     if (options.plainData && !isPlain(frame.value)) return problem('not-plain', frame, null, maxDepth);
     if (isBelow(stack, top, frame.value)) return problem('cycle', frame, null, maxDepth);
@@ -113,6 +133,7 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: 
     // Scalars first, in order, then the nested values (see nextObjectChild).
     if (Array.isArray(shown)) {
       for (let i = 0; i < shown.length; i++) {
+        reading.key = i;
         const reason = scalarProblem(shown[i], options);
         if (reason !== null) return problem(reason, frame, i, maxDepth);
       }
@@ -120,6 +141,7 @@ export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: 
     } else {
       const keys = Object.keys(shown);
       for (const key of keys) {
+        reading.key = key;
         const reason = scalarProblem((shown as Record<string, unknown>)[key], options);
         if (reason !== null) return problem(reason, frame, key, maxDepth);
       }
@@ -141,11 +163,13 @@ function isBelow(stack: readonly Frame[], top: number, value: object): boolean {
 }
 
 /** The key of the frame's next child that is an object (walking down from `next`), or null when none is left. */
-function nextObjectChild(frame: Frame): string | number | null {
+function nextObjectChild(frame: Frame, reading: Reading): string | number | null {
   const container = frame.value as Record<string, unknown>;
+  reading.frame = frame;
   while (frame.next >= 0) {
     const at = frame.next--;
     const key = frame.keys === null ? at : frame.keys[at];
+    reading.key = key;
     const child = container[key];
     if (child !== null && typeof child === 'object') return key;
   }
@@ -182,8 +206,8 @@ function safeToJson(value: object): unknown {
   }
 }
 
-/** The problem at `frame` (or at its child `childKey`), with its path. */
-function problem(kind: ProblemKind, frame: Frame | null, childKey: string | number | null, maxDepth: number): JsonProblem {
+/** The problem at `frame` (or at its child `childKey`), with its path; `detail`: what reading it threw. */
+function problem(kind: ProblemKind, frame: Frame | null, childKey: string | number | null, maxDepth: number, detail = ''): JsonProblem {
   const segments: (string | number)[] = childKey === null ? [] : [childKey];
   for (let at = frame; at !== null && at.key !== null; at = at.parent) segments.push(at.key);
   segments.reverse();
@@ -195,6 +219,7 @@ function problem(kind: ProblemKind, frame: Frame | null, childKey: string | numb
     cycle: `a reference cycle at ${at} (an object that contains itself)`,
     depth: `nesting deeper than ${maxDepth} levels at ${at}`,
     'not-json': `a value at ${at} whose toJSON() throws`,
+    unreadable: `a value at ${at} that could not be read (reading it threw: ${detail})`,
     'non-finite': `a number at ${at} that JSON cannot hold (NaN or Infinity would be stored as null)`,
     'not-plain': `a value at ${at} that is not plain data (a YAML !!set, !!omap, !!binary or !!timestamp value?); write it as a list, a mapping, a string or a number`,
   }[kind];

@@ -1,4 +1,5 @@
 import type { ExecutionOutcome } from './execution.ts';
+import { serializeError } from './errors.ts';
 import { jsonProblem } from './json-limits.ts';
 
 /**
@@ -21,18 +22,26 @@ export function checkedOutcome(outcome: ExecutionOutcome, label: string, normali
   const { output } = outcome;
   if (output === null || (typeof output !== 'object' && typeof output !== 'bigint')) return outcome;
   const problem = jsonProblem(output);
-  if (problem) {
-    return {
-      ok: false,
-      error: {
-        name: 'OutputError',
-        code: OUTPUT_NOT_JSON,
-        message: `${label} returned an output that cannot be stored as JSON: ${problem.message}. Return plain JSON data.`,
-      },
-      retryable: false,
-    };
-  }
+  if (problem) return notJson(label, problem.message);
   if (!normalize) return outcome;
-  const text = JSON.stringify(output);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(output);
+  } catch (err) {
+    // It read well a moment ago: a getter or a toJSON that throws on its second call.
+    return notJson(label, `a value that could not be read (reading it threw: ${serializeError(err).message})`);
+  }
   return { ok: true, output: text === undefined ? null : JSON.parse(text) };
+}
+
+function notJson(label: string, problem: string): ExecutionOutcome {
+  return {
+    ok: false,
+    error: {
+      name: 'OutputError',
+      code: OUTPUT_NOT_JSON,
+      message: `${label} returned an output that cannot be stored as JSON: ${problem}. Return plain JSON data.`,
+    },
+    retryable: false,
+  };
 }

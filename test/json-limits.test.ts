@@ -42,6 +42,19 @@ describe('jsonProblem: what JSON can store', () => {
     expect(jsonProblem({ toJSON: () => inner })).toBeNull();
   });
 
+  test('a value that throws when read (a getter, a Proxy trap, a revoked Proxy) is unreadable, with where and why; never a throw', () => {
+    const boom = () => {
+      throw new Error('boom');
+    };
+    expect(jsonProblem({ get x() { return boom(); } })).toMatchObject({ reason: 'unreadable', path: '$.x' });
+    expect(jsonProblem({ a: [{ get toJSON() { return boom(); } }] })).toMatchObject({ reason: 'unreadable', path: '$.a[0]' });
+    expect(jsonProblem({ p: new Proxy({}, { ownKeys: boom }) })).toMatchObject({ reason: 'unreadable', path: '$.p' });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(jsonProblem([proxy])).toMatchObject({ reason: 'unreadable', path: '$[0]' });
+    expect(jsonProblem({ get x() { return boom(); } })!.message).toBe('a value at $.x that could not be read (reading it threw: boom)');
+  });
+
   test('segments give the same place as keys and indexes, for pointing into a source file', () => {
     expect(jsonProblem({ a: [1, { b: 2n }] })).toMatchObject({ path: '$.a[1].b', segments: ['a', 1, 'b'] });
     expect(jsonProblem(5n)).toMatchObject({ path: '$', segments: [] });

@@ -188,6 +188,9 @@ function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {
       return typeof valueAt(data, problem.segments) === 'number'
         ? { path, message: 'not a finite number (NaN or infinity), which JSON cannot hold; write it as a string' }
         : { path, message: 'a value whose toJSON() throws, which the swarm cannot store' };
+    case 'unreadable':
+      // Only data built in code (the programmatic API) can throw when read: a getter, a Proxy.
+      return { path, message: `${problem.message}, which the swarm cannot store; pass plain data` };
   }
 }
 

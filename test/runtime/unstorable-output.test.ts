@@ -41,6 +41,27 @@ describe('outputs JSON cannot hold', () => {
     expect(h.store.getTask(result.runId, 'bad-deep')!.error).toMatchObject({ code: OUTPUT_NOT_JSON });
   });
 
+  test('an output that cannot be read (a getter or a Proxy trap that throws) fails OUTPUT_NOT_JSON once, saying where and why', async () => {
+    const h = makeHarness();
+    const result = await withTimeout(
+      h.run(manifest('unreadable', [bad('throwingGetter'), bad('nestedThrowingGetter'), bad('throwingProxy')])),
+      20_000,
+      'the run',
+    );
+    for (const [name, where, why] of [
+      ['bad-throwingGetter', 'a value at $.x that could not be read', 'boom'],
+      ['bad-nestedThrowingGetter', 'a value at $.list[1].y that could not be read', 'deep boom'],
+      ['bad-throwingProxy', 'a value at $.p that could not be read', 'no keys'],
+    ] as const) {
+      const task = taskOf(result, name);
+      expect(task.status).toBe('failed');
+      expect(task.attempts).toBe(1);
+      expect(task.error).toMatchObject({ name: 'OutputError', code: OUTPUT_NOT_JSON });
+      expect(task.error!.message).toContain(where);
+      expect(task.error!.message).toContain(why);
+    }
+  });
+
   test('an output JSON can hold after conversion reaches dependents exactly as it is stored', async () => {
     const h = makeHarness();
     const result = await withTimeout(
