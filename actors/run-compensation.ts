@@ -36,11 +36,10 @@ export class RunCompensation {
     this.step();
   }
 
-  /** A compensation's task actor settled (rolled_back, or rollback_failed / cancelled). */
+  /** A compensation's task actor settled (rolled_back, or rollback_failed / cancelled), and that is durable. */
   settled(status: TaskStatus): void {
     if (status !== 'rolled_back') this.failed++;
-    // Deferred: this runs inside the task's entry action, before its transition is recorded.
-    queueMicrotask(() => this.step());
+    this.step();
   }
 
   private step(): void {

@@ -55,6 +55,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly plan: StartPlan;
   /** Settled tasks whose dependents wait for the commit of their terminal state. */
   private settledAwaitingCommit: number[] = [];
+  /** Compensations that ended, whose next one waits for the commit of their end. */
+  private compensationsAwaitingCommit: { i: number; status: TaskStatus }[] = [];
   /** Settled tasks nobody waits on; handled in the next microtask. */
   private settledFree: number[] = [];
   private settleFreeQueued = false;
@@ -66,7 +68,12 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private cancelling = false;
   private finishing: RunStatus | null = null;
   /** What asked for the commit being made (see beforeCommit): acted on once it is durable. */
-  private readonly sealed = { settled: [] as number[], compensation: false, finishing: null as RunStatus | null };
+  private readonly sealed = {
+    settled: [] as number[],
+    compensated: [] as { i: number; status: TaskStatus }[],
+    compensation: false,
+    finishing: null as RunStatus | null,
+  };
   private graceTimer: unknown = null;
   private resolveFinished!: (summary: RunSummary) => void;
   private rejectFinished!: (err: unknown) => void;
@@ -248,13 +255,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   // ---- settling: right after a task's terminal state is recorded --------------------------------
 
   private onSettled(i: number, status: TaskStatus): void {
-    const compensation = this.compensation;
-    if (compensation) {
-      // Deferred: this runs inside the task's entry action, before its transition is recorded.
-      queueMicrotask(() => {
-        this.dropActor(i);
-        compensation.settled(status);
-      });
+    if (this.compensation) {
+      // The next rollback starts once this one's end is durable: after a crash, a rollback that
+      // had finished must read as finished, not run again (rollbacks are rarely idempotent).
+      this.compensationsAwaitingCommit.push({ i, status });
+      this.env.barrier.request(this);
       return;
     }
     // Only dependents waiting to start need the terminal state durable first; a skip or a
@@ -281,6 +286,8 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const sealed = this.sealed;
     for (const i of this.settledAwaitingCommit) sealed.settled.push(i);
     this.settledAwaitingCommit = [];
+    for (const ended of this.compensationsAwaitingCommit) sealed.compensated.push(ended);
+    this.compensationsAwaitingCommit = [];
     sealed.compensation ||= this.compensationRequested;
     this.compensationRequested = false;
     sealed.finishing = this.finishing ?? sealed.finishing;
@@ -291,12 +298,17 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.abandoned) return;
     // A finish requested before this commit has its final transition durable now; one
     // requested while settling below (or while the commit was on its way) waits for the next.
-    const { settled, compensation, finishing } = this.sealed;
+    const { settled, compensated, compensation, finishing } = this.sealed;
     this.sealed.settled = [];
+    this.sealed.compensated = [];
     this.sealed.compensation = false;
     this.sealed.finishing = null;
     this.settleAll(settled);
     if (compensation) this.startCompensation();
+    for (const { i, status } of compensated) {
+      this.dropActor(i);
+      this.compensation?.settled(status);
+    }
     if (finishing) this.complete(finishing);
   }
 
