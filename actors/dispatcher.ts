@@ -1,7 +1,7 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
-import { systemClock, type Clock } from '../src/clock.ts';
+import { settlesWithin, systemClock, type Clock } from '../src/clock.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
-import { SwarmError, UsageError } from '../src/errors.ts';
+import { RunLeftUnfinishedError, SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
 import { DispatcherGaveUpError, isTransientStoreFailure, openConfiguredStore, storeWriteError, type RunFencedError } from '../src/store/index.ts';
@@ -329,7 +329,12 @@ export class Dispatcher {
       const active = [...this.runs.values()];
       for (const run of active) run.cancel('the dispatcher is stopping');
       // allSettled: a run abandoned by a store failure rejects, and must not stop the drain.
-      await Promise.allSettled(active.map((run) => run.finished));
+      const ended = Promise.allSettled(active.map((run) => run.finished));
+      // A cancel does not stop rollbacks (a half-undone run is no safer), and they may take
+      // their whole timeouts, one after another: past the grace, a run still rolling back is
+      // left as the database has it, for `swarm run --resume` or another dispatcher to finish.
+      if (!(await settlesWithin(ended, this.options.config.dispatcher.shutdown_grace))) this.leaveRollingBack();
+      await ended;
     } finally {
       this.scheduler.close();
       this.custody.stop();
@@ -345,6 +350,18 @@ export class Dispatcher {
     }
     if (failure) this.stopReject(failure);
     else this.stopResolve();
+  }
+
+  /** Stops here, unfinished, each run still rolling back (see shutdown); their rollbacks in flight are aborted. */
+  private leaveRollingBack(): void {
+    for (const run of [...this.runs.values()]) {
+      if (!run.rollingBack) continue;
+      this.runs.delete(run.runId);
+      const left = new RunLeftUnfinishedError(run.runId);
+      this.log.warn({ runId: run.runId }, left.message);
+      run.abandon(left);
+      this.actor.send(dispatcherMessages.runReleased(run.runId));
+    }
   }
 
   private onRunFinished(run: RunCoordinator, status: RunStatus): void {

@@ -180,6 +180,11 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.jobs.release();
   }
 
+  /** Compensating, or with a symbol's rollback in flight: rollbacks run to their end, a cancel does not stop them. */
+  get rollingBack(): boolean {
+    return this.state === 'compensating' || (this.live.states().rolling_back ?? 0) > 0;
+  }
+
   /** Counts of live task actors by state, for progress displays. */
   liveStates(): Record<string, number> {
     return this.live.states();
@@ -373,9 +378,12 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       if (NOT_ON_A_NODE.has(actor.getSnapshot().value as string)) actor.send(cancel);
     }
     this.frontier.settleNeverRun([...this.frontier.takeRunnable(), ...this.graph.takeUndecided()], cancel);
-    // Started attempts get the grace period to finish on their own.
+    // Started attempts get the grace period to finish on their own. A symbol rolling back its
+    // failure is not cut short: its rollback runs to its end within its own timeout, as a
+    // compensation does, or the symbol would end `cancelled` with its failure and a half-done
+    // undo hidden (a dispatcher that stops leaves such a run for resume instead: Dispatcher).
     this.graceTimer = this.env.clock.setTimeout(() => {
-      for (const actor of this.live.actors()) actor.send(cancel);
+      for (const actor of this.live.actors()) if (actor.getSnapshot().value !== 'rolling_back') actor.send(cancel);
     }, this.env.cancelGraceMs);
   }
 

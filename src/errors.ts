@@ -102,6 +102,22 @@ export class UsageError extends SwarmError {
   }
 }
 
+/**
+ * A run its dispatcher stopped hosting while it was still rolling back, because the dispatcher
+ * was stopping (a cancel does not stop rollbacks): it stays unfinished in the database, for
+ * `swarm run --resume` or another dispatcher to finish.
+ */
+export class RunLeftUnfinishedError extends SwarmError {
+  override name = 'RunLeftUnfinishedError';
+  constructor(runId: string) {
+    super(
+      'TASK_CANCELLED',
+      `Run ${runId} was rolling back when its dispatcher stopped: it is left unfinished in the database; ` +
+        `\`swarm run --resume ${runId}\` (or another dispatcher on that database) finishes its rollbacks.`,
+    );
+  }
+}
+
 export class RunNotFoundError extends SwarmError {
   override name = 'RunNotFoundError';
   constructor(runId: string) {

@@ -1,6 +1,7 @@
 import type { Dispatcher, RunHandle } from '../../actors/dispatcher.ts';
 import type { LoadedManifest } from '../manifest/types.ts';
 import type { SwarmLogger } from '../logger.ts';
+import { RunLeftUnfinishedError } from '../errors.ts';
 import type { RunListing, RunStatus, SwarmStore } from '../store/types.ts';
 
 /** What a follower (`swarm deploy`) polls: cheap counts, never the task list. */
@@ -72,7 +73,7 @@ export class RunRegistry {
         this.active.delete(handle.runId);
         this.listings.delete(handle.runId);
         if ((err as { code?: unknown }).code === 'RUN_FENCED') this.log.info({ runId: handle.runId }, 'run no longer hosted here: another dispatcher has it');
-        else this.log.warn({ runId: handle.runId, err }, 'run abandoned');
+        else if (!(err instanceof RunLeftUnfinishedError)) this.log.warn({ runId: handle.runId, err }, 'run abandoned'); // else the dispatcher said why
       },
     );
     return handle;

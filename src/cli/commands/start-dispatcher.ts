@@ -60,7 +60,8 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
       first(signal) {
         void note(
           `${signal} received: stopping; active runs are cancelled (running tasks get up to ` +
-            `${formatDuration(config.dispatcher.shutdown_grace)} to finish). Press Ctrl-C (or send ${signal}) again to exit at once.`,
+            `${formatDuration(config.dispatcher.shutdown_grace)} to finish; a run still rolling back then is left unfinished, for ` +
+            `\`swarm run --resume\` or another dispatcher). Press Ctrl-C (or send ${signal}) again to exit at once.`,
         );
         server.stop().then(() => resolve(0), reject);
       },
