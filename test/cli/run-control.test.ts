@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { killDispatchers, startDispatcher, within } from './dispatcher-process.ts';
-import { removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
+import { removeTempDirs, sandbox, swarm, swarmJson, writeManifest } from './helpers.ts';
 
 // A dispatcher child process and the CLI against it; every wait is bounded.
 setDefaultTimeout(60_000);
@@ -122,6 +124,27 @@ describe('run control and replay against a running dispatcher', () => {
     expect(refused.code).toBe(2);
     expect(refused.json.error.code).toBe('RUN_STATE_CONFLICT');
     expect(refused.json.error.message).toContain(`Run ${runId} is compensating: it cannot be cancelled now.`);
+  });
+
+  test('a paused run whose dispatcher died goes on under swarm run --resume (nothing could resume it there)', async () => {
+    // Before, it was taken up paused and waited for ever: no API reaches a `swarm run`.
+    const { dir, config, db } = sandbox();
+    const gate = join(dir, 'gate');
+    const wait = resolve(import.meta.dir, '../fixtures/modules/wait-for-file.ts');
+    const d = await startDispatcher(config, ['--db', db]);
+    const held = CHAIN.replace('{operation: delay, ms: 2500}', `{operation: module, module: ${wait}, path: ${gate}}`);
+    const deployed = await swarmJson(['deploy', writeManifest(dir, 'chain.yaml', held), config, '--url', d.url, '--detach']);
+    const runId = deployed.json.runId as string;
+    await waitForRun(d.url, runId, (r) => r.tasks[0].status === 'running', 'the first task to run');
+    expect((await swarmJson(['pause', runId, config, '--url', d.url])).code).toBe(0);
+    writeFileSync(gate, '');
+    await waitForRun(d.url, runId, (r) => r.status === 'paused' && r.tasks[0].status === 'succeeded', 'the run to be paused, its first task done');
+    await d.stop('SIGKILL');
+    const resumed = await within(swarm(['run', '--resume', runId, config, '--db', db]), 30_000, 'run --resume');
+    expect(resumed.stderr).toContain(`run ${runId} was paused; it goes on here`);
+    expect(resumed.stdout).toContain('failed'); // its last symbol fails on purpose: the run went to its end
+    const shown = await swarmJson(['show', runId, config, '--db', db]);
+    expect(shown.json.tasks.map((t: { status: string }) => t.status)).toEqual(['succeeded', 'succeeded', 'failed']);
   });
 
   test('without a dispatcher the control commands exit 3', async () => {

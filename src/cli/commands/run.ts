@@ -6,6 +6,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
 import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
+import { note } from '../output.ts';
 
 interface RunOptions {
   json?: boolean;
@@ -53,7 +54,16 @@ async function runCommand(first: string | undefined, second: string | undefined,
   const { config, output } = await loadRunConfig(configPath, opts);
   if (opts.resume !== undefined) {
     const runId = resolveRunId(config, opts.resume);
-    return hostRunLocally(config, { ...output, timeByAttempts: true }, runId, (d) => d.resume(runId));
+    return hostRunLocally(config, { ...output, timeByAttempts: true }, runId, (d) => {
+      const handle = d.resume(runId);
+      // Taken up as it was, paused: but nothing reaches a `swarm run` to resume it (no API), so
+      // it would wait for ever. It goes on here; a dispatcher takes it up paused instead.
+      if (handle.state() === 'paused') {
+        handle.resume();
+        void note(`run ${runId} was paused; it goes on here (to keep it paused, take it up with a dispatcher instead: swarm start-dispatcher on this database)`);
+      }
+      return handle;
+    });
   }
   const loaded = loadManifestFile(manifestPath!, { defaults: manifestDefaults(config) });
   refuseUnrunnableHere(loaded.manifest, config, `swarm run ${manifestPath}`);
