@@ -11,6 +11,8 @@ export interface Settlement {
   seq: number;
   task: string;
   status: string;
+  /** Settled by `task.cancel`: a cancel's, told to the coordinator only after its `run.cancel` row. */
+  byCancel?: true;
 }
 
 export interface CoordinatorInstanceResult {
@@ -114,11 +116,17 @@ function snapshotOf(replay: ActorReplay): Omit<CoordinatorInstanceResult, 'rows'
  */
 function deliver(replay: ActorReplay, pending: PendingSettlements): void {
   if (pending.size === 0) return;
-  const burst = pending.list();
+  // A cancel settles the tasks off a node from inside the coordinator's run.cancel transition,
+  // before that row is written; the runtime tells the coordinator of them after it (its
+  // settlements on their way were told before the cancel), so they wait for that row here.
+  const beforeCancel = replay.value === 'running' || replay.value === 'paused';
+  const held = (s: Settlement) => beforeCancel && s.byCancel === true;
+  const burst = pending.list(held);
+  if (burst.length === 0) return;
   // Not taken here (idle: the tasks' rows came from inside the coordinator's own transition,
   // which the journal writes after them): they reach it after its row, in its next state.
   if (!replay.accepts(coordinatorMessages.tasksSettled(burst))) return;
-  if (replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst))) pending.clear();
+  if (replay.feedUnrecorded(coordinatorMessages.tasksSettled(burst))) pending.keepOnly(held);
 }
 
 /** Settlements not yet counted by the coordinator, in settlement order. */
@@ -136,10 +144,16 @@ class PendingSettlements {
     this.size = 0;
   }
 
-  /** The pending settlements as a burst's `settled` list (a Settlement has its task and status). */
-  list(): { task: string; status: TaskStatus }[] {
+  /** Keeps only the settlements `kept` holds on to (the others were delivered). */
+  keepOnly(kept: (s: Settlement) => boolean): void {
+    this.entries = this.entries.filter((e) => e !== null && kept(e));
+    this.size = this.entries.length;
+  }
+
+  /** The pending settlements but those `skip` holds back, as a burst's `settled` list. */
+  list(skip: (s: Settlement) => boolean = () => false): { task: string; status: TaskStatus }[] {
     const out: { task: string; status: TaskStatus }[] = [];
-    for (const e of this.entries) if (e) out.push(e as unknown as { task: string; status: TaskStatus });
+    for (const e of this.entries) if (e && !skip(e)) out.push(e as unknown as { task: string; status: TaskStatus });
     return out;
   }
 

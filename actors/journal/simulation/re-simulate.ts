@@ -1,5 +1,6 @@
 import { taskMachine, type TaskInput } from '../../../machines/task-machine.ts';
 import type { Manifest } from '../../../src/manifest/types.ts';
+import { taskMessages } from '../../../src/messages.ts';
 import type { ActorKind, RunPatch, TaskPatch, TransitionRecord } from '../../../src/store/types.ts';
 import { outlivesRuns } from '../../../src/store/validation.ts';
 import { coordinatorInput, symbolOfTaskActor, TaskInputShapes } from './actor-inputs.ts';
@@ -74,6 +75,7 @@ export interface SimulationReport {
 }
 
 const DEFAULT_BACKOFF = { base: 500, max: 30_000 };
+const TASK_CANCEL = taskMessages.cancel('').type;
 
 /** A task's projection rebuilt from its instances, and where its latest instance is. */
 interface RebuiltTask {
@@ -149,7 +151,10 @@ export function reSimulate(recorded: RecordedRun, options: SimulateOptions = {})
     const { rows: instanceRows, name } = known[k];
     const t = trajectories[k];
     if (t.mismatch) problems.push(rowProblem(instanceRows[t.mismatch.index], t.mismatch.expected, t.mismatch.got));
-    for (const s of t.settlements) settlements.push({ seq: instanceRows[s.index].seq, task: name, status: s.status });
+    for (const s of t.settlements) {
+      const row = instanceRows[s.index];
+      settlements.push({ seq: row.seq, task: name, status: s.status, ...(row.event === TASK_CANCEL && { byCancel: true }) });
+    }
   }
   settlements.sort((a, b) => a.seq - b.seq);
 
