@@ -14,6 +14,11 @@ export type ErrorCode =
   /** The run's lease passed to another process: this one stopped hosting it (src/store/run-lease.ts). */
   | 'RUN_FENCED'
   | 'DISPATCHER_UNREACHABLE'
+  /**
+   * A request that must not be made twice (a deploy, replay or rollback) was sent to a
+   * dispatcher that gave no answer: it may have been carried out (src/cli/dispatcher-client.ts).
+   */
+  | 'OUTCOME_UNKNOWN'
   | 'TASK_FAILED'
   | 'TASK_TIMEOUT'
   | 'TASK_CANCELLED'
@@ -209,6 +214,7 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
       case 'STORE_UNAVAILABLE':
       case 'STORE_SCHEMA':
       case 'DISPATCHER_UNREACHABLE':
+      case 'OUTCOME_UNKNOWN':
       // The run goes on in another process; this one could not see it through.
       case 'RUN_FENCED':
         return 3;

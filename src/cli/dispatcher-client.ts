@@ -14,6 +14,16 @@ import { SwarmError, UsageError, type ErrorCode } from '../errors.ts';
  * (503: stopping), is passed over; any other answer is final — except "no such run", which sends
  * a request about a run on to the next, since another dispatcher may host it. The dispatcher
  * that answered is asked first from then on.
+ *
+ * A POST that must not be carried out twice (a deploy, replay or rollback) is never sent again
+ * once it may have been received: a dispatcher that froze (SIGSTOP, a paused VM) reads the request
+ * waiting in its socket when it goes on and acts on it, however long the client has waited. So
+ * each dispatcher is first asked for `/health`, and only one that answered it gets the POST; one
+ * that did not (refused, timed out) never saw the request and is passed over. Once the POST is
+ * sent, only a refused connection (nothing sent) or the dispatcher's own answer counts: no
+ * answer in time, a connection cut, or an answer that is not the dispatcher's (a proxy giving
+ * up) is OUTCOME_UNKNOWN (exit 3), which says how to look. Control requests (cancel, pause,
+ * resume) may be repeated (`repeatable`): only the dispatcher hosting the run acts on them.
  */
 
 /**
@@ -51,6 +61,51 @@ export class NotADispatcherError extends SwarmError {
 
 export function noDispatcher(url: string, cause?: unknown): SwarmError {
   return new SwarmError('DISPATCHER_UNREACHABLE', `no dispatcher at ${url}; start one with \`swarm start-dispatcher\``, { cause });
+}
+
+/** A dispatcher that did not answer the `/health` asked before a POST: the POST was not sent. */
+function noAnswerToProbe(url: string, cause: unknown): SwarmError {
+  if (!isTimeout(cause)) return noDispatcher(url, cause);
+  return new SwarmError(
+    'DISPATCHER_UNREACHABLE',
+    `no dispatcher answered at ${url} in time, so nothing was sent to it; is it running (\`swarm start-dispatcher\`), or stopped or cut off?`,
+    { cause },
+  );
+}
+
+/** A POST that may have been received and carried out, with no answer to say so. */
+function outcomeUnknown(url: string, path: string, why: string, cause?: unknown): SwarmError {
+  return new SwarmError(
+    'OUTCOME_UNKNOWN',
+    `the dispatcher at ${url} ${why} after it was sent POST ${path}: it may have received it and acted on it (a stopped dispatcher does once it goes on), ` +
+      `so it was not sent again, to it or to another dispatcher, and whether it was done is unknown. Look before trying again: ` +
+      `\`swarm status --url ${url}\`, the dispatcher's dashboard (${url}/), or \`swarm runs\` on its database.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/**
+ * Errors of a connection that was never made, so no byte of the request left: refused, no such
+ * host, no route. Anything else (a timeout, a reset) may come after the request was sent.
+ */
+const NOTHING_SENT = new Set(['ECONNREFUSED', 'ConnectionRefused', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+function nothingSent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NOTHING_SENT.has(code);
+}
+
+export interface PostOptions {
+  /**
+   * Safe to send to another dispatcher after one gave no answer (cancel, pause, resume: only
+   * the dispatcher hosting the run acts on it, once). Not so a deploy, replay or rollback,
+   * the default: each would start something again.
+   */
+  repeatable?: boolean;
 }
 
 /**
@@ -113,6 +168,12 @@ function hintFor(status: number): string {
   return '';
 }
 
+function errorText(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
 export class DispatcherClient {
   private readonly token: string | undefined;
   private readonly urls: string[];
@@ -147,18 +208,20 @@ export class DispatcherClient {
     return this.request<T>('GET', path);
   }
 
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  post<T>(path: string, body: unknown, options: PostOptions = {}): Promise<T> {
+    return this.request<T>('POST', path, body, options.repeatable !== true);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `once`: the request must not be carried out twice (see the class comment). */
+  private async request<T>(method: string, path: string, body?: unknown, once = false): Promise<T> {
     let unreachable: SwarmError | null = null;
     /** An answer another dispatcher may better: no such run, or unavailable (stopping). */
     let passed: DispatcherError | null = null;
     const order = [...this.urls.slice(this.current), ...this.urls.slice(0, this.current)];
     for (const url of order) {
       try {
-        const answer = await this.requestOne<T>(url, method, path, body);
+        if (once) await this.probe(url);
+        const answer = await this.requestOne<T>(url, method, path, body, once);
         this.current = this.urls.indexOf(url);
         return answer;
       } catch (error) {
@@ -179,7 +242,21 @@ export class DispatcherClient {
     throw noDispatcher(this.urls.join(' or '), unreachable?.cause);
   }
 
-  private async requestOne<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  /** Whether a dispatcher answers at `url` now (any answer of its own); throws DISPATCHER_UNREACHABLE if not. */
+  private async probe(url: string): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url + '/health', { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw noAnswerToProbe(url, error);
+    }
+    await response.body?.cancel();
+    if (response.headers.get(DISPATCHER_ANSWER_HEADER) === null) {
+      throw new NotADispatcherError(url, response.status, `no ${DISPATCHER_ANSWER_HEADER} header`);
+    }
+  }
+
+  private async requestOne<T>(url: string, method: string, path: string, body?: unknown, once = false): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -192,17 +269,23 @@ export class DispatcherClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      if (once && !nothingSent(error)) {
+        throw outcomeUnknown(url, path, isTimeout(error) ? `did not answer within ${this.timeoutMs / 1000} s` : `closed the connection with no answer (${errorText(error)})`, error);
+      }
       throw noDispatcher(url, error);
     }
     // Another server may answer JSON too: only a dispatcher's answers carry its header.
     if (response.headers.get(DISPATCHER_ANSWER_HEADER) === null) {
       await response.body?.cancel();
+      // Past a dispatcher that answered the probe: a proxy in front of it that gave up waiting.
+      if (once) throw outcomeUnknown(url, path, `gave no answer of its own (HTTP ${response.status} without the ${DISPATCHER_ANSWER_HEADER} header, as from a proxy that gave up waiting)`);
       throw new NotADispatcherError(url, response.status, `no ${DISPATCHER_ANSWER_HEADER} header`);
     }
     let data: unknown;
     try {
       data = await response.json();
     } catch (error) {
+      if (once) throw outcomeUnknown(url, path, `sent an answer that could not be read (${errorText(error)})`, error);
       throw new NotADispatcherError(url, response.status, 'not JSON', error);
     }
     if (response.ok) return data as T;

@@ -42,7 +42,8 @@ export function registerControl(program: Command): void {
           }
           const { config } = await loadCliConfig(configPath);
           const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
-          const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {});
+          // Only the dispatcher hosting the run acts on it, and a second cancel (pause, resume) changes nothing.
+          const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {}, { repeatable: true });
           if (opts.json) await printJson(answer);
           else await out(done(answer.runId));
           return 0;
