@@ -93,9 +93,15 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
   const stored = loadStoredRun(store, runId);
   const { run, loaded, tasks } = stored;
   if (!isFinishedRun(run.status)) {
-    const next = isInterrupted(store, run)
-      ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
-      : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
+    const interrupted = isInterrupted(store, run);
+    // Rolling back already (a rollback is not cancelled): the advice for a run is not for it.
+    const next = compensationUnderway(store, runId, tasks)
+      ? interrupted
+        ? `it was rolling back when its process stopped: ${resumeHint(runId)}, which finishes its rollbacks`
+        : 'it is rolling back already; wait for that to end (a rollback is not cancelled)'
+      : interrupted
+        ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
+        : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }
   if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);

@@ -124,6 +124,10 @@ describe('a run whose process was killed', () => {
     });
     child.kill('SIGKILL');
     await child.exited;
+    // Another rollback is not the way: it says how to finish this one.
+    const again = await swarmJson(['rollback', runId, '--db', db], config);
+    expect(again.code).toBe(2);
+    expect(again.json.error.message).toContain(`it was rolling back when its process stopped: its process is gone; take it up with \`swarm run --resume ${runId}\``);
 
     writeFileSync(gate, '');
     const resumed = await swarmJson(['run', '--resume', runId, '--db', db], config);

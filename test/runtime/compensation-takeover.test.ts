@@ -50,6 +50,8 @@ async function takeOverWhileUndoingB(first: Harness, runId: string, gate: string
   await waitFor(() => first.store.getTask(runId, 'b')?.status === 'rolling_back', 'b to be rolling back');
   expect(coordinatorStates(first, runId).at(-1)).toBe('compensating');
   const second = makeHarness({ sharing: first });
+  // Its host alive: another rollback is refused, saying to wait (a rollback is not cancelled).
+  expect(() => second.dispatcher.rollback(runId)).toThrow(`Run ${runId} is running: it is rolling back already; wait for that to end (a rollback is not cancelled).`);
   const held = second.store.getRunLease(runId)!;
   second.store.claimRunLease(runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
   const [resumed] = second.dispatcher.resumeOrphanedRuns();
