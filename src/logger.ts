@@ -111,9 +111,16 @@ export function prettyLogLine(colorize: boolean): (line: string) => string {
     } catch {
       return pretty(line); // not JSON: pino-pretty prints it as it is
     }
-    return pretty(withVisibleControls(parsed) as Record<string, unknown>);
+    const visible = withVisibleControls(parsed) as Record<string, unknown>;
+    // A message's further lines are indented as its fields are: none passes for a line of its
+    // own (a workflow's `log` operation, or a worker's log frame, could forge a dispatcher line).
+    if (typeof visible.msg === 'string') visible.msg = visible.msg.replace(/\n/g, `\n${CONTINUATION}`);
+    return pretty(visible);
   };
 }
+
+/** How pino-pretty indents a line's fields; a message's further lines get the same. */
+const CONTINUATION = '    ';
 
 /** Every string and key in a parsed log line with its control characters escaped (terminal-text.ts). */
 function withVisibleControls(value: unknown): unknown {

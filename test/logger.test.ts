@@ -303,3 +303,15 @@ describe('errors on the console', () => {
     expect(coded).toContain('at g (src/b.ts:2:2)');
   });
 });
+
+describe('a message of several lines on the console', () => {
+  test('its further lines are indented, so no line of it passes for a log line of its own', () => {
+    // A workflow's `log` operation (or a worker's log frame) could forge a dispatcher line.
+    const forged = 'log1\n[14:00:00.000] INFO: dispatcher: worker registered\r\nthird';
+    const text = prettyLogLine(false)(JSON.stringify({ level: 40, time: 0, msg: forged }));
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toEndWith('WARN: log1');
+    expect(lines.slice(1)).toEqual(['    [14:00:00.000] INFO: dispatcher: worker registered\\x0d', '    third']);
+  });
+});
+
