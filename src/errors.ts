@@ -19,6 +19,8 @@ export type ErrorCode =
    * dispatcher that gave no answer: it may have been carried out (src/cli/dispatcher-client.ts).
    */
   | 'OUTCOME_UNKNOWN'
+  /** Ctrl-C while following a run on a dispatcher: this command stopped; the run goes on there. */
+  | 'FOLLOW_STOPPED'
   | 'TASK_FAILED'
   | 'TASK_TIMEOUT'
   | 'TASK_CANCELLED'

@@ -98,7 +98,7 @@ async function follow(
   for (;;) {
     const signal = interrupted();
     if (signal) {
-      throw new SwarmError('TASK_CANCELLED', `stopped following run ${runId} (${signal}); it goes on on the dispatcher: ${client.runPage(runId)}`);
+      throw new SwarmError('FOLLOW_STOPPED', `stopped following run ${runId} (${signal}); the run was not cancelled and goes on on the dispatcher: ${client.runPage(runId)}`);
     }
     try {
       const view = await client.get<RunProgressView>(`/api/runs/${encodeURIComponent(runId)}/progress`);
