@@ -21,6 +21,7 @@ import type { HostServices } from './executor/thread-protocol.ts';
 import { connectionRefusal } from './connection-refusal.ts';
 import { LocalThreadNode } from './local-thread-node.ts';
 import { ProcessBackendNode } from './process-backend-node.ts';
+import { SilenceWatch } from './silence-watch.ts';
 
 export interface RemoteWorkerOptions {
   /**
@@ -38,6 +39,12 @@ export interface RemoteWorkerOptions {
   backends?: readonly BackendSpec[];
   token?: string;
   heartbeatIntervalMs: number;
+  /**
+   * How long the dispatcher may send nothing at all (no message, no answer to a ping) before the
+   * worker counts it gone and moves to the next one named (`[coordinator] heartbeat_timeout`;
+   * default three heartbeat intervals). With one dispatcher named it waits for it, saying so.
+   */
+  silenceMs?: number;
   /** Largest frame this worker sends or accepts (`[security] max_message_size`). */
   maxMessageSize: number;
   reconnect?: { baseMs: number; maxMs: number };
@@ -95,6 +102,8 @@ export class RemoteWorker {
   private readonly urls: readonly string[];
   /** The dispatcher connected to, or tried next. */
   private at = 0;
+  /** Whether the current connection's dispatcher still answers (see SilenceWatch). */
+  private watch: SilenceWatch | null = null;
 
   /** Throws ConfigError when the name is one the dispatcher would refuse (see WORKER_NAME_PATTERN). */
   constructor(private readonly options: RemoteWorkerOptions) {
@@ -161,6 +170,7 @@ export class RemoteWorker {
     this.out?.flush();
     if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
+    this.watch?.stop();
     this.socket?.close(1000, 'worker stopped');
     await Promise.all([this.node.close(), this.backendNode?.close()]);
   }
@@ -176,6 +186,16 @@ export class RemoteWorker {
     const url = this.url;
     const socket = new WebSocket(url, { headers } as never);
     this.socket = socket;
+    this.watch?.stop();
+    // Started before the socket opens: a frozen dispatcher's kernel still accepts the connection, and the upgrade is never answered.
+    const watch = new SilenceWatch({
+      clock: this.clock,
+      now: () => performance.now(),
+      limitMs: this.options.silenceMs ?? 3 * this.options.heartbeatIntervalMs,
+      onSilent: (silentForMs) => this.onSilent(socket, opened, silentForMs),
+      onHeardAgain: () => this.log.info({ url }, 'the dispatcher answers again'),
+    });
+    this.watch = watch;
     this.out = new FrameBatcher<ToDispatcherMessage>({
       send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame),
       maxFrameBytes: this.options.maxMessageSize,
@@ -183,6 +203,7 @@ export class RemoteWorker {
     let opened = false;
     socket.addEventListener('open', () => {
       opened = true;
+      watch.heard();
       const resume: HeldAttempt[] = [...this.held].filter(([, h]) => h.url === url).map(([key, h]) => ({ key, lease: h.lease }));
       const session = this.sessions.get(url);
       this.send(
@@ -197,7 +218,11 @@ export class RemoteWorker {
         }),
       );
     });
-    socket.addEventListener('message', (event) => this.onFrame(event.data as string));
+    socket.addEventListener('message', (event) => {
+      watch.heard();
+      this.onFrame(event.data as string);
+    });
+    socket.addEventListener('pong', () => watch.heard());
     socket.addEventListener('close', () => this.onClose(socket, opened));
     socket.addEventListener('error', () => {}); // 'close' follows and handles it
   }
@@ -328,22 +353,47 @@ export class RemoteWorker {
     if (this.socket?.readyState === WebSocket.OPEN) this.out?.push(message);
   }
 
-  private onClose(socket: WebSocket, opened: boolean): void {
+  /**
+   * The dispatcher has sent nothing for `silentForMs`: frozen, or cut off with the connection
+   * still up. With another dispatcher named the worker moves to it, as after a close (the
+   * attempts this one assigned are given up once the next one welcomes it); with one, or while
+   * draining (its outcomes are for this one), it waits.
+   */
+  private onSilent(socket: WebSocket, opened: boolean, silentForMs: number): void {
     if (socket !== this.socket) return;
+    if (this.urls.length === 1 || this.stopping) {
+      const ms = Math.round(silentForMs);
+      this.log.warn({ url: this.url, silentForMs: ms }, `the dispatcher has sent nothing for ${ms} ms, not even the answer to a ping; waiting for it`);
+      return;
+    }
+    socket.terminate();
+    this.onClose(socket, opened, silentForMs);
+  }
+
+  private onClose(socket: WebSocket, opened: boolean, silentForMs?: number): void {
+    if (socket !== this.socket) return;
+    // Once handled, a socket given up for its silence closes later: that must not count again.
+    this.socket = null;
+    this.watch?.stop();
     this.registered = false;
     this.stopHeartbeat();
     for (const call of this.pendingCalls.values()) call.reject(new Error('the dispatcher connection closed'));
     this.pendingCalls.clear();
     if (this.stopping) return this.checkDrained();
     const url = this.url;
-    // A dispatcher that could not be reached: the next one is tried (a closed connection to a
-    // reachable one is tried again first: most closes are a blip).
-    if (!opened) this.at = (this.at + 1) % this.urls.length;
+    // A dispatcher that could not be reached, or went silent: the next one is tried (a closed
+    // connection to a reachable one is tried again first: most closes are a blip).
+    if (!opened || silentForMs !== undefined) this.at = (this.at + 1) % this.urls.length;
     const { baseMs, maxMs } = this.options.reconnect ?? { baseMs: 500, maxMs: 30_000 };
     const ceiling = Math.min(maxMs, baseMs * 2 ** this.failures++);
     const delay = Math.round(ceiling / 2 + ((this.options.random ?? Math.random)() * ceiling) / 2);
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
     const fields = { url, retryInMs: delay, ...(this.urls.length > 1 && { next: this.url }) };
+    if (silentForMs !== undefined) {
+      const ms = Math.round(silentForMs);
+      this.log.warn({ ...fields, silentForMs: ms }, `the dispatcher has sent nothing for ${ms} ms, not even the answer to a ping (stopped, or cut off); moving to the next`);
+      return;
+    }
     if (opened) {
       this.log.warn(fields, 'the connection to the dispatcher closed; reconnecting');
       return;
@@ -361,6 +411,8 @@ export class RemoteWorker {
     const every = Math.min(askedMs, this.options.heartbeatIntervalMs);
     const beat = () => {
       this.send(toDispatcher.heartbeat(this.held.size, this.backendNode?.enginePools()));
+      // A heartbeat gets no answer; a ping gets a pong from the dispatcher's event loop (see SilenceWatch).
+      if (this.socket?.readyState === WebSocket.OPEN) this.socket.ping();
       this.heartbeat = this.clock.setTimeout(beat, every);
     };
     this.heartbeat = this.clock.setTimeout(beat, every);

@@ -96,6 +96,8 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
         capacity: options.maxConcurrentTasks ?? worker.capabilities.max_concurrent_tasks ?? worker.max_concurrent_tasks,
         ...(token ? { token } : {}),
         heartbeatIntervalMs: worker.heartbeat_interval,
+        // As long as a dispatcher waits for a silent worker before it counts it lost.
+        silenceMs: config.coordinator.heartbeat_timeout,
         maxMessageSize: security.max_message_size,
         logger: log,
       });
