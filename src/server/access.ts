@@ -7,14 +7,17 @@ import { HttpError } from './http.ts';
 
 /**
  * Who may talk to the dispatcher. Three checks, in this order, on every request:
- * 1. the Host (and Origin, when a browser sends one) must name one of `[security]
- *    allowed_hosts` — a page on another site that resolves its own name to 127.0.0.1 (DNS
- *    rebinding) is refused even though it reaches a loopback socket;
+ * 1. the Host must name one of `[security] allowed_hosts` — a page on another site that
+ *    resolves its own name to 127.0.0.1 (DNS rebinding) is refused even though it reaches a
+ *    loopback socket — and an Origin, when a browser sends one, must be the server's own
+ *    (scheme, host and port: checkHost), so a page on another port of the same host cannot
+ *    act either;
  * 2. when a token is configured, `Authorization: Bearer <token>` with it — on /api/*,
  *    /metrics and the /workers upgrade (and again in the worker's `hello`), on loopback too:
  *    another user of the same machine reaches a loopback socket as easily as its owner. /health
  *    stays open so a load balancer or a script can probe liveness without the secret;
- * 3. (in the routes) the body size limit.
+ * 3. (in the server and the routes) a POST's JSON Content-Type (checkJsonType, http.ts) and
+ *    the body size limit.
  * The token itself is never logged nor echoed in a message.
  */
 
@@ -81,8 +84,40 @@ export function isWellFormedHost(hostHeader: string): boolean {
 }
 
 /**
- * Throws a 400 HttpError for a malformed Host header, and a 403 when the Host or Origin is not
- * an allowed host.
+ * The origin of the pages this server serves to a browser that reached it as `host` (the Host
+ * header): the scheme, host and port the browser puts in `Origin` on a request of its own
+ * page. The server speaks plain HTTP; behind a reverse proxy that terminates TLS and says so
+ * with `X-Forwarded-Proto: https`, its pages are https ones. (A page on another site cannot
+ * add that header: a browser sends it cross-site only after a CORS preflight, which the
+ * dispatcher never grants, and never on a WebSocket upgrade.) Null for a Host no URL takes.
+ */
+export function ownOrigin(request: Request, host: string): string | null {
+  const proto = request.headers.get('x-forwarded-proto')?.split(',')[0].trim().toLowerCase() === 'https' ? 'https' : 'http';
+  try {
+    return new URL(`${proto}://${host}`).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** An Origin header as `scheme://host[:port]` (default port left out, as URL has it), or null when it is none ("null", garbage). */
+function originOf(header: string): string | null {
+  try {
+    const origin = new URL(header).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Throws a 400 HttpError for a malformed Host header, a 403 HOST_NOT_ALLOWED when the Host is
+ * not an allowed host, and a 403 ORIGIN_NOT_ALLOWED when the request carries an Origin (every
+ * browser sends one with a POST, a cross-origin fetch and a WebSocket upgrade) that is not this
+ * server's own: the same scheme, host and port (ownOrigin). Comparing host names alone let a
+ * page on another port of the same machine (`http://localhost:3000`) drive a loopback
+ * dispatcher, and the dashboard's cookie, which browsers send to every port of a host, with it.
+ * A request with no Origin (the CLI, curl, a worker) is not a browser page's.
  */
 export function checkHost(request: Request, policy: AccessPolicy): void {
   const host = request.headers.get('host');
@@ -93,18 +128,18 @@ export function checkHost(request: Request, policy: AccessPolicy): void {
     throw new HttpError(403, 'HOST_NOT_ALLOWED', 'This host name is not in [security] allowed_hosts of the dispatcher.');
   }
   const origin = request.headers.get('origin');
-  // "null" (a sandboxed frame, a file:// page) fails the URL parse and is refused too: a page
+  if (origin === null) return;
+  // "null" (a sandboxed frame, a file:// page) is nobody's origin, and refused too: a page
   // like that could otherwise post a workflow to a loopback dispatcher.
-  if (origin !== null) {
-    let originHost: string;
-    try {
-      originHost = new URL(origin).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    } catch {
-      originHost = '';
-    }
-    if (!policy.allowedHosts.has(originHost)) {
-      throw new HttpError(403, 'HOST_NOT_ALLOWED', 'This origin is not in [security] allowed_hosts of the dispatcher.');
-    }
+  const own = ownOrigin(request, host);
+  if (own === null || originOf(origin) !== own) {
+    throw new HttpError(
+      403,
+      'ORIGIN_NOT_ALLOWED',
+      `A browser page may call this server only from its own origin (${own ?? 'the address it was reached at'}: same scheme, host and port); ` +
+        'this request came from a page elsewhere. Open the dashboard at that address; behind a reverse proxy, pass the Host header on unchanged ' +
+        '(and X-Forwarded-Proto: https when the proxy serves TLS).',
+    );
   }
 }
 

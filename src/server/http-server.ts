@@ -6,7 +6,7 @@ import { SwarmError } from '../errors.ts';
 import type { SwarmLogger } from '../logger.ts';
 import { checkHost, checkToken, type AccessPolicy } from './access.ts';
 import { routes, type RouteContext } from './api-routes.ts';
-import { errorResponse, HttpError, isInternalError } from './http.ts';
+import { checkJsonType, errorResponse, HttpError, isInternalError } from './http.ts';
 import { decodeParam, pathForLog, requestTarget } from './request-target.ts';
 import { resolveRunRef } from '../run-ref.ts';
 
@@ -71,6 +71,12 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       if (!options.acceptWorkers) {
         throw new HttpError(404, 'WORKERS_DISABLED', 'This dispatcher accepts no remote workers ([dispatcher] enable_websocket = false).');
       }
+      // A browser always sends Origin on a WebSocket upgrade, a worker never: no page, not
+      // even the dashboard's own, has any business on the worker route (with no token, it
+      // would be handed tasks, their parameters and their dependencies' outputs).
+      if (request.headers.get('origin') !== null) {
+        throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', '/workers is for swarm workers, which send no Origin header; a browser page may not connect to it.');
+      }
       // Refused before the upgrade when the header lacks the token; `hello` is checked again.
       checkToken(request, policy);
       const data: WorkerConnection = { bridge: null, out: null, malformed: 0 };
@@ -92,6 +98,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (route.protected) checkToken(request, policy);
     const params = route.pattern.exec(pathname)!.slice(1).map(decodeParam);
+    if (route.method === 'POST') checkJsonType(request);
     // A run hosted here, named by its id, needs no store read (none is possible in an outage).
     if (route.runRef && !context.registry.get(params[0])) params[0] = resolveRunRef(context.store, params[0]);
     return route.handle(request, params, context);

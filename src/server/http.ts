@@ -84,17 +84,30 @@ export function errorResponse(error: unknown, headers: Record<string, string> = 
 }
 
 /**
+ * Throws a 415 HttpError unless the request declares a JSON body (`application/json`, or a
+ * `+json` type). Every POST of the API must, even one whose body says nothing (`{}`): a page
+ * on another site can make a browser send a POST without asking first only as text/plain, a
+ * form or no type at all, so no such "simple" request ever acts, whatever else is checked.
+ */
+export function checkJsonType(request: Request): void {
+  const type = request.headers.get('content-type');
+  if (type === null || !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type.trim())) {
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'A POST must carry a JSON body declared as such: send it with Content-Type: application/json (a body of {} when there is nothing to say).',
+    );
+  }
+}
+
+/**
  * Reads a JSON request body of at most `maxBytes`. A declared Content-Length over the limit is
  * refused before anything is read; a body without one (chunked) is read only up to the limit,
- * so an oversized request never sits in memory whole. 413 when too large, 415 when declared as
- * something else than JSON, 400 when not JSON.
+ * so an oversized request never sits in memory whole. 413 when too large, 415 when not
+ * declared as JSON (checkJsonType), 400 when not JSON.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  // A declared type must be JSON; none at all is read as JSON (a hand-written curl).
-  const type = request.headers.get('content-type');
-  if (type !== null && !/^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(type.trim())) {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON: send it with Content-Type: application/json.');
-  }
+  checkJsonType(request);
   const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body exceeds [security] max_message_size (${maxBytes} bytes).`);
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();

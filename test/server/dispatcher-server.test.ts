@@ -124,18 +124,20 @@ symbols:
         controller.close();
       },
     });
-    const streamed = await fetch(server.url + '/api/runs', { method: 'POST', body: chunks, signal: AbortSignal.timeout(10_000) });
+    const streamed = await fetch(server.url + '/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, signal: AbortSignal.timeout(10_000) });
     expect(streamed.status).toBe(413);
     expect(server.store.counts().runs).toBe(0);
   });
 
-  test('Host and Origin must be allowed hosts: 403 otherwise, even for /health', async () => {
+  test('the Host must be an allowed host and an Origin the server\'s own: 403 otherwise, even for /health', async () => {
     const server = startServer(serverConfig());
     expect((await call(server, 'GET', '/health', { headers: { host: 'evil.example' } })).status).toBe(403);
     expect((await call(server, 'GET', '/health', { headers: { host: `localhost:${server.port}` } })).status).toBe(200);
     expect((await call(server, 'GET', '/api/status', { headers: { origin: 'http://evil.example' } })).status).toBe(403);
     expect((await call(server, 'GET', '/api/status', { headers: { origin: 'null' } })).status).toBe(403);
-    expect((await call(server, 'GET', '/api/status', { headers: { origin: `http://localhost:${server.port}` } })).status).toBe(200);
+    expect((await call(server, 'GET', '/api/status', { headers: { origin: `http://127.0.0.1:${server.port}` } })).status).toBe(200);
+    // Same host name, another port or name: another origin (test/server/cross-origin.test.ts).
+    expect((await call(server, 'GET', '/api/status', { headers: { origin: `http://localhost:${server.port}` } })).status).toBe(403);
   });
 
   test('auth: with enable_auth the API and /metrics need the bearer token; /health stays open', async () => {

@@ -105,10 +105,11 @@ describe('malformed requests get the JSON error contract, never a development pa
     const wrongType = await raw(server, `POST /api/runs HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 2`, '{}');
     expect(wrongType.status).toBe(415);
     expect(errorOf(wrongType).code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    // No Content-Type at all is read as JSON (a hand-written request), and +json types are JSON.
+    // No Content-Type at all is refused as well (a browser sends a body-less POST to another
+    // site that way without asking first); +json types are JSON.
     const untyped = await raw(server, `POST /api/runs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2`, '{}');
-    expect(untyped.status).toBe(400);
-    expect(errorOf(untyped).code).toBe('USAGE');
+    expect(untyped.status).toBe(415);
+    expect(errorOf(untyped).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     // Bytes that are not UTF-8 (a manifest saved as Latin-1) are refused, not stored as U+FFFD.
     const latin1 = await fetch(`${server.url}/api/runs`, {
       method: 'POST',
