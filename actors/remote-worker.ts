@@ -167,12 +167,30 @@ export class RemoteWorker {
       this.drained = resolve;
       this.checkDrained();
     });
+    this.warnUndelivered();
     this.out?.flush();
     if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
     this.stopHeartbeat();
     this.watch?.stop();
     this.socket?.close(1000, 'worker stopped');
     await Promise.all([this.node.close(), this.backendNode?.close()]);
+  }
+
+  /**
+   * Drained with outcomes the dispatcher never took (its connection gone, or no `accepted` within
+   * ackWaitMs): their attempts will run again wherever the run goes on, and the log must say so
+   * rather than end as if every result had been reported.
+   */
+  private warnUndelivered(): void {
+    const undelivered = [...this.held].filter(([, h]) => h.outcome !== undefined).map(([key]) => key);
+    if (undelivered.length === 0) return;
+    const n = undelivered.length;
+    const why = this.registered ? `the dispatcher did not confirm taking ${n === 1 ? 'it' : 'them'} in time` : 'the connection to the dispatcher is gone';
+    this.log.warn(
+      { url: this.url, undelivered },
+      `${n} result${n === 1 ? ' was' : 's were'} not delivered (${why}): ${undelivered.join(', ')}; ` +
+        `whoever takes the run up (the dispatcher, restarted, or another on its database) runs them again`,
+    );
   }
 
   /** The dispatcher connected to (or tried next). */

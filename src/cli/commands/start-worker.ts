@@ -16,8 +16,9 @@ import { onStopSignals } from '../signals.ts';
  * its capabilities (internal, and each enabled backend its `[worker.capabilities]` allows that
  * passes its health check) and `max_concurrent_tasks`, heartbeats, and runs what it is
  * assigned: internal operations on its own threads, backends as processes. While the dispatcher is unreachable it keeps retrying and says so in its log.
- * SIGINT/SIGTERM drains: no new task, running ones finish and are reported, exit 0; a second
- * signal exits 1 at once.
+ * SIGINT/SIGTERM drains: no new task, running ones finish and are reported, exit 0 — also when
+ * some results could not be reported (the dispatcher gone): a warning names them, and whoever
+ * takes their run up runs them again; a second signal exits 1 at once.
  */
 export function registerStartWorker(program: Command): void {
   program
