@@ -31,10 +31,10 @@ export { ABORT_GRACE_MS, type LocalThreadNodeOptions } from './local-thread-node
  * Aborting is two-step: the thread is asked to abort the request (its AbortSignal fires;
  * `delay` and well-behaved modules stop at once; a request still waiting on the thread ends
  * without starting). If no outcome arrives within `abortGraceMs`, the thread's call is
- * aborted, which terminates the thread: the other requests it was running then fail with
- * WORKER_CRASHED and are retried like any failed attempt (the price of being able to stop
- * synchronous code at all), those it had not reported started go to another thread, and a new
- * thread takes its place.
+ * aborted, which terminates the thread: the other requests whose own code had begun there
+ * then fail with WORKER_CRASHED and are retried like any failed attempt (the price of being
+ * able to stop synchronous code at all), those whose code had not begun go to another thread,
+ * and a new thread takes its place.
  */
 export class LocalThreadNode implements NodeRuntime {
   readonly id: string;
@@ -132,8 +132,9 @@ export class LocalThreadNode implements NodeRuntime {
       // Not sent to a thread yet: drop it from the pending batch and report it stopped.
       const index = this.pending.findIndex((p) => attemptKey(p.request) === key);
       if (index < 0) return;
-      // Never reported to the node actor as started, so not reported as ended either.
+      // Reported to the node actor as ended only if it was as started (on a thread since lost).
       const [p] = this.pending.splice(index, 1);
+      this.countEnded(p);
       p.sink.finished(cancelled(reason));
       this.wakeIdleWaiters();
       this.options.onCapacity();
@@ -160,7 +161,8 @@ export class LocalThreadNode implements NodeRuntime {
   giveBack(): void {
     const kept: Pending[] = [];
     const given: Pending[] = [];
-    for (const p of this.pending) (mayGiveBack(p.request, p.sink) ? given : kept).push(p);
+    // One that started on a thread since lost was reported started: it is not given back.
+    for (const p of this.pending) (mayGiveBack(p.request, p.sink) && !p.startedBefore ? given : kept).push(p);
     this.pending = kept;
     this.inFlight.markGivingBack();
     for (const thread of this.threads) if (thread.held.size > thread.running) thread.withdraw();
@@ -193,6 +195,7 @@ export class LocalThreadNode implements NodeRuntime {
   private serveThread(): ServedThread {
     return this.pool.serve(
       this.perThread,
+      this.perThread * this.streak.heldPerSlot,
       (thread, report) => this.onReport(thread, report),
       (thread, err) => this.onThreadLost(thread, err),
     );
@@ -237,8 +240,12 @@ export class LocalThreadNode implements NodeRuntime {
       // Started before its thread saw a withdraw: it runs here after all.
       const entry = this.inFlight.started(key);
       if (!entry) continue;
-      if (started++ === 0) runId = entry.request.runId;
-      entry.sink.started();
+      if (runId === '') runId = entry.request.runId;
+      // Started again after its first thread was lost: its start was told then.
+      if (!entry.startedBefore) {
+        started++;
+        entry.sink.started();
+      }
       // Its end right after its start: the task's two transitions are adjacent in the journal,
       // which stores them as one row (src/store/merged-transitions.ts).
       const outcome = endedNow?.get(key);
@@ -253,11 +260,12 @@ export class LocalThreadNode implements NodeRuntime {
     for (const o of report.outcomes) {
       const entry = this.inFlight.get(o.key);
       if (!entry) continue;
-      if (entry.started) {
-        if (ended++ === 0) runId = entry.request.runId;
-        // Reported early (before user code), it is quick if it ends by the thread's next report.
-        if (thread.startedEarly.delete(o.key)) this.streak.quick();
+      if (entry.started || entry.startedBefore) {
+        ended++;
+        if (runId === '') runId = entry.request.runId;
       }
+      // Reported early (before user code), it is quick if it ends by the thread's next report.
+      if (entry.started && thread.startedEarly.delete(o.key)) this.streak.quick();
       this.inFlight.finish(o.key, entry, o.outcome);
     }
     this.counted.count('ended', runId, ended);
@@ -298,12 +306,13 @@ export class LocalThreadNode implements NodeRuntime {
         continue;
       }
       if (entry.abortTimer !== null) {
-        // Aborted while it waited on the thread: it ends here, never started.
+        // Aborted while it waited on the thread: it ends here, never started (there).
         this.inFlight.clearAbortTimer(entry);
+        this.countEnded(entry);
         entry.sink.finished(cancelled('attempt stopped'));
         continue;
       }
-      back.push({ request: entry.request, sink: entry.sink, rescued: entry.rescued });
+      back.push({ request: entry.request, sink: entry.sink, rescued: entry.rescued, startedBefore: entry.startedBefore });
     }
     this.putBack(back);
     if (given > 0) {
@@ -322,14 +331,20 @@ export class LocalThreadNode implements NodeRuntime {
   }
 
   /**
-   * The thread died (crash, or terminated by a hard abort). What it reported started fails now
-   * (WORKER_CRASHED, retryable): the attempt may have run, at least once, but failed here. What
-   * it never reported started goes to another thread, once: the thread may have begun it in
-   * its last turn, so it may run twice, which at-least-once allows; it is not failed for a
-   * neighbour's crash. Operations that run user code report their start before it runs
-   * (OperationContext.reportNow), so the crash's own attempt is seldom among these; taking a
-   * request back only once bounds the loop if it is. An outcome still in flight on the port is
-   * ignored. Unless the node is closing, a new thread takes the dead one's place.
+   * The thread died (crash, or terminated by a hard abort). What had begun running code of its
+   * own there (ServedThread.hasBegun) fails now (WORKER_CRASHED, retryable): the attempt may
+   * have done part of its work, but failed here. The rest goes to another thread, once, and is
+   * not failed for a neighbour's crash:
+   * - what the thread never reported started: it may have begun it in its last turn, so it may
+   *   run twice, which at-least-once allows;
+   * - what it reported started whose own code never ran: a thread reports a turn's starts, and
+   *   a module's before its import, ahead of the code, and the code of one request that never
+   *   yields (a busy loop) keeps the others from ever running theirs. These stay `running`, in
+   *   the same attempt, whose timeout goes on.
+   * Operations that run user code report their start before it runs (OperationContext.reportNow),
+   * so the crash's own attempt is seldom among the first; taking a request back only once bounds
+   * the loop if it is. An outcome still in flight on the port is ignored. Unless the node is
+   * closing, a new thread takes the dead one's place.
    */
   private onThreadLost(thread: ServedThread, err: unknown): void {
     const index = this.threads.indexOf(thread);
@@ -346,19 +361,19 @@ export class LocalThreadNode implements NodeRuntime {
     let runId = '';
     let ended = 0;
     const back: Pending[] = [];
-    for (const key of thread.held) {
+    for (const key of [...thread.held.keys()]) {
       const entry = this.inFlight.get(key);
       if (!entry) continue;
-      if (!entry.started && !entry.rescued && entry.abortTimer === null && !this.closed && !this.broken) {
-        // Asked for back before the thread died: given back, as asked.
+      const runsAgain = !entry.rescued && entry.abortTimer === null && !this.closed && !this.broken;
+      if (runsAgain && (!entry.started || !thread.hasBegun(key))) {
+        // Asked for back before the thread died: given back, as asked (never one reported started).
         if (this.inFlight.takeOut(key)!.given) entry.sink.returned!();
-        else back.push({ request: entry.request, sink: entry.sink, rescued: true });
+        else back.push({ request: entry.request, sink: entry.sink, rescued: true, startedBefore: entry.started || entry.startedBefore });
         continue;
       }
-      if (entry.started && ended++ === 0) runId = entry.request.runId;
+      if ((entry.started || entry.startedBefore) && ended++ === 0) runId = entry.request.runId;
       this.inFlight.finish(key, entry, threadCrashed(error));
     }
-    thread.held.clear();
     this.counted.count('ended', runId, ended);
     this.putBack(back);
     this.wakeIdleWaiters();
@@ -377,18 +392,28 @@ export class LocalThreadNode implements NodeRuntime {
   private breakDown(cause: string): void {
     const broken = threadsCannotStart(cause);
     this.broken = broken;
-    for (const { sink } of this.pending.splice(0)) sink.finished(this.broken);
-    // What threads that never began to serve hold never started.
+    for (const p of this.pending.splice(0)) {
+      this.countEnded(p);
+      p.sink.finished(broken);
+    }
+    // What threads that never began to serve hold never started (there).
     for (const thread of this.threads) {
-      for (const key of [...thread.held]) {
+      for (const key of [...thread.held.keys()]) {
         const entry = this.inFlight.get(key);
-        if (entry && !entry.started) this.inFlight.finish(key, entry, this.broken);
+        if (!entry || entry.started) continue;
+        this.countEnded(entry);
+        this.inFlight.finish(key, entry, broken);
       }
     }
     // Stops piscina starting threads; the calls still waiting for one end, and what they held fails.
     this.pool.stopStarting();
     this.wakeIdleWaiters();
     this.options.onBroken?.(new SwarmError('WORKER_CRASHED', broken.error.message));
+  }
+
+  /** `p` ends without a start on its current thread: the node actor counts it ended if it counted it started (on a thread since lost). */
+  private countEnded(p: Pending): void {
+    if (p.startedBefore) this.counted.count('ended', p.request.runId);
   }
 
   private wakeIdleWaiters(): void {

@@ -201,8 +201,9 @@ async function rawBatched(options: Map<string, string | true>): Promise<RawResul
         pool,
         channelName,
         tasksPerThread,
+        Math.max(inFlight, batchSize),
         (thread, report) => {
-          for (const o of report.outcomes) thread.held.delete(o.key);
+          for (const o of report.outcomes) thread.release(o.key);
           onDone?.(report.outcomes.length);
         },
         (_thread, err) => {

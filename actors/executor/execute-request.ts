@@ -13,7 +13,7 @@ export async function executeRequest(
   request: ExecutionRequest,
   signal: AbortSignal,
   host: HostServices,
-  report: { now: () => void; soon: () => void },
+  report: { began: () => void; now: () => void; soon: () => void },
 ): Promise<ExecutionOutcome> {
   const { symbol } = request;
   if (symbol.dispatch !== 'internal') {
@@ -24,6 +24,9 @@ export async function executeRequest(
   const op = operationOf(symbol);
   if (!isInternalOperation(op)) return notRetryable(`unknown internal operation "${op}"`);
   const { operation: _selector, ...parameters } = symbol.parameters;
+  // The module operation marks this itself, just before the module's function runs: its import
+  // is the thread's, not the attempt's (done again on whichever thread runs it next).
+  if (op !== 'module') report.began();
   try {
     const output = await OPERATIONS[op]({
       request,
@@ -31,6 +34,7 @@ export async function executeRequest(
       parameters,
       signal,
       host,
+      began: report.began,
       reportNow: report.now,
       reportSoon: report.soon,
     });

@@ -9,12 +9,17 @@ export interface PendingRequest {
   sink: AttemptSink;
   /** Whether it was already taken back from a lost thread once (see LocalThreadNode.onThreadLost). */
   rescued?: boolean;
+  /**
+   * Reported started on a thread since lost, where none of its own code ran: its sink and the
+   * node actor heard of its start then, and must not again (see LocalThreadNode.onThreadLost).
+   */
+  startedBefore?: boolean;
 }
 
 /** A request sent to a thread, until its outcome arrives or the thread hands it back. */
 export interface InFlightRequest extends PendingRequest {
   thread: ServedThread;
-  /** Whether the thread reported it started: only those count for the node actor. */
+  /** Whether its thread reported it started (with `startedBefore`: whether the node actor counts it). */
   started: boolean;
   /** Set once an abort was asked for: the timer that terminates the thread if it does not stop. */
   abortTimer: unknown;
@@ -62,7 +67,7 @@ export class InFlightRequests {
   /** Marks every unstarted, unaborted run request for giving back once its thread returns it. */
   markGivingBack(): void {
     for (const [key, entry] of this.byKey) {
-      if (!entry.started && entry.abortTimer === null && mayGiveBack(entry.request, entry.sink)) this.givingBack.add(key);
+      if (!entry.started && !entry.startedBefore && entry.abortTimer === null && mayGiveBack(entry.request, entry.sink)) this.givingBack.add(key);
     }
   }
 
@@ -74,7 +79,7 @@ export class InFlightRequests {
     const entry = this.byKey.get(key);
     if (!entry) return undefined;
     this.byKey.delete(key);
-    entry.thread.held.delete(key);
+    entry.thread.release(key);
     return { entry, given: this.givingBack.delete(key) };
   }
 
@@ -82,7 +87,7 @@ export class InFlightRequests {
   finish(key: string, entry: InFlightRequest, outcome: ExecutionOutcome): void {
     this.byKey.delete(key);
     this.givingBack.delete(key);
-    entry.thread.held.delete(key);
+    entry.thread.release(key);
     if (entry.started) entry.thread.running--;
     this.clearAbortTimer(entry);
     entry.sink.finished(outcome);

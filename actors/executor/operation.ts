@@ -13,6 +13,13 @@ export interface OperationContext {
   /** Calls back into the main thread (state table, log), through comlink. */
   host: HostServices;
   /**
+   * Marks, without a message, that code of this attempt's own is about to run (ServeCall.begun):
+   * if its thread is terminated from then on, the attempt fails with it (it may have done part
+   * of its work); before, it runs again on another thread. The module operation calls it just
+   * before the module's function; every other operation has it called before it runs.
+   */
+  began: () => void;
+  /**
    * Tells the main thread now that this attempt started, instead of at the end of the thread's
    * turn. Called before user code runs: code that never yields (a busy loop) would otherwise
    * keep the main thread from learning that this attempt started, so it would end as never

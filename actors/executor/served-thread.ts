@@ -11,8 +11,13 @@ import { decodeThreadMessage, encodeThreadMessage, type MainToThreadMessage, typ
  * the node serves a replacement.
  */
 export class ServedThread {
-  /** Keys sent to this thread whose outcome has not come back. */
-  readonly held = new Set<string>();
+  /** Keys sent to this thread whose outcome has not come back, with their slots in `begun`. */
+  private readonly slots = new Map<string, number>();
+  /** The keys it holds, with their slots: `run` adds them, `release` takes each off. */
+  readonly held: ReadonlyMap<string, number> = this.slots;
+  /** The thread's marks (ServeCall.begun) and the slots not given to a held key. */
+  private readonly begun: Int32Array;
+  private readonly freeSlots: number[];
   /** Settles when the call has ended, by `close`, by force or by the thread's death. */
   readonly ended: Promise<void>;
   /** How many of `held` the thread reported started (the rest wait on the thread). */
@@ -26,13 +31,21 @@ export class ServedThread {
   private readonly posted = new PostCounter();
   private lost = false;
 
+  /**
+   * `maxHeld`: the most requests the node ever has on this thread at once (a slot each in
+   * `begun`; past that, a request has none and counts as begun, as all did before the marks).
+   */
   constructor(
     pool: Piscina,
     channel: string,
     concurrency: number,
+    maxHeld: number,
     onReport: (thread: ServedThread, report: ThreadReport) => void,
     onLost: (thread: ServedThread, err: unknown) => void,
   ) {
+    const begun = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * maxHeld);
+    this.begun = new Int32Array(begun);
+    this.freeSlots = Array.from({ length: maxHeld }, (_, i) => maxHeld - 1 - i);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     port1.on('message', (text: string) => {
@@ -40,7 +53,7 @@ export class ServedThread {
       this.posted.seen();
       if (!this.lost) onReport(this, decodeThreadMessage<ThreadReport>(text));
     });
-    const call: ServeCall = { port: port2, channel, concurrency, posted: this.posted.buffer };
+    const call: ServeCall = { port: port2, channel, concurrency, posted: this.posted.buffer, begun };
     this.ended = pool.run(call, { signal: this.controller.signal, transferList: [port2] as never }).then(
       () => this.port.close(),
       (err: unknown) => {
@@ -54,8 +67,31 @@ export class ServedThread {
   }
 
   run(requests: ExecutionRequest[], keys: string[]): void {
-    for (const key of keys) this.held.add(key);
-    this.post({ type: 'run', requests });
+    const slots = keys.map((key) => {
+      const slot = this.freeSlots.pop() ?? -1;
+      // Cleared before the post that carries it: the thread sets it only after reading that.
+      if (slot >= 0) Atomics.store(this.begun, slot, 0);
+      this.slots.set(key, slot);
+      return slot;
+    });
+    this.post({ type: 'run', requests, slots });
+  }
+
+  /** `key` is off the thread (ended, handed back, or the thread lost): its slot is free again. */
+  release(key: string): void {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    if (slot >= 0) this.freeSlots.push(slot);
+  }
+
+  /**
+   * Whether code of `key`'s own began on the thread (ServeCall.begun). Read once the thread is
+   * lost, it says whether the attempt may have done part of its work there.
+   */
+  hasBegun(key: string): boolean {
+    const slot = this.slots.get(key);
+    return slot === undefined || slot < 0 || Atomics.load(this.begun, slot) === 1;
   }
 
   /** Whether the thread may spin when it next goes idle (see PostCounter.maySpin). */

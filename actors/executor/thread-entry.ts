@@ -35,7 +35,8 @@ function abortError(reason: string): Error {
 export default function serve(call: ServeCall): Promise<void> {
   const { port, concurrency } = call;
   const host = hostFor(call.channel);
-  const waiting: ExecutionRequest[] = [];
+  const waiting: { request: ExecutionRequest; slot: number }[] = [];
+  const begun = new Int32Array(call.begun);
   const running = new Map<string, AbortController>();
   let report: ThreadReport = { started: [], outcomes: [], returned: [] };
   let reportQueued = false;
@@ -66,7 +67,10 @@ export default function serve(call: ServeCall): Promise<void> {
     port.postMessage(encodeThreadMessage({ started, outcomes: [], returned: [], early: true }));
     spin.reported();
   };
-  const earlyFor = (key: string) => ({
+  const earlyFor = (key: string, slot: number) => ({
+    began: () => {
+      if (slot >= 0) Atomics.store(begun, slot, 1);
+    },
     now: () => {
       earlyKeys.add(key);
       postEarly();
@@ -102,13 +106,13 @@ export default function serve(call: ServeCall): Promise<void> {
     report.outcomes.push({ key, outcome });
     queueReport();
   };
-  const start = (request: ExecutionRequest) => {
+  const start = ({ request, slot }: { request: ExecutionRequest; slot: number }) => {
     const key = attemptKey(request);
     const controller = new AbortController();
     running.set(key, controller);
     report.started.push(key);
     queueReport();
-    void executeRequest(request, controller.signal, host, earlyFor(key)).then((outcome) => {
+    void executeRequest(request, controller.signal, host, earlyFor(key, slot)).then((outcome) => {
       running.delete(key);
       finish(key, outcome);
       fill();
@@ -124,7 +128,7 @@ export default function serve(call: ServeCall): Promise<void> {
     const message = decodeThreadMessage<MainToThreadMessage>(text);
     switch (message.type) {
       case 'run':
-        for (const request of message.requests) waiting.push(request);
+        message.requests.forEach((request, i) => waiting.push({ request, slot: message.slots[i] ?? -1 }));
         fill();
         break;
       case 'abort': {
@@ -133,14 +137,14 @@ export default function serve(call: ServeCall): Promise<void> {
           controller.abort(abortError(message.reason));
           break;
         }
-        const index = waiting.findIndex((r) => attemptKey(r) === message.key);
+        const index = waiting.findIndex((w) => attemptKey(w.request) === message.key);
         if (index < 0) break; // already reported
         waiting.splice(index, 1);
         finish(message.key, cancelled(message.reason));
         break;
       }
       case 'withdraw':
-        for (const request of waiting.splice(0)) report.returned.push(attemptKey(request));
+        for (const { request } of waiting.splice(0)) report.returned.push(attemptKey(request));
         queueReport();
         break;
       case 'close':

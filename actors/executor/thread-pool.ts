@@ -36,13 +36,14 @@ export class NodeThreadPool {
     this.pool.on('error', handler);
   }
 
-  /** A new served thread, running `concurrency` requests at once. */
+  /** A new served thread, running `concurrency` requests at once and holding at most `maxHeld`. */
   serve(
     concurrency: number,
+    maxHeld: number,
     onReport: (thread: ServedThread, report: ThreadReport) => void,
     onLost: (thread: ServedThread, err: unknown) => void,
   ): ServedThread {
-    return new ServedThread(this.pool, this.channelName, concurrency, onReport, onLost);
+    return new ServedThread(this.pool, this.channelName, concurrency, maxHeld, onReport, onLost);
   }
 
   /** Stops piscina starting threads: the calls still waiting for one end (with an error). */

@@ -31,6 +31,14 @@ export interface ServeCall {
   concurrency: number;
   /** The count of messages posted on the port, bumped by the main thread after each (idle-spin.ts). */
   posted: SharedArrayBuffer;
+  /**
+   * An Int32Array of marks, one per slot the main thread gives a request (`run`'s `slots`): the
+   * thread sets a request's mark to 1 just before code of that attempt's own runs. A thread
+   * stuck in code that never yields sends no message again, but these the main thread can
+   * still read once it has terminated the thread: a request reported started whose mark is
+   * not set never ran a line of its own there (see LocalThreadNode.onThreadLost).
+   */
+  begun: SharedArrayBuffer;
 }
 
 /**
@@ -52,7 +60,8 @@ export function decodeThreadMessage<T extends MainToThreadMessage | ThreadReport
 
 /** Main thread → one thread, on its port. */
 export type MainToThreadMessage =
-  | { type: 'run'; requests: ExecutionRequest[] }
+  /** `slots[i]`: the index of `requests[i]`'s mark in `begun` (-1: none, counts as begun). */
+  | { type: 'run'; requests: ExecutionRequest[]; slots: number[] }
   /** Stops `key`: its AbortSignal fires if it runs; if it still waits, it ends without starting. */
   | { type: 'abort'; key: string; reason: string }
   /** Gives back every request still waiting (none of them started), in `returned`. */

@@ -154,6 +154,49 @@ describe('RemoteWorker against a stand-in dispatcher', () => {
     expect(d.received.filter((m) => (m.type === 'started' || m.type === 'outcome') && heldKeys.has(m.key))).toEqual([]);
   });
 
+  test('a busy loop on its thread: modules reported started that had not begun run on the next thread, one started each, not failed', async () => {
+    const d = fakeDispatcher();
+    cleanups.push(() => d.server.stop(true));
+    // One thread of four slots, so the loop's thread holds the other three too.
+    const w = new RemoteWorker({
+      url: `ws://127.0.0.1:${d.server.port}/workers`,
+      name: 'w1',
+      capabilities: ['internal'],
+      capacity: 4,
+      threads: 1,
+      heartbeatIntervalMs: 100,
+      maxMessageSize: 1 << 20,
+      reconnect: { baseMs: 50, maxMs: 200 },
+    });
+    cleanups.push(() => w.stop());
+    w.start();
+    await d.waitFor('hello');
+    d.send(toWorker.welcome('remote:w1', 1_000, 1 << 20, session(1)));
+    const modules = new URL('../fixtures/modules/', import.meta.url).pathname;
+    // The loop's module imported first, so its function runs before the sleepers' first import
+    // ends (each sleeper reports its start before that import).
+    const warm = request('warm', { operation: 'module', module: `${modules}busy-loop.ts` });
+    d.send(toWorker.assign(L(399), warm, 5_000));
+    const warmed = await d.waitFor('outcome', (m) => m.key === attemptKey(warm));
+    expect(warmed.outcome).toEqual({ ok: true, output: 'imported' });
+    d.send(toWorker.accepted(warmed.key, warmed.lease));
+    const stuck = request('stuck', { operation: 'module', module: `${modules}busy-loop.ts`, spin: true });
+    const sleepers = [1, 2, 3].map((i) => request(`sleeper${i}`, { operation: 'module', module: `${modules}sleep.ts`, ms: 10 }));
+    // In one frame, as a dispatcher sends what it assigns in one turn: one message to the thread.
+    d.send([stuck, ...sleepers].map((req, i) => toWorker.assign(L(400 + i), req, 5_000)));
+    await d.waitFor('started', (m) => m.key === attemptKey(stuck));
+    d.send(toWorker.abort(attemptKey(stuck), 'timed out'));
+    const crashed = await d.waitFor('outcome', (m) => m.key === attemptKey(stuck));
+    expect(crashed.outcome).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED' } });
+    for (const req of sleepers) {
+      const outcome = await d.waitFor('outcome', (m) => m.key === attemptKey(req));
+      expect(outcome.outcome).toEqual({ ok: true, output: { slept: 10 } });
+      expect(d.received.filter((m) => m.type === 'started' && m.key === attemptKey(req))).toHaveLength(1);
+      d.send(toWorker.accepted(outcome.key, outcome.lease));
+    }
+    d.send(toWorker.accepted(crashed.key, crashed.lease));
+  });
+
   test('state calls of its tasks go to the dispatcher and come back', async () => {
     const d = fakeDispatcher();
     cleanups.push(() => d.server.stop(true));

@@ -198,6 +198,90 @@ describe('a thread stuck in user code', () => {
   });
 });
 
+describe('a thread terminated while it holds other modules', () => {
+  const modules = new URL('../fixtures/modules/', import.meta.url).pathname;
+  const busy = `${modules}busy-loop.ts`;
+  const sleep = `${modules}sleep.ts`;
+
+  /** A node of one thread with four slots, whose host tells `began` which attempts' functions ran. */
+  function nodeWithBegun(began: string[]): LocalThreadNode {
+    const node = new LocalThreadNode({
+      threads: 1,
+      tasksPerThread: 4,
+      host: { ...host, log: (_level, message, _fields, attempt) => void (message === 'began' && began.push(attempt)) },
+      clock: systemClock,
+      onCapacity: () => {},
+      abortGraceMs: 50,
+    });
+    nodes.push(node);
+    return node;
+  }
+
+  test('what it reported started but whose function never ran goes to the next thread, not failed, reported started once', async () => {
+    const began: string[] = [];
+    const node = nodeWithBegun(began);
+    // Both modules imported already, as on a long-lived dispatcher: each request reports its
+    // start just before its function runs, in one message for all those of a thread turn.
+    for (const parameters of [{ module: busy }, { module: sleep, ms: 0 }]) {
+      expect(await run(node, request({ operation: 'module', ...parameters }), [])).toMatchObject({ ok: true });
+    }
+    const log: string[] = [];
+    // In one turn, to the one thread: the loop's function runs first, and never yields.
+    const stuck = request({ operation: 'module', module: busy, spin: true });
+    const sleepers = [1, 2, 3].map(() => request({ operation: 'module', module: sleep, ms: 10, announce: true }));
+    const stuckDone = run(node, stuck, log);
+    const sleepersDone = sleepers.map((r) => run(node, r, log));
+    await until(() => sleepers.every((r) => log.includes(`started:${r.task}`)));
+    expect(began).toEqual([]);
+    node.abort(attemptKey(stuck), 'timed out');
+    expect(await stuckDone).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED', message: expect.stringContaining('timed out') } });
+    for (const done of sleepersDone) expect(await done).toEqual({ ok: true, output: { slept: 10 } });
+    // Their functions ran once, on the replacement thread; the node said `started` once each.
+    expect(began.sort()).toEqual(sleepers.map(attemptKey).sort());
+    for (const r of sleepers) expect(log.filter((l) => l === `started:${r.task}`)).toHaveLength(1);
+    expect(node.attemptsHeld()).toBe(0);
+  });
+
+  test('one whose function had begun when the thread was terminated fails with WORKER_CRASHED', async () => {
+    const began: string[] = [];
+    const node = nodeWithBegun(began);
+    expect(await run(node, request({ operation: 'module', module: busy }), [])).toMatchObject({ ok: true });
+    const log: string[] = [];
+    const sleeper = request({ operation: 'module', module: sleep, ms: 60_000, announce: true });
+    const sleeperDone = run(node, sleeper, log);
+    await until(() => began.includes(attemptKey(sleeper)));
+    const stuck = request({ operation: 'module', module: busy, spin: true });
+    const stuckDone = run(node, stuck, log);
+    await until(() => log.includes(`started:${stuck.task}`));
+    node.abort(attemptKey(stuck), 'timed out');
+    expect(await stuckDone).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED' } });
+    // It may have done part of its work: retried as a failed attempt, never run again silently.
+    expect(await sleeperDone).toMatchObject({ ok: false, retryable: true, error: { code: 'WORKER_CRASHED', message: expect.stringContaining('timed out') } });
+    expect(began).toEqual([attemptKey(sleeper)]);
+  });
+
+  test('the first import of a module does not count as its request having begun, should another request loop first', async () => {
+    const began: string[] = [];
+    const node = nodeWithBegun(began);
+    // The loop's module imported already, sleep.ts not: each sleeper reports its start before
+    // its import (a module's top level may never yield either), and the loop's function, whose
+    // module the thread has, runs before sleep.ts is even evaluated. (With both new, which
+    // import ends first is Bun's choice: sleepers whose function ran first fail, as above.)
+    expect(await run(node, request({ operation: 'module', module: busy }), [])).toMatchObject({ ok: true });
+    const log: string[] = [];
+    const stuck = request({ operation: 'module', module: busy, spin: true });
+    const sleepers = [1, 2, 3].map(() => request({ operation: 'module', module: sleep, ms: 10, announce: true }));
+    const stuckDone = run(node, stuck, log);
+    const sleepersDone = sleepers.map((r) => run(node, r, log));
+    await until(() => log.includes(`started:${stuck.task}`));
+    node.abort(attemptKey(stuck), 'timed out');
+    expect(await stuckDone).toMatchObject({ ok: false, error: { code: 'WORKER_CRASHED' } });
+    for (const done of sleepersDone) expect(await done).toEqual({ ok: true, output: { slept: 10 } });
+    expect(began.sort()).toEqual(sleepers.map(attemptKey).sort());
+    for (const r of sleepers) expect(log.filter((l) => l === `started:${r.task}`)).toHaveLength(1);
+  });
+});
+
 describe('threads that cannot start', () => {
   test('after three lost in a row, the node fails what it is given, saying why, and its owner is told once', async () => {
     const broken: Error[] = [];

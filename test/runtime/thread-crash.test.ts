@@ -80,3 +80,37 @@ describe('a task stuck in a busy loop', () => {
     expect(result.failedTasks).toBe(1);
   });
 });
+
+describe('a busy loop on a thread that shares it with other modules', () => {
+  test("the modules that had not begun when its thread was terminated run on another thread: not failed, one attempt each", async () => {
+    // The outside tester's run: two threads of four slots, so the loop's thread also gets three
+    // of the six sleepers. sleep.ts is imported for the first time, so each sleeper reports its
+    // start before its import. The loop's module is imported on both threads first (two at once,
+    // one each), so its function runs before any sleeper's import has ended. (With both
+    // modules new, which import ends first is Bun's choice: a sleeper whose function ran before
+    // the loop really was running when its thread was terminated, and fails, as it should.)
+    const h = makeHarness({ localWorkers: 2 });
+    const warm = { operation: 'module', module: './busy-loop.ts', spinMs: 100 };
+    expect((await h.run(manifest('import-first', [sym('warm-a', { parameters: warm }), sym('warm-b', { parameters: warm })]))).status).toBe('succeeded');
+    const result = await h.run(
+      manifest('busy-neighbours', [
+        sym('spinner', { timeout: 500, retries: 0, parameters: { operation: 'module', module: './busy-loop.ts', spin: true } }),
+        ...Array.from({ length: 6 }, (_, i) =>
+          sym(`innocent${i + 1}`, { timeout: 10_000, retries: 0, parameters: { operation: 'module', module: './sleep.ts', ms: 1_500 } }),
+        ),
+      ]),
+    );
+    const spinner = taskOf(result, 'spinner');
+    expect({ status: spinner.status, code: spinner.error?.code }).toEqual({ status: 'failed', code: 'TASK_TIMEOUT' });
+    for (let i = 1; i <= 6; i++) {
+      const t = taskOf(result, `innocent${i}`);
+      expect({ name: t.name, status: t.status, attempts: t.attempts, error: t.error }).toEqual({
+        name: `innocent${i}`,
+        status: 'succeeded',
+        attempts: 1,
+        error: null,
+      });
+    }
+    expect(result.failedTasks).toBe(1);
+  });
+});

@@ -70,6 +70,10 @@ export const runModule: Operation = async (ctx) => {
   }
   imported.add(path);
   let returned = false;
+  // The start was reported before the import, or in a message for every request of the turn:
+  // either way, before the function of another request may have taken the thread for good.
+  // Only this mark says this one's own code ran (see OperationContext.began).
+  ctx.began();
   try {
     return await fn({
       parameters: ctx.parameters,
