@@ -21,6 +21,7 @@ import { countByStatus, type RunStart } from './run-start.ts';
 import { planStoredReplay, type PlannedReplay } from './run-replay.ts';
 import type { DispatcherOptions } from './dispatcher-options.ts';
 import { compensationUnderway, takeUpToResume, wasBeingCancelled, takeUpToRollBack } from './run-takeup.ts';
+import { activeRunConflict } from './active-run-conflict.ts';
 import type { ReplayOptions, ReplayPlan } from '../src/replay-plan.ts';
 import { currentOwner } from '../src/run-owner.ts';
 import { RunCustody } from './leases/run-custody.ts';
@@ -169,7 +170,8 @@ export class Dispatcher {
 
   /** Both would run what the original has not finished yet (a paused one can be resumed). */
   private refuseReplayOfActive(runId: string): void {
-    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), or let it end, then replay it.`);
+    const active = this.runs.get(runId);
+    if (active) throw activeRunConflict(runId, active.state, 'replay');
   }
 
   /**
@@ -202,7 +204,8 @@ export class Dispatcher {
    */
   rollback(runId: string): RunHandle {
     this.assertAccepting();
-    if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), then roll it back.`);
+    const active = this.runs.get(runId);
+    if (active) throw activeRunConflict(runId, active.state, 'rollback');
     const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
     return this.host(runId, loaded, { compensate: { why: 'request', settled: countByStatus(tasks), failed: 0 } });

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE'
   | 'RUN_NOT_FOUND'
+  /** The run's state does not take the request now (a replay of a run still active): HTTP 409. */
+  | 'RUN_STATE_CONFLICT'
   | 'STORE_UNAVAILABLE'
   | 'STORE_SCHEMA'
   /** The run's lease passed to another process: this one stopped hosting it (src/store/run-lease.ts). */
@@ -132,6 +134,14 @@ export class RunNotFoundError extends SwarmError {
   }
 }
 
+/** A request the run's state does not take now; the message says what to do instead (wait, cancel). */
+export class RunStateConflictError extends SwarmError {
+  override name = 'RunStateConflictError';
+  constructor(message: string) {
+    super('RUN_STATE_CONFLICT', message);
+  }
+}
+
 export class StoreUnavailableError extends SwarmError {
   override name = 'StoreUnavailableError';
   constructor(path: string, cause: unknown) {
@@ -212,6 +222,7 @@ export function exitCodeFor(err: unknown): 1 | 2 | 3 {
       case 'CONFIG_INVALID':
       case 'USAGE':
       case 'RUN_NOT_FOUND':
+      case 'RUN_STATE_CONFLICT':
         return 2;
       case 'STORE_UNAVAILABLE':
       case 'STORE_SCHEMA':

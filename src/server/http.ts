@@ -40,6 +40,8 @@ function statusFor(error: unknown): number {
         return 400;
       case 'RUN_NOT_FOUND':
         return 404;
+      case 'RUN_STATE_CONFLICT':
+        return 409;
       case 'DISPATCHER_UNREACHABLE': // stopping: accepts no new run
       case 'STORE_UNAVAILABLE':
       case 'STORE_SCHEMA':
