@@ -1,4 +1,5 @@
 import { RemoteWorker } from '../../actors/remote-worker.ts';
+import { CONFIG_LIMITS } from '../config/limits.ts';
 import { loadConfig } from '../config/load.ts';
 import type { SwarmConfig } from '../config/schema.ts';
 import { resolvedAuthToken } from '../config/token.ts';
@@ -72,6 +73,13 @@ export function createWorker(options: CreateWorkerOptions = {}): SwarmWorker {
   // A name given in place of the config's (start-worker's argument) is a bad argument, not a bad config.
   if (nameProblem && options.name !== undefined) throw new UsageError(`${nameProblem.charAt(0).toUpperCase()}${nameProblem.slice(1)} (the name given, in place of [worker] node_name).`);
   if (nameProblem) throw new ConfigError([{ key: 'worker.node_name', message: nameProblem }]);
+  // The config's value is checked with the config; one given in code is checked here, as the
+  // dispatcher would refuse the hello that carries it (and the worker would retry for ever).
+  const maxTasks = CONFIG_LIMITS.max_concurrent_tasks.max;
+  const given = options.maxConcurrentTasks;
+  if (given !== undefined && !(Number.isInteger(given) && given >= 1 && given <= maxTasks)) {
+    throw new UsageError(`maxConcurrentTasks must be a whole number from 1 to ${maxTasks}, as [worker] max_concurrent_tasks (got ${given}).`);
+  }
   const token = options.authToken ?? resolvedAuthToken(config);
   const log = Logger.get('worker');
   let remote: RemoteWorker | null = null;

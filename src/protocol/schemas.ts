@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONFIG_LIMITS } from '../config/limits.ts';
 import { LOG_LEVELS } from '../config/log-levels.ts';
 import { DISPATCH_TARGETS, SYMBOL_CONTEXTS, SYMBOL_TYPES } from '../manifest/types.ts';
 import { WIRE_ERROR_CODES, WORKER_NAME_PATTERN, WORKER_NAME_RULE, type ToDispatcherMessage, type ToWorkerMessage } from './messages.ts';
@@ -20,6 +21,15 @@ const lease = opaqueId;
 const workerName = z.string().regex(WORKER_NAME_PATTERN, { error: `expected a worker name: ${WORKER_NAME_RULE}` });
 /** No more targets than exist, give or take repeats: a list is not a way to send megabytes. */
 const capabilityList = z.array(z.enum(DISPATCH_TARGETS)).max(16);
+/**
+ * A worker's slots: at most the maximum of `[worker] max_concurrent_tasks`, which a worker's
+ * config cannot exceed. Unbounded, a hello saying a billion drew nearly every task of a run to
+ * that one connection.
+ */
+const MAX_CAPACITY = CONFIG_LIMITS.max_concurrent_tasks.max;
+const capacity = positive.refine((n) => n <= MAX_CAPACITY, {
+  error: `must be at most ${MAX_CAPACITY} (the maximum of [worker] max_concurrent_tasks)`,
+});
 const requestId = count;
 /**
  * Any JSON value. JSON has no `undefined`: a value that was undefined is left out by the
@@ -69,7 +79,7 @@ export const toDispatcherSchemas = {
     type: z.literal('hello'),
     name: workerName,
     capabilities: capabilityList,
-    capacity: positive,
+    capacity,
     token: z.string().optional(),
     session: opaqueId.optional(),
     resume: z.array(heldAttemptSchema).optional(),
