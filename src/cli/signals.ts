@@ -53,11 +53,15 @@ const LAUNCHER_POLL_MS = 1_000;
  * taken. So under such a wrapper the CLI watches its parent, and once it has changed (the
  * shell or npm is gone) stops as on SIGTERM. Only under a wrapper: a dispatcher started by
  * hand with `nohup … &` or `disown` outlives its shell on purpose.
+ *
+ * Its parent alone is not enough: npm killed with SIGKILL (a supervisor's escalation, the OOM
+ * killer) leaves its `sh -c` alive, waiting for the CLI, so the parent never changes. So the
+ * CLI also watches the launcher itself, the process above npm's shell (see LAUNCHER).
  */
 function launcherGone(listener: () => void): void {
   if (!underForwardingWrapper() || detachedOnPurpose()) return;
   const poll = setInterval(() => {
-    if (process.ppid === STARTED_BY) return;
+    if (process.ppid === STARTED_BY && (LAUNCHER === null || isAlive(LAUNCHER))) return;
     clearInterval(poll);
     listener();
   }, LAUNCHER_POLL_MS);
@@ -69,6 +73,73 @@ function launcherGone(listener: () => void): void {
  * a manifest: a wrapper killed while those are read must still be seen as gone.
  */
 const STARTED_BY = process.ppid;
+
+/** A process as /proc/<pid>/stat shows it. */
+interface ProcStat {
+  pid: number;
+  /** The executable's name (at most 15 characters). */
+  comm: string;
+  /** R, S, D, Z (exited, not yet reaped), X (dead), … */
+  state: string;
+  ppid: number;
+  /** Clock ticks after boot when it started: with the pid, the process itself, not a later one that got its pid. */
+  startTime: string;
+}
+
+/** Linux only; null when the process does not exist (or there is no /proc). */
+function procStat(pid: number): ProcStat | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The name is in parentheses and may hold spaces and parentheses itself: the fields after
+    // it start after the last ')'. Those are state (3), ppid (4), …, starttime (22).
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: fields[0], ppid: Number(fields[1]), startTime: fields[19] };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `proc` is still running: there, not exited, and not another process with its pid since. */
+function isAlive(proc: ProcStat): boolean {
+  const now = procStat(proc.pid);
+  return now !== null && now.startTime === proc.startTime && now.state !== 'Z' && now.state !== 'X';
+}
+
+/** The shells a wrapper runs a script with (npm's script-shell, yarn, pnpm, bun run: `sh -c`). */
+const SHELLS = new Set(['sh', 'dash', 'bash', 'zsh', 'ash', 'ksh', 'mksh', 'busybox']);
+/** The most `sh -c` walked through between the CLI and its launcher (a script's command line may start one more shell). */
+const MAX_SHELLS = 4;
+
+/**
+ * The wrapper above the CLI's shell: walking up from the parent while it is a shell running a
+ * command (`sh -c …`), the first process that is not one (npm, npx, yarn, pnpm, bun). Null
+ * when the parent is no such shell (the parent is the launcher, watched already), or when it
+ * cannot be told (no /proc). Read once, as the CLI starts: npm's shell outlives npm, not the
+ * other way round.
+ */
+function launcherAbove(parent: number): ProcStat | null {
+  let shells = 0;
+  let at = procStat(parent);
+  while (at !== null && shells < MAX_SHELLS && runsACommand(at)) {
+    shells++;
+    at = at.ppid > 0 ? procStat(at.ppid) : null;
+  }
+  return shells > 0 && at !== null && !runsACommand(at) ? at : null;
+}
+
+/** Whether `proc` is a shell given a command line to run (`sh -c …`), as wrappers start scripts. */
+function runsACommand(proc: ProcStat): boolean {
+  if (!SHELLS.has(proc.comm)) return false;
+  try {
+    return readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0')[1] === '-c';
+  } catch {
+    return false;
+  }
+}
+
+/** The launcher the CLI watches besides its parent (see launcherGone); looked for only under a wrapper. */
+const LAUNCHER = underForwardingWrapper() ? launcherAbove(STARTED_BY) : null;
 
 /**
  * Whether the CLI was started to outlive whoever started it, also from an npm script: with

@@ -1,9 +1,9 @@
 import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { listeningLine, within } from './dispatcher-process.ts';
-import { ROOT, TIMEOUT, removeTempDirs, sandbox } from './helpers.ts';
+import { ROOT, TIMEOUT, removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -144,5 +144,120 @@ describe('bin/swarm, the `swarm` command', () => {
     expect(result.command[1]).toBe(join(ROOT, 'src/cli/bin.ts'));
     expect(result.purgeDelay).toBe('-1');
     expect(result.code).toBe(0);
+  }, TIMEOUT);
+});
+
+/**
+ * `npx swarm …args` from the package's root, in a session of its own (so the test can end
+ * whatever is left). npm runs `sh -c swarm …`, and that shell is the CLI's parent.
+ */
+function npx(args: string[], config: string) {
+  return Bun.spawn(['npx', 'swarm', ...args], {
+    cwd: ROOT,
+    env: { ...cleanEnv(config), PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+    detached: true,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+}
+
+/** The pid of the swarm process (Bun running src/cli/bin.ts) whose command line names `marker`, read from /proc. */
+function swarmPid(marker: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let command: string[];
+    try {
+      command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (command.includes(join(ROOT, 'src/cli/bin.ts')) && command.includes(marker)) return Number(entry);
+  }
+  return undefined;
+}
+
+/** The parent of `pid`, from /proc/<pid>/stat. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * What `stream` carries: `until(text)` resolves once `text` has come, `ended` with all of it
+ * once the stream ends (every process holding its write end, npm's shell and the CLI, exited).
+ */
+function collected(stream: ReadableStream<Uint8Array>) {
+  let text = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const ended = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const w of waiters.splice(0)) {
+        if (text.includes(w.text)) w.resolve();
+        else waiters.push(w);
+      }
+    }
+    return text;
+  })();
+  const until = (wanted: string) =>
+    text.includes(wanted) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ text: wanted, resolve }));
+  return { ended, until, text: () => text };
+}
+
+describe.skipIf(!existsSync('/proc/self/stat'))('`npx swarm` when npm is killed with SIGKILL (its shell lives on)', () => {
+  test('a dispatcher stops as on SIGTERM once npm has exited: nothing is left, the port is free', async () => {
+    const { config } = sandbox({ dispatcher: 'websocket_port = 0' });
+    const child = npx(['start-dispatcher', config, '--port', '0', '--json'], config);
+    try {
+      const stderr = collected(child.stderr);
+      const { url } = await listeningLine(child, stderr.text);
+      const pid = swarmPid(config)!;
+      // npm → sh -c swarm … → the CLI: the shell outlives npm's SIGKILL, and stays the CLI's parent.
+      expect(parentOf(parentOf(pid))).toBe(child.pid);
+      child.kill('SIGKILL');
+      await child.exited;
+      // The CLI looks once a second; then it drains and exits, and so does the shell.
+      const text = await within(stderr.ended, 20_000, 'the dispatcher and its shell exiting after npm was killed');
+      expect(text).toContain('the npm process that started this one has exited; stopping as on SIGTERM');
+      expect(existsSync(`/proc/${pid}`)).toBe(false);
+      expect(await fetch(`${url}/health`).then(() => 'answered', () => 'refused')).toBe('refused');
+    } finally {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone: nothing was left behind
+      }
+    }
+  }, TIMEOUT);
+
+  test('a run is cancelled and saved once npm has exited, not left running as an orphan', async () => {
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const manifest = writeManifest(
+      dir,
+      'slow.yaml',
+      'name: slow\nsymbols:\n  - name: wait\n    type: action\n    parameters: {operation: delay, ms: 60000}\n',
+    );
+    const child = npx(['run', manifest, '--db', db], config);
+    try {
+      const stderr = collected(child.stderr);
+      await within(Promise.race([stderr.until('run accepted'), stderr.ended]), 20_000, 'run accepted');
+      expect(stderr.text()).toContain('run accepted');
+      const pid = swarmPid(db)!;
+      child.kill('SIGKILL');
+      await child.exited;
+      const text = await within(stderr.ended, 20_000, 'the run and its shell exiting after npm was killed');
+      expect(text).toContain('the npm process that started this one has exited; stopping as on SIGTERM');
+      expect(existsSync(`/proc/${pid}`)).toBe(false);
+      const runs = await swarmJson(['runs', '--db', db], config);
+      expect(runs.json.runs[0]).toMatchObject({ status: 'cancelled' });
+    } finally {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group is gone: nothing was left behind
+      }
+    }
   }, TIMEOUT);
 });
