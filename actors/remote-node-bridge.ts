@@ -1,9 +1,10 @@
 import { settlesWithin, type Clock } from '../src/clock.ts';
-import { serializeError } from '../src/errors.ts';
+import { serializeError, type SerializedError } from '../src/errors.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
 import {
+  MessageTooLargeError,
   OpaqueIds,
   toWorker,
   type EnginePoolReport,
@@ -52,6 +53,22 @@ export interface RemoteNodeBridgeOptions {
   adopted?: readonly CarriedAssignment[];
   /** The optional messages the worker said it understands in its `hello` (WORKER_FEATURES). */
   features?: readonly string[];
+}
+
+/**
+ * The failure of an attempt whose `assign` frame would exceed `[security] max_message_size`
+ * (the parameters and the dependencies' outputs it carries), in words that say what to change.
+ */
+function assignmentTooLarge(request: ExecutionRequest, err: MessageTooLargeError): SerializedError {
+  const what = request.kind === 'rollback' ? `The rollback of "${request.task}"` : `The assignment of "${request.task}" (attempt ${request.attempt})`;
+  return {
+    name: 'AssignmentTooLargeError',
+    code: 'ASSIGNMENT_TOO_LARGE',
+    message:
+      `${what} needs a ${err.bytes}-byte frame, over [security] max_message_size (${err.maxFrameBytes} bytes): ` +
+      "its parameters and its dependencies' outputs are too large to send to a worker. Pass less between tasks " +
+      '(a file path or a state key instead of the data), or raise [security] max_message_size on the dispatcher and its workers.',
+  };
 }
 
 /** How long a worker has to end an attempt after its `abort` before it counts as lost. */
@@ -161,8 +178,19 @@ export class RemoteNodeBridge implements NodeRuntime {
   execute(request: ExecutionRequest, sink: AttemptSink): void {
     const key = attemptKey(request);
     const lease = this.options.leases.issue(key, this.id);
+    try {
+      this.options.send(toWorker.assign(lease, request, this.options.ackDeadlineMs));
+    } catch (err) {
+      if (!(err instanceof MessageTooLargeError)) throw err;
+      // Never sent, so the worker knows nothing of it; the same request would not fit a
+      // frame next time either, on this worker or another: a final failure, not a retry.
+      this.options.leases.release(key, lease);
+      const error = assignmentTooLarge(request, err);
+      // Not within the caller's dispatch: an attempt ends after it was handed over, as always.
+      queueMicrotask(() => sink.finished({ ok: false, retryable: false, error }));
+      return;
+    }
     this.track(key, { request, sink, lease, ackTimer: null, started: false });
-    this.options.send(toWorker.assign(lease, request, this.options.ackDeadlineMs));
   }
 
   /**

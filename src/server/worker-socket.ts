@@ -3,7 +3,7 @@ import type { Dispatcher } from '../../actors/dispatcher.ts';
 import type { RemoteNodeBridge } from '../../actors/remote-node-bridge.ts';
 import { sameSecret } from '../../actors/worker-input.ts';
 import type { SwarmLogger } from '../logger.ts';
-import { decodeFrame, FrameBatcher, toWorker, type ToDispatcherMessage, type ToWorkerMessage } from '../protocol/index.ts';
+import { decodeFrame, FrameBatcher, MessageTooLargeError, toWorker, type ToDispatcherMessage, type ToWorkerMessage } from '../protocol/index.ts';
 import type { AccessPolicy } from './access.ts';
 
 /** Malformed frames a connection may send before it is closed. */
@@ -12,6 +12,8 @@ const MALFORMED_LIMIT = 3;
 /** Per-connection state, kept in Bun's `ws.data`. */
 export interface WorkerConnection {
   bridge: RemoteNodeBridge | null;
+  /** The name its hello gave, once it has registered (for the log). */
+  name?: string;
   out: FrameBatcher<ToWorkerMessage> | null;
   malformed: number;
   /** Closes the connection if no valid `hello` came in time (cleared by `hello` or the close). */
@@ -44,7 +46,22 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       send: (frame) => void ws.send(frame),
       maxFrameBytes: options.maxMessageSize,
     });
-    ws.data.out.push(message);
+    try {
+      ws.data.out.push(message);
+    } catch (err) {
+      // Not sent: the caller turns it into a failure (an assignment's attempt, a state call's
+      // answer); the log says which message and what limit, once.
+      if (err instanceof MessageTooLargeError) {
+        const request = message.type === 'assign' ? message.request : null;
+        const what = request ? `the assignment of "${request.task}" (attempt ${request.attempt}, ${request.kind})` : `a "${message.type}" message`;
+        log.warn(
+          { worker: ws.data.name, type: message.type, ...(request && { runId: request.runId, task: request.task, attempt: request.attempt }), bytes: err.bytes, limit: err.maxFrameBytes },
+          `${what} for worker ${ws.data.name} needs a ${err.bytes}-byte frame, over [security] max_message_size (${err.maxFrameBytes} bytes); not sent` +
+            (request ? ': the attempt fails with ASSIGNMENT_TOO_LARGE' : ''),
+        );
+      }
+      throw err;
+    }
   };
   const refuse = (ws: ServerWebSocket<WorkerConnection>, message: ToWorkerMessage & { type: 'error' }) => {
     send(ws, message);
@@ -92,6 +109,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       refuse(ws, toWorker.error('UNAUTHORIZED', 'missing or wrong shared token'));
       return false;
     }
+    ws.data.name = message.name;
     try {
       ws.data.bridge = dispatcher.attachRemoteNode(
         {

@@ -14,6 +14,13 @@ import { startDispatcherServer, type DispatcherServer } from '../../src/server/d
 
 const silent = pino({ level: 'silent', customLevels: { verbose: 15 } }) as unknown as SwarmLogger;
 
+/** A logger that keeps every line it is given (parsed), warnings and up, for tests that read the log. */
+export function capturedLog(): { log: SwarmLogger; lines: Record<string, any>[]; warnings: () => Record<string, any>[] } {
+  const lines: Record<string, any>[] = [];
+  const log = pino({ level: 'info', customLevels: { verbose: 15 } }, { write: (line: string) => void lines.push(JSON.parse(line)) }) as unknown as SwarmLogger;
+  return { log, lines, warnings: () => lines.filter((l) => l.level >= 40) };
+}
+
 const live: { server: DispatcherServer; dir: string }[] = [];
 
 export async function stopServers(): Promise<void> {
@@ -36,11 +43,14 @@ export function serverConfig(edit: (config: SwarmConfig) => void = () => {}): Sw
   return config;
 }
 
-/** Starts a server on port 0 (or `port`); SWARM_AUTH_TOKEN is never taken from the test's environment. */
-export function startServer(config: SwarmConfig, options: { port?: number; env?: Record<string, string> } = {}): DispatcherServer {
+/**
+ * Starts a server on port 0 (or `port`); SWARM_AUTH_TOKEN is never taken from the test's
+ * environment. Its log (server and runtime) goes nowhere, or to `log` (see capturedLog).
+ */
+export function startServer(config: SwarmConfig, options: { port?: number; env?: Record<string, string>; log?: SwarmLogger } = {}): DispatcherServer {
   const dir = join(config.dispatcher.state_db_path, '..');
   try {
-    const server = startDispatcherServer(config, { port: options.port ?? 0, env: options.env ?? {}, log: silent });
+    const server = startDispatcherServer(config, { port: options.port ?? 0, env: options.env ?? {}, log: options.log ?? silent });
     live.push({ server, dir });
     return server;
   } catch (error) {
