@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Ctrl-C during a long command: the first SIGINT or SIGTERM asks for a graceful end (`first`),
+ * Ctrl-C during a long command: the first SIGINT, SIGTERM or SIGHUP asks for a graceful end (`first`),
  * a second one means "now" (`second`, which should exit). Handlers stay installed until the
  * process exits, so a signal that arrives while the command is already cleaning up still
  * counts as the second one.
@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
  * presses while the event loop is busy arrive together, so only a copy a wrapper would send is
  * taken for the same press, and without a wrapper every repeat is the second.
  */
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 export interface SignalHandlers {
   first(signal: StopSignal): void;
@@ -181,6 +181,9 @@ export function onStopSignals(handlers: SignalHandlers, source: SignalSource = P
   };
   source.on('SIGINT', () => handle('SIGINT'));
   source.on('SIGTERM', () => handle('SIGTERM'));
+  // A closed terminal or SSH session: its default action killed the process at once, its
+  // run unsaved and its backends' processes orphaned; it stops as on SIGTERM instead.
+  source.on('SIGHUP', () => handle('SIGHUP'));
   source.onLauncherGone?.(() => {
     // Already stopping (npm forwarded its signal, then exited): not a second signal.
     if (first !== null) return;

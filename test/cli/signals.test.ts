@@ -70,6 +70,18 @@ describe('signals during swarm run', () => {
     expect(shown.json.tasks.find((t: { name: string }) => t.name === 'after').status).toBe('cancelled');
   }, 30_000);
 
+  test('SIGHUP (a closed terminal or SSH session) stops it as SIGTERM does: cancelled and saved, exit 1', async () => {
+    // Before, SIGHUP's default action killed it at once (exit 129), the run unsaved.
+    const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 200' });
+    const run = startSwarm(['run', writeManifest(dir, 'slow.yaml', SLOW), '--db', db], config);
+    await run.waitForStderr('run accepted');
+    run.child.kill('SIGHUP');
+    const result = await run.finish();
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SIGHUP received');
+    expect(await lastRunStatus(db, config)).toBe('cancelled');
+  }, 30_000);
+
   test('a second signal exits at once with code 1 (and --json still prints one JSON document)', async () => {
     const { dir, config, db } = sandbox({ dispatcher: 'shutdown_grace = 60000' });
     const manifest = writeManifest(dir, 'slow.yaml', SLOW.replace('ms: 3000', 'ms: 20000'));
