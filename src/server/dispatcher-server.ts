@@ -8,6 +8,7 @@ import { openConfiguredStore, type SwarmStore } from '../store/index.ts';
 import { accessPolicy } from './access.ts';
 import { startHttpServer } from './http-server.ts';
 import { workerSocketHandlers } from './worker-socket.ts';
+import { ThrottledWarnings } from './throttled-warnings.ts';
 import { SwarmMetrics } from './metrics.ts';
 import { observeSettledTasks } from './observed-store.ts';
 import { notifyOnCommit } from '../dashboard/server/commit-feed.ts';
@@ -93,6 +94,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
   // Over the raw store: re-simulation only reads, and on a SQLite file it runs on a thread.
   const timeTravel = timeTravelOver(rawStore, backoff);
+  const workerWarnings = new ThrottledWarnings(log, 'warnings about worker connections');
   let http;
   try {
     http = startHttpServer({
@@ -101,6 +103,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       policy,
       log,
       acceptWorkers: config.dispatcher.enable_websocket,
+      workerWarnings,
       workers: workerSocketHandlers({
         dispatcher,
         policy,
@@ -108,6 +111,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         heartbeatInterval: config.coordinator.heartbeat_interval,
         helloTimeoutMs: config.coordinator.heartbeat_timeout,
         log,
+        warnings: workerWarnings,
       }),
       dashboard: {
         handle: dashboardHandler(policy, {
@@ -189,6 +193,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         } finally {
           hub?.close();
           http.stop();
+          workerWarnings.close();
           timeTravel.close();
           rawStore.close();
           log.info('dispatcher stopped');

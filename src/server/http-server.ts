@@ -8,6 +8,7 @@ import { checkHost, checkToken, type AccessPolicy } from './access.ts';
 import { routes, type RouteContext } from './api-routes.ts';
 import { checkJsonType, errorResponse, HttpError, isInternalError } from './http.ts';
 import { decodeParam, pathForLog, requestTarget } from './request-target.ts';
+import type { ThrottledWarnings } from './throttled-warnings.ts';
 import { resolveRunRef } from '../run-ref.ts';
 
 /**
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   log: SwarmLogger;
   /** The `/workers` WebSocket route (remote workers). */
   workers: WebSocketHandler<WorkerConnection>;
+  /** Where refusals of `/workers` requests before the upgrade are told of (as the route's own). */
+  workerWarnings: ThrottledWarnings;
   /** `[dispatcher] enable_websocket`: when false, `/workers` answers 404. */
   acceptWorkers: boolean;
   /** The dashboard (src/dashboard/): its pages, read routes and `/api/live` socket, after the API's own routes. */
@@ -57,6 +60,13 @@ function listenError(error: unknown, hostname: string, port: number): Error {
   return new SwarmError('DISPATCHER_UNREACHABLE', `Cannot listen on ${where}: ${reason}`, { cause: error });
 }
 
+/** Who sent the request, as `address:port` (`[v6]:port`), for the log. */
+function remoteAddress(request: Request, server: Server<WorkerConnection | LiveConnection>): string {
+  const ip = server.requestIP(request);
+  if (!ip) return 'unknown';
+  return ip.family === 'IPv6' ? `[${ip.address}]:${ip.port}` : `${ip.address}:${ip.port}`;
+}
+
 function formatUrl(hostname: string, port: number): string {
   return `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`;
 }
@@ -79,7 +89,7 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       }
       // Refused before the upgrade when the header lacks the token; `hello` is checked again.
       checkToken(request, policy);
-      const data: WorkerConnection = { bridge: null, out: null, malformed: 0 };
+      const data: WorkerConnection = { bridge: null, out: null, malformed: 0, address: remoteAddress(request, server) };
       if (server.upgrade(request, { data })) return undefined;
       throw new HttpError(400, 'NOT_A_WEBSOCKET', 'GET /workers is for swarm workers (a WebSocket upgrade).');
     }
@@ -123,6 +133,14 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
           // Expected refusals are the client's business; the dispatcher's own failures are worth
           // a log line. (Headers are never logged: they carry the token.)
           if (isInternalError(error)) log.error({ err: error, method: request.method, path: pathForLog(request) }, 'request failed');
+          // A worker refused here (its token, its Host, a browser) would otherwise only see it
+          // in its own log, as a failed connect it retries.
+          else if (error instanceof HttpError && pathForLog(request) === '/workers') {
+            options.workerWarnings.warn(
+              { address: remoteAddress(request, srv), status: error.status, code: error.code },
+              `worker connection refused before the upgrade (HTTP ${error.status} ${error.code}): ${error.message}`,
+            );
+          }
           const headers: Record<string, string> = error instanceof HttpError && error.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
           return errorResponse(error, headers);
         }
