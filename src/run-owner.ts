@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { hasExited, procStat } from './proc-stat.ts';
 import type { RunLease } from './store/run-lease.ts';
 
 /**
@@ -56,14 +56,8 @@ export function takeoverBasis(lease: RunLease | null): 'unowned' | 'dead' | 'exp
 
 /** Field 22 of /proc/<pid>/stat (clock ticks since boot), or null where there is no /proc. */
 function startTimeOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: split after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // A zombie has exited: it is not running the run any more.
-    if (fields[0] === 'Z') return -1;
-    return Number(fields[19]);
-  } catch {
-    return null;
-  }
+  const proc = procStat(pid);
+  if (proc === null) return null;
+  // A zombie has exited: it is not running the run any more.
+  return hasExited(proc) ? -1 : proc.startTicks;
 }

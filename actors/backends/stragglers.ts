@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { hasExited, procStat, type ProcStat } from '../../src/proc-stat.ts';
 import { reapChild } from './subreaper.ts';
 
 /**
@@ -17,37 +18,17 @@ export const ATTEMPT_MARKER = 'SWARM_ATTEMPT_ID';
 /** Pids Bun spawned for backends and has not reaped yet: never ours to reap or to sweep. */
 export const liveLeaders = new Set<number>();
 
-interface Proc {
-  pid: number;
-  ppid: number;
-  session: number;
-  zombie: boolean;
-  /** Start time, in clock ticks since boot (field 22 of /proc/<pid>/stat). */
-  start: number;
-}
-
-function readProc(pid: number): Proc | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(fields[1]), session: Number(fields[3]), zombie: fields[0] === 'Z', start: Number(fields[19]) };
-  } catch {
-    return undefined; // gone meanwhile
-  }
-}
-
-function listProcs(): Proc[] {
+function listProcs(): ProcStat[] {
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
     return [];
   }
-  const procs: Proc[] = [];
+  const procs: ProcStat[] = [];
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    const proc = readProc(Number(name));
+    const proc = procStat(Number(name));
     if (proc) procs.push(proc);
   }
   return procs;
@@ -62,14 +43,14 @@ function hasMarker(pid: number, marker: string): boolean {
   }
 }
 
-const self = () => readProc(process.pid);
+const self = () => procStat(process.pid);
 
 /**
  * Whether `proc` is a foreign child: re-parented to us (we are a subreaper), so not spawned by
  * Bun. Bun's own children are either backend leaders (in liveLeaders until reaped) or share our
  * session (nothing else here spawns with setsid); taking one of those would crash Bun.
  */
-function isForeignChild(proc: Proc, me: Proc): boolean {
+function isForeignChild(proc: ProcStat, me: ProcStat): boolean {
   return proc.ppid === me.pid && proc.session !== me.session && !liveLeaders.has(proc.pid);
 }
 
@@ -78,20 +59,20 @@ function isForeignChild(proc: Proc, me: Proc): boolean {
  * children that started after its leader — a program embedding the swarm is a subreaper too,
  * and a daemon of its own that it started before the attempt is not the attempt's.
  */
-function targets(marker: string, me: Proc, since: number): Proc[] {
+function targets(marker: string, me: ProcStat, since: number): ProcStat[] {
   const idle = liveLeaders.size === 0;
   return listProcs().filter(
     (p) =>
-      !p.zombie &&
+      !hasExited(p) &&
       p.pid !== me.pid &&
       !liveLeaders.has(p.pid) &&
-      (hasMarker(p.pid, marker) || (idle && p.start >= since && isForeignChild(p, me))),
+      (hasMarker(p.pid, marker) || (idle && p.startTicks >= since && isForeignChild(p, me))),
   );
 }
 
 /** When `pid` started (clock ticks since boot), or 0 when unknown (then nothing is excluded by age). */
 export function startTicks(pid: number): number {
-  return readProc(pid)?.start ?? 0;
+  return procStat(pid)?.startTicks ?? 0;
 }
 
 function signal(pids: number[], sig: NodeJS.Signals): void {
@@ -105,8 +86,8 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 }
 
 function alive(pid: number): boolean {
-  const proc = readProc(pid);
-  return proc !== undefined && !proc.zombie;
+  const proc = procStat(pid);
+  return proc !== null && !hasExited(proc);
 }
 
 async function untilDead(pids: number[], ms: number): Promise<number[]> {
@@ -122,7 +103,7 @@ async function untilDead(pids: number[], ms: number): Promise<number[]> {
 export function reapForeignZombies(): void {
   const me = self();
   if (!me) return;
-  for (const proc of listProcs()) if (proc.zombie && isForeignChild(proc, me)) reapChild(proc.pid);
+  for (const proc of listProcs()) if (proc.state === 'Z' && isForeignChild(proc, me)) reapChild(proc.pid);
 }
 
 /**

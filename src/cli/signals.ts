@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hasExited, procStat, type ProcStat } from '../proc-stat.ts';
 
 /**
  * Ctrl-C during a long command: the first SIGINT, SIGTERM or SIGHUP asks for a graceful end (`first`),
@@ -74,36 +75,10 @@ function launcherGone(listener: () => void): void {
  */
 const STARTED_BY = process.ppid;
 
-/** A process as /proc/<pid>/stat shows it. */
-interface ProcStat {
-  pid: number;
-  /** The executable's name (at most 15 characters). */
-  comm: string;
-  /** R, S, D, Z (exited, not yet reaped), X (dead), … */
-  state: string;
-  ppid: number;
-  /** Clock ticks after boot when it started: with the pid, the process itself, not a later one that got its pid. */
-  startTime: string;
-}
-
-/** Linux only; null when the process does not exist (or there is no /proc). */
-function procStat(pid: number): ProcStat | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The name is in parentheses and may hold spaces and parentheses itself: the fields after
-    // it start after the last ')'. Those are state (3), ppid (4), …, starttime (22).
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: fields[0], ppid: Number(fields[1]), startTime: fields[19] };
-  } catch {
-    return null;
-  }
-}
-
 /** Whether `proc` is still running: there, not exited, and not another process with its pid since. */
 function isAlive(proc: ProcStat): boolean {
   const now = procStat(proc.pid);
-  return now !== null && now.startTime === proc.startTime && now.state !== 'Z' && now.state !== 'X';
+  return now !== null && now.startTicks === proc.startTicks && !hasExited(now);
 }
 
 /** The shells a wrapper runs a script with (npm's script-shell, yarn, pnpm, bun run: `sh -c`). */
@@ -146,12 +121,7 @@ const LAUNCHER = underForwardingWrapper() ? launcherAbove(STARTED_BY) : null;
  * `setsid`, which makes it lead a session of its own. Linux only (/proc).
  */
 function detachedOnPurpose(): boolean {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]) === process.pid;
-  } catch {
-    return false;
-  }
+  return procStat('self')?.session === process.pid;
 }
 
 const PROCESS_SIGNALS: SignalSource = {
