@@ -214,10 +214,7 @@ export class RemoteWorker {
       onHeardAgain: () => this.log.info({ url }, 'the dispatcher answers again'),
     });
     this.watch = watch;
-    this.out = new FrameBatcher<ToDispatcherMessage>({
-      send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame),
-      maxFrameBytes: this.options.maxMessageSize,
-    });
+    this.out = this.batcherFor(socket, this.options.maxMessageSize);
     let opened = false;
     socket.addEventListener('open', () => {
       opened = true;
@@ -245,6 +242,10 @@ export class RemoteWorker {
     socket.addEventListener('error', () => {}); // 'close' follows and handles it
   }
 
+  private batcherFor(socket: WebSocket, maxFrameBytes: number): FrameBatcher<ToDispatcherMessage> {
+    return new FrameBatcher<ToDispatcherMessage>({ send: (frame) => socket.readyState === WebSocket.OPEN && socket.send(frame), maxFrameBytes });
+  }
+
   private onFrame(data: string): void {
     const decoded = decodeFrame(data, 'toWorker', { maxBytes: this.options.maxMessageSize });
     if (!decoded.ok) {
@@ -261,6 +262,12 @@ export class RemoteWorker {
         this.registered = true;
         this.failures = 0;
         this.sessions.set(url, message.session);
+        // Frames must fit the dispatcher's limit too, which closes the connection on one over it
+        // (and the outcome in it would be sent again at every reconnect): the smaller one rules.
+        if (message.maxMessageSize < this.options.maxMessageSize && this.socket) {
+          this.out?.flush();
+          this.out = this.batcherFor(this.socket, message.maxMessageSize);
+        }
         this.log.info({ nodeId: message.nodeId, ...(this.urls.length > 1 && { url }) }, 'registered with the dispatcher');
         this.startHeartbeat(message.heartbeatInterval);
         for (const [key, h] of this.held) {
