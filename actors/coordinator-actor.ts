@@ -2,9 +2,9 @@ import { coordinatorMachine } from '../machines/coordinator-machine.ts';
 import { TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 import { coordinatorMessages, type CoordinatorMessage, type SettledTask } from '../src/messages.ts';
-import type { RunStatus, TaskStatus } from '../src/store/types.ts';
+import { failedCount, type RunStatus, type TaskStatus } from '../src/store/types.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
-import { failedCount, projectRun } from './journal/projections.ts';
+import { projectRun } from './journal/projections.ts';
 import { coordinatorInputOf } from './run-inputs.ts';
 import { SettledTally } from './settled-tally.ts';
 

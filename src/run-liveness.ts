@@ -2,7 +2,7 @@ import { toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';
-import { isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
+import { failedCount, isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore, type TaskStatusCounts } from './store/types.ts';
 
 /**
  * Whether an unfinished run still has a process behind it. A run whose `swarm run` was
@@ -24,7 +24,15 @@ export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   // Only a rolled-back run may have been rolled back by hand: its coordinator's rows tell.
   const rolledBack = run.status === 'rolled_back' || run.status === 'rollback_failed';
   const endedAt = rolledBack ? (runStory(readActorsJournal(store, run.id, [`coordinator:${run.id}`])).endedAt ?? run.finishedAt) : run.finishedAt;
-  return { ...toRunSummary(run), manifestPath: run.manifestPath, interrupted: isInterrupted(store, run), endedAt };
+  const interrupted = isInterrupted(store, run);
+  // An interrupted run's row can lag its tasks: the counts on their way to it (up to 100 ms
+  // of settlements, actors/settled-tally.ts) went with its process. Its tasks' rows say.
+  const counted = interrupted ? countsOfTasks(store.countTasksByStatus(run.id)) : {};
+  return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted, endedAt };
+}
+
+function countsOfTasks(byStatus: TaskStatusCounts): { completedTasks: number; failedTasks: number } {
+  return { completedTasks: byStatus.succeeded ?? 0, failedTasks: failedCount(byStatus) };
 }
 
 /**

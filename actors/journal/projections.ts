@@ -1,7 +1,7 @@
 import type { CoordinatorContext } from '../../machines/coordinator-machine.ts';
 import type { NodeContext } from '../../machines/node-machine.ts';
 import { TERMINAL_TASK_STATES, type TaskContext } from '../../machines/task-machine.ts';
-import { isFinishedRun, type RunStatus, type TaskStatus } from '../../src/store/types.ts';
+import { failedCount, isFinishedRun, type RunStatus, type TaskStatus } from '../../src/store/types.ts';
 import type { Projector } from './actor-tag.ts';
 
 const TERMINAL = new Set<string>(TERMINAL_TASK_STATES);
@@ -54,11 +54,6 @@ const RUN_STATUS_BY_STATE: Record<string, RunStatus> = {
   rolled_back: 'rolled_back',
   rollback_failed: 'rollback_failed',
 };
-
-/** Tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
-export function failedCount(byStatus: Partial<Record<TaskStatus, number>>): number {
-  return (byStatus.failed ?? 0) + (byStatus.rolled_back ?? 0) + (byStatus.rollback_failed ?? 0);
-}
 
 export const projectRun: Projector = (snapshot: { value: string; context: CoordinatorContext }, tag) => {
   const status = RUN_STATUS_BY_STATE[snapshot.value] ?? 'running';

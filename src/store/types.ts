@@ -153,6 +153,11 @@ export interface TaskFilter {
 
 export type TaskStatusCounts = Partial<Record<TaskStatus, number>>;
 
+/** A run row's `failedTasks`: tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
+export function failedCount(byStatus: TaskStatusCounts): number {
+  return (byStatus.failed ?? 0) + (byStatus.rolled_back ?? 0) + (byStatus.rollback_failed ?? 0);
+}
+
 export interface StoreCounts {
   runs: number;
   tasks: number;

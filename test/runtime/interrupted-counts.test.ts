@@ -1,0 +1,40 @@
+import { Database } from 'bun:sqlite';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { listedRun } from '../../src/run-liveness.ts';
+import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, waitFor } from './helpers.ts';
+
+afterEach(stopHarnesses);
+
+/** An owner that is certainly not alive: this host, a pid that cannot exist. */
+const DEAD_OWNER = `${hostname()}:2147483646:1`;
+
+describe('an interrupted run in the lists', () => {
+  test("counts its tasks from their rows: the run row's counts on their way died with its process", async () => {
+    // Before, `swarm runs` showed such a run `0/3` done while `show` listed a succeeded task.
+    const h = makeHarness();
+    const gate = join(h.dir, 'gate');
+    const handle = h.deploy(
+      manifest('held', [
+        sym('done', { parameters: { operation: 'noop' } }),
+        sym('broken', { retries: 0, parameters: { operation: 'fail', message: 'no' } }),
+        sym('hold', { parameters: { operation: 'module', module: join(FIXTURE_MODULES, 'wait-for-file.ts'), path: gate } }),
+      ]),
+    );
+    const status = (name: string) => h.store.getTask(handle.runId, name)?.status;
+    await waitFor(() => status('done') === 'succeeded' && status('broken') === 'failed' && status('hold') === 'running', 'done, broken and hold');
+    h.store.drainBackground?.(10_000);
+    // What a process killed within the tally's 100 ms leaves: the run row behind its tasks.
+    const db = new Database(h.dbPath);
+    db.run('UPDATE runs SET completed_tasks = 0, failed_tasks = 0 WHERE id = ?', [handle.runId]);
+    db.close();
+    const reader = makeHarness({ sharing: h });
+    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!)).toMatchObject({ interrupted: false, completedTasks: 0, failedTasks: 0 });
+    const held = reader.store.getRunLease(handle.runId)!;
+    reader.store.claimRunLease(handle.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
+    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!)).toMatchObject({ interrupted: true, completedTasks: 1, failedTasks: 1 });
+    writeFileSync(gate, '');
+  });
+});
