@@ -10,21 +10,12 @@ import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { listedNodes } from '../../src/run-liveness.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
 const WAIT = resolve(import.meta.dir, '../fixtures/modules/wait-for-file.ts');
 
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 describe('a run whose process was killed', () => {
   test('is marked interrupted by runs and show, with the way to resume it; rollback and replay say so', async () => {
@@ -43,7 +34,7 @@ describe('a run whose process was killed', () => {
       const shown = await swarmJson(['show', run.runId, '--db', db], config);
       const hold = shown.json.tasks?.find((t: { name: string }) => t.name === 'hold');
       return hold?.status === 'running' ? (run.runId as string) : undefined;
-    });
+    }, 20_000);
     // Alive: running, not interrupted; its node busy, not gone.
     expect((await swarmJson(['runs', '--db', db], config)).json.runs[0].interrupted).toBe(false);
     const localNode = () => {
@@ -121,7 +112,7 @@ describe('a run whose process was killed', () => {
     await until('b to be rolling back', async () => {
       const shown = await swarmJson(['show', runId, '--db', db], config);
       return shown.json.tasks?.find((t: { name: string }) => t.name === 'b')?.status === 'rolling_back' ? true : undefined;
-    });
+    }, 20_000);
     child.kill('SIGKILL');
     await child.exited;
     // Another rollback is not the way: it says how to finish this one.

@@ -61,21 +61,7 @@ export function linesFile(dir: string): string {
   return join(dir, 'lines.txt');
 }
 
-/** Polls `check` until it returns a value other than undefined (bounded); errors count as "not yet". */
-export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await Bun.sleep(25);
-  }
-}
+export { until } from './helpers.ts';
 
 export interface RunView {
   status: string;

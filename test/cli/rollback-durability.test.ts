@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { ROOT, removeTempDirs, sandbox, spawnCli, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { ROOT, removeTempDirs, sandbox, spawnCli, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 /**
  * A rollback that has ended is durable before the next one starts, as a task's success is before
@@ -17,15 +17,6 @@ const WAIT = resolve(import.meta.dir, '../fixtures/modules/wait-for-file.ts');
 const STATUS = resolve(import.meta.dir, '../fixtures/modules/task-status.ts');
 const HOLD_LOCK = resolve(import.meta.dir, '../fixtures/hold-write-lock.ts');
 
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
-}
 
 describe('compensation order on disk', () => {
   test("the next rollback starts only once the end of the one before is committed (swarm rollback, the database's writes held up)", async () => {
@@ -51,7 +42,7 @@ describe('compensation order on disk', () => {
     await until('b to be rolling back', async () => {
       const shown = await swarmJson(['show', runId, '--db', db], config);
       return shown.json.tasks?.find((t: { name: string }) => t.name === 'b')?.status === 'rolling_back' ? true : undefined;
-    });
+    }, 20_000);
     // Another connection holds the write lock while undo-b ends: its end cannot be committed
     // until the lock goes. Whenever undo-a starts, b must read as rolled back.
     const holder = Bun.spawn([process.execPath, HOLD_LOCK, db, '1500'], { cwd: ROOT, stdout: 'pipe', stderr: 'inherit' });
