@@ -359,12 +359,17 @@ export class Dispatcher {
   private leaveRollingBack(): void {
     for (const run of [...this.runs.values()]) {
       if (!run.rollingBack) continue;
-      this.runs.delete(run.runId);
       const left = new RunLeftUnfinishedError(run.runId);
       this.log.warn({ runId: run.runId }, left.message);
-      run.abandon(left);
-      this.actor.send(dispatcherMessages.runReleased(run.runId));
+      this.letGo(run, left);
     }
+  }
+
+  /** Stops hosting `run` here without finishing it: it stays as the database has it (RunCoordinator.abandon). */
+  private letGo(run: RunCoordinator, why: Error): void {
+    this.runs.delete(run.runId);
+    run.abandon(why);
+    this.actor.send(dispatcherMessages.runReleased(run.runId));
   }
 
   private onRunFinished(run: RunCoordinator, status: RunStatus): void {
@@ -408,12 +413,10 @@ export class Dispatcher {
   private giveUp(runId: string, why: RunFencedError): void {
     const run = this.runs.get(runId);
     if (!run) return;
-    this.runs.delete(runId);
     this.log.warn(
       { runId, takenOverBy: why.owner, epoch: why.epoch },
       `run taken over by ${why.owner ?? 'no process'} (lease epoch ${why.epoch ?? '-'}): stopped here; nothing more is written for it`,
     );
-    run.abandon(why);
-    this.actor.send(dispatcherMessages.runReleased(runId));
+    this.letGo(run, why);
   }
 }
