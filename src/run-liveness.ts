@@ -1,8 +1,8 @@
-import { toRunSummary, type ListedRun } from './run-result.ts';
+import { runCounts, toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';
-import { failedCount, isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore, type TaskStatusCounts } from './store/types.ts';
+import { isFinishedRun, type ListedNode, type RunListing, type RunRecord, type SwarmStore } from './store/types.ts';
 
 /**
  * Whether an unfinished run still has a process behind it. A run whose `swarm run` was
@@ -27,12 +27,8 @@ export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   const interrupted = isInterrupted(store, run);
   // An interrupted run's row can lag its tasks: the counts on their way to it (up to 100 ms
   // of settlements, actors/settled-tally.ts) went with its process. Its tasks' rows say.
-  const counted = interrupted ? countsOfTasks(store.countTasksByStatus(run.id)) : {};
+  const counted = interrupted ? runCounts(store.countTasksByStatus(run.id)) : {};
   return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted, endedAt };
-}
-
-function countsOfTasks(byStatus: TaskStatusCounts): { completedTasks: number; failedTasks: number } {
-  return { completedTasks: byStatus.succeeded ?? 0, failedTasks: failedCount(byStatus) };
 }
 
 /**

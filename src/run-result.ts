@@ -1,9 +1,20 @@
 import type { SerializedError } from './errors.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import type { RunListing, RunStatus, SwarmStore, TaskRecord, TaskStatusCounts } from './store/types.ts';
+import { failedCount, isFinishedRun, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
+
+function countByStatus(tasks: readonly { status: TaskRecord['status'] }[]): TaskStatusCounts {
+  const byStatus: TaskStatusCounts = {};
+  for (const task of tasks) byStatus[task.status] = (byStatus[task.status] ?? 0) + 1;
+  return byStatus;
+}
+
+/** A run row's counts, from its tasks' counts by status. */
+export function runCounts(byStatus: TaskStatusCounts): Pick<RunSummary, 'completedTasks' | 'failedTasks'> {
+  return { completedTasks: byStatus.succeeded ?? 0, failedTasks: failedCount(byStatus) };
+}
 
 /** A run without its tasks, as `swarm runs` lists it. */
 export interface RunSummary {
@@ -79,7 +90,10 @@ export function toRunSummary(run: RunListing): RunSummary {
 }
 
 export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
-  return { ...toRunSummary(run), tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
+  // An unfinished run's row can lag its tasks (up to 100 ms of settlements are on their way,
+  // actors/settled-tally.ts, and die with a killed process); the tasks listed here say.
+  const counted = isFinishedRun(run.status) ? {} : runCounts(countByStatus(tasks));
+  return { ...toRunSummary(run), ...counted, tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 
 /** Tasks a run's outcome lists at most: no one reads a table of thousands of tasks. */
@@ -106,8 +120,7 @@ export function readRunOutcome(store: SwarmStore, runId: string): RunOutcome | u
 
 /** The outcome of a result already read whole (`swarm show`, `--json` runs). */
 export function outcomeOf(result: RunResult): RunOutcome {
-  const statusCounts: TaskStatusCounts = {};
-  for (const task of result.tasks) statusCounts[task.status] = (statusCounts[task.status] ?? 0) + 1;
+  const statusCounts = countByStatus(result.tasks);
   const { tasks: all, edges: _edges, ...summary } = result;
   const tasks = all.length <= TASKS_LISTED ? all : all.filter((t) => t.status !== 'succeeded').slice(0, TASKS_LISTED);
   return { ...summary, statusCounts, tasks };

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { listedRun } from '../../src/run-liveness.ts';
+import { readRunResult } from '../../src/run-result.ts';
 import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, waitFor } from './helpers.ts';
 
 afterEach(stopHarnesses);
@@ -35,6 +36,8 @@ describe('an interrupted run in the lists', () => {
     const held = reader.store.getRunLease(handle.runId)!;
     reader.store.claimRunLease(handle.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
     expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!)).toMatchObject({ interrupted: true, completedTasks: 1, failedTasks: 1 });
+    // `swarm show --json` and the HTTP run result: their counts agree with the tasks they list.
+    expect(readRunResult(reader.store, handle.runId)).toMatchObject({ completedTasks: 1, failedTasks: 1 });
     writeFileSync(gate, '');
   });
 });
