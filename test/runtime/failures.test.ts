@@ -159,13 +159,13 @@ describe('rollbacks', () => {
     expect(result.status).toBe('failed');
   });
 
-  test('the rollback receives the failed symbol and its dependencies in `dependencies`', async () => {
+  test('the rollback receives the failed symbol and its dependencies in `dependencies`, and the attempt it undoes', async () => {
     const h = makeHarness();
     const result = await h.run(
       manifest('rollback-context', [
         sym('base', { parameters: { operation: 'echo', message: 'base output' } }),
         sym('doomed', {
-          retries: 0,
+          retries: 1,
           dependencies: ['base'],
           parameters: { operation: 'fail' },
           rollback: { name: 'undo', type: 'action', parameters: { operation: 'module', module: './echo-context.ts' } },
@@ -175,6 +175,8 @@ describe('rollbacks', () => {
     const rollbackOutput = taskOf(result, 'doomed').rollbackOutput as Record<string, unknown>;
     expect(taskOf(result, 'doomed').status).toBe('rolled_back');
     expect(rollbackOutput.dependencies).toEqual({ base: 'base output', doomed: null });
+    // As the README says: the symbol's last attempt (the one it undoes), under the rollback's own name.
+    expect(rollbackOutput).toMatchObject({ attempt: 2, symbol: 'undo' });
   });
 
   test('rollback_policy none: plain failed, and no rollback ran', async () => {
