@@ -8,9 +8,38 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
+/** How late a timer must fire to count as having slept through a stall of this process. */
+export const STALLED_TIMER_MS = 100;
+
+/** A timer of systemClock: the pending timeout, which a late one replaces once. */
+class SystemTimer {
+  constructor(public id: ReturnType<typeof setTimeout>) {}
+}
+
+/**
+ * The real clock, wary of its own stalls. When this process was not running (SIGSTOP, a paused
+ * VM, a loop blocked for a while), every deadline that passed meanwhile fires on waking, before
+ * the event loop reads what arrived meanwhile: the results of worker processes and backends,
+ * waiting in their sockets and pipes. A deadline judged then would fail work that was done in
+ * time (a task's timeout, an acknowledgement deadline). So a timer that fires more than
+ * STALLED_TIMER_MS late runs its function one timer turn later, after pending I/O and thread
+ * messages are read (in Bun a zero-delay timer set from a timer runs after them), and can
+ * still be cleared until then.
+ */
 export const systemClock: Clock = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => {
+    const due = Date.now() + ms;
+    const timer: SystemTimer = new SystemTimer(
+      setTimeout(() => {
+        if (Date.now() - due > STALLED_TIMER_MS) timer.id = setTimeout(fn, 0);
+        else fn();
+      }, ms),
+    );
+    return timer;
+  },
+  clearTimeout: (timer) => {
+    if (timer instanceof SystemTimer) clearTimeout(timer.id);
+  },
 };
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { killDispatchers, startDispatcher, type DispatcherProcess } from './dispatcher-process.ts';
-import { removeTempDirs, swarmJson, writeManifest } from './helpers.ts';
+import { removeTempDirs, swarmJson, until, writeManifest } from './helpers.ts';
 import { killWorkers, remoteOnlyConfig, startWorker, waitForNodeIds, waitForRun, waitForRunEnd } from './worker-process.ts';
 
 /**
@@ -47,5 +47,35 @@ describe('a dispatcher stopped for longer than heartbeat_timeout', () => {
     expect(await d.stop()).toBe(0);
     const history = await swarmJson(['history', runId, '--db', db], config);
     expect(JSON.stringify(history.json.transitions)).not.toContain('NODE_LOST');
+  }, 60_000);
+
+  test("does not time out a task whose result waited in the socket: the task's own deadline passed while the dispatcher was not running", async () => {
+    // Before, on SIGCONT the task's timeout fired before the socket was read: TASK_TIMEOUT for a
+    // task that had finished in a fifth of its time, and its result refused as no longer current.
+    const { dir, config, db } = remoteOnlyConfig({ heartbeatTimeout: 60_000 });
+    const d = await startDispatcher(config);
+    startWorker(config, d.url, 'wk');
+    await waitForNodeIds(d.url, ['remote:wk']);
+    const manifest = writeManifest(dir, 'quick.yaml', 'name: quick\nsymbols:\n  - {name: work, type: action, retries: 0, timeout: 1500, parameters: {operation: delay, ms: 300}}\n');
+    const deployed = await swarmJson(['deploy', manifest, config, '--url', d.url, '--detach']);
+    expect(deployed.code).toBe(0);
+    const runId = deployed.json.runId as string;
+    const running = await waitForRun(d.url, runId, (run) => run.tasks[0].status === 'running', 'the task to start on the worker', 20_000);
+
+    d.child.kill('SIGSTOP');
+    stopped.push(d);
+    // The stall is the test: it lasts past the task's deadline (its start + 1500 ms), well after
+    // the worker sent the result of its 300 ms.
+    const deadline = (running.tasks[0].startedAt as number) + 1500;
+    await until('the task deadline to pass', () => (Date.now() > deadline + 1000 ? true : undefined), 20_000);
+    d.child.kill('SIGCONT');
+    stopped.splice(stopped.indexOf(d), 1);
+
+    const done = await waitForRunEnd(d.url, runId, 30_000);
+    expect(done.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
+    expect(done.status).toBe('succeeded');
+    expect(await d.stop()).toBe(0);
+    const history = await swarmJson(['history', runId, '--db', db], config);
+    expect(JSON.stringify(history.json.transitions)).not.toContain('TASK_TIMEOUT');
   }, 60_000);
 });
