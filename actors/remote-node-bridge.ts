@@ -65,7 +65,7 @@ function assignmentTooLarge(request: ExecutionRequest, err: MessageTooLargeError
     name: 'AssignmentTooLargeError',
     code: 'ASSIGNMENT_TOO_LARGE',
     message:
-      `${what} needs a ${err.bytes}-byte frame, over [security] max_message_size (${err.maxFrameBytes} bytes): ` +
+      `${what} needs a ${err.bytes}-byte frame, over ${err.limitName} (${err.maxFrameBytes} bytes): ` +
       "its parameters and its dependencies' outputs are too large to send to a worker. Pass less between tasks " +
       '(a file path or a state key instead of the data), or raise [security] max_message_size on the dispatcher and its workers.',
   };

@@ -230,6 +230,7 @@ export class RemoteWorker {
           ...(session !== undefined ? { session } : {}),
           ...(resume.length > 0 ? { resume } : {}),
           features: [...WORKER_FEATURES],
+          maxMessageSize: this.options.maxMessageSize,
         }),
       );
     });

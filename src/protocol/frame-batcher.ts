@@ -6,6 +6,8 @@ export interface FrameBatcherOptions {
   send: (frame: string) => void;
   /** The receiver's frame limit in UTF-8 bytes (`welcome.maxMessageSize`): no frame is ever longer. */
   maxFrameBytes: number;
+  /** Whose limit maxFrameBytes is, for errors (default `max_message_size`). */
+  limitName?: string;
   /**
    * Byte budget of a batch (default: the smaller of maxFrameBytes and 64 KiB): a message that
    * would take the pending frame over it goes in the next frame. A single message larger than
@@ -24,14 +26,17 @@ export interface FrameBatcherOptions {
 /** A message that cannot fit any frame the receiver accepts. */
 export class MessageTooLargeError extends Error {
   override name = 'MessageTooLargeError';
+  readonly code = 'MESSAGE_TOO_LARGE';
   constructor(
     readonly messageType: string,
     readonly bytes: number,
     readonly maxFrameBytes: number,
+    /** Whose limit it is: `max_message_size`, or e.g. `the max_message_size of worker w1`. */
+    readonly limitName = 'max_message_size',
   ) {
     super(
       `A "${messageType}" message needs a ${bytes}-byte frame; the receiver's limit is ${maxFrameBytes} bytes ` +
-        '(max_message_size). Send less (e.g. a smaller task output) or raise the limit.',
+        `(${limitName}). Send less (e.g. a smaller task output) or raise the limit.`,
     );
   }
 }
@@ -53,6 +58,7 @@ export class FrameBatcher<M extends WireMessage = WireMessage> {
   readonly #send: (frame: string) => void;
   readonly #schedule: (flush: () => void) => void;
   readonly #maxFrameBytes: number;
+  readonly #limitName: string | undefined;
   readonly #batchBytes: number;
   readonly #maxMessages: number;
   #messages: M[] = [];
@@ -85,6 +91,7 @@ export class FrameBatcher<M extends WireMessage = WireMessage> {
     this.#send = options.send;
     this.#schedule = options.schedule ?? defaultSchedule;
     this.#maxFrameBytes = maxFrameBytes;
+    this.#limitName = options.limitName;
     this.#batchBytes = batchBytes;
     this.#maxMessages = maxMessages;
   }
@@ -98,7 +105,7 @@ export class FrameBatcher<M extends WireMessage = WireMessage> {
     const part = JSON.stringify(message);
     const bytes = utf8Length(part);
     if (bytes + SINGLE_OVERHEAD > this.#maxFrameBytes) {
-      throw new MessageTooLargeError(message.type, bytes + SINGLE_OVERHEAD, this.#maxFrameBytes);
+      throw new MessageTooLargeError(message.type, bytes + SINGLE_OVERHEAD, this.#maxFrameBytes, this.#limitName);
     }
     const n = this.#parts.length;
     if (n > 0 && frameBytes(n + 1, this.#partBytes + bytes) > this.#batchBytes) this.flush();

@@ -82,7 +82,10 @@ export type ToDispatcherMessage =
    * process got: only it lets the hello take the place of a connection under the same name
    * that still looks alive. `token` is the shared auth token. `features` names the optional
    * messages the worker understands (WORKER_FEATURES): a dispatcher sends those only to a
-   * worker that named them. Never log a hello as it is.
+   * worker that named them. `maxMessageSize` is the largest frame the worker accepts (its
+   * `[security] max_message_size`): the dispatcher keeps its frames to it within the smaller
+   * of that and its own (a worker from before it says nothing: the dispatcher's own). Never
+   * log a hello as it is.
    */
   | {
       type: 'hello';
@@ -93,6 +96,7 @@ export type ToDispatcherMessage =
       session?: string;
       resume?: HeldAttempt[];
       features?: string[];
+      maxMessageSize?: number;
     }
   /**
    * Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight,
@@ -177,6 +181,7 @@ export const toDispatcher = {
     ...(fields.session !== undefined ? { session: fields.session } : {}),
     ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
     ...(fields.features !== undefined ? { features: fields.features } : {}),
+    ...(fields.maxMessageSize !== undefined ? { maxMessageSize: fields.maxMessageSize } : {}),
   }),
   heartbeat: (running: number, engines: EnginePoolReport[] = []): ToDispatcherOf<'heartbeat'> => ({
     type: 'heartbeat',

@@ -86,6 +86,9 @@ export const toDispatcherSchemas = {
     // Strings, not an enum: a newer worker may name features this dispatcher does not know.
     // Bounded (a hello is not a way to send megabytes), generously, for the same reason.
     features: z.array(z.string().max(100)).max(100).optional(),
+    // A worker's own config cannot say less (src/config/schema.ts); it only ever lowers the
+    // dispatcher's frames to it, so it needs no upper bound.
+    maxMessageSize: positive.min(1_024).optional(),
   }),
   heartbeat: z.object({
     type: z.literal('heartbeat'),

@@ -64,11 +64,11 @@ function frameProblem(error: { code: string; message: string }): string {
  */
 export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHandler<WorkerConnection> {
   const { dispatcher, policy, log, warnings } = options;
+  /** Frames within `limit`, the dispatcher's own or (smaller) the worker's, named for errors. */
+  const batcher = (ws: ServerWebSocket<WorkerConnection>, limit: number, limitName: string) =>
+    new FrameBatcher<ToWorkerMessage>({ send: (frame) => void ws.send(frame), maxFrameBytes: limit, limitName });
   const send = (ws: ServerWebSocket<WorkerConnection>, message: ToWorkerMessage) => {
-    ws.data.out ??= new FrameBatcher<ToWorkerMessage>({
-      send: (frame) => void ws.send(frame),
-      maxFrameBytes: options.maxMessageSize,
-    });
+    ws.data.out ??= batcher(ws, options.maxMessageSize, '[security] max_message_size');
     try {
       ws.data.out.push(message);
     } catch (err) {
@@ -79,7 +79,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
         const what = request ? `the assignment of "${request.task}" (attempt ${request.attempt}, ${request.kind})` : `a "${message.type}" message`;
         log.warn(
           { worker: ws.data.name, address: ws.data.address, type: message.type, ...(request && { runId: request.runId, task: request.task, attempt: request.attempt }), bytes: err.bytes, limit: err.maxFrameBytes },
-          `${what} for worker ${ws.data.name} needs a ${err.bytes}-byte frame, over [security] max_message_size (${err.maxFrameBytes} bytes); not sent` +
+          `${what} for worker ${ws.data.name} needs a ${err.bytes}-byte frame, over ${err.limitName} (${err.maxFrameBytes} bytes); not sent` +
             (request ? ': the attempt fails with ASSIGNMENT_TOO_LARGE' : ''),
         );
       }
@@ -151,6 +151,12 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
       return false;
     }
     ws.data.name = message.name;
+    // A worker that accepts less than this dispatcher sends gets frames it can take: what does
+    // not fit fails here, by name, rather than being dropped there unread (ACK_TIMEOUT later).
+    if (message.maxMessageSize !== undefined && message.maxMessageSize < options.maxMessageSize) {
+      ws.data.out?.flush();
+      ws.data.out = batcher(ws, message.maxMessageSize, `the max_message_size of worker ${message.name}`);
+    }
     try {
       ws.data.bridge = dispatcher.attachRemoteNode(
         {

@@ -63,4 +63,29 @@ describe('an assignment over max_message_size', () => {
     const small = await call(server, 'POST', '/api/runs', { body: { source: 'name: ok\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n', format: 'yaml' } });
     expect((await waitForRunEnd(server, small.body.runId)).status).toBe('succeeded');
   });
+
+  test("one that fits the dispatcher's limit but not the worker's smaller one fails the same way, naming the worker's limit", async () => {
+    // Before, the worker dropped the frame it could not take, and the attempt failed 15 s later
+    // with ACK_TIMEOUT, retried into the same wall. Its hello now says its limit.
+    const captured = capturedLog();
+    const server = startServer(
+      serverConfig((c) => {
+        c.dispatcher.local_workers = 0;
+        c.security.max_message_size = 4 * LIMIT;
+        c.coordinator.heartbeat_timeout = 15_000;
+      }),
+      { log: captured.log },
+    );
+    const worker = connectWorker(server.port, 'small', undefined, 2, { maxMessageSize: LIMIT });
+    await until('the worker to register', () => worker.connected);
+    const { body } = await call(server, 'POST', '/api/runs', { body: { source: MANIFEST, format: 'yaml' } });
+    const result = await waitForRunEnd(server, body.runId, 30_000);
+    const join_ = result.tasks.find((t: { name: string }) => t.name === 'join');
+    expect(join_).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(join_.error.code).toBe('ASSIGNMENT_TOO_LARGE');
+    expect(join_.error.message).toContain(`over the max_message_size of worker small (${LIMIT} bytes)`);
+    const warning = captured.warnings().find((l) => String(l.msg).includes('max_message_size'));
+    expect(warning).toMatchObject({ worker: 'small', task: 'join', limit: LIMIT });
+    expect(worker.connected).toBe(true);
+  });
 });

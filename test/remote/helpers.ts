@@ -4,7 +4,7 @@
  * itself, before stopping its servers.
  */
 import pino from 'pino';
-import { RemoteWorker } from '../../actors/remote-worker.ts';
+import { RemoteWorker, type RemoteWorkerOptions } from '../../actors/remote-worker.ts';
 import type { SwarmLogger } from '../../src/logger.ts';
 import { decodeFrame, encodeFrame, type ToDispatcherMessage, type ToWorkerMessage } from '../../src/protocol/index.ts';
 
@@ -20,7 +20,7 @@ export async function stopWorkers(): Promise<void> {
  * A started worker named `name` for the server on `port` (or the dispatchers at these URLs,
  * one at a time), with `token` if given.
  */
-export function connectWorker(port: number | string[], name: string, token?: string, capacity = 2): RemoteWorker {
+export function connectWorker(port: number | string[], name: string, token?: string, capacity = 2, more: Partial<RemoteWorkerOptions> = {}): RemoteWorker {
   const w = new RemoteWorker({
     url: typeof port === 'number' ? `ws://127.0.0.1:${port}/workers` : port,
     name,
@@ -32,6 +32,7 @@ export function connectWorker(port: number | string[], name: string, token?: str
     maxMessageSize: 1 << 20,
     reconnect: { baseMs: 50, maxMs: 200 },
     logger: silent,
+    ...more,
   });
   workers.push(w);
   w.start();

@@ -34,7 +34,7 @@ describe("an outcome over the dispatcher's max_message_size but within the worke
     const result = await waitForRunEnd(server, body.runId, 30_000);
     const big = result.tasks[0];
     expect(big).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(big.error.name).toBe('MessageTooLargeError');
+    expect(big.error).toMatchObject({ name: 'MessageTooLargeError', code: 'MESSAGE_TOO_LARGE' });
     expect(big.error.message).toContain(`${LIMIT}`);
     expect(worker.connected).toBe(true);
     const small = await call(server, 'POST', '/api/runs', { body: { source: 'name: ok\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n', format: 'yaml' } });
