@@ -168,6 +168,29 @@ function hintFor(status: number): string {
   return '';
 }
 
+/**
+ * A request refused before any handler read it, by the HTTP server's own parser (Bun answers
+ * these itself, bare: none of the dispatcher's headers, no JSON). Nothing was done, whatever
+ * server it was, so it is the request to fix, not the URL: exit 2.
+ */
+function refusedUnread(url: string, status: number): SwarmError | null {
+  if (status === 431) {
+    return new SwarmError(
+      'USAGE',
+      `the server at ${url} refused the request unread (HTTP 431: its URL or headers are too large, over ~16 KB); ` +
+        'nothing was done. Is the token ([dispatcher] auth_token, [security] api_key or SWARM_AUTH_TOKEN) that long?',
+    );
+  }
+  if (status === 413) {
+    return new SwarmError(
+      'USAGE',
+      `the server at ${url} refused the request unread (HTTP 413: its body is too large); nothing was done. ` +
+        'Send a smaller manifest (a dispatcher reads at most [security] max_message_size).',
+    );
+  }
+  return null;
+}
+
 function errorText(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
@@ -277,6 +300,8 @@ export class DispatcherClient {
     // Another server may answer JSON too: only a dispatcher's answers carry its header.
     if (response.headers.get(DISPATCHER_ANSWER_HEADER) === null) {
       await response.body?.cancel();
+      const refused = refusedUnread(url, response.status);
+      if (refused) throw refused;
       // Past a dispatcher that answered the probe: a proxy in front of it that gave up waiting.
       if (once) throw outcomeUnknown(url, path, `gave no answer of its own (HTTP ${response.status} without the ${DISPATCHER_ANSWER_HEADER} header, as from a proxy that gave up waiting)`);
       throw new NotADispatcherError(url, response.status, `no ${DISPATCHER_ANSWER_HEADER} header`);

@@ -57,9 +57,9 @@ export interface CliResult {
 }
 
 export function spawnCli(args: string[], config: string | undefined, env: Record<string, string> = {}) {
-  const base: Record<string, string | undefined> = { ...process.env, ...env };
-  delete base.SWARM_CONFIG;
-  delete base.SWARM_AUTH_TOKEN;
+  // This process's own config and token never leak in; a test's `env` may set them.
+  const { SWARM_CONFIG: _config, SWARM_AUTH_TOKEN: _token, ...outer } = process.env;
+  const base: Record<string, string | undefined> = { ...outer, ...env };
   if (config !== undefined) base.SWARM_CONFIG = config;
   return Bun.spawn([process.execPath, BIN, ...args], {
     cwd: ROOT,

@@ -97,8 +97,8 @@ export async function killWorkers(): Promise<void> {
 
 /**
  * `swarm start-worker CONFIG NAME --url ws://…` (the dispatcher's http URL is given). `env` is
- * added to the child's environment; unlike helpers.ts's spawnCli, SWARM_AUTH_TOKEN in `env` is
- * kept (the tests' own environment never leaks one in). stdout and stderr are read all along, so
+ * added to the child's environment, SWARM_AUTH_TOKEN included (the tests' own environment
+ * never leaks one in). stdout and stderr are read all along, so
  * a chatty worker never blocks on a full pipe.
  */
 export function startWorker(config: string, url: string, name: string, env: Record<string, string> = {}): WorkerProcess {
