@@ -37,6 +37,7 @@ export interface ProcessBackendNodeOptions {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  target: DispatchTarget;
 }
 
 /**
@@ -81,8 +82,19 @@ export class ProcessBackendNode implements NodeRuntime {
     });
   }
 
-  freeSlots(): number {
-    return this.closed ? 0 : this.capacity - this.running.size;
+  /**
+   * For a backend with warm engines, no more than its pool's engines not in use: an attempt
+   * taken beyond them would wait for an engine inside its own timeout. Left in the queue, it
+   * starts (and its time runs) when an engine is free.
+   */
+  freeSlots(target?: DispatchTarget): number {
+    if (this.closed) return 0;
+    const free = this.capacity - this.running.size;
+    const pool = target === undefined ? undefined : this.pools.get(target);
+    if (!pool) return free;
+    let inPool = 0;
+    for (const r of this.running.values()) if (r.target === target) inPool++;
+    return Math.min(free, pool.size - inPool);
   }
 
   attemptsHeld(): number {
@@ -115,7 +127,7 @@ export class ProcessBackendNode implements NodeRuntime {
       if (!outcome.ok && outcome.error.code === 'BACKEND_UNAVAILABLE') void this.recheck(spec);
       this.options.onCapacity();
     });
-    this.running.set(key, { controller, done });
+    this.running.set(key, { controller, done, target: spec.target });
   }
 
   /**

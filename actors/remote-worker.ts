@@ -138,6 +138,19 @@ export class RemoteWorker {
             onCapabilitiesChanged: () => this.send(toDispatcher.capabilities([...this.capabilities])),
           })
         : null;
+    // The dispatcher sees only this worker's slots: tasks of a backend beyond its pool are
+    // sent anyway and wait here for an engine, their timeouts running.
+    for (const spec of options.backends ?? []) {
+      const pool = spec.persistent?.poolSize;
+      if (pool !== undefined && pool < options.capacity) {
+        this.log.warn(
+          { backend: spec.target, poolSize: pool, capacity: options.capacity },
+          `backends.${spec.target}.pool_size (${pool}) is below [worker] max_concurrent_tasks (${options.capacity}): ` +
+            `up to ${options.capacity} ${spec.target} tasks can be sent here at once, and those beyond ${pool} wait for an engine ` +
+            'within their own timeout; give the pool at least as many engines (the default) or lower max_concurrent_tasks',
+        );
+      }
+    }
   }
 
   /** Connects (and keeps reconnecting until stop()). */

@@ -50,6 +50,11 @@ export class EnginePool {
 
   constructor(private readonly options: EnginePoolOptions) {}
 
+  /** The most engines this pool runs at once (`pool_size`). */
+  get size(): number {
+    return this.options.size;
+  }
+
   /** Runs one attempt on a warm engine; never throws. */
   async run(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutionOutcome> {
     const { spec } = this.options;
