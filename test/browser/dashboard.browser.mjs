@@ -224,6 +224,25 @@ describe('a run too big to draw node by node', { skip: SKIP }, () => {
   });
 });
 
+describe('the runs list', { skip: SKIP }, () => {
+  test("a finished run's progress is whole: its skipped tasks are settled too", async () => {
+    // Before, the column counted succeeded and failed tasks only: a failed run with a skipped
+    // dependent showed 2/3 done for good, with a bar short of full.
+    const runId = await dispatcher.deploy(`name: progress
+symbols:
+  - {name: ok, type: action, parameters: {operation: noop}}
+  - {name: broken, type: action, retries: 0, parameters: {operation: fail, message: no}}
+  - {name: after-broken, type: action, dependencies: [broken], parameters: {operation: noop}}
+`);
+    await waitForApi(dispatcher, `/api/runs/${runId}`, (r) => r.status === 'failed', 'the run ends');
+    await page.goto(`${dispatcher.url}/`);
+    const row = page.locator('[data-testid=runs-table] tr', { hasText: runId });
+    await row.waitFor();
+    assert.match(await row.locator('td').nth(3).textContent(), /3\/3/);
+    assert.equal(await row.locator('progress').getAttribute('value'), '3');
+  });
+});
+
 describe('machines', { skip: SKIP }, () => {
   test('the four statecharts, each with every state of its machine', async () => {
     await page.goto(`${dispatcher.url}/machines`);

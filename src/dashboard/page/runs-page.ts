@@ -4,6 +4,7 @@ import { html } from './html.ts';
 import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
+import { isFinishedRun } from '../../store/types.ts';
 import { formatDuration, formatTime } from './states.ts';
 import type { ListedRun } from './types.ts';
 
@@ -49,7 +50,9 @@ export function RunsPage({ place }: { place: Place }) {
       <thead><tr><th>run</th><th>workflow</th><th>status</th><th>progress</th><th>created</th><th>duration</th><th>replay of</th></tr></thead>
       <tbody>
         ${data.runs.map((run) => {
-          const settled = run.completedTasks + run.failedTasks;
+          // Every task of a finished run is settled, skipped and cancelled ones too; the row
+          // counts only those that ran (succeeded, failed), so a live run shows those.
+          const settled = isFinishedRun(run.status) ? run.totalTasks : run.completedTasks + run.failedTasks;
           // An interrupted run has no process behind it: its time does not run on.
           const live = (run.status === 'running' || run.status === 'paused') && !run.interrupted;
           // endedAt: a run rolled back by hand later keeps its own duration, as `swarm runs` has it.
