@@ -42,6 +42,16 @@ export interface AttemptRecord {
   fromRun?: string;
 }
 
+/**
+ * How long an attempt waited before it ran: in the queue, then held on its node until it
+ * started (work held ahead waits there); until its assignment when it never started. Null
+ * when the times are not known. One figure for `show --attempts`, the drawer and the timeline.
+ */
+export function waitedMs(a: Pick<AttemptRecord, 'readyAt' | 'assignedAt' | 'startedAt'>): number | null {
+  const until = a.startedAt ?? a.assignedAt;
+  return a.readyAt === null || until === null ? null : until - a.readyAt;
+}
+
 /** Task name → its attempts in order. Rows of other actors are ignored. */
 export function attemptHistory(transitions: readonly TransitionRecord[]): Map<string, AttemptRecord[]> {
   const fold = new AttemptFold();

@@ -1,5 +1,5 @@
 import { cellText } from '../terminal-text.ts';
-import type { AttemptRecord } from '../attempt-history.ts';
+import { waitedMs, type AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
 import { TASKS_LISTED, type RunOutcome, type TaskResult } from '../run-result.ts';
@@ -127,8 +127,7 @@ export function attemptsTable(attempts: readonly AttemptRecord[]): string {
     a.kind,
     a.node ?? '',
     a.readyAt !== null ? formatClock(a.readyAt) : a.startedAt !== null ? formatClock(a.startedAt) : '',
-    // Until it started: in the queue, then held on its node (work held ahead waits there).
-    span(a.readyAt, a.startedAt ?? a.assignedAt),
+    ((waited) => (waited === null ? '' : formatDuration(waited)))(waitedMs(a)),
     span(a.startedAt, a.endedAt),
     paintStatus(RESULT_AS_STATUS[a.result] ?? a.result, a.kind === 'reuse' ? `reused from ${a.fromRun}` : a.result.replace('_', ' ')),
     a.error ? `${a.error.code}: ${a.error.message}` : truncate(describeValue(a.output), OUTPUT_CELL),

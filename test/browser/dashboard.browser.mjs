@@ -225,7 +225,7 @@ describe('a run too big to draw node by node', { skip: SKIP }, () => {
 });
 
 describe('the runs list', { skip: SKIP }, () => {
-  test("a finished run's progress is whole: its skipped tasks are settled too", async () => {
+  test("a finished run's progress is whole (its skipped tasks are settled too); an attempt waited until it started", async () => {
     // Before, the column counted succeeded and failed tasks only: a failed run with a skipped
     // dependent showed 2/3 done for good, with a bar short of full.
     const runId = await dispatcher.deploy(`name: progress
@@ -240,6 +240,15 @@ symbols:
     await row.waitFor();
     assert.match(await row.locator('td').nth(3).textContent(), /3\/3/);
     assert.equal(await row.locator('progress').getAttribute('value'), '3');
+
+    // The drawer's "waited" is the attempt's wait until it started, as `show --attempts` and
+    // the timeline have it (it stopped at the assignment, a few ms short).
+    const detail = await waitForApi(dispatcher, `/api/runs/${runId}/tasks/broken`, (d) => d.attempts?.length === 1, 'the attempt');
+    const [attempt] = detail.attempts;
+    await page.goto(`${dispatcher.url}/runs/${runId}?task=broken`);
+    const cells = page.locator('[data-testid=attempts] tbody tr').first().locator('td');
+    await cells.first().waitFor();
+    assert.equal(await cells.nth(2).textContent(), `${attempt.startedAt - attempt.readyAt} ms`);
   });
 });
 

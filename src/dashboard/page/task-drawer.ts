@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
+import { waitedMs } from '../../attempt-history.ts';
 import { getJson, runPath } from './api.ts';
 import { html } from './html.ts';
 import { Link, runHref, StateBadge } from './link.ts';
@@ -82,7 +83,7 @@ function AttemptTable({ attempts }: { attempts: Attempt[] }) {
     <tbody>${attempts.map(
       (a, i) => html`<tr key=${i}>
         <td>${a.attempt ?? '—'}</td><td>${a.node ?? '—'}</td>
-        <td>${formatDuration(a.readyAt !== null && a.assignedAt !== null ? a.assignedAt - a.readyAt : null)}</td>
+        <td>${formatDuration(waitedMs(a))}</td>
         <td>${formatDuration(a.startedAt !== null && a.endedAt !== null ? a.endedAt - a.startedAt : null)}</td>
         <td><${StateBadge} state=${a.result} /></td>
         <td>${a.error ? `${a.error.code ?? a.error.name}: ${a.error.message}` : a.fromRun ? `from run ${a.fromRun}` : ''}</td>
