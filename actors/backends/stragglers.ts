@@ -132,24 +132,27 @@ export async function endStragglers(marker: string, graceMs: number, since: numb
  * out or end them. SIGKILL to each descendant's process group and to the process itself;
  * descendants are found by their parent links in /proc (one that called setsid is ours too,
  * re-parented to us as a subreaper). Synchronous; Linux only (elsewhere nothing is found).
+ * Returns what it ended (zombies, already ended, are not counted).
  */
-export function killDescendantsNow(): void {
-  const children = new Map<number, number[]>();
-  for (const p of listProcs()) {
+export function killDescendantsNow(): ProcStat[] {
+  const procs = listProcs();
+  const children = new Map<number, ProcStat[]>();
+  for (const p of procs) {
     const siblings = children.get(p.ppid);
-    if (siblings) siblings.push(p.pid);
-    else children.set(p.ppid, [p.pid]);
+    if (siblings) siblings.push(p);
+    else children.set(p.ppid, [p]);
   }
-  const found = new Set<number>();
+  const found = new Map<number, ProcStat>();
   const stack = [...(children.get(process.pid) ?? [])];
   while (stack.length > 0) {
-    const pid = stack.pop()!;
-    if (found.has(pid)) continue;
-    found.add(pid);
-    stack.push(...(children.get(pid) ?? []));
+    const proc = stack.pop()!;
+    if (found.has(proc.pid)) continue;
+    found.set(proc.pid, proc);
+    stack.push(...(children.get(proc.pid) ?? []));
   }
-  for (const pid of found) {
+  for (const pid of found.keys()) {
     // A backend leads a group of its own; -pid is only ever a group our descendant leads.
     signal([-pid, pid], 'SIGKILL');
   }
+  return [...found.values()].filter((p) => !hasExited(p));
 }

@@ -70,12 +70,32 @@ async function runCleanups(): Promise<void> {
   }
 }
 
+/**
+ * After the cleanups every backend process and warm engine has ended: what still runs below
+ * this process was started by a module (in the swarm's own process, so nothing times it out)
+ * or escaped its backend. It would outlive the swarm as an orphan; it is ended, and named.
+ */
+function endLeftProcesses(): void {
+  let left: { pid: number; comm: string }[];
+  try {
+    left = killDescendantsNow();
+  } catch {
+    return; // Best effort: /proc unreadable.
+  }
+  if (left.length === 0) return;
+  const named = left.map((p) => `${p.pid} (${p.comm})`).join(', ');
+  process.stderr.write(
+    terminalText(`swarm: ended ${left.length} process${left.length === 1 ? '' : 'es'} left running by a module or backend: ${named}; a module must end what it starts\n`, false),
+  );
+}
+
 let exiting: Promise<never> | undefined;
 
 /** Cleans up, flushes and exits with `code`. Calling it again while exiting keeps the first call's code. */
 export function exitWith(code: number): Promise<never> {
   exiting ??= (async () => {
     await runCleanups();
+    endLeftProcesses();
     try {
       flushLog();
     } catch {
