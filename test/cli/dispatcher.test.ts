@@ -92,6 +92,11 @@ describe('start-dispatcher, deploy and status', () => {
     const json = await swarmJson(['status', '--url', url, '--db', db], config);
     expect(json.code).toBe(3);
     expect(json.json).toMatchObject({ dispatcher: 'down', url, database: { counts: { runs: 1, tasks: 6 }, runsByStatus: { succeeded: 1 } } });
+    // Several URLs, none answering: the text names every one it tried.
+    const other = `http://127.0.0.1:${freePort()}`;
+    const both = await swarm(['status', '--url', `${url},${other}`, '--db', db], config);
+    expect(both.code).toBe(3);
+    expect(both.stdout).toContain(`Dispatcher: not running (no answer at ${url} or ${other})`);
   });
 
   test('status against a running dispatcher: the report, as text and as JSON', async () => {

@@ -48,26 +48,28 @@ export function registerStatus(program: Command): void {
 
 async function status(configPath: string | undefined, opts: StatusOptions): Promise<number> {
   const { config } = await loadCliConfig(configPath, { db: opts.db });
-  const client = new DispatcherClient(dispatcherUrls(config, opts.url), config, STATUS_TIMEOUT_MS);
+  const urls = dispatcherUrls(config, opts.url);
+  const client = new DispatcherClient(urls, config, STATUS_TIMEOUT_MS);
   let report: StatusReport;
   try {
     report = await client.get<StatusReport>('/api/status');
   } catch (error) {
     if (!(error instanceof SwarmError) || error.code !== 'DISPATCHER_UNREACHABLE') throw error;
-    return reportDown(client.url, error, config, opts.json === true);
+    return reportDown(client.url, urls.join(' or '), error, config, opts.json === true);
   }
   if (opts.json) await printJson({ ...report, url: client.url });
   else await out(formatRunning(report, client.url));
   return 0;
 }
 
-async function reportDown(url: string, why: SwarmError, config: Parameters<typeof openCliStore>[0], json: boolean): Promise<number> {
+/** `asked`: every URL tried, for people (the JSON's `url` is the first; its `reason` names them all). */
+async function reportDown(url: string, asked: string, why: SwarmError, config: Parameters<typeof openCliStore>[0], json: boolean): Promise<number> {
   const reason = why.message;
   const down: DownReport = { dispatcher: 'down', url, reason, database: null };
   const headline =
     why instanceof NotADispatcherError
       ? `Dispatcher: not running (${reason})`
-      : `Dispatcher: not running (no answer at ${url}); start one with \`swarm start-dispatcher\``;
+      : `Dispatcher: not running (no answer at ${asked}); start one with \`swarm start-dispatcher\``;
   try {
     const store = openCliStore(config);
     const runsByStatus: Partial<Record<RunStatus, number>> = {};
