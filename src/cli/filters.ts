@@ -46,11 +46,19 @@ export interface HistoryFilterOptions {
   event?: string;
 }
 
-/** `--event` matches a whole event type, or a prefix when it ends with `*` ("task.*"). */
-export function historyFilter(opts: HistoryFilterOptions): (row: TransitionRecord) => boolean {
-  const kinds = opts.kind !== undefined ? new Set(list(opts.kind, ACTOR_KINDS, '--kind')) : undefined;
+/**
+ * `--event` matches a whole event type, or a prefix when it ends with `*` ("task.*"). `nameOf`:
+ * how an error names the filter, the CLI's option by default (the HTTP API names its query parameter).
+ */
+export function historyFilter(
+  opts: HistoryFilterOptions,
+  nameOf: (filter: keyof HistoryFilterOptions) => string = (f) => `--${f}`,
+): (row: TransitionRecord) => boolean {
+  const kinds = opts.kind !== undefined ? new Set(list(opts.kind, ACTOR_KINDS, nameOf('kind'))) : undefined;
   const actor = opts.symbol !== undefined ? `task:${opts.symbol}` : opts.actor;
-  if (opts.symbol !== undefined && opts.actor !== undefined) throw new UsageError('--symbol and --actor both name one actor; give one of them.');
+  if (opts.symbol !== undefined && opts.actor !== undefined) {
+    throw new UsageError(`${nameOf('symbol')} and ${nameOf('actor')} both name one actor; give one of them.`);
+  }
   const event = opts.event;
   const matchesEvent =
     event === undefined ? () => true : event.endsWith('*') ? (e: string) => e.startsWith(event.slice(0, -1)) : (e: string) => e === event;

@@ -19,12 +19,15 @@ export function journalPage(store: SwarmStore, runId: string, params: URLSearchP
   const limit = Math.max(1, intParam(params, 'limit', DEFAULT_LIMIT, MAX_LIMIT));
   let afterSeq = intParam(params, 'afterSeq', 0);
   const until = optionalIntParam(params, 'until');
-  const accepts = historyFilter({
-    symbol: textParam(params, 'symbol'),
-    actor: textParam(params, 'actor'),
-    kind: textParam(params, 'kind'),
-    event: textParam(params, 'event'),
-  });
+  const accepts = historyFilter(
+    {
+      symbol: textParam(params, 'symbol'),
+      actor: textParam(params, 'actor'),
+      kind: textParam(params, 'kind'),
+      event: textParam(params, 'event'),
+    },
+    (f) => `query parameter ${f}`,
+  );
   const rows: TransitionRecord[] = [];
   for (;;) {
     const chunk = store.getTransitions(runId, { afterSeq, limit: CHUNK });
