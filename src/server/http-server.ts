@@ -89,6 +89,9 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
       }
       // Refused before the upgrade when the header lacks the token; `hello` is checked again.
       checkToken(request, policy);
+      if (request.method !== 'GET') {
+        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on /workers; use GET (a WebSocket upgrade, for swarm workers).`, { allow: 'GET' });
+      }
       const data: WorkerConnection = { bridge: null, out: null, malformed: 0, address: remoteAddress(request, server) };
       if (server.upgrade(request, { data })) return undefined;
       throw new HttpError(400, 'NOT_A_WEBSOCKET', 'GET /workers is for swarm workers (a WebSocket upgrade).');

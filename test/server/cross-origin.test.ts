@@ -140,4 +140,15 @@ describe('with a token: the dashboard cookie, sent by browsers to every port of 
     expect(raw.ws.readyState).toBe(WebSocket.OPEN);
     raw.ws.close();
   });
+
+  test('/workers takes only GET: another method is a 405 naming it, a GET that is no upgrade a 400', async () => {
+    const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
+    const post = await fetch(`http://127.0.0.1:${server.port}/workers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+    const get = await fetch(`http://127.0.0.1:${server.port}/workers`);
+    expect(get.status).toBe(400);
+    expect(((await get.json()) as { error: { code: string } }).error.code).toBe('NOT_A_WEBSOCKET');
+  });
 });
