@@ -103,8 +103,11 @@ export interface TaskDetail {
   result: TaskResult | null;
   /** The machine state as of the cursor (`pending` before its actor started). */
   state: string;
-  /** States visited, in order, as of the cursor (a resumed actor starts again from pending). */
-  path: string[];
+  /**
+   * States visited, in order, as of the cursor: one list per life of the task's actor (one
+   * resumed after a crash, or started again to compensate, begins a new one from pending).
+   */
+  path: string[][];
   attempts: AttemptRecord[];
   /** The run whose result a replay carried over, when this task was reused. */
   reusedFrom: string | null;

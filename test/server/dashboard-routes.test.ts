@@ -16,9 +16,9 @@ afterEach(stopServers);
 
 const auth = { authorization: 'Bearer tok' };
 
-async function withRun() {
+async function withRun(source = HELLO) {
   const server = startServer(serverConfig((c) => (c.dispatcher.auth_token = 'tok')));
-  const { body } = await call(server, 'POST', '/api/runs', { body: { source: HELLO, format: 'yaml' }, headers: auth });
+  const { body } = await call(server, 'POST', '/api/runs', { body: { source, format: 'yaml' }, headers: auth });
   await waitForRunEnd2(server, body.runId);
   return { server, runId: body.runId as string };
 }
@@ -108,6 +108,23 @@ describe('the page and its assets', () => {
   });
 });
 
+describe("a task's path", () => {
+  test('a task compensated by a saga: two lives of its actor, not a transition from succeeded back to pending', async () => {
+    const { server, runId } = await withRun(`name: saga
+rollback_policy: saga
+symbols:
+  - {name: a, type: action, parameters: {operation: noop}, rollback: {name: undo-a, type: action, parameters: {operation: noop}}}
+  - {name: b, type: action, dependencies: [a], retries: 0, parameters: {operation: fail, message: no}}
+`);
+    const { body } = await call(server, 'GET', `/api/runs/${runId}/tasks/a`, { headers: auth });
+    expect(body.state).toBe('rolled_back');
+    expect(body.path).toEqual([
+      ['pending', 'ready', 'assigned', 'running', 'succeeded'],
+      ['pending', 'rolling_back', 'rolled_back'],
+    ]);
+  });
+});
+
 describe('the JSON read routes', () => {
   test('runs (paged, filtered), graph, state now and at a seq, journal pages, a task, nodes, the statechart', async () => {
     const { server, runId } = await withRun();
@@ -155,7 +172,7 @@ describe('the JSON read routes', () => {
 
     const task = await get(`/api/runs/${runId}/tasks/a`);
     expect(task.state).toBe('succeeded');
-    expect(task.path).toEqual(['pending', 'ready', 'assigned', 'running', 'succeeded']);
+    expect(task.path).toEqual([['pending', 'ready', 'assigned', 'running', 'succeeded']]);
     expect(task.attempts.map((a: any) => a.result)).toEqual(['succeeded']);
     expect(task.result.output).toBe('hi');
     expect((await get(`/api/runs/${runId}/tasks/a?at=${aRunning.seq}`)).state).toBe('running');

@@ -25,10 +25,11 @@ export function taskDetail(store: SwarmStore, run: RunRecord, name: string, at: 
   if (!symbol) throw new UnknownTaskError(run.id, name);
   const rows = rowsUpTo(readActorJournal(store, run.id, `task:${name}`), at);
   const attempts = attemptHistory(rows).get(name) ?? [];
-  const path: string[] = [];
+  // A row from no state starts the actor again: its states are a new list, not a transition.
+  const path: string[][] = [];
   for (const row of rows) {
-    if (path.length === 0 && row.from !== null) path.push(row.from);
-    path.push(row.to);
+    if (row.from === null || path.length === 0) path.push(row.from === null ? [] : [row.from]);
+    path.at(-1)!.push(row.to);
   }
   const task = store.getTask(run.id, name) ?? null;
   const reuse = attempts.find((a) => a.kind === 'reuse');
