@@ -35,7 +35,7 @@ export class MessageTooLargeError extends Error {
     readonly limitName = 'max_message_size',
   ) {
     super(
-      `A "${messageType}" message needs a ${bytes}-byte frame; the receiver's limit is ${maxFrameBytes} bytes ` +
+      `${/^[aeiou]/i.test(messageType) ? 'An' : 'A'} "${messageType}" message needs a ${bytes}-byte frame; the receiver's limit is ${maxFrameBytes} bytes ` +
         `(${limitName}). Send less (e.g. a smaller task output) or raise the limit.`,
     );
   }

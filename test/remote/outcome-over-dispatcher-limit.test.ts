@@ -35,6 +35,7 @@ describe("an outcome over the dispatcher's max_message_size but within the worke
     const big = result.tasks[0];
     expect(big).toMatchObject({ status: 'failed', attempts: 1 });
     expect(big.error).toMatchObject({ name: 'MessageTooLargeError', code: 'MESSAGE_TOO_LARGE' });
+    expect(big.error.message).toStartWith(`An "outcome" message needs a `);
     expect(big.error.message).toContain(`${LIMIT}`);
     expect(worker.connected).toBe(true);
     const small = await call(server, 'POST', '/api/runs', { body: { source: 'name: ok\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n', format: 'yaml' } });
