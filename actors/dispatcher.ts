@@ -400,7 +400,9 @@ export class Dispatcher {
     this.custody.stop();
     const err = storeWriteError(this.store.location, cause);
     this.fatal = err;
-    this.log.error({ err: cause }, isTransientStoreFailure(cause) ? 'the state database could not be reached; all runs stopped' : 'the state database refused a write; all runs stopped');
+    // The swarm's own error, with its code and advice: on a console its message, not the
+    // driver's stack (a full disk is no bug); the log file keeps the cause and its stack.
+    this.log.error({ err }, isTransientStoreFailure(cause) ? 'the state database could not be reached; all runs stopped' : 'the state database refused a write; all runs stopped');
     for (const run of this.runs.values()) run.abandon(err);
     this.runs.clear();
   }

@@ -74,6 +74,9 @@ const root: SwarmLogger = pino(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // An error's cause as an object of its own (with its stack), not its message glued onto
+    // the error's: the console shows the swarm's own message as it was written.
+    serializers: { err: pino.stdSerializers.errWithCause },
   },
   sink,
 );
