@@ -1,6 +1,6 @@
 import { Database } from 'bun:sqlite';
 import { afterAll, describe, expect, test } from 'bun:test';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunNotFoundError, StoreUnavailableError, SwarmError } from '../src/errors.ts';
@@ -382,6 +382,66 @@ describe('schema migrations', () => {
     expect((thrown as Error).message).toContain('upgrade swarm');
     expect((thrown as Error).message).toContain(path);
     expect(rawPragma(path, 'user_version')).toEqual([LATEST_SCHEMA_VERSION + 1]);
+  });
+});
+
+describe('a file that holds another program\'s tables', () => {
+  /** The tables, user_version and file header of `path`, through a raw connection. */
+  function snapshot(path: string): unknown {
+    const db = new Database(path);
+    try {
+      return {
+        tables: db.prepare("SELECT name FROM sqlite_master ORDER BY name").values().map((row) => row[0]),
+        version: db.prepare('PRAGMA user_version').values()[0][0],
+        journal: db.prepare('PRAGMA journal_mode').values()[0][0],
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  function refusal(path: string): unknown {
+    try {
+      new SqliteStore(path).close();
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  }
+
+  const cases: [string, (db: Database) => void][] = [
+    ['unrelated tables (user_version 0)', (db) => db.run('CREATE TABLE foo (x)')],
+    ['a table named runs of its own', (db) => db.run('CREATE TABLE runs (x)')],
+    ['a user_version of its own but none of our tables', (db) => {
+      db.run('CREATE TABLE foo (x)');
+      db.run('PRAGMA user_version = 3');
+    }],
+  ];
+  for (const [what, make] of cases) {
+    test(`${what}: refused as not a swarm state database (STORE_SCHEMA), and nothing is written to it`, () => {
+      const path = tempDbPath();
+      const other = new Database(path);
+      make(other);
+      other.close();
+      const before = snapshot(path);
+      const thrown = refusal(path);
+      expect(thrown).toMatchObject({ name: 'NotAStateDatabaseError', code: 'STORE_SCHEMA' });
+      expect((thrown as Error).message).toContain(path);
+      expect((thrown as Error).message).toContain('not a swarm state database');
+      expect((thrown as Error).message).toContain('--db');
+      expect(snapshot(path)).toEqual(before);
+      expect(existsSync(`${path}-wal`)).toBe(false);
+    });
+  }
+
+  test('an empty file still becomes a state database', () => {
+    const path = tempDbPath();
+    writeFileSync(path, '');
+    const store = new SqliteStore(path);
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    store.close();
+    // And opens again as one.
+    new SqliteStore(path).close();
   });
 });
 

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Database } from 'bun:sqlite';
 import { StoreUnavailableError, SwarmError } from '../errors.ts';
+import { assertStateDatabase } from './foreign-database.ts';
 import { applyMigrations } from './migrations.ts';
 
 /**
@@ -51,7 +52,8 @@ export function configureConnection(db: Database, options: ConnectionOptions = {
 /**
  * Opens (creating if needed) the database at `location`, configures it and migrates it forward.
  * Any failure to open — missing directory, not a database, no permission — becomes a
- * StoreUnavailableError naming the path; a too-new schema stays a STORE_SCHEMA SwarmError.
+ * StoreUnavailableError naming the path; a too-new schema, or a file of another program's
+ * tables, stays a STORE_SCHEMA SwarmError.
  */
 export function openDatabase(location: string, options: ConnectionOptions = {}): { db: Database; schemaVersion: number } {
   // Before the open, which would make the WAL and shared-memory files with the database's own
@@ -67,6 +69,9 @@ export function openDatabase(location: string, options: ConnectionOptions = {}):
   let db: Database | undefined;
   try {
     db = new Database(location, { create: true, readwrite: true });
+    // Before configureConnection, whose switch to WAL already writes to the file.
+    db.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
+    assertStateDatabase(db, location);
     configureConnection(db, options);
     const schemaVersion = applyMigrations(db);
     assertWritable(db);

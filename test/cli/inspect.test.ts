@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { Database } from 'bun:sqlite';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/index.ts';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { sandbox, swarm, swarmJson, TIMEOUT, removeTempDirs, writeManifest } from './helpers.ts';
@@ -92,6 +93,33 @@ describe('swarm runs / show / history', () => {
     expect(text.code).toBe(3);
     expect(text.stderr).toContain('no such file');
     expect(existsSync(db)).toBe(false);
+  }, TIMEOUT);
+
+  test('every command refuses a SQLite file of another program (exit 3) and writes nothing to it', async () => {
+    const { dir, config, db } = sandbox();
+    const other = new Database(db);
+    other.run('CREATE TABLE foo (x)');
+    other.close();
+    const before = readFileSync(db);
+    for (const args of [['runs'], ['show', 'r1'], ['history', 'r1'], ['status'], ['run', 'examples/hello.yaml']]) {
+      const result = await swarm([...args, '--db', db], config);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`The file at ${db} is not a swarm state database: it holds other tables (foo)`);
+      expect(result.stderr).toContain('Check the path');
+    }
+    const json = await swarmJson(['runs', '--db', db], config);
+    expect(json.json.error).toMatchObject({ name: 'NotAStateDatabaseError', code: 'STORE_SCHEMA' });
+    expect(readFileSync(db)).toEqual(before);
+    expect(readdirSync(dir).sort()).toEqual(['config.toml', 'state.db']);
+
+    // One whose own table is called runs, as the swarm's is: the same, not "table runs already exists".
+    const { config: config2, db: db2 } = sandbox();
+    const clash = new Database(db2);
+    clash.run('CREATE TABLE runs (x)');
+    clash.close();
+    const runs = await swarm(['runs', '--db', db2], config2);
+    expect(runs.code).toBe(3);
+    expect(runs.stderr).toContain('not a swarm state database: it holds other tables (runs)');
   }, TIMEOUT);
 });
 
