@@ -85,18 +85,31 @@ interface Reading {
  * read (a module's output with a getter that throws) is a problem of its own, `unreadable`.
  */
 export function jsonProblem(value: unknown, maxDepth = MAX_JSON_DEPTH, options: JsonProblemOptions = {}): JsonProblem | null {
+  for (const problem of jsonProblems(value, maxDepth, options)) return problem;
+  return null;
+}
+
+/**
+ * Every reason `value` cannot be stored as JSON, one at a time (a manifest reports them all).
+ * A value with a problem is not walked into; the walk goes on with the next one. A value that
+ * throws when read ends the walk: what else it holds cannot be told.
+ */
+export function* jsonProblems(value: unknown, maxDepth = MAX_JSON_DEPTH, options: JsonProblemOptions = {}): Generator<JsonProblem> {
   const reading: Reading = { frame: null, key: null };
   try {
-    return walk(value, maxDepth, options, reading);
+    yield* walk(value, maxDepth, options, reading);
   } catch (err) {
-    return problem('unreadable', reading.frame, reading.key, maxDepth, serializeError(err).message);
+    yield problem('unreadable', reading.frame, reading.key, maxDepth, serializeError(err).message);
   }
 }
 
-function walk(value: unknown, maxDepth: number, options: JsonProblemOptions, reading: Reading): JsonProblem | null {
+function* walk(value: unknown, maxDepth: number, options: JsonProblemOptions, reading: Reading): Generator<JsonProblem> {
   const scalar = scalarProblem(value, options);
-  if (scalar !== null) return problem(scalar, null, null, maxDepth);
-  if (value === null || typeof value !== 'object') return null;
+  if (scalar !== null) {
+    yield problem(scalar, null, null, maxDepth);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
   const stack: Frame[] = [];
   let top = 0;
   frameAt(stack, top, value, null, null, 1, false);
@@ -116,15 +129,22 @@ function walk(value: unknown, maxDepth: number, options: JsonProblemOptions, rea
     frame.entered = true;
     reading.frame = frame;
     reading.key = null;
-    if (frame.depth > maxDepth) return problem('depth', frame, null, maxDepth);
-    if (options.plainData && !isPlain(frame.value)) return problem('not-plain', frame, null, maxDepth);
-    if (isBelow(stack, top, frame.value)) return problem('cycle', frame, null, maxDepth);
+    const reason = frameProblem(stack, top, frame, maxDepth, options);
+    if (reason !== null) {
+      // Reported where it is, and not walked into: on with its next sibling.
+      yield problem(reason, frame, null, maxDepth);
+      top--;
+      continue;
+    }
     // toJSON (a Date, a Buffer) decides what is written; its result is checked in its place.
     const toJson = frame.fromToJson ? undefined : (frame.value as { toJSON?: unknown }).toJSON;
     const shown = typeof toJson === 'function' ? safeToJson(frame.value) : frame.value;
-    if (shown === NOT_JSON) return problem('not-json', frame, null, maxDepth);
+    if (shown === NOT_JSON || typeof shown === 'bigint') {
+      yield problem(shown === NOT_JSON ? 'not-json' : 'bigint', frame, null, maxDepth);
+      top--;
+      continue;
+    }
     if (shown !== frame.value) {
-      if (typeof shown === 'bigint') return problem('bigint', frame, null, maxDepth);
       // Its result stands in for it: same place, same key; nothing more to walk here.
       frame.next = -1;
       if (shown !== null && typeof shown === 'object') frameAt(stack, ++top, shown, frame.parent, frame.key, frame.depth, true);
@@ -135,7 +155,7 @@ function walk(value: unknown, maxDepth: number, options: JsonProblemOptions, rea
       for (let i = 0; i < shown.length; i++) {
         reading.key = i;
         const reason = scalarProblem(shown[i], options);
-        if (reason !== null) return problem(reason, frame, i, maxDepth);
+        if (reason !== null) yield problem(reason, frame, i, maxDepth);
       }
       frame.next = shown.length - 1;
     } else {
@@ -143,12 +163,19 @@ function walk(value: unknown, maxDepth: number, options: JsonProblemOptions, rea
       for (const key of keys) {
         reading.key = key;
         const reason = scalarProblem((shown as Record<string, unknown>)[key], options);
-        if (reason !== null) return problem(reason, frame, key, maxDepth);
+        if (reason !== null) yield problem(reason, frame, key, maxDepth);
       }
       frame.keys = keys;
       frame.next = keys.length - 1;
     }
   }
+}
+
+/** What is wrong with the frame's value itself, before its toJSON or its children are looked at. */
+function frameProblem(stack: readonly Frame[], top: number, frame: Frame, maxDepth: number, options: JsonProblemOptions): ProblemKind | null {
+  if (frame.depth > maxDepth) return 'depth';
+  if (options.plainData && !isPlain(frame.value)) return 'not-plain';
+  if (isBelow(stack, top, frame.value)) return 'cycle';
   return null;
 }
 

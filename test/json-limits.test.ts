@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { MAX_JSON_DEPTH, jsonProblem } from '../src/json-limits.ts';
+import { MAX_JSON_DEPTH, jsonProblem, jsonProblems } from '../src/json-limits.ts';
 
 /** `levels` arrays and objects, one inside the other. */
 function nested(levels: number): unknown {
@@ -73,6 +73,26 @@ describe('jsonProblem: what JSON can store', () => {
     expect(jsonProblem({ a: { b: 1n }, c: 2n })).toMatchObject({ path: '$.c' });
     expect(jsonProblem([{ x: 1n }, { y: 2n }])).toMatchObject({ path: '$[1].y' });
     expect(jsonProblem({ first: loop, last: { deep: [3n] } })).toMatchObject({ reason: 'bigint', path: '$.last.deep[0]' });
+  });
+
+  test('jsonProblems: every problem, each value with one not walked into, the walk going on after it', () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = { deeper: loop, n: 1n };
+    const value = { a: NaN, b: [Infinity, new Set([1]), { c: -Infinity }], d: loop, e: 2n };
+    expect(Array.from(jsonProblems(value, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true }), (problem) => `${problem.reason} ${problem.path}`)).toEqual([
+      'not-json $.a',
+      'bigint $.e',
+      'bigint $.d.self.n',
+      'cycle $.d.self.deeper',
+      'not-json $.b[0]',
+      'not-json $.b[2].c',
+      'not-plain $.b[1]',
+    ]);
+    // A value that throws when read ends the walk.
+    const boom = () => {
+      throw new Error('boom');
+    };
+    expect(Array.from(jsonProblems({ a: 1n, get x() { return boom(); }, z: 2n }), (problem) => problem.reason)).toEqual(['bigint', 'unreadable']);
   });
 
   test('a cycle through a toJSON result, and shared values beside each other, as before', () => {

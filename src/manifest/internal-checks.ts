@@ -39,14 +39,16 @@ function entryPath(index: number, rollback: boolean): DataPath {
  */
 function checkOne(entry: RawRollbackView, index: number, rollback: boolean, drafts: IssueDraft[], argless: Map<string, boolean>): void {
   const dispatch = entry.dispatch ?? SYMBOL_DEFAULTS.dispatch;
-  // A name that is not a string or parameters that are not a mapping are the schema's to report.
-  if (dispatch !== 'internal' || entry.name === undefined || entry.parameters === undefined) return;
+  // Parameters that are not a mapping are the schema's to report.
+  if (dispatch !== 'internal' || entry.parameters === undefined) return;
   const parameters = entry.parameters;
   if (parameters.operation !== undefined && typeof parameters.operation !== 'string') {
     drafts.push({ path: [...entryPath(index, rollback), 'parameters', 'operation'], message: 'must be a string naming an internal operation' });
     return;
   }
-  const operation = operationOf({ name: entry.name, parameters });
+  // Without a usable name (the schema reports it) only a parameters.operation can be checked.
+  if (entry.name === undefined && typeof parameters.operation !== 'string') return;
+  const operation = operationOf({ name: entry.name ?? '', parameters });
   if (!isInternalOperation(operation)) {
     // An invalid name is already reported; calling it an unknown operation too would be noise.
     const fromName = typeof parameters.operation !== 'string';

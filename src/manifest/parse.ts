@@ -1,6 +1,7 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { inReadingOrder, listedManifestError, manifestError } from './issue-listing.ts';
-import { MAX_JSON_DEPTH, jsonProblem, type JsonProblem } from '../json-limits.ts';
+import type { z } from 'zod';
+import { MAX_JSON_DEPTH, jsonProblems, type JsonProblem } from '../json-limits.ts';
 import { withoutExtensionFields } from './extension-fields.ts';
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { checkAcrossSymbols } from './cross-checks.ts';
@@ -122,7 +123,7 @@ function validateManifestMapping(
   toIssue: ReturnType<typeof createIssueBuilder>,
 ): Manifest {
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
-  const unstorable = jsonProblem(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true });
+  const unstorable = Array.from(jsonProblems(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true }), (problem) => unstorableDraft(problem, data));
   // The checks across symbols read the symbols as written, so they come before a parse that
   // may consume them.
   const { across, internal } = checkRawSymbols(data);
@@ -131,25 +132,28 @@ function validateManifestMapping(
     consume: options.consume,
   });
   const schemaIssues = result.success ? [] : result.issues;
-  const unstorableAt = unstorable ? unstorableDraft(unstorable, data) : null;
-  // A value the schema already refuses where it is (NaN for a number field) gets that one
-  // message: "write it as a string" would not apply there.
-  const samePlace = (a: IssueDraft, b: IssueDraft) => a.path.length === b.path.length && a.path.every((p, i) => p === b.path[i]);
-  let unstorableShown = unstorableAt !== null;
-  for (const draft of unstorableShown ? draftsFromZodIssues(schemaIssues, data) : []) {
-    if (!samePlace(draft, unstorableAt!)) continue;
-    unstorableShown = false;
-    break;
-  }
-  if (!unstorableShown && across.length === 0 && internal.length === 0 && result.success && options.readIssues.length === 0) return result.data;
+  const unstorableShown = withoutSchemaPlaces(unstorable, schemaIssues, data);
+  if (unstorableShown.length === 0 && across.length === 0 && internal.length === 0 && result.success && options.readIssues.length === 0) return result.data;
   // The drafts are made, and located, one at a time as they are listed: there may be a million.
   function* drafts(): Generator<IssueDraft> {
-    if (unstorableShown) yield unstorableAt!;
+    yield* unstorableShown;
     yield* draftsFromZodIssues(schemaIssues, data);
     yield* across;
     yield* internal;
   }
   throw listedManifestError(located(options.readIssues, drafts(), toIssue), options.file);
+}
+
+/**
+ * The unstorable values the schema does not already refuse where they are: NaN for a number
+ * field gets the schema's message alone, as "write it as a string" would not apply there.
+ */
+function withoutSchemaPlaces(unstorable: IssueDraft[], schemaIssues: readonly z.core.$ZodIssue[], data: unknown): IssueDraft[] {
+  if (unstorable.length === 0 || schemaIssues.length === 0) return unstorable;
+  const placeOf = (draft: IssueDraft) => JSON.stringify(draft.path);
+  const places = new Set(unstorable.map(placeOf));
+  for (const draft of draftsFromZodIssues(schemaIssues, data)) places.delete(placeOf(draft));
+  return unstorable.filter((draft) => places.has(placeOf(draft)));
 }
 
 /** The checks that span symbols, on a view of them that is let go of before the schema's parse. */

@@ -20,6 +20,16 @@ describe('internal operations', () => {
     expect(() => parseManifest(yamlWithSymbols('  - {name: noop, type: action}\n'), {})).not.toThrow();
   });
 
+  test('a rollback (or symbol) without a name still has its parameters.operation checked', () => {
+    const issues = yamlIssues(yamlWithSymbols('  - {name: s, type: action, parameters: {operation: noop}, rollback: {type: action, parameters: {operation: bogusop}}}\n  - {type: action, parameters: {operation: bogusop2}}\n'));
+    expect(issues.map((issue) => `${issue.symbol} ${issue.field}: ${issue.message.split(';')[0]}`)).toEqual([
+      's rollback.name: is required (a string)',
+      's rollback.parameters.operation: unknown internal operation "bogusop"',
+      '#2 name: is required (a string)',
+      '#2 parameters.operation: unknown internal operation "bogusop2"',
+    ]);
+  });
+
   test('non-internal symbols are not checked', () => {
     expect(() => parseManifest(yamlWithSymbols('  - {name: anything, type: action, dispatch: rust_injector}\n'), {})).not.toThrow();
   });

@@ -99,6 +99,26 @@ describe('values JSON cannot hold', () => {
     ]);
   });
 
+  test('every such value is reported, not only the last one walked (YAML .nan, .inf, -.inf, !!binary, !!set, !!omap; TOML nan, inf)', () => {
+    const yaml = yamlIssues(
+      'name: t\nsymbols:\n' +
+        '  - {name: x, type: action, parameters: {operation: echo, a: .nan}}\n' +
+        '  - {name: y, type: action, parameters: {operation: echo, b: .inf}}\n' +
+        '  - {name: z, type: action, parameters: {operation: echo, c: -.inf, d: !!binary aGk=, e: !!binary aGk=, f: !!set {p}, g: !!omap [{q: 1}]}}\n',
+    );
+    expect(yaml.map((issue) => `${issue.line}:${issue.symbol}:${issue.field}`)).toEqual([
+      '3:x:parameters.a',
+      '4:y:parameters.b',
+      '5:z:parameters.c',
+      '5:z:parameters.d',
+      '5:z:parameters.e',
+      '5:z:parameters.f',
+      '5:z:parameters.g',
+    ]);
+    const toml = tomlIssues(tomlSymbol('parameters = { operation = "echo", a = nan, b = inf }\n'));
+    expect(toml.map((issue) => issue.field)).toEqual(['parameters.a', 'parameters.b']);
+  });
+
   test('data built in code: a BigInt, a cycle', () => {
     const base = { name: 't', symbols: [{ name: 'a', type: 'action', parameters: { operation: 'noop' } }] };
     expect(issuesOf(() => validateManifestData({ ...base, metadata: { size: 10n } }))).toMatchObject([{ field: 'metadata.size', message: expect.stringContaining('BigInt') }]);
