@@ -156,6 +156,22 @@ describeWithPostgres('PostgresStore', (url) => {
       expect((error as Error).message).toContain('upgrade swarm');
     });
 
+    test('a schema that holds another program\'s tables is refused as not a swarm state database, untouched', async () => {
+      const schema = schemas.next();
+      await admin.unsafe(`CREATE SCHEMA "${schema}"`);
+      await admin.unsafe(`CREATE TABLE "${schema}".runs (x int)`);
+      await admin.unsafe(`CREATE TABLE "${schema}".foo (x int)`);
+      const { error } = thrownBy(() => fresh({ schema }));
+      expect(error).toMatchObject({ name: 'NotAStateDatabaseError', code: 'STORE_SCHEMA' });
+      expect((error as Error).message).toContain(`schema "${schema}"`);
+      expect((error as Error).message).toContain('not a swarm state database: it holds other tables (foo, runs)');
+      expect((error as Error).message).toContain('search_path');
+      const tables = await admin.unsafe<{ name: string }[]>(
+        `SELECT tablename AS name FROM pg_tables WHERE schemaname = '${schema}' ORDER BY 1`,
+      );
+      expect(tables.map((t) => t.name)).toEqual(['foo', 'runs']);
+    });
+
     test('two stores on one database see each other’s commits', () => {
       const schema = schemas.next();
       const writer = fresh({ schema });

@@ -28,5 +28,11 @@ export function assertStateDatabase(db: Database, location: string): void {
   if (!found || found.tables === null) return; // Empty: it becomes a state database.
   const { version, tables, runs } = found;
   if (version > LATEST_SCHEMA_VERSION) return;
-  if (version === 0 || !runs) throw new NotAStateDatabaseError(location, tables);
+  if (version === 0 || !runs) {
+    throw new NotAStateDatabaseError(
+      `The file at ${location}`,
+      tables,
+      'Check the path (--db or [dispatcher] state_db_path), or point it at a new file.',
+    );
+  }
 }

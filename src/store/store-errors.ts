@@ -83,17 +83,14 @@ export class RunFencedError extends SwarmError {
 }
 
 /**
- * A SQLite file given as the state database that holds another program's tables. Code
- * STORE_SCHEMA (exit 3), as for a database this swarm cannot read; nothing was written to it.
+ * A SQLite file (or PostgreSQL schema) given as the state database that holds another program's
+ * tables. Code STORE_SCHEMA (exit 3), as for a database this swarm cannot read; nothing was
+ * written to it. `what` names it ("The file at …"), `next` says what to check.
  */
 export class NotAStateDatabaseError extends SwarmError {
   override name = 'NotAStateDatabaseError';
-  constructor(location: string, tables: string) {
-    super(
-      'STORE_SCHEMA',
-      `The file at ${location} is not a swarm state database: it holds other tables (${tables}), so it was left untouched. ` +
-        'Check the path (--db or [dispatcher] state_db_path), or point it at a new file.',
-    );
+  constructor(what: string, tables: string, next: string) {
+    super('STORE_SCHEMA', `${what} is not a swarm state database: it holds other tables (${tables}), so it was left untouched. ${next}`);
   }
 }
 

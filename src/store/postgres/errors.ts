@@ -1,5 +1,5 @@
 import { RunNotFoundError, SwarmError } from '../../errors.ts';
-import { TaskNotFoundError } from '../store-errors.ts';
+import { NotAStateDatabaseError, TaskNotFoundError } from '../store-errors.ts';
 import type { WireError } from './protocol.ts';
 
 /**
@@ -86,6 +86,8 @@ interface PgErrorLike {
 
 /** Worker side: any error thrown while serving a call, as a WireError. */
 export function toWireError(err: unknown): WireError {
+  const other = (err as { otherTables?: { schema: string; tables: string } } | null)?.otherTables;
+  if (err instanceof SwarmError && other) return { kind: 'notAStateDatabase', ...other };
   if (err instanceof SwarmError && err.code === 'STORE_SCHEMA') {
     const found = (err as SwarmError & { found?: number }).found ?? 0;
     return { kind: 'schemaTooNew', found, latest: (err as SwarmError & { latest?: number }).latest ?? 0 };
@@ -117,6 +119,12 @@ export function fromWireError(wire: WireError, location: string): Error {
       return new TaskNotFoundError(wire.runId, wire.name);
     case 'schemaTooNew':
       return schemaTooNewError(location, wire.found, wire.latest);
+    case 'notAStateDatabase':
+      return new NotAStateDatabaseError(
+        `The PostgreSQL schema "${wire.schema}" at ${location}`,
+        wire.tables,
+        'Check [dispatcher] state_db_url (or SWARM_DATABASE_URL), or give the swarm a schema of its own (the URL\'s ?search_path=).',
+      );
     case 'unavailable': {
       const timedOut = wire.sqlState === '57014' || /timeout|timed out/i.test(wire.code ?? '');
       const reason: UnavailableReason = timedOut ? 'timeout' : isConnectionFailure(wire) ? 'connection' : 'server';

@@ -15,6 +15,8 @@ export async function applyPostgresMigrations(sql: SQL, target: number = POSTGRE
   return sql.begin(async (tx) => {
     // One lock per schema: stores in other schemas of the same database migrate independently.
     await tx.unsafe("SELECT pg_advisory_xact_lock(hashtext('swarm-migrate:' || current_schema()))");
+    // Under the lock, so tables another swarm has just created count as ours.
+    if ((await readVersion(tx)) === 0) await assertNoOtherTables(tx);
     await tx.unsafe(`CREATE TABLE IF NOT EXISTS swarm_schema_version (
       version     INTEGER PRIMARY KEY,
       description TEXT NOT NULL,
@@ -47,6 +49,26 @@ export async function readVersion(sql: SQL): Promise<number> {
 async function versionIn(sql: SQL): Promise<number> {
   const [row] = await sql.unsafe<{ version: number | null }[]>('SELECT max(version) AS version FROM swarm_schema_version');
   return row.version ?? 0;
+}
+
+/**
+ * A schema with no swarm_schema_version must be empty: creating the swarm's tables beside
+ * another program's would mix the two (or fail on a name they share, such as runs). Throws
+ * before anything is written; the transaction rolls back.
+ */
+async function assertNoOtherTables(sql: SQL): Promise<void> {
+  const [row] = await sql.unsafe<{ schema: string; tables: string | null }[]>(
+    `SELECT current_schema() AS schema, (SELECT string_agg(relname, ', ') FROM (
+       SELECT relname FROM pg_class
+       WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'f')
+         AND relname <> 'swarm_schema_version'
+       ORDER BY relname LIMIT 5) AS other) AS tables`,
+  );
+  if (row.tables === null) return;
+  // Carries the names to the main thread, which words the error (errors.ts).
+  throw Object.assign(new SwarmError('STORE_SCHEMA', `schema ${row.schema} holds other tables (${row.tables})`), {
+    otherTables: { schema: row.schema, tables: row.tables },
+  });
 }
 
 /** Carries the versions to the main thread, which words the error (errors.ts schemaTooNewError). */

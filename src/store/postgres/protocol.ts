@@ -112,6 +112,8 @@ export type WireError =
   | { kind: 'runNotFound'; runId: string }
   | { kind: 'taskNotFound'; runId: string; name: string }
   | { kind: 'schemaTooNew'; found: number; latest: number }
+  /** The schema holds another program's tables (migrate.ts): the first few names. */
+  | { kind: 'notAStateDatabase'; schema: string; tables: string }
   /** The server or the connection to it failed (down, refused, terminated, timed out, out of resources). */
   | { kind: 'unavailable'; message: string; sqlState?: string; code?: string }
   /** The server refused this statement (a constraint, bad input): the store itself is fine. */
