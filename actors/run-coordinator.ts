@@ -25,7 +25,12 @@ import type { TaskActorLike } from './task-engine/compiled-task-actor.ts';
 import { taskActorFactory, type NewTaskActor } from './task-engine/task-engine.ts';
 
 type TaskActor = TaskActorLike<TaskContext>;
-const NOT_ON_A_NODE: ReadonlySet<string> = new Set(OFF_NODE_TASK_STATES);
+/**
+ * What a cancel settles at once, with no grace period: tasks with nothing on a node, and those
+ * sent to one that has not started them (a thread still starting, work held ahead on a worker),
+ * which the node is told to drop. Only started attempts get the grace to finish.
+ */
+const NOT_STARTED: ReadonlySet<string> = new Set([...OFF_NODE_TASK_STATES, 'assigned']);
 const DEPS_MET = taskMessages.depsMet();
 
 /**
@@ -375,7 +380,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.jobs.dropRunJobs();
     const cancel = taskMessages.cancel(reason);
     for (const actor of this.live.actors()) {
-      if (NOT_ON_A_NODE.has(actor.getSnapshot().value as string)) actor.send(cancel);
+      if (NOT_STARTED.has(actor.getSnapshot().value as string)) actor.send(cancel);
     }
     this.frontier.settleNeverRun([...this.frontier.takeRunnable(), ...this.graph.takeUndecided()], cancel);
     // Started attempts get the grace period to finish on their own. A symbol rolling back its
