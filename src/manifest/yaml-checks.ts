@@ -77,7 +77,7 @@ export function duplicateKeys(doc: Document): { offset: number; key: string; fir
  * Every node of the document (collections, scalars, aliases, and the pairs of `!!omap` and
  * `!!pairs`, which keep them as sequence items), iteratively, so any depth is fine.
  */
-function* nodesOf(doc: Document): Generator<object> {
+export function* nodesOf(doc: Document): Generator<object> {
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();

@@ -22,6 +22,7 @@ import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
 import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
+import { withoutBadMergeSources } from './yaml-merge-sources.ts';
 import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 
@@ -82,11 +83,13 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
   if (tooMuch) return failed([issue(tooMuch.offset, `YAML error: ${tooMuch.message}`)]);
+  const badMerges = withoutBadMergeSources(doc, anchors);
   const restoreAliases = inlineAliases(doc, anchors);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
     const data = ownStringsIn(doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }));
-    return { data, syntaxIssues: [], readIssues, locate, consumable: true };
+    const mergeIssues = badMerges.found.map((bad) => issue(bad.offset, `YAML error: ${bad.message}`));
+    return { data, syntaxIssues: [], readIssues: [...readIssues, ...mergeIssues], locate, consumable: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {
@@ -101,6 +104,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     return failed([issue(undefined, `YAML error: ${message}`)]);
   } finally {
     restoreAliases();
+    badMerges.restore();
   }
 }
 

@@ -100,6 +100,25 @@ symbols:
     expect(nested).toMatchObject([{ line: 3, message: expect.stringContaining('cannot merge itself') }]);
   });
 
+  test('a merge source that is not a mapping is reported at its place, beside the other problems', () => {
+    const merging = (merge: string, before = '') =>
+      issuesOf(`name: m\n${before}symbols:\n  - name: c\n    type: action\n    <<: ${merge}\n    parameters: {operation: noop}\n  - {name: d, type: bogus, parameters: {operation: noop}}\n`);
+    const stated = (issues: ReturnType<typeof issuesOf>) => issues.map((i) => `${i.line}:${i.column} ${i.field ?? ''} ${i.message}`);
+    const takes = 'YAML error: a merge key (<<) takes a mapping, an alias of one (*name), or a list of them; this is';
+    const typeOfD = '7:21 type must be one of: action, filter, state, query, transform; got the string "bogus"';
+    expect(stated(merging('[*s]', 'x-s: &s hello\n'))).toEqual([`6:10  ${takes} *s, an alias of the string "hello"`, typeOfD.replace('7:', '8:')]);
+    expect(stated(merging('5'))).toEqual([`5:9  ${takes} the number 5`, typeOfD]);
+    expect(stated(merging('*l', 'x-l: &l [1, 2]\n'))).toEqual([`6:9  ${takes} *l, an alias of a list whose items are not all mappings`, typeOfD.replace('7:', '8:')]);
+    expect(stated(merging(''))).toEqual([`5:5  ${takes} null (an empty value)`, typeOfD]);
+    // In a list, only the bad source is reported (and left out); the others still merge.
+    expect(stated(merging('[*t, 7]', 'x-t: &t {retries: 2}\n'))).toEqual([`6:14  ${takes} the number 7`, typeOfD.replace('7:', '8:')]);
+  });
+
+  test('an alias of a list of mappings merges them', () => {
+    const { manifest } = parseManifest(`name: m\nx-l: &l [{type: action}, {retries: 2}]\nsymbols:\n  - {<<: *l, name: s, parameters: {operation: noop}}\n`, { format: 'yaml' });
+    expect(manifest.symbols[0]).toMatchObject({ type: 'action', retries: 2 });
+  });
+
   test('an alias with no anchor before it is reported at its line, in a merge or not', () => {
     const issues = issuesOf(
       `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,

@@ -1,0 +1,75 @@
+import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
+import { describeValue } from './schema-issues.ts';
+
+/** A merge key's source that is not a mapping: where it is, and what it is instead. */
+export interface BadMergeSource {
+  offset: number;
+  message: string;
+}
+
+/**
+ * Finds merge keys (`<<`) whose sources are not mappings (`<<: 5`, `<<: [*aString]`), and
+ * takes those sources out of the tree until the returned `restore` is called. The yaml package
+ * throws at the first such source when it builds the data, with no place and no other
+ * problem; left out, the document is built, its other problems are found, and each bad source
+ * is reported at its own line.
+ */
+export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found: BadMergeSource[]; restore: () => void } {
+  const found: BadMergeSource[] = [];
+  const undo: (() => void)[] = [];
+  const targetOf = (node: unknown): unknown => (isAlias(node) ? anchorBefore(anchors, node.source, node.range?.[0] ?? 0) : node);
+  for (const node of nodesOf(doc)) {
+    if (!isMap(node)) continue;
+    const map = node as YAMLMap;
+    const badPairs = new Set<Pair>();
+    for (const pair of map.items) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue; // not `<<`
+      const keyOffset = pair.key.range?.[0] ?? 0;
+      if (isSeq(pair.value)) {
+        // A list written here: its bad items are left out, the others still merge.
+        const seq = pair.value as YAMLSeq;
+        const bad = seq.items.filter((item) => !isMap(targetOf(item)));
+        for (const item of bad) found.push({ offset: offsetOf(item) ?? keyOffset, message: messageFor(item, describeNode(targetOf(item))) });
+        if (bad.length > 0) {
+          const before = seq.items;
+          seq.items = before.filter((item) => !bad.includes(item));
+          undo.push(() => (seq.items = before));
+        }
+        continue;
+      }
+      const target = targetOf(pair.value);
+      // An alias of a list merges the list's items, which must be mappings.
+      if (isMap(target) || (isSeq(target) && target.items.every((item) => isMap(targetOf(item))))) continue;
+      const what = isSeq(target) ? 'a list whose items are not all mappings' : describeNode(target);
+      found.push({ offset: offsetOf(pair.value) ?? keyOffset, message: messageFor(pair.value, what) });
+      badPairs.add(pair);
+    }
+    if (badPairs.size > 0) {
+      const before = map.items;
+      map.items = before.filter((pair) => !badPairs.has(pair));
+      undo.push(() => (map.items = before));
+    }
+  }
+  found.sort((a, b) => a.offset - b.offset);
+  return { found, restore: () => undo.reverse().forEach((step) => step()) };
+}
+
+/** `target`: what the source is, or what it stands for when it is an alias. */
+function messageFor(source: unknown, target: string): string {
+  const what = isAlias(source) ? `*${source.source}, an alias of ${target}` : target;
+  return `a merge key (<<) takes a mapping, an alias of one (*name), or a list of them; this is ${what}`;
+}
+
+function describeNode(node: unknown): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return describeValue(node.value);
+  return 'nothing (an empty value)';
+}
+
+function offsetOf(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  // An empty value (`<<:` and nothing) has a range of no length: the key is shown instead.
+  return range === undefined || range[0] === range[1] ? undefined : range[0];
+}
