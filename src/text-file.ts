@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
+import { describePathError, pathNextStep } from './path-problems.ts';
 
 /**
  * Reads a file a user names as input (a manifest, a config) as UTF-8 text, or says in words
@@ -21,7 +22,7 @@ export function readTextFile(path: string, maxBytes: number): string {
     // O_NONBLOCK: opening a named pipe nobody writes to returns at once instead of waiting.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new TextFileError(describeOpenError(error));
+    throw new TextFileError(`${describePathError(error, path)}; ${pathNextStep(error, path)}`);
   }
   try {
     const stat = fstatSync(fd);
@@ -91,14 +92,6 @@ function lineAndColumn(bytes: Uint8Array, at: number): { line: number; column: n
     } else if ((bytes[i] & 0xc0) !== 0x80) column++;
   }
   return { line, column };
-}
-
-function describeOpenError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a directory, not a file';
-  if (code === 'EACCES') return 'permission denied';
-  return error instanceof Error ? error.message : String(error);
 }
 
 function mib(bytes: number): string {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
+import { brokenLink, describePathError, pathCode } from '../path-problems.ts';
 import { readTextFile } from '../text-file.ts';
 import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -43,18 +44,50 @@ function chooseConfigFile(path: string | undefined, env: Env, cwd: string): stri
   const named = path ?? (env[CONFIG_ENV_VAR] || undefined);
   if (named !== undefined) {
     const file = resolve(cwd, named);
-    if (!existsSync(file)) {
-      const fix = `fix the path or create the file with \`swarm config ${named}\``;
+    const problem = unusablePath(file, named);
+    if (problem !== null) {
       throw new ConfigError([
         path !== undefined
-          ? { file, key: '(file)', message: `no such file; ${fix}` }
-          : { file, key: CONFIG_ENV_VAR, message: `names a file that does not exist; ${fix}, or unset ${CONFIG_ENV_VAR}` },
+          ? { file, key: '(file)', message: `${problem.what}; ${problem.fix}` }
+          : { file, key: CONFIG_ENV_VAR, message: `${problem.asNamed}; ${problem.fix}, or unset ${CONFIG_ENV_VAR}` },
       ]);
     }
     return file;
   }
   const inCwd = resolve(cwd, DEFAULT_CONFIG_FILE);
-  return existsSync(inCwd) ? inCwd : null;
+  if (!lstatExists(inCwd)) return null;
+  // Something is there: a link that leads nowhere is said, not passed over for the defaults.
+  const problem = unusablePath(inCwd, DEFAULT_CONFIG_FILE);
+  if (problem !== null) throw new ConfigError([{ file: inCwd, key: '(file)', message: `${problem.what}; ${problem.fix}` }]);
+  return inCwd;
+}
+
+/**
+ * Why the config at `file` (as the user named it: `named`) cannot be read — `what`, or
+ * `asNamed` for a name given in SWARM_CONFIG — and what to do, or null when it is there. Only
+ * a plain missing file is worth `swarm config`; a broken link is fixed where it points.
+ */
+function unusablePath(file: string, named: string): { what: string; asNamed: string; fix: string } | null {
+  const code = pathCode(file);
+  if (code === null) return null;
+  const what = describePathError({ code }, file);
+  const link = code === 'ENOENT' ? brokenLink(file) : null;
+  if (link) {
+    return { what, asNamed: `names a file that cannot be read: ${what}`, fix: `create the config there with \`swarm config ${link.missing}\`, or point the link at a config file` };
+  }
+  if (code === 'ENOENT') {
+    return { what, asNamed: 'names a file that does not exist', fix: `fix the path or create the file with \`swarm config ${named}\`` };
+  }
+  return { what, asNamed: `names a file that cannot be read: ${what}`, fix: 'fix the path' };
+}
+
+function lstatExists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A config is a page of settings; far more is not one. */
