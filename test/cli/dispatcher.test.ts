@@ -245,12 +245,17 @@ describe('start-dispatcher, deploy and status', () => {
     const dispatcher = await startDispatcher(config, ['--db', db]);
     const manifest = writeManifest(dir, 'slow.yaml', SLOW);
     const follower = startSwarm(['deploy', manifest, '--url', dispatcher.url], config);
-    // Wait until the slow task runs.
+    // Wait until the slow task runs (so `first` has succeeded: one merely handed to a thread
+    // when the signal comes is cancelled at once, as nothing new starts).
     await within(
       (async () => {
         for (;;) {
-          const status = (await (await fetch(`${dispatcher.url}/api/status`)).json()) as { tasks: { running: number } };
-          if (status.tasks.running > 0) return;
+          const listed = (await (await fetch(`${dispatcher.url}/api/runs?limit=1`)).json()) as { runs: { runId: string }[] };
+          const runId = listed.runs[0]?.runId;
+          if (runId !== undefined) {
+            const run = (await (await fetch(`${dispatcher.url}/api/runs/${runId}`)).json()) as { tasks: { name: string; status: string }[] };
+            if (run.tasks.find((t) => t.name === 'wait')?.status === 'running') return;
+          }
           await Bun.sleep(50);
         }
       })(),

@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { listeningLine, within } from './dispatcher-process.ts';
 import { ROOT, TIMEOUT, removeTempDirs, sandbox, swarmJson, writeManifest } from './helpers.ts';
 
@@ -67,6 +68,8 @@ function writeBigConfig(path: string): string {
 
 /** A real SQLite file past the launcher's size (the dispatcher adds its tables to it). */
 function writeBigDatabase(path: string): string {
+  // A state database of the swarm's own (another program's file is refused), made big.
+  new SqliteStore(path).close();
   const file = new Database(path);
   file.run('CREATE TABLE ballast (b BLOB)');
   file.run('INSERT INTO ballast VALUES (zeroblob(?))', [BIG_FILE_BYTES]);
