@@ -22,6 +22,7 @@ import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
 import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
 import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
+import { withoutCollectionKeys } from './yaml-collection-keys.ts';
 import { withoutBadMergeSources } from './yaml-merge-sources.ts';
 import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
@@ -83,13 +84,15 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
   if (tooMuch) return failed([issue(tooMuch.offset, `YAML error: ${tooMuch.message}`)]);
+  // What the yaml package cannot build as plain data is left out while it builds, and reported.
+  const badKeys = withoutCollectionKeys(doc, anchors);
   const badMerges = withoutBadMergeSources(doc, anchors);
   const restoreAliases = inlineAliases(doc, anchors);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
     const data = ownStringsIn(doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }));
-    const mergeIssues = badMerges.found.map((bad) => issue(bad.offset, `YAML error: ${bad.message}`));
-    return { data, syntaxIssues: [], readIssues: [...readIssues, ...mergeIssues], locate, consumable: true };
+    const leftOut = [...badKeys.found, ...badMerges.found].map((bad) => issue(bad.offset, `YAML error: ${bad.message}`));
+    return { data, syntaxIssues: [], readIssues: [...readIssues, ...leftOut], locate, consumable: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {
@@ -105,6 +108,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   } finally {
     restoreAliases();
     badMerges.restore();
+    badKeys.restore();
   }
 }
 
@@ -142,7 +146,8 @@ const MAX_ALIAS_COPIES = 10_000;
 function composeOne(tokens: Iterable<CST.Token>, length: number): Document.Parsed {
   // uniqueKeys off: yaml-checks.ts checks them in linear time. Merge keys (`<<: *defaults`)
   // on: YAML 1.2 left them out, but they are how a manifest shares fields between symbols.
-  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, merge: true });
+  // logLevel error: the package's warnings (process.emitWarning) never reach the user's stderr.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false, merge: true, logLevel: 'error' });
   let doc: Document.Parsed | undefined;
   for (const next of composer.compose(tokens, true, length)) {
     if (doc === undefined) {

@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
-import { describeValue } from './schema-issues.ts';
+import { describeNode } from './yaml-node-words.ts';
 
 /** A merge key's source that is not a mapping: where it is, and what it is instead. */
 export interface BadMergeSource {
@@ -59,13 +59,6 @@ export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found
 function messageFor(source: unknown, target: string): string {
   const what = isAlias(source) ? `*${source.source}, an alias of ${target}` : target;
   return `a merge key (<<) takes a mapping, an alias of one (*name), or a list of them; this is ${what}`;
-}
-
-function describeNode(node: unknown): string {
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return describeValue(node.value);
-  return 'nothing (an empty value)';
 }
 
 function offsetOf(node: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, spyOn, test } from 'bun:test';
 import { MAX_REPORTED_ISSUES } from '../../src/manifest/limits.ts';
 import { loadManifestFile, parseManifest } from '../../src/manifest/index.ts';
 import { fixturePath, issueAt, issuesOf, tomlIssues, yamlIssues } from './helpers.ts';
@@ -51,6 +51,21 @@ describe('documents that are not manifests', () => {
       [5, 40, 'YAML error: the key "" is given twice'],
       [6, 17, 'YAML error: the key "" is given twice'],
     ]);
+  });
+
+  test('a key that is a collection (or other non-scalar) is an error at its place, anywhere, with no process warning', () => {
+    const warnings = spyOn(process, 'emitWarning');
+    try {
+      const flow = yamlIssues('name: m\nsymbols:\n  - {name: x, type: action, parameters: {operation: echo, [1, 2]: x}}\n');
+      const block = yamlIssues('name: m\n? [a, b]\n: 1\nx-l: &l [c]\nsymbols:\n  - name: x\n    type: action\n    parameters:\n      operation: echo\n      ? {k: 1}\n      : x\n      !!binary aGk=: y\n      *l : z\n');
+      const stated = (issues: ReturnType<typeof yamlIssues>) => issues.map((i) => `${i.line}:${i.column} ${i.message}`);
+      const must = 'YAML error: a key must be a single value (a string, a number, true, false or null); this key is';
+      expect(stated(flow)).toEqual([`3:59 ${must} a list`]);
+      expect(stated(block)).toEqual([`2:3 ${must} a list`, `10:9 ${must} a mapping`, `12:16 ${must} binary data (!!binary)`, `13:7 ${must} *l, an alias of a list`]);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   test('two merge keys in one mapping both merge, and a quoted "<<" is a key like any other', () => {
