@@ -13,8 +13,9 @@ export class TextFileError extends Error {
   override name = 'TextFileError';
 }
 
-// ignoreBOM: a UTF-8 byte order mark stays in the text, where the readers deal with it as before.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+// A UTF-8 byte order mark is dropped: it is no character of the text, and the readers counted
+// it as a column of line 1.
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function readTextFile(path: string, maxBytes: number): string {
   let fd: number;

@@ -32,7 +32,9 @@ export interface ParseManifestOptions {
  * Parses and validates manifest text, filling in every default. Throws a ManifestError that
  * lists every problem found (syntax errors alone when the text cannot be read at all).
  */
-export function parseManifest(source: string, options: ParseManifestOptions = {}): LoadedManifest {
+export function parseManifest(text: string, options: ParseManifestOptions = {}): LoadedManifest {
+  // A byte order mark (in text posted as it was saved) is no column of line 1.
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const format = options.format ?? sniffFormat(source);
   return withoutStackOverflow(options.file, () => {
     const document: ReadDocument =

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { ConfigError, ManifestError } from '../../src/errors.ts';
+import { parseManifest } from '../../src/manifest/index.ts';
 import { loadManifestFile, MAX_MANIFEST_BYTES } from '../../src/manifest/load.ts';
+import { issuesOf } from './helpers.ts';
 
 /**
  * Files a user names that are not manifest text (found from outside: /dev/zero grew the
@@ -53,6 +55,30 @@ describe('input files that are not manifest text', () => {
     const fine = join(dir, 'fine.yaml');
     writeFileSync(fine, '\ufeffname: café\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');
     expect(loadManifestFile(fine).manifest.name).toBe('café');
+  });
+
+  test('a UTF-8 byte order mark is no column: line 1 is placed the same with and without it (YAML, TOML, a config)', () => {
+    const places = (text: string, name: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      try {
+        loadManifestFile(file);
+      } catch (error) {
+        return (error as ManifestError).issues.map((i) => `${i.line}:${i.column}`);
+      }
+      throw new Error(`${name} was read as a valid manifest`);
+    };
+    const yaml = 'name: [1]\nsymbols:\n  - {name: x, type: action, parameters: {operation: noop}}\n';
+    expect(places(`\ufeff${yaml}`, 'bom.yaml')).toEqual(['1:7']);
+    expect(places(yaml, 'plain.yaml')).toEqual(['1:7']);
+    const toml = 'name = [1]\n[[symbols]]\nname = "x"\ntype = "action"\nparameters = { operation = "noop" }\n';
+    expect(places(`\ufeff${toml}`, 'bom.toml')).toEqual(places(toml, 'plain.toml'));
+    expect(places('\ufeffname = [1\n', 'bom-syntax.toml')).toEqual(places('name = [1\n', 'plain-syntax.toml'));
+    // Text given as it is (a manifest posted to the dispatcher), not read from a file.
+    expect(issuesOf(() => parseManifest(`\ufeff${yaml}`, { format: 'yaml' })).map((i) => `${i.line}:${i.column}`)).toEqual(['1:7']);
+    const config = join(dir, 'bom-config.toml');
+    writeFileSync(config, '\ufeff[dispatcher\n');
+    expect(() => loadConfig(config)).toThrow(/line 1, column 12/);
   });
 
   test('a config file gets the same checks', () => {
