@@ -85,10 +85,25 @@ export class ManifestError extends SwarmError {
   }
 }
 
+/**
+ * One config problem and where its value came from: `env`, the environment variable that set
+ * it; else `file`, the config file; else `defaults`, the built-in defaults (the CLI read no
+ * file); none of them: a config given in code. The CLI fills `file` or `defaults` in for
+ * problems found once the config is in use (src/cli/config-source.ts).
+ */
 export interface ConfigIssue {
   file?: string;
+  env?: string;
+  defaults?: true;
   key: string;
   message: string;
+}
+
+/** Where a config problem is, as its line starts. */
+function configIssueWhere(issue: ConfigIssue): string {
+  if (issue.env !== undefined) return issue.key === issue.env ? `environment variable ${issue.env}` : `environment variable ${issue.env}: ${issue.key}`;
+  const where = issue.file ?? (issue.defaults ? 'built-in defaults (no config file)' : '(no config file)');
+  return `${where}: ${issue.key}`;
 }
 
 export class ConfigError extends SwarmError {
@@ -97,8 +112,7 @@ export class ConfigError extends SwarmError {
   constructor(issues: ConfigIssue[]) {
     super(
       'CONFIG_INVALID',
-      `Invalid configuration; fix these keys and run again:\n` +
-        issues.map((i) => `  ${i.file ?? '<config>'}: ${i.key}: ${i.message}`).join('\n'),
+      `Invalid configuration; fix these keys and run again:\n` + issues.map((i) => `  ${configIssueWhere(i)}: ${i.message}`).join('\n'),
     );
     this.issues = issues;
   }

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './config/log-levels.ts';
 import { ConfigError } from './errors.ts';
+import { describePathError } from './path-problems.ts';
 import { FdLogSink } from './log-sink.ts';
 import { jsonForTerminal, terminalText } from './terminal-text.ts';
 
@@ -166,19 +167,25 @@ function consoleDestination(options: Settings): pino.DestinationStream {
 function openLogFile(path: string): LogFile {
   if (logFile?.path === path) return logFile;
   let fd: number;
+  // Made first when missing; a failure counts only if the open then fails for want of it.
+  let mkdirError: unknown;
   try {
     mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    mkdirError = err;
+  }
+  try {
     // Opened here, so a bad path fails `configure` itself rather than a later write. O_NONBLOCK:
     // a FIFO without a reader fails here (ENXIO) instead of blocking the open, and a full one
     // cannot block a write; regular files ignore the flag.
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o644);
   } catch (err) {
-    throw new ConfigError([
-      {
-        key: 'logging.file',
-        message: `cannot open ${path} (${(err as Error).message}); set it to a file this user can write, or "" for no log file`,
-      },
-    ]);
+    const missingDirectory = mkdirError !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT';
+    // mkdir's ENOENT: a file system that makes no directories there (/proc).
+    const why = missingDirectory
+      ? `its directory ${dirname(path)} cannot be made (${(mkdirError as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file system refuses to create it' : describePathError(mkdirError, dirname(path))})`
+      : describePathError(err, path);
+    throw new ConfigError([{ key: 'logging.file', message: `cannot open ${path}: ${why}; set it to a file this user can write, or "" for no log file` }]);
   }
   // Synchronous writes: a line is in the file when the call returns, so a crash loses nothing.
   // A failing disk must neither crash nor block the swarm: warn once, drop lines, keep going.

@@ -16,5 +16,5 @@ export function defaultTaskEngine(env: Record<string, string | undefined> = proc
   const value = env[TASK_ENGINE_ENV_VAR];
   if (value === undefined || value === '') return 'compiled';
   if ((TASK_ENGINES as readonly string[]).includes(value)) return value as TaskEngineName;
-  throw new ConfigError([{ key: TASK_ENGINE_ENV_VAR, message: `expected one of ${TASK_ENGINES.map((e) => `"${e}"`).join(', ')} (got "${value.slice(0, 40)}")` }]);
+  throw new ConfigError([{ key: TASK_ENGINE_ENV_VAR, env: TASK_ENGINE_ENV_VAR, message: `expected one of ${TASK_ENGINES.map((e) => `"${e}"`).join(', ')} (got "${value.slice(0, 40)}")` }]);
 }

@@ -4,6 +4,7 @@ import { loadConfig, type SwarmConfig } from '../config/index.ts';
 import { RunNotFoundError, StoreUnavailableError, UsageError } from '../errors.ts';
 import { configuredStoreLocation, isPostgresUrl, openConfiguredStore, type RunRecord, type SwarmStore } from '../store/index.ts';
 import type { WarnOnlyConsole } from './console-log.ts';
+import { rememberConfigFile } from './config-source.ts';
 import { onExit, onExitFlushLog } from './exit.ts';
 import { note } from './output.ts';
 import { resolveRunRef } from '../run-ref.ts';
@@ -47,7 +48,8 @@ export interface CliConfig {
  * from `[logging]`. Console logs always go to stderr. Throws ConfigError (exit 2).
  */
 export async function loadCliConfig(path: string | undefined, options: CliConfigOptions = {}): Promise<CliConfig> {
-  const { config, warnings } = loadConfig(path, { databaseGiven: options.db !== undefined });
+  const { config, warnings, file } = loadConfig(path, { databaseGiven: options.db !== undefined });
+  rememberConfigFile(file);
   for (const warning of warnings) await note(`warning: ${warning}`);
   if (options.db !== undefined) {
     if (options.db.trim() === '') throw new UsageError('--db needs a path, ":memory:" or a postgres:// URL.');

@@ -1,5 +1,6 @@
 import { SQLiteError } from 'bun:sqlite';
 import { exitCodeFor, SwarmError } from '../errors.ts';
+import { withConfigSource } from './config-source.ts';
 import { err, out } from './exit.ts';
 import { jsonForTerminal } from '../terminal-text.ts';
 
@@ -41,9 +42,12 @@ export async function reportError(thrown: unknown, json: boolean): Promise<numbe
   return exitCodeFor(error);
 }
 
-/** An error as the CLI reports it: a failure of the state database SQLite raised itself becomes a store error (see storeFailureOf). */
+/**
+ * An error as the CLI reports it: a failure of the state database SQLite raised itself becomes a
+ * store error (see storeFailureOf); a config problem names the config it is in (config-source.ts).
+ */
 export function asReported(thrown: unknown): unknown {
-  return storeFailureOf(thrown) ?? thrown;
+  return storeFailureOf(thrown) ?? withConfigSource(thrown);
 }
 
 /** SQLite's codes for a file that is not (or no longer) a sound database. */

@@ -120,14 +120,14 @@ function readTomlFile(file: string): unknown {
  * `SWARM_DATABASE_URL`, when set and non-empty, replaces `[dispatcher] state_db_url` (and so
  * wins over state_db_path). Validated as the key is; the error shows it without its password.
  */
-function applyDatabaseUrlFromEnv(config: SwarmConfig, env: Env, file: string | null): void {
+function applyDatabaseUrlFromEnv(config: SwarmConfig, env: Env): void {
   const url = env[DATABASE_URL_ENV_VAR];
   if (url === undefined || url.trim() === '') return;
   const parsed = postgresUrl().safeParse(url.trim());
   if (!parsed.success) {
     throw new ConfigError([
       {
-        ...(file !== null ? { file } : {}),
+        env: DATABASE_URL_ENV_VAR,
         key: DATABASE_URL_ENV_VAR,
         message: `${parsed.error.issues[0].message} (got "${redactUrl(url.trim())}"); fix it or unset ${DATABASE_URL_ENV_VAR}`,
       },
@@ -159,6 +159,6 @@ export function loadConfig(path?: string, options: LoadConfigOptions = {}): Load
       },
     ]);
   }
-  if (!options.databaseGiven) applyDatabaseUrlFromEnv(config, env, file);
+  if (!options.databaseGiven) applyDatabaseUrlFromEnv(config, env);
   return { config: resolveConfigPaths(config, file === null ? cwd : dirname(file)), file, warnings };
 }

@@ -51,5 +51,5 @@ export function validateConfig(raw: unknown, file?: string): { config: SwarmConf
   }
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => toConfigIssue(issue, file)));
-  return { config: result.data, warnings: unknownKeyWarnings(configSchema, raw, file ?? '<config>') };
+  return { config: result.data, warnings: unknownKeyWarnings(configSchema, raw, file ?? 'the config given in code') };
 }
