@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.ts';
+import { impossibleDate } from './calendar.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -29,6 +30,10 @@ export function parseDuration(text: string, option: string): number {
 export function parseSince(text: string, option: string, now = Date.now()): number {
   if (/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*$/.test(text)) return now - parseDuration(text, option);
   if (/^\d{4}-\d{2}-\d{2}/.test(text.trim())) {
+    const impossible = impossibleDate(text.trim());
+    if (impossible !== null) {
+      throw new UsageError(`${option}: ${impossible}; give a date that exists (2026-12-01, 2026-12-01T08:00).`);
+    }
     const at = Date.parse(/T|\s\d/.test(text.trim()) ? text.trim() : `${text.trim()}T00:00`);
     if (Number.isFinite(at)) return at;
   }

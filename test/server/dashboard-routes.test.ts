@@ -142,6 +142,10 @@ describe('the JSON read routes', () => {
     // Named as the request has it, not as the CLI's option.
     expect(bogus.message).toStartWith('query parameter status: unknown "bogus"');
     expect((await call(server, 'GET', '/api/runs?since=soon', { headers: auth })).body.error.message).toStartWith('query parameter since');
+    // A date that does not exist is refused as the CLI's --since refuses it, not rolled over.
+    const impossible = await call(server, 'GET', '/api/runs?since=2026-02-30', { headers: auth });
+    expect(impossible.status).toBe(400);
+    expect(impossible.body.error.message).toStartWith('query parameter since: 2026-02-30 is not a date: February 2026 has 28 days');
 
     const graph = await get(`/api/runs/${runId}/graph`);
     expect(graph.symbols.map((s: any) => s.name)).toEqual(['a', 'b']);
