@@ -71,14 +71,17 @@ export function formatIssue(issue: ManifestIssue): string {
 
 export class ManifestError extends SwarmError {
   override name = 'ManifestError';
+  /** Problems only, the first ones when there are many; `problems` says how many in all. */
   readonly issues: ManifestIssue[];
-  /** Problems found: more than `issues` when only the first are listed (the last issue counts the rest). */
+  /** Problems found: more than `issues` when only the first are listed (the message's last line counts the rest). */
   readonly problems: number;
   constructor(issues: ManifestIssue[], problems = issues.length) {
+    const rest = problems - issues.length;
     super(
       'MANIFEST_INVALID',
       `Invalid manifest (${problems} problem${problems === 1 ? '' : 's'}); fix these and run again:\n` +
-        issues.map((i) => '  ' + formatIssue(i)).join('\n'),
+        issues.map((i) => '  ' + formatIssue(i)).join('\n') +
+        (rest > 0 ? `\n  and ${rest} more problem${rest === 1 ? '' : 's'} not listed (only the first ${issues.length} are); fix these and validate again` : ''),
     );
     this.issues = issues;
     this.problems = problems;

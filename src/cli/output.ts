@@ -16,18 +16,21 @@ export function printJson(value: unknown): Promise<void> {
 }
 
 /**
- * The JSON form of an error: `{name, code, message, issues?}`. An error a dispatcher answered
+ * The JSON form of an error: `{name, code, message, issues?, problems?}` (`problems`: how many in
+ * all, when `issues` lists only the first, as for a manifest). An error a dispatcher answered
  * with keeps the dispatcher's code (`remoteCode`, see DispatcherError).
  */
-export function errorJson(error: unknown): { name: string; code: string; message: string; issues?: unknown[] } {
+export function errorJson(error: unknown): { name: string; code: string; message: string; issues?: unknown[]; problems?: number } {
   if (error instanceof Error) {
     const code = (error as { remoteCode?: unknown }).remoteCode ?? (error as { code?: unknown }).code;
     const issues = (error as { issues?: unknown }).issues;
+    const problems = (error as { problems?: unknown }).problems;
     return {
       name: error.name,
       code: typeof code === 'string' ? code : 'UNEXPECTED',
       message: error.message,
       ...(Array.isArray(issues) ? { issues } : {}),
+      ...(Array.isArray(issues) && typeof problems === 'number' ? { problems } : {}),
     };
   }
   return { name: 'Error', code: 'UNEXPECTED', message: String(error) };

@@ -1,9 +1,9 @@
 import { ManifestError, type ManifestIssue } from '../errors.ts';
 import { MAX_REPORTED_ISSUES } from './limits.ts';
 
-/** The error for `issues` (already in the order to list them): the first MAX_REPORTED_ISSUES, and one more that counts the rest. */
-export function manifestError(issues: ManifestIssue[], file: string | undefined): ManifestError {
-  return listedError(issues, issues.length, file);
+/** The error for `issues` (already in the order to list them): the first MAX_REPORTED_ISSUES, and the count of all. */
+export function manifestError(issues: ManifestIssue[]): ManifestError {
+  return listedError(issues, issues.length);
 }
 
 /** Issues sorted by position so they read top to bottom; those without a line keep their order, last. */
@@ -39,7 +39,7 @@ interface Listed {
  * line, hiding the others past the listing's limit. The first stays, naming how many more
  * symbols have it. Issues without a line are never merged, and read last, in their order.
  */
-export function listedManifestError(issues: Iterable<ManifestIssue>, file: string | undefined): ManifestError {
+export function listedManifestError(issues: Iterable<ManifestIssue>): ManifestError {
   const kept: Listed[] = [];
   const keptAt = new Map<string, Listed>();
   const placesNotKept = new Set<string>();
@@ -76,18 +76,10 @@ export function listedManifestError(issues: Iterable<ManifestIssue>, file: strin
     const names = named.join(', ') + (more > named.length ? ', …' : '');
     return { ...issue, message: `${issue.message} (the same for ${more} more symbol${more === 1 ? '' : 's'}: ${names})` };
   });
-  return listedError(shown, problems, file);
+  return listedError(shown, problems);
 }
 
-function listedError(issues: ManifestIssue[], problems: number, file: string | undefined): ManifestError {
-  if (problems <= MAX_REPORTED_ISSUES) return new ManifestError(issues.slice(0, MAX_REPORTED_ISSUES), problems);
-  const rest = problems - MAX_REPORTED_ISSUES;
-  const listed = [
-    ...issues.slice(0, MAX_REPORTED_ISSUES),
-    {
-      ...(file !== undefined && { file }),
-      message: `and ${rest} more problem${rest === 1 ? '' : 's'} not listed (only the first ${MAX_REPORTED_ISSUES} are); fix these and validate again`,
-    },
-  ];
-  return new ManifestError(listed, problems);
+function listedError(issues: ManifestIssue[], problems: number): ManifestError {
+  // The rest are counted in the error's message, not listed as an issue: `issues` holds problems only.
+  return new ManifestError(issues.slice(0, MAX_REPORTED_ISSUES), problems);
 }

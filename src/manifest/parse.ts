@@ -39,10 +39,10 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
   return withoutStackOverflow(options.file, () => {
     const document: ReadDocument =
       format === 'toml' ? readTomlDocument(source, options.file) : readYamlDocument(source, options.file);
-    if (document.syntaxIssues.length > 0) throw manifestError(withFormatHint(source, format, document.syntaxIssues, options.file), options.file);
+    if (document.syntaxIssues.length > 0) throw withFormatHint(source, format, document.syntaxIssues, options.file);
     // TOML can also be one long YAML string: then "not a mapping" gets the same hint.
     if (document.data !== undefined && !isMapping(document.data) && sniffFormat(source) !== format) {
-      throw new ManifestError(withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file));
+      throw withFormatHint(source, format, [{ message: `read as ${format.toUpperCase()}, it is not a mapping` }], options.file);
     }
     const manifest = validateManifestData(document.data, { ...options, locate: document.locate, readIssues: document.readIssues, consume: document.consumable });
     return { manifest, source, format };
@@ -53,22 +53,20 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
 const SYNTAX_ISSUES_BEHIND_A_HINT = 3;
 
 /**
- * Text that fails as one format but reads like the other (TOML in a .yaml file) gets one
- * issue that says so first, and only the first few of the wrong reader's errors, which
- * would otherwise be a screenful about the wrong language.
+ * The error for syntax issues. Text that fails as one format but reads like the other (TOML in
+ * a .yaml file) gets one issue that says so first, and only the first few of the wrong reader's
+ * errors, which would otherwise be a screenful about the wrong language (the rest are counted).
  */
-function withFormatHint(source: string, format: ManifestFormat, issues: ManifestIssue[], file: string | undefined): ManifestIssue[] {
+function withFormatHint(source: string, format: ManifestFormat, issues: ManifestIssue[], file: string | undefined): ManifestError {
   const looksLike = sniffFormat(source);
-  if (looksLike === format) return issues;
+  if (looksLike === format) return manifestError(issues);
   const hint: ManifestIssue = {
     ...(file !== undefined && { file }),
     message:
       `this reads like ${looksLike.toUpperCase()}, not ${format.toUpperCase()} (its first line), but it was read as ${format.toUpperCase()} ` +
       `because of its file name; rename it to .${looksLike === 'toml' ? 'toml' : 'yaml'}, or write it as ${format.toUpperCase()}`,
   };
-  const shown = issues.slice(0, SYNTAX_ISSUES_BEHIND_A_HINT);
-  const more = issues.length - shown.length;
-  return [hint, ...shown, ...(more > 0 ? [{ ...(file !== undefined && { file }), message: `and ${more} more ${format.toUpperCase()} syntax errors` }] : [])];
+  return new ManifestError([hint, ...issues.slice(0, SYNTAX_ISSUES_BEHIND_A_HINT)], 1 + issues.length);
 }
 
 /**
@@ -108,12 +106,12 @@ export function validateManifestData(
   const readIssues = options.readIssues ?? [];
   if (data === undefined) {
     const message = 'the manifest is empty; it needs at least `name` and `symbols`';
-    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
+    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]));
   }
   if (!isMapping(data)) {
     const found = Array.isArray(data) ? 'a list' : `a single value (${describeValue(data)})`;
     const message = `the manifest must be a mapping with \`name\` and \`symbols\`, but it is ${found}`;
-    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]), options.file);
+    throw manifestError(inReadingOrder([...readIssues, toIssue({ path: [], message })]));
   }
   return validateManifestMapping(withoutExtensionFields(data), { ...options, readIssues }, toIssue);
 }
@@ -143,7 +141,7 @@ function validateManifestMapping(
     yield* across;
     yield* internal;
   }
-  throw listedManifestError(located(options.readIssues, drafts(), toIssue), options.file);
+  throw listedManifestError(located(options.readIssues, drafts(), toIssue));
 }
 
 /**

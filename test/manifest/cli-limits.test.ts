@@ -47,3 +47,20 @@ describe('swarm validate: what cannot be stored is bad input (exit 2), with its 
     expect(json.json.valid).toBe(false);
   }, TIMEOUT);
 });
+
+describe('swarm validate: more problems than are listed', () => {
+  test('--json: `issues` holds only problems (the first 500), `problems` counts them all; the text keeps its counting line', async () => {
+    const { dir, config } = sandbox();
+    const path = join(dir, 'many.yaml');
+    const symbols = Array.from({ length: 600 }, (_, i) => `  - {name: s${i}, type: bogus, parameters: {operation: noop}}`).join('\n');
+    writeFileSync(path, `name: many\nsymbols:\n${symbols}\n`);
+    const json = await swarmJson(['validate', path], config);
+    expect(json.code).toBe(2);
+    expect(json.json.problems).toBe(600);
+    expect(json.json.issues).toHaveLength(500);
+    for (const issue of json.json.issues) expect(issue).toMatchObject({ line: expect.any(Number), field: 'type' });
+    const text = await swarm(['validate', path], config);
+    expect(text.stderr).toStartWith('Invalid manifest (600 problems)');
+    expect(text.stderr.trimEnd()).toEndWith('and 100 more problems not listed (only the first 500 are); fix these and validate again');
+  }, TIMEOUT);
+});
