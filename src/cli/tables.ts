@@ -75,15 +75,17 @@ export function runTaskTable(
 
 /**
  * From the first attempt's start to the last one's end (rollbacks not counted); blank while the
- * last attempt runs. An earlier attempt without an end was cut short by a crash (its process
- * died; the attempt after it is the one that counts).
+ * last attempt runs, and for a task none of whose attempts started (it has no run time, as its
+ * row's startedAt says: the run summary times it by that row). An earlier attempt without an
+ * end was cut short by a crash (its process died; the attempt after it is the one that counts).
  */
 function attemptsSpan(records: readonly AttemptRecord[]): string {
   const runs = records.filter((r) => r.kind === 'run' && (r.startedAt ?? r.assignedAt) !== null);
   const last = runs.at(-1);
-  if (!last || last.endedAt === null) return '';
+  const firstStart = runs.find((r) => r.startedAt !== null)?.startedAt ?? null;
+  if (!last || last.endedAt === null || firstStart === null) return '';
   const ends = runs.flatMap((r) => (r.endedAt === null ? [] : [r.endedAt]));
-  return span(runs[0].startedAt ?? runs[0].assignedAt, Math.max(...ends));
+  return span(firstStart, Math.max(...ends));
 }
 
 /**

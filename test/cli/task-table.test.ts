@@ -53,3 +53,20 @@ test('an attempt held on its node before it started shows that wait too, not onl
   const never: AttemptRecord = { ...held, startedAt: null, endedAt: null, result: 'not_started' };
   expect(attemptsTable([never]).split('\n').find((line) => line.includes('local'))).toContain(formatDuration(2));
 });
+
+test('a task that never started has no run time, in show (by attempts) as in the run summary (by the task row)', () => {
+  // timeout 1, retries 2: each attempt assigned, then timed out before it started (found from
+  // outside: the run summary left it blank, show said 51 ms from the first assignment).
+  const notStarted = (n: number, at: number): AttemptRecord => ({ ...attempt(n, at, at + 20, 'not_started'), startedAt: null });
+  const failed: RunOutcome = {
+    ...outcome, status: 'failed', totalTasks: 1, completedTasks: 0, failedTasks: 1, statusCounts: { failed: 1 },
+    tasks: [{ ...outcome.tasks[0], name: 't', status: 'failed', attempts: 3, startedAt: null, finishedAt: T0 + 60 }],
+  };
+  const attempts = new Map([['t', [notStarted(1, T0), notStarted(2, T0 + 25), notStarted(3, T0 + 40)]]]);
+  const blank = /│ t +│ failed +│ 3 +│ local +│ +│/;
+  expect(runTaskTable(failed, attempts)).toMatch(blank);
+  expect(runTaskTable(failed)).toMatch(blank);
+  // One that started only at its second attempt is timed from that start, as the task row is.
+  attempts.set('t', [notStarted(1, T0), attempt(2, T0 + 1_000, T0 + 3_000, 'failed')]);
+  expect(runTaskTable(failed, attempts)).toMatch(new RegExp(`│ t +│ failed +│ 3 +│ local +│ ${formatDuration(2_000)} `));
+});
