@@ -125,6 +125,23 @@ symbols:
   });
 });
 
+describe('journal rows over HTTP', () => {
+  test("carry errors without their stacks (the dispatcher's own files); the journal keeps them", async () => {
+    const { server, runId } = await withRun(`name: broken
+symbols:
+  - {name: a, type: action, retries: 0, parameters: {operation: fail, message: no}}
+`);
+    const page = await call(server, 'GET', `/api/runs/${runId}/journal?limit=1000`, { headers: auth });
+    const detail = await call(server, 'GET', `/api/runs/${runId}/tasks/a`, { headers: auth });
+    const failed = page.body.rows.find((r: any) => r.to === 'failed');
+    expect(failed.payload).toBeDefined();
+    expect(JSON.stringify(failed.payload)).toContain('"message"');
+    for (const body of [page.body, detail.body]) expect(JSON.stringify(body)).not.toContain('"stack"');
+    // The journal itself still has them, for `swarm history --json` on the host.
+    expect(JSON.stringify(server.store.getTransitions(runId))).toContain('"stack"');
+  });
+});
+
 describe('the JSON read routes', () => {
   test('runs (paged, filtered), graph, state now and at a seq, journal pages, a task, nodes, the statechart', async () => {
     const { server, runId } = await withRun();

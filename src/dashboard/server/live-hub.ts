@@ -1,4 +1,5 @@
 import { summarizeRows, type RowsSummary } from '../../journal-view.ts';
+import { rowsForClients } from './rows-for-clients.ts';
 import { JournalTail } from '../../store/bulk-journal-reader.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
 
@@ -223,7 +224,7 @@ export class LiveHub {
     const page = summarized ? SUMMARY_PAGE : PAGE;
     const rows = this.tail.after(runId, afterSeq, page);
     if (rows.length === 0) return { read: 0, done: true };
-    const message: LiveMessage = summarized ? { type: 'states', runId, summary: summarizeRows(rows) } : { type: 'rows', runId, rows };
+    const message: LiveMessage = summarized ? { type: 'states', runId, summary: summarizeRows(rows) } : { type: 'rows', runId, rows: rowsForClients(rows) };
     const sent = client.send(JSON.stringify(message));
     // A dropped page is read again once the socket has drained; a queued one counts as had.
     if (sent !== 'dropped') client.watching.set(runId, rows[rows.length - 1].seq);

@@ -4,6 +4,7 @@ import { listedNodes } from '../../run-liveness.ts';
 import { HttpError, json } from '../../server/http.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
 import { journalPage } from './journal-page.ts';
+import { rowsForClients } from './rows-for-clients.ts';
 import { optionalIntParam } from './query-params.ts';
 import { runGraph } from './run-graph.ts';
 import { listRunsPage } from './run-list.ts';
@@ -89,7 +90,8 @@ export const readRoutes: ReadRoute[] = [
     pattern: new RegExp(`^${RUN}/journal$`),
     handle(_r, [runId], search, ctx) {
       requireListing(ctx, runId);
-      return json({ runId, ...journalPage(ctx.store, runId, search) });
+      const page = journalPage(ctx.store, runId, search);
+      return json({ runId, ...page, rows: rowsForClients(page.rows) });
     },
   },
   {

@@ -5,6 +5,7 @@ import { toTaskResult } from '../../run-result.ts';
 import { readActorJournal } from '../../store/bulk-journal-reader.ts';
 import type { RunRecord, SwarmStore } from '../../store/types.ts';
 import { rowsUpTo } from '../../journal-view.ts';
+import { rowsForClients } from './rows-for-clients.ts';
 import type { TaskDetail } from '../wire.ts';
 
 /**
@@ -43,6 +44,6 @@ export function taskDetail(store: SwarmStore, run: RunRecord, name: string, at: 
     path,
     attempts,
     reusedFrom: reuse?.fromRun || (task?.reused ? run.replayOf : null),
-    rows: rows.map((r) => ({ seq: r.seq, runId: r.runId, actorId: r.actorId, actorKind: r.actorKind, from: r.from, to: r.to, event: r.event, payload: r.payload, at: r.at })),
+    rows: rowsForClients(rows).map((r) => ({ seq: r.seq, runId: r.runId, actorId: r.actorId, actorKind: r.actorKind, from: r.from, to: r.to, event: r.event, payload: r.payload, at: r.at })),
   };
 }
