@@ -15,10 +15,12 @@ export interface DependencyGraph {
 
 /**
  * Symbol names with every symbol after all of its dependencies; among symbols whose
- * dependencies are done, the one declared first comes first. Throws a ManifestError for an
- * unknown dependency or a cycle (a validated manifest has neither).
+ * dependencies are done, the one declared first comes first — or, `byPriority`, the highest
+ * `priority` first (ties declared first), the order the scheduler runs them in one at a time
+ * (RunFrontier with its priority queue on). Throws a ManifestError for an unknown dependency
+ * or a cycle (a validated manifest has neither).
  */
-export function topologicalOrder(manifest: Manifest): string[] {
+export function topologicalOrder(manifest: Manifest, options: { byPriority?: boolean } = {}): string[] {
   const indexByName = new Map(manifest.symbols.map((symbol, index) => [symbol.name, index]));
   const dependencies = manifest.symbols.map((symbol) =>
     symbol.dependencies.map((dependency) => {
@@ -32,7 +34,9 @@ export function topologicalOrder(manifest: Manifest): string[] {
     }),
   );
   const graph: DependencyGraph = { count: manifest.symbols.length, dependenciesOf: (node) => dependencies[node] };
-  const order = sortTopologically(graph);
+  const priorities = manifest.symbols.map((symbol) => symbol.priority);
+  const byPriority = (a: number, b: number) => priorities[a] > priorities[b] || (priorities[a] === priorities[b] && a < b);
+  const order = sortTopologically(graph, options.byPriority ? byPriority : undefined);
   if (order.length < graph.count) {
     const names = manifest.symbols.map((symbol) => symbol.name);
     throw new ManifestError(
@@ -46,8 +50,12 @@ export function topologicalOrder(manifest: Manifest): string[] {
   return order.map((index) => manifest.symbols[index].name);
 }
 
-/** Kahn's algorithm; the result is shorter than `graph.count` when there is a cycle. */
-export function sortTopologically(graph: DependencyGraph): number[] {
+/**
+ * Kahn's algorithm; the result is shorter than `graph.count` when there is a cycle. Of the
+ * nodes whose dependencies are taken, the one `before` the others comes next (default: the
+ * lowest index).
+ */
+export function sortTopologically(graph: DependencyGraph, before: (a: number, b: number) => boolean = (a, b) => a < b): number[] {
   const waitingOn = new Array<number>(graph.count).fill(0);
   const dependents: number[][] = Array.from({ length: graph.count }, () => []);
   for (let node = 0; node < graph.count; node++) {
@@ -56,7 +64,7 @@ export function sortTopologically(graph: DependencyGraph): number[] {
       dependents[dependency].push(node);
     }
   }
-  const ready = new BinaryHeap<number>((a, b) => a < b);
+  const ready = new BinaryHeap<number>(before);
   waitingOn.forEach((count, node) => count === 0 && ready.push(node));
   const order: number[] = [];
   for (let node = ready.pop(); node !== undefined; node = ready.pop()) {

@@ -43,6 +43,23 @@ describe('swarm validate', () => {
     expect(typeof json.json.name).toBe('string');
   }, TIMEOUT);
 
+  test("the order is the run's: highest priority first among symbols whose dependencies are done, as the scheduler does (unless the config turns its priority queue off)", async () => {
+    const { dir, config } = sandbox();
+    const symbol = (name: string, priority: string) => `  - {name: ${name}, type: action, priority: ${priority}, dependencies: [root], parameters: {operation: noop}}`;
+    const file = writeManifest(
+      dir,
+      'priorities.yaml',
+      ['name: prio', 'symbols:', '  - {name: root, type: action, parameters: {operation: noop}}', symbol('low', '-9007199254740991'), symbol('mid', '0'), symbol('high', '9007199254740991'), symbol('high2', '9007199254740990'), symbol('neg1', '-1'), ''].join('\n'),
+    );
+    const text = await swarm(['validate', file, config]);
+    expect(text.stdout).toContain('order: root → high → high2 → mid → neg1 → low');
+    const json = await swarmJson(['validate', file, config]);
+    expect(json.json.order).toEqual(['root', 'high', 'high2', 'mid', 'neg1', 'low']);
+    const fifo = join(dir, 'fifo.toml');
+    writeFileSync(fifo, '[logging]\nfile = ""\n[coordinator]\npriority_queue_enabled = false\n');
+    expect((await swarm(['validate', file, fifo])).stdout).toContain('order: root → low → mid → high → high2 → neg1');
+  }, TIMEOUT);
+
   test('a module file missing where a run here would look for it is a warning, not a problem', async () => {
     const { dir } = sandbox();
     const file = writeManifest(

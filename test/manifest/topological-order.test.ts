@@ -29,8 +29,24 @@ describe('topologicalOrder', () => {
     expect(order).toEqual(['a', 'b', 'd', 'c', 'e']);
   });
 
-  test('priority does not change the order (it is for the scheduler)', () => {
+  test('without byPriority, priority does not change the order', () => {
     expect(topologicalOrder(manifest(spec('low', [], -5), spec('high', [], 10)))).toEqual(['low', 'high']);
+  });
+
+  test('byPriority: the order the scheduler runs it in, one at a time: of the symbols whose dependencies are done, the highest priority first, ties in manifest order', () => {
+    const symbols = [
+      spec('root'),
+      spec('low', ['root'], -(2 ** 53) + 1),
+      spec('mid', ['root'], 0),
+      spec('high', ['root'], 2 ** 53 - 1),
+      spec('high2', ['root'], 2 ** 53 - 2),
+      spec('neg1', ['root'], -1),
+      spec('tie', ['root'], 0),
+    ];
+    expect(topologicalOrder(manifest(...symbols), { byPriority: true })).toEqual(['root', 'high', 'high2', 'mid', 'tie', 'neg1', 'low']);
+    // A low-priority symbol that is ready runs before a high one that waits on it.
+    expect(topologicalOrder(manifest(spec('b', ['a'], 9), spec('a', [], -9), spec('c', [], 0)), { byPriority: true })).toEqual(['c', 'a', 'b']);
+    expect(topologicalOrder(manifest(...symbols))).toEqual(symbols.map((symbol) => symbol.name));
   });
 
   test('independent symbols stay in manifest order', () => {

@@ -4,6 +4,7 @@ import { ManifestError } from '../../errors.ts';
 import { dependencyEdges } from '../../graph/dag.ts';
 import { loadManifestFile, topologicalOrder } from '../../manifest/index.ts';
 import type { Manifest } from '../../manifest/types.ts';
+import type { SwarmConfig } from '../../config/index.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { err, out } from '../exit.ts';
@@ -13,8 +14,8 @@ import { printJson } from '../output.ts';
  * `swarm validate <manifest> [--json]`: exit 0 and a one-line summary when valid; exit 2 and
  * every issue (file:line:column, symbol, field) on stderr when not. With --json the verdict is
  * `{"valid", "name"?, "symbols"?, "order"?, "problems", "issues": [...], "warnings"?}` on
- * stdout, valid or not; `problems` counts them all, `issues` lists the first 500 and a last one
- * that counts the rest.
+ * stdout, valid or not; `problems` counts them all, `issues` lists the first 500. The order is
+ * the run's, as the config's scheduler makes it (priority first, unless its queue is off).
  */
 export function registerValidate(program: Command): void {
   program
@@ -35,8 +36,9 @@ export function registerValidate(program: Command): void {
           return 2;
         }
         const { manifest } = loaded;
-        const order = topologicalOrder(manifest);
-        const warnings = [...(await backendWarnings(manifest, configPath)), ...missingModuleWarnings(manifest, path)];
+        const config = await configFor(configPath);
+        const order = topologicalOrder(manifest, { byPriority: config.coordinator.priority_queue_enabled });
+        const warnings = [...(await backendWarnings(manifest, config)), ...missingModuleWarnings(manifest, path)];
         if (opts.json) {
           await printJson({ valid: true, name: manifest.name, symbols: manifest.symbols.length, order, edges: dependencyEdges(manifest.symbols), problems: 0, issues: [], warnings });
         } else {
@@ -61,17 +63,23 @@ function orderLine(order: string[]): string {
 /**
  * Symbols whose backend the config leaves disabled: valid, but `swarm run` refuses them and a
  * dispatcher needs a worker that offers the backend. (Internal symbols under `[dispatcher]
- * local_workers = 0` are not warned of: such a dispatcher runs them on its remote workers.) The
- * config is read as every command reads it, so a missing or broken one is an error here too
- * (exit 2), not passed over.
+ * local_workers = 0` are not warned of: such a dispatcher runs them on its remote workers.)
  */
-async function backendWarnings(manifest: Manifest, configPath: string | undefined): Promise<string[]> {
-  const [{ loadConfig }, { disabledBackendUses, describeDisabledUses }] = await Promise.all([import('../../config/index.ts'), import('../../backend-use.ts')]);
-  const { config } = loadConfig(configPath);
+async function backendWarnings(manifest: Manifest, config: SwarmConfig): Promise<string[]> {
+  const { disabledBackendUses, describeDisabledUses } = await import('../../backend-use.ts');
   const uses = disabledBackendUses(manifest, config.backends);
   return describeDisabledUses(uses).map((line, i) =>
     i < uses.length && !line.startsWith('…') ? `${line}: \`swarm run\` will refuse it; a dispatcher runs it only on a worker that offers ${uses[i].target}` : line,
   );
+}
+
+/**
+ * The config, read as every command reads it, so a missing or broken one is an error here too
+ * (exit 2), not passed over: its scheduler makes the order, its backends the warnings.
+ */
+async function configFor(configPath: string | undefined): Promise<SwarmConfig> {
+  const { loadConfig } = await import('../../config/index.ts');
+  return loadConfig(configPath).config;
 }
 
 /** Warnings listed at most, of one kind: a manifest of 10,000 symbols naming one missing file says it once. */
