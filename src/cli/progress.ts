@@ -2,9 +2,11 @@ import { Presets, SingleBar } from 'cli-progress';
 import { terminalText } from '../terminal-text.ts';
 
 /**
- * The live progress line of `swarm run` on a terminal (cli-progress): done/total, running,
+ * The live progress line of `swarm run` on a terminal (cli-progress): settled/total, running,
  * failed, elapsed time and the names of what runs or waits to retry, refreshed from a poll about ten times a second. Only ever created
- * when stdout is a TTY and neither --json nor --quiet was given.
+ * when stdout is a TTY and neither --json nor --quiet was given. "Settled", not "done": the
+ * bar fills with every task in a final state (failed, skipped and cancelled too), while
+ * `swarm runs` calls done only the succeeded ones.
  */
 
 export interface ProgressSample {
@@ -49,7 +51,7 @@ export class RunProgress {
     this.bar = new SingleBar(
       {
         stream: process.stdout,
-        format: `${terminalText(title).replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} done | {running} running | {failed} failed | {duration_formatted} {activity}`,
+        format: `${terminalText(title).replaceAll('{', '(').replaceAll('}', ')')} [{bar}] {value}/{total} settled | {running} running | {failed} failed | {duration_formatted} {activity}`,
         hideCursor: true,
         clearOnComplete: true,
         // Redraw every frame, so the line comes back right after a log line was printed over it.

@@ -17,7 +17,7 @@ describe('swarm run', () => {
     expect(result.stdout).toMatch(/Run \d{8}-\d{6}-[0-9a-f]{6} \(hello\) succeeded/);
     // stdout is a pipe here: no progress bar, no terminal control sequences.
     expect(result.stdout).not.toContain('\x1b');
-    expect(result.stdout).not.toContain(' done |');
+    expect(result.stdout).not.toContain(' settled |');
   }, TIMEOUT);
 
   test('--json prints exactly the run result', async () => {
