@@ -86,6 +86,8 @@ const EXPECTED_TEXT: Record<string, string> = {
   array: 'a list',
   object: 'a mapping (key: value pairs)',
   record: 'a mapping (key: value pairs)',
+  // What zod expects of a key that takes any value (state.set's `value`) when it is missing.
+  nonoptional: 'any value, null included',
 };
 
 function expectedText(expected: string): string {

@@ -30,6 +30,13 @@ describe('internal operations', () => {
     ]);
   });
 
+  test('state.set without a value: "is required", in words, not the library\'s ("nonoptional")', () => {
+    const issues = yamlIssues(yamlWithSymbols('  - {name: s, type: action, parameters: {operation: state.set, key: k}}\n'));
+    expect(issueAt(issues, 'parameters.value', 's').message).toBe('is required (any value, null included), for internal operation "state.set"');
+    // `value:` written empty is null, a value.
+    expect(() => parseManifest(yamlWithSymbols('  - {name: s, type: action, parameters: {operation: state.set, key: k, value: }}\n'), { format: 'yaml' })).not.toThrow();
+  });
+
   test('non-internal symbols are not checked', () => {
     expect(() => parseManifest(yamlWithSymbols('  - {name: anything, type: action, dispatch: rust_injector}\n'), {})).not.toThrow();
   });
