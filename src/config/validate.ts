@@ -28,11 +28,24 @@ function gotSuffix(issue: z.core.$ZodIssue): string {
 }
 
 function toConfigIssue(issue: z.core.$ZodIssue, file: string | undefined): ConfigIssue {
+  const key = keyOf(issue.path) || '(whole file)';
   return {
     ...(file !== undefined ? { file } : {}),
-    key: keyOf(issue.path) || '(whole file)',
-    message: issue.message + gotSuffix(issue),
+    key,
+    message: (notATable(issue, key) ?? issue.message) + gotSuffix(issue),
   };
+}
+
+/**
+ * A section (or a table in one) written as something else: said in TOML's words, where zod's
+ * own would read "Invalid input: expected object, received array". `[[x]]` makes a list of
+ * tables, the usual slip.
+ */
+function notATable(issue: z.core.$ZodIssue, key: string): string | undefined {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'object') return undefined;
+  const input = issue.input;
+  const tables = Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'object' && item !== null && !Array.isArray(item));
+  return `expected a table ([${key}] and its keys)` + (tables ? `, got an array of tables; write [${key}], not [[${key}]]` : '');
 }
 
 /**

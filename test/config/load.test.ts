@@ -110,6 +110,15 @@ describe('syntax and values', () => {
     expect(portIssue?.message).toBe('expected a TCP port number (0 picks a free one) from 0 to 65535 (got 70000)');
   });
 
+  test('a section that is not a table ([[dispatcher]], dispatcher = 5) is named in words, not the library\'s', () => {
+    const messages = (toml: string) => configErrorFrom(() => loadConfig(writeFile(tempDir(), 'bad.toml', toml), { env: noEnv })).issues.map((i) => `${i.key}: ${i.message}`);
+    expect(messages('[[dispatcher]]\nlocal_workers = 2\n')).toEqual([
+      'dispatcher: expected a table ([dispatcher] and its keys), got an array of tables; write [dispatcher], not [[dispatcher]] (got [{"local_workers":2}])',
+    ]);
+    expect(messages('dispatcher = 5\n')).toEqual(['dispatcher: expected a table ([dispatcher] and its keys) (got 5)']);
+    expect(messages('[backends]\nphp_engine = "x"\n')).toEqual(['backends.php_engine: expected a table ([backends.php_engine] and its keys) (got "x")']);
+  });
+
   test('an infinite number (1e309, inf) is shown as such, not as the null JSON would write', () => {
     const file = writeFile(tempDir(), 'inf.toml', '[dispatcher]\nshutdown_grace = 1e309\n');
     const err = configErrorFrom(() => loadConfig(file, { env: noEnv }));
