@@ -2,6 +2,7 @@ import { findCycles, formatCycle, type DependencyGraph } from './graph.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import type { RawSymbolView } from './raw-symbols.ts';
 import { SpellingIndex } from './suggest.ts';
+import { shownName } from './shown-name.ts';
 
 /**
  * Checks that need more than one symbol: unique names (symbols and rollbacks share one
@@ -52,7 +53,7 @@ class NameIndex {
       return;
     }
     if (code % 2 === 0 && previous % 2 === 1 && !this.symbolAfterRollback.has(name)) this.symbolAfterRollback.set(name, code / 2);
-    this.duplicates.push({ path: this.namePath(code), message: `duplicate name "${name}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
+    this.duplicates.push({ path: this.namePath(code), message: `duplicate name "${shownName(name)}": ${this.owner(previous)} already has it`, other: this.namePath(previous) });
   }
 
   /** Counted from 1, as the lines next to it are (symbols[0] read as "the 0th" to users). */
@@ -83,13 +84,13 @@ function checkDependencies(symbols: readonly RawSymbolView[], names: NameIndex):
         dependency.name === symbol.name
           ? 'a symbol cannot depend on itself'
           : listed?.has(dependency.name)
-            ? `"${dependency.name}" is listed more than once`
+            ? `"${shownName(dependency.name)}" is listed more than once`
             : names.symbolAt(dependency.name) !== undefined
               ? undefined
               : names.rollbackNames.has(dependency.name)
-                ? `"${dependency.name}" is a rollback, which runs only when its parent fails; ` +
+                ? `"${shownName(dependency.name)}" is a rollback, which runs only when its parent fails; ` +
                   'depend on a symbol instead'
-                : `unknown dependency "${dependency.name}"${(spelling ??= new SpellingIndex(symbolNames(symbols))).didYouMean(dependency.name)}`;
+                : `unknown dependency "${shownName(dependency.name)}"${(spelling ??= new SpellingIndex(symbolNames(symbols))).didYouMean(dependency.name)}`;
       listed?.add(dependency.name);
       if (problem !== undefined) drafts.push({ path: ['symbols', symbol.index, 'dependencies', dependency.index], message: problem });
     }

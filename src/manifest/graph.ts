@@ -1,6 +1,7 @@
 import { ManifestError } from '../errors.ts';
 import { BinaryHeap } from '../scheduling/binary-heap.ts';
 import type { Manifest } from './types.ts';
+import { shownName } from './shown-name.ts';
 
 /**
  * Dependency-graph algorithms over symbol names. Nodes are identified by their position in the
@@ -27,7 +28,7 @@ export function topologicalOrder(manifest: Manifest, options: { byPriority?: boo
       const index = indexByName.get(dependency);
       if (index === undefined) {
         throw new ManifestError([
-          { symbol: symbol.name, field: 'dependencies', message: `unknown dependency "${dependency}"` },
+          { symbol: symbol.name, field: 'dependencies', message: `unknown dependency "${shownName(dependency)}"` },
         ]);
       }
       return index;
@@ -127,10 +128,10 @@ function isAcyclic(graph: DependencyGraph): boolean {
 const SHOWN_CYCLE = 24;
 
 export function formatCycle(cycle: readonly number[], names: readonly string[]): string {
-  if (cycle.length <= SHOWN_CYCLE) return cycle.map((node) => names[node]).join(' -> ');
+  if (cycle.length <= SHOWN_CYCLE) return cycle.map((node) => shownName(names[node])).join(' -> ');
   const half = SHOWN_CYCLE / 2;
   const hidden = cycle.length - SHOWN_CYCLE;
-  const part = (nodes: readonly number[]) => nodes.map((node) => names[node]).join(' -> ');
+  const part = (nodes: readonly number[]) => nodes.map((node) => shownName(names[node])).join(' -> ');
   return `${part(cycle.slice(0, half))} -> … ${hidden} more … -> ${part(cycle.slice(-half))}`;
 }
 

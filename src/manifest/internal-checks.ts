@@ -10,6 +10,7 @@ import type { RawRollbackView, RawSymbolView } from './raw-symbols.ts';
 import { draftsFromZodIssues, readableZodMessages } from './schema-issues.ts';
 import { SYMBOL_DEFAULTS } from './types.ts';
 import { didYouMean } from './suggest.ts';
+import { shownName } from './shown-name.ts';
 
 /**
  * For symbols and rollbacks with `dispatch: internal`, checks that the operation exists and
@@ -81,13 +82,13 @@ function unknownOperation(operation: string, parameters: Record<string, unknown>
   if (typeof parameters.operation === 'string') {
     return {
       path: [...path, 'parameters', 'operation'],
-      message: `unknown internal operation "${operation}"${hint}; ${known}`,
+      message: `unknown internal operation "${shownName(operation)}"${hint}; ${known}`,
     };
   }
   return {
     path: [...path, 'name'],
     message:
-      `no internal operation "${operation}" ` +
+      `no internal operation "${shownName(operation)}" ` +
       `(without parameters.operation, the symbol's name is the operation)${hint}; ` +
       `set parameters.operation or choose another dispatch; ${known}`,
   };

@@ -1,6 +1,7 @@
 import type { ManifestIssue } from '../errors.ts';
 import type { DataPath, Locator } from './document.ts';
 import { SYMBOL_NAME_MAX_LENGTH, SYMBOL_NAME_PATTERN } from './schema.ts';
+import { shownName } from './shown-name.ts';
 
 /** A problem found by a check, before it is given a file, a position, a symbol and a field. */
 export interface IssueDraft {
@@ -41,7 +42,7 @@ export function createIssueBuilder(context: { file?: string; data: unknown; loca
 export function formatField(path: DataPath): string | undefined {
   let field = '';
   for (const segment of path) {
-    field += typeof segment === 'number' ? `[${segment}]` : field === '' ? segment : `.${segment}`;
+    field += typeof segment === 'number' ? `[${segment}]` : field === '' ? shownName(segment) : `.${shownName(segment)}`;
   }
   return field === '' ? undefined : field;
 }

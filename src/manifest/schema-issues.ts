@@ -5,6 +5,7 @@ import type { DataPath } from './document.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import { MANIFEST_FIELD_NAMES, ROLLBACK_FIELD_NAMES, SYMBOL_FIELD_NAMES, SYMBOL_ONLY_FIELDS } from './schema.ts';
 import { didYouMean } from './suggest.ts';
+import { shownName } from './shown-name.ts';
 
 /**
  * Rewrites zod's issues as manifest drafts: one draft per unknown key (with a spelling hint),
@@ -45,17 +46,18 @@ function messageFor(issue: z.core.$ZodIssue, path: DataPath, data: unknown): str
   }
 }
 
-function unknownFieldMessage(key: string, parentPath: DataPath): string {
+function unknownFieldMessage(written: string, parentPath: DataPath): string {
+  const key = shownName(written);
   const known = knownFieldsAt(parentPath);
-  if (parentPath.at(-1) === 'rollback' && (SYMBOL_ONLY_FIELDS as readonly string[]).includes(key)) {
+  if (parentPath.at(-1) === 'rollback' && (SYMBOL_ONLY_FIELDS as readonly string[]).includes(written)) {
     return (
       `"${key}" is not allowed in a rollback: ` +
       'a rollback runs on its own, once, after its parent has failed for good'
     );
   }
-  const suggestion = didYouMean(key, known);
+  const suggestion = didYouMean(written, known);
   if (suggestion) return `unknown field "${key}"${suggestion}`;
-  if (parentPath.length === 0 && CONFIG_SECTIONS.includes(key)) {
+  if (parentPath.length === 0 && CONFIG_SECTIONS.includes(written)) {
     return `unknown field "${key}": [${key}] is a section of the swarm's config file, not of a workflow manifest; give the config after the manifest (swarm run <manifest> [config])`;
   }
   // At the top, a field of one's own (a home for YAML anchors) is allowed under another name.

@@ -1,3 +1,5 @@
+import { shownName } from './shown-name.ts';
+
 /**
  * "Did you mean ...?" hints for misspelt field names, symbol names and operations.
  * Field and operation lists are short; symbol names can be tens of thousands, so comparisons
@@ -83,7 +85,7 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
 }
 
 function hintText(match: string | undefined): string {
-  return match === undefined ? '' : `; did you mean "${match}"?`;
+  return match === undefined ? '' : `; did you mean "${shownName(match)}"?`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap } from 'yaml';
 import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
 import { describeNode } from './yaml-node-words.ts';
+import { shownName } from './shown-name.ts';
 
 /** A key that is not a single value: where it is, and what it is instead. */
 export interface BadKey {
@@ -25,7 +26,7 @@ export function withoutCollectionKeys(doc: Document, anchors: Anchors): { found:
       const key = pair.key;
       const target = isAlias(key) ? anchorBefore(anchors, key.source, key.range?.[0] ?? 0) : key;
       if (isSingleValue(target)) continue;
-      const what = isAlias(key) ? `*${key.source}, an alias of ${describeNode(target)}` : describeNode(target);
+      const what = isAlias(key) ? `*${shownName(key.source)}, an alias of ${describeNode(target)}` : describeNode(target);
       found.push({
         offset: (key as { range?: [number, number, number] }).range?.[0] ?? 0,
         message: `a key must be a single value (a string, a number, true, false or null); this key is ${what}`,

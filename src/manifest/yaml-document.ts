@@ -26,6 +26,7 @@ import { withoutCollectionKeys } from './yaml-collection-keys.ts';
 import { withoutBadMergeSources } from './yaml-merge-sources.ts';
 import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
+import { shownName } from './shown-name.ts';
 
 /**
  * Reads YAML text into plain data, with a way to point issues at lines and columns: the plain
@@ -66,12 +67,12 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   // prettyErrors off: we want the bare message and place each error ourselves.
   const repeatedKeys = duplicateKeys(doc).map(({ offset, key, firstOffset }) => ({
     offset,
-    message: `the key ${JSON.stringify(key)} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
+    message: `the key ${JSON.stringify(shownName(key))} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
   }));
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
-    ...unknownAliases(doc, anchors).map(({ offset, name }) => ({ offset, message: `unknown alias *${name}: no anchor &${name} comes before it` })),
-    ...selfMerges(doc, anchors).map(({ offset, name }) => ({ offset, message: `<<: *${name} is inside &${name} itself: a mapping cannot merge itself` })),
+    ...unknownAliases(doc, anchors).map(({ offset, name }) => ({ offset, message: `unknown alias *${shownName(name)}: no anchor &${shownName(name)} comes before it` })),
+    ...selfMerges(doc, anchors).map(({ offset, name }) => ({ offset, message: `<<: *${shownName(name)} is inside &${shownName(name)} itself: a mapping cannot merge itself` })),
   ];
   const asIssues = (found: { offset: number; message: string }[], kind: string) =>
     found.sort((a, b) => a.offset - b.offset).map((e) => issue(e.offset, `${kind}: ${e.message}`));

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
 import { describeNode } from './yaml-node-words.ts';
+import { shownName } from './shown-name.ts';
 
 /** A merge key's source that is not a mapping: where it is, and what it is instead. */
 export interface BadMergeSource {
@@ -57,7 +58,7 @@ export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found
 
 /** `target`: what the source is, or what it stands for when it is an alias. */
 function messageFor(source: unknown, target: string): string {
-  const what = isAlias(source) ? `*${source.source}, an alias of ${target}` : target;
+  const what = isAlias(source) ? `*${shownName(source.source)}, an alias of ${target}` : target;
   return `a merge key (<<) takes a mapping, an alias of one (*name), or a list of them; this is ${what}`;
 }
 

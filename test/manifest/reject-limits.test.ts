@@ -34,3 +34,49 @@ describe('durations and counts beyond what the runtime can honour', () => {
     expect(issue.message).toContain('journaled');
   });
 });
+
+/** A 100,000-character name was printed whole in some messages (200 KB of output), cut short in others. */
+describe('long names, keys and operations in messages', () => {
+  const long = (c: string) => c.repeat(100_000);
+  const shown = (c: string) => `${c.repeat(128)}…`;
+
+  test('every message and field shows at most the first 128 characters, then …', () => {
+    const [a, b, k, o, d] = ['a', 'b', 'k', 'o', 'd'].map(long);
+    const source = [
+      'name: t',
+      `? ${k}`,
+      ': 1',
+      'symbols:',
+      `  - {name: x, type: action, parameters: {operation: noop}, dependencies: [${a}, ${a}, ${b}]}`,
+      `  - {name: y, type: action, parameters: {operation: noop}, rollback: {name: ${b}, type: action, parameters: {operation: ${o}}}, ${k}: 2}`,
+      `  - {name: ${d}, type: action, parameters: {operation: noop}}`,
+      `  - {name: ${d}, type: action, parameters: {operation: noop}}`,
+      `x-dup: {${k}: 1, ${k}: 2}`,
+      '',
+    ].join('\n');
+    const issues = yamlIssues(source);
+    for (const issue of issues) {
+      expect(issue.message.length).toBeLessThan(1_000);
+      expect((issue.field ?? '').length).toBeLessThan(200);
+    }
+    const said = issues.map((issue) => issue.message).join('\n');
+    for (const expected of [
+      `unknown field "${shown('k')}"`,
+      `unknown dependency "${shown('a')}"`,
+      `"${shown('a')}" is listed more than once`,
+      `"${shown('b')}" is a rollback`,
+      `unknown internal operation "${shown('o')}"`,
+      `duplicate name "${shown('d')}"`,
+      `the key "${shown('k')}" is given twice`,
+    ]) {
+      expect(said).toContain(expected);
+    }
+    expect(issues.map((issue) => issue.field)).toContain(shown('k'));
+  });
+
+  test('a valid name, 128 characters long, is shown whole', () => {
+    const name = 'n'.repeat(128);
+    const issues = yamlIssues(yamlWithSymbols(`  - {name: x, type: action, parameters: {operation: noop}, dependencies: [${name}]}\n`));
+    expect(issues[0].message).toBe(`unknown dependency "${name}"`);
+  });
+});
