@@ -115,7 +115,10 @@ export function readRunOutcome(store: SwarmStore, runId: string): RunOutcome | u
   const run = store.getRunListing(runId);
   if (!run) return undefined;
   const tasks = run.totalTasks <= TASKS_LISTED ? store.getTasks(runId) : store.getTasks(runId, { except: 'succeeded', limit: TASKS_LISTED });
-  return { ...toRunSummary(run), statusCounts: store.countTasksByStatus(runId), tasks: tasks.map(toTaskResult) };
+  const statusCounts = store.countTasksByStatus(runId);
+  // As in toRunResult: an unfinished run's row may lag its tasks, which say.
+  const counted = isFinishedRun(run.status) ? {} : runCounts(statusCounts);
+  return { ...toRunSummary(run), ...counted, statusCounts, tasks: tasks.map(toTaskResult) };
 }
 
 /** The outcome of a result already read whole (`swarm show`, `--json` runs). */
