@@ -42,6 +42,8 @@ export interface RemoteRegistration {
   session?: string;
   /** The optional messages it understands (WORKER_FEATURES; unknown names are ignored). */
   features?: readonly string[];
+  /** Per dispatch target, fewer attempts at once than `capacity` (its warm-engine pools). */
+  slots?: Partial<Record<DispatchTarget, number>>;
 }
 
 /** The connection a remote node talks through; the caller (the /workers route) owns it. */

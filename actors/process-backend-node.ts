@@ -167,6 +167,16 @@ export class ProcessBackendNode implements NodeRuntime {
     this.options.onCapacity();
   }
 
+  /**
+   * The targets this node runs fewer of at once than its slots (a warm-engine pool smaller than
+   * them), and how many: what a worker's `hello` says, so its dispatcher sends no more.
+   */
+  slotsBelowCapacity(): Partial<Record<DispatchTarget, number>> | undefined {
+    let slots: Partial<Record<DispatchTarget, number>> | undefined;
+    for (const [target, pool] of this.pools) if (pool.size < this.capacity) (slots ??= {})[target] = pool.size;
+    return slots;
+  }
+
   /** The warm engine pools (persistent backends only), for status and metrics. */
   enginePools(): EnginePoolStats[] {
     return [...this.pools.values()].map((pool) => pool.stats());

@@ -46,6 +46,13 @@ export class RemoteAssignments {
     return this.byKey.has(key);
   }
 
+  /** How many of them are for `target` (runs and rollbacks alike: both take its engine). */
+  countFor(target: ExecutionRequest['symbol']['dispatch']): number {
+    let n = 0;
+    for (const assignment of this.byKey.values()) if (assignment.request.symbol.dispatch === target) n++;
+    return n;
+  }
+
   /** A copy: callers remove entries while they go through it. */
   entries(): [string, Assignment][] {
     return [...this.byKey];

@@ -53,6 +53,8 @@ export interface RemoteNodeBridgeOptions {
   adopted?: readonly CarriedAssignment[];
   /** The optional messages the worker said it understands in its `hello` (WORKER_FEATURES). */
   features?: readonly string[];
+  /** Fewer attempts than `capacity` for these targets, as the worker's `hello` says (its warm-engine pools). */
+  slots?: Partial<Record<DispatchTarget, number>>;
 }
 
 /**
@@ -168,7 +170,10 @@ export class RemoteNodeBridge implements NodeRuntime {
   freeSlots(target?: DispatchTarget): number {
     if (this.gone || this.draining) return 0;
     const limit = target === 'internal' ? this.streak.limit(this.capacity) : this.capacity;
-    return Math.max(0, limit - this.assignments.size);
+    const free = Math.max(0, limit - this.assignments.size);
+    // A backend with fewer warm engines there than slots: no attempt waits for one there.
+    const cap = target === undefined ? undefined : this.options.slots?.[target];
+    return cap === undefined ? free : Math.min(free, Math.max(0, cap - this.assignments.countFor(target!)));
   }
 
   attemptsHeld(): number {

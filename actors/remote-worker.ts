@@ -138,19 +138,6 @@ export class RemoteWorker {
             onCapabilitiesChanged: () => this.send(toDispatcher.capabilities([...this.capabilities])),
           })
         : null;
-    // The dispatcher sees only this worker's slots: tasks of a backend beyond its pool are
-    // sent anyway and wait here for an engine, their timeouts running.
-    for (const spec of options.backends ?? []) {
-      const pool = spec.persistent?.poolSize;
-      if (pool !== undefined && pool < options.capacity) {
-        this.log.warn(
-          { backend: spec.target, poolSize: pool, capacity: options.capacity },
-          `backends.${spec.target}.pool_size (${pool}) is below [worker] max_concurrent_tasks (${options.capacity}): ` +
-            `up to ${options.capacity} ${spec.target} tasks can be sent here at once, and those beyond ${pool} wait for an engine ` +
-            'within their own timeout; give the pool at least as many engines (the default) or lower max_concurrent_tasks',
-        );
-      }
-    }
   }
 
   /** Connects (and keeps reconnecting until stop()). */
@@ -234,6 +221,7 @@ export class RemoteWorker {
       watch.heard();
       const resume: HeldAttempt[] = [...this.held].filter(([, h]) => h.url === url).map(([key, h]) => ({ key, lease: h.lease }));
       const session = this.sessions.get(url);
+      const slots = this.backendNode?.slotsBelowCapacity();
       this.send(
         toDispatcher.hello({
           name: this.options.name,
@@ -244,6 +232,7 @@ export class RemoteWorker {
           ...(resume.length > 0 ? { resume } : {}),
           features: [...WORKER_FEATURES],
           maxMessageSize: this.options.maxMessageSize,
+          ...(slots && { slots }),
         }),
       );
     });

@@ -84,8 +84,11 @@ export type ToDispatcherMessage =
    * messages the worker understands (WORKER_FEATURES): a dispatcher sends those only to a
    * worker that named them. `maxMessageSize` is the largest frame the worker accepts (its
    * `[security] max_message_size`): the dispatcher keeps its frames to it within the smaller
-   * of that and its own (a worker from before it says nothing: the dispatcher's own). Never
-   * log a hello as it is.
+   * of that and its own (a worker from before it says nothing: the dispatcher's own).
+   * `slots` caps, by dispatch target, the attempts it runs at once where that is fewer than
+   * `capacity` (a backend whose warm-engine pool is smaller): the dispatcher sends no more, so
+   * no attempt waits on the worker for an engine with its timeout running. Never log a hello
+   * as it is.
    */
   | {
       type: 'hello';
@@ -97,6 +100,7 @@ export type ToDispatcherMessage =
       resume?: HeldAttempt[];
       features?: string[];
       maxMessageSize?: number;
+      slots?: Partial<Record<DispatchTarget, number>>;
     }
   /**
    * Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight,
@@ -182,6 +186,7 @@ export const toDispatcher = {
     ...(fields.resume !== undefined ? { resume: fields.resume } : {}),
     ...(fields.features !== undefined ? { features: fields.features } : {}),
     ...(fields.maxMessageSize !== undefined ? { maxMessageSize: fields.maxMessageSize } : {}),
+    ...(fields.slots !== undefined ? { slots: fields.slots } : {}),
   }),
   heartbeat: (running: number, engines: EnginePoolReport[] = []): ToDispatcherOf<'heartbeat'> => ({
     type: 'heartbeat',

@@ -89,6 +89,7 @@ export const toDispatcherSchemas = {
     // A worker's own config cannot say less (src/config/schema.ts); it only ever lowers the
     // dispatcher's frames to it, so it needs no upper bound.
     maxMessageSize: positive.min(1_024).optional(),
+    slots: z.partialRecord(z.enum(DISPATCH_TARGETS), capacity).optional(),
   }),
   heartbeat: z.object({
     type: z.literal('heartbeat'),

@@ -166,6 +166,7 @@ export function workerSocketHandlers(options: WorkerSocketOptions): WebSocketHan
           ...(message.resume ? { resume: message.resume } : {}),
           ...(message.session !== undefined ? { session: message.session } : {}),
           ...(message.features ? { features: message.features } : {}),
+          ...(message.slots ? { slots: message.slots } : {}),
         },
         {
           send: (m) => send(ws, m),

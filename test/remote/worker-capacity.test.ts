@@ -3,9 +3,8 @@ import { createWorker } from '../../src/api/create-worker.ts';
 import { CONFIG_LIMITS } from '../../src/config/limits.ts';
 import { UsageError } from '../../src/errors.ts';
 import { PROTOCOL_VERSION, type ToWorkerMessage } from '../../src/protocol/index.ts';
-import { call, capturedLog, serverConfig, startServer, stopServers, waitForRunEnd } from '../server/helpers.ts';
-import { fixture, rustSpec } from '../backends/helpers.ts';
-import { connectWorker, rawWorker, stopWorkers, until } from './helpers.ts';
+import { call, serverConfig, startServer, stopServers, waitForRunEnd } from '../server/helpers.ts';
+import { rawWorker, stopWorkers, until } from './helpers.ts';
 
 /**
  * A worker's hello says how many attempts it runs at once. The dispatcher believes it, so it is
@@ -63,17 +62,5 @@ describe('a hello\'s capacity', () => {
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).message).toBe(`maxConcurrentTasks must be a whole number from 1 to ${MAX}, as [worker] max_concurrent_tasks (got ${bad}).`);
     }
-  });
-});
-
-describe('a worker whose warm-engine pool is smaller than its slots', () => {
-  test('warns at start: tasks beyond the pool would wait for an engine within their timeout', () => {
-    const captured = capturedLog();
-    const spec = { ...rustSpec(fixture('serve-engine')), persistent: { poolSize: 1, maxRequests: 100, maxMemoryBytes: 1 << 30 } };
-    // Never reaches a dispatcher (port 1): the warning is the constructor's.
-    connectWorker(1, 'pooled', undefined, 3, { capabilities: ['internal', 'rust_injector'], backends: [spec], logger: captured.log });
-    const warning = captured.warnings().find((l) => String(l.msg).includes('pool_size'));
-    expect(warning).toMatchObject({ backend: 'rust_injector', poolSize: 1, capacity: 3 });
-    expect(warning!.msg).toContain('within their own timeout');
   });
 });
