@@ -2,12 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap
 import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
 import { describeNode } from './yaml-node-words.ts';
 import { shownName } from './shown-name.ts';
-
-/** A key that is not a single value: where it is, and what it is instead. */
-export interface BadKey {
-  offset: number;
-  message: string;
-}
+import { Removals, type LeftOut } from './yaml-left-out.ts';
 
 /**
  * Finds keys that are collections or other non-scalars (`[1, 2]: x`, `? {k: 1}`, a `!!binary`
@@ -15,9 +10,9 @@ export interface BadKey {
  * is called. Data keys are strings: the yaml package would turn such a key into its YAML text
  * ("[ 1, 2 ]"), with a process warning on stderr; left out, each is reported at its place.
  */
-export function withoutCollectionKeys(doc: Document, anchors: Anchors): { found: BadKey[]; restore: () => void } {
-  const found: BadKey[] = [];
-  const undo: (() => void)[] = [];
+export function withoutCollectionKeys(doc: Document, anchors: Anchors): { found: LeftOut[]; restore: () => void } {
+  const found: LeftOut[] = [];
+  const removals = new Removals();
   for (const node of nodesOf(doc)) {
     if (!isMap(node)) continue;
     const map = node as YAMLMap;
@@ -34,14 +29,12 @@ export function withoutCollectionKeys(doc: Document, anchors: Anchors): { found:
       (bad ??= new Set()).add(pair);
     }
     if (bad !== undefined) {
-      const before = map.items;
       const left = bad;
-      map.items = before.filter((pair) => !left.has(pair));
-      undo.push(() => (map.items = before));
+      removals.remove(map, (pair) => left.has(pair));
     }
   }
   found.sort((a, b) => a.offset - b.offset);
-  return { found, restore: () => undo.reverse().forEach((step) => step()) };
+  return { found, restore: () => removals.restore() };
 }
 
 /** A scalar that is not an object (binary data, a date), or no key at all (`? ` alone is null). */

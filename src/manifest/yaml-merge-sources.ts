@@ -2,12 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type Pair, type YAMLMap
 import { anchorBefore, nodesOf, type Anchors } from './yaml-checks.ts';
 import { describeNode } from './yaml-node-words.ts';
 import { shownName } from './shown-name.ts';
-
-/** A merge key's source that is not a mapping: where it is, and what it is instead. */
-export interface BadMergeSource {
-  offset: number;
-  message: string;
-}
+import { Removals, type LeftOut } from './yaml-left-out.ts';
 
 /**
  * Finds merge keys (`<<`) whose sources are not mappings (`<<: 5`, `<<: [*aString]`), and
@@ -16,9 +11,9 @@ export interface BadMergeSource {
  * problem; left out, the document is built, its other problems are found, and each bad source
  * is reported at its own line.
  */
-export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found: BadMergeSource[]; restore: () => void } {
-  const found: BadMergeSource[] = [];
-  const undo: (() => void)[] = [];
+export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found: LeftOut[]; restore: () => void } {
+  const found: LeftOut[] = [];
+  const removals = new Removals();
   const targetOf = (node: unknown): unknown => (isAlias(node) ? anchorBefore(anchors, node.source, node.range?.[0] ?? 0) : node);
   for (const node of nodesOf(doc)) {
     if (!isMap(node)) continue;
@@ -32,11 +27,7 @@ export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found
         const seq = pair.value as YAMLSeq;
         const bad = seq.items.filter((item) => !isMap(targetOf(item)));
         for (const item of bad) found.push({ offset: offsetOf(item) ?? keyOffset, message: messageFor(item, describeNode(targetOf(item))) });
-        if (bad.length > 0) {
-          const before = seq.items;
-          seq.items = before.filter((item) => !bad.includes(item));
-          undo.push(() => (seq.items = before));
-        }
+        if (bad.length > 0) removals.remove(seq, (item) => bad.includes(item));
         continue;
       }
       const target = targetOf(pair.value);
@@ -46,14 +37,10 @@ export function withoutBadMergeSources(doc: Document, anchors: Anchors): { found
       found.push({ offset: offsetOf(pair.value) ?? keyOffset, message: messageFor(pair.value, what) });
       badPairs.add(pair);
     }
-    if (badPairs.size > 0) {
-      const before = map.items;
-      map.items = before.filter((pair) => !badPairs.has(pair));
-      undo.push(() => (map.items = before));
-    }
+    if (badPairs.size > 0) removals.remove(map, (pair) => badPairs.has(pair));
   }
   found.sort((a, b) => a.offset - b.offset);
-  return { found, restore: () => undo.reverse().forEach((step) => step()) };
+  return { found, restore: () => removals.restore() };
 }
 
 /** `target`: what the source is, or what it stands for when it is an alias. */
