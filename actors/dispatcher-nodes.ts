@@ -3,7 +3,7 @@ import type { SwarmConfig } from '../src/config/schema.ts';
 import { SwarmError } from '../src/errors.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
-import { LeaseTable, toWorker, type EnginePoolReport, type HeldAttempt, type ToWorkerMessage } from '../src/protocol/index.ts';
+import { LeaseTable, toWorker, type EnginePoolReport, type HeldAttempt, type TargetSlots, type ToWorkerMessage } from '../src/protocol/index.ts';
 import { checkBackends, enabledBackends, type BackendSpec } from './backends/index.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 import type { JournalRecorder } from './journal/journal-recorder.ts';
@@ -43,7 +43,7 @@ export interface RemoteRegistration {
   /** The optional messages it understands (WORKER_FEATURES; unknown names are ignored). */
   features?: readonly string[];
   /** Per dispatch target, fewer attempts at once than `capacity` (its warm-engine pools). */
-  slots?: Partial<Record<DispatchTarget, number>>;
+  slots?: TargetSlots;
 }
 
 /** The connection a remote node talks through; the caller (the /workers route) owns it. */

@@ -2,6 +2,7 @@ import { settlesWithin, type Clock } from '../src/clock.ts';
 import { attemptKey, type ExecutionOutcome, type ExecutionRequest } from '../src/execution.ts';
 import type { DispatchTarget } from '../src/manifest/types.ts';
 import { nodeMessages } from '../src/messages.ts';
+import type { TargetSlots } from '../src/protocol/index.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import {
   EnginePool,
@@ -171,8 +172,8 @@ export class ProcessBackendNode implements NodeRuntime {
    * The targets this node runs fewer of at once than its slots (a warm-engine pool smaller than
    * them), and how many: what a worker's `hello` says, so its dispatcher sends no more.
    */
-  slotsBelowCapacity(): Partial<Record<DispatchTarget, number>> | undefined {
-    let slots: Partial<Record<DispatchTarget, number>> | undefined;
+  slotsBelowCapacity(): TargetSlots | undefined {
+    let slots: TargetSlots | undefined;
     for (const [target, pool] of this.pools) if (pool.size < this.capacity) (slots ??= {})[target] = pool.size;
     return slots;
   }

@@ -8,6 +8,7 @@ import {
   OpaqueIds,
   toWorker,
   type EnginePoolReport,
+  type TargetSlots,
   type HeldAttempt,
   type Lease,
   type LeaseTable,
@@ -54,7 +55,7 @@ export interface RemoteNodeBridgeOptions {
   /** The optional messages the worker said it understands in its `hello` (WORKER_FEATURES). */
   features?: readonly string[];
   /** Fewer attempts than `capacity` for these targets, as the worker's `hello` says (its warm-engine pools). */
-  slots?: Partial<Record<DispatchTarget, number>>;
+  slots?: TargetSlots;
 }
 
 /**
@@ -171,9 +172,10 @@ export class RemoteNodeBridge implements NodeRuntime {
     if (this.gone || this.draining) return 0;
     const limit = target === 'internal' ? this.streak.limit(this.capacity) : this.capacity;
     const free = Math.max(0, limit - this.assignments.size);
+    if (target === undefined) return free;
     // A backend with fewer warm engines there than slots: no attempt waits for one there.
-    const cap = target === undefined ? undefined : this.options.slots?.[target];
-    return cap === undefined ? free : Math.min(free, Math.max(0, cap - this.assignments.countFor(target!)));
+    const cap = this.options.slots?.[target];
+    return cap === undefined ? free : Math.min(free, Math.max(0, cap - this.assignments.countFor(target)));
   }
 
   attemptsHeld(): number {

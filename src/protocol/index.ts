@@ -21,6 +21,7 @@ export {
   type ToWorkerOf,
   type WireErrorCode,
   type WireMessage,
+  type TargetSlots,
   type WorkerFeature,
 } from './messages.ts';
 export {

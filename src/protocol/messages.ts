@@ -72,6 +72,13 @@ export function workerNameProblem(name: string): string | null {
 export const WORKER_FEATURES = ['withdraw'] as const;
 export type WorkerFeature = (typeof WORKER_FEATURES)[number];
 
+/**
+ * Per dispatch target, the attempts a worker runs at once where that is fewer than its
+ * capacity (a backend whose warm-engine pool is smaller): its `hello` says so, and its
+ * dispatcher sends no more of that target.
+ */
+export type TargetSlots = Partial<Record<DispatchTarget, number>>;
+
 // ---- worker → dispatcher -----------------------------------------------------------------------
 export type ToDispatcherMessage =
   /**
@@ -100,7 +107,7 @@ export type ToDispatcherMessage =
       resume?: HeldAttempt[];
       features?: string[];
       maxMessageSize?: number;
-      slots?: Partial<Record<DispatchTarget, number>>;
+      slots?: TargetSlots;
     }
   /**
    * Sent every `welcome.heartbeatInterval` ms; `running` is the number of attempts in flight,
