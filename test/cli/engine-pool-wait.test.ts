@@ -20,8 +20,11 @@ afterEach(async () => {
 });
 
 const POOL_OF_ONE = ['[backends.rust_injector]', 'enabled = true', `binary_path = "${fixture('serve-engine')}"`, 'mode = "persistent"', 'pool_size = 1'];
+// Each task takes 700 ms of its 2,000: the first's also covers the engine's start (a loaded
+// machine's slow one too), while the fourth, queued inside its attempt behind three, would
+// need 2,800.
 const slowSymbols = (n: number) =>
-  Array.from({ length: n }, (_, i) => `  - {name: q${i}, type: query, dispatch: rust_injector, timeout: 1200, retries: 0, parameters: {do: slow, ms: 400}}`);
+  Array.from({ length: n }, (_, i) => `  - {name: q${i}, type: query, dispatch: rust_injector, timeout: 2000, retries: 0, parameters: {do: slow, ms: 700}}`);
 
 describe('a persistent backend with pool_size below the node slots', () => {
   test("tasks wait for an engine in the queue, not within their timeout: each gets its whole time", async () => {
