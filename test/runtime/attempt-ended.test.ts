@@ -20,6 +20,9 @@ beforeAll(() => {
 afterAll(() => Logger.configure({ level: 'info', console: true, format: 'text', consoleStream: process.stderr }));
 
 const MODULE = './outlive-attempt.ts';
+// Long enough that the module's first import (transpiled on its thread) and its first state.set
+// fit inside the attempt on a loaded machine; the tests wait for the timeout, not for a time.
+const TIMEOUT_MS = 2_000;
 
 interface Report {
   set: unknown;
@@ -47,7 +50,7 @@ describe('a module that outlives its attempt', () => {
     await warmUp(h);
     const report = join(h.dir, 'report.json');
     const result = await withTimeout(
-      h.run(manifest('timed-out', [sym('stubborn', { timeout: 300, retries: 0, parameters: { operation: 'module', module: MODULE, key: 'timed-out-key', report } })])),
+      h.run(manifest('timed-out', [sym('stubborn', { timeout: TIMEOUT_MS, retries: 0, parameters: { operation: 'module', module: MODULE, key: 'timed-out-key', report } })])),
       20_000,
       'the run',
     );
@@ -74,7 +77,7 @@ describe('a module that outlives its attempt', () => {
     const report = join(h.dir, 'report.json');
     const gate = join(h.dir, 'gate');
     const handle = h.deploy(
-      manifest('spinning', [sym('stubborn', { timeout: 300, retries: 0, parameters: { operation: 'module', module: MODULE, key: 'spin-key', report, gate } })]),
+      manifest('spinning', [sym('stubborn', { timeout: TIMEOUT_MS, retries: 0, parameters: { operation: 'module', module: MODULE, key: 'spin-key', report, gate } })]),
     );
     await waitFor(() => h.store.getTask(handle.runId, 'stubborn')?.status === 'failed', 'the attempt to time out');
     writeFileSync(gate, '');
