@@ -213,9 +213,12 @@ export class Dispatcher {
 
   /**
    * Resumes every unfinished run whose owner is gone — dead on this host, or its lease expired
-   * whatever its host — and returns their handles. None during a store outage.
+   * whatever its host — and returns their handles. None during a store outage, nor once the
+   * dispatcher has given up (see failHard).
    */
   resumeOrphanedRuns(): RunHandle[] {
+    // Given up: it takes no run, and said why when it gave up (not again at every look).
+    if (this.fatal !== null) return [];
     let orphans: string[];
     try {
       orphans = this.custody.orphans((id) => this.runs.has(id) || this.unresumable.has(id));
@@ -235,7 +238,11 @@ export class Dispatcher {
         if (this.fatal) throw err;
         // Another dispatcher was quicker, or the store did not answer this time: nothing wrong
         // with the run, which the next scan looks at again.
-        if (err instanceof UsageError || isTransientStoreFailure(err)) continue;
+        if (err instanceof UsageError) continue;
+        if (isTransientStoreFailure(err)) {
+          this.log.warn({ runId: id, err }, 'an unfinished run could not be taken up yet; trying again at the next look');
+          continue;
+        }
         this.unresumable.add(id);
         this.log.error({ runId: id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
       }

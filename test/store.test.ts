@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunNotFoundError, StoreUnavailableError, SwarmError } from '../src/errors.ts';
-import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, openStore } from '../src/store/index.ts';
+import { LATEST_SCHEMA_VERSION, MemoryStore, SqliteStore, isTransientStoreFailure, openStore } from '../src/store/index.ts';
 import { MIGRATIONS, applyMigrations, readSchemaVersion } from '../src/store/migrations.ts';
 import { SYMBOLS_PER_PART } from '../src/store/manifest-parts.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
@@ -186,6 +186,41 @@ describe('SqliteStore on a file', () => {
     expect(ms).toBeLessThan(2_500);
     expect(store.counts().tasks).toBe(100_000);
     expect(store.getTask('big', 'task-99999')!.dependencies).toEqual(['task-99998']);
+    store.close();
+  });
+});
+
+describe('SqliteStore: another connection holds the write lock past the lock wait', () => {
+  test('each write fails with StoreLockedError, transient (a dispatcher holds its runs and tries again), and works once the lock goes', () => {
+    const path = tempDbPath();
+    const store = new SqliteStore(path, undefined, { busyTimeoutMs: 50 });
+    store.createRun(newRun('r1', { totalTasks: 1 }), [newTask('r1', 'a')]);
+    const other = new Database(path);
+    other.run('BEGIN IMMEDIATE');
+    const writes: [string, () => unknown][] = [
+      ['createRun', () => store.createRun(newRun('r2', { totalTasks: 1 }), [newTask('r2', 'a')])],
+      ['commit', () => store.commit(batch({ transitions: [transition('r1')] }))],
+      ['stateSet', () => store.stateSet('k', 1)],
+      ['stateDelete', () => store.stateDelete('k')],
+      ['renewRunLeases', () => store.renewRunLeases('me', [{ runId: 'r1', epoch: 1 }], 1_000)],
+      ['deleteFinishedRunsBefore', () => store.deleteFinishedRunsBefore(Date.now())],
+      ['deleteNodesLastSeenBefore', () => store.deleteNodesLastSeenBefore(Date.now())],
+    ];
+    for (const [name, write] of writes) {
+      let thrown: unknown;
+      try {
+        write();
+      } catch (err) {
+        thrown = err;
+      }
+      expect({ name, error: (thrown as Error | undefined)?.name }).toEqual({ name, error: 'StoreLockedError' });
+      expect(isTransientStoreFailure(thrown)).toBe(true);
+      expect((thrown as Error).message).toContain(`The state database at ${path} is locked: another process held its write lock for over 0.05 s`);
+    }
+    other.run('COMMIT');
+    other.close();
+    store.stateSet('k', 2);
+    expect(store.stateGet('k')).toBe(2);
     store.close();
   });
 });

@@ -4,7 +4,7 @@ import type { SwarmConfig } from '../config/index.ts';
 import { Logger, type SwarmLogger } from '../logger.ts';
 import { manifestDefaults } from '../manifest/index.ts';
 import type { LoadedManifest } from '../manifest/types.ts';
-import { openConfiguredStore, type SwarmStore } from '../store/index.ts';
+import { openConfiguredStore, storeWriteError, type SwarmStore } from '../store/index.ts';
 import { accessPolicy } from './access.ts';
 import { startHttpServer } from './http-server.ts';
 import { workerSocketHandlers } from './worker-socket.ts';
@@ -140,7 +140,8 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
       const deleted = store.deleteNodesLastSeenBefore(Date.now() - NODE_ROW_RETENTION_MS);
       if (deleted > 0) log.info({ deleted }, 'dropped the rows of nodes not seen for a day');
     } catch (err) {
-      log.error({ err }, 'dropping old node rows failed');
+      // The swarm's words on a console (a full disk is no bug); the log file keeps the cause.
+      log.error({ err: storeWriteError(store.location, err) }, 'dropping old node rows failed');
     }
   };
   // Before the dispatcher's own nodes write theirs: what is left is from earlier lives.
@@ -165,7 +166,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     try {
       adoptOrphans();
     } catch (err) {
-      log.error({ err }, 'looking for unfinished runs to resume failed');
+      log.error({ err: storeWriteError(store.location, err) }, 'looking for unfinished runs to resume failed');
     }
   }, Math.max(1, Math.floor(config.coordinator.heartbeat_timeout / 3)));
 

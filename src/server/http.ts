@@ -1,6 +1,6 @@
 import { DISPATCHER_ANSWER_FORMAT, DISPATCHER_ANSWER_HEADER } from '../dispatcher-answer.ts';
 import { SwarmError, UsageError } from '../errors.ts';
-import { DispatcherGaveUpError, isTransientStoreFailure } from '../store/store-errors.ts';
+import { DispatcherGaveUpError, StoreLockedError, isTransientStoreFailure } from '../store/store-errors.ts';
 import { errorJson } from '../cli/output.ts';
 
 /**
@@ -65,6 +65,9 @@ export function isInternalError(error: unknown): boolean {
 
 /** What a client is told of an internal error: its kind, never its details. */
 function internalErrorBody(error: unknown): { name: string; code: string; message: string } {
+  if (error instanceof StoreLockedError) {
+    return { name: error.name, code: error.code, message: 'The state database is locked by another process (a long write, such as a large `swarm prune`); try again once it is done.' };
+  }
   if (isTransientStoreFailure(error)) {
     return { name: (error as Error).name, code: 'STORE_UNAVAILABLE', message: 'The state database cannot be reached; the server keeps trying (GET /health says until when).' };
   }

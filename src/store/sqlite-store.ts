@@ -17,12 +17,12 @@ import {
 import { collectYoungGarbage } from '../garbage-collection.ts';
 import { joinManifest, splitManifest, type ManifestInParts } from './manifest-parts.ts';
 import { DEFAULT_CHECKPOINTER, WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer.ts';
-import { openDatabase, type ConnectionOptions } from './sqlite-connection.ts';
+import { BUSY_TIMEOUT_MS, openDatabase, type ConnectionOptions } from './sqlite-connection.ts';
 import { SqliteLeases } from './sqlite-leases.ts';
 import { ROWS_PER_INSERT, SqliteStatements } from './sqlite-statements.ts';
 import { expandRow } from './merged-transitions.ts';
 import { COMMITTED, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
-import { storeClosedError } from './store-errors.ts';
+import { isSqliteBusy, StoreLockedError, storeClosedError } from './store-errors.ts';
 import { checkRunStatus, normalizeLimit } from './validation.ts';
 import { BackgroundWriter } from './background-writer.ts';
 import { writeBatch } from './sqlite-commit.ts';
@@ -73,6 +73,8 @@ export class SqliteStore implements SwarmStore {
   readonly checkpointer: WalCheckpointer | null;
   /** Started by the first background commit (see BackgroundWriter). */
   private background: BackgroundWriter | null = null;
+  /** How long a write waits for another connection's write lock. */
+  private readonly lockWaitMs: number;
 
   /**
    * `checkpointer`: when a thread takes the WAL's checkpoints over (see WalCheckpointer).
@@ -81,6 +83,7 @@ export class SqliteStore implements SwarmStore {
   constructor(location: string, checkpointer?: Partial<WalCheckpointerOptions>, connection?: ConnectionOptions) {
     this.location = location;
     this.file = location === ':memory:' || location === '' ? null : location;
+    this.lockWaitMs = connection?.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     const { db, schemaVersion } = openDatabase(location, connection);
     this.db = db;
     this.schemaVersion = schemaVersion;
@@ -99,7 +102,7 @@ export class SqliteStore implements SwarmStore {
   createRun(run: NewRun, tasks: readonly NewTask[], lease?: NewRunLease): void {
     this.assertOpen();
     const manifest = splitManifest(run.manifest);
-    this.createRunTransaction(runRowFromNew(run, manifest.head), manifest, tasks, lease);
+    this.write(() => this.createRunTransaction(runRowFromNew(run, manifest.head), manifest, tasks, lease));
     this.checkpointer?.committed(tasks.length);
   }
 
@@ -108,7 +111,7 @@ export class SqliteStore implements SwarmStore {
     const empty =
       batch.transitions.length === 0 && batch.runs.length === 0 && batch.tasks.length === 0 && batch.nodes.length === 0;
     if (empty) return COMMITTED;
-    const outcome = this.commitTransaction(batch);
+    const outcome = this.write(() => this.commitTransaction(batch));
     this.checkpointer?.committed(batch.transitions.length + batch.tasks.length);
     return outcome;
   }
@@ -220,12 +223,13 @@ export class SqliteStore implements SwarmStore {
 
   stateSet(key: string, value: unknown): void {
     this.assertOpen();
-    this.statements.stateSet.run(key, encodeJson(value), Date.now());
+    const encoded = encodeJson(value);
+    this.write(() => this.statements.stateSet.run(key, encoded, Date.now()));
   }
 
   stateDelete(key: string): boolean {
     this.assertOpen();
-    return this.statements.stateDelete.run(key).changes > 0;
+    return this.write(() => this.statements.stateDelete.run(key).changes > 0);
   }
 
   getRunLease(runId: string): RunLease | null {
@@ -235,12 +239,12 @@ export class SqliteStore implements SwarmStore {
 
   claimRunLease(runId: string, claim: LeaseClaim): number | null {
     this.assertOpen();
-    return this.leases.claim(runId, claim);
+    return this.write(() => this.leases.claim(runId, claim));
   }
 
   renewRunLeases(owner: string, leases: readonly RunFence[], leaseMs: number): string[] {
     this.assertOpen();
-    return this.leases.renew(owner, leases, leaseMs);
+    return this.write(() => this.leases.renew(owner, leases, leaseMs));
   }
 
   counts(): StoreCounts {
@@ -252,19 +256,35 @@ export class SqliteStore implements SwarmStore {
   deleteFinishedRunsBefore(before: number): number {
     this.assertOpen();
     // `changes` counts runs only, not the cascaded rows. The floor first: see migration 7.
-    return this.db.transaction(() => {
-      this.statements.raiseJournalFloor.run();
-      return this.statements.deleteFinishedRuns.run(before).changes;
-    }).immediate();
+    return this.write(() =>
+      this.db.transaction(() => {
+        this.statements.raiseJournalFloor.run();
+        return this.statements.deleteFinishedRuns.run(before).changes;
+      }).immediate(),
+    );
   }
 
   deleteNodesLastSeenBefore(before: number): number {
     this.assertOpen();
-    return this.db.transaction(() => {
-      this.statements.raiseJournalFloor.run();
-      this.statements.deleteRunlessNodeTransitions.run(before);
-      return this.statements.deleteStaleNodes.run(before).changes;
-    }).immediate();
+    return this.write(() =>
+      this.db.transaction(() => {
+        this.statements.raiseJournalFloor.run();
+        this.statements.deleteRunlessNodeTransitions.run(before);
+        return this.statements.deleteStaleNodes.run(before).changes;
+      }).immediate(),
+    );
+  }
+
+  /**
+   * A write, with another process's write lock held past the lock wait as the transient
+   * StoreLockedError (a dispatcher holds its runs and tries again) instead of the driver's error.
+   */
+  private write<T>(transaction: () => T): T {
+    try {
+      return transaction();
+    } catch (err) {
+      throw isSqliteBusy(err) ? new StoreLockedError(this.location, this.lockWaitMs, err) : err;
+    }
   }
 
   /** Closes the connection; idempotent. The store cannot be used afterwards. */

@@ -30,11 +30,37 @@ export function storeWriteError(location: string, cause: unknown): SwarmError {
   );
 }
 
+/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes) from bun:sqlite. */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * A write that waited its whole lock wait for another connection's write lock: another process
+ * holds a long write transaction (a large `swarm prune`, a tool with a transaction open). It
+ * passes when that process is done, so it is transient: a dispatcher holds its runs and tries
+ * again, as for a database server that went away.
+ */
+export class StoreLockedError extends SwarmError {
+  override name = 'StoreLockedError';
+  readonly transient = true;
+  constructor(location: string, waitedMs: number, cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      `The state database at ${location} is locked: another process held its write lock for over ${waitedMs / 1000} s ` +
+        '(a large `swarm prune`, or a program with a transaction open); try again once it is done.',
+      { cause },
+    );
+  }
+}
+
 /**
  * Whether a store failure may pass by itself — the server went away, the connection dropped, a
- * statement timed out — so that a writer may keep what it has not committed and try again. A
- * failure says so with `transient: true` (PostgresUnavailableError does, for everything but a
- * failed setup); a SQLite write refused for a full disk or an I/O error does not.
+ * statement timed out, another process held a SQLite file's write lock too long — so that a
+ * writer may keep what it has not committed and try again. A failure says so with
+ * `transient: true` (PostgresUnavailableError does, for everything but a failed setup;
+ * StoreLockedError does); a SQLite write refused for a full disk or an I/O error does not.
  */
 export function isTransientStoreFailure(err: unknown): boolean {
   return err instanceof SwarmError && err.code === 'STORE_UNAVAILABLE' && (err as { transient?: unknown }).transient === true;
@@ -50,7 +76,7 @@ export class DispatcherGaveUpError extends SwarmError {
     super(
       'STORE_UNAVAILABLE',
       isTransientStoreFailure(cause)
-        ? 'The state database stayed unreachable for longer than [dispatcher] db_outage_timeout, so this dispatcher gave up its runs (another dispatcher, or a restart, takes them up) and accepts no run until it is restarted; restart it once the database answers.'
+        ? 'The state database stayed unavailable (unreachable, or locked by another process) for longer than [dispatcher] db_outage_timeout, so this dispatcher gave up its runs (another dispatcher, or a restart, takes them up) and accepts no run until it is restarted; restart it once the database answers.'
         : 'The state database refused a write, so this dispatcher stopped its runs and accepts no run until it is restarted; see its log, fix the disk or file, then restart it.',
       { cause },
     );

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { RunRegistry } from '../../src/server/run-registry.ts';
 import { statusReport } from '../../src/server/status-report.ts';
 import { FailingStore } from './failing-store.ts';
-import { makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
+import { makeHarness, stopHarnesses, waitFor, withTimeout } from './helpers.ts';
 
 afterEach(stopHarnesses);
 
@@ -39,6 +39,25 @@ describe('a state database that refuses writes', () => {
     const registry = new RunRegistry(h.dispatcher, pino({ level: 'silent' }) as never);
     const report = statusReport({ dispatcher: h.dispatcher, registry, store: h.store, version: 'test', startedAt: Date.now(), accepting: () => true });
     expect(report.refusesRuns).toContain('accepts no run until it is restarted');
+    // Its look for unfinished runs (every few seconds in a server) finds nothing to do: it said
+    // why once, and a log line on every look would bury that.
+    await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
+  });
+
+  test('once it has given up, its looks for unfinished runs find nothing to do, its own abandoned run too (it said why once)', async () => {
+    const h = makeHarness({ makeStore: (path) => new FailingStore(path, 2), leaseMs: 300 });
+    const chain = Array.from({ length: 20 }, (_, i) => ({
+      name: `s${i}`,
+      type: 'action',
+      parameters: { operation: 'delay', ms: 5 },
+      dependencies: i > 0 ? [`s${i - 1}`] : [],
+    }));
+    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain });
+    expect(await rejectionOf(handle.result)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    // Its lease runs out, so the run is an orphan a look would take up; a server looks every
+    // third of the lease, and a log line at each (that it cannot) would bury the one that says why.
+    await waitFor(() => (h.store.getRunLease(handle.runId)?.expiresInMs ?? 1) <= 0, 'the abandoned run\'s lease to run out');
+    expect(h.dispatcher.resumeOrphanedRuns()).toEqual([]);
     await withTimeout(h.stop(), 10_000, 'the dispatcher to stop');
   });
 });

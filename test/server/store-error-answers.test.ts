@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import { errorResponse } from '../../src/server/http.ts';
 import { PostgresUnavailableError } from '../../src/store/postgres/errors.ts';
-import { DispatcherGaveUpError, storeWriteError } from '../../src/store/store-errors.ts';
+import { DispatcherGaveUpError, StoreLockedError, storeWriteError } from '../../src/store/store-errors.ts';
 
 /** What a client is told of the state database's failures: what to expect, never a path or a driver's words. */
 
@@ -31,4 +31,14 @@ test('a dispatcher that gave up says so and what to do, for an outage and for a 
   expect(disk.error.message.includes('/var/lib/swarm')).toBe(false);
   // A refused write as such stays the server's business.
   expect((await answer(diskFull)).error.message).toBe("The state database refused the operation; the server's log says why.");
+});
+
+test('a database another process holds locked: 503, try again once that process is done; nothing of the path', async () => {
+  const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+  const { status, error } = await answer(new StoreLockedError('/var/lib/swarm/state.db', 5_000, busy));
+  expect(status).toBe(503);
+  expect(error.code).toBe('STORE_UNAVAILABLE');
+  expect(error.message).toContain('locked by another process');
+  expect(error.message).toContain('try again once it is done');
+  expect(error.message.includes('/var/lib/swarm')).toBe(false);
 });
