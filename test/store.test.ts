@@ -195,6 +195,9 @@ describe('SqliteStore: another connection holds the write lock past the lock wai
     const path = tempDbPath();
     const store = new SqliteStore(path, undefined, { busyTimeoutMs: 50 });
     store.createRun(newRun('r1', { totalTasks: 1 }), [newTask('r1', 'a')]);
+    // A finished run for the prune to delete (with none it takes no lock).
+    store.createRun(newRun('r0', { totalTasks: 1 }), [newTask('r0', 'a')]);
+    store.commit(batch({ runs: [{ id: 'r0', status: 'succeeded', finishedAt: 2_000 }] }));
     const other = new Database(path);
     other.run('BEGIN IMMEDIATE');
     const writes: [string, () => unknown][] = [

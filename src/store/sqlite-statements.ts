@@ -71,7 +71,8 @@ export class SqliteStatements {
   readonly counts: Statement<Record<'runs' | 'tasks' | 'transitions' | 'nodes' | 'state', number>, []>;
   readonly lastSeq: Statement<{ seq: number }, []>;
   readonly raiseJournalFloor: Statement<unknown, []>;
-  readonly deleteFinishedRuns: Statement<unknown, [number]>;
+  readonly finishedRunIdsBefore: Statement<{ id: string }, [number]>;
+  readonly deleteFinishedRun: Statement<unknown, [string, number]>;
   readonly deleteStaleNodes: Statement<unknown, [number]>;
   readonly deleteRunlessNodeTransitions: Statement<unknown, [number]>;
   readonly taskPatches: PatchStatements;
@@ -151,11 +152,11 @@ export class SqliteStatements {
         (SELECT count(*) + coalesce(sum(earlier_count), 0) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
         (SELECT count(*) FROM state) AS state`,
     );
-    // Tasks and journal rows go with their run through ON DELETE CASCADE.
-    this.deleteFinishedRuns = db.prepare(
-      `DELETE FROM runs WHERE status IN (${FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ')})
-       AND created_at < ?`,
-    );
+    const finished = `status IN (${FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ')}) AND created_at < ?`;
+    this.finishedRunIdsBefore = db.prepare(`SELECT id FROM runs WHERE ${finished}`);
+    // Its tasks and journal rows go with it through ON DELETE CASCADE. The condition again: the
+    // run may have changed (a rollback began) since its id was read.
+    this.deleteFinishedRun = db.prepare(`DELETE FROM runs WHERE id = ? AND ${finished}`);
     this.deleteStaleNodes = db.prepare('DELETE FROM nodes WHERE last_seen_at < ?');
     // `run_id IS NULL` walks the transitions_by_run index: only run-less rows are visited.
     this.deleteRunlessNodeTransitions = db.prepare(
@@ -174,7 +175,7 @@ export class SqliteStatements {
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.setRunStatusIfChanged, this.taskExists,
       this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
-      this.deleteFinishedRuns, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.lastSeq, this.raiseJournalFloor,
+      this.finishedRunIdsBefore, this.deleteFinishedRun, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.lastSeq, this.raiseJournalFloor,
     ];
   }
 

@@ -253,15 +253,21 @@ export class SqliteStore implements SwarmStore {
     return row ?? { runs: 0, tasks: 0, transitions: 0, nodes: 0, state: 0 };
   }
 
+  /**
+   * One transaction per run, so the write lock is held for one run's rows at a time: a
+   * dispatcher on the same file commits between them (all runs at once held it for seconds,
+   * longer than its writes wait), and each run still goes whole or not at all.
+   */
   deleteFinishedRunsBefore(before: number): number {
     this.assertOpen();
-    // `changes` counts runs only, not the cascaded rows. The floor first: see migration 7.
-    return this.write(() =>
-      this.db.transaction(() => {
-        this.statements.raiseJournalFloor.run();
-        return this.statements.deleteFinishedRuns.run(before).changes;
-      }).immediate(),
-    );
+    const deleteOne = this.db.transaction((id: string) => {
+      // The floor first: see migration 7. `changes` counts the run, not the cascaded rows.
+      this.statements.raiseJournalFloor.run();
+      return this.statements.deleteFinishedRun.run(id, before).changes;
+    }).immediate;
+    let deleted = 0;
+    for (const { id } of this.statements.finishedRunIdsBefore.all(before)) deleted += this.write(() => deleteOne(id));
+    return deleted;
   }
 
   deleteNodesLastSeenBefore(before: number): number {
