@@ -19,16 +19,20 @@ function rejectionOf(result: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** `n` short delays, each depending on the one before. */
+function chain(n: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `s${i}`,
+    type: 'action',
+    parameters: { operation: 'delay', ms: 5 },
+    dependencies: i > 0 ? [`s${i - 1}`] : [],
+  }));
+}
+
 describe('a state database that refuses writes', () => {
   test('stops the run with STORE_UNAVAILABLE instead of hanging, and refuses new runs', async () => {
     const h = makeHarness({ makeStore: (path) => new FailingStore(path, 2) });
-    const chain = Array.from({ length: 20 }, (_, i) => ({
-      name: `s${i}`,
-      type: 'action',
-      parameters: { operation: 'delay', ms: 5 },
-      dependencies: i > 0 ? [`s${i - 1}`] : [],
-    }));
-    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain });
+    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain(20) });
     const error = await rejectionOf(handle.result);
     expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(String((error as Error).message)).toContain('database or disk is full');
@@ -46,13 +50,7 @@ describe('a state database that refuses writes', () => {
 
   test('once it has given up, its looks for unfinished runs find nothing to do, its own abandoned run too (it said why once)', async () => {
     const h = makeHarness({ makeStore: (path) => new FailingStore(path, 2), leaseMs: 300 });
-    const chain = Array.from({ length: 20 }, (_, i) => ({
-      name: `s${i}`,
-      type: 'action',
-      parameters: { operation: 'delay', ms: 5 },
-      dependencies: i > 0 ? [`s${i - 1}`] : [],
-    }));
-    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain });
+    const handle = h.deploy({ name: 'doomed-by-disk', symbols: chain(20) });
     expect(await rejectionOf(handle.result)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     // Its lease runs out, so the run is an orphan a look would take up; a server looks every
     // third of the lease, and a log line at each (that it cannot) would bury the one that says why.
