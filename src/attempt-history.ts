@@ -182,16 +182,32 @@ function resultOf(row: TransitionRecord, current: AttemptRecord): AttemptResult 
   return 'failed';
 }
 
+/**
+ * The error of a task row that ends an attempt by a timeout (XState's `after` event, which
+ * carries no payload), as the machine recorded it; null for any other row.
+ */
+export function timeoutErrorOf(row: Pick<TransitionRecord, 'event' | 'from'>): SerializedError | null {
+  if (!row.event.startsWith('xstate.after.')) return null;
+  switch (row.from) {
+    case 'running':
+      return { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the attempt timed out and was aborted' };
+    case 'assigned':
+      return { name: 'TaskTimeoutError', code: 'TASK_NOT_STARTED', message: 'the node never started the attempt' };
+    case 'rolling_back':
+      return { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the rollback timed out' };
+    default:
+      return null;
+  }
+}
+
 /** Timeouts and cancels carry no error in their event: say what the machine recorded. */
 function impliedError(result: AttemptResult, row: TransitionRecord): SerializedError | null {
   const reason = (row.payload as { reason?: unknown } | null)?.reason;
   switch (result) {
     case 'timed_out':
-      return { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the attempt timed out and was aborted' };
     case 'not_started':
-      return { name: 'TaskTimeoutError', code: 'TASK_NOT_STARTED', message: 'the node never started the attempt' };
     case 'rollback_failed':
-      return row.event.startsWith('xstate.after.') ? { name: 'TaskTimeoutError', code: 'TASK_TIMEOUT', message: 'the rollback timed out' } : null;
+      return timeoutErrorOf(row);
     case 'cancelled':
       return { name: 'TaskCancelledError', code: 'TASK_CANCELLED', message: typeof reason === 'string' ? reason : 'cancelled' };
     default:

@@ -1,4 +1,5 @@
 import { cellText } from '../terminal-text.ts';
+import type { RowConcerns } from './history-concerns.ts';
 import { waitedMs, type AttemptRecord } from '../attempt-history.ts';
 import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
@@ -201,10 +202,8 @@ export function runsTable(runs: RunListing[], interrupted: ReadonlySet<string> =
 /** The history table's columns: seq, time, actor kind, actor id, from → to, event, the attempt it concerns, its error (wrapped). */
 export const HISTORY_HEAD = ['seq', 'time', 'kind', 'actor', 'transition', 'event', 'attempt', 'error'];
 
-/** One transition as a row of the history table. */
-export function historyRow(tr: TransitionRecord): string[] {
-  const payload = (tr.payload ?? {}) as { attempt?: unknown; error?: { code?: unknown; message?: unknown } };
-  const error = payload.error && typeof payload.error === 'object' ? `${String(payload.error.code ?? '')}: ${String(payload.error.message ?? '')}` : '';
+/** One transition as a row of the history table, with what it concerns (see HistoryConcerns). */
+export function historyRow(tr: TransitionRecord, { attempt, error }: RowConcerns): string[] {
   return [
     String(tr.seq),
     formatClock(tr.at),
@@ -212,11 +211,11 @@ export function historyRow(tr: TransitionRecord): string[] {
     truncate(tr.actorId, 48),
     `${tr.from ?? '∅'} → ${tr.to}`,
     tr.event,
-    typeof payload.attempt === 'number' ? String(payload.attempt) : '',
-    error,
+    attempt === null ? '' : String(attempt),
+    error === null ? '' : `${error.code}: ${error.message}`,
   ];
 }
 
-export function historyTable(transitions: TransitionRecord[]): string {
-  return renderWrappingLast(HISTORY_HEAD, transitions.map(historyRow));
+export function historyTable(rows: readonly (readonly [TransitionRecord, RowConcerns])[]): string {
+  return renderWrappingLast(HISTORY_HEAD, rows.map(([tr, concerns]) => historyRow(tr, concerns)));
 }

@@ -7,6 +7,7 @@ import { out } from '../exit.ts';
 import { historyFilter, type HistoryFilterOptions } from '../filters.ts';
 import { asReported, errorJson, printJson } from '../output.ts';
 import { HISTORY_HEAD, historyRow, historyTable } from '../tables.ts';
+import { HistoryConcerns, type RowConcerns } from '../history-concerns.ts';
 import { writeTableWrappingLast } from '../table-render.ts';
 import { jsonForTerminal } from '../../terminal-text.ts';
 import { resolveRunRef } from '../../run-ref.ts';
@@ -51,31 +52,30 @@ export function registerHistory(program: Command): void {
         // then read again and written a page at a time, never held whole.
         let all = 0;
         let shownCount = 0;
-        let kept: TransitionRecord[] | null = [];
-        for (const page of transitionPages(store, run.id)) {
-          all += page.length;
-          for (const tr of page) {
-            if (!accepts(tr)) continue;
+        let kept: Shown[] | null = [];
+        for (const page of shownRowPages(store, run.id, accepts)) {
+          all += page.read;
+          for (const shown of page.shown) {
             shownCount++;
-            if (kept !== null && kept.length < WHOLE_AT_MOST) kept.push(tr);
+            if (kept !== null && kept.length < WHOLE_AT_MOST) kept.push(shown);
             else kept = null;
           }
         }
-        const shownPages = function* (): Generator<TransitionRecord[]> {
+        const shownPages = function* (): Generator<Shown[]> {
           if (kept !== null) {
             yield kept;
             return;
           }
-          for (const page of transitionPages(store, run.id)) yield page.filter(accepts);
+          for (const page of shownRowPages(store, run.id, accepts)) yield page.shown;
         };
         if (opts.json) {
-          if (kept !== null) await printJson({ runId: run.id, transitions: kept.map(asJson) });
-          else return writeJsonInPages(run.id, shownPages());
+          if (kept !== null) await printJson({ runId: run.id, transitions: kept.map(([tr]) => asJson(tr)) });
+          else return writeJsonInPages(run.id, mapPages(shownPages(), (page) => page.map(([tr]) => tr)));
         } else {
           const shown = shownCount === all ? `${all} transitions` : `${shownCount} of ${all} transitions`;
           await out(`Run ${run.id} (${run.name}, ${run.status}): ${shown}`);
           if (kept !== null && kept.length > 0) await out(historyTable(kept));
-          else if (kept === null) await writeTableWrappingLast(HISTORY_HEAD, () => mapPages(shownPages(), (page) => page.map(historyRow)), out);
+          else if (kept === null) await writeTableWrappingLast(HISTORY_HEAD, () => mapPages(shownPages(), (page) => page.map(([tr, concerns]) => historyRow(tr, concerns))), out);
         }
         return 0;
       }),
@@ -94,6 +94,25 @@ function* transitionPages(store: SwarmStore, runId: string): Generator<Transitio
     if (page.length === 0) return;
     yield page;
     afterSeq = page[page.length - 1].seq;
+  }
+}
+
+/** A row shown, with what it concerns. */
+type Shown = readonly [TransitionRecord, RowConcerns];
+
+/**
+ * The run's journal a page at a time: how many rows were read, and those `accepts` keeps with
+ * what each concerns (worked out from every row, kept or not: see HistoryConcerns).
+ */
+function* shownRowPages(store: SwarmStore, runId: string, accepts: (tr: TransitionRecord) => boolean): Generator<{ read: number; shown: Shown[] }> {
+  const concerns = new HistoryConcerns();
+  for (const page of transitionPages(store, runId)) {
+    const shown: Shown[] = [];
+    for (const tr of page) {
+      const concerning = concerns.see(tr);
+      if (accepts(tr)) shown.push([tr, concerning]);
+    }
+    yield { read: page.length, shown };
   }
 }
 
