@@ -164,7 +164,11 @@ export class Dispatcher {
 
   startReplay({ original, loaded, plan }: PlannedReplay): RunHandle & { plan: ReplayPlan } {
     this.refuseReplayOfActive(original.run.id);
-    const handle = this.deploy(loaded, { replayOf: original.run.id, name: original.run.name, reuse: plan.reuse });
+    // A name the original was given (`workflow_name`, a deploy's) carries over; else the name
+    // is the manifest's own, which an edited manifest may have changed.
+    const given = original.run.name !== original.loaded.manifest.name;
+    const name = given ? original.run.name : loaded.manifest.name;
+    const handle = this.deploy(loaded, { replayOf: original.run.id, name, reuse: plan.reuse });
     return { ...handle, plan };
   }
 

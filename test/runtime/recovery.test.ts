@@ -211,4 +211,19 @@ describe('replay', () => {
     expect(taskOf(result, 'fetch').reused).toBe(true);
     expect(taskOf(result, 'publish')).toMatchObject({ status: 'succeeded', reused: false });
   });
+
+  test("a replay with an edited manifest of another name is recorded under that name (what ran); a name given to the original run carries over", async () => {
+    const h = makeHarness();
+    const original = await h.run(flow(false));
+    const renamed = { ...flow(false), name: 'renamed-flow' };
+    const replay = h.dispatcher.replay(original.runId, { manifest: loadedManifest(renamed) });
+    await replay.result;
+    expect(h.store.getRun(replay.runId)?.name).toBe('renamed-flow');
+    // Given its own name at deploy (as `[dispatcher] workflow_name` does), a run keeps it in its replays.
+    const named = h.dispatcher.deploy(loadedManifest(flow(false)), { name: 'nightly' });
+    await named.result;
+    const again = h.dispatcher.replay(named.runId, { manifest: loadedManifest(renamed) });
+    await again.result;
+    expect(h.store.getRun(again.runId)?.name).toBe('nightly');
+  });
 });
