@@ -4,10 +4,11 @@ import { compensationTable, runFinalLine, runTaskTable } from './tables.ts';
 
 /**
  * What is printed under a finished run (`run`, `deploy`, `replay`, `rollback`): its task table
- * and final line, or the line alone (--quiet). With the journal's detail (a run that rolled
- * tasks back: a saga's compensation or `swarm rollback`), the tasks keep their own time and the
- * rollbacks are listed apart, as `swarm show` has them: the stored rows of a rolled-back task
- * end when its rollback did. The line of a rollback by request counts the rollback's own time.
+ * and final line, or the line alone (--quiet). With the journal's detail, the tasks keep their
+ * own time (their attempts) and the rollbacks are listed apart, as `swarm show` has them: the
+ * stored rows of a rolled-back task end when its rollback did, and those of a task cancelled
+ * while it waited to retry at the cancel. The line of a rollback by request counts the
+ * rollback's own time.
  */
 export function finishedRunText(
   outcome: RunOutcome,

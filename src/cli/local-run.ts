@@ -130,8 +130,12 @@ export async function hostRunLocally(
     });
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
-    // A rollback's own time and each task's, from the journal (see finishedRunText).
-    if (!whole && (rolledBackCount(outcome) > 0 || output.timeByAttempts)) detail = readRunJournalDetail(dispatcher.store, outcome);
+    // Each task's own time (its attempts, as `swarm show` has it) and a rollback's (the --quiet
+    // line's too), from the journal (see finishedRunText), for a run whose stored task rows may
+    // not say it: tasks rolled back or cancelled while they waited to retry, a resumed run. Of
+    // a big run only the listed tasks' rows are read; a run that all succeeded is not read.
+    const timed = rolledBackCount(outcome) > 0 || output.timeByAttempts === true || outcome.tasks.some((t) => t.status !== 'succeeded');
+    if (!whole && timed) detail = readRunJournalDetail(dispatcher.store, outcome);
     ended = true;
   } finally {
     progress?.stop();

@@ -50,8 +50,9 @@ export async function followRemoteRun(
     return result.status === (view.success ?? 'succeeded') ? 0 : 1;
   }
   // A rollback's own time and each task's, from the journal (see finishedRunText), for a run
-  // rolled back or with tasks rolled back. Those count as failed, so the last view says whether
-  // to ask for the journal with the outcome: one request, not a second one to add it.
+  // rolled back or with tasks that did not succeed (a task whose retry a cancel cut short is
+  // timed by its attempts). Those count as failed, so the last view says whether to ask for
+  // the journal with the outcome: one request, not a second one to add it.
   const rollbacks = (o: RunOutcome) => view.success === 'rolled_back' || rolledBackCount(o) > 0;
   const asked = view.success === 'rolled_back' || latest.failed > 0;
   let outcome = await readOutcome(client, path, asked);
@@ -65,7 +66,7 @@ export async function followRemoteRun(
       everyTask: `GET ${client.runRoute(runId)}`,
       everyRollback: `swarm show ${runId} --json --attempts on the dispatcher's host`,
       quiet: view.quiet === true,
-      ...(journal && rollbacks(rest) && { detail: journal }),
+      ...(journal && { detail: journal }),
     }),
   );
   return outcome.status === (view.success ?? 'succeeded') ? 0 : 1;
