@@ -1,8 +1,6 @@
 import { LOG_LEVELS } from '../src/config/log-levels.ts';
-import { SwarmError } from '../src/errors.ts';
-import { jsonProblem } from '../src/json-limits.ts';
 import { Logger } from '../src/logger.ts';
-import { checkStateKey } from '../src/state-keys.ts';
+import { checkStateKey, checkStateValue } from '../src/state-keys.ts';
 import type { SwarmStore } from '../src/store/types.ts';
 import type { HostServices } from './executor/thread-protocol.ts';
 
@@ -20,13 +18,10 @@ export function storeHostServices(store: SwarmStore): HostServices {
     },
     stateSet: (key, value) => {
       checkStateKey('state.set', key);
-      // Refused before the store: a value JSON cannot write would otherwise surface as a
-      // RangeError from deep inside it (a worker's frame can nest deeper than stringify goes).
-      const problem = jsonProblem(value);
-      if (problem) {
-        const shownKey = key.length > 100 ? `${key.slice(0, 99)}…` : key;
-        throw new SwarmError('OPERATION_FAILED', `state.set "${shownKey}": the value cannot be stored as JSON: ${problem.message}.`);
-      }
+      // Threads refuse such values before they send them; checked again for a remote worker's
+      // frame (which can nest deeper than stringify goes): a value JSON cannot write would
+      // otherwise surface as a RangeError from deep inside the store.
+      checkStateValue(key, value);
       store.stateSet(key, value);
     },
     // A module's `log(message, level)` passes any string as the level: an unknown one is info.

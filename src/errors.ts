@@ -204,7 +204,7 @@ export function serializeError(err: unknown): SerializedError {
         ...(stack ? { stack: String(stack) } : {}),
       };
     }
-    return { name: 'Error', message: typeof err === 'string' ? err : describeThrown(err) };
+    return { name: 'Error', message: typeof err === 'string' ? err : valueText(err) };
   } catch (readError) {
     let why: string;
     try {
@@ -216,8 +216,11 @@ export function serializeError(err: unknown): SerializedError {
   }
 }
 
-/** A thrown value that is not an Error, as text: JSON when it has one (a BigInt, a cycle have none). */
-function describeThrown(value: unknown): string {
+/**
+ * A value that is not a string (a thrown value that is not an Error, a log message), as text:
+ * JSON when it has one (a BigInt, a cycle, a Symbol have none), else String(). Never throws.
+ */
+export function valueText(value: unknown): string {
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text;

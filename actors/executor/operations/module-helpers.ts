@@ -1,4 +1,5 @@
-import { checkStateKey, StateCallError } from '../../../src/state-keys.ts';
+import { valueText } from '../../../src/errors.ts';
+import { checkStateKey, StateCallError, storableStateValue } from '../../../src/state-keys.ts';
 import { AttemptEndedError } from '../attempt-host.ts';
 import type { OperationContext } from '../operation.ts';
 
@@ -7,7 +8,7 @@ type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 /** What a module's function gets to reach the host: the shared state table and the log. */
 export interface ModuleHelpers {
   state: { get(key: string): Promise<unknown>; set(...args: [key: string, value: unknown]): Promise<void> };
-  log(message: string, level?: LogLevel): Promise<void>;
+  log(message: unknown, level?: LogLevel): Promise<void>;
 }
 
 /**
@@ -50,11 +51,21 @@ export function moduleHelpers(ctx: OperationContext, returned: () => boolean): M
           checkStateKey('state.set', key);
           // `state.set('k')` stores nothing the caller meant: a value forgotten, or `{ k: v }` meant.
           if (args.length < 2) throw new StateCallError('state.set', 'no value was given');
-          return host.stateSet(key, value, attemptKey);
+          // Made storable here, in the thread: the channel to the host cannot carry a function or a Symbol.
+          return host.stateSet(key, storableStateValue(key, value), attemptKey);
         }),
     },
+    // A message that is not a string is logged as its JSON (else its String()); a level that is
+    // not a string is info. Either could otherwise hold what the channel cannot carry.
     log: (message, level = 'info') =>
-      call('log', () => host.log(level, message, { runId: request.runId, symbol: request.symbol.name }, attemptKey)),
+      call('log', () =>
+        host.log(
+          typeof level === 'string' ? level : 'info',
+          typeof message === 'string' ? message : valueText(message),
+          { runId: request.runId, symbol: request.symbol.name },
+          attemptKey,
+        ),
+      ),
   };
 }
 
