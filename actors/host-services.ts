@@ -12,9 +12,11 @@ export function storeHostServices(store: SwarmStore): HostServices {
   const threadLog = Logger.get('task');
   return {
     // Threads check keys before they call; a remote worker's frame may still carry any string.
+    // A key never set is null, as README, the HTTP API and the state.get operation say (the
+    // store's undefined reached a module's thread as undefined).
     stateGet: (key) => {
       checkStateKey('state.get', key);
-      return store.stateGet(key);
+      return store.stateGet(key) ?? null;
     },
     stateSet: (key, value) => {
       checkStateKey('state.set', key);

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('state and log values on a remote worker', () => {
-  test('functions and Symbols dropped, a BigInt refused with where, as on local threads', async () => {
+  test('functions and Symbols dropped, a BigInt refused with where, a missing key null, as on local threads', async () => {
     const server = startServer(serverConfig((c) => (c.dispatcher.local_workers = 0)));
     const worker = connectWorker(server.port, 'values');
     await until('the worker to register', () => worker.connected);

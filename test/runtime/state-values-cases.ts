@@ -15,6 +15,7 @@ export const valuesManifest = () =>
     valueSym('nested'),
     valueSym('whole'),
     valueSym('bigint'),
+    valueSym('missing'),
     valueSym('oddLogs'),
     valueSym('output'),
     valueSym('fail', { rollback: { name: 'undo', type: 'action', parameters: { operation: 'module', module: './state-values.ts', export: 'output' } } }),
@@ -29,6 +30,8 @@ export function expectValues(result: RunResult): void {
   expect(big.error).toMatchObject({ name: 'StateValueError', code: 'STATE_CALL_INVALID' });
   expect(big.error!.message).toContain('state.set "big": the value cannot be stored as JSON: a BigInt at $.a[1].n');
   expect(big.error!.message).not.toContain('clone');
+  // README: state.get gives the stored value, or null (as the HTTP API and the state.get operation do).
+  expect(taskOf(result, 'missing')).toMatchObject({ status: 'succeeded', output: { value: null, isNull: true } });
   expect(taskOf(result, 'oddLogs')).toMatchObject({ status: 'succeeded', output: 'logged' });
   expect(taskOf(result, 'output')).toMatchObject({ status: 'succeeded', output: { a: 1, list: [null, 3] } });
   expect(taskOf(result, 'fail')).toMatchObject({ status: 'rolled_back', rollbackOutput: { a: 1, list: [null, 3] } });

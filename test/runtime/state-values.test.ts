@@ -2,7 +2,7 @@
  * What a module gives `state.set` and `log` that the thread channel cannot carry (a function, a
  * Symbol) is decided in the worker thread, before it crosses: functions and Symbols are dropped
  * as JSON drops them (as in an output), what JSON cannot hold at all (a BigInt) is refused with
- * the key and where. Never a DataCloneError.
+ * the key and where. Never a DataCloneError. A key never set reads as null.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { Logger } from '../../src/logger.ts';
@@ -19,7 +19,7 @@ beforeAll(() => {
 afterAll(() => Logger.configure({ level: 'info', console: true, format: 'text', consoleStream: process.stderr }));
 
 describe('values a thread cannot send, given to state.set and log', () => {
-  test('functions and Symbols are dropped as JSON drops them, a BigInt is refused with where', async () => {
+  test('functions and Symbols are dropped as JSON drops them, a BigInt is refused with where, a missing key reads null', async () => {
     const h = makeHarness({ localWorkers: 1 });
     const result = await withTimeout(h.run(valuesManifest()), 20_000, 'the run');
     expectValues(result);
