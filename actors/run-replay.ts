@@ -1,6 +1,9 @@
+import { RunStateConflictError } from '../src/errors.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
-import type { SwarmStore } from '../src/store/types.ts';
+import { isInterrupted } from '../src/run-liveness.ts';
+import { isFinishedRun, type SwarmStore } from '../src/store/types.ts';
+import { compensationUnderway } from './run-takeup.ts';
 import { loadStoredRun, type StoredRun } from './stored-run.ts';
 
 /** A replay worked out from the stored run, ready to start. */
@@ -12,7 +15,9 @@ export interface PlannedReplay {
 
 /**
  * What a replay of the stored run `runId` would reuse and run again: with its own manifest, or
- * `options.manifest` (an edited one). Reads the run once; nothing starts.
+ * `options.manifest` (an edited one). Reads the run once; nothing starts. Refused while another
+ * process hosts the run (its lease is held): what it has in flight would run in both, and what
+ * it is rolling back would be reused. An interrupted run (its process gone) may be replayed.
  */
 export function planStoredReplay(
   store: SwarmStore,
@@ -20,6 +25,13 @@ export function planStoredReplay(
   options: ReplayOptions & { manifest?: LoadedManifest },
 ): PlannedReplay {
   const original = loadStoredRun(store, runId);
+  const { run, tasks } = original;
+  if (!isFinishedRun(run.status) && !isInterrupted(store, run)) {
+    const next = compensationUnderway(store, runId, tasks)
+      ? 'it is rolling back; wait for that to end (a rollback is not cancelled), then replay it'
+      : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), or let it end, then replay it`;
+    throw new RunStateConflictError(`Run ${runId} is ${run.status} in another process, which holds it: ${next}.`);
+  }
   const loaded = options.manifest ?? original.loaded;
   return { original, loaded, plan: planReplay(original.loaded.manifest, original.tasks, loaded.manifest, options) };
 }

@@ -212,6 +212,22 @@ describe('replay', () => {
     expect(taskOf(result, 'publish')).toMatchObject({ status: 'succeeded', reused: false });
   });
 
+  test('a run still live in another process is not replayed (its tasks would run twice, or reuse what is being undone): refused, RUN_STATE_CONFLICT, until it ends', async () => {
+    const first = makeHarness();
+    const live = first.deploy(manifest('live-elsewhere', [sym('now', { parameters: { operation: 'echo', message: 'x' } }), sym('later', { parameters: { operation: 'delay', ms: 60_000 }, dependencies: ['now'] })]));
+    await waitFor(() => first.store.getTask(live.runId, 'later')?.status === 'running', 'later to run');
+    const second = makeHarness({ sharing: first });
+    expect(() => second.dispatcher.replay(live.runId)).toThrow(
+      expect.objectContaining({ code: 'RUN_STATE_CONFLICT', message: expect.stringContaining('cancel it first where it runs') }),
+    );
+    live.cancel('by the test');
+    await withTimeout(live.result, 15_000, 'the cancelled run');
+    const replay = second.dispatcher.replay(live.runId);
+    expect([...replay.plan.reuse.keys()]).toEqual(['now']);
+    replay.cancel('by the test');
+    await withTimeout(replay.result, 15_000, 'the replay');
+  });
+
   test("a replay with an edited manifest of another name is recorded under that name (what ran); a name given to the original run carries over", async () => {
     const h = makeHarness();
     const original = await h.run(flow(false));

@@ -10,7 +10,7 @@ import { note, printJson } from '../output.ts';
 import { followRemoteRun } from '../remote-run.ts';
 import { everythingOf, NEITHER } from '../../backend-use.ts';
 import { UsageError } from '../../errors.ts';
-import { isInterrupted, resumeHint } from '../../run-liveness.ts';
+import { resumeHint } from '../../run-liveness.ts';
 import { isFinishedRun } from '../../store/types.ts';
 import { checkSimulateOptions, simulateReplay } from './replay-simulate.ts';
 
@@ -98,9 +98,9 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     refuseUnrunnableHere(loaded.manifest, config, `swarm replay ${runId}`, (s) => (plan.rerun.has(s.name) ? rerun : NEITHER));
     const original = planned.original.run;
     if (!isFinishedRun(original.status)) {
-      // Allowed (what succeeded is reused), but rarely what was meant.
-      const why = isInterrupted(dispatcher.store, original) ? `interrupted: ${resumeHint(runId)}` : 'still running in another process';
-      void note(`run ${runId} is ${original.status} (${why}); the replay reuses only what it had finished.`);
+      // Interrupted (one a live process holds is refused): allowed, what succeeded is reused,
+      // but rarely what was meant.
+      void note(`run ${runId} is ${original.status} (interrupted: ${resumeHint(runId)}); the replay reuses only what it had finished.`);
     }
     const handle = dispatcher.startReplay(planned);
     if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);
