@@ -8,7 +8,7 @@ import type { TransitionRecord } from './store/types.ts';
 export interface RunStory {
   /** When the run itself ended (its coordinator's first final state), or null while it runs. */
   endedAt: number | null;
-  /** A rollback by request, after the run had ended. */
+  /** A rollback by request, after the run had ended: from its first start, across resumes. */
   rollback: { startedAt: number; endedAt: number | null; status: string | null } | null;
 }
 
@@ -22,8 +22,13 @@ export function runStory(transitions: readonly TransitionRecord[]): RunStory {
       if (FINAL.has(row.to)) story.endedAt = row.at;
       continue;
     }
-    // Rows after the run's own end belong to a compensation started by request.
-    if (row.event === 'run.compensate') story.rollback = { startedAt: row.at, endedAt: null, status: null };
+    // Rows after the run's own end belong to a compensation started by request. One that is
+    // resumed (its process killed, then `swarm run --resume` or a dispatcher took it up) starts
+    // again with a `run.compensate` of its own: the rollback began at the first, and only one
+    // that had ended starts a new story.
+    if (row.event === 'run.compensate') {
+      if (story.rollback === null || story.rollback.endedAt !== null) story.rollback = { startedAt: row.at, endedAt: null, status: null };
+    }
     else if (story.rollback && FINAL.has(row.to)) {
       story.rollback.endedAt = row.at;
       story.rollback.status = row.to;

@@ -3,9 +3,9 @@
  * each task's own time, and lists the compensation apart (when, how long, its output).
  */
 import { afterEach, describe, expect, test } from 'bun:test';
-import { formatDuration } from '../../src/cli/output.ts';
+import { formatDateTime, formatDuration } from '../../src/cli/output.ts';
 import { killDispatchers, startDispatcher } from './dispatcher-process.ts';
-import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -75,6 +75,43 @@ describe('show after a rollback by request', () => {
     } finally {
       await killDispatchers();
     }
+  }, TIMEOUT);
+
+  test("a rollback killed and resumed: show and the resuming command time it from its first start, not the resume", async () => {
+    const { dir, config, db } = sandbox();
+    const undo = (name: string) => `rollback: {name: undo-${name}, type: action, parameters: {operation: delay, ms: 500}}`;
+    const file = writeManifest(
+      dir,
+      'chain.yaml',
+      `name: chain
+symbols:
+  - {name: a, type: action, parameters: {operation: echo, message: a}, ${undo('a')}}
+  - {name: b, type: action, dependencies: [a], parameters: {operation: echo, message: b}, ${undo('b')}}
+  - {name: c, type: action, dependencies: [b], parameters: {operation: echo, message: c}, ${undo('c')}}
+`,
+    );
+    const run = await swarmJson(['run', file, '--db', db], config);
+    expect(run.json.status).toBe('succeeded');
+    const runId = run.json.runId as string;
+    const rollback = spawnCli(['rollback', runId, '--db', db, '--quiet'], config);
+    await until('c rolled back, b rolling back', async () => {
+      const tasks = (await swarmJson(['show', runId, '--db', db], config)).json.tasks as { name: string; status: string }[];
+      const status = Object.fromEntries(tasks.map((t) => [t.name, t.status]));
+      return status.c === 'rolled_back' && status.b === 'rolling_back' ? true : undefined;
+    }, 20_000);
+    rollback.kill('SIGKILL');
+    await rollback.exited;
+    const resumed = await swarm(['run', '--resume', runId, '--db', db], config);
+    expect(resumed.code).toBe(0);
+    const coordinator = (await swarmJson(['history', runId, '--db', db, '--kind', 'coordinator'], config)).json.transitions;
+    const compensations = coordinator.filter((t: { event: string }) => t.event === 'run.compensate');
+    expect(compensations.length).toBe(2); // the rollback's own start, and the resume's
+    const began = compensations[0].at;
+    const end = coordinator.at(-1).at;
+    expect(coordinator.at(-1).to).toBe('rolled_back');
+    const show = await swarm(['show', runId, '--db', db], config);
+    expect(show.stdout).toContain(`rollback  ${formatDateTime(began)}, by request: rolled_back in ${formatDuration(end - began)}`);
+    expect(resumed.stdout).toContain(`rolled_back in ${formatDuration(end - began)}:`);
   }, TIMEOUT);
 
   test('a saga run prints what show prints: each task its own time, the rollbacks apart; run and deploy --url', async () => {
