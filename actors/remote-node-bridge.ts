@@ -447,7 +447,7 @@ export class RemoteNodeBridge implements NodeRuntime {
       // What went wrong, bounded, and never the stack: its frames are the dispatcher's own
       // files, which are nobody's business on the other end of a socket.
       const { name, code, message } = serializeError(err);
-      const error = { name, message: message.length > 1_000 ? `${message.slice(0, 999)}…` : message, ...(code !== undefined && { code }) };
+      const error = { name, code, message: message.length > 1_000 ? `${message.slice(0, 999)}…` : message };
       this.options.send(toWorker.stateError(id, error));
     }
   }

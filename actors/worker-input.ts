@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SerializedError } from '../src/errors.ts';
+import { errorCode, type SerializedError } from '../src/errors.ts';
 
 /**
  * Free-form strings a remote worker sends that the dispatcher keeps — log lines, the errors of
@@ -41,7 +41,7 @@ export function boundedWorkerError(error: SerializedError): SerializedError {
   return {
     name: truncated(error.name, MAX_ERROR_LABEL),
     message: truncated(error.message, MAX_ERROR_MESSAGE),
-    ...(error.code !== undefined ? { code: truncated(error.code, MAX_ERROR_LABEL) } : {}),
+    code: truncated(errorCode(error.code), MAX_ERROR_LABEL),
     ...(error.stack !== undefined ? { stack: truncated(error.stack, MAX_ERROR_STACK) } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { SerializedError } from './errors.ts';
+import { storedError, type SerializedError } from './errors.ts';
 import type { TransitionRecord } from './store/types.ts';
 
 /**
@@ -131,7 +131,7 @@ class TaskReader {
       return;
     }
     if (row.from === 'ready' && row.to === 'failed') {
-      this.push({ ...this.blank('run', null, row.at), endedAt: row.at, result: 'unservable', error: errorOf(payload().error) });
+      this.push({ ...this.blank('run', null, row.at), endedAt: row.at, result: 'unservable', error: journalError(payload().error) });
       return;
     }
     if (row.to === 'assigned') {
@@ -155,7 +155,7 @@ class TaskReader {
     current.endedAt = row.at;
     current.result = resultOf(row, current);
     if (this.keepOutputs && (current.result === 'succeeded' || current.result === 'rolled_back') && 'output' in payload()) current.output = payload().output;
-    current.error = errorOf(payload().error) ?? impliedError(current.result, row);
+    current.error = journalError(payload().error) ?? impliedError(current.result, row);
     this.current = null;
   }
 
@@ -215,10 +215,10 @@ function impliedError(result: AttemptResult, row: TransitionRecord): SerializedE
   }
 }
 
-function errorOf(value: unknown): SerializedError | null {
-  if (!value || typeof value !== 'object') return null;
-  const { name, code, message } = value as Record<string, unknown>;
-  return { name: String(name ?? 'Error'), code: String(code ?? 'UNKNOWN'), message: String(message ?? '') };
+/** A journal payload's error, without its stack; one an older swarm wrote without a code has UNKNOWN. */
+export function journalError(value: unknown): SerializedError | null {
+  const error = storedError(value);
+  return error && { name: error.name, code: error.code, message: error.message };
 }
 
 function stringOr(value: unknown): string | null {

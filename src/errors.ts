@@ -181,12 +181,45 @@ export class TaskTimeoutError extends SwarmError {
   }
 }
 
-/** An error as it crosses a thread or a socket boundary. */
+/**
+ * An error as it crosses a thread or a socket boundary, and as it is stored and shown (`run
+ * --json`, `show`, the HTTP API, the dashboard, `history`). Its `code` is always a string; see
+ * errorCode.
+ */
 export interface SerializedError {
   name: string;
   message: string;
-  code?: string;
+  code: string;
   stack?: string;
+}
+
+/** The code of an error that has none of its own (an Error without one, a thrown string). */
+export const UNKNOWN_ERROR_CODE = 'UNKNOWN';
+
+/**
+ * An error's `code` as the swarm keeps it: a non-empty string as it is, a number (`e.code = 7`)
+ * or a BigInt as its digits ("7"), anything else (none, an object, an empty string) UNKNOWN.
+ */
+export function errorCode(code: unknown): string {
+  if (typeof code === 'string' && code !== '') return code;
+  if ((typeof code === 'number' && Number.isFinite(code)) || typeof code === 'bigint') return String(code);
+  return UNKNOWN_ERROR_CODE;
+}
+
+/**
+ * An error read back from where it was kept or sent (a database row, a journal payload, an
+ * outcome from a worker or an older swarm), with a code as errorCode says; null for a value
+ * that is not an object (no error).
+ */
+export function storedError(value: unknown): SerializedError | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { name, code, message, stack } = value as Record<string, unknown>;
+  return {
+    name: typeof name === 'string' ? name : 'Error',
+    code: errorCode(code),
+    message: typeof message === 'string' ? message : message === undefined || message === null ? '' : valueText(message),
+    ...(typeof stack === 'string' ? { stack } : {}),
+  };
 }
 
 export function serializeError(err: unknown): SerializedError {
@@ -200,11 +233,11 @@ export function serializeError(err: unknown): SerializedError {
       return {
         name: String(err.name),
         message: String(err.message),
-        ...(typeof code === 'string' ? { code } : {}),
+        code: errorCode(code),
         ...(stack ? { stack: String(stack) } : {}),
       };
     }
-    return { name: 'Error', message: typeof err === 'string' ? err : valueText(err) };
+    return { name: 'Error', code: UNKNOWN_ERROR_CODE, message: typeof err === 'string' ? err : valueText(err) };
   } catch (readError) {
     let why: string;
     try {
@@ -212,7 +245,7 @@ export function serializeError(err: unknown): SerializedError {
     } catch {
       why = 'reading it threw as well';
     }
-    return { name: 'Error', message: `a thrown value that could not be read (${why})` };
+    return { name: 'Error', code: UNKNOWN_ERROR_CODE, message: `a thrown value that could not be read (${why})` };
   }
 }
 

@@ -42,7 +42,7 @@ export interface RunResult extends RunSummary {
  */
 function withoutStack(error: SerializedError | null): SerializedError | null {
   if (error === null) return null;
-  return { name: error.name, ...(error.code !== undefined && { code: error.code }), message: error.message };
+  return { name: error.name, code: error.code, message: error.message };
 }
 
 export function toTaskResult(task: TaskRecord): TaskResult {

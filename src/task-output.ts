@@ -1,5 +1,5 @@
 import type { ExecutionOutcome } from './execution.ts';
-import { serializeError } from './errors.ts';
+import { errorCode, serializeError } from './errors.ts';
 import { jsonProblem } from './json-limits.ts';
 
 /**
@@ -11,14 +11,20 @@ import { jsonProblem } from './json-limits.ts';
 export const OUTPUT_NOT_JSON = 'OUTPUT_NOT_JSON';
 
 /**
- * The outcome as it may be stored: a success whose output JSON cannot hold becomes a failure.
+ * The outcome as it may be stored: a success whose output JSON cannot hold becomes a failure;
+ * a failure's error gets a string code if it had none.
  * With `normalize`, a good output is also replaced by its JSON round trip (a Date becomes its
  * string, a Map `{}`, undefined properties vanish), so dependents see exactly what is stored
  * and what a replay or a resumed run will see. Normalizing is for where the output is made
  * (a worker thread, a backend process), off the dispatcher's main thread.
  */
 export function checkedOutcome(outcome: ExecutionOutcome, label: string, normalize = false): ExecutionOutcome {
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok) {
+    // Every error stored and shown has a string code (errorCode): one made elsewhere (a test's
+    // node, an older worker) may have none.
+    const code = errorCode(outcome.error.code);
+    return code === outcome.error.code ? outcome : { ...outcome, error: { ...outcome.error, code } };
+  }
   const { output } = outcome;
   if (output === null || (typeof output !== 'object' && typeof output !== 'bigint')) return outcome;
   const problem = jsonProblem(output);

@@ -324,7 +324,7 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
 
       test('undefined means "not given"; null clears', () => {
         seedRun();
-        const error: SerializedError = { name: 'Error', message: 'boom' };
+        const error: SerializedError = { name: 'Error', code: 'E_BOOM', message: 'boom' };
         store.commit(batch({ tasks: [{ runId: 'r1', name: 'a', node: 'n1', error, output: 1 }] }));
         store.commit(batch({ tasks: [{ runId: 'r1', name: 'a', node: undefined, error: undefined, status: 'retrying' }] }));
         expect(store.getTask('r1', 'a')).toMatchObject({ node: 'n1', error, output: 1, status: 'retrying' });
@@ -362,7 +362,7 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
       test('errors round-trip with code and stack', () => {
         seedRun();
         const error: SerializedError = { name: 'TaskTimeoutError', message: 'late', code: 'TASK_TIMEOUT', stack: 'at x\n at y' };
-        const rollbackError: SerializedError = { name: 'Error', message: 'could not undo' };
+        const rollbackError: SerializedError = { name: 'Error', code: 'UNKNOWN', message: 'could not undo' };
         store.commit(batch({ tasks: [{ runId: 'r1', name: 'c', status: 'rollback_failed', error, rollbackError, reused: true }] }));
         expect(store.getTask('r1', 'c')).toMatchObject({ status: 'rollback_failed', error, rollbackError, reused: true });
       });

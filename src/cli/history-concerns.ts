@@ -1,4 +1,4 @@
-import { timeoutErrorOf } from '../attempt-history.ts';
+import { journalError as errorOf, timeoutErrorOf } from '../attempt-history.ts';
 import type { SerializedError } from '../errors.ts';
 import type { TransitionRecord } from '../store/types.ts';
 
@@ -45,10 +45,4 @@ export class HistoryConcerns {
     if (ATTEMPTS_OVER.has(row.to)) this.open.delete(row.actorId);
     return concerns;
   }
-}
-
-function errorOf(value: unknown): SerializedError | null {
-  if (!value || typeof value !== 'object') return null;
-  const { name, code, message } = value as Record<string, unknown>;
-  return { name: String(name ?? 'Error'), code: String(code ?? ''), message: String(message ?? '') };
 }

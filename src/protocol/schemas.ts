@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CONFIG_LIMITS } from '../config/limits.ts';
 import { LOG_LEVELS } from '../config/log-levels.ts';
+import { errorCode } from '../errors.ts';
 import { DISPATCH_TARGETS, SYMBOL_CONTEXTS, SYMBOL_TYPES } from '../manifest/types.ts';
 import { WIRE_ERROR_CODES, WORKER_NAME_PATTERN, WORKER_NAME_RULE, type ToDispatcherMessage, type ToWorkerMessage } from './messages.ts';
 
@@ -40,7 +41,8 @@ const anyValue = z.unknown().default(undefined);
 export const serializedErrorSchema = z.object({
   name: z.string(),
   message: z.string(),
-  code: z.string().optional(),
+  // Always a string once read (src/errors.ts errorCode): a worker of an older swarm may send none.
+  code: z.string().optional().transform((code) => errorCode(code)),
   stack: z.string().optional(),
 });
 

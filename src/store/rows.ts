@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.ts';
+import { storedError } from '../errors.ts';
 import type { ManifestFormat } from '../manifest/types.ts';
 import { decodeJson, encodeJson } from './json-columns.ts';
 import {
@@ -178,10 +178,11 @@ export function taskFromRow(row: TaskRow): TaskRecord {
     dependencies: JSON.parse(row.dependencies) as string[],
     attempts: row.attempts,
     output: decodeJson(row.output),
-    error: decodeJson(row.error) as SerializedError | null,
+    // An older swarm stored errors without a code: read as UNKNOWN (storedError).
+    error: storedError(decodeJson(row.error)),
     node: row.node,
     rollbackOutput: decodeJson(row.rollbackOutput),
-    rollbackError: decodeJson(row.rollbackError) as SerializedError | null,
+    rollbackError: storedError(decodeJson(row.rollbackError)),
     reused: row.reused === 1,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,

@@ -385,7 +385,7 @@ describe('task machine: rollback', () => {
     const task = startTask({ rollbackTimeout: 500 });
     run(task);
     fail(task);
-    const error = { name: 'Error', message: 'could not restore' };
+    const error = { name: 'Error', code: 'E_RESTORE', message: 'could not restore' };
     task.send(taskMessages.rollbackFailed(error));
     expect(task.state()).toBe('rollback_failed');
     expect(task.context().rollbackError).toEqual(error);

@@ -53,7 +53,7 @@ export const toDispatcherSamples: ToDispatcherMessage[] = [
     error: { name: 'SwarmError', message: 'boom', code: 'TASK_TIMEOUT', stack: 'Error: boom\n    at x' },
     retryable: true,
   }),
-  toDispatcher.outcome('k', lease(1), { ok: false, error: { name: 'Error', message: 'bad' }, retryable: false }),
+  toDispatcher.outcome('k', lease(1), { ok: false, error: { name: 'Error', code: 'E_BAD', message: 'bad' }, retryable: false }),
   toDispatcher.draining(),
   toDispatcher.capabilities(['internal', 'php_engine']),
   toDispatcher.stateGet(0, 'counter'),

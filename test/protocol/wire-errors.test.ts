@@ -285,7 +285,7 @@ describe('never throws', () => {
     const random = seededRandom(42);
     const valid = [
       encodeFrame([toWorker.assign(LEASE, sampleRequest, 100), toWorker.abort('k', 'r')]),
-      encodeFrame(toDispatcher.outcome('k', LEASE, { ok: false, error: { name: 'E', message: 'm' }, retryable: true })),
+      encodeFrame(toDispatcher.outcome('k', LEASE, { ok: false, error: { name: 'E', code: 'E_M', message: 'm' }, retryable: true })),
     ];
     const alphabet = [...'{}[]":,0123456789-.eE truefalsnul\\"ab\u00e9\u{1F600}'];
     const pick = () => alphabet[Math.floor(random() * alphabet.length)];

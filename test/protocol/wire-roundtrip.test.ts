@@ -122,6 +122,16 @@ describe('round trip', () => {
     });
   });
 
+  test("an error without a code (an older worker's outcome) arrives with UNKNOWN", () => {
+    const frame = JSON.stringify({ v: 2, type: 'outcome', key: 'k', lease: lease(1), outcome: { ok: false, error: { name: 'Error', message: 'old' }, retryable: true } });
+    const decoded = decodeFrame(frame, 'toDispatcher', LIMIT);
+    expect(decoded.ok && (decoded.messages[0] as ToDispatcherOf<'outcome'>).outcome).toEqual({
+      ok: false,
+      error: { name: 'Error', code: 'UNKNOWN', message: 'old' },
+      retryable: true,
+    });
+  });
+
   test('an undefined value or output is absent on the wire and undefined on arrival', () => {
     const set = decodeFrame(encodeFrame(toDispatcher.stateSet(4, 'k', undefined)), 'toDispatcher', LIMIT);
     expect(set.ok && set.messages[0]).toEqual({ type: 'state.set', id: 4, key: 'k', value: undefined });

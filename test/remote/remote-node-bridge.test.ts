@@ -282,7 +282,7 @@ describe('RemoteNodeBridge', () => {
     fine.bridge.receive(toDispatcher.started(k, a.lease));
     fine.bridge.abort(k, 'cancelled');
     fine.advance(2_000);
-    fine.bridge.receive(toDispatcher.outcome(k, a.lease, { ok: false, retryable: false, error: { name: 'AbortError', message: 'cancelled' } }));
+    fine.bridge.receive(toDispatcher.outcome(k, a.lease, { ok: false, retryable: false, error: { name: 'AbortError', code: 'UNKNOWN', message: 'cancelled' } }));
     fine.advance(ABORT_ANSWER_MS);
     expect(fine.gone).toEqual([]);
   });
