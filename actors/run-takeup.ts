@@ -1,7 +1,7 @@
 import { OFF_NODE_TASK_STATES, TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
 import type { CompensationReason } from '../src/messages.ts';
-import { isInterrupted, resumeHint } from '../src/run-liveness.ts';
+import { interruption, resumeHint } from '../src/run-liveness.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatus } from '../src/store/types.ts';
 import type { RunCustody } from './leases/run-custody.ts';
@@ -93,14 +93,14 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
   const stored = loadStoredRun(store, runId);
   const { run, loaded, tasks } = stored;
   if (!isFinishedRun(run.status)) {
-    const interrupted = isInterrupted(store, run);
+    const interrupted = interruption(store, run);
     // Rolling back already (a rollback is not cancelled): the advice for a run is not for it.
     const next = compensationUnderway(store, runId, tasks)
       ? interrupted
-        ? `it was rolling back when its process stopped: ${resumeHint(runId)}, which finishes its rollbacks`
+        ? `it was rolling back when its process stopped: ${resumeHint(runId, interrupted)}, which finishes its rollbacks`
         : 'it is rolling back already; wait for that to end (a rollback is not cancelled)'
       : interrupted
-        ? `it is interrupted: ${resumeHint(runId)}; once it has finished (Ctrl-C there cancels it), roll it back`
+        ? `it is interrupted: ${resumeHint(runId, interrupted)}; once it has finished (Ctrl-C there cancels it), roll it back`
         : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }

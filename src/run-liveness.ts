@@ -11,12 +11,35 @@ import { isFinishedRun, type ListedNode, type RunListing, type RunRecord, type S
  * must see that nothing is moving it, and how to go on.
  */
 export function isInterrupted(store: SwarmStore, run: Pick<RunRecord, 'id' | 'status'>): boolean {
-  return !isFinishedRun(run.status) && takeoverBasis(store.getRunLease(run.id)) !== null;
+  return interruption(store, run) !== null;
 }
 
-/** What to do about an interrupted run, for messages. */
-export function resumeHint(runId: string): string {
-  return `its process is gone; take it up with \`swarm run --resume ${runId}\` (a dispatcher started on this database takes it up too)`;
+/**
+ * Why an unfinished run is interrupted (src/run-owner.ts takeoverBasis), or null while a live
+ * process holds it (or it is finished): `dead`, its process is known gone on this host;
+ * `expired`, its lease ran out — its process is gone, or alive but no longer renewing it
+ * (stopped, cut off from the database), or on another host where it cannot be checked;
+ * `unowned`, no process ever took it.
+ */
+export type Interruption = 'dead' | 'expired' | 'unowned';
+
+export function interruption(store: SwarmStore, run: Pick<RunRecord, 'id' | 'status'>): Interruption | null {
+  return isFinishedRun(run.status) ? null : takeoverBasis(store.getRunLease(run.id));
+}
+
+/** Why nothing moves an interrupted run, in words that say only what is known. */
+export function interruptionWords(why: Interruption): string {
+  if (why === 'dead') return 'its process is gone';
+  if (why === 'expired') return 'its lease ran out (its process is gone, or stopped renewing it)';
+  return 'no process has taken it up';
+}
+
+/**
+ * What to do about an interrupted run, for messages. `resume` is the command as the one who
+ * reads it would type it (the CLI's has the config and --db it was given).
+ */
+export function resumeHint(runId: string, why: Interruption = 'dead', resume = `swarm run --resume ${runId}`): string {
+  return `${interruptionWords(why)}; take it up with \`${resume}\` (a dispatcher started on this database takes it up too)`;
 }
 
 /** A run as lists show it (ListedRun): with whether it is interrupted. */

@@ -13,7 +13,7 @@ import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { finishedRunText, rolledBackCount } from './finished-run.ts';
-import { isPostgresUrl, redactUrl } from '../store/postgres/url.ts';
+import { showCommandLine } from './command-line.ts';
 
 /** How a command that runs a workflow on this host prints it. */
 export interface LocalRunOutput {
@@ -176,24 +176,6 @@ function sample(handle: RunHandle): ProgressSample {
   const { settled, total, failed, live, active } = handle.progress();
   const running = (live.assigned ?? 0) + (live.running ?? 0) + (live.rolling_back ?? 0);
   return { settled, total, running, failed, active };
-}
-
-/** `swarm show <run>` with the config and --db that find the database a command used. */
-export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
-  // A database URL's password is never printed: the command then needs it typed in.
-  const database = db === undefined ? [] : ['--db', shellWord(isPostgresUrl(db) ? redactUrl(db) : pathWord(db))];
-  const where = [...(configPath !== undefined ? [shellWord(pathWord(configPath))] : []), ...database];
-  return ['swarm show', runId, ...where].join(' ');
-}
-
-/** A relative path that would read as an option (`-my.toml`) gets `./` in front. */
-function pathWord(path: string): string {
-  return path.startsWith('-') ? `./${path}` : path;
-}
-
-/** `word` as one word of a POSIX shell command line: quoted unless it is plain. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

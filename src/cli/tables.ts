@@ -1,7 +1,6 @@
 import { cellText } from '../terminal-text.ts';
 import type { RowConcerns } from './history-concerns.ts';
 import { waitedMs, type AttemptRecord } from '../attempt-history.ts';
-import { resumeHint } from '../run-liveness.ts';
 import { paintStatus } from './colour.ts';
 import { TASKS_LISTED, type RunOutcome, type TaskResult } from '../run-result.ts';
 import type { RunStory } from '../run-story.ts';
@@ -160,11 +159,12 @@ export function runFinalLine(result: RunOutcome, since = result.createdAt, detai
 }
 
 /** The lines above a run's task table. */
-export function runHeader(run: RunOutcome, extra: { manifestPath?: string | null; interrupted?: boolean; story?: RunStory } = {}): string {
+/** `interrupted`: for an interrupted run, what to do about it (run-liveness resumeHint). */
+export function runHeader(run: RunOutcome, extra: { manifestPath?: string | null; interrupted?: string | null; story?: RunStory } = {}): string {
   const rows: [string, string][] = [
     ['run', run.runId],
     ['workflow', run.name],
-    ['status', paintStatus(run.status, extra.interrupted ? `${run.status}, interrupted: ${resumeHint(run.runId)}` : run.status)],
+    ['status', paintStatus(run.status, extra.interrupted ? `${run.status}, interrupted: ${extra.interrupted}` : run.status)],
     ['tasks', taskCounts(run.totalTasks, run.statusCounts)],
     ['created', formatDateTime(run.createdAt)],
   ];

@@ -86,6 +86,12 @@ export interface RunState {
   runState: string;
   /** Now only: unfinished, and no process runs it any more (`swarm run --resume` takes it up). */
   interrupted: boolean;
+  /**
+   * Why, when interrupted (src/run-liveness.ts Interruption): `dead`, its process is known gone
+   * on the dispatcher's host; `expired`, its lease ran out (gone, or stopped renewing it);
+   * `unowned`, no process ever took it.
+   */
+  interruption?: 'dead' | 'expired' | 'unowned';
   tasks: TaskState[];
   /** When re-simulation at `at` did not reproduce the journal: its first difference. */
   divergence: string | null;

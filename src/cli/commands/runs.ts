@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listedRun } from '../../run-liveness.ts';
+import { interruption, interruptionWords, listedRun } from '../../run-liveness.ts';
 import { RUN_STATUSES } from '../../store/types.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
@@ -47,7 +47,10 @@ export function registerRuns(program: Command): void {
           const endedAt = new Map(listed.flatMap((r) => (r.endedAt === null ? [] : [[r.runId, r.endedAt] as const])));
           await out(runsTable(runs, interrupted, endedAt));
           if (interrupted.size > 0) {
-            await out(`interrupted: the process running it is gone; take it up with \`swarm run --resume <run>\`.`);
+            // Said as it is known: gone (dead on this host), or only its lease run out (stopped, elsewhere).
+            const whys = new Set(runs.filter((r) => interrupted.has(r.id)).map((r) => interruption(store, r) ?? 'dead'));
+            const said = whys.size === 1 ? interruptionWords([...whys][0]) : 'its process is gone, or its lease ran out';
+            await out(`interrupted: ${said}; take it up with \`swarm run --resume <run>\`.`);
           }
         }
         return 0;

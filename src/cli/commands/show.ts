@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { attemptHistory } from '../../attempt-history.ts';
-import { isInterrupted } from '../../run-liveness.ts';
+import { interruption, resumeHint } from '../../run-liveness.ts';
 import { readRunJournalDetail } from '../../run-journal-detail.ts';
 import { readRunOutcome, readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
-import { showCommandLine } from '../local-run.ts';
+import { showCommandLine } from '../command-line.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';
@@ -30,7 +30,8 @@ export function registerShow(program: Command): void {
     .action(
       action(async (ref: string, configPath: string | undefined, opts: { json?: boolean; db?: string; attempts?: boolean }) => {
         const { store, run } = await openStoredRun(ref, configPath, opts.db);
-        const interrupted = isInterrupted(store, run);
+        const why = interruption(store, run);
+        const interrupted = why !== null;
         if (opts.json) {
           const result = readRunResult(store, run.id)!;
           const attempts = opts.attempts ? attemptHistory(store.getTransitions(run.id)) : null;
@@ -46,7 +47,7 @@ export function registerShow(program: Command): void {
         const attempts = new Map(Object.entries(detail.attempts));
         const story = detail.story;
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
-        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted, story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
+        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted: why && resumeHint(run.id, why), story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         // Of a big run the table has the listed tasks; the counts say how many were rolled back.
         const compensation = compensationTable(
           outcome.tasks,

@@ -15,6 +15,12 @@ import { TimelineView } from './timeline.ts';
 import type { RowsSummary } from '../../journal-view.ts';
 import type { RunGraph, RunState, RunSummary } from './types.ts';
 
+/** Why nothing moves an interrupted run, as src/run-liveness.ts says it (the page does not import the store's code). */
+const INTERRUPTION = {
+  dead: 'Its process is gone',
+  expired: 'Its lease ran out (its process is gone, or stopped renewing it)',
+  unowned: 'No process has taken it up',
+} as const;
 
 /**
  * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
@@ -23,6 +29,7 @@ import type { RunGraph, RunState, RunSummary } from './types.ts';
  * server re-simulates the journal up to it; pushes only move the slider's end. The drawer reads
  * its task again only when a push names that task.
  */
+
 export function RunPage({ runId, place }: { runId: string; place: Place }) {
   const atText = place.query.get('at');
   const at = atText !== null && /^\d+$/.test(atText) ? Number(atText) : null;
@@ -90,7 +97,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
       ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}
       ${state?.interrupted && html` <small class="st-interrupted" data-testid="interrupted">(interrupted)</small>`}</h1>
-    ${state?.interrupted && at === null && html`<p>Its process is gone, so nothing moves it: take it up with <code>swarm run --resume ${runId}</code> (a dispatcher started on this database takes it up too).</p>`}
+    ${state?.interrupted && at === null && html`<p>${INTERRUPTION[state.interruption ?? 'dead']}, so nothing moves it: take it up with <code>swarm run --resume ${runId}</code> (a dispatcher started on this database takes it up too).</p>`}
     ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.interrupted ? 'interrupted' : state.runState} selected=${selected} />`}
     ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}

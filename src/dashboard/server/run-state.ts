@@ -1,6 +1,6 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
-import { isInterrupted } from '../../run-liveness.ts';
+import { interruption } from '../../run-liveness.ts';
 import { readRunProgress } from '../../store/bulk-journal-reader.ts';
 import type { JournalCache } from './journal-cache.ts';
 import type { RunListing, RunRecord, SwarmStore } from '../../store/types.ts';
@@ -30,6 +30,7 @@ export interface Backoff {
 
 export function runStateNow(store: SwarmStore, run: RunListing): RunState {
   const progress = readRunProgress(store, run.id);
+  const why = interruption(store, { id: run.id, status: progress.run?.status ?? run.status });
   return {
     runId: run.id,
     at: null,
@@ -37,7 +38,8 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
     lastSeq: progress.lastSeq,
     rows: progress.rows,
     runState: progress.run?.status ?? run.status,
-    interrupted: isInterrupted(store, { id: run.id, status: progress.run?.status ?? run.status }),
+    interrupted: why !== null,
+    ...(why && { interruption: why }),
     tasks: progress.tasks.map((t) => ({ name: t.name, state: t.status, attempts: t.attempts, node: t.node })),
     divergence: null,
     notRebuilt: [],
