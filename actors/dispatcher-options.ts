@@ -18,4 +18,11 @@ export interface DispatcherOptions {
    * at once, since no node can ever come.
    */
   acceptsRemoteNodes?: boolean;
+  /**
+   * How the hints of this dispatcher's refusals write a swarm command about its database
+   * (`['run', '--resume', id]` → a command line): the CLI's carries the config and --db it was
+   * given. Default: `swarm` and the words, as a dispatcher process (which knows no CLI's flags)
+   * writes them.
+   */
+  commandLine?: (words: readonly string[]) => string;
 }

@@ -210,7 +210,7 @@ export class Dispatcher {
     this.assertAccepting();
     const active = this.runs.get(runId);
     if (active) throw activeRunConflict(runId, active.state, 'rollback');
-    const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId);
+    const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId, this.options.commandLine);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
     return this.host(runId, loaded, { compensate: { why: 'request', settled: countByStatus(tasks), failed: 0 } });
   }

@@ -88,19 +88,23 @@ export function compensationUnderway(store: SwarmStore, runId: string, tasks: re
   return { why, settled: countByStatus(asItWas), failed };
 }
 
-/** Reads a finished run to compensate by hand and claims its lease; UsageError when there is nothing to do. */
-export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: string): StoredRun {
+/**
+ * Reads a finished run to compensate by hand and claims its lease; UsageError when there is
+ * nothing to do. `commandLine` writes the commands its hints name (DispatcherOptions).
+ */
+export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: string, commandLine?: (words: readonly string[]) => string): StoredRun {
   const stored = loadStoredRun(store, runId);
   const { run, loaded, tasks } = stored;
   if (!isFinishedRun(run.status)) {
     const interrupted = interruption(store, run);
+    const resume = commandLine?.(['run', '--resume', runId]);
     // Rolling back already (a rollback is not cancelled): the advice for a run is not for it.
     const next = compensationUnderway(store, runId, tasks)
       ? interrupted
-        ? `it was rolling back when its process stopped: ${resumeHint(runId, interrupted)}, which finishes its rollbacks`
+        ? `it was rolling back when its process stopped: ${resumeHint(runId, interrupted, resume)}, which finishes its rollbacks`
         : 'it is rolling back already; wait for that to end (a rollback is not cancelled)'
       : interrupted
-        ? `it is interrupted: ${resumeHint(runId, interrupted)}; once it has finished (Ctrl-C there cancels it), roll it back`
+        ? `it is interrupted: ${resumeHint(runId, interrupted, resume)}; once it has finished (Ctrl-C there cancels it), roll it back`
         : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }

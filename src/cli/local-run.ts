@@ -13,7 +13,8 @@ import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { finishedRunText, rolledBackCount } from './finished-run.ts';
-import { showCommandLine } from './command-line.ts';
+import { commandLineFor, showCommandLine, type CommandLine } from './command-line.ts';
+import { RunFencedError } from '../store/store-errors.ts';
 
 /** How a command that runs a workflow on this host prints it. */
 export interface LocalRunOutput {
@@ -33,6 +34,8 @@ export interface LocalRunOutput {
    * the database was in memory, gone once the command ends.
    */
   showCommand(runId: string): string | null;
+  /** How its hints write a swarm command about this database: with the config and --db given. */
+  commandLine: CommandLine;
 }
 
 /**
@@ -52,7 +55,8 @@ export async function loadRunConfig(
   const { config, console } = await loadCliConfig(configPath, { db: opts.db, logFile: !remote, warnOnlyConsole: showProgress || quiet });
   const inMemory = (config.dispatcher.state_db_url ?? config.dispatcher.state_db_path) === ':memory:';
   const showCommand = (runId: string) => (inMemory ? null : showCommandLine(runId, configPath, opts.db));
-  return { config, output: { json, quiet, showProgress, showCommand, ...(console && { console }) } };
+  const commandLine = commandLineFor(configPath, opts.db);
+  return { config, output: { json, quiet, showProgress, showCommand, commandLine, ...(console && { console }) } };
 }
 
 /**
@@ -71,7 +75,7 @@ export async function hostRunLocally(
   begin: (dispatcher: Dispatcher) => RunHandle,
 ): Promise<number> {
   const { json, quiet, showProgress } = output;
-  const dispatcher = new Dispatcher({ config }); // opens the store: StoreUnavailableError → exit 3
+  const dispatcher = new Dispatcher({ config, commandLine: output.commandLine }); // opens the store: StoreUnavailableError → exit 3
   // stop() cancels what is still running, waits for it, destroys the threads and closes the store.
   onExit(() => dispatcher.stop());
   // Signal handlers go in before the run is recorded: recording a large run takes a moment,
@@ -126,7 +130,7 @@ export async function hostRunLocally(
   let detail: RunJournalDetail | undefined;
   try {
     await run.finished.catch((err: unknown) => {
-      throw leftUnfinished(err, run.runId);
+      throw leftUnfinished(err, run.runId, output.commandLine);
     });
     whole = json ? await run.result : undefined;
     outcome = whole ? outcomeOf(whole) : readRunOutcome(dispatcher.store, run.runId)!;
@@ -164,11 +168,14 @@ export async function hostRunLocally(
 
 /**
  * A run stopped here by a store failure stays unfinished in the database: the error names it and
- * says how to take it up (the driver's message alone left the user to look for its id).
+ * says how to take it up (the driver's message alone left the user to look for its id). A run
+ * another process took over (RUN_FENCED) is followed there. The commands carry this command's
+ * config and --db (the store's own messages cannot know them).
  */
-function leftUnfinished(err: unknown, runId: string): unknown {
+function leftUnfinished(err: unknown, runId: string, commandLine: CommandLine): unknown {
+  if (err instanceof RunFencedError) return new RunFencedError(err.runId, err.heldEpoch, err.owner, err.epoch, commandLine(['show', err.runId]));
   if (!(err instanceof SwarmError) || err.code !== 'STORE_UNAVAILABLE') return err;
-  return new SwarmError('STORE_UNAVAILABLE', `${err.message} Run ${runId} stays unfinished in the database; once the database works again, take it up with \`swarm run --resume ${runId}\`.`, { cause: err });
+  return new SwarmError('STORE_UNAVAILABLE', `${err.message} Run ${runId} stays unfinished in the database; once the database works again, take it up with \`${commandLine(['run', '--resume', runId])}\`.`, { cause: err });
 }
 
 /** What the progress bar shows: settled/total, tasks on a node now, tasks failed so far (the run's own counts). */

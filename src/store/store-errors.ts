@@ -95,16 +95,20 @@ export class RunFencedError extends SwarmError {
   /** Who holds the run now, and at which epoch (null: nobody does). */
   readonly owner: string | null;
   readonly epoch: number | null;
-  constructor(runId: string, heldEpoch: number, owner: string | null, epoch: number | null) {
+  /** The epoch this process held. */
+  readonly heldEpoch: number;
+  /** `follow`: the command that shows the run (a CLI's names its config and --db). */
+  constructor(runId: string, heldEpoch: number, owner: string | null, epoch: number | null, follow = `swarm show ${runId}`) {
     const now = owner === null ? 'no process holds it now' : `it is hosted by ${owner} now (lease epoch ${epoch})`;
     super(
       'RUN_FENCED',
       `Run ${runId} was taken over: this process lost its lease (epoch ${heldEpoch}) and stopped the run here; ` +
-        `${now}. Follow it with \`swarm show ${runId}\`.`,
+        `${now}. Follow it with \`${follow}\`.`,
     );
     this.runId = runId;
     this.owner = owner;
     this.epoch = epoch;
+    this.heldEpoch = heldEpoch;
   }
 }
 

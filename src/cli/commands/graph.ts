@@ -11,6 +11,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun, parseCount } from '../context.ts';
 import { out } from '../exit.ts';
+import { swarmCommandLine } from '../command-line.ts';
 import { printJson } from '../output.ts';
 
 const FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;
@@ -69,7 +70,7 @@ async function runDag(ref: string, configPath: string | undefined, opts: GraphOp
   const transitions = store.getTransitions(run.id);
   if (transitions.length === 0 || at < transitions[0].seq) {
     const range = transitions.length === 0 ? 'it has no journal rows yet' : `its rows are seq ${transitions[0].seq}..${transitions[transitions.length - 1].seq}`;
-    throw new UsageError(`--at ${at} is before run ${run.id} began: ${range} (see \`swarm history ${run.id}\`).`);
+    throw new UsageError(`--at ${at} is before run ${run.id} began: ${range} (see \`${swarmCommandLine(['history', run.id], configPath, opts.db)}\`).`);
   }
   const { actors } = reSimulate(
     { runId: run.id, manifest, transitions },

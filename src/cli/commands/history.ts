@@ -12,6 +12,7 @@ import { writeTableWrappingLast } from '../table-render.ts';
 import { jsonForTerminal } from '../../terminal-text.ts';
 import { resolveRunRef } from '../../run-ref.ts';
 import { exitCodeFor, UsageError } from '../../errors.ts';
+import { swarmCommandLine } from '../command-line.ts';
 import { closestMatch } from '../../manifest/suggest.ts';
 
 /** Symbols a run may have for `--symbol`'s "did you mean" to look through them. */
@@ -46,7 +47,7 @@ export function registerHistory(program: Command): void {
           const names = run.totalTasks <= SUGGESTED_FROM_AT_MOST ? store.getTasks(run.id).map((t) => t.name) : [];
           const close = closestMatch(opts.symbol, names);
           const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
-          throw new UsageError(`Run ${run.id} has no symbol "${opts.symbol}"${hint}; \`swarm show ${run.id}\` lists them.`);
+          throw new UsageError(`Run ${run.id} has no symbol "${opts.symbol}"${hint}; \`${swarmCommandLine(['show', run.id], configPath, opts.db)}\` lists them.`);
         }
         // A first pass counts (and keeps the shown rows while they are few); a long history is
         // then read again and written a page at a time, never held whole.

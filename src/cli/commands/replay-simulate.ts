@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { openStoredRun, parseCount } from '../context.ts';
 import { err, out } from '../exit.ts';
 import { describeValue, printJson, truncate } from '../output.ts';
+import { swarmCommandLine } from '../command-line.ts';
 import { renderTable } from '../table-render.ts';
 
 export interface SimulateCliOptions {
@@ -38,7 +39,7 @@ export async function simulateReplay(ref: string, configPath: string | undefined
   const rows = recorded.transitions;
   if (at !== undefined && (rows.length === 0 || at < rows[0].seq)) {
     const range = rows.length === 0 ? 'it has no journal rows yet' : `its rows are seq ${rows[0].seq}..${rows[rows.length - 1].seq}`;
-    throw new UsageError(`--at ${at} is before run ${run.id} began: ${range} (see \`swarm history ${run.id}\`).`);
+    throw new UsageError(`--at ${at} is before run ${run.id} began: ${range} (see \`${swarmCommandLine(['history', run.id], configPath, opts.db)}\`).`);
   }
   const report = reSimulate(recorded, {
     ...(at !== undefined && { at }),

@@ -100,7 +100,7 @@ async function replay(ref: string, configPath: string | undefined, opts: ReplayC
     if (!isFinishedRun(original.status)) {
       // Interrupted (one a live process holds is refused): allowed, what succeeded is reused,
       // but rarely what was meant.
-      void note(`run ${runId} is ${original.status} (interrupted: ${resumeHint(runId, interruption(dispatcher.store, original) ?? 'dead')}); the replay reuses only what it had finished.`);
+      void note(`run ${runId} is ${original.status} (interrupted: ${resumeHint(runId, interruption(dispatcher.store, original) ?? 'dead', output.commandLine(['run', '--resume', runId]))}); the replay reuses only what it had finished.`);
     }
     const handle = dispatcher.startReplay(planned);
     if (!json && !quiet) void note(`Replay ${handle.runId} of ${runId}: ${describePlan(handle.plan.reuse.size, Object.fromEntries(handle.plan.rerun))}.`);

@@ -8,6 +8,7 @@ import { out } from '../exit.ts';
 import { runFilter, type RunFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { runsTable } from '../tables.ts';
+import { swarmCommandLine } from '../command-line.ts';
 
 const DEFAULT_LIMIT = 20;
 
@@ -50,7 +51,7 @@ export function registerRuns(program: Command): void {
             // Said as it is known: gone (dead on this host), or only its lease run out (stopped, elsewhere).
             const whys = new Set(runs.filter((r) => interrupted.has(r.id)).map((r) => interruption(store, r) ?? 'dead'));
             const said = whys.size === 1 ? interruptionWords([...whys][0]) : 'its process is gone, or its lease ran out';
-            await out(`interrupted: ${said}; take it up with \`swarm run --resume <run>\`.`);
+            await out(`interrupted: ${said}; take it up with \`${swarmCommandLine(['run', '--resume', '<run>'], configPath, opts.db)}\`.`);
           }
         }
         return 0;

@@ -6,7 +6,7 @@ import { readRunOutcome, readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
-import { showCommandLine } from '../command-line.ts';
+import { showCommandLine, swarmCommandLine } from '../command-line.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';
@@ -47,7 +47,7 @@ export function registerShow(program: Command): void {
         const attempts = new Map(Object.entries(detail.attempts));
         const story = detail.story;
         const everyTask = `${showCommandLine(run.id, configPath, opts.db)} --json`;
-        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted: why && resumeHint(run.id, why), story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
+        await out(`${runHeader(outcome, { manifestPath: run.manifestPath, interrupted: why && resumeHint(run.id, why, swarmCommandLine(['run', '--resume', run.id], configPath, opts.db)), story })}\n${runTaskTable(outcome, attempts, everyTask)}`);
         // Of a big run the table has the listed tasks; the counts say how many were rolled back.
         const compensation = compensationTable(
           outcome.tasks,
