@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeTempDirs, ROOT, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, writeManifest } from './helpers.ts';
+import { removeTempDirs, ROOT, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 const WAIT = resolve(import.meta.dir, '../fixtures/modules/wait-for-file.ts');
 const sockets: string[] = [];
@@ -89,6 +89,27 @@ describe('swarm watch', () => {
     writeFileSync(gate, '');
     await w.until('hold succeeded', (s) => /✓ succeeded +hold/.test(s) && s.includes('succeeded ·'));
     expect(await child.exited).toBe(0);
+    w.keys('q');
+  }, TIMEOUT);
+
+  test('a run whose process is killed: shown interrupted with the way to take it up, and live again once it is', async () => {
+    const { dir, config, db } = sandbox();
+    const gate = join(dir, 'gate');
+    const file = writeManifest(dir, 'held.yaml', `name: held\nsymbols:\n  - {name: hold, type: action, parameters: {operation: module, module: ${WAIT}, path: ${gate}}}\n`);
+    const child = spawnCli(['run', file, '--db', db, '--quiet'], config);
+    const runId = await until('the run to be recorded', async () => (await swarmJson(['runs', '--db', db], config)).json.runs?.[0]?.runId as string | undefined, 20_000);
+    const w = watchInTmux([runId, '--db', db], config);
+    await w.until('hold running', (s) => /▶ running +hold +local/.test(s) && s.includes('[LIVE]'));
+    child.kill('SIGKILL');
+    await child.exited;
+    const cut = await w.until('the run interrupted', (s) => s.includes('[interrupted]'));
+    expect(cut).toContain('interrupted: its process is gone; take it up with `swarm run --resume');
+    expect(cut.replace(/\n/g, '')).toContain(`--resume ${runId} --db`);
+    const resumed = spawnCli(['run', '--resume', runId, '--db', db, '--quiet'], config);
+    await w.until('taken up: live again', (s) => s.includes('[LIVE]') && !s.includes('interrupted:'));
+    writeFileSync(gate, '');
+    await w.until('hold succeeded', (s) => /✓ succeeded +hold/.test(s));
+    expect(await resumed.exited).toBe(0);
     w.keys('q');
   }, TIMEOUT);
 

@@ -4,6 +4,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { watchRun } from '../watch/watch-session.ts';
+import { swarmCommandLine } from '../command-line.ts';
 
 /**
  * `swarm watch <run> [config] [--db PATH]`: a live terminal view of one run for people on SSH:
@@ -25,7 +26,8 @@ export function registerWatch(program: Command): void {
         }
         const { config, store, run } = await openStoredRun(ref, configPath, opts.db);
         const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
-        await watchRun(store, run, { input: process.stdin, output: process.stdout }, backoff);
+        const resume = swarmCommandLine(['run', '--resume', run.id], configPath, opts.db);
+        await watchRun(store, run, { input: process.stdin, output: process.stdout }, backoff, resume);
         return 0;
       }),
     );

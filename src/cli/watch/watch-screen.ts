@@ -16,16 +16,21 @@ export interface ScreenSize {
   rows: number;
 }
 
-export function drawWatch(view: WatchView, size: ScreenSize, scroll: number, colour: boolean): string[] {
+/**
+ * `interrupted`: while live, that nothing moves the run any more and how to take it up
+ * (run-liveness resumeHint): the header says so instead of [LIVE].
+ */
+export function drawWatch(view: WatchView, size: ScreenSize, scroll: number, colour: boolean, interrupted: string | null = null): string[] {
   const width = Math.max(40, size.columns);
   // A line too long loses its colour with its tail: cutting through an escape code would garble it.
   const cut = (text: string) => (visibleLength(text) <= width ? text : plain(text).slice(0, width - 1) + '…');
   const where =
     view.seq === null
       ? 'no journal rows yet'
-      : `seq ${view.seq} of ${view.firstSeq}..${view.lastSeq} ${view.live ? '[LIVE]' : '[at this seq; End: live]'}`;
+      : `seq ${view.seq} of ${view.firstSeq}..${view.lastSeq} ${view.live ? (interrupted ? '[interrupted]' : '[LIVE]') : '[at this seq; End: live]'}`;
   const lines: string[] = [
     cut(`swarm watch: run ${view.runId} (${view.workflow}) ${paintStatus(view.runState, view.runState, colour)} · ${where}`),
+    ...(interrupted && view.live ? [cut(paintStatus('failed', `interrupted: ${interrupted}`, colour))] : []),
     cut(KEYS_HELP),
     cut(`tasks: ${countByState(view.tasks).map(([state, n]) => paintStatus(state, `${n} ${state}`, colour)).join(', ')}`),
   ];

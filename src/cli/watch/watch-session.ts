@@ -6,9 +6,12 @@ import { parseKeys, type WatchKey } from './watch-keys.ts';
 import { watchView } from './watch-model.ts';
 import { drawWatch } from './watch-screen.ts';
 import { terminalText } from '../../terminal-text.ts';
+import { interruption, resumeHint } from '../../run-liveness.ts';
 
 /** How often the journal is read for new rows while live. */
 const POLL_MS = 200;
+/** How often it looks whether a process still moves the run (its lease), in polls. */
+const LIVENESS_EVERY = 5;
 
 export interface WatchTerminal {
   input: NodeJS.ReadStream;
@@ -19,9 +22,17 @@ export interface WatchTerminal {
  * One `swarm watch` on a terminal: reads the run's journal as it grows (a plain read of the
  * database, so it works beside a running `swarm run` or dispatcher), draws the view on the
  * alternate screen, and moves a seq cursor with the keys. A cursor off the end is re-simulated
- * with the real machines (as `replay --simulate --at`). Resolves when the user quits.
+ * with the real machines (as `replay --simulate --at`). Resolves when the user quits. An
+ * unfinished run that nothing moves any more (its process killed, its lease run out) is shown
+ * interrupted, with `resume` (the command that takes it up), until something takes it up.
  */
-export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal, backoff: { base: number; max: number }): Promise<void> {
+export function watchRun(
+  store: SwarmStore,
+  run: RunRecord,
+  term: WatchTerminal,
+  backoff: { base: number; max: number },
+  resume = `swarm run --resume ${run.id}`,
+): Promise<void> {
   const manifest = run.manifest as Manifest;
   const identity = { runId: run.id, workflow: run.name, symbols: manifest.symbols.map((s) => s.name) };
   const journal: TransitionRecord[] = store.getTransitions(run.id);
@@ -30,6 +41,21 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
   let scroll = 0;
   const simulations = new Map<number, { actors: SimulatedActor[]; diverged: string | null }>();
   const colour = colourOn(process.env, term.output);
+  /** Why nothing moves the run, as run-liveness says it (null: something does, or it is finished). */
+  let interrupted: string | null = null;
+  const lookAtLiveness = (): boolean => {
+    let why;
+    try {
+      const listing = store.getRunListing(run.id);
+      why = listing ? interruption(store, listing) : null;
+    } catch {
+      return false; // the database is away: the journal's poll says so
+    }
+    const now = why && resumeHint(run.id, why, resume);
+    if (now === interrupted) return false;
+    interrupted = now;
+    return true;
+  };
 
   const simulatedAt = (seq: number) => {
     let hit = simulations.get(seq);
@@ -48,7 +74,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
     const view = watchView(identity, journal, seq, simulated?.actors);
     // A terminal that says 0×0 (a pty nobody sized) is drawn as the usual size, not as nothing.
     const size = { columns: term.output.columns || 100, rows: term.output.rows || 30 };
-    const lines = drawWatch(view, size, scroll, colour);
+    const lines = drawWatch(view, size, scroll, colour, interrupted);
     if (simulated?.diverged) lines.splice(lines.length - 1, 1, `re-simulation diverged: ${simulated.diverged}`.slice(0, size.columns));
     term.output.write(`\x1b[H${lines.map((line) => terminalText(line)).join('\x1b[K\n')}\x1b[K\x1b[J`);
   };
@@ -94,6 +120,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
 
   return new Promise((resolve) => {
     let unavailable: string | null = null;
+    let polls = 0;
     const poll = setInterval(() => {
       const after = journal.length ? journal[journal.length - 1].seq : 0;
       let fresh: TransitionRecord[];
@@ -111,6 +138,9 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
         unavailable = null;
         draw();
       }
+      // New rows, or now and then: is a process still moving it (or moving it again)?
+      const changed = (fresh.length > 0 || ++polls % LIVENESS_EVERY === 0) && lookAtLiveness();
+      if (changed && fresh.length === 0 && cursor === null) draw();
       if (fresh.length === 0) return;
       for (const row of fresh) journal.push(row); // a spread of a big page would overflow the stack
       if (cursor === null) draw();
@@ -136,6 +166,7 @@ export function watchRun(store: SwarmStore, run: RunRecord, term: WatchTerminal,
     term.input.resume();
     term.input.on('data', onData);
     term.output.on('resize', onResize);
+    lookAtLiveness();
     draw();
   });
 }
