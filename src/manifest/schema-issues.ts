@@ -5,6 +5,7 @@ import type { DataPath } from './document.ts';
 import type { IssueDraft } from './issue-builder.ts';
 import { MANIFEST_FIELD_NAMES, ROLLBACK_FIELD_NAMES, SYMBOL_FIELD_NAMES, SYMBOL_ONLY_FIELDS } from './schema.ts';
 import { didYouMean } from './suggest.ts';
+import { visibleJson } from '../visible-text.ts';
 import { shownName } from './shown-name.ts';
 
 /**
@@ -108,7 +109,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
     const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `the string ${JSON.stringify(shown)}`;
+    return `the string ${visibleJson(shown)}`;
   }
   if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : `${value}, which is not a finite number`;
   return String(value);

@@ -28,7 +28,7 @@ const symbolName = z
   .max(SYMBOL_NAME_MAX_LENGTH, `must be at most ${SYMBOL_NAME_MAX_LENGTH} characters long`)
   .regex(
     SYMBOL_NAME_PATTERN,
-    'must start with a letter or digit and contain only letters, digits and _ . : -',
+    'must start with an ASCII letter (A-Z, a-z) or a digit and contain only ASCII letters, digits and _ . : -',
   );
 
 // Defaults are factories so that no two parsed manifests share one mutable object.
@@ -88,7 +88,7 @@ function symbolSchema(defaultRetries: number) {
   return z
     .strictObject({
       name: symbolName.describe(
-        'Unique name of the symbol, used by `dependencies` and in logs; letters, digits and _ . : - only.',
+        'Unique name of the symbol, used by `dependencies` and in logs; ASCII letters (A-Z, a-z), digits and _ . : - only.',
       ),
       ...symbolFields,
       dependencies: z

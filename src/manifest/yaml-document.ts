@@ -26,7 +26,8 @@ import { withoutCollectionKeys } from './yaml-collection-keys.ts';
 import { withoutBadMergeSources } from './yaml-merge-sources.ts';
 import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
-import { shownName } from './shown-name.ts';
+import { cutName, shownName } from './shown-name.ts';
+import { visibleJson } from '../visible-text.ts';
 
 /**
  * Reads YAML text into plain data, with a way to point issues at lines and columns: the plain
@@ -67,7 +68,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   // prettyErrors off: we want the bare message and place each error ourselves.
   const repeatedKeys = duplicateKeys(doc).map(({ offset, key, firstOffset }) => ({
     offset,
-    message: `the key ${JSON.stringify(shownName(key))} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
+    message: `the key ${visibleJson(cutName(key))} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
   }));
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),

@@ -2,6 +2,7 @@ import type { LogLevel } from '../config/log-levels.ts';
 import type { SerializedError } from '../errors.ts';
 import type { ExecutionOutcome, ExecutionRequest } from '../execution.ts';
 import type { DispatchTarget } from '../manifest/types.ts';
+import { visibleJson } from '../visible-text.ts';
 
 /**
  * The dispatcher ⇄ remote worker wire protocol: the messages, one discriminated union per
@@ -54,12 +55,12 @@ export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
  * letter or digit, at most 128 characters.
  */
 export const WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
-export const WORKER_NAME_RULE = 'letters, digits and _ . : - @, starting with a letter or digit, at most 128 characters';
+export const WORKER_NAME_RULE = 'ASCII letters (A-Z, a-z), digits and _ . : - @, starting with a letter or digit, at most 128 characters';
 
 /** What is wrong with a worker name, or null when it is fine. */
 export function workerNameProblem(name: string): string | null {
   if (WORKER_NAME_PATTERN.test(name)) return null;
-  const shown = name.length > 40 ? `${JSON.stringify(name.slice(0, 40))}… (${name.length} characters)` : JSON.stringify(name);
+  const shown = name.length > 40 ? `${visibleJson(name.slice(0, 40))}… (${name.length} characters)` : visibleJson(name);
   return `the worker name ${shown} is not allowed: use ${WORKER_NAME_RULE}`;
 }
 

@@ -26,7 +26,7 @@ describe('symbol fields', () => {
       ),
     );
     expect(issueAt(issues, 'name', '#1')).toMatchObject({ line: 3, column: 12 });
-    expect(issueAt(issues, 'name', '#1').message).toContain('must start with a letter or digit');
+    expect(issueAt(issues, 'name', '#1').message).toContain('must start with an ASCII letter (A-Z, a-z) or a digit');
     expect(issueAt(issues, 'name', '#2').message).toContain('"has space"');
     expect(issueAt(issues, 'name', '#3').message).toContain('at most 128 characters');
     expect(issueAt(issues, 'name', '#4').message).toBe('expected a string, got the number 42 (put it in quotes to make it text)');
@@ -104,7 +104,7 @@ describe('symbol fields', () => {
     const issues = yamlIssues(
       yamlWithSymbols('  - name: a\n    type: action\n    dispatch: php_engine\n    rollback: {name: "bad name", type: action, timeout: -1, dispatch: php_engine}\n'),
     );
-    expect(issueAt(issues, 'rollback.name', 'a').message).toContain('must start with a letter or digit');
+    expect(issueAt(issues, 'rollback.name', 'a').message).toContain('must start with an ASCII letter (A-Z, a-z) or a digit');
     expect(issueAt(issues, 'rollback.timeout', 'a')).toMatchObject({ line: 6, column: 57 });
   });
 });

@@ -14,6 +14,7 @@ import { resolveRunRef } from '../../run-ref.ts';
 import { exitCodeFor, UsageError } from '../../errors.ts';
 import { swarmCommandLine } from '../command-line.ts';
 import { closestMatch } from '../../manifest/suggest.ts';
+import { shownName } from '../../manifest/shown-name.ts';
 
 /** Symbols a run may have for `--symbol`'s "did you mean" to look through them. */
 const SUGGESTED_FROM_AT_MOST = 10_000;
@@ -47,7 +48,7 @@ export function registerHistory(program: Command): void {
           const names = run.totalTasks <= SUGGESTED_FROM_AT_MOST ? store.getTasks(run.id).map((t) => t.name) : [];
           const close = closestMatch(opts.symbol, names);
           const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
-          throw new UsageError(`Run ${run.id} has no symbol "${opts.symbol}"${hint}; \`${swarmCommandLine(['show', run.id], configPath, opts.db)}\` lists them.`);
+          throw new UsageError(`Run ${run.id} has no symbol "${shownName(opts.symbol)}"${hint}; \`${swarmCommandLine(['show', run.id], configPath, opts.db)}\` lists them.`);
         }
         // A first pass counts (and keeps the shown rows while they are few); a long history is
         // then read again and written a page at a time, never held whole.

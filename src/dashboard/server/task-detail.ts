@@ -1,5 +1,6 @@
 import { attemptHistory } from '../../attempt-history.ts';
 import { HttpError } from '../../server/http.ts';
+import { visibleJson } from '../../visible-text.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { toTaskResult } from '../../run-result.ts';
 import { readActorJournal } from '../../store/bulk-journal-reader.ts';
@@ -17,7 +18,7 @@ import type { TaskDetail } from '../wire.ts';
 
 export class UnknownTaskError extends HttpError {
   constructor(runId: string, name: string) {
-    super(404, 'TASK_NOT_FOUND', `Run ${runId} has no symbol named ${JSON.stringify(name.slice(0, 200))}.`);
+    super(404, 'TASK_NOT_FOUND', `Run ${runId} has no symbol named ${visibleJson(name.slice(0, 200))}.`);
   }
 }
 
