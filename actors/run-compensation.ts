@@ -2,7 +2,8 @@ import { sortTopologically } from '../src/manifest/graph.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
 import type { RunGraph } from '../src/scheduling/run-graph.ts';
-import type { RunRecord, TaskRecord, TaskStatus } from '../src/store/types.ts';
+import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
+import type { RunRecord, SwarmStore, TaskRecord, TaskStatus } from '../src/store/types.ts';
 import { rollbackTimeoutOf } from './run-inputs.ts';
 
 /** What a compensated task had done: its rollback gets its output, the row keeps the rest. */
@@ -15,8 +16,8 @@ export interface CompensatedTask {
 
 /**
  * Undoes a run's succeeded symbols (saga, or `swarm rollback`): their rollbacks run one at a
- * time, newest first — reverse topological order, so a symbol is compensated only after
- * everything that built on it. Each compensation is a task actor of its own (journaled like
+ * time, newest first — in the reverse of the order they succeeded, so a symbol is compensated
+ * only after everything that built on it. Each compensation is a task actor of its own (journaled like
  * any), started with `task.compensate`; a failed or timed-out rollback is counted and the
  * next one still runs, since leaving the rest in place would be worse.
  */
@@ -24,7 +25,7 @@ export class RunCompensation {
   private next = 0;
 
   constructor(
-    /** Reverse topological order. */
+    /** Newest first (compensationOrder). */
     private readonly tasks: readonly CompensatedTask[],
     private readonly activate: (index: number, message: TaskMessage) => void,
     private readonly finish: (failed: number) => void,
@@ -85,19 +86,40 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
   return plan;
 }
 
-/** The succeeded tasks that have a rollback, newest first (reverse topological order). */
+/**
+ * The succeeded tasks that have a rollback, newest first: in the reverse of the order they
+ * succeeded (`successSeq`: the journal seq of each one's transition to succeeded). That is a
+ * reverse dependency order too, as a dependent succeeds after its dependencies. Should a task's
+ * seq be unknown (a journal that lacks it), the order is the reverse topological one instead.
+ */
 export function compensationOrder(
   graph: RunGraph,
   succeeded: readonly TaskRecord[],
   hasRollback: (i: number) => boolean,
+  successSeq: ReadonlyMap<string, number>,
 ): CompensatedTask[] {
   const byName = new Map(succeeded.map((t) => [t.name, t]));
-  const out: CompensatedTask[] = [];
+  const out: (CompensatedTask & { seq: number | undefined })[] = [];
   for (const index of sortTopologically({ count: graph.size, dependenciesOf: (i) => graph.dependenciesOf(i) }).reverse()) {
-    const task = byName.get(graph.names.nameOf(index));
-    if (task && hasRollback(index)) out.push({ index, output: task.output, attempts: task.attempts, node: task.node });
+    const name = graph.names.nameOf(index);
+    const task = byName.get(name);
+    if (task && hasRollback(index)) out.push({ index, output: task.output, attempts: task.attempts, node: task.node, seq: successSeq.get(name) });
   }
-  return out;
+  if (out.every((t) => t.seq !== undefined)) out.sort((a, b) => b.seq! - a.seq!);
+  return out.map(({ seq: _seq, ...task }) => task);
+}
+
+/**
+ * When each of `names` succeeded: the journal seq of its last transition to succeeded (a
+ * compensation taken up finds it in the rows of the actor that ran the task).
+ */
+export function successSeqs(store: SwarmStore, runId: string, names: readonly string[]): Map<string, number> {
+  const seqs = new Map<string, number>();
+  if (names.length === 0) return seqs;
+  for (const row of readActorsJournal(store, runId, names.map((n) => `task:${n}`))) {
+    if (row.to === 'succeeded') seqs.set(row.actorId.slice('task:'.length), row.seq);
+  }
+  return seqs;
 }
 
 /** Symbols named per reason: a run of 20,000 symbols without rollbacks is not a 600 KB line. */

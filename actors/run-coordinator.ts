@@ -17,7 +17,7 @@ import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { CoordinatorActor } from './coordinator-actor.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
-import { compensationOrder, RunCompensation } from './run-compensation.ts';
+import { compensationOrder, RunCompensation, successSeqs } from './run-compensation.ts';
 import { projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob } from './swarm-scheduler.ts';
@@ -328,11 +328,14 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded' || t.status === 'rolling_back');
     // Every succeeded output: a rollback's request carries its dependencies' outputs too.
     for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
-    this.graph.forgetNameIndex();
     // A reused symbol was done by the run it came from; that run is the one to undo it.
     const done = succeeded.filter((t) => !t.reused);
+    const hasRollback = (i: number) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null;
+    // Newest first: when each succeeded is in the journal (a run taken up or rolled back by hand too).
+    const undone = done.filter((t) => hasRollback(this.graph.index(t.name))).map((t) => t.name);
+    this.graph.forgetNameIndex();
     this.compensation = new RunCompensation(
-      compensationOrder(this.graph, done, (i) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null),
+      compensationOrder(this.graph, done, hasRollback, successSeqs(this.env.store, this.runId, undone)),
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.tell(coordinatorMessages.compensated(failed)),
       this.plan.compensate?.failed ?? 0,

@@ -12,8 +12,8 @@ import { followRemoteRun } from '../remote-run.ts';
 
 /**
  * `swarm rollback <run> [config] [--json] [--db PATH] [--quiet] [--url URL]`: compensates a
- * finished run — the rollbacks of its succeeded symbols run newest first (reverse dependency
- * order), each journaled. Exit 0 when every one succeeded (the run is `rolled_back`), 1 when
+ * finished run — the rollbacks of its succeeded symbols run newest first (the reverse of the
+ * order they succeeded), each journaled. Exit 0 when every one succeeded (the run is `rolled_back`), 1 when
  * one failed (`rollback_failed`, the failed ones listed), 2 for a run that is not finished.
  * On this host by default, or on the running dispatcher with `--url`.
  */
