@@ -65,14 +65,10 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
   const specs = new Map(manifest.symbols.map((s) => [s.name, s]));
   const plan: CompensationPlan = { undo: [], left: [] };
   for (const task of tasks) {
-    // A run whose rollback failed is rolled back once: what its rollback did or failed to do is
-    // said, so that "nothing to roll back" does not hide a failed compensation.
-    if (task.status === 'rollback_failed' || (task.status === 'rolled_back' && run.status === 'rollback_failed')) {
-      plan.left.push({
-        name: task.name,
-        why: task.status === 'rolled_back' ? 'rolled back already' : 'its rollback failed, and a rollback runs once: undo what it did by hand (`swarm show` has its error)',
-      });
-    }
+    // What a rollback ran already is said, so that "nothing to roll back" hides neither a
+    // compensation (a saga's, or one by hand that failed) nor a failed compensation.
+    const why = ranRollback(task);
+    if (why !== null) plan.left.push({ name: task.name, why });
     if (task.status !== 'succeeded') continue;
     const spec = specs.get(task.name);
     if (!spec || rollbackTimeoutOf(manifest, spec) === null) {
@@ -84,6 +80,19 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
     }
   }
   return plan;
+}
+
+/**
+ * Why a task whose rollback ran is not rolled back again, or null. A compensated task succeeded
+ * (no error); one with an error failed, and its own rollback ran then (`rollback_policy`).
+ */
+function ranRollback(task: TaskRecord): string | null {
+  const failed = task.error !== null;
+  if (task.status === 'rolled_back') return failed ? 'it failed, and its own rollback ran then' : 'rolled back already';
+  if (task.status !== 'rollback_failed') return null;
+  return failed
+    ? 'it failed, and its own rollback failed: undo what it did by hand (`swarm show` has its error)'
+    : 'its rollback failed, and a rollback runs once: undo what it did by hand (`swarm show` has its error)';
 }
 
 /**
