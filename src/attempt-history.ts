@@ -40,6 +40,8 @@ export interface AttemptRecord {
   output?: unknown;
   /** For `reuse`: the run whose result was carried over. */
   fromRun?: string;
+  /** For `rollback`: the journal seq of its start, which orders rollbacks begun in one millisecond. */
+  startSeq?: number;
 }
 
 /**
@@ -142,7 +144,7 @@ class TaskReader {
     if (row.to === 'rolling_back') {
       const given = payload().node;
       const node = typeof given === 'string' ? given : this.lastNode();
-      this.current = this.push({ ...this.blank('rollback', this.count || null, null), node, startedAt: row.at });
+      this.current = this.push({ ...this.blank('rollback', this.count || null, null), node, startedAt: row.at, startSeq: row.seq });
       return;
     }
     const current = this.current;

@@ -90,7 +90,7 @@ function attemptsSpan(records: readonly AttemptRecord[]): string {
 
 /**
  * The rollbacks that ran, apart from the run's own work (when, how long, how they ended), in the
- * order they started (a saga undoes newest first), the first TASKS_LISTED. `total`: how many
+ * order they ran (a compensation undoes newest first), the first TASKS_LISTED. `total`: how many
  * there were, when `tasks` are only some of the run's (a big run's listed tasks).
  * `everyRollback`: what lists them all (null: nothing can, the database having been in memory).
  */
@@ -103,9 +103,11 @@ export function compensationTable(
   const head = ['symbol', 'started', 'took', 'result', 'output / error'];
   const ran: { name: string; r: AttemptRecord }[] = [];
   for (const task of tasks) for (const r of attempts.get(task.name) ?? []) if (r.kind === 'rollback') ran.push({ name: task.name, r });
-  // Stable: rollbacks that never started keep the tasks' order, after those that did.
+  // In the order they ran: by start, then (several in one millisecond) by journal order. Stable:
+  // rollbacks that never started keep the tasks' order, after those that did.
   const startedAt = (x: { r: AttemptRecord }) => x.r.startedAt ?? Number.MAX_SAFE_INTEGER;
-  ran.sort((a, b) => startedAt(a) - startedAt(b));
+  const seq = (x: { r: AttemptRecord }) => x.r.startSeq ?? Number.MAX_SAFE_INTEGER;
+  ran.sort((a, b) => startedAt(a) - startedAt(b) || seq(a) - seq(b));
   const rows = ran.map(({ name, r }) => [
     name,
     r.startedAt !== null ? formatDateTime(r.startedAt) : '',
