@@ -11,6 +11,17 @@ function countByStatus(tasks: readonly { status: TaskRecord['status'] }[]): Task
   return byStatus;
 }
 
+/** Where a compensation takes a symbol that had succeeded; one with an error had failed instead. */
+const COMPENSATION_STATES: ReadonlySet<TaskRecord['status']> = new Set(['rolling_back', 'rolled_back', 'rollback_failed']);
+
+/**
+ * An unfinished run's counts, from its tasks: as its coordinator counts them, a symbol a
+ * compensation is undoing (or has undone) as the success it was, not as a failure.
+ */
+function countedAsRun(tasks: readonly Pick<TaskRecord, 'status' | 'error'>[]): TaskStatusCounts {
+  return countByStatus(tasks.map((t) => (COMPENSATION_STATES.has(t.status) && t.error === null ? { status: 'succeeded' as const } : t)));
+}
+
 /** A run row's counts, from its tasks' counts by status. */
 export function runCounts(byStatus: TaskStatusCounts): Pick<RunSummary, 'completedTasks' | 'failedTasks'> {
   return { completedTasks: byStatus.succeeded ?? 0, failedTasks: failedCount(byStatus) };
@@ -92,7 +103,7 @@ export function toRunSummary(run: RunListing): RunSummary {
 export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
   // An unfinished run's row can lag its tasks (up to 100 ms of settlements are on their way,
   // actors/settled-tally.ts, and die with a killed process); the tasks listed here say.
-  const counted = isFinishedRun(run.status) ? {} : runCounts(countByStatus(tasks));
+  const counted = isFinishedRun(run.status) ? {} : runCounts(countedAsRun(tasks));
   return { ...toRunSummary(run), ...counted, tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 
