@@ -116,8 +116,8 @@ export class RunCustody {
   }
 
   /** Takes an unfinished run over (see RunTakeover.claim). */
-  claim(runId: string): Takeover {
-    return this.takeover.claim(runId);
+  claim(runId: string, commandLine?: (words: readonly string[]) => string): Takeover {
+    return this.takeover.claim(runId, commandLine);
   }
 
   /** Takes a finished run's lease, to roll it back. */

@@ -29,11 +29,20 @@ export class RunTakeover {
   /**
    * Takes an unfinished run over. UsageError while its owner holds it (alive, lease running),
    * or when another process took it first; the store's error as STORE_UNAVAILABLE.
+   * `commandLine` writes the commands the refusal names (DispatcherOptions).
    */
-  claim(runId: string): Takeover {
+  claim(runId: string, commandLine: (words: readonly string[]) => string = (words) => `swarm ${words.join(' ')}`): Takeover {
     const previous = this.store.getRunLease(runId);
     const why = takeoverBasis(previous);
-    if (why === null) throw new UsageError(`Run ${runId} is still hosted by a live process (${previous!.owner}${leaseLeft(previous!)}); stop that one first.`);
+    if (why === null) {
+      const { owner, epoch } = previous!;
+      // Past epoch 1 the run was taken up already (a dispatcher, a resume): it goes on there.
+      throw new UsageError(
+        epoch > 1
+          ? `Run ${runId} was taken up by another process (${owner}${leaseLeft(previous!)}), which hosts it now: follow it with \`${commandLine(['watch', runId])}\` or \`${commandLine(['show', runId])}\`.`
+          : `Run ${runId} is still hosted by a live process (${owner}${leaseLeft(previous!)}); stop that one first.`,
+      );
+    }
     return { epoch: this.take(runId, previous, why === 'expired'), why, previous };
   }
 

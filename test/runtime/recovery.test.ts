@@ -45,6 +45,24 @@ describe('resuming a run whose process stopped', () => {
     expect(second.store.getRunLease(doomed.runId)!.owner).not.toBe(DEAD_OWNER);
   });
 
+  test('resuming a run another dispatcher has taken up says so and how to follow it, not to stop that dispatcher', async () => {
+    const first = makeHarness({ makeStore: (path) => new FailingStore(path, 6) });
+    const doomed = first.deploy(manifest('taken-up', [...chain(3), sym('long', { parameters: { operation: 'delay', ms: 60_000 }, dependencies: ['s2'] })]));
+    await withTimeout(doomed.result.catch(() => null), 10_000, 'the run to be abandoned');
+    const second = makeHarness({ sharing: first });
+    const held = second.store.getRunLease(doomed.runId)!;
+    second.store.claimRunLease(doomed.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
+    const [resumed] = second.dispatcher.resumeOrphanedRuns();
+    expect(resumed.runId).toBe(doomed.runId);
+    const third = makeHarness({ sharing: first });
+    expect(() => third.dispatcher.resume(doomed.runId)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(`was taken up by another process`) }),
+    );
+    expect(() => third.dispatcher.resume(doomed.runId)).toThrow(`swarm watch ${doomed.runId}`);
+    resumed.cancel('by the test');
+    await withTimeout(resumed.result, 15_000, 'the resumed run');
+  });
+
   test('a run that was being cancelled, its tasks all still on nodes, is cancelled when taken up', async () => {
     // A cancel settles at once what is not on a node; here nothing is, so no task says it: only
     // the coordinator's row does. Before, the run taken up ran its task again to the end.
