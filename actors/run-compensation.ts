@@ -59,9 +59,9 @@ export interface CompensationPlan {
 /**
  * A run compensates what it did: its succeeded symbols that have a rollback. A symbol a
  * replay reused was done by an earlier run, which is the one to roll back for it; undoing it
- * here too would undo it twice.
+ * here too would undo it twice. `replayedRunKept`: whether that run is still stored.
  */
-export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: readonly TaskRecord[]): CompensationPlan {
+export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: readonly TaskRecord[], replayedRunKept = true): CompensationPlan {
   const specs = new Map(manifest.symbols.map((s) => [s.name, s]));
   const plan: CompensationPlan = { undo: [], left: [] };
   for (const task of tasks) {
@@ -74,12 +74,20 @@ export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: read
     if (!spec || rollbackTimeoutOf(manifest, spec) === null) {
       plan.left.push({ name: task.name, why: manifest.rollback_policy === 'none' ? 'the workflow has rollback_policy none' : 'it has no rollback' });
     } else if (task.reused) {
-      plan.left.push({ name: task.name, why: `reused from run ${run.replayOf ?? '?'}, which did it: roll that run back to undo it` });
+      const where = replayedRunKept
+        ? 'which did it: roll that run back to undo it'
+        : 'which did it and has been deleted since (swarm prune): the swarm cannot undo it; undo it by hand if it must be';
+      plan.left.push({ name: task.name, why: `reused from run ${run.replayOf ?? '?'}, ${where}` });
     } else {
       plan.undo.push(task);
     }
   }
   return plan;
+}
+
+/** Whether the run `run` replays (when it is a replay) is still stored, not pruned. */
+export function replayedRunKept(store: SwarmStore, run: Pick<RunRecord, 'replayOf'>): boolean {
+  return run.replayOf === null || store.getRunListing(run.replayOf) !== undefined;
 }
 
 /**

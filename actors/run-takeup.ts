@@ -6,7 +6,7 @@ import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatus } from '../src/store/types.ts';
 import type { RunCustody } from './leases/run-custody.ts';
 import type { Takeover } from './leases/run-takeover.ts';
-import { compensationPlan, describeLeft } from './run-compensation.ts';
+import { compensationPlan, describeLeft, replayedRunKept } from './run-compensation.ts';
 import { countByStatus, type CompensationStart } from './run-start.ts';
 import { loadStoredRun, type StoredRun } from './stored-run.ts';
 
@@ -114,7 +114,7 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }
   if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
-  const plan = compensationPlan(run, loaded.manifest, tasks);
+  const plan = compensationPlan(run, loaded.manifest, tasks, replayedRunKept(store, run));
   if (plan.undo.length === 0) {
     const why = plan.left.length === 0 ? 'none of its symbols succeeded' : describeLeft(plan.left);
     throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);

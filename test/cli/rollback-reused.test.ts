@@ -2,6 +2,7 @@
  * A run compensates what it did: rolling back a replay leaves the symbols it only reused (the
  * earlier run did them, and says so), and rolling back that earlier run undoes them once.
  */
+import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -67,5 +68,13 @@ describe('rolling back a replay and the run it replayed', () => {
     const back = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
     expect(back.code).toBe(2);
     expect(back.json.error.message).toContain(`"a": reused from run ${first.json.runId}`);
+    // The run that did it pruned (as `swarm prune` deletes one): not "roll that run back".
+    const file = new Database(db);
+    file.run('PRAGMA foreign_keys = ON');
+    file.run('DELETE FROM runs WHERE id = ?', [first.json.runId]);
+    file.close();
+    const gone = await swarmJson(['rollback', replay.json.runId, '--db', db], config);
+    expect(gone.code).toBe(2);
+    expect(gone.json.error.message).toContain(`"a": reused from run ${first.json.runId}, which did it and has been deleted since (swarm prune): the swarm cannot undo it`);
   }, TIMEOUT);
 });
