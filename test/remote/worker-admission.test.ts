@@ -75,7 +75,7 @@ describe('worker names and what a connection sends before it registers', () => {
     // Given in place of the config's: a bad argument, named as such.
     const given = refusal({ name: 'two words', dispatcherUrl: 'ws://127.0.0.1:1' });
     expect(given).toBeInstanceOf(UsageError);
-    expect((given as UsageError).message).toStartWith('The worker name "two words" is not allowed: use letters, digits and _ . : - @');
+    expect((given as UsageError).message).toStartWith('The worker name "two words" is not allowed: use ASCII letters (A-Z, a-z), digits and _ . : - @');
     expect((given as UsageError).message).toEndWith('(the name given, in place of [worker] node_name).');
     // From the config: the config's key.
     const config = defaultConfig();
