@@ -22,3 +22,18 @@ export function activeRunConflict(runId: string, state: string, wanted: 'replay'
       : `Run ${runId} is still active here; cancel it first (swarm cancel ${runId}), then roll it back.`,
   );
 }
+
+/**
+ * What to do about a run another live process holds (it hosts the run, its lease running), for a
+ * replay or a rollback refused here: a run rolling back there is waited for (a rollback is not
+ * cancelled); any other is cancelled where it runs first.
+ */
+export function heldElsewhereAdvice(runId: string, rollingBack: boolean, wanted: 'replay' | 'rollback'): string {
+  if (rollingBack) {
+    return wanted === 'replay'
+      ? 'it is rolling back; wait for that to end (a rollback is not cancelled), then replay it'
+      : 'it is rolling back already; wait for that to end (a rollback is not cancelled)';
+  }
+  const cancel = `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`)`;
+  return wanted === 'replay' ? `${cancel}, or let it end, then replay it` : `${cancel}, then roll it back`;
+}

@@ -3,6 +3,7 @@ import type { LoadedManifest } from '../src/manifest/types.ts';
 import { planReplay, type ReplayOptions, type ReplayPlan } from '../src/replay-plan.ts';
 import { isInterrupted } from '../src/run-liveness.ts';
 import { isFinishedRun, type SwarmStore } from '../src/store/types.ts';
+import { heldElsewhereAdvice } from './active-run-conflict.ts';
 import { compensationUnderway } from './run-takeup.ts';
 import { loadStoredRun, type StoredRun } from './stored-run.ts';
 
@@ -27,9 +28,7 @@ export function planStoredReplay(
   const original = loadStoredRun(store, runId);
   const { run, tasks } = original;
   if (!isFinishedRun(run.status) && !isInterrupted(store, run)) {
-    const next = compensationUnderway(store, runId, tasks)
-      ? 'it is rolling back; wait for that to end (a rollback is not cancelled), then replay it'
-      : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), or let it end, then replay it`;
+    const next = heldElsewhereAdvice(runId, compensationUnderway(store, runId, tasks) !== null, 'replay');
     throw new RunStateConflictError(`Run ${runId} is ${run.status} in another process, which holds it: ${next}.`);
   }
   const loaded = options.manifest ?? original.loaded;

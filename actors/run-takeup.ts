@@ -4,6 +4,7 @@ import type { CompensationReason } from '../src/messages.ts';
 import { interruption, resumeHint } from '../src/run-liveness.ts';
 import { readActorsJournal } from '../src/store/bulk-journal-reader.ts';
 import { isFinishedRun, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatus } from '../src/store/types.ts';
+import { heldElsewhereAdvice } from './active-run-conflict.ts';
 import type { RunCustody } from './leases/run-custody.ts';
 import type { Takeover } from './leases/run-takeover.ts';
 import { compensationPlan, describeLeft, replayedRunKept } from './run-compensation.ts';
@@ -104,13 +105,12 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
     const interrupted = interruption(store, run);
     const resume = commandLine?.(['run', '--resume', runId]);
     // Rolling back already (a rollback is not cancelled): the advice for a run is not for it.
-    const next = compensationUnderway(store, runId, tasks)
-      ? interrupted
+    const rollingBack = compensationUnderway(store, runId, tasks) !== null;
+    const next = !interrupted
+      ? heldElsewhereAdvice(runId, rollingBack, 'rollback')
+      : rollingBack
         ? `it was rolling back when its process stopped: ${resumeHint(runId, interrupted, resume)}, which finishes its rollbacks`
-        : 'it is rolling back already; wait for that to end (a rollback is not cancelled)'
-      : interrupted
-        ? `it is interrupted: ${resumeHint(runId, interrupted, resume)}; once it has finished (Ctrl-C there cancels it), roll it back`
-        : `cancel it first where it runs (\`swarm cancel ${runId}\` on a dispatcher, Ctrl-C for a \`swarm run\`), then roll it back`;
+        : `it is interrupted: ${resumeHint(runId, interrupted, resume)}; once it has finished (Ctrl-C there cancels it), roll it back`;
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }
   if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);

@@ -1,4 +1,4 @@
-import { journalError as errorOf, timeoutErrorOf } from '../attempt-history.ts';
+import { journalError, timeoutErrorOf } from '../attempt-history.ts';
 import type { SerializedError } from '../errors.ts';
 import type { TransitionRecord } from '../store/types.ts';
 
@@ -25,7 +25,7 @@ export class HistoryConcerns {
   see(row: TransitionRecord): RowConcerns {
     const payload = (row.payload ?? {}) as { attempt?: unknown; error?: unknown };
     const attempt = typeof payload.attempt === 'number' ? payload.attempt : null;
-    const own = { attempt, error: errorOf(payload.error) };
+    const own = { attempt, error: journalError(payload.error) };
     if (row.actorKind !== 'task') return own;
     const open = this.open.get(row.actorId);
     if (attempt !== null) this.open.set(row.actorId, { attempt, timedOut: null });

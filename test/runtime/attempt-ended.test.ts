@@ -4,20 +4,14 @@
  * lands: the state table keeps what the attempt wrote while it was live, and no log line is
  * written for the run.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import { afterEach, describe, expect, test } from 'bun:test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from '../../src/logger.ts';
-import { makeHarness, manifest, stopHarnesses, sym, taskOf, waitFor, warmUp, withTimeout, type Harness } from './helpers.ts';
+import { captureLogLines, makeHarness, manifest, stopHarnesses, sym, taskOf, waitFor, warmUp, withTimeout, type Harness } from './helpers.ts';
 
 afterEach(stopHarnesses);
 
-const lines: Record<string, unknown>[] = [];
-beforeAll(() => {
-  const consoleStream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
-  Logger.configure({ level: 'info', console: true, format: 'json', file: '', consoleStream });
-});
-afterAll(() => Logger.configure({ level: 'info', console: true, format: 'text', consoleStream: process.stderr }));
+const lines = captureLogLines();
 
 const MODULE = './outlive-attempt.ts';
 // Long enough that the module's first import (transpiled on its thread) and its first state.set

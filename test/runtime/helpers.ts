@@ -6,13 +6,14 @@
  * this shared module would only be registered for the first test file that imports it (the
  * module is evaluated once per process), and the other files would leak threads and files.
  */
+import { afterAll, beforeAll } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import { defaultConfig, type SwarmConfig } from '../../src/config/index.ts';
-import type { SwarmLogger } from '../../src/logger.ts';
+import { Logger, type SwarmLogger } from '../../src/logger.ts';
 import { validateManifestData } from '../../src/manifest/index.ts';
 import type { LoadedManifest } from '../../src/manifest/types.ts';
 import type { RunResult, TaskResult } from '../../src/run-result.ts';
@@ -198,4 +199,18 @@ export function sym(name: string, fields: Record<string, unknown> = {}): Record<
 
 export function manifest(name: string, symbols: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
   return { name, symbols, ...extra };
+}
+
+/**
+ * The console log lines (each parsed from JSON) written while the calling test file runs: from
+ * its first test the logger writes them here instead of stderr, and goes back after its last.
+ */
+export function captureLogLines(): Record<string, unknown>[] {
+  const lines: Record<string, unknown>[] = [];
+  beforeAll(() => {
+    const consoleStream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    Logger.configure({ level: 'info', console: true, format: 'json', file: '', consoleStream });
+  });
+  afterAll(() => Logger.configure({ level: 'info', console: true, format: 'text', consoleStream: process.stderr }));
+  return lines;
 }

@@ -4,19 +4,13 @@
  * as JSON drops them (as in an output), what JSON cannot hold at all (a BigInt) is refused with
  * the key and where. Never a DataCloneError. A key never set reads as null.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
-import { Logger } from '../../src/logger.ts';
-import { makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { captureLogLines, makeHarness, stopHarnesses, withTimeout } from './helpers.ts';
 import { expectValues, valuesManifest } from './state-values-cases.ts';
 
 afterEach(stopHarnesses);
 
-const lines: Record<string, unknown>[] = [];
-beforeAll(() => {
-  const consoleStream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
-  Logger.configure({ level: 'info', console: true, format: 'json', file: '', consoleStream });
-});
-afterAll(() => Logger.configure({ level: 'info', console: true, format: 'text', consoleStream: process.stderr }));
+const lines = captureLogLines();
 
 describe('values a thread cannot send, given to state.set and log', () => {
   test('functions and Symbols are dropped as JSON drops them, a BigInt is refused with where, a missing key reads null', async () => {
