@@ -1,4 +1,4 @@
-import { runCounts, toRunSummary, type ListedRun } from './run-result.ts';
+import { recountRun, toRunSummary, type ListedRun } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';
@@ -50,7 +50,7 @@ export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   const interrupted = isInterrupted(store, run);
   // An interrupted run's row can lag its tasks: the counts on their way to it (up to 100 ms
   // of settlements, actors/settled-tally.ts) went with its process. Its tasks' rows say.
-  const counted = interrupted ? runCounts(store.countTasksByStatus(run.id)) : {};
+  const counted = interrupted ? recountRun(store, run.id) : {};
   return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted, endedAt };
 }
 

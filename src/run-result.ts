@@ -1,6 +1,6 @@
 import type { SerializedError } from './errors.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import { failedCount, isFinishedRun, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
+import { COMPENSATION_STATUSES, failedCount, isFinishedRun, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
@@ -11,20 +11,22 @@ function countByStatus(tasks: readonly { status: TaskRecord['status'] }[]): Task
   return byStatus;
 }
 
-/** Where a compensation takes a symbol that had succeeded; one with an error had failed instead. */
-const COMPENSATION_STATES: ReadonlySet<TaskRecord['status']> = new Set(['rolling_back', 'rolled_back', 'rollback_failed']);
-
 /**
- * An unfinished run's counts, from its tasks: as its coordinator counts them, a symbol a
- * compensation is undoing (or has undone) as the success it was, not as a failure.
+ * A run row's counts, from its tasks' counts by status: as its coordinator counts them, a
+ * symbol a compensation is undoing (or has undone) as the success it was, not as a failure.
+ * `undone` counts those (SwarmStore.countUndoneSuccesses).
  */
-function countedAsRun(tasks: readonly Pick<TaskRecord, 'status' | 'error'>[]): TaskStatusCounts {
-  return countByStatus(tasks.map((t) => (COMPENSATION_STATES.has(t.status) && t.error === null ? { status: 'succeeded' as const } : t)));
+function runCounts(byStatus: TaskStatusCounts, undone: TaskStatusCounts): Pick<RunSummary, 'completedTasks' | 'failedTasks'> {
+  let undoneCount = 0;
+  for (const n of Object.values(undone)) undoneCount += n ?? 0;
+  return { completedTasks: (byStatus.succeeded ?? 0) + undoneCount, failedTasks: failedCount(byStatus) - failedCount(undone) };
 }
 
-/** A run row's counts, from its tasks' counts by status. */
-export function runCounts(byStatus: TaskStatusCounts): Pick<RunSummary, 'completedTasks' | 'failedTasks'> {
-  return { completedTasks: byStatus.succeeded ?? 0, failedTasks: failedCount(byStatus) };
+/** An unfinished run's counts, from its tasks' rows in the store (its row may lag them). */
+export function recountRun(store: SwarmStore, runId: string, byStatus = store.countTasksByStatus(runId)): Pick<RunSummary, 'completedTasks' | 'failedTasks'> {
+  // The second count only when a compensation has begun: most runs never have one.
+  const compensating = COMPENSATION_STATUSES.some((status) => (byStatus[status] ?? 0) > 0);
+  return runCounts(byStatus, compensating ? store.countUndoneSuccesses(runId) : {});
 }
 
 /** A run without its tasks, as `swarm runs` lists it. */
@@ -103,7 +105,8 @@ export function toRunSummary(run: RunListing): RunSummary {
 export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
   // An unfinished run's row can lag its tasks (up to 100 ms of settlements are on their way,
   // actors/settled-tally.ts, and die with a killed process); the tasks listed here say.
-  const counted = isFinishedRun(run.status) ? {} : runCounts(countedAsRun(tasks));
+  const undone = countByStatus(tasks.filter((t) => COMPENSATION_STATUSES.includes(t.status) && t.error === null));
+  const counted = isFinishedRun(run.status) ? {} : runCounts(countByStatus(tasks), undone);
   return { ...toRunSummary(run), ...counted, tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 
@@ -128,7 +131,7 @@ export function readRunOutcome(store: SwarmStore, runId: string): RunOutcome | u
   const tasks = run.totalTasks <= TASKS_LISTED ? store.getTasks(runId) : store.getTasks(runId, { except: 'succeeded', limit: TASKS_LISTED });
   const statusCounts = store.countTasksByStatus(runId);
   // As in toRunResult: an unfinished run's row may lag its tasks, which say.
-  const counted = isFinishedRun(run.status) ? {} : runCounts(statusCounts);
+  const counted = isFinishedRun(run.status) ? {} : recountRun(store, runId, statusCounts);
   return { ...toRunSummary(run), ...counted, statusCounts, tasks: tasks.map(toTaskResult) };
 }
 

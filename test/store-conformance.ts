@@ -13,6 +13,7 @@ import type {
   StoreBatch,
   SwarmStore,
   TaskPatch,
+  TaskStatus,
 } from '../src/store/types.ts';
 import { runLeaseConformance } from './store-lease-conformance.ts';
 
@@ -174,6 +175,19 @@ export function runStoreConformance(name: string, makeStore: () => SwarmStore): 
         expect(store.countTasksByStatus('r1')).toEqual({ succeeded: 3, failed: 2, skipped: 1, cancelled: 1 });
         expect(store.countTasksByStatus('r2')).toEqual({ failed: 1 });
         expect(store.countTasksByStatus('nope')).toEqual({});
+      });
+
+      test('countUndoneSuccesses: the tasks a compensation took that had succeeded (no error of their own)', () => {
+        const failure = { name: 'Error', code: 'E', message: 'boom' };
+        const tasks: [string, TaskStatus, boolean][] = [
+          ['a', 'rolled_back', false], ['b', 'rolled_back', true], ['c', 'rolling_back', false], ['d', 'rolling_back', true],
+          ['e', 'rollback_failed', false], ['f', 'rollback_failed', true], ['g', 'succeeded', false], ['h', 'failed', true],
+        ];
+        store.createRun(newRun('r1'), tasks.map(([name]) => newTask('r1', name)));
+        store.commit(batch({ tasks: tasks.map(([name, status, failed]) => ({ runId: 'r1', name, status, error: failed ? failure : null })) }));
+        expect(store.countUndoneSuccesses('r1')).toEqual({ rolled_back: 1, rolling_back: 1, rollback_failed: 1 });
+        expect(store.countTasksByStatus('r1')).toEqual({ rolled_back: 2, rolling_back: 2, rollback_failed: 2, succeeded: 1, failed: 1 });
+        expect(store.countUndoneSuccesses('nope')).toEqual({});
       });
 
       test('unknown ids read as undefined or empty', () => {

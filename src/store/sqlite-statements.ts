@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { ColumnValue, NodeRow, PatchField, RunListingRow, RunRow, TaskRow, TransitionRow } from './rows.ts';
 import type { StoredPart } from './manifest-parts.ts';
-import { FINISHED_RUN_STATUSES } from './validation.ts';
+import { FINISHED_RUN_STATUSES, UNDONE_STATUSES, sqlStatusList } from './validation.ts';
 import type { TaskStatus } from './types.ts';
 
 /**
@@ -62,6 +62,7 @@ export class SqliteStatements {
   /** A run's tasks not in a status ('' for none left out), at most a number of them (-1: all). */
   readonly selectTasksExcept: Statement<TaskRow, [string, string, number]>;
   readonly countTasksByStatus: Statement<{ status: TaskStatus; tasks: number }, [string]>;
+  readonly countUndoneSuccesses: Statement<{ status: TaskStatus; tasks: number }, [string]>;
   readonly selectTask: Statement<TaskRow, [string, string]>;
   readonly selectTransitions: Statement<StoredTransitionRow, [string, number, number]>;
   readonly listNodes: Statement<NodeRow, []>;
@@ -135,6 +136,9 @@ export class SqliteStatements {
     this.selectTasks = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? ORDER BY position`);
     this.selectTasksExcept = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND status <> ? ORDER BY position LIMIT ?`);
     this.countTasksByStatus = db.prepare('SELECT status, count(*) AS tasks FROM tasks WHERE run_id = ? GROUP BY status');
+    this.countUndoneSuccesses = db.prepare(
+      `SELECT status, count(*) AS tasks FROM tasks WHERE run_id = ? AND status IN ${UNDONE_STATUSES} AND error IS NULL GROUP BY status`,
+    );
     this.selectTask = db.prepare(`SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = ? AND name = ?`);
     this.selectTransitions = db.prepare(
       `SELECT ${TRANSITION_COLUMNS} FROM transitions WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -152,7 +156,7 @@ export class SqliteStatements {
         (SELECT count(*) + coalesce(sum(earlier_count), 0) FROM transitions) AS transitions, (SELECT count(*) FROM nodes) AS nodes,
         (SELECT count(*) FROM state) AS state`,
     );
-    const finished = `status IN (${FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ')}) AND created_at < ?`;
+    const finished = `status IN ${sqlStatusList(FINISHED_RUN_STATUSES)} AND created_at < ?`;
     this.finishedRunIdsBefore = db.prepare(`SELECT id FROM runs WHERE ${finished}`);
     // Its tasks and journal rows go with it through ON DELETE CASCADE. The condition again: the
     // run may have changed (a rollback began) since its id was read.
@@ -173,7 +177,7 @@ export class SqliteStatements {
     );
     this.all = [
       this.insertRun, this.insertRunManifest, this.insertManifestPart, this.selectManifestParts, this.insertTransition, this.upsertNode, this.runExists, this.setRunStatusIfChanged, this.taskExists,
-      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.selectTask,
+      this.selectRun, this.selectRunListing, this.listRuns, this.listRunsByIdPrefix, this.listRunsWithStatus, this.listUnfinishedRunIds, this.selectTasks, this.selectTasksExcept, this.countTasksByStatus, this.countUndoneSuccesses, this.selectTask,
       this.selectTransitions, this.listNodes, this.stateGet, this.stateSet, this.stateDelete, this.counts,
       this.finishedRunIdsBefore, this.deleteFinishedRun, this.deleteStaleNodes, this.deleteRunlessNodeTransitions, this.lastSeq, this.raiseJournalFloor,
     ];

@@ -192,6 +192,13 @@ export class SqliteStore implements SwarmStore {
     return counts;
   }
 
+  countUndoneSuccesses(runId: string): TaskStatusCounts {
+    this.assertOpen();
+    const counts: TaskStatusCounts = {};
+    for (const { status, tasks } of this.statements.countUndoneSuccesses.all(runId)) counts[status] = tasks;
+    return counts;
+  }
+
   getTask(runId: string, name: string): TaskRecord | undefined {
     this.assertOpen();
     const row = this.statements.selectTask.get(runId, name);

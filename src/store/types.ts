@@ -153,6 +153,9 @@ export interface TaskFilter {
 
 export type TaskStatusCounts = Partial<Record<TaskStatus, number>>;
 
+/** The statuses a compensation takes a task to; the SQL of the stores' countUndoneSuccesses lists them too. */
+export const COMPENSATION_STATUSES: readonly TaskStatus[] = ['rolling_back', 'rolled_back', 'rollback_failed'];
+
 /** A run row's `failedTasks`: tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
 export function failedCount(byStatus: TaskStatusCounts): number {
   return (byStatus.failed ?? 0) + (byStatus.rolled_back ?? 0) + (byStatus.rollback_failed ?? 0);
@@ -222,6 +225,12 @@ export interface SwarmStore {
   getTasks(runId: string, filter?: TaskFilter): TaskRecord[];
   /** How many of the run's tasks are in each status; statuses without a task are left out. */
   countTasksByStatus(runId: string): TaskStatusCounts;
+  /**
+   * Of the run's tasks a compensation has taken (rolling_back, rolled_back, rollback_failed),
+   * how many in each of those statuses had succeeded: those without an error of their own (a
+   * task that failed keeps its error when it is undone). Its run still counts them succeeded.
+   */
+  countUndoneSuccesses(runId: string): TaskStatusCounts;
   getTask(runId: string, name: string): TaskRecord | undefined;
   /** Ordered by seq. */
   getTransitions(runId: string, options?: { afterSeq?: number; limit?: number }): TransitionRecord[];

@@ -1,4 +1,4 @@
-import { ACTOR_KINDS, RUN_STATUSES, TASK_STATUSES } from './types.ts';
+import { ACTOR_KINDS, COMPENSATION_STATUSES, RUN_STATUSES, TASK_STATUSES } from './types.ts';
 import type { ActorKind, RunStatus, TaskStatus } from './types.ts';
 
 /**
@@ -30,6 +30,14 @@ export function outlivesRuns(kind: ActorKind): boolean {
 }
 
 export { FINISHED_RUN_STATUSES } from './types.ts';
+
+/** Statuses as an SQL list, `('a', 'b')`: they are the swarm's own words, never a user's. */
+export function sqlStatusList(statuses: readonly string[]): string {
+  return `(${statuses.map((s) => `'${s}'`).join(', ')})`;
+}
+
+/** The statuses countUndoneSuccesses counts, as SQL (the same in SQLite and PostgreSQL). */
+export const UNDONE_STATUSES = sqlStatusList(COMPENSATION_STATUSES);
 
 export const checkTaskStatus = (value: unknown): TaskStatus => checkMember(TASK_STATUS_SET, value, 'task status');
 export const checkRunStatus = (value: unknown): RunStatus => checkMember(RUN_STATUS_SET, value, 'run status');

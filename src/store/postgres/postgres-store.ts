@@ -168,6 +168,13 @@ export class PostgresStore implements SwarmStore {
     return counts;
   }
 
+  countUndoneSuccesses(runId: string): TaskStatusCounts {
+    this.assertOpen();
+    const counts: TaskStatusCounts = {};
+    for (const { status, tasks } of this.bridge.call('countUndoneSuccesses', runId)) counts[status as TaskStatus] = tasks;
+    return counts;
+  }
+
   getTask(runId: string, name: string): TaskRecord | undefined {
     this.assertOpen();
     const row = this.bridge.call('getTask', runId, name);

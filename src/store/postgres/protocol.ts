@@ -84,6 +84,7 @@ export interface Operations {
   /** `exceptStatus`: '' for none left out. */
   getTasks: { args: [runId: string, afterPosition: number, limit: number, exceptStatus: string]; result: TaskColumns };
   countTasksByStatus: { args: [runId: string]; result: { status: string; tasks: number }[] };
+  countUndoneSuccesses: { args: [runId: string]; result: { status: string; tasks: number }[] };
   getTask: { args: [runId: string, name: string]; result: TaskRow | null };
   getTransitions: { args: [runId: string, afterSeq: number, limit: number]; result: Columns<TransitionRow> };
   listNodes: { args: []; result: NodeRow[] };

@@ -1,4 +1,4 @@
-import { FINISHED_RUN_STATUSES } from '../validation.ts';
+import { FINISHED_RUN_STATUSES, UNDONE_STATUSES, sqlStatusList } from '../validation.ts';
 
 /**
  * The statements the worker runs, as text. Bun prepares each distinct text once per connection
@@ -29,7 +29,7 @@ const TASK_COLUMNS = `run_id AS "runId", name, position, status, priority, dispa
 const NODE_COLUMNS = `id, kind, status, capacity, running, capabilities, last_seen_at::float8 AS "lastSeenAt",
   started_at::float8 AS "startedAt"`;
 
-const FINISHED = FINISHED_RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+const FINISHED = sqlStatusList(FINISHED_RUN_STATUSES);
 
 export const Q = {
   insertRun: `INSERT INTO runs (id, name, status, metadata, total_tasks, completed_tasks, failed_tasks, replay_of,
@@ -52,6 +52,7 @@ export const Q = {
   /** As value arrays, in TASK_KEYS order (protocol.ts). */
   selectTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND position > $2 AND status <> $4 ORDER BY tasks.position LIMIT $3`,
   countTasksByStatus: 'SELECT status, count(*)::int AS tasks FROM tasks WHERE run_id = $1 GROUP BY status',
+  countUndoneSuccesses: `SELECT status, count(*)::int AS tasks FROM tasks WHERE run_id = $1 AND status IN ${UNDONE_STATUSES} AND error IS NULL GROUP BY status`,
   selectTask: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND name = $2`,
   /** As value arrays, in TRANSITION_KEYS order (protocol.ts). Ordered by the table's seq, not the
    * float8 output column of the same name, or the index would not serve the order. */
@@ -102,7 +103,7 @@ export const Q = {
       (SELECT count(*) FROM transitions)::int AS transitions, (SELECT count(*) FROM nodes)::int AS nodes,
       (SELECT count(*) FROM state)::int AS state`,
   /** Tasks, manifests, owners and journal rows go with their run through ON DELETE CASCADE. */
-  deleteFinishedRuns: `DELETE FROM runs WHERE status IN (${FINISHED}) AND created_at < $1`,
+  deleteFinishedRuns: `DELETE FROM runs WHERE status IN ${FINISHED} AND created_at < $1`,
   /** One statement, so one transaction: the run-less node rows, then the node rows (counted). */
   deleteStaleNodes: `WITH journal AS (
       DELETE FROM transitions WHERE run_id IS NULL AND actor_kind = 'node' AND at < $1)

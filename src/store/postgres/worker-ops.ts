@@ -68,6 +68,7 @@ export function operations(sql: SQL, track: Track): OperationImpls {
       return toColumns(values as unknown[][], TASK_KEYS) as TaskColumns;
     },
     countTasksByStatus: (runId) => rows(Q.countTasksByStatus, [runId]),
+    countUndoneSuccesses: (runId) => rows(Q.countUndoneSuccesses, [runId]),
     getTask: (runId, name) => first(Q.selectTask, [runId, name]),
 
     async getTransitions(runId, afterSeq, limit) {
