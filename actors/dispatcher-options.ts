@@ -1,4 +1,5 @@
 import type { Clock } from '../src/clock.ts';
+import type { CommandLine } from '../src/command-line.ts';
 import type { SwarmConfig } from '../src/config/schema.ts';
 import type { SwarmLogger } from '../src/logger.ts';
 import type { SwarmStore } from '../src/store/types.ts';
@@ -24,5 +25,5 @@ export interface DispatcherOptions {
    * given. Default: `swarm` and the words, as a dispatcher process (which knows no CLI's flags)
    * writes them.
    */
-  commandLine?: (words: readonly string[]) => string;
+  commandLine?: CommandLine;
 }

@@ -1,4 +1,5 @@
 import { OFF_NODE_TASK_STATES, TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
+import type { CommandLine } from '../src/command-line.ts';
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
 import type { CompensationReason } from '../src/messages.ts';
 import { interruption, resumeHint } from '../src/run-liveness.ts';
@@ -26,7 +27,7 @@ export function takeUpToResume(
   store: SwarmStore,
   custody: RunCustody,
   runId: string,
-  commandLine?: (words: readonly string[]) => string,
+  commandLine?: CommandLine,
 ): StoredRun & { takeover: Takeover } {
   const listing = store.getRunListing(runId);
   if (!listing) throw new RunNotFoundError(runId);
@@ -98,7 +99,7 @@ export function compensationUnderway(store: SwarmStore, runId: string, tasks: re
  * Reads a finished run to compensate by hand and claims its lease; UsageError when there is
  * nothing to do. `commandLine` writes the commands its hints name (DispatcherOptions).
  */
-export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: string, commandLine?: (words: readonly string[]) => string): StoredRun {
+export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: string, commandLine?: CommandLine): StoredRun {
   const stored = loadStoredRun(store, runId);
   const { run, loaded, tasks } = stored;
   if (!isFinishedRun(run.status)) {

@@ -1,3 +1,4 @@
+import type { CommandLine } from '../../src/command-line.ts';
 import type { SwarmLogger } from '../../src/logger.ts';
 import type { FencedRun } from '../../src/store/run-lease.ts';
 import { RunFencedError } from '../../src/store/store-errors.ts';
@@ -116,7 +117,7 @@ export class RunCustody {
   }
 
   /** Takes an unfinished run over (see RunTakeover.claim). */
-  claim(runId: string, commandLine?: (words: readonly string[]) => string): Takeover {
+  claim(runId: string, commandLine?: CommandLine): Takeover {
     return this.takeover.claim(runId, commandLine);
   }
 

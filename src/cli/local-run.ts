@@ -13,7 +13,7 @@ import { errorJson, formatDuration, note, printJson } from './output.ts';
 import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { finishedRunText, rolledBackCount } from './finished-run.ts';
-import { commandLineFor, showCommandLine, type CommandLine } from './command-line.ts';
+import { commandLineFor, showCommandLine, type CommandLine } from '../command-line.ts';
 import { RunFencedError } from '../store/store-errors.ts';
 
 /** How a command that runs a workflow on this host prints it. */

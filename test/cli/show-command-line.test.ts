@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { shellWord, showCommandLine } from '../../src/cli/command-line.ts';
+import { shellWord, showCommandLine } from '../../src/command-line.ts';
 
 describe('the swarm show command a run prints', () => {
   test('names the config and --db, quoted for a POSIX shell', () => {

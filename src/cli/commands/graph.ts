@@ -11,7 +11,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun, parseCount } from '../context.ts';
 import { out } from '../exit.ts';
-import { swarmCommandLine } from '../command-line.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 import { printJson } from '../output.ts';
 
 const FORMATS = ['mermaid', 'dot', 'json', 'svg'] as const;

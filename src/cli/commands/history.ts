@@ -12,7 +12,7 @@ import { writeTableWrappingLast } from '../table-render.ts';
 import { jsonForTerminal } from '../../terminal-text.ts';
 import { resolveRunRef } from '../../run-ref.ts';
 import { exitCodeFor, UsageError } from '../../errors.ts';
-import { swarmCommandLine } from '../command-line.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 import { closestMatch } from '../../manifest/suggest.ts';
 import { shownName } from '../../manifest/shown-name.ts';
 

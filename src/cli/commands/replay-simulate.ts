@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { openStoredRun, parseCount } from '../context.ts';
 import { err, out } from '../exit.ts';
 import { describeValue, printJson, truncate } from '../output.ts';
-import { swarmCommandLine } from '../command-line.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 import { renderTable } from '../table-render.ts';
 
 export interface SimulateCliOptions {

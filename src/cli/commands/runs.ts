@@ -8,7 +8,7 @@ import { out } from '../exit.ts';
 import { runFilter, type RunFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { runsTable } from '../tables.ts';
-import { swarmCommandLine } from '../command-line.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 
 const DEFAULT_LIMIT = 20;
 

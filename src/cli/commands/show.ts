@@ -6,7 +6,7 @@ import { readRunOutcome, readRunResult } from '../../run-result.ts';
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
-import { showCommandLine, swarmCommandLine } from '../command-line.ts';
+import { showCommandLine, swarmCommandLine } from '../../command-line.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { attemptsTable, compensationTable, runHeader, runTaskTable } from '../tables.ts';

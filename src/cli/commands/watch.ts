@@ -4,7 +4,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { openStoredRun } from '../context.ts';
 import { watchRun } from '../watch/watch-session.ts';
-import { swarmCommandLine } from '../command-line.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 
 /**
  * `swarm watch <run> [config] [--db PATH]`: a live terminal view of one run for people on SSH:

@@ -1,4 +1,4 @@
-import { isPostgresUrl, redactUrl } from '../store/postgres/url.ts';
+import { isPostgresUrl, redactUrl } from './store/postgres/url.ts';
 
 /**
  * The swarm commands a command prints as hints about a run (`swarm show <id>`, `swarm run
