@@ -1,4 +1,6 @@
-import { recountRun, toRunSummary, type ListedRun } from './run-result.ts';
+import { recountRun, toRunSummary, type Interruption, type ListedRun } from './run-result.ts';
+
+export type { Interruption } from './run-result.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';
@@ -14,14 +16,6 @@ export function isInterrupted(store: SwarmStore, run: Pick<RunRecord, 'id' | 'st
   return interruption(store, run) !== null;
 }
 
-/**
- * Why an unfinished run is interrupted (src/run-owner.ts takeoverBasis), or null while a live
- * process holds it (or it is finished): `dead`, its process is known gone on this host;
- * `expired`, its lease ran out — its process is gone, or alive but no longer renewing it
- * (stopped, cut off from the database), or on another host where it cannot be checked;
- * `unowned`, no process ever took it.
- */
-export type Interruption = 'dead' | 'expired' | 'unowned';
 
 export function interruption(store: SwarmStore, run: Pick<RunRecord, 'id' | 'status'>): Interruption | null {
   return isFinishedRun(run.status) ? null : takeoverBasis(store.getRunLease(run.id));
@@ -47,11 +41,11 @@ export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   // Only a rolled-back run may have been rolled back by hand: its coordinator's rows tell.
   const rolledBack = run.status === 'rolled_back' || run.status === 'rollback_failed';
   const endedAt = rolledBack ? (runStory(readActorsJournal(store, run.id, [`coordinator:${run.id}`])).endedAt ?? run.finishedAt) : run.finishedAt;
-  const interrupted = isInterrupted(store, run);
+  const why = interruption(store, run);
   // An interrupted run's row can lag its tasks: the counts on their way to it (up to 100 ms
   // of settlements, actors/settled-tally.ts) went with its process. Its tasks' rows say.
-  const counted = interrupted ? recountRun(store, run.id) : {};
-  return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted, endedAt };
+  const counted = why !== null ? recountRun(store, run.id) : {};
+  return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted: why !== null, ...(why && { interruption: why }), endedAt };
 }
 
 /**

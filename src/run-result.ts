@@ -75,12 +75,23 @@ export function toTaskResult(task: TaskRecord): TaskResult {
 }
 
 /**
+ * Why an unfinished run is interrupted (src/run-owner.ts takeoverBasis), or null while a live
+ * process holds it (or it is finished): `dead`, its process is known gone on this host;
+ * `expired`, its lease ran out — its process is gone, or alive but no longer renewing it
+ * (stopped, cut off from the database), or on another host where it cannot be checked;
+ * `unowned`, no process ever took it.
+ */
+export type Interruption = 'dead' | 'expired' | 'unowned';
+
+/**
  * A run as lists show it (`swarm runs --json`, GET /api/runs, the dashboard's runs): its
  * summary, its file, and whether it is interrupted (unfinished, its process gone).
  */
 export interface ListedRun extends RunSummary {
   manifestPath: string | null;
   interrupted: boolean;
+  /** Why, when interrupted. */
+  interruption?: Interruption;
   /**
    * When the run's own work ended: `finishedAt`, but for a run rolled back by hand later, whose
    * stored `finishedAt` moved to the rollback's end (null while it runs).

@@ -8,7 +8,7 @@ import type { AttemptRecord } from '../attempt-history.ts';
 import type { DagGroup } from '../graph/groups.ts';
 import type { Statechart as MachineChart } from '../graph/statechart.ts';
 import type { SymbolSpec } from '../manifest/types.ts';
-import type { TaskResult } from '../run-result.ts';
+import type { Interruption, TaskResult } from '../run-result.ts';
 import type { TransitionRecord } from '../store/types.ts';
 
 export type { AttemptRecord } from '../attempt-history.ts';
@@ -91,7 +91,7 @@ export interface RunState {
    * on the dispatcher's host; `expired`, its lease ran out (gone, or stopped renewing it);
    * `unowned`, no process ever took it.
    */
-  interruption?: 'dead' | 'expired' | 'unowned';
+  interruption?: Interruption;
   tasks: TaskState[];
   /** When re-simulation at `at` did not reproduce the journal: its first difference. */
   divergence: string | null;

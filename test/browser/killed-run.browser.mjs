@@ -1,5 +1,6 @@
 // A run whose `swarm run` was killed, as `swarm dashboard` (read-only, over the database) shows
-// it: the run marked interrupted, and the node it left busy marked gone. Run with Node (not
+// it: the run marked interrupted (on pages open as it died, and on pages opened after), and the
+// node it left busy marked gone. Run with Node (not
 // Bun): `node --test --test-concurrency=1 test/browser/*.browser.mjs` (npm test runs it).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,8 +17,10 @@ const CLI = join(ROOT, 'src', 'cli', 'bin.ts');
 describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
   let dir;
   let dashboard;
+  let run;
   let browser;
   let page;
+  let listPage;
   let url;
   let runId;
 
@@ -34,7 +37,7 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
       join(dir, 'held.yaml'),
       `name: held\nsymbols:\n  - {name: first, type: action, parameters: {operation: noop}}\n  - {name: hold, type: action, dependencies: [first], parameters: {operation: module, module: ${join(ROOT, 'test/fixtures/modules/wait-for-file.ts')}, path: ${join(dir, 'gate')}}}\n`,
     );
-    const run = spawn(BUN, [CLI, 'run', join(dir, 'held.yaml'), join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--quiet'], { stdio: 'ignore' });
+    run = spawn(BUN, [CLI, 'run', join(dir, 'held.yaml'), join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--quiet'], { stdio: 'ignore' });
     runId = await within(
       (async () => {
         for (;;) {
@@ -46,9 +49,6 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
       30_000,
       'the run to hold',
     );
-    run.kill('SIGKILL');
-    await new Promise((resolve) => (run.exitCode !== null ? resolve() : run.once('exit', resolve)));
-
     dashboard = spawn(BUN, [CLI, 'dashboard', join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     url = await within(
       new Promise((resolve, reject) => {
@@ -68,15 +68,36 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.setDefaultTimeout(20_000);
+    listPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    listPage.setDefaultTimeout(20_000);
+
+    // Both pages open while the run is live; then its process is killed under them.
+    await page.goto(`${url}/runs/${runId}`);
+    await page.locator('[data-testid=run-state]').waitFor();
+    await listPage.goto(`${url}/`);
+    await listPage.locator('[data-testid=runs-table]', { hasText: runId }).waitFor();
+    run.kill('SIGKILL');
+    await new Promise((resolve) => (run.exitCode !== null ? resolve() : run.once('exit', resolve)));
   });
 
   after(async () => {
     await browser?.close();
+    if (run && run.exitCode === null) run.kill('SIGKILL');
     if (dashboard && dashboard.exitCode === null) {
       dashboard.kill('SIGKILL');
       await new Promise((resolve) => dashboard.once('exit', resolve));
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Nothing is written when a process dies: the pages learn it from the live socket, whose
+  // server looks at the runs' leases (interruption-watch.ts), not from a reload.
+  test('the run page and the runs list, open when the process was killed, mark the run interrupted without a reload', async () => {
+    await page.locator('[data-testid=interrupted]').waitFor();
+    assert.match(await page.locator('main, body').first().innerText(), new RegExp(`Its process is gone, so nothing moves it: take it up with swarm run --resume ${runId}`));
+    const mark = listPage.locator('[data-testid=runs-table] tr', { hasText: runId }).locator('[data-testid=interrupted]');
+    await mark.waitFor();
+    assert.equal(await mark.getAttribute('title'), `Its process is gone; take it up with swarm run --resume ${runId}`);
   });
 
   test('the Nodes page marks the node the killed process left busy as gone', async () => {

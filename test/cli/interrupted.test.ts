@@ -36,7 +36,9 @@ describe('a run whose process was killed', () => {
       return hold?.status === 'running' ? (run.runId as string) : undefined;
     }, 20_000);
     // Alive: running, not interrupted; its node busy, not gone.
-    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0].interrupted).toBe(false);
+    const alive = (await swarmJson(['runs', '--db', db], config)).json.runs[0];
+    expect(alive.interrupted).toBe(false);
+    expect('interruption' in alive).toBe(false);
     const localNode = () => {
       const store = new SqliteStore(db);
       try {
@@ -52,7 +54,7 @@ describe('a run whose process was killed', () => {
     const runs = await swarm(['runs', '--db', db], config);
     expect(runs.stdout).toContain('running (interrupted)');
     expect(runs.stdout).toContain('swarm run --resume <run>');
-    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true, interruption: 'dead' });
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId} --db ${db}\``);
     expect((await swarmJson(['show', runId, '--db', db], config)).json.interrupted).toBe(true);

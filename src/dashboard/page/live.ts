@@ -1,18 +1,22 @@
 import type { RowsSummary } from '../../journal-view.ts';
+import type { Interruption } from '../../run-result.ts';
 
 /**
  * The page's one WebSocket to `/api/live`. The server pushes, after each commit, what the new
  * journal rows of the watched run did to its tasks (a summary, not the rows: `view: "states"`),
- * and a `runs` message when the runs list changes: the page never polls.
+ * a `run` message when the watched run is interrupted or taken up again, and a `runs` message
+ * when the runs list changes: the page never polls.
  * After a drop it reconnects (with a growing delay) and asks again from the last seq it has,
  * so nothing is missed or doubled.
  */
 
 type SummaryListener = (summary: RowsSummary) => void;
+/** Why the watched run is interrupted now, or null when it was taken up again. */
+type InterruptionListener = (why: Interruption | null) => void;
 
 export class LiveSocket {
   private socket: WebSocket | null = null;
-  private watching: { runId: string; afterSeq: number; onSummary: SummaryListener } | null = null;
+  private watching: { runId: string; afterSeq: number; onSummary: SummaryListener; onInterruption: InterruptionListener } | null = null;
   private onRuns: (() => void) | null = null;
   private retryMs = 250;
   private statusListener: (connected: boolean) => void = () => {};
@@ -25,8 +29,8 @@ export class LiveSocket {
     this.statusListener = listener;
   }
 
-  watch(runId: string, afterSeq: number, onSummary: SummaryListener): () => void {
-    const watching = { runId, afterSeq, onSummary };
+  watch(runId: string, afterSeq: number, onSummary: SummaryListener, onInterruption: InterruptionListener = () => {}): () => void {
+    const watching = { runId, afterSeq, onSummary, onInterruption };
     this.watching = watching;
     this.send({ type: 'watch', runId, afterSeq, view: 'states' });
     return () => {
@@ -59,12 +63,14 @@ export class LiveSocket {
       if (this.onRuns) this.send({ type: 'runs' });
     };
     socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as { type: string; runId?: string; summary?: RowsSummary };
+      const message = JSON.parse(String(event.data)) as { type: string; runId?: string; summary?: RowsSummary; interruption?: Interruption | null };
       if (message.type === 'states' && this.watching && message.runId === this.watching.runId && message.summary) {
         // A summary the page already has (sent again around a reconnect) is dropped whole.
         if (message.summary.lastSeq <= this.watching.afterSeq) return;
         this.watching.afterSeq = message.summary.lastSeq;
         this.watching.onSummary(message.summary);
+      } else if (message.type === 'run' && this.watching && message.runId === this.watching.runId) {
+        this.watching.onInterruption(message.interruption ?? null);
       } else if (message.type === 'runs') {
         this.onRuns?.();
       }

@@ -6,6 +6,7 @@ import { html } from './html.ts';
 import { JournalTable } from './journal-table.ts';
 import { RunControls } from './run-controls.ts';
 import { Link, runHref, StateBadge } from './link.ts';
+import { INTERRUPTION } from './interruption.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
 import { applyEveryMs, applySummaries, countByState, taskIndex } from './run-live.ts';
@@ -14,13 +15,6 @@ import { TimeSlider } from './time-slider.ts';
 import { TimelineView } from './timeline.ts';
 import type { RowsSummary } from '../../journal-view.ts';
 import type { RunGraph, RunState, RunSummary } from './types.ts';
-
-/** Why nothing moves an interrupted run, as src/run-liveness.ts says it (the page does not import the store's code). */
-const INTERRUPTION = {
-  dead: 'Its process is gone',
-  expired: 'Its lease ran out (its process is gone, or stopped renewing it)',
-  unowned: 'No process has taken it up',
-} as const;
 
 /**
  * `/runs/<id>[?task=NAME][&at=SEQ]`: the run's DAG coloured by task state, counts by state, the
@@ -74,11 +68,17 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
         setLastSeq(s.lastSeq);
         setError(null);
         // Rows after what this state includes: applied when live, counted always.
-        stop = liveSocket().watch(runId, s.lastSeq ?? 0, (summary) => {
-          pending.push(summary);
-          // A busy run pushes at every group commit: applied and drawn in batches (run-live.ts).
-          timer ??= setTimeout(apply, applyEveryMs(s.tasks.length));
-        });
+        stop = liveSocket().watch(
+          runId,
+          s.lastSeq ?? 0,
+          (summary) => {
+            pending.push(summary);
+            // A busy run pushes at every group commit: applied and drawn in batches (run-live.ts).
+            timer ??= setTimeout(apply, applyEveryMs(s.tasks.length));
+          },
+          // Its process died (or was taken up again) while the page is open: no row says so.
+          (why) => at === null && current && setState((prev) => (prev ? { ...prev, interrupted: why !== null, interruption: why ?? undefined } : prev)),
+        );
       })
       .catch((e: Error) => current && setError(e.message));
     return () => {

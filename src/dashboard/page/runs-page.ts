@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson } from './api.ts';
 import { html } from './html.ts';
+import { interruptionTitle } from './interruption.ts';
 import { Link, runHref, StateBadge } from './link.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
@@ -61,7 +62,7 @@ export function RunsPage({ place }: { place: Place }) {
             <td><${Link} href=${runHref(run.runId)}>${run.runId}<//></td>
             <td>${run.name}</td>
             <td><${StateBadge} state=${run.status} />${run.interrupted
-              ? html` <span class="st-interrupted" data-testid="interrupted" title=${`its process is gone; take it up with swarm run --resume ${run.runId}`}>(interrupted)</span>`
+              ? html` <span class="st-interrupted" data-testid="interrupted" title=${interruptionTitle(run.runId, run.interruption)}>(interrupted)</span>`
               : ''}</td>
             <td><progress max=${Math.max(1, run.totalTasks)} value=${settled}></progress> ${settled}/${run.totalTasks}</td>
             <td>${formatTime(run.createdAt)}</td>

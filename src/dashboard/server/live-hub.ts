@@ -1,7 +1,9 @@
 import { summarizeRows, type RowsSummary } from '../../journal-view.ts';
 import { rowsForClients } from './rows-for-clients.ts';
 import { JournalTail } from '../../store/bulk-journal-reader.ts';
+import type { Interruption } from '../../run-liveness.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
+import { InterruptionWatch } from './interruption-watch.ts';
 
 /**
  * Pushes journal rows to the dashboard's live sockets. Each client names the runs it watches
@@ -41,6 +43,8 @@ export type LiveMessage =
   | { type: 'rows'; runId: string; rows: TransitionRecord[] }
   | { type: 'states'; runId: string; summary: RowsSummary }
   | { type: 'runs' }
+  /** The run was interrupted (why), or taken up again (null): interruption-watch.ts. */
+  | { type: 'run'; runId: string; interruption: Interruption | null }
   | { type: 'error'; code: string; message: string };
 
 /** Rows per message; a client far behind gets several. */
@@ -81,9 +85,12 @@ export class LiveHub {
   private runsSentAt = 0;
 
   private readonly tail: JournalTail;
+  private readonly interruptions: InterruptionWatch;
 
-  constructor(store: SwarmStore) {
+  /** `lookEveryMs`: how often the runs pages show are looked at for interruptions. */
+  constructor(store: SwarmStore, lookEveryMs?: number) {
     this.tail = new JournalTail(store);
+    this.interruptions = new InterruptionWatch(store, () => this.clients, lookEveryMs);
   }
 
   get size(): number {
@@ -92,6 +99,7 @@ export class LiveHub {
 
   add(client: LiveClient): void {
     this.clients.add(client);
+    this.interruptions.start();
   }
 
   remove(client: LiveClient): void {
@@ -113,6 +121,7 @@ export class LiveHub {
     if (summarized) client.summarized.add(runId);
     else client.summarized.delete(runId);
     this.owe(client, runId);
+    this.interruptions.watched(client, runId);
   }
 
   unwatch(client: LiveClient, runId: string): void {
@@ -142,6 +151,7 @@ export class LiveHub {
     this.timer = null;
     this.summaryTimer = null;
     this.pumping = null;
+    this.interruptions.stop();
     this.clients.clear();
     this.owed.clear();
     this.full.clear();

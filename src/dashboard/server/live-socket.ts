@@ -11,6 +11,8 @@ import type { LiveClient, LiveHub, LiveMessage, SendResult } from './live-hub.ts
  *   → {type: "unwatch", runId}
  *   → {type: "runs"}                     a `runs` message whenever the runs list changes
  *   ← {type: "rows", runId, rows} | {type: "states", runId, summary} | {type: "runs"}
+ *     | {type: "run", runId, interruption}   a watched run was interrupted ("dead", "expired",
+ *        "unowned"), or taken up again (null)
  *     | {type: "error", code, message}
  * Read-only: nothing a client sends changes anything but its own subscriptions.
  */
