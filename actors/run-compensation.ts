@@ -104,12 +104,31 @@ function ranRollback(task: TaskRecord): string | null {
 }
 
 /**
+ * What a run's compensation undoes, in order, from its tasks in the store: those that succeeded
+ * (a task rolling back already is one a compensation taken up had begun), less those reused
+ * from another run (that run is the one to undo them), that have a rollback, newest first. Also
+ * every task that succeeded, whose outputs the rollbacks' requests carry.
+ */
+export function compensationPlanOf(
+  store: SwarmStore,
+  runId: string,
+  graph: RunGraph,
+  hasRollback: (i: number) => boolean,
+): { succeeded: TaskRecord[]; order: CompensatedTask[] } {
+  const succeeded = store.getTasks(runId).filter((t) => t.status === 'succeeded' || t.status === 'rolling_back');
+  const done = succeeded.filter((t) => !t.reused);
+  // Newest first: when each succeeded is in the journal (a run taken up or rolled back by hand too).
+  const undone = done.filter((t) => hasRollback(graph.index(t.name))).map((t) => t.name);
+  return { succeeded, order: compensationOrder(graph, done, hasRollback, successSeqs(store, runId, undone)) };
+}
+
+/**
  * The succeeded tasks that have a rollback, newest first: in the reverse of the order they
  * succeeded (`successSeq`: the journal seq of each one's transition to succeeded). That is a
  * reverse dependency order too, as a dependent succeeds after its dependencies. Should a task's
  * seq be unknown (a journal that lacks it), the order is the reverse topological one instead.
  */
-export function compensationOrder(
+function compensationOrder(
   graph: RunGraph,
   succeeded: readonly TaskRecord[],
   hasRollback: (i: number) => boolean,
@@ -130,7 +149,7 @@ export function compensationOrder(
  * When each of `names` succeeded: the journal seq of its last transition to succeeded (a
  * compensation taken up finds it in the rows of the actor that ran the task).
  */
-export function successSeqs(store: SwarmStore, runId: string, names: readonly string[]): Map<string, number> {
+function successSeqs(store: SwarmStore, runId: string, names: readonly string[]): Map<string, number> {
   const seqs = new Map<string, number>();
   if (names.length === 0) return seqs;
   for (const row of readActorsJournal(store, runId, names.map((n) => `task:${n}`))) {

@@ -5,6 +5,7 @@ import { coordinatorMessages, taskMessages, type SettledTask, type TaskMessage }
 import { toRunSummary, type RunSummary } from '../src/run-result.ts';
 import { RunGraph } from '../src/scheduling/run-graph.ts';
 import type { RunStatus, TaskStatus } from '../src/store/types.ts';
+import { AwaitingCommit } from './awaiting-commit.ts';
 import type { AfterCommit } from './commit-barrier.ts';
 import type { RunEnvironment } from './run-environment.ts';
 import { RunFrontier } from './run-frontier.ts';
@@ -17,7 +18,7 @@ import { runSymbols, type RunSymbols } from './run-symbols.ts';
 import { TaskOutputs } from './task-outputs.ts';
 import { CoordinatorActor } from './coordinator-actor.ts';
 import { planStart, type RunStart, type StartPlan } from './run-start.ts';
-import { compensationOrder, RunCompensation, successSeqs } from './run-compensation.ts';
+import { compensationPlanOf, RunCompensation } from './run-compensation.ts';
 import { projectTask } from './journal/projections.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { JobOwner, ReadyJob } from './swarm-scheduler.ts';
@@ -58,27 +59,16 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   private readonly outputs: TaskOutputs;
   private readonly frontier: RunFrontier;
   private readonly plan: StartPlan;
-  /** Settled tasks whose dependents wait for the commit of their terminal state. */
-  private settledAwaitingCommit: number[] = [];
-  /** Compensations that ended, whose next one waits for the commit of their end. */
-  private compensationsAwaitingCommit: { i: number; status: TaskStatus }[] = [];
+  /** What waits for the commit of the rows that allow it (dependents, the next rollback, the end). */
+  private readonly awaiting = new AwaitingCommit();
   /** Settled tasks nobody waits on; handled in the next microtask. */
   private settledFree: number[] = [];
   private settleFreeQueued = false;
   private readonly jobs: RunJobQueue;
   /** Given up here (a store failure, or the run was taken over): nothing more may happen. */
   private abandoned = false;
-  private compensationRequested = false;
   private compensation: RunCompensation | null = null;
   private cancelling = false;
-  private finishing: RunStatus | null = null;
-  /** What asked for the commit being made (see beforeCommit): acted on once it is durable. */
-  private readonly sealed = {
-    settled: [] as number[],
-    compensated: [] as { i: number; status: TaskStatus }[],
-    compensation: false,
-    finishing: null as RunStatus | null,
-  };
   private graceTimer: unknown = null;
   private resolveFinished!: (summary: RunSummary) => void;
   private rejectFinished!: (err: unknown) => void;
@@ -134,7 +124,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
       cancelOutstanding: (reason) => this.cancelOutstanding(reason),
       beginCompensation: () => {
         // The rollbacks read the succeeded tasks' outputs from the store: commit first.
-        this.compensationRequested = true;
+        this.awaiting.compensationRequested();
         this.env.barrier.request(this);
       },
       announceFinished: (status) => this.finishAfterCommit(status),
@@ -268,14 +258,14 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     if (this.compensation) {
       // The next rollback starts once this one's end is durable: after a crash, a rollback that
       // had finished must read as finished, not run again (rollbacks are rarely idempotent).
-      this.compensationsAwaitingCommit.push({ i, status });
+      this.awaiting.compensationEnded({ i, status });
       this.env.barrier.request(this);
       return;
     }
     // Only dependents waiting to start need the terminal state durable first; a skip or a
     // count can be redone from the journal, so everything else settles without a commit.
     if (status === 'succeeded' && this.graph.dependentCount(i) > 0) {
-      this.settledAwaitingCommit.push(i);
+      this.awaiting.settledTask(i);
       this.env.barrier.request(this);
       return;
     }
@@ -291,28 +281,15 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     });
   }
 
-  /** What was asked for until now rides on the commit being made (added to what a refused one left). */
   beforeCommit(): void {
-    const sealed = this.sealed;
-    for (const i of this.settledAwaitingCommit) sealed.settled.push(i);
-    this.settledAwaitingCommit = [];
-    for (const ended of this.compensationsAwaitingCommit) sealed.compensated.push(ended);
-    this.compensationsAwaitingCommit = [];
-    sealed.compensation ||= this.compensationRequested;
-    this.compensationRequested = false;
-    sealed.finishing = this.finishing ?? sealed.finishing;
-    this.finishing = null;
+    this.awaiting.seal();
   }
 
   afterCommit(): void {
     if (this.abandoned) return;
     // A finish requested before this commit has its final transition durable now; one
     // requested while settling below (or while the commit was on its way) waits for the next.
-    const { settled, compensated, compensation, finishing } = this.sealed;
-    this.sealed.settled = [];
-    this.sealed.compensated = [];
-    this.sealed.compensation = false;
-    this.sealed.finishing = null;
+    const { settled, compensated, compensation, finishing } = this.awaiting.take();
     this.settleAll(settled);
     if (compensation) this.startCompensation();
     for (const { i, status } of compensated) {
@@ -324,18 +301,13 @@ export class RunCoordinator implements JobOwner, AfterCommit {
 
   /** Compensates the run's succeeded symbols (see RunCompensation); reports `run.compensated`. */
   private startCompensation(): void {
-    // A task rolling back already is one a compensation taken up had begun (it had succeeded).
-    const succeeded = this.env.store.getTasks(this.runId).filter((t) => t.status === 'succeeded' || t.status === 'rolling_back');
+    const hasRollback = (i: number) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null;
+    const { succeeded, order } = compensationPlanOf(this.env.store, this.runId, this.graph, hasRollback);
     // Every succeeded output: a rollback's request carries its dependencies' outputs too.
     for (const t of succeeded) this.outputs.keep(this.graph.index(t.name), t.output);
-    // A reused symbol was done by the run it came from; that run is the one to undo it.
-    const done = succeeded.filter((t) => !t.reused);
-    const hasRollback = (i: number) => rollbackTimeoutOf(this.manifest, this.symbols.at(i)) !== null;
-    // Newest first: when each succeeded is in the journal (a run taken up or rolled back by hand too).
-    const undone = done.filter((t) => hasRollback(this.graph.index(t.name))).map((t) => t.name);
     this.graph.forgetNameIndex();
     this.compensation = new RunCompensation(
-      compensationOrder(this.graph, done, hasRollback, successSeqs(this.env.store, this.runId, undone)),
+      order,
       (i, message) => this.activate(i, message),
       (failed) => this.coordinator.tell(coordinatorMessages.compensated(failed)),
       this.plan.compensate?.failed ?? 0,
@@ -375,7 +347,6 @@ export class RunCoordinator implements JobOwner, AfterCommit {
     this.plan.firstMessages.delete(i);
   }
 
-
   // ---- pause / cancel / finish --------------------------------------------------------------
 
   private cancelOutstanding(reason: string): void {
@@ -396,7 +367,7 @@ export class RunCoordinator implements JobOwner, AfterCommit {
   }
 
   private finishAfterCommit(status: RunStatus): void {
-    this.finishing = status;
+    this.awaiting.finish(status);
     this.env.barrier.request(this);
   }
 
