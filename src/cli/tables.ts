@@ -68,9 +68,17 @@ export function runTaskTable(
   const notSucceeded = total - (outcome.statusCounts.succeeded ?? 0);
   const hint = everyTask === null ? 'the database was in memory, and is gone' : `${everyTask} lists every task`;
   if (notSucceeded === 0) return `(all ${total} tasks succeeded; the task table is left out above ${TASKS_LISTED} tasks: ${hint})`;
-  const shown = outcome.tasks.length;
-  const which = shown < notSucceeded ? `the first ${shown} of the ${notSucceeded} tasks` : `the ${shown} tasks`;
-  return `${taskTable(outcome.tasks, attempts)}\n(${which} of ${total} that did not succeed; ${hint})`;
+  return `${taskTable(outcome.tasks, attempts)}\n(${listedTasks(outcome.tasks.length, notSucceeded, total)}; ${hint})`;
+}
+
+/** Which tasks a big run's table lists: `shown` of the `notSucceeded` of its `total`. */
+function listedTasks(shown: number, notSucceeded: number, total: number): string {
+  if (shown < notSucceeded) {
+    return notSucceeded === total
+      ? `the first ${shown} of the ${total} tasks, none of which succeeded`
+      : `the first ${shown} of the ${notSucceeded} tasks that did not succeed, out of ${total}`;
+  }
+  return shown === 1 ? `the one task of ${total} that did not succeed` : `the ${shown} tasks of ${total} that did not succeed`;
 }
 
 /**
