@@ -35,9 +35,18 @@ export class StoredTransition implements TransitionRecord {
   }
 
   toJSON(): TransitionRecord {
-    const { seq, runId, actorId, actorKind, from, to, event, payload, at } = this;
-    return { seq, runId, actorId, actorKind, from, to, event, payload, at };
+    return plainTransition(this);
   }
+}
+
+/**
+ * A row as a plain record of its nine fields, `payload` given or its own: what may be spread or
+ * sent. A StoredTransition spread (`{...row}`) would carry the reader's own fields, the stored
+ * payload text with it (and any stack in it), not its decoded payload.
+ */
+export function plainTransition(row: TransitionRecord, payload = row.payload): TransitionRecord {
+  const { seq, runId, actorId, actorKind, from, to, event, at } = row;
+  return { seq, runId, actorId, actorKind, from, to, event, payload, at };
 }
 
 /** The payload of a row as JSON text (its stored text when there is one), '' for none. */

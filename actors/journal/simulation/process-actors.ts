@@ -2,7 +2,7 @@ import type { EventObject } from 'xstate';
 import { dispatcherMachine } from '../../../machines/dispatcher-machine.ts';
 import { nodeMachine } from '../../../machines/node-machine.ts';
 import type { ActorKind, TransitionRecord } from '../../../src/store/types.ts';
-import { payloadTextOf } from '../../../src/store/stored-rows.ts';
+import { payloadTextOf, plainTransition } from '../../../src/store/stored-rows.ts';
 import { ActorReplay, eventOfRow, type Mismatch } from './actor-replay.ts';
 import { PureMachine } from './pure-machine.ts';
 
@@ -104,7 +104,7 @@ export function checkProcessActors(rows: readonly TransitionRecord[], complete: 
       if (!replay.midStep) continue;
       const state = states.get(actorId)!;
       const row = rows.findLast((r) => r.actorId === actorId)!;
-      return { states: [...states.values()], mismatch: { expected: '(no further row)', got: replay.unmatched[0], row: { ...row, seq: state.lastSeq } } };
+      return { states: [...states.values()], mismatch: { expected: '(no further row)', got: replay.unmatched[0], row: { ...plainTransition(row), seq: state.lastSeq } } };
     }
   }
   return { states: [...states.values()], mismatch: null };

@@ -1,3 +1,4 @@
+import { plainTransition } from '../../store/stored-rows.ts';
 import type { TransitionRecord } from '../../store/types.ts';
 
 /**
@@ -9,7 +10,8 @@ import type { TransitionRecord } from '../../store/types.ts';
 export function rowsForClients(rows: readonly TransitionRecord[]): TransitionRecord[] {
   return rows.map((row) => {
     const payload = withoutStacks(row.payload);
-    return payload === row.payload ? row : { ...row, payload };
+    // Not spread: a row read from the database keeps the payload as stored, stack included.
+    return payload === row.payload ? row : plainTransition(row, payload);
   });
 }
 

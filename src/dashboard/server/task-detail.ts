@@ -4,6 +4,7 @@ import { visibleJson } from '../../visible-text.ts';
 import type { Manifest } from '../../manifest/types.ts';
 import { toTaskResult } from '../../run-result.ts';
 import { readActorJournal } from '../../store/bulk-journal-reader.ts';
+import { plainTransition } from '../../store/stored-rows.ts';
 import type { RunRecord, SwarmStore } from '../../store/types.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import { rowsForClients } from './rows-for-clients.ts';
@@ -45,6 +46,6 @@ export function taskDetail(store: SwarmStore, run: RunRecord, name: string, at: 
     path,
     attempts,
     reusedFrom: reuse?.fromRun || (task?.reused ? run.replayOf : null),
-    rows: rowsForClients(rows).map((r) => ({ seq: r.seq, runId: r.runId, actorId: r.actorId, actorKind: r.actorKind, from: r.from, to: r.to, event: r.event, payload: r.payload, at: r.at })),
+    rows: rowsForClients(rows).map((r) => plainTransition(r)),
   };
 }
