@@ -41,9 +41,9 @@ export function replyOutcome(reply: EngineReply, c: ReplyContext): ExecutionOutc
         ok: false,
         error: backendError(
           'BACKEND_OUTPUT_TOO_LARGE',
-          `${c.label} answered with more than ${reply.bytes - 1} bytes on ${c.engine}, more than the limit of ${c.limit} ` +
-            `bytes; the answer was cut, so the attempt failed and the engine was replaced. Raise ${c.limitKey} or make ` +
-            `the backend answer with less.`,
+          // The line's whole size is not known: it is dropped unread past the limit.
+          `${c.label} answered on ${c.engine} with a line longer than the limit of ${c.limit} bytes; the answer was ` +
+            `cut, so the attempt failed and the engine was replaced. Raise ${c.limitKey} or make the backend answer with less.`,
         ),
         retryable: false,
       };

@@ -10,7 +10,7 @@ import type { ReadableStreamDefaultReader } from 'node:stream/web';
 export interface LineEvents {
   line(text: string): void;
   /** The line being read passed `limit` bytes; the rest of it is read and dropped. */
-  tooLarge(bytesSoFar: number): void;
+  tooLarge(): void;
   /** End of stream: every writer closed stdout (the engine exited, usually). */
   end(): void;
 }
@@ -68,10 +68,9 @@ export class LineReader {
     if (this.dropping || piece.byteLength === 0) return;
     if (this.length + piece.byteLength > this.limit) {
       this.dropping = true;
-      const total = this.length + piece.byteLength;
       this.parts = [];
       this.length = 0;
-      this.events.tooLarge(total);
+      this.events.tooLarge();
       return;
     }
     this.parts.push(piece.slice());

@@ -13,7 +13,7 @@ import { truncated } from '../worker-input.ts';
 export type EngineReply = { stderr: CapturedOutput } & (
   | { kind: 'answer'; answer: EngineAnswer }
   /** The answer's line passed max_output_size. */
-  | { kind: 'too-large'; bytes: number }
+  | { kind: 'too-large' }
   /** A line that is not an answer, or the answer to another request. */
   | { kind: 'protocol'; problem: string }
   /** The engine ended before it answered. */
@@ -82,7 +82,7 @@ export class WarmEngine {
     this.stdoutEnded = new Promise<void>((resolve) => (stdoutEnd = resolve));
     this.stdout = new LineReader(child.stdout, options.maxOutputBytes, {
       line: (text) => this.onLine(text),
-      tooLarge: (bytes) => this.settle({ kind: 'too-large', bytes }),
+      tooLarge: () => this.settle({ kind: 'too-large' }),
       end: () => {
         stdoutEnd();
         void this.onStdoutEnd();
