@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { brokenLink, describePathError, pathCode } from '../path-problems.ts';
 import { readTextFile } from '../text-file.ts';
 import { dirname, resolve } from 'node:path';
@@ -76,7 +76,9 @@ function unusablePath(file: string, named: string): { what: string; asNamed: str
     return { what, asNamed: `names a file that cannot be read: ${what}`, fix: `create the config there with \`swarm config ${link.missing}\`, or point the link at a config file` };
   }
   if (code === 'ENOENT') {
-    return { what, asNamed: 'names a file that does not exist', fix: `fix the path or create the file with \`swarm config ${named}\`` };
+    // `swarm config` makes no directory, so it is no fix for a file in one that does not exist.
+    const fix = existsSync(dirname(file)) ? `fix the path or create the file with \`swarm config ${named}\`` : `fix the path (the directory ${dirname(file)} does not exist)`;
+    return { what, asNamed: 'names a file that does not exist', fix };
   }
   return { what, asNamed: `names a file that cannot be read: ${what}`, fix: 'fix the path' };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { brokenLink, describePathError, pathCode } from '../path-problems.ts';
@@ -13,7 +13,7 @@ export function defaultConfigText(): string {
 }
 
 /**
- * Writes the commented default config to `outputPath`, creating parent directories. Refuses to
+ * Writes the commented default config to `outputPath`, in a directory that exists. Refuses to
  * replace an existing file unless `force` is set. Returns the absolute path written. A path
  * that cannot be written is a UsageError saying why in words (see path-problems.ts).
  */
@@ -23,13 +23,7 @@ export function writeDefaultConfig(outputPath: string, options: { force?: boolea
   if (existsSync(file) && statSync(file).isDirectory()) {
     throw new UsageError(`${file} is a directory; give a file path, such as ${join(file, DEFAULT_CONFIG_FILE)}.`);
   }
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-  } catch (err) {
-    // EEXIST: a part of the path is a file.
-    const code = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'ENOTDIR' : (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`Cannot write ${file}: ${describePathError({ code }, file)}; choose another output path.`);
-  }
+  refuseMissingDirectory(file);
   try {
     // 'wx' fails if the file exists, so the check and the write cannot race.
     writeFileSync(file, defaultConfigText(), { flag: options.force ? 'w' : 'wx' });
@@ -62,4 +56,22 @@ function refuseUnusableLink(file: string, force: boolean): void {
   if (code === 'ELOOP') {
     throw new UsageError(`${file} ${describePathError({ code }, file).replace(/^it /, '')}; remove the link or choose another output path.`);
   }
+}
+
+/**
+ * The directory `file` goes in must exist: directories are not made for it, as a mistyped path
+ * would otherwise leave new directories wherever it points (as root, even at the file system's root).
+ */
+function refuseMissingDirectory(file: string): void {
+  const directory = dirname(file);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`Cannot write ${file}: the directory ${directory} does not exist; create it first, or choose another output path.`);
+    }
+    throw new UsageError(`Cannot write ${file}: ${describePathError(err, file)}; choose another output path.`);
+  }
+  if (!isDirectory) throw new UsageError(`Cannot write ${file}: ${describePathError({ code: 'ENOTDIR' }, file)}; choose another output path.`);
 }

@@ -9,7 +9,7 @@ afterEach(removeTempDirs);
 describe('swarm config', () => {
   test('writes the commented default config and refuses to overwrite it without --force', async () => {
     const { dir } = sandbox();
-    const file = join(dir, 'nested', 'swarm-config.toml');
+    const file = join(dir, 'swarm-config.toml');
 
     const first = await swarm(['config', file]);
     expect(first.code).toBe(0);

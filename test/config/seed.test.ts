@@ -41,10 +41,17 @@ describe('the seed file (swarm-config.toml)', () => {
 });
 
 describe('writeDefaultConfig', () => {
-  test('writes the seed text, creating parent directories', () => {
-    const out = join(tempDir(), 'nested', 'dir', 'swarm-config.toml');
+  test('writes the seed text', () => {
+    const out = join(tempDir(), 'swarm-config.toml');
     expect(writeDefaultConfig(out)).toBe(out);
     expect(readFileSync(out, 'utf8')).toBe(defaultConfigText());
+  });
+
+  test('makes no directory: a path whose directory does not exist is refused, saying so', () => {
+    const root = tempDir();
+    const out = join(root, 'nested', 'dir', 'swarm-config.toml');
+    expect(() => writeDefaultConfig(out)).toThrow(`Cannot write ${out}: the directory ${join(root, 'nested', 'dir')} does not exist; create it first`);
+    expect(existsSync(join(root, 'nested'))).toBe(false);
   });
 
   test('refuses to overwrite an existing file and says to pass --force', () => {
