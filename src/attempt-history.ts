@@ -42,6 +42,11 @@ export interface AttemptRecord {
   fromRun?: string;
   /** For `rollback`: the journal seq of its start, which orders rollbacks begun in one millisecond. */
   startSeq?: number;
+  /**
+   * For `interrupted`: when the journal saw it cut short (the takeover's first row of the task).
+   * Its process died earlier, at a time nothing recorded, so `endedAt` stays null.
+   */
+  interruptedAt?: number;
 }
 
 /**
@@ -112,6 +117,7 @@ class TaskReader {
     if (row.from === null && this.current) {
       // A new actor for the same task: the run was resumed by another process.
       this.current.result = 'interrupted';
+      this.current.interruptedAt = row.at;
       this.current = null;
     }
     if (CARRY_ATTEMPTS.has(row.event)) {

@@ -120,8 +120,11 @@ export interface TaskDetail {
   rows: TransitionRecord[];
 }
 
-/** One attempt on the timeline (without its output and error: the drawer has those). */
-export type TimelineBar = Omit<AttemptRecord, 'error' | 'output' | 'fromRun'> & { task: string };
+/**
+ * One attempt on the timeline (without its output and error: the drawer has those); `endedAt`
+ * of an interrupted one is where the journal saw it cut short (the takeover).
+ */
+export type TimelineBar = Omit<AttemptRecord, 'error' | 'output' | 'fromRun' | 'interruptedAt'> & { task: string };
 
 export interface TimelineRow {
   label: string;
@@ -134,7 +137,7 @@ export interface TimelineRow {
 export interface RunTimeline {
   runId: string;
   at: number | null;
-  /** The server's clock (live) or the cursor row's time: where unfinished bars end. */
+  /** Where unfinished bars end: the server's clock (live), the cursor row's time, or a finished run's end. */
   now: number;
   by: 'task' | 'node';
   /** The earliest and latest instants of any attempt; null when none began. */

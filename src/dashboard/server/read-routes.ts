@@ -81,8 +81,7 @@ export const readRoutes: ReadRoute[] = [
     runRef: true,
     pattern: new RegExp(`^${RUN}/timeline$`),
     handle(_r, [runId], search, ctx) {
-      requireListing(ctx, runId);
-      return json(runTimeline(ctx.store, ctx.timelines, runId, optionalIntParam(search, 'at'), search));
+      return json(runTimeline(ctx.store, ctx.timelines, requireListing(ctx, runId), optionalIntParam(search, 'at'), search));
     },
   },
   {

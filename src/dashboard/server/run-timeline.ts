@@ -1,7 +1,7 @@
 import { AttemptFold, type AttemptRecord } from '../../attempt-history.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import { UsageError } from '../../errors.ts';
-import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
+import { isFinishedRun, type RunListing, type SwarmStore, type TransitionRecord } from '../../store/types.ts';
 import { readRowsAfter } from '../../store/bulk-journal-reader.ts';
 import type { RunTimeline, TimelineBar, TimelineRow } from '../wire.ts';
 import { intParam, textParam } from './query-params.ts';
@@ -42,7 +42,8 @@ export class TimelineFolds {
   }
 }
 
-export function runTimeline(store: SwarmStore, folds: TimelineFolds, runId: string, at: number | null, params: URLSearchParams): RunTimeline {
+export function runTimeline(store: SwarmStore, folds: TimelineFolds, run: RunListing, at: number | null, params: URLSearchParams): RunTimeline {
+  const runId = run.id;
   const by = textParam(params, 'by') ?? 'task';
   if (by !== 'task' && by !== 'node') throw new UsageError(`by expects "task" or "node" (got "${by.slice(0, 40)}").`);
   const offset = intParam(params, 'offset', 0);
@@ -58,7 +59,10 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, runId: stri
     fold.readAll(rows);
     cut = rows.at(-1);
   }
-  const now = at === null ? Date.now() : (cut?.at ?? Date.now());
+  // Where a bar with no end stops: the clock while the run goes on, the cursor's row, or the
+  // finished run's end (an attempt its dead process held and nothing took up ends no later).
+  const finishedAt = isFinishedRun(run.status) ? run.finishedAt : null;
+  const now = at !== null ? (cut?.at ?? Date.now()) : (finishedAt ?? Date.now());
   const byTask = [...fold.attempts()].filter(([, attempts]) => attempts.length > 0);
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -66,11 +70,14 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, runId: stri
     for (const a of attempts) {
       const start = a.readyAt ?? a.assignedAt ?? a.startedAt ?? a.endedAt;
       if (start !== null && start < t0) t0 = start;
-      const end = a.endedAt ?? now;
+      const end = endOf(a) ?? now;
       if (end > t1) t1 = end;
     }
   }
-  const bar = (task: string, { error: _e, output: _o, fromRun: _f, ...a }: AttemptRecord): TimelineBar => ({ task, ...a });
+  const bar = (task: string, record: AttemptRecord): TimelineBar => {
+    const { error: _e, output: _o, fromRun: _f, interruptedAt: _i, ...a } = record;
+    return { task, ...a, endedAt: endOf(record) };
+  };
   let rows: TimelineRow[];
   let total: number;
   if (by === 'task') {
@@ -96,4 +103,9 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, runId: stri
       });
   }
   return { runId, at, now, by, t0: t0 === Infinity ? null : t0, t1: t1 === -Infinity ? null : t1, offset, total, rows };
+}
+
+/** Where an attempt's bar ends, if it has ended: one cut short by its process's death, at the takeover. */
+function endOf(a: AttemptRecord): number | null {
+  return a.endedAt ?? a.interruptedAt ?? null;
 }
