@@ -113,3 +113,12 @@ function fileOnPath(path: string): string | null {
   }
   return null;
 }
+
+/** Whether `path` is a directory (following links); false when it is anything else or cannot be read. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -3,6 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { SwarmError } from '../../../src/errors.ts';
 import type { Operation } from '../operation.ts';
 import { moduleHelpers } from './module-helpers.ts';
+import { moduleLoadReason } from './module-load-failure.ts';
+import { isDirectory } from '../../../src/path-problems.ts';
 
 /** Writes a key of the shared `state` table; returns the key and the value written. */
 export const stateSet: Operation = async (ctx) => {
@@ -54,8 +56,11 @@ export const runModule: Operation = async (ctx) => {
     // The loader resolves as Bun does (no extension, .js for .ts, a folder's index), so only
     // its own "not found" says the file is missing; it also names the swarm's own file that
     // imported it, which is not the user's business.
-    const why = (err instanceof Error ? err.message : String(err)).replace(/ imported from \S+$/, '');
+    const why = moduleLoadReason(err).replace(/ imported from \S+$/, '');
     if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && why.includes(path)) {
+      if (isDirectory(path)) {
+        throw new SwarmError('OPERATION_FAILED', `module ${path} is a directory, not a module file (it has no index file); name a file in it in parameters.module.`);
+      }
       const from = isAbsolute(module) ? '' : ` (parameters.module is relative to ${ctx.request.baseDir === null ? 'the current directory' : "the manifest's directory"}, ${base})`;
       throw new SwarmError('OPERATION_FAILED', `module ${path} does not exist${from}; fix parameters.module or create the file.`);
     }

@@ -9,6 +9,7 @@ import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { err, out } from '../exit.ts';
 import { printJson } from '../output.ts';
+import { isDirectory } from '../../path-problems.ts';
 
 /**
  * `swarm validate <manifest> [--json]`: exit 0 and a one-line summary when valid; exit 2 and
@@ -104,6 +105,8 @@ function missingModuleWarnings(manifest: Manifest, manifestPath: string): string
   }
   const warnings = [...missing].slice(0, MISSING_MODULES_LISTED).map(([file, names]) => {
     const who = names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+    // A folder is found, but is no module: a worker with the same folder fails it too.
+    if (isDirectory(file)) return `module ${file} (${who}) is a directory, not a module file (it has no index file): a run on this host fails it`;
     return `module ${file} (${who}) does not exist here: a run on this host fails it; a remote worker needs it at this path`;
   });
   if (missing.size > MISSING_MODULES_LISTED) warnings.push(`… and ${missing.size - MISSING_MODULES_LISTED} more missing module files`);
