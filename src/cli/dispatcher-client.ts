@@ -155,6 +155,9 @@ function codeFor(status: number, remoteCode: unknown): ErrorCode {
   // Our token, our host name or a too-large manifest: fix the config or the input (exit 2).
   if (status === 401 || status === 403 || status === 413) return 'USAGE';
   if (status === 404) return 'RUN_NOT_FOUND';
+  // A request this server never takes (a write sent to `swarm dashboard`, which reads only): the
+  // --url is wrong, nothing ran.
+  if (status === 405) return 'USAGE';
   // The run exists but is not active there (finished, or hosted elsewhere): nothing to control.
   if (status === 409) return 'USAGE';
   if (status === 503) return 'DISPATCHER_UNREACHABLE';
@@ -165,6 +168,7 @@ function hintFor(status: number): string {
   if (status === 401) return ' Set the shared token: [dispatcher] auth_token (or [security] api_key) in the config, or SWARM_AUTH_TOKEN.';
   if (status === 403) return " Add the host name in the URL to the dispatcher's [security] allowed_hosts.";
   if (status === 413) return " Raise the dispatcher's [security] max_message_size, or send a smaller manifest.";
+  if (status === 405) return ' Point --url at a dispatcher (swarm start-dispatcher), not at a swarm dashboard.';
   return '';
 }
 

@@ -36,6 +36,23 @@ describe('swarm dashboard', () => {
     expect([foreign.status, ((await foreign.json()) as any).error.code]).toEqual([403, 'HOST_NOT_ALLOWED']);
   });
 
+  // The dashboard answers as the swarm's own server does (its header), so the CLI knows it; a
+  // write sent there is a wrong --url, not a failed workflow (exit 1 said one had failed).
+  test('deploy, cancel, replay and rollback with --url at it are refused as bad usage (exit 2), saying it reads only', async () => {
+    const { dir, config, db } = sandbox();
+    const manifest = writeManifest(dir, 'flow.yaml', 'name: offline\nsymbols:\n  - name: a\n    type: action\n    parameters: {operation: noop}\n');
+    expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
+    const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
+    children.push(child);
+    const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
+    const runId = ((await (await fetch(url + '/api/runs')).json()) as { runs: { runId: string }[] }).runs[0].runId;
+    for (const args of [['deploy', manifest], ['cancel', runId], ['replay', runId], ['rollback', runId]]) {
+      const result = await swarm([...args, '--url', url], config);
+      expect([args[0], result.code]).toEqual([args[0], 2]);
+      expect(result.stderr).toContain('reads only');
+    }
+  });
+
   test('a missing database is exit 3, saying so', async () => {
     const { dir, config } = sandbox();
     const result = await swarm(['dashboard', '--db', `${dir}/none.db`, '--port', '0'], config);

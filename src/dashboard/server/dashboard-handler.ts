@@ -34,6 +34,11 @@ function assetResponse(request: Request, asset: PageAsset, cache: string, extra:
   return new Response(request.method === 'HEAD' ? null : asset.body, { headers });
 }
 
+/** A write sent to the dashboard: it reads only. */
+export function readOnlyRefusal(method: string, pathname: string): HttpError {
+  return new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}: the dashboard reads only.`, { allow: 'GET, HEAD' });
+}
+
 export function dashboardHandler(policy: AccessPolicy, context: DashboardContext): DashboardHandler {
   return async (request, pathname, search, server) => {
     // A page URL with a slash at the end, as a hand-typed or pasted one may have: to the one without.
@@ -48,9 +53,7 @@ export function dashboardHandler(policy: AccessPolicy, context: DashboardContext
     const isAsset = pathname.startsWith('/assets/');
     const route = readRoutes.find((r) => r.pattern.test(pathname));
     if (!isPage && !isAsset && !route && pathname !== '/api/live') return null;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${pathname}: the dashboard reads only.`, { allow: 'GET, HEAD' });
-    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw readOnlyRefusal(request.method, pathname);
     if (isPage && search.has('token')) {
       const presented = search.get('token') ?? '';
       if (policy.token !== null && !isSharedToken(presented, policy)) {

@@ -7,7 +7,7 @@ import { errorResponse, HttpError, isInternalError } from '../../server/http.ts'
 import { pathForLog, requestTarget } from '../../server/request-target.ts';
 import type { SwarmStore } from '../../store/types.ts';
 import { pollStore } from './commit-feed.ts';
-import { dashboardHandler } from './dashboard-handler.ts';
+import { dashboardHandler, readOnlyRefusal } from './dashboard-handler.ts';
 import { LiveHub } from './live-hub.ts';
 import { liveSocketHandlers, type LiveConnection } from './live-socket.ts';
 import { timeTravelOver } from './time-travel.ts';
@@ -55,7 +55,7 @@ export function startDashboardServer(
           checkHost(request, policy);
           const { pathname, searchParams } = requestTarget(request);
           const response = await handle(request, pathname, searchParams, srv);
-          if (response === null) throw new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
+          if (response === null) throw notServedHere(request.method, pathname);
           return response;
         } catch (error) {
           if (isInternalError(error)) options.log.error({ err: error, method: request.method, path: pathForLog(request) }, 'request failed');
@@ -84,4 +84,14 @@ export function startDashboardServer(
       timeTravel.close();
     },
   };
+}
+
+/**
+ * A request for no route of the dashboard's. A write (cancel, replay, rollback, a deploy: the
+ * dispatcher's API, which `swarm … --url` may be pointed at here by mistake) is refused as what
+ * it is, whatever its path: this server reads only.
+ */
+function notServedHere(method: string, pathname: string): HttpError {
+  if (method !== 'GET' && method !== 'HEAD') return readOnlyRefusal(method, pathname);
+  return new HttpError(404, 'NOT_FOUND', `No route ${pathname}.`);
 }
