@@ -139,6 +139,8 @@ export interface RunTimeline {
   at: number | null;
   /** Where unfinished bars end: the server's clock (live), the cursor row's time, or a finished run's end. */
   now: number;
+  /** Read live and the run unfinished: bars without an end go on growing with the clock after `now`. */
+  live: boolean;
   by: 'task' | 'node';
   /** The earliest and latest instants of any attempt; null when none began. */
   t0: number | null;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getJson, runPath } from './api.ts';
+import { useClock } from './clock.ts';
 import { html } from './html.ts';
 import { setQuery, type Place } from './router.ts';
 import { stateClass } from './states.ts';
@@ -11,7 +12,8 @@ import type { RunTimeline } from './types.ts';
  * The run over time: one row per task (or, by node, one lane per node), each attempt a bar —
  * a pale part while it waited for a node, a solid part while it ran, coloured by how it ended —
  * with the gaps between attempts the retry backoff, and rollbacks in their own colour. Follows
- * the time cursor; live, it is read again as rows arrive (`tick`), at most every REFRESH_MS.
+ * the time cursor; live, it is read again as rows arrive (`tick`), at most every REFRESH_MS, and
+ * between reads what is still going on grows with this page's clock (every CLOCK_MS).
  * The server sends one page of rows on the whole run's time axis; the URL keeps the view
  * (`tl=node`) and the page (`tloff`).
  */
@@ -24,6 +26,8 @@ const WIDTH = 900;
 /** Live, the timeline is read again at most this often while rows arrive (a big run: less often). */
 const REFRESH_MS = 2000;
 const BIG_RUN_REFRESH_MS = 5000;
+/** Live, unfinished bars are drawn again this often, to the page's clock (no read of the server). */
+const CLOCK_MS = 1000;
 
 const RESULT_CLASS: Record<string, string> = {
   succeeded: 'succeeded',
@@ -42,17 +46,24 @@ const RESULT_CLASS: Record<string, string> = {
 export function TimelineView({ runId, place, at, tick }: { runId: string; place: Place; at: number | null; tick: number }) {
   const byNode = place.query.get('tl') === 'node';
   const offset = Number(place.query.get('tloff') ?? '0') || 0;
-  const [data, setData] = useState<RunTimeline | null>(null);
+  const [data, setData] = useState<(RunTimeline & { receivedAt: number }) | null>(null);
   const refresh = useThrottled(at === null ? tick : 0, (data?.total ?? 0) > BIG_RUN_TASKS ? BIG_RUN_REFRESH_MS : REFRESH_MS);
   useEffect(() => {
     let current = true;
-    getJson<RunTimeline>(`${runPath(runId)}/timeline`, { at, by: byNode ? 'node' : 'task', offset, limit: PAGE_ROWS }).then((t) => current && setData(t), () => {});
+    getJson<RunTimeline>(`${runPath(runId)}/timeline`, { at, by: byNode ? 'node' : 'task', offset, limit: PAGE_ROWS }).then(
+      (t) => current && setData({ ...t, receivedAt: Date.now() }),
+      () => {},
+    );
     return () => void (current = false);
   }, [runId, at, byNode, offset, refresh]);
+  const growing = at === null && data !== null && data.live && data.rows.some((r) => r.bars.some((b) => b.endedAt === null));
+  const clock = useClock(growing ? CLOCK_MS : null);
   if (!data || data.total === 0 || data.t0 === null) return null;
 
+  // The server's now, moved on by the time since it answered (its clock and this one may differ).
+  const now = growing ? data.now + Math.max(0, clock - data.receivedAt) : data.now;
   const t0 = data.t0;
-  const t1 = Math.max(data.t1 ?? data.now, t0 + 1);
+  const t1 = Math.max(data.t1 ?? now, growing ? now : 0, t0 + 1);
   const span = t1 - t0;
   const x = (t: number) => LABEL + ((t - t0) / span) * (WIDTH - LABEL - 10);
   const height = data.rows.length * ROW + 24;
@@ -66,7 +77,7 @@ export function TimelineView({ runId, place, at, tick }: { runId: string; place:
           ${row.bars.map((b, j) => {
             const ready = b.readyAt ?? b.assignedAt;
             const start = b.startedAt ?? b.assignedAt ?? b.endedAt ?? t1;
-            const end = b.endedAt ?? data.now;
+            const end = b.endedAt ?? now;
             const state = b.kind === 'rollback' ? (b.result === 'running' ? 'rolling_back' : RESULT_CLASS[b.result] ?? 'rolled_back') : RESULT_CLASS[b.result] ?? 'running';
             return html`<g key=${j}>
               ${ready !== null && ready < start && html`<rect class="tl-wait" x=${x(ready)} y="3" width=${Math.max(1, x(start) - x(ready))} height="11"><title>${b.task}: waited ${start - ready} ms</title></rect>`}

@@ -63,6 +63,7 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, run: RunLis
   // finished run's end (an attempt its dead process held and nothing took up ends no later).
   const finishedAt = isFinishedRun(run.status) ? run.finishedAt : null;
   const now = at !== null ? (cut?.at ?? Date.now()) : (finishedAt ?? Date.now());
+  const live = at === null && finishedAt === null;
   const byTask = [...fold.attempts()].filter(([, attempts]) => attempts.length > 0);
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -102,7 +103,7 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, run: RunLis
         return { label, bars: bars.slice(-MAX_LANE_BARS), more: Math.max(0, bars.length - MAX_LANE_BARS) };
       });
   }
-  return { runId, at, now, by, t0: t0 === Infinity ? null : t0, t1: t1 === -Infinity ? null : t1, offset, total, rows };
+  return { runId, at, now, live, by, t0: t0 === Infinity ? null : t0, t1: t1 === -Infinity ? null : t1, offset, total, rows };
 }
 
 /** Where an attempt's bar ends, if it has ended: one cut short by its process's death, at the takeover. */
