@@ -273,6 +273,20 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     if (mode === 'persistent') expect(php.detail).toContain('warm engine (--serve) answered 2 probes');
   });
 
+  test('swarm backend check passes a warm engine told to serve one request (max_requests = 1), as swarm run uses it', async () => {
+    // Before, the check sent its two probes to an engine the config retires after one answer,
+    // and failed it: 'the warm engine did not stay up between two probes'.
+    const once = join(sandbox, 'config-once.toml');
+    writeFileSync(once, `${readFileSync(configs.persistent, 'utf8')}max_requests = 1\n`);
+    const { code, json, stderr } = await swarm(['backend', 'check', once], once);
+    if (code !== 0) console.error(stderr, JSON.stringify(json));
+    expect(code).toBe(0);
+    const php = json.backends.find((b: { backend: string }) => b.backend === 'php_engine');
+    expect(php).toMatchObject({ enabled: true, ok: true, mode: 'persistent' });
+    expect(php.detail).toContain('warm engine (--serve) answered 2 probes, each on a fresh engine (max_requests = 1)');
+    expect(warmEngines()).toEqual([]);
+  });
+
   describe.each(MODES)('with mode = "%s"', (mode) => {
   test('wordpress-site.yaml configures the site: options, a page and stored definitions, as WordPress and the database see them', async () => {
     const { code, json, stderr } = await swarm(['run', SITE_MANIFEST, configs[mode]], configs[mode]);
@@ -352,6 +366,31 @@ describe.skipIf(skip)(`WordPress end to end${skip ? ` (skipped: ${skipReason})` 
     expect(options(names)).toEqual(before);
     expect(pages('landing')).toHaveLength(0);
     expect(askWordPress(`return get_option('blogname');`)).toBe('WP Praxis Demo');
+  });
+
+  test('half a UTF-16 pair never reaches the engine (its JSON decoder refuses it): refused at its line in a manifest; a module output with one fails OUTPUT_NOT_JSON once, its PHP dependent skipped', async () => {
+    const php = '{name: p, type: query, dispatch: php_engine, dependencies: [a], parameters: {operation: option.get, option: blogname}}';
+    const inManifest = join(sandbox, `surrogate-${mode}.yaml`);
+    writeFileSync(inManifest, `name: surrogate\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, message: "\\uD83D"}}\n  - ${php}\n`);
+    const refused = await swarm(['run', inManifest, configs[mode]], configs[mode]);
+    expect(refused.code).toBe(2);
+    expect(refused.json.error.issues).toMatchObject([{ line: 3, symbol: 'a', field: 'parameters.message', message: expect.stringContaining('lone UTF-16 surrogate') }]);
+
+    writeFileSync(join(sandbox, 'half-character.ts'), "export default () => 'smile \\ud83d';\n");
+    const fromModule = join(sandbox, `surrogate-output-${mode}.yaml`);
+    writeFileSync(
+      fromModule,
+      `name: surrogate-output\nsymbols:\n  - {name: a, type: action, retries: 3, parameters: {operation: module, module: ./half-character.ts}}\n  - ${php}\n` +
+        '  - {name: q, type: query, dispatch: php_engine, parameters: {operation: option.get, option: blogname}}\n',
+    );
+    const { code, json } = await swarm(['run', fromModule, configs[mode]], configs[mode]);
+    expect(code).toBe(1);
+    const task = (name: string) => json.tasks.find((t: { name: string }) => t.name === name);
+    expect(task('a')).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'OUTPUT_NOT_JSON', message: expect.stringContaining('a lone UTF-16 surrogate at $') } });
+    expect(task('p').status).toBe('skipped');
+    // The engine beside it is untouched: it answers, and nothing failed as its protocol.
+    expect(task('q')).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(JSON.stringify(json)).not.toContain('BACKEND_PROTOCOL_ERROR');
   });
   });
 
