@@ -88,13 +88,21 @@ export class LiveHub {
   private readonly interruptions: InterruptionWatch;
 
   /** `lookEveryMs`: how often the runs pages show are looked at for interruptions. */
-  constructor(store: SwarmStore, lookEveryMs?: number) {
+  constructor(
+    private readonly store: SwarmStore,
+    lookEveryMs?: number,
+  ) {
     this.tail = new JournalTail(store);
     this.interruptions = new InterruptionWatch(store, () => this.clients, lookEveryMs);
   }
 
   get size(): number {
     return this.clients.size;
+  }
+
+  /** Whether the store has this run (a watch of one it has not is answered as the API answers). */
+  hasRun(runId: string): boolean {
+    return this.store.getRunListing(runId) !== undefined;
   }
 
   add(client: LiveClient): void {

@@ -1,5 +1,6 @@
 import type { ServerWebSocket, WebSocketHandler } from 'bun';
 import { z } from 'zod';
+import { RunNotFoundError } from '../../errors.ts';
 import type { LiveClient, LiveHub, LiveMessage, SendResult } from './live-hub.ts';
 
 /**
@@ -43,8 +44,11 @@ function sendResult(status: number): SendResult {
 }
 
 export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnection> {
-  const refuse = (ws: ServerWebSocket<LiveConnection>, code: string, message: string) => {
+  const answer = (ws: ServerWebSocket<LiveConnection>, code: string, message: string) => {
     ws.send(JSON.stringify({ type: 'error', code, message } satisfies LiveMessage));
+  };
+  const refuse = (ws: ServerWebSocket<LiveConnection>, code: string, message: string) => {
+    answer(ws, code, message);
     if (++ws.data.malformed >= MALFORMED_LIMIT) ws.close(1008, 'too many bad messages');
   };
   return {
@@ -71,7 +75,11 @@ export function liveSocketHandlers(hub: LiveHub): WebSocketHandler<LiveConnectio
       if (parsed.type === 'runs') client.wantsRuns = true;
       else if (parsed.type === 'unwatch') hub.unwatch(client, parsed.runId);
       else if (!client.watching.has(parsed.runId) && client.watching.size >= MAX_WATCHED) refuse(ws, 'TOO_MANY_WATCHES', `at most ${MAX_WATCHED} runs per socket`);
-      else hub.watch(client, parsed.runId, parsed.afterSeq, parsed.view === 'states');
+      // Well formed, so not counted as a bad message (a page may name a run pruned since): said as the API says it.
+      else if (!hub.hasRun(parsed.runId)) {
+        const error = new RunNotFoundError(parsed.runId);
+        answer(ws, error.code, error.message);
+      } else hub.watch(client, parsed.runId, parsed.afterSeq, parsed.view === 'states');
     },
     close(ws) {
       hub.remove(ws.data.live);
