@@ -1,7 +1,9 @@
 import { serializeError } from './errors.ts';
+import { visibleText } from './visible-text.ts';
 
 /**
- * What the swarm can store and send: JSON, nested at most MAX_JSON_DEPTH levels. Everything
+ * What the swarm can store and send: JSON of well-formed text (frames to backends and workers
+ * are UTF-8, which cannot hold half of a UTF-16 pair), nested at most MAX_JSON_DEPTH levels. Everything
  * that comes from outside (a manifest's values, a task's output, a worker's frame) is checked
  * against this where it enters, so a value JSON cannot hold never reaches a journal commit,
  * where it would fail a whole batch of unrelated runs.
@@ -10,7 +12,7 @@ import { serializeError } from './errors.ts';
 /** Deepest nesting of arrays and objects kept. Far beyond any real output; far below the stack. */
 export const MAX_JSON_DEPTH = 256;
 
-export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain' | 'unreadable';
+export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain' | 'unreadable' | 'lone-surrogate';
 
 export interface JsonProblem {
   reason: JsonProblemReason;
@@ -162,6 +164,11 @@ function* walk(value: unknown, maxDepth: number, options: JsonProblemOptions, re
       const keys = Object.keys(shown);
       for (const key of keys) {
         reading.key = key;
+        // A key is sent as text too; its value is not looked at further (one problem a place).
+        if (!key.isWellFormed()) {
+          yield problem('lone-surrogate', frame, key, maxDepth);
+          continue;
+        }
         const reason = scalarProblem((shown as Record<string, unknown>)[key], options);
         if (reason !== null) yield problem(reason, frame, key, maxDepth);
       }
@@ -218,6 +225,7 @@ function shownPath(path: string): string {
 }
 
 function scalarProblem(value: unknown, options: JsonProblemOptions): ProblemKind | null {
+  if (typeof value === 'string') return value.isWellFormed() ? null : 'lone-surrogate';
   if (typeof value === 'bigint') return 'bigint';
   if (options.finiteNumbers && typeof value === 'number' && !Number.isFinite(value)) return 'non-finite';
   return null;
@@ -240,7 +248,8 @@ function problem(kind: ProblemKind, frame: Frame | null, childKey: string | numb
   segments.reverse();
   let path = '$';
   for (const segment of segments) path += typeof segment === 'number' ? `[${segment}]` : `.${segment}`;
-  const at = shownPath(path);
+  // Shown with invisible characters (and a key's half character) escaped: a message is UTF-8 text too.
+  const at = visibleText(shownPath(path));
   const message = {
     bigint: `a BigInt at ${at}, which JSON cannot hold (convert it to a string or a number)`,
     cycle: `a reference cycle at ${at} (an object that contains itself)`,
@@ -248,6 +257,7 @@ function problem(kind: ProblemKind, frame: Frame | null, childKey: string | numb
     'not-json': `a value at ${at} whose toJSON() throws`,
     unreadable: `a value at ${at} that could not be read (reading it threw: ${detail})`,
     'non-finite': `a number at ${at} that JSON cannot hold (NaN or Infinity would be stored as null)`,
+    'lone-surrogate': `a lone UTF-16 surrogate at ${at} (half of a character written as two UTF-16 units, such as an emoji), which UTF-8 text cannot hold: backends and workers read UTF-8; write the whole character, or remove the half`,
     'not-plain': `a value at ${at} that is not plain data (a YAML !!set, !!omap, !!binary or !!timestamp value?); write it as a list, a mapping, a string or a number`,
   }[kind];
   return { reason: kind === 'non-finite' ? 'not-json' : kind, path, segments, message };

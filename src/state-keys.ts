@@ -1,5 +1,6 @@
 import { serializeError, SwarmError } from './errors.ts';
 import { jsonProblem } from './json-limits.ts';
+import { visibleJson } from './visible-text.ts';
 
 /**
  * A call on the shared `state` table made the wrong way: a key that is not a non-empty string
@@ -62,12 +63,14 @@ function shownKey(key: string): string {
 
 /** Throws StateCallError when `key` cannot name a row of the state table. */
 export function checkStateKey(call: string, key: unknown): asserts key is string {
-  if (typeof key === 'string' && key !== '') return;
+  if (typeof key === 'string' && key !== '' && key.isWellFormed()) return;
   throw new StateCallError(call, `its key was ${described(key)}`);
 }
 
 function described(key: unknown): string {
   if (key === '') return 'an empty string';
+  // The table's keys are UTF-8 text: SQLite would store the half as U+FFFD, another key.
+  if (typeof key === 'string') return `a string with a lone UTF-16 surrogate (${visibleJson(key.length > 60 ? key.slice(0, 59) : key)})`;
   if (key === undefined || key === null) return String(key);
   const kind = Array.isArray(key) ? 'an array' : typeof key === 'object' ? 'an object' : `a ${typeof key}`;
   return `${kind} (${preview(key)})`;

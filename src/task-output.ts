@@ -1,5 +1,5 @@
 import type { ExecutionOutcome } from './execution.ts';
-import { errorCode, serializeError } from './errors.ts';
+import { errorCode, serializeError, type SerializedError } from './errors.ts';
 import { jsonProblem } from './json-limits.ts';
 
 /**
@@ -23,10 +23,11 @@ export function checkedOutcome(outcome: ExecutionOutcome, label: string, normali
     // Every error stored and shown has a string code (errorCode): one made elsewhere (a test's
     // node, an older worker) may have none.
     const code = errorCode(outcome.error.code);
-    return code === outcome.error.code ? outcome : { ...outcome, error: { ...outcome.error, code } };
+    const error = wellFormedError(code === outcome.error.code ? outcome.error : { ...outcome.error, code });
+    return error === outcome.error ? outcome : { ...outcome, error };
   }
   const { output } = outcome;
-  if (output === null || (typeof output !== 'object' && typeof output !== 'bigint')) return outcome;
+  if (output === null || (typeof output !== 'object' && typeof output !== 'bigint' && typeof output !== 'string')) return outcome;
   const problem = jsonProblem(output);
   if (problem) return notJson(label, problem.message);
   if (!normalize) return outcome;
@@ -38,6 +39,21 @@ export function checkedOutcome(outcome: ExecutionOutcome, label: string, normali
     return notJson(label, `a value that could not be read (reading it threw: ${serializeError(err).message})`);
   }
   return { ok: true, output: text === undefined ? null : JSON.parse(text) };
+}
+
+/**
+ * The error with a lone UTF-16 surrogate in its text shown as U+FFFD, as a UTF-8 decoder shows
+ * a bad byte: an error is read by people, and refusing it would lose the failure it reports
+ * (an output with one is refused instead: dependents would get something else than was made).
+ */
+function wellFormedError(error: SerializedError): SerializedError {
+  const texts = ['name', 'message', 'code', 'stack'] as const;
+  // Not every error is built here: a worker's frame may give a field that is no string.
+  const isBad = (text: unknown) => typeof text === 'string' && !text.isWellFormed();
+  if (!texts.some((key) => isBad(error[key]))) return error;
+  const fixed = { ...error };
+  for (const key of texts) if (isBad(fixed[key])) fixed[key] = fixed[key]!.toWellFormed();
+  return fixed;
 }
 
 function notJson(label: string, problem: string): ExecutionOutcome {

@@ -118,4 +118,15 @@ describe('jsonProblem: what JSON can store', () => {
     for (let i = 0; i < 1_000_000; i++) wide[`k${i}`] = i;
     expect(jsonProblem({ wide, list: Array.from({ length: 1_000_000 }, (_, i) => ({ i })) })).toBeNull();
   });
+
+  test('a lone UTF-16 surrogate, in a string or a key, is refused with its place (frames are UTF-8, which cannot hold one); a whole pair is fine', () => {
+    expect(jsonProblem('\ud800')).toMatchObject({ reason: 'lone-surrogate', path: '$' });
+    expect(jsonProblem({ a: ['ok', 'x\udc00y'] })).toMatchObject({ reason: 'lone-surrogate', path: '$.a[1]', segments: ['a', 1] });
+    const inKey = jsonProblem({ p: { ['k\ud83d']: 1 } })!;
+    expect(inKey).toMatchObject({ reason: 'lone-surrogate', segments: ['p', 'k\ud83d'] });
+    // The message names the place with the half character escaped: it is UTF-8 text itself.
+    expect(inKey.message).toContain('$.p.k\\ud83d');
+    expect(inKey.message.isWellFormed()).toBe(true);
+    expect(jsonProblem({ emoji: '\ud83d\ude00', ['\ud83d\ude00']: 'é' })).toBeNull();
+  });
 });

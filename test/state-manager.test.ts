@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreUnavailableError, UsageError } from '../src/errors.ts';
 import { StateManager } from '../src/state-manager.ts';
+import { storableStateValue } from '../src/state-keys.ts';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
 import type { RunStatus } from '../src/store/types.ts';
 import { newRun, newTask } from './store-conformance.ts';
@@ -56,6 +57,17 @@ describe('StateManager', () => {
     }
     expect(() => manager.set({ a: 1 } as never, undefined)).toThrow('StateManager.set(key, value) takes a key (a non-empty string)');
     expect(manager.get('a')).toBeUndefined();
+    manager.close();
+  });
+
+  test('a key (or a module\'s value) with a lone UTF-16 surrogate is refused: SQLite would store the key as U+FFFD, a value would reach backends as text UTF-8 cannot hold', () => {
+    const manager = new StateManager(dbPath());
+    expect(() => manager.set('k\ud800', 1)).toThrow(expect.objectContaining({ name: 'StateCallError', code: 'STATE_CALL_INVALID' }));
+    expect(() => manager.set('k\ud800', 1)).toThrow('its key was a string with a lone UTF-16 surrogate ("k\\ud800")');
+    // A module's value is checked in its thread, before it reaches the manager.
+    expect(() => storableStateValue('k', { v: '\udc00' })).toThrow('a lone UTF-16 surrogate at $.v');
+    expect(manager.get('k\ufffd')).toBeUndefined();
+    expect(manager.get('k')).toBeUndefined();
     manager.close();
   });
 

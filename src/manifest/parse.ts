@@ -192,6 +192,13 @@ function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {
       return typeof valueAt(data, problem.segments) === 'number'
         ? { path, message: 'not a finite number (NaN or infinity), which JSON cannot hold; write it as a string' }
         : { path, message: 'a value whose toJSON() throws, which the swarm cannot store' };
+    case 'lone-surrogate':
+      // "\uD83D" in a double-quoted YAML string, or JSON's escape of half a pair.
+      return {
+        path,
+        message:
+          'a lone UTF-16 surrogate (half of a character that takes two UTF-16 units, such as an emoji), which UTF-8 cannot hold, and backends and workers read UTF-8; write both halves ("\\uD83D\\uDE00") or the character itself, or remove the half',
+      };
     case 'unreadable':
       // Only data built in code (the programmatic API) can throw when read: a getter, a Proxy.
       return { path, message: `${problem.message}, which the swarm cannot store; pass plain data` };

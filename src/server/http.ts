@@ -1,5 +1,6 @@
 import { DISPATCHER_ANSWER_FORMAT, DISPATCHER_ANSWER_HEADER } from '../dispatcher-answer.ts';
 import { SwarmError, UsageError } from '../errors.ts';
+import { jsonProblems } from '../json-limits.ts';
 import { DispatcherGaveUpError, StoreLockedError, isTransientStoreFailure } from '../store/store-errors.ts';
 import { errorJson } from '../cli/output.ts';
 
@@ -138,11 +139,18 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     // Decoded leniently, each bad byte would become U+FFFD in what is stored (a manifest's text).
     throw new UsageError('The request body is not UTF-8 text, which JSON is; send it as UTF-8.');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new UsageError('The request body is not valid JSON.');
   }
+  // JSON's escape of half a UTF-16 pair ("\ud83d") makes text that UTF-8 cannot hold: refused
+  // here, with where, rather than passed on to a manifest, a name or a backend.
+  for (const problem of jsonProblems(body)) {
+    if (problem.reason === 'lone-surrogate') throw new UsageError(`The request body holds ${problem.message}.`);
+  }
+  return body;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -127,3 +127,28 @@ describe('values JSON cannot hold', () => {
     expect(issuesOf(() => validateManifestData({ ...base, metadata: loop }))).toMatchObject([{ field: 'metadata.self', message: expect.stringContaining('contains itself') }]);
   });
 });
+
+describe('a lone UTF-16 surrogate (half of a character, which UTF-8 and so the frames to backends cannot hold)', () => {
+  test('YAML "\\uD83D" in a parameter, and in a key, is refused at its line and column, with symbol and field', () => {
+    const issues = yamlIssues('name: surrogate\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, message: "\\uD83D"}}\n  - name: b\n    type: action\n    parameters: {operation: echo, "k\\uDE00": 1}\n');
+    expect(issues).toMatchObject([
+      { file: 'm.yaml', line: 3, column: 68, symbol: 'a', field: 'parameters.message' },
+      { file: 'm.yaml', line: 6, symbol: 'b', field: 'parameters.k\\ude00' },
+    ]);
+    for (const issue of issues) {
+      expect(issue.message).toContain('lone UTF-16 surrogate');
+      expect(issue.message.isWellFormed()).toBe(true);
+    }
+    // A whole character written as its two halves is fine.
+    expect(parseManifest('name: t\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, message: "\\uD83D\\uDE00"}}\n', { format: 'yaml' }).manifest.symbols[0].parameters.message).toBe('\u{1f600}');
+  });
+
+  test('the same in a manifest written as JSON, in the block YAML reader, and in data built in code', () => {
+    const json = JSON.stringify({ name: 't', symbols: [{ name: 'a', type: 'action', parameters: { operation: 'echo', message: '\ud83d' } }] });
+    expect(yamlIssues(json)).toMatchObject([{ line: 1, symbol: 'a', field: 'parameters.message', message: expect.stringContaining('lone UTF-16 surrogate') }]);
+    expect(yamlIssues('name: t\nmetadata:\n  owner: "x\\udfff"\nsymbols:\n  - name: noop\n    type: action\n')).toMatchObject([{ line: 3, column: 10, field: 'metadata.owner' }]);
+    const inCode = issuesOf(() => validateManifestData({ name: '\ud800', symbols: [{ name: 'a', type: 'action', parameters: { operation: 'noop' } }] }));
+    expect(inCode).toMatchObject([{ field: 'name', message: expect.stringContaining('lone UTF-16 surrogate') }]);
+  });
+});
+

@@ -99,4 +99,25 @@ describe('a worker that skips or bends protocol steps', () => {
     worker.sendRaw(encodeFrame(toDispatcher.outcome(attemptKey(again.request), again.lease, { ok: true, output: { fine: [1, 2] } })));
     expect((await next.result).status).toBe('succeeded');
   });
+
+  test("an outcome with half a UTF-16 pair (JSON's \\ud800 escape) fails that attempt OUTPUT_NOT_JSON with where, not retried; an error with one is kept, shown as U+FFFD", async () => {
+    const server = remoteOnlyServer();
+    const worker = await rogueWorker(server, 'half');
+    const handle = server.deploy(parseManifest(ONE_TASK(60_000)));
+    const assign = await worker.nextAssign();
+    const lease = JSON.stringify(assign.lease);
+    worker.sendRaw(`{"v":${PROTOCOL_VERSION},"type":"outcome","key":${JSON.stringify(attemptKey(assign.request))},"lease":${lease},"outcome":{"ok":true,"output":{"text":"a\\ud800"}}}`);
+    const result = await handle.result;
+    expect(result.status).toBe('failed');
+    expect(result.tasks[0]).toMatchObject({ attempts: 1, error: { code: 'OUTPUT_NOT_JSON', message: expect.stringContaining('a lone UTF-16 surrogate at $.text') } });
+
+    const seen = worker.received.length;
+    const next = server.deploy(parseManifest(ONE_TASK(60_000)));
+    const again = await worker.nextAssign(seen);
+    const failure = `{"ok":false,"retryable":false,"error":{"name":"Error","code":"E","message":"broke \\udc00 here"}}`;
+    worker.sendRaw(`{"v":${PROTOCOL_VERSION},"type":"outcome","key":${JSON.stringify(attemptKey(again.request))},"lease":${JSON.stringify(again.lease)},"outcome":${failure}}`);
+    const failed = await next.result;
+    expect(failed.tasks[0].error).toMatchObject({ code: 'E', message: 'broke \ufffd here' });
+  });
 });
+

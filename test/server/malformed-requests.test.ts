@@ -118,6 +118,17 @@ describe('malformed requests get the JSON error contract, never a development pa
     });
     expect(latin1.status).toBe(400);
     expect(((await latin1.json()) as { error: { message: string } }).error.message).toContain('not UTF-8');
+    // JSON's escape of half a character decodes to text UTF-8 cannot hold: refused with where.
+    for (const [body, where] of [
+      ['{"source": "name: t\\nx: \\ud83d\\n", "format": "yaml"}', '$.source'],
+      ['{"source": "name: t\\n", "name": "w\\udc00"}', '$.name'],
+    ] as const) {
+      const half = await fetch(`${server.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(half.status).toBe(400);
+      const { error } = (await half.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toContain(`a lone UTF-16 surrogate at ${where}`);
+    }
     const vendor = await call(server, 'POST', '/api/runs', { body: '{}', headers: { 'content-type': 'application/vnd.swarm+json; charset=utf-8' } });
     expect(vendor.status).toBe(400);
     expect(vendor.body.error.code).toBe('USAGE');
