@@ -2,8 +2,8 @@ import { dlopen, FFIType } from 'bun:ffi';
 
 /**
  * Makes this process a child subreaper (Linux prctl PR_SET_CHILD_SUBREAPER) so that a backend's
- * descendant that escapes its process group (setsid, double fork) is re-parented to us when its
- * parent dies, not to PID 1: it stays our descendant, visible in /proc as our child, and its
+ * (or, in the CLI, a module's) descendant that escapes its process group (setsid, double fork) is
+ * re-parented to us when its parent dies, not to PID 1: it stays our descendant, visible in /proc as our child, and its
  * zombie is ours to reap (`reapChild`). Needs no privilege. Measured under Bun 1.4.5: Bun does not
  * reap children it did not spawn (they stay zombies until we do), and taking a child Bun spawned
  * makes Bun die with ECHILD — so `reapChild` must only ever see foreign pids.
