@@ -101,6 +101,16 @@ export function applySummary(summary: RowsSummary, runState: string, taskOf: (na
   return summary.runState ?? runState;
 }
 
+/**
+ * A time cursor as every view of a run names it: past the journal's last row, the last; before
+ * its first, the first (never null, which reads as live). Unchanged when the journal is empty.
+ */
+export function clampSeq(at: number, firstSeq: number | null, lastSeq: number | null): number {
+  if (lastSeq !== null && at > lastSeq) return lastSeq;
+  if (firstSeq !== null && at < firstSeq) return firstSeq;
+  return at;
+}
+
 /** The rows with seq ≤ `at` (all when null); the journal is ordered by seq. */
 export function rowsUpTo<R extends { seq: number }>(rows: readonly R[], at: number | null): readonly R[] {
   if (at === null) return rows;

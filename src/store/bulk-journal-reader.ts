@@ -133,10 +133,7 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
     db.run('BEGIN');
     const run = readRunRow(db, runId);
     const extent = db.query<{ last: number | null; rows: number }, [string]>(RUN_EXTENT).get(runId)!;
-    // The run's first row may hold several transitions: the first is its earliest.
-    const first =
-      db.query<{ first: number }, [string]>('SELECT seq - earlier_count AS first FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1').get(runId)
-        ?.first ?? null;
+    const first = firstSeqIn(db, runId);
     const tasks = db
       .query<RunProgress['tasks'][number], [string]>('SELECT name, status, attempts, node FROM tasks WHERE run_id = ? ORDER BY position')
       .all(runId);
@@ -153,6 +150,25 @@ export function readRunProgress(store: SwarmStore, runId: string): RunProgress {
  */
 export function readActorJournal(store: SwarmStore, runId: string, actorId: string): TransitionRecord[] {
   return readActorsJournal(store, runId, [actorId]);
+}
+
+/** The seq of a run's first transition: its first row may hold several, the first its earliest. */
+function firstSeqIn(db: Database, runId: string): number | null {
+  return db.query<{ first: number }, [string]>('SELECT seq - earlier_count AS first FROM transitions WHERE run_id = ? ORDER BY seq LIMIT 1').get(runId)?.first ?? null;
+}
+
+/** The seqs of a run's first and last transitions (null when it has none), without reading the journal on a SQLite file. */
+export function journalExtent(store: SwarmStore, runId: string): { firstSeq: number | null; lastSeq: number | null } {
+  const db = readConnection(store);
+  if (!db) {
+    const rows = store.getTransitions(runId);
+    return { firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? null };
+  }
+  try {
+    return { firstSeq: firstSeqIn(db, runId), lastSeq: db.query<{ last: number | null }, [string]>(RUN_EXTENT).get(runId)!.last };
+  } finally {
+    db.close();
+  }
 }
 
 /** A run's last seq and how many transitions it has: from the run index alone (earlier_count is in it). */

@@ -1,4 +1,6 @@
 import { RunNotFoundError } from '../../errors.ts';
+import { clampSeq } from '../../journal-view.ts';
+import { journalExtent } from '../../store/bulk-journal-reader.ts';
 import { readRunResult, toRunSummary } from '../../run-result.ts';
 import { listedNodes } from '../../run-liveness.ts';
 import { HttpError, json } from '../../server/http.ts';
@@ -52,6 +54,14 @@ function requireListing(ctx: DashboardContext, runId: string): RunListing {
   return run;
 }
 
+/** `?at=SEQ` within the run's journal, as the state route names it (null: live). */
+function cursorOf(ctx: DashboardContext, runId: string, search: URLSearchParams): number | null {
+  const at = optionalIntParam(search, 'at');
+  if (at === null) return null;
+  const { firstSeq, lastSeq } = journalExtent(ctx.store, runId);
+  return clampSeq(at, firstSeq, lastSeq);
+}
+
 const RUN = '/api/runs/([^/]+)';
 
 export const readRoutes: ReadRoute[] = [
@@ -81,7 +91,7 @@ export const readRoutes: ReadRoute[] = [
     runRef: true,
     pattern: new RegExp(`^${RUN}/timeline$`),
     handle(_r, [runId], search, ctx) {
-      return json(runTimeline(ctx.store, ctx.timelines, requireListing(ctx, runId), optionalIntParam(search, 'at'), search));
+      return json(runTimeline(ctx.store, ctx.timelines, requireListing(ctx, runId), cursorOf(ctx, runId, search), search));
     },
   },
   {
@@ -97,7 +107,7 @@ export const readRoutes: ReadRoute[] = [
     runRef: true,
     pattern: new RegExp(`^${RUN}/tasks/([^/]+)$`),
     handle(_r, [runId, name], search, ctx) {
-      return json(taskDetail(ctx.store, requireRun(ctx, runId), name, optionalIntParam(search, 'at')));
+      return json(taskDetail(ctx.store, requireRun(ctx, runId), name, cursorOf(ctx, runId, search)));
     },
   },
   { pattern: /^\/api\/nodes$/, handle: (_r, _p, _s, ctx) => json({ nodes: listedNodes(ctx.store), at: Date.now() }) },

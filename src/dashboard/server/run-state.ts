@@ -1,5 +1,6 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
+import { clampSeq } from '../../journal-view.ts';
 import { interruption } from '../../run-liveness.ts';
 import { readRunProgress } from '../../store/bulk-journal-reader.ts';
 import type { JournalCache } from './journal-cache.ts';
@@ -49,9 +50,7 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
 export function runStateAt(store: SwarmStore, journals: JournalCache, run: RunRecord, at: number, backoff: Backoff): RunState {
   const rows = journals.rows(store, run.id);
   const manifest = run.manifest as Manifest;
-  // Before the run's first row there is nothing to show: the first row's state (as a seq past the
-  // last one shows the last), never `at: null`, which reads as live.
-  const report = reSimulate({ runId: run.id, manifest, transitions: rows }, { at: Math.max(at, rows[0]?.seq ?? at), backoff });
+  const report = reSimulate({ runId: run.id, manifest, transitions: rows }, { at: clampSeq(at, rows[0]?.seq ?? null, rows.at(-1)?.seq ?? null), backoff });
   const tasks = new Map<string, TaskState>(manifest.symbols.map((s) => [s.name, { name: s.name, state: 'pending', attempts: 0, node: null }]));
   let runState = 'idle';
   for (const actor of report.actors) {
