@@ -7,16 +7,18 @@ import { loadCliConfig } from '../context.ts';
 import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
+import { configForHints } from '../config-source.ts';
+import { swarmCommandLine, type CommandLine } from '../../command-line.ts';
 
 const VERBS = {
   cancel: {
-    done: (id: string) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
+    done: (id: string, _commandLine: CommandLine) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
   },
   pause: {
-    done: (id: string) => `Run ${id} is paused: no new task starts until \`swarm resume ${id}\`.`,
+    done: (id: string, commandLine: CommandLine) => `Run ${id} is paused: no new task starts until \`${commandLine(['resume', id])}\`.`,
   },
   resume: {
-    done: (id: string) => `Run ${id} goes on.`,
+    done: (id: string, _commandLine: CommandLine) => `Run ${id} goes on.`,
   },
 } as const;
 
@@ -44,8 +46,10 @@ export function registerControl(program: Command): void {
           const client = new DispatcherClient(dispatcherUrls(config, opts.url), config);
           // Only the dispatcher hosting the run acts on it, and a second cancel (pause, resume) changes nothing.
           const answer = await client.post<{ runId: string; status: string }>(`/api/runs/${encodeURIComponent(runId)}/${verb}`, {}, { repeatable: true });
+          // The same dispatcher (--url) and config, so the hint reaches the run when pasted.
+          const url = opts.url === undefined ? [] : ['--url', opts.url];
           if (opts.json) await printJson(answer);
-          else await out(done(answer.runId));
+          else await out(done(answer.runId, (words) => swarmCommandLine([...words, ...url], configForHints(configPath), undefined)));
           return 0;
         }),
       );

@@ -8,6 +8,8 @@ import { loadCliConfig, parseCount } from '../context.ts';
 import { exitNow, onExit, out } from '../exit.ts';
 import { formatDuration, note } from '../output.ts';
 import { onStopSignals } from '../signals.ts';
+import { configForHints } from '../config-source.ts';
+import { swarmCommandLine } from '../../command-line.ts';
 
 interface StartOptions {
   json?: boolean;
@@ -61,7 +63,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
         void note(
           `${signal} received: stopping; active runs are cancelled (running tasks get up to ` +
             `${formatDuration(config.dispatcher.shutdown_grace)} to finish; a run still rolling back then is left unfinished, for ` +
-            `\`swarm run --resume\` or another dispatcher). Press Ctrl-C (or send ${signal}) again to exit at once.`,
+            `\`${swarmCommandLine(['run', '--resume', '<run>'], configForHints(configPath), opts.db)}\` or another dispatcher). Press Ctrl-C (or send ${signal}) again to exit at once.`,
         );
         server.stop().then(() => resolve(0), reject);
       },
