@@ -130,12 +130,12 @@ export function anchorBefore(anchors: Anchors, name: string, offset: number): ob
  * document into data would fail on them without a place ("Unresolved alias", or in a merge key
  * "Merge sources must be maps").
  */
-export function unknownAliases(doc: Document, anchors: Anchors): { offset: number; name: string }[] {
-  const unknown: { offset: number; name: string }[] = [];
+export function unknownAliases(doc: Document, anchors: Anchors): { node: object; offset: number; name: string }[] {
+  const unknown: { node: object; offset: number; name: string }[] = [];
   for (const node of nodesOf(doc)) {
     if (!isAlias(node)) continue;
     const offset = node.range?.[0] ?? 0;
-    if (anchorBefore(anchors, node.source, offset) === undefined) unknown.push({ offset, name: node.source });
+    if (anchorBefore(anchors, node.source, offset) === undefined) unknown.push({ node, offset, name: node.source });
   }
   return unknown.sort((a, b) => a.offset - b.offset);
 }

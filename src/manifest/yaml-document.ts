@@ -24,6 +24,7 @@ import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
 import { withoutCollectionKeys } from './yaml-collection-keys.ts';
 import { withoutBadMergeSources } from './yaml-merge-sources.ts';
+import { unknownAliasMessage, withoutUnknownAliases } from './yaml-unknown-aliases.ts';
 import { jsonYamlLocator, readJsonYaml } from './yaml-json.ts';
 import { plainYamlLocator, readPlainYaml } from './yaml-plain.ts';
 import { cutName, shownName } from './shown-name.ts';
@@ -70,9 +71,12 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     offset,
     message: `the key ${visibleJson(cutName(key))} is given twice in one mapping (first at line ${positionAt(firstOffset).line}); keep one of them`,
   }));
+  // An unknown alias is left out to report beside the other problems, unless it is the whole document.
+  const unknown = unknownAliases(doc, anchors);
+  const rootAlias = unknown.find((alias) => alias.node === doc.contents);
   const errors = [
     ...doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })),
-    ...unknownAliases(doc, anchors).map(({ offset, name }) => ({ offset, message: `unknown alias *${shownName(name)}: no anchor &${shownName(name)} comes before it` })),
+    ...(rootAlias ? [{ offset: rootAlias.offset, message: unknownAliasMessage(rootAlias.name) }] : []),
     ...selfMerges(doc, anchors).map(({ offset, name }) => ({ offset, message: `<<: *${shownName(name)} is inside &${shownName(name)} itself: a mapping cannot merge itself` })),
   ];
   const asIssues = (found: { offset: number; message: string }[], kind: string) =>
@@ -87,13 +91,17 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
   if (tooMuch) return failed([issue(tooMuch.offset, `YAML error: ${tooMuch.message}`)]);
   // What the yaml package cannot build as plain data is left out while it builds, and reported.
+  // Unknown aliases first: a merge of one is that problem, not a bad merge source too.
+  const badAliases = withoutUnknownAliases(doc, unknown);
   const badKeys = withoutCollectionKeys(doc, anchors);
   const badMerges = withoutBadMergeSources(doc, anchors);
   const restoreAliases = inlineAliases(doc, anchors);
   try {
     // +1: the yaml package refuses when its count reaches the limit given (measured).
     const data = ownStringsIn(doc.toJS({ maxAliasCount: MAX_ALIAS_COPIES + 1 }));
-    const leftOut = [...badKeys.found, ...badMerges.found].map((bad) => issue(bad.offset, `YAML error: ${bad.message}`));
+    const leftOut = [...badKeys.found, ...badMerges.found, ...badAliases.found]
+      .sort((a, b) => a.offset - b.offset)
+      .map((bad) => issue(bad.offset, `YAML error: ${bad.message}`));
     return { data, syntaxIssues: [], readIssues: [...readIssues, ...leftOut], locate, consumable: true };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -111,6 +119,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     restoreAliases();
     badMerges.restore();
     badKeys.restore();
+    badAliases.restore();
   }
 }
 

@@ -123,10 +123,25 @@ symbols:
     const issues = issuesOf(
       `name: m\nsymbols:\n  - <<: *nosuch\n    name: a\n    type: action\n  - name: b\n    type: action\n    parameters: *later\nx-l: &later { operation: noop }\n`,
     );
-    expect(issues.map((i) => [i.line, i.column, i.message])).toEqual([
-      [3, 9, 'YAML syntax error: unknown alias *nosuch: no anchor &nosuch comes before it'],
-      [8, 17, 'YAML syntax error: unknown alias *later: no anchor &later comes before it'],
+    expect(issues.filter((i) => i.message.includes('alias')).map((i) => [i.line, i.column, i.message])).toEqual([
+      [3, 9, 'YAML error: unknown alias *nosuch: no anchor &nosuch comes before it'],
+      [8, 17, 'YAML error: unknown alias *later: no anchor &later comes before it'],
     ]);
+  });
+
+  test("an unknown alias is reported beside the file's other problems, its pair left out (it hid them all)", () => {
+    const issues = issuesOf(
+      'name: m\nsymbols:\n  - name: a\n    type: action\n    retries: nope\n    parameters: {operation: noop}\n' +
+        '  - <<: *undefined\n    name: b\n    type: action\n    parameters: {operation: noop, more: [1, *gone]}\n  - {name: c, type: bogus, parameters: {operation: noop}}\n',
+    );
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.symbol ?? ''} ${i.field ?? ''} ${i.message.slice(0, 40)}`)).toEqual([
+      '5:14 a retries expected a number, got the string "nope"',
+      '7:9   YAML error: unknown alias *undefined: no',
+      '10:45   YAML error: unknown alias *gone: no anch',
+      '11:21 c type must be one of: action, filter, state, q',
+    ]);
+    // An alias that is the whole document leaves nothing to check: it alone is reported.
+    expect(issuesOf('*nothing\n').map((i) => i.message)).toEqual(['YAML syntax error: unknown alias *nothing: no anchor &nothing comes before it']);
   });
 
   test('what an x- field holds is not checked (it is not kept), and a symbol still is', () => {
