@@ -43,7 +43,10 @@ const dispatcherSchema = z.object({
   enable_websocket: flag().default(true),
   websocket_port: listenPort().default(8080),
   manifest_path: text('a manifest file path').optional(),
-  workflow_name: text('a workflow name').optional(),
+  // Only spaces show as no name in run listings; "" has text()'s own message.
+  workflow_name: text('a workflow name')
+    .refine((name) => name === '' || name.trim() !== '', { error: 'expected a workflow name; it must not be blank (only white space)' })
+    .optional(),
   bind: listenAddress().default('127.0.0.1'),
   // A function default: the CPU count is read when the config is parsed, not at import; a
   // machine with more cores than the bound gets the bound.

@@ -119,7 +119,12 @@ function symbolSchema(defaultRetries: number) {
 export function buildManifestSchema(defaultRetries: number = SYMBOL_DEFAULTS.retries) {
   return z
     .strictObject({
-      name: z.string().min(1).describe('Name of the workflow, shown in run listings.'),
+      name: z
+        .string()
+        .min(1)
+        // A name of only spaces shows as none in run listings; "" has its own message above.
+        .refine((name) => name === '' || name.trim() !== '', { error: 'must not be blank (only white space); give the workflow a name' })
+        .describe('Name of the workflow, shown in run listings.'),
       version: z.string().optional().describe('Version of the workflow, free text such as "1.2.0"; quote it in YAML.'),
       description: z.string().optional().describe('What the workflow does, for people reading run listings.'),
       metadata: z

@@ -125,6 +125,14 @@ describe('syntax and values', () => {
     expect(err.issues[0].message).toEndWith('(got Infinity, which is not a finite number)');
   });
 
+  test('a workflow_name of only white space is refused as an empty one is', () => {
+    for (const blank of ['""', '"   "', '"\\t \\n"']) {
+      const file = writeFile(tempDir(), 'blank-name.toml', `[dispatcher]\nworkflow_name = ${blank}\n`);
+      const err = configErrorFrom(() => loadConfig(file, { env: noEnv }));
+      expect(err.issues).toMatchObject([{ key: 'dispatcher.workflow_name', message: expect.stringContaining('a workflow name') }]);
+    }
+  });
+
   test.each([
     ['[dispatcher]\nwebsocket_port = -1', 'dispatcher.websocket_port'],
     ['[dispatcher]\nbind = "not a host"', 'dispatcher.bind'],

@@ -153,6 +153,12 @@ describe('top-level fields', () => {
     expect(issueAt(issues, 'symbols').message).toBe('must list at least one symbol');
   });
 
+  test('a name of only white space is refused as an empty one is (YAML, TOML)', () => {
+    const issue = issueAt(yamlIssues('name: "   "\nsymbols: [{name: noop, type: action}]\n'), 'name');
+    expect(issue).toMatchObject({ line: 1, column: 7, message: expect.stringContaining('must not be blank') });
+    expect(issueAt(tomlIssues('name = "\\t "\n[[symbols]]\nname = "noop"\ntype = "action"\n'), 'name').message).toContain('must not be blank');
+  });
+
   test('an unquoted YAML version number gets a hint', () => {
     const issue = issueAt(yamlIssues('name: x\nversion: 1.0\nsymbols: [{name: noop, type: action}]\n'), 'version');
     expect(issue).toMatchObject({ line: 2, column: 10 });
