@@ -92,6 +92,8 @@ export interface ListedRun extends RunSummary {
   interrupted: boolean;
   /** Why, when interrupted. */
   interruption?: Interruption;
+  /** When interrupted, listed by a server: the command that takes it up, with the config and --db it was started with. */
+  resumeCommand?: string;
   /**
    * When the run's own work ended: `finishedAt`, but for a run rolled back by hand later, whose
    * stored `finishedAt` moved to the rollback's end (null while it runs).

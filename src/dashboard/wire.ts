@@ -92,6 +92,8 @@ export interface RunState {
    * `unowned`, no process ever took it.
    */
   interruption?: Interruption;
+  /** When interrupted: the command that takes it up, with the config and --db this server was started with. */
+  resumeCommand?: string;
   tasks: TaskState[];
   /** When re-simulation at `at` did not reproduce the journal: its first difference. */
   divergence: string | null;

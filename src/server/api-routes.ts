@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import type { CommandLine } from '../command-line.ts';
 import { RunNotFoundError, UsageError } from '../errors.ts';
 import { DispatcherGaveUpError } from '../store/store-errors.ts';
 import type { ManifestDefaults } from '../manifest/index.ts';
@@ -21,6 +22,8 @@ import { STOPPING_MESSAGE, statusReport, type StatusSources } from './status-rep
 
 export interface RouteContext extends StatusSources {
   metrics: SwarmMetrics;
+  /** How hints about runs name the dispatcher's config and database (an interrupted run's resumeCommand). */
+  commandLine: CommandLine;
   maxBodyBytes: number;
   manifestDefaults: ManifestDefaults;
 }
@@ -180,7 +183,7 @@ export const routes: Route[] = [
     pattern: /^\/api\/runs$/,
     protected: true,
     // limit (default 20, 0 = all), offset, status, workflow, since: shared with the dashboard.
-    handle: (request, _params, ctx) => json(listRunsPage(ctx.store, new URL(request.url).searchParams)),
+    handle: (request, _params, ctx) => json(listRunsPage(ctx.store, new URL(request.url).searchParams, ctx.commandLine)),
   },
   {
     method: 'GET',

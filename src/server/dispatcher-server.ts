@@ -1,5 +1,6 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
+import { commandLineFor, type CommandLine } from '../command-line.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { Logger, type SwarmLogger } from '../logger.ts';
 import { manifestDefaults } from '../manifest/index.ts';
@@ -41,6 +42,11 @@ export interface DispatcherServerOptions {
   env?: Record<string, string | undefined>;
   /** Logger for the server and the runtime (default: the swarm's `server` / `dispatcher` loggers). */
   log?: SwarmLogger;
+  /**
+   * How hints about its runs (the dashboard's `swarm run --resume <id>`) name the config and
+   * database the dispatcher was started with (default: neither, as for a dispatcher made in code).
+   */
+  commandLine?: CommandLine;
 }
 
 export interface DispatcherServer {
@@ -92,6 +98,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   metrics = new SwarmMetrics(sources);
 
   const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
+  const commandLine = options.commandLine ?? commandLineFor(undefined, undefined);
   // Over the raw store: re-simulation only reads, and on a SQLite file it runs on a thread.
   const timeTravel = timeTravelOver(rawStore, backoff);
   const workerWarnings = new ThrottledWarnings(log, 'warnings about worker connections');
@@ -120,6 +127,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
           controls: true,
           timelines: new TimelineFolds(),
           timeTravel,
+          commandLine,
         }),
         sockets: liveSocketHandlers(hub),
       },
@@ -128,6 +136,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
         metrics,
         maxBodyBytes: config.security.max_message_size,
         manifestDefaults: manifestDefaults(config),
+        commandLine,
       },
     });
   } catch (error) {

@@ -24,6 +24,9 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
   let url;
   let runId;
 
+  /** The command that takes the run up, with the dashboard's config and --db. */
+  const resumeCommand = () => `swarm run --resume ${runId} ${join(dir, 'swarm.toml')} --db ${join(dir, 'state.db')}`;
+
   /** `swarm <args> --json` against the test's database, parsed. */
   const swarmJson = (...args) => {
     const result = spawnSync(BUN, [CLI, ...args, join(dir, 'swarm.toml'), '--db', join(dir, 'state.db'), '--json'], { encoding: 'utf8' });
@@ -94,10 +97,15 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
   // server looks at the runs' leases (interruption-watch.ts), not from a reload.
   test('the run page and the runs list, open when the process was killed, mark the run interrupted without a reload', async () => {
     await page.locator('[data-testid=interrupted]').waitFor();
-    assert.match(await page.locator('main, body').first().innerText(), new RegExp(`Its process is gone, so nothing moves it: take it up with swarm run --resume ${runId}`));
+    assert.match(await page.locator('main, body').first().innerText(), /Its process is gone, so nothing moves it: take it up with/);
+    // With the config and --db the dashboard was started with, as the CLI's hints have them.
+    await page.locator('[data-testid=resume-command]', { hasText: resumeCommand() }).waitFor();
     const mark = listPage.locator('[data-testid=runs-table] tr', { hasText: runId }).locator('[data-testid=interrupted]');
     await mark.waitFor();
-    assert.equal(await mark.getAttribute('title'), `Its process is gone; take it up with swarm run --resume ${runId}`);
+    for (const deadline = Date.now() + 10_000; (await mark.getAttribute('title')) !== `Its process is gone; take it up with ${resumeCommand()}`; ) {
+      assert.ok(Date.now() < deadline, `the runs list's note: ${await mark.getAttribute('title')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   test('the Nodes page marks the node the killed process left busy as gone', async () => {
@@ -110,6 +118,6 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
   test('the run page says the run is interrupted and how to take it up', async () => {
     await page.goto(`${url}/runs/${runId}`);
     await page.locator('[data-testid=interrupted]').waitFor();
-    assert.match(await page.locator('main, body').first().innerText(), new RegExp(`swarm run --resume ${runId}`));
+    assert.equal(await page.locator('[data-testid=resume-command]').textContent(), resumeCommand());
   });
 });

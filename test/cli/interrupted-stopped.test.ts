@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { commandLineFor } from '../../src/command-line.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
@@ -40,7 +41,7 @@ describe('a run whose process is stopped, not dead', () => {
       // The dashboard's run page is told why (it words it as show does).
       const store = new SqliteStore(db);
       try {
-        expect(runStateNow(store, store.getRunListing(runId)!)).toMatchObject({ interrupted: true, interruption: 'expired' });
+        expect(runStateNow(store, store.getRunListing(runId)!, commandLineFor(undefined, db))).toMatchObject({ interrupted: true, interruption: 'expired', resumeCommand: `swarm run --resume ${runId} --db ${db}` });
       } finally {
         store.close();
       }

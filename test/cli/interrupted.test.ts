@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { commandLineFor } from '../../src/command-line.ts';
 import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { listedNodes } from '../../src/run-liveness.ts';
@@ -61,8 +62,8 @@ describe('a run whose process was killed', () => {
     // The dashboard's (and the dispatcher API's) list says so too.
     const store = new SqliteStore(db);
     try {
-      expect(listRunsPage(store, new URLSearchParams()).runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
-      expect(runStateNow(store, store.getRunListing(runId)!)).toMatchObject({ runState: 'running', interrupted: true });
+      expect(listRunsPage(store, new URLSearchParams(), commandLineFor(undefined, db)).runs[0]).toMatchObject({ runId, status: 'running', interrupted: true });
+      expect(runStateNow(store, store.getRunListing(runId)!, commandLineFor(undefined, db))).toMatchObject({ runState: 'running', interrupted: true });
       // Its node stays busy in the table; the list says its process is gone.
       expect(localNode()).toMatchObject({ status: 'busy', gone: true });
     } finally {

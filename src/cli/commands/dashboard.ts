@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { commandLineFor } from '../../command-line.ts';
 import { UsageError } from '../../errors.ts';
 import { Logger } from '../../logger.ts';
 import { startDashboardServer } from '../../dashboard/server/standalone-server.ts';
@@ -40,7 +41,7 @@ async function dashboard(configPath: string | undefined, opts: DashboardOptions)
   if (port > 65_535) throw new UsageError(`--port expects a port number from 0 to 65535 (got "${opts.port}").`);
   const { config } = await loadCliConfig(configPath, { db: opts.db, logFile: true });
   const store = openCliStore(config);
-  const server = startDashboardServer(config, store, { port, log: Logger.get('dashboard') });
+  const server = startDashboardServer(config, store, { port, log: Logger.get('dashboard'), commandLine: commandLineFor(configPath, opts.db) });
   onExit(() => server.stop());
   const stopped = new Promise<number>((resolve) => {
     onStopSignals({

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { commandLineFor } from '../../command-line.ts';
 import { UsageError } from '../../errors.ts';
 import { loadManifestFile, manifestDefaults } from '../../manifest/index.ts';
 import { startDispatcherServer, type DispatcherServer } from '../../server/dispatcher-server.ts';
@@ -73,7 +74,8 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
       },
     });
   });
-  server = startDispatcherServer(config, port === undefined ? {} : { port });
+  // Hints about its runs (the dashboard's) name the config and database it was started with.
+  server = startDispatcherServer(config, { ...(port !== undefined && { port }), commandLine: commandLineFor(configPath, opts.db) });
   onExit(() => server.stop());
 
   if (startup) {

@@ -7,7 +7,7 @@ export const INTERRUPTION: Record<Interruption, string> = {
   unowned: 'No process has taken it up',
 };
 
-/** A runs list's note on an interrupted run. */
-export function interruptionTitle(runId: string, why: Interruption | undefined): string {
-  return `${INTERRUPTION[why ?? 'dead']}; take it up with swarm run --resume ${runId}`;
+/** A runs list's note on an interrupted run; `resume`: the server's command for it (its config and --db). */
+export function interruptionTitle(runId: string, why: Interruption | undefined, resume = `swarm run --resume ${runId}`): string {
+  return `${INTERRUPTION[why ?? 'dead']}; take it up with ${resume}`;
 }

@@ -77,7 +77,17 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
             timer ??= setTimeout(apply, applyEveryMs(s.tasks.length));
           },
           // Its process died (or was taken up again) while the page is open: no row says so.
-          (why) => at === null && current && setState((prev) => (prev ? { ...prev, interrupted: why !== null, interruption: why ?? undefined } : prev)),
+          (why) => {
+            if (at !== null || !current) return;
+            setState((prev) => (prev ? { ...prev, interrupted: why !== null, interruption: why ?? undefined } : prev));
+            // How to take it up is the server's to say (its config and --db): read with the state.
+            if (why !== null) {
+              getJson<RunState>(`${runPath(runId)}/state`).then(
+                (now) => current && setState((prev) => (prev ? { ...prev, resumeCommand: now.resumeCommand } : prev)),
+                () => {},
+              );
+            }
+          },
         );
       })
       .catch((e: Error) => current && setError(e.message));
@@ -97,7 +107,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
       ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}
       ${state?.interrupted && html` <small class="st-interrupted" data-testid="interrupted">(interrupted)</small>`}</h1>
-    ${state?.interrupted && at === null && html`<p>${INTERRUPTION[state.interruption ?? 'dead']}, so nothing moves it: take it up with <code>swarm run --resume ${runId}</code> (a dispatcher started on this database takes it up too).</p>`}
+    ${state?.interrupted && at === null && html`<p>${INTERRUPTION[state.interruption ?? 'dead']}, so nothing moves it: take it up with <code data-testid="resume-command">${state.resumeCommand ?? `swarm run --resume ${runId}`}</code> (a dispatcher started on this database takes it up too).</p>`}
     ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.interrupted ? 'interrupted' : state.runState} selected=${selected} />`}
     ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}

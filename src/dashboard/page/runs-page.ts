@@ -62,7 +62,7 @@ export function RunsPage({ place }: { place: Place }) {
             <td><${Link} href=${runHref(run.runId)}>${run.runId}<//></td>
             <td>${run.name}</td>
             <td><${StateBadge} state=${run.status} />${run.interrupted
-              ? html` <span class="st-interrupted" data-testid="interrupted" title=${interruptionTitle(run.runId, run.interruption)}>(interrupted)</span>`
+              ? html` <span class="st-interrupted" data-testid="interrupted" title=${interruptionTitle(run.runId, run.interruption, run.resumeCommand)}>(interrupted)</span>`
               : ''}</td>
             <td><progress max=${Math.max(1, run.totalTasks)} value=${settled}></progress> ${settled}/${run.totalTasks}</td>
             <td>${formatTime(run.createdAt)}</td>

@@ -1,3 +1,4 @@
+import type { CommandLine } from '../../command-line.ts';
 import { RunNotFoundError } from '../../errors.ts';
 import { clampSeq } from '../../journal-view.ts';
 import { journalExtent } from '../../store/bulk-journal-reader.ts';
@@ -32,6 +33,8 @@ export interface DashboardContext {
   timelines: TimelineFolds;
   /** Runs' states at a seq, re-simulated (time-travel.ts). */
   timeTravel: TimeTravel;
+  /** How hints name this server's config and database, as it was started (`swarm run --resume <id> CONFIG --db DB`). */
+  commandLine: CommandLine;
 }
 
 export interface ReadRoute {
@@ -65,7 +68,7 @@ function cursorOf(ctx: DashboardContext, runId: string, search: URLSearchParams)
 const RUN = '/api/runs/([^/]+)';
 
 export const readRoutes: ReadRoute[] = [
-  { pattern: /^\/api\/runs$/, handle: (_r, _p, search, ctx) => json(listRunsPage(ctx.store, search)) },
+  { pattern: /^\/api\/runs$/, handle: (_r, _p, search, ctx) => json(listRunsPage(ctx.store, search, ctx.commandLine)) },
   {
     runRef: true,
     pattern: new RegExp(`^${RUN}$`),
@@ -84,7 +87,7 @@ export const readRoutes: ReadRoute[] = [
     async handle(_r, [runId], search, ctx) {
       const at = optionalIntParam(search, 'at');
       const listing = requireListing(ctx, runId);
-      return json(at === null ? runStateNow(ctx.store, listing) : await ctx.timeTravel.stateAt(runId, at));
+      return json(at === null ? runStateNow(ctx.store, listing, ctx.commandLine) : await ctx.timeTravel.stateAt(runId, at));
     },
   },
   {

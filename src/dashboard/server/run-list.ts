@@ -1,4 +1,5 @@
 import { runFilter } from '../../cli/filters.ts';
+import type { CommandLine } from '../../command-line.ts';
 import { listedRun } from '../../run-liveness.ts';
 import type { SwarmStore } from '../../store/types.ts';
 import { intParam, textParam } from './query-params.ts';
@@ -6,12 +7,13 @@ import { intParam, textParam } from './query-params.ts';
 /**
  * GET /api/runs: runs newest first, paged (`limit`, default 20, 0 = all; `offset`) and filtered
  * (`status` comma-separated, `workflow`, `since` as `swarm runs` takes them). Shared by the
- * dispatcher's API (where `swarm` clients read it) and the dashboard.
+ * dispatcher's API (where `swarm` clients read it) and the dashboard. `commandLine`: how the
+ * server's hints name its config and database (an interrupted run's `resumeCommand`).
  */
 
 const DEFAULT_LIMIT = 20;
 
-export function listRunsPage(store: SwarmStore, params: URLSearchParams) {
+export function listRunsPage(store: SwarmStore, params: URLSearchParams, commandLine: CommandLine) {
   const limit = intParam(params, 'limit', DEFAULT_LIMIT);
   const offset = intParam(params, 'offset', 0);
   const filter = runFilter({ status: textParam(params, 'status'), workflow: textParam(params, 'workflow'), since: textParam(params, 'since') }, (f) => `query parameter ${f}`);
@@ -24,7 +26,10 @@ export function listRunsPage(store: SwarmStore, params: URLSearchParams) {
     : store.listRuns({ ...(want !== undefined && { limit: want }), ...(filter.status && { status: filter.status }) });
   const page = limit === 0 ? candidates.slice(offset) : candidates.slice(offset, offset + limit);
   return {
-    runs: page.map((run) => listedRun(store, run)),
+    runs: page.map((run) => {
+      const listed = listedRun(store, run);
+      return listed.interrupted ? { ...listed, resumeCommand: commandLine(['run', '--resume', run.id]) } : listed;
+    }),
     offset,
     hasMore: limit !== 0 && candidates.length > offset + limit,
   };

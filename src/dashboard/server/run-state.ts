@@ -1,5 +1,6 @@
 import { reSimulate } from '../../../actors/journal/simulation/re-simulate.ts';
 import type { Manifest } from '../../manifest/types.ts';
+import type { CommandLine } from '../../command-line.ts';
 import { clampSeq } from '../../journal-view.ts';
 import { interruption } from '../../run-liveness.ts';
 import { readRunProgress } from '../../store/bulk-journal-reader.ts';
@@ -29,7 +30,8 @@ export interface Backoff {
   max: number;
 }
 
-export function runStateNow(store: SwarmStore, run: RunListing): RunState {
+/** `commandLine`: how this server's hints name its config and database (as it was started). */
+export function runStateNow(store: SwarmStore, run: RunListing, commandLine: CommandLine): RunState {
   const progress = readRunProgress(store, run.id);
   const why = interruption(store, { id: run.id, status: progress.run?.status ?? run.status });
   return {
@@ -40,7 +42,7 @@ export function runStateNow(store: SwarmStore, run: RunListing): RunState {
     rows: progress.rows,
     runState: progress.run?.status ?? run.status,
     interrupted: why !== null,
-    ...(why && { interruption: why }),
+    ...(why && { interruption: why, resumeCommand: commandLine(['run', '--resume', run.id]) }),
     tasks: progress.tasks.map((t) => ({ name: t.name, state: t.status, attempts: t.attempts, node: t.node })),
     divergence: null,
     notRebuilt: [],

@@ -1,4 +1,5 @@
 import type { Server } from 'bun';
+import type { CommandLine } from '../../command-line.ts';
 import { resolvedAuthToken, type SwarmConfig } from '../../config/index.ts';
 import { SwarmError } from '../../errors.ts';
 import type { SwarmLogger } from '../../logger.ts';
@@ -32,7 +33,8 @@ export interface DashboardServer {
 export function startDashboardServer(
   config: SwarmConfig,
   store: SwarmStore,
-  options: { port: number; log: SwarmLogger; env?: Record<string, string | undefined> },
+  /** `commandLine`: how hints name the config and database the dashboard was started with. */
+  options: { port: number; log: SwarmLogger; commandLine: CommandLine; env?: Record<string, string | undefined> },
 ): DashboardServer {
   const policy: AccessPolicy = {
     allowedHosts: new Set(config.security.allowed_hosts.map((h) => h.toLowerCase())),
@@ -41,7 +43,7 @@ export function startDashboardServer(
   const hub = new LiveHub(store);
   const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
   const timeTravel = timeTravelOver(store, backoff);
-  const handle = dashboardHandler(policy, { store, backoff, controls: false, timelines: new TimelineFolds(), timeTravel });
+  const handle = dashboardHandler(policy, { store, backoff, controls: false, timelines: new TimelineFolds(), timeTravel, commandLine: options.commandLine });
   let server: Server<LiveConnection>;
   try {
     server = Bun.serve<LiveConnection>({
