@@ -40,4 +40,16 @@ describe('swarm dashboard and an interrupted run', () => {
     const listed = ((await (await fetch(`${url}/api/runs`)).json()) as { runs: Record<string, unknown>[] }).runs;
     expect(listed.find((r) => r.runId === 'held')).toMatchObject({ interrupted: true, resumeCommand: expected });
   });
+
+  test('a config from SWARM_CONFIG is named too, as the CLI names it in hints', async () => {
+    const { config, db } = sandbox();
+    const store = new SqliteStore(db);
+    store.createRun(newRun('held', { totalTasks: 1 }), [newTask('held', 'a')], { owner: DEAD_OWNER, leaseMs: 60_000 });
+    store.close();
+    const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
+    children.push(child);
+    const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
+    const state = (await (await fetch(`${url}/api/runs/held/state`)).json()) as Record<string, unknown>;
+    expect(state.resumeCommand).toBe(`swarm run --resume held ${config} --db ${db}`);
+  });
 });

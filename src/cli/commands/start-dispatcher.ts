@@ -75,7 +75,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
     });
   });
   // Hints about its runs (the dashboard's) name the config and database it was started with.
-  server = startDispatcherServer(config, { ...(port !== undefined && { port }), commandLine: commandLineFor(configPath, opts.db) });
+  server = startDispatcherServer(config, { ...(port !== undefined && { port }), commandLine: commandLineFor(configForHints(configPath), opts.db) });
   onExit(() => server.stop());
 
   if (startup) {
