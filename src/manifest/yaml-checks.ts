@@ -1,4 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type CST, type Document } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type CST, type Document } from 'yaml';
+import { isLossyInteger } from './yaml-plain-scalars.ts';
 
 /**
  * Checks on YAML the composer would do too slowly or not safely: nesting depth, on the
@@ -232,4 +233,14 @@ export function aliasExpansion(doc: Document, anchors: Anchors): AliasExpansion 
   }
   const root = doc.contents !== null && typeof doc.contents === 'object' ? (expanded.get(doc.contents) ?? 0) : 0;
   return { written, expanded: root, ...(largest && { largest }) };
+}
+
+/** Plain scalars written as integers a number cannot hold exactly (isLossyInteger), with their offsets and text. */
+export function lossyIntegers(doc: Document): { offset: number; text: string }[] {
+  const found: { offset: number; text: string }[] = [];
+  for (const node of nodesOf(doc)) {
+    if (!isScalar(node) || node.type !== Scalar.PLAIN || typeof node.value !== 'number' || node.source === undefined) continue;
+    if (isLossyInteger(node.source)) found.push({ offset: node.range?.[0] ?? 0, text: node.source });
+  }
+  return found.sort((a, b) => a.offset - b.offset);
 }

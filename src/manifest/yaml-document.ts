@@ -19,7 +19,7 @@ import type { ManifestIssue } from '../errors.ts';
 import { MAX_JSON_DEPTH } from '../json-limits.ts';
 import type { DataPath, Locator, ReadDocument, TextPosition } from './document.ts';
 import { READ_DEPTH_LIMIT, TOO_DEEP_MESSAGE } from './limits.ts';
-import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
+import { aliasExpansion, anchorBefore, anchorsByName, duplicateKeys, firstTooDeep, lossyIntegers, selfMerges, unknownAliases, type AliasExpansion, type Anchors } from './yaml-checks.ts';
 import { ownStringsIn } from './own-strings.ts';
 import { inlineAliases } from './yaml-alias-inline.ts';
 import { withoutCollectionKeys } from './yaml-collection-keys.ts';
@@ -85,7 +85,7 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
   if (errors.length > 0) return { data: undefined, syntaxIssues: asIssues([...errors, ...repeatedKeys], 'YAML syntax error'), locate };
   // A key given twice still leaves a document (its last value kept), whose other problems are
   // worth showing in the same pass.
-  const readIssues = asIssues(repeatedKeys, 'YAML error');
+  const readIssues = asIssues([...repeatedKeys, ...lossyIntegers(doc).map(({ offset, text }) => ({ offset, message: lossyIntegerMessage(text) }))], 'YAML error');
   // A document of only comments has null contents; report it as empty, not as `null`.
   if (doc.contents === null) return { data: undefined, syntaxIssues: [], locate };
   const tooMuch = tooMuchCopied(aliasExpansion(doc, anchors));
@@ -121,6 +121,13 @@ export function readFullYamlDocument(source: string, file: string | undefined): 
     badKeys.restore();
     badAliases.restore();
   }
+}
+
+function lossyIntegerMessage(text: string): string {
+  return (
+    `the integer ${cutName(text)} cannot be kept exactly: a number holds integers up to ±9007199254740991 (2^53 − 1), ` +
+    `and this one would change (as TOML refuses it too); write it as a string ("${cutName(text)}"), or as a float if an approximation will do`
+  );
 }
 
 /**

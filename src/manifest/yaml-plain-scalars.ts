@@ -29,15 +29,35 @@ export function resolvePlain(text: string): unknown {
     return text;
   }
   if (NULL.test(text)) return null;
-  if (INT_OCT.test(text)) return parseInt(text.substring(2), 8);
-  if (INT.test(text)) return parseInt(text, 10);
-  if (INT_HEX.test(text)) return parseInt(text.substring(2), 16);
+  const integer = integerOf(text);
+  if (integer !== undefined) {
+    // The full reader reports it at its place (lossyIntegers).
+    if (!Number.isSafeInteger(integer)) throw OUTSIDE_PLAIN_YAML;
+    return integer;
+  }
   if (FLOAT_NAN.test(text)) {
     if (text.slice(-3).toLowerCase() === 'nan') return NaN;
     return text[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
   if (FLOAT_EXP.test(text) || FLOAT.test(text)) return parseFloat(text);
   return text;
+}
+
+/** The value of a plain scalar written as an integer (decimal, 0o octal, 0x hex), else undefined. */
+function integerOf(text: string): number | undefined {
+  if (INT_OCT.test(text)) return parseInt(text.substring(2), 8);
+  if (INT.test(text)) return parseInt(text, 10);
+  if (INT_HEX.test(text)) return parseInt(text.substring(2), 16);
+  return undefined;
+}
+
+/**
+ * Whether a plain scalar is an integer a JavaScript number cannot hold exactly (beyond
+ * ±(2^53 − 1): 30 digits became 1.2345678901234568e+29), as TOML's reader refuses one.
+ */
+export function isLossyInteger(text: string): boolean {
+  const integer = integerOf(text);
+  return integer !== undefined && !Number.isSafeInteger(integer);
 }
 
 /** Escapes of a double-quoted scalar that the plain reader decodes; others leave the subset. */

@@ -152,3 +152,19 @@ describe('a lone UTF-16 surrogate (half of a character, which UTF-8 and so the f
   });
 });
 
+describe('an integer too large to be kept exactly (beyond ±(2^53 − 1)), refused as TOML refuses it', () => {
+  test('in every YAML reader (flow, block, JSON, the full reader) at its line and column; the largest exact one passes', () => {
+    const big = '123456789012345678901234567890';
+    const flow = yamlIssues(`name: t\nsymbols:\n  - {name: echo, type: action, parameters: {n: ${big}}}\n`);
+    expect(flow).toMatchObject([{ file: 'm.yaml', line: 3, column: 48, message: expect.stringContaining(`the integer ${big} cannot be kept exactly`) }]);
+    const block = yamlIssues(`name: t\nsymbols:\n  - name: echo\n    type: action\n    parameters:\n      n: -9007199254740993\n`);
+    expect(block).toMatchObject([{ line: 6, column: 10, message: expect.stringContaining('write it as a string') }]);
+    const json = yamlIssues(`{"name": "t", "symbols": [{"name": "echo", "type": "action", "parameters": {"n": 0x20000000000000}}]}`.replace('0x20000000000000', '9007199254740993'));
+    expect(json).toMatchObject([{ line: 1, column: 82 }]);
+    const full = yamlIssues(`name: t\nx-a: &a 1\nsymbols:\n  - {name: echo, type: action, parameters: {n: 0x20000000000001, m: *a}}\n`);
+    expect(full).toMatchObject([{ line: 4, column: 48, message: expect.stringContaining('the integer 0x20000000000001 cannot be kept exactly') }]);
+    const fits = parseManifest('name: t\nsymbols:\n  - {name: echo, type: action, parameters: {n: 9007199254740991, f: 1.5e300, s: "123456789012345678901234567890"}}\n', { format: 'yaml' });
+    expect(fits.manifest.symbols[0].parameters).toEqual({ n: 9007199254740991, f: 1.5e300, s: '123456789012345678901234567890' });
+  });
+});
+
