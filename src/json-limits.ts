@@ -12,7 +12,7 @@ import { visibleText } from './visible-text.ts';
 /** Deepest nesting of arrays and objects kept. Far beyond any real output; far below the stack. */
 export const MAX_JSON_DEPTH = 256;
 
-export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain' | 'unreadable' | 'lone-surrogate';
+export type JsonProblemReason = 'cycle' | 'depth' | 'bigint' | 'not-json' | 'not-plain' | 'unreadable' | 'lone-surrogate' | 'proto-key';
 
 export interface JsonProblem {
   reason: JsonProblemReason;
@@ -33,6 +33,12 @@ export interface JsonProblemOptions {
    * something else: a manifest's values must reach every node as written.
    */
   plainData?: boolean;
+  /**
+   * Also refuse an own key named `__proto__` (what JSON.parse and the manifest readers make of
+   * one): copied with `obj[key] = value`, as validation and many modules do, it sets the
+   * prototype instead, and the key vanishes.
+   */
+  noProtoKeys?: boolean;
 }
 
 interface Frame {
@@ -169,6 +175,10 @@ function* walk(value: unknown, maxDepth: number, options: JsonProblemOptions, re
           yield problem('lone-surrogate', frame, key, maxDepth);
           continue;
         }
+        if (options.noProtoKeys && key === '__proto__') {
+          yield problem('proto-key', frame, key, maxDepth);
+          continue;
+        }
         const reason = scalarProblem((shown as Record<string, unknown>)[key], options);
         if (reason !== null) yield problem(reason, frame, key, maxDepth);
       }
@@ -258,6 +268,7 @@ function problem(kind: ProblemKind, frame: Frame | null, childKey: string | numb
     unreadable: `a value at ${at} that could not be read (reading it threw: ${detail})`,
     'non-finite': `a number at ${at} that JSON cannot hold (NaN or Infinity would be stored as null)`,
     'lone-surrogate': `a lone UTF-16 surrogate at ${at} (half of a character written as two UTF-16 units, such as an emoji), which UTF-8 text cannot hold: backends and workers read UTF-8; write the whole character, or remove the half`,
+    'proto-key': `a key named __proto__ at ${at}, which JavaScript takes for the object's prototype; rename it`,
     'not-plain': `a value at ${at} that is not plain data (a YAML !!set, !!omap, !!binary or !!timestamp value?); write it as a list, a mapping, a string or a number`,
   }[kind];
   return { reason: kind === 'non-finite' ? 'not-json' : kind, path, segments, message };

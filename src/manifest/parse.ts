@@ -123,7 +123,7 @@ function validateManifestMapping(
   toIssue: ReturnType<typeof createIssueBuilder>,
 ): Manifest {
   // What cannot be stored (a self-referencing alias, too deep, NaN) is reported beside the rest.
-  const unstorable = Array.from(jsonProblems(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true }), (problem) => unstorableDraft(problem, data));
+  const unstorable = Array.from(jsonProblems(data, MAX_JSON_DEPTH, { finiteNumbers: true, plainData: true, noProtoKeys: true }), (problem) => unstorableDraft(problem, data));
   // The checks across symbols read the symbols as written, so they come before a parse that
   // may consume them.
   const { across, internal } = checkRawSymbols(data);
@@ -198,6 +198,14 @@ function unstorableDraft(problem: JsonProblem, data: unknown): IssueDraft {
         path,
         message:
           'a lone UTF-16 surrogate (half of a character that takes two UTF-16 units, such as an emoji), which UTF-8 cannot hold, and backends and workers read UTF-8; write both halves ("\\uD83D\\uDE00") or the character itself, or remove the half',
+      };
+    case 'proto-key':
+      // Refused rather than kept: every copy on the way (the schema's, a module's) would have to
+      // define it as an own property, or it silently becomes the object's prototype.
+      return {
+        path,
+        at: 'key',
+        message: 'a key named __proto__, which JavaScript takes for an object\'s prototype: it would vanish on the way to the backend; rename it',
       };
     case 'unreadable':
       // Only data built in code (the programmatic API) can throw when read: a getter, a Proxy.

@@ -168,3 +168,18 @@ describe('an integer too large to be kept exactly (beyond ±(2^53 − 1)), refus
   });
 });
 
+describe('a key named __proto__ (JavaScript takes it for the prototype: it was dropped on the way to the backend)', () => {
+  test('is refused at its key in flow and block YAML, JSON and TOML, anywhere in the manifest', () => {
+    const refused = (issues: ReturnType<typeof yamlIssues>) => issues.filter((issue) => issue.message.includes('__proto__'));
+    expect(refused(yamlIssues('name: t\nsymbols:\n  - {name: echo, type: action, parameters: {mode: stdin, __proto__: {x: 1}, keep: 2}}\n'))).toMatchObject([
+      { line: 3, column: 58, symbol: 'echo', field: 'parameters.__proto__' },
+    ]);
+    expect(refused(yamlIssues('name: t\nmetadata:\n  __proto__: 1\nsymbols:\n  - name: echo\n    type: action\n'))).toMatchObject([{ line: 3, column: 3, field: 'metadata.__proto__' }]);
+    const json = '{"name": "t", "symbols": [{"name": "echo", "type": "action", "parameters": {"a": [{"__proto__": null}]}}]}';
+    expect(refused(yamlIssues(json))).toMatchObject([{ line: 1, symbol: 'echo', field: 'parameters.a[0].__proto__' }]);
+    expect(refused(tomlIssues('name = "t"\n[[symbols]]\nname = "echo"\ntype = "action"\n[symbols.parameters]\nmode = "stdin"\n__proto__ = { x = 1 }\n'))).toMatchObject([
+      { line: 7, column: 1, symbol: 'echo', field: 'parameters.__proto__', message: expect.stringContaining('rename it') },
+    ]);
+  });
+});
+
