@@ -52,7 +52,11 @@ const stopping = () => new HttpError(503, 'DISPATCHER_STOPPING', STOPPING_MESSAG
 const deployBody = z.strictObject({
   source: z.string({ error: 'expected "source": the manifest text' }),
   format: z.enum(['yaml', 'toml'], { error: 'expected "format": "yaml" or "toml"' }).optional(),
-  name: z.string().min(1, { error: '"name" must not be empty' }).optional(),
+  name: z
+    .string()
+    .min(1, { error: '"name" must not be empty' })
+    .refine((name) => name.trim() !== '', { error: '"name" must not be blank (only white space)' })
+    .optional(),
   path: z.string().refine(isAbsolute, { error: '"path" must be an absolute path' }).optional(),
 });
 

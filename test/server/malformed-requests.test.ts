@@ -98,6 +98,9 @@ describe('malformed requests get the JSON error contract, never a development pa
     // A field the route does not know (a typo) is refused, not ignored.
     const typo = await call(server, 'POST', '/api/runs', { body: { source: 'name: x\nsymbols: []\n', fromat: 'yaml' } });
     expect({ status: typo.status, message: typo.body.error.message }).toEqual({ status: 400, message: expect.stringContaining('fromat') });
+    // A name of only white space is refused, as "" is (and as a manifest's or the config's is).
+    const blank = await call(server, 'POST', '/api/runs', { body: { source: HELLO, format: 'yaml', name: ' \t ' } });
+    expect({ status: blank.status, message: blank.body.error.message }).toEqual({ status: 400, message: expect.stringContaining('"name" must not be blank') });
     const deployed = await call(server, 'POST', '/api/runs', { body: { source: HELLO, format: 'yaml' } });
     await waitForRunEnd(server, deployed.body.runId);
     const replayTypo = await call(server, 'POST', `/api/runs/${deployed.body.runId}/replay`, { body: { form: 'a' } });
