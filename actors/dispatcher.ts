@@ -1,6 +1,7 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { settlesWithin, systemClock, type Clock } from '../src/clock.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
+import { plainCommandLine } from '../src/command-line.ts';
 import { RunLeftUnfinishedError, SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
@@ -370,7 +371,8 @@ export class Dispatcher {
   private leaveRollingBack(): void {
     for (const run of [...this.runs.values()]) {
       if (!run.rollingBack) continue;
-      const left = new RunLeftUnfinishedError(run.runId);
+      const resume = ['run', '--resume', run.runId];
+      const left = new RunLeftUnfinishedError(run.runId, (this.options.commandLine ?? plainCommandLine)(resume));
       this.log.warn({ runId: run.runId }, left.message);
       this.letGo(run, left);
     }

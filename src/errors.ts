@@ -135,11 +135,12 @@ export class UsageError extends SwarmError {
  */
 export class RunLeftUnfinishedError extends SwarmError {
   override name = 'RunLeftUnfinishedError';
-  constructor(runId: string) {
+  /** `resume`: the command as the dispatcher's hints write it (its config and database). */
+  constructor(runId: string, resume = `swarm run --resume ${runId}`) {
     super(
       'TASK_CANCELLED',
       `Run ${runId} was rolling back when its dispatcher stopped: it is left unfinished in the database; ` +
-        `\`swarm run --resume ${runId}\` (or another dispatcher on that database) finishes its rollbacks.`,
+        `\`${resume}\` (or another dispatcher on that database) finishes its rollbacks.`,
     );
   }
 }

@@ -22,14 +22,3 @@ export function withConfigSource(error: unknown): unknown {
   const source = loadedFrom === null ? { defaults: true as const } : { file: loadedFrom };
   return new ConfigError(error.issues.map((i) => (unsourced(i) ? { ...source, ...i } : i)));
 }
-
-/**
- * The config a hint names (`swarm show <id> CONFIG`): the one given as an argument, else the one
- * SWARM_CONFIG names. A hint is pasted into other shells, logs and tickets, where SWARM_CONFIG
- * may not be set; naming the file costs nothing where it is.
- */
-export function configForHints(given: string | undefined): string | undefined {
-  if (given !== undefined) return given;
-  const fromEnv = process.env.SWARM_CONFIG;
-  return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv : undefined;
-}

@@ -15,7 +15,6 @@ import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { finishedRunText, rolledBackCount } from './finished-run.ts';
 import { commandLineFor, showCommandLine, type CommandLine } from '../command-line.ts';
-import { configForHints } from './config-source.ts';
 import { readActorsJournal } from '../store/bulk-journal-reader.ts';
 import { RunFencedError } from '../store/store-errors.ts';
 import { COMPENSATION_STATUSES, type SwarmStore, type TaskStatus } from '../store/types.ts';
@@ -58,9 +57,8 @@ export async function loadRunConfig(
   const showProgress = process.stdout.isTTY === true && !json && !quiet && opts.detach !== true;
   const { config, console } = await loadCliConfig(configPath, { db: opts.db, logFile: !remote, warnOnlyConsole: showProgress || quiet });
   const inMemory = (config.dispatcher.state_db_url ?? config.dispatcher.state_db_path) === ':memory:';
-  const hintConfig = configForHints(configPath);
-  const showCommand = (runId: string) => (inMemory ? null : showCommandLine(runId, hintConfig, opts.db));
-  const commandLine = commandLineFor(hintConfig, opts.db);
+  const showCommand = (runId: string) => (inMemory ? null : showCommandLine(runId, configPath, opts.db));
+  const commandLine = commandLineFor(configPath, opts.db);
   return { config, output: { json, quiet, showProgress, showCommand, commandLine, ...(console && { console }) } };
 }
 

@@ -1,6 +1,6 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
-import { commandLineFor, type CommandLine } from '../command-line.ts';
+import { plainCommandLine, type CommandLine } from '../command-line.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { Logger, type SwarmLogger } from '../logger.ts';
 import { manifestDefaults } from '../manifest/index.ts';
@@ -91,6 +91,8 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
     store,
     acceptsRemoteNodes: config.dispatcher.enable_websocket,
     ...(options.log && { logger: options.log }),
+    // Its own hints (a run left rolling back as it stops) name its config and database too.
+    ...(options.commandLine && { commandLine: options.commandLine }),
   });
   const registry = new RunRegistry(dispatcher, log);
   let accepting = true;
@@ -98,7 +100,7 @@ export function startDispatcherServer(config: SwarmConfig, options: DispatcherSe
   metrics = new SwarmMetrics(sources);
 
   const backoff = { base: config.coordinator.retry_backoff_base, max: config.coordinator.retry_backoff_max };
-  const commandLine = options.commandLine ?? commandLineFor(undefined, undefined);
+  const commandLine = options.commandLine ?? plainCommandLine;
   // Over the raw store: re-simulation only reads, and on a SQLite file it runs on a thread.
   const timeTravel = timeTravelOver(rawStore, backoff);
   const workerWarnings = new ThrottledWarnings(log, 'warnings about worker connections');

@@ -46,6 +46,6 @@ describe('filters', () => {
     // A symbol the run does not have is a mistake to point out, not an empty history.
     const typo = await swarmJson(['history', run.json.runId, '--db', db, '--symbol', 'flakey'], config);
     expect(typo.code).toBe(2);
-    expect(typo.json.error.message).toBe(`Run ${run.json.runId} has no symbol "flakey" (did you mean "flaky"?); \`swarm show ${run.json.runId} --db ${db}\` lists them.`);
+    expect(typo.json.error.message).toBe(`Run ${run.json.runId} has no symbol "flakey" (did you mean "flaky"?); \`swarm show ${run.json.runId} ${config} --db ${db}\` lists them.`);
   }, TIMEOUT);
 });

@@ -57,7 +57,7 @@ describe('a run whose process was killed', () => {
     expect(runs.stdout).toContain('swarm run --resume <run>');
     expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true, interruption: 'dead' });
     const show = await swarm(['show', runId, '--db', db], config);
-    expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId} --db ${db}\``);
+    expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId} ${config} --db ${db}\``);
     expect((await swarmJson(['show', runId, '--db', db], config)).json.interrupted).toBe(true);
     // The dashboard's (and the dispatcher API's) list says so too.
     const store = new SqliteStore(db);
@@ -72,7 +72,7 @@ describe('a run whose process was killed', () => {
 
     const rollback = await swarmJson(['rollback', runId, '--db', db], config);
     expect(rollback.code).toBe(2);
-    expect(rollback.json.error.message).toContain(`swarm run --resume ${runId} --db ${db}`);
+    expect(rollback.json.error.message).toContain(`swarm run --resume ${runId} ${config} --db ${db}`);
     expect(rollback.json.error.message).not.toContain('swarm cancel');
 
     writeFileSync(gate, '');
@@ -121,7 +121,7 @@ describe('a run whose process was killed', () => {
     // Another rollback is not the way: it says how to finish this one.
     const again = await swarmJson(['rollback', runId, '--db', db], config);
     expect(again.code).toBe(2);
-    expect(again.json.error.message).toContain(`it was rolling back when its process stopped: its process is gone; take it up with \`swarm run --resume ${runId} --db ${db}\``);
+    expect(again.json.error.message).toContain(`it was rolling back when its process stopped: its process is gone; take it up with \`swarm run --resume ${runId} ${config} --db ${db}\``);
 
     writeFileSync(gate, '');
     const resumed = await swarmJson(['run', '--resume', runId, '--db', db], config);

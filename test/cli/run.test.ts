@@ -241,14 +241,14 @@ describe('swarm run and show of a run of many tasks', () => {
     expect(run.code).toBe(1);
     const runId = /Run (\S+) \(many\)/.exec(run.stdout)![1];
     // The command that lists every task names the database this run used.
-    expect(run.stdout).toContain(`(the 3 tasks of 250 that did not succeed; swarm show ${runId} --db ${db} --json lists every task)`);
+    expect(run.stdout).toContain(`(the 3 tasks of 250 that did not succeed; swarm show ${runId} ${config} --db ${db} --json lists every task)`);
     for (const name of ['s7', 's107', 's207']) expect(run.stdout).toMatch(new RegExp(`│ ${name} +│ failed`));
     expect(run.stdout).not.toMatch(/│ s8 +│/);
     expect(run.stdout).toContain('250 tasks: 247 succeeded, 3 failed');
 
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.code).toBe(0);
-    expect(show.stdout).toContain(`(the 3 tasks of 250 that did not succeed; swarm show ${runId} --db ${db} --json lists every task)`);
+    expect(show.stdout).toContain(`(the 3 tasks of 250 that did not succeed; swarm show ${runId} ${config} --db ${db} --json lists every task)`);
     expect((await swarmJson(['show', runId, '--db', db], config)).json.tasks).toHaveLength(250);
   }, TIMEOUT);
 
@@ -264,7 +264,7 @@ describe('swarm run and show of a run of many tasks', () => {
     expect((await swarm(['rollback', runId, '--db', db, '--quiet'], config)).code).toBe(0);
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.code).toBe(0);
-    expect(show.stdout.trim()).toEndWith(`(the first 200 of 201 rollbacks; swarm show ${runId} --db ${db} --json --attempts has them all)`);
+    expect(show.stdout.trim()).toEndWith(`(the first 200 of 201 rollbacks; swarm show ${runId} ${config} --db ${db} --json --attempts has them all)`);
   }, TIMEOUT);
 
   test('a run of many tasks that all succeed prints no table, only what it left out', async () => {

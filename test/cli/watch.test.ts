@@ -104,7 +104,8 @@ describe('swarm watch', () => {
     await child.exited;
     const cut = await w.until('the run interrupted', (s) => s.includes('[interrupted]'));
     expect(cut).toContain('interrupted: its process is gone; take it up with `swarm run --resume');
-    expect(cut.replace(/\n/g, '')).toContain(`--resume ${runId} --db`);
+    // With the config the watch was given (SWARM_CONFIG here); the screen's width cuts the rest.
+    expect(cut.replace(/\n/g, '')).toContain(`--resume ${runId} ${config.slice(0, 16)}`);
     const resumed = spawnCli(['run', '--resume', runId, '--db', db, '--quiet'], config);
     await w.until('taken up: live again', (s) => s.includes('[LIVE]') && !s.includes('interrupted:'));
     writeFileSync(gate, '');

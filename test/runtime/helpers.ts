@@ -36,6 +36,8 @@ export interface HarnessOptions {
   /** Builds the store on the temp database path (e.g. a recording subclass). */
   makeStore?: (path: string) => SwarmStore;
   random?: () => number;
+  /** How the dispatcher's hints name a swarm command (DispatcherOptions.commandLine). */
+  commandLine?: (words: readonly string[]) => string;
   /** Use this harness's temp directory and database (a second dispatcher on the same file); the first one removes it. */
   sharing?: Harness;
   /** `[coordinator] heartbeat_timeout`: the length of the runs' leases. */
@@ -107,6 +109,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
     store,
     logger: silentLogger,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.commandLine ? { commandLine: options.commandLine } : {}),
   });
   let stopping: Promise<void> | null = null;
   const harness: Harness = {

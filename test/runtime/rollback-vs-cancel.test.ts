@@ -43,7 +43,8 @@ describe('a cancel and rollbacks', () => {
   });
 
   test('a dispatcher stopping while a run rolls back leaves it unfinished after its grace, for resume', async () => {
-    const h = makeHarness({ shutdownGrace: 100 });
+    // The hint carries the config and database the dispatcher was started with, as every hint does.
+    const h = makeHarness({ shutdownGrace: 100, commandLine: (words) => `swarm ${words.join(' ')} disp.toml --db state.db` });
     const gate = join(h.dir, 'never');
     const done = await h.run(
       manifest('stop-during-undo', [
@@ -54,7 +55,7 @@ describe('a cancel and rollbacks', () => {
     const ended = rolling.finished.then(() => null, (err: unknown) => err);
     await waitFor(() => h.store.getTask(done.runId, 'a')?.status === 'rolling_back', 'a to be rolling back');
     await withTimeout(h.dispatcher.stop(), 10_000, 'the dispatcher to stop');
-    expect(await ended).toMatchObject({ name: 'RunLeftUnfinishedError', message: expect.stringContaining(`swarm run --resume ${done.runId}`) });
+    expect(await ended).toMatchObject({ name: 'RunLeftUnfinishedError', message: expect.stringContaining(`swarm run --resume ${done.runId} disp.toml --db state.db`) });
     const reader = makeHarness({ sharing: h });
     expect(reader.store.getRun(done.runId)?.status).toBe('running');
     expect(reader.store.getTask(done.runId, 'a')?.status).toBe('rolling_back');

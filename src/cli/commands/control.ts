@@ -7,7 +7,6 @@ import { loadCliConfig } from '../context.ts';
 import { DispatcherClient, dispatcherUrls } from '../dispatcher-client.ts';
 import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
-import { configForHints } from '../config-source.ts';
 import { swarmCommandLine, type CommandLine } from '../../command-line.ts';
 
 const VERBS = {
@@ -49,7 +48,7 @@ export function registerControl(program: Command): void {
           // The same dispatcher (--url) and config, so the hint reaches the run when pasted.
           const url = opts.url === undefined ? [] : ['--url', opts.url];
           if (opts.json) await printJson(answer);
-          else await out(done(answer.runId, (words) => swarmCommandLine([...words, ...url], configForHints(configPath), undefined)));
+          else await out(done(answer.runId, (words) => swarmCommandLine([...words, ...url], configPath, undefined)));
           return 0;
         }),
       );

@@ -4,7 +4,6 @@ import { UsageError } from '../../errors.ts';
 import { Logger } from '../../logger.ts';
 import { startDashboardServer } from '../../dashboard/server/standalone-server.ts';
 import { action } from '../action.ts';
-import { configForHints } from '../config-source.ts';
 import { summaryOf } from '../command-index.ts';
 import { loadCliConfig, openCliStore, parseCount } from '../context.ts';
 import { onExit, out } from '../exit.ts';
@@ -42,7 +41,7 @@ async function dashboard(configPath: string | undefined, opts: DashboardOptions)
   if (port > 65_535) throw new UsageError(`--port expects a port number from 0 to 65535 (got "${opts.port}").`);
   const { config } = await loadCliConfig(configPath, { db: opts.db, logFile: true });
   const store = openCliStore(config);
-  const server = startDashboardServer(config, store, { port, log: Logger.get('dashboard'), commandLine: commandLineFor(configForHints(configPath), opts.db) });
+  const server = startDashboardServer(config, store, { port, log: Logger.get('dashboard'), commandLine: commandLineFor(configPath, opts.db) });
   onExit(() => server.stop());
   const stopped = new Promise<number>((resolve) => {
     onStopSignals({

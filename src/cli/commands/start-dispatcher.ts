@@ -9,7 +9,6 @@ import { loadCliConfig, parseCount } from '../context.ts';
 import { exitNow, onExit, out } from '../exit.ts';
 import { formatDuration, note } from '../output.ts';
 import { onStopSignals } from '../signals.ts';
-import { configForHints } from '../config-source.ts';
 import { swarmCommandLine } from '../../command-line.ts';
 
 interface StartOptions {
@@ -64,7 +63,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
         void note(
           `${signal} received: stopping; active runs are cancelled (running tasks get up to ` +
             `${formatDuration(config.dispatcher.shutdown_grace)} to finish; a run still rolling back then is left unfinished, for ` +
-            `\`${swarmCommandLine(['run', '--resume', '<run>'], configForHints(configPath), opts.db)}\` or another dispatcher). Press Ctrl-C (or send ${signal}) again to exit at once.`,
+            `\`${swarmCommandLine(['run', '--resume', '<run>'], configPath, opts.db)}\` or another dispatcher). Press Ctrl-C (or send ${signal}) again to exit at once.`,
         );
         server.stop().then(() => resolve(0), reject);
       },
@@ -75,7 +74,7 @@ async function startDispatcher(configPath: string | undefined, opts: StartOption
     });
   });
   // Hints about its runs (the dashboard's) name the config and database it was started with.
-  server = startDispatcherServer(config, { ...(port !== undefined && { port }), commandLine: commandLineFor(configForHints(configPath), opts.db) });
+  server = startDispatcherServer(config, { ...(port !== undefined && { port }), commandLine: commandLineFor(configPath, opts.db) });
   onExit(() => server.stop());
 
   if (startup) {
