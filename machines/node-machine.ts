@@ -40,6 +40,9 @@ export const nodeMachine = setup({
     }),
     recordLoss: assign({
       lostReason: ({ context, event }) => (event.type === 'node.lost' ? event.reason : context.lostReason),
+      // What ran there is failed on the dispatcher's side (NODE_LOST) as it is lost: nothing
+      // runs on it any more, for the swarm.
+      running: 0,
     }),
     /** The node stopped for good (drained or lost); the host releases its resources. */
     announceGone: () => {},

@@ -239,7 +239,7 @@ describe('RemoteNodeBridge', () => {
   });
 
   test('a silent node is lost: its attempts fail with NODE_LOST and late results are refused', () => {
-    const { bridge, sent, gone, advance } = setup({ heartbeatTimeoutMs: 1_000, ackDeadlineMs: 10_000 });
+    const { bridge, sent, gone, advance, journal, store } = setup({ heartbeatTimeoutMs: 1_000, ackDeadlineMs: 10_000 });
     const { sink, outcomes } = recordingSink();
     bridge.execute(request('a'), sink);
     const assign = assignOf(sent, 'a');
@@ -253,6 +253,10 @@ describe('RemoteNodeBridge', () => {
     expect(outcomes[0]).toMatchObject({ ok: false, retryable: true, error: { code: 'NODE_LOST' } });
     expect(gone).toEqual(['gone: remote:w1', 'disconnect: heartbeat timeout']);
     expect(bridge.freeSlots()).toBe(0);
+    // Its row says it runs nothing: its attempts were settled here (the Nodes page counted
+    // the failed one as still running on the lost node).
+    journal.flush();
+    expect(store.listNodes().find((n) => n.id === 'remote:w1')).toMatchObject({ status: 'lost', running: 0 });
   });
 
   test('a worker that does not end an aborted attempt is lost after ABORT_ANSWER_MS: the slot comes back, the attempt fails NODE_LOST', () => {
