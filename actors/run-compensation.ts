@@ -1,3 +1,4 @@
+import { plainCommandLine, type CommandLine } from '../src/command-line.ts';
 import { sortTopologically } from '../src/manifest/graph.ts';
 import type { Manifest } from '../src/manifest/types.ts';
 import { taskMessages, type TaskMessage } from '../src/messages.ts';
@@ -59,15 +60,24 @@ export interface CompensationPlan {
 /**
  * A run compensates what it did: its succeeded symbols that have a rollback. A symbol a
  * replay reused was done by an earlier run, which is the one to roll back for it; undoing it
- * here too would undo it twice. `replayedRunKept`: whether that run is still stored.
+ * here too would undo it twice. `replayedRunKept`: whether that run is still stored;
+ * `commandLine`: how the reasons' hints write a command (the config and database of the one who
+ * reads them).
  */
-export function compensationPlan(run: RunRecord, manifest: Manifest, tasks: readonly TaskRecord[], replayedRunKept = true): CompensationPlan {
+export function compensationPlan(
+  run: RunRecord,
+  manifest: Manifest,
+  tasks: readonly TaskRecord[],
+  replayedRunKept = true,
+  commandLine: CommandLine = plainCommandLine,
+): CompensationPlan {
+  const show = commandLine(['show', run.id]);
   const specs = new Map(manifest.symbols.map((s) => [s.name, s]));
   const plan: CompensationPlan = { undo: [], left: [] };
   for (const task of tasks) {
     // What a rollback ran already is said, so that "nothing to roll back" hides neither a
     // compensation (a saga's, or one by hand that failed) nor a failed compensation.
-    const why = ranRollback(task);
+    const why = ranRollback(task, show);
     if (why !== null) plan.left.push({ name: task.name, why });
     if (task.status !== 'succeeded') continue;
     const spec = specs.get(task.name);
@@ -94,13 +104,13 @@ export function replayedRunKept(store: SwarmStore, run: Pick<RunRecord, 'replayO
  * Why a task whose rollback ran is not rolled back again, or null. A compensated task succeeded
  * (no error); one with an error failed, and its own rollback ran then (`rollback_policy`).
  */
-function ranRollback(task: TaskRecord): string | null {
+function ranRollback(task: TaskRecord, show: string): string | null {
   const failed = task.error !== null;
   if (task.status === 'rolled_back') return failed ? 'it failed, and its own rollback ran then' : 'rolled back already';
   if (task.status !== 'rollback_failed') return null;
   return failed
-    ? 'it failed, and its own rollback failed: undo what it did by hand (`swarm show` has its error)'
-    : 'its rollback failed, and a rollback runs once: undo what it did by hand (`swarm show` has its error)';
+    ? `it failed, and its own rollback failed: undo what it did by hand (\`${show}\` has its error)`
+    : `its rollback failed, and a rollback runs once: undo what it did by hand (\`${show}\` has its error)`;
 }
 
 /**

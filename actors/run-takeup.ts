@@ -115,7 +115,7 @@ export function takeUpToRollBack(store: SwarmStore, custody: RunCustody, runId: 
     throw new UsageError(`Run ${runId} is ${run.status}: ${next}.`);
   }
   if (run.status === 'rolled_back') throw new UsageError(`Run ${runId} is rolled back already.`);
-  const plan = compensationPlan(run, loaded.manifest, tasks, replayedRunKept(store, run));
+  const plan = compensationPlan(run, loaded.manifest, tasks, replayedRunKept(store, run), commandLine);
   if (plan.undo.length === 0) {
     const why = plan.left.length === 0 ? 'none of its symbols succeeded' : describeLeft(plan.left);
     throw new UsageError(`Run ${runId} has nothing to roll back: ${why}.`);

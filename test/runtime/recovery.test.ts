@@ -156,7 +156,7 @@ describe('rollback_policy: saga', () => {
     // Rolling it back again: the refusal says what happened, not only "no rollback" (it named
     // none of a's or b's fate).
     expect(() => h.dispatcher.rollback(result.runId)).toThrow(
-      `Run ${result.runId} has nothing to roll back: "a": rolled back already; "b": its rollback failed, and a rollback runs once: undo what it did by hand (\`swarm show\` has its error).`,
+      `Run ${result.runId} has nothing to roll back: "a": rolled back already; "b": its rollback failed, and a rollback runs once: undo what it did by hand (\`swarm show ${result.runId}\` has its error).`,
     );
   });
 

@@ -38,7 +38,7 @@ describe('swarm rollback says why it leaves a symbol as it is', () => {
     );
     expect(result.status).toBe('failed');
     expect(() => h.dispatcher.rollback(result.runId)).toThrow(
-      `Run ${result.runId} has nothing to roll back: "x": it failed, and its own rollback ran then; "y": it failed, and its own rollback failed: undo what it did by hand (\`swarm show\` has its error).`,
+      `Run ${result.runId} has nothing to roll back: "x": it failed, and its own rollback ran then; "y": it failed, and its own rollback failed: undo what it did by hand (\`swarm show ${result.runId}\` has its error).`,
     );
   });
 });

@@ -41,7 +41,7 @@ export function registerRollback(program: Command): void {
         const runId = resolveRunId(config, ref);
         return hostRunLocally(config, output, `rollback of ${runId}`, (d) => {
           const { run, loaded, tasks } = loadStoredRun(d.store, runId);
-          const { left, undo } = compensationPlan(run, loaded.manifest, tasks, replayedRunKept(d.store, run));
+          const { left, undo } = compensationPlan(run, loaded.manifest, tasks, replayedRunKept(d.store, run), output.commandLine);
           const undone = new Set(undo.map((t) => t.name));
           refuseUnrunnableHere(loaded.manifest, config, `swarm rollback ${runId}`, (s) => ({ symbol: false, rollback: undone.has(s.name) }));
           const handle = d.rollback(runId);
