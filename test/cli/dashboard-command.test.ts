@@ -14,14 +14,20 @@ afterEach(async () => {
   removeTempDirs();
 });
 
+/** `swarm dashboard` over a database that holds one finished run of `manifest`. */
+async function dashboardOfOneRun(): Promise<{ url: string; config: string; manifest: string }> {
+  const { dir, config, db } = sandbox();
+  const manifest = writeManifest(dir, 'flow.yaml', 'name: offline\nsymbols:\n  - name: a\n    type: action\n    parameters: {operation: noop}\n');
+  expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
+  const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
+  children.push(child);
+  const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
+  return { url, config, manifest };
+}
+
 describe('swarm dashboard', () => {
   test('serves the pages and the read routes of a database on 127.0.0.1; refuses writes and foreign hosts', async () => {
-    const { dir, config, db } = sandbox();
-    const manifest = writeManifest(dir, 'flow.yaml', 'name: offline\nsymbols:\n  - name: a\n    type: action\n    parameters: {operation: noop}\n');
-    expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
-    const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
-    children.push(child);
-    const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
+    const { url } = await dashboardOfOneRun();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const page = await fetch(url + '/');
     expect(page.status).toBe(200);
@@ -39,12 +45,7 @@ describe('swarm dashboard', () => {
   // The dashboard answers as the swarm's own server does (its header), so the CLI knows it; a
   // write sent there is a wrong --url, not a failed workflow (exit 1 said one had failed).
   test('deploy, cancel, replay and rollback with --url at it are refused as bad usage (exit 2), saying it reads only', async () => {
-    const { dir, config, db } = sandbox();
-    const manifest = writeManifest(dir, 'flow.yaml', 'name: offline\nsymbols:\n  - name: a\n    type: action\n    parameters: {operation: noop}\n');
-    expect((await swarm(['run', manifest, '--db', db, '--quiet'], config)).code).toBe(0);
-    const child = spawnCli(['dashboard', '--db', db, '--port', '0', '--json'], config);
-    children.push(child);
-    const { url } = JSON.parse(await firstLine(child, 'dashboard')) as { url: string };
+    const { url, config, manifest } = await dashboardOfOneRun();
     const runId = ((await (await fetch(url + '/api/runs')).json()) as { runs: { runId: string }[] }).runs[0].runId;
     for (const args of [['deploy', manifest], ['cancel', runId], ['replay', runId], ['rollback', runId]]) {
       const result = await swarm([...args, '--url', url], config);

@@ -133,6 +133,19 @@ export function writeManifest(dir: string, name: string, text: string): string {
   return file;
 }
 
+/**
+ * The newest run's id once its task `task` runs: the moment a test stops or kills the process
+ * hosting it. `where` follows each command (`--db`, a config); `config` goes as SWARM_CONFIG.
+ */
+export async function newestRunOnceRunning(task: string, where: readonly string[], config?: string): Promise<string> {
+  return until(`${task} to run`, async () => {
+    const run = (await swarmJson(['runs', ...where], config)).json.runs?.[0];
+    if (!run) return undefined;
+    const found = (await swarmJson(['show', run.runId, ...where], config)).json.tasks?.find((t: { name: string }) => t.name === task);
+    return found?.status === 'running' ? (run.runId as string) : undefined;
+  }, 20_000);
+}
+
 /** Polls `check` until it returns a value other than undefined (bounded); errors count as "not yet". */
 export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;

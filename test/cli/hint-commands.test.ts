@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
+import { newestRunOnceRunning, removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -17,12 +17,7 @@ async function heldRun(dir: string, config: string, db: string) {
   const file = writeManifest(dir, 'held.yaml', `name: held\nsymbols:\n  - {name: hold, type: action, parameters: {operation: module, module: ${WAIT}, path: ${join(dir, 'gate')}}}\n`);
   const child = spawnCli(['run', file, config, '--db', db, '--quiet'], undefined);
   const stderr = new Response(child.stderr).text();
-  const runId = await until('hold to run', async () => {
-    const run = (await swarmJson(['runs', config, '--db', db], undefined)).json.runs?.[0];
-    if (!run) return undefined;
-    const hold = (await swarmJson(['show', run.runId, config, '--db', db], undefined)).json.tasks?.find((t: { name: string }) => t.name === 'hold');
-    return hold?.status === 'running' ? (run.runId as string) : undefined;
-  }, 20_000);
+  const runId = await newestRunOnceRunning('hold', [config, '--db', db]);
   return { child, runId, stderr };
 }
 

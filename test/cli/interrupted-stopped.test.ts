@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { commandLineFor } from '../../src/command-line.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
+import { newestRunOnceRunning, removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -23,12 +23,7 @@ describe('a run whose process is stopped, not dead', () => {
     const file = writeManifest(dir, 'held.yaml', `name: held\nsymbols:\n  - {name: hold, type: action, parameters: {operation: module, module: ${WAIT}, path: ${join(dir, 'gate')}}}\n`);
     const child = spawnCli(['run', file, '--db', db, '--quiet'], config);
     try {
-      const runId = await until('hold to run', async () => {
-        const run = (await swarmJson(['runs', '--db', db], config)).json.runs?.[0];
-        if (!run) return undefined;
-        const hold = (await swarmJson(['show', run.runId, '--db', db], config)).json.tasks?.find((t: { name: string }) => t.name === 'hold');
-        return hold?.status === 'running' ? (run.runId as string) : undefined;
-      }, 20_000);
+      const runId = await newestRunOnceRunning('hold', ['--db', db], config);
       child.kill('SIGSTOP');
       await until('the lease to run out', async () => ((await swarmJson(['show', runId, '--db', db], config)).json.interrupted ? true : undefined), 20_000);
       const show = await swarm(['show', runId, '--db', db], config);

@@ -11,7 +11,7 @@ import { listRunsPage } from '../../src/dashboard/server/run-list.ts';
 import { runStateNow } from '../../src/dashboard/server/run-state.ts';
 import { listedNodes } from '../../src/run-liveness.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
+import { newestRunOnceRunning, removeTempDirs, sandbox, spawnCli, swarm, swarmJson, TIMEOUT, until, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -28,14 +28,7 @@ describe('a run whose process was killed', () => {
       `name: held\nsymbols:\n  - {name: first, type: action, parameters: {operation: echo, message: hi}}\n  - {name: hold, type: action, dependencies: [first], parameters: {operation: module, module: ${WAIT}, path: ${gate}}}\n`,
     );
     const child = spawnCli(['run', file, '--db', db, '--quiet'], config);
-    const runId = await until('the run to hold', async () => {
-      const runs = await swarmJson(['runs', '--db', db], config);
-      const run = runs.json.runs?.[0];
-      if (!run) return undefined;
-      const shown = await swarmJson(['show', run.runId, '--db', db], config);
-      const hold = shown.json.tasks?.find((t: { name: string }) => t.name === 'hold');
-      return hold?.status === 'running' ? (run.runId as string) : undefined;
-    }, 20_000);
+    const runId = await newestRunOnceRunning('hold', ['--db', db], config);
     // Alive: running, not interrupted; its node busy, not gone.
     const alive = (await swarmJson(['runs', '--db', db], config)).json.runs[0];
     expect(alive.interrupted).toBe(false);

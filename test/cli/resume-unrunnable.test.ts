@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeTempDirs, sandbox, spawnCli, swarm, swarmJson, until, writeManifest } from './helpers.ts';
+import { newestRunOnceRunning, removeTempDirs, sandbox, spawnCli, swarm, swarmJson, writeManifest } from './helpers.ts';
 
 afterEach(removeTempDirs);
 
@@ -24,12 +24,7 @@ describe('run --resume on a host that cannot run what is left', () => {
       `name: held\nsymbols:\n  - {name: first, type: action, parameters: {operation: echo, message: hi}}\n  - {name: hold, type: action, dependencies: [first], parameters: {operation: module, module: ${WAIT}, path: ${gate}}}\n  - {name: after, type: action, dependencies: [hold], parameters: {operation: noop}}\n`,
     );
     const child = spawnCli(['run', file, '--db', db, '--quiet'], config);
-    const runId = await until('the run to hold', async () => {
-      const run = (await swarmJson(['runs', '--db', db], config)).json.runs?.[0];
-      if (!run) return undefined;
-      const hold = (await swarmJson(['show', run.runId, '--db', db], config)).json.tasks?.find((t: { name: string }) => t.name === 'hold');
-      return hold?.status === 'running' ? (run.runId as string) : undefined;
-    }, 20_000);
+    const runId = await newestRunOnceRunning('hold', ['--db', db], config);
     child.kill('SIGKILL');
     await child.exited;
 
