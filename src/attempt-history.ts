@@ -74,6 +74,8 @@ export class AttemptFold {
   private readonly byTask = new Map<string, TaskReader>();
   /** The last seq read, or 0. */
   lastSeq = 0;
+  /** When the last row read happened, or null. */
+  lastAt: number | null = null;
 
   /** `keepOutputs: false` drops attempts' outputs (a timeline kept in memory needs none). */
   constructor(private readonly options: { keepOutputs?: boolean } = {}) {}
@@ -84,6 +86,7 @@ export class AttemptFold {
 
   read(row: TransitionRecord): void {
     this.lastSeq = row.seq;
+    this.lastAt = row.at;
     if (row.actorKind !== 'task' || !row.actorId.startsWith('task:')) return;
     const name = row.actorId.slice('task:'.length);
     let reader = this.byTask.get(name);

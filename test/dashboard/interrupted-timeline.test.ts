@@ -68,6 +68,25 @@ describe('the timeline of a run taken up after its process died', () => {
     expectEndsAtFinish(second, handle.runId, t);
   });
 
+  test('a run interrupted and not yet taken up is not live: its open bar and axis end at its last row, not the clock', async () => {
+    const first = makeHarness({ leaseMs: 1_500 });
+    const gate = join(first.dir, 'gate');
+    const handle = first.deploy(manifest('left', [sym('b', { parameters: { operation: 'module', module: WAIT, path: gate } })]));
+    const firstEnded = handle.finished.then(() => null, (err: unknown) => err);
+    await waitFor(() => first.store.getTask(handle.runId, 'b')?.status === 'running', 'b to be running');
+    // Its process "dies": the lease goes to an owner that is not alive, and the host lets go.
+    const reader = makeHarness({ sharing: first });
+    const held = reader.store.getRunLease(handle.runId)!;
+    reader.store.claimRunLease(handle.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
+    expect(await withTimeout(firstEnded, 10_000, 'the first host to let the run go')).toMatchObject({ code: 'RUN_FENCED' });
+    const lastAt = Math.max(...reader.store.getTransitions(handle.runId).map((r) => r.at));
+    const t = timeline(reader, handle.runId);
+    expect(t.live).toBe(false);
+    expect([t.now, t.t1]).toEqual([lastAt, lastAt]);
+    expect(barsOf(t, 'b').map((b) => [b.result, b.endedAt])).toEqual([['running', null]]);
+    writeFileSync(gate, '');
+  });
+
   test('so does an interrupted saga rollback', async () => {
     const first = makeHarness({ leaseMs: 1_500 });
     const gate = join(first.dir, 'gate');

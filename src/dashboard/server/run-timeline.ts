@@ -2,6 +2,7 @@ import { AttemptFold, type AttemptRecord } from '../../attempt-history.ts';
 import { rowsUpTo } from '../../journal-view.ts';
 import { UsageError } from '../../errors.ts';
 import { isFinishedRun, type RunListing, type SwarmStore, type TransitionRecord } from '../../store/types.ts';
+import { interruption } from '../../run-liveness.ts';
 import { readRowsAfter } from '../../store/bulk-journal-reader.ts';
 import type { RunTimeline, TimelineBar, TimelineRow } from '../wire.ts';
 import { intParam, textParam } from './query-params.ts';
@@ -59,11 +60,14 @@ export function runTimeline(store: SwarmStore, folds: TimelineFolds, run: RunLis
     fold.readAll(rows);
     cut = rows.at(-1);
   }
-  // Where a bar with no end stops: the clock while the run goes on, the cursor's row, or the
-  // finished run's end (an attempt its dead process held and nothing took up ends no later).
+  // Where a bar with no end stops: the clock while the run goes on, the cursor's row, the
+  // finished run's end (an attempt its dead process held and nothing took up ends no later), or
+  // an interrupted run's last row (nothing has moved it since; its page does not grow it).
   const finishedAt = isFinishedRun(run.status) ? run.finishedAt : null;
-  const now = at !== null ? (cut?.at ?? Date.now()) : (finishedAt ?? Date.now());
-  const live = at === null && finishedAt === null;
+  const interrupted = at === null && finishedAt === null && interruption(store, run) !== null;
+  const stoppedAt = finishedAt ?? (interrupted ? fold.lastAt : null);
+  const now = at !== null ? (cut?.at ?? Date.now()) : (stoppedAt ?? Date.now());
+  const live = at === null && stoppedAt === null;
   const byTask = [...fold.attempts()].filter(([, attempts]) => attempts.length > 0);
   let t0 = Infinity;
   let t1 = -Infinity;
