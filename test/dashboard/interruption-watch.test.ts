@@ -75,4 +75,34 @@ describe('the live hub and interrupted runs', () => {
       store.close();
     }
   });
+
+  // The looks run on a timer in the dispatcher's process: a store that does not answer for a
+  // while (an outage, a lock held elsewhere) must cost a look, not the process.
+  test('looks that meet a store failure are skipped; the page still hears once the store answers', async () => {
+    const store = new SqliteStore(':memory:');
+    const owner = currentOwner();
+    store.createRun(newRun('held', { totalTasks: 1 }), [newTask('held', 'a')], { owner, leaseMs: 60_000 });
+    let failures = 3;
+    const read = store.getRunListing.bind(store);
+    store.getRunListing = (runId) => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('database is locked');
+      }
+      return read(runId);
+    };
+    const hub = new LiveHub(store, 20);
+    const page = client();
+    hub.add(page);
+    hub.watch(page, 'held', 0, true);
+    try {
+      store.renewRunLeases(owner, [{ runId: 'held', epoch: 1 }], 1);
+      await until('the page to hear of the interruption', () => interruptions(page).length > 0);
+      expect(failures).toBe(0);
+      expect(interruptions(page)).toEqual([{ type: 'run', runId: 'held', interruption: 'expired' }]);
+    } finally {
+      hub.close();
+      store.close();
+    }
+  });
 });

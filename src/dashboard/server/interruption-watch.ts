@@ -6,14 +6,14 @@ import type { LiveClient, LiveMessage } from './live-hub.ts';
  * Tells the live pages when a run they show is interrupted (its process died, or its lease ran
  * out) or taken up again. Nothing is written to the database when a process dies, so no commit
  * tells the hub: while a page is connected, this looks every LOOK_EVERY_MS at the lease of each
- * run a page watches, and, when a runs list is open, at those of the unfinished runs.
+ * run a page watches, and, when a runs list is open, at those of the newest unfinished runs.
  */
 
 /** A page learns of an interruption within this long (a lease check is one indexed read). */
 export const LOOK_EVERY_MS = 1_000;
 
-/** Unfinished runs looked at for the runs list: far more than a page of it shows. */
-const UNFINISHED_LOOKED_AT = 500;
+/** Unfinished runs looked at for the runs list, newest first: two of its pages. */
+const UNFINISHED_LOOKED_AT = 50;
 
 export class InterruptionWatch {
   /** Watched runs seen interrupted, and why. */
@@ -22,16 +22,26 @@ export class InterruptionWatch {
   private listed = '';
   private timer: ReturnType<typeof setInterval> | null = null;
 
+  /** `listChanged`: the runs list shows something else now (the hub tells its pages, throttled). */
   constructor(
     private readonly store: SwarmStore,
     private readonly clients: () => ReadonlySet<LiveClient>,
+    private readonly listChanged: () => void,
     private readonly lookEveryMs = LOOK_EVERY_MS,
   ) {}
 
   /** Looks from now on, while any page is connected. */
   start(): void {
     if (this.timer !== null) return;
-    this.timer = setInterval(() => this.look(), this.lookEveryMs);
+    this.timer = setInterval(() => {
+      try {
+        this.look();
+      } catch {
+        // The store did not answer (an outage, a lock held elsewhere): the next look tries again.
+        // The dispatcher (or `swarm dashboard`) reports the outage itself; a timer that threw
+        // would end the process.
+      }
+    }, this.lookEveryMs);
     // A page left open must not keep a finished `swarm dashboard` (or a test) alive.
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -64,14 +74,13 @@ export class InterruptionWatch {
     }
     if (![...clients].some((c) => c.wantsRuns)) return;
     const interrupted = this.store
-      .listUnfinishedRunIds()
-      .slice(0, UNFINISHED_LOOKED_AT)
-      .filter((id) => interruption(this.store, { id, status: 'running' }) !== null)
+      .listRuns({ limit: UNFINISHED_LOOKED_AT, status: ['running', 'paused'] })
+      .filter((run) => interruption(this.store, run) !== null)
+      .map((run) => run.id)
       .join(',');
     if (interrupted === this.listed) return;
     this.listed = interrupted;
-    const runs = JSON.stringify({ type: 'runs' } satisfies LiveMessage);
-    for (const client of clients) if (client.wantsRuns) client.send(runs);
+    this.listChanged();
   }
 }
 

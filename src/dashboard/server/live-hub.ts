@@ -93,7 +93,7 @@ export class LiveHub {
     lookEveryMs?: number,
   ) {
     this.tail = new JournalTail(store);
-    this.interruptions = new InterruptionWatch(store, () => this.clients, lookEveryMs);
+    this.interruptions = new InterruptionWatch(store, () => this.clients, () => this.notify([], true), lookEveryMs);
   }
 
   get size(): number {
