@@ -1,5 +1,7 @@
 import { OFF_NODE_TASK_STATES, TERMINAL_TASK_STATES } from '../machines/task-machine.ts';
+import { everythingOf, type RunsOf } from '../src/backend-use.ts';
 import type { CommandLine } from '../src/command-line.ts';
+import type { Manifest, SymbolSpec } from '../src/manifest/types.ts';
 import { RunNotFoundError, UsageError } from '../src/errors.ts';
 import type { CompensationReason } from '../src/messages.ts';
 import { interruption, resumeHint } from '../src/run-liveness.ts';
@@ -65,6 +67,28 @@ const TERMINAL: ReadonlySet<TaskStatus> = new Set(TERMINAL_TASK_STATES);
 const COMPENSATED: ReadonlySet<TaskStatus> = new Set(['rolling_back', 'rolled_back', 'rollback_failed', 'cancelled']);
 /** How a compensation that did not undo its task ends it. */
 const NOT_UNDONE: ReadonlySet<TaskStatus> = new Set(['rollback_failed', 'cancelled']);
+
+/**
+ * What taking up `runId` may still dispatch of each symbol (`swarm run --resume` refuses a run
+ * this host cannot finish: src/backend-use.ts): the tasks not settled, with their own
+ * rollbacks; a rollback under way; and the rollbacks of those that succeeded, in a compensation
+ * under way or, under `saga`, while a task left may still fail.
+ */
+export function leftToRun(store: SwarmStore, runId: string): { manifest: Manifest; runs: (symbol: SymbolSpec) => RunsOf } {
+  const { loaded, tasks } = loadStoredRun(store, runId);
+  const statusOf = new Map(tasks.map((t) => [t.name, t.status]));
+  const compensating = compensationUnderway(store, runId, tasks) !== null;
+  const left = tasks.some((t) => !TERMINAL.has(t.status));
+  const saga = loaded.manifest.rollback_policy === 'saga';
+  const everything = everythingOf(loaded.manifest);
+  const runs = (symbol: SymbolSpec): RunsOf => {
+    const status = statusOf.get(symbol.name) ?? 'pending';
+    if (status === 'rolling_back') return { symbol: false, rollback: true };
+    if (!TERMINAL.has(status)) return everything;
+    return { symbol: false, rollback: status === 'succeeded' && (compensating || (left && saga)) };
+  };
+  return { manifest: loaded.manifest, runs };
+}
 
 /**
  * The compensation a run taken up was in the middle of (a saga's after its failure, or a rollback

@@ -1,8 +1,7 @@
 import { writeSync } from 'node:fs';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
-import { loadStoredRun } from '../../actors/stored-run.ts';
-import { describeDisabledUses, everythingOf, unrunnableHere, type RunsOf } from '../backend-use.ts';
+import { describeDisabledUses, unrunnableHere, type RunsOf } from '../backend-use.ts';
 import { SwarmError, UsageError } from '../errors.ts';
 import type { Manifest, SymbolSpec } from '../manifest/types.ts';
 import { outcomeOf, readRunOutcome, type RunOutcome, type RunResult } from '../run-result.ts';
@@ -15,9 +14,7 @@ import { RunProgress, type ProgressSample } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { finishedRunText, rolledBackCount } from './finished-run.ts';
 import { commandLineFor, showCommandLine, type CommandLine } from '../command-line.ts';
-import { readActorsJournal } from '../store/bulk-journal-reader.ts';
 import { RunFencedError } from '../store/store-errors.ts';
-import { COMPENSATION_STATUSES, type SwarmStore, type TaskStatus } from '../store/types.ts';
 
 /** How a command that runs a workflow on this host prints it. */
 export interface LocalRunOutput {
@@ -204,31 +201,6 @@ export function refuseUnrunnableHere(manifest: Manifest, config: SwarmConfig, wh
     `${what} cannot run here: on this host no node can take these symbols:\n  ${describeDisabledUses(uses).join('\n  ')}\n` +
       `${capitalized(fixes.join(', and '))}; or deploy the workflow to a dispatcher with a worker that offers it (swarm deploy).`,
   );
-}
-
-/** Statuses after which a task runs nothing more but, once it succeeded, its rollback. */
-const SETTLED: ReadonlySet<string> = new Set<TaskStatus>(['succeeded', 'failed', 'rolled_back', 'rollback_failed', 'skipped', 'cancelled']);
-
-/**
- * Refuses, before it is taken up, a run `swarm run --resume` could not finish on this host (see
- * refuseUnrunnableHere): taken up, what it has left would only fail for want of a node, and the
- * run with it. What is left: the tasks not settled; a rollback under way; and the rollbacks of
- * those that succeeded, if a compensation has begun or a task left may still fail.
- */
-export function refuseUnresumableHere(store: SwarmStore, runId: string, config: SwarmConfig): void {
-  const { loaded, tasks } = loadStoredRun(store, runId);
-  const statusOf = new Map(tasks.map((t) => [t.name, t.status]));
-  const compensating =
-    tasks.some((t) => COMPENSATION_STATUSES.includes(t.status)) ||
-    readActorsJournal(store, runId, [`coordinator:${runId}`]).at(-1)?.to === 'compensating';
-  const left = tasks.some((t) => !SETTLED.has(t.status));
-  const everything = everythingOf(loaded.manifest);
-  refuseUnrunnableHere(loaded.manifest, config, `swarm run --resume ${runId}`, (symbol) => {
-    const status = statusOf.get(symbol.name) ?? 'pending';
-    if (status === 'rolling_back') return { symbol: false, rollback: true };
-    if (!SETTLED.has(status)) return everything;
-    return { symbol: false, rollback: everything.rollback && status === 'succeeded' && (left || compensating) };
-  });
 }
 
 function capitalized(text: string): string {

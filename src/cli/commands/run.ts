@@ -5,7 +5,8 @@ import { loadManifestFile, manifestDefaults, type LoadedManifest } from '../../m
 import { action } from '../action.ts';
 import { summaryOf } from '../command-index.ts';
 import { resolveRunId } from '../context.ts';
-import { hostRunLocally, loadRunConfig, refuseUnresumableHere, refuseUnrunnableHere } from '../local-run.ts';
+import { leftToRun } from '../../../actors/run-takeup.ts';
+import { hostRunLocally, loadRunConfig, refuseUnrunnableHere } from '../local-run.ts';
 import { note } from '../output.ts';
 
 interface RunOptions {
@@ -55,7 +56,8 @@ async function runCommand(first: string | undefined, second: string | undefined,
   if (opts.resume !== undefined) {
     const runId = resolveRunId(config, opts.resume);
     return hostRunLocally(config, { ...output, timeByAttempts: true }, runId, (d) => {
-      refuseUnresumableHere(d.store, runId, config);
+      const { manifest, runs } = leftToRun(d.store, runId);
+      refuseUnrunnableHere(manifest, config, `swarm run --resume ${runId}`, runs);
       const handle = d.resume(runId);
       // Taken up as it was, paused: but nothing reaches a `swarm run` to resume it (no API), so
       // it would wait for ever. It goes on here; a dispatcher takes it up paused instead.
