@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { becomeSubreaper } from '../../actors/backends/subreaper.ts';
 import { Dispatcher, type RunHandle } from '../../actors/dispatcher.ts';
 import type { SwarmConfig } from '../config/index.ts';
 import { describeDisabledUses, unrunnableHere, type RunsOf } from '../backend-use.ts';
@@ -75,6 +76,13 @@ export async function hostRunLocally(
   begin: (dispatcher: Dispatcher) => RunHandle,
 ): Promise<number> {
   const { json, quiet, showProgress } = output;
+  // Whatever the config: a process a module (or backend) starts that leaves its group and its
+  // parent (setsid) is re-parented to this process, not to PID 1, so what exit.ts ends as left
+  // running below the swarm includes it. Only for a run hosted here, which ends: a dispatcher or
+  // worker that runs for days would keep the zombie of each such process that exits on its own
+  // (Bun reaps only its own children); one with backends becomes a subreaper when it starts them
+  // and reaps after each backend attempt (stragglers.ts).
+  becomeSubreaper();
   const dispatcher = new Dispatcher({ config, commandLine: output.commandLine }); // opens the store: StoreUnavailableError → exit 3
   // stop() cancels what is still running, waits for it, destroys the threads and closes the store.
   onExit(() => dispatcher.stop());

@@ -4,7 +4,6 @@ import { UsageError } from '../errors.ts';
 import { exitWith } from './exit.ts';
 import { reportError } from './output.ts';
 import { commandEntry, COMMANDS } from './command-index.ts';
-import { becomeSubreaper } from '../../actors/backends/subreaper.ts';
 
 /**
  * The `swarm` command line. Each command lives in commands/<name>.ts and is listed in
@@ -54,10 +53,6 @@ const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /** Runs the CLI on `argv` (process.argv form) and exits; never returns. */
 export async function main(argv: string[]): Promise<never> {
-  // Whatever the command and its config: a process a module (or backend) starts that leaves
-  // its group and its parent (setsid) is re-parented to this process, not to PID 1, so what
-  // exit.ts ends as left running below the swarm includes it.
-  becomeSubreaper();
   // Known before parsing, so even an argument error can honour --json's "one JSON document".
   const json = argv.slice(2).includes('--json');
   const program = await buildProgram(json, argv);
