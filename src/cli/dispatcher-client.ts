@@ -168,7 +168,8 @@ function hintFor(status: number): string {
   if (status === 401) return ' Set the shared token: [dispatcher] auth_token (or [security] api_key) in the config, or SWARM_AUTH_TOKEN.';
   if (status === 403) return " Add the host name in the URL to the dispatcher's [security] allowed_hosts.";
   if (status === 413) return " Raise the dispatcher's [security] max_message_size, or send a smaller manifest.";
-  if (status === 405) return ' Point --url at a dispatcher (swarm start-dispatcher), not at a swarm dashboard.';
+  // A dispatcher answers 405 too, but only to a method no swarm command sends.
+  if (status === 405) return ' If this is a swarm dashboard (it reads only), point --url at the dispatcher (swarm start-dispatcher) instead.';
   return '';
 }
 
