@@ -1,7 +1,7 @@
 import { dispatcherMachine } from '../machines/dispatcher-machine.ts';
 import { settlesWithin, systemClock, type Clock } from '../src/clock.ts';
 import type { LoadedManifest } from '../src/manifest/types.ts';
-import { plainCommandLine } from '../src/command-line.ts';
+import { plainCommandLine, type CommandLine } from '../src/command-line.ts';
 import { RunLeftUnfinishedError, SwarmError, UsageError } from '../src/errors.ts';
 import { dispatcherMessages } from '../src/messages.ts';
 import { newRunId } from '../src/run-id.ts';
@@ -63,6 +63,8 @@ export class Dispatcher {
   private readonly now: () => number;
   /** The runs' leases, takeovers and store outages (actors/leases/). */
   private readonly custody: RunCustody;
+  /** How its hints write a swarm command (DispatcherOptions.commandLine). */
+  private readonly commandLine: CommandLine;
 
   constructor(private readonly options: DispatcherOptions) {
     const { config } = options;
@@ -72,7 +74,9 @@ export class Dispatcher {
     this.clock = options.clock ?? systemClock;
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? Logger.get('dispatcher');
+    this.commandLine = options.commandLine ?? plainCommandLine;
     this.custody = new RunCustody({
+      commandLine: this.commandLine,
       store: this.store,
       owner: this.owner,
       leaseMs: config.coordinator.heartbeat_timeout,
@@ -189,7 +193,7 @@ export class Dispatcher {
   resume(runId: string): RunHandle {
     this.assertAccepting();
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already running here: there is nothing to resume (swarm resume ${runId} lets a paused one go on).`);
-    const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId, this.options.commandLine);
+    const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId, this.commandLine);
     const { epoch, why, previous } = takeover;
     this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
     // A compensation goes on to its end, as it would have (a cancel does not stop one either).
@@ -211,7 +215,7 @@ export class Dispatcher {
     this.assertAccepting();
     const active = this.runs.get(runId);
     if (active) throw activeRunConflict(runId, active.state, 'rollback');
-    const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId, this.options.commandLine);
+    const { loaded, tasks } = takeUpToRollBack(this.store, this.custody, runId, this.commandLine);
     this.log.info({ runId, workflow: loaded.manifest.name }, 'rolling back a finished run');
     return this.host(runId, loaded, { compensate: { why: 'request', settled: countByStatus(tasks), failed: 0 } });
   }
@@ -372,7 +376,7 @@ export class Dispatcher {
     for (const run of [...this.runs.values()]) {
       if (!run.rollingBack) continue;
       const resume = ['run', '--resume', run.runId];
-      const left = new RunLeftUnfinishedError(run.runId, (this.options.commandLine ?? plainCommandLine)(resume));
+      const left = new RunLeftUnfinishedError(run.runId, this.commandLine(resume));
       this.log.warn({ runId: run.runId }, left.message);
       this.letGo(run, left);
     }

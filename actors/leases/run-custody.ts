@@ -33,6 +33,8 @@ export interface RunCustodyOptions {
   outageLimitMs: number;
   log: SwarmLogger;
   host: CustodyHost;
+  /** How its messages write a swarm command (the dispatcher's config and database). */
+  commandLine: CommandLine;
 }
 
 /**
@@ -61,8 +63,11 @@ export class RunCustody {
     onFenced: (fenced) => this.onFenced(fenced),
   };
 
+  private readonly commandLine: CommandLine;
+
   constructor(options: RunCustodyOptions) {
     this.host = options.host;
+    this.commandLine = options.commandLine;
     this.owner = options.owner;
     this.leases = new RunLeases({
       store: options.store,
@@ -117,7 +122,7 @@ export class RunCustody {
   }
 
   /** Takes an unfinished run over (see RunTakeover.claim). */
-  claim(runId: string, commandLine?: CommandLine): Takeover {
+  claim(runId: string, commandLine = this.commandLine): Takeover {
     return this.takeover.claim(runId, commandLine);
   }
 
@@ -183,6 +188,6 @@ export class RunCustody {
   private lost(run: FencedRun): void {
     this.leases.relinquish(run.runId);
     if (!this.host.runs.has(run.runId)) return;
-    this.host.giveUp(run.runId, new RunFencedError(run.runId, run.heldEpoch, run.owner, run.epoch));
+    this.host.giveUp(run.runId, new RunFencedError(run.runId, run.heldEpoch, run.owner, run.epoch, this.commandLine(['show', run.runId])));
   }
 }

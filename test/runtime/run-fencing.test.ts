@@ -57,7 +57,8 @@ describe('a dispatcher that could not renew its lease in time', () => {
 
 describe('a run taken over by another process', () => {
   test('is stopped here at its next commit, and nothing more is written for it', async () => {
-    const h = makeHarness();
+    // Its hints name the config and database the dispatcher was started with.
+    const h = makeHarness({ commandLine: (words) => `swarm ${words.join(' ')} disp.toml --db state.db` });
     const handle = h.deploy(manifest('taken', chain(30, 20)));
     await until('two tasks to succeed', () => (h.store.getRunListing(handle.runId)?.completedTasks ?? 0) >= 2);
 
@@ -72,6 +73,7 @@ describe('a run taken over by another process', () => {
     expect(error).toBeInstanceOf(RunFencedError);
     expect(error).toMatchObject({ code: 'RUN_FENCED', name: 'RunFencedError', owner: 'elsewhere:1:1', epoch: 2 });
     expect((error as Error).message).toContain('elsewhere:1:1');
+    expect((error as Error).message).toContain(`Follow it with \`swarm show ${handle.runId} disp.toml --db state.db\`.`);
 
     // Not fatal: the dispatcher goes on. Its next run's commits carry on past the fenced one.
     expect(h.dispatcher.failure).toBeNull();
