@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { hostname } from 'node:os';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { newRun, newTask } from '../store-conformance.ts';
 import { firstLine } from './dispatcher-process.ts';
 import { removeTempDirs, sandbox, spawnCli } from './helpers.ts';
+import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 /**
  * `swarm dashboard CONFIG --db DB` says how to take up an interrupted run with the config and
@@ -21,8 +21,6 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-/** An owner that is certainly not alive: this host, a pid that cannot exist. */
-const DEAD_OWNER = `${hostname()}:2147483646:1`;
 
 describe('swarm dashboard and an interrupted run', () => {
   test('the run state and the runs list carry the resume command with its config and --db', async () => {

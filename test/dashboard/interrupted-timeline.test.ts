@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { runTimeline, TimelineFolds } from '../../src/dashboard/server/run-timeline.ts';
 import type { RunTimeline, TimelineBar } from '../../src/dashboard/wire.ts';
 import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, waitFor, withTimeout, type Harness } from '../runtime/helpers.ts';
+import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 afterEach(stopHarnesses);
 
@@ -15,8 +15,6 @@ afterEach(stopHarnesses);
  * ends where the journal saw it cut short (the takeover), and a finished run's axis at its end.
  */
 
-/** An owner that is certainly not alive: this host, a pid that cannot exist. */
-const DEAD_OWNER = `${hostname()}:2147483646:1`;
 const WAIT = join(FIXTURE_MODULES, 'wait-for-file.ts');
 
 /** Hands the run's lease to a dead owner (as its process dying would) and lets `second` take it up; opens the gate. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import { LiveHub, type LiveClient, type LiveMessage } from '../../src/dashboard/server/live-hub.ts';
 import { currentOwner } from '../../src/run-owner.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { waitFor } from '../runtime/helpers.ts';
 import { newRun, newTask } from '../store-conformance.ts';
 
 /**
@@ -25,14 +26,6 @@ function client(wantsRuns = false): LiveClient & { taken: LiveMessage[] } {
   };
 }
 
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const interruptions = (c: { taken: LiveMessage[] }) => c.taken.filter((m) => m.type === 'run');
 
 describe('the live hub and interrupted runs', () => {
@@ -51,11 +44,11 @@ describe('the live hub and interrupted runs', () => {
     try {
       // Its holder stops renewing: the lease runs out.
       store.renewRunLeases(owner, [{ runId: 'held', epoch: 1 }], 1);
-      await until('the page to hear of the interruption', () => interruptions(page).length > 0);
+      await waitFor(() => interruptions(page).length > 0, 'the page to hear of the interruption');
       expect(interruptions(page)).toEqual([{ type: 'run', runId: 'held', interruption: 'expired' }]);
       // Held and renewed all along: nothing said of it, though the hub has looked since.
       expect(interruptions(otherPage)).toEqual([]);
-      await until('the runs list to be told', () => list.taken.some((m) => m.type === 'runs'));
+      await waitFor(() => list.taken.some((m) => m.type === 'runs'), 'the runs list to be told');
 
       // A page that starts watching it now hears at once.
       const late = client();
@@ -65,7 +58,7 @@ describe('the live hub and interrupted runs', () => {
 
       // Taken up again (renewed): the page hears that too, and only once each way.
       store.renewRunLeases(owner, [{ runId: 'held', epoch: 1 }], 60_000);
-      await until('the page to hear it was taken up', () => interruptions(page).length > 1);
+      await waitFor(() => interruptions(page).length > 1, 'the page to hear it was taken up');
       expect(interruptions(page)).toEqual([
         { type: 'run', runId: 'held', interruption: 'expired' },
         { type: 'run', runId: 'held', interruption: null },
@@ -97,7 +90,7 @@ describe('the live hub and interrupted runs', () => {
     hub.watch(page, 'held', 0, true);
     try {
       store.renewRunLeases(owner, [{ runId: 'held', epoch: 1 }], 1);
-      await until('the page to hear of the interruption', () => interruptions(page).length > 0);
+      await waitFor(() => interruptions(page).length > 0, 'the page to hear of the interruption');
       expect(failures).toBe(0);
       expect(interruptions(page)).toEqual([{ type: 'run', runId: 'held', interruption: 'expired' }]);
     } finally {

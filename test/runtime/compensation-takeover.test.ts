@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'bun:test';
 import type { Manifest } from '../../src/manifest/types.ts';
 import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, taskOf, waitFor, withTimeout, type Harness } from './helpers.ts';
+import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 afterEach(stopHarnesses);
 
@@ -16,8 +16,6 @@ afterEach(stopHarnesses);
  * `null` for its symbol's output, the rollbacks still to come never ran, and the run ended failed.
  */
 
-/** An owner that is certainly not alive: this host, a pid that cannot exist. */
-const DEAD_OWNER = `${hostname()}:2147483646:1`;
 const WAIT = join(FIXTURE_MODULES, 'wait-for-file.ts');
 const ECHO = join(FIXTURE_MODULES, 'echo-context.ts');
 

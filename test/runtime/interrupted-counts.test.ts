@@ -1,16 +1,14 @@
 import { Database } from 'bun:sqlite';
 import { writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { listedRun } from '../../src/run-liveness.ts';
 import { readRunResult } from '../../src/run-result.ts';
 import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, waitFor } from './helpers.ts';
+import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 afterEach(stopHarnesses);
 
-/** An owner that is certainly not alive: this host, a pid that cannot exist. */
-const DEAD_OWNER = `${hostname()}:2147483646:1`;
 
 describe('an interrupted run in the lists', () => {
   test("counts its tasks from their rows: the run row's counts on their way died with its process", async () => {

@@ -1,12 +1,10 @@
-import { hostname } from 'node:os';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { FailingStore } from './failing-store.ts';
 import { loadedManifest, makeHarness, manifest, stopHarnesses, sym, taskOf, taskTransitions, waitFor, withTimeout } from './helpers.ts';
+import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 afterEach(stopHarnesses);
 
-/** An owner that is certainly not alive: this host, a pid that cannot exist. */
-const DEAD_OWNER = `${hostname()}:2147483646:1`;
 
 const chain = (n: number, ms = 5) =>
   Array.from({ length: n }, (_, i) => sym(`s${i}`, { parameters: { operation: 'delay', ms }, dependencies: i > 0 ? [`s${i - 1}`] : [] }));
