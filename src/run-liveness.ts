@@ -1,3 +1,4 @@
+import type { CommandLine } from './command-line.ts';
 import { recountRun, toRunSummary, type Interruption, type ListedRun } from './run-result.ts';
 
 export type { Interruption } from './run-result.ts';
@@ -36,8 +37,11 @@ export function resumeHint(runId: string, why: Interruption = 'dead', resume = `
   return `${interruptionWords(why)}; take it up with \`${resume}\` (a dispatcher started on this database takes it up too)`;
 }
 
-/** A run as lists show it (ListedRun): with whether it is interrupted. */
-export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
+/**
+ * A run as lists show it (ListedRun): with whether it is interrupted, and then why and the
+ * command that takes it up, as `commandLine` writes it (the reader's config and database).
+ */
+export function listedRun(store: SwarmStore, run: RunListing, commandLine: CommandLine): ListedRun {
   // Only a rolled-back run may have been rolled back by hand: its coordinator's rows tell.
   const rolledBack = run.status === 'rolled_back' || run.status === 'rollback_failed';
   const endedAt = rolledBack ? (runStory(readActorsJournal(store, run.id, [`coordinator:${run.id}`])).endedAt ?? run.finishedAt) : run.finishedAt;
@@ -45,7 +49,8 @@ export function listedRun(store: SwarmStore, run: RunListing): ListedRun {
   // An interrupted run's row can lag its tasks: the counts on their way to it (up to 100 ms
   // of settlements, actors/settled-tally.ts) went with its process. Its tasks' rows say.
   const counted = why !== null ? recountRun(store, run.id) : {};
-  return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted: why !== null, ...(why && { interruption: why }), endedAt };
+  const interrupted = why !== null ? { interruption: why, resumeCommand: commandLine(['run', '--resume', run.id]) } : {};
+  return { ...toRunSummary(run), ...counted, manifestPath: run.manifestPath, interrupted: why !== null, ...interrupted, endedAt };
 }
 
 /**

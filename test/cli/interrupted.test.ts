@@ -48,7 +48,7 @@ describe('a run whose process was killed', () => {
     const runs = await swarm(['runs', '--db', db], config);
     expect(runs.stdout).toContain('running (interrupted)');
     expect(runs.stdout).toContain('swarm run --resume <run>');
-    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true, interruption: 'dead' });
+    expect((await swarmJson(['runs', '--db', db], config)).json.runs[0]).toMatchObject({ runId, status: 'running', interrupted: true, interruption: 'dead', resumeCommand: `swarm run --resume ${runId} ${config} --db ${db}` });
     const show = await swarm(['show', runId, '--db', db], config);
     expect(show.stdout).toContain(`running, interrupted: its process is gone; take it up with \`swarm run --resume ${runId} ${config} --db ${db}\``);
     expect((await swarmJson(['show', runId, '--db', db], config)).json.interrupted).toBe(true);

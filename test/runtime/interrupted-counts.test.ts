@@ -6,6 +6,7 @@ import { listedRun } from '../../src/run-liveness.ts';
 import { readRunResult } from '../../src/run-result.ts';
 import { FIXTURE_MODULES, makeHarness, manifest, stopHarnesses, sym, waitFor } from './helpers.ts';
 import { DEAD_OWNER } from '../support/dead-owner.ts';
+import { plainCommandLine } from '../../src/command-line.ts';
 
 afterEach(stopHarnesses);
 
@@ -30,10 +31,10 @@ describe('an interrupted run in the lists', () => {
     db.run('UPDATE runs SET completed_tasks = 0, failed_tasks = 0 WHERE id = ?', [handle.runId]);
     db.close();
     const reader = makeHarness({ sharing: h });
-    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!)).toMatchObject({ interrupted: false, completedTasks: 0, failedTasks: 0 });
+    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!, plainCommandLine)).toMatchObject({ interrupted: false, completedTasks: 0, failedTasks: 0 });
     const held = reader.store.getRunLease(handle.runId)!;
     reader.store.claimRunLease(handle.runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
-    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!)).toMatchObject({ interrupted: true, completedTasks: 1, failedTasks: 1 });
+    expect(listedRun(reader.store, reader.store.getRunListing(handle.runId)!, plainCommandLine)).toMatchObject({ interrupted: true, completedTasks: 1, failedTasks: 1 });
     // `swarm show --json` and the HTTP run result: their counts agree with the tasks they list.
     expect(readRunResult(reader.store, handle.runId)).toMatchObject({ completedTasks: 1, failedTasks: 1 });
     writeFileSync(gate, '');

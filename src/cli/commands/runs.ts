@@ -8,7 +8,7 @@ import { out } from '../exit.ts';
 import { runFilter, type RunFilterOptions } from '../filters.ts';
 import { printJson } from '../output.ts';
 import { runsTable } from '../tables.ts';
-import { swarmCommandLine } from '../../command-line.ts';
+import { commandLineFor, swarmCommandLine } from '../../command-line.ts';
 
 const DEFAULT_LIMIT = 20;
 
@@ -38,7 +38,7 @@ export function registerRuns(program: Command): void {
         const runs = filtered
           ? store.listRuns({ ...(filter.status && { status: filter.status }) }).filter(filter.accepts).slice(0, limit === 0 ? undefined : limit)
           : store.listRuns({ ...(limit !== 0 && { limit }), ...(filter.status && { status: filter.status }) });
-        const listed = runs.map((r) => listedRun(store, r));
+        const listed = runs.map((r) => listedRun(store, r, commandLineFor(configPath, opts.db)));
         const interrupted = new Set(listed.filter((r) => r.interrupted).map((r) => r.runId));
         if (opts.json) await printJson({ runs: listed });
         else if (runs.length === 0 && (filtered || filter.status)) await out('No run matches these filters.');

@@ -26,10 +26,7 @@ export function listRunsPage(store: SwarmStore, params: URLSearchParams, command
     : store.listRuns({ ...(want !== undefined && { limit: want }), ...(filter.status && { status: filter.status }) });
   const page = limit === 0 ? candidates.slice(offset) : candidates.slice(offset, offset + limit);
   return {
-    runs: page.map((run) => {
-      const listed = listedRun(store, run);
-      return listed.interrupted ? { ...listed, resumeCommand: commandLine(['run', '--resume', run.id]) } : listed;
-    }),
+    runs: page.map((run) => listedRun(store, run, commandLine)),
     offset,
     hasMore: limit !== 0 && candidates.length > offset + limit,
   };
