@@ -1,7 +1,8 @@
 import type { CommandLine } from './command-line.ts';
-import { recountRun, toRunSummary, type Interruption, type ListedRun } from './run-result.ts';
+import { INTERRUPTION_WORDS, type Interruption } from './interruption.ts';
+import { recountRun, toRunSummary, type ListedRun } from './run-result.ts';
 
-export type { Interruption } from './run-result.ts';
+export type { Interruption } from './interruption.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';
@@ -24,9 +25,7 @@ export function interruption(store: SwarmStore, run: Pick<RunRecord, 'id' | 'sta
 
 /** Why nothing moves an interrupted run, in words that say only what is known. */
 export function interruptionWords(why: Interruption): string {
-  if (why === 'dead') return 'its process is gone';
-  if (why === 'expired') return 'its lease ran out (its process is gone, or stopped renewing it)';
-  return 'no process has taken it up';
+  return INTERRUPTION_WORDS[why];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SerializedError } from './errors.ts';
+import type { Interruption } from './interruption.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
 import { COMPENSATION_STATUSES, failedCount, isFinishedRun, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
 
@@ -74,14 +75,6 @@ export function toTaskResult(task: TaskRecord): TaskResult {
   };
 }
 
-/**
- * Why an unfinished run is interrupted (src/run-owner.ts takeoverBasis), or null while a live
- * process holds it (or it is finished): `dead`, its process is known gone on this host;
- * `expired`, its lease ran out — its process is gone, or alive but no longer renewing it
- * (stopped, cut off from the database), or on another host where it cannot be checked;
- * `unowned`, no process ever took it.
- */
-export type Interruption = 'dead' | 'expired' | 'unowned';
 
 /**
  * A run as lists show it (`swarm runs --json`, GET /api/runs, the dashboard's runs): its

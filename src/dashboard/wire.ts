@@ -8,7 +8,8 @@ import type { AttemptRecord } from '../attempt-history.ts';
 import type { DagGroup } from '../graph/groups.ts';
 import type { Statechart as MachineChart } from '../graph/statechart.ts';
 import type { SymbolSpec } from '../manifest/types.ts';
-import type { Interruption, TaskResult } from '../run-result.ts';
+import type { Interruption } from '../interruption.ts';
+import type { TaskResult } from '../run-result.ts';
 import type { TransitionRecord } from '../store/types.ts';
 
 export type { AttemptRecord } from '../attempt-history.ts';

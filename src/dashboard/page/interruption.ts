@@ -1,13 +1,12 @@
-import type { Interruption } from '../../run-result.ts';
+import { INTERRUPTION_WORDS, type Interruption } from '../../interruption.ts';
 
-/** Why nothing moves an interrupted run, as src/run-liveness.ts says it (the page does not import the store's code). */
-export const INTERRUPTION: Record<Interruption, string> = {
-  dead: 'Its process is gone',
-  expired: 'Its lease ran out (its process is gone, or stopped renewing it)',
-  unowned: 'No process has taken it up',
-};
+/** Why nothing moves an interrupted run, as the CLI says it, at the start of a sentence. */
+export function interruptionSentence(why: Interruption | undefined): string {
+  const words = INTERRUPTION_WORDS[why ?? 'dead'];
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
 /** A runs list's note on an interrupted run; `resume`: the server's command for it (its config and --db). */
 export function interruptionTitle(runId: string, why: Interruption | undefined, resume = `swarm run --resume ${runId}`): string {
-  return `${INTERRUPTION[why ?? 'dead']}; take it up with ${resume}`;
+  return `${interruptionSentence(why)}; take it up with ${resume}`;
 }

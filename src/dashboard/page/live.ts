@@ -1,5 +1,5 @@
 import type { RowsSummary } from '../../journal-view.ts';
-import type { Interruption } from '../../run-result.ts';
+import type { Interruption } from '../../interruption.ts';
 
 /**
  * The page's one WebSocket to `/api/live`. The server pushes, after each commit, what the new

@@ -6,7 +6,7 @@ import { html } from './html.ts';
 import { JournalTable } from './journal-table.ts';
 import { RunControls } from './run-controls.ts';
 import { Link, runHref, StateBadge } from './link.ts';
-import { INTERRUPTION } from './interruption.ts';
+import { interruptionSentence } from './interruption.ts';
 import { liveSocket } from './live.ts';
 import { setQuery, type Place } from './router.ts';
 import { applyEveryMs, applySummaries, countByState, taskIndex } from './run-live.ts';
@@ -107,7 +107,7 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
     <h1>Run <span class="mono">${runId}</span> ${summary && html`<small>${summary.name}</small>`}
       ${state && html` <span data-testid="run-state"><${StateBadge} state=${state.runState} /></span>`}
       ${state?.interrupted && html` <small class="st-interrupted" data-testid="interrupted">(interrupted)</small>`}</h1>
-    ${state?.interrupted && at === null && html`<p>${INTERRUPTION[state.interruption ?? 'dead']}, so nothing moves it: take it up with <code data-testid="resume-command">${state.resumeCommand ?? `swarm run --resume ${runId}`}</code> (a dispatcher started on this database takes it up too).</p>`}
+    ${state?.interrupted && at === null && html`<p>${interruptionSentence(state.interruption)}, so nothing moves it: take it up with <code data-testid="resume-command">${state.resumeCommand ?? `swarm run --resume ${runId}`}</code> (a dispatcher started on this database takes it up too).</p>`}
     ${state && at === null && html`<${RunControls} runId=${runId} runState=${state.interrupted ? 'interrupted' : state.runState} selected=${selected} />`}
     ${summary?.replayOf && html`<p>replay of <${Link} href=${runHref(summary.replayOf)}>${summary.replayOf}<//></p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
