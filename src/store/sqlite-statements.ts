@@ -2,7 +2,7 @@ import type { Database, Statement } from 'bun:sqlite';
 import type { ColumnValue, NodeRow, PatchField, RunListingRow, RunRow, TaskRow, TransitionRow } from './rows.ts';
 import type { StoredPart } from './manifest-parts.ts';
 import { FINISHED_RUN_STATUSES, UNDONE_STATUSES, sqlStatusList } from './validation.ts';
-import type { TaskStatus } from './types.ts';
+import { UNFINISHED_RUN_STATUSES, type TaskStatus } from './types.ts';
 
 /**
  * Every statement the SQLite store runs, prepared once per connection. Preparing is far more
@@ -128,7 +128,7 @@ export class SqliteStatements {
     );
     // One statement for any status list: the list is bound as a JSON array.
     this.listUnfinishedRunIds = db.prepare(
-      "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, rowid",
+      `SELECT id FROM runs WHERE status IN ${sqlStatusList(UNFINISHED_RUN_STATUSES)} ORDER BY created_at, rowid`,
     );
     this.listRunsWithStatus = db.prepare(
       `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status IN (SELECT value FROM json_each(?)) ${NEWEST_FIRST}`,

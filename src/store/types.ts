@@ -28,6 +28,8 @@ export const RUN_STATUSES = ['running', 'paused', 'succeeded', 'failed', 'cancel
 export type RunStatus = (typeof RUN_STATUSES)[number];
 /** A run that has ended: it may be replayed, rolled back or pruned, never resumed. */
 export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'rolled_back', 'rollback_failed'];
+/** A run some process may still move (or take up): the rest. */
+export const UNFINISHED_RUN_STATUSES: readonly RunStatus[] = RUN_STATUSES.filter((s) => !FINISHED_RUN_STATUSES.includes(s));
 export function isFinishedRun(status: RunStatus): boolean {
   return FINISHED_RUN_STATUSES.includes(status);
 }

@@ -1,5 +1,5 @@
 import { interruption, type Interruption } from '../../run-liveness.ts';
-import type { SwarmStore } from '../../store/types.ts';
+import { UNFINISHED_RUN_STATUSES, type SwarmStore } from '../../store/types.ts';
 import type { LiveClient, LiveMessage } from './live-hub.ts';
 
 /**
@@ -74,7 +74,7 @@ export class InterruptionWatch {
     }
     if (![...clients].some((c) => c.wantsRuns)) return;
     const interrupted = this.store
-      .listRuns({ limit: UNFINISHED_LOOKED_AT, status: ['running', 'paused'] })
+      .listRuns({ limit: UNFINISHED_LOOKED_AT, status: [...UNFINISHED_RUN_STATUSES] })
       .filter((run) => interruption(this.store, run) !== null)
       .map((run) => run.id)
       .join(',');

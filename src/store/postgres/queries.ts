@@ -1,3 +1,4 @@
+import { UNFINISHED_RUN_STATUSES } from '../types.ts';
 import { FINISHED_RUN_STATUSES, UNDONE_STATUSES, sqlStatusList } from '../validation.ts';
 
 /**
@@ -48,7 +49,7 @@ export const Q = {
   /** starts_with, not a range: the database's collation need not order ids byte by byte. */
   listRunsByIdPrefix: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE starts_with(runs.id, $1) ORDER BY runs.id COLLATE "C" LIMIT $2`,
   listRunsWithStatus: `SELECT ${RUN_LIST_COLUMNS} FROM ${RUNS} WHERE status = ANY ($2::text[]) ${NEWEST_FIRST}`,
-  listUnfinishedRunIds: "SELECT id FROM runs WHERE status IN ('running', 'paused') ORDER BY created_at, inserted",
+  listUnfinishedRunIds: `SELECT id FROM runs WHERE status IN ${sqlStatusList(UNFINISHED_RUN_STATUSES)} ORDER BY created_at, inserted`,
   /** As value arrays, in TASK_KEYS order (protocol.ts). */
   selectTasks: `SELECT ${TASK_COLUMNS} FROM tasks WHERE run_id = $1 AND position > $2 AND status <> $4 ORDER BY tasks.position LIMIT $3`,
   countTasksByStatus: 'SELECT status, count(*)::int AS tasks FROM tasks WHERE run_id = $1 GROUP BY status',
