@@ -100,6 +100,8 @@ describe('a killed run, in the read-only dashboard', { skip: SKIP }, () => {
     assert.match(await page.locator('main, body').first().innerText(), /Its process is gone, so nothing moves it: take it up with/);
     // With the config and --db the dashboard was started with, as the CLI's hints have them.
     await page.locator('[data-testid=resume-command]', { hasText: resumeCommand() }).waitFor();
+    // Its timeline is read again and stops growing with the clock: nothing moves the run.
+    await page.locator('[data-testid=timeline][data-growing=no]').waitFor();
     const mark = listPage.locator('[data-testid=runs-table] tr', { hasText: runId }).locator('[data-testid=interrupted]');
     await mark.waitFor();
     for (const deadline = Date.now() + 10_000; (await mark.getAttribute('title')) !== `Its process is gone; take it up with ${resumeCommand()}`; ) {

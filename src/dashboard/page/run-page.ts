@@ -80,6 +80,8 @@ export function RunPage({ runId, place }: { runId: string; place: Place }) {
           (why) => {
             if (at !== null || !current) return;
             setState((prev) => (prev ? { ...prev, interrupted: why !== null, interruption: why ?? undefined } : prev));
+            // The timeline is read again: an interrupted run's is no longer live (its bars stop).
+            setTick((t) => t + 1);
             // How to take it up is the server's to say (its config and --db): read with the state.
             if (why !== null) {
               getJson<RunState>(`${runPath(runId)}/state`).then(

@@ -67,7 +67,7 @@ export function TimelineView({ runId, place, at, tick }: { runId: string; place:
   const span = t1 - t0;
   const x = (t: number) => LABEL + ((t - t0) / span) * (WIDTH - LABEL - 10);
   const height = data.rows.length * ROW + 24;
-  return html`<section class="timeline" data-testid="timeline">
+  return html`<section class="timeline" data-testid="timeline" data-growing=${growing ? 'yes' : 'no'}>
     <h2>Timeline <small>${(span / 1000).toFixed(span < 10_000 ? 2 : 0)} s</small>
       <label><input type="checkbox" checked=${byNode} onChange=${() => setQuery({ tl: byNode ? null : 'node', tloff: null }, true)} /> by node</label></h2>
     <svg viewBox=${`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label="attempts over time">
