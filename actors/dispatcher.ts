@@ -253,7 +253,7 @@ export class Dispatcher {
           continue;
         }
         this.unresumable.add(id);
-        this.log.error({ runId: id, err }, 'an unfinished run could not be resumed; resume it by hand with swarm run --resume');
+        this.log.error({ runId: id, err }, `an unfinished run could not be resumed; resume it by hand with \`${this.commandLine(['run', '--resume', id])}\``);
       }
     }
     return handles;

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   random?: () => number;
   /** How the dispatcher's hints name a swarm command (DispatcherOptions.commandLine). */
   commandLine?: (words: readonly string[]) => string;
+  /** The dispatcher's logger (default: one that drops everything). */
+  logger?: SwarmLogger;
   /** Use this harness's temp directory and database (a second dispatcher on the same file); the first one removes it. */
   sharing?: Harness;
   /** `[coordinator] heartbeat_timeout`: the length of the runs' leases. */
@@ -107,7 +109,7 @@ export function makeHarness(options: HarnessOptions = {}): Harness {
   const dispatcher = new Dispatcher({
     config,
     store,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     ...(options.random ? { random: options.random } : {}),
     ...(options.commandLine ? { commandLine: options.commandLine } : {}),
   });
