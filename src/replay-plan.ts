@@ -72,8 +72,20 @@ function rerunReason(
 /** What decides a symbol's result; priority, timeout and retries only change how it is run. */
 function sameSymbol(a: SymbolSpec, b: SymbolSpec): boolean {
   const key = (s: SymbolSpec) =>
-    JSON.stringify([s.type, s.context, s.dispatch, s.parameters, [...new Set(s.dependencies)].sort(), s.rollback ?? null]);
+    JSON.stringify(keysInOrder([s.type, s.context, s.dispatch, s.parameters, [...new Set(s.dependencies)].sort(), s.rollback ?? null]));
   return key(a) === key(b);
+}
+
+/**
+ * `value` with every mapping's keys sorted: the order a manifest lists a mapping's keys in means
+ * nothing (YAML, TOML, JSON), while a list's order does.
+ */
+function keysInOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(keysInOrder);
+  if (value === null || typeof value !== 'object') return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = keysInOrder((value as Record<string, unknown>)[key]);
+  return sorted;
 }
 
 function downstream(manifest: Manifest, from: string): Set<string> {
