@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { SqliteStore } from '../../src/store/index.ts';
 import { readFileJournal } from '../../src/store/bulk-journal-reader.ts';
-import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT } from '../cli/helpers.ts';
+import { removeTempDirs, sandbox, swarm, swarmJson, TIMEOUT, writeManifest } from '../cli/helpers.ts';
 import { loadJournalFixtures, writeFixtureToStore } from './journal-fixtures.ts';
 
 afterEach(removeTempDirs);
@@ -18,6 +18,23 @@ function databaseWith(name: string) {
 }
 
 describe('swarm replay --simulate', () => {
+  // Its table holds text the swarm did not write (an output, an error): escaped, as every table
+  // has it, not passed to the terminal (a colour code went through, with a reset added).
+  test(
+    'an output with escape sequences is shown escaped in the detail column',
+    async () => {
+      const { dir, config, db } = sandbox();
+      const file = writeManifest(dir, 'esc.yaml', 'name: esc\nsymbols:\n  - {name: a, type: action, parameters: {operation: echo, message: "A\\u001b[32mgreen"}}\n');
+      const ran = await swarmJson(['run', file, '--db', db], config);
+      expect(ran.code).toBe(0);
+      const text = await swarm(['replay', ran.json.runId, '--simulate', '--db', db], config);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('A\\x1b[32mgreen');
+      expect(text.stdout).not.toContain('\x1b[32m');
+    },
+    TIMEOUT,
+  );
+
   test(
     'prints every actor and checks the projections; --json is one document; exit 0',
     async () => {

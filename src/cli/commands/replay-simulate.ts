@@ -7,6 +7,7 @@ import { err, out } from '../exit.ts';
 import { describeValue, printJson, truncate } from '../output.ts';
 import { swarmCommandLine } from '../../command-line.ts';
 import { renderTable } from '../table-render.ts';
+import { cellText } from '../../terminal-text.ts';
 
 export interface SimulateCliOptions {
   at?: string;
@@ -95,7 +96,8 @@ function actorTable(actors: SimulatedActor[]): string {
   const listed = tasks.length <= LISTED_TASKS ? tasks : tasks.filter((a) => !TERMINAL.has(a.state)).slice(0, LISTED_TASKS);
   const rows = [...actors.filter((x) => x.kind !== 'task'), ...listed].map((a) => {
     const restarts = a.instances > 1 ? ` (${a.instances} instances)` : '';
-    return [truncate(a.actorId, 48), a.kind, a.state, a.lastSeq, attempts(a), truncate(detail(a) + restarts, 70)];
+    // Text the swarm did not write (an error, an output) goes in escaped, as in every table.
+    return [cellText(truncate(a.actorId, 48)), a.kind, a.state, a.lastSeq, attempts(a), cellText(truncate(detail(a) + restarts, 70))];
   });
   let text = renderTable(['actor', 'kind', 'state', 'last seq', 'attempts', 'detail'], rows);
   if (listed.length < tasks.length) {
