@@ -3,6 +3,7 @@ import { Database } from 'bun:sqlite';
 import { StoreUnavailableError, SwarmError } from '../errors.ts';
 import { assertStateDatabase } from './foreign-database.ts';
 import { applyMigrations } from './migrations.ts';
+import { isSqliteBusy, StoreLockedError } from './store-errors.ts';
 
 /**
  * How long a connection waits for another process's write lock before failing with SQLITE_BUSY.
@@ -79,6 +80,8 @@ export function openDatabase(location: string, options: ConnectionOptions = {}):
   } catch (err) {
     db?.close();
     if (err instanceof SwarmError) throw err;
+    // Its checks write: another process's long write transaction holds them up, as it does a commit.
+    if (isSqliteBusy(err)) throw new StoreLockedError(location, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, err);
     throw new StoreUnavailableError(location, err);
   }
 }

@@ -62,4 +62,19 @@ describe('the state database locked by another process for longer than a commit 
     expect(result.stderr).toContain('the state database answers again');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+
+  // Opening the database meets the lock too (its checks write): the message says what it is,
+  // not to check the path and its permissions, which are fine.
+  test('a command that opens the database while the lock is held says it is locked by another process: exit 3', async () => {
+    const { dir, config, db } = sandbox();
+    const manifest = writeManifest(dir, 'one.yaml', 'name: one\nsymbols:\n  - {name: a, type: action, parameters: {operation: noop}}\n');
+    expect((await swarmJson(['run', manifest, '--db', db], config)).code).toBe(0);
+    const lock = await holdWriteLock(db);
+    const pruned = await swarmJson(['prune', '--older-than', '0s', '--yes', '--db', db], config);
+    expect(pruned.code).toBe(3);
+    expect(pruned.json.error.code).toBe('STORE_UNAVAILABLE');
+    expect(pruned.json.error.message).toContain('is locked: another process held its write lock');
+    expect(pruned.json.error.message).not.toContain('permissions');
+    await lock.release();
+  });
 });
