@@ -164,7 +164,7 @@ export class Dispatcher {
   /** What a replay of the stored run would reuse and run again; nothing starts (see startReplay). */
   planReplay(runId: string, options: ReplayOptions & { manifest?: LoadedManifest } = {}): PlannedReplay {
     this.refuseReplayOfActive(runId);
-    return planStoredReplay(this.store, runId, options);
+    return planStoredReplay(this.store, runId, { ...options, commandLine: this.commandLine });
   }
 
   startReplay({ original, loaded, plan }: PlannedReplay): RunHandle & { plan: ReplayPlan } {

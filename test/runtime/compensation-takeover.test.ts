@@ -52,6 +52,11 @@ async function takeOverWhileUndoingB(first: Harness, runId: string, gate: string
   expect(() => second.dispatcher.rollback(runId)).toThrow(`Run ${runId} is running: it is rolling back already; wait for that to end (a rollback is not cancelled).`);
   const held = second.store.getRunLease(runId)!;
   second.store.claimRunLease(runId, { owner: DEAD_OWNER, leaseMs: 60_000, fromEpoch: held.epoch, onlyIfExpired: false });
+  // Interrupted mid-compensation: a replay would reuse what the compensation left is about to
+  // undo. Refused, saying to finish the rollback first.
+  expect(() => second.dispatcher.replay(runId)).toThrow(
+    `Run ${runId} was rolling back when its process stopped: its process is gone; take it up with \`swarm run --resume ${runId}\` (a dispatcher started on this database takes it up too), which finishes its rollbacks; replay it once it has.`,
+  );
   const [resumed] = second.dispatcher.resumeOrphanedRuns();
   expect(resumed.runId).toBe(runId);
   writeFileSync(gate, '');
