@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SwarmError } from '../../../src/errors.ts';
 import type { Operation } from '../operation.ts';
@@ -37,8 +38,23 @@ export const log: Operation = async (ctx) => {
  * the user's own processor, in the worker thread. It receives a context with the parameters,
  * the dependencies' outputs, the attempt, an abort signal and the state table.
  */
-/** Module files this thread has imported: their top level has run, and import() only finds them again. */
-const imported = new Set<string>();
+/**
+ * Module files this thread has imported, each with the modification time of the version it has:
+ * their top level has run, and import() only finds them again — unless the file changed since,
+ * when the thread drops its copy and imports it anew (a worker or dispatcher runs for days, and
+ * ran an edited module's old code). Files a module imports itself are not looked at.
+ */
+const imported = new Map<string, number | null>();
+
+/** The file `path` resolves to (as import() resolves it) and when it was last modified, or nulls. */
+function versionOf(path: string): { file: string | null; modifiedAt: number | null } {
+  try {
+    const file = Bun.resolveSync(path, dirname(path));
+    return { file, modifiedAt: statSync(file).mtimeMs };
+  } catch {
+    return { file: null, modifiedAt: null }; // missing: import() says why
+  }
+}
 
 export const runModule: Operation = async (ctx) => {
   const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
@@ -47,6 +63,11 @@ export const runModule: Operation = async (ctx) => {
   // User code: the module's top level, run by its first import in this thread (which may run
   // it before import() returns), and its function, run after the await below (so a report
   // sent in a microtask goes before it, for all the requests started in this turn at once).
+  const { file, modifiedAt } = versionOf(path);
+  if (imported.has(path) && imported.get(path) !== modifiedAt) {
+    if (file !== null) delete require.cache[file];
+    imported.delete(path);
+  }
   if (imported.has(path)) ctx.reportSoon();
   else ctx.reportNow();
   let loaded: Record<string, unknown>;
@@ -73,7 +94,7 @@ export const runModule: Operation = async (ctx) => {
       `module ${path} has no exported function "${exportName}"; export one (default or named in parameters.export).`,
     );
   }
-  imported.add(path);
+  imported.set(path, modifiedAt);
   let returned = false;
   // The start was reported before the import, or in a message for every request of the turn:
   // either way, before the function of another request may have taken the thread for good.
