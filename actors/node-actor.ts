@@ -12,6 +12,7 @@ export function startNodeActor(options: {
   journal?: JournalRecorder;
   nodeId: string;
   kind: 'local' | 'remote';
+  /** What the node offers, read at each projection (a remote worker may withdraw a backend). */
   capabilities: Iterable<string>;
   capacity: number;
   startedAt: number;
@@ -24,7 +25,7 @@ export function startNodeActor(options: {
           actorId: `node:${options.nodeId}`,
           kind: 'node',
           runId: null,
-          project: nodeProjector(options.kind, [...options.capabilities], options.startedAt),
+          project: nodeProjector(options.kind, options.capabilities, options.startedAt),
         },
         input,
       )

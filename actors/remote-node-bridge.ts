@@ -283,6 +283,9 @@ export class RemoteNodeBridge implements NodeRuntime {
         this.capabilities.clear();
         for (const c of message.capabilities) this.capabilities.add(c);
         this.options.onCapacity(); // jobs may be servable now, or need the wait for another node
+        // Its row (/api/nodes, the Nodes page) offers what it offers now: written with this stamp.
+        this.lastSeenRecorded = this.lastHeard;
+        this.actor.send(nodeMessages.heartbeat(this.lastHeard));
         return;
       case 'draining':
         this.draining = true;

@@ -69,7 +69,7 @@ export const projectRun: Projector = (snapshot: { value: string; context: Coordi
   };
 };
 
-export function nodeProjector(kind: 'local' | 'remote', capabilities: readonly string[], startedAt: number): Projector {
+export function nodeProjector(kind: 'local' | 'remote', capabilities: Iterable<string>, startedAt: number): Projector {
   return (snapshot: { value: string; context: NodeContext }, tag) => ({
     node: {
       id: snapshot.context.nodeId,

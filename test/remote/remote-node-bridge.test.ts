@@ -371,12 +371,20 @@ describe('RemoteNodeBridge', () => {
 
 describe('RemoteNodeBridge: capabilities', () => {
   test('a worker that withdraws a backend gets no more of its tasks; it may offer it again', () => {
-    const { bridge } = setup();
+    const { bridge, journal, store } = setup();
+    const row = () => {
+      journal.flush();
+      return store.listNodes().find((n) => n.id === 'remote:w1')?.capabilities;
+    };
     expect([...bridge.capabilities]).toEqual(['internal', 'php_engine']);
+    expect(row()).toEqual(['internal', 'php_engine']);
     bridge.receive(toDispatcher.capabilities(['internal']));
     expect(bridge.capabilities.has('php_engine')).toBe(false);
+    // Its row says so too (/api/nodes, the Nodes page listed the withdrawn backend).
+    expect(row()).toEqual(['internal']);
     bridge.receive(toDispatcher.capabilities(['internal', 'php_engine']));
     expect(bridge.capabilities.has('php_engine')).toBe(true);
+    expect(row()).toEqual(['internal', 'php_engine']);
   });
 });
 
