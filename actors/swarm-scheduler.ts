@@ -119,8 +119,11 @@ export class SwarmScheduler {
   /** Takes a run's queued jobs of the given kinds out of the queue (pause, cancel). */
   withdraw(owner: JobOwner, kinds: ReadonlySet<ReadyJob['kind']>): ReadyJob[] {
     const out: ReadyJob[] = [];
-    for (const queue of this.queues.values()) {
+    for (const [target, queue] of this.queues) {
       out.push(...queue.removeWhere((job) => job.owner === owner && kinds.has(job.kind)));
+      // The wait for a node measures how long jobs have waited: none waits now (a paused run's
+      // jobs left), so jobs queued again later (it resumes) get the whole wait.
+      if (queue.size === 0) this.missingSince.delete(target);
     }
     return out.sort((a, b) => a.seq - b.seq);
   }

@@ -436,6 +436,26 @@ describe('SwarmScheduler: waiting for a capable node (nodeWait)', () => {
     expect(owner.unservableJobs.map((u) => u.task)).toEqual([0]);
   });
 
+  // A paused run's jobs leave the queue: the wait measures how long jobs have been waiting, so
+  // a run paused while its node was missing (to bring a worker up) gets the whole wait again
+  // when it resumes, not an instant failure.
+  test('jobs withdrawn (a paused run) and queued again later get the whole wait again', async () => {
+    const owner = new FakeOwner();
+    const { clock, s } = waiting(1_000);
+    s.enqueue(job(owner, 0, { target: 'php_engine' }));
+    await nextPump();
+    clock.increment(500);
+    const parked = s.withdraw(owner, new Set(['run']));
+    expect(parked).toHaveLength(1);
+    clock.increment(5_000);
+    s.enqueue(job(owner, 0, { target: 'php_engine' }));
+    await nextPump();
+    clock.increment(999);
+    expect(owner.unservableJobs).toEqual([]);
+    clock.increment(1);
+    expect(owner.unservableJobs.map((u) => u.task)).toEqual([0]);
+  });
+
   test('close cancels the pending wake-up', async () => {
     const owner = new FakeOwner();
     const { clock, s } = waiting(1_000);
