@@ -193,7 +193,7 @@ export class Dispatcher {
   resume(runId: string): RunHandle {
     this.assertAccepting();
     if (this.runs.has(runId)) throw new UsageError(`Run ${runId} is already running here: there is nothing to resume (swarm resume ${runId} lets a paused one go on).`);
-    const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId, this.commandLine);
+    const { run, loaded, tasks, takeover } = takeUpToResume(this.store, this.custody, runId);
     const { epoch, why, previous } = takeover;
     this.log.info({ runId, workflow: loaded.manifest.name, from: previous?.owner ?? null, epoch, why }, 'run resumed');
     // A compensation goes on to its end, as it would have (a cancel does not stop one either).

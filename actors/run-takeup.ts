@@ -25,16 +25,11 @@ import { loadStoredRun, type StoredRun } from './stored-run.ts';
  * (its commits are fenced), so what is read is final — a task it finished just before the claim
  * is read as succeeded, and never runs again.
  */
-export function takeUpToResume(
-  store: SwarmStore,
-  custody: RunCustody,
-  runId: string,
-  commandLine?: CommandLine,
-): StoredRun & { takeover: Takeover } {
+export function takeUpToResume(store: SwarmStore, custody: RunCustody, runId: string): StoredRun & { takeover: Takeover } {
   const listing = store.getRunListing(runId);
   if (!listing) throw new RunNotFoundError(runId);
   if (!unfinished(listing.status)) throw notResumable(runId, listing.status);
-  const takeover = custody.claim(runId, commandLine);
+  const takeover = custody.claim(runId);
   try {
     const stored = loadStoredRun(store, runId);
     // It finished between the check above and the claim.

@@ -1,7 +1,7 @@
 import type { SerializedError } from './errors.ts';
 import type { Interruption } from './interruption.ts';
 import { dependencyEdges, type DagEdge } from './graph/dag.ts';
-import { COMPENSATION_STATUSES, failedCount, isFinishedRun, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
+import { COMPENSATION_STATUSES, failedCount, isFinishedRun, isUndoneSuccess, type RunListing, type RunStatus, type SwarmStore, type TaskRecord, type TaskStatusCounts } from './store/types.ts';
 
 /** One symbol's outcome in a run, as `swarm run --json`, `show` and the API report it. */
 export type TaskResult = Omit<TaskRecord, 'runId' | 'priority' | 'dispatch' | 'dependencies'>;
@@ -75,7 +75,6 @@ export function toTaskResult(task: TaskRecord): TaskResult {
   };
 }
 
-
 /**
  * A run as lists show it (`swarm runs --json`, GET /api/runs, the dashboard's runs): its
  * summary, its file, and whether it is interrupted (unfinished, its process gone).
@@ -111,8 +110,7 @@ export function toRunSummary(run: RunListing): RunSummary {
 export function toRunResult(run: RunListing, tasks: TaskRecord[]): RunResult {
   // An unfinished run's row can lag its tasks (up to 100 ms of settlements are on their way,
   // actors/settled-tally.ts, and die with a killed process); the tasks listed here say.
-  const undone = countByStatus(tasks.filter((t) => COMPENSATION_STATUSES.includes(t.status) && t.error === null));
-  const counted = isFinishedRun(run.status) ? {} : runCounts(countByStatus(tasks), undone);
+  const counted = isFinishedRun(run.status) ? {} : runCounts(countByStatus(tasks), countByStatus(tasks.filter(isUndoneSuccess)));
   return { ...toRunSummary(run), ...counted, tasks: tasks.map(toTaskResult), edges: dependencyEdges(tasks) };
 }
 

@@ -122,8 +122,8 @@ export class RunCustody {
   }
 
   /** Takes an unfinished run over (see RunTakeover.claim). */
-  claim(runId: string, commandLine = this.commandLine): Takeover {
-    return this.takeover.claim(runId, commandLine);
+  claim(runId: string): Takeover {
+    return this.takeover.claim(runId, this.commandLine);
   }
 
   /** Takes a finished run's lease, to roll it back. */

@@ -1,4 +1,4 @@
-import { plainCommandLine, type CommandLine } from '../../src/command-line.ts';
+import type { CommandLine } from '../../src/command-line.ts';
 import { UsageError } from '../../src/errors.ts';
 import { takeoverBasis } from '../../src/run-owner.ts';
 import { storeWriteError } from '../../src/store/store-errors.ts';
@@ -32,7 +32,7 @@ export class RunTakeover {
    * or when another process took it first; the store's error as STORE_UNAVAILABLE.
    * `commandLine` writes the commands the refusal names (DispatcherOptions).
    */
-  claim(runId: string, commandLine: CommandLine = plainCommandLine): Takeover {
+  claim(runId: string, commandLine: CommandLine): Takeover {
     const previous = this.store.getRunLease(runId);
     const why = takeoverBasis(previous);
     if (why === null) {

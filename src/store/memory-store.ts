@@ -24,7 +24,7 @@ import {
 import { MemoryLeases } from './memory-leases.ts';
 import { COMMITTED, DUPLICATE, checkLeaseMs, journalEndsWith, probeRunOf, rowCountOf, withoutFencedRuns, type CommitOutcome, type LeaseClaim, type NewRunLease, type RunFence, type RunLease } from './run-lease.ts';
 import { TaskNotFoundError, storeClosedError } from './store-errors.ts';
-import { COMPENSATION_STATUSES } from './types.ts';
+import { isUndoneSuccess } from './types.ts';
 import { FINISHED_RUN_STATUSES, checkRunStatus, normalizeLimit, outlivesRuns } from './validation.ts';
 import type {
   NewRun,
@@ -198,7 +198,7 @@ export class MemoryStore implements SwarmStore {
     this.assertOpen();
     const counts: TaskStatusCounts = {};
     for (const row of this.tasks.get(runId)?.values() ?? []) {
-      if (COMPENSATION_STATUSES.includes(row.status) && row.error === null) counts[row.status] = (counts[row.status] ?? 0) + 1;
+      if (isUndoneSuccess(row)) counts[row.status] = (counts[row.status] ?? 0) + 1;
     }
     return counts;
   }

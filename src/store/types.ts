@@ -158,6 +158,14 @@ export type TaskStatusCounts = Partial<Record<TaskStatus, number>>;
 /** The statuses a compensation takes a task to; the SQL of the stores' countUndoneSuccesses lists them too. */
 export const COMPENSATION_STATUSES: readonly TaskStatus[] = ['rolling_back', 'rolled_back', 'rollback_failed'];
 
+/**
+ * A task a compensation took that had succeeded: one without an error of its own (a task that
+ * failed keeps its error when it is undone). Its run still counts it succeeded.
+ */
+export function isUndoneSuccess(task: { status: TaskStatus; error: unknown }): boolean {
+  return COMPENSATION_STATUSES.includes(task.status) && task.error === null;
+}
+
 /** A run row's `failedTasks`: tasks that ran and did not succeed (skipped and cancelled ones are not counted). */
 export function failedCount(byStatus: TaskStatusCounts): number {
   return (byStatus.failed ?? 0) + (byStatus.rolled_back ?? 0) + (byStatus.rollback_failed ?? 0);

@@ -60,14 +60,14 @@ export const runModule: Operation = async (ctx) => {
   const { module, export: exportName = 'default' } = ctx.parameters as { module: string; export?: string };
   const base = ctx.request.baseDir ?? process.cwd();
   const path = isAbsolute(module) ? module : resolve(base, module);
-  // User code: the module's top level, run by its first import in this thread (which may run
-  // it before import() returns), and its function, run after the await below (so a report
-  // sent in a microtask goes before it, for all the requests started in this turn at once).
   const { file, modifiedAt } = versionOf(path);
   if (imported.has(path) && imported.get(path) !== modifiedAt) {
     if (file !== null) delete require.cache[file];
     imported.delete(path);
   }
+  // User code: the module's top level, run by its first import in this thread (which may run
+  // it before import() returns), and its function, run after the await below (so a report
+  // sent in a microtask goes before it, for all the requests started in this turn at once).
   if (imported.has(path)) ctx.reportSoon();
   else ctx.reportNow();
   let loaded: Record<string, unknown>;

@@ -9,17 +9,18 @@ import { out } from '../exit.ts';
 import { printJson } from '../output.ts';
 import { swarmCommandLine, type CommandLine } from '../../command-line.ts';
 
-const VERBS = {
+/** What each verb says once done; `commandLine` writes a hint's command as this one was given. */
+const VERBS: Record<'cancel' | 'pause' | 'resume', { done: (id: string, commandLine: CommandLine) => string }> = {
   cancel: {
-    done: (id: string, _commandLine: CommandLine) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
+    done: (id) => `Run ${id} is being cancelled; running tasks get [dispatcher] shutdown_grace to finish.`,
   },
   pause: {
-    done: (id: string, commandLine: CommandLine) => `Run ${id} is paused: no new task starts until \`${commandLine(['resume', id])}\`.`,
+    done: (id, commandLine) => `Run ${id} is paused: no new task starts until \`${commandLine(['resume', id])}\`.`,
   },
   resume: {
-    done: (id: string, _commandLine: CommandLine) => `Run ${id} goes on.`,
+    done: (id) => `Run ${id} goes on.`,
   },
-} as const;
+};
 
 /**
  * `swarm cancel|pause|resume <run> [config] [--url URL] [--json]`: control of a run that the
