@@ -1,3 +1,4 @@
+import { configNamedInEnvironment } from './config/load.ts';
 import { isPostgresUrl, redactUrl } from './store/postgres/url.ts';
 
 /**
@@ -24,7 +25,7 @@ export function commandLineFor(configPath: string | undefined, db: string | unde
 export function swarmCommandLine(words: readonly string[], configPath: string | undefined, db: string | undefined): string {
   // A database URL's password is never printed: the command then needs it typed in.
   const database = db === undefined ? [] : ['--db', shellWord(isPostgresUrl(db) ? redactUrl(db) : pathWord(db))];
-  const config = configPath ?? configFromEnvironment();
+  const config = configPath ?? configNamedInEnvironment();
   const where = [...(config !== undefined ? [shellWord(pathWord(config))] : []), ...database];
   // A placeholder (`<run>`) stays as it is: the reader puts the id in.
   return ['swarm', ...words.map((w) => (/^<\w+>$/.test(w) ? w : shellWord(w))), ...where].join(' ');
@@ -33,11 +34,6 @@ export function swarmCommandLine(words: readonly string[], configPath: string | 
 /** `swarm show <run>` with the config and --db that find the database a command used. */
 export function showCommandLine(runId: string, configPath: string | undefined, db: string | undefined): string {
   return swarmCommandLine(['show', runId], configPath, db);
-}
-
-function configFromEnvironment(): string | undefined {
-  const named = process.env.SWARM_CONFIG;
-  return named !== undefined && named.trim() !== '' ? named : undefined;
 }
 
 /** A relative path that would read as an option (`-my.toml`) gets `./` in front. */

@@ -1,8 +1,6 @@
 import type { CommandLine } from './command-line.ts';
 import { INTERRUPTION_WORDS, type Interruption } from './interruption.ts';
 import { recountRun, toRunSummary, type ListedRun } from './run-result.ts';
-
-export type { Interruption } from './interruption.ts';
 import { takeoverBasis } from './run-owner.ts';
 import { runStory } from './run-story.ts';
 import { readActorsJournal } from './store/bulk-journal-reader.ts';

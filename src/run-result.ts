@@ -84,7 +84,7 @@ export interface ListedRun extends RunSummary {
   interrupted: boolean;
   /** Why, when interrupted. */
   interruption?: Interruption;
-  /** When interrupted, listed by a server: the command that takes it up, with the config and --db it was started with. */
+  /** When interrupted: the command that takes it up, with the reader's config and --db (run-liveness.ts listedRun). */
   resumeCommand?: string;
   /**
    * When the run's own work ended: `finishedAt`, but for a run rolled back by hand later, whose

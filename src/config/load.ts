@@ -39,9 +39,14 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
+/** The config file SWARM_CONFIG names, if any (an empty value names none). */
+export function configNamedInEnvironment(env: Env = process.env): string | undefined {
+  return env[CONFIG_ENV_VAR] || undefined;
+}
+
 /** Which file to read: explicit path > $SWARM_CONFIG > ./swarm-config.toml if present > none. */
 function chooseConfigFile(path: string | undefined, env: Env, cwd: string): string | null {
-  const named = path ?? (env[CONFIG_ENV_VAR] || undefined);
+  const named = path ?? configNamedInEnvironment(env);
   if (named !== undefined) {
     const file = resolve(cwd, named);
     const problem = unusablePath(file, named);

@@ -1,4 +1,5 @@
-import { interruption, type Interruption } from '../../run-liveness.ts';
+import type { Interruption } from '../../interruption.ts';
+import { interruption } from '../../run-liveness.ts';
 import { UNFINISHED_RUN_STATUSES, type SwarmStore } from '../../store/types.ts';
 import type { LiveClient, LiveMessage } from './live-hub.ts';
 

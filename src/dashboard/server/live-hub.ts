@@ -1,7 +1,7 @@
 import { summarizeRows, type RowsSummary } from '../../journal-view.ts';
 import { rowsForClients } from './rows-for-clients.ts';
 import { JournalTail } from '../../store/bulk-journal-reader.ts';
-import type { Interruption } from '../../run-liveness.ts';
+import type { Interruption } from '../../interruption.ts';
 import type { SwarmStore, TransitionRecord } from '../../store/types.ts';
 import { InterruptionWatch } from './interruption-watch.ts';
 
