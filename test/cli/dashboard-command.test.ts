@@ -1,16 +1,13 @@
 import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { firstLine } from './dispatcher-process.ts';
-import { removeTempDirs, sandbox, spawnCli, swarm, writeManifest } from './helpers.ts';
+import { killChildren, removeTempDirs, sandbox, spawnCli, swarm, writeManifest } from './helpers.ts';
 
 /** `swarm dashboard`: the dashboard over a database with no dispatcher, read-only, on loopback. */
 
 setDefaultTimeout(30_000);
 const children: ReturnType<typeof spawnCli>[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
+  await killChildren(children);
   removeTempDirs();
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { newRun, newTask } from '../store-conformance.ts';
 import { firstLine } from './dispatcher-process.ts';
-import { removeTempDirs, sandbox, spawnCli } from './helpers.ts';
+import { killChildren, removeTempDirs, sandbox, spawnCli } from './helpers.ts';
 import { DEAD_OWNER } from '../support/dead-owner.ts';
 
 /**
@@ -14,10 +14,7 @@ import { DEAD_OWNER } from '../support/dead-owner.ts';
 setDefaultTimeout(30_000);
 const children: ReturnType<typeof spawnCli>[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
+  await killChildren(children);
   removeTempDirs();
 });
 

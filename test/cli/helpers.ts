@@ -126,6 +126,14 @@ export function startSwarm(args: string[], config?: string) {
   };
 }
 
+/** Kills (SIGKILL) and waits for each of `children` a test started, and empties the list (for afterEach). */
+export async function killChildren(children: ReturnType<typeof spawnCli>[]): Promise<void> {
+  for (const child of children.splice(0)) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+}
+
 /** Writes a manifest file into `dir` and returns its path. */
 export function writeManifest(dir: string, name: string, text: string): string {
   const file = join(dir, name);
